@@ -1,0 +1,76 @@
+namespace EdgeAgent.Core.Offloading;
+
+/// <summary>The kind of server a placement candidate is.</summary>
+public enum ServerKind
+{
+    /// <summary>This device.</summary>
+    Local,
+
+    /// <summary>A nearby edge server.</summary>
+    Edge,
+
+    /// <summary>A cloud server.</summary>
+    Cloud,
+}
+
+/// <summary>The task to place: what the policy knows about one request before it runs.</summary>
+/// <param name="Model">Model name as requested.</param>
+/// <param name="InputBytes">Bytes that would travel to a peer if offloaded.</param>
+/// <param name="Deadline">Time left for this request, or null when the caller set none.</param>
+public sealed record TaskObservation(string Model, long InputBytes, TimeSpan? Deadline);
+
+/// <summary>
+/// One placement candidate as the cluster view sees it at decision time. Quantities are in SI
+/// units (seconds, bits per second, joules). The live agent fills these from measurements; the
+/// simulator fills them from its state.
+/// </summary>
+public sealed record ServerObservation
+{
+    /// <summary>What choosing this candidate means.</summary>
+    public required Placement Placement { get; init; }
+
+    /// <summary>Local device, edge or cloud.</summary>
+    public required ServerKind Kind { get; init; }
+
+    /// <summary>False when the candidate cannot take work now (peer disconnected, model absent).</summary>
+    public bool Available { get; init; } = true;
+
+    /// <summary>Measured uplink throughput to the candidate; infinity for local.</summary>
+    public double UplinkBitsPerSecond { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Measured round-trip time to the candidate; 0 for local.</summary>
+    public double RoundTripSeconds { get; init; }
+
+    /// <summary>Measured mean execution time of this task's model on the candidate when alone.</summary>
+    public double ExpectedExecSeconds { get; init; }
+
+    /// <summary>Relative compute speed (1 = reference); informational for policies.</summary>
+    public double ComputeSpeed { get; init; } = 1.0;
+
+    /// <summary>Tasks executing on the candidate now.</summary>
+    public int Executing { get; init; }
+
+    /// <summary>Tasks waiting in the candidate's queue now.</summary>
+    public int Queued { get; init; }
+
+    /// <summary>Bounded concurrency of the candidate's executor (at least 1).</summary>
+    public int MaxConcurrency { get; init; } = 1;
+
+    /// <summary>Sum of residual work (seconds of execution) of queued and running tasks.</summary>
+    public double ResidualWorkSeconds { get; init; }
+
+    /// <summary>Counts of queued and running tasks by residual work, in bins of <see cref="HistogramBinSeconds"/>; last bin open-ended.</summary>
+    public IReadOnlyList<double> ResidualWorkHistogram { get; init; } = [];
+
+    /// <summary>Width of one histogram bin in seconds of work.</summary>
+    public double HistogramBinSeconds { get; init; }
+
+    /// <summary>Energy this device spends if the task is placed here, in joules (execution for local, radio for offload).</summary>
+    public double EstimatedEnergyJoules { get; init; }
+
+    /// <summary>Accuracy loss of the variant against the float model, in points (0 for peers and the float model).</summary>
+    public double AccuracyDropPoints { get; init; }
+}
+
+/// <summary>Everything a policy sees for one decision.</summary>
+public sealed record OffloadObservation(TaskObservation Task, IReadOnlyList<ServerObservation> Servers);
