@@ -13,8 +13,12 @@ public sealed class AgentOptions
     /// <summary>Configuration section name.</summary>
     public const string Section = "Agent";
 
-    /// <summary>Peers as <c>NAME=URL[;rtt=40ms][;bw=50mbit]</c> (see <see cref="PeerEndpoint"/>).</summary>
-    public List<string> Peers { get; set; } = [];
+    /// <summary>
+    /// Peers by name, each <c>URL[;rtt=40ms][;bw=50mbit]</c> (see <see cref="PeerEndpoint"/>):
+    /// <c>"Peers": { "cloud": "http://10.0.0.5:8001" }</c>, <c>EDGEAGENT_Agent__Peers__cloud=...</c>
+    /// or <c>--peer cloud=http://10.0.0.5:8001</c>. Candidates are listed in name order.
+    /// </summary>
+    public Dictionary<string, string> Peers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Offload policy: heuristic, local or peer.</summary>
     public string Policy { get; set; } = "heuristic";
@@ -62,9 +66,9 @@ public sealed class AgentOptions
     public IReadOnlyList<PeerEndpoint> ParsePeers()
     {
         var list = new List<PeerEndpoint>(Peers.Count);
-        foreach (var spec in Peers)
+        foreach (var (name, value) in Peers.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            if (!PeerEndpoint.TryParse(spec, out var endpoint, out var error))
+            if (!PeerEndpoint.TryParse(name, value, out var endpoint, out var error))
             {
                 throw new OptionsValidationException(Section, typeof(AgentOptions), [error]);
             }
@@ -101,15 +105,15 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < options.Peers.Count; i++)
+        foreach (var (peerName, value) in options.Peers.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            if (!PeerEndpoint.TryParse(options.Peers[i], out var endpoint, out var error))
+            if (!PeerEndpoint.TryParse(peerName, value, out _, out var error))
             {
-                errors.Add($"Agent:Peers:{i} (--peer): {error}.");
+                errors.Add($"Agent:Peers:{peerName} (--peer): {error}.");
             }
-            else if (!names.Add(endpoint.Name))
+            else if (!names.Add(peerName))
             {
-                errors.Add($"Agent:Peers:{i} (--peer): peer name '{endpoint.Name}' is used twice.");
+                errors.Add($"Agent:Peers:{peerName} (--peer): peer name '{peerName}' is used twice.");
             }
         }
 

@@ -5,8 +5,9 @@ namespace EdgeAgent.Node.Agent;
 
 /// <summary>
 /// One configured peer: its name, its Open Inference Protocol address and an optional emulated
-/// link. Written as <c>NAME=URL[;rtt=DURATION][;bw=RATE]</c>, for example
-/// <c>cloud=http://10.0.0.5:8001;rtt=40ms;bw=50mbit</c>. DURATION is a number with
+/// link. Written as <c>NAME=URL[;rtt=DURATION][;bw=RATE]</c> on the command line, for example
+/// <c>--peer cloud=http://10.0.0.5:8001;rtt=40ms;bw=50mbit</c>, or as configuration key
+/// <c>Agent:Peers:NAME</c> with value <c>URL[;rtt=..][;bw=..]</c>. DURATION is a number with
 /// <c>us</c>, <c>ms</c> or <c>s</c> (plain numbers are milliseconds); RATE is a number with
 /// <c>bit</c>, <c>kbit</c>, <c>mbit</c> or <c>gbit</c> (per second; plain numbers are Mbit/s).
 /// </summary>
@@ -15,7 +16,7 @@ namespace EdgeAgent.Node.Agent;
 /// <param name="Emulation">Added delay and bandwidth cap on the agent-to-peer channel; <see cref="LinkEmulation.None"/> for a real link.</param>
 public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Emulation)
 {
-    /// <summary>Parses one peer specification; the error names what was wrong.</summary>
+    /// <summary>Parses <c>NAME=URL[;rtt=..][;bw=..]</c> (the --peer form); the error names what was wrong.</summary>
     public static bool TryParse(string? text, out PeerEndpoint endpoint, out string error)
     {
         endpoint = null!;
@@ -25,17 +26,27 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
             return false;
         }
 
-        var parts = text.Split(';', StringSplitOptions.TrimEntries);
-        var head = parts[0];
-        var equals = head.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0)
+        var equals = text.IndexOf('=', StringComparison.Ordinal);
+        var semicolon = text.IndexOf(';', StringComparison.Ordinal);
+        if (equals <= 0 || (semicolon >= 0 && semicolon < equals))
         {
             error = $"'{text}' is not NAME=URL[;rtt=40ms][;bw=50mbit]";
             return false;
         }
 
-        var name = head[..equals].Trim();
-        var urlText = head[(equals + 1)..].Trim();
+        return TryParse(text[..equals].Trim(), text[(equals + 1)..], out endpoint, out error);
+    }
+
+    /// <summary>
+    /// Parses a peer given by name and <c>URL[;rtt=..][;bw=..]</c> (the configuration form,
+    /// <c>Agent:Peers:NAME</c>); the error names what was wrong.
+    /// </summary>
+    public static bool TryParse(string name, string? value, out PeerEndpoint endpoint, out string error)
+    {
+        endpoint = null!;
+        ArgumentNullException.ThrowIfNull(name);
+        var parts = (value ?? "").Split(';', StringSplitOptions.TrimEntries);
+        var urlText = parts[0];
         if (!NamePattern().IsMatch(name) || name.Equals("local", StringComparison.OrdinalIgnoreCase))
         {
             error = $"peer name '{name}' must be 1-32 letters, digits, '-' or '_' and not 'local'";
@@ -85,21 +96,27 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
         return true;
     }
 
-    /// <summary>The specification this endpoint parses from.</summary>
-    public override string ToString()
+    /// <summary>The specification this endpoint parses from (NAME=URL[;rtt=..][;bw=..]).</summary>
+    public override string ToString() => Name + "=" + ValueText;
+
+    /// <summary>The configuration value: URL[;rtt=..][;bw=..].</summary>
+    public string ValueText
     {
-        var text = Name + "=" + Url.ToString().TrimEnd('/');
-        if (Emulation.RoundTrip > TimeSpan.Zero)
+        get
         {
-            text += string.Create(CultureInfo.InvariantCulture, $";rtt={Emulation.RoundTrip.TotalMilliseconds:0.###}ms");
-        }
+            var text = Url.ToString().TrimEnd('/');
+            if (Emulation.RoundTrip > TimeSpan.Zero)
+            {
+                text += string.Create(CultureInfo.InvariantCulture, $";rtt={Emulation.RoundTrip.TotalMilliseconds:0.###}ms");
+            }
 
-        if (!double.IsPositiveInfinity(Emulation.BandwidthBitsPerSecond))
-        {
-            text += string.Create(CultureInfo.InvariantCulture, $";bw={Emulation.BandwidthBitsPerSecond / 1e6:0.###}mbit");
-        }
+            if (!double.IsPositiveInfinity(Emulation.BandwidthBitsPerSecond))
+            {
+                text += string.Create(CultureInfo.InvariantCulture, $";bw={Emulation.BandwidthBitsPerSecond / 1e6:0.###}mbit");
+            }
 
-        return text;
+            return text;
+        }
     }
 
     private static bool TryParseDuration(string value, out TimeSpan duration)

@@ -10,22 +10,22 @@ public sealed class AgentOptionsValidatorTests
     [Fact]
     public void Validate_Defaults_Succeed()
     {
-        Assert.True(new AgentOptionsValidator().Validate(null, new AgentOptions { Peers = ["cloud=http://127.0.0.1:5001"] }).Succeeded);
+        Assert.True(new AgentOptionsValidator().Validate(null, new AgentOptions { Peers = { ["cloud"] = "http://127.0.0.1:5001" } }).Succeeded);
     }
 
     [Fact]
     public void Validate_BadPeerUrl_NamesSettingAndPeer()
     {
-        var message = Failures(new AgentOptions { Peers = ["cloud=http://127.0.0.1:5001", "edge=tcp://x:1"] });
-        Assert.Contains("Agent:Peers:1 (--peer)", message, StringComparison.Ordinal);
+        var message = Failures(new AgentOptions { Peers = { ["cloud"] = "http://127.0.0.1:5001", ["edge"] = "tcp://x:1" } });
+        Assert.Contains("Agent:Peers:edge (--peer)", message, StringComparison.Ordinal);
         Assert.Contains("peer 'edge'", message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Validate_DuplicatePeerName_Fails()
+    public void Validate_PeerNamedLocal_Fails()
     {
-        var message = Failures(new AgentOptions { Peers = ["cloud=http://127.0.0.1:5001", "CLOUD=http://127.0.0.1:5002"] });
-        Assert.Contains("used twice", message, StringComparison.Ordinal);
+        var message = Failures(new AgentOptions { Peers = { ["local"] = "http://127.0.0.1:5001" } });
+        Assert.Contains("Agent:Peers:local (--peer): peer name 'local'", message, StringComparison.Ordinal);
     }
 
     [Fact]
