@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return ControlCommands.CreatePref();
         yield return ControlCommands.CreateStatus();
         yield return VersionCommand.Create();
+        yield return PeerCommand.Create();
     }
 }
