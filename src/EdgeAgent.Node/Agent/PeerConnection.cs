@@ -25,6 +25,7 @@ public sealed partial class PeerConnection : IDisposable
     private readonly PeerService.PeerServiceClient _peerClient;
     private readonly GRPCInferenceService.GRPCInferenceServiceClient _inferenceClient;
     private PeerLoad _load = PeerLoad.Unknown;
+    private int _inFlight;
 
     /// <summary>Creates the connection; nothing is sent until <see cref="RunAsync"/>.</summary>
     public PeerConnection(PeerEndpoint endpoint, AgentOptions options, TimeProvider time, Random random, ILogger logger)
@@ -66,6 +67,9 @@ public sealed partial class PeerConnection : IDisposable
 
     /// <summary>RTT and throughput measured on this peer's link.</summary>
     public LinkEstimator Link { get; }
+
+    /// <summary>Inference calls forwarded to this peer and not yet answered.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>The latest view of the peer (a read, no I/O).</summary>
     public PeerLoad Load => Volatile.Read(ref _load);
@@ -135,6 +139,7 @@ public sealed partial class PeerConnection : IDisposable
         var start = _time.GetTimestamp();
         using var deadlineCts = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token);
+        Interlocked.Increment(ref _inFlight);
         try
         {
             var response = await _inferenceClient.ModelInferAsync(request, deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token).ConfigureAwait(false);
@@ -151,6 +156,10 @@ public sealed partial class PeerConnection : IDisposable
             // The transport failed: do not offload here again until the load stream confirms the peer.
             MarkDisconnected();
             throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
         }
     }
 

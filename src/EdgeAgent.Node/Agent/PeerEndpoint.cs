@@ -72,18 +72,18 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
 
             var kv = option.Split('=', 2, StringSplitOptions.TrimEntries);
             var key = kv[0].ToUpperInvariant();
-            var value = kv.Length == 2 ? kv[1] : "";
+            var optionValue = kv.Length == 2 ? kv[1] : "";
             switch (key)
             {
-                case "RTT" when TryParseDuration(value, out rtt) && rtt >= TimeSpan.Zero && rtt <= TimeSpan.FromSeconds(10):
+                case "RTT" when TryParseDuration(optionValue, out rtt) && rtt >= TimeSpan.Zero && rtt <= TimeSpan.FromSeconds(10):
                     break;
                 case "RTT":
-                    error = $"peer '{name}' has rtt '{value}'; use a duration from 0 to 10s such as 40ms";
+                    error = $"peer '{name}' has rtt '{optionValue}'; use a duration from 0 to 10s such as 40ms";
                     return false;
-                case "BW" when TryParseRate(value, out bandwidth) && bandwidth >= 1000:
+                case "BW" when TryParseRate(optionValue, out bandwidth) && bandwidth >= 1000:
                     break;
                 case "BW":
-                    error = $"peer '{name}' has bw '{value}'; use a rate of at least 1kbit such as 50mbit";
+                    error = $"peer '{name}' has bw '{optionValue}'; use a rate of at least 1kbit such as 50mbit";
                     return false;
                 default:
                     error = $"peer '{name}' has unknown option '{option}'; known options are rtt= and bw=";

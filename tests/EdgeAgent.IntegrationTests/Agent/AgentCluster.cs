@@ -109,6 +109,21 @@ internal sealed class AgentCluster : IAsyncDisposable
         throw new TimeoutException($"Timed out waiting until {what}; last status: {status}");
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds (bounded).</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
     public static Task<AgentStatus> WaitForPeerAsync(GrpcChannel agent, string peer, bool connected) =>
         WaitForStatusAsync(agent, s => s.Peers.Any(p => p.Name == peer && p.Connected == connected), $"peer {peer} is {(connected ? "connected" : "unavailable")}");
 

@@ -1,6 +1,7 @@
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAgent.IntegrationTests.Agent;
 
@@ -52,6 +53,8 @@ public sealed class AgentOffloadTests
         await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
 
         var inFlight = AgentCluster.InferAsync(channel);
+        var cloud = agent.Services.GetRequiredService<PeerConnections>().Single();
+        await AgentCluster.WaitUntilAsync(() => cloud.InFlight == 1, "the agent forwards the request");
         await cluster.StopAsync(peer, abort: true);
         var response = await inFlight;
 
