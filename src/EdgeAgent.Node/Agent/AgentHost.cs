@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgeAgent.Node.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeAgent.Node.Agent;
 
@@ -69,6 +70,9 @@ public static class AgentHost
     public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = NodeHost.CreateBuilder(args, overrides);
+        // One line per request at Information drowns the agent's own log; configuration can lower it again.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
         configure?.Invoke(builder);
         builder.Services.AddEdgeAgentAgent();
         var app = builder.Build();

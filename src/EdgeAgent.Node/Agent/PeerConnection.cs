@@ -45,6 +45,8 @@ public sealed partial class PeerConnection : IDisposable
             KeepAlivePingDelay = TimeSpan.FromSeconds(20),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
             ConnectTimeout = TimeSpan.FromSeconds(5),
+            // Tensors are megabytes: a wide receive window keeps responses from stalling on flow control.
+            InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
             AutomaticDecompression = DecompressionMethods.None,
         };
         HttpMessageHandler handler = endpoint.Emulation.IsNone ? sockets : new EmulatedLinkHandler(endpoint.Emulation, time, sockets);
@@ -199,6 +201,10 @@ public sealed partial class PeerConnection : IDisposable
             new GetCapabilitiesRequest(),
             deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter,
             cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // The first call paid for the connection set-up; the RTT sample comes from a second, small call.
+        start = _time.GetTimestamp();
+        await _inferenceClient.ServerLiveAsync(new ServerLiveRequest(), deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter, cancellationToken: cancellationToken).ConfigureAwait(false);
         Link.AddRoundTrip(_time.GetElapsedTime(start));
         var models = new HashSet<string>(capabilities.Models.Select(m => m.Name), StringComparer.Ordinal);
         var speed = capabilities.ComputeSpeedFactor > 0 ? capabilities.ComputeSpeedFactor : 1.0;
@@ -316,7 +322,7 @@ public sealed partial class PeerConnection : IDisposable
         [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Peer {Peer} at {Url} connected; it serves {ModelCount} models.")]
         public static partial void Connected(ILogger logger, string peer, string url, int modelCount);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Load stream of peer {Peer} failed with {Status}: {Detail}.")]
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Load stream of peer {Peer} failed with {Status}: {Detail}")]
         public static partial void StreamFailed(ILogger logger, string peer, StatusCode status, string detail);
 
         [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Reconnecting to peer {Peer} in {DelayMs:0} ms.")]

@@ -106,6 +106,16 @@ public sealed class AgentEndpointTests
     }
 
     [Fact]
+    public async Task StartAsync_PortInUse_NamesListenSetting()
+    {
+        await using var cluster = new AgentCluster();
+        var peer = await cluster.StartPeerAsync("cloud");
+        var settings = cluster.AgentSettings("local") with { Listen = $"127.0.0.1:{peer.GetTcpAddress().Port}" };
+        var ex = await Assert.ThrowsAsync<NodeStartupException>(() => cluster.StartAgentAsync(settings));
+        Assert.Contains("Endpoint:Listen (--listen)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AgentCommand_BadPreferenceFlag_ExitsWithMessage()
     {
         await using var cluster = new AgentCluster();
