@@ -92,7 +92,7 @@ public sealed class ClusterView
             var server = new ServerObservation
             {
                 Placement = Placement.Peer(peer.Name),
-                Kind = ServerKind.Cloud,
+                Kind = peer.Endpoint.Kind,
                 Available = peer.IsAvailable && load.Models.Contains(model),
                 UplinkBitsPerSecond = uplink,
                 RoundTripSeconds = rtt,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using EdgeAgent.Core.Offloading;
 
 namespace EdgeAgent.Node.Agent;
 
@@ -9,13 +10,17 @@ namespace EdgeAgent.Node.Agent;
 /// <c>--peer cloud=http://10.0.0.5:8001;rtt=40ms;bw=50mbit</c>, or as configuration key
 /// <c>Agent:Peers:NAME</c> with value <c>URL[;rtt=..][;bw=..]</c>. DURATION is a number with
 /// <c>us</c>, <c>ms</c> or <c>s</c> (plain numbers are milliseconds); RATE is a number with
-/// <c>bit</c>, <c>kbit</c>, <c>mbit</c> or <c>gbit</c> (per second; plain numbers are Mbit/s).
+/// <c>bit</c>, <c>kbit</c>, <c>mbit</c> or <c>gbit</c> (per second; plain numbers are Mbit/s);
+/// <c>kind=edge|cloud</c> tells policies what sort of server it is (default cloud).
 /// </summary>
 /// <param name="Name">Peer name used in placements ("peer:NAME") and status.</param>
 /// <param name="Url">Absolute http:// or https:// address of the peer's gRPC endpoint.</param>
 /// <param name="Emulation">Added delay and bandwidth cap on the agent-to-peer channel; <see cref="LinkEmulation.None"/> for a real link.</param>
 public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Emulation)
 {
+    /// <summary>Whether the peer is a nearby edge server or a cloud server (<c>kind=edge|cloud</c>, default cloud); a feature for policies.</summary>
+    public ServerKind Kind { get; init; } = ServerKind.Cloud;
+
     /// <summary>Parses <c>NAME=URL[;rtt=..][;bw=..]</c> (the --peer form); the error names what was wrong.</summary>
     public static bool TryParse(string? text, out PeerEndpoint endpoint, out string error)
     {
@@ -61,6 +66,7 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
             return false;
         }
 
+        var kind = ServerKind.Cloud;
         var rtt = TimeSpan.Zero;
         double bandwidth = double.PositiveInfinity;
         foreach (var option in parts.Skip(1))
@@ -85,13 +91,22 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
                 case "BW":
                     error = $"peer '{name}' has bw '{optionValue}'; use a rate of at least 1kbit such as 50mbit";
                     return false;
+                case "KIND" when optionValue.Equals("edge", StringComparison.OrdinalIgnoreCase):
+                    kind = ServerKind.Edge;
+                    break;
+                case "KIND" when optionValue.Equals("cloud", StringComparison.OrdinalIgnoreCase):
+                    kind = ServerKind.Cloud;
+                    break;
+                case "KIND":
+                    error = $"peer '{name}' has kind '{optionValue}'; use kind=edge or kind=cloud";
+                    return false;
                 default:
-                    error = $"peer '{name}' has unknown option '{option}'; known options are rtt= and bw=";
+                    error = $"peer '{name}' has unknown option '{option}'; known options are rtt=, bw= and kind=";
                     return false;
             }
         }
 
-        endpoint = new PeerEndpoint(name, url, new LinkEmulation(rtt, bandwidth));
+        endpoint = new PeerEndpoint(name, url, new LinkEmulation(rtt, bandwidth)) { Kind = kind };
         error = "";
         return true;
     }
@@ -113,6 +128,11 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
             if (!double.IsPositiveInfinity(Emulation.BandwidthBitsPerSecond))
             {
                 text += string.Create(CultureInfo.InvariantCulture, $";bw={Emulation.BandwidthBitsPerSecond / 1e6:0.###}mbit");
+            }
+
+            if (Kind == ServerKind.Edge)
+            {
+                text += ";kind=edge";
             }
 
             return text;

@@ -22,6 +22,14 @@ public sealed class PeerEndpointTests
         Assert.Equal("edge=https://edge.local;rtt=40ms;bw=50mbit", peer.ToString());
     }
 
+    [Fact]
+    public void TryParse_KindEdge_RoundTrips()
+    {
+        Assert.True(PeerEndpoint.TryParse("edge=http://127.0.0.1:1;kind=edge", out var peer, out var error), error);
+        Assert.Equal(EdgeAgent.Core.Offloading.ServerKind.Edge, peer.Kind);
+        Assert.Equal("edge=http://127.0.0.1:1;kind=edge", peer.ToString());
+    }
+
     [Theory]
     [InlineData("rtt=0.5s", 500.0)]
     [InlineData("rtt=250us", 0.25)]
@@ -53,6 +61,7 @@ public sealed class PeerEndpointTests
     [InlineData("cloud=http://127.0.0.1:5001;rtt=-5ms", "rtt '-5ms'")]
     [InlineData("cloud=http://127.0.0.1:5001;bw=10furlongs", "bw '10furlongs'")]
     [InlineData("cloud=http://127.0.0.1:5001;loss=1%", "unknown option 'loss=1%'")]
+    [InlineData("cloud=http://127.0.0.1:5001;kind=fog", "kind 'fog'")]
     public void TryParse_Invalid_ErrorSaysWhy(string text, string expected)
     {
         Assert.False(PeerEndpoint.TryParse(text, out _, out var error));
