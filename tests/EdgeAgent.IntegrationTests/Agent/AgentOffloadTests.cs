@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
@@ -13,11 +14,34 @@ public sealed class AgentOffloadTests
     {
         await using var cluster = new AgentCluster();
         var agent = await cluster.StartAgentAsync(cluster.AgentSettings("local"));
+        var requests = new List<(long Value, string? Placement)>();
+        using var listener = new MeterListener();
+        var meterScope = agent.Services.GetRequiredService<IMeterFactory>();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == AgentMetrics.MeterName && instrument.Meter.Scope == meterScope && instrument.Name == "edgeagent.requests")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            lock (requests)
+            {
+                requests.Add((value, tags.ToArray().Single(t => t.Key == "placement").Value as string));
+            }
+        });
+        listener.Start();
 
         var response = await AgentCluster.InferAsync(cluster.Channel(agent));
 
         AgentCluster.AssertAddNegOutputs(response);
         Assert.Equal("local", AgentCluster.Placement(response));
+        lock (requests)
+        {
+            Assert.Equal([(1L, "local")], requests);
+        }
+
         Assert.True(response.Parameters[ResponseParameters.ExecMs].DoubleParam > 0);
         Assert.True(response.Parameters[ResponseParameters.QueueMs].DoubleParam >= 0);
         Assert.Equal("req-1", response.Id);
