@@ -97,8 +97,19 @@ public sealed class EnergyModelOptions
 }
 
 /// <summary>Checks <see cref="AgentOptions"/> at start; every message names the setting.</summary>
-public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+/// <param name="registrations">Named policies registered besides the built-in ones.</param>
+public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration> registrations) : IValidateOptions<AgentOptions>
 {
+    /// <summary>A validator that knows only the built-in policies.</summary>
+    public AgentOptionsValidator()
+        : this([])
+    {
+    }
+
+    /// <summary>Every name Agent:Policy accepts: registered ones, then the built-in ones.</summary>
+    public IReadOnlyList<string> PolicyNames =>
+        registrations.Select(r => r.Name).Concat(OffloadPolicies.Names).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AgentOptions options)
     {
@@ -117,9 +128,9 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             }
         }
 
-        if (!OffloadPolicies.TryCreate(options.Policy, out _))
+        if (!PolicyNames.Contains(options.Policy?.Trim() ?? "", StringComparer.OrdinalIgnoreCase))
         {
-            errors.Add($"Agent:Policy (--policy) is '{options.Policy}'; use one of {string.Join(", ", OffloadPolicies.Names)}.");
+            errors.Add($"Agent:Policy (--policy) is '{options.Policy}'; use one of {string.Join(", ", PolicyNames)}.");
         }
 
         if (!(options.Preference >= 0 && options.Preference <= 1))

@@ -18,12 +18,13 @@ public static class AgentServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the agent: the serving core, <see cref="AgentOptions"/> (section "Agent", validated
-    /// at start), the <see cref="OperatorPreference"/>, the policy named by Agent:Policy, the
+    /// at start), the <see cref="OperatorPreference"/>, the policy named by Agent:Policy (built-in
+    /// or added with <see cref="OffloadPolicyServiceCollectionExtensions.AddOffloadPolicy"/>), the
     /// device energy model as <see cref="IEnergyEstimator"/>, peer connections, the
     /// <see cref="ClusterView"/>, the <see cref="DecisionLog"/>, metrics, and the
     /// <see cref="Dispatcher"/> as the <see cref="IInferenceBackend"/>. Registrations made before
     /// this call for <see cref="IOffloadPolicy"/>, <see cref="IEnergyEstimator"/> or
-    /// <see cref="OperatorPreference"/> win (TryAdd), so the learned policy, a measured energy
+    /// <see cref="OperatorPreference"/> win (TryAdd), so a fixed policy, a measured energy
     /// source or a panel-owned preference plug in without changing the agent.
     /// </summary>
     public static IServiceCollection AddEdgeAgentAgent(this IServiceCollection services)
@@ -36,7 +37,13 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton(sp => new OperatorPreference(new Preference(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Preference)));
         services.TryAddSingleton<IOffloadPolicy>(sp =>
         {
-            var name = sp.GetRequiredService<IOptions<AgentOptions>>().Value.Policy;
+            var name = sp.GetRequiredService<IOptions<AgentOptions>>().Value.Policy?.Trim() ?? "";
+            var registered = sp.GetServices<OffloadPolicyRegistration>().LastOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (registered is not null)
+            {
+                return registered.Create(sp);
+            }
+
             return OffloadPolicies.TryCreate(name, out var policy)
                 ? policy
                 : throw new OptionsValidationException(AgentOptions.Section, typeof(AgentOptions), [$"Agent:Policy (--policy) is '{name}'; use one of {string.Join(", ", OffloadPolicies.Names)}."]);

@@ -35,6 +35,14 @@ public sealed class AgentOptionsValidatorTests
         Assert.Contains("Agent:Policy (--policy) is 'random'; use one of heuristic, local, peer", message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Validate_RegisteredPolicyName_Succeeds()
+    {
+        var validator = new AgentOptionsValidator([new OffloadPolicyRegistration("learned", _ => new EdgeAgent.Core.Offloading.Policies.LocalOnlyPolicy())]);
+        Assert.True(validator.Validate(null, new AgentOptions { Policy = "Learned" }).Succeeded);
+        Assert.Contains("use one of learned, heuristic, local, peer", string.Join("", validator.Validate(null, new AgentOptions { Policy = "x" }).Failures ?? []), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(-0.1)]
     [InlineData(1.5)]
