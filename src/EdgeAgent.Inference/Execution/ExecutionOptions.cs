@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeAgent.Inference.Execution;
+
+/// <summary>Graph optimisation level of ONNX Runtime sessions.</summary>
+public enum GraphOptimization
+{
+    /// <summary>No graph optimisation.</summary>
+    Disabled,
+    /// <summary>Basic (constant folding, redundant node removal).</summary>
+    Basic,
+    /// <summary>Basic plus extended fusions.</summary>
+    Extended,
+    /// <summary>Everything, including layout optimisations (ONNX Runtime's default).</summary>
+    All,
+}
+
+/// <summary>
+/// How the local executor runs ONNX Runtime sessions; bound from the "Execution" configuration
+/// section (for example <c>Execution__MaxConcurrency=2</c> in the environment).
+/// </summary>
+public sealed class ExecutionOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Execution";
+
+    /// <summary>Threads ONNX Runtime uses inside one operator; 0 lets ONNX Runtime choose.</summary>
+    [Range(0, 256, ErrorMessage = "Execution:IntraOpThreads must be between 0 (ONNX Runtime decides) and 256.")]
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Threads ONNX Runtime uses across independent operators; 0 lets ONNX Runtime choose.</summary>
+    [Range(0, 256, ErrorMessage = "Execution:InterOpThreads must be between 0 (ONNX Runtime decides) and 256.")]
+    public int InterOpThreads { get; set; }
+
+    /// <summary>
+    /// Session config <c>session.intra_op.allow_spinning</c>. Off by default: on small shared
+    /// machines spinning threads steal the cores the work needs.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
+    /// <summary>Graph optimisation level applied when sessions are created.</summary>
+    public GraphOptimization GraphOptimization { get; set; } = GraphOptimization.All;
+
+    /// <summary>Requests executing at once.</summary>
+    [Range(1, 1024, ErrorMessage = "Execution:MaxConcurrency must be between 1 and 1024.")]
+    public int MaxConcurrency { get; set; } = 1;
+
+    /// <summary>Requests allowed to wait for a slot; one more is refused with RESOURCE_EXHAUSTED.</summary>
+    [Range(0, 1_000_000, ErrorMessage = "Execution:QueueCapacity must be between 0 and 1000000.")]
+    public int QueueCapacity { get; set; } = 64;
+
+    /// <summary>
+    /// Emulated relative compute speed: below 1 the executor holds the slot for exec/factor,
+    /// so the node behaves like a slower device (used by the demo's emulated peers).
+    /// </summary>
+    [Range(0.001, 1.0, ErrorMessage = "Execution:ComputeSpeedFactor must be in (0, 1]; 1 means no emulated slow-down.")]
+    public double ComputeSpeedFactor { get; set; } = 1.0;
+
+    /// <summary>Width of one residual-work histogram bin, in milliseconds.</summary>
+    [Range(0.001, 3_600_000, ErrorMessage = "Execution:HistogramBinMs must be a positive number of milliseconds.")]
+    public double HistogramBinMs { get; set; } = 10;
+
+    /// <summary>Number of residual-work histogram bins; the last is open-ended.</summary>
+    [Range(1, 1024, ErrorMessage = "Execution:HistogramBins must be between 1 and 1024.")]
+    public int HistogramBins { get; set; } = 16;
+
+    /// <summary>Window over which the service rate (completions per second) is measured.</summary>
+    [Range(0.1, 3600, ErrorMessage = "Execution:ServiceRateWindowSeconds must be between 0.1 and 3600.")]
+    public double ServiceRateWindowSeconds { get; set; } = 10;
+}

@@ -1,0 +1,428 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using EdgeAgent.Inference.Tensors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeAgent.Inference.Execution;
+
+/// <summary>
+/// Runs requests on the catalog's ONNX Runtime sessions with bounded concurrency and a bounded
+/// queue, and measures what it does: per model and variant mean execution and queue time, the
+/// service rate, and the residual work of everything queued or running (<see cref="GetLoadSnapshot"/>).
+/// Thread-safe; one instance per node.
+/// </summary>
+public sealed partial class LocalExecutor : IDisposable
+{
+    private readonly ExecutionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly Lock _lock = new();
+    private readonly HashSet<WorkItem> _work = [];
+    private readonly Dictionary<(string Model, long Version, string Variant), ModelStats> _stats = [];
+    private readonly Queue<long> _completions = new();
+    private readonly long _startedAt;
+    private int _queued;
+    private int _running;
+
+    /// <summary>Creates an executor over <paramref name="catalog"/>.</summary>
+    public LocalExecutor(ModelCatalog catalog, ExecutionOptions options, TimeProvider? timeProvider = null, ILogger<LocalExecutor>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        Catalog = catalog;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        _startedAt = _time.GetTimestamp();
+    }
+
+    /// <summary>The served models.</summary>
+    public ModelCatalog Catalog { get; }
+
+    /// <summary>Execution slots.</summary>
+    public int MaxConcurrency => _options.MaxConcurrency;
+
+    /// <summary>Requests that may wait for a slot.</summary>
+    public int QueueCapacity => _options.QueueCapacity;
+
+    /// <summary>Emulated relative compute speed (1 = this machine).</summary>
+    public double ComputeSpeedFactor => _options.ComputeSpeedFactor;
+
+    /// <summary>
+    /// Runs <paramref name="inputs"/> on <paramref name="variant"/> of <paramref name="model"/>
+    /// (null or "default" = default variant) and returns the requested outputs (all when
+    /// <paramref name="outputNames"/> is null or empty). Inputs must already be validated against
+    /// the model's metadata. Dispose the result.
+    /// </summary>
+    /// <exception cref="ExecutorQueueFullException">All slots are busy and the queue is full.</exception>
+    /// <exception cref="ArgumentException">The variant is not served.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while queued or running.</exception>
+    /// <exception cref="OnnxRuntimeException">ONNX Runtime failed the run.</exception>
+    public async Task<InferenceResult> RunAsync(
+        ServedModel model,
+        string? variant,
+        IReadOnlyList<InferenceInput> inputs,
+        IReadOnlyList<string>? outputNames,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!model.TryGetSession(variant, out var session))
+        {
+            throw new ArgumentException($"Model '{model.Name}' has no variant '{variant}'; it serves {string.Join(", ", model.Variants)}.", nameof(variant));
+        }
+
+        var item = Admit(model, session);
+        var acquired = false;
+        var succeeded = false;
+        try
+        {
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            acquired = true;
+            var startedAt = _time.GetTimestamp();
+            var queueTime = _time.GetElapsedTime(item.EnqueuedAt, startedAt);
+            lock (_lock)
+            {
+                _queued--;
+                _running++;
+                item.StartedAt = startedAt;
+            }
+
+            var result = Execute(session, inputs, outputNames, cancellationToken);
+            try
+            {
+                if (_options.ComputeSpeedFactor < 1.0)
+                {
+                    // Emulate a slower device: hold the slot for exec / factor in total.
+                    var exec = _time.GetElapsedTime(startedAt);
+                    var extra = (exec / _options.ComputeSpeedFactor) - exec;
+                    if (extra > TimeSpan.Zero)
+                    {
+                        await Task.Delay(extra, _time, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch
+            {
+                result.Dispose();
+                throw;
+            }
+
+            var execTime = _time.GetElapsedTime(startedAt);
+            succeeded = true;
+            Complete(item, queueTime, execTime);
+            return new InferenceResult(result.Outputs, result, session.Variant, queueTime, execTime);
+        }
+        finally
+        {
+            Release(item, acquired, succeeded);
+        }
+    }
+
+    /// <summary>Mean measured execution time of a model's variant in milliseconds; 0 before the first run.</summary>
+    public double MeanExecMs(ServedModel model, string? variant = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var name = model.TryGetSession(variant, out var session) ? session.Variant : variant ?? "";
+        lock (_lock)
+        {
+            return _stats.TryGetValue((model.Name, model.Version, name), out var stats) ? stats.MeanExecMs : 0;
+        }
+    }
+
+    /// <summary>The queued and running work now, with the measured rates.</summary>
+    public LoadSnapshot GetLoadSnapshot()
+    {
+        var now = _time.GetTimestamp();
+        var bins = new int[_options.HistogramBins];
+        double total = 0;
+        int queued, running;
+        double rate;
+        ModelLoadStats[] models;
+        lock (_lock)
+        {
+            queued = _queued;
+            running = _running;
+            var fallback = FallbackMeanMs();
+            foreach (var item in _work)
+            {
+                var expected = item.Stats.Completed > 0 ? item.Stats.MeanExecMs : fallback;
+                var residual = item.StartedAt is { } started
+                    ? Math.Max(0, expected - _time.GetElapsedTime(started, now).TotalMilliseconds)
+                    : expected;
+                total += residual;
+                var bin = (int)Math.Min(bins.Length - 1, Math.Floor(residual / _options.HistogramBinMs));
+                bins[bin]++;
+            }
+
+            rate = ServiceRate(now);
+            models = _stats.Values
+                .Select(s => new ModelLoadStats(s.Model, s.Version, s.Variant, s.MeanExecMs, s.MeanQueueMs, s.Completed, s.Failed))
+                .OrderBy(s => s.Name, StringComparer.Ordinal).ThenBy(s => s.Variant, StringComparer.Ordinal)
+                .ToArray();
+        }
+
+        return new LoadSnapshot
+        {
+            Timestamp = _time.GetUtcNow(),
+            Queued = queued,
+            Running = running,
+            HistogramBinMs = _options.HistogramBinMs,
+            ResidualWorkHistogram = bins,
+            TotalResidualWorkMs = total,
+            ServiceRatePerSecond = rate,
+            MaxConcurrency = _options.MaxConcurrency,
+            QueueCapacity = _options.QueueCapacity,
+            Models = models,
+        };
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _slots.Dispose();
+
+    private WorkItem Admit(ServedModel model, ModelSession session)
+    {
+        lock (_lock)
+        {
+            if (_queued + _running >= _options.MaxConcurrency + _options.QueueCapacity)
+            {
+                Log.QueueFull(_logger, model.Name, _queued, _running);
+                throw new ExecutorQueueFullException(
+                    $"The executor is full: {_running} running and {_queued} queued (Execution:MaxConcurrency={_options.MaxConcurrency}, Execution:QueueCapacity={_options.QueueCapacity}); retry later.");
+            }
+
+            var key = (model.Name, model.Version, session.Variant);
+            if (!_stats.TryGetValue(key, out var stats))
+            {
+                stats = new ModelStats(model.Name, model.VersionString, session.Variant);
+                _stats[key] = stats;
+            }
+
+            var item = new WorkItem(stats, _time.GetTimestamp());
+            _work.Add(item);
+            _queued++;
+            return item;
+        }
+    }
+
+    private void Complete(WorkItem item, TimeSpan queueTime, TimeSpan execTime)
+    {
+        lock (_lock)
+        {
+            item.Stats.Record(queueTime.TotalMilliseconds, execTime.TotalMilliseconds);
+            _completions.Enqueue(_time.GetTimestamp());
+        }
+    }
+
+    private void Release(WorkItem item, bool acquired, bool succeeded)
+    {
+        lock (_lock)
+        {
+            _work.Remove(item);
+            if (item.StartedAt is null)
+            {
+                _queued--;
+            }
+            else
+            {
+                _running--;
+            }
+
+            if (!succeeded)
+            {
+                item.Stats.Failed++;
+            }
+        }
+
+        if (acquired)
+        {
+            _slots.Release();
+        }
+    }
+
+    private double FallbackMeanMs()
+    {
+        double sum = 0;
+        long count = 0;
+        foreach (var stats in _stats.Values)
+        {
+            if (stats.Completed > 0)
+            {
+                sum += stats.MeanExecMs * stats.Completed;
+                count += stats.Completed;
+            }
+        }
+
+        return count > 0 ? sum / count : 0;
+    }
+
+    private double ServiceRate(long now)
+    {
+        var window = TimeSpan.FromSeconds(_options.ServiceRateWindowSeconds);
+        while (_completions.Count > 0 && _time.GetElapsedTime(_completions.Peek(), now) > window)
+        {
+            _completions.Dequeue();
+        }
+
+        var observed = _time.GetElapsedTime(_startedAt, now);
+        var seconds = Math.Max(1.0, Math.Min(window.TotalSeconds, observed.TotalSeconds));
+        return _completions.Count / seconds;
+    }
+
+    private static RunOutputs Execute(ModelSession session, IReadOnlyList<InferenceInput> inputs, IReadOnlyList<string>? outputNames, CancellationToken cancellationToken)
+    {
+        var names = new string[inputs.Count];
+        var values = new OrtValue[inputs.Count];
+        var pins = new PinnedInput[inputs.Count];
+        var created = 0;
+        try
+        {
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                var input = inputs[i];
+                names[i] = input.Name;
+                pins[i] = PinnedInput.Pin(input.Data, input.DataType.ElementSize());
+                values[i] = OrtValue.CreateTensorValueWithData(
+                    OrtMemoryInfo.DefaultInstance, input.DataType.ToOnnx(), input.Shape, pins[i].Address, input.Data.Length);
+                created++;
+            }
+
+            IReadOnlyList<string> wanted = outputNames is { Count: > 0 } ? outputNames : session.Session.OutputNames;
+            using var runOptions = new RunOptions();
+            using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
+            var results = session.Session.Run(runOptions, names, values, wanted);
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var outputs = new InferenceOutput[results.Count];
+                for (var i = 0; i < results.Count; i++)
+                {
+                    outputs[i] = new InferenceOutput(wanted[i], results[i]);
+                }
+
+                return new RunOutputs(outputs, results);
+            }
+            catch
+            {
+                results.Dispose();
+                throw;
+            }
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        finally
+        {
+            for (var i = 0; i < created; i++)
+            {
+                values[i].Dispose();
+            }
+
+            foreach (var pin in pins)
+            {
+                pin.Dispose();
+            }
+        }
+    }
+
+    private sealed class RunOutputs(IReadOnlyList<InferenceOutput> outputs, IDisposable owner) : IDisposable
+    {
+        public IReadOnlyList<InferenceOutput> Outputs { get; } = outputs;
+
+        public void Dispose() => owner.Dispose();
+    }
+
+    /// <summary>Input memory pinned for ONNX Runtime: the caller's array when aligned, else a pooled aligned copy.</summary>
+    private struct PinnedInput : IDisposable
+    {
+        private GCHandle _handle;
+        private byte[]? _rented;
+
+        public IntPtr Address { get; private set; }
+
+        public static PinnedInput Pin(ReadOnlyMemory<byte> data, int elementSize)
+        {
+            var pinned = default(PinnedInput);
+            if (MemoryMarshal.TryGetArray(data, out var segment) && segment.Array is { } array)
+            {
+                pinned._handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+                var address = segment.Count == 0 ? pinned._handle.AddrOfPinnedObject() : Marshal.UnsafeAddrOfPinnedArrayElement(array, segment.Offset);
+                if (elementSize <= 1 || address % elementSize == 0)
+                {
+                    pinned.Address = address;
+                    return pinned;
+                }
+
+                pinned._handle.Free();
+            }
+
+            // Not array-backed or misaligned for the element type: one copy into a pooled array
+            // (pooled arrays start 8-byte aligned).
+            pinned._rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, data.Length));
+            data.Span.CopyTo(pinned._rented);
+            pinned._handle = GCHandle.Alloc(pinned._rented, GCHandleType.Pinned);
+            pinned.Address = pinned._handle.AddrOfPinnedObject();
+            return pinned;
+        }
+
+        public void Dispose()
+        {
+            if (_handle.IsAllocated)
+            {
+                _handle.Free();
+            }
+
+            if (_rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_rented);
+                _rented = null;
+            }
+        }
+    }
+
+    private sealed class WorkItem(ModelStats stats, long enqueuedAt)
+    {
+        public ModelStats Stats { get; } = stats;
+
+        public long EnqueuedAt { get; } = enqueuedAt;
+
+        public long? StartedAt { get; set; }
+    }
+
+    private sealed class ModelStats(string model, string version, string variant)
+    {
+        public string Model { get; } = model;
+
+        public string Version { get; } = version;
+
+        public string Variant { get; } = variant;
+
+        public long Completed { get; private set; }
+
+        public long Failed { get; set; }
+
+        public double MeanExecMs { get; private set; }
+
+        public double MeanQueueMs { get; private set; }
+
+        // Cumulative mean for the first ten runs, then an exponential mean that follows drift.
+        public void Record(double queueMs, double execMs)
+        {
+            Completed++;
+            var alpha = Math.Max(1.0 / Completed, 0.1);
+            MeanExecMs += alpha * (execMs - MeanExecMs);
+            MeanQueueMs += alpha * (queueMs - MeanQueueMs);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Refused a request for {Model}: the executor is full ({Queued} queued, {Running} running).")]
+        public static partial void QueueFull(ILogger logger, string model, int queued, int running);
+    }
+}

@@ -1,0 +1,38 @@
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Inference.Execution;
+
+namespace EdgeAgent.Node.Serving;
+
+/// <summary>
+/// Runs validated requests on this node's <see cref="LocalExecutor"/>. The peer's backend; the
+/// agent's dispatcher uses <see cref="RunAsync"/> for local placements.
+/// </summary>
+public sealed class LocalInferenceBackend(LocalExecutor executor) : IInferenceBackend
+{
+    /// <summary>The executor requests run on.</summary>
+    public LocalExecutor Executor { get; } = executor;
+
+    /// <inheritdoc />
+    public Task<InferenceOutcome> InferAsync(InferenceCall call, CancellationToken cancellationToken) =>
+        RunAsync(call, variant: null, cancellationToken);
+
+    /// <summary>Runs <paramref name="call"/> on <paramref name="variant"/> (null = the model's default variant).</summary>
+    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT for an unknown variant or a typed value out of range.</exception>
+    /// <exception cref="ExecutorQueueFullException">The executor queue is full.</exception>
+    public async Task<InferenceOutcome> RunAsync(InferenceCall call, string? variant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (!call.Model.TryGetSession(variant, out var session))
+        {
+            throw InferRequestValidator.Invalid($"Model '{call.Model.Name}' has no variant '{variant}'; it serves {string.Join(", ", call.Model.Variants)}.");
+        }
+
+        using var tensors = RequestTensors.Create(call.Request, call.Validated);
+        using var result = await Executor.RunAsync(call.Model, session.Variant, tensors.Inputs, call.Validated.RequestedOutputs, cancellationToken).ConfigureAwait(false);
+        var response = ResponseTensors.Build(call.Validated, result.Outputs);
+        var placement = session.Variant == call.Model.Files.DefaultVariant && variant is null or "" or "default"
+            ? Placement.Local()
+            : Placement.Local(session.Variant);
+        return new InferenceOutcome(response, placement, result.QueueTime.TotalMilliseconds, result.ExecTime.TotalMilliseconds);
+    }
+}
