@@ -12,5 +12,6 @@ internal static class CommandCatalog
         yield return ControlCommands.CreateStatus();
         yield return VersionCommand.Create();
         yield return PeerCommand.Create();
+        yield return ModelsCommand.Create();
     }
 }

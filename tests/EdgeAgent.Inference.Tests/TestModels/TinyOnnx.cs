@@ -6,7 +6,7 @@ namespace EdgeAgent.TestModels;
 /// Writes tiny ONNX models for tests directly in the ONNX protobuf wire format (field numbers of
 /// onnx.proto), so tests need no model files and no other project's builder.
 /// </summary>
-internal static class TinyOnnx
+public static class TinyOnnx
 {
     /// <summary>ONNX TensorProto.DataType values.</summary>
     public enum ElemType
@@ -155,7 +155,7 @@ internal static class TinyOnnx
 }
 
 /// <summary>A model repository in a temporary folder, deleted on dispose.</summary>
-internal sealed class TempRepository : IDisposable
+public sealed class TempRepository : IDisposable
 {
     public TempRepository()
     {

@@ -1,0 +1,348 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+
+namespace EdgeAgent.Learning.Nn;
+
+/// <summary>Hyper-parameters of a <see cref="ServerSetNetwork"/>.</summary>
+/// <param name="Features">Features per server row (without the preference).</param>
+/// <param name="Hidden">Width of every hidden layer.</param>
+/// <param name="EncoderBlocks">Residual blocks in the per-server encoder.</param>
+/// <param name="HeadBlocks">Residual blocks in the per-server head.</param>
+/// <param name="Slope">LeakyReLU slope (0 gives ReLU).</param>
+public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBlocks = 1, int HeadBlocks = 1, float Slope = 0.01f)
+{
+    /// <summary>Preference weights appended to every row: (w_delay, w_energy).</summary>
+    public const int PreferenceWidth = 2;
+
+    /// <summary>One line naming the architecture; stored in files and checked on load.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"serverset-v1 features={Features} hidden={Hidden} encoder_blocks={EncoderBlocks} head_blocks={HeadBlocks} slope={Slope:R}");
+
+    /// <summary>Parses <see cref="Describe"/>'s output.</summary>
+    /// <exception cref="FormatException">The text is not a description this build writes.</exception>
+    public static ServerSetShape Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 6 || parts[0] != "serverset-v1")
+        {
+            throw new FormatException($"'{text}' is not a serverset-v1 network description.");
+        }
+
+        var values = parts.Skip(1).Select(p => p.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : "", StringComparer.Ordinal);
+        string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new FormatException($"The network description lacks '{key}'.");
+        return new ServerSetShape(
+            int.Parse(Get("features"), CultureInfo.InvariantCulture),
+            int.Parse(Get("hidden"), CultureInfo.InvariantCulture),
+            int.Parse(Get("encoder_blocks"), CultureInfo.InvariantCulture),
+            int.Parse(Get("head_blocks"), CultureInfo.InvariantCulture),
+            float.Parse(Get("slope"), CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>
+/// A permutation-equivariant network over a set of up to S server rows: the same encoder runs on
+/// every row (features plus preference); the mean and max over present rows form a context that
+/// is projected and added back to every row; the same head maps each row to one number (a logit
+/// for the actor, a Q-value for a critic). Absent rows (mask 0) take no part in the context and
+/// their outputs are meaningless; callers mask them. Works for any S, and reordering the servers
+/// reorders the outputs the same way.
+/// </summary>
+public sealed class ServerSetNetwork
+{
+    /// <summary>Creates the network with random weights; the output layer starts at <paramref name="outputScale"/> of He scale.</summary>
+    public ServerSetNetwork(ServerSetShape shape, Random random, double outputScale = 0.1)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.Features);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.Hidden);
+        ArgumentOutOfRangeException.ThrowIfNegative(shape.EncoderBlocks);
+        ArgumentOutOfRangeException.ThrowIfNegative(shape.HeadBlocks);
+        Shape = shape;
+        var h = shape.Hidden;
+        Input = new Linear("encoder.in", shape.Features + ServerSetShape.PreferenceWidth, h, random);
+        EncoderBlocks = [.. Enumerable.Range(0, shape.EncoderBlocks).Select(i => new ResidualBlock($"encoder.block{i}", h, shape.Slope, random))];
+        HeadRow = new Linear("head.row", h, h, random, initScale: Math.Sqrt(0.5));
+        HeadContext = new Linear("head.context", 2 * h, h, random, bias: false, initScale: Math.Sqrt(0.5));
+        HeadBlocks = [.. Enumerable.Range(0, shape.HeadBlocks).Select(i => new ResidualBlock($"head.block{i}", h, shape.Slope, random))];
+        Output = new Linear("head.out", h, 1, random, initScale: outputScale);
+        Parameters = [.. Input.Parameters, .. EncoderBlocks.SelectMany(b => b.Parameters), .. HeadRow.Parameters,
+            .. HeadContext.Parameters, .. HeadBlocks.SelectMany(b => b.Parameters), .. Output.Parameters];
+    }
+
+    /// <summary>The hyper-parameters.</summary>
+    public ServerSetShape Shape { get; }
+
+    /// <summary>Row input layer: features and preference to hidden.</summary>
+    public Linear Input { get; }
+
+    /// <summary>Encoder residual blocks.</summary>
+    public IReadOnlyList<ResidualBlock> EncoderBlocks { get; }
+
+    /// <summary>Row part of the head's first layer.</summary>
+    public Linear HeadRow { get; }
+
+    /// <summary>Context part of the head's first layer: [mean, max] of the encoded rows to hidden.</summary>
+    public Linear HeadContext { get; }
+
+    /// <summary>Head residual blocks.</summary>
+    public IReadOnlyList<ResidualBlock> HeadBlocks { get; }
+
+    /// <summary>Hidden to one output per row.</summary>
+    public Linear Output { get; }
+
+    /// <summary>Every parameter in a fixed order.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Number of trainable scalars.</summary>
+    public int ParameterCount => ParameterSet.Count(Parameters);
+
+    /// <summary>Metadata key under which files record <see cref="ServerSetShape.Describe"/>.</summary>
+    public const string ArchitectureKey = "architecture";
+
+    /// <summary>Writes the parameters and the architecture to a tensor file.</summary>
+    public void Save(string path)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [ArchitectureKey] = Shape.Describe() };
+        TensorFile.Write(path, metadata, TensorFile.FromParameters(Parameters));
+    }
+
+    /// <summary>Reads a network written by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is not a network file of this build; the message says why.</exception>
+    public static ServerSetNetwork Load(string path)
+    {
+        var (metadata, tensors) = TensorFile.Read(path);
+        if (!metadata.TryGetValue(ArchitectureKey, out var description))
+        {
+            throw new InvalidDataException($"{path}: the file records no '{ArchitectureKey}': it is not a saved network.");
+        }
+
+        ServerSetShape shape;
+        try
+        {
+            shape = ServerSetShape.Parse(description);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        var network = new ServerSetNetwork(shape, new Random(0));
+        try
+        {
+            TensorFile.CopyInto(tensors, network.Parameters);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        return network;
+    }
+
+    /// <summary>Buffers for one forward (and backward) pass of up to <paramref name="maxBatch"/> samples of <paramref name="rows"/> rows.</summary>
+    public Workspace CreateWorkspace(int maxBatch, int rows) => new(Shape, maxBatch, rows);
+
+    /// <summary>
+    /// Computes one output per row. servers is [batch, rows, features], mask [batch, rows],
+    /// preference [batch, 2], output [batch, rows]. The workspace keeps the activations for
+    /// <see cref="Backward"/>.
+    /// </summary>
+    public void Forward(float[] servers, float[] mask, float[] preference, int batch, Workspace workspace, float[] output)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        ArgumentNullException.ThrowIfNull(mask);
+        ArgumentNullException.ThrowIfNull(preference);
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(output);
+        if (batch > workspace.MaxBatch || batch < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The workspace holds at most {workspace.MaxBatch} samples.");
+        }
+
+        var s = workspace.Rows;
+        var f = Shape.Features;
+        var h = Shape.Hidden;
+        var rows = batch * s;
+        if (servers.Length < rows * f || mask.Length < rows || preference.Length < batch * 2 || output.Length < rows)
+        {
+            throw new ArgumentException($"Inputs are too short for {batch} samples of {s} rows of {f} features.");
+        }
+
+        var ws = workspace;
+        ws.Batch = batch;
+        var inWidth = f + ServerSetShape.PreferenceWidth;
+        for (var r = 0; r < rows; r++)
+        {
+            var b = r / s;
+            servers.AsSpan(r * f, f).CopyTo(ws.Input.AsSpan(r * inWidth, f));
+            ws.Input[(r * inWidth) + f] = preference[b * 2];
+            ws.Input[(r * inWidth) + f + 1] = preference[(b * 2) + 1];
+        }
+
+        mask.AsSpan(0, rows).CopyTo(ws.Mask);
+        Input.Forward(ws.Input, rows, ws.Encoded[0]);
+        Activations.LeakyRelu(ws.Encoded[0].AsSpan(0, rows * h), ws.Encoded[0].AsSpan(0, rows * h), Shape.Slope);
+        for (var i = 0; i < EncoderBlocks.Count; i++)
+        {
+            EncoderBlocks[i].Forward(ws.Encoded[i], rows, ws.EncoderHidden[i], ws.Encoded[i + 1]);
+        }
+
+        var encoded = ws.Encoded[^1];
+        MaskedPooling.Forward(encoded, ws.Mask, batch, s, h, ws.Mean, ws.Max, ws.ArgMax);
+        for (var b = 0; b < batch; b++)
+        {
+            ws.Mean.AsSpan(b * h, h).CopyTo(ws.Context.AsSpan(b * 2 * h, h));
+            ws.Max.AsSpan(b * h, h).CopyTo(ws.Context.AsSpan((b * 2 * h) + h, h));
+        }
+
+        HeadContext.Forward(ws.Context, batch, ws.ContextProjection);
+        var head0 = ws.Head[0];
+        HeadRow.Forward(encoded, rows, head0);
+        for (var r = 0; r < rows; r++)
+        {
+            var row = head0.AsSpan(r * h, h);
+            TensorPrimitives.Add(row, ws.ContextProjection.AsSpan(r / s * h, h), row);
+        }
+
+        Activations.LeakyRelu(head0.AsSpan(0, rows * h), head0.AsSpan(0, rows * h), Shape.Slope);
+        for (var i = 0; i < HeadBlocks.Count; i++)
+        {
+            HeadBlocks[i].Forward(ws.Head[i], rows, ws.HeadHidden[i], ws.Head[i + 1]);
+        }
+
+        Output.Forward(ws.Head[^1], rows, output);
+    }
+
+    /// <summary>
+    /// Adds the parameter gradients for upstream gradient dOutput [batch, rows] at the last
+    /// forward pass through <paramref name="workspace"/>. Gradients of absent rows are ignored.
+    /// </summary>
+    public void Backward(Workspace workspace, float[] dOutput)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(dOutput);
+        var ws = workspace;
+        var batch = ws.Batch;
+        var s = ws.Rows;
+        var h = Shape.Hidden;
+        var rows = batch * s;
+        for (var r = 0; r < rows; r++)
+        {
+            ws.DOut[r] = ws.Mask[r] > 0.5f ? dOutput[r] : 0f;
+        }
+
+        var dA = ws.GradientA;
+        Output.Backward(ws.Head[^1], ws.DOut, rows, dA);
+        for (var i = HeadBlocks.Count - 1; i >= 0; i--)
+        {
+            HeadBlocks[i].Backward(ws.Head[i], ws.HeadHidden[i], dA, rows, dA, ws.Scratch);
+        }
+
+        Activations.LeakyReluBackward(ws.Head[0].AsSpan(0, rows * h), dA.AsSpan(0, rows * h), dA.AsSpan(0, rows * h), Shape.Slope);
+        Array.Clear(ws.DContextProjection, 0, batch * h);
+        for (var r = 0; r < rows; r++)
+        {
+            var target = ws.DContextProjection.AsSpan(r / s * h, h);
+            TensorPrimitives.Add(target, dA.AsSpan(r * h, h), target);
+        }
+
+        var encoded = ws.Encoded[^1];
+        var dH = ws.GradientB;
+        HeadRow.Backward(encoded, dA, rows, dH);
+        HeadContext.Backward(ws.Context, ws.DContextProjection, batch, ws.DContext);
+        for (var b = 0; b < batch; b++)
+        {
+            ws.DContext.AsSpan(b * 2 * h, h).CopyTo(ws.DMean.AsSpan(b * h, h));
+            ws.DContext.AsSpan((b * 2 * h) + h, h).CopyTo(ws.DMax.AsSpan(b * h, h));
+        }
+
+        MaskedPooling.Backward(ws.Mask, batch, s, h, ws.DMean, ws.DMax, ws.ArgMax, dH);
+        for (var i = EncoderBlocks.Count - 1; i >= 0; i--)
+        {
+            EncoderBlocks[i].Backward(ws.Encoded[i], ws.EncoderHidden[i], dH, rows, dH, ws.Scratch);
+        }
+
+        Activations.LeakyReluBackward(ws.Encoded[0].AsSpan(0, rows * h), dH.AsSpan(0, rows * h), dH.AsSpan(0, rows * h), Shape.Slope);
+        Input.Backward(ws.Input, dH, rows, null);
+    }
+
+    /// <summary>Activations and gradient buffers of one pass; create with <see cref="CreateWorkspace"/>.</summary>
+    public sealed class Workspace
+    {
+        internal Workspace(ServerSetShape shape, int maxBatch, int rows)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+            MaxBatch = maxBatch;
+            Rows = rows;
+            var n = maxBatch * rows;
+            var h = shape.Hidden;
+            Input = new float[n * (shape.Features + ServerSetShape.PreferenceWidth)];
+            Mask = new float[n];
+            Encoded = [.. Enumerable.Range(0, shape.EncoderBlocks + 1).Select(_ => new float[n * h])];
+            EncoderHidden = [.. Enumerable.Range(0, shape.EncoderBlocks).Select(_ => new float[n * h])];
+            Head = [.. Enumerable.Range(0, shape.HeadBlocks + 1).Select(_ => new float[n * h])];
+            HeadHidden = [.. Enumerable.Range(0, shape.HeadBlocks).Select(_ => new float[n * h])];
+            Mean = new float[maxBatch * h];
+            Max = new float[maxBatch * h];
+            ArgMax = new int[maxBatch * h];
+            Context = new float[maxBatch * 2 * h];
+            ContextProjection = new float[maxBatch * h];
+            DOut = new float[n];
+            GradientA = new float[n * h];
+            GradientB = new float[n * h];
+            Scratch = new float[n * h];
+            DContextProjection = new float[maxBatch * h];
+            DContext = new float[maxBatch * 2 * h];
+            DMean = new float[maxBatch * h];
+            DMax = new float[maxBatch * h];
+        }
+
+        /// <summary>Largest batch this workspace holds.</summary>
+        public int MaxBatch { get; }
+
+        /// <summary>Rows (servers) per sample.</summary>
+        public int Rows { get; }
+
+        internal int Batch { get; set; }
+
+        internal float[] Input { get; }
+
+        internal float[] Mask { get; }
+
+        internal float[][] Encoded { get; }
+
+        internal float[][] EncoderHidden { get; }
+
+        internal float[][] Head { get; }
+
+        internal float[][] HeadHidden { get; }
+
+        internal float[] Mean { get; }
+
+        internal float[] Max { get; }
+
+        internal int[] ArgMax { get; }
+
+        internal float[] Context { get; }
+
+        internal float[] ContextProjection { get; }
+
+        internal float[] DOut { get; }
+
+        internal float[] GradientA { get; }
+
+        internal float[] GradientB { get; }
+
+        internal float[] Scratch { get; }
+
+        internal float[] DContextProjection { get; }
+
+        internal float[] DContext { get; }
+
+        internal float[] DMean { get; }
+
+        internal float[] DMax { get; }
+    }
+}

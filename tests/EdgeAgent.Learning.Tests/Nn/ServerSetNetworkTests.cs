@@ -1,0 +1,141 @@
+using EdgeAgent.Learning.Nn;
+
+namespace EdgeAgent.Learning.Tests.Nn;
+
+public sealed class ServerSetNetworkTests
+{
+    private const int Batch = 3;
+    private const int Rows = 5;
+    private static readonly float[] Mask = [1, 1, 0, 1, 0, /**/ 1, 1, 1, 1, 1, /**/ 1, 0, 0, 0, 0];
+
+    private static (float[] Servers, float[] Preference) Inputs(Random random, int features)
+    {
+        var servers = GradientCheck.RandomArray(random, Batch * Rows * features);
+        for (var r = 0; r < Batch * Rows; r++)
+        {
+            if (Mask[r] == 0)
+            {
+                Array.Fill(servers, -1f, r * features, features);
+            }
+        }
+
+        float[] preference = [0.2f, 0.8f, 0.9f, 0.1f, 0.5f, 0.5f];
+        return (servers, preference);
+    }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(14)]
+    public void Backward_EveryParameter_MatchesFiniteDifferences(int seed)
+    {
+        var random = new Random(seed);
+        var shape = new ServerSetShape(Features: 6, Hidden: 8, EncoderBlocks: 1, HeadBlocks: 1);
+        var network = new ServerSetNetwork(shape, random, outputScale: 1.0);
+        var (servers, preference) = Inputs(random, 6);
+        var c = GradientCheck.RandomArray(random, Batch * Rows);
+        var ws = network.CreateWorkspace(Batch, Rows);
+        var output = new float[Batch * Rows];
+        double Loss()
+        {
+            network.Forward(servers, Mask, preference, Batch, ws, output);
+            double sum = 0;
+            for (var i = 0; i < output.Length; i++)
+            {
+                sum += Mask[i] * output[i] * c[i];
+            }
+
+            return sum;
+        }
+
+        Loss();
+        ParameterSet.ZeroGradients(network.Parameters);
+        network.Backward(ws, c);
+
+        foreach (var p in network.Parameters)
+        {
+            GradientCheck.Check(p.Name, p.Value, p.Gradient, Loss, random, samples: 25, eps: 1e-3f, tolerance: 3e-2);
+        }
+    }
+
+    [Fact]
+    public void Forward_PermutedServers_PermutesOutputs()
+    {
+        var random = new Random(12);
+        const int Features = 7;
+        var network = new ServerSetNetwork(new ServerSetShape(Features, Hidden: 16), random, outputScale: 1.0);
+        var (servers, preference) = Inputs(random, Features);
+        int[] permutation = [3, 0, 4, 1, 2];
+        var permutedServers = new float[servers.Length];
+        var permutedMask = new float[Mask.Length];
+        for (var b = 0; b < Batch; b++)
+        {
+            for (var s = 0; s < Rows; s++)
+            {
+                var from = (b * Rows) + permutation[s];
+                Array.Copy(servers, from * Features, permutedServers, ((b * Rows) + s) * Features, Features);
+                permutedMask[(b * Rows) + s] = Mask[from];
+            }
+        }
+
+        var ws = network.CreateWorkspace(Batch, Rows);
+        var output = new float[Batch * Rows];
+        var permutedOutput = new float[Batch * Rows];
+
+        network.Forward(servers, Mask, preference, Batch, ws, output);
+        network.Forward(permutedServers, permutedMask, preference, Batch, ws, permutedOutput);
+
+        for (var b = 0; b < Batch; b++)
+        {
+            for (var s = 0; s < Rows; s++)
+            {
+                if (permutedMask[(b * Rows) + s] > 0)
+                {
+                    Assert.Equal(output[(b * Rows) + permutation[s]], permutedOutput[(b * Rows) + s], 4);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Forward_AbsentRowContents_DoNotChangePresentOutputs()
+    {
+        var random = new Random(13);
+        var network = new ServerSetNetwork(new ServerSetShape(4, Hidden: 8), random, outputScale: 1.0);
+        var (servers, preference) = Inputs(random, 4);
+        var ws = network.CreateWorkspace(Batch, Rows);
+        var a = new float[Batch * Rows];
+        var b = new float[Batch * Rows];
+        network.Forward(servers, Mask, preference, Batch, ws, a);
+        Array.Fill(servers, 37f, 2 * 4, 4); // row 2 of sample 0 is absent
+
+        network.Forward(servers, Mask, preference, Batch, ws, b);
+
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (Mask[i] > 0)
+            {
+                Assert.Equal(a[i], b[i], 5);
+            }
+        }
+    }
+
+    [Fact]
+    public void Forward_FewerRowsThanWorkspaceMaximum_Works()
+    {
+        var random = new Random(14);
+        var network = new ServerSetNetwork(new ServerSetShape(4, Hidden: 8), random);
+        var ws = network.CreateWorkspace(2, 2);
+        var output = new float[4];
+        network.Forward(GradientCheck.RandomArray(random, 16), [1, 1, 1, 0], [0.5f, 0.5f, 1f, 0f], 1, ws, output);
+        Assert.True(float.IsFinite(output[0]) && float.IsFinite(output[1]));
+    }
+
+    [Fact]
+    public void DefaultShape_AtGmorlLayout_StaysUnderQuarterMillionFloats()
+    {
+        var network = new ServerSetNetwork(new ServerSetShape(Features: 67, Hidden: 96), new Random(1));
+        Assert.True(3 * network.ParameterCount <= 250_000, $"three networks need {3 * network.ParameterCount} floats");
+    }
+}
