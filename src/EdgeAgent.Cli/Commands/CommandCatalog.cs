@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return PeerCommand.Create();
         yield return ModelsCommand.Create();
+        yield return QuantizeCommand.Create();
     }
 }
