@@ -22,6 +22,11 @@ public sealed class ReplayBuffer
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The replay buffer must hold at least two vector steps.");
         }
 
+        if ((long)Steps * environments * servers * features > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The replay buffer would exceed the largest array; lower its capacity.");
+        }
+
         Environments = environments;
         Servers = servers;
         Features = features;
@@ -88,7 +93,7 @@ public sealed class ReplayBuffer
 
         var row = (int)(Added % Steps);
         var slot = row * n;
-        states.CopyTo(States.AsSpan((long)slot * _rowLength, n * _rowLength));
+        states.CopyTo(States.AsSpan(slot * _rowLength, n * _rowLength));
         masks.CopyTo(Masks.AsSpan(slot * Servers, n * Servers));
         actions.CopyTo(Actions.AsSpan(slot, n));
         teacherActions.CopyTo(TeacherActions.AsSpan(slot, n));
@@ -108,7 +113,7 @@ public sealed class ReplayBuffer
     /// <summary>Copies one stored observation.</summary>
     public void CopyState(int slot, Span<float> servers, Span<float> mask)
     {
-        States.AsSpan((long)slot * _rowLength, _rowLength).CopyTo(servers);
+        States.AsSpan(slot * _rowLength, _rowLength).CopyTo(servers);
         Masks.AsSpan(slot * Servers, Servers).CopyTo(mask);
     }
 }
