@@ -49,6 +49,26 @@ public sealed class SacTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Run_FixedPreference_TrainsAndProbesOnlyThatPreference()
+    {
+        var trainer = new SacTrainer(Small, Settings(null, 200) with { FixedDelayWeight = 0.9 }, TimeProvider.System);
+
+        trainer.Run(null, CancellationToken.None);
+        var probe = trainer.Probe();
+
+        Assert.True(trainer.Agent.Updates > 0);
+        var point = Assert.Single(probe);
+        Assert.Equal(0.9, point.DelayWeight);
+        Assert.True(point.PolicyCost > 0 && point.GreedyCost > 0);
+    }
+
+    [Fact]
+    public void Constructor_FixedPreferenceOutOfRange_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SacTrainer(Small, Settings(null, 8) with { FixedDelayWeight = 1.5 }, TimeProvider.System));
+    }
+
+    [Fact]
     public void LoadCheckpoint_AfterSave_RestoresWeightsAndCounters()
     {
         var path = Path.Combine(_directory, "run.ckpt");
