@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return TrainCommand.Create();
         yield return BenchCommand.Create();
         yield return ModelsCommand.Create();
+        yield return QuantizeCommand.Create();
     }
 }
