@@ -9,5 +9,7 @@ internal static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return ModelsCommand.Create();
+        yield return DemoCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

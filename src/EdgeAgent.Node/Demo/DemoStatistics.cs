@@ -6,7 +6,7 @@ namespace EdgeAgent.Node.Demo;
 /// <param name="P50Ms">Median client-measured latency.</param>
 /// <param name="P95Ms">95th percentile latency.</param>
 /// <param name="MeanExecMs">Mean execution time reported by the executor.</param>
-/// <param name="EnergyJoules">Energy of this device for those calls, summed.</param>
+/// <param name="EnergyJoules">Energy of this device for those calls, summed (filled from the agent's decision log).</param>
 public sealed record PlacementRow(string Placement, int Requests, double P50Ms, double P95Ms, double MeanExecMs, double EnergyJoules);
 
 /// <summary>A consistent copy of the demo's figures.</summary>
@@ -34,25 +34,16 @@ public sealed record DemoSnapshot(IReadOnlyList<PlacementRow> Rows, int Items, i
 public sealed class DemoStatistics
 {
     private readonly object _gate = new();
-    private readonly Dictionary<string, List<(double Latency, double ExecMs, double Joules)>> _byPlacement = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(double Latency, double ExecMs)>> _byPlacement = new(StringComparer.Ordinal);
     private readonly List<double> _itemSeconds = [];
     private readonly Inference.Ocr.CharacterAccuracy _accuracy = new();
-    private readonly Func<InferCallRecord, double> _energy;
     private int _failed;
     private string? _lastError;
-
-    /// <summary>Creates the accumulator; <paramref name="energy"/> gives the joules of one call.</summary>
-    public DemoStatistics(Func<InferCallRecord, double> energy)
-    {
-        ArgumentNullException.ThrowIfNull(energy);
-        _energy = energy;
-    }
 
     /// <summary>Adds one call.</summary>
     public void Add(InferCallRecord call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var joules = _energy(call);
         lock (_gate)
         {
             if (!_byPlacement.TryGetValue(call.Placement, out var list))
@@ -60,7 +51,7 @@ public sealed class DemoStatistics
                 _byPlacement[call.Placement] = list = [];
             }
 
-            list.Add((call.LatencySeconds, call.ExecMs, joules));
+            list.Add((call.LatencySeconds, call.ExecMs));
         }
     }
 
@@ -98,7 +89,7 @@ public sealed class DemoStatistics
                     Percentiles.Of(p.Value.Select(v => v.Latency * 1000).ToArray(), 50),
                     Percentiles.Of(p.Value.Select(v => v.Latency * 1000).ToArray(), 95),
                     p.Value.Where(v => !double.IsNaN(v.ExecMs)).Select(v => v.ExecMs).DefaultIfEmpty(double.NaN).Average(),
-                    p.Value.Sum(v => v.Joules)))
+                    0))
                 .ToArray();
             return new DemoSnapshot(
                 rows,
