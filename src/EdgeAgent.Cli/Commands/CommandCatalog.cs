@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create()
     {
         yield return VersionCommand.Create();
+        yield return PeerCommand.Create();
         yield return ModelsCommand.Create();
         yield return DemoCommand.Create();
         yield return BenchCommand.Create();

@@ -1,0 +1,248 @@
+using EdgeAgent.Core.Offloading;
+
+namespace EdgeAgent.Core.Observation;
+
+/// <summary>
+/// Writes observations in a <see cref="FeatureLayout"/>: rows of [S, F] floats, a mask [S]
+/// (1 present, 0 absent) and the preference [2] (w_delay, w_energy). The one piece of code the
+/// simulator and the live agent share, so a policy trained in simulation sees the same features in
+/// production. Every method writes into caller-provided spans and allocates nothing.
+/// </summary>
+/// <remarks>
+/// Units per column are those of <see cref="FeatureKind"/>: GHz, Mbit, 1e8 bit/s, tasks, seconds.
+/// A server without an uplink (the device itself, rate +infinity) gets
+/// <see cref="LocalUplinkBitsPerSecond"/> in the rate column so features stay finite.
+/// </remarks>
+public sealed class ObservationEncoder
+{
+    /// <summary>Value filling the rows of absent servers.</summary>
+    public const float AbsentValue = -1f;
+
+    private readonly FeatureKind[] _kinds;
+    private readonly int _histStart;
+    private readonly int _bins;
+    private readonly double _inverseBinBits;
+
+    /// <summary>Creates an encoder for <paramref name="layout"/>.</summary>
+    public ObservationEncoder(FeatureLayout layout, double localUplinkBitsPerSecond = 1e10)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (!(localUplinkBitsPerSecond > 0 && double.IsFinite(localUplinkBitsPerSecond)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(localUplinkBitsPerSecond), localUplinkBitsPerSecond, "The local uplink rate stand-in must be a positive finite bit rate.");
+        }
+
+        Layout = layout;
+        LocalUplinkBitsPerSecond = localUplinkBitsPerSecond;
+        _kinds = [.. layout.Scalars.Select(s => s.Kind)];
+        _histStart = _kinds.Length;
+        _bins = layout.HistogramBins;
+        _inverseBinBits = _bins > 0 ? 1.0 / layout.HistogramBinBits : 0.0;
+    }
+
+    /// <summary>The layout written.</summary>
+    public FeatureLayout Layout { get; }
+
+    /// <summary>Rate written for a server reached without a link (the device itself).</summary>
+    public double LocalUplinkBitsPerSecond { get; }
+
+    /// <summary>F, the row length.</summary>
+    public int FeatureCount => Layout.FeatureCount;
+
+    /// <summary>S, the number of rows.</summary>
+    public int MaxServers => Layout.MaxServers;
+
+    /// <summary>
+    /// Writes one present server's row. Residual work of each task on the server is
+    /// <c>workMarks[k] - workOffset</c> bits (the simulator keeps finish marks on a per-server
+    /// service clock; callers with plain residuals pass offset 0).
+    /// </summary>
+    /// <param name="row">The row, length F.</param>
+    /// <param name="taskBits">Size of the task being placed, bits.</param>
+    /// <param name="presentServers">Number of present servers (the row count with mask 1).</param>
+    /// <param name="active">False only for the terminal observation of a simulated episode.</param>
+    /// <param name="computeHz">Server compute speed, cycles per second.</param>
+    /// <param name="uplinkBitsPerSecond">Uplink rate from the task's source to the server; +infinity for the device itself.</param>
+    /// <param name="isLocal">True for the device itself.</param>
+    /// <param name="executing">Tasks executing on the server.</param>
+    /// <param name="workMarks">Per executing task, its finish mark in bits (see summary).</param>
+    /// <param name="workOffset">Subtracted from every mark to give the residual.</param>
+    public void WriteServer(Span<float> row, double taskBits, int presentServers, bool active, double computeHz,
+        double uplinkBitsPerSecond, bool isLocal, int executing, ReadOnlySpan<double> workMarks, double workOffset)
+    {
+        if (row.Length != FeatureCount)
+        {
+            throw new ArgumentException($"A server row holds {FeatureCount} features; got a span of {row.Length}.", nameof(row));
+        }
+
+        var rate = double.IsPositiveInfinity(uplinkBitsPerSecond) ? LocalUplinkBitsPerSecond : uplinkBitsPerSecond;
+        for (var c = 0; c < _kinds.Length; c++)
+        {
+            row[c] = _kinds[c] switch
+            {
+                FeatureKind.Bias => 1f,
+                FeatureKind.ComputeGhz => (float)(computeHz * 1e-9),
+                FeatureKind.ServerCount => presentServers - 1,
+                FeatureKind.TaskMbit => (float)(taskBits * 1e-6),
+                FeatureKind.Active => active ? 1f : 0f,
+                FeatureKind.UplinkRate => (float)(rate * 1e-8),
+                FeatureKind.Executing => executing,
+                FeatureKind.IsLocal => isLocal ? 1f : 0f,
+                FeatureKind.UploadSeconds => isLocal || double.IsPositiveInfinity(uplinkBitsPerSecond) || taskBits <= 0 ? 0f : (float)(taskBits / uplinkBitsPerSecond),
+                _ => 0f,
+            };
+        }
+
+        if (_bins == 0)
+        {
+            return;
+        }
+
+        var hist = row.Slice(_histStart, _bins);
+        hist.Clear();
+        foreach (var mark in workMarks)
+        {
+            hist[BinOf(mark - workOffset)] += 1f;
+        }
+    }
+
+    /// <summary>Histogram bin of a residual in bits: floor(residual / width), clamped to [0, bins - 1] (last bin open-ended).</summary>
+    public int BinOf(double residualBits)
+    {
+        var b = residualBits * _inverseBinBits;
+        return b <= 0 ? 0 : b >= _bins - 1 ? _bins - 1 : (int)b;
+    }
+
+    /// <summary>Fills an absent server's row with -1.</summary>
+    public static void WriteAbsent(Span<float> row) => row.Fill(AbsentValue);
+
+    /// <summary>Writes (w_delay, w_energy).</summary>
+    public static void WritePreference(Span<float> preference, double delayWeight)
+    {
+        if (preference.Length != 2)
+        {
+            throw new ArgumentException($"The preference span holds 2 values; got {preference.Length}.", nameof(preference));
+        }
+
+        preference[0] = (float)delayWeight;
+        preference[1] = (float)(1.0 - delayWeight);
+    }
+
+    /// <summary>
+    /// Encodes a live <see cref="OffloadObservation"/> into one observation (servers [S, F], mask [S],
+    /// preference [2]). Row i is <c>observation.Servers[i]</c>; unavailable servers and rows past
+    /// the list are absent. The mapping of live measurements onto the simulator's units is
+    /// approximate, see <see cref="LiveObservationMapping"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">More servers than S, or spans of the wrong size.</exception>
+    public void Encode(OffloadObservation observation, Preference preference, Span<float> servers, Span<float> mask, Span<float> preferenceOut, LiveObservationMapping? mapping = null)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        mapping ??= LiveObservationMapping.Default;
+        var list = observation.Servers;
+        if (list.Count > MaxServers)
+        {
+            throw new ArgumentException($"The observation has {list.Count} servers; the layout holds at most {MaxServers}.", nameof(observation));
+        }
+
+        CheckSpans(servers, mask);
+        var present = 0;
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].Available)
+            {
+                present++;
+            }
+        }
+
+        var taskBits = Math.Max(0, observation.Task.InputBytes) * 8.0;
+        Span<double> marks = stackalloc double[1];
+        for (var i = 0; i < MaxServers; i++)
+        {
+            var row = servers.Slice(i * FeatureCount, FeatureCount);
+            if (i >= list.Count || !list[i].Available)
+            {
+                WriteAbsent(row);
+                mask[i] = 0f;
+                continue;
+            }
+
+            var s = list[i];
+            var hz = mapping.EffectiveComputeHz(s, taskBits);
+            var isLocal = s.Kind == ServerKind.Local;
+            var rate = isLocal ? double.PositiveInfinity : s.UplinkBitsPerSecond;
+            WriteServer(row, taskBits, present, true, hz, rate, isLocal, s.Executing + s.Queued, [], 0);
+            if (_bins > 0)
+            {
+                // Re-bin the peer's histogram (counts by residual seconds) into residual bits at the effective speed.
+                var hist = row.Slice(_histStart, _bins);
+                var source = s.ResidualWorkHistogram;
+                var bitsPerSecondOfWork = hz / mapping.CyclesPerBit;
+                for (var b = 0; b < source.Count; b++)
+                {
+                    var count = source[b];
+                    if (count <= 0)
+                    {
+                        continue;
+                    }
+
+                    var seconds = b == source.Count - 1 ? b * s.HistogramBinSeconds : (b + 0.5) * s.HistogramBinSeconds;
+                    hist[BinOf(seconds * bitsPerSecondOfWork)] += (float)count;
+                }
+            }
+
+            mask[i] = 1f;
+        }
+
+        WritePreference(preferenceOut, preference.DelayWeight);
+    }
+
+    private void CheckSpans(Span<float> servers, Span<float> mask)
+    {
+        if (servers.Length != MaxServers * FeatureCount)
+        {
+            throw new ArgumentException($"The servers span holds S*F = {MaxServers * FeatureCount} floats; got {servers.Length}.", nameof(servers));
+        }
+
+        if (mask.Length != MaxServers)
+        {
+            throw new ArgumentException($"The mask span holds S = {MaxServers} floats; got {mask.Length}.", nameof(mask));
+        }
+    }
+}
+
+/// <summary>
+/// How live measurements map onto the simulator's units. Approximate by nature: the simulator
+/// knows task sizes in bits and servers in cycles per second; the agent knows bytes to upload and
+/// measured execution seconds. The mapping keeps the two quantities a policy reasons with exact:
+/// upload time (task bits / measured uplink) and execution time alone (task bits * eta / f).
+/// <list type="bullet">
+/// <item>Task size: the request's input bytes * 8 (what travels on an offload).</item>
+/// <item>Compute speed: the effective f = task bits * eta / ExpectedExecSeconds, so the simulator's
+/// alone-execution time L*eta/f equals the measured one. When no measurement exists (0), f =
+/// ComputeSpeed * <see cref="ReferenceComputeHz"/>.</item>
+/// <item>Residual work: the peer reports counts by residual seconds; each count is placed at its
+/// bin's midpoint (the open last bin at its lower edge) and converted to bits at f / eta.</item>
+/// <item>Executing: running plus queued tasks (processor sharing in the simulator has no queue).</item>
+/// </list>
+/// </summary>
+public sealed record LiveObservationMapping
+{
+    /// <summary>The mapping with eta = 1000 cycles/bit and a 2 GHz reference speed.</summary>
+    public static LiveObservationMapping Default { get; } = new();
+
+    /// <summary>eta, cycles per bit (the simulator's 1000).</summary>
+    public double CyclesPerBit { get; init; } = 1000;
+
+    /// <summary>Speed of a server with ComputeSpeed 1 when no execution time was measured.</summary>
+    public double ReferenceComputeHz { get; init; } = 2e9;
+
+    /// <summary>The effective compute speed of <paramref name="server"/> for a task of <paramref name="taskBits"/>.</summary>
+    public double EffectiveComputeHz(ServerObservation server, double taskBits)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return server.ExpectedExecSeconds > 0 && taskBits > 0
+            ? taskBits * CyclesPerBit / server.ExpectedExecSeconds
+            : Math.Max(0, server.ComputeSpeed) * ReferenceComputeHz;
+    }
+}

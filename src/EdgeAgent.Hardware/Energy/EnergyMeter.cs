@@ -1,0 +1,495 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Hardware.Power;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeAgent.Hardware.Energy;
+
+/// <summary>
+/// Samples a power source on a background loop, integrates power over time (trapezoidal rule, or
+/// exact differences for sources with a cumulative counter) and attributes energy to tasks: a task
+/// executed locally is charged its share of the power above idle over its execution interval,
+/// shared equally among the tasks running at the same moment; an offloaded task is charged the
+/// radio energy of its transfer, and the peer's reported energy separately. Totals go out on the
+/// "EdgeAgent.Energy" meter (counter <c>edgeagent.energy</c> in J, gauge <c>edgeagent.power</c> in W).
+/// </summary>
+public sealed partial class EnergyMeter : IDisposable
+{
+    /// <summary>Name of the System.Diagnostics.Metrics meter.</summary>
+    public const string MeterName = "EdgeAgent.Energy";
+
+    private readonly IPowerSource _source;
+    private readonly EnergyMeterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly RadioModel _radio;
+    private readonly ILogger _logger;
+    private readonly Meter _meter;
+    private readonly Counter<double> _energy;
+    private readonly long _origin;
+    private readonly EnergyProvenance _provenance;
+    private readonly KeyValuePair<string, object?> _provenanceTag;
+    private readonly Lock _gate = new();
+    private readonly List<LocalTask> _tasks = [];
+    private readonly List<double> _breakpoints = [];
+    private double _lastTime;
+    private double _lastWatts;
+    private double? _lastCumulativeJoules;
+    private bool _hasLast;
+    private double? _trackedIdle;
+    private PowerSample? _latest;
+    private volatile bool _running;
+    private long _failedReads;
+
+    /// <summary>Creates a meter over <paramref name="source"/>; call <see cref="RunAsync"/> (or <see cref="SampleOnce"/>) to sample.</summary>
+    public EnergyMeter(IPowerSource source, EnergyMeterOptions options, TimeProvider time, RadioModel radio,
+        IMeterFactory? meterFactory = null, ILogger<EnergyMeter>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(radio);
+        if (!(options.SampleRateHz is >= 1.0 and <= 1000.0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SampleRateHz,
+                $"{EnergyMeterOptions.Section}:SampleRateHz must be between 1 and 1000 samples per second.");
+        }
+
+        _source = source;
+        _options = options;
+        _time = time;
+        _radio = radio;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _origin = time.GetTimestamp();
+        _provenance = source.Kind == PowerSourceKind.Measured ? EnergyProvenance.Measured : EnergyProvenance.Modelled;
+        _provenanceTag = new("edgeagent.energy.provenance", ProvenanceName(_provenance));
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _energy = _meter.CreateCounter<double>("edgeagent.energy", "J",
+            "Energy: scope=device is this machine's total; task.compute, task.radio and peer are charged to tasks.");
+        _meter.CreateObservableGauge("edgeagent.power", ObservePower, "W",
+            "Latest power of this machine (rail=total) and of each rail the source reports.");
+    }
+
+    /// <summary>The source being sampled.</summary>
+    public IPowerSource Source => _source;
+
+    /// <summary>Measured when the source reads a sensor, modelled otherwise.</summary>
+    public EnergyProvenance Provenance => _provenance;
+
+    /// <summary>Energy integrated since the first sample, in joules.</summary>
+    public double TotalJoules { get; private set; }
+
+    /// <summary>Part of <see cref="TotalJoules"/> above the idle power, in joules.</summary>
+    public double AboveIdleJoules { get; private set; }
+
+    /// <summary>Part of <see cref="AboveIdleJoules"/> charged to local tasks, in joules.</summary>
+    public double AttributedJoules { get; private set; }
+
+    /// <summary>Successful samples so far.</summary>
+    public long SampleCount { get; private set; }
+
+    /// <summary>Reads that returned no sample so far.</summary>
+    public long FailedReads => Interlocked.Read(ref _failedReads);
+
+    /// <summary>The most recent sample, or null before the first.</summary>
+    public PowerSample? Latest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _latest;
+            }
+        }
+    }
+
+    /// <summary>The idle power tasks are charged above: configured, or tracked while nothing runs (null until known).</summary>
+    public double? IdleWatts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _options.IdleWatts ?? _trackedIdle;
+            }
+        }
+    }
+
+    /// <summary>Local tasks currently running.</summary>
+    public int RunningTasks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tasks.Count(t => t.End is null);
+            }
+        }
+    }
+
+    /// <summary>Samples the source every period of <see cref="EnergyMeterOptions.SampleRateHz"/> until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.Period, _time);
+        _running = true;
+        Log.Started(_logger, _source.Name, _options.SampleRateHz, ProvenanceName(_provenance));
+        try
+        {
+            SampleOnce();
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                SampleOnce();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _running = false;
+            FinishAll();
+        }
+    }
+
+    /// <summary>Reads the source once and integrates up to now; false when the source gave no reading.</summary>
+    public bool SampleOnce()
+    {
+        if (!_source.TryRead(out var sample))
+        {
+            if (Interlocked.Increment(ref _failedReads) == 1)
+            {
+                Log.ReadFailed(_logger, _source.Name);
+            }
+
+            // Do not keep finished tasks waiting on a source that stopped answering.
+            lock (_gate)
+            {
+                CompleteFinished(Now() - (5 * _options.Period.TotalSeconds));
+            }
+
+            return false;
+        }
+
+        var now = Now();
+        double deltaJoules;
+        lock (_gate)
+        {
+            _latest = sample;
+            SampleCount++;
+            if (!_hasLast)
+            {
+                _hasLast = true;
+                (_lastTime, _lastWatts, _lastCumulativeJoules) = (now, sample.TotalWatts, sample.CumulativeJoules);
+                _trackedIdle ??= _tasks.Count == 0 ? sample.TotalWatts : null;
+                return true;
+            }
+
+            deltaJoules = Integrate(now, sample);
+        }
+
+        if (deltaJoules > 0)
+        {
+            _energy.Add(deltaJoules, new KeyValuePair<string, object?>("edgeagent.energy.scope", "device"), _provenanceTag);
+        }
+
+        return true;
+    }
+
+    /// <summary>Starts charging a task executing locally from now until its <see cref="LocalTask.Complete"/>.</summary>
+    public LocalTask BeginLocalTask()
+    {
+        lock (_gate)
+        {
+            var task = new LocalTask(this, Now());
+            _tasks.Add(task);
+            return task;
+        }
+    }
+
+    /// <summary>
+    /// The energy of an offloaded task: this device's radio energy to send <paramref name="bytesSent"/>
+    /// at <paramref name="uplinkBitsPerSecond"/> and receive <paramref name="bytesReceived"/> at
+    /// <paramref name="downlinkBitsPerSecond"/> (modelled), and the peer's own figure when it reported one.
+    /// </summary>
+    public TaskEnergy ChargeOffload(long bytesSent, double uplinkBitsPerSecond, long bytesReceived = 0,
+        double downlinkBitsPerSecond = double.PositiveInfinity, double? peerJoules = null)
+    {
+        var radio = new EnergyFigure(_radio.Joules(bytesSent, uplinkBitsPerSecond, bytesReceived, downlinkBitsPerSecond), EnergyProvenance.Modelled);
+        EnergyFigure? peer = peerJoules is { } j && j >= 0 && double.IsFinite(j) ? new EnergyFigure(j, EnergyProvenance.Reported) : null;
+        _energy.Add(radio.Joules, new("edgeagent.energy.scope", "task.radio"), new("edgeagent.energy.provenance", "modelled"));
+        if (peer is { } p)
+        {
+            _energy.Add(p.Joules, new("edgeagent.energy.scope", "peer"), new("edgeagent.energy.provenance", "reported"));
+        }
+
+        return new TaskEnergy(new EnergyFigure(0.0, _provenance), radio, peer);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        FinishAll();
+        _meter.Dispose();
+    }
+
+    private double Now() => (_time.GetTimestamp() - _origin) / (double)_time.TimestampFrequency;
+
+    // Called under _gate. Returns the energy of the interval [last, now].
+    private double Integrate(double now, PowerSample sample)
+    {
+        var start = _lastTime;
+        var seconds = now - start;
+        if (seconds <= 0)
+        {
+            return 0;
+        }
+
+        var startWatts = _lastWatts;
+        var endWatts = sample.TotalWatts;
+        var joules = sample.CumulativeJoules is { } cumulative && _lastCumulativeJoules is { } previous && cumulative >= previous
+            ? cumulative - previous
+            : 0.5 * (startWatts + endWatts) * seconds;
+
+        var idle = _options.IdleWatts ?? _trackedIdle ?? Math.Min(startWatts, endWatts);
+        var above = Math.Max(0.0, joules - (idle * seconds));
+        TotalJoules += joules;
+        AboveIdleJoules += above;
+
+        var anyTask = AttributeInterval(start, now, startWatts, endWatts, idle, above);
+        if (!anyTask && _options.IdleWatts is null)
+        {
+            var watts = joules / seconds;
+            var alpha = 1.0 - Math.Exp(-seconds / _options.IdleTrackingSeconds);
+            _trackedIdle = _trackedIdle is { } tracked ? tracked + (alpha * (watts - tracked)) : watts;
+        }
+
+        (_lastTime, _lastWatts, _lastCumulativeJoules) = (now, endWatts, sample.CumulativeJoules);
+        CompleteFinished(now);
+        return joules;
+    }
+
+    // Splits `above` joules of [a, b] among the tasks running in each part of it. Within the interval
+    // power is taken as linear between the two samples, so a part's weight is its mean power above
+    // idle times its length; weights are scaled so the parts with tasks get exactly their share of
+    // `above`. Returns whether any task overlapped the interval.
+    private bool AttributeInterval(double a, double b, double wattsA, double wattsB, double idle, double above)
+    {
+        _breakpoints.Clear();
+        _breakpoints.Add(a);
+        _breakpoints.Add(b);
+        var any = false;
+        foreach (var task in _tasks)
+        {
+            var s = Math.Max(task.Start, a);
+            var e = Math.Min(task.End ?? b, b);
+            if (e > s)
+            {
+                any = true;
+                if (s > a)
+                {
+                    _breakpoints.Add(s);
+                }
+
+                if (e < b)
+                {
+                    _breakpoints.Add(e);
+                }
+            }
+        }
+
+        if (!any || above <= 0)
+        {
+            return any;
+        }
+
+        _breakpoints.Sort();
+        var length = b - a;
+        double Watts(double t) => wattsA + ((wattsB - wattsA) * (t - a) / length);
+
+        // Total weight over the whole interval, to scale parts to `above`.
+        var totalWeight = 0.0;
+        for (var i = 1; i < _breakpoints.Count; i++)
+        {
+            var (x, y) = (_breakpoints[i - 1], _breakpoints[i]);
+            totalWeight += Math.Max(0.0, (0.5 * (Watts(x) + Watts(y))) - idle) * (y - x);
+        }
+
+        for (var i = 1; i < _breakpoints.Count; i++)
+        {
+            var (x, y) = (_breakpoints[i - 1], _breakpoints[i]);
+            if (y <= x)
+            {
+                continue;
+            }
+
+            var count = 0;
+            foreach (var task in _tasks)
+            {
+                if (Covers(task, x, y, b))
+                {
+                    count++;
+                }
+            }
+
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var part = totalWeight > 0
+                ? above * (Math.Max(0.0, (0.5 * (Watts(x) + Watts(y))) - idle) * (y - x)) / totalWeight
+                : above * (y - x) / length;
+            var share = part / count;
+            foreach (var task in _tasks)
+            {
+                if (Covers(task, x, y, b))
+                {
+                    task.Joules += share;
+                }
+            }
+
+            AttributedJoules += part;
+        }
+
+        return true;
+    }
+
+    private static bool Covers(LocalTask task, double x, double y, double b) =>
+        task.Start <= x && (task.End ?? b) >= y;
+
+    // Called under _gate: tasks that ended at or before the last integrated instant are final.
+    private void CompleteFinished(double integratedUpTo)
+    {
+        for (var i = _tasks.Count - 1; i >= 0; i--)
+        {
+            var task = _tasks[i];
+            if (task.End is { } end && end <= integratedUpTo)
+            {
+                _tasks.RemoveAt(i);
+                task.Finish(_provenance);
+            }
+        }
+    }
+
+    private void FinishAll()
+    {
+        LocalTask[] pending;
+        lock (_gate)
+        {
+            pending = [.. _tasks.Where(t => t.End is not null)];
+            _tasks.RemoveAll(t => t.End is not null);
+        }
+
+        foreach (var task in pending)
+        {
+            task.Finish(_provenance);
+        }
+    }
+
+    private void TaskEnded(LocalTask task)
+    {
+        lock (_gate)
+        {
+            task.End = Now();
+            if (_running || (_hasLast && task.End.Value - _lastTime <= 5 * _options.Period.TotalSeconds))
+            {
+                return;
+            }
+
+            // Nobody is sampling: the task gets what has been integrated so far.
+            _tasks.Remove(task);
+        }
+
+        task.Finish(_provenance);
+    }
+
+    private void Charged(double joules)
+    {
+        if (joules > 0)
+        {
+            _energy.Add(joules, new KeyValuePair<string, object?>("edgeagent.energy.scope", "task.compute"), _provenanceTag);
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObservePower()
+    {
+        var sample = Latest;
+        if (sample is null)
+        {
+            yield break;
+        }
+
+        yield return new Measurement<double>(sample.TotalWatts, new("edgeagent.power.rail", "total"), _provenanceTag);
+        foreach (var rail in sample.Rails)
+        {
+            yield return new Measurement<double>(rail.Watts, new("edgeagent.power.rail", rail.Name), _provenanceTag);
+        }
+    }
+
+    private static string ProvenanceName(EnergyProvenance provenance) => provenance switch
+    {
+        EnergyProvenance.Measured => "measured",
+        EnergyProvenance.Modelled => "modelled",
+        _ => "reported",
+    };
+
+    /// <summary>A task executing locally; complete it when it stops executing.</summary>
+    public sealed class LocalTask
+    {
+        private readonly EnergyMeter _meter;
+        private readonly TaskCompletionSource<TaskEnergy> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal LocalTask(EnergyMeter meter, double start)
+        {
+            _meter = meter;
+            Start = start;
+        }
+
+        /// <summary>Start, in seconds since the meter was created.</summary>
+        public double Start { get; }
+
+        /// <summary>End, in seconds since the meter was created; null while running.</summary>
+        public double? End { get; internal set; }
+
+        /// <summary>Energy charged so far.</summary>
+        internal double Joules { get; set; }
+
+        /// <summary>The task's energy, available once the meter has sampled past its end.</summary>
+        public Task<TaskEnergy> Energy => _result.Task;
+
+        /// <summary>
+        /// Marks the end of execution and returns the task's energy, which completes at the meter's
+        /// next sample (within one sampling period) or at once when the meter is not sampling (no
+        /// loop running and no sample in the last five periods).
+        /// </summary>
+        public Task<TaskEnergy> Complete()
+        {
+            if (End is null)
+            {
+                _meter.TaskEnded(this);
+            }
+
+            return _result.Task;
+        }
+
+        internal void Finish(EnergyProvenance provenance)
+        {
+            if (_result.TrySetResult(new TaskEnergy(new EnergyFigure(Joules, provenance), EnergyFigure.Zero)))
+            {
+                _meter.Charged(Joules);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Information,
+            Message = "Energy meter sampling {Source} at {RateHz} Hz; energy figures are {Provenance}.")]
+        public static partial void Started(ILogger logger, string source, double rateHz, string provenance);
+
+        [LoggerMessage(EventId = 4002, Level = LogLevel.Warning,
+            Message = "Power source {Source} returned no reading; the meter keeps the previous value and counts failures.")]
+        public static partial void ReadFailed(ILogger logger, string source);
+    }
+}

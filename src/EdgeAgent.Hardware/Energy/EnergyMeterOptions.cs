@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeAgent.Hardware.Energy;
+
+/// <summary>Sampling and attribution settings of the energy meter; bound from <c>EdgeAgent:Hardware:Energy</c>.</summary>
+public sealed class EnergyMeterOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "EdgeAgent:Hardware:Energy";
+
+    /// <summary>Samples per second of the power source.</summary>
+    [Range(1.0, 1000.0, ErrorMessage = "EdgeAgent:Hardware:Energy:SampleRateHz must be between 1 and 1000 samples per second.")]
+    public double SampleRateHz { get; set; } = 50.0;
+
+    /// <summary>
+    /// Idle power of this machine in watts; tasks are charged power above it. Null tracks it: a
+    /// moving average of the power while no task runs (time constant <see cref="IdleTrackingSeconds"/>).
+    /// </summary>
+    [Range(0.0, 10_000.0, ErrorMessage = "EdgeAgent:Hardware:Energy:IdleWatts must be between 0 and 10000 W.")]
+    public double? IdleWatts { get; set; }
+
+    /// <summary>Time constant of the idle tracker, in seconds.</summary>
+    [Range(0.1, 3600.0, ErrorMessage = "EdgeAgent:Hardware:Energy:IdleTrackingSeconds must be between 0.1 and 3600 s.")]
+    public double IdleTrackingSeconds { get; set; } = 10.0;
+
+    /// <summary>Sampling period.</summary>
+    public TimeSpan Period => TimeSpan.FromSeconds(1.0 / SampleRateHz);
+}

@@ -1,0 +1,299 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Hardware.Energy;
+using EdgeAgent.Hardware.Power;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeAgent.Hardware.Tests.Energy;
+
+public sealed class EnergyMeterTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void SampleOnce_ConstantPowerAtRandomIntervals_IntegratesToPowerTimesTime()
+    {
+        // Property: for any constant P and any sampling jitter, E = P * t within 0.5 %.
+        var random = new Random(7);
+        for (var trial = 0; trial < 50; trial++)
+        {
+            var time = new FakeTimeProvider();
+            var watts = 0.5 + (random.NextDouble() * 30);
+            using var meter = new EnergyMeter(new SyntheticSource(time, _ => watts), new EnergyMeterOptions(), time, new RadioModel());
+            meter.SampleOnce();
+            var elapsed = 0.0;
+            for (var i = 0; i < 200; i++)
+            {
+                var step = 0.005 + (random.NextDouble() * 0.04);
+                time.Advance(TimeSpan.FromSeconds(step));
+                elapsed += step;
+                meter.SampleOnce();
+            }
+
+            Assert.InRange(meter.TotalJoules / (watts * elapsed), 0.995, 1.005);
+        }
+    }
+
+    [Fact]
+    public void SampleOnce_SinusoidalTraceAt50Hz_IntegratesWithinHalfPercentOfAnalytic()
+    {
+        var time = new FakeTimeProvider();
+        static double Power(double t) => 6.0 + (3.0 * Math.Sin(2 * Math.PI * 0.7 * t));
+        using var meter = new EnergyMeter(new SyntheticSource(time, Power), new EnergyMeterOptions(), time, new RadioModel());
+        meter.SampleOnce();
+        const int samples = 50 * 20;
+        for (var i = 0; i < samples; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            meter.SampleOnce();
+        }
+
+        const double t = samples * 0.02;
+        var analytic = (6.0 * t) + ((3.0 / (2 * Math.PI * 0.7)) * (1 - Math.Cos(2 * Math.PI * 0.7 * t)));
+        Assert.InRange(meter.TotalJoules / analytic, 0.995, 1.005);
+    }
+
+    [Fact]
+    public async Task Attribution_RandomConcurrentTasks_SumsToEnergyAboveIdle()
+    {
+        // Property: tasks add k watts each above idle; whatever their overlap, the energy charged to
+        // them sums to the integrated energy above idle within 1 %, and each is charged about k * duration.
+        var random = new Random(11);
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var time = new FakeTimeProvider();
+            const double idle = 5.0;
+            const double perTask = 2.5;
+            var running = 0;
+            var source = new SyntheticSource(time, _ => idle + (perTask * running));
+            using var meter = new EnergyMeter(source, new EnergyMeterOptions { IdleWatts = idle }, time, new RadioModel());
+            meter.SampleOnce();
+
+            var active = new List<(EnergyMeter.LocalTask Task, double Ends)>();
+            var finished = new List<(Task<TaskEnergy> Energy, double Duration)>();
+            var now = 0.0;
+            for (var step = 0; step < 3000; step++)
+            {
+                // Events happen between samples: start and stop tasks at sub-millisecond instants.
+                var next = now + 0.02;
+                while (now < next)
+                {
+                    var dt = Math.Min(next - now, random.NextDouble() * 0.01);
+                    time.Advance(TimeSpan.FromTicks((long)(dt * TimeSpan.TicksPerSecond)));
+                    now += (double)(long)(dt * TimeSpan.TicksPerSecond) / TimeSpan.TicksPerSecond;
+                    if (dt < 1e-7)
+                    {
+                        break;
+                    }
+
+                    foreach (var done in active.Where(a => a.Ends <= now).ToList())
+                    {
+                        active.Remove(done);
+                        running--;
+                        finished.Add((done.Task.Complete(), now - done.Task.Start));
+                    }
+
+                    if (step < 2900 && active.Count < 4 && random.NextDouble() < 0.3)
+                    {
+                        active.Add((meter.BeginLocalTask(), now + 0.01 + (random.NextDouble() * 0.3)));
+                        running++;
+                    }
+                }
+
+                time.Advance(TimeSpan.FromTicks((long)((next - now) * TimeSpan.TicksPerSecond)));
+                now = next;
+                meter.SampleOnce();
+            }
+
+            foreach (var (task, _) in active)
+            {
+                finished.Add((task.Complete(), now - task.Start));
+            }
+
+            meter.SampleOnce();
+            var energies = await Task.WhenAll(finished.Select(f => f.Energy)).WaitAsync(Timeout);
+            var charged = energies.Sum(e => e.Compute.Joules);
+            var truth = perTask * finished.Sum(f => f.Duration);
+
+            Assert.All(energies, e => Assert.Equal(EnergyProvenance.Measured, e.Compute.Provenance));
+            Assert.InRange(charged / meter.AboveIdleJoules, 0.99, 1.01);
+            Assert.InRange(charged / truth, 0.97, 1.03);
+        }
+    }
+
+    [Fact]
+    public async Task Attribution_TwoTasksFullyOverlapping_ShareEqually()
+    {
+        var time = new FakeTimeProvider();
+        var running = 0;
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 4.0 + (3.0 * running)), new EnergyMeterOptions { IdleWatts = 4.0 }, time, new RadioModel());
+        meter.SampleOnce();
+        var a = meter.BeginLocalTask();
+        var b = meter.BeginLocalTask();
+        running = 2;
+        meter.SampleOnce();
+        for (var i = 0; i < 100; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            meter.SampleOnce();
+        }
+
+        var ea = a.Complete();
+        var eb = b.Complete();
+        running = 0;
+        Assert.False(ea.IsCompleted); // waits for the sample that covers its end
+        time.Advance(TimeSpan.FromMilliseconds(20));
+        meter.SampleOnce();
+
+        var (ja, jb) = ((await ea.WaitAsync(Timeout)).Compute.Joules, (await eb.WaitAsync(Timeout)).Compute.Joules);
+        Assert.Equal(ja, jb, 9);
+        Assert.InRange(ja + jb, 6.0 * 2.0 * 0.99, 6.0 * 2.0 * 1.01);
+    }
+
+    [Fact]
+    public async Task Complete_MeterNotSampling_CompletesAtOnce()
+    {
+        var time = new FakeTimeProvider();
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 1.0), new EnergyMeterOptions(), time, new RadioModel());
+        var task = meter.BeginLocalTask();
+
+        var energy = await task.Complete().WaitAsync(Timeout);
+
+        Assert.Equal(0.0, energy.Compute.Joules);
+    }
+
+    [Fact]
+    public async Task RunAsync_FakeTime_SamplesAtConfiguredRate()
+    {
+        var time = new FakeTimeProvider();
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 2.0), new EnergyMeterOptions { SampleRateHz = 50 }, time, new RadioModel());
+        using var cts = new CancellationTokenSource();
+        var loop = meter.RunAsync(cts.Token);
+
+        await WaitUntil(() => meter.SampleCount >= 1);
+        for (var i = 1; i <= 50; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            await WaitUntil(() => meter.SampleCount >= i + 1);
+        }
+
+        await cts.CancelAsync();
+        await loop.WaitAsync(Timeout);
+        Assert.Equal(51, meter.SampleCount);
+        Assert.Equal(2.0, meter.TotalJoules, 9);
+    }
+
+    [Fact]
+    public void ChargeOffload_RadioModelledPeerReported()
+    {
+        var time = new FakeTimeProvider();
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 1.0), new EnergyMeterOptions(), time, new RadioModel(1.0, 0.5));
+
+        var energy = meter.ChargeOffload(bytesSent: 1_000_000, uplinkBitsPerSecond: 8e6, bytesReceived: 1_000, downlinkBitsPerSecond: 8e6, peerJoules: 3.5);
+
+        Assert.Equal(1.0 + 0.0005, energy.Radio.Joules, 12);
+        Assert.Equal(EnergyProvenance.Modelled, energy.Radio.Provenance);
+        Assert.Equal(new EnergyFigure(3.5, EnergyProvenance.Reported), energy.Peer);
+        Assert.Equal(energy.Radio.Joules, energy.DeviceJoules, 12);
+        Assert.True(energy.IsModelled);
+    }
+
+    [Fact]
+    public void Meter_ModelledSource_LabelsEnergyModelled()
+    {
+        var time = new FakeTimeProvider();
+        using var meter = new EnergyMeter(new ModelPowerSource(DeviceProfile.JetsonOrinNano, () => 1.0), new EnergyMeterOptions(), time, new RadioModel());
+
+        Assert.Equal(EnergyProvenance.Modelled, meter.Provenance);
+    }
+
+    [Fact]
+    public void Metrics_SamplesAndTasks_PublishEnergyCounterAndPowerGauge()
+    {
+        var time = new FakeTimeProvider();
+        var energy = new List<(double Value, string? Scope, string? Provenance)>();
+        var power = new List<(double Value, string? Rail)>();
+        using var listener = new MeterListener();
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 8.0), new EnergyMeterOptions { IdleWatts = 5.0 }, time, new RadioModel());
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == EnergyMeter.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            var scope = default(string);
+            var provenance = default(string);
+            var rail = default(string);
+            foreach (var tag in tags)
+            {
+                switch (tag.Key)
+                {
+                    case "edgeagent.energy.scope": scope = tag.Value as string; break;
+                    case "edgeagent.energy.provenance": provenance = tag.Value as string; break;
+                    case "edgeagent.power.rail": rail = tag.Value as string; break;
+                }
+            }
+
+            if (instrument.Name == "edgeagent.energy")
+            {
+                energy.Add((value, scope, provenance));
+            }
+            else if (instrument.Name == "edgeagent.power")
+            {
+                power.Add((value, rail));
+            }
+        });
+        listener.Start();
+
+        meter.SampleOnce();
+        var task = meter.BeginLocalTask();
+        time.Advance(TimeSpan.FromSeconds(1));
+        meter.SampleOnce();
+        task.Complete();
+        time.Advance(TimeSpan.FromSeconds(1));
+        meter.SampleOnce();
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(16.0, energy.Where(e => e.Scope == "device").Sum(e => e.Value), 9);
+        Assert.Equal(3.0, energy.Where(e => e.Scope == "task.compute").Sum(e => e.Value), 9);
+        Assert.All(energy, e => Assert.Equal("measured", e.Provenance));
+        Assert.Contains((8.0, "total"), power);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within the timeout");
+            await Task.Delay(1);
+        }
+    }
+
+    /// <summary>A measured source whose power is a function of the fake clock's time in seconds.</summary>
+    private sealed class SyntheticSource(TimeProvider time, Func<double, double> watts) : IPowerSource
+    {
+        private readonly long _origin = time.GetTimestamp();
+
+        public string Name => "synthetic";
+
+        public string Description => "synthetic trace";
+
+        public PowerSourceKind Kind => PowerSourceKind.Measured;
+
+        public bool TryRead([NotNullWhen(true)] out PowerSample? sample)
+        {
+            var w = watts(time.GetElapsedTime(_origin).TotalSeconds);
+            sample = new PowerSample(w, [new RailReading("synthetic", w)], PowerSourceKind.Measured);
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
