@@ -7,6 +7,9 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create()
     {
+        yield return AgentCommand.Create();
+        yield return ControlCommands.CreatePref();
+        yield return ControlCommands.CreateStatus();
         yield return VersionCommand.Create();
         yield return PeerCommand.Create();
         yield return ModelsCommand.Create();
