@@ -100,16 +100,31 @@ internal static class DemoCommand
         console.Write(Profiles(settings));
         var started = TimeProvider.System.GetTimestamp();
         var work = run.RunAsync(TimeProvider.System, cancellationToken);
-        await console.Live(Table(run.Snapshot(), TimeSpan.Zero, settings))
-            .AutoClear(false)
-            .StartAsync(async context =>
-            {
-                while (!work.IsCompleted)
+        if (console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi)
+        {
+            await console.Live(Table(run.Snapshot(), TimeSpan.Zero, settings))
+                .AutoClear(false)
+                .StartAsync(async context =>
                 {
-                    await Task.WhenAny(work, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
-                    context.UpdateTarget(Table(run.Snapshot(), TimeProvider.System.GetElapsedTime(started), settings));
-                }
-            });
+                    while (!work.IsCompleted)
+                    {
+                        await Task.WhenAny(work, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+                        context.UpdateTarget(Table(run.Snapshot(), TimeProvider.System.GetElapsedTime(started), settings));
+                    }
+                });
+        }
+        else
+        {
+            // Not a terminal (a log, CI): one progress line every 10 s instead of a redrawn table.
+            while (!work.IsCompleted)
+            {
+                await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
+                var snapshot = run.Snapshot();
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{TimeProvider.System.GetElapsedTime(started).TotalSeconds:0} s: {snapshot.Items} items, {snapshot.LocalRequests} local and {snapshot.OffloadedRequests} offloaded requests, character accuracy {Accuracy(snapshot)}"));
+            }
+        }
+
         await work;
 
         var summary = run.Snapshot();
