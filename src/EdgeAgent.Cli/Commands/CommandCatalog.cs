@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return ModelsCommand.Create();
         yield return DemoCommand.Create();
         yield return BenchCommand.Create();
+        yield return QuantizeCommand.Create();
     }
 }

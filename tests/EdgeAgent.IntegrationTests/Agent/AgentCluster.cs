@@ -127,19 +127,19 @@ internal sealed class AgentCluster : IAsyncDisposable
     public static Task<AgentStatus> WaitForPeerAsync(GrpcChannel agent, string peer, bool connected) =>
         WaitForStatusAsync(agent, s => s.Peers.Any(p => p.Name == peer && p.Connected == connected), $"peer {peer} is {(connected ? "connected" : "unavailable")}");
 
-    /// <summary>An add_neg request with raw contents: a = [1, 2, 3, 4], b = [10, 20, 30, 40].</summary>
-    public static ModelInferRequest AddNegRequest()
+    /// <summary>An add_neg request with raw contents: a = [1, 2, 3, 4], b = [10, 20, 30, 40], repeated over <paramref name="rows"/> rows.</summary>
+    public static ModelInferRequest AddNegRequest(int rows = 1)
     {
         var request = new ModelInferRequest { ModelName = "add_neg", Id = "req-1" };
         foreach (var name in new[] { "a", "b" })
         {
             var input = new ModelInferRequest.Types.InferInputTensor { Name = name, Datatype = "FP32" };
-            input.Shape.Add([1, 4]);
+            input.Shape.Add([rows, 4]);
             request.Inputs.Add(input);
         }
 
-        request.RawInputContents.Add(Floats(1, 2, 3, 4));
-        request.RawInputContents.Add(Floats(10, 20, 30, 40));
+        request.RawInputContents.Add(Floats([.. Enumerable.Repeat(new float[] { 1, 2, 3, 4 }, rows).SelectMany(r => r)]));
+        request.RawInputContents.Add(Floats([.. Enumerable.Repeat(new float[] { 10, 20, 30, 40 }, rows).SelectMany(r => r)]));
         return request;
     }
 
@@ -148,10 +148,10 @@ internal sealed class AgentCluster : IAsyncDisposable
             .ModelInferAsync(request ?? AddNegRequest(), deadline: DateTime.UtcNow + Bound).ResponseAsync.WaitAsync(Bound);
 
     /// <summary>Asserts the add_neg outputs for <see cref="AddNegRequest"/>, in raw or typed form.</summary>
-    public static void AssertAddNegOutputs(ModelInferResponse response)
+    public static void AssertAddNegOutputs(ModelInferResponse response, int rows = 1)
     {
-        Assert.Equal(new float[] { 11, 22, 33, 44 }, Output(response, "sum"));
-        Assert.Equal(new float[] { -1, -2, -3, -4 }, Output(response, "neg"));
+        Assert.Equal(Enumerable.Repeat(new float[] { 11, 22, 33, 44 }, rows).SelectMany(r => r), Output(response, "sum"));
+        Assert.Equal(Enumerable.Repeat(new float[] { -1, -2, -3, -4 }, rows).SelectMany(r => r), Output(response, "neg"));
     }
 
     public static string Placement(ModelInferResponse response) => response.Parameters[ResponseParameters.Placement].StringParam;

@@ -3,11 +3,12 @@ using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace EdgeAgent.IntegrationTests.Agent;
 
 /// <summary>The agent's request path against real peers on loopback: local, offload, fallback, reconnect.</summary>
-public sealed class AgentOffloadTests
+public sealed class AgentOffloadTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task ModelInfer_LocalPolicy_RunsLocallyAndSaysWhere()
@@ -64,6 +65,27 @@ public sealed class AgentOffloadTests
         var status = await AgentCluster.WaitForStatusAsync(channel, s => s.RequestsOffloaded == 1, "the offload is counted");
         Assert.Equal(0ul, status.RequestsLocal);
         Assert.True(status.Peers.Single().RttMs > 0);
+    }
+
+    [Fact]
+    public async Task ModelInfer_EmulatedBandwidthCap_IsPacedAndMeasured()
+    {
+        await using var cluster = new AgentCluster();
+        var peer = await cluster.StartPeerAsync("cloud");
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()};bw=20mbit"));
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+
+        // 12,500 rows: 400 KB up and 400 KB down, 0.32 s at 20 Mbit/s.
+        var response = await AgentCluster.InferAsync(channel, AgentCluster.AddNegRequest(rows: 12_500));
+
+        AgentCluster.AssertAddNegOutputs(response, rows: 12_500);
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+        var link = agent.Services.GetRequiredService<PeerConnections>().Single().Link;
+        Assert.Equal(1, link.ThroughputSamples);
+        output.WriteLine($"measured {link.ThroughputBitsPerSecond / 1e6:0.0} Mbit/s over a 20 Mbit/s cap, RTT {link.RoundTripSeconds * 1e3:0.0} ms");
+        // Pacing makes the link no faster than the cap; the estimate replaced the 100 Mbit/s prior.
+        Assert.InRange(link.ThroughputBitsPerSecond, 1e3, 20e6 * 1.1);
     }
 
     [Fact]
