@@ -101,28 +101,38 @@ public sealed class DemoCluster : IAsyncDisposable
     /// <summary>The agent's inference client on <paramref name="channel"/>.</summary>
     public static GRPCInferenceService.GRPCInferenceServiceClient Client(GrpcChannel channel) => new(channel);
 
-    /// <summary>Energy the agent estimated per placement actually used, from its decision log.</summary>
+    /// <summary>This device's energy (compute plus radio) per placement actually used, from the agent's decision log.</summary>
     public IReadOnlyDictionary<string, double> EnergyByPlacement()
     {
         var log = AgentServices.GetRequiredService<DecisionLog>();
         return log.Snapshot()
             .Where(r => r.Success)
             .GroupBy(r => r.RanAt.ToString())
-            .ToDictionary(g => g.Key, g => g.Sum(r => r.EnergyJoules), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.Sum(r => r.Energy.DeviceJoules), StringComparer.Ordinal);
     }
 
-    /// <summary>"modelled (...)" or "measured (...)": where the agent's energy figures come from.</summary>
+    /// <summary>Where the agent's energy figures come from: measured, modelled (and by what) or both.</summary>
     public string EnergySource()
     {
-        var estimator = AgentServices.GetRequiredService<IEnergyEstimator>();
-        if (estimator is DeviceEnergyModel)
+        var records = AgentServices.GetRequiredService<DecisionLog>().Snapshot().Where(r => r.Success).ToArray();
+        var figures = records.SelectMany(r => new[] { r.Energy.Compute, r.Energy.Radio }).Where(f => f.Joules > 0).ToArray();
+        var measured = figures.Count(f => f.Provenance == EnergyProvenance.Measured);
+        var modelled = figures.Count(f => f.Provenance == EnergyProvenance.Modelled);
+        var table = "";
+        if (AgentServices.GetRequiredService<IEnergyEstimator>() is DeviceEnergyModel)
         {
             var energy = AgentServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value.Energy;
-            return string.Create(CultureInfo.InvariantCulture,
-                $"modelled by the agent's device power table (busy {energy.BusyWatts:0.#} W, idle {energy.IdleWatts:0.#} W, radio {energy.RadioWatts:0.#} W), not measured");
+            table = string.Create(CultureInfo.InvariantCulture,
+                $" from the agent's device power table (busy {energy.BusyWatts:0.#} W, idle {energy.IdleWatts:0.#} W, radio {energy.RadioWatts:0.#} W)");
         }
 
-        return "measured by " + estimator.GetType().Name;
+        return (measured, modelled) switch
+        {
+            (0, 0) => "no energy recorded",
+            (0, _) => "modelled" + table + ", not measured: no power sensor was read",
+            (_, 0) => "measured by a power sensor on this machine",
+            _ => string.Create(CultureInfo.InvariantCulture, $"mixed: {measured} figures measured, {modelled} modelled{table}"),
+        };
     }
 
     /// <inheritdoc />
