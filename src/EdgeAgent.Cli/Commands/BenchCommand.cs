@@ -7,7 +7,10 @@ using Spectre.Console;
 
 namespace EdgeAgent.Cli.Commands;
 
-/// <summary>`edgeagent bench`: what the agent adds over the work itself, against baselines measured in the same run.</summary>
+/// <summary>
+/// `edgeagent bench`: what the agent adds over the work itself, against baselines measured in the
+/// same run; `edgeagent bench policy` and other subcommands measure other parts.
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -35,7 +38,8 @@ internal static class BenchCommand
         };
         var noMemory = new Option<bool>("--no-memory") { Description = "Skip the resident-memory figures (they start separate agent processes)." };
 
-        var command = new Command("bench", "Measure the agent's overhead against baselines run in the same process and run: local path, offload path, per-request overhead, resident memory.");
+        var command = new Command("bench", "Benchmarks, each against a baseline measured in the same run. Without a subcommand: the agent's overhead (local path, offload path, per-request overhead, resident memory).");
+        command.Subcommands.Add(BenchPolicyCommand.Create());
         foreach (var option in new Option[] { models, iterations, tinyIterations, threads, noMemory })
         {
             command.Options.Add(option);
