@@ -7,7 +7,11 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create()
     {
+        yield return AgentCommand.Create();
+        yield return ControlCommands.CreatePref();
+        yield return ControlCommands.CreateStatus();
         yield return VersionCommand.Create();
+        yield return PeerCommand.Create();
         yield return ModelsCommand.Create();
         yield return EvalCommand.Create();
     }

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Node.Agent;
+using EdgeAgent.Node.Hosting;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent agent`: serve local applications and decide per request where it runs.</summary>
+internal static class AgentCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string?>("--listen") { Description = "TCP endpoint HOST:PORT (Endpoint:Listen, default 127.0.0.1:8001)." };
+        var socket = new Option<string?>("--socket") { Description = "Also serve on this Unix socket path (Endpoint:Socket)." };
+        var models = new Option<string?>("--models") { Description = "Model repository folder <model>/<version>/model.onnx (Models:Path)." };
+        var peers = new Option<string[]>("--peer")
+        {
+            Description = "A peer as NAME=URL[;rtt=40ms][;bw=50mbit], repeatable (Agent:Peers:NAME). rtt and bw emulate a link for demos.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var policy = new Option<string?>("--policy") { Description = "Offload policy: heuristic, local or peer (Agent:Policy, default heuristic)." };
+        var preference = new Option<double?>("--preference") { Description = "Delay weight in [0, 1]; energy weight is 1 minus it (Agent:Preference, default 0.5)." };
+        var timeout = new Option<double?>("--offload-timeout-ms") { Description = "Longest wait for a peer before running locally (Agent:OffloadTimeout, default 5000)." };
+        var name = new Option<string?>("--name") { Description = "Node name reported to clients (Serving:NodeName)." };
+
+        var command = new Command("agent", "Serve models to local applications and offload each request to where it runs best.");
+        foreach (var option in new Option[] { listen, socket, models, peers, policy, preference, timeout, name })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            return await NodeCommandRunner.RunAsync(() =>
+            {
+                var overrides = new Dictionary<string, string?>();
+                Set(overrides, "Endpoint:Listen", parseResult.GetValue(listen));
+                Set(overrides, "Endpoint:Socket", parseResult.GetValue(socket));
+                Set(overrides, "Models:Path", parseResult.GetValue(models));
+                Set(overrides, "Serving:NodeName", parseResult.GetValue(name));
+                Set(overrides, "Agent:Policy", parseResult.GetValue(policy));
+                Set(overrides, "Agent:Preference", parseResult.GetValue(preference));
+                if (parseResult.GetValue(timeout) is { } ms)
+                {
+                    overrides["Agent:OffloadTimeout"] = TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);
+                }
+
+                foreach (var (key, value) in AgentHost.PeerKeys(parseResult.GetValue(peers) ?? []))
+                {
+                    overrides[key] = value;
+                }
+
+                return AgentHost.Build([], overrides);
+            }, parseResult, cancellationToken);
+        });
+        return command;
+    }
+
+    private static void Set<T>(Dictionary<string, string?> overrides, string key, T? value)
+    {
+        if (value is not null)
+        {
+            overrides[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using EdgeAgent.Core.Offloading;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// Keeps the cluster view current while the agent runs: one <see cref="PeerConnection.RunAsync"/>
+/// loop per peer, and the preference following Agent:Preference when configuration reloads
+/// (appsettings.json edited in place).
+/// </summary>
+public sealed partial class AgentBackgroundService(
+    PeerConnections peers,
+    OperatorPreference preference,
+    IOptionsMonitor<AgentOptions> options,
+    ILogger<AgentBackgroundService> logger) : BackgroundService
+{
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var configured = options.CurrentValue.Preference;
+        Log.Started(logger, peers.Count, preference.Current.DelayWeight);
+        using var subscription = options.OnChange(changed =>
+        {
+            // Only a change of the configured value moves the preference; the ControlService or
+            // the panel may have set another value since, and a reload of other keys keeps it.
+            if (changed.Preference != configured && changed.Preference is >= 0 and <= 1)
+            {
+                configured = changed.Preference;
+                preference.Set(new Preference(changed.Preference), "config");
+                Log.PreferenceReloaded(logger, changed.Preference);
+            }
+        });
+        await Task.WhenAll(peers.Select(p => p.RunAsync(stoppingToken))).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "Agent watching {PeerCount} peers; delay weight {DelayWeight}.")]
+        public static partial void Started(ILogger logger, int peerCount, double delayWeight);
+
+        [LoggerMessage(EventId = 2031, Level = LogLevel.Information, Message = "Configuration reloaded: delay weight {DelayWeight}.")]
+        public static partial void PreferenceReloaded(ILogger logger, double delayWeight);
+    }
+}

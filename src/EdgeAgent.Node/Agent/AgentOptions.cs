@@ -1,0 +1,188 @@
+using System.Globalization;
+using EdgeAgent.Core.Offloading.Policies;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// Settings of the agent role, bound from the "Agent" configuration section (appsettings.json,
+/// EDGEAGENT_Agent__Policy style environment variables, command-line flags) and validated at start.
+/// </summary>
+public sealed class AgentOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Agent";
+
+    /// <summary>
+    /// Peers by name, each <c>URL[;rtt=40ms][;bw=50mbit]</c> (see <see cref="PeerEndpoint"/>):
+    /// <c>"Peers": { "cloud": "http://10.0.0.5:8001" }</c>, <c>EDGEAGENT_Agent__Peers__cloud=...</c>
+    /// or <c>--peer cloud=http://10.0.0.5:8001</c>. Candidates are listed in name order.
+    /// </summary>
+    public Dictionary<string, string> Peers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Offload policy: heuristic, local or peer.</summary>
+    public string Policy { get; set; } = "heuristic";
+
+    /// <summary>Initial delay weight in [0, 1] (1 = only delay matters, 0 = only energy).</summary>
+    public double Preference { get; set; } = 0.5;
+
+    /// <summary>Longest wait for a peer before falling back to local execution.</summary>
+    public TimeSpan OffloadTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Interval the agent asks peers to send load reports at.</summary>
+    public TimeSpan LoadReportInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A peer whose last load report is older than this is treated as unavailable.</summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Interval between RTT probes (ServerLive) to each connected peer.</summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>First reconnect delay after a peer's load stream breaks; doubles per failure.</summary>
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Cap of the reconnect delay.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Throughput assumed for a peer link before the first measured transfer, in Mbit/s.</summary>
+    public double PriorThroughputMbit { get; set; } = 100;
+
+    /// <summary>Relative compute speed of this device (1 = reference), used to guess a peer's exec time before it reports one.</summary>
+    public double LocalComputeSpeed { get; set; } = 1.0;
+
+    /// <summary>Outcomes kept in the in-memory decision log.</summary>
+    public int DecisionLogCapacity { get; set; } = 4096;
+
+    /// <summary>Largest gRPC message the agent sends to or accepts from a peer, in bytes.</summary>
+    public int MaxPeerMessageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Seed of the random source for reconnect jitter (null: from the clock).</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Device power table for energy estimates.</summary>
+    public EnergyModelOptions Energy { get; set; } = new();
+
+    /// <summary>The parsed peers; call after validation.</summary>
+    public IReadOnlyList<PeerEndpoint> ParsePeers()
+    {
+        var list = new List<PeerEndpoint>(Peers.Count);
+        foreach (var (name, value) in Peers.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!PeerEndpoint.TryParse(name, value, out var endpoint, out var error))
+            {
+                throw new OptionsValidationException(Section, typeof(AgentOptions), [error]);
+            }
+
+            list.Add(endpoint);
+        }
+
+        return list;
+    }
+}
+
+/// <summary>Device power table (watts) of <see cref="DeviceEnergyModel"/>, section "Agent:Energy".</summary>
+public sealed class EnergyModelOptions
+{
+    /// <summary>Power of the idle device.</summary>
+    public double IdleWatts { get; set; } = 5.0;
+
+    /// <summary>Power while executing inference.</summary>
+    public double BusyWatts { get; set; } = 10.0;
+
+    /// <summary>Extra power while the radio sends or receives.</summary>
+    public double RadioWatts { get; set; } = 2.0;
+
+    /// <summary>Extra power while waiting for a peer's reply (radio tail), usually 0 on Wi-Fi.</summary>
+    public double WaitWatts { get; set; }
+}
+
+/// <summary>Checks <see cref="AgentOptions"/> at start; every message names the setting.</summary>
+/// <param name="registrations">Named policies registered besides the built-in ones.</param>
+public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration> registrations) : IValidateOptions<AgentOptions>
+{
+    /// <summary>A validator that knows only the built-in policies.</summary>
+    public AgentOptionsValidator()
+        : this([])
+    {
+    }
+
+    /// <summary>Every name Agent:Policy accepts: registered ones, then the built-in ones.</summary>
+    public IReadOnlyList<string> PolicyNames =>
+        registrations.Select(r => r.Name).Concat(OffloadPolicies.Names).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (peerName, value) in options.Peers.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!PeerEndpoint.TryParse(peerName, value, out _, out var error))
+            {
+                errors.Add($"Agent:Peers:{peerName} (--peer): {error}.");
+            }
+            else if (!names.Add(peerName))
+            {
+                errors.Add($"Agent:Peers:{peerName} (--peer): peer name '{peerName}' is used twice.");
+            }
+        }
+
+        if (!PolicyNames.Contains(options.Policy?.Trim() ?? "", StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"Agent:Policy (--policy) is '{options.Policy}'; use one of {string.Join(", ", PolicyNames)}.");
+        }
+
+        if (!(options.Preference >= 0 && options.Preference <= 1))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:Preference (--preference) is {options.Preference}; use a delay weight in [0, 1]."));
+        }
+
+        Positive(options.OffloadTimeout, "Agent:OffloadTimeout", errors);
+        Positive(options.LoadReportInterval, "Agent:LoadReportInterval", errors);
+        Positive(options.StaleAfter, "Agent:StaleAfter", errors);
+        Positive(options.PingInterval, "Agent:PingInterval", errors);
+        Positive(options.ReconnectInitialDelay, "Agent:ReconnectInitialDelay", errors);
+        if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
+        {
+            errors.Add("Agent:ReconnectMaxDelay must be at least Agent:ReconnectInitialDelay.");
+        }
+
+        if (!(options.PriorThroughputMbit > 0 && double.IsFinite(options.PriorThroughputMbit)))
+        {
+            errors.Add("Agent:PriorThroughputMbit must be a positive number of Mbit/s.");
+        }
+
+        if (!(options.LocalComputeSpeed > 0 && double.IsFinite(options.LocalComputeSpeed)))
+        {
+            errors.Add("Agent:LocalComputeSpeed must be a positive number.");
+        }
+
+        if (options.DecisionLogCapacity is < 1 or > 1_000_000)
+        {
+            errors.Add("Agent:DecisionLogCapacity must be in [1, 1000000].");
+        }
+
+        if (options.MaxPeerMessageBytes < 1024)
+        {
+            errors.Add("Agent:MaxPeerMessageBytes must be at least 1024.");
+        }
+
+        var energy = options.Energy;
+        if (!(energy.IdleWatts >= 0 && energy.BusyWatts >= energy.IdleWatts && energy.RadioWatts >= 0 && energy.WaitWatts >= 0
+            && double.IsFinite(energy.BusyWatts) && double.IsFinite(energy.RadioWatts) && double.IsFinite(energy.WaitWatts)))
+        {
+            errors.Add("Agent:Energy needs IdleWatts >= 0, BusyWatts >= IdleWatts, RadioWatts >= 0 and WaitWatts >= 0 (finite watts).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Positive(TimeSpan value, string setting, List<string> errors)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{setting} must be a positive duration such as 00:00:05.");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Core.Offloading.Policies;
+using EdgeAgent.Inference.Execution;
+using EdgeAgent.Node.Control;
+using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Serving;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>Registrations of the agent role.</summary>
+public static class AgentServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the agent: the serving core, <see cref="AgentOptions"/> (section "Agent", validated
+    /// at start), the <see cref="OperatorPreference"/>, the policy named by Agent:Policy (built-in
+    /// or added with <see cref="OffloadPolicyServiceCollectionExtensions.AddOffloadPolicy"/>), the
+    /// device energy model as <see cref="IEnergyEstimator"/>, peer connections, the
+    /// <see cref="ClusterView"/>, the <see cref="DecisionLog"/>, metrics, and the
+    /// <see cref="Dispatcher"/> as the <see cref="IInferenceBackend"/>. Registrations made before
+    /// this call for <see cref="IOffloadPolicy"/>, <see cref="IEnergyEstimator"/> or
+    /// <see cref="OperatorPreference"/> win (TryAdd), so a fixed policy, a measured energy
+    /// source or a panel-owned preference plug in without changing the agent.
+    /// </summary>
+    public static IServiceCollection AddEdgeAgentAgent(this IServiceCollection services)
+    {
+        services.AddEdgeAgentServing();
+        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
+        services.AddMetrics();
+
+        services.TryAddSingleton(sp => new OperatorPreference(new Preference(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Preference)));
+        services.TryAddSingleton<IOffloadPolicy>(sp =>
+        {
+            var name = sp.GetRequiredService<IOptions<AgentOptions>>().Value.Policy?.Trim() ?? "";
+            var registered = sp.GetServices<OffloadPolicyRegistration>().LastOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (registered is not null)
+            {
+                return registered.Create(sp);
+            }
+
+            return OffloadPolicies.TryCreate(name, out var policy)
+                ? policy
+                : throw new OptionsValidationException(AgentOptions.Section, typeof(AgentOptions), [$"Agent:Policy (--policy) is '{name}'; use one of {string.Join(", ", OffloadPolicies.Names)}."]);
+        });
+        services.TryAddSingleton<IEnergyEstimator>(sp => new DeviceEnergyModel(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Energy));
+        services.TryAddSingleton<ILocalLoadSource>(sp => new LocalExecutorLoadSource(sp.GetRequiredService<LocalExecutor>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var time = sp.GetRequiredService<TimeProvider>();
+            var random = options.Seed is { } seed ? new Random(seed) : new Random();
+            var loggers = sp.GetRequiredService<ILoggerFactory>();
+            return new PeerConnections(options.ParsePeers()
+                .Select(endpoint => new PeerConnection(endpoint, options, time, random, loggers.CreateLogger("EdgeAgent.Node.Agent.PeerConnection." + endpoint.Name)))
+                .ToArray());
+        });
+        services.TryAddSingleton(sp => new ClusterView(
+            sp.GetRequiredService<ILocalLoadSource>(),
+            sp.GetRequiredService<PeerConnections>(),
+            sp.GetRequiredService<IEnergyEstimator>(),
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value));
+        services.TryAddSingleton(sp => new DecisionLog(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DecisionLogCapacity));
+        services.TryAddSingleton<AgentMetrics>();
+        services.TryAddSingleton<Dispatcher>();
+        services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<Dispatcher>());
+        services.AddHostedService<AgentBackgroundService>();
+        return services;
+    }
+
+    /// <summary>Maps what an agent serves: the inference service, health and the ControlService.</summary>
+    public static IEndpointRouteBuilder MapEdgeAgentAgent(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapEdgeAgentServing();
+        endpoints.MapGrpcService<AgentControlService>();
+        return endpoints;
+    }
+}

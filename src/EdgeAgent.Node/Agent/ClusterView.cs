@@ -1,0 +1,115 @@
+using EdgeAgent.Core.Offloading;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// The agent's picture of where a request could run: this device and every configured peer,
+/// kept current in the background by the <see cref="PeerConnection"/>s (load streams, link
+/// probes) and the local executor. <see cref="Observe"/> is a read of that state, never I/O.
+/// Candidates are listed local first, then peers in configuration order.
+/// </summary>
+public sealed class ClusterView
+{
+    private readonly ILocalLoadSource _local;
+    private readonly IEnergyEstimator _energy;
+    private readonly double _localSpeed;
+
+    /// <summary>Creates the view over the local executor and the peer connections.</summary>
+    public ClusterView(ILocalLoadSource local, IReadOnlyList<PeerConnection> peers, IEnergyEstimator energy, AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _local = local;
+        Peers = peers;
+        _energy = energy;
+        _localSpeed = options.LocalComputeSpeed;
+    }
+
+    /// <summary>The peer connections, in configuration order.</summary>
+    public IReadOnlyList<PeerConnection> Peers { get; }
+
+    /// <summary>The peer called <paramref name="name"/>, or null.</summary>
+    public PeerConnection? FindPeer(string name)
+    {
+        foreach (var peer in Peers)
+        {
+            if (string.Equals(peer.Name, name, StringComparison.Ordinal))
+            {
+                return peer;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The observation for one task. Execution time per candidate is its measured mean for the
+    /// model; a candidate without a measurement borrows another's scaled by compute speed
+    /// (exec_peer = exec_local * speed_local / speed_peer), and is 0 when nobody has run the model yet.
+    /// </summary>
+    public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline)
+    {
+        var task = new TaskObservation(model, inputBytes, deadline);
+        var localServes = _local.Serves(model);
+        var localLoad = _local.GetLoad(model);
+
+        // Reference exec time at speed 1, from whichever candidate has measured the model.
+        double? referenceExec = localLoad.MeanExecSeconds * _localSpeed;
+        var peerLoads = new PeerLoad[Peers.Count];
+        for (var i = 0; i < Peers.Count; i++)
+        {
+            peerLoads[i] = Peers[i].Load;
+            if (referenceExec is null && peerLoads[i].MeanExecSeconds.TryGetValue(model, out var peerExec))
+            {
+                referenceExec = peerExec * peerLoads[i].ComputeSpeed;
+            }
+        }
+
+        var servers = new List<ServerObservation>(1 + Peers.Count);
+        var localExec = localLoad.MeanExecSeconds ?? ((referenceExec ?? 0.0) / _localSpeed);
+        servers.Add(new ServerObservation
+        {
+            Placement = Placement.Local(),
+            Kind = ServerKind.Local,
+            Available = localServes,
+            ExpectedExecSeconds = localExec,
+            ComputeSpeed = _localSpeed,
+            Executing = localLoad.Executing,
+            Queued = localLoad.Queued,
+            MaxConcurrency = Math.Max(1, localLoad.MaxConcurrency),
+            ResidualWorkSeconds = localLoad.ResidualWorkSeconds,
+            ResidualWorkHistogram = localLoad.ResidualWorkHistogram,
+            HistogramBinSeconds = localLoad.HistogramBinSeconds,
+            EstimatedEnergyJoules = _energy.LocalJoules(localExec, "default"),
+        });
+
+        for (var i = 0; i < Peers.Count; i++)
+        {
+            var peer = Peers[i];
+            var load = peerLoads[i];
+            var exec = load.MeanExecSeconds.TryGetValue(model, out var measured) ? measured : (referenceExec ?? 0.0) / load.ComputeSpeed;
+            var uplink = peer.Link.ThroughputBitsPerSecond;
+            var rtt = peer.Link.RoundTripSeconds;
+            var server = new ServerObservation
+            {
+                Placement = Placement.Peer(peer.Name),
+                Kind = peer.Endpoint.Kind,
+                Available = peer.IsAvailable && load.Models.Contains(model),
+                UplinkBitsPerSecond = uplink,
+                RoundTripSeconds = rtt,
+                ExpectedExecSeconds = exec,
+                ComputeSpeed = load.ComputeSpeed,
+                Executing = load.Running,
+                Queued = load.Queued,
+                MaxConcurrency = load.MaxConcurrency,
+                ResidualWorkSeconds = load.ResidualWorkSeconds,
+                ResidualWorkHistogram = load.ResidualWorkHistogram,
+                HistogramBinSeconds = load.HistogramBinSeconds,
+            };
+            var transfer = Core.Offloading.Policies.CompletionEstimate.UploadSeconds(inputBytes, server);
+            var total = Core.Offloading.Policies.CompletionEstimate.Seconds(task, server);
+            servers.Add(server with { EstimatedEnergyJoules = _energy.OffloadJoules(inputBytes, 0, transfer, total - transfer) });
+        }
+
+        return new OffloadObservation(task, servers);
+    }
+}

@@ -1,0 +1,137 @@
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Node.Serving;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// The agent's <see cref="IInferenceBackend"/>: for each validated request
+/// Observe (<see cref="ClusterView"/>) -> Decide (<see cref="IOffloadPolicy"/> with the current
+/// <see cref="OperatorPreference"/>) -> Execute (the local executor, or the peer with a deadline of
+/// min(request deadline, <see cref="AgentOptions.OffloadTimeout"/>)) -> on a peer failure or missed
+/// deadline, run locally within the request's own deadline (response parameter
+/// <c>edgeagent.fallback_from</c> names the peer) -> Record (<see cref="DecisionLog"/>, meter
+/// "EdgeAgent.Agent").
+/// </summary>
+public sealed partial class Dispatcher(
+    ClusterView cluster,
+    IOffloadPolicy policy,
+    OperatorPreference preference,
+    LocalInferenceBackend local,
+    IEnergyEstimator energy,
+    DecisionLog decisions,
+    AgentMetrics metrics,
+    IOptions<AgentOptions> options,
+    TimeProvider time,
+    ILogger<Dispatcher> logger) : IInferenceBackend
+{
+    private readonly TimeSpan _offloadTimeout = options.Value.OffloadTimeout;
+
+    /// <summary>The policy deciding placements.</summary>
+    public IOffloadPolicy Policy => policy;
+
+    /// <inheritdoc />
+    public async Task<InferenceOutcome> InferAsync(InferenceCall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var start = time.GetTimestamp();
+        var remaining = call.Remaining(time.GetUtcNow());
+        var requestBytes = call.Request.CalculateSize();
+        var observation = cluster.Observe(call.Model.Name, requestBytes, remaining);
+        var currentPreference = preference.Current;
+        var decided = Decide(observation, currentPreference);
+
+        string? fallbackFrom = null;
+        var radioJoules = 0.0;
+        try
+        {
+            InferenceOutcome? outcome = null;
+            if (decided.Kind == PlacementKind.Peer && cluster.FindPeer(decided.Target) is { } peer)
+            {
+                var timeout = remaining is { } left && left < _offloadTimeout ? left : _offloadTimeout;
+                var peerStart = time.GetTimestamp();
+                try
+                {
+                    var response = await peer.InferAsync(call.Request, timeout, cancellationToken).ConfigureAwait(false);
+                    var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
+                    var transfer = (requestBytes + response.CalculateSize()) * 8.0 / peer.Link.ThroughputBitsPerSecond;
+                    radioJoules = energy.OffloadJoules(requestBytes, response.CalculateSize(), transfer, Math.Max(0, elapsed - transfer));
+                    outcome = new InferenceOutcome(response, decided, DoubleParameter(response, ResponseParameters.QueueMs), DoubleParameter(response, ResponseParameters.ExecMs));
+                }
+                catch (RpcException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("The caller cancelled or its deadline passed.", cancellationToken);
+                }
+                catch (RpcException ex)
+                {
+                    fallbackFrom = peer.Name;
+                    var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
+                    var transfer = requestBytes * 8.0 / peer.Link.ThroughputBitsPerSecond;
+                    radioJoules = energy.OffloadJoules(requestBytes, 0, Math.Min(transfer, elapsed), Math.Max(0, elapsed - transfer));
+                    Log.PeerFailed(logger, peer.Name, call.Model.Name, ex.StatusCode, ex.Status.Detail);
+                }
+            }
+
+            if (outcome is null)
+            {
+                var variant = decided.IsLocal && decided.Target is not ("" or "default") ? decided.Target : null;
+                outcome = await local.RunAsync(call, variant, cancellationToken).ConfigureAwait(false);
+                if (fallbackFrom is not null)
+                {
+                    outcome.Response.Parameters[ResponseParameters.FallbackFrom] = new InferParameter { StringParam = fallbackFrom };
+                }
+            }
+
+            var joules = radioJoules + (outcome.Placement.IsLocal ? energy.LocalJoules(outcome.ExecMs / 1000.0, outcome.Placement.Target) : 0.0);
+            Record(call, requestBytes, observation, decided, outcome.Placement, fallbackFrom, currentPreference, start, outcome.QueueMs, outcome.ExecMs, joules, success: true);
+            return outcome;
+        }
+        catch (Exception)
+        {
+            Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, radioJoules, success: false);
+            throw;
+        }
+    }
+
+    private Placement Decide(OffloadObservation observation, Preference currentPreference)
+    {
+        try
+        {
+            return policy.Decide(observation, currentPreference);
+        }
+#pragma warning disable CA1031 // A broken policy must not fail requests: they run locally and the failure is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.PolicyFailed(logger, policy.Name, ex);
+            return Placement.Local();
+        }
+    }
+
+    private void Record(InferenceCall call, long bytes, OffloadObservation observation, Placement decided, Placement ranAt, string? fallbackFrom,
+        Preference usedPreference, long start, double queueMs, double execMs, double joules, bool success)
+    {
+        var record = new DecisionRecord(
+            time.GetUtcNow(), call.Model.Name, bytes, decided, ranAt, fallbackFrom, usedPreference,
+            time.GetElapsedTime(start).TotalSeconds, queueMs / 1000.0, execMs / 1000.0, joules, success, observation);
+        decisions.Add(record);
+        metrics.Record(record);
+    }
+
+    private static double DoubleParameter(ModelInferResponse response, string name) =>
+        response.Parameters.TryGetValue(name, out var value) && value.ParameterChoiceCase == InferParameter.ParameterChoiceOneofCase.DoubleParam
+            ? value.DoubleParam
+            : 0.0;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Peer {Peer} failed model {Model} with {Status} ({Detail}); running it locally.")]
+        public static partial void PeerFailed(ILogger logger, string peer, string model, StatusCode status, string detail);
+
+        [LoggerMessage(EventId = 2021, Level = LogLevel.Error, Message = "Policy {Policy} failed to decide; running locally.")]
+        public static partial void PolicyFailed(ILogger logger, string policy, Exception exception);
+    }
+}

@@ -1,0 +1,36 @@
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>The local executor as the cluster view sees it: which models run here and how busy it is.</summary>
+public interface ILocalLoadSource
+{
+    /// <summary>True when this device can run <paramref name="model"/>.</summary>
+    bool Serves(string model);
+
+    /// <summary>The executor's load now and what it knows of <paramref name="model"/>'s cost; a read, no I/O.</summary>
+    LocalLoad GetLoad(string model);
+}
+
+/// <summary>A snapshot of the local executor for one model.</summary>
+public sealed record LocalLoad
+{
+    /// <summary>Tasks executing now.</summary>
+    public int Executing { get; init; }
+
+    /// <summary>Tasks queued now.</summary>
+    public int Queued { get; init; }
+
+    /// <summary>Bounded concurrency (at least 1).</summary>
+    public int MaxConcurrency { get; init; } = 1;
+
+    /// <summary>Residual work of queued and running tasks, in seconds.</summary>
+    public double ResidualWorkSeconds { get; init; }
+
+    /// <summary>Counts by residual work, bins of <see cref="HistogramBinSeconds"/>.</summary>
+    public IReadOnlyList<double> ResidualWorkHistogram { get; init; } = [];
+
+    /// <summary>Histogram bin width in seconds.</summary>
+    public double HistogramBinSeconds { get; init; }
+
+    /// <summary>Measured mean execution seconds of the model here, null before the first run.</summary>
+    public double? MeanExecSeconds { get; init; }
+}

@@ -1,0 +1,128 @@
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// Round-trip time and throughput to one peer, measured from real traffic and smoothed with an
+/// exponentially weighted moving average (weight <c>alpha</c> on the newest sample).
+/// <list type="bullet">
+/// <item>RTT: from small calls (connect, pings) whose payload time is negligible.</item>
+/// <item>Throughput: from each forwarded inference,
+/// <c>(request bytes + response bytes) * 8 / (elapsed - peer queue - peer exec - rtt)</c>, the
+/// peer's queue and exec times coming from its <c>edgeagent.queue_ms</c>/<c>exec_ms</c> response
+/// parameters. Samples whose transfer time is under a millisecond, or that lack the peer's
+/// timings, are too noisy to say anything and are skipped.</item>
+/// </list>
+/// Until the first throughput sample the configured prior is used. Thread-safe.
+/// </summary>
+public sealed class LinkEstimator
+{
+    private static readonly TimeSpan MinimumTransfer = TimeSpan.FromMilliseconds(1);
+    private readonly object _gate = new();
+    private readonly double _alpha;
+    private double _rttSeconds;
+    private double _throughput;
+    private int _rttSamples;
+    private int _throughputSamples;
+
+    /// <summary>Starts with <paramref name="priorBitsPerSecond"/> and no RTT sample.</summary>
+    public LinkEstimator(double priorBitsPerSecond, double alpha = 0.3)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(priorBitsPerSecond);
+        if (!(alpha > 0 && alpha <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "The smoothing weight must be in (0, 1].");
+        }
+
+        _throughput = priorBitsPerSecond;
+        _alpha = alpha;
+    }
+
+    /// <summary>Smoothed round-trip time in seconds (0 before the first sample).</summary>
+    public double RoundTripSeconds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _rttSeconds;
+            }
+        }
+    }
+
+    /// <summary>Smoothed throughput in bits per second (the prior before the first sample).</summary>
+    public double ThroughputBitsPerSecond
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _throughput;
+            }
+        }
+    }
+
+    /// <summary>Number of RTT samples so far.</summary>
+    public int RoundTripSamples
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _rttSamples;
+            }
+        }
+    }
+
+    /// <summary>Number of throughput samples so far.</summary>
+    public int ThroughputSamples
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _throughputSamples;
+            }
+        }
+    }
+
+    /// <summary>Adds the duration of a small call as an RTT sample.</summary>
+    public void AddRoundTrip(TimeSpan rtt)
+    {
+        if (rtt < TimeSpan.Zero)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _rttSeconds = _rttSamples == 0 ? rtt.TotalSeconds : (_alpha * rtt.TotalSeconds) + ((1 - _alpha) * _rttSeconds);
+            _rttSamples++;
+        }
+    }
+
+    /// <summary>
+    /// Adds a forwarded call: <paramref name="bytes"/> crossed the link (both directions) in
+    /// <paramref name="elapsed"/>, of which <paramref name="peerBusy"/> the peer spent queueing and
+    /// executing. Returns false when the sample was too small or incomplete to use.
+    /// </summary>
+    public bool AddTransfer(long bytes, TimeSpan elapsed, TimeSpan? peerBusy)
+    {
+        if (bytes <= 0 || peerBusy is not { } busy)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            var transfer = elapsed - busy - TimeSpan.FromSeconds(_rttSeconds);
+            if (transfer < MinimumTransfer)
+            {
+                return false;
+            }
+
+            var sample = bytes * 8.0 / transfer.TotalSeconds;
+            _throughput = _throughputSamples == 0 ? sample : (_alpha * sample) + ((1 - _alpha) * _throughput);
+            _throughputSamples++;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,340 @@
+using System.Net;
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Contracts.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// The agent's live connection to one peer: a gRPC channel (through the emulated link when one is
+/// configured), the peer's latest <see cref="PeerLoad"/> from its WatchLoad stream, RTT and
+/// throughput estimates, and forwarding of inference calls. <see cref="RunAsync"/> keeps the view
+/// current: GetCapabilities, then WatchLoad until the stream breaks or goes quiet for
+/// <see cref="AgentOptions.StaleAfter"/>, then reconnect after an exponential backoff with jitter
+/// (delay = min(max, initial * 2^failures) * U[0.5, 1) from the injected Random).
+/// </summary>
+public sealed partial class PeerConnection : IDisposable
+{
+    private readonly AgentOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly ILogger _logger;
+    private readonly GrpcChannel _channel;
+    private readonly PeerService.PeerServiceClient _peerClient;
+    private readonly GRPCInferenceService.GRPCInferenceServiceClient _inferenceClient;
+    private PeerLoad _load = PeerLoad.Unknown;
+    private int _inFlight;
+
+    /// <summary>Creates the connection; nothing is sent until <see cref="RunAsync"/>.</summary>
+    public PeerConnection(PeerEndpoint endpoint, AgentOptions options, TimeProvider time, Random random, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(options);
+        Endpoint = endpoint;
+        _options = options;
+        _time = time;
+        _random = random;
+        _logger = logger;
+        Link = new LinkEstimator(options.PriorThroughputMbit * 1e6);
+        var sockets = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            // Tensors are megabytes: a wide receive window keeps responses from stalling on flow control.
+            InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        HttpMessageHandler handler = endpoint.Emulation.IsNone ? sockets : new EmulatedLinkHandler(endpoint.Emulation, time, sockets);
+        _channel = GrpcChannel.ForAddress(endpoint.Url, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = options.MaxPeerMessageBytes,
+            MaxSendMessageSize = options.MaxPeerMessageBytes,
+        });
+        _peerClient = new PeerService.PeerServiceClient(_channel);
+        _inferenceClient = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
+    }
+
+    /// <summary>The configured peer.</summary>
+    public PeerEndpoint Endpoint { get; }
+
+    /// <summary>Peer name.</summary>
+    public string Name => Endpoint.Name;
+
+    /// <summary>RTT and throughput measured on this peer's link.</summary>
+    public LinkEstimator Link { get; }
+
+    /// <summary>Inference calls forwarded to this peer and not yet answered.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The latest view of the peer (a read, no I/O).</summary>
+    public PeerLoad Load => Volatile.Read(ref _load);
+
+    /// <summary>True when the peer is connected and its last report is younger than <see cref="AgentOptions.StaleAfter"/>.</summary>
+    public bool IsAvailable
+    {
+        get
+        {
+            var load = Load;
+            return load.Connected && _time.GetElapsedTime(load.ReceivedTimestamp) <= _options.StaleAfter;
+        }
+    }
+
+    /// <summary>Keeps the load view current until <paramref name="cancellationToken"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var pings = PingLoopAsync(cancellationToken);
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await WatchOnceAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    failures = 0;
+                }
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RpcException ex)
+            {
+                Log.StreamFailed(_logger, Name, ex.StatusCode, ex.Status.Detail);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException or OperationCanceledException)
+            {
+                Log.StreamFailed(_logger, Name, StatusCode.Unavailable, ex.Message);
+            }
+
+            MarkDisconnected();
+            var delay = BackoffDelay(failures++);
+            Log.Reconnecting(_logger, Name, delay.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        MarkDisconnected();
+        await pings.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Forwards one inference to the peer with a deadline of <paramref name="timeout"/> from now and
+    /// feeds the link estimator from the measured transfer.
+    /// </summary>
+    /// <exception cref="RpcException">The peer failed, or missed the deadline (DeadlineExceeded).</exception>
+    public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var start = _time.GetTimestamp();
+        using var deadlineCts = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token);
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            var response = await _inferenceClient.ModelInferAsync(request, deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token).ConfigureAwait(false);
+            var elapsed = _time.GetElapsedTime(start);
+            Link.AddTransfer(request.CalculateSize() + response.CalculateSize(), elapsed, PeerBusyTime(response));
+            return response;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && deadlineCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"peer '{Name}' did not answer within {timeout.TotalMilliseconds:0} ms"));
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+        {
+            // The transport failed: do not offload here again until the load stream confirms the peer.
+            MarkDisconnected();
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>Closes the channel.</summary>
+    public void Dispose() => _channel.Dispose();
+
+    internal TimeSpan BackoffDelay(int failures)
+    {
+        var initial = _options.ReconnectInitialDelay.TotalSeconds;
+        var capped = Math.Min(_options.ReconnectMaxDelay.TotalSeconds, initial * Math.Pow(2, Math.Min(failures, 30)));
+        double jitter;
+        lock (_random)
+        {
+            jitter = 0.5 + (0.5 * _random.NextDouble());
+        }
+
+        return TimeSpan.FromSeconds(capped * jitter);
+    }
+
+    private static TimeSpan? PeerBusyTime(ModelInferResponse response)
+    {
+        if (response.Parameters.TryGetValue(ResponseParameters.QueueMs, out var queue)
+            && response.Parameters.TryGetValue(ResponseParameters.ExecMs, out var exec)
+            && queue.ParameterChoiceCase == InferParameter.ParameterChoiceOneofCase.DoubleParam
+            && exec.ParameterChoiceCase == InferParameter.ParameterChoiceOneofCase.DoubleParam)
+        {
+            return TimeSpan.FromMilliseconds(queue.DoubleParam + exec.DoubleParam);
+        }
+
+        return null;
+    }
+
+    private async Task<bool> WatchOnceAsync(CancellationToken cancellationToken)
+    {
+        var start = _time.GetTimestamp();
+        var capabilities = await _peerClient.GetCapabilitiesAsync(
+            new GetCapabilitiesRequest(),
+            deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // The first call paid for the connection set-up; the RTT sample comes from a second, small call.
+        start = _time.GetTimestamp();
+        await _inferenceClient.ServerLiveAsync(new ServerLiveRequest(), deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Link.AddRoundTrip(_time.GetElapsedTime(start));
+        var models = new HashSet<string>(capabilities.Models.Select(m => m.Name), StringComparer.Ordinal);
+        var speed = capabilities.ComputeSpeedFactor > 0 ? capabilities.ComputeSpeedFactor : 1.0;
+
+        // The stream is cancelled when the caller stops or when no report arrives within StaleAfter.
+        using var quiet = new CancellationTokenSource(_options.StaleAfter, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, quiet.Token);
+        using var call = _peerClient.WatchLoad(
+            new WatchLoadRequest { IntervalMs = (uint)Math.Clamp(_options.LoadReportInterval.TotalMilliseconds, 1, uint.MaxValue) },
+            cancellationToken: linked.Token);
+        var received = false;
+        var connects = Load.Connects + 1;
+        try
+        {
+            while (await call.ResponseStream.MoveNext(linked.Token).ConfigureAwait(false))
+            {
+                quiet.CancelAfter(_options.StaleAfter);
+                Apply(call.ResponseStream.Current, models, speed, connects);
+                if (!received)
+                {
+                    received = true;
+                    Log.Connected(_logger, Name, Endpoint.Url.ToString(), models.Count);
+                }
+            }
+        }
+        catch (RpcException) when (quiet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Log.StreamQuiet(_logger, Name, _options.StaleAfter.TotalMilliseconds);
+        }
+
+        if (!cancellationToken.IsCancellationRequested && !quiet.IsCancellationRequested)
+        {
+            Log.StreamEnded(_logger, Name);
+        }
+
+        return received;
+    }
+
+    private void Apply(LoadReport report, HashSet<string> capabilityModels, double speed, int connects)
+    {
+        var models = new HashSet<string>(capabilityModels, StringComparer.Ordinal);
+        var meanExec = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var model in report.Models)
+        {
+            models.Add(model.Name);
+            if (model.MeanExecMs > 0)
+            {
+                meanExec[model.Name] = model.MeanExecMs / 1000.0;
+            }
+        }
+
+        var previous = Load;
+        Volatile.Write(ref _load, new PeerLoad
+        {
+            Connected = true,
+            ReceivedTimestamp = _time.GetTimestamp(),
+            Queued = (int)report.Queued,
+            Running = (int)report.Running,
+            MaxConcurrency = (int)Math.Max(1, report.MaxConcurrency),
+            ResidualWorkSeconds = report.TotalResidualWorkMs / 1000.0,
+            ResidualWorkHistogram = report.ResidualWorkHistogram.Select(c => (double)c).ToArray(),
+            HistogramBinSeconds = report.HistogramBinWidthMs / 1000.0,
+            ServiceRatePerSecond = report.ServiceRatePerSecond,
+            Models = models,
+            MeanExecSeconds = meanExec,
+            ComputeSpeed = speed,
+            Reports = previous.Reports + 1,
+            Connects = connects,
+        });
+    }
+
+    private void MarkDisconnected()
+    {
+        var current = Load;
+        if (current.Connected)
+        {
+            Volatile.Write(ref _load, current with { Connected = false });
+        }
+    }
+
+    private async Task PingLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(_options.PingInterval, _time, cancellationToken).ConfigureAwait(false);
+                if (!Load.Connected)
+                {
+                    continue;
+                }
+
+                var start = _time.GetTimestamp();
+                try
+                {
+                    await _inferenceClient.ServerLiveAsync(new ServerLiveRequest(), deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    Link.AddRoundTrip(_time.GetElapsedTime(start));
+                }
+                catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Log.PingFailed(_logger, Name, ex.StatusCode);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Peer {Peer} at {Url} connected; it serves {ModelCount} models.")]
+        public static partial void Connected(ILogger logger, string peer, string url, int modelCount);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Load stream of peer {Peer} failed with {Status}: {Detail}")]
+        public static partial void StreamFailed(ILogger logger, string peer, StatusCode status, string detail);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Reconnecting to peer {Peer} in {DelayMs:0} ms.")]
+        public static partial void Reconnecting(ILogger logger, string peer, double delayMs);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Peer {Peer} sent no load report for {QuietMs:0} ms; reconnecting.")]
+        public static partial void StreamQuiet(ILogger logger, string peer, double quietMs);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Peer {Peer} closed its load stream.")]
+        public static partial void StreamEnded(ILogger logger, string peer);
+
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "RTT probe to peer {Peer} failed with {Status}.")]
+        public static partial void PingFailed(ILogger logger, string peer, StatusCode status);
+    }
+}

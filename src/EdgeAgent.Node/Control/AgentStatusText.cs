@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Text;
+using EdgeAgent.Contracts.V1;
+
+namespace EdgeAgent.Node.Control;
+
+/// <summary>Renders an <see cref="AgentStatus"/> as the plain text `edgeagent status` prints.</summary>
+public static class AgentStatusText
+{
+    /// <summary>The status as a few aligned lines and a peer table.</summary>
+    public static string Format(AgentStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var text = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        text.AppendLine(c, $"policy      {status.Policy}");
+        text.AppendLine(c, $"preference  w_delay={status.DelayWeight:0.###} w_energy={1 - status.DelayWeight:0.###}");
+        text.AppendLine(c, $"requests    local={status.RequestsLocal} offloaded={status.RequestsOffloaded} fallback={status.RequestsFallback}");
+        if (status.Peers.Count == 0)
+        {
+            text.AppendLine("peers       none");
+            return text.ToString();
+        }
+
+        text.AppendLine(c, $"{"peer",-12} {"state",-12} {"rtt ms",8} {"Mbit/s",9} {"queued",7} {"running",8}  url");
+        foreach (var peer in status.Peers)
+        {
+            text.AppendLine(c, $"{peer.Name,-12} {(peer.Connected ? "connected" : "unavailable"),-12} {peer.RttMs,8:0.0} {peer.ThroughputMbitPerSecond,9:0.0} {peer.Queued,7} {peer.Running,8}  {peer.Url}");
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,106 @@
+using EdgeAgent.Inference.Execution;
+using EdgeAgent.Inference.Repository;
+using EdgeAgent.Node.Peer;
+using EdgeAgent.Node.Serving;
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAgent.Node.Hosting;
+
+/// <summary>Registrations of the serving core (both roles) and of the peer role.</summary>
+public static class ServingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers what both roles serve: options (Serving, Models, Execution; validated at start),
+    /// the model repository and catalog (sessions created once), the <see cref="LocalExecutor"/>,
+    /// <see cref="LocalInferenceBackend"/>, gRPC with message limits from Serving:MaxRequestBytes,
+    /// and grpc.health.v1 health. It does not register an <see cref="IInferenceBackend"/>: the
+    /// peer registers the local backend, the agent its dispatcher.
+    /// </summary>
+    public static IServiceCollection AddEdgeAgentServing(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ExecutionOptions>().BindConfiguration(ExecutionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelRepositoryOptions>().BindConfiguration(ModelRepositoryOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelRepositoryOptions>, ModelRepositoryOptionsValidator>());
+
+        services.TryAddSingleton(sp => ModelRepository.Open(sp.GetRequiredService<IOptions<ModelRepositoryOptions>>().Value.Path));
+        services.TryAddSingleton(sp => ModelCatalog.Load(sp.GetRequiredService<ModelRepository>(), sp.GetRequiredService<IOptions<ExecutionOptions>>().Value));
+        services.TryAddSingleton(sp => new LocalExecutor(
+            sp.GetRequiredService<ModelCatalog>(),
+            sp.GetRequiredService<IOptions<ExecutionOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LocalExecutor>>()));
+        services.TryAddSingleton<LocalInferenceBackend>();
+
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ServingOptions>>((grpc, serving) =>
+        {
+            grpc.MaxReceiveMessageSize = serving.Value.TransportMessageLimit;
+            grpc.MaxSendMessageSize = serving.Value.TransportMessageLimit;
+        });
+        services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the peer role: <see cref="AddEdgeAgentServing"/>, the local executor as the
+    /// <see cref="IInferenceBackend"/>, and PeerService with its options ("Peer" section).
+    /// </summary>
+    public static IServiceCollection AddEdgeAgentPeer(this IServiceCollection services)
+    {
+        services.AddEdgeAgentServing();
+        services.AddOptions<PeerOptions>().BindConfiguration(PeerOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.MinLoadReportIntervalMs <= o.MaxLoadReportIntervalMs, "Peer:MinLoadReportIntervalMs must not exceed Peer:MaxLoadReportIntervalMs.")
+            .ValidateOnStart();
+        services.TryAddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<LocalInferenceBackend>());
+        return services;
+    }
+
+    /// <summary>Maps the inference service and grpc.health.v1 (both roles).</summary>
+    public static IEndpointRouteBuilder MapEdgeAgentServing(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<InferenceService>();
+        endpoints.MapGrpcHealthChecksService();
+        return endpoints;
+    }
+
+    /// <summary>Maps everything a peer serves: inference, PeerService and health.</summary>
+    public static IEndpointRouteBuilder MapEdgeAgentPeer(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapEdgeAgentServing();
+        endpoints.MapGrpcService<PeerService>();
+        return endpoints;
+    }
+
+    private sealed class ModelRepositoryOptionsValidator : IValidateOptions<ModelRepositoryOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ModelRepositoryOptions options)
+        {
+            try
+            {
+                ModelRepository.Open(options.Path);
+                return ValidateOptionsResult.Success;
+            }
+            catch (ModelRepositoryException ex)
+            {
+                return ValidateOptionsResult.Fail($"Models:Path (--models): {ex.Message}");
+            }
+        }
+    }
+
+    private sealed class ModelsHealthCheck(ModelCatalog catalog) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(catalog.Models.Count > 0
+                ? HealthCheckResult.Healthy($"{catalog.Models.Count} models served.")
+                : HealthCheckResult.Unhealthy("No model is served."));
+    }
+}

@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+using EdgeAgent.Inference.Execution;
+using EdgeAgent.Inference.Repository;
+using EdgeAgent.Inference.Tensors;
+using EdgeAgent.TestModels;
+
+namespace EdgeAgent.Inference.Tests.Execution;
+
+public sealed class LocalExecutorTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly TempRepository _repo = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg()).Add("chain", 1, TinyOnnx.MatMulChain(8));
+    private readonly ModelCatalog _catalog;
+
+    public LocalExecutorTests()
+    {
+        _catalog = ModelCatalog.Load(ModelRepository.Open(_repo.Root), new ExecutionOptions { IntraOpThreads = 1 });
+    }
+
+    public void Dispose()
+    {
+        _catalog.Dispose();
+        _repo.Dispose();
+    }
+
+    [Fact]
+    public async Task RunAsync_AddNeg_ReturnsOnnxRuntimeOutputs()
+    {
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions());
+        float[] a = [1, 2, 3, 4, 5, 6, 7, 8];
+        float[] b = [10, 20, 30, 40, 50, 60, 70, 80];
+
+        using var result = await executor.RunAsync(_catalog.Find("add_neg")!, null, [Fp32("a", a, 2, 4), Fp32("b", b, 2, 4)], null, CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(["sum", "neg"], result.Outputs.Select(o => o.Name));
+        Assert.Equal([2L, 4L], result.Outputs[0].Shape);
+        Assert.Equal(TensorDataType.Fp32, result.Outputs[0].DataType);
+        Assert.Equal(a.Zip(b, (x, y) => x + y), MemoryMarshal.Cast<byte, float>(result.Outputs[0].Data).ToArray());
+        Assert.Equal(a.Select(x => -x), MemoryMarshal.Cast<byte, float>(result.Outputs[1].Data).ToArray());
+        Assert.Equal("fp32", result.Variant);
+    }
+
+    [Fact]
+    public async Task RunAsync_RequestedOutput_ReturnsOnlyIt()
+    {
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions());
+        float[] a = [1, 2, 3, 4];
+
+        using var result = await executor.RunAsync(_catalog.Find("add_neg")!, "default", [Fp32("a", a, 1, 4), Fp32("b", a, 1, 4)], ["neg"], CancellationToken.None).WaitAsync(Timeout);
+
+        var output = Assert.Single(result.Outputs);
+        Assert.Equal("neg", output.Name);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnalignedInputMemory_CopiesAndRuns()
+    {
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions());
+        var backing = new byte[17];
+        MemoryMarshal.AsBytes<float>([1, 2, 3, 4]).CopyTo(backing.AsSpan(1));
+        var unaligned = new InferenceInput("a", TensorDataType.Fp32, [1, 4], backing.AsMemory(1, 16));
+
+        using var result = await executor.RunAsync(_catalog.Find("add_neg")!, null, [unaligned, Fp32("b", [1, 1, 1, 1], 1, 4)], ["sum"], CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal([2f, 3f, 4f, 5f], MemoryMarshal.Cast<byte, float>(result.Outputs[0].Data).ToArray());
+    }
+
+    [Fact]
+    public async Task RunAsync_QueueFull_RefusesAndSnapshotShowsQueuedAndRunningWork()
+    {
+        // A 1000x emulated slow-down holds the single slot long enough to observe the queue;
+        // the held requests are cancelled at the end, so the test does not wait for them.
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { MaxConcurrency = 1, QueueCapacity = 1, ComputeSpeedFactor = 0.001, HistogramBinMs = 5, HistogramBins = 4 });
+        var chain = _catalog.Find("chain")!;
+        using (await executor.RunAsync(chain, null, [ChainInput(1)], null, CancellationToken.None).WaitAsync(Timeout))
+        {
+        }
+
+        using var cts = new CancellationTokenSource();
+        var running = executor.RunAsync(chain, null, [ChainInput(256)], null, cts.Token);
+        await WaitUntil(() => executor.GetLoadSnapshot().Running == 1);
+        var queued = executor.RunAsync(chain, null, [ChainInput(1)], null, cts.Token);
+        await WaitUntil(() => executor.GetLoadSnapshot().Queued == 1);
+
+        var ex = await Assert.ThrowsAsync<ExecutorQueueFullException>(() => executor.RunAsync(chain, null, [ChainInput(1)], null, CancellationToken.None)).WaitAsync(Timeout);
+        var snapshot = executor.GetLoadSnapshot();
+
+        Assert.Contains("Execution:QueueCapacity=1", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, snapshot.Running);
+        Assert.Equal(1, snapshot.Queued);
+        Assert.Equal(4, snapshot.ResidualWorkHistogram.Count);
+        Assert.Equal(2, snapshot.ResidualWorkHistogram.Sum());
+        Assert.True(snapshot.TotalResidualWorkMs > 0, "the queued task carries its model's full measured time");
+        var stats = Assert.Single(snapshot.Models);
+        Assert.Equal(1, stats.Completed);
+        Assert.True(stats.MeanExecMs > 0);
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued).WaitAsync(Timeout);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running).WaitAsync(Timeout);
+        var after = executor.GetLoadSnapshot();
+        Assert.Equal(0, after.Queued + after.Running);
+        Assert.Equal(0, after.ResidualWorkHistogram.Sum());
+    }
+
+    [Fact]
+    public async Task GetLoadSnapshot_AfterRuns_ReportsCompletionsAndServiceRate()
+    {
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions());
+        var model = _catalog.Find("add_neg")!;
+        for (var i = 0; i < 3; i++)
+        {
+            using var _ = await executor.RunAsync(model, null, [Fp32("a", [1, 2, 3, 4], 1, 4), Fp32("b", [1, 2, 3, 4], 1, 4)], null, CancellationToken.None).WaitAsync(Timeout);
+        }
+
+        var snapshot = executor.GetLoadSnapshot();
+
+        Assert.Equal(3, Assert.Single(snapshot.Models).Completed);
+        Assert.True(snapshot.ServiceRatePerSecond > 0);
+        Assert.True(executor.MeanExecMs(model) > 0);
+        Assert.Equal(0, snapshot.Queued + snapshot.Running);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnknownVariant_ThrowsNamingVariants()
+    {
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions());
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => executor.RunAsync(_catalog.Find("add_neg")!, "int8", [], null, CancellationToken.None)).WaitAsync(Timeout);
+
+        Assert.Contains("fp32", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static InferenceInput Fp32(string name, float[] values, params long[] shape) =>
+        new(name, TensorDataType.Fp32, shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
+    private static InferenceInput ChainInput(int batch) => Fp32("x", Enumerable.Range(0, batch * 64).Select(i => (i % 7) * 0.1f).ToArray(), batch, 64);
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        while (!condition())
+        {
+            await Task.Delay(5, cts.Token);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using EdgeAgent.Node.Agent;
+
+namespace EdgeAgent.Node.Tests.Agent;
+
+public sealed class AgentOptionsValidatorTests
+{
+    private static string Failures(AgentOptions options) =>
+        string.Join("\n", new AgentOptionsValidator().Validate(null, options).Failures ?? []);
+
+    [Fact]
+    public void Validate_Defaults_Succeed()
+    {
+        Assert.True(new AgentOptionsValidator().Validate(null, new AgentOptions { Peers = { ["cloud"] = "http://127.0.0.1:5001" } }).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_BadPeerUrl_NamesSettingAndPeer()
+    {
+        var message = Failures(new AgentOptions { Peers = { ["cloud"] = "http://127.0.0.1:5001", ["edge"] = "tcp://x:1" } });
+        Assert.Contains("Agent:Peers:edge (--peer)", message, StringComparison.Ordinal);
+        Assert.Contains("peer 'edge'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_PeerNamedLocal_Fails()
+    {
+        var message = Failures(new AgentOptions { Peers = { ["local"] = "http://127.0.0.1:5001" } });
+        Assert.Contains("Agent:Peers:local (--peer): peer name 'local'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_UnknownPolicy_ListsKnownOnes()
+    {
+        var message = Failures(new AgentOptions { Policy = "random" });
+        Assert.Contains("Agent:Policy (--policy) is 'random'; use one of heuristic, local, peer", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_RegisteredPolicyName_Succeeds()
+    {
+        var validator = new AgentOptionsValidator([new OffloadPolicyRegistration("learned", _ => new EdgeAgent.Core.Offloading.Policies.LocalOnlyPolicy())]);
+        Assert.True(validator.Validate(null, new AgentOptions { Policy = "Learned" }).Succeeded);
+        Assert.Contains("use one of learned, heuristic, local, peer", string.Join("", validator.Validate(null, new AgentOptions { Policy = "x" }).Failures ?? []), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Validate_PreferenceOutOfRange_Fails(double weight)
+    {
+        Assert.Contains("Agent:Preference (--preference)", Failures(new AgentOptions { Preference = weight }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NonPositiveTimeout_Fails()
+    {
+        Assert.Contains("Agent:OffloadTimeout", Failures(new AgentOptions { OffloadTimeout = TimeSpan.Zero }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_BusyBelowIdle_Fails()
+    {
+        Assert.Contains("Agent:Energy", Failures(new AgentOptions { Energy = new EnergyModelOptions { IdleWatts = 5, BusyWatts = 4 } }), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,52 @@
+using EdgeAgent.Node.Agent;
+
+namespace EdgeAgent.Node.Tests.Agent;
+
+public sealed class LinkEstimatorTests
+{
+    [Fact]
+    public void ThroughputBitsPerSecond_NoSample_IsPrior()
+    {
+        var link = new LinkEstimator(100e6);
+        Assert.Equal(100e6, link.ThroughputBitsPerSecond);
+        Assert.Equal(0, link.RoundTripSeconds);
+    }
+
+    [Fact]
+    public void AddRoundTrip_Samples_SmoothedWithEwma()
+    {
+        var link = new LinkEstimator(100e6, alpha: 0.5);
+        link.AddRoundTrip(TimeSpan.FromMilliseconds(40));
+        link.AddRoundTrip(TimeSpan.FromMilliseconds(20));
+        Assert.Equal(0.030, link.RoundTripSeconds, 9);
+        Assert.Equal(2, link.RoundTripSamples);
+    }
+
+    [Fact]
+    public void AddTransfer_SubtractsPeerBusyAndRtt()
+    {
+        var link = new LinkEstimator(1e6, alpha: 0.5);
+        link.AddRoundTrip(TimeSpan.FromMilliseconds(20));
+        // 1 MB took 250 ms: 100 ms queue+exec on the peer, 20 ms RTT, so 130 ms of transfer.
+        Assert.True(link.AddTransfer(1_000_000, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(100)));
+        Assert.Equal(8e6 / 0.130, link.ThroughputBitsPerSecond, 3);
+        Assert.Equal(1, link.ThroughputSamples);
+    }
+
+    [Fact]
+    public void AddTransfer_WithoutPeerTimings_IsSkipped()
+    {
+        var link = new LinkEstimator(1e6);
+        Assert.False(link.AddTransfer(1_000_000, TimeSpan.FromMilliseconds(250), null));
+        Assert.Equal(1e6, link.ThroughputBitsPerSecond);
+    }
+
+    [Fact]
+    public void AddTransfer_TransferUnderAMillisecond_IsSkipped()
+    {
+        var link = new LinkEstimator(1e6);
+        link.AddRoundTrip(TimeSpan.FromMilliseconds(10));
+        Assert.False(link.AddTransfer(100, TimeSpan.FromMilliseconds(10.5), TimeSpan.Zero));
+        Assert.Equal(0, link.ThroughputSamples);
+    }
+}

@@ -1,0 +1,101 @@
+using EdgeAgent.Inference.Execution;
+using EdgeAgent.Inference.Repository;
+using EdgeAgent.Inference.Tensors;
+using EdgeAgent.Node.Serving;
+using EdgeAgent.TestModels;
+using Grpc.Core;
+
+namespace EdgeAgent.Node.Tests.Serving;
+
+public sealed class InferRequestValidatorTests : IClassFixture<InferRequestValidatorTests.CatalogFixture>
+{
+    private readonly ModelCatalog _catalog;
+
+    public InferRequestValidatorTests(CatalogFixture fixture)
+    {
+        _catalog = fixture.Catalog;
+    }
+
+    public static TheoryData<MalformedCase> Cases()
+    {
+        var data = new TheoryData<MalformedCase>();
+        foreach (var c in MalformedRequests.All())
+        {
+            data.Add(c);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Validate_MalformedRequest_FailsWithStatusNamingTensor(MalformedCase malformed)
+    {
+        var request = malformed.Build();
+
+        var ex = Assert.Throws<RpcException>(() =>
+        {
+            var model = InferRequestValidator.ResolveModel(_catalog, request.ModelName, request.ModelVersion);
+            InferRequestValidator.Validate(request, model, MalformedRequests.CapBytes);
+        });
+
+        Assert.Equal(malformed.Code, ex.StatusCode);
+        Assert.Contains(malformed.Fragment, ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_TypedRequest_ReturnsShapesAndByteCounts()
+    {
+        var request = MalformedRequests.Typed();
+        request.Outputs.Add(new Contracts.Inference.ModelInferRequest.Types.InferRequestedOutputTensor { Name = "neg" });
+
+        var validated = InferRequestValidator.Validate(request, _catalog.Find("add_neg")!, MalformedRequests.CapBytes);
+
+        Assert.False(validated.UsesRawInputs);
+        Assert.Equal(32, validated.TotalInputBytes);
+        Assert.Equal(["neg"], validated.RequestedOutputs);
+        Assert.Equal([1L, 4L], validated.Inputs[0].Shape);
+        Assert.Equal(TensorDataType.Fp32, validated.Inputs[1].DataType);
+    }
+
+    [Fact]
+    public void Validate_RawRequestWithVariableBatch_Accepts()
+    {
+        var request = MalformedRequests.Raw(aShape: [3, 4], aBytes: 48, bShape: [3, 4], bBytes: 48);
+
+        var validated = InferRequestValidator.Validate(request, _catalog.Find("add_neg")!, MalformedRequests.CapBytes);
+
+        Assert.True(validated.UsesRawInputs);
+        Assert.Equal(12, validated.Inputs[0].ElementCount);
+    }
+
+    [Fact]
+    public void RequestTensors_TypedInt8OutOfRange_IsInvalidArgument()
+    {
+        var request = MalformedRequests.IdentityTyped("id_int8", "INT8", c => c.IntContents.Add([1, 300, 2]));
+        var validated = InferRequestValidator.Validate(request, _catalog.Find("id_int8")!, MalformedRequests.CapBytes);
+
+        var ex = Assert.Throws<RpcException>(() => RequestTensors.Create(request, validated));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("Input 'x': element 1 is 300, out of range for INT8", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    public sealed class CatalogFixture : IDisposable
+    {
+        private readonly TempRepository _repo = TempRepository.Standard();
+
+        public CatalogFixture()
+        {
+            Catalog = ModelCatalog.Load(ModelRepository.Open(_repo.Root), new ExecutionOptions { IntraOpThreads = 1 });
+        }
+
+        public ModelCatalog Catalog { get; }
+
+        public void Dispose()
+        {
+            Catalog.Dispose();
+            _repo.Dispose();
+        }
+    }
+}
