@@ -38,7 +38,7 @@ public sealed class AgentMetrics
         _duration.Record(record.DelaySeconds, placement);
         if (record.Success)
         {
-            _energy.Add(record.EnergyJoules, placement);
+            _energy.Add(record.Energy.DeviceJoules, placement);
         }
 
         if (record.FallbackFrom is not null)

@@ -13,7 +13,7 @@ namespace EdgeAgent.Node.Agent;
 /// <param name="DelaySeconds">Measured end-to-end delay inside the agent.</param>
 /// <param name="QueueSeconds">Queue time reported by the executor that ran it.</param>
 /// <param name="ExecSeconds">Execution time reported by the executor that ran it.</param>
-/// <param name="EnergyJoules">Estimated energy of this device for the placement actually used.</param>
+/// <param name="Energy">This device's energy for what actually ran (compute and radio, with provenance).</param>
 /// <param name="Success">False when the request failed everywhere.</param>
 /// <param name="Observation">What the policy saw.</param>
 public sealed record DecisionRecord(
@@ -27,7 +27,7 @@ public sealed record DecisionRecord(
     double DelaySeconds,
     double QueueSeconds,
     double ExecSeconds,
-    double EnergyJoules,
+    TaskEnergy Energy,
     bool Success,
     OffloadObservation Observation);
 

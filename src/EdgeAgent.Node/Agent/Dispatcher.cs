@@ -85,13 +85,13 @@ public sealed partial class Dispatcher(
                 }
             }
 
-            var joules = radioJoules + (outcome.Placement.IsLocal ? energy.LocalJoules(outcome.ExecMs / 1000.0, outcome.Placement.Target) : 0.0);
-            Record(call, requestBytes, observation, decided, outcome.Placement, fallbackFrom, currentPreference, start, outcome.QueueMs, outcome.ExecMs, joules, success: true);
+            var computeJoules = outcome.Placement.IsLocal ? energy.LocalJoules(outcome.ExecMs / 1000.0, outcome.Placement.Target) : 0.0;
+            Record(call, requestBytes, observation, decided, outcome.Placement, fallbackFrom, currentPreference, start, outcome.QueueMs, outcome.ExecMs, Modelled(computeJoules, radioJoules), success: true);
             return outcome;
         }
         catch (Exception)
         {
-            Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, radioJoules, success: false);
+            Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, Modelled(0, radioJoules), success: false);
             throw;
         }
     }
@@ -112,14 +112,18 @@ public sealed partial class Dispatcher(
     }
 
     private void Record(InferenceCall call, long bytes, OffloadObservation observation, Placement decided, Placement ranAt, string? fallbackFrom,
-        Preference usedPreference, long start, double queueMs, double execMs, double joules, bool success)
+        Preference usedPreference, long start, double queueMs, double execMs, TaskEnergy taskEnergy, bool success)
     {
         var record = new DecisionRecord(
             time.GetUtcNow(), call.Model.Name, bytes, decided, ranAt, fallbackFrom, usedPreference,
-            time.GetElapsedTime(start).TotalSeconds, queueMs / 1000.0, execMs / 1000.0, joules, success, observation);
+            time.GetElapsedTime(start).TotalSeconds, queueMs / 1000.0, execMs / 1000.0, taskEnergy, success, observation);
         decisions.Add(record);
         metrics.Record(record);
     }
+
+    // The device model's figures; a measured source (EdgeAgent.Hardware) labels its own as measured.
+    private static TaskEnergy Modelled(double computeJoules, double radioJoules) =>
+        new(new EnergyFigure(computeJoules, EnergyProvenance.Modelled), new EnergyFigure(radioJoules, EnergyProvenance.Modelled));
 
     private static double DoubleParameter(ModelInferResponse response, string name) =>
         response.Parameters.TryGetValue(name, out var value) && value.ParameterChoiceCase == InferParameter.ParameterChoiceOneofCase.DoubleParam

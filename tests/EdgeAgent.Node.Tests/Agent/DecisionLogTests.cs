@@ -6,7 +6,7 @@ namespace EdgeAgent.Node.Tests.Agent;
 public sealed class DecisionLogTests
 {
     private static DecisionRecord Record(Placement decided, Placement ranAt, string? fallbackFrom = null, bool success = true, string model = "m") =>
-        new(DateTimeOffset.UnixEpoch, model, 10, decided, ranAt, fallbackFrom, Preference.Balanced, 0.1, 0.0, 0.1, 1.0, success,
+        new(DateTimeOffset.UnixEpoch, model, 10, decided, ranAt, fallbackFrom, Preference.Balanced, 0.1, 0.0, 0.1, TaskEnergy.None, success,
             new OffloadObservation(new TaskObservation(model, 10, null), []));
 
     [Fact]
