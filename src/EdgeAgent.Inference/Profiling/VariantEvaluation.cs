@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text;
+using EdgeAgent.Inference.Ocr;
+using EdgeAgent.Inference.Quantization;
+using EdgeAgent.Onnx;
+
+namespace EdgeAgent.Inference.Profiling;
+
+/// <summary>Latency of a variant against its reference measured in one run, and accuracy figures.</summary>
+public sealed record VariantEvaluationResult(
+    LatencyStats Reference,
+    LatencyStats Variant,
+    IReadOnlyList<AccuracyFigure> ReferenceAccuracy,
+    IReadOnlyList<AccuracyFigure> VariantAccuracy,
+    int IntraOpThreads)
+{
+    /// <summary>Reference p50 / variant p50.</summary>
+    public double Speedup => Reference.P50 / Variant.P50;
+
+    public string Format()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"latency ({Variant.Runs} runs each, round-robin, {(IntraOpThreads == 0 ? "ORT default" : IntraOpThreads.ToString(CultureInfo.InvariantCulture))} intra-op threads):");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  fp32    p50 {Reference.P50,9:F2} ms  p95 {Reference.P95,9:F2} ms");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  variant p50 {Variant.P50,9:F2} ms  p95 {Variant.P95,9:F2} ms");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  speed-up (fp32 p50 / variant p50): {Speedup:F2}x");
+        foreach (var a in ReferenceAccuracy)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  fp32    {a.Metric} {a.Value:F4} vs {a.Reference} on {a.Dataset} ({a.Samples} samples)");
+        }
+
+        foreach (var a in VariantAccuracy)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  variant {a.Metric} {a.Value:F4} vs {a.Reference} on {a.Dataset} ({a.Samples} samples)");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+}
+
+/// <summary>
+/// Compares a quantized variant with its FP32 model: round-robin latency and the accuracy
+/// figure that fits the data (box F1 for OCR pages, character accuracy for OCR lines, output
+/// cosine otherwise). Accuracy data is drawn fresh (a different seed from calibration).
+/// </summary>
+public sealed record VariantEvaluation
+{
+    public required string ReferencePath { get; init; }
+
+    public required string VariantPath { get; init; }
+
+    public ICalibrationDataset? Dataset { get; init; }
+
+    public IReadOnlyDictionary<string, long[]>? InputShapes { get; init; }
+
+    public int Runs { get; init; } = 20;
+
+    public int Warmup { get; init; } = 3;
+
+    public int AccuracySamples { get; init; } = 32;
+
+    public int IntraOpThreads { get; init; }
+
+    public string? DictionaryPath { get; init; }
+
+    public string? LatinFont { get; init; }
+
+    public string? CjkFont { get; init; }
+
+    public VariantEvaluationResult Run(CancellationToken cancellationToken = default)
+    {
+        var model = OnnxModelFile.Load(ReferencePath);
+        var inputs = ModelPreparation.ResolveInputs(model, InputShapes);
+        var timingSample = (Dataset ?? new SyntheticCalibrationDataset(1)).Samples(inputs).First();
+
+        LatencyStats reference;
+        LatencyStats variant;
+        using (var meter = new LatencyMeter(IntraOpThreads))
+        {
+            meter.Add("fp32", ReferencePath);
+            meter.Add("variant", VariantPath);
+            var stats = meter.Measure(timingSample, Warmup, Runs, cancellationToken);
+            reference = stats["fp32"];
+            variant = stats["variant"];
+        }
+
+        var referenceAccuracy = new List<AccuracyFigure>();
+        var variantAccuracy = new List<AccuracyFigure>();
+        switch (Dataset)
+        {
+            case OcrPageDataset pages when LatinFont is not null:
+            {
+                var fresh = new OcrPageDataset(LatinFont, CjkFont, AccuracySamples, pages.Size, seed: pages.Seed + 1000);
+                variantAccuracy.Add(AccuracyEvaluator.DetectionBoxF1(ReferencePath, VariantPath, fresh, IntraOpThreads, cancellationToken));
+                break;
+            }
+
+            case OcrLineDataset lines when LatinFont is not null:
+            {
+                string dictionaryPath = DictionaryPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ReferencePath))!, "ppocr_keys_v1.txt");
+                var dictionary = CharacterDictionary.Load(dictionaryPath);
+                var fresh = new OcrLineDataset(LatinFont, CjkFont, AccuracySamples, seed: lines.Seed + 1000);
+                referenceAccuracy.Add(AccuracyEvaluator.RecognitionCharacterAccuracy(ReferencePath, dictionary, fresh, IntraOpThreads, cancellationToken));
+                variantAccuracy.Add(AccuracyEvaluator.RecognitionCharacterAccuracy(VariantPath, dictionary, fresh, IntraOpThreads, cancellationToken));
+                break;
+            }
+
+            default:
+            {
+                var data = Dataset is FolderCalibrationDataset ? Dataset : new SyntheticCalibrationDataset(AccuracySamples, seed: 4321);
+                variantAccuracy.Add(AccuracyEvaluator.OutputCosine(ReferencePath, VariantPath, data, inputs, IntraOpThreads, cancellationToken));
+                break;
+            }
+        }
+
+        return new VariantEvaluationResult(reference, variant, referenceAccuracy, variantAccuracy, IntraOpThreads);
+    }
+}
