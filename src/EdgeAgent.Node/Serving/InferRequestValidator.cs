@@ -237,7 +237,9 @@ public static class InferRequestValidator
     }
 
     internal static bool HasTypedData(InferTensorContents? contents) =>
-        contents is not null && TypedCounts(contents).Any(c => c.Count > 0);
+        contents is not null
+        && (contents.BoolContents.Count | contents.IntContents.Count | contents.Int64Contents.Count | contents.UintContents.Count
+            | contents.Uint64Contents.Count | contents.Fp32Contents.Count | contents.Fp64Contents.Count | contents.BytesContents.Count) != 0;
 
     private static IEnumerable<(TypedContentsField Field, int Count)> TypedCounts(InferTensorContents contents)
     {

@@ -14,16 +14,23 @@ public sealed class PeerLoadTests
     [Fact]
     public async Task WatchLoad_RealQueue_ReportsQueuedRunningAndRefusesWhenFull()
     {
-        // One slot, one queue place, and a 1000x emulated slow-down so requests stay in the
-        // executor until the test cancels them.
-        await using var peer = new AsyncFixture(PeerFixture.Create(s => s with { MaxConcurrency = 1, QueueCapacity = 1, ComputeSpeedFactor = 0.001, NodeName = "slow" }));
+        // One slot, one queue place, and a 100x emulated slow-down of a large batch so requests
+        // stay in the executor until the test cancels them.
+        await using var peer = new AsyncFixture(PeerFixture.Create(s => s with
+        {
+            MaxConcurrency = 1,
+            QueueCapacity = 1,
+            ComputeSpeedFactor = 0.01,
+            NodeName = "slow",
+            Extra = new Dictionary<string, string?> { ["Execution:IntraOpThreads"] = "1" },
+        }));
         await peer.Fixture.InitializeAsync();
         var infer = new GRPCInferenceService.GRPCInferenceServiceClient(peer.Fixture.Channel);
         var load = new PeerService.PeerServiceClient(peer.Fixture.Channel);
         await infer.ModelInferAsync(Chain(1)).ResponseAsync.WaitAsync(Timeout);
 
         using var held = new CancellationTokenSource();
-        var running = infer.ModelInferAsync(Chain(256), cancellationToken: held.Token).ResponseAsync;
+        var running = infer.ModelInferAsync(Chain(4096), cancellationToken: held.Token).ResponseAsync;
         using var watch = load.WatchLoad(new WatchLoadRequest { IntervalMs = 20 }, cancellationToken: held.Token);
         await NextReport(watch, r => r.Running == 1);
         var queued = infer.ModelInferAsync(Chain(1), cancellationToken: held.Token).ResponseAsync;
@@ -43,7 +50,7 @@ public sealed class PeerLoadTests
 
         var capabilities = await load.GetCapabilitiesAsync(new GetCapabilitiesRequest()).ResponseAsync.WaitAsync(Timeout);
         Assert.Equal("slow", capabilities.NodeName);
-        Assert.Equal(0.001, capabilities.ComputeSpeedFactor);
+        Assert.Equal(0.01, capabilities.ComputeSpeedFactor);
         Assert.Contains(capabilities.Models, m => m.Name == "add_neg" && m.Versions.Single() == "1" && m.Platform == "onnx_onnxv1");
 
         await held.CancelAsync();
