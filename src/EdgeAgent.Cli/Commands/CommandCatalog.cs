@@ -13,6 +13,7 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return PeerCommand.Create();
         yield return ModelsCommand.Create();
+        yield return HwCommand.Create();
         yield return QuantizeCommand.Create();
         yield return EvalCommand.Create();
     }

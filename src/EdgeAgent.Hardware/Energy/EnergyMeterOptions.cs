@@ -23,6 +23,13 @@ public sealed class EnergyMeterOptions
     [Range(0.1, 3600.0, ErrorMessage = "EdgeAgent:Hardware:Energy:IdleTrackingSeconds must be between 0.1 and 3600 s.")]
     public double IdleTrackingSeconds { get; set; } = 10.0;
 
+    /// <summary>
+    /// Every this many samples all rails are read (for the per-rail gauge and <c>hw watch</c>); the
+    /// samples in between read only what the total needs. 1 reads every rail every time.
+    /// </summary>
+    [Range(1, 10_000, ErrorMessage = "EdgeAgent:Hardware:Energy:RailRefreshEvery must be between 1 and 10000 samples.")]
+    public int RailRefreshEvery { get; set; } = 10;
+
     /// <summary>Sampling period.</summary>
     public TimeSpan Period => TimeSpan.FromSeconds(1.0 / SampleRateHz);
 }

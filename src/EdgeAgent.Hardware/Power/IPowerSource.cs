@@ -33,4 +33,22 @@ public interface IPowerSource : IDisposable
     /// I2C error, first read of a cumulative counter); the caller keeps its previous value.
     /// </summary>
     bool TryRead([NotNullWhen(true)] out PowerSample? sample);
+
+    /// <summary>
+    /// Reads only what the total needs, for high-rate sampling (a Jetson with VDD_IN reads one
+    /// channel instead of all). The default reads everything through <see cref="TryRead"/>.
+    /// </summary>
+    /// <param name="totalWatts">Total power.</param>
+    /// <param name="cumulativeJoules">The source's cumulative energy, when it has a counter (see <see cref="PowerSample.CumulativeJoules"/>).</param>
+    bool TryReadTotal(out double totalWatts, out double? cumulativeJoules)
+    {
+        if (TryRead(out var sample))
+        {
+            (totalWatts, cumulativeJoules) = (sample.TotalWatts, sample.CumulativeJoules);
+            return true;
+        }
+
+        (totalWatts, cumulativeJoules) = (0.0, null);
+        return false;
+    }
 }

@@ -126,6 +126,35 @@ public sealed class Ina3221HwmonSource : IPowerSource
     }
 
     /// <inheritdoc />
+    public bool TryReadTotal(out double totalWatts, out double? cumulativeJoules)
+    {
+        cumulativeJoules = null;
+        foreach (var channel in _channels)
+        {
+            if (PowerSample.IsInputRail(channel.Label))
+            {
+                if (channel.Voltage.TryReadInt64(out var millivolts) && channel.Current.TryReadInt64(out var milliamps))
+                {
+                    totalWatts = millivolts * (double)milliamps / 1e6;
+                    return true;
+                }
+
+                totalWatts = 0;
+                return false;
+            }
+        }
+
+        if (TryRead(out var sample))
+        {
+            totalWatts = sample.TotalWatts;
+            return true;
+        }
+
+        totalWatts = 0;
+        return false;
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         foreach (var channel in _channels)

@@ -93,7 +93,7 @@ public sealed class ClusterView
             {
                 Placement = Placement.Peer(peer.Name),
                 Kind = peer.Endpoint.Kind,
-                Available = peer.IsAvailable && load.Models.Contains(model),
+                Available = peer.IsAvailable && (load.ServesAnyModel || load.Models.Contains(model)),
                 UplinkBitsPerSecond = uplink,
                 RoundTripSeconds = rtt,
                 ExpectedExecSeconds = exec,

@@ -108,9 +108,11 @@ public sealed partial class PeerConnection : IDisposable
             {
                 Log.StreamFailed(_logger, Name, ex.StatusCode, ex.Status.Detail);
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException or OperationCanceledException)
+#pragma warning disable CA1031 // One peer's failure, whatever it is, must not stop the agent: log, back off, retry.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
-                Log.StreamFailed(_logger, Name, StatusCode.Unavailable, ex.Message);
+                Log.StreamFailed(_logger, Name, StatusCode.Unavailable, ex.GetType().Name + ": " + ex.Message);
             }
 
             MarkDisconnected();
@@ -196,14 +198,22 @@ public sealed partial class PeerConnection : IDisposable
 
     private async Task<bool> WatchOnceAsync(CancellationToken cancellationToken)
     {
-        var start = _time.GetTimestamp();
-        var capabilities = await _peerClient.GetCapabilitiesAsync(
-            new GetCapabilitiesRequest(),
-            deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter,
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        Capabilities capabilities;
+        try
+        {
+            capabilities = await _peerClient.GetCapabilitiesAsync(
+                new GetCapabilitiesRequest(),
+                deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+        {
+            // Triton, KServe and other plain Open Inference Protocol servers have no PeerService.
+            return await FollowReadinessAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         // The first call paid for the connection set-up; the RTT sample comes from a second, small call.
-        start = _time.GetTimestamp();
+        var start = _time.GetTimestamp();
         await _inferenceClient.ServerLiveAsync(new ServerLiveRequest(), deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter, cancellationToken: cancellationToken).ConfigureAwait(false);
         Link.AddRoundTrip(_time.GetElapsedTime(start));
         var models = new HashSet<string>(capabilities.Models.Select(m => m.Name), StringComparer.Ordinal);
@@ -238,6 +248,49 @@ public sealed partial class PeerConnection : IDisposable
         if (!cancellationToken.IsCancellationRequested && !quiet.IsCancellationRequested)
         {
             Log.StreamEnded(_logger, Name);
+        }
+
+        return received;
+    }
+
+    /// <summary>
+    /// Follows a peer that speaks only the Open Inference Protocol: ServerReady every
+    /// min(4 x LoadReportInterval, StaleAfter / 2) keeps it available (and samples the RTT); it
+    /// reports no load and no model list, so it is a candidate for every model and a request for a
+    /// model it lacks falls back locally. Returns after a not-ready answer; throws on a failed call.
+    /// </summary>
+    private async Task<bool> FollowReadinessAsync(CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromTicks(Math.Min((_options.LoadReportInterval * 4).Ticks, (_options.StaleAfter / 2).Ticks));
+        var connects = Load.Connects + 1;
+        var received = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var start = _time.GetTimestamp();
+            var ready = await _inferenceClient.ServerReadyAsync(new ServerReadyRequest(), deadline: _time.GetUtcNow().UtcDateTime + _options.StaleAfter, cancellationToken: cancellationToken).ConfigureAwait(false);
+            Link.AddRoundTrip(_time.GetElapsedTime(start));
+            if (!ready.Ready)
+            {
+                return received;
+            }
+
+            var previous = Load;
+            Volatile.Write(ref _load, new PeerLoad
+            {
+                Connected = true,
+                ServesAnyModel = true,
+                ReceivedTimestamp = _time.GetTimestamp(),
+                MeanExecSeconds = previous.MeanExecSeconds,
+                Reports = previous.Reports + 1,
+                Connects = connects,
+            });
+            if (!received)
+            {
+                received = true;
+                Log.ConnectedWithoutLoad(_logger, Name, Endpoint.Url.ToString());
+            }
+
+            await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
         }
 
         return received;
@@ -307,6 +360,12 @@ public sealed partial class PeerConnection : IDisposable
                 {
                     Log.PingFailed(_logger, Name, ex.StatusCode);
                 }
+#pragma warning disable CA1031 // A failed probe only means no RTT sample this round.
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+                {
+                    Log.PingFailed(_logger, Name, StatusCode.Unknown);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -333,6 +392,9 @@ public sealed partial class PeerConnection : IDisposable
 
         [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Peer {Peer} closed its load stream.")]
         public static partial void StreamEnded(ILogger logger, string peer);
+
+        [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Peer {Peer} at {Url} serves no PeerService (a plain Open Inference Protocol server); following its readiness without load reports.")]
+        public static partial void ConnectedWithoutLoad(ILogger logger, string peer, string url);
 
         [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "RTT probe to peer {Peer} failed with {Status}.")]
         public static partial void PingFailed(ILogger logger, string peer, StatusCode status);

@@ -36,6 +36,9 @@ public sealed record PeerLoad
     /// <summary>Completed tasks per second over the peer's recent window.</summary>
     public double ServiceRatePerSecond { get; init; }
 
+    /// <summary>True for a plain Open Inference Protocol peer (no PeerService): it may serve any model.</summary>
+    public bool ServesAnyModel { get; init; }
+
     /// <summary>Models the peer serves (from its capabilities and load reports).</summary>
     public IReadOnlySet<string> Models { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 

@@ -92,3 +92,33 @@ public sealed class Ina3221HwmonSourceTests
         Assert.Null(Ina3221HwmonSource.Discover(Path.Join(fs.Root, "missing")));
     }
 }
+
+public sealed class Ina3221FastPathTests
+{
+    [Fact]
+    public void TryReadTotal_OrinNano_EqualsFullReadTotal()
+    {
+        using var fs = new FakeSysfs();
+        Boards.OrinNano(fs);
+        using IPowerSource source = Ina3221HwmonSource.Discover(fs.Root)!;
+
+        Assert.True(source.TryRead(out var sample));
+        Assert.True(source.TryReadTotal(out var total, out var cumulative));
+
+        Assert.Equal(sample.TotalWatts, total, 12);
+        Assert.Null(cumulative);
+    }
+
+    [Fact]
+    public void TryReadTotal_AgxOrin_SumsAllRails()
+    {
+        using var fs = new FakeSysfs();
+        Boards.AgxOrin(fs);
+        using IPowerSource source = Ina3221HwmonSource.Discover(fs.Root)!;
+
+        Assert.True(source.TryRead(out var sample));
+        Assert.True(source.TryReadTotal(out var total, out _));
+
+        Assert.Equal(sample.TotalWatts, total, 12);
+    }
+}

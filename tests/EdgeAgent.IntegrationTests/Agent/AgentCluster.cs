@@ -55,6 +55,19 @@ internal sealed class AgentCluster : IAsyncDisposable
         return app;
     }
 
+    /// <summary>A server with only the Open Inference Protocol and health (no PeerService), as Triton or KServe look to the agent.</summary>
+    public async Task<WebApplication> StartOipOnlyServerAsync()
+    {
+        var builder = NodeHost.CreateBuilder([], new PeerHostSettings { ModelsPath = Repository.Root, NodeName = "oip-only" }.ToConfiguration());
+        Quiet(builder);
+        builder.Services.AddEdgeAgentPeer();
+        var app = builder.Build();
+        app.MapEdgeAgentServing();
+        _apps.Add(app);
+        await NodeHost.StartAsync(app).WaitAsync(Bound);
+        return app;
+    }
+
     public async Task<WebApplication> StartAgentAsync(AgentHostSettings settings)
     {
         var app = await AgentHost.StartAsync(settings, Quiet).WaitAsync(Bound);

@@ -68,6 +68,22 @@ public sealed class AgentOffloadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ModelInfer_PlainOipPeerWithoutPeerService_FollowedByReadinessAndOffloadedTo()
+    {
+        await using var cluster = new AgentCluster();
+        var triton = await cluster.StartOipOnlyServerAsync();
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"triton={triton.GetTcpAddress()}"));
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "triton", connected: true);
+
+        var response = await AgentCluster.InferAsync(channel);
+
+        AgentCluster.AssertAddNegOutputs(response);
+        Assert.Equal("peer:triton", AgentCluster.Placement(response));
+        Assert.True(agent.Services.GetRequiredService<PeerConnections>().Single().Load.ServesAnyModel);
+    }
+
+    [Fact]
     public async Task ModelInfer_EmulatedBandwidthCap_IsPacedAndMeasured()
     {
         await using var cluster = new AgentCluster();
