@@ -20,5 +20,6 @@ internal static class ModelsCommand
     private static IEnumerable<Command> Subcommands()
     {
         yield return ModelsFetchCommand.Create();
+        yield return ModelsProfileCommand.Create();
     }
 }

@@ -43,11 +43,14 @@ internal static class QuantizeCommand
         var external = new Option<long?>("--external-data") { Description = "Save tensors of at least this many bytes to <out>.data." };
         var evaluate = new Option<int>("--evaluate") { Description = "After writing, time the FP32 and quantized models round-robin for N runs each and measure accuracy on fresh data (box F1 for --ocr-pages, character accuracy for --ocr-lines, output cosine otherwise).", DefaultValueFactory = _ => 0 };
         var evaluateSamples = new Option<int>("--evaluate-samples") { Description = "Samples for the accuracy part of --evaluate.", DefaultValueFactory = _ => 32 };
+        var search = new Option<bool>("--search") { Description = "Measure each block's sensitivity, walk the mixed-precision front with measured latency, write the variants within --max-drop plus quantize-search.md and quantize-search.png into the --out folder." };
+        var maxDrop = new Option<double>("--max-drop") { Description = "Largest accuracy drop of a written variant (box F1 for --ocr-pages, else 1 - output cosine).", DefaultValueFactory = _ => 0.01 };
+        var candidates = new Option<int>("--candidates") { Description = "Mixed candidates in the search (k most sensitive blocks in float, k = 1, 2, 4, ...).", DefaultValueFactory = _ => 6 };
         var dictionary = new Option<string?>("--dictionary") { Description = "Recognition character dictionary (ppocr_keys_v1.txt) for --ocr-lines accuracy; default: beside the model." };
 
         var command = new Command("quantize", "Quantize an ONNX model (static int8 QDQ, dynamic int8, fp16, int4) with ONNX Runtime's rules, without Python.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, mode, calibration, synthetic, ocrPages, ocrLines, pageSize, method, percentile, perChannel, activation, weight, reduceRange, inputShape, exclude, blockSize, symmetric, threads, noOptimize, external, evaluate, evaluateSamples, dictionary })
+        foreach (var o in new Option[] { output, mode, calibration, synthetic, ocrPages, ocrLines, pageSize, method, percentile, perChannel, activation, weight, reduceRange, inputShape, exclude, blockSize, symmetric, threads, noOptimize, external, evaluate, evaluateSamples, dictionary, search, maxDrop, candidates })
         {
             command.Options.Add(o);
         }
@@ -114,6 +117,37 @@ internal static class QuantizeCommand
                 };
 
                 var progress = new Progress(stderr);
+                if (parseResult.GetValue(search))
+                {
+                    if (modeValue != QuantizationMode.Static)
+                    {
+                        throw new ArgumentException("--search works on static quantization.");
+                    }
+
+                    string modelPath = parseResult.GetValue(model)!;
+                    var searchOptions = new SearchOptions
+                    {
+                        MaxDrop = parseResult.GetValue(maxDrop),
+                        MaxCandidates = parseResult.GetValue(candidates),
+                        TimingRuns = Math.Max(3, parseResult.GetValue(evaluate) is int r and > 0 ? r : 10),
+                        EvaluationSamples = Math.Max(1, Math.Min(parseResult.GetValue(evaluateSamples), 16)),
+                        IntraOpThreads = parseResult.GetValue(threads),
+                    };
+                    Func<string, AccuracyFigure>? task = null;
+                    if (dataset is OcrPageDataset pagesData && OcrFonts.FindLatin() is { } font)
+                    {
+                        var fresh = new OcrPageDataset(font, OcrFonts.FindCjk(), parseResult.GetValue(evaluateSamples), pagesData.Size, pagesData.Seed + 1000);
+                        task = variant => AccuracyEvaluator.DetectionBoxF1(modelPath, variant, fresh, searchOptions.IntraOpThreads, cancellationToken);
+                    }
+
+                    var result = await Task.Run(
+                        () => MixedPrecisionSearch.Run(modelPath, parseResult.GetValue(output)!, options, searchOptions, task, progress, cancellationToken),
+                        cancellationToken);
+                    await stdout.WriteLineAsync(await File.ReadAllTextAsync(result.ReportPath, cancellationToken));
+                    await stdout.WriteLineAsync($"report: {result.ReportPath}\nplot: {result.PlotPath}");
+                    return 0;
+                }
+
                 var summary = await Task.Run(
                     () => ModelQuantizer.Quantize(parseResult.GetValue(model)!, parseResult.GetValue(output)!, options, progress, cancellationToken),
                     cancellationToken);

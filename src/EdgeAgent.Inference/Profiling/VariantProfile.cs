@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeAgent.Inference.Profiling;
+
+/// <summary>
+/// Measured cost of every variant of one model version on one device:
+/// <c>&lt;repo&gt;/&lt;model&gt;/&lt;version&gt;/profiles/&lt;device&gt;.json</c>, written by
+/// `edgeagent models profile` and read by the agent. Latency in milliseconds, memory in
+/// megabytes, energy in joules per inference (null when not measurable, with the reason in
+/// <see cref="VariantCost.EnergySource"/>).
+/// </summary>
+public sealed record VariantProfile
+{
+    /// <summary>Format identifier; readers refuse other values.</summary>
+    public const string CurrentSchema = "edgeagent.variant-profile/1";
+
+    public string Schema { get; init; } = CurrentSchema;
+
+    public required string Model { get; init; }
+
+    public required long Version { get; init; }
+
+    public required string Device { get; init; }
+
+    public required DateTimeOffset MeasuredAt { get; init; }
+
+    public required ProfileSettings Settings { get; init; }
+
+    public required PowerSourceInfo PowerSource { get; init; }
+
+    /// <summary>Variant name ("fp32", "int8", "mixed-4"...) to its cost.</summary>
+    public required IReadOnlyDictionary<string, VariantCost> Variants { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>Path of the profile file of a version folder for a device.</summary>
+    public static string PathFor(string versionDirectory, string device) =>
+        Path.Combine(versionDirectory, "profiles", device + ".json");
+
+    public void Write(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    }
+
+    /// <summary>Reads a profile file; a wrong schema or malformed JSON gives an error naming the file.</summary>
+    public static VariantProfile Read(string path)
+    {
+        try
+        {
+            var profile = JsonSerializer.Deserialize<VariantProfile>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"Profile '{path}' is empty.");
+            if (profile.Schema != CurrentSchema)
+            {
+                throw new InvalidDataException($"Profile '{path}' has schema '{profile.Schema}'; expected '{CurrentSchema}'.");
+            }
+
+            return profile;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Profile '{path}' is not valid: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>How the figures were measured.</summary>
+public sealed record ProfileSettings(int IntraOpThreads, int InterOpThreads, bool AllowSpinning, string GraphOptimization, int Runs, int Warmup, IReadOnlyDictionary<string, long[]> InputShapes);
+
+/// <summary>Where energy figures come from: kind "measured", "modelled" or "none".</summary>
+public sealed record PowerSourceInfo(string Name, string Kind, string Description);
+
+/// <summary>The cost of one variant.</summary>
+public sealed record VariantCost
+{
+    public required string File { get; init; }
+
+    public required double LatencyP50Ms { get; init; }
+
+    public required double LatencyP95Ms { get; init; }
+
+    public required double LatencyMeanMs { get; init; }
+
+    /// <summary>Peak resident memory added by loading and running the variant.</summary>
+    public required double PeakMemoryMb { get; init; }
+
+    public required string MemorySource { get; init; }
+
+    /// <summary>Joules per inference, or null when not measurable.</summary>
+    public double? EnergyJPerInference { get; init; }
+
+    /// <summary>"rapl (measured)", "model (estimate)", or "not measurable: ..." .</summary>
+    public required string EnergySource { get; init; }
+
+    /// <summary>Accuracy and the data it was measured on, or null when none was measured.</summary>
+    public AccuracyFigure? Accuracy { get; init; }
+}
