@@ -145,7 +145,8 @@ public sealed class ServerSetNetwork
 
     /// <summary>
     /// Computes one output per row. servers is [batch, rows, features], mask [batch, rows],
-    /// preference [batch, 2], output [batch, rows]. The workspace keeps the activations for
+    /// preference [batch, 2], output [batch, rows]. Only present rows are computed (absent rows
+    /// cannot influence anything and get output 0). The workspace keeps the activations for
     /// <see cref="Backward"/>.
     /// </summary>
     public void Forward(float[] servers, float[] mask, float[] preference, int batch, Workspace workspace, float[] output)
@@ -163,24 +164,39 @@ public sealed class ServerSetNetwork
         var s = workspace.Rows;
         var f = Shape.Features;
         var h = Shape.Hidden;
-        var rows = batch * s;
-        if (servers.Length < rows * f || mask.Length < rows || preference.Length < batch * 2 || output.Length < rows)
+        if (servers.Length < batch * s * f || mask.Length < batch * s || preference.Length < batch * 2 || output.Length < batch * s)
         {
             throw new ArgumentException($"Inputs are too short for {batch} samples of {s} rows of {f} features.");
         }
 
         var ws = workspace;
         ws.Batch = batch;
+
+        // Gather the present rows: every per-row layer runs on these only.
         var inWidth = f + ServerSetShape.PreferenceWidth;
-        for (var r = 0; r < rows; r++)
+        var rows = 0;
+        for (var b = 0; b < batch; b++)
         {
-            var b = r / s;
-            servers.AsSpan(r * f, f).CopyTo(ws.Input.AsSpan(r * inWidth, f));
-            ws.Input[(r * inWidth) + f] = preference[b * 2];
-            ws.Input[(r * inWidth) + f + 1] = preference[(b * 2) + 1];
+            ws.SegmentStart[b] = rows;
+            for (var j = 0; j < s; j++)
+            {
+                var r = (b * s) + j;
+                if (!(mask[r] > 0.5f))
+                {
+                    continue;
+                }
+
+                servers.AsSpan(r * f, f).CopyTo(ws.Input.AsSpan(rows * inWidth, f));
+                ws.Input[(rows * inWidth) + f] = preference[b * 2];
+                ws.Input[(rows * inWidth) + f + 1] = preference[(b * 2) + 1];
+                ws.RowIndex[rows] = r;
+                ws.RowSample[rows] = b;
+                rows++;
+            }
         }
 
-        mask.AsSpan(0, rows).CopyTo(ws.Mask);
+        ws.SegmentStart[batch] = rows;
+        ws.PresentRows = rows;
         Input.Forward(ws.Input, rows, ws.Encoded[0]);
         Activations.LeakyRelu(ws.Encoded[0].AsSpan(0, rows * h), ws.Encoded[0].AsSpan(0, rows * h), Shape.Slope);
         for (var i = 0; i < EncoderBlocks.Count; i++)
@@ -189,11 +205,34 @@ public sealed class ServerSetNetwork
         }
 
         var encoded = ws.Encoded[^1];
-        MaskedPooling.Forward(encoded, ws.Mask, batch, s, h, ws.Mean, ws.Max, ws.ArgMax);
         for (var b = 0; b < batch; b++)
         {
-            ws.Mean.AsSpan(b * h, h).CopyTo(ws.Context.AsSpan(b * 2 * h, h));
-            ws.Max.AsSpan(b * h, h).CopyTo(ws.Context.AsSpan((b * 2 * h) + h, h));
+            var mean = ws.Context.AsSpan(b * 2 * h, h);
+            var max = ws.Context.AsSpan((b * 2 * h) + h, h);
+            var arg = ws.ArgMax.AsSpan(b * h, h);
+            mean.Clear();
+            max.Fill(MaskedPooling.EmptyMax);
+            arg.Fill(-1);
+            var from = ws.SegmentStart[b];
+            var to = ws.SegmentStart[b + 1];
+            for (var r = from; r < to; r++)
+            {
+                var row = encoded.AsSpan(r * h, h);
+                TensorPrimitives.Add(mean, row, mean);
+                for (var c = 0; c < h; c++)
+                {
+                    if (arg[c] < 0 || row[c] > max[c])
+                    {
+                        max[c] = row[c];
+                        arg[c] = r;
+                    }
+                }
+            }
+
+            if (to > from)
+            {
+                TensorPrimitives.Multiply(mean, 1f / (to - from), mean);
+            }
         }
 
         HeadContext.Forward(ws.Context, batch, ws.ContextProjection);
@@ -202,7 +241,7 @@ public sealed class ServerSetNetwork
         for (var r = 0; r < rows; r++)
         {
             var row = head0.AsSpan(r * h, h);
-            TensorPrimitives.Add(row, ws.ContextProjection.AsSpan(r / s * h, h), row);
+            TensorPrimitives.Add(row, ws.ContextProjection.AsSpan(ws.RowSample[r] * h, h), row);
         }
 
         Activations.LeakyRelu(head0.AsSpan(0, rows * h), head0.AsSpan(0, rows * h), Shape.Slope);
@@ -211,7 +250,12 @@ public sealed class ServerSetNetwork
             HeadBlocks[i].Forward(ws.Head[i], rows, ws.HeadHidden[i], ws.Head[i + 1]);
         }
 
-        Output.Forward(ws.Head[^1], rows, output);
+        Output.Forward(ws.Head[^1], rows, ws.CompactOut);
+        Array.Clear(output, 0, batch * s);
+        for (var r = 0; r < rows; r++)
+        {
+            output[ws.RowIndex[r]] = ws.CompactOut[r];
+        }
     }
 
     /// <summary>
@@ -224,12 +268,11 @@ public sealed class ServerSetNetwork
         ArgumentNullException.ThrowIfNull(dOutput);
         var ws = workspace;
         var batch = ws.Batch;
-        var s = ws.Rows;
         var h = Shape.Hidden;
-        var rows = batch * s;
+        var rows = ws.PresentRows;
         for (var r = 0; r < rows; r++)
         {
-            ws.DOut[r] = ws.Mask[r] > 0.5f ? dOutput[r] : 0f;
+            ws.DOut[r] = dOutput[ws.RowIndex[r]];
         }
 
         var dA = ws.GradientA;
@@ -243,7 +286,7 @@ public sealed class ServerSetNetwork
         Array.Clear(ws.DContextProjection, 0, batch * h);
         for (var r = 0; r < rows; r++)
         {
-            var target = ws.DContextProjection.AsSpan(r / s * h, h);
+            var target = ws.DContextProjection.AsSpan(ws.RowSample[r] * h, h);
             TensorPrimitives.Add(target, dA.AsSpan(r * h, h), target);
         }
 
@@ -253,11 +296,31 @@ public sealed class ServerSetNetwork
         HeadContext.Backward(ws.Context, ws.DContextProjection, batch, ws.DContext);
         for (var b = 0; b < batch; b++)
         {
-            ws.DContext.AsSpan(b * 2 * h, h).CopyTo(ws.DMean.AsSpan(b * h, h));
-            ws.DContext.AsSpan((b * 2 * h) + h, h).CopyTo(ws.DMax.AsSpan(b * h, h));
+            var from = ws.SegmentStart[b];
+            var to = ws.SegmentStart[b + 1];
+            if (to == from)
+            {
+                continue;
+            }
+
+            var dMean = ws.DContext.AsSpan(b * 2 * h, h);
+            var inv = 1f / (to - from);
+            for (var r = from; r < to; r++)
+            {
+                var target = dH.AsSpan(r * h, h);
+                TensorPrimitives.MultiplyAdd(dMean, inv, target, target);
+            }
+
+            for (var c = 0; c < h; c++)
+            {
+                var r = ws.ArgMax[(b * h) + c];
+                if (r >= 0)
+                {
+                    dH[(r * h) + c] += ws.DContext[(b * 2 * h) + h + c];
+                }
+            }
         }
 
-        MaskedPooling.Backward(ws.Mask, batch, s, h, ws.DMean, ws.DMax, ws.ArgMax, dH);
         for (var i = EncoderBlocks.Count - 1; i >= 0; i--)
         {
             EncoderBlocks[i].Backward(ws.Encoded[i], ws.EncoderHidden[i], dH, rows, dH, ws.Scratch);
@@ -279,13 +342,14 @@ public sealed class ServerSetNetwork
             var n = maxBatch * rows;
             var h = shape.Hidden;
             Input = new float[n * (shape.Features + ServerSetShape.PreferenceWidth)];
-            Mask = new float[n];
+            RowIndex = new int[n];
+            RowSample = new int[n];
+            SegmentStart = new int[maxBatch + 1];
+            CompactOut = new float[n];
             Encoded = [.. Enumerable.Range(0, shape.EncoderBlocks + 1).Select(_ => new float[n * h])];
             EncoderHidden = [.. Enumerable.Range(0, shape.EncoderBlocks).Select(_ => new float[n * h])];
             Head = [.. Enumerable.Range(0, shape.HeadBlocks + 1).Select(_ => new float[n * h])];
             HeadHidden = [.. Enumerable.Range(0, shape.HeadBlocks).Select(_ => new float[n * h])];
-            Mean = new float[maxBatch * h];
-            Max = new float[maxBatch * h];
             ArgMax = new int[maxBatch * h];
             Context = new float[maxBatch * 2 * h];
             ContextProjection = new float[maxBatch * h];
@@ -295,8 +359,6 @@ public sealed class ServerSetNetwork
             Scratch = new float[n * h];
             DContextProjection = new float[maxBatch * h];
             DContext = new float[maxBatch * 2 * h];
-            DMean = new float[maxBatch * h];
-            DMax = new float[maxBatch * h];
         }
 
         /// <summary>Largest batch this workspace holds.</summary>
@@ -309,7 +371,15 @@ public sealed class ServerSetNetwork
 
         internal float[] Input { get; }
 
-        internal float[] Mask { get; }
+        internal int PresentRows { get; set; }
+
+        internal int[] RowIndex { get; }
+
+        internal int[] RowSample { get; }
+
+        internal int[] SegmentStart { get; }
+
+        internal float[] CompactOut { get; }
 
         internal float[][] Encoded { get; }
 
@@ -318,10 +388,6 @@ public sealed class ServerSetNetwork
         internal float[][] Head { get; }
 
         internal float[][] HeadHidden { get; }
-
-        internal float[] Mean { get; }
-
-        internal float[] Max { get; }
 
         internal int[] ArgMax { get; }
 
@@ -341,8 +407,5 @@ public sealed class ServerSetNetwork
 
         internal float[] DContext { get; }
 
-        internal float[] DMean { get; }
-
-        internal float[] DMax { get; }
     }
 }

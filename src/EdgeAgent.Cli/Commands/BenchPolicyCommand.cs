@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Inference.Policy;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent bench policy`: decision latency of an ONNX policy through ONNX Runtime.</summary>
+internal static class BenchPolicyCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("policy", "Measure the decision latency of an ONNX offloading policy (p50/p99) against a copy-and-argmax baseline.");
+        var policyFile = new Option<FileInfo>("--policy") { Description = "Policy file (.onnx).", DefaultValueFactory = _ => new FileInfo("policies/gmorl-default.onnx") };
+        var decisions = new Option<int>("--decisions") { Description = "Timed decisions.", DefaultValueFactory = _ => 20000 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
+        var spinning = new Option<bool>("--spinning") { Description = "Allow ONNX Runtime's intra-op threads to spin." };
+        command.Options.Add(policyFile);
+        command.Options.Add(decisions);
+        command.Options.Add(threads);
+        command.Options.Add(spinning);
+        command.SetAction(parseResult =>
+        {
+            var console = parseResult.InvocationConfiguration.Output;
+            var count = parseResult.GetValue(decisions);
+            if (count < 100)
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --decisions must be at least 100; got {count}.");
+                return 2;
+            }
+
+            try
+            {
+                var options = new OnnxPolicyOptions { IntraOpThreads = parseResult.GetValue(threads), AllowSpinning = parseResult.GetValue(spinning) };
+                using var policy = new OnnxPolicy(OnnxPolicySession.Open(parseResult.GetValue(policyFile)!.FullName, expected: null, options));
+                var (p, b) = PolicyLatencyBenchmark.Run(policy, count, warmup: 2000, seed: 1);
+                console.WriteLine($"policy {parseResult.GetValue(policyFile)!.FullName}: {policy.Layout.Describe()}");
+                console.WriteLine(p.ToString());
+                console.WriteLine(b.ToString());
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"p99 decision {p.P99Us:0.0} us (target <= 50 us: {(p.P99Us <= 50 ? "met" : "not met")}); the network costs {p.P50Us / Math.Max(b.P50Us, 1e-3):0}x the copy-and-argmax baseline at p50"));
+                return 0;
+            }
+            catch (PolicyFileException e)
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine("edgeagent bench policy: " + e.Message);
+                return 2;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Learning.Export;
+using EdgeAgent.Learning.Sac;
+using EdgeAgent.Learning.Simulation;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent train`: preference-conditioned Discrete SAC on the simulator, exported to an ONNX policy.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("train", "Train an offloading policy with Discrete SAC in the simulator and export it to ONNX.");
+        var profile = new Option<string>("--profile") { Description = "Simulator profile: " + string.Join(", ", MecParameters.ProfileNames) + ".", DefaultValueFactory = _ => "gmorl" };
+        var output = new Option<FileInfo>("--out") { Description = "Policy file to write (.onnx).", Required = true };
+        var minutes = new Option<double>("--minutes") { Description = "Wall-clock training budget in minutes.", DefaultValueFactory = _ => 60 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of environments, networks and sampling.", DefaultValueFactory = _ => 1 };
+        var edgesMax = new Option<int>("--edges-max") { Description = "E_max: most edge servers (S = E_max + 1).", DefaultValueFactory = _ => 10 };
+        var resume = new Option<FileInfo?>("--resume") { Description = "Checkpoint to continue from." };
+        var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "Checkpoint file written every few minutes (default: OUT with .ckpt)." };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 3 };
+        var fixedPreference = new Option<double?>("--fixed-preference") { Description = "Train for this w_delay only, at the benchmark context (E = 6, 4/2 GHz): one policy of the multi-policy upper bound." };
+        var contexts = new Option<string>("--contexts") { Description = "Context ranges drawn per episode: train (E 1..8, 3.5-4.5/1.75-2.25 GHz), test (E 1..E_max, 3-5/1.5-2.5 GHz) or benchmark (E = 6, 4/2 GHz).", DefaultValueFactory = _ => "train" };
+        var environments = new Option<int?>("--environments") { Description = "Parallel environments (default 32)." };
+        var batch = new Option<int?>("--batch") { Description = "Minibatch size (default 256)." };
+        var hidden = new Option<int?>("--hidden") { Description = "Hidden width of actor and critics (default 64)." };
+        var learningRate = new Option<double?>("--lr") { Description = "Learning rate of actor and critics (default 3e-4)." };
+        var cloning = new Option<int?>("--bc-updates") { Description = "Warm-start updates cloning the greedy baseline (default 2000; 0 disables)." };
+        var updatesPerStep = new Option<int?>("--updates-per-step") { Description = "Gradient steps per vector step of all environments (default 1)." };
+        var gamma = new Option<double?>("--gamma") { Description = "Discount (default 0.95)." };
+        var nStep = new Option<int?>("--n-step") { Description = "n of n-step returns (default 3)." };
+        var temperature = new Option<double?>("--temperature") { Description = "Initial entropy temperature (default 0.05)." };
+        var fixedTemperature = new Option<bool>("--fixed-temperature") { Description = "Keep the temperature fixed instead of tuning it toward the target entropy." };
+        var progressSeconds = new Option<double>("--progress-seconds") { Description = "Seconds between progress lines.", DefaultValueFactory = _ => 30 };
+        var probeMinutes = new Option<double>("--probe-minutes") { Description = "Minutes between probes of policy against greedy (0 disables).", DefaultValueFactory = _ => 2 };
+        Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
+            learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes];
+        foreach (var o in all)
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var console = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            try
+            {
+                var parameters = MecParameters.ForProfile(parseResult.GetValue(profile)!) with { MaxEdges = parseResult.GetValue(edgesMax) };
+                var fixedW = parseResult.GetValue(fixedPreference);
+                var contextName = fixedW is null ? parseResult.GetValue(contexts) : "benchmark";
+                var contextRange = contextName switch
+                {
+                    "train" => ContextRange.Train with { EdgesMax = Math.Min(ContextRange.Train.EdgesMax, parameters.MaxEdges) },
+                    "test" => ContextRange.Test with { EdgesMax = parameters.MaxEdges },
+                    "benchmark" => ContextRange.Fixed(Math.Min(6, parameters.MaxEdges), 4e9, 2e9),
+                    _ => throw new ArgumentException($"--contexts must be train, test or benchmark; got '{contextName}'."),
+                };
+                var defaults = new SacOptions();
+                var options = defaults with
+                {
+                    Environments = parseResult.GetValue(environments) ?? defaults.Environments,
+                    BatchSize = parseResult.GetValue(batch) ?? defaults.BatchSize,
+                    Hidden = parseResult.GetValue(hidden) ?? defaults.Hidden,
+                    ActorLearningRate = parseResult.GetValue(learningRate) ?? defaults.ActorLearningRate,
+                    CriticLearningRate = parseResult.GetValue(learningRate) ?? defaults.CriticLearningRate,
+                    BehaviourCloningUpdates = parseResult.GetValue(cloning) ?? defaults.BehaviourCloningUpdates,
+                    UpdatesPerStep = parseResult.GetValue(updatesPerStep) ?? defaults.UpdatesPerStep,
+                    Gamma = parseResult.GetValue(gamma) ?? defaults.Gamma,
+                    NStep = parseResult.GetValue(nStep) ?? defaults.NStep,
+                    Temperature = parseResult.GetValue(temperature) ?? defaults.Temperature,
+                    TuneTemperature = !parseResult.GetValue(fixedTemperature),
+                };
+                options.Validate();
+                var minutesValue = parseResult.GetValue(minutes);
+                if (!(minutesValue > 0))
+                {
+                    throw new ArgumentException($"--minutes must be positive; got {minutesValue}.");
+                }
+
+                var outFile = parseResult.GetValue(output)!;
+                var checkpointPath = parseResult.GetValue(checkpoint)?.FullName ?? Path.ChangeExtension(outFile.FullName, ".ckpt");
+                var settings = new TrainingSettings
+                {
+                    Parameters = parameters,
+                    Contexts = contextRange,
+                    FixedDelayWeight = fixedW,
+                    Duration = TimeSpan.FromMinutes(minutesValue),
+                    Seed = parseResult.GetValue(seed),
+                    CheckpointPath = checkpointPath,
+                    CheckpointInterval = TimeSpan.FromMinutes(parseResult.GetValue(checkpointMinutes)),
+                    ProgressInterval = TimeSpan.FromSeconds(parseResult.GetValue(progressSeconds)),
+                    ProbeInterval = TimeSpan.FromMinutes(parseResult.GetValue(probeMinutes)),
+                };
+                var trainer = new SacTrainer(options, settings, TimeProvider.System);
+                var resumeFile = parseResult.GetValue(resume);
+                if (resumeFile is not null)
+                {
+                    trainer.LoadCheckpoint(resumeFile.FullName);
+                    console.WriteLine($"resumed from {resumeFile.FullName}: {trainer.EnvironmentSteps} steps, {trainer.Agent.Updates} updates");
+                }
+
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"training profile={parameters.Profile} S={parameters.MaxServers} contexts={contextRange} preference={(fixedW is null ? "conditioned" : fixedW.Value.ToString("0.###", CultureInfo.InvariantCulture))} actor={PolicyExporter.SizeSummary(trainer.Agent.Actor)} critics=2x{trainer.Agent.Critic1.ParameterCount} weights; {options}"));
+                trainer.Run(p => console.WriteLine(p.ToString()), cancellationToken);
+                var final = trainer.Probe();
+                var probeText = string.Join(' ', final.Select(p => string.Create(CultureInfo.InvariantCulture, $"w={p.DelayWeight:0.##}:{p.Ratio:0.0000}")));
+                console.WriteLine($"final probe (policy/greedy scalarised cost, E=6 4/2 GHz): {probeText}");
+                var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["edgeagent.training.command"] = "edgeagent train " + string.Join(' ', parseResult.Tokens.Select(t => t.Value)),
+                    ["edgeagent.training.environment_steps"] = trainer.EnvironmentSteps.ToString(CultureInfo.InvariantCulture),
+                    ["edgeagent.training.updates"] = trainer.Agent.Updates.ToString(CultureInfo.InvariantCulture),
+                    ["edgeagent.training.contexts"] = contextRange.ToString(),
+                    ["edgeagent.training.fixed_delay_weight"] = fixedW?.ToString("R", CultureInfo.InvariantCulture) ?? "",
+                    ["edgeagent.training.final_probe"] = probeText,
+                };
+                PolicyExporter.Save(trainer.Agent.Actor, trainer.Layout, outFile.FullName, metadata);
+                console.WriteLine($"wrote {outFile.FullName} ({new FileInfo(outFile.FullName).Length} bytes) and checkpoint {checkpointPath}");
+                return Task.FromResult(0);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or FormatException)
+            {
+                error.WriteLine("edgeagent train: " + e.Message);
+                return Task.FromResult(2);
+            }
+        });
+        return command;
+    }
+}

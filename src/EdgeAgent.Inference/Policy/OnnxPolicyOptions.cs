@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EdgeAgent.Inference.Policy;
+
+/// <summary>Settings of the ONNX policy runner (configuration section "EdgeAgent:Policy").</summary>
+public sealed class OnnxPolicyOptions
+{
+    /// <summary>Configuration section bound to this class.</summary>
+    public const string SectionName = "EdgeAgent:Policy";
+
+    /// <summary>Path of the policy file; empty for none (the agent then uses its heuristic).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>ONNX Runtime intra-op threads for one decision (1 is fastest for this size of network).</summary>
+    [Range(1, 64, ErrorMessage = "EdgeAgent:Policy:IntraOpThreads must be between 1 and 64.")]
+    public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>Let ONNX Runtime's threads spin while waiting (session.intra_op.allow_spinning); off on shared cores.</summary>
+    public bool AllowSpinning { get; set; }
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Learning.Nn;
+using EdgeAgent.Onnx;
+using EdgeAgent.Onnx.Proto;
+using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace EdgeAgent.Learning.Export;
+
+/// <summary>
+/// Writes an actor <see cref="ServerSetNetwork"/> as an ONNX policy file (opset 17, standard
+/// operators only: MatMul, Add, LeakyRelu, Mul, ReduceSum, ReduceMax, Max, Div, Concat,
+/// Unsqueeze, Squeeze, Greater, Where). Inputs `servers` float[batch, S, F], `mask`
+/// float[batch, S] (1 present, 0 absent), `preference` float[batch, 2] (w_delay, w_energy);
+/// output `logits` float[batch, S], -infinity for absent servers. Batch and S are symbolic, so the
+/// file runs for any number of servers up to the layout's S. metadata_props carry the
+/// observation layout (<see cref="FeatureLayout.ToMetadata"/>) and the keys below.
+/// </summary>
+public static class PolicyExporter
+{
+    /// <summary>Metadata key: policy file format version.</summary>
+    public const string FormatKey = "edgeagent.policy.format";
+
+    /// <summary>Metadata key: the network description (<see cref="ServerSetShape.Describe"/>).</summary>
+    public const string ArchitectureKey = "edgeagent.policy.architecture";
+
+    /// <summary>Metadata key: what absent servers' logits are.</summary>
+    public const string AbsentLogitKey = "edgeagent.policy.absent_logit";
+
+    /// <summary>Metadata key: how to turn logits into a decision.</summary>
+    public const string DecisionKey = "edgeagent.policy.decision";
+
+    /// <summary>Name of the observation input [batch, S, F].</summary>
+    public const string ServersInput = "servers";
+
+    /// <summary>Name of the mask input [batch, S].</summary>
+    public const string MaskInput = "mask";
+
+    /// <summary>Name of the preference input [batch, 2].</summary>
+    public const string PreferenceInput = "preference";
+
+    /// <summary>Name of the output [batch, S].</summary>
+    public const string LogitsOutput = "logits";
+
+    /// <summary>Builds the ONNX model of <paramref name="actor"/> for observations in <paramref name="layout"/>.</summary>
+    /// <param name="actor">The trained actor.</param>
+    /// <param name="layout">The layout the actor was trained on (its F must match the actor's).</param>
+    /// <param name="extraMetadata">More metadata_props (training command, seed, ...).</param>
+    /// <exception cref="ArgumentException">The layout's F differs from the actor's.</exception>
+    public static ModelProto Build(ServerSetNetwork actor, FeatureLayout layout, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(layout);
+        var shape = actor.Shape;
+        if (shape.Features != layout.FeatureCount)
+        {
+            throw new ArgumentException($"The actor reads {shape.Features} features per server but the layout has {layout.FeatureCount}.", nameof(layout));
+        }
+
+        var f = shape.Features;
+        var h = shape.Hidden;
+        var g = new GraphBuilder("edgeagent_policy")
+            .Opset(17)
+            .DocString("EdgeAgent offloading policy: one logit per server; choose the present server with the largest logit.")
+            .Input(ServersInput, DataType.Float, "batch", "S", f)
+            .Input(MaskInput, DataType.Float, "batch", "S")
+            .Input(PreferenceInput, DataType.Float, "batch", 2)
+            .Output(LogitsOutput, DataType.Float, "batch", "S");
+
+        g.Initializer("axes_1", [1L], 1).Initializer("axes_2", [2L], 1)
+            .Initializer("half", [0.5f]).Initializer("one", [1f])
+            .Initializer("empty_max", [MaskedPooling.EmptyMax]).Initializer("absent_logit", [float.NegativeInfinity]);
+
+        // Input layer: [x, w] W + b = x W_x + w W_w + b, so the preference is never tiled.
+        var win = actor.Input.Weight.Value;
+        var wx = win.AsSpan(0, f * h).ToArray();
+        var ww = win.AsSpan(f * h, 2 * h).ToArray();
+        g.Initializer("encoder.in.weight_servers", wx, f, h)
+            .Initializer("encoder.in.weight_preference", ww, 2, h)
+            .Initializer("encoder.in.bias", actor.Input.Bias!.Value, h)
+            .Node("MatMul", [ServersInput, "encoder.in.weight_servers"], ["enc_x"])
+            .Node("MatMul", [PreferenceInput, "encoder.in.weight_preference"], ["enc_w"])
+            .Node("Unsqueeze", ["enc_w", "axes_1"], ["enc_w3"])
+            .Node("Add", ["enc_x", "enc_w3"], ["enc_xw"])
+            .Node("Add", ["enc_xw", "encoder.in.bias"], ["enc_pre"])
+            .Node("LeakyRelu", ["enc_pre"], ["enc_0"], a => a.Float("alpha", shape.Slope));
+        var current = "enc_0";
+        for (var i = 0; i < actor.EncoderBlocks.Count; i++)
+        {
+            current = Block(g, actor.EncoderBlocks[i], current, $"encoder.block{i}");
+        }
+
+        // Mean and max over present rows.
+        g.Node("Unsqueeze", [MaskInput, "axes_2"], ["mask3"])
+            .Node("Greater", ["mask3", "half"], ["present3"])
+            .Node("Greater", [MaskInput, "half"], ["present"])
+            .Node("Cast", ["present3"], ["presentf3"], a => a.Int("to", (long)DataType.Float))
+            .Node("Mul", [current, "presentf3"], ["masked_sum_in"])
+            .Node("ReduceSum", ["masked_sum_in", "axes_1"], ["pool_sum"], a => a.Int("keepdims", 0))
+            .Node("ReduceSum", ["presentf3", "axes_1"], ["pool_count_raw"], a => a.Int("keepdims", 0))
+            .Node("Max", ["pool_count_raw", "one"], ["pool_count"])
+            .Node("Div", ["pool_sum", "pool_count"], ["pool_mean"])
+            .Node("Where", ["present3", current, "empty_max"], ["masked_max_in"])
+            .Node("ReduceMax", ["masked_max_in"], ["pool_max"], a => a.Ints("axes", 1).Int("keepdims", 0))
+            .Node("Concat", ["pool_mean", "pool_max"], ["context"], a => a.Int("axis", 1))
+            .Initializer("head.context.weight", actor.HeadContext.Weight.Value, 2 * h, h)
+            .Node("MatMul", ["context", "head.context.weight"], ["context_h"])
+            .Node("Unsqueeze", ["context_h", "axes_1"], ["context_h3"])
+            .Initializer("head.row.weight", actor.HeadRow.Weight.Value, h, h)
+            .Initializer("head.row.bias", actor.HeadRow.Bias!.Value, h)
+            .Node("MatMul", [current, "head.row.weight"], ["head_row"])
+            .Node("Add", ["head_row", "head.row.bias"], ["head_row_b"])
+            .Node("Add", ["head_row_b", "context_h3"], ["head_pre"])
+            .Node("LeakyRelu", ["head_pre"], ["head_0"], a => a.Float("alpha", shape.Slope));
+        current = "head_0";
+        for (var i = 0; i < actor.HeadBlocks.Count; i++)
+        {
+            current = Block(g, actor.HeadBlocks[i], current, $"head.block{i}");
+        }
+
+        g.Initializer("head.out.weight", actor.Output.Weight.Value, h, 1)
+            .Initializer("head.out.bias", actor.Output.Bias!.Value, 1)
+            .Node("MatMul", [current, "head.out.weight"], ["out_mm"])
+            .Node("Add", ["out_mm", "head.out.bias"], ["out_b"])
+            .Node("Squeeze", ["out_b", "axes_2"], ["raw_logits"])
+            .Node("Where", ["present", "raw_logits", "absent_logit"], [LogitsOutput]);
+
+        foreach (var (key, value) in layout.ToMetadata())
+        {
+            g.Metadata(key, value);
+        }
+
+        g.Metadata(FormatKey, "1")
+            .Metadata(ArchitectureKey, shape.Describe())
+            .Metadata(AbsentLogitKey, "-inf")
+            .Metadata(DecisionKey, "argmax of logits over present servers (mask 1); softmax of logits gives the training policy");
+        if (extraMetadata is not null)
+        {
+            foreach (var (key, value) in extraMetadata)
+            {
+                g.Metadata(key, value);
+            }
+        }
+
+        return g.Build();
+    }
+
+    /// <summary>Builds and writes the policy file.</summary>
+    public static void Save(ServerSetNetwork actor, FeatureLayout layout, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        var model = Build(actor, layout, extraMetadata);
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        OnnxModelFile.Save(model, full);
+    }
+
+    /// <summary>Number of weights in the exported actor and the bytes they take as float32.</summary>
+    public static string SizeSummary(ServerSetNetwork actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var count = actor.ParameterCount;
+        return string.Create(CultureInfo.InvariantCulture, $"{count} weights ({count * 4 / 1024.0:0.0} KiB)");
+    }
+
+    private static string Block(GraphBuilder g, ResidualBlock block, string input, string name)
+    {
+        g.Initializer(block.First.Weight.Name, block.First.Weight.Value, block.Width, block.Width)
+            .Initializer(block.First.Bias!.Name, block.First.Bias.Value, block.Width)
+            .Initializer(block.Second.Weight.Name, block.Second.Weight.Value, block.Width, block.Width)
+            .Initializer(block.Second.Bias!.Name, block.Second.Bias.Value, block.Width)
+            .Node("MatMul", [input, block.First.Weight.Name], [name + "_mm0"])
+            .Node("Add", [name + "_mm0", block.First.Bias.Name], [name + "_pre"])
+            .Node("LeakyRelu", [name + "_pre"], [name + "_hidden"], a => a.Float("alpha", block.Slope))
+            .Node("MatMul", [name + "_hidden", block.Second.Weight.Name], [name + "_mm1"])
+            .Node("Add", [name + "_mm1", block.Second.Bias.Name], [name + "_delta"])
+            .Node("Add", [input, name + "_delta"], [name + "_out"]);
+        return name + "_out";
+    }
+}

@@ -1,0 +1,32 @@
+using EdgeAgent.Learning.Simulation;
+
+namespace EdgeAgent.Learning.Sac;
+
+/// <summary>
+/// The greedy rule the warm start clones: place the task where its immediate scalarised cost
+/// w_T * alpha_T * marginal delay + w_E * alpha_E * energy (the simulator's exact estimate) is lowest.
+/// </summary>
+public static class GreedyTeacher
+{
+    /// <summary>The greedy server for environment <paramref name="env"/> under preference <paramref name="delayWeight"/>.</summary>
+    public static int Choose(MecVecEnv environments, int env, double delayWeight)
+    {
+        ArgumentNullException.ThrowIfNull(environments);
+        var p = environments.Parameters;
+        var best = 0;
+        var bestCost = double.PositiveInfinity;
+        var present = environments.PresentServers(env);
+        for (var s = 0; s < present; s++)
+        {
+            environments.MarginalCost(env, s, out var delay, out var energy);
+            var cost = (delayWeight * p.DelayRewardScale * delay) + ((1 - delayWeight) * p.EnergyRewardScale * energy);
+            if (cost < bestCost)
+            {
+                bestCost = cost;
+                best = s;
+            }
+        }
+
+        return best;
+    }
+}

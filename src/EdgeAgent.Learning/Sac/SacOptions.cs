@@ -1,0 +1,139 @@
+using System.Globalization;
+
+namespace EdgeAgent.Learning.Sac;
+
+/// <summary>
+/// Hyper-parameters of preference-conditioned Discrete SAC. Defaults are what measured best here
+/// on the gmorl profile in the time we had (see policies/README.md), not the paper's (which used
+/// learning rates of 1e-6 and 4000 epochs).
+/// </summary>
+public sealed record SacOptions
+{
+    /// <summary>Parallel environments stepped as one batch.</summary>
+    public int Environments { get; init; } = 32;
+
+    /// <summary>Transitions per gradient step.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Replay capacity in transitions (rounded down to whole vector steps).</summary>
+    public int ReplayCapacity { get; init; } = 100_000;
+
+    /// <summary>Transitions collected before the first update.</summary>
+    public int WarmupTransitions { get; init; } = 5_000;
+
+    /// <summary>Gradient steps per vector step of all environments.</summary>
+    public int UpdatesPerStep { get; init; } = 1;
+
+    /// <summary>Discount per decision.</summary>
+    public double Gamma { get; init; } = 0.95;
+
+    /// <summary>Steps summed into one target (n-step return; 1 is plain SAC).</summary>
+    public int NStep { get; init; } = 3;
+
+    /// <summary>Polyak rate of the target critics.</summary>
+    public double Tau { get; init; } = 0.005;
+
+    /// <summary>Actor step size (Adam).</summary>
+    public double ActorLearningRate { get; init; } = 3e-4;
+
+    /// <summary>Critic step size (Adam).</summary>
+    public double CriticLearningRate { get; init; } = 3e-4;
+
+    /// <summary>Step size of the log-temperature when it is tuned.</summary>
+    public double TemperatureLearningRate { get; init; } = 3e-4;
+
+    /// <summary>Starting (or, when <see cref="TuneTemperature"/> is false, fixed) entropy temperature.</summary>
+    public double Temperature { get; init; } = 0.05;
+
+    /// <summary>When true the temperature follows the target entropy; when false it stays fixed.</summary>
+    public bool TuneTemperature { get; init; } = true;
+
+    /// <summary>Target entropy as a fraction of log(present servers) of each state.</summary>
+    public double TargetEntropyRatio { get; init; } = 0.15;
+
+    /// <summary>Global-norm gradient clip per network.</summary>
+    public double GradientClip { get; init; } = 10.0;
+
+    /// <summary>Hidden width of actor and critics.</summary>
+    public int Hidden { get; init; } = 64;
+
+    /// <summary>Residual blocks in each encoder.</summary>
+    public int EncoderBlocks { get; init; } = 1;
+
+    /// <summary>Residual blocks in each head.</summary>
+    public int HeadBlocks { get; init; } = 1;
+
+    /// <summary>
+    /// Divide each preference's scalarised reward by its typical magnitude (estimated once from the
+    /// warm-up data and then frozen), so Q-values have the same scale at every preference. The
+    /// optimal policy of each preference is unchanged.
+    /// </summary>
+    public bool NormaliseRewards { get; init; } = true;
+
+    /// <summary>Probability that a replayed transition is relabelled with a freshly drawn preference (the dynamics do not depend on it).</summary>
+    public double PreferenceRelabelProbability { get; init; } = 0.75;
+
+    /// <summary>
+    /// Probability that a drawn preference comes from [<see cref="FocusDelayWeightMin"/>, 1] instead of [0, 1]:
+    /// with alpha_T = 0.01 and alpha_E = 50 the whole trade-off of the gmorl profile lies at w_delay above about 0.85.
+    /// </summary>
+    public double FocusProbability { get; init; } = 0.5;
+
+    /// <summary>Lower end of the focused preference range.</summary>
+    public double FocusDelayWeightMin { get; init; } = 0.8;
+
+    /// <summary>Probability that an environment draws a new preference at the start of an episode (else it keeps its evenly spaced one).</summary>
+    public double PreferenceResampleProbability { get; init; } = 0.5;
+
+    /// <summary>Gradient steps of behaviour cloning from the greedy baseline before SAC's actor loss takes over (0 disables the warm start).</summary>
+    public int BehaviourCloningUpdates { get; init; } = 2_000;
+
+    /// <summary>While cloning, the chance the environments act at random instead of greedily (exploration for the critics).</summary>
+    public double CloningExploration { get; init; } = 0.2;
+
+    /// <summary>Throws when a value is out of range; the message names it.</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public void Validate()
+    {
+        static void Require(bool ok, string name, object value, string range)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"SAC option {name} = {value} is out of range: {range}."));
+            }
+        }
+
+        Require(Environments is >= 1 and <= 4096, nameof(Environments), Environments, "1 to 4096");
+        Require(BatchSize is >= 1 and <= 65536, nameof(BatchSize), BatchSize, "1 to 65536");
+        Require(ReplayCapacity >= Environments * 4, nameof(ReplayCapacity), ReplayCapacity, "at least 4 vector steps");
+        Require(WarmupTransitions >= 0, nameof(WarmupTransitions), WarmupTransitions, "0 or more");
+        Require(UpdatesPerStep is >= 0 and <= 1000, nameof(UpdatesPerStep), UpdatesPerStep, "0 to 1000");
+        Require(Gamma is >= 0 and < 1, nameof(Gamma), Gamma, "[0, 1)");
+        Require(NStep is >= 1 and <= 50, nameof(NStep), NStep, "1 to 50");
+        Require(Tau is > 0 and <= 1, nameof(Tau), Tau, "(0, 1]");
+        Require(ActorLearningRate > 0, nameof(ActorLearningRate), ActorLearningRate, "positive");
+        Require(CriticLearningRate > 0, nameof(CriticLearningRate), CriticLearningRate, "positive");
+        Require(TemperatureLearningRate > 0, nameof(TemperatureLearningRate), TemperatureLearningRate, "positive");
+        Require(Temperature > 0, nameof(Temperature), Temperature, "positive");
+        Require(TargetEntropyRatio is >= 0 and <= 1, nameof(TargetEntropyRatio), TargetEntropyRatio, "[0, 1]");
+        Require(GradientClip > 0, nameof(GradientClip), GradientClip, "positive");
+        Require(Hidden is >= 4 and <= 1024, nameof(Hidden), Hidden, "4 to 1024");
+        Require(EncoderBlocks is >= 0 and <= 8, nameof(EncoderBlocks), EncoderBlocks, "0 to 8");
+        Require(HeadBlocks is >= 0 and <= 8, nameof(HeadBlocks), HeadBlocks, "0 to 8");
+        Require(PreferenceRelabelProbability is >= 0 and <= 1, nameof(PreferenceRelabelProbability), PreferenceRelabelProbability, "[0, 1]");
+        Require(FocusProbability is >= 0 and <= 1, nameof(FocusProbability), FocusProbability, "[0, 1]");
+        Require(FocusDelayWeightMin is >= 0 and < 1, nameof(FocusDelayWeightMin), FocusDelayWeightMin, "[0, 1)");
+        Require(PreferenceResampleProbability is >= 0 and <= 1, nameof(PreferenceResampleProbability), PreferenceResampleProbability, "[0, 1]");
+        Require(BehaviourCloningUpdates >= 0, nameof(BehaviourCloningUpdates), BehaviourCloningUpdates, "0 or more");
+        Require(CloningExploration is >= 0 and <= 1, nameof(CloningExploration), CloningExploration, "[0, 1]");
+    }
+
+    /// <summary>Draws a preference (w_delay) from the training distribution.</summary>
+    public double DrawDelayWeight(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        return random.NextDouble() < FocusProbability
+            ? FocusDelayWeightMin + ((1 - FocusDelayWeightMin) * random.NextDouble())
+            : random.NextDouble();
+    }
+}

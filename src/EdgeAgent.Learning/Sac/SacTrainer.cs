@@ -1,0 +1,447 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdgeAgent.Learning.Nn;
+using EdgeAgent.Learning.Simulation;
+
+namespace EdgeAgent.Learning.Sac;
+
+/// <summary>Where and how long to train, beside the algorithm's own <see cref="SacOptions"/>.</summary>
+public sealed record TrainingSettings
+{
+    /// <summary>The simulator's constants (profile).</summary>
+    public required MecParameters Parameters { get; init; }
+
+    /// <summary>Contexts drawn per episode.</summary>
+    public required ContextRange Contexts { get; init; }
+
+    /// <summary>Train for this one preference only (the multi-policy upper bound); null for preference-conditioned training.</summary>
+    public double? FixedDelayWeight { get; init; }
+
+    /// <summary>Wall-clock budget.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>Stop after this many environment steps (tests); null for no limit.</summary>
+    public long? MaxEnvironmentSteps { get; init; }
+
+    /// <summary>Seed of the environments, the networks and the sampling.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Checkpoint file, rewritten every <see cref="CheckpointInterval"/> and at the end; null for none.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Time between checkpoints.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Time between progress reports.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time between probes of front quality (0 disables).</summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Episodes per preference in a probe.</summary>
+    public int ProbeEpisodes { get; init; } = 4;
+}
+
+/// <summary>One progress report.</summary>
+public sealed record TrainingProgress(
+    TimeSpan Elapsed,
+    long EnvironmentSteps,
+    long Updates,
+    double StepsPerSecond,
+    double UpdatesPerSecond,
+    bool Cloning,
+    SacUpdateStats Last,
+    double BehaviourEntropy,
+    IReadOnlyList<ProbePoint>? Probe)
+{
+    /// <summary>One line for a log.</summary>
+    public override string ToString()
+    {
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"t={Elapsed.TotalMinutes:0.0}min steps={EnvironmentSteps} ({StepsPerSecond:0}/s) updates={Updates} ({UpdatesPerSecond:0.0}/s) phase={(Cloning ? "clone" : "sac")} entropy={Last.Entropy:0.000} behaviour_entropy={BehaviourEntropy:0.000} alpha={Last.Temperature:0.0000} critic_loss={Last.CriticLoss:0.0000} actor_loss={Last.ActorLoss:0.000} meanQ={Last.MeanQ:0.00}");
+        if (Probe is { Count: > 0 })
+        {
+            var parts = Probe.Select(p => string.Create(CultureInfo.InvariantCulture, $"w={p.DelayWeight:0.##}:{p.Ratio:0.0000}"));
+            line += string.Create(CultureInfo.InvariantCulture, $" probe(policy/greedy cost, E=6 4/2 GHz) mean={Probe.Average(p => p.Ratio):0.0000} [{string.Join(' ', parts)}]");
+        }
+
+        return line;
+    }
+}
+
+/// <summary>
+/// Runs preference-conditioned Discrete SAC on the batched simulator: N environments with
+/// evenly spaced preferences (redrawn at episode ends with some probability), contexts drawn per
+/// episode, replay with preference relabelling and n-step returns, an optional warm start by
+/// cloning the greedy baseline, periodic probes, checkpoints and resume.
+/// </summary>
+public sealed class SacTrainer
+{
+    /// <summary>Metadata value identifying checkpoint files.</summary>
+    public const string CheckpointKind = "edgeagent-sac-checkpoint";
+
+    private readonly SacOptions _o;
+    private readonly TrainingSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly MecVecEnv _env;
+    private readonly ReplayBuffer _replay;
+    private readonly Random _random;
+    private readonly double[] _baseWeights;
+    private readonly int _s, _f;
+    private double _scaleDelay = double.NaN, _scaleEnergy = double.NaN;
+    private long _environmentSteps;
+    private TimeSpan _elapsedBefore;
+
+    /// <summary>Creates environments, networks and the replay buffer.</summary>
+    public SacTrainer(SacOptions options, TrainingSettings settings, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(time);
+        options.Validate();
+        if (settings.FixedDelayWeight is { } fixedWeight && !(fixedWeight is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), fixedWeight, "The fixed preference (w_delay) must be in [0, 1].");
+        }
+
+        _o = options;
+        _settings = settings;
+        _time = time;
+        _env = new MecVecEnv(settings.Parameters, settings.Contexts, options.Environments, settings.Seed);
+        _s = _env.MaxServers;
+        _f = _env.FeatureCount;
+        _random = new Random(unchecked((int)(settings.Seed * 2654435761UL)));
+        Agent = new DiscreteSac(options, _s, _f, new Random(unchecked((int)settings.Seed) ^ 0x5ac));
+        _replay = new ReplayBuffer(options.ReplayCapacity, options.Environments, _s, _f);
+        _baseWeights = new double[options.Environments];
+        for (var i = 0; i < _baseWeights.Length; i++)
+        {
+            _baseWeights[i] = settings.FixedDelayWeight ?? (_baseWeights.Length == 1 ? 0.5 : (double)i / (_baseWeights.Length - 1));
+            _env.SetPreference(i, _baseWeights[i]);
+        }
+    }
+
+    /// <summary>The learner.</summary>
+    public DiscreteSac Agent { get; }
+
+    /// <summary>The observation layout the actor is trained on.</summary>
+    public Core.Observation.FeatureLayout Layout => _env.Layout;
+
+    /// <summary>Environment steps taken (including before a resume).</summary>
+    public long EnvironmentSteps => _environmentSteps;
+
+    /// <summary>Trains until the budget is spent or <paramref name="cancellationToken"/> fires; reports progress through <paramref name="report"/>.</summary>
+    public void Run(Action<TrainingProgress>? report, CancellationToken cancellationToken)
+    {
+        var n = _o.Environments;
+        var states = new float[n * _s * _f];
+        var masks = new float[n * _s];
+        var prefs = new float[n * 2];
+        var actions = new int[n];
+        var teacher = new int[n];
+        var delay = new float[n];
+        var energy = new float[n];
+        var done = new bool[n];
+        var weights = new float[n];
+        var batch = new SacBatch(_o.BatchSize, _s, _f);
+        var probe = _settings.ProbeInterval > TimeSpan.Zero ? CreateProbe() : null;
+
+        var start = _time.GetTimestamp();
+        var lastReport = start;
+        var lastProbe = start;
+        var lastCheckpoint = start;
+        var stepsAtReport = _environmentSteps;
+        var updatesAtReport = Agent.Updates;
+        SacUpdateStats last = default;
+        double behaviourEntropy = 0;
+        IReadOnlyList<ProbePoint>? probed = null;
+        while (!cancellationToken.IsCancellationRequested
+            && _elapsedBefore + _time.GetElapsedTime(start) < _settings.Duration
+            && (_settings.MaxEnvironmentSteps is null || _environmentSteps < _settings.MaxEnvironmentSteps))
+        {
+            var cloning = _o.BehaviourCloningUpdates > 0 && Agent.Updates < _o.BehaviourCloningUpdates;
+            _env.Observe(states, masks, prefs);
+            behaviourEntropy = Agent.Act(states, masks, prefs, n, actions, _random, deterministic: false);
+            for (var i = 0; i < n; i++)
+            {
+                weights[i] = (float)_env.DelayWeight(i);
+                if (cloning)
+                {
+                    teacher[i] = GreedyTeacher.Choose(_env, i, _env.DelayWeight(i));
+                    actions[i] = _random.NextDouble() < _o.CloningExploration ? _random.Next(_env.PresentServers(i)) : teacher[i];
+                }
+                else
+                {
+                    teacher[i] = -1;
+                }
+            }
+
+            _env.Step(actions, delay, energy, done);
+            _replay.Add(states, masks, actions, teacher, delay, energy, done, weights);
+            _environmentSteps += n;
+            for (var i = 0; i < n; i++)
+            {
+                if (done[i] && _settings.FixedDelayWeight is null)
+                {
+                    _env.SetPreference(i, _random.NextDouble() < _o.PreferenceResampleProbability ? _o.DrawDelayWeight(_random) : _baseWeights[i]);
+                }
+            }
+
+            if (_replay.Count >= Math.Max(_o.WarmupTransitions, _o.BatchSize) && _replay.Added > _o.NStep + 1)
+            {
+                if (double.IsNaN(_scaleDelay))
+                {
+                    EstimateRewardScales();
+                }
+
+                for (var u = 0; u < _o.UpdatesPerStep; u++)
+                {
+                    cloning = _o.BehaviourCloningUpdates > 0 && Agent.Updates < _o.BehaviourCloningUpdates;
+                    Sample(batch, cloning);
+                    last = Agent.Update(batch, cloning);
+                }
+            }
+
+            var now = _time.GetTimestamp();
+            if (probe is not null && _time.GetElapsedTime(lastProbe, now) >= _settings.ProbeInterval && Agent.Updates > 0)
+            {
+                probed = probe.Run(Agent);
+                lastProbe = _time.GetTimestamp();
+            }
+
+            if (_settings.CheckpointPath is not null && _time.GetElapsedTime(lastCheckpoint, now) >= _settings.CheckpointInterval)
+            {
+                _elapsedBefore += _time.GetElapsedTime(start, now);
+                start = now;
+                SaveCheckpoint(_settings.CheckpointPath);
+                lastCheckpoint = now;
+            }
+
+            if (report is not null && (_time.GetElapsedTime(lastReport, now) >= _settings.ProgressInterval || probed is not null))
+            {
+                var seconds = Math.Max(1e-9, _time.GetElapsedTime(lastReport, now).TotalSeconds);
+                report(new TrainingProgress(_elapsedBefore + _time.GetElapsedTime(start, now), _environmentSteps, Agent.Updates,
+                    (_environmentSteps - stepsAtReport) / seconds, (Agent.Updates - updatesAtReport) / seconds,
+                    _o.BehaviourCloningUpdates > 0 && Agent.Updates < _o.BehaviourCloningUpdates, last, behaviourEntropy, probed));
+                probed = null;
+                lastReport = now;
+                stepsAtReport = _environmentSteps;
+                updatesAtReport = Agent.Updates;
+            }
+        }
+
+        _elapsedBefore += _time.GetElapsedTime(start);
+        if (_settings.CheckpointPath is not null)
+        {
+            SaveCheckpoint(_settings.CheckpointPath);
+        }
+    }
+
+    /// <summary>Runs the probe once now (for a final report).</summary>
+    public IReadOnlyList<ProbePoint> Probe() => CreateProbe().Run(Agent);
+
+    /// <summary>Writes networks, optimiser moments, temperature, reward scales and counters (not the replay buffer).</summary>
+    public void SaveCheckpoint(string path)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["kind"] = CheckpointKind,
+            [ServerSetNetwork.ArchitectureKey] = Agent.Actor.Shape.Describe(),
+            ["layout"] = _env.Layout.Describe(),
+            ["profile"] = _env.Parameters.Profile,
+            ["fixed_delay_weight"] = _settings.FixedDelayWeight?.ToString("R", CultureInfo.InvariantCulture) ?? "",
+        };
+        var tensors = new List<StoredTensor>();
+        tensors.AddRange(TensorFile.FromParameters(Agent.Actor.Parameters, "actor."));
+        tensors.AddRange(TensorFile.FromParameters(Agent.Critic1.Parameters, "critic1."));
+        tensors.AddRange(TensorFile.FromParameters(Agent.Critic2.Parameters, "critic2."));
+        tensors.AddRange(TensorFile.FromParameters(Agent.Target1.Parameters, "target1."));
+        tensors.AddRange(TensorFile.FromParameters(Agent.Target2.Parameters, "target2."));
+        string[] names = ["actor", "critic1", "critic2"];
+        for (var k = 0; k < 3; k++)
+        {
+            var adam = Agent.Optimisers[k];
+            for (var i = 0; i < adam.Parameters.Count; i++)
+            {
+                tensors.Add(new StoredTensor($"adam.{names[k]}.m.{adam.Parameters[i].Name}", adam.Parameters[i].Shape, adam.FirstMoments[i]));
+                tensors.Add(new StoredTensor($"adam.{names[k]}.v.{adam.Parameters[i].Name}", adam.Parameters[i].Shape, adam.SecondMoments[i]));
+            }
+        }
+
+        float[] state =
+        [
+            (float)Agent.LogTemperature, (float)_scaleDelay, (float)_scaleEnergy,
+            BitConverter.Int32BitsToSingle((int)(_environmentSteps & 0xffffffff)), BitConverter.Int32BitsToSingle((int)(_environmentSteps >> 32)),
+            BitConverter.Int32BitsToSingle((int)Agent.Updates), (float)_elapsedBefore.TotalSeconds,
+            BitConverter.Int32BitsToSingle((int)Agent.Optimisers[0].StepCount), BitConverter.Int32BitsToSingle((int)Agent.Optimisers[1].StepCount),
+            BitConverter.Int32BitsToSingle((int)Agent.Optimisers[2].StepCount),
+        ];
+        tensors.Add(new StoredTensor("trainer.state", [state.Length], state));
+        TensorFile.Write(path, metadata, tensors);
+    }
+
+    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/> for the same architecture and layout.</summary>
+    /// <exception cref="InvalidDataException">Not a checkpoint, or written for another architecture, layout or preference; the message says which.</exception>
+    public void LoadCheckpoint(string path)
+    {
+        var (metadata, tensors) = TensorFile.Read(path);
+        string Get(string key) => metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: the checkpoint lacks '{key}'.");
+        if (Get("kind") != CheckpointKind)
+        {
+            throw new InvalidDataException($"{path}: not a training checkpoint (kind '{Get("kind")}').");
+        }
+
+        void Same(string key, string expected, string what)
+        {
+            var actual = Get(key);
+            if (actual != expected)
+            {
+                throw new InvalidDataException($"{path}: the checkpoint was trained with {what} '{actual}', but this run uses '{expected}'.");
+            }
+        }
+
+        Same(ServerSetNetwork.ArchitectureKey, Agent.Actor.Shape.Describe(), "network");
+        Same("layout", _env.Layout.Describe(), "observation layout");
+        Same("fixed_delay_weight", _settings.FixedDelayWeight?.ToString("R", CultureInfo.InvariantCulture) ?? "", "fixed preference");
+        try
+        {
+            TensorFile.CopyInto(tensors, Agent.Actor.Parameters, "actor.");
+            TensorFile.CopyInto(tensors, Agent.Critic1.Parameters, "critic1.");
+            TensorFile.CopyInto(tensors, Agent.Critic2.Parameters, "critic2.");
+            TensorFile.CopyInto(tensors, Agent.Target1.Parameters, "target1.");
+            TensorFile.CopyInto(tensors, Agent.Target2.Parameters, "target2.");
+            string[] names = ["actor", "critic1", "critic2"];
+            for (var k = 0; k < 3; k++)
+            {
+                var adam = Agent.Optimisers[k];
+                for (var i = 0; i < adam.Parameters.Count; i++)
+                {
+                    Copy(tensors, $"adam.{names[k]}.m.{adam.Parameters[i].Name}", adam.FirstMoments[i]);
+                    Copy(tensors, $"adam.{names[k]}.v.{adam.Parameters[i].Name}", adam.SecondMoments[i]);
+                }
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        if (!tensors.TryGetValue("trainer.state", out var st) || st.Data.Length < 10)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint lacks the trainer state.");
+        }
+
+        var s = st.Data;
+        Agent.LogTemperature = s[0];
+        _scaleDelay = s[1];
+        _scaleEnergy = s[2];
+        _environmentSteps = (uint)BitConverter.SingleToInt32Bits(s[3]) | ((long)BitConverter.SingleToInt32Bits(s[4]) << 32);
+        Agent.Updates = BitConverter.SingleToInt32Bits(s[5]);
+        _elapsedBefore = TimeSpan.FromSeconds(s[6]);
+        for (var k = 0; k < 3; k++)
+        {
+            Agent.Optimisers[k].StepCount = BitConverter.SingleToInt32Bits(s[7 + k]);
+        }
+    }
+
+    private static void Copy(IReadOnlyDictionary<string, StoredTensor> tensors, string name, float[] target)
+    {
+        if (!tensors.TryGetValue(name, out var t) || t.Data.Length != target.Length)
+        {
+            throw new InvalidDataException($"The checkpoint has no tensor '{name}' of {target.Length} values.");
+        }
+
+        t.Data.CopyTo(target, 0);
+    }
+
+    private PolicyProbe CreateProbe()
+    {
+        var p = _settings.Parameters;
+        var context = _settings.FixedDelayWeight is null ? ContextRange.Benchmark : _settings.Contexts;
+        var edges = Math.Min(6, p.MaxEdges);
+        if (_settings.FixedDelayWeight is null && edges != 6)
+        {
+            context = ContextRange.Fixed(edges, 4e9, 2e9);
+        }
+
+        double[] weights = _settings.FixedDelayWeight is { } w ? [w] : [0.1, 0.5, 0.85, 0.9, 0.95, 1.0];
+        var episodes = _settings.FixedDelayWeight is null ? _settings.ProbeEpisodes : _settings.ProbeEpisodes * 4;
+        return new PolicyProbe(p, context, weights, episodes, _settings.Seed + 1_000_003);
+    }
+
+    private void EstimateRewardScales()
+    {
+        if (!_o.NormaliseRewards)
+        {
+            _scaleDelay = 1;
+            _scaleEnergy = 1;
+            return;
+        }
+
+        var count = (int)_replay.Count;
+        double sd = 0, se = 0;
+        for (var i = 0; i < count; i++)
+        {
+            sd += Math.Abs(_replay.DelayRewards[i]);
+            se += Math.Abs(_replay.EnergyRewards[i]);
+        }
+
+        var p = _settings.Parameters;
+        _scaleDelay = Math.Max(1e-12, sd / count * p.DelayRewardScale);
+        _scaleEnergy = Math.Max(1e-12, se / count * p.EnergyRewardScale);
+    }
+
+    private void Sample(SacBatch batch, bool cloning)
+    {
+        var p = _settings.Parameters;
+        var b = _o.BatchSize;
+        var nStep = _o.NStep;
+        var oldest = _replay.OldestStep;
+        var newest = _replay.Added - 1 - nStep;
+        var gamma = _o.Gamma;
+        var sf = _s * _f;
+        for (var i = 0; i < b; i++)
+        {
+            var t = oldest + (long)(_random.NextDouble() * (newest - oldest + 1));
+            var env = _random.Next(_o.Environments);
+            var slot = _replay.Slot(t, env);
+            double w = _settings.FixedDelayWeight ?? (!cloning && _random.NextDouble() < _o.PreferenceRelabelProbability ? _o.DrawDelayWeight(_random) : _replay.DelayWeights[slot]);
+            var aT = w * p.DelayRewardScale;
+            var aE = (1 - w) * p.EnergyRewardScale;
+            var norm = _o.NormaliseRewards ? 1.0 / ((w * _scaleDelay) + ((1 - w) * _scaleEnergy)) : 1.0;
+            double reward = 0, discount = 1;
+            var terminal = false;
+            for (var k = 0; k < nStep; k++)
+            {
+                var sk = _replay.Slot(t + k, env);
+                reward += discount * ((aT * _replay.DelayRewards[sk]) + (aE * _replay.EnergyRewards[sk])) * norm;
+                discount *= gamma;
+                if (_replay.Done[sk])
+                {
+                    terminal = true;
+                    break;
+                }
+            }
+
+            _replay.CopyState(slot, batch.States.AsSpan(i * sf, sf), batch.Masks.AsSpan(i * _s, _s));
+            if (!terminal)
+            {
+                _replay.CopyState(_replay.Slot(t + nStep, env), batch.NextStates.AsSpan(i * sf, sf), batch.NextMasks.AsSpan(i * _s, _s));
+            }
+            else
+            {
+                // Any valid state will do: its value is multiplied by 0.
+                _replay.CopyState(slot, batch.NextStates.AsSpan(i * sf, sf), batch.NextMasks.AsSpan(i * _s, _s));
+            }
+
+            batch.Preferences[2 * i] = (float)w;
+            batch.Preferences[(2 * i) + 1] = (float)(1 - w);
+            batch.Actions[i] = _replay.Actions[slot];
+            batch.TeacherActions[i] = _replay.TeacherActions[slot];
+            batch.Rewards[i] = (float)reward;
+            batch.Discounts[i] = terminal ? 0f : (float)discount;
+        }
+
+        batch.Count = b;
+    }
+}

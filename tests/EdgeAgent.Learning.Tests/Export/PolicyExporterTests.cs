@@ -1,0 +1,162 @@
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Inference.Policy;
+using EdgeAgent.Learning.Export;
+using EdgeAgent.Learning.Nn;
+using EdgeAgent.Learning.Simulation;
+
+namespace EdgeAgent.Learning.Tests.Export;
+
+public sealed class PolicyExporterTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("policy-export-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static ServerSetNetwork RandomActor(FeatureLayout layout, int seed, int encoderBlocks = 1, int headBlocks = 1) =>
+        new(new ServerSetShape(layout.FeatureCount, Hidden: 16, EncoderBlocks: encoderBlocks, HeadBlocks: headBlocks), new Random(seed), outputScale: 1.0);
+
+    private string Export(ServerSetNetwork actor, FeatureLayout layout)
+    {
+        var path = Path.Combine(_directory, "policy.onnx");
+        PolicyExporter.Save(actor, layout, path, new Dictionary<string, string> { ["edgeagent.training.command"] = "test" });
+        return path;
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(0, 2)]
+    public void OnnxRuntime_OnSimulatorObservations_MatchesManagedForwardWithin1e4(int encoderBlocks, int headBlocks)
+    {
+        var parameters = MecParameters.Gmorl;
+        var env = new MecVecEnv(parameters, ContextRange.Test, count: 24, seed: 5);
+        var random = new Random(3);
+        var actions = new int[24];
+        var rT = new float[24];
+        var rE = new float[24];
+        var done = new bool[24];
+        for (var i = 0; i < 24; i++)
+        {
+            env.SetPreference(i, i / 23.0);
+        }
+
+        for (var t = 0; t < 30; t++)
+        {
+            for (var i = 0; i < 24; i++)
+            {
+                actions[i] = random.Next(env.PresentServers(i));
+            }
+
+            env.Step(actions, rT, rE, done);
+        }
+
+        int n = env.Count, s = env.MaxServers, f = env.FeatureCount;
+        var servers = new float[n * s * f];
+        var mask = new float[n * s];
+        var pref = new float[n * 2];
+        env.Observe(servers, mask, pref);
+        var actor = RandomActor(env.Layout, 7, encoderBlocks, headBlocks);
+        var managed = new float[n * s];
+        actor.Forward(servers, mask, pref, n, actor.CreateWorkspace(n, s), managed);
+
+        using var batch = new OnnxPolicyBatch(OnnxPolicySession.Open(Export(actor, env.Layout), env.Layout));
+        var onnx = new float[n * s];
+        batch.Logits(servers, mask, pref, n, onnx);
+
+        for (var k = 0; k < n * s; k++)
+        {
+            if (mask[k] > 0.5f)
+            {
+                Assert.True(Math.Abs(managed[k] - onnx[k]) <= 1e-4 * Math.Max(1, Math.Abs(managed[k])), $"logit {k}: managed {managed[k]}, ONNX Runtime {onnx[k]}");
+            }
+            else
+            {
+                Assert.Equal(float.NegativeInfinity, onnx[k]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Save_MetadataProps_RecordLayoutAndArchitecture()
+    {
+        var layout = FeatureLayout.Gmorl();
+        var actor = RandomActor(layout, 1);
+        using var session = OnnxPolicySession.Open(Export(actor, layout), layout);
+
+        Assert.Equal(layout, FeatureLayout.FromMetadata(session.Metadata));
+        Assert.Equal(actor.Shape.Describe(), session.Metadata[PolicyExporter.ArchitectureKey]);
+        Assert.Contains("Mbit", session.Metadata[FeatureLayout.MetadataPrefix + "columns"], StringComparison.Ordinal);
+        Assert.Equal("test", session.Metadata["edgeagent.training.command"]);
+    }
+
+    [Fact]
+    public void Open_OtherLayout_IsRefusedWithBothLayoutsNamed()
+    {
+        var layout = FeatureLayout.Gmorl(maxEdges: 10);
+        var path = Export(RandomActor(layout, 1), layout);
+        var other = FeatureLayout.Gmorl(maxEdges: 6);
+
+        var e = Assert.Throws<PolicyFileException>(() => OnnxPolicySession.Open(path, other));
+
+        Assert.Contains("another observation layout", e.Message, StringComparison.Ordinal);
+        Assert.Contains("S=11", e.Message, StringComparison.Ordinal);
+        Assert.Contains("S=7", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_NotAnOnnxFile_SaysOnnxRuntimeCouldNotLoadIt()
+    {
+        var path = Path.Combine(_directory, "junk.onnx");
+        File.WriteAllText(path, "not a model");
+        var e = Assert.Throws<PolicyFileException>(() => OnnxPolicySession.Open(path, FeatureLayout.Gmorl()));
+        Assert.Contains("could not be loaded", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_MissingFile_SaysSo()
+    {
+        var e = Assert.Throws<PolicyFileException>(() => OnnxPolicySession.Open(Path.Combine(_directory, "none.onnx"), null));
+        Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_LayoutWithOtherFeatureCount_Throws()
+    {
+        var actor = new ServerSetNetwork(new ServerSetShape(5, Hidden: 8), new Random(1));
+        Assert.Throws<ArgumentException>(() => PolicyExporter.Build(actor, FeatureLayout.Gmorl()));
+    }
+
+    [Fact]
+    public void Decide_LiveObservation_ChoosesTheArgmaxOfAvailableServersOnly()
+    {
+        var layout = FeatureLayout.Gmorl();
+        var actor = RandomActor(layout, 9);
+        using var policy = OnnxPolicy.Load(Export(actor, layout), layout);
+        ServerObservation Server(string name, ServerKind kind, bool available, double speed) => new()
+        {
+            Placement = Placement.Peer(name),
+            Kind = kind,
+            Available = available,
+            UplinkBitsPerSecond = 5e8,
+            ComputeSpeed = speed,
+            Executing = 1,
+        };
+        var observation = new OffloadObservation(
+            new TaskObservation("ocr", 2_000_000, null),
+            [Server("cloud", ServerKind.Cloud, true, 2), Server("edge-a", ServerKind.Edge, false, 1), Server("edge-b", ServerKind.Edge, true, 1)]);
+
+        var encoder = new ObservationEncoder(layout);
+        var servers = new float[layout.MaxServers * layout.FeatureCount];
+        var mask = new float[layout.MaxServers];
+        var pref = new float[2];
+        encoder.Encode(observation, new Preference(0.7), servers, mask, pref);
+        var logits = new float[layout.MaxServers];
+        actor.Forward(servers, mask, pref, 1, actor.CreateWorkspace(1, layout.MaxServers), logits);
+        var expected = logits[0] >= logits[2] ? "cloud" : "edge-b";
+
+        var placement = policy.Decide(observation, new Preference(0.7));
+
+        Assert.Equal(Placement.Peer(expected), placement);
+        Assert.Equal("learned", policy.Name);
+    }
+}

@@ -1,0 +1,169 @@
+using EdgeAgent.Learning.Nn;
+using EdgeAgent.Learning.Sac;
+using EdgeAgent.Learning.Simulation;
+
+namespace EdgeAgent.Learning.Tests.Sac;
+
+public sealed class SacTrainerTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sac-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static readonly SacOptions Small = new()
+    {
+        Environments = 4,
+        BatchSize = 16,
+        ReplayCapacity = 400,
+        WarmupTransitions = 64,
+        Hidden = 8,
+        BehaviourCloningUpdates = 10,
+    };
+
+    private static TrainingSettings Settings(string? checkpoint, long steps) => new()
+    {
+        Parameters = MecParameters.Gmorl with { MaxEdges = 4 },
+        Contexts = ContextRange.Fixed(3, 4e9, 2e9),
+        MaxEnvironmentSteps = steps,
+        Seed = 3,
+        CheckpointPath = checkpoint,
+        ProbeInterval = TimeSpan.Zero,
+        ProgressInterval = TimeSpan.Zero,
+    };
+
+    [Fact]
+    public void Run_SmokeTraining_ClonesThenTrainsWithFiniteLosses()
+    {
+        var trainer = new SacTrainer(Small, Settings(null, 400), TimeProvider.System);
+        var reports = new List<TrainingProgress>();
+
+        trainer.Run(reports.Add, CancellationToken.None);
+
+        Assert.Equal(400, trainer.EnvironmentSteps);
+        Assert.True(trainer.Agent.Updates > Small.BehaviourCloningUpdates, $"only {trainer.Agent.Updates} updates");
+        Assert.Contains(reports, r => r.Cloning);
+        Assert.Contains(reports, r => !r.Cloning);
+        var last = reports[^1].Last;
+        Assert.True(double.IsFinite(last.CriticLoss) && double.IsFinite(last.ActorLoss) && double.IsFinite(last.Entropy));
+        Assert.All(trainer.Agent.Actor.Parameters, p => Assert.All(p.Value, v => Assert.True(float.IsFinite(v))));
+    }
+
+    [Fact]
+    public void Run_FixedPreference_TrainsAndProbesOnlyThatPreference()
+    {
+        var trainer = new SacTrainer(Small, Settings(null, 200) with { FixedDelayWeight = 0.9 }, TimeProvider.System);
+
+        trainer.Run(null, CancellationToken.None);
+        var probe = trainer.Probe();
+
+        Assert.True(trainer.Agent.Updates > 0);
+        var point = Assert.Single(probe);
+        Assert.Equal(0.9, point.DelayWeight);
+        Assert.True(point.PolicyCost > 0 && point.GreedyCost > 0);
+    }
+
+    [Fact]
+    public void Constructor_FixedPreferenceOutOfRange_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SacTrainer(Small, Settings(null, 8) with { FixedDelayWeight = 1.5 }, TimeProvider.System));
+    }
+
+    [Fact]
+    public void LoadCheckpoint_AfterSave_RestoresWeightsAndCounters()
+    {
+        var path = Path.Combine(_directory, "run.ckpt");
+        var first = new SacTrainer(Small, Settings(path, 200), TimeProvider.System);
+        first.Run(null, CancellationToken.None);
+        var second = new SacTrainer(Small, Settings(path, 400), TimeProvider.System);
+
+        second.LoadCheckpoint(path);
+
+        Assert.Equal(first.EnvironmentSteps, second.EnvironmentSteps);
+        Assert.Equal(first.Agent.Updates, second.Agent.Updates);
+        Assert.Equal(first.Agent.LogTemperature, second.Agent.LogTemperature, 5);
+        for (var i = 0; i < first.Agent.Critic2.Parameters.Count; i++)
+        {
+            Assert.Equal(first.Agent.Critic2.Parameters[i].Value, second.Agent.Critic2.Parameters[i].Value);
+        }
+
+        second.Run(null, CancellationToken.None);
+        Assert.Equal(400, second.EnvironmentSteps);
+    }
+
+    [Fact]
+    public void LoadCheckpoint_OtherArchitecture_NamesBoth()
+    {
+        var path = Path.Combine(_directory, "run.ckpt");
+        new SacTrainer(Small, Settings(path, 8), TimeProvider.System).Run(null, CancellationToken.None);
+        var wider = new SacTrainer(Small with { Hidden = 12 }, Settings(null, 8), TimeProvider.System);
+
+        var e = Assert.Throws<InvalidDataException>(() => wider.LoadCheckpoint(path));
+
+        Assert.Contains("hidden=8", e.Message, StringComparison.Ordinal);
+        Assert.Contains("hidden=12", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_OutOfRangeOption_NamesIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Small with { Gamma = 1.5 }).Validate());
+        Assert.Contains("Gamma", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReplayBuffer_AfterWrapping_KeepsNewestStepsAndSlotsFollowEnvironments()
+    {
+        var buffer = new ReplayBuffer(capacity: 6, environments: 2, servers: 1, features: 1);
+        for (var t = 0; t < 5; t++)
+        {
+            buffer.Add([t, t + 0.5f], [1, 1], [t, t], [-1, -1], [0, 0], [0, 0], [false, false], [0.5f, 0.5f]);
+        }
+
+        Assert.Equal(3, buffer.Steps);
+        Assert.Equal(2, buffer.OldestStep);
+        Assert.Equal(6, buffer.Count);
+        var s = new float[1];
+        var m = new float[1];
+        buffer.CopyState(buffer.Slot(4, 1), s, m);
+        Assert.Equal(4.5f, s[0]);
+        buffer.CopyState(buffer.Slot(2, 0), s, m);
+        Assert.Equal(2f, s[0]);
+    }
+
+    [Fact]
+    public void Update_RepeatedOnOneBatch_DrivesCriticLossDown()
+    {
+        var random = new Random(4);
+        var options = Small with { BatchSize = 8, CriticLearningRate = 3e-3 };
+        var sac = new DiscreteSac(options, servers: 3, features: 2, random);
+        var batch = new SacBatch(8, 3, 2);
+        for (var i = 0; i < 8 * 3 * 2; i++)
+        {
+            batch.States[i] = (float)random.NextDouble();
+            batch.NextStates[i] = (float)random.NextDouble();
+        }
+
+        Array.Fill(batch.Masks, 1f);
+        Array.Fill(batch.NextMasks, 1f);
+        for (var i = 0; i < 8; i++)
+        {
+            batch.Preferences[2 * i] = 0.5f;
+            batch.Preferences[(2 * i) + 1] = 0.5f;
+            batch.Actions[i] = i % 3;
+            batch.TeacherActions[i] = -1;
+            batch.Rewards[i] = -1f - (i % 3);
+            batch.Discounts[i] = 0f;
+        }
+
+        batch.Count = 8;
+        var first = sac.Update(batch, cloning: false).CriticLoss;
+        SacUpdateStats last = default;
+        for (var k = 0; k < 300; k++)
+        {
+            last = sac.Update(batch, cloning: false);
+        }
+
+        Assert.True(last.CriticLoss < first / 10, $"critic loss {first} -> {last.CriticLoss}");
+        Assert.True(ParameterSet.Count(sac.Actor.Parameters) > 0);
+    }
+}
