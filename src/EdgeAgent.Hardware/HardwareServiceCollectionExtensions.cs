@@ -18,10 +18,11 @@ public static class HardwareServiceCollectionExtensions
     /// Registers the power source chosen by <see cref="PowerSourceProbe"/> (section
     /// EdgeAgent:Hardware:Power), the <see cref="EnergyMeter"/> sampling it in the background
     /// (EdgeAgent:Hardware:Energy), a <see cref="MeasuredEnergyEstimator"/> as
-    /// <see cref="IEnergyEstimator"/>, and the GPIO <see cref="OperatorPanel"/>
-    /// (EdgeAgent:Hardware:Panel) driving the shared <see cref="OperatorPreference"/> and blinking
-    /// on the agent's offloads. Options are validated at start with messages naming the setting.
-    /// Call it before the agent's registrations so these win their TryAdd.
+    /// <see cref="IEnergyEstimator"/> wrapping the estimator registered before this call (the
+    /// agent's device model), and the GPIO <see cref="OperatorPanel"/> (EdgeAgent:Hardware:Panel)
+    /// driving the <see cref="OperatorPreference"/> registered in the host (its own balanced one when
+    /// there is none) and blinking on the agent's offloads. Options are validated at start with
+    /// messages naming the setting. Call it after the agent's registrations.
     /// </summary>
     /// <param name="services">The host's services.</param>
     /// <param name="runningTasks">Optional: the number of tasks executing locally now (from the executor).</param>
@@ -39,7 +40,6 @@ public static class HardwareServiceCollectionExtensions
             new AnnotatedOptionsValidator<OperatorPanelOptions>(OperatorPanelOptions.Section, o => o.Validate())));
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => new OperatorPreference(Preference.Balanced));
 
         services.TryAddSingleton<IPowerSource>(sp =>
         {
@@ -60,20 +60,34 @@ public static class HardwareServiceCollectionExtensions
             meter.RunningTasksSignal = runningTasks?.Invoke(sp);
             return meter;
         });
-        services.TryAddSingleton<IEnergyEstimator>(sp =>
+        // Wrap the estimator registered so far (the agent's device model) so that it answers while
+        // nothing is measured and for offloads; without one, a profile-based estimator stands in.
+        var previous = services.LastOrDefault(d => d.ServiceType == typeof(IEnergyEstimator) && !d.IsKeyedService);
+        if (previous is not null)
+        {
+            services.Remove(previous);
+        }
+
+        services.AddSingleton<IEnergyEstimator>(sp =>
         {
             var power = sp.GetRequiredService<IOptions<PowerOptions>>().Value;
-            return new MeasuredEnergyEstimator(sp.GetRequiredService<EnergyMeter>(), power.ResolveProfile(), power.Radio);
+            var fallback = previous is null ? new ProfileEnergyEstimator(power.ResolveProfile(), power.Radio) : (IEnergyEstimator)Resolve(previous, sp);
+            return new MeasuredEnergyEstimator(sp.GetRequiredService<EnergyMeter>(), fallback);
         });
         services.TryAddSingleton(sp => OperatorPanel.Create(
             sp.GetRequiredService<IOptions<OperatorPanelOptions>>().Value,
-            sp.GetRequiredService<OperatorPreference>(),
+            sp.GetService<OperatorPreference>() ?? new OperatorPreference(Preference.Balanced),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<OperatorPanel>>()));
         services.TryAddSingleton<IOffloadIndicator>(sp => sp.GetRequiredService<OperatorPanel>());
         services.AddHostedService<HardwareService>();
         return services;
     }
+
+    private static object Resolve(ServiceDescriptor descriptor, IServiceProvider services) =>
+        descriptor.ImplementationInstance
+        ?? descriptor.ImplementationFactory?.Invoke(services)
+        ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!);
 
     /// <summary>Runs the meter's sampling loop and the panel for the host's lifetime.</summary>
     private sealed class HardwareService(EnergyMeter meter, OperatorPanel panel, IOffloadIndicator indicator) : BackgroundService

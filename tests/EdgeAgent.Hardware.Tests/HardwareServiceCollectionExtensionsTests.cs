@@ -87,7 +87,7 @@ public sealed class HardwareServiceCollectionExtensionsTests
         var watts = 5.0;
         using var source = new ModelPowerSource(new DeviceProfile("p", 0, 100), () => watts / 100);
         using var meter = new EnergyMeter(new MeasuredWrapper(source), new EnergyMeterOptions { IdleWatts = 5.0, IdleTrackingSeconds = 0.5 }, time, new RadioModel());
-        var estimator = new MeasuredEnergyEstimator(meter, DeviceProfile.JetsonOrinNano, new RadioModel(2.0, 1.0));
+        var estimator = new MeasuredEnergyEstimator(meter, new ProfileEnergyEstimator(DeviceProfile.JetsonOrinNano, new RadioModel(2.0, 1.0)));
 
         Assert.Equal(EnergyProvenance.Modelled, estimator.LocalProvenance);
         Assert.Equal(5.0 * 2.0, estimator.LocalJoules(2.0, "fp32"), 9);

@@ -4,27 +4,48 @@ using EdgeAgent.Hardware.Power;
 namespace EdgeAgent.Hardware.Energy;
 
 /// <summary>
-/// The agent's <see cref="IEnergyEstimator"/> backed by the energy meter: local energy is the
+/// The agent's <see cref="IEnergyEstimator"/> backed by the energy meter. Local energy is the
 /// execution time times the power above idle per executing task that the meter measured recently
-/// (<see cref="EnergyMeter.WattsPerTask"/>), falling back to the device profile's busy minus idle
-/// power until a busy sample was seen (or when the source is a model). Offload energy is the radio
-/// model at the link's measured transfer time (always modelled; the device idles while waiting).
+/// (<see cref="EnergyMeter.WattsPerTask"/>). Until a busy sample was measured, or when the meter's
+/// source is a model, it asks <paramref name="fallback"/> (the agent's configured device model).
+/// Offload energy always comes from <paramref name="fallback"/> (a radio model: this device cannot
+/// measure its radio apart from the rest).
 /// </summary>
-public sealed class MeasuredEnergyEstimator(EnergyMeter meter, DeviceProfile fallbackProfile, RadioModel radio) : IEnergyEstimator
+public sealed class MeasuredEnergyEstimator(EnergyMeter meter, IEnergyEstimator fallback) : IEnergyEstimator
 {
     /// <summary>Where <see cref="LocalJoules"/> comes from right now.</summary>
     public EnergyProvenance LocalProvenance =>
         meter.Provenance == EnergyProvenance.Measured && meter.WattsPerTask is not null ? EnergyProvenance.Measured : EnergyProvenance.Modelled;
 
-    /// <summary>Power above idle charged per second of local execution now.</summary>
-    public double LocalWatts =>
-        LocalProvenance == EnergyProvenance.Measured
-            ? Math.Max(0.0, meter.WattsPerTask!.Value)
-            : Math.Max(0.0, fallbackProfile.BusyWatts - fallbackProfile.IdleWatts);
+    /// <summary>The estimator used while nothing is measured, and for offloads.</summary>
+    public IEnergyEstimator Fallback => fallback;
 
     /// <inheritdoc />
+    public double LocalJoules(double execSeconds, string variant)
+    {
+        if (LocalProvenance != EnergyProvenance.Measured)
+        {
+            return fallback.LocalJoules(execSeconds, variant);
+        }
+
+        return double.IsFinite(execSeconds) ? Math.Max(0.0, meter.WattsPerTask!.Value) * Math.Max(0.0, execSeconds) : 0.0;
+    }
+
+    /// <inheritdoc />
+    public double OffloadJoules(long uploadBytes, long downloadBytes, double transferSeconds, double waitSeconds) =>
+        fallback.OffloadJoules(uploadBytes, downloadBytes, transferSeconds, waitSeconds);
+}
+
+/// <summary>
+/// <see cref="IEnergyEstimator"/> from a <see cref="DeviceProfile"/> and a <see cref="RadioModel"/>:
+/// (busy - idle) W per second of execution, and the radio's transmit/receive power over the
+/// transfer time (bytes shared out by direction); the device is taken as idle while it waits.
+/// </summary>
+public sealed class ProfileEnergyEstimator(DeviceProfile profile, RadioModel radio) : IEnergyEstimator
+{
+    /// <inheritdoc />
     public double LocalJoules(double execSeconds, string variant) =>
-        double.IsFinite(execSeconds) ? LocalWatts * Math.Max(0.0, execSeconds) : 0.0;
+        double.IsFinite(execSeconds) ? Math.Max(0.0, profile.BusyWatts - profile.IdleWatts) * Math.Max(0.0, execSeconds) : 0.0;
 
     /// <inheritdoc />
     public double OffloadJoules(long uploadBytes, long downloadBytes, double transferSeconds, double waitSeconds)

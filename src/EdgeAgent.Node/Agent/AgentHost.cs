@@ -1,4 +1,6 @@
 using System.Globalization;
+using EdgeAgent.Hardware;
+using EdgeAgent.Inference.Execution;
 using EdgeAgent.Node.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -75,6 +77,12 @@ public static class AgentHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
         configure?.Invoke(builder);
         builder.Services.AddEdgeAgentAgent();
+        // Energy meter, measured energy estimator (wrapping the device model above) and GPIO panel.
+        builder.Services.AddEdgeAgentHardware(sp =>
+        {
+            var executor = sp.GetRequiredService<LocalExecutor>();
+            return () => executor.GetLoadSnapshot().Running;
+        });
         var app = builder.Build();
         app.MapEdgeAgentAgent();
         return app;
