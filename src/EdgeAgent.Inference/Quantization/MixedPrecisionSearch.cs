@@ -81,6 +81,7 @@ public static class MixedPrecisionSearch
         var ranges = Calibrator.Collect(prepared, tensors, dataset, inputs, options.Calibration, null, cancellationToken);
         int sampleCount = Math.Max(search.SensitivitySamples, search.EvaluationSamples);
         var samples = dataset.Samples(inputs).Take(sampleCount).ToList();
+        ModelPreparation.AnnotateAxisOpShapes(prepared, samples[0]);
         var reference = Outputs(prepared, samples, search.IntraOpThreads);
 
         // Blocks and their sensitivity.

@@ -84,6 +84,21 @@ public static class ModelPreparation
             return "";
         }
 
+        // Rewrite the operators whose form changed; the upgrade is checked on a copy first.
+        var copy = model.Clone();
+        string? refusal = OpsetUpgrader.TryUpgradeTo13(copy);
+        if (refusal is null)
+        {
+            OpsetUpgrader.TryUpgradeTo13(model);
+            return "";
+        }
+
+        if (opset < 10)
+        {
+            // ONNX Runtime fuses Q/DQ into QLinear ops that need opset 10, so contrib Q/DQ cannot help here.
+            throw new NotSupportedException($"The model imports opset {opset}; QDQ needs opset 10 (13 for per-channel) and the upgrade was refused: {refusal}.");
+        }
+
         model.EnsureOpset(OnnxVersions.MicrosoftDomain, 1);
         return OnnxVersions.MicrosoftDomain;
     }
@@ -189,5 +204,56 @@ public static class ModelPreparation
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Records the observed shapes of the inputs of axis-sensitive ops (Softmax, LogSoftmax,
+    /// Hardmax) as value_info, by running one sample through ONNX Runtime, so an opset upgrade can
+    /// tell whether their axis is the last one. Does nothing for opset 13 and later.
+    /// </summary>
+    public static void AnnotateAxisOpShapes(ModelProto model, IReadOnlyDictionary<string, InputTensor> sample)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sample);
+        if ((model.OpsetVersion() ?? 0) >= 13)
+        {
+            return;
+        }
+
+        var names = model.Graph.Node
+            .Where(n => n.OpType is "Softmax" or "LogSoftmax" or "Hardmax" && OnnxVersions.IsDefaultDomain(n.Domain))
+            .Select(n => n.Input[0])
+            .Where(n => model.Graph.FindValueInfo(n)?.Shape() is null)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (names.Count == 0)
+        {
+            return;
+        }
+
+        var probe = model.Clone();
+        foreach (var name in names)
+        {
+            probe.Graph.AddOutput(name, DataType.Float);
+        }
+
+        using var options = QuantizationSessions.Options(1, GraphOptimizationLevel.ORT_ENABLE_BASIC);
+        using var session = new InferenceSession(OnnxModelFile.ToBytes(probe), options);
+        var inputNames = sample.Keys.ToList();
+        var values = sample.Values.Select(t => OrtValue.CreateTensorValueFromMemory(t.Data, t.Shape)).ToList();
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, inputNames, values, names);
+            for (int i = 0; i < names.Count; i++)
+            {
+                var shape = results[i].GetTensorTypeAndShape().Shape;
+                model.Graph.ValueInfo.Add(OnnxValues.Tensor(names[i], DataType.Float, shape.Select(d => new Dim(d))));
+            }
+        }
+        finally
+        {
+            values.ForEach(v => v.Dispose());
+        }
     }
 }

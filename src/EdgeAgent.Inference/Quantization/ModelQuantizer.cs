@@ -127,6 +127,7 @@ public static class ModelQuantizer
                     samples = Math.Max(samples, p.Samples);
                     progress?.Report($"calibration pass {p.Pass}/{p.Passes}: {p.Samples} samples");
                 }), cancellationToken);
+                ModelPreparation.AnnotateAxisOpShapes(prepared, dataset.Samples(inputs).First());
                 var quantized = QdqQuantizer.Quantize(prepared, ranges, options.Qdq);
                 return (quantized, QdqQuantizer.QuantizableNodes(prepared, options.Qdq).Count, tensors.Count, samples);
             }

@@ -7,8 +7,8 @@ namespace EdgeAgent.Node.Agent;
 
 /// <summary>
 /// Keeps the cluster view current while the agent runs: one <see cref="PeerConnection.RunAsync"/>
-/// loop per peer, and the preference following Agent:Preference when configuration reloads
-/// (appsettings.json edited in place).
+/// loop per peer, and the preference set to Agent:Preference at start and again whenever a
+/// configuration reload changes that value (appsettings.json edited in place).
 /// </summary>
 public sealed partial class AgentBackgroundService(
     PeerConnections peers,
@@ -19,7 +19,10 @@ public sealed partial class AgentBackgroundService(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The holder may have been registered by another component (the GPIO panel) with its own
+        // initial value; the configured preference is where the agent starts.
         var configured = options.CurrentValue.Preference;
+        preference.Set(new Preference(configured), "config");
         Log.Started(logger, peers.Count, preference.Current.DelayWeight);
         using var subscription = options.OnChange(changed =>
         {

@@ -108,6 +108,12 @@ public sealed partial class InferenceService(
                 ? new Status(StatusCode.DeadlineExceeded, $"The deadline passed before model '{model.Name}' finished.")
                 : new Status(StatusCode.Cancelled, "The caller cancelled the request."));
         }
+        catch (OnnxRuntimeException ex) when (IsInputRejection(ex))
+        {
+            // Metadata cannot express every constraint (two dynamic dims that must agree, index
+            // ranges): the model refused these inputs, so the caller's request is at fault.
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Model '{model.Name}' rejected the inputs: {ex.Message}"));
+        }
         catch (OnnxRuntimeException ex)
         {
             Log.RunFailed(logger, model.Name, ex);
@@ -123,6 +129,10 @@ public sealed partial class InferenceService(
         response.Parameters[ExecMsParameter] = new InferParameter { DoubleParam = outcome.ExecMs };
         return response;
     }
+
+    private static bool IsInputRejection(OnnxRuntimeException ex) =>
+        ex.Message.StartsWith("[ErrorCode:InvalidArgument]", StringComparison.Ordinal)
+        || ex.Message.StartsWith("[ErrorCode:Fail]", StringComparison.Ordinal);
 
     private static partial class Log
     {

@@ -68,9 +68,13 @@ internal sealed class AgentCluster : IAsyncDisposable
         return app;
     }
 
-    public async Task<WebApplication> StartAgentAsync(AgentHostSettings settings)
+    public async Task<WebApplication> StartAgentAsync(AgentHostSettings settings, Action<WebApplicationBuilder>? configure = null)
     {
-        var app = await AgentHost.StartAsync(settings, Quiet).WaitAsync(Bound);
+        var app = await AgentHost.StartAsync(settings, b =>
+        {
+            Quiet(b);
+            configure?.Invoke(b);
+        }).WaitAsync(Bound);
         _apps.Add(app);
         return app;
     }

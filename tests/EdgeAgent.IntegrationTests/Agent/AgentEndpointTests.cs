@@ -1,9 +1,11 @@
 using EdgeAgent.Cli.Commands;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
+using EdgeAgent.Core.Offloading;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAgent.IntegrationTests.Agent;
 
@@ -38,6 +40,25 @@ public sealed class AgentEndpointTests
 
         Assert.Equal(0.8, status.DelayWeight);
         Assert.Equal(0.8, (await control.GetStatusAsync(new GetStatusRequest()).ResponseAsync.WaitAsync(AgentCluster.Bound)).DelayWeight);
+    }
+
+    [Fact]
+    public async Task StartAsync_PreferenceHolderRegisteredElsewhere_StartsAtConfiguredPreference()
+    {
+        await using var cluster = new AgentCluster();
+        var holder = new OperatorPreference(Preference.Balanced);
+        var agent = await cluster.StartAgentAsync(
+            cluster.AgentSettings("heuristic") with { Preference = 0.9 },
+            b => b.Services.AddSingleton(holder));
+        var control = new ControlService.ControlServiceClient(cluster.Channel(agent));
+
+        var status = await control.GetStatusAsync(new GetStatusRequest()).ResponseAsync.WaitAsync(AgentCluster.Bound);
+        holder.Set(new Preference(0.2), "gpio");
+        var afterPanel = await control.GetStatusAsync(new GetStatusRequest()).ResponseAsync.WaitAsync(AgentCluster.Bound);
+
+        Assert.Same(holder, agent.Services.GetRequiredService<OperatorPreference>());
+        Assert.Equal(0.9, status.DelayWeight);
+        Assert.Equal(0.2, afterPanel.DelayWeight);
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class PeerInferenceTests(PeerFixture peer) : IClassFixture<PeerFix
             data.Add(c);
         }
 
+        data.Add(new MalformedCase("dynamic dims that disagree", () => MalformedRequests.Raw(aShape: [2, 4], aBytes: 32, bShape: [3, 4], bBytes: 48), StatusCode.InvalidArgument, "Model 'add_neg' rejected the inputs"));
         data.Add(new MalformedCase("typed INT8 out of range", () => MalformedRequests.IdentityTyped("id_int8", "INT8", c => c.IntContents.Add([1, 300, 2])), StatusCode.InvalidArgument, "element 1 is 300, out of range for INT8"));
         return data;
     }
