@@ -15,6 +15,7 @@ internal static class CommandCatalog
         yield return TrainCommand.Create();
         yield return BenchCommand.Create();
         yield return ModelsCommand.Create();
+        yield return DemoCommand.Create();
         yield return HwCommand.Create();
         yield return QuantizeCommand.Create();
     }

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Inference.ModelFetch;
+using EdgeAgent.Node.Demo;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent demo`: an agent and two emulated peers on loopback, driven with real OCR work.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var defaults = new DemoSettings();
+        var duration = new Option<TimeSpan>("--duration")
+        {
+            Description = "How long to send requests (hh:mm:ss).",
+            DefaultValueFactory = _ => defaults.Duration,
+        };
+        var rate = new Option<double>("--rate")
+        {
+            Description = "OCR items per second; each item is one detection plus one recognition per text line.",
+            DefaultValueFactory = _ => defaults.Rate,
+        };
+        var policy = new Option<string>("--policy")
+        {
+            Description = "Agent offload policy.",
+            DefaultValueFactory = _ => defaults.Policy,
+        };
+        policy.AcceptOnlyFromAmong("heuristic", "local", "peer");
+        var preference = new Option<double>("--preference")
+        {
+            Description = "Delay weight in [0, 1]: 1 minimises delay only, 0 minimises this device's energy only.",
+            DefaultValueFactory = _ => defaults.Preference,
+        };
+        var models = new Option<string>("--models")
+        {
+            Description = "Model repository holding (or receiving) the PaddleOCR models.",
+            DefaultValueFactory = _ => defaults.ModelsPath,
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed of the rendered text.",
+            DefaultValueFactory = _ => defaults.Seed,
+        };
+
+        var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");
+        foreach (var option in new Option[] { duration, rate, policy, preference, models, seed })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            DemoSettings settings;
+            try
+            {
+                settings = new DemoSettings
+                {
+                    Duration = parseResult.GetValue(duration),
+                    Rate = parseResult.GetValue(rate),
+                    Policy = parseResult.GetValue(policy)!,
+                    Preference = parseResult.GetValue(preference),
+                    ModelsPath = parseResult.GetValue(models)!,
+                    Seed = parseResult.GetValue(seed),
+                };
+                settings.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync("edgeagent demo: " + ex.Message);
+                return 2;
+            }
+
+            return await RunAsync(settings, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Console;
+        await using var run = new DemoRun(settings);
+        try
+        {
+            await run.StartAsync(message => console.MarkupLine("[grey]" + Markup.Escape(message) + "[/]"), cancellationToken);
+        }
+        catch (PackageFetchException ex)
+        {
+            console.MarkupLine("[red]edgeagent demo: " + Markup.Escape(ex.Message) + "[/]");
+            return 1;
+        }
+        catch (Node.Hosting.NodeStartupException ex)
+        {
+            console.MarkupLine("[red]edgeagent demo: a node did not start: " + Markup.Escape(ex.Message) + "[/]");
+            return 1;
+        }
+
+        console.Write(Profiles(settings));
+        var started = TimeProvider.System.GetTimestamp();
+        var work = run.RunAsync(TimeProvider.System, cancellationToken);
+        if (console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi)
+        {
+            await console.Live(Table(run.Snapshot(), TimeSpan.Zero, settings))
+                .AutoClear(false)
+                .StartAsync(async context =>
+                {
+                    while (!work.IsCompleted)
+                    {
+                        await Task.WhenAny(work, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+                        context.UpdateTarget(Table(run.Snapshot(), TimeProvider.System.GetElapsedTime(started), settings));
+                    }
+                });
+        }
+        else
+        {
+            // Not a terminal (a log, CI): one progress line every 10 s instead of a redrawn table.
+            while (!work.IsCompleted)
+            {
+                await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
+                var snapshot = run.Snapshot();
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{TimeProvider.System.GetElapsedTime(started).TotalSeconds:0} s: {snapshot.Items} items, {snapshot.LocalRequests} local and {snapshot.OffloadedRequests} offloaded requests, character accuracy {Accuracy(snapshot)}"));
+            }
+        }
+
+        await work;
+
+        var summary = run.Snapshot();
+        console.Write(Summary(summary, run.Cluster.EnergySource(), TimeProvider.System.GetElapsedTime(started)));
+        return summary.Items > 0 ? 0 : 1;
+    }
+
+    private static Panel Profiles(DemoSettings settings)
+    {
+        var lines = new[] { DemoProfiles.Board, DemoProfiles.Edge, DemoProfiles.Cloud }.Select(p => Markup.Escape(p.Label));
+        var header = string.Create(CultureInfo.InvariantCulture,
+            $"policy [bold]{settings.Policy}[/], delay weight {settings.Preference:0.##}, {settings.Rate:0.##} items/s for {settings.Duration.TotalSeconds:0} s");
+        return new Panel(new Markup(header + "\n" + string.Join("\n", lines))) { Header = new PanelHeader("EdgeAgent demo: emulated nodes") };
+    }
+
+    private static Table Table(DemoSnapshot snapshot, TimeSpan elapsed, DemoSettings settings)
+    {
+        var table = new Table()
+            .Title(string.Create(CultureInfo.InvariantCulture, $"{elapsed.TotalSeconds:0} / {settings.Duration.TotalSeconds:0} s   items {snapshot.Items} (failed {snapshot.FailedItems})   character accuracy {Accuracy(snapshot)}"))
+            .AddColumn("placement")
+            .AddColumn(new TableColumn("requests").RightAligned())
+            .AddColumn(new TableColumn("share").RightAligned())
+            .AddColumn(new TableColumn("p50 ms").RightAligned())
+            .AddColumn(new TableColumn("p95 ms").RightAligned())
+            .AddColumn(new TableColumn("exec ms").RightAligned())
+            .AddColumn(new TableColumn("energy J").RightAligned());
+        foreach (var row in snapshot.Rows)
+        {
+            table.AddRow(
+                Markup.Escape(row.Placement),
+                row.Requests.ToString(CultureInfo.InvariantCulture),
+                Format(100.0 * row.Requests / Math.Max(1, snapshot.Requests), "0") + "%",
+                Format(row.P50Ms, "0.0"),
+                Format(row.P95Ms, "0.0"),
+                Format(row.MeanExecMs, "0.0"),
+                Format(row.EnergyJoules, "0.00"));
+        }
+
+        if (snapshot.LastError is { } error)
+        {
+            table.Caption("[red]last error: " + Markup.Escape(error) + "[/]");
+        }
+
+        return table;
+    }
+
+    private static Rows Summary(DemoSnapshot snapshot, string energySource, TimeSpan elapsed)
+    {
+        var items = new List<IRenderable>
+        {
+            new Rule("[bold]Summary[/]"),
+            Table(snapshot, elapsed, new DemoSettings { Duration = elapsed }),
+            new Markup(string.Create(CultureInfo.InvariantCulture,
+                $"requests: {snapshot.Requests} ({snapshot.LocalRequests} local, {snapshot.OffloadedRequests} offloaded)\n" +
+                $"OCR items: {snapshot.Items} read, {snapshot.FailedItems} failed; item latency p50 {Format(snapshot.ItemP50Ms, "0")} ms, p95 {Format(snapshot.ItemP95Ms, "0")} ms\n" +
+                $"character accuracy: {Accuracy(snapshot)} ({snapshot.ExactLines} of {snapshot.Items} items exact; detection, crop, recognition, CTC with ppocr_keys_v1)\n") +
+                "energy: " + Markup.Escape(energySource) + "\n"),
+        };
+        return new Rows(items);
+    }
+
+    private static string Accuracy(DemoSnapshot snapshot) =>
+        snapshot.Items == 0 ? "n/a" : (100 * snapshot.CharacterAccuracy).ToString("0.00", CultureInfo.InvariantCulture) + "%";
+
+    private static string Format(double value, string format) =>
+        double.IsNaN(value) ? "-" : value.ToString(format, CultureInfo.InvariantCulture);
+}

