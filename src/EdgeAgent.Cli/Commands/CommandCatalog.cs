@@ -18,5 +18,6 @@ internal static class CommandCatalog
         yield return DemoCommand.Create();
         yield return HwCommand.Create();
         yield return QuantizeCommand.Create();
+        yield return EvalCommand.Create();
     }
 }

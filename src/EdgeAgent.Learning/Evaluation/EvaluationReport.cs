@@ -1,0 +1,220 @@
+using EdgeAgent.Core.Pareto;
+
+namespace EdgeAgent.Learning.Evaluation;
+
+/// <summary>A method's front quality under the report's reference point.</summary>
+public sealed class MethodSummary
+{
+    /// <summary>Method name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Points evaluated.</summary>
+    public int Points { get; init; }
+
+    /// <summary>Hypervolume (s x J) of the points on the uniform grid (plus preference-independent points), under <see cref="EvaluationReport.ReferencePoint"/>.</summary>
+    public double Hypervolume { get; init; }
+
+    /// <summary>Hypervolume of every point (uniform plus bend grid).</summary>
+    public double HypervolumeAllPoints { get; init; }
+
+    /// <summary>Hypervolume divided by the subject's (or greedy's when there is no subject).</summary>
+    public double HypervolumeRatio { get; init; }
+
+    /// <summary>Normalised hypervolume (objectives scaled between the union's ideal and worst; reference (1.1, 1.1); max 1.21), all points.</summary>
+    public double NormalisedHypervolume { get; init; }
+
+    /// <summary>Expected utility over the uniform grid, normalised objectives (higher is better, max 1).</summary>
+    public double ExpectedUtility { get; init; }
+
+    /// <summary>Mean decision time, microseconds per environment.</summary>
+    public double DecisionMicroseconds { get; init; }
+
+    /// <summary>Per-preference scalarised cost against greedy (null for greedy and preference-independent methods).</summary>
+    public GreedyComparison? VersusGreedy { get; init; }
+}
+
+/// <summary>
+/// Per-preference comparison with greedy on the same episodes: normalised scalarised cost
+/// w*delay' + (1-w)*energy' per episode, paired differences (method - greedy; negative is better).
+/// </summary>
+public sealed class GreedyComparison
+{
+    /// <summary>Preferences compared.</summary>
+    public int Preferences { get; init; }
+
+    /// <summary>Mean over preferences of the mean paired difference.</summary>
+    public double MeanDifference { get; init; }
+
+    /// <summary>Preferences where the method is worse by more than two standard errors.</summary>
+    public int WorseBeyondNoise { get; init; }
+
+    /// <summary>Preferences where the method is better by more than two standard errors.</summary>
+    public int BetterBeyondNoise { get; init; }
+
+    /// <summary>Per preference: (w, mean difference, standard error).</summary>
+    public required List<double[]> PerPreference { get; init; }
+}
+
+/// <summary>Everything an evaluation produced: settings, reference point, fronts, summaries.</summary>
+public sealed class EvaluationReport
+{
+    /// <summary>Simulator profile.</summary>
+    public required string Profile { get; init; }
+
+    /// <summary>Contexts, as text.</summary>
+    public required string Contexts { get; init; }
+
+    /// <summary>Episodes per point.</summary>
+    public int Episodes { get; init; }
+
+    /// <summary>Run seed.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Uniform grid size.</summary>
+    public int UniformPreferences { get; init; }
+
+    /// <summary>Bend grid size.</summary>
+    public int BendPreferences { get; init; }
+
+    /// <summary>Hypervolume reference point: the componentwise worst over every point of every compared method.</summary>
+    public ObjectivePoint ReferencePoint { get; init; }
+
+    /// <summary>Componentwise best over every point of every method (normalisation).</summary>
+    public ObjectivePoint IdealPoint { get; init; }
+
+    /// <summary>Name of the method ratios are taken against.</summary>
+    public required string RatioBase { get; init; }
+
+    /// <summary>Share of the greedy-to-rollout gap the subject closes at the sparse preferences (null without both).</summary>
+    public double? RolloutGapClosed { get; init; }
+
+    /// <summary>Per-method summaries.</summary>
+    public required List<MethodSummary> Summaries { get; init; }
+
+    /// <summary>Every evaluated point.</summary>
+    public required List<MethodResult> Methods { get; init; }
+
+    /// <summary>Computes the report from evaluated methods.</summary>
+    public static EvaluationReport Build(EvaluationSettings settings, IReadOnlyList<MethodResult> methods)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(methods);
+        var all = methods.Select(m => m.Points.Select(p => p.Point)).ToList();
+        var reference = ParetoFront.Worst(all);
+        var ideal = ParetoFront.Ideal(all);
+        var subject = methods.FirstOrDefault(m => m.IsSubject);
+        var greedy = methods.FirstOrDefault(m => m.Name == "greedy");
+        var ratioBase = subject ?? greedy ?? methods[0];
+        double Hv(MethodResult m) => Hypervolume.Compute(m.Points.Where(p => p.OnUniformGrid).Select(p => p.Point), reference);
+        var baseHv = Hv(ratioBase);
+
+        var summaries = new List<MethodSummary>();
+        foreach (var m in methods)
+        {
+            var hv = Hv(m);
+            summaries.Add(new MethodSummary
+            {
+                Name = m.Name,
+                Points = m.Points.Count,
+                Hypervolume = hv,
+                HypervolumeAllPoints = Hypervolume.Compute(m.Points.Select(p => p.Point), reference),
+                HypervolumeRatio = baseHv > 0 ? hv / baseHv : double.NaN,
+                NormalisedHypervolume = Hypervolume.Normalised(m.Points.Select(p => p.Point), ideal, reference),
+                ExpectedUtility = ExpectedUtility.Compute([.. m.Points.Select(p => p.Point)], settings.Preferences, ideal, reference),
+                DecisionMicroseconds = m.DecisionMicroseconds,
+                VersusGreedy = greedy is null || m == greedy || m.Points.All(p => p.DelayWeight is null) ? null : Compare(m, greedy, ideal, reference),
+            });
+        }
+
+        double? closed = null;
+        var rollout = methods.FirstOrDefault(m => m.Name == "rollout");
+        if (subject is not null && greedy is not null && rollout is not null)
+        {
+            double gap = 0, won = 0;
+            foreach (var r in rollout.Points.Where(p => p.DelayWeight is not null))
+            {
+                var w = r.DelayWeight!.Value;
+                var g = greedy.Points.FirstOrDefault(p => p.DelayWeight == w);
+                var s = subject.Points.FirstOrDefault(p => p.DelayWeight == w);
+                if (g is null || s is null)
+                {
+                    continue;
+                }
+
+                var n = r.Episodes;
+                double Cost(PointResult p) => Enumerable.Range(0, n).Average(k => Scalarised(p.EpisodeDelay[k], p.EpisodeEnergy[k], w, ideal, reference));
+                gap += Cost(g) - Cost(r);
+                won += Cost(g) - Cost(s);
+            }
+
+            closed = gap > 0 ? won / gap : null;
+        }
+
+        return new EvaluationReport
+        {
+            Profile = settings.Parameters.Profile,
+            Contexts = settings.Contexts.ToString(),
+            Episodes = settings.Episodes,
+            Seed = settings.Seed,
+            UniformPreferences = settings.Preferences.Count,
+            BendPreferences = settings.BendPreferences.Count,
+            ReferencePoint = reference,
+            IdealPoint = ideal,
+            RatioBase = ratioBase.Name,
+            RolloutGapClosed = closed,
+            Summaries = summaries,
+            Methods = [.. methods],
+        };
+    }
+
+    /// <summary>w * normalised delay + (1 - w) * normalised energy.</summary>
+    public static double Scalarised(double delay, double energy, double w, ObjectivePoint ideal, ObjectivePoint worst)
+    {
+        var p = Hypervolume.Normalise(new ObjectivePoint(delay, energy), ideal, worst);
+        return (w * p.Delay) + ((1 - w) * p.Energy);
+    }
+
+    private static GreedyComparison Compare(MethodResult m, MethodResult greedy, ObjectivePoint ideal, ObjectivePoint worst)
+    {
+        var rows = new List<double[]>();
+        int worse = 0, better = 0;
+        foreach (var p in m.Points.Where(p => p.DelayWeight is not null))
+        {
+            var w = p.DelayWeight!.Value;
+            var g = greedy.Points.FirstOrDefault(q => q.DelayWeight == w);
+            if (g is null)
+            {
+                continue;
+            }
+
+            var n = Math.Min(p.Episodes, g.Episodes);
+            var diffs = new double[n];
+            for (var k = 0; k < n; k++)
+            {
+                diffs[k] = Scalarised(p.EpisodeDelay[k], p.EpisodeEnergy[k], w, ideal, worst) - Scalarised(g.EpisodeDelay[k], g.EpisodeEnergy[k], w, ideal, worst);
+            }
+
+            var mean = diffs.Average();
+            var se = FrontEvaluator.StdError(diffs);
+            if (mean > 2 * se && mean > 1e-12)
+            {
+                worse++;
+            }
+            else if (mean < -2 * se && mean < -1e-12)
+            {
+                better++;
+            }
+
+            rows.Add([w, mean, se]);
+        }
+
+        return new GreedyComparison
+        {
+            Preferences = rows.Count,
+            MeanDifference = rows.Count == 0 ? 0 : rows.Average(r => r[1]),
+            WorseBeyondNoise = worse,
+            BetterBeyondNoise = better,
+            PerPreference = rows,
+        };
+    }
+}

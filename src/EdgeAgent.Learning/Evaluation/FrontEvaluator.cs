@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using EdgeAgent.Core.Pareto;
+using EdgeAgent.Learning.Simulation;
+
+namespace EdgeAgent.Learning.Evaluation;
+
+/// <summary>What to evaluate: model, contexts, episodes, seeds and preference grids.</summary>
+public sealed record EvaluationSettings
+{
+    /// <summary>Simulator profile.</summary>
+    public MecParameters Parameters { get; init; } = MecParameters.Gmorl;
+
+    /// <summary>Contexts of the evaluated episodes.</summary>
+    public ContextRange Contexts { get; init; } = ContextRange.Benchmark;
+
+    /// <summary>Episodes per point (the same episode seeds for every method and preference).</summary>
+    public int Episodes { get; init; } = 50;
+
+    /// <summary>Run seed; episode k uses seed Mix(Seed, k).</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>The uniform preference grid (w_delay values), GMORL's 101 points by default.</summary>
+    public IReadOnlyList<double> Preferences { get; init; } = ExpectedUtility.UniformGrid(101);
+
+    /// <summary>Extra preferences resolving the bend of the front (w_delay >= 0.9 by default); empty for none.</summary>
+    public IReadOnlyList<double> BendPreferences { get; init; } = BendGrid(ExpectedUtility.UniformGrid(101));
+
+    /// <summary>Cloud probabilities swept by the random baseline.</summary>
+    public IReadOnlyList<double> RandomCloudProbabilities { get; init; } = [.. Enumerable.Range(0, 11).Select(i => i / 10.0)];
+
+    /// <summary>Preferences at which expensive methods (rollout) are evaluated.</summary>
+    public IReadOnlyList<double> SparsePreferences { get; init; } = [0.0, 0.5, 0.9, 0.95, 0.98, 0.99, 0.995, 1.0];
+
+    /// <summary>Episodes for expensive methods (the first ones of the common seeds).</summary>
+    public int SparseEpisodes { get; init; } = 10;
+
+    /// <summary>0.9, 0.9025, ..., 1.0 without the values already on <paramref name="uniform"/>.</summary>
+    public static IReadOnlyList<double> BendGrid(IReadOnlyList<double> uniform)
+    {
+        ArgumentNullException.ThrowIfNull(uniform);
+        var onGrid = uniform.Select(w => Math.Round(w, 6)).ToHashSet();
+        return [.. Enumerable.Range(0, 41).Select(k => Math.Round(0.9 + (k * 0.0025), 6)).Where(w => !onGrid.Contains(w))];
+    }
+
+    /// <summary>Throws when a setting is out of range; the message names it.</summary>
+    /// <exception cref="ArgumentException">Out of range.</exception>
+    public void Validate()
+    {
+        Parameters.Validate();
+        Contexts.Validate(Parameters);
+        if (Episodes is < 1 or > 100_000)
+        {
+            throw new ArgumentException($"Episodes must be in [1, 100000]; got {Episodes}.");
+        }
+
+        if (SparseEpisodes < 1)
+        {
+            throw new ArgumentException($"Sparse episodes must be at least 1; got {SparseEpisodes}.");
+        }
+
+        foreach (var w in Preferences.Concat(BendPreferences).Concat(SparsePreferences))
+        {
+            if (!(w is >= 0 and <= 1))
+            {
+                throw new ArgumentException($"Preference weights must be in [0, 1]; got {w}.");
+            }
+        }
+
+        if (Preferences.Count == 0)
+        {
+            throw new ArgumentException("The preference grid must not be empty.");
+        }
+    }
+}
+
+/// <summary>How a method is evaluated.</summary>
+public enum MethodCost
+{
+    /// <summary>Every preference of the uniform and bend grids, every episode.</summary>
+    Full,
+
+    /// <summary>The sparse preferences and the first sparse-episode seeds only (look-ahead).</summary>
+    Sparse,
+}
+
+/// <summary>A method to compare: one policy, or several variants forming one front (random with p swept).</summary>
+/// <param name="Name">Name in reports.</param>
+/// <param name="Variants">The policies; preference-independent ones give one point each.</param>
+/// <param name="Cost">Full or sparse evaluation.</param>
+/// <param name="IsSubject">True for the policy under test (ratios are taken against it).</param>
+public sealed record MethodSpec(string Name, IReadOnlyList<ISimPolicy> Variants, MethodCost Cost = MethodCost.Full, bool IsSubject = false);
+
+/// <summary>One evaluated point: a policy at one preference (or once, when it ignores preferences).</summary>
+public sealed class PointResult
+{
+    /// <summary>Variant name.</summary>
+    public required string Variant { get; init; }
+
+    /// <summary>Preference w_delay, or null for preference-independent policies.</summary>
+    public double? DelayWeight { get; init; }
+
+    /// <summary>True when the preference is on the uniform grid (or the policy ignores preferences).</summary>
+    public bool OnUniformGrid { get; init; }
+
+    /// <summary>Mean total episode delay, seconds.</summary>
+    public double MeanDelay { get; init; }
+
+    /// <summary>Mean total episode energy, joules.</summary>
+    public double MeanEnergy { get; init; }
+
+    /// <summary>Standard error of the mean delay.</summary>
+    public double DelayStdError { get; init; }
+
+    /// <summary>Standard error of the mean energy.</summary>
+    public double EnergyStdError { get; init; }
+
+    /// <summary>Episodes averaged.</summary>
+    public int Episodes { get; init; }
+
+    /// <summary>Per-episode total delay (episode k used seed Mix(seed, k)).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double[] EpisodeDelay { get; init; } = [];
+
+    /// <summary>Per-episode total energy.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double[] EpisodeEnergy { get; init; } = [];
+
+    /// <summary>The point in objective space.</summary>
+    public ObjectivePoint Point => new(MeanDelay, MeanEnergy);
+}
+
+/// <summary>A method's evaluated points and timing.</summary>
+public sealed class MethodResult
+{
+    /// <summary>Method name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Full or sparse.</summary>
+    public MethodCost Cost { get; init; }
+
+    /// <summary>True for the policy under test.</summary>
+    public bool IsSubject { get; init; }
+
+    /// <summary>Every evaluated point.</summary>
+    public required List<PointResult> Points { get; init; }
+
+    /// <summary>Mean wall time of one decision (one environment), microseconds, measured in this run.</summary>
+    public double DecisionMicroseconds { get; init; }
+}
+
+/// <summary>
+/// Plays every method on the same episodes (common random numbers: episode k of every method and
+/// preference uses seed Mix(seed, k), and arrivals never depend on actions) and records the mean
+/// total episode delay and energy per point. Actual completion times: servers are drained after
+/// the last decision.
+/// </summary>
+public sealed class FrontEvaluator(EvaluationSettings settings)
+{
+    /// <summary>The settings.</summary>
+    public EvaluationSettings Settings { get; } = settings ?? throw new ArgumentNullException(nameof(settings));
+
+    /// <summary>Progress messages (method, point) for the command line; may be null.</summary>
+    public Action<string>? Progress { get; init; }
+
+    /// <summary>The standard baselines: random (p swept), all-cloud, least-loaded, greedy, LinUCB, and optionally rollout.</summary>
+    public IReadOnlyList<MethodSpec> StandardBaselines(bool includeRollout, int rolloutHorizon = 10, int rolloutFutures = 4)
+    {
+        var list = new List<MethodSpec>
+        {
+            new("random", [.. Settings.RandomCloudProbabilities.Select(p => (ISimPolicy)new Baselines.RandomPolicy(p))]),
+            new("all-cloud", [new Baselines.AllCloudPolicy()]),
+            new("least-loaded", [new Baselines.LeastLoadedPolicy()]),
+            new("greedy", [new Baselines.GreedyPolicy()]),
+            new("linucb", [new Baselines.LinUcbPolicy()]),
+        };
+        if (includeRollout)
+        {
+            list.Add(new MethodSpec("rollout", [new Baselines.RolloutPolicy(rolloutHorizon, rolloutFutures)], MethodCost.Sparse));
+        }
+
+        return list;
+    }
+
+    /// <summary>Evaluates every method; see the class summary.</summary>
+    public IReadOnlyList<MethodResult> Run(IEnumerable<MethodSpec> methods, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        Settings.Validate();
+        var results = new List<MethodResult>();
+        foreach (var method in methods)
+        {
+            var points = new List<PointResult>();
+            long decisions = 0;
+            long ticks = 0;
+            foreach (var policy in method.Variants)
+            {
+                var episodes = method.Cost == MethodCost.Sparse ? Math.Min(Settings.SparseEpisodes, Settings.Episodes) : Settings.Episodes;
+                IEnumerable<(double? W, bool Uniform)> prefs = !policy.UsesPreference
+                    ? [(null, true)]
+                    : method.Cost == MethodCost.Sparse
+                        ? Settings.SparsePreferences.Select(w => ((double?)w, Settings.Preferences.Contains(w)))
+                        : Settings.Preferences.Select(w => ((double?)w, true)).Concat(Settings.BendPreferences.Select(w => ((double?)w, false)));
+                foreach (var (w, uniform) in prefs)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var point = Play(policy, w, uniform, episodes, ref decisions, ref ticks);
+                    points.Add(point);
+                }
+
+                Progress?.Invoke($"{method.Name}: {policy.Name} done ({points.Count} points)");
+            }
+
+            results.Add(new MethodResult
+            {
+                Name = method.Name,
+                Cost = method.Cost,
+                IsSubject = method.IsSubject,
+                Points = points,
+                DecisionMicroseconds = decisions == 0 ? 0 : ticks * 1e6 / Stopwatch.Frequency / decisions,
+            });
+        }
+
+        return results;
+    }
+
+    private PointResult Play(ISimPolicy policy, double? delayWeight, bool uniform, int episodes, ref long decisions, ref long ticks)
+    {
+        var env = new MecVecEnv(Settings.Parameters, Settings.Contexts, episodes, Settings.Seed, autoReset: false);
+        var w = delayWeight ?? 0.5;
+        for (var i = 0; i < episodes; i++)
+        {
+            env.Reset(i, SimRandom.Mix(Settings.Seed, (ulong)i));
+            env.SetPreference(i, w);
+        }
+
+        var n = env.Count;
+        var servers = new float[n * env.MaxServers * env.FeatureCount];
+        var mask = new float[n * env.MaxServers];
+        var pref = new float[n * 2];
+        var actions = new int[n];
+        var rT = new float[n];
+        var rE = new float[n];
+        var done = new bool[n];
+        policy.Begin(env, w, SimRandom.Mix(Settings.Seed, (ulong)BitConverter.DoubleToInt64Bits(w)));
+        for (var t = 0; t < Settings.Parameters.StepsPerEpisode; t++)
+        {
+            env.Observe(servers, mask, pref);
+            var start = Stopwatch.GetTimestamp();
+            policy.Act(env, servers, mask, pref, actions);
+            ticks += Stopwatch.GetTimestamp() - start;
+            decisions += n;
+            env.Step(actions, rT, rE, done);
+            policy.Observe(env, actions, rT, rE);
+        }
+
+        var delay = new double[n];
+        var energy = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var last = env.LastEpisode(i);
+            delay[i] = last.TotalDelaySeconds;
+            energy[i] = last.TotalEnergyJoules;
+        }
+
+        return new PointResult
+        {
+            Variant = policy.Name,
+            DelayWeight = delayWeight,
+            OnUniformGrid = uniform,
+            MeanDelay = delay.Average(),
+            MeanEnergy = energy.Average(),
+            DelayStdError = StdError(delay),
+            EnergyStdError = StdError(energy),
+            Episodes = n,
+            EpisodeDelay = delay,
+            EpisodeEnergy = energy,
+        };
+    }
+
+    internal static double StdError(IReadOnlyList<double> values)
+    {
+        if (values.Count < 2)
+        {
+            return 0;
+        }
+
+        var mean = values.Average();
+        var variance = values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1);
+        return Math.Sqrt(variance / values.Count);
+    }
+}

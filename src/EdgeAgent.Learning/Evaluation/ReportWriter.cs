@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeAgent.Learning.Evaluation;
+
+/// <summary>Writes an <see cref="EvaluationReport"/> as JSON, Markdown and a PNG plot of the fronts.</summary>
+public static class ReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Writes report.json, report.md and fronts.png into <paramref name="directory"/> (created if missing); returns the paths.</summary>
+    public static IReadOnlyList<string> Write(EvaluationReport report, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        Directory.CreateDirectory(directory);
+        var json = Path.Combine(directory, "report.json");
+        var md = Path.Combine(directory, "report.md");
+        var png = Path.Combine(directory, "fronts.png");
+        File.WriteAllText(json, JsonSerializer.Serialize(report, Json));
+        File.WriteAllText(md, Markdown(report));
+        Plot(report, png);
+        return [json, md, png];
+    }
+
+    /// <summary>The Markdown summary table and settings.</summary>
+    public static string Markdown(EvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("# Front evaluation");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"- profile `{report.Profile}`, contexts {report.Contexts}, {report.Episodes} episodes per point, seed {report.Seed}");
+        sb.AppendLine(inv, $"- preferences: {report.UniformPreferences} uniform + {report.BendPreferences} bend points (w_delay >= 0.9); common random numbers across methods and preferences");
+        sb.AppendLine(inv, $"- objectives: mean total episode delay (s) and energy (J), actual completion times (servers drained after the last decision)");
+        sb.AppendLine(inv, $"- hypervolume reference point (componentwise worst over all compared methods): delay {report.ReferencePoint.Delay:0.###} s, energy {report.ReferencePoint.Energy:0.#####} J; ideal point: delay {report.IdealPoint.Delay:0.###} s, energy {report.IdealPoint.Energy:0.#####} J");
+        sb.AppendLine(inv, $"- HV: uniform-grid points (plus preference-independent points); HV(all): also bend points; ratios vs `{report.RatioBase}`; normalised HV: objectives scaled to [0,1] between ideal and worst, reference (1.1, 1.1), max 1.21; EU: expected utility over the uniform grid (max 1)");
+        if (report.RolloutGapClosed is { } closed)
+        {
+            sb.AppendLine(inv, $"- share of the greedy-to-rollout gap closed by `{report.RatioBase}` at the sparse preferences: {closed:P1}");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("| method | points | HV | HV ratio | HV(all) | normalised HV | EU | vs greedy: mean diff (worse/better beyond 2 SE) | us/decision |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var s in report.Summaries)
+        {
+            var vs = s.VersusGreedy is { } v ? string.Create(inv, $"{v.MeanDifference:+0.00000;-0.00000;0} ({v.WorseBeyondNoise}/{v.BetterBeyondNoise} of {v.Preferences})") : "-";
+            sb.AppendLine(inv, $"| {s.Name} | {s.Points} | {s.Hypervolume:0.####} | {s.HypervolumeRatio:0.0000} | {s.HypervolumeAllPoints:0.####} | {s.NormalisedHypervolume:0.0000} | {s.ExpectedUtility:0.0000} | {vs} | {s.DecisionMicroseconds:0.##} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## Points (mean delay s, mean energy J)");
+        foreach (var m in report.Methods)
+        {
+            sb.AppendLine();
+            sb.AppendLine(inv, $"### {m.Name}");
+            sb.AppendLine("| variant | w_delay | delay (s) | +- SE | energy (J) | +- SE |");
+            sb.AppendLine("|---|---|---|---|---|---|");
+            foreach (var p in m.Points)
+            {
+                var w = p.DelayWeight is { } x ? x.ToString("0.####", inv) : "-";
+                sb.AppendLine(inv, $"| {p.Variant} | {w} | {p.MeanDelay:0.###} | {p.DelayStdError:0.###} | {p.MeanEnergy:0.#####} | {p.EnergyStdError:0.#####} |");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static void Plot(EvaluationReport report, string path)
+    {
+        var plot = new ScottPlot.Plot();
+        foreach (var m in report.Methods)
+        {
+            var xs = m.Points.Select(p => p.MeanDelay).ToArray();
+            var ys = m.Points.Select(p => p.MeanEnergy).ToArray();
+            var sp = plot.Add.ScatterPoints(xs, ys);
+            sp.LegendText = m.Name;
+            sp.MarkerSize = m.IsSubject ? 7 : 5;
+        }
+
+        var rp = plot.Add.ScatterPoints(new[] { report.ReferencePoint.Delay }, new[] { report.ReferencePoint.Energy });
+        rp.LegendText = "HV reference";
+        rp.MarkerShape = ScottPlot.MarkerShape.Cross;
+        rp.MarkerSize = 10;
+        plot.XLabel("mean total episode delay (s)");
+        plot.YLabel("mean total episode energy (J)");
+        plot.Title(string.Create(CultureInfo.InvariantCulture, $"{report.Profile}: {report.Contexts}, {report.Episodes} episodes/point"));
+        plot.ShowLegend();
+        plot.SavePng(path, 1100, 750);
+    }
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using EdgeAgent.Cli.Commands;
+
+namespace EdgeAgent.Cli.Tests.Commands;
+
+public sealed class EvalCommandTests
+{
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var root = new RootCommand { EvalCommand.Create() };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "eval did not finish within 60 s");
+        return (task.Result, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("--profile", "nope", "Unknown simulator profile 'nope'")]
+    [InlineData("--contexts", "middle", "--contexts must be 'train' or 'test'")]
+    [InlineData("--edges", "11", "E_max = 10")]
+    [InlineData("--cloud-ghz-range", "3-5", "--cloud-ghz-range must be MIN:MAX")]
+    [InlineData("--preferences", "1", "--preferences must be at least 2")]
+    [InlineData("--baselines", "greedy,oracle", "unknown baseline 'oracle'")]
+    public void Eval_BadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)
+    {
+        string[] args = option == "--preferences"
+            ? ["eval", option, value, "--episodes", "1", "--no-bend"]
+            : ["eval", option, value, "--episodes", "1", "--preferences", "2", "--no-bend"];
+        var (code, _, error) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_MissingPolicyFile_ExitsWithMessage()
+    {
+        var (code, _, error) = Run("eval", "--policy", "/nonexistent/policy.onnx", "--episodes", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_BaselinesOnly_PrintsTableWithReferencePoint()
+    {
+        var (code, output, _) = Run("eval", "--episodes", "2", "--preferences", "3", "--no-bend", "--baselines", "greedy,all-cloud");
+        Assert.Equal(0, code);
+        Assert.Contains("reference point", output, StringComparison.Ordinal);
+        Assert.Contains("| greedy |", output, StringComparison.Ordinal);
+        Assert.Contains("| all-cloud |", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BuildContexts_RangesOverrideNamedSet()
+    {
+        var c = EvalCommand.BuildContexts("test", null, 9, 10, null, "2.5:5.5", 1.0, null);
+        Assert.Equal(9, c.EdgesMin);
+        Assert.Equal(10, c.EdgesMax);
+        Assert.Equal(2.5e9, c.CloudHzMin);
+        Assert.Equal(5.5e9, c.CloudHzMax);
+        Assert.Equal(1e9, c.EdgeHzMin);
+        Assert.Equal(1e9, c.EdgeHzMax);
+    }
+}

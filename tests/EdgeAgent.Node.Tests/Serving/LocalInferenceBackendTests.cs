@@ -1,0 +1,62 @@
+using EdgeAgent.Inference.Execution;
+using EdgeAgent.Inference.Repository;
+using EdgeAgent.Node.Serving;
+using EdgeAgent.TestModels;
+using Grpc.Core;
+
+namespace EdgeAgent.Node.Tests.Serving;
+
+public sealed class LocalInferenceBackendTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly TempRepository _repo = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg()).Add("add_neg", 1, TinyOnnx.AddNeg(), "int8");
+    private readonly ModelCatalog _catalog;
+    private readonly LocalExecutor _executor;
+
+    public LocalInferenceBackendTests()
+    {
+        _catalog = ModelCatalog.Load(ModelRepository.Open(_repo.Root), new ExecutionOptions { IntraOpThreads = 1 });
+        _executor = new LocalExecutor(_catalog, new ExecutionOptions());
+    }
+
+    public void Dispose()
+    {
+        _executor.Dispose();
+        _catalog.Dispose();
+        _repo.Dispose();
+    }
+
+    [Theory]
+    [InlineData(null, "local")]
+    [InlineData("int8", "local:int8")]
+    [InlineData("fp32", "local:fp32")]
+    public async Task RunAsync_Variant_RunsItAndNamesPlacement(string? variant, string placement)
+    {
+        var backend = new LocalInferenceBackend(_executor);
+
+        var outcome = await backend.RunAsync(Call(), variant, CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(placement, outcome.Placement.ToString());
+        Assert.Equal([11f, 22f, 33f, 44f], outcome.Response.Outputs[0].Contents.Fp32Contents);
+        Assert.True(outcome.ExecMs > 0);
+        Assert.Contains(_executor.GetLoadSnapshot().Models, m => m.Variant == (variant ?? "fp32") && m.Completed == 1);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnknownVariant_InvalidArgumentListingVariants()
+    {
+        var backend = new LocalInferenceBackend(_executor);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => backend.RunAsync(Call(), "fp16", CancellationToken.None)).WaitAsync(Timeout);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("it serves fp32, int8", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    private InferenceCall Call()
+    {
+        var request = MalformedRequests.Typed();
+        var model = _catalog.Find("add_neg")!;
+        return new InferenceCall { Request = request, Model = model, Validated = InferRequestValidator.Validate(request, model, 1 << 20) };
+    }
+}
