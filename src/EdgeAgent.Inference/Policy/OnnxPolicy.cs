@@ -18,6 +18,7 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
     private readonly float[] _servers, _mask, _preference, _logits;
     private readonly OrtValue[] _inputs, _outputs;
     private readonly RunOptions _runOptions = new();
+    private readonly OrtIoBinding _binding;
     private readonly Lock _gate = new();
 
     /// <summary>Wraps an open session; the policy owns and disposes it.</summary>
@@ -40,6 +41,15 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
             OrtValue.CreateTensorValueFromMemory(_preference, [1, 2]),
         ];
         _outputs = [OrtValue.CreateTensorValueFromMemory(_logits, [1, s])];
+
+        // Bound once: a decision is then one native call over the same pinned buffers.
+        _binding = session.Session.CreateIoBinding();
+        for (var i = 0; i < _inputs.Length; i++)
+        {
+            _binding.BindInput(OnnxPolicySession.InputNames[i], _inputs[i]);
+        }
+
+        _binding.BindOutput(OnnxPolicySession.OutputNames[0], _outputs[0]);
     }
 
     /// <summary>Opens a policy file, refusing one whose layout differs from <paramref name="expected"/>.</summary>
@@ -95,13 +105,14 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
         }
 
         _outputs[0].Dispose();
+        _binding.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
     }
 
     private int RunAndChoose()
     {
-        _session.Session.Run(_runOptions, OnnxPolicySession.InputNames, _inputs, OnnxPolicySession.OutputNames, _outputs);
+        _session.Session.RunWithBinding(_runOptions, _binding);
         var best = -1;
         for (var i = 0; i < _logits.Length; i++)
         {
