@@ -39,6 +39,16 @@ internal static class DemoCommand
             Description = "Model repository holding (or receiving) the PaddleOCR models.",
             DefaultValueFactory = _ => defaults.ModelsPath,
         };
+        var page = new Option<string>("--page")
+        {
+            Description = "Size of the rendered pages, WIDTHxHEIGHT in pixels.",
+            DefaultValueFactory = _ => string.Create(CultureInfo.InvariantCulture, $"{defaults.PageWidth}x{defaults.PageHeight}"),
+        };
+        var lines = new Option<int>("--lines")
+        {
+            Description = "Most text lines per page (each page gets 1 to this many).",
+            DefaultValueFactory = _ => defaults.MaxLines,
+        };
         var seed = new Option<int>("--seed")
         {
             Description = "Seed of the rendered text.",
@@ -46,7 +56,7 @@ internal static class DemoCommand
         };
 
         var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");
-        foreach (var option in new Option[] { duration, rate, policy, preference, models, seed })
+        foreach (var option in new Option[] { duration, rate, policy, preference, models, page, lines, seed })
         {
             command.Options.Add(option);
         }
@@ -56,8 +66,17 @@ internal static class DemoCommand
             DemoSettings settings;
             try
             {
+                var size = parseResult.GetValue(page)!.Split('x', 'X');
+                if (size.Length != 2 || !int.TryParse(size[0], CultureInfo.InvariantCulture, out var width) || !int.TryParse(size[1], CultureInfo.InvariantCulture, out var height))
+                {
+                    throw new ArgumentException($"--page must be WIDTHxHEIGHT such as 640x640, got '{parseResult.GetValue(page)}'.");
+                }
+
                 settings = new DemoSettings
                 {
+                    PageWidth = width,
+                    PageHeight = height,
+                    MaxLines = parseResult.GetValue(lines),
                     Duration = parseResult.GetValue(duration),
                     Rate = parseResult.GetValue(rate),
                     Policy = parseResult.GetValue(policy)!,
@@ -180,7 +199,7 @@ internal static class DemoCommand
             new Markup(string.Create(CultureInfo.InvariantCulture,
                 $"requests: {snapshot.Requests} ({snapshot.LocalRequests} local, {snapshot.OffloadedRequests} offloaded)\n" +
                 $"OCR items: {snapshot.Items} read, {snapshot.FailedItems} failed; item latency p50 {Format(snapshot.ItemP50Ms, "0")} ms, p95 {Format(snapshot.ItemP95Ms, "0")} ms\n" +
-                $"character accuracy: {Accuracy(snapshot)} ({snapshot.ExactLines} of {snapshot.Items} items exact; detection, crop, recognition, CTC with ppocr_keys_v1)\n") +
+                $"character accuracy: {Accuracy(snapshot)} ({snapshot.ExactLines} of {snapshot.Items} items exact; detection, crop, direction classifier, recognition, CTC with ppocr_keys_v1)\n") +
                 "energy: " + Markup.Escape(energySource) + "\n"),
         };
         return new Rows(items);

@@ -63,6 +63,22 @@ public sealed class OcrImage
         return new OcrImage(w, h, rgb);
     }
 
+    /// <summary>The image turned upside down (what the direction classifier's "180" label asks for).</summary>
+    public OcrImage Rotate180()
+    {
+        var rgb = new byte[Rgb.Length];
+        var pixels = Width * Height;
+        for (var i = 0; i < pixels; i++)
+        {
+            var j = pixels - 1 - i;
+            rgb[j * 3] = Rgb[i * 3];
+            rgb[(j * 3) + 1] = Rgb[(i * 3) + 1];
+            rgb[(j * 3) + 2] = Rgb[(i * 3) + 2];
+        }
+
+        return new OcrImage(Width, Height, rgb);
+    }
+
     /// <summary>Crops the pixels covered by <paramref name="box"/> (rounded outwards).</summary>
     public OcrImage Crop(TextBox box)
     {

@@ -33,6 +33,15 @@ public sealed class OcrPipeline
     /// <summary>Model name used for recognition.</summary>
     public string RecognitionModel { get; }
 
+    /// <summary>
+    /// Model name of the 0/180 degree direction classifier run on each crop before recognition
+    /// (PaddleOCR's use_angle_cls), or null to skip it.
+    /// </summary>
+    public string? ClassificationModel { get; init; }
+
+    /// <summary>Score above which a crop the classifier calls "180" is turned (cls_thresh).</summary>
+    public double ClassificationThreshold { get; init; } = 0.9;
+
     /// <summary>Post-processing settings of the detector.</summary>
     public DbPostprocessOptions DetectionOptions { get; init; } = new();
 
@@ -55,7 +64,24 @@ public sealed class OcrPipeline
         return CtcDecoder.Decode(output, Dictionary);
     }
 
-    /// <summary>Detects, crops and recognises every line of <paramref name="image"/>.</summary>
+    /// <summary>True when the direction classifier says <paramref name="line"/> is upside down.</summary>
+    public async ValueTask<bool> IsUpsideDownAsync(OcrImage line, CancellationToken cancellationToken)
+    {
+        if (ClassificationModel is null)
+        {
+            return false;
+        }
+
+        var output = await _runner.RunAsync(ClassificationModel, RecognitionPreprocessor.PrepareForClassifier(line), cancellationToken).ConfigureAwait(false);
+        if (output.Data.Length != 2)
+        {
+            throw new InvalidDataException($"The direction classifier returned {output}; expected two scores (0 and 180 degrees).");
+        }
+
+        return output.Data[1] > output.Data[0] && output.Data[1] > ClassificationThreshold;
+    }
+
+    /// <summary>Detects, crops, (optionally) turns and recognises every line of <paramref name="image"/>.</summary>
     public async ValueTask<IReadOnlyList<OcrLine>> ReadAsync(OcrImage image, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -63,7 +89,13 @@ public sealed class OcrPipeline
         var lines = new List<OcrLine>(boxes.Count);
         foreach (var box in boxes)
         {
-            var text = await RecogniseAsync(image.Crop(box), cancellationToken).ConfigureAwait(false);
+            var crop = image.Crop(box);
+            if (await IsUpsideDownAsync(crop, cancellationToken).ConfigureAwait(false))
+            {
+                crop = crop.Rotate180();
+            }
+
+            var text = await RecogniseAsync(crop, cancellationToken).ConfigureAwait(false);
             lines.Add(new OcrLine(box, text));
         }
 

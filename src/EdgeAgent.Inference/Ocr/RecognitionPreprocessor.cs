@@ -14,12 +14,30 @@ public static class RecognitionPreprocessor
     /// <summary>Nominal input width; wider crops get a wider tensor.</summary>
     public const int NominalWidth = 320;
 
+    /// <summary>Input width of the direction classifier (PaddleOCR's cls_image_shape 3,48,192).</summary>
+    public const int ClassifierWidth = 192;
+
     /// <summary>Builds the recogniser's input [1, 3, 48, W] for one crop.</summary>
     public static OcrTensor Prepare(OcrImage crop, int maxWidth = 3200)
     {
         ArgumentNullException.ThrowIfNull(crop);
         var ratio = (double)crop.Width / crop.Height;
-        var tensorWidth = Math.Min((int)(Height * Math.Max((double)NominalWidth / Height, ratio)), maxWidth);
+        return Normalise(crop, Math.Min((int)(Height * Math.Max((double)NominalWidth / Height, ratio)), maxWidth));
+    }
+
+    /// <summary>
+    /// Builds the direction classifier's input [1, 3, 48, 192]: the same scaling and
+    /// normalisation, with the width fixed at 192 (longer crops are squeezed, as PaddleOCR does).
+    /// </summary>
+    public static OcrTensor PrepareForClassifier(OcrImage crop)
+    {
+        ArgumentNullException.ThrowIfNull(crop);
+        return Normalise(crop, ClassifierWidth);
+    }
+
+    private static OcrTensor Normalise(OcrImage crop, int tensorWidth)
+    {
+        var ratio = (double)crop.Width / crop.Height;
         var resizedWidth = (int)Math.Ceiling(Height * ratio);
         resizedWidth = Math.Clamp(resizedWidth, 1, tensorWidth);
         var resized = crop.Resize(resizedWidth, Height);

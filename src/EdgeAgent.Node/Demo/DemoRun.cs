@@ -16,10 +16,19 @@ public sealed record DemoSettings
     public string Policy { get; init; } = "heuristic";
 
     /// <summary>Delay weight in [0, 1] (1: only delay matters, 0: only energy).</summary>
-    public double Preference { get; init; } = 0.5;
+    public double Preference { get; init; } = 0.95;
 
     /// <summary>Model repository (fetched into when the OCR models are missing).</summary>
     public string ModelsPath { get; init; } = CacheDirectories.Models();
+
+    /// <summary>Width of the rendered pages (multiples of 32 reach the detector unscaled).</summary>
+    public int PageWidth { get; init; } = 480;
+
+    /// <summary>Height of the rendered pages.</summary>
+    public int PageHeight { get; init; } = 160;
+
+    /// <summary>Most text lines per page.</summary>
+    public int MaxLines { get; init; } = 2;
 
     /// <summary>Seed of the rendered workload.</summary>
     public int Seed { get; init; } = 1;
@@ -35,6 +44,16 @@ public sealed record DemoSettings
         if (!(Rate > 0 && Rate <= 1000))
         {
             throw new ArgumentException($"--rate must be in (0, 1000] items per second, got {Rate}.");
+        }
+
+        if (!(PageWidth is >= 64 and <= 4096 && PageHeight is >= 32 and <= 4096))
+        {
+            throw new ArgumentException($"--page must be between 64x32 and 4096x4096 pixels, got {PageWidth}x{PageHeight}.");
+        }
+
+        if (!(MaxLines is >= 1 and <= 64))
+        {
+            throw new ArgumentException($"--lines must be between 1 and 64, got {MaxLines}.");
         }
 
         if (!(Preference >= 0 && Preference <= 1))
@@ -97,8 +116,8 @@ public sealed class DemoRun : IAsyncDisposable
         using var channel = DemoCluster.Channel(Cluster.AgentAddress);
         var runner = new OipModelRunner(DemoCluster.Client(channel), Statistics.Add);
         var dictionary = CharacterDictionary.Load(PaddleOcrModels.KeysPath(Settings.ModelsPath));
-        var pipeline = new OcrPipeline(runner, dictionary);
-        var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed));
+        var pipeline = new OcrPipeline(runner, dictionary) { ClassificationModel = PaddleOcrModels.Classification };
+        var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
         await new WorkloadDriver(time).RunAsync(pipeline, workload, Statistics, Settings.Rate, Settings.Duration, cancellationToken).ConfigureAwait(false);
     }
 

@@ -19,7 +19,7 @@ public sealed class OcrWorkload
     private readonly object _gate = new();
 
     /// <summary>Creates the workload; the same seed gives the same items.</summary>
-    public OcrWorkload(TextRenderer renderer, Random random, int pageWidth = 480, int pageHeight = 160)
+    public OcrWorkload(TextRenderer renderer, Random random, int pageWidth = 480, int pageHeight = 160, int maxLines = 2)
     {
         ArgumentNullException.ThrowIfNull(renderer);
         ArgumentNullException.ThrowIfNull(random);
@@ -27,6 +27,7 @@ public sealed class OcrWorkload
         _random = random;
         PageWidth = pageWidth;
         PageHeight = pageHeight;
+        MaxLines = Math.Max(1, maxLines);
     }
 
     /// <summary>Page width in pixels (a multiple of 32 keeps the detector input unscaled).</summary>
@@ -35,13 +36,16 @@ public sealed class OcrWorkload
     /// <summary>Page height in pixels.</summary>
     public int PageHeight { get; }
 
+    /// <summary>Most lines drawn on one page (at least one).</summary>
+    public int MaxLines { get; }
+
     /// <summary>Draws the next item.</summary>
     public OcrItem Next()
     {
         lock (_gate)
         {
             var kind = (SampleKind)_random.Next(3);
-            var lines = OcrSamples.Lines(_random, _random.Next(1, 3), kind);
+            var lines = OcrSamples.Lines(_random, _random.Next(1, MaxLines + 1), kind);
             var page = _renderer.RenderPage(lines, PageWidth, PageHeight, _random, minFontSize: 26, maxFontSize: 34);
             if (page.Lines.Count == 0)
             {

@@ -43,7 +43,7 @@ public sealed class OcrPipelineSmokeTests(ITestOutputHelper output)
     public async Task Read_RenderedPage_FindsTheLinesAndReadsThem()
     {
         using var runner = Runner();
-        var pipeline = new OcrPipeline(runner, CharacterDictionary.Load(PaddleOcrModels.KeysPath(OcrAssets.Repository)));
+        var pipeline = new OcrPipeline(runner, CharacterDictionary.Load(PaddleOcrModels.KeysPath(OcrAssets.Repository))) { ClassificationModel = PaddleOcrModels.Classification };
         using var renderer = new TextRenderer(OcrAssets.LatinFont!);
         var page = renderer.RenderPage(OcrSamples.Lines(new Random(21), 4, SampleKind.Mixed), 640, 640, new Random(4));
 
@@ -62,9 +62,22 @@ public sealed class OcrPipelineSmokeTests(ITestOutputHelper output)
         Assert.True(accuracy.Value >= 0.9, $"character accuracy {accuracy.Value:P2}");
     }
 
+    [RequiresOcrModelsFact]
+    public async Task IsUpsideDown_TurnedLine_IsDetectedAndUprightIsNot()
+    {
+        using var runner = Runner();
+        var pipeline = new OcrPipeline(runner, CharacterDictionary.Load(PaddleOcrModels.KeysPath(OcrAssets.Repository))) { ClassificationModel = PaddleOcrModels.Classification };
+        using var renderer = new TextRenderer(OcrAssets.LatinFont!);
+        var line = renderer.RenderLine("Invoice total 1234.50");
+
+        Assert.False(await pipeline.IsUpsideDownAsync(line, CancellationToken.None).AsTask().WaitAsync(Timeout));
+        Assert.True(await pipeline.IsUpsideDownAsync(line.Rotate180(), CancellationToken.None).AsTask().WaitAsync(Timeout));
+    }
+
     private static OnnxOcrModelRunner Runner() => new(new Dictionary<string, string>
     {
         [PaddleOcrModels.Detection] = PaddleOcrModels.DetectionModelPath(OcrAssets.Repository),
         [PaddleOcrModels.Recognition] = PaddleOcrModels.RecognitionModelPath(OcrAssets.Repository),
+        [PaddleOcrModels.Classification] = PaddleOcrModels.ClassificationModelPath(OcrAssets.Repository),
     });
 }

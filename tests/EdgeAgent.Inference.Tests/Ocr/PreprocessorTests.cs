@@ -50,6 +50,24 @@ public sealed class PreprocessorTests
     }
 
     [Fact]
+    public void PrepareForClassifier_AnyLine_IsFixedAt48By192()
+    {
+        Assert.Equal([1, 3, 48, 192], RecognitionPreprocessor.PrepareForClassifier(OcrImage.White(900, 30)).Shape);
+        Assert.Equal([1, 3, 48, 192], RecognitionPreprocessor.PrepareForClassifier(OcrImage.White(20, 30)).Shape);
+    }
+
+    [Fact]
+    public void Rotate180_TwoPixels_SwapsThemAndTwiceIsIdentity()
+    {
+        var image = new OcrImage(2, 1, [1, 2, 3, 4, 5, 6]);
+
+        var turned = image.Rotate180();
+
+        Assert.Equal([4, 5, 6, 1, 2, 3], turned.Rgb);
+        Assert.Equal(image.Rgb, turned.Rotate180().Rgb);
+    }
+
+    [Fact]
     public void Resize_UniformImage_StaysUniform()
     {
         var image = new OcrImage(7, 5, Enumerable.Repeat((byte)77, 7 * 5 * 3).ToArray());
