@@ -1,0 +1,68 @@
+using System.CommandLine;
+using EdgeAgent.Cli.Commands;
+
+namespace EdgeAgent.Cli.Tests.Commands;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("train-cmd-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var root = new RootCommand { TrainCommand.Create(), BenchCommand.Create() };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        Assert.True(task.Wait(TimeSpan.FromSeconds(120)), "the command did not finish within 120 s");
+        return (task.Result, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("--profile", "nope", "nope")]
+    [InlineData("--contexts", "middle", "--contexts must be train, test or benchmark")]
+    [InlineData("--minutes", "0", "--minutes must be positive")]
+    [InlineData("--fixed-preference", "1.5", "fixed preference")]
+    [InlineData("--gamma", "1", "Gamma")]
+    public void Train_BadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)
+    {
+        var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_ResumeFromMissingCheckpoint_ExitsWithMessage()
+    {
+        var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), "--edges-max", "3", "--environments", "2",
+            "--resume", Path.Combine(_directory, "none.ckpt"));
+        Assert.Equal(2, code);
+        Assert.Contains("none.ckpt", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_TinyBudget_WritesPolicyAndCheckpointThatBenchLoads()
+    {
+        var policy = Path.Combine(_directory, "tiny.onnx");
+        var (code, output, error) = Run("train", "--out", policy, "--minutes", "0.01", "--edges-max", "3", "--environments", "2",
+            "--batch", "8", "--hidden", "8", "--probe-minutes", "0", "--progress-seconds", "1");
+
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(policy));
+        Assert.True(File.Exists(Path.ChangeExtension(policy, ".ckpt")));
+        Assert.Contains("final probe", output, StringComparison.Ordinal);
+
+        var bench = Run("bench", "policy", "--policy", policy, "--decisions", "200");
+        Assert.Equal(0, bench.Code);
+        Assert.Contains("p99", bench.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BenchPolicy_MissingFile_ExitsWithMessage()
+    {
+        var (code, _, error) = Run("bench", "policy", "--policy", Path.Combine(_directory, "none.onnx"));
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+    }
+}
