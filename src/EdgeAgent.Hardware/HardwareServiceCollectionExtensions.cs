@@ -78,7 +78,8 @@ public static class HardwareServiceCollectionExtensions
             sp.GetRequiredService<IOptions<OperatorPanelOptions>>().Value,
             sp.GetService<OperatorPreference>() ?? new OperatorPreference(Preference.Balanced),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<OperatorPanel>>()));
+            sp.GetRequiredService<ILogger<OperatorPanel>>(),
+            sp.GetService<GpioDriverFactory>() is { } factory ? chip => factory(chip) : null));
         services.TryAddSingleton<IOffloadIndicator>(sp => sp.GetRequiredService<OperatorPanel>());
         services.AddHostedService<HardwareService>();
         return services;

@@ -101,7 +101,7 @@ public sealed class HardwareServiceCollectionExtensionsTests
             meter.SampleOnce();
         }
 
-        Assert.Equal(EnergyProvenance.Measured, estimator.LocalProvenance);
+        Assert.Equal(EnergyProvenance.Measured, ((IEnergyEstimator)estimator).LocalProvenance);
         Assert.InRange(estimator.LocalJoules(2.0, "fp32"), 5.9, 6.1);
         Assert.Equal(2.0 * 1.0, estimator.OffloadJoules(1000, 0, 1.0, 5.0), 9);
         Assert.Equal(0.0, estimator.OffloadJoules(1000, 0, double.PositiveInfinity, 5.0));

@@ -16,4 +16,10 @@ public interface IEnergyEstimator
     /// waiting <paramref name="waitSeconds"/> for the reply.
     /// </summary>
     double OffloadJoules(long uploadBytes, long downloadBytes, double transferSeconds, double waitSeconds);
+
+    /// <summary>
+    /// Where <see cref="LocalJoules"/> figures come from right now: modelled for a device table,
+    /// measured when a power sensor backs them (EdgeAgent.Hardware's measured estimator).
+    /// </summary>
+    EnergyProvenance LocalProvenance => EnergyProvenance.Modelled;
 }

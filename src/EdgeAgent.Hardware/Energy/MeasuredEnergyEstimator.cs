@@ -15,7 +15,7 @@ public sealed class MeasuredEnergyEstimator(EnergyMeter meter, IEnergyEstimator 
 {
     /// <summary>Where <see cref="LocalJoules"/> comes from right now.</summary>
     public EnergyProvenance LocalProvenance =>
-        meter.Provenance == EnergyProvenance.Measured && meter.WattsPerTask is not null ? EnergyProvenance.Measured : EnergyProvenance.Modelled;
+        meter.Provenance == EnergyProvenance.Measured && meter.WattsPerTask is not null ? EnergyProvenance.Measured : fallback.LocalProvenance;
 
     /// <summary>The estimator used while nothing is measured, and for offloads.</summary>
     public IEnergyEstimator Fallback => fallback;

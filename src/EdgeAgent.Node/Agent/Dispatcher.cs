@@ -86,12 +86,12 @@ public sealed partial class Dispatcher(
             }
 
             var computeJoules = outcome.Placement.IsLocal ? energy.LocalJoules(outcome.ExecMs / 1000.0, outcome.Placement.Target) : 0.0;
-            Record(call, requestBytes, observation, decided, outcome.Placement, fallbackFrom, currentPreference, start, outcome.QueueMs, outcome.ExecMs, Modelled(computeJoules, radioJoules), success: true);
+            Record(call, requestBytes, observation, decided, outcome.Placement, fallbackFrom, currentPreference, start, outcome.QueueMs, outcome.ExecMs, TaskFigures(computeJoules, radioJoules), success: true);
             return outcome;
         }
         catch (Exception)
         {
-            Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, Modelled(0, radioJoules), success: false);
+            Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, TaskFigures(0, radioJoules), success: false);
             throw;
         }
     }
@@ -121,9 +121,10 @@ public sealed partial class Dispatcher(
         metrics.Record(record);
     }
 
-    // The device model's figures; a measured source (EdgeAgent.Hardware) labels its own as measured.
-    private static TaskEnergy Modelled(double computeJoules, double radioJoules) =>
-        new(new EnergyFigure(computeJoules, EnergyProvenance.Modelled), new EnergyFigure(radioJoules, EnergyProvenance.Modelled));
+    // Compute is labelled as the estimator says (measured when EdgeAgent.Hardware reads a power
+    // sensor); radio energy is always modelled.
+    private TaskEnergy TaskFigures(double computeJoules, double radioJoules) =>
+        new(new EnergyFigure(computeJoules, computeJoules > 0 ? energy.LocalProvenance : EnergyProvenance.Modelled), new EnergyFigure(radioJoules, EnergyProvenance.Modelled));
 
     private static double DoubleParameter(ModelInferResponse response, string name) =>
         response.Parameters.TryGetValue(name, out var value) && value.ParameterChoiceCase == InferParameter.ParameterChoiceOneofCase.DoubleParam

@@ -119,7 +119,7 @@ public sealed class DemoCluster : IAsyncDisposable
         var measured = figures.Count(f => f.Provenance == EnergyProvenance.Measured);
         var modelled = figures.Count(f => f.Provenance == EnergyProvenance.Modelled);
         var table = "";
-        if (AgentServices.GetRequiredService<IEnergyEstimator>() is DeviceEnergyModel)
+        if (AgentServices.GetRequiredService<IEnergyEstimator>() is DeviceEnergyModel or EdgeAgent.Hardware.Energy.MeasuredEnergyEstimator { Fallback: DeviceEnergyModel })
         {
             var energy = AgentServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value.Energy;
             table = string.Create(CultureInfo.InvariantCulture,
