@@ -15,8 +15,9 @@ internal static class DemoCommand
         var defaults = new DemoSettings();
         var duration = new Option<TimeSpan>("--duration")
         {
-            Description = "How long to send requests (hh:mm:ss).",
+            Description = "How long to send requests: 90, 90s, 2m or hh:mm:ss (a bare number is seconds).",
             DefaultValueFactory = _ => defaults.Duration,
+            CustomParser = DurationArgument.Parse,
         };
         var rate = new Option<double>("--rate")
         {
