@@ -112,7 +112,7 @@ internal static class EvalCommand
 
                 return Task.FromResult(0);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or EdgeAgent.Inference.Policy.PolicyFileException)
             {
                 error.WriteLine($"eval: {ex.Message}");
                 return Task.FromResult(2);
