@@ -84,6 +84,7 @@ public static class AgentHost
             return () => executor.GetLoadSnapshot().Running;
         });
         var app = builder.Build();
+        app.UseEdgeAgentServing();
         app.MapEdgeAgentAgent();
         return app;
     }

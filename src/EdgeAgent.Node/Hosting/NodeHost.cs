@@ -208,6 +208,7 @@ public static class PeerHost
         builder.Services.AddEdgeAgentPeer();
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseEdgeAgentServing();
         app.MapEdgeAgentPeer();
         return app;
     }

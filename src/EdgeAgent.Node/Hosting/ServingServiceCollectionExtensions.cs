@@ -2,8 +2,11 @@ using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Node.Peer;
 using EdgeAgent.Node.Serving;
+using System.Threading.RateLimiting;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -47,8 +50,25 @@ public static class ServingServiceCollectionExtensions
             grpc.MaxSendMessageSize = serving.Value.TransportMessageLimit;
         });
         services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ServingOptions>>((limiter, serving) =>
+        {
+            limiter.AddConcurrencyLimiter(InferenceAdmissionPolicy, c =>
+            {
+                c.PermitLimit = serving.Value.MaxConcurrentRequests;
+                c.QueueLimit = serving.Value.MaxWaitingRequests;
+                c.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
+            });
+            limiter.OnRejected = (context, _) => RejectAsResourceExhausted(context.HttpContext, serving.Value);
+        });
         return services;
     }
+
+    /// <summary>
+    /// Adds the middleware that admits inference calls (Serving:MaxConcurrentRequests); call it on
+    /// the application before <see cref="MapEdgeAgentServing"/>'s endpoints run.
+    /// </summary>
+    public static IApplicationBuilder UseEdgeAgentServing(this IApplicationBuilder app) => app.UseRateLimiter();
 
     /// <summary>
     /// Registers the peer role: <see cref="AddEdgeAgentServing"/>, the local executor as the
@@ -67,7 +87,7 @@ public static class ServingServiceCollectionExtensions
     /// <summary>Maps the inference service and grpc.health.v1 (both roles).</summary>
     public static IEndpointRouteBuilder MapEdgeAgentServing(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<InferenceService>();
+        endpoints.MapGrpcService<InferenceService>().RequireRateLimiting(InferenceAdmissionPolicy);
         endpoints.MapGrpcHealthChecksService();
         return endpoints;
     }
@@ -78,6 +98,20 @@ public static class ServingServiceCollectionExtensions
         endpoints.MapEdgeAgentServing();
         endpoints.MapGrpcService<PeerService>();
         return endpoints;
+    }
+
+    private const string InferenceAdmissionPolicy = "edgeagent-inference";
+
+    // A trailers-only gRPC response: the client sees RESOURCE_EXHAUSTED with this message, and the
+    // request body is never read.
+    private static ValueTask RejectAsResourceExhausted(HttpContext context, ServingOptions serving)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/grpc";
+        context.Response.Headers["grpc-status"] = "8";
+        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"The node is at its limit of {serving.MaxConcurrentRequests} inference calls in progress and {serving.MaxWaitingRequests} waiting (Serving:MaxConcurrentRequests, Serving:MaxWaitingRequests); retry later."));
+        return ValueTask.CompletedTask;
     }
 
     private sealed class ModelRepositoryOptionsValidator : IValidateOptions<ModelRepositoryOptions>

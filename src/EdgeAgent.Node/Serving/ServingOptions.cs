@@ -20,6 +20,19 @@ public sealed class ServingOptions
     [Required(AllowEmptyStrings = false, ErrorMessage = "Serving:NodeName must not be empty.")]
     public string NodeName { get; set; } = "edgeagent";
 
+    /// <summary>
+    /// Inference service calls processed at once (ModelInfer bodies are read only inside this
+    /// limit), so memory held by request messages stays under this many times
+    /// <see cref="TransportMessageLimit"/> whatever clients send. Calls over it wait in
+    /// <see cref="MaxWaitingRequests"/>; beyond that they get RESOURCE_EXHAUSTED.
+    /// </summary>
+    [Range(1, 4096, ErrorMessage = "Serving:MaxConcurrentRequests must be between 1 and 4096.")]
+    public int MaxConcurrentRequests { get; set; } = 16;
+
+    /// <summary>Inference service calls that may wait for one of <see cref="MaxConcurrentRequests"/>; their bodies stay unread meanwhile (HTTP/2 flow control bounds what the transport buffers).</summary>
+    [Range(0, 100_000, ErrorMessage = "Serving:MaxWaitingRequests must be between 0 and 100000.")]
+    public int MaxWaitingRequests { get; set; } = 256;
+
     /// <summary>The gRPC message limit derived from <see cref="MaxRequestBytes"/> (twice the cap, at most 2 GB - 1).</summary>
     public int TransportMessageLimit => (int)Math.Min(int.MaxValue, MaxRequestBytes * 2);
 }

@@ -62,6 +62,7 @@ internal sealed class AgentCluster : IAsyncDisposable
         Quiet(builder);
         builder.Services.AddEdgeAgentPeer();
         var app = builder.Build();
+        app.UseEdgeAgentServing();
         app.MapEdgeAgentServing();
         _apps.Add(app);
         await NodeHost.StartAsync(app).WaitAsync(Bound);

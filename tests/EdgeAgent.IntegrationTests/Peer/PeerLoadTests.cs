@@ -61,6 +61,53 @@ public sealed class PeerLoadTests
         Assert.Equal(0.0, idle.TotalResidualWorkMs);
     }
 
+    [Fact]
+    public async Task ModelInfer_OverConcurrentCallLimit_ResourceExhaustedNamingTheSetting()
+    {
+        // One inference call admitted and none waiting: while a slowed-down call runs, every other
+        // call of the inference service is refused before its body is read.
+        await using var peer = new AsyncFixture(PeerFixture.Create(s => s with
+        {
+            ComputeSpeedFactor = 0.01,
+            Extra = new Dictionary<string, string?>
+            {
+                ["Execution:IntraOpThreads"] = "1",
+                ["Serving:MaxConcurrentRequests"] = "1",
+                ["Serving:MaxWaitingRequests"] = "0",
+            },
+        }));
+        await peer.Fixture.InitializeAsync();
+        var infer = new GRPCInferenceService.GRPCInferenceServiceClient(peer.Fixture.Channel);
+        var load = new PeerService.PeerServiceClient(peer.Fixture.Channel);
+        using var held = new CancellationTokenSource();
+        var admitted = infer.ModelInferAsync(Chain(4096), cancellationToken: held.Token).ResponseAsync;
+        using var watch = load.WatchLoad(new WatchLoadRequest { IntervalMs = 20 }, cancellationToken: held.Token);
+        await NextReport(watch, r => r.Running == 1);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => infer.ModelInferAsync(Chain(1)).ResponseAsync).WaitAsync(Timeout);
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("Serving:MaxConcurrentRequests", refused.Status.Detail, StringComparison.Ordinal);
+        await held.CancelAsync();
+        await Assert.ThrowsAsync<RpcException>(() => admitted).WaitAsync(Timeout);
+
+        // The permit comes back once the cancelled call has left the server.
+        using var deadline = new CancellationTokenSource(Timeout);
+        while (true)
+        {
+            try
+            {
+                var live = await infer.ServerLiveAsync(new ServerLiveRequest(), cancellationToken: deadline.Token).ResponseAsync;
+                Assert.True(live.Live);
+                break;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+    }
+
     private static ModelInferRequest Chain(int batch)
     {
         var request = new ModelInferRequest { ModelName = "chain" };
