@@ -86,13 +86,7 @@ internal static class HwCommand
             Description = "Milliseconds between printed lines (the meter samples at 50 Hz in between).",
             DefaultValueFactory = _ => 1000,
         };
-        interval.Validators.Add(r =>
-        {
-            if (r.GetValue(interval) is < 20 or > 60_000)
-            {
-                r.AddError("--interval-ms must be between 20 and 60000.");
-            }
-        });
+        interval.MustBeBetween(20, 60_000);
         var count = new Option<int>("--count")
         {
             Description = "Lines to print before exiting; 0 runs until Ctrl+C.",
@@ -167,37 +161,19 @@ internal static class HwCommand
             Description = "Sampling rate in Hz.",
             DefaultValueFactory = _ => 100.0,
         };
-        rate.Validators.Add(r =>
-        {
-            if (r.GetValue(rate) is < 1 or > 1000)
-            {
-                r.AddError("--rate must be between 1 and 1000 Hz.");
-            }
-        });
+        rate.MustBeBetween(1.0, 1000.0, "Hz");
         var seconds = new Option<double>("--seconds")
         {
             Description = "Length of each idle and each sampling round.",
             DefaultValueFactory = _ => 5.0,
         };
-        seconds.Validators.Add(r =>
-        {
-            if (r.GetValue(seconds) is < 0.5 or > 600)
-            {
-                r.AddError("--seconds must be between 0.5 and 600.");
-            }
-        });
+        seconds.MustBeBetween(0.5, 600.0);
         var rounds = new Option<int>("--rounds")
         {
             Description = "Idle/sampling round pairs, alternated so drift affects both.",
             DefaultValueFactory = _ => 3,
         };
-        rounds.Validators.Add(r =>
-        {
-            if (r.GetValue(rounds) is < 1 or > 100)
-            {
-                r.AddError("--rounds must be between 1 and 100.");
-            }
-        });
+        rounds.MustBeBetween(1, 100);
         var command = new Command("bench", "Measure the CPU cost of sampling power (default 100 Hz) as % of one core, against an idle baseline in the same run.");
         command.Options.Add(root);
         command.Options.Add(source);
