@@ -1,10 +1,11 @@
+using EdgeAgent.Onnx;
 using Google.Protobuf;
+using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace EdgeAgent.TestModels;
 
 /// <summary>
-/// Writes tiny ONNX models for tests directly in the ONNX protobuf wire format (field numbers of
-/// onnx.proto), so tests need no model files and no other project's builder.
+/// Tiny ONNX models for tests, built in memory with EdgeAgent.Onnx, so tests need no model files.
 /// </summary>
 public static class TinyOnnx
 {
@@ -23,52 +24,16 @@ public static class TinyOnnx
     /// <summary>An FP32 initializer.</summary>
     public sealed record Initializer(string Name, long[] Dims, float[] Data);
 
-    /// <summary>Serialises a model with opset 13.</summary>
+    /// <summary>Serialises a model with opset 13, built with EdgeAgent.Onnx's <see cref="GraphBuilder"/>.</summary>
     public static byte[] Model(IEnumerable<Value> inputs, IEnumerable<Value> outputs, IEnumerable<Node> nodes, IEnumerable<Initializer>? initializers = null)
     {
-        var graph = Message(w =>
-        {
-            var i = 0;
-            foreach (var node in nodes)
-            {
-                w.Bytes(1, Message(n =>
-                {
-                    foreach (var input in node.Inputs) n.String(1, input);
-                    foreach (var output in node.Outputs) n.String(2, output);
-                    n.String(3, $"node{i++}");
-                    n.String(4, node.OpType);
-                }));
-            }
-
-            w.String(2, "tiny");
-            foreach (var init in initializers ?? [])
-            {
-                w.Bytes(5, Message(t =>
-                {
-                    foreach (var d in init.Dims) t.Int64(1, d);
-                    t.Int64(2, (long)ElemType.Float);
-                    t.String(8, init.Name);
-                    var raw = new byte[init.Data.Length * 4];
-                    Buffer.BlockCopy(init.Data, 0, raw, 0, raw.Length);
-                    t.Bytes(9, raw);
-                }));
-            }
-
-            foreach (var input in inputs) w.Bytes(11, ValueInfo(input));
-            foreach (var output in outputs) w.Bytes(12, ValueInfo(output));
-        });
-
-        return Message(m =>
-        {
-            m.Int64(1, 8);
-            m.String(2, "edgeagent-tests");
-            m.Bytes(7, graph);
-            m.Bytes(8, Message(o =>
-            {
-                o.String(1, "");
-                o.Int64(2, 13);
-            }));
-        });
+        var builder = new GraphBuilder("tiny").Opset(13).IrVersion(8).Producer("edgeagent-tests", "");
+        foreach (var input in inputs) builder.Input(input.Name, (DataType)input.Type, Dims(input));
+        foreach (var output in outputs) builder.Output(output.Name, (DataType)output.Type, Dims(output));
+        foreach (var init in initializers ?? []) builder.Initializer(init.Name, init.Data, init.Dims);
+        var i = 0;
+        foreach (var node in nodes) builder.Node(node.OpType, node.Inputs, node.Outputs, name: $"node{i++}");
+        return builder.Build().ToByteArray();
     }
 
     /// <summary>y = Identity(x) for one element type, shape [N, 3].</summary>
@@ -103,55 +68,8 @@ public static class TinyOnnx
             [new Initializer("w", [width, width], weights)]);
     }
 
-    private static byte[] ValueInfo(Value value) => Message(v =>
-    {
-        v.String(1, value.Name);
-        v.Bytes(2, Message(t => t.Bytes(1, Message(tt =>
-        {
-            tt.Int64(1, (long)value.Type);
-            tt.Bytes(2, Message(s =>
-            {
-                foreach (var d in value.Dims)
-                {
-                    s.Bytes(1, Message(dim =>
-                    {
-                        if (d < 0) dim.String(2, "N");
-                        else dim.Int64(1, d);
-                    }));
-                }
-            }));
-        }))));
-    });
-
-    private static byte[] Message(Action<Writer> build)
-    {
-        using var stream = new MemoryStream();
-        var output = new CodedOutputStream(stream);
-        build(new Writer(output));
-        output.Flush();
-        return stream.ToArray();
-    }
-
-    private sealed class Writer(CodedOutputStream output)
-    {
-        public void Int64(int field, long value)
-        {
-            output.WriteTag(field, WireFormat.WireType.Varint);
-            output.WriteInt64(value);
-        }
-
-        public void String(int field, string value)
-        {
-            output.WriteTag(field, WireFormat.WireType.LengthDelimited);
-            output.WriteString(value);
-        }
-
-        public void Bytes(int field, byte[] value)
-        {
-            output.WriteTag(field, WireFormat.WireType.LengthDelimited);
-            output.WriteBytes(ByteString.CopyFrom(value));
-        }
-    }
+    // -1 marks the symbolic batch dimension "N".
+    private static Dim[] Dims(Value value) => [.. value.Dims.Select(d => d < 0 ? new Dim("N") : new Dim(d))];
 }
 
 /// <summary>A model repository in a temporary folder, deleted on dispose.</summary>
