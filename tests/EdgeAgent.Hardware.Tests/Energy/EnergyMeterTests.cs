@@ -215,10 +215,13 @@ public sealed class EnergyMeterTests
         var energy = new List<(double Value, string? Scope, string? Provenance)>();
         var power = new List<(double Value, string? Rail)>();
         using var listener = new MeterListener();
-        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 8.0), new EnergyMeterOptions { IdleWatts = 5.0 }, time, new RadioModel());
+        // Other tests create EnergyMeters (same meter name) in parallel: listen to this meter's own
+        // Meter only, told apart by its scope.
+        var factory = new ScopedMeterFactory();
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 8.0), new EnergyMeterOptions { IdleWatts = 5.0 }, time, new RadioModel(), factory);
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == EnergyMeter.MeterName)
+            if (instrument.Meter.Name == EnergyMeter.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -272,6 +275,21 @@ public sealed class EnergyMeterTests
             Assert.True(DateTime.UtcNow < deadline, "condition not met within the timeout");
             await Task.Delay(1);
         }
+    }
+
+    /// <summary>Creates meters whose scope is the factory itself, so a listener can pick them out.</summary>
+    private sealed class ScopedMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 
     /// <summary>A measured source whose power is a function of the fake clock's time in seconds.</summary>
