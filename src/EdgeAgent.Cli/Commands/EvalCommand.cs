@@ -34,11 +34,12 @@ internal static class EvalCommand
         var rolloutEpisodes = new Option<int>("--rollout-episodes") { Description = "Episodes for the rollout baseline.", DefaultValueFactory = _ => 10 };
         var rolloutHorizon = new Option<int>("--rollout-horizon") { Description = "Greedy steps after the tried placement.", DefaultValueFactory = _ => 10 };
         var rolloutFutures = new Option<int>("--rollout-futures") { Description = "Sampled futures per tried placement.", DefaultValueFactory = _ => 4 };
+        var compare = new Option<FileInfo[]>("--compare") { Description = "Other preference-conditioned policy files evaluated beside --policy on the same seeds (for example one trained on other context ranges); repeatable.", AllowMultipleArgumentsPerToken = true };
         var upperBound = new Option<DirectoryInfo?>("--upper-bound") { Description = "Directory of fixed-preference policies (edgeagent train --fixed-preference W): the multi-policy upper bound, each evaluated at its own W only." };
         var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines: random,all-cloud,least-loaded,greedy,linucb (default all)." };
 
         var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
-        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound })
+        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare })
         {
             command.Options.Add(o);
         }
@@ -72,9 +73,23 @@ internal static class EvalCommand
                 var evaluator = new FrontEvaluator(settings) { Progress = m => error.WriteLine(m) };
                 var methods = new List<MethodSpec>();
                 OnnxLogitsModel? model = null;
-                var upperModels = new List<OnnxLogitsModel>();
+                var upperModels = new List<OnnxLogitsModel>(); // --compare and --upper-bound models, disposed at the end
                 try
                 {
+                    foreach (var other in parseResult.GetValue(compare) ?? [])
+                    {
+                        var m = new OnnxLogitsModel(other.FullName);
+                        upperModels.Add(m);
+                        parameters.CreateLayout().EnsureCompatible(m.Layout);
+                        var name = Path.GetFileNameWithoutExtension(other.Name);
+                        if (methods.Any(x => x.Name == name) || name is "policy" or MethodSpec.UpperBoundName)
+                        {
+                            throw new ArgumentException($"--compare: the name '{name}' is taken; rename the file.");
+                        }
+
+                        methods.Add(new MethodSpec(name, [new LogitsPolicy(name, m, m.Layout.MaxServers)]));
+                    }
+
                     if (parseResult.GetValue(upperBound) is { } upperDir)
                     {
                         methods.Add(LoadUpperBound(upperDir, parameters, upperModels));

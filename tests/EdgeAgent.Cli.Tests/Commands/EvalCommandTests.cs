@@ -76,6 +76,27 @@ public sealed class EvalCommandTests
         }
     }
 
+    [Fact]
+    public void Eval_Compare_EvaluatesTheOtherPolicyBesideTheSubject()
+    {
+        var dir = Directory.CreateTempSubdirectory("compare-").FullName;
+        try
+        {
+            var subject = Policy(dir, "policy.onnx", null);
+            var other = Policy(dir, "test-range.onnx", null);
+
+            var (code, output, error) = Run("eval", "--policy", subject, "--compare", other, "--episodes", "1", "--preferences", "3", "--no-bend", "--baselines", "greedy");
+
+            Assert.True(code == 0, error);
+            Assert.Contains("| policy | 3 |", output, StringComparison.Ordinal);
+            Assert.Contains("| test-range | 3 |", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("missing", "does not exist")]
     [InlineData("empty", "holds no .onnx policy")]
