@@ -36,6 +36,7 @@ internal static class QuantizeCommand
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit ranges (x86 CPUs without VNNI)." };
         var inputShape = new Option<string[]>("--input-shape") { Description = "Shape for dynamic input dims: 1x3x640x640 (single input) or name=1x3x640x640.", AllowMultipleArgumentsPerToken = true };
         var exclude = new Option<string[]>("--exclude") { Description = "Node names to keep in float.", AllowMultipleArgumentsPerToken = true };
+        var excludeOps = new Option<string[]>("--exclude-ops") { Description = "Op types to keep in float (for example Resize ConvTranspose).", AllowMultipleArgumentsPerToken = true };
         var blockSize = new Option<int>("--block-size") { Description = "int4: block size along K (power of two >= 16).", DefaultValueFactory = _ => 128 };
         var symmetric = new Option<bool>("--symmetric") { Description = "int4: symmetric blocks (no zero points)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads for calibration and timing (0: ORT decides).", DefaultValueFactory = _ => 0 };
@@ -50,7 +51,7 @@ internal static class QuantizeCommand
 
         var command = new Command("quantize", "Quantize an ONNX model (static int8 QDQ, dynamic int8, fp16, int4) with ONNX Runtime's rules, without Python.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, mode, calibration, synthetic, ocrPages, ocrLines, pageSize, method, percentile, perChannel, activation, weight, reduceRange, inputShape, exclude, blockSize, symmetric, threads, noOptimize, external, evaluate, evaluateSamples, dictionary, search, maxDrop, candidates })
+        foreach (var o in new Option[] { output, mode, calibration, synthetic, ocrPages, ocrLines, pageSize, method, percentile, perChannel, activation, weight, reduceRange, inputShape, exclude, excludeOps, blockSize, symmetric, threads, noOptimize, external, evaluate, evaluateSamples, dictionary, search, maxDrop, candidates })
         {
             command.Options.Add(o);
         }
@@ -113,6 +114,7 @@ internal static class QuantizeCommand
                         PerChannel = parseResult.GetValue(perChannel),
                         ReduceRange = parseResult.GetValue(reduceRange),
                         NodesToExclude = (parseResult.GetValue(exclude) ?? []).ToHashSet(StringComparer.Ordinal),
+                        OpTypesToExclude = (parseResult.GetValue(excludeOps) ?? []).ToHashSet(StringComparer.Ordinal),
                     },
                 };
 

@@ -25,6 +25,9 @@ public sealed record QdqOptions
     /// <summary>Node names left in float.</summary>
     public IReadOnlySet<string> NodesToExclude { get; init; } = new HashSet<string>();
 
+    /// <summary>Op types left in float (for example Resize or ConvTranspose, which ORT's CPU provider runs in float anyway).</summary>
+    public IReadOnlySet<string> OpTypesToExclude { get; init; } = new HashSet<string>();
+
     /// <summary>When set, only these node names are quantized.</summary>
     public IReadOnlySet<string>? NodesToQuantize { get; init; }
 
@@ -234,6 +237,7 @@ public static class QdqQuantizer
         OnnxVersions.IsDefaultDomain(node.Domain)
         && SupportedOps.Contains(node.OpType)
         && !options.NodesToExclude.Contains(node.Name)
+        && !options.OpTypesToExclude.Contains(node.OpType)
         && (options.NodesToQuantize is null || options.NodesToQuantize.Contains(node.Name));
 
     private sealed class QdqPlan
