@@ -158,9 +158,14 @@ internal static class QuantizeCommand
                     $"wrote {summary.OutputPath}: mode {summary.Mode}, {summary.QuantizedNodes} nodes quantized, {summary.CalibratedTensors} tensors calibrated on {summary.CalibrationSamples} samples, {summary.InputBytes / 1024.0 / 1024:F2} MB -> {summary.OutputBytes / 1024.0 / 1024:F2} MB in {summary.Elapsed.TotalSeconds:F1} s"));
                 if (parseResult.GetValue(evaluate) is int runs and > 0)
                 {
+                    // Static and dynamic modes rewrite the float graph before quantizing: time that float graph too.
+                    string? simplifiedPath = modeValue is QuantizationMode.Static or QuantizationMode.Dynamic
+                        ? ModelQuantizer.SavePrepared(parseResult.GetValue(model)!, Path.Combine(Path.GetTempPath(), $"edgeagent-fp32-simplified-{Guid.NewGuid():N}.onnx"), options)
+                        : null;
                     var evaluation = new VariantEvaluation
                     {
                         ReferencePath = parseResult.GetValue(model)!,
+                        SimplifiedReferencePath = simplifiedPath,
                         VariantPath = summary.OutputPath,
                         Dataset = dataset,
                         InputShapes = options.InputShapes,
@@ -171,8 +176,18 @@ internal static class QuantizeCommand
                         LatinFont = OcrFonts.FindLatin(),
                         CjkFont = OcrFonts.FindCjk(),
                     };
-                    var result = await Task.Run(() => evaluation.Run(cancellationToken), cancellationToken);
-                    await stdout.WriteLineAsync(result.Format());
+                    try
+                    {
+                        var result = await Task.Run(() => evaluation.Run(cancellationToken), cancellationToken);
+                        await stdout.WriteLineAsync(result.Format());
+                    }
+                    finally
+                    {
+                        if (simplifiedPath is not null)
+                        {
+                            File.Delete(simplifiedPath);
+                        }
+                    }
                 }
 
                 return 0;

@@ -188,6 +188,33 @@ public class QdqQuantizerTests
     }
 
     [Fact]
+    public void Quantize_ExcludedOpType_StaysFloatAndOutputsWithinQuantizationError()
+    {
+        var r = new Random(12);
+        var model = new GraphBuilder("conv-sigmoid")
+            .Opset(13)
+            .Input("x", DataType.Float, 1, 3, 8, 8)
+            .Initializer("w", QuantTestModels.Random(r, 4 * 3 * 9), 4, 3, 3, 3)
+            .Node("Conv", ["x", "w"], ["c"], a => a.Ints("pads", 1, 1, 1, 1), name: "conv")
+            .Node("Sigmoid", ["c"], ["y"], name: "sigmoid")
+            .Output("y", DataType.Float, 1, 4, 8, 8)
+            .Build();
+        var included = new QdqOptions();
+        var excluded = new QdqOptions { OpTypesToExclude = new HashSet<string> { "Sigmoid" } };
+
+        Assert.Contains("y", QdqQuantizer.TensorsToCalibrate(model, included));
+        Assert.DoesNotContain("y", QdqQuantizer.TensorsToCalibrate(model, excluded));
+        Assert.Equal(["conv"], QdqQuantizer.QuantizableNodes(model, excluded).Select(n => n.Name));
+        AssertQuantizedCloseToFloat(model, excluded, ("x", [1, 3, 8, 8]));
+
+        var ranges = Calibrator.Collect(model, QdqQuantizer.TensorsToCalibrate(model, excluded), new UniformDataset(4, 1, ("x", [1, 3, 8, 8])), [new ModelInput("x", [1, 3, 8, 8])], new CalibrationOptions());
+        var quantized = QdqQuantizer.Quantize(model, ranges, excluded);
+        var sigmoid = quantized.Graph.Node.Single(n => n.OpType == "Sigmoid");
+        Assert.Equal("y", sigmoid.Output[0]);
+        Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == "y");
+    }
+
+    [Fact]
     public void Quantize_ExcludedNode_StaysFloat()
     {
         var model = ConvModel(new Random(3));
