@@ -41,6 +41,7 @@ internal static class QuantizeCommand
         var symmetric = new Option<bool>("--symmetric") { Description = "int4: symmetric blocks (no zero points)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads for calibration and timing (0: ORT decides).", DefaultValueFactory = _ => 0 };
         var noOptimize = new Option<bool>("--no-optimize") { Description = "Skip ONNX Runtime's basic graph optimisation before quantizing." };
+        var noSimplify = new Option<bool>("--no-simplify") { Description = "Skip the float graph rewrites made before quantizing (constant Mul/Add/BatchNormalization folded into convolutions, Div by a constant as Mul)." };
         var external = new Option<long?>("--external-data") { Description = "Save tensors of at least this many bytes to <out>.data." };
         var evaluate = new Option<int>("--evaluate") { Description = "After writing, time the FP32 and quantized models round-robin for N runs each and measure accuracy on fresh data (box F1 for --ocr-pages, character accuracy for --ocr-lines, output cosine otherwise).", DefaultValueFactory = _ => 0 };
         var evaluateSamples = new Option<int>("--evaluate-samples") { Description = "Samples for the accuracy part of --evaluate.", DefaultValueFactory = _ => 32 };
@@ -51,7 +52,7 @@ internal static class QuantizeCommand
 
         var command = new Command("quantize", "Quantize an ONNX model (static int8 QDQ, dynamic int8, fp16, int4) with ONNX Runtime's rules, without Python.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, mode, calibration, synthetic, ocrPages, ocrLines, pageSize, method, percentile, perChannel, activation, weight, reduceRange, inputShape, exclude, excludeOps, blockSize, symmetric, threads, noOptimize, external, evaluate, evaluateSamples, dictionary, search, maxDrop, candidates })
+        foreach (var o in new Option[] { output, mode, calibration, synthetic, ocrPages, ocrLines, pageSize, method, percentile, perChannel, activation, weight, reduceRange, inputShape, exclude, excludeOps, blockSize, symmetric, threads, noOptimize, noSimplify, external, evaluate, evaluateSamples, dictionary, search, maxDrop, candidates })
         {
             command.Options.Add(o);
         }
@@ -99,6 +100,7 @@ internal static class QuantizeCommand
                     Dataset = dataset,
                     InputShapes = ParseShapes(parseResult.GetValue(inputShape) ?? []),
                     Optimize = !parseResult.GetValue(noOptimize),
+                    Simplify = !parseResult.GetValue(noSimplify),
                     Int4BlockSize = parseResult.GetValue(blockSize),
                     Int4Symmetric = parseResult.GetValue(symmetric),
                     ExternalDataThreshold = parseResult.GetValue(external),
