@@ -34,10 +34,12 @@ internal static class EvalCommand
         var rolloutEpisodes = new Option<int>("--rollout-episodes") { Description = "Episodes for the rollout baseline.", DefaultValueFactory = _ => 10 };
         var rolloutHorizon = new Option<int>("--rollout-horizon") { Description = "Greedy steps after the tried placement.", DefaultValueFactory = _ => 10 };
         var rolloutFutures = new Option<int>("--rollout-futures") { Description = "Sampled futures per tried placement.", DefaultValueFactory = _ => 4 };
+        var compare = new Option<FileInfo[]>("--compare") { Description = "Other preference-conditioned policy files evaluated beside --policy on the same seeds (for example one trained on other context ranges); repeatable.", AllowMultipleArgumentsPerToken = true };
+        var upperBound = new Option<DirectoryInfo?>("--upper-bound") { Description = "Directory of fixed-preference policies (edgeagent train --fixed-preference W): the multi-policy upper bound, each evaluated at its own W only." };
         var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines: random,all-cloud,least-loaded,greedy,linucb (default all)." };
 
         var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
-        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines })
+        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare })
         {
             command.Options.Add(o);
         }
@@ -71,8 +73,28 @@ internal static class EvalCommand
                 var evaluator = new FrontEvaluator(settings) { Progress = m => error.WriteLine(m) };
                 var methods = new List<MethodSpec>();
                 OnnxLogitsModel? model = null;
+                var upperModels = new List<OnnxLogitsModel>(); // --compare and --upper-bound models, disposed at the end
                 try
                 {
+                    foreach (var other in parseResult.GetValue(compare) ?? [])
+                    {
+                        var m = new OnnxLogitsModel(other.FullName);
+                        upperModels.Add(m);
+                        parameters.CreateLayout().EnsureCompatible(m.Layout);
+                        var name = Path.GetFileNameWithoutExtension(other.Name);
+                        if (methods.Any(x => x.Name == name) || name is "policy" or MethodSpec.UpperBoundName)
+                        {
+                            throw new ArgumentException($"--compare: the name '{name}' is taken; rename the file.");
+                        }
+
+                        methods.Add(new MethodSpec(name, [new LogitsPolicy(name, m, m.Layout.MaxServers)]));
+                    }
+
+                    if (parseResult.GetValue(upperBound) is { } upperDir)
+                    {
+                        methods.Add(LoadUpperBound(upperDir, parameters, upperModels));
+                    }
+
                     if (parseResult.GetValue(policy) is { } file)
                     {
                         model = new OnnxLogitsModel(file.FullName);
@@ -108,6 +130,7 @@ internal static class EvalCommand
                 finally
                 {
                     model?.Dispose();
+                    upperModels.ForEach(m => m.Dispose());
                 }
 
                 return Task.FromResult(0);
@@ -121,6 +144,40 @@ internal static class EvalCommand
 
         command.Subcommands.Add(CreateSpeed());
         return command;
+    }
+
+    /// <summary>Every fixed-preference policy in <paramref name="directory"/>, as one method whose variants each play at their own preference.</summary>
+    private static MethodSpec LoadUpperBound(DirectoryInfo directory, MecParameters parameters, List<OnnxLogitsModel> opened)
+    {
+        if (!directory.Exists)
+        {
+            throw new ArgumentException($"--upper-bound: directory '{directory.FullName}' does not exist.");
+        }
+
+        var files = directory.GetFiles("*.onnx").OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+        {
+            throw new ArgumentException($"--upper-bound: '{directory.FullName}' holds no .onnx policy.");
+        }
+
+        var variants = new List<ISimPolicy>();
+        var weights = new List<double>();
+        foreach (var file in files)
+        {
+            var m = new OnnxLogitsModel(file.FullName);
+            opened.Add(m);
+            parameters.CreateLayout().EnsureCompatible(m.Layout);
+            var w = m.FixedDelayWeight ?? throw new ArgumentException($"--upper-bound: {file.Name} is not a fixed-preference policy (no '{OnnxLogitsModel.FixedDelayWeightKey}' in its metadata).");
+            if (weights.Contains(w))
+            {
+                throw new ArgumentException($"--upper-bound: two policies are trained for w_delay = {w.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            weights.Add(w);
+            variants.Add(new LogitsPolicy(string.Create(CultureInfo.InvariantCulture, $"fixed w={w:0.###}"), m, m.Layout.MaxServers));
+        }
+
+        return new MethodSpec(MethodSpec.UpperBoundName, variants, OwnPreferences: weights);
     }
 
     private static Command CreateSpeed()

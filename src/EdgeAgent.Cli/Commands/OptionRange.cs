@@ -22,4 +22,19 @@ internal static class OptionRange
         });
         return option;
     }
+
+    /// <summary>The same for an optional value: absent is fine, a given value must be in range.</summary>
+    public static Option<T?> MustBeBetween<T>(this Option<T?> option, T min, T max, string? unit = null)
+        where T : struct, INumber<T>
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValue(option) is { } value && (value < min || value > max))
+            {
+                var suffix = unit is null ? string.Empty : " " + unit;
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between {min} and {max}{suffix}."));
+            }
+        });
+        return option;
+    }
 }

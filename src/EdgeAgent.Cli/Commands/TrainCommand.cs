@@ -34,8 +34,14 @@ internal static class TrainCommand
         var fixedTemperature = new Option<bool>("--fixed-temperature") { Description = "Keep the temperature fixed instead of tuning it toward the target entropy." };
         var progressSeconds = new Option<double>("--progress-seconds") { Description = "Seconds between progress lines.", DefaultValueFactory = _ => 30 };
         var probeMinutes = new Option<double>("--probe-minutes") { Description = "Minutes between probes of policy against greedy (0 disables).", DefaultValueFactory = _ => 2 };
+        var teacher = new Option<string>("--teacher") { Description = "Planner the warm start clones: greedy (immediate marginal cost) or rollout (greedy continuation over sampled futures; slower labels, better actions).", DefaultValueFactory = _ => "greedy" };
+        var teacherWeight = new Option<double?>("--teacher-weight") { Description = "Weight of the teacher's cross-entropy kept in SAC's actor loss after the warm start (default 0: pure SAC)." };
+        var dagger = new Option<double?>("--dagger") { Description = "While cloning, the chance an environment follows the actor's own action, so the teacher labels the states the actor reaches (default 0)." };
+        var rolloutHorizon = new Option<int?>("--rollout-horizon") { Description = "Greedy steps the rollout teacher simulates after each tried placement (default 10)." };
+        var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
-            learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes];
+            learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
+            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -71,6 +77,16 @@ internal static class TrainCommand
                     NStep = parseResult.GetValue(nStep) ?? defaults.NStep,
                     Temperature = parseResult.GetValue(temperature) ?? defaults.Temperature,
                     TuneTemperature = !parseResult.GetValue(fixedTemperature),
+                    Teacher = parseResult.GetValue(teacher) switch
+                    {
+                        "greedy" => TeacherKind.Greedy,
+                        "rollout" => TeacherKind.Rollout,
+                        var other => throw new ArgumentException($"--teacher must be greedy or rollout; got '{other}'."),
+                    },
+                    TeacherWeight = parseResult.GetValue(teacherWeight) ?? defaults.TeacherWeight,
+                    CloningStudentProbability = parseResult.GetValue(dagger) ?? defaults.CloningStudentProbability,
+                    RolloutHorizon = parseResult.GetValue(rolloutHorizon) ?? defaults.RolloutHorizon,
+                    RolloutFutures = parseResult.GetValue(rolloutFutures) ?? defaults.RolloutFutures,
                 };
                 options.Validate();
                 var minutesValue = parseResult.GetValue(minutes);

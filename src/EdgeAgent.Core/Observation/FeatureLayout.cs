@@ -98,13 +98,15 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     }
 
     /// <summary>
-    /// The gmorl profile's layout, the reference implementation's per-server vector: constant 1,
-    /// f (GHz), E, L (Mbit), 1 - done, rate (1e8 bit/s), n executing, then 60 bins of 1 Mbit
-    /// (67 features). <paramref name="maxEdges"/> edges plus the cloud give S.
+    /// The gmorl profile's layout: the reference implementation's per-server vector (constant 1,
+    /// f (GHz), E, L (Mbit), 1 - done, rate (1e8 bit/s), n executing), the upload time L / rate (s),
+    /// then 60 bins of 1 Mbit (68 features). The upload time is a ratio of two other features; given
+    /// explicitly, a small network need not learn to divide, and both the upload energy and the
+    /// upload delay are proportional to it. <paramref name="maxEdges"/> edges plus the cloud give S.
     /// </summary>
     public static FeatureLayout Gmorl(int maxEdges = 10, int histogramBins = 60, double histogramBinBits = 1e6) =>
         new("gmorl", maxEdges + 1,
-            [FeatureKind.Bias, FeatureKind.ComputeGhz, FeatureKind.ServerCount, FeatureKind.TaskMbit, FeatureKind.Active, FeatureKind.UplinkRate, FeatureKind.Executing],
+            [FeatureKind.Bias, FeatureKind.ComputeGhz, FeatureKind.ServerCount, FeatureKind.TaskMbit, FeatureKind.Active, FeatureKind.UplinkRate, FeatureKind.Executing, FeatureKind.UploadSeconds],
             histogramBins, histogramBinBits);
 
     /// <summary>Name of the simulator profile the layout belongs to ("gmorl", "shannon", ...).</summary>

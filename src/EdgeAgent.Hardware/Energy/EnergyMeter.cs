@@ -166,19 +166,15 @@ public sealed partial class EnergyMeter : IDisposable
     }
 
     /// <summary>
-    /// Samples the source every period of <see cref="EnergyMeterOptions.SampleRateHz"/> until cancelled.
-    /// On the system clock the loop runs on its own thread and sleeps between samples: a
-    /// timer-driven async loop woke thread-pool workers that spin before sleeping, which cost about
-    /// 5 % of a core at 100 Hz (measured with <c>edgeagent hw bench</c>). Other clocks (tests)
-    /// use a <see cref="PeriodicTimer"/> on that clock.
+    /// Samples the source every period of <see cref="EnergyMeterOptions.SampleRateHz"/> until cancelled,
+    /// on a dedicated thread that sleeps to absolute deadlines on a fixed grid (no drift; missed grid
+    /// points are skipped, not sampled back to back). On the system clock under Linux each sleep is
+    /// one <c>clock_nanosleep(TIMER_ABSTIME)</c>: a timer-driven async loop woke thread-pool workers
+    /// that spin before sleeping and cost about 5 % of a core at 100 Hz (measured with
+    /// <c>edgeagent hw bench</c>). Other clocks (tests) wake the thread with that clock's timer.
     /// </summary>
     public Task RunAsync(CancellationToken cancellationToken)
     {
-        if (_time != TimeProvider.System)
-        {
-            return RunOnTimerAsync(cancellationToken);
-        }
-
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
@@ -202,70 +198,45 @@ public sealed partial class EnergyMeter : IDisposable
         return done.Task;
     }
 
+    /// <summary>What the last <see cref="RunAsync"/> loop cost its own thread; null until one has finished.</summary>
+    internal SamplingLoopStatistics? LastLoop { get; private set; }
+
+    // Fully optimised from the first call: the loop runs for the life of the process and would
+    // otherwise start in unoptimised code until on-stack replacement.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void RunOnThread(CancellationToken cancellationToken)
     {
         _running = true;
         Log.Started(_logger, _source.Name, _options.SampleRateHz, ProvenanceName(_provenance));
+        using var sleeper = DeadlineSleeper.Create(_time);
+        var slack = _options.TimerSlack;
+        var slackSet = slack is { } s && _time == TimeProvider.System && LinuxClock.TrySetTimerSlack(s);
+        var cpuBefore = LinuxClock.CurrentThreadCpuTime();
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var samplesBefore = SampleCount;
+        var period = Math.Max(1L, (long)Math.Round(_time.TimestampFrequency / _options.SampleRateHz));
+        var schedule = new SamplingSchedule(_time.GetTimestamp(), period);
         try
         {
-            var period = _options.Period;
-            var next = System.Diagnostics.Stopwatch.GetTimestamp();
-            var periodTicks = (long)(period.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
             while (!cancellationToken.IsCancellationRequested)
             {
                 SampleOnce();
-                next += periodTicks;
-                SleepUntil(ref next, cancellationToken);
-            }
-        }
-        finally
-        {
-            _running = false;
-            FinishAll();
-        }
-    }
-
-    // Thread.Sleep is a plain nanosleep; a timed WaitOne went through the managed wait subsystem and
-    // measured about half again as expensive per wake-up. Sleeps are cut into slices of at most 50 ms
-    // so cancellation is seen promptly at low rates.
-    internal static void SleepUntil(ref long next, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (next <= now)
-            {
-                if (now - next > System.Diagnostics.Stopwatch.Frequency / 10)
+                if (!sleeper.SleepUntil(schedule.Next(_time.GetTimestamp()), cancellationToken))
                 {
-                    next = now; // fell far behind (suspended, overloaded): do not burst to catch up
+                    break;
                 }
-
-                return;
             }
-
-            var milliseconds = (int)Math.Ceiling((next - now) * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
-            Thread.Sleep(Math.Min(milliseconds, 50));
-        }
-    }
-
-    private async Task RunOnTimerAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(_options.Period, _time);
-        _running = true;
-        Log.Started(_logger, _source.Name, _options.SampleRateHz, ProvenanceName(_provenance));
-        try
-        {
-            SampleOnce();
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                SampleOnce();
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
         }
         finally
         {
+            var cpuAfter = LinuxClock.CurrentThreadCpuTime();
+            LastLoop = new SamplingLoopStatistics(
+                sleeper.Mechanism,
+                slackSet ? slack : null,
+                SampleCount - samplesBefore,
+                schedule.Skipped,
+                cpuAfter - cpuBefore,
+                GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
             _running = false;
             FinishAll();
         }

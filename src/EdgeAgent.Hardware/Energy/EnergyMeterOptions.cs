@@ -30,6 +30,18 @@ public sealed class EnergyMeterOptions
     [Range(1, 10_000, ErrorMessage = "EdgeAgent:Hardware:Energy:RailRefreshEvery must be between 1 and 10000 samples.")]
     public int RailRefreshEvery { get; set; } = 10;
 
+    /// <summary>
+    /// Timer slack of the sampling thread on Linux, in microseconds: how late the kernel may wake it
+    /// so one wake-up can serve several timers. Samples are timestamped when taken, so slack delays
+    /// sampling instants by at most this much but does not bias the integration. Null keeps the
+    /// kernel default (50 us).
+    /// </summary>
+    [Range(0, 100_000, ErrorMessage = "EdgeAgent:Hardware:Energy:TimerSlackMicroseconds must be between 0 and 100000 us.")]
+    public int? TimerSlackMicroseconds { get; set; }
+
+    /// <summary>Timer slack as a duration, or null for the kernel default.</summary>
+    public TimeSpan? TimerSlack => TimerSlackMicroseconds is { } us ? TimeSpan.FromMicroseconds(us) : null;
+
     /// <summary>Sampling period.</summary>
     public TimeSpan Period => TimeSpan.FromSeconds(1.0 / SampleRateHz);
 }

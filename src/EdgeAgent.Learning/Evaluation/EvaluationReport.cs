@@ -94,6 +94,16 @@ public sealed class EvaluationReport
     /// <summary>Every evaluated point.</summary>
     public required List<MethodResult> Methods { get; init; }
 
+    /// <summary>
+    /// The subject against the multi-policy upper bound, both at the upper bound's own preferences
+    /// only: HV(subject's points at those preferences) / HV(upper bound's points), with the common
+    /// reference point; null without an upper bound.
+    /// </summary>
+    public double? UpperBoundRatio { get; init; }
+
+    /// <summary>The subject's scalarised cost minus the upper bound's, per upper-bound preference; null without an upper bound.</summary>
+    public GreedyComparison? VersusUpperBound { get; init; }
+
     /// <summary>Computes the report from evaluated methods.</summary>
     public static EvaluationReport Build(EvaluationSettings settings, IReadOnlyList<MethodResult> methods)
     {
@@ -150,8 +160,22 @@ public sealed class EvaluationReport
             closed = gap > 0 ? won / gap : null;
         }
 
+        double? upperRatio = null;
+        GreedyComparison? versusUpper = null;
+        var upper = methods.FirstOrDefault(m => m.Name == MethodSpec.UpperBoundName);
+        if (subject is not null && upper is not null)
+        {
+            var own = upper.Points.Where(p => p.DelayWeight is not null).Select(p => p.DelayWeight!.Value).ToHashSet();
+            var mine = subject.Points.Where(p => p.DelayWeight is { } w && own.Contains(w)).Select(p => p.Point).ToList();
+            var theirs = Hypervolume.Compute(upper.Points.Select(p => p.Point), reference);
+            upperRatio = mine.Count == own.Count && theirs > 0 ? Hypervolume.Compute(mine, reference) / theirs : null;
+            versusUpper = Compare(subject, upper, ideal, reference);
+        }
+
         return new EvaluationReport
         {
+            UpperBoundRatio = upperRatio,
+            VersusUpperBound = versusUpper,
             Profile = settings.Parameters.Profile,
             Contexts = settings.Contexts.ToString(),
             Episodes = settings.Episodes,

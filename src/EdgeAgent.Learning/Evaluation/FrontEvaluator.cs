@@ -88,7 +88,16 @@ public enum MethodCost
 /// <param name="Variants">The policies; preference-independent ones give one point each.</param>
 /// <param name="Cost">Full or sparse evaluation.</param>
 /// <param name="IsSubject">True for the policy under test (ratios are taken against it).</param>
-public sealed record MethodSpec(string Name, IReadOnlyList<ISimPolicy> Variants, MethodCost Cost = MethodCost.Full, bool IsSubject = false);
+/// <param name="OwnPreferences">
+/// When given (one per variant), variant k is evaluated only at preference OwnPreferences[k]: the
+/// multi-policy upper bound, one policy trained per preference and interpolated nowhere.
+/// </param>
+public sealed record MethodSpec(string Name, IReadOnlyList<ISimPolicy> Variants, MethodCost Cost = MethodCost.Full, bool IsSubject = false,
+    IReadOnlyList<double>? OwnPreferences = null)
+{
+    /// <summary>Name of the multi-policy upper bound in reports.</summary>
+    public const string UpperBoundName = "upper-bound";
+}
 
 /// <summary>One evaluated point: a policy at one preference (or once, when it ignores preferences).</summary>
 public sealed class PointResult
@@ -192,10 +201,18 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
             var points = new List<PointResult>();
             long decisions = 0;
             long ticks = 0;
-            foreach (var policy in method.Variants)
+            if (method.OwnPreferences is { } own && own.Count != method.Variants.Count)
             {
+                throw new ArgumentException($"Method '{method.Name}' has {method.Variants.Count} variants but {own.Count} own preferences.");
+            }
+
+            for (var v = 0; v < method.Variants.Count; v++)
+            {
+                var policy = method.Variants[v];
                 var episodes = method.Cost == MethodCost.Sparse ? Math.Min(Settings.SparseEpisodes, Settings.Episodes) : Settings.Episodes;
-                IEnumerable<(double? W, bool Uniform)> prefs = !policy.UsesPreference
+                IEnumerable<(double? W, bool Uniform)> prefs = method.OwnPreferences is { } ownW
+                    ? [(ownW[v], Settings.Preferences.Contains(ownW[v]))]
+                    : !policy.UsesPreference
                     ? [(null, true)]
                     : method.Cost == MethodCost.Sparse
                         ? Settings.SparsePreferences.Select(w => ((double?)w, Settings.Preferences.Contains(w)))

@@ -26,6 +26,20 @@ public sealed class OnnxLogitsModel : ILogitsModel, IDisposable
     /// <summary>The layout recorded in the file.</summary>
     public FeatureLayout Layout => _batch.Session.Layout;
 
+    /// <summary>The policy file's metadata_props (training command, fixed preference, layout).</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _batch.Session.Metadata;
+
+    /// <summary>Metadata key under which <c>edgeagent train --fixed-preference W</c> records W.</summary>
+    public const string FixedDelayWeightKey = "edgeagent.training.fixed_delay_weight";
+
+    /// <summary>The preference a fixed-preference policy was trained for, or null for a preference-conditioned one.</summary>
+    /// <exception cref="FormatException">The recorded value is not a weight in [0, 1].</exception>
+    public double? FixedDelayWeight => Metadata.TryGetValue(FixedDelayWeightKey, out var text) && !string.IsNullOrEmpty(text)
+        ? double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var w) && w is >= 0 and <= 1
+            ? w
+            : throw new FormatException($"{_batch.Session.Path}: '{FixedDelayWeightKey}' is '{text}', not a weight in [0, 1].")
+        : null;
+
     /// <inheritdoc />
     public void Logits(ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, int batch, Span<float> logits)
     {

@@ -47,6 +47,12 @@ public static class ReportWriter
             sb.AppendLine(inv, $"- share of the greedy-to-rollout gap closed by `{report.RatioBase}` at the sparse preferences: {closed:P1}");
         }
 
+        if (report.VersusUpperBound is { } vu)
+        {
+            var ratio = report.UpperBoundRatio is { } r ? r.ToString("0.0000", inv) : "n/a (the subject lacks some of its preferences)";
+            sb.AppendLine(inv, $"- multi-policy upper bound ({vu.Preferences} fixed-preference policies, each at its own preference): HV of `{report.RatioBase}` at those preferences / HV of the upper bound = {ratio}; scalarised cost of `{report.RatioBase}` minus the upper bound's: mean {vu.MeanDifference:+0.00000;-0.00000} (worse at {vu.WorseBeyondNoise}, better at {vu.BetterBeyondNoise} beyond 2 SE)");
+        }
+
         sb.AppendLine();
         sb.AppendLine("| method | points | HV | HV ratio | HV(all) | normalised HV | EU | vs greedy: mean diff (worse/better beyond 2 SE) | us/decision |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|");

@@ -158,6 +158,7 @@ public sealed class DiscreteSac
         var s = _servers;
         var n = b * s;
         var alpha = (float)Temperature;
+        var teacherWeight = (float)_options.TeacherWeight;
 
         // Soft value of the next state under the current policy and the target critics.
         Actor.Forward(batch.NextStates, batch.NextMasks, batch.Preferences, b, _actorNext, _nextLogits);
@@ -237,6 +238,14 @@ public sealed class DiscreteSac
                     _dp[k] = ((alpha * _logp[k]) - minQ) / b;
                     _dlogp[k] = alpha * _p[k] / b;
                 }
+            }
+
+            // Teacher regulariser: lambda * cross-entropy of the teacher's label (where one holds).
+            var label = batch.TeacherActions[i];
+            if (teacherWeight > 0 && label >= 0)
+            {
+                actorLoss -= teacherWeight * _logp[(i * s) + label];
+                _dlogp[(i * s) + label] -= teacherWeight / b;
             }
         }
 

@@ -3,11 +3,14 @@ using EdgeAgent.Learning.Simulation;
 namespace EdgeAgent.Learning.Sac;
 
 /// <summary>
-/// The greedy rule the warm start clones: place the task where its immediate scalarised cost
+/// The greedy rule: place the task where its immediate scalarised cost
 /// w_T * alpha_T * marginal delay + w_E * alpha_E * energy (the simulator's exact estimate) is lowest.
 /// </summary>
-public static class GreedyTeacher
+public sealed class GreedyTeacher : ITeacher
 {
+    /// <inheritdoc />
+    public string Name => "greedy";
+
     /// <summary>The greedy server for environment <paramref name="env"/> under preference <paramref name="delayWeight"/>.</summary>
     public static int Choose(MecVecEnv environments, int env, double delayWeight)
     {
@@ -28,5 +31,15 @@ public static class GreedyTeacher
         }
 
         return best;
+    }
+
+    /// <inheritdoc />
+    public void Label(MecVecEnv environments, Span<int> actions)
+    {
+        ArgumentNullException.ThrowIfNull(environments);
+        for (var i = 0; i < actions.Length; i++)
+        {
+            actions[i] = Choose(environments, i, environments.DelayWeight(i));
+        }
     }
 }

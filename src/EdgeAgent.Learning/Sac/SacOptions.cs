@@ -82,6 +82,16 @@ public sealed record SacOptions
     /// <summary>Lower end of the focused preference range.</summary>
     public double FocusDelayWeightMin { get; init; } = 0.8;
 
+    /// <summary>
+    /// Probability that a drawn preference comes from [0, <see cref="LowFocusDelayWeightMax"/>]: near
+    /// w_delay = 0 the servers differ only by the small upload energy, and the actor needs many
+    /// samples there to tell them apart and to keep balancing load.
+    /// </summary>
+    public double LowFocusProbability { get; init; } = 0.1;
+
+    /// <summary>Upper end of the low focused preference range.</summary>
+    public double LowFocusDelayWeightMax { get; init; } = 0.1;
+
     /// <summary>Probability that an environment draws a new preference at the start of an episode (else it keeps its evenly spaced one).</summary>
     public double PreferenceResampleProbability { get; init; } = 0.5;
 
@@ -90,6 +100,28 @@ public sealed record SacOptions
 
     /// <summary>While cloning, the chance the environments act at random instead of greedily (exploration for the critics).</summary>
     public double CloningExploration { get; init; } = 0.2;
+
+    /// <summary>The planner whose labels the warm start clones (and, with <see cref="TeacherWeight"/>, SAC keeps close to).</summary>
+    public TeacherKind Teacher { get; init; } = TeacherKind.Greedy;
+
+    /// <summary>Greedy steps the rollout teacher simulates after each tried placement.</summary>
+    public int RolloutHorizon { get; init; } = 10;
+
+    /// <summary>Sampled futures the rollout teacher averages per tried placement.</summary>
+    public int RolloutFutures { get; init; } = 4;
+
+    /// <summary>
+    /// While cloning, the chance an environment follows the actor's own sampled action instead of the
+    /// teacher's (DAgger: the teacher then labels the states the actor itself reaches).
+    /// </summary>
+    public double CloningStudentProbability { get; init; }
+
+    /// <summary>
+    /// Weight of the teacher's cross-entropy added to SAC's actor loss after the warm start
+    /// (0: pure SAC). Labels exist only for transitions replayed at the preference they were
+    /// labelled with, so relabelled transitions carry none.
+    /// </summary>
+    public double TeacherWeight { get; init; }
 
     /// <summary>Throws when a value is out of range; the message names it.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
@@ -123,17 +155,25 @@ public sealed record SacOptions
         Require(PreferenceRelabelProbability is >= 0 and <= 1, nameof(PreferenceRelabelProbability), PreferenceRelabelProbability, "[0, 1]");
         Require(FocusProbability is >= 0 and <= 1, nameof(FocusProbability), FocusProbability, "[0, 1]");
         Require(FocusDelayWeightMin is >= 0 and < 1, nameof(FocusDelayWeightMin), FocusDelayWeightMin, "[0, 1)");
+        Require(LowFocusProbability is >= 0 and <= 1 && FocusProbability + LowFocusProbability <= 1, nameof(LowFocusProbability), LowFocusProbability, "[0, 1 - FocusProbability]");
+        Require(LowFocusDelayWeightMax is > 0 and <= 1, nameof(LowFocusDelayWeightMax), LowFocusDelayWeightMax, "(0, 1]");
         Require(PreferenceResampleProbability is >= 0 and <= 1, nameof(PreferenceResampleProbability), PreferenceResampleProbability, "[0, 1]");
         Require(BehaviourCloningUpdates >= 0, nameof(BehaviourCloningUpdates), BehaviourCloningUpdates, "0 or more");
         Require(CloningExploration is >= 0 and <= 1, nameof(CloningExploration), CloningExploration, "[0, 1]");
+        Require(Enum.IsDefined(Teacher), nameof(Teacher), Teacher, "greedy or rollout");
+        Require(RolloutHorizon is >= 0 and <= 1000, nameof(RolloutHorizon), RolloutHorizon, "0 to 1000");
+        Require(RolloutFutures is >= 1 and <= 256, nameof(RolloutFutures), RolloutFutures, "1 to 256");
+        Require(CloningStudentProbability is >= 0 and <= 1, nameof(CloningStudentProbability), CloningStudentProbability, "[0, 1]");
+        Require(TeacherWeight is >= 0 and <= 100 && double.IsFinite(TeacherWeight), nameof(TeacherWeight), TeacherWeight, "0 to 100");
     }
 
     /// <summary>Draws a preference (w_delay) from the training distribution.</summary>
     public double DrawDelayWeight(Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        return random.NextDouble() < FocusProbability
-            ? FocusDelayWeightMin + ((1 - FocusDelayWeightMin) * random.NextDouble())
+        var u = random.NextDouble();
+        return u < FocusProbability ? FocusDelayWeightMin + ((1 - FocusDelayWeightMin) * random.NextDouble())
+            : u < FocusProbability + LowFocusProbability ? LowFocusDelayWeightMax * random.NextDouble()
             : random.NextDouble();
     }
 }

@@ -85,6 +85,7 @@ public sealed class SacTrainer
     private readonly TimeProvider _time;
     private readonly MecVecEnv _env;
     private readonly ReplayBuffer _replay;
+    private readonly ITeacher _teacher;
     private readonly Random _random;
     private readonly double[] _baseWeights;
     private readonly int _s, _f;
@@ -113,6 +114,9 @@ public sealed class SacTrainer
         _random = new Random(unchecked((int)(settings.Seed * 2654435761UL)));
         Agent = new DiscreteSac(options, _s, _f, new Random(unchecked((int)settings.Seed) ^ 0x5ac));
         _replay = new ReplayBuffer(options.ReplayCapacity, options.Environments, _s, _f);
+        _teacher = options.Teacher == TeacherKind.Rollout
+            ? new RolloutTeacher(_env, options.RolloutHorizon, options.RolloutFutures, SimRandom.Mix(settings.Seed, 0x7EAC))
+            : new GreedyTeacher();
         _baseWeights = new double[options.Environments];
         for (var i = 0; i < _baseWeights.Length; i++)
         {
@@ -162,17 +166,24 @@ public sealed class SacTrainer
             var cloning = _o.BehaviourCloningUpdates > 0 && Agent.Updates < _o.BehaviourCloningUpdates;
             _env.Observe(states, masks, prefs);
             behaviourEntropy = Agent.Act(states, masks, prefs, n, actions, _random, deterministic: false);
+            if (cloning || _o.TeacherWeight > 0)
+            {
+                _teacher.Label(_env, teacher);
+            }
+            else
+            {
+                teacher.AsSpan().Fill(-1);
+            }
+
             for (var i = 0; i < n; i++)
             {
                 weights[i] = (float)_env.DelayWeight(i);
                 if (cloning)
                 {
-                    teacher[i] = GreedyTeacher.Choose(_env, i, _env.DelayWeight(i));
-                    actions[i] = _random.NextDouble() < _o.CloningExploration ? _random.Next(_env.PresentServers(i)) : teacher[i];
-                }
-                else
-                {
-                    teacher[i] = -1;
+                    var u = _random.NextDouble();
+                    actions[i] = u < _o.CloningExploration ? _random.Next(_env.PresentServers(i))
+                        : u < _o.CloningExploration + ((1 - _o.CloningExploration) * _o.CloningStudentProbability) ? actions[i]
+                        : teacher[i];
                 }
             }
 
@@ -405,7 +416,8 @@ public sealed class SacTrainer
             var t = oldest + (long)(_random.NextDouble() * (newest - oldest + 1));
             var env = _random.Next(_o.Environments);
             var slot = _replay.Slot(t, env);
-            double w = _settings.FixedDelayWeight ?? (!cloning && _random.NextDouble() < _o.PreferenceRelabelProbability ? _o.DrawDelayWeight(_random) : _replay.DelayWeights[slot]);
+            var relabelled = _settings.FixedDelayWeight is null && !cloning && _random.NextDouble() < _o.PreferenceRelabelProbability;
+            double w = _settings.FixedDelayWeight ?? (relabelled ? _o.DrawDelayWeight(_random) : _replay.DelayWeights[slot]);
             var aT = w * p.DelayRewardScale;
             var aE = (1 - w) * p.EnergyRewardScale;
             var norm = _o.NormaliseRewards ? 1.0 / ((w * _scaleDelay) + ((1 - w) * _scaleEnergy)) : 1.0;
@@ -437,7 +449,7 @@ public sealed class SacTrainer
             batch.Preferences[2 * i] = (float)w;
             batch.Preferences[(2 * i) + 1] = (float)(1 - w);
             batch.Actions[i] = _replay.Actions[slot];
-            batch.TeacherActions[i] = _replay.TeacherActions[slot];
+            batch.TeacherActions[i] = relabelled ? -1 : _replay.TeacherActions[slot]; // a label holds for the preference it was made at
             batch.Rewards[i] = (float)reward;
             batch.Discounts[i] = terminal ? 0f : (float)discount;
         }

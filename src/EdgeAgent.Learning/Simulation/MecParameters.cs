@@ -136,7 +136,7 @@ public sealed record MecParameters
         var scalars = new List<FeatureKind>
         {
             FeatureKind.Bias, FeatureKind.ComputeGhz, FeatureKind.ServerCount, FeatureKind.TaskMbit,
-            FeatureKind.Active, FeatureKind.UplinkRate, FeatureKind.Executing,
+            FeatureKind.Active, FeatureKind.UplinkRate, FeatureKind.Executing, FeatureKind.UploadSeconds,
         };
         if (Local is not null)
         {

@@ -40,6 +40,95 @@ public sealed class EvalCommandTests
         Assert.Contains("does not exist", error, StringComparison.Ordinal);
     }
 
+    private static string Policy(string directory, string name, double? fixedWeight)
+    {
+        var layout = EdgeAgent.Learning.Simulation.MecParameters.Gmorl.CreateLayout();
+        var actor = new EdgeAgent.Learning.Nn.ServerSetNetwork(new EdgeAgent.Learning.Nn.ServerSetShape(layout.FeatureCount, Hidden: 8), new Random(name.Length));
+        var path = Path.Combine(directory, name);
+        var metadata = new Dictionary<string, string>
+        {
+            ["edgeagent.training.fixed_delay_weight"] = fixedWeight?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        };
+        EdgeAgent.Learning.Export.PolicyExporter.Save(actor, layout, path, metadata);
+        return path;
+    }
+
+    [Fact]
+    public void Eval_UpperBound_ReportsRatioAtTheFixedPolicies()
+    {
+        var dir = Directory.CreateTempSubdirectory("upper-").FullName;
+        try
+        {
+            var upper = Directory.CreateDirectory(Path.Combine(dir, "upper")).FullName;
+            Policy(upper, "w0.5.onnx", 0.5);
+            Policy(upper, "w1.onnx", 1.0);
+            var subject = Policy(dir, "policy.onnx", null);
+
+            var (code, output, error) = Run("eval", "--policy", subject, "--upper-bound", upper, "--episodes", "1", "--preferences", "3", "--no-bend", "--baselines", "greedy");
+
+            Assert.True(code == 0, error);
+            Assert.Contains("| upper-bound | 2 |", output, StringComparison.Ordinal);
+            Assert.Contains("multi-policy upper bound (2 fixed-preference policies", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Eval_Compare_EvaluatesTheOtherPolicyBesideTheSubject()
+    {
+        var dir = Directory.CreateTempSubdirectory("compare-").FullName;
+        try
+        {
+            var subject = Policy(dir, "policy.onnx", null);
+            var other = Policy(dir, "test-range.onnx", null);
+
+            var (code, output, error) = Run("eval", "--policy", subject, "--compare", other, "--episodes", "1", "--preferences", "3", "--no-bend", "--baselines", "greedy");
+
+            Assert.True(code == 0, error);
+            Assert.Contains("| policy | 3 |", output, StringComparison.Ordinal);
+            Assert.Contains("| test-range | 3 |", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("missing", "does not exist")]
+    [InlineData("empty", "holds no .onnx policy")]
+    [InlineData("conditioned", "is not a fixed-preference policy")]
+    public void Eval_BadUpperBoundDirectory_ExitsWithMessageNamingIt(string kind, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("upper-").FullName;
+        try
+        {
+            var upper = Path.Combine(dir, "upper");
+            if (kind != "missing")
+            {
+                Directory.CreateDirectory(upper);
+            }
+
+            if (kind == "conditioned")
+            {
+                Policy(upper, "policy.onnx", null);
+            }
+
+            var (code, _, error) = Run("eval", "--upper-bound", upper, "--episodes", "1", "--preferences", "2", "--no-bend", "--baselines", "greedy");
+
+            Assert.Equal(2, code);
+            Assert.Contains("--upper-bound", error, StringComparison.Ordinal);
+            Assert.Contains(expected, error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void Eval_BaselinesOnly_PrintsTableWithReferencePoint()
     {

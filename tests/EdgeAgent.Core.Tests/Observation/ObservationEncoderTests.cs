@@ -6,18 +6,19 @@ namespace EdgeAgent.Core.Tests.Observation;
 public sealed class ObservationEncoderTests
 {
     [Fact]
-    public void Gmorl_Layout_Has67FeaturesInReferenceOrder()
+    public void Gmorl_Layout_HasReferenceFeaturesThenUploadTimeThenHistogram()
     {
         var layout = FeatureLayout.Gmorl();
         Assert.Equal(11, layout.MaxServers);
-        Assert.Equal(67, layout.FeatureCount);
+        Assert.Equal(68, layout.FeatureCount);
         Assert.Equal(
-            [FeatureKind.Bias, FeatureKind.ComputeGhz, FeatureKind.ServerCount, FeatureKind.TaskMbit, FeatureKind.Active, FeatureKind.UplinkRate, FeatureKind.Executing],
+            [FeatureKind.Bias, FeatureKind.ComputeGhz, FeatureKind.ServerCount, FeatureKind.TaskMbit, FeatureKind.Active, FeatureKind.UplinkRate, FeatureKind.Executing, FeatureKind.UploadSeconds],
             layout.Scalars.Select(s => s.Kind));
         var names = layout.ColumnNames();
         Assert.Equal("compute_speed[GHz]", names[1]);
         Assert.Equal("uplink_rate[1e8 bit/s]", names[5]);
-        Assert.StartsWith("residual_hist_59[tasks with residual >= 59 Mbit", names[66], StringComparison.Ordinal);
+        Assert.Equal("upload_time[s]", names[7]);
+        Assert.StartsWith("residual_hist_59[tasks with residual >= 59 Mbit", names[67], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -59,14 +60,15 @@ public sealed class ObservationEncoderTests
     public void WriteServer_ReferenceUnitsAndOpenLastBin()
     {
         var encoder = new ObservationEncoder(FeatureLayout.Gmorl());
-        var row = new float[67];
+        var row = new float[68];
         // Marks minus offset 10 give residuals 0.5, 1.5, 1.9, 75 Mbit.
         encoder.WriteServer(row, 16e6, 7, true, 4e9, 5e8, false, 4, [10.5e6, 11.5e6, 11.9e6, 85e6], 10e6);
         Assert.Equal([1f, 4f, 6f, 16f, 1f, 5f, 4f], row[..7]);
-        Assert.Equal(1f, row[7]);
-        Assert.Equal(2f, row[8]);
-        Assert.Equal(1f, row[66]);
-        Assert.Equal(4f, row[7..].Sum());
+        Assert.Equal(16e6f / 5e8f, row[7], 6); // upload time L / rate, s
+        Assert.Equal(1f, row[8]);
+        Assert.Equal(2f, row[9]);
+        Assert.Equal(1f, row[67]);
+        Assert.Equal(4f, row[8..].Sum());
     }
 
     [Theory]
@@ -114,7 +116,7 @@ public sealed class ObservationEncoderTests
         var encoder = new ObservationEncoder(layout);
         var s = new ServerObservation { Placement = Placement.Peer("a"), Kind = ServerKind.Edge };
         var obs = new OffloadObservation(new TaskObservation("m", 1, null), [s, s]);
-        var ex = Assert.Throws<ArgumentException>(() => encoder.Encode(obs, Preference.Balanced, new float[67], new float[1], new float[2]));
+        var ex = Assert.Throws<ArgumentException>(() => encoder.Encode(obs, Preference.Balanced, new float[68], new float[1], new float[2]));
         Assert.Contains("at most 1", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -185,6 +185,134 @@ public sealed class EnergyMeterTests
     }
 
     [Fact]
+    public async Task RunAsync_FakeClockAdvancedInUnevenSteps_SamplesEveryGridPointWithoutDrift()
+    {
+        // Wake-ups land up to a step after each deadline; deadlines stay on the grid k * 10 ms, so
+        // after 2 s there are exactly 200 samples after the first, sample k taken in [k*10, k*10+4) ms.
+        var time = new FakeTimeProvider();
+        var source = new RecordingSource(time, 3.0);
+        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100 }, time, new RadioModel());
+        using var cts = new CancellationTokenSource();
+        var loop = meter.RunAsync(cts.Token);
+        await WaitUntil(() => meter.SampleCount >= 1);
+
+        var random = new Random(3);
+        var elapsedMs = 0;
+        while (elapsedMs < 2000)
+        {
+            var step = Math.Min(random.Next(1, 5), 2000 - elapsedMs);
+            elapsedMs += step;
+            time.Advance(TimeSpan.FromMilliseconds(step));
+            var expected = 1 + (elapsedMs / 10);
+            await WaitUntil(() => meter.SampleCount >= expected);
+        }
+
+        await cts.CancelAsync();
+        await loop.WaitAsync(Timeout);
+        var times = source.ReadTimesMs();
+        Assert.Equal(201, times.Count);
+        for (var k = 0; k < times.Count; k++)
+        {
+            Assert.InRange(times[k], k * 10.0, (k * 10.0) + 4.0);
+        }
+
+        Assert.Equal(0, meter.LastLoop!.SkippedDeadlines);
+        Assert.Equal(201, meter.LastLoop.Samples);
+        Assert.Equal(3.0 * 2.0, meter.TotalJoules, 9);
+    }
+
+    [Fact]
+    public async Task RunAsync_ClockJumpsSeveralPeriods_SkipsMissedInstantsInsteadOfBursting()
+    {
+        var time = new FakeTimeProvider();
+        var source = new RecordingSource(time, 1.0);
+        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100 }, time, new RadioModel());
+        using var cts = new CancellationTokenSource();
+        var loop = meter.RunAsync(cts.Token);
+        await WaitUntil(() => meter.SampleCount >= 1);
+
+        time.Advance(TimeSpan.FromMilliseconds(55));
+        await WaitUntil(() => meter.SampleCount >= 2);
+        time.Advance(TimeSpan.FromMilliseconds(5));
+        await WaitUntil(() => meter.SampleCount >= 3);
+        await cts.CancelAsync();
+        await loop.WaitAsync(Timeout);
+
+        // One sample at the jump, the next on the original grid (60 ms), none in between.
+        Assert.Equal([0.0, 55.0, 60.0], source.ReadTimesMs());
+        Assert.Equal(4, meter.LastLoop!.SkippedDeadlines);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledWhileWaitingOnAStoppedClock_StopsAndFinishesTasks()
+    {
+        var time = new FakeTimeProvider();
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 2.0), new EnergyMeterOptions { SampleRateHz = 1 }, time, new RadioModel());
+        using var cts = new CancellationTokenSource();
+        var loop = meter.RunAsync(cts.Token);
+        await WaitUntil(() => meter.SampleCount >= 1);
+        var task = meter.BeginLocalTask();
+        var energy = task.Complete();
+
+        await cts.CancelAsync();
+        await loop.WaitAsync(Timeout);
+
+        Assert.Equal(1, meter.SampleCount);
+        Assert.Equal(0.0, (await energy.WaitAsync(Timeout)).Compute.Joules);
+    }
+
+    [Fact]
+    public async Task RunAsync_SystemClock_SamplesOnItsOwnThreadAndReportsItsCost()
+    {
+        using var fs = new FakeSysfs();
+        Boards.OrinNano(fs);
+        using var source = Ina3221HwmonSource.Discover(fs.Root)!;
+        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 200 }, TimeProvider.System, new RadioModel());
+        using var cts = new CancellationTokenSource();
+        var loop = meter.RunAsync(cts.Token);
+
+        await WaitUntil(() => meter.SampleCount >= 5);
+        await cts.CancelAsync();
+        await loop.WaitAsync(Timeout);
+
+        var stats = meter.LastLoop!;
+        Assert.Equal(meter.SampleCount, stats.Samples);
+        Assert.Equal(OperatingSystem.IsLinux(), stats.ThreadCpuTime is { } cpu && cpu > TimeSpan.Zero);
+        Assert.Equal(5.096, meter.LatestTotalWatts, 9);
+    }
+
+    [Fact]
+    public void SampleOnce_TotalOnlyReadsOfSysfs_AllocateNothing()
+    {
+        using var fs = new FakeSysfs();
+        Boards.OrinNano(fs);
+        using var source = Ina3221HwmonSource.Discover(fs.Root)!;
+        var time = new FakeTimeProvider();
+        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100, RailRefreshEvery = 10_000 }, time, new RadioModel());
+        for (var i = 0; i < 50; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            meter.SampleOnce();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 500; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            Assert.True(meter.SampleOnce());
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Options_TimerSlack_ConvertsMicroseconds()
+    {
+        Assert.Null(new EnergyMeterOptions().TimerSlack);
+        Assert.Equal(TimeSpan.FromMicroseconds(500), new EnergyMeterOptions { TimerSlackMicroseconds = 500 }.TimerSlack);
+    }
+
+    [Fact]
     public void ChargeOffload_RadioModelledPeerReported()
     {
         var time = new FakeTimeProvider();
@@ -290,6 +418,42 @@ public sealed class EnergyMeterTests
         }
 
         public void Dispose() => _meters.ForEach(m => m.Dispose());
+    }
+
+    /// <summary>A constant measured source that records the clock time of every read.</summary>
+    private sealed class RecordingSource(FakeTimeProvider time, double watts) : IPowerSource
+    {
+        private readonly DateTimeOffset _origin = time.GetUtcNow();
+        private readonly List<double> _times = [];
+
+        public string Name => "recording";
+
+        public string Description => "constant, recording read times";
+
+        public PowerSourceKind Kind => PowerSourceKind.Measured;
+
+        public List<double> ReadTimesMs()
+        {
+            lock (_times)
+            {
+                return [.. _times];
+            }
+        }
+
+        public bool TryRead([NotNullWhen(true)] out PowerSample? sample)
+        {
+            lock (_times)
+            {
+                _times.Add((time.GetUtcNow() - _origin).TotalMilliseconds);
+            }
+
+            sample = new PowerSample(watts, [new RailReading("constant", watts)], PowerSourceKind.Measured);
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>A measured source whose power is a function of the fake clock's time in seconds.</summary>

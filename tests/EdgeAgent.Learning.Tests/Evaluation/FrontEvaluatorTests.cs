@@ -29,6 +29,46 @@ public sealed class FrontEvaluatorTests
     }
 
     [Fact]
+    public void Run_OwnPreferences_EachVariantPlaysOnlyItsOwnPreference()
+    {
+        var upper = new MethodSpec(MethodSpec.UpperBoundName, [new GreedyPolicy(), new GreedyPolicy()], OwnPreferences: [0.5, 0.95]);
+
+        var result = new FrontEvaluator(Small()).Run([upper])[0];
+
+        Assert.Equal([0.5, 0.95], result.Points.Select(p => p.DelayWeight!.Value));
+        Assert.Equal([true, false], result.Points.Select(p => p.OnUniformGrid)); // 0.95 is a bend point here
+    }
+
+    [Fact]
+    public void Run_OwnPreferencesCountMismatch_ThrowsNamingTheMethod()
+    {
+        var upper = new MethodSpec(MethodSpec.UpperBoundName, [new GreedyPolicy()], OwnPreferences: [0.5, 0.9]);
+
+        var e = Assert.Throws<ArgumentException>(() => new FrontEvaluator(Small()).Run([upper]));
+
+        Assert.Contains(MethodSpec.UpperBoundName, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_UpperBoundOfTheSubjectsOwnRule_RatioOneAndNoDifference()
+    {
+        // Greedy as the subject and greedy "trained" per preference as the upper bound: the same
+        // actions on common random numbers, so the ratio is exactly 1 and every difference 0.
+        var subject = new MethodSpec("policy", [new GreedyPolicy()], IsSubject: true);
+        var upper = new MethodSpec(MethodSpec.UpperBoundName, [new GreedyPolicy(), new GreedyPolicy(), new GreedyPolicy()], OwnPreferences: [0.0, 0.5, 1.0]);
+        var settings = Small();
+        var results = new FrontEvaluator(settings).Run([subject, upper, new MethodSpec("random", [new RandomPolicy(0.5)])]);
+
+        var report = EvaluationReport.Build(settings, results);
+
+        Assert.Equal(1.0, report.UpperBoundRatio!.Value, 12);
+        Assert.NotNull(report.VersusUpperBound);
+        Assert.Equal(3, report.VersusUpperBound.Preferences);
+        Assert.Equal(0.0, report.VersusUpperBound.MeanDifference, 12);
+        Assert.Contains("multi-policy upper bound (3 fixed-preference policies", ReportWriter.Markdown(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_GreedyPreferenceExtremes_TradeDelayForEnergy()
     {
         var greedy = new FrontEvaluator(Small(6)).Run([new MethodSpec("greedy", [new GreedyPolicy()])])[0];

@@ -49,6 +49,22 @@ public sealed class SacTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Run_RolloutTeacherWithDaggerAndRegulariser_TrainsWithFiniteLosses()
+    {
+        var options = Small with { Teacher = TeacherKind.Rollout, RolloutHorizon = 3, RolloutFutures = 2, CloningStudentProbability = 0.5, TeacherWeight = 1 };
+        var trainer = new SacTrainer(options, Settings(null, 400), TimeProvider.System);
+        var reports = new List<TrainingProgress>();
+
+        trainer.Run(reports.Add, CancellationToken.None);
+
+        Assert.Contains(reports, r => r.Cloning);
+        Assert.Contains(reports, r => !r.Cloning);
+        var last = reports[^1].Last;
+        Assert.True(double.IsFinite(last.CriticLoss) && double.IsFinite(last.ActorLoss) && double.IsFinite(last.Entropy));
+        Assert.All(trainer.Agent.Actor.Parameters, p => Assert.All(p.Value, v => Assert.True(float.IsFinite(v))));
+    }
+
+    [Fact]
     public void Run_FixedPreference_TrainsAndProbesOnlyThatPreference()
     {
         var trainer = new SacTrainer(Small, Settings(null, 200) with { FixedDelayWeight = 0.9 }, TimeProvider.System);

@@ -180,7 +180,7 @@ public sealed class MecVecEnvTests
         env.Observe(0, servers, mask, pref);
 
         Assert.Equal(11, env.MaxServers);
-        Assert.Equal(67, f);
+        Assert.Equal(68, f);
         Assert.Equal([1f, 1f, 1f, 1f, 0f, 0f, 0f, 0f, 0f, 0f, 0f], mask);
         Assert.All(servers.AsSpan(4 * f).ToArray(), v => Assert.Equal(-1f, v));
         Assert.Equal(1f, servers[0]); // bias
@@ -209,8 +209,9 @@ public sealed class MecVecEnvTests
         var executing = env.Executing(0, 1);
         Assert.True(executing > 1);
         Assert.Equal(executing, row[6]);
+        Assert.Equal((float)(env.TaskBits(0) / env.UplinkBitsPerSecond(0, 1)), row[7], 5); // upload time, s
         var histSum = 0f;
-        foreach (var v in row[7..])
+        foreach (var v in row[8..])
         {
             histSum += v;
         }
