@@ -21,5 +21,6 @@ internal static class ModelsCommand
     {
         yield return ModelsFetchCommand.Create();
         yield return ModelsProfileCommand.Create();
+        yield return ModelsProfileOpsCommand.Create();
     }
 }

@@ -36,10 +36,12 @@ internal static class QuantizeCommand
         var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit ranges (x86 CPUs without VNNI)." };
         var inputShape = new Option<string[]>("--input-shape") { Description = "Shape for dynamic input dims: 1x3x640x640 (single input) or name=1x3x640x640.", AllowMultipleArgumentsPerToken = true };
         var exclude = new Option<string[]>("--exclude") { Description = "Node names to keep in float.", AllowMultipleArgumentsPerToken = true };
+        var excludeOps = new Option<string[]>("--exclude-ops") { Description = "Op types to keep in float (for example Resize ConvTranspose).", AllowMultipleArgumentsPerToken = true };
         var blockSize = new Option<int>("--block-size") { Description = "int4: block size along K (power of two >= 16).", DefaultValueFactory = _ => 128 };
         var symmetric = new Option<bool>("--symmetric") { Description = "int4: symmetric blocks (no zero points)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads for calibration and timing (0: ORT decides).", DefaultValueFactory = _ => 0 };
         var noOptimize = new Option<bool>("--no-optimize") { Description = "Skip ONNX Runtime's basic graph optimisation before quantizing." };
+        var noSimplify = new Option<bool>("--no-simplify") { Description = "Skip the float graph rewrites made before quantizing (constant Mul/Add/BatchNormalization folded into convolutions, Div by a constant as Mul)." };
         var external = new Option<long?>("--external-data") { Description = "Save tensors of at least this many bytes to <out>.data." };
         var evaluate = new Option<int>("--evaluate") { Description = "After writing, time the FP32 and quantized models round-robin for N runs each and measure accuracy on fresh data (box F1 for --ocr-pages, character accuracy for --ocr-lines, output cosine otherwise).", DefaultValueFactory = _ => 0 };
         var evaluateSamples = new Option<int>("--evaluate-samples") { Description = "Samples for the accuracy part of --evaluate.", DefaultValueFactory = _ => 32 };
@@ -50,7 +52,7 @@ internal static class QuantizeCommand
 
         var command = new Command("quantize", "Quantize an ONNX model (static int8 QDQ, dynamic int8, fp16, int4) with ONNX Runtime's rules, without Python.");
         command.Arguments.Add(model);
-        foreach (var o in new Option[] { output, mode, calibration, synthetic, ocrPages, ocrLines, pageSize, method, percentile, perChannel, activation, weight, reduceRange, inputShape, exclude, blockSize, symmetric, threads, noOptimize, external, evaluate, evaluateSamples, dictionary, search, maxDrop, candidates })
+        foreach (var o in new Option[] { output, mode, calibration, synthetic, ocrPages, ocrLines, pageSize, method, percentile, perChannel, activation, weight, reduceRange, inputShape, exclude, excludeOps, blockSize, symmetric, threads, noOptimize, noSimplify, external, evaluate, evaluateSamples, dictionary, search, maxDrop, candidates })
         {
             command.Options.Add(o);
         }
@@ -98,6 +100,7 @@ internal static class QuantizeCommand
                     Dataset = dataset,
                     InputShapes = ParseShapes(parseResult.GetValue(inputShape) ?? []),
                     Optimize = !parseResult.GetValue(noOptimize),
+                    Simplify = !parseResult.GetValue(noSimplify),
                     Int4BlockSize = parseResult.GetValue(blockSize),
                     Int4Symmetric = parseResult.GetValue(symmetric),
                     ExternalDataThreshold = parseResult.GetValue(external),
@@ -113,6 +116,7 @@ internal static class QuantizeCommand
                         PerChannel = parseResult.GetValue(perChannel),
                         ReduceRange = parseResult.GetValue(reduceRange),
                         NodesToExclude = (parseResult.GetValue(exclude) ?? []).ToHashSet(StringComparer.Ordinal),
+                        OpTypesToExclude = (parseResult.GetValue(excludeOps) ?? []).ToHashSet(StringComparer.Ordinal),
                     },
                 };
 
@@ -156,9 +160,14 @@ internal static class QuantizeCommand
                     $"wrote {summary.OutputPath}: mode {summary.Mode}, {summary.QuantizedNodes} nodes quantized, {summary.CalibratedTensors} tensors calibrated on {summary.CalibrationSamples} samples, {summary.InputBytes / 1024.0 / 1024:F2} MB -> {summary.OutputBytes / 1024.0 / 1024:F2} MB in {summary.Elapsed.TotalSeconds:F1} s"));
                 if (parseResult.GetValue(evaluate) is int runs and > 0)
                 {
+                    // Static and dynamic modes rewrite the float graph before quantizing: time that float graph too.
+                    string? simplifiedPath = modeValue is QuantizationMode.Static or QuantizationMode.Dynamic
+                        ? ModelQuantizer.SavePrepared(parseResult.GetValue(model)!, Path.Combine(Path.GetTempPath(), $"edgeagent-fp32-simplified-{Guid.NewGuid():N}.onnx"), options)
+                        : null;
                     var evaluation = new VariantEvaluation
                     {
                         ReferencePath = parseResult.GetValue(model)!,
+                        SimplifiedReferencePath = simplifiedPath,
                         VariantPath = summary.OutputPath,
                         Dataset = dataset,
                         InputShapes = options.InputShapes,
@@ -169,8 +178,18 @@ internal static class QuantizeCommand
                         LatinFont = OcrFonts.FindLatin(),
                         CjkFont = OcrFonts.FindCjk(),
                     };
-                    var result = await Task.Run(() => evaluation.Run(cancellationToken), cancellationToken);
-                    await stdout.WriteLineAsync(result.Format());
+                    try
+                    {
+                        var result = await Task.Run(() => evaluation.Run(cancellationToken), cancellationToken);
+                        await stdout.WriteLineAsync(result.Format());
+                    }
+                    finally
+                    {
+                        if (simplifiedPath is not null)
+                        {
+                            File.Delete(simplifiedPath);
+                        }
+                    }
                 }
 
                 return 0;

@@ -38,10 +38,11 @@ internal static class TrainCommand
         var teacherWeight = new Option<double?>("--teacher-weight") { Description = "Weight of the teacher's cross-entropy kept in SAC's actor loss after the warm start (default 0: pure SAC)." };
         var dagger = new Option<double?>("--dagger") { Description = "While cloning, the chance an environment follows the actor's own action, so the teacher labels the states the actor reaches (default 0)." };
         var rolloutHorizon = new Option<int?>("--rollout-horizon") { Description = "Greedy steps the rollout teacher simulates after each tried placement (default 10)." };
+        var lowFocus = new Option<double?>("--low-focus") { Description = "Share of drawn preferences taken from [0, 0.1], where servers differ only by upload energy (default 0.1)." };
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures];
+            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, lowFocus];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -87,6 +88,7 @@ internal static class TrainCommand
                     CloningStudentProbability = parseResult.GetValue(dagger) ?? defaults.CloningStudentProbability,
                     RolloutHorizon = parseResult.GetValue(rolloutHorizon) ?? defaults.RolloutHorizon,
                     RolloutFutures = parseResult.GetValue(rolloutFutures) ?? defaults.RolloutFutures,
+                    LowFocusProbability = parseResult.GetValue(lowFocus) ?? defaults.LowFocusProbability,
                 };
                 options.Validate();
                 var minutesValue = parseResult.GetValue(minutes);

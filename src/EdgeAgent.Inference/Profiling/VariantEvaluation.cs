@@ -12,18 +12,35 @@ public sealed record VariantEvaluationResult(
     LatencyStats Variant,
     IReadOnlyList<AccuracyFigure> ReferenceAccuracy,
     IReadOnlyList<AccuracyFigure> VariantAccuracy,
-    int IntraOpThreads)
+    int IntraOpThreads,
+    LatencyStats? SimplifiedReference = null)
 {
     /// <summary>Reference p50 / variant p50.</summary>
     public double Speedup => Reference.P50 / Variant.P50;
+
+    /// <summary>
+    /// Simplified float p50 / variant p50: the part of the speed-up that quantization itself
+    /// brings, the float graph rewrites made before quantizing set aside.
+    /// </summary>
+    public double? SpeedupOverSimplified => SimplifiedReference is { } s ? s.P50 / Variant.P50 : null;
 
     public string Format()
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"latency ({Variant.Runs} runs each, round-robin, {(IntraOpThreads == 0 ? "ORT default" : IntraOpThreads.ToString(CultureInfo.InvariantCulture))} intra-op threads):");
         text.AppendLine(CultureInfo.InvariantCulture, $"  fp32    p50 {Reference.P50,9:F2} ms  p95 {Reference.P95,9:F2} ms");
+        if (SimplifiedReference is { } simplified)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  fp32-simplified p50 {simplified.P50,9:F2} ms  p95 {simplified.P95,9:F2} ms  (the same float graph rewrites as the variant, not quantized)");
+        }
+
         text.AppendLine(CultureInfo.InvariantCulture, $"  variant p50 {Variant.P50,9:F2} ms  p95 {Variant.P95,9:F2} ms");
         text.AppendLine(CultureInfo.InvariantCulture, $"  speed-up (fp32 p50 / variant p50): {Speedup:F2}x");
+        if (SpeedupOverSimplified is double overSimplified)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  speed-up over fp32-simplified (quantization alone): {overSimplified:F2}x");
+        }
+
         foreach (var a in ReferenceAccuracy)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  fp32    {a.Metric} {a.Value:F4} vs {a.Reference} on {a.Dataset} ({a.Samples} samples)");
@@ -48,6 +65,9 @@ public sealed record VariantEvaluation
     public required string ReferencePath { get; init; }
 
     public required string VariantPath { get; init; }
+
+    /// <summary>Optional float model with the quantizer's graph rewrites, timed in the same round-robin.</summary>
+    public string? SimplifiedReferencePath { get; init; }
 
     public ICalibrationDataset? Dataset { get; init; }
 
@@ -75,13 +95,20 @@ public sealed record VariantEvaluation
 
         LatencyStats reference;
         LatencyStats variant;
+        LatencyStats? simplified = null;
         using (var meter = new LatencyMeter(IntraOpThreads))
         {
             meter.Add("fp32", ReferencePath);
+            if (SimplifiedReferencePath is not null)
+            {
+                meter.Add("fp32-simplified", SimplifiedReferencePath);
+            }
+
             meter.Add("variant", VariantPath);
             var stats = meter.Measure(timingSample, Warmup, Runs, cancellationToken);
             reference = stats["fp32"];
             variant = stats["variant"];
+            simplified = stats.GetValueOrDefault("fp32-simplified");
         }
 
         var referenceAccuracy = new List<AccuracyFigure>();
@@ -113,6 +140,6 @@ public sealed record VariantEvaluation
             }
         }
 
-        return new VariantEvaluationResult(reference, variant, referenceAccuracy, variantAccuracy, IntraOpThreads);
+        return new VariantEvaluationResult(reference, variant, referenceAccuracy, variantAccuracy, IntraOpThreads, simplified);
     }
 }

@@ -62,8 +62,14 @@ public static class Calibrator
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(options);
-        var augmented = model.Clone();
         var outputs = tensors.Distinct(StringComparer.Ordinal).ToList();
+        if (outputs.Count == 0)
+        {
+            // Nothing to measure (every candidate node excluded): ORT refuses a run without outputs.
+            return new Dictionary<string, TensorRange>(StringComparer.Ordinal);
+        }
+
+        var augmented = model.Clone();
         foreach (var name in outputs)
         {
             augmented.Graph.AddOutput(name, DataType.Float);

@@ -6,9 +6,18 @@ namespace EdgeAgent.Inference.Quantization;
 
 /// <summary>
 /// Float-exact (up to rounding) rewrites that let more of a graph run in integer kernels once
-/// quantized: a per-channel constant Add or a BatchNormalization after Conv/ConvTranspose folds
-/// into the convolution's weights and bias, and division by a constant becomes multiplication by
-/// its reciprocal (Div has no quantized kernel; Mul does).
+/// quantized, and leave fewer elementwise ops each needing its own requantization:
+/// <list type="bullet">
+/// <item>a per-channel (or scalar) constant Mul or Add, or a BatchNormalization, after
+/// Conv/ConvTranspose folds into the convolution's weights and bias (ONNX Runtime's own
+/// ConvMulFusion/ConvAddFusion/ConvBNFusion, which miss a constant that is the Mul's first
+/// operand, as exporters such as paddle2onnx write it);</item>
+/// <item>a constant Mul before convolutions folds into their weights (zero padding stays zero),
+/// a constant Add only into convolutions without padding (the padding would see the offset);
+/// Mul(c) then Add(b) before padded convolutions becomes Add(b / c) then Mul(c) so the Mul folds;</item>
+/// <item>division by a constant becomes multiplication by its reciprocal (Div has no quantized
+/// kernel; Mul does), and two scalar Muls in a row become one.</item>
+/// </list>
 /// </summary>
 public static class GraphSimplifier
 {
@@ -20,7 +29,8 @@ public static class GraphSimplifier
         int total = 0;
         while (true)
         {
-            int made = DivideToMultiply(graph) + MergeScalarMultiplies(graph) + FoldIntoConvolutions(graph);
+            int made = DivideToMultiply(graph) + MergeScalarMultiplies(graph) + FoldIntoConvolutions(graph)
+                + FoldIntoFollowingConvolutions(graph) + SwapScaleAndOffset(graph);
             if (made == 0)
             {
                 break;
@@ -154,13 +164,22 @@ public static class GraphSimplifier
             int channels = OutputChannels(weight, transpose, (int)conv.GetInt("group", 1));
             float[]? multiplier = null;
             float[]? offset = null;
-            if (follower.Is("Add") && follower.Input.Count == 2)
+            if ((follower.Is("Add") || follower.Is("Mul")) && follower.Input.Count == 2 && follower.Input[0] != follower.Input[1])
             {
                 string other = follower.Input[0] == y ? follower.Input[1] : follower.Input[0];
-                if (initializers.TryGetValue(other, out var add) && add.DataType == (int)DataType.Float && IsPerChannel(add, channels, weight.Dims.Count))
+                if (initializers.TryGetValue(other, out var constant) && constant.DataType == (int)DataType.Float && IsPerChannel(constant, channels, weight.Dims.Count))
                 {
-                    var v = OnnxTensors.ToFloats(add);
-                    offset = v.Length == 1 ? Enumerable.Repeat(v[0], channels).ToArray() : v;
+                    var v = OnnxTensors.ToFloats(constant);
+                    var perChannel = v.Length == 1 ? Enumerable.Repeat(v[0], channels).ToArray() : v;
+                    if (follower.Is("Add"))
+                    {
+                        offset = perChannel;
+                    }
+                    else
+                    {
+                        multiplier = perChannel;
+                        offset = new float[channels];
+                    }
                 }
             }
             else if (follower.Is("BatchNormalization") && follower.Input[0] == y && follower.Output.Count == 1
@@ -227,6 +246,209 @@ public static class GraphSimplifier
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Mul or Add with a scalar or per-channel constant whose every reader is a Conv taking it as
+    /// data input: the constant folds into each Conv's weights (Mul) or bias (Add, only without
+    /// padding), and the node goes.
+    /// </summary>
+    private static int FoldIntoFollowingConvolutions(GraphProto graph)
+    {
+        var initializers = graph.InitializersByName();
+        var readers = graph.ConsumersByInput();
+        var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+        {
+            bool add = node.Is("Add");
+            if (!(add || node.Is("Mul")) || node.Input.Count != 2 || ConstantOperand(node, initializers) is not (int k, TensorProto constant))
+            {
+                continue;
+            }
+
+            string x = node.Input[1 - k];
+            string y = node.Output[0];
+            if (outputs.Contains(y) || !readers.TryGetValue(y, out var convs) || convs.Count == 0
+                || !convs.All(c => CanAbsorbInput(c, y, constant, add, initializers)))
+            {
+                continue;
+            }
+
+            var values = OnnxTensors.ToFloats(constant);
+            foreach (var conv in convs.Distinct())
+            {
+                var weight = initializers[conv.Input[1]];
+                var w = OnnxTensors.ToFloats(weight);
+                var dims = weight.Dims.ToArray();
+                long outChannels = dims[0];
+                long inPerGroup = dims[1];
+                long group = conv.GetInt("group", 1);
+                long inner = 1;
+                for (int d = 2; d < dims.Length; d++)
+                {
+                    inner *= dims[d];
+                }
+
+                var bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 ? OnnxTensors.ToFloats(initializers[conv.Input[2]]) : new float[outChannels];
+                for (long o = 0; o < outChannels; o++)
+                {
+                    long firstInput = o / (outChannels / group) * inPerGroup;
+                    double sum = 0;
+                    for (long i = 0; i < inPerGroup; i++)
+                    {
+                        float v = values.Length == 1 ? values[0] : values[firstInput + i];
+                        long start = ((o * inPerGroup) + i) * inner;
+                        for (long e = 0; e < inner; e++)
+                        {
+                            if (add)
+                            {
+                                sum += (double)w[start + e] * v;
+                            }
+                            else
+                            {
+                                w[start + e] *= v;
+                            }
+                        }
+                    }
+
+                    bias[o] += (float)sum;
+                }
+
+                string prefix = FreshPrefix(initializers, (conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + "_input_folded");
+                var newWeight = OnnxTensors.FromFloats(prefix + "_W", w, dims);
+                var newBias = OnnxTensors.FromFloats(prefix + "_B", bias, outChannels);
+                graph.Initializer.Add(newWeight);
+                graph.Initializer.Add(newBias);
+                initializers[newWeight.Name] = newWeight;
+                initializers[newBias.Name] = newBias;
+                conv.Input[0] = x;
+                conv.Input[1] = newWeight.Name;
+                if (conv.Input.Count > 2)
+                {
+                    conv.Input[2] = newBias.Name;
+                }
+                else
+                {
+                    conv.Input.Add(newBias.Name);
+                }
+            }
+
+            graph.Node.Remove(node);
+            return 1;
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Mul(x, c) then Add(_, b) with scalar constants, where the Add feeds only Convs that cannot
+    /// take an offset (padding), becomes Add(x, b / c) then Mul(_, c): the Mul then folds into them.
+    /// </summary>
+    private static int SwapScaleAndOffset(GraphProto graph)
+    {
+        var initializers = graph.InitializersByName();
+        var readers = graph.ConsumersByInput();
+        var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var mul in graph.Node)
+        {
+            if (!mul.Is("Mul") || mul.Input.Count != 2 || ConstantOperand(mul, initializers) is not (int mk, TensorProto scale)
+                || OnnxTensors.ElementCount(scale) != 1 || scale.Dims.Count > 1)
+            {
+                continue;
+            }
+
+            float c = OnnxTensors.ToFloats(scale)[0];
+            string middle = mul.Output[0];
+            if (c == 0 || !float.IsFinite(c) || outputs.Contains(middle) || !readers.TryGetValue(middle, out var next) || next.Count != 1)
+            {
+                continue;
+            }
+
+            var add = next[0];
+            if (!add.Is("Add") || add.Input.Count != 2 || ConstantOperand(add, initializers) is not (int ak, TensorProto offset)
+                || add.Input[1 - ak] != middle || OnnxTensors.ElementCount(offset) != 1 || offset.Dims.Count > 1)
+            {
+                continue;
+            }
+
+            string y = add.Output[0];
+            if (outputs.Contains(y) || !readers.TryGetValue(y, out var convs) || convs.Count == 0
+                || !convs.All(conv => CanAbsorbInput(conv, y, scale, add: false, initializers))
+                || convs.All(conv => CanAbsorbInput(conv, y, offset, add: true, initializers)))
+            {
+                continue;
+            }
+
+            float b = OnnxTensors.ToFloats(offset)[0];
+            string shifted = FreshPrefix(initializers, add.Input[ak] + "_over_scale");
+            graph.Initializer.Add(OnnxTensors.FromFloats(shifted, [b / c], offset.Dims.ToArray()));
+
+            // x -> Add(x, b / c) -> Mul(_, c) -> y: the nodes keep their names and swap places.
+            string x = mul.Input[1 - mk];
+            add.Input[1 - ak] = x;
+            add.Input[ak] = shifted;
+            add.Output[0] = middle;
+            mul.Input[1 - mk] = middle;
+            mul.Output[0] = y;
+            int mulIndex = graph.Node.IndexOf(mul);
+            int addIndex = graph.Node.IndexOf(add);
+            graph.Node[mulIndex] = add;
+            graph.Node[addIndex] = mul;
+            return 1;
+        }
+
+        return 0;
+    }
+
+    /// <summary>A Conv reading <paramref name="input"/> as data can take a Mul (any padding) or an Add (no padding) by this constant.</summary>
+    private static bool CanAbsorbInput(NodeProto conv, string input, TensorProto constant, bool add, Dictionary<string, TensorProto> initializers)
+    {
+        if (!conv.Is("Conv") || conv.Input.Count < 2 || conv.Input[0] != input || conv.Input.Skip(1).Contains(input)
+            || !initializers.TryGetValue(conv.Input[1], out var weight) || weight.DataType != (int)DataType.Float || weight.Dims.Count < 3
+            || (conv.Input.Count > 2 && conv.Input[2].Length > 0 && !initializers.ContainsKey(conv.Input[2])))
+        {
+            return false;
+        }
+
+        long group = conv.GetInt("group", 1);
+        int inputChannels = (int)(weight.Dims[1] * group);
+        if (!IsPerChannel(constant, inputChannels, weight.Dims.Count))
+        {
+            return false;
+        }
+
+        if (!add)
+        {
+            return true;
+        }
+
+        string autoPad = conv.GetString("auto_pad", "NOTSET");
+        return (autoPad is "NOTSET" or "VALID") && conv.GetInts("pads").All(p => p == 0);
+    }
+
+    /// <summary>For Mul/Add with exactly one float constant operand (the other a computed value): its index and tensor.</summary>
+    private static (int Index, TensorProto Constant)? ConstantOperand(NodeProto node, Dictionary<string, TensorProto> initializers)
+    {
+        for (int i = 0; i < 2; i++)
+        {
+            if (initializers.TryGetValue(node.Input[i], out var t) && t.DataType == (int)DataType.Float && !initializers.ContainsKey(node.Input[1 - i]))
+            {
+                return (i, t);
+            }
+        }
+
+        return null;
+    }
+
+    private static string FreshPrefix(Dictionary<string, TensorProto> initializers, string baseName)
+    {
+        string prefix = baseName;
+        for (int n = 2; initializers.ContainsKey(prefix) || initializers.ContainsKey(prefix + "_W") || initializers.ContainsKey(prefix + "_B"); n++)
+        {
+            prefix = baseName + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return prefix;
     }
 
     private static int OutputChannels(TensorProto weight, bool transpose, int group) =>

@@ -25,6 +25,9 @@ public sealed record QdqOptions
     /// <summary>Node names left in float.</summary>
     public IReadOnlySet<string> NodesToExclude { get; init; } = new HashSet<string>();
 
+    /// <summary>Op types left in float (for example Resize or ConvTranspose, which ORT's CPU provider runs in float anyway).</summary>
+    public IReadOnlySet<string> OpTypesToExclude { get; init; } = new HashSet<string>();
+
     /// <summary>When set, only these node names are quantized.</summary>
     public IReadOnlySet<string>? NodesToQuantize { get; init; }
 
@@ -127,6 +130,21 @@ public static class QdqQuantizer
             }
         }
 
+        // Biases each weight's scale must leave room for (bias values and the input scale).
+        var biasesOfWeight = new Dictionary<string, List<(float[] Bias, float InputScale)>>(StringComparer.Ordinal);
+        foreach (var (bias, input, weight) in plan.Biases)
+        {
+            if (parameters.TryGetValue(input, out var inputParameters) && initializers.TryGetValue(bias, out var biasTensor))
+            {
+                if (!biasesOfWeight.TryGetValue(weight, out var list))
+                {
+                    biasesOfWeight[weight] = list = [];
+                }
+
+                list.Add((OnnxTensors.ToFloats(biasTensor), inputParameters.Scale));
+            }
+        }
+
         // Weights: integer initializers behind DequantizeLinear that writes the original name.
         var weightScales = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var (name, axis) in plan.Weights)
@@ -135,6 +153,11 @@ public static class QdqQuantizer
             var values = OnnxTensors.ToFloats(tensor);
             var dims = tensor.Dims.ToArray();
             var (quantized, scales, zeroPoints) = QuantizeWeight(values, dims, axis, options.WeightType, options.ReduceRange);
+            if (biasesOfWeight.TryGetValue(name, out var biases) && WidenScalesForInt32Bias(scales, biases))
+            {
+                quantized = RequantizeWeight(values, dims, axis, scales, zeroPoints, options.WeightType);
+            }
+
             weightScales[name] = scales;
             string q = name + "_quantized";
             newInitializers.Add(options.WeightType == QuantizedType.Int8
@@ -234,6 +257,7 @@ public static class QdqQuantizer
         OnnxVersions.IsDefaultDomain(node.Domain)
         && SupportedOps.Contains(node.OpType)
         && !options.NodesToExclude.Contains(node.Name)
+        && !options.OpTypesToExclude.Contains(node.OpType)
         && (options.NodesToQuantize is null || options.NodesToQuantize.Contains(node.Name));
 
     private sealed class QdqPlan
@@ -449,6 +473,61 @@ public static class QdqQuantizer
         }
 
         return (quantized, parameters.Select(p => p.Scale).ToArray(), parameters.Select(p => p.ZeroPoint).ToArray());
+    }
+
+    /// <summary>
+    /// ONNX Runtime's int32 bias rule: when input_scale * weight_scale is so small that a bias
+    /// value would not fit in int32 (it would be clipped), the weight scale of that channel (or of
+    /// the tensor) grows to the smallest valid bias scale, 1.0001 * 2|b| / (2^32 - 2). This hits
+    /// channels whose weights are all near zero but whose bias is not, as folded normalisations
+    /// and affine blocks leave them. Returns whether any scale changed.
+    /// </summary>
+    internal static bool WidenScalesForInt32Bias(float[] scales, IReadOnlyList<(float[] Bias, float InputScale)> biases)
+    {
+        const double Epsilon = 1.0001;
+        double int32Range = (double)int.MaxValue - (int.MinValue + 1.0);
+        bool changed = false;
+        foreach (var (bias, inputScale) in biases)
+        {
+            if (scales.Length != 1 && scales.Length != bias.Length)
+            {
+                continue;
+            }
+
+            for (int c = 0; c < scales.Length; c++)
+            {
+                // Per tensor: the largest |bias| (with zero in the range); per channel: this channel's bias.
+                double absMax = scales.Length == 1 ? bias.Select(b => Math.Abs((double)b)).DefaultIfEmpty(0).Max() : Math.Abs((double)bias[c]);
+                double smallestValid = Epsilon * 2.0 * absMax / int32Range;
+                double candidate = (double)inputScale * scales[c];
+                if (candidate > 0 && candidate < smallestValid)
+                {
+                    scales[c] = (float)(scales[c] * (smallestValid / candidate));
+                    changed = true;
+                }
+            }
+        }
+
+        return changed;
+    }
+
+    private static int[] RequantizeWeight(float[] values, long[] dims, int axis, float[] scales, int[] zeroPoints, QuantizedType type)
+    {
+        int channels = scales.Length;
+        long inner = 1;
+        for (int d = axis + 1; axis >= 0 && d < dims.Length; d++)
+        {
+            inner *= dims[d];
+        }
+
+        var quantized = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            int c = axis < 0 ? 0 : (int)((i / inner) % channels);
+            quantized[i] = QuantizationMath.Quantize(values[i], new ScaleZeroPoint(scales[c], zeroPoints[c]), type);
+        }
+
+        return quantized;
     }
 
     private static (string Scale, string ZeroPoint) AddParameters(

@@ -47,6 +47,30 @@ public sealed class QuantizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Quantize_Evaluate_TimesFp32SimplifiedInTheSameRun()
+    {
+        string output = Path.Combine(_folder, "model.int8.onnx");
+
+        var (code, stdout, _) = Run("quantize", Path.Combine(_folder, "model.onnx"), "--out", output, "--synthetic", "4", "--evaluate", "2", "--evaluate-samples", "2", "--threads", "1");
+
+        Assert.Equal(0, code);
+        Assert.Contains("fp32-simplified p50", stdout, StringComparison.Ordinal);
+        Assert.Contains("speed-up over fp32-simplified", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quantize_ExcludeOps_LeavesThatOpTypeInFloat()
+    {
+        string output = Path.Combine(_folder, "model.int8.onnx");
+
+        var (code, stdout, error) = Run("quantize", Path.Combine(_folder, "model.onnx"), "--out", output, "--synthetic", "4", "--exclude-ops", "MatMul");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("0 nodes quantized, 0 tensors calibrated", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(OnnxModelFile.Load(output).Graph.Node, n => n.OpType == "QuantizeLinear");
+    }
+
+    [Fact]
     public void Quantize_StaticWithoutData_ExitsWithMessage()
     {
         var (code, _, error) = Run("quantize", Path.Combine(_folder, "model.onnx"), "--out", Path.Combine(_folder, "o.onnx"));

@@ -37,7 +37,8 @@ public class ModelQuantizerTests
         var actual = QuantTestModels.Run(simplified, "y", ("x", x, [1, 2, 5, 5]));
 
         Assert.True(rewrites >= 3);
-        Assert.Equal(["Conv", "Mul"], simplified.Graph.Node.Select(n => n.OpType));
+        // BatchNormalization folds, Div becomes Mul, the two scalar Muls merge and then fold into the Conv too.
+        Assert.Equal(["Conv"], simplified.Graph.Node.Select(n => n.OpType));
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i], actual[i], 1e-5f);

@@ -188,6 +188,75 @@ public class QdqQuantizerTests
     }
 
     [Fact]
+    public void Quantize_ExcludedOpType_StaysFloatAndOutputsWithinQuantizationError()
+    {
+        var r = new Random(12);
+        var model = new GraphBuilder("conv-sigmoid")
+            .Opset(13)
+            .Input("x", DataType.Float, 1, 3, 8, 8)
+            .Initializer("w", QuantTestModels.Random(r, 4 * 3 * 9), 4, 3, 3, 3)
+            .Node("Conv", ["x", "w"], ["c"], a => a.Ints("pads", 1, 1, 1, 1), name: "conv")
+            .Node("Sigmoid", ["c"], ["y"], name: "sigmoid")
+            .Output("y", DataType.Float, 1, 4, 8, 8)
+            .Build();
+        var included = new QdqOptions();
+        var excluded = new QdqOptions { OpTypesToExclude = new HashSet<string> { "Sigmoid" } };
+
+        Assert.Contains("y", QdqQuantizer.TensorsToCalibrate(model, included));
+        Assert.DoesNotContain("y", QdqQuantizer.TensorsToCalibrate(model, excluded));
+        Assert.Equal(["conv"], QdqQuantizer.QuantizableNodes(model, excluded).Select(n => n.Name));
+        AssertQuantizedCloseToFloat(model, excluded, ("x", [1, 3, 8, 8]));
+
+        var ranges = Calibrator.Collect(model, QdqQuantizer.TensorsToCalibrate(model, excluded), new UniformDataset(4, 1, ("x", [1, 3, 8, 8])), [new ModelInput("x", [1, 3, 8, 8])], new CalibrationOptions());
+        var quantized = QdqQuantizer.Quantize(model, ranges, excluded);
+        var sigmoid = quantized.Graph.Node.Single(n => n.OpType == "Sigmoid");
+        Assert.Equal("y", sigmoid.Output[0]);
+        Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == "y");
+    }
+
+    [Fact]
+    public void WidenScalesForInt32Bias_TinyWeightScale_GrowsToSmallestValidBiasScale()
+    {
+        float[] scales = [1e-12f, 0.01f];
+
+        bool changed = QdqQuantizer.WidenScalesForInt32Bias(scales, [([5f, 5f], 0.01f)]);
+
+        double smallestValid = 1.0001 * 2 * 5 / (((double)int.MaxValue) - (int.MinValue + 1.0));
+        Assert.True(changed);
+        Assert.Equal(smallestValid / 0.01, scales[0], smallestValid / 0.01 * 1e-6);
+        Assert.Equal(0.01f, scales[1]);
+        Assert.False(QdqQuantizer.WidenScalesForInt32Bias(scales, [([5f, 5f], 0.01f)]));
+    }
+
+    [Fact]
+    public void Quantize_ChannelWithNearZeroWeightsAndBias_BiasNotClippedAndOutputsWithinError()
+    {
+        // A dead channel (weights ~1e-9) with a bias of 2, as a folded normalisation leaves it: the
+        // bias scale input_scale * weight_scale would clip the int32 bias to a value near zero.
+        var r = new Random(13);
+        var w = QuantTestModels.Random(r, 2 * 3 * 9);
+        for (int i = 27; i < 54; i++)
+        {
+            w[i] *= 1e-9f;
+        }
+
+        var model = new GraphBuilder("dead-channel")
+            .Opset(13)
+            .Input("x", DataType.Float, 1, 3, 6, 6)
+            .Initializer("w", w, 2, 3, 3, 3)
+            .Initializer("b", [0.5f, 2f])
+            .Node("Conv", ["x", "w", "b"], ["y"], a => a.Ints("pads", 1, 1, 1, 1))
+            .Output("y", DataType.Float, 1, 2, 6, 6)
+            .Build();
+        var options = new QdqOptions { PerChannel = true };
+
+        AssertQuantizedCloseToFloat(model, options, ("x", [1, 3, 6, 6]));
+        var ranges = Calibrator.Collect(model, QdqQuantizer.TensorsToCalibrate(model, options), new UniformDataset(4, 1, ("x", [1, 3, 6, 6])), [new ModelInput("x", [1, 3, 6, 6])], new CalibrationOptions());
+        var bias = OnnxTensors.ToInts(QdqQuantizer.Quantize(model, ranges, options).Graph.FindInitializer("b_quantized")!);
+        Assert.DoesNotContain(int.MaxValue, bias);
+    }
+
+    [Fact]
     public void Quantize_ExcludedNode_StaysFloat()
     {
         var model = ConvModel(new Random(3));
