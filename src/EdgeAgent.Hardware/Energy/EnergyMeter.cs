@@ -175,27 +175,7 @@ public sealed partial class EnergyMeter : IDisposable
     /// </summary>
     public Task RunAsync(CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                RunOnThread(cancellationToken);
-                done.TrySetResult();
-            }
-#pragma warning disable CA1031 // The failure is handed to the awaiting caller.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                done.TrySetException(ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "EdgeAgent energy meter",
-        };
-        thread.Start();
-        return done.Task;
+        return DedicatedThread.Run("EdgeAgent energy meter", () => RunOnThread(cancellationToken));
     }
 
     /// <summary>What the last <see cref="RunAsync"/> loop cost its own thread; null until one has finished.</summary>

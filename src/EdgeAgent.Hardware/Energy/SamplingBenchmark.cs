@@ -174,27 +174,7 @@ public static class SamplingBenchmark
     // The meter's own sleeper and schedule on their own thread, without reading anything: what waking up costs.
     private static Task WakeOnly(double rateHz, TimeSpan length, TimeSpan? timerSlack, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                WakeLoop(rateHz, length, timerSlack, cancellationToken);
-                done.TrySetResult();
-            }
-#pragma warning disable CA1031 // The failure is handed to the awaiting caller.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                done.TrySetException(ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "EdgeAgent wake-up benchmark",
-        };
-        thread.Start();
-        return done.Task;
+        return DedicatedThread.Run("EdgeAgent wake-up benchmark", () => WakeLoop(rateHz, length, timerSlack, cancellationToken));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -133,11 +133,8 @@ public sealed record MecParameters
     public FeatureLayout CreateLayout()
     {
         Validate();
-        var scalars = new List<FeatureKind>
-        {
-            FeatureKind.Bias, FeatureKind.ComputeGhz, FeatureKind.ServerCount, FeatureKind.TaskMbit,
-            FeatureKind.Active, FeatureKind.UplinkRate, FeatureKind.Executing, FeatureKind.UploadSeconds,
-        };
+        // Every profile writes the gmorl scalars (the Core layout is the one definition of them).
+        var scalars = FeatureLayout.Gmorl(MaxEdges, HistogramBins, HistogramBinBits).Scalars.Select(s => s.Kind).ToList();
         if (Local is not null)
         {
             scalars.Add(FeatureKind.IsLocal);
