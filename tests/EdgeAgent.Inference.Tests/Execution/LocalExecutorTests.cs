@@ -68,9 +68,9 @@ public sealed class LocalExecutorTests : IDisposable
     [Fact]
     public async Task RunAsync_QueueFull_RefusesAndSnapshotShowsQueuedAndRunningWork()
     {
-        // A 100x emulated slow-down of a large batch holds the single slot long enough to observe
+        // A 1000x emulated slow-down of a large batch holds the single slot long enough to observe
         // the queue; the held requests are cancelled at the end, so the test does not wait for them.
-        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { MaxConcurrency = 1, QueueCapacity = 1, ComputeSpeedFactor = 0.01, HistogramBinMs = 5, HistogramBins = 4 });
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { MaxConcurrency = 1, QueueCapacity = 1, ComputeSpeedFactor = 0.001, HistogramBinMs = 5, HistogramBins = 4 });
         var chain = _catalog.Find("chain")!;
         using (await executor.RunAsync(chain, null, [ChainInput(1)], null, CancellationToken.None).WaitAsync(Timeout))
         {
