@@ -72,15 +72,12 @@ internal static class EvalCommand
                 settings.Validate();
                 var evaluator = new FrontEvaluator(settings) { Progress = m => error.WriteLine(m) };
                 var methods = new List<MethodSpec>();
-                OnnxLogitsModel? model = null;
-                var upperModels = new List<OnnxLogitsModel>(); // --compare and --upper-bound models, disposed at the end
+                var opened = new List<OnnxLogitsModel>(); // every policy file this run loads, disposed at the end
                 try
                 {
                     foreach (var other in parseResult.GetValue(compare) ?? [])
                     {
-                        var m = new OnnxLogitsModel(other.FullName);
-                        upperModels.Add(m);
-                        parameters.CreateLayout().EnsureCompatible(m.Layout);
+                        var m = OpenPolicy(other, parameters, opened);
                         var name = Path.GetFileNameWithoutExtension(other.Name);
                         if (methods.Any(x => x.Name == name) || name is "policy" or MethodSpec.UpperBoundName)
                         {
@@ -92,13 +89,12 @@ internal static class EvalCommand
 
                     if (parseResult.GetValue(upperBound) is { } upperDir)
                     {
-                        methods.Add(LoadUpperBound(upperDir, parameters, upperModels));
+                        methods.Add(LoadUpperBound(upperDir, parameters, opened));
                     }
 
                     if (parseResult.GetValue(policy) is { } file)
                     {
-                        model = new OnnxLogitsModel(file.FullName);
-                        parameters.CreateLayout().EnsureCompatible(model.Layout);
+                        var model = OpenPolicy(file, parameters, opened);
                         methods.Add(new MethodSpec("policy", [new LogitsPolicy("policy", model, model.Layout.MaxServers)], IsSubject: true));
                     }
 
@@ -129,8 +125,7 @@ internal static class EvalCommand
                 }
                 finally
                 {
-                    model?.Dispose();
-                    upperModels.ForEach(m => m.Dispose());
+                    opened.ForEach(m => m.Dispose());
                 }
 
                 return Task.FromResult(0);
@@ -144,6 +139,15 @@ internal static class EvalCommand
 
         command.Subcommands.Add(CreateSpeed());
         return command;
+    }
+
+    /// <summary>Opens a policy file, registers it in <paramref name="opened"/> for disposal, and refuses a layout the simulator does not produce.</summary>
+    private static OnnxLogitsModel OpenPolicy(FileInfo file, MecParameters parameters, List<OnnxLogitsModel> opened)
+    {
+        var model = new OnnxLogitsModel(file.FullName);
+        opened.Add(model);
+        parameters.CreateLayout().EnsureCompatible(model.Layout);
+        return model;
     }
 
     /// <summary>Every fixed-preference policy in <paramref name="directory"/>, as one method whose variants each play at their own preference.</summary>
@@ -164,9 +168,7 @@ internal static class EvalCommand
         var weights = new List<double>();
         foreach (var file in files)
         {
-            var m = new OnnxLogitsModel(file.FullName);
-            opened.Add(m);
-            parameters.CreateLayout().EnsureCompatible(m.Layout);
+            var m = OpenPolicy(file, parameters, opened);
             var w = m.FixedDelayWeight ?? throw new ArgumentException($"--upper-bound: {file.Name} is not a fixed-preference policy (no '{OnnxLogitsModel.FixedDelayWeightKey}' in its metadata).");
             if (weights.Contains(w))
             {

@@ -3,8 +3,12 @@ using EdgeAgent.Cli.Commands;
 
 namespace EdgeAgent.Cli.Tests.Commands;
 
-public sealed class EvalCommandTests
+public sealed class EvalCommandTests : IDisposable
 {
+    private readonly string _directory = Directory.CreateTempSubdirectory("eval-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
     private static (int Code, string Output, string Error) Run(params string[] args)
     {
         var root = new RootCommand { EvalCommand.Create() };
@@ -56,45 +60,29 @@ public sealed class EvalCommandTests
     [Fact]
     public void Eval_UpperBound_ReportsRatioAtTheFixedPolicies()
     {
-        var dir = Directory.CreateTempSubdirectory("upper-").FullName;
-        try
-        {
-            var upper = Directory.CreateDirectory(Path.Combine(dir, "upper")).FullName;
-            Policy(upper, "w0.5.onnx", 0.5);
-            Policy(upper, "w1.onnx", 1.0);
-            var subject = Policy(dir, "policy.onnx", null);
+        var upper = Directory.CreateDirectory(Path.Combine(_directory, "upper")).FullName;
+        Policy(upper, "w0.5.onnx", 0.5);
+        Policy(upper, "w1.onnx", 1.0);
+        var subject = Policy(_directory, "policy.onnx", null);
 
-            var (code, output, error) = Run("eval", "--policy", subject, "--upper-bound", upper, "--episodes", "1", "--preferences", "3", "--no-bend", "--baselines", "greedy");
+        var (code, output, error) = Run("eval", "--policy", subject, "--upper-bound", upper, "--episodes", "1", "--preferences", "3", "--no-bend", "--baselines", "greedy");
 
-            Assert.True(code == 0, error);
-            Assert.Contains("| upper-bound | 2 |", output, StringComparison.Ordinal);
-            Assert.Contains("multi-policy upper bound (2 fixed-preference policies", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.True(code == 0, error);
+        Assert.Contains("| upper-bound | 2 |", output, StringComparison.Ordinal);
+        Assert.Contains("multi-policy upper bound (2 fixed-preference policies", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Eval_Compare_EvaluatesTheOtherPolicyBesideTheSubject()
     {
-        var dir = Directory.CreateTempSubdirectory("compare-").FullName;
-        try
-        {
-            var subject = Policy(dir, "policy.onnx", null);
-            var other = Policy(dir, "test-range.onnx", null);
+        var subject = Policy(_directory, "policy.onnx", null);
+        var other = Policy(_directory, "test-range.onnx", null);
 
-            var (code, output, error) = Run("eval", "--policy", subject, "--compare", other, "--episodes", "1", "--preferences", "3", "--no-bend", "--baselines", "greedy");
+        var (code, output, error) = Run("eval", "--policy", subject, "--compare", other, "--episodes", "1", "--preferences", "3", "--no-bend", "--baselines", "greedy");
 
-            Assert.True(code == 0, error);
-            Assert.Contains("| policy | 3 |", output, StringComparison.Ordinal);
-            Assert.Contains("| test-range | 3 |", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.True(code == 0, error);
+        Assert.Contains("| policy | 3 |", output, StringComparison.Ordinal);
+        Assert.Contains("| test-range | 3 |", output, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -103,30 +91,22 @@ public sealed class EvalCommandTests
     [InlineData("conditioned", "is not a fixed-preference policy")]
     public void Eval_BadUpperBoundDirectory_ExitsWithMessageNamingIt(string kind, string expected)
     {
-        var dir = Directory.CreateTempSubdirectory("upper-").FullName;
-        try
+        var upper = Path.Combine(_directory, "upper");
+        if (kind != "missing")
         {
-            var upper = Path.Combine(dir, "upper");
-            if (kind != "missing")
-            {
-                Directory.CreateDirectory(upper);
-            }
-
-            if (kind == "conditioned")
-            {
-                Policy(upper, "policy.onnx", null);
-            }
-
-            var (code, _, error) = Run("eval", "--upper-bound", upper, "--episodes", "1", "--preferences", "2", "--no-bend", "--baselines", "greedy");
-
-            Assert.Equal(2, code);
-            Assert.Contains("--upper-bound", error, StringComparison.Ordinal);
-            Assert.Contains(expected, error, StringComparison.Ordinal);
+            Directory.CreateDirectory(upper);
         }
-        finally
+
+        if (kind == "conditioned")
         {
-            Directory.Delete(dir, recursive: true);
+            Policy(upper, "policy.onnx", null);
         }
+
+        var (code, _, error) = Run("eval", "--upper-bound", upper, "--episodes", "1", "--preferences", "2", "--no-bend", "--baselines", "greedy");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--upper-bound", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
     [Fact]
