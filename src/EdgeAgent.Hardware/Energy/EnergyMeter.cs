@@ -181,6 +181,15 @@ public sealed partial class EnergyMeter : IDisposable
     /// <summary>What the last <see cref="RunAsync"/> loop cost its own thread; null until one has finished.</summary>
     internal SamplingLoopStatistics? LastLoop { get; private set; }
 
+    /// <summary>
+    /// The grid point the loop is about to sleep until (clock timestamp; 0 before the first). Once this
+    /// is later than the clock's now, the loop has finished its last sample and chosen its next
+    /// deadline, so a test may move a fake clock without racing the loop's own reading of it.
+    /// </summary>
+    internal long NextDeadline => Volatile.Read(ref _nextDeadline);
+
+    private long _nextDeadline;
+
     // Fully optimised from the first call: the loop runs for the life of the process and would
     // otherwise start in unoptimised code until on-stack replacement.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -201,7 +210,9 @@ public sealed partial class EnergyMeter : IDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 SampleOnce();
-                if (!sleeper.SleepUntil(schedule.Next(_time.GetTimestamp()), cancellationToken))
+                var deadline = schedule.Next(_time.GetTimestamp());
+                Volatile.Write(ref _nextDeadline, deadline);
+                if (!sleeper.SleepUntil(deadline, cancellationToken))
                 {
                     break;
                 }

@@ -171,11 +171,11 @@ public sealed class EnergyMeterTests
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
 
-        await WaitUntil(() => meter.SampleCount >= 1);
+        await WaitAsleepAfter(meter, time, 1);
         for (var i = 1; i <= 50; i++)
         {
             time.Advance(TimeSpan.FromMilliseconds(20));
-            await WaitUntil(() => meter.SampleCount >= i + 1);
+            await WaitAsleepAfter(meter, time, i + 1);
         }
 
         await cts.CancelAsync();
@@ -194,7 +194,7 @@ public sealed class EnergyMeterTests
         using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100 }, time, new RadioModel());
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
-        await WaitUntil(() => meter.SampleCount >= 1);
+        await WaitAsleepAfter(meter, time, 1);
 
         var random = new Random(3);
         var elapsedMs = 0;
@@ -204,7 +204,7 @@ public sealed class EnergyMeterTests
             elapsedMs += step;
             time.Advance(TimeSpan.FromMilliseconds(step));
             var expected = 1 + (elapsedMs / 10);
-            await WaitUntil(() => meter.SampleCount >= expected);
+            await WaitAsleepAfter(meter, time, expected);
         }
 
         await cts.CancelAsync();
@@ -229,12 +229,12 @@ public sealed class EnergyMeterTests
         using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100 }, time, new RadioModel());
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
-        await WaitUntil(() => meter.SampleCount >= 1);
+        await WaitAsleepAfter(meter, time, 1);
 
         time.Advance(TimeSpan.FromMilliseconds(55));
-        await WaitUntil(() => meter.SampleCount >= 2);
+        await WaitAsleepAfter(meter, time, 2);
         time.Advance(TimeSpan.FromMilliseconds(5));
-        await WaitUntil(() => meter.SampleCount >= 3);
+        await WaitAsleepAfter(meter, time, 3);
         await cts.CancelAsync();
         await loop.WaitAsync(Timeout);
 
@@ -250,7 +250,7 @@ public sealed class EnergyMeterTests
         using var meter = new EnergyMeter(new SyntheticSource(time, _ => 2.0), new EnergyMeterOptions { SampleRateHz = 1 }, time, new RadioModel());
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
-        await WaitUntil(() => meter.SampleCount >= 1);
+        await WaitAsleepAfter(meter, time, 1);
         var task = meter.BeginLocalTask();
         var energy = task.Complete();
 
@@ -394,6 +394,14 @@ public sealed class EnergyMeterTests
         Assert.All(energy, e => Assert.Equal("measured", e.Provenance));
         Assert.Contains((8.0, "total"), power);
     }
+
+    /// <summary>
+    /// Waits until the loop has taken <paramref name="samples"/> samples and gone back to sleep, i.e.
+    /// chosen a deadline after the fake clock's now. Moving the clock earlier races the loop reading
+    /// it for its next deadline: a step past the next grid point would then be skipped as missed.
+    /// </summary>
+    private static Task WaitAsleepAfter(EnergyMeter meter, FakeTimeProvider time, long samples) =>
+        WaitUntil(() => meter.SampleCount >= samples && meter.NextDeadline > time.GetTimestamp());
 
     private static async Task WaitUntil(Func<bool> condition)
     {
