@@ -22,9 +22,17 @@ internal static class AgentCommand
         var preference = new Option<double?>("--preference") { Description = "Delay weight in [0, 1]; energy weight is 1 minus it (Agent:Preference, default 0.5)." };
         var timeout = new Option<double?>("--offload-timeout-ms") { Description = "Longest wait for a peer before running locally (Agent:OffloadTimeout, default 5000)." };
         var name = new Option<string?>("--name") { Description = "Node name reported to clients (Serving:NodeName)." };
+        var maxDrop = new Option<double?>("--max-accuracy-drop")
+        {
+            Description = "Largest accuracy loss, in points against fp32, of a quantized variant the agent may run; variants without an accuracy figure are not offered, 0 allows only lossless ones (Agent:MaxAccuracyDropPoints, default 1).",
+        };
+        var profileDevice = new Option<string?>("--profile-device")
+        {
+            Description = "Device name of the variant profiles to read, <model>/<version>/profiles/NAME.json (Agent:ProfileDevice, default this machine's name, as `models profile --device`).",
+        };
 
         var command = new Command("agent", "Serve models to local applications and offload each request to where it runs best.");
-        foreach (var option in new Option[] { listen, socket, models, peers, policy, preference, timeout, name })
+        foreach (var option in new Option[] { listen, socket, models, peers, policy, preference, timeout, name, maxDrop, profileDevice })
         {
             command.Options.Add(option);
         }
@@ -40,6 +48,8 @@ internal static class AgentCommand
                 Set(overrides, "Serving:NodeName", parseResult.GetValue(name));
                 Set(overrides, "Agent:Policy", parseResult.GetValue(policy));
                 Set(overrides, "Agent:Preference", parseResult.GetValue(preference));
+                Set(overrides, "Agent:MaxAccuracyDropPoints", parseResult.GetValue(maxDrop));
+                Set(overrides, "Agent:ProfileDevice", parseResult.GetValue(profileDevice));
                 if (parseResult.GetValue(timeout) is { } ms)
                 {
                     overrides["Agent:OffloadTimeout"] = TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);

@@ -68,6 +68,12 @@ public sealed record ServerObservation
     /// <summary>Energy this device spends if the task is placed here, in joules (execution for local, radio for offload).</summary>
     public double EstimatedEnergyJoules { get; init; }
 
+    /// <summary>
+    /// Where <see cref="EstimatedEnergyJoules"/> comes from: measured (a power sensor, directly or
+    /// through the variant's profile on this device) or modelled (a device power table, a radio model).
+    /// </summary>
+    public EnergyProvenance EnergyProvenance { get; init; } = EnergyProvenance.Modelled;
+
     /// <summary>Accuracy loss of the variant against the float model, in points (0 for peers and the float model).</summary>
     public double AccuracyDropPoints { get; init; }
 }

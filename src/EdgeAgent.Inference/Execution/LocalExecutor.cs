@@ -60,6 +60,7 @@ public sealed partial class LocalExecutor : IDisposable
     /// </summary>
     /// <exception cref="ExecutorQueueFullException">All slots are busy and the queue is full.</exception>
     /// <exception cref="ArgumentException">The variant is not served.</exception>
+    /// <exception cref="ModelLoadException">The variant's session could not be created (first use); the message names the variant and its file.</exception>
     /// <exception cref="OperationCanceledException">Cancelled while queued or running.</exception>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime failed the run.</exception>
     public async Task<InferenceResult> RunAsync(
@@ -71,11 +72,7 @@ public sealed partial class LocalExecutor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
-        if (!model.TryGetSession(variant, out var session))
-        {
-            throw new ArgumentException($"Model '{model.Name}' has no variant '{variant}'; it serves {string.Join(", ", model.Variants)}.", nameof(variant));
-        }
-
+        var session = model.GetSession(variant);
         var item = Admit(model, session);
         var acquired = false;
         var succeeded = false;
@@ -127,7 +124,7 @@ public sealed partial class LocalExecutor : IDisposable
     public double MeanExecMs(ServedModel model, string? variant = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var name = model.TryGetSession(variant, out var session) ? session.Variant : variant ?? "";
+        var name = string.IsNullOrEmpty(variant) || variant == "default" ? model.DefaultVariant : variant;
         lock (_lock)
         {
             return _stats.TryGetValue((model.Name, model.Version, name), out var stats) ? stats.MeanExecMs : 0;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Inference.Tensors;
@@ -73,23 +74,47 @@ public sealed class ModelSession : IDisposable
     }
 }
 
+/// <summary>How far a variant's session has got.</summary>
+public enum VariantState
+{
+    /// <summary>The variant is not served by this model.</summary>
+    Unknown,
+
+    /// <summary>Known from the repository; its session is created on first use.</summary>
+    NotLoaded,
+
+    /// <summary>Its session is open.</summary>
+    Loaded,
+
+    /// <summary>Its file could not be loaded; every use fails with the same error until the repository is loaded again.</summary>
+    Failed,
+}
+
 /// <summary>
-/// A model the node serves: the latest version of a repository model with one session per
-/// variant. Validation uses the default variant's inputs and outputs.
+/// A model the node serves: the latest version of a repository model. The default variant's
+/// session is created at load (validation uses its inputs and outputs); every other variant's
+/// session is created on first use, once, and cached for the life of the catalog. A variant that
+/// fails to load keeps failing with the same <see cref="ModelLoadException"/> (no retry per request).
 /// </summary>
 public sealed class ServedModel : IDisposable
 {
     /// <summary>Platform string of ONNX models in the protocol.</summary>
     public const string OnnxPlatform = "onnx_onnxv1";
 
-    private readonly FrozenDictionary<string, ModelSession> _sessions;
+    private readonly FrozenDictionary<string, Lazy<ModelSession>> _sessions;
+    private readonly ConcurrentDictionary<string, bool> _failed = new(StringComparer.Ordinal);
 
-    internal ServedModel(ModelVersionFiles files, IReadOnlyList<ModelSession> sessions)
+    internal ServedModel(ModelVersionFiles files, ModelSession defaultSession, Func<string, string, ModelSession> open)
     {
         Files = files;
-        _sessions = sessions.ToFrozenDictionary(s => s.Variant, StringComparer.Ordinal);
-        DefaultSession = _sessions[files.DefaultVariant];
-        Variants = sessions.Select(s => s.Variant).ToArray();
+        DefaultSession = defaultSession;
+        _sessions = files.VariantFiles.ToFrozenDictionary(
+            p => p.Key,
+            p => p.Key == defaultSession.Variant
+                ? new Lazy<ModelSession>(defaultSession)
+                : new Lazy<ModelSession>(() => OpenVariant(p.Key, p.Value, open), LazyThreadSafetyMode.ExecutionAndPublication),
+            StringComparer.Ordinal);
+        Variants = files.VariantFiles.Keys.ToArray();
         InputIndex = Inputs.Select((t, i) => (t.Name, i)).ToFrozenDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         OutputIndex = Outputs.Select((t, i) => (t.Name, i)).ToFrozenDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
     }
@@ -112,6 +137,9 @@ public sealed class ServedModel : IDisposable
     /// <summary>The default variant's session ("fp32" when present).</summary>
     public ModelSession DefaultSession { get; }
 
+    /// <summary>The default variant's name.</summary>
+    public string DefaultVariant => DefaultSession.Variant;
+
     /// <summary>Inputs of the default variant.</summary>
     public IReadOnlyList<TensorMetadata> Inputs => DefaultSession.Inputs;
 
@@ -124,31 +152,114 @@ public sealed class ServedModel : IDisposable
     /// <summary>Output name to position in <see cref="Outputs"/>.</summary>
     public IReadOnlyDictionary<string, int> OutputIndex { get; }
 
-    /// <summary>The session of <paramref name="variant"/>; null, "" and "default" mean the default variant.</summary>
-    public bool TryGetSession(string? variant, out ModelSession session)
+    /// <summary>True when <paramref name="variant"/> names a served variant; null, "" and "default" mean the default one.</summary>
+    public bool HasVariant(string? variant) => IsDefault(variant) || _sessions.ContainsKey(variant!);
+
+    /// <summary>Where <paramref name="variant"/>'s session stands (a read; loads nothing).</summary>
+    public VariantState GetVariantState(string? variant)
     {
-        if (string.IsNullOrEmpty(variant) || variant == "default")
+        if (IsDefault(variant))
         {
-            session = DefaultSession;
-            return true;
+            return VariantState.Loaded;
         }
 
-        return _sessions.TryGetValue(variant, out session!);
+        if (!_sessions.TryGetValue(variant!, out var lazy))
+        {
+            return VariantState.Unknown;
+        }
+
+        if (!lazy.IsValueCreated)
+        {
+            // Lazy<T> caches a factory exception without marking the value created; asking for
+            // it here would run the factory, so failures are remembered separately.
+            return _failed.ContainsKey(variant!) ? VariantState.Failed : VariantState.NotLoaded;
+        }
+
+        return VariantState.Loaded;
+    }
+
+    /// <summary>
+    /// The session of <paramref name="variant"/> (null, "" and "default" mean the default variant),
+    /// created on first use.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model has no such variant; the message lists the served ones.</exception>
+    /// <exception cref="ModelLoadException">The variant's file is missing, unreadable, not a model ONNX Runtime accepts, or takes other inputs than the default variant; the message names the variant and the file.</exception>
+    public ModelSession GetSession(string? variant)
+    {
+        if (IsDefault(variant))
+        {
+            return DefaultSession;
+        }
+
+        if (!_sessions.TryGetValue(variant!, out var lazy))
+        {
+            throw new ArgumentException($"Model '{Name}' has no variant '{variant}'; it serves {string.Join(", ", Variants)}.", nameof(variant));
+        }
+
+        return lazy.Value;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var session in _sessions.Values)
+        foreach (var lazy in _sessions.Values)
         {
-            session.Dispose();
+            if (lazy.IsValueCreated)
+            {
+                lazy.Value.Dispose();
+            }
         }
     }
+
+    private static bool IsDefault(string? variant) => string.IsNullOrEmpty(variant) || variant == "default";
+
+    private ModelSession OpenVariant(string variant, string path, Func<string, string, ModelSession> open)
+    {
+        try
+        {
+            var what = $"Variant '{variant}' of model '{Name}' version {VersionString}";
+            if (!File.Exists(path))
+            {
+                throw new ModelLoadException($"{what}: its file '{path}' is missing.");
+            }
+
+            ModelSession session;
+            try
+            {
+                session = open(variant, path);
+            }
+            catch (ModelLoadException ex)
+            {
+                throw new ModelLoadException($"{what} could not be loaded: {ex.Message}", ex);
+            }
+
+            if (!SameSignature(session.Inputs, Inputs) || !SameSignature(session.Outputs, Outputs))
+            {
+                session.Dispose();
+                throw new ModelLoadException(
+                    $"{what} ('{path}') takes {Describe(session.Inputs)} and returns {Describe(session.Outputs)}, but the default variant '{DefaultVariant}' takes {Describe(Inputs)} and returns {Describe(Outputs)}; a variant must keep the names and datatypes of the model's inputs and outputs.");
+            }
+
+            return session;
+        }
+        catch (ModelLoadException)
+        {
+            _failed[variant] = true;
+            throw;
+        }
+    }
+
+    private static bool SameSignature(IReadOnlyList<TensorMetadata> a, IReadOnlyList<TensorMetadata> b) =>
+        a.Count == b.Count && a.Zip(b).All(p => p.First.Name == p.Second.Name && p.First.DataType == p.Second.DataType);
+
+    private static string Describe(IReadOnlyList<TensorMetadata> tensors) =>
+        "[" + string.Join(", ", tensors.Select(t => $"{t.Name}:{t.DataTypeName}")) + "]";
 }
 
 /// <summary>
-/// Every model the node serves, each session created once at load. Only the latest version of
-/// each model is served (Triton's default policy).
+/// Every model the node serves: each default variant's session created at load, other variants'
+/// sessions on first use, each once. Only the latest version of each model is served (Triton's
+/// default policy).
 /// </summary>
 public sealed class ModelCatalog : IDisposable
 {
@@ -167,7 +278,10 @@ public sealed class ModelCatalog : IDisposable
     /// <summary>Served models ordered by name.</summary>
     public IReadOnlyList<ServedModel> Models { get; }
 
-    /// <summary>Opens every variant of the latest version of every model in <paramref name="repository"/>.</summary>
+    /// <summary>
+    /// Opens the default variant of the latest version of every model in <paramref name="repository"/>;
+    /// the other variants open on first use (<see cref="ServedModel.GetSession"/>).
+    /// </summary>
     /// <exception cref="ModelLoadException">A model file could not be read or parsed; the message names it.</exception>
     public static ModelCatalog Load(ModelRepository repository, ExecutionOptions options)
     {
@@ -178,19 +292,15 @@ public sealed class ModelCatalog : IDisposable
         {
             foreach (var files in repository.Latest)
             {
-                var sessions = new List<ModelSession>();
+                var defaultVariant = files.DefaultVariant;
+                var session = Open(defaultVariant, files.VariantFiles[defaultVariant], options);
                 try
                 {
-                    foreach (var (variant, path) in files.VariantFiles)
-                    {
-                        sessions.Add(Open(variant, path, options));
-                    }
-
-                    models.Add(new ServedModel(files, sessions));
+                    models.Add(new ServedModel(files, session, (variant, path) => Open(variant, path, options)));
                 }
                 catch
                 {
-                    sessions.ForEach(s => s.Dispose());
+                    session.Dispose();
                     throw;
                 }
             }

@@ -49,6 +49,41 @@ public sealed record VariantProfile
         File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
     }
 
+    /// <summary>
+    /// Accuracy lost by <paramref name="variant"/> against the float model, in points (100 x the
+    /// difference of figures in [0, 1]), or null when the profile cannot say. The float variant
+    /// ("fp32") loses nothing. A figure measured against the fp32 model's own outputs
+    /// (reference "fp32": box F1, output cosine) loses <c>100 * (1 - value)</c>; a figure measured
+    /// against ground truth loses <c>100 * (fp32 value - value)</c>, which needs the fp32 variant's
+    /// figure with the same metric and dataset. Gains count as 0.
+    /// </summary>
+    public double? AccuracyDropPoints(string variant)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        if (variant == "fp32")
+        {
+            return 0.0;
+        }
+
+        if (!Variants.TryGetValue(variant, out var cost) || cost.Accuracy is not { } accuracy || !double.IsFinite(accuracy.Value))
+        {
+            return null;
+        }
+
+        if (accuracy.Reference == "fp32")
+        {
+            return Math.Max(0.0, 100.0 * (1.0 - accuracy.Value));
+        }
+
+        if (Variants.TryGetValue("fp32", out var fp32) && fp32.Accuracy is { } baseline && double.IsFinite(baseline.Value)
+            && baseline.Metric == accuracy.Metric && baseline.Dataset == accuracy.Dataset && baseline.Reference == accuracy.Reference)
+        {
+            return Math.Max(0.0, 100.0 * (baseline.Value - accuracy.Value));
+        }
+
+        return null;
+    }
+
     /// <summary>Reads a profile file; a wrong schema or malformed JSON gives an error naming the file.</summary>
     public static VariantProfile Read(string path)
     {

@@ -50,6 +50,19 @@ public sealed class AgentOptions
     /// <summary>Relative compute speed of this device (1 = reference), used to guess a peer's exec time before it reports one.</summary>
     public double LocalComputeSpeed { get; set; } = 1.0;
 
+    /// <summary>
+    /// Largest accuracy loss, in points against the float model, of a quantized variant the agent
+    /// may run (--max-accuracy-drop). A variant whose profile shows a larger drop, or no accuracy
+    /// figure at all, is not offered; fp32 always is. 0 allows only variants measured without loss.
+    /// </summary>
+    public double MaxAccuracyDropPoints { get; set; } = 1.0;
+
+    /// <summary>
+    /// Device name of the variant profiles the agent reads, <c>&lt;version&gt;/profiles/&lt;name&gt;.json</c>
+    /// (--profile-device); the default matches `edgeagent models profile --device`'s, this machine's name.
+    /// </summary>
+    public string ProfileDevice { get; set; } = Environment.MachineName.ToLowerInvariant();
+
     /// <summary>Outcomes kept in the in-memory decision log.</summary>
     public int DecisionLogCapacity { get; set; } = 4096;
 
@@ -156,6 +169,18 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         if (!(options.LocalComputeSpeed > 0 && double.IsFinite(options.LocalComputeSpeed)))
         {
             errors.Add("Agent:LocalComputeSpeed must be a positive number.");
+        }
+
+        if (!(options.MaxAccuracyDropPoints >= 0))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Agent:MaxAccuracyDropPoints (--max-accuracy-drop) is {options.MaxAccuracyDropPoints}; use a number of accuracy points >= 0 (0 allows only variants measured without loss)."));
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ProfileDevice) || options.ProfileDevice.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0
+            || options.ProfileDevice.Contains('/', StringComparison.Ordinal) || options.ProfileDevice.Contains('\\', StringComparison.Ordinal) || options.ProfileDevice is "." or "..")
+        {
+            errors.Add($"Agent:ProfileDevice (--profile-device) is '{options.ProfileDevice}'; use a device name usable as a file name (profiles/<name>.json).");
         }
 
         if (options.DecisionLogCapacity is < 1 or > 1_000_000)

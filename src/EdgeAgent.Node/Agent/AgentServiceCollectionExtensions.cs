@@ -20,7 +20,8 @@ public static class AgentServiceCollectionExtensions
     /// Registers the agent: the serving core, <see cref="AgentOptions"/> (section "Agent", validated
     /// at start), the <see cref="OperatorPreference"/>, the policy named by Agent:Policy (built-in
     /// or added with <see cref="OffloadPolicyServiceCollectionExtensions.AddOffloadPolicy"/>), the
-    /// device energy model as <see cref="IEnergyEstimator"/>, peer connections, the
+    /// device energy model as <see cref="IEnergyEstimator"/>, the <see cref="LocalVariantProfiles"/>
+    /// (profiled quantized variants offered as extra local candidates), peer connections, the
     /// <see cref="ClusterView"/>, the <see cref="DecisionLog"/>, metrics, and the
     /// <see cref="Dispatcher"/> as the <see cref="IInferenceBackend"/>. Registrations made before
     /// this call for <see cref="IOffloadPolicy"/>, <see cref="IEnergyEstimator"/> or
@@ -49,7 +50,11 @@ public static class AgentServiceCollectionExtensions
                 : throw new OptionsValidationException(AgentOptions.Section, typeof(AgentOptions), [$"Agent:Policy (--policy) is '{name}'; use one of {string.Join(", ", OffloadPolicies.Names)}."]);
         });
         services.TryAddSingleton<IEnergyEstimator>(sp => new DeviceEnergyModel(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Energy));
-        services.TryAddSingleton<ILocalLoadSource>(sp => new LocalExecutorLoadSource(sp.GetRequiredService<LocalExecutor>()));
+        services.TryAddSingleton(sp => new LocalVariantProfiles(
+            sp.GetRequiredService<ModelCatalog>(),
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value,
+            sp.GetRequiredService<ILogger<LocalVariantProfiles>>()));
+        services.TryAddSingleton<ILocalLoadSource>(sp => new LocalExecutorLoadSource(sp.GetRequiredService<LocalExecutor>(), sp.GetRequiredService<LocalVariantProfiles>()));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;

@@ -42,18 +42,31 @@ public sealed class ClusterView
     }
 
     /// <summary>
-    /// The observation for one task. Execution time per candidate is its measured mean for the
-    /// model; a candidate without a measurement borrows another's scaled by compute speed
-    /// (exec_peer = exec_local * speed_local / speed_peer), and is 0 when nobody has run the model yet.
+    /// The observation for one task. Local rows come first: the default variant ("local"), then
+    /// one row per other variant offered with a profile for this device ("local:int8"), each with
+    /// its profile's p50 execution time, its energy (the profile's measured figure when a sensor
+    /// measured it, else the energy estimator's for that time) and its accuracy drop; all local
+    /// rows share the executor's queue. The default row without a profile keeps the executor's
+    /// measured mean. Peers follow in configuration order. A candidate without a measured execution
+    /// time borrows another's scaled by compute speed (exec_peer = exec_local * speed_local / speed_peer),
+    /// and is 0 when nobody has run the model yet.
     /// </summary>
     public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline)
     {
         var task = new TaskObservation(model, inputBytes, deadline);
         var localServes = _local.Serves(model);
         var localLoad = _local.GetLoad(model);
+        LocalVariantCost? defaultCost = null;
+        foreach (var cost in localLoad.Variants)
+        {
+            if (cost.Variant == localLoad.DefaultVariant)
+            {
+                defaultCost = cost;
+            }
+        }
 
         // Reference exec time at speed 1, from whichever candidate has measured the model.
-        double? referenceExec = localLoad.MeanExecSeconds * _localSpeed;
+        double? referenceExec = (localLoad.MeanExecSeconds ?? defaultCost?.ExecSeconds) * _localSpeed;
         var peerLoads = new PeerLoad[Peers.Count];
         for (var i = 0; i < Peers.Count; i++)
         {
@@ -64,23 +77,16 @@ public sealed class ClusterView
             }
         }
 
-        var servers = new List<ServerObservation>(1 + Peers.Count);
-        var localExec = localLoad.MeanExecSeconds ?? ((referenceExec ?? 0.0) / _localSpeed);
-        servers.Add(new ServerObservation
+        var servers = new List<ServerObservation>(localLoad.Variants.Count + 1 + Peers.Count);
+        var localExec = defaultCost?.ExecSeconds ?? localLoad.MeanExecSeconds ?? ((referenceExec ?? 0.0) / _localSpeed);
+        servers.Add(LocalRow(Placement.Local(), "default", localExec, defaultCost, localServes, localLoad));
+        foreach (var cost in localLoad.Variants)
         {
-            Placement = Placement.Local(),
-            Kind = ServerKind.Local,
-            Available = localServes,
-            ExpectedExecSeconds = localExec,
-            ComputeSpeed = _localSpeed,
-            Executing = localLoad.Executing,
-            Queued = localLoad.Queued,
-            MaxConcurrency = Math.Max(1, localLoad.MaxConcurrency),
-            ResidualWorkSeconds = localLoad.ResidualWorkSeconds,
-            ResidualWorkHistogram = localLoad.ResidualWorkHistogram,
-            HistogramBinSeconds = localLoad.HistogramBinSeconds,
-            EstimatedEnergyJoules = _energy.LocalJoules(localExec, "default"),
-        });
+            if (cost.Variant != localLoad.DefaultVariant)
+            {
+                servers.Add(LocalRow(Placement.Local(cost.Variant), cost.Variant, cost.ExecSeconds, cost, localServes, localLoad));
+            }
+        }
 
         for (var i = 0; i < Peers.Count; i++)
         {
@@ -107,9 +113,27 @@ public sealed class ClusterView
             };
             var transfer = Core.Offloading.Policies.CompletionEstimate.UploadSeconds(inputBytes, server);
             var total = Core.Offloading.Policies.CompletionEstimate.Seconds(task, server);
-            servers.Add(server with { EstimatedEnergyJoules = _energy.OffloadJoules(inputBytes, 0, transfer, total - transfer) });
+            servers.Add(server with { EstimatedEnergyJoules = _energy.OffloadJoules(inputBytes, 0, transfer, total - transfer), EnergyProvenance = EnergyProvenance.Modelled });
         }
 
         return new OffloadObservation(task, servers);
     }
+
+    private ServerObservation LocalRow(Placement placement, string variant, double exec, LocalVariantCost? cost, bool available, LocalLoad load) => new()
+    {
+        Placement = placement,
+        Kind = ServerKind.Local,
+        Available = available,
+        ExpectedExecSeconds = exec,
+        ComputeSpeed = _localSpeed,
+        Executing = load.Executing,
+        Queued = load.Queued,
+        MaxConcurrency = Math.Max(1, load.MaxConcurrency),
+        ResidualWorkSeconds = load.ResidualWorkSeconds,
+        ResidualWorkHistogram = load.ResidualWorkHistogram,
+        HistogramBinSeconds = load.HistogramBinSeconds,
+        EstimatedEnergyJoules = cost?.MeasuredEnergyJoules ?? _energy.LocalJoules(exec, variant),
+        EnergyProvenance = cost?.MeasuredEnergyJoules is not null ? EnergyProvenance.Measured : _energy.LocalProvenance,
+        AccuracyDropPoints = cost?.AccuracyDropPoints ?? 0.0,
+    };
 }

@@ -78,7 +78,17 @@ public sealed partial class Dispatcher(
             if (outcome is null)
             {
                 var variant = decided.IsLocal && decided.Target is not ("" or "default") ? decided.Target : null;
-                outcome = await local.RunAsync(call, variant, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    outcome = await local.RunAsync(call, variant, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition && variant is not null)
+                {
+                    // The variant's session could not be created; it fails this request and is no
+                    // longer offered (LocalExecutorLoadSource skips failed variants).
+                    Log.VariantFailed(logger, variant, call.Model.Name, ex.Status.Detail);
+                    throw;
+                }
                 if (fallbackFrom is not null)
                 {
                     outcome.Response.Parameters[ResponseParameters.FallbackFrom] = new InferParameter { StringParam = fallbackFrom };
@@ -138,5 +148,8 @@ public sealed partial class Dispatcher(
 
         [LoggerMessage(EventId = 2021, Level = LogLevel.Error, Message = "Policy {Policy} failed to decide; running locally.")]
         public static partial void PolicyFailed(ILogger logger, string policy, Exception exception);
+
+        [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "Local variant {Variant} of {Model} failed to load and is no longer offered: {Detail}")]
+        public static partial void VariantFailed(ILogger logger, string variant, string model, string detail);
     }
 }

@@ -31,6 +31,15 @@ public sealed record LocalLoad
     /// <summary>Histogram bin width in seconds.</summary>
     public double HistogramBinSeconds { get; init; }
 
-    /// <summary>Measured mean execution seconds of the model here, null before the first run.</summary>
+    /// <summary>Measured mean execution seconds of the model's default variant here, null before the first run.</summary>
     public double? MeanExecSeconds { get; init; }
+
+    /// <summary>The variant that runs when none is named ("fp32" when model.onnx exists).</summary>
+    public string DefaultVariant { get; init; } = "fp32";
+
+    /// <summary>
+    /// Variants offered with profile figures for this device, the default one first when it is
+    /// profiled (<see cref="LocalVariantProfiles"/>); empty when the model has no usable profile.
+    /// </summary>
+    public IReadOnlyList<LocalVariantCost> Variants { get; init; } = [];
 }

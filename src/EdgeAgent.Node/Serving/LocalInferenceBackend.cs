@@ -1,5 +1,6 @@
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Inference.Execution;
+using Grpc.Core;
 
 namespace EdgeAgent.Node.Serving;
 
@@ -17,14 +18,26 @@ public sealed class LocalInferenceBackend(LocalExecutor executor) : IInferenceBa
         RunAsync(call, variant: null, cancellationToken);
 
     /// <summary>Runs <paramref name="call"/> on <paramref name="variant"/> (null = the model's default variant).</summary>
-    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT for an unknown variant or a typed value out of range.</exception>
+    /// <exception cref="RpcException">INVALID_ARGUMENT for an unknown variant or a typed value out of range;
+    /// FAILED_PRECONDITION naming the variant and its file when the variant's session cannot be created.</exception>
     /// <exception cref="ExecutorQueueFullException">The executor queue is full.</exception>
     public async Task<InferenceOutcome> RunAsync(InferenceCall call, string? variant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        if (!call.Model.TryGetSession(variant, out var session))
+        if (!call.Model.HasVariant(variant))
         {
             throw InferRequestValidator.Invalid($"Model '{call.Model.Name}' has no variant '{variant}'; it serves {string.Join(", ", call.Model.Variants)}.");
+        }
+
+        ModelSession session;
+        try
+        {
+            session = call.Model.GetSession(variant);
+        }
+        catch (ModelLoadException ex)
+        {
+            // The request is fine; this node cannot run the variant it was asked to.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
         }
 
         using var tensors = RequestTensors.Create(call.Request, call.Validated);

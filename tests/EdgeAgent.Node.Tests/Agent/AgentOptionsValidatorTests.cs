@@ -63,4 +63,35 @@ public sealed class AgentOptionsValidatorTests
     {
         Assert.Contains("Agent:Energy", Failures(new AgentOptions { Energy = new EnergyModelOptions { IdleWatts = 5, BusyWatts = 4 } }), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(-0.5)]
+    [InlineData(double.NaN)]
+    [InlineData(double.NegativeInfinity)]
+    public void Validate_MaxAccuracyDropNegativeOrNaN_FailsNamingSetting(double points)
+    {
+        var message = Failures(new AgentOptions { MaxAccuracyDropPoints = points });
+        Assert.Contains("Agent:MaxAccuracyDropPoints (--max-accuracy-drop) is", message, StringComparison.Ordinal);
+        Assert.Contains("accuracy points >= 0", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(2.5)]
+    [InlineData(double.PositiveInfinity)]
+    public void Validate_MaxAccuracyDropZeroOrMore_Succeeds(double points)
+    {
+        Assert.True(new AgentOptionsValidator().Validate(null, new AgentOptions { MaxAccuracyDropPoints = points }).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("../etc")]
+    [InlineData("a/b")]
+    [InlineData("..")]
+    public void Validate_ProfileDeviceNotAFileName_FailsNamingSetting(string device)
+    {
+        var message = Failures(new AgentOptions { ProfileDevice = device });
+        Assert.Contains("Agent:ProfileDevice (--profile-device)", message, StringComparison.Ordinal);
+    }
 }

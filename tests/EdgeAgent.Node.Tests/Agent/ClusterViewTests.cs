@@ -31,6 +31,55 @@ public sealed class ClusterViewTests
         Assert.Equal(new TaskObservation("det", 4096, TimeSpan.FromSeconds(1)), observation.Task);
     }
 
+    private sealed class MeasuredEstimator : IEnergyEstimator
+    {
+        public double LocalJoules(double execSeconds, string variant) => 3 * execSeconds;
+
+        public double OffloadJoules(long uploadBytes, long downloadBytes, double transferSeconds, double waitSeconds) => 0;
+
+        public EnergyProvenance LocalProvenance => EnergyProvenance.Measured;
+    }
+
+    [Fact]
+    public void Observe_ProfiledVariants_OneLocalRowEachWithOwnExecEnergyDropAndSharedQueue()
+    {
+        var options = new AgentOptions { Energy = new EnergyModelOptions { IdleWatts = 5, BusyWatts = 9 } };
+        var load = new LocalLoad
+        {
+            Executing = 1, Queued = 3, MaxConcurrency = 1, ResidualWorkSeconds = 0.4, MeanExecSeconds = 0.25,
+            Variants = [new LocalVariantCost("fp32", 0.020, null, 0), new LocalVariantCost("int8", 0.008, 0.05, 0.4), new LocalVariantCost("fp16", 0.015, null, 0.01)],
+        };
+        var view = new ClusterView(new FixedLocal(load), [], new DeviceEnergyModel(options.Energy), options);
+
+        var servers = view.Observe("det", 4096, null).Servers;
+
+        Assert.Equal(["local", "local:int8", "local:fp16"], servers.Select(s => s.Placement.ToString()));
+        // The profile's p50 wins over the executor's mean so the rows compare like with like.
+        Assert.Equal([0.020, 0.008, 0.015], servers.Select(s => s.ExpectedExecSeconds));
+        // Measured profile energy for int8; the device model (4 W above idle) for the others.
+        Assert.Equal(4 * 0.020, servers[0].EstimatedEnergyJoules, 9);
+        Assert.Equal(0.05, servers[1].EstimatedEnergyJoules, 9);
+        Assert.Equal(4 * 0.015, servers[2].EstimatedEnergyJoules, 9);
+        Assert.Equal([EnergyProvenance.Modelled, EnergyProvenance.Measured, EnergyProvenance.Modelled], servers.Select(s => s.EnergyProvenance));
+        Assert.Equal([0.0, 0.4, 0.01], servers.Select(s => s.AccuracyDropPoints));
+        Assert.All(servers, s => Assert.Equal((ServerKind.Local, 1, 3, 0.4), (s.Kind, s.Executing, s.Queued, s.ResidualWorkSeconds)));
+    }
+
+    [Fact]
+    public void Observe_VariantsWithoutDefaultProfile_DefaultRowKeepsExecutorMeanAndEstimatorProvenance()
+    {
+        var options = new AgentOptions();
+        var load = new LocalLoad { MeanExecSeconds = 0.25, Variants = [new LocalVariantCost("int8", 0.1, null, 0.2)] };
+        var view = new ClusterView(new FixedLocal(load), [], new MeasuredEstimator(), options);
+
+        var servers = view.Observe("det", 4096, null).Servers;
+
+        Assert.Equal([Placement.Local(), Placement.Local("int8")], servers.Select(s => s.Placement));
+        Assert.Equal([0.25, 0.1], servers.Select(s => s.ExpectedExecSeconds));
+        Assert.Equal([0.75, 0.3], servers.Select(s => Math.Round(s.EstimatedEnergyJoules, 9)));
+        Assert.All(servers, s => Assert.Equal(EnergyProvenance.Measured, s.EnergyProvenance));
+    }
+
     [Fact]
     public void Observe_PeerNeverConnected_IsUnavailableAndListedAfterLocal()
     {

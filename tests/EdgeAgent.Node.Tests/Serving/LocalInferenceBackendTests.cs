@@ -53,6 +53,23 @@ public sealed class LocalInferenceBackendTests : IDisposable
         Assert.Contains("it serves fp32, int8", ex.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunAsync_VariantFileMissing_FailedPreconditionNamingVariantAndFile()
+    {
+        var backend = new LocalInferenceBackend(_executor);
+        var file = Path.Combine(_repo.Root, "add_neg", "1", "model.int8.onnx");
+        File.Delete(file);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => backend.RunAsync(Call(), "int8", CancellationToken.None)).WaitAsync(Timeout);
+
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Contains("Variant 'int8' of model 'add_neg' version 1", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains(file, ex.Status.Detail, StringComparison.Ordinal);
+        // The default variant still serves.
+        var outcome = await backend.RunAsync(Call(), null, CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal("local", outcome.Placement.ToString());
+    }
+
     private InferenceCall Call()
     {
         var request = MalformedRequests.Typed();

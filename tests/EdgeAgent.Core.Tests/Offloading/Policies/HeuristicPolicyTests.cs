@@ -81,4 +81,39 @@ public sealed class HeuristicPolicyTests
         var observation = Observe(Task(bytes: 0), Local(0.2, 1), Peer("edge", 0.2, 1, rtt: 0));
         Assert.Equal(Placement.Local(), _policy.Decide(observation, Preference.Balanced));
     }
+
+    // Local variants share the executor's queue and differ in exec time, energy and accuracy.
+    private static ServerObservation Variant(string variant, double execSeconds, double joules, int queued = 0, double residual = 0) =>
+        Local(execSeconds, joules, executing: queued > 0 ? 1 : 0, queued: queued, residual: residual) with { Placement = Placement.Local(variant) };
+
+    [Fact]
+    public void Decide_Int8FasterAndCheaper_PicksInt8AtAnyPreference()
+    {
+        var observation = Observe(Task(bytes: 0), Local(0.020, 0.08), Variant("int8", 0.008, 0.03));
+
+        Assert.Equal(Placement.Local("int8"), _policy.Decide(observation, new Preference(0.0)));
+        Assert.Equal(Placement.Local("int8"), _policy.Decide(observation, new Preference(0.2)));
+        Assert.Equal(Placement.Local("int8"), _policy.Decide(observation, new Preference(1.0)));
+    }
+
+    [Fact]
+    public void Decide_VariantFasterButCostlier_FollowsPreference()
+    {
+        // fp32 0.020 s / 0.05 J; mixed 0.012 s / 0.08 J. Normalised: fp32 (1, 0.625), mixed (0.6, 1).
+        var observation = Observe(Task(bytes: 0), Local(0.020, 0.05), Variant("mixed-3", 0.012, 0.08));
+
+        Assert.Equal(Placement.Local("mixed-3"), _policy.Decide(observation, new Preference(0.9)));
+        Assert.Equal(Placement.Local(), _policy.Decide(observation, new Preference(0.1)));
+    }
+
+    [Fact]
+    public void Decide_BackloggedExecutor_QueueWaitAddsToEveryLocalVariantAndPeerWins()
+    {
+        // Both local rows wait 1 s for the backlog; the peer needs 0.05 + 0.01 s.
+        var observation = Observe(Task(bytes: 0),
+            Local(0.020, 0.08, executing: 1, queued: 4, residual: 1.0), Variant("int8", 0.008, 0.03, queued: 4, residual: 1.0), Peer("edge", 0.05, 0.5));
+
+        Assert.Equal(Placement.Peer("edge"), _policy.Decide(observation, new Preference(1.0)));
+        Assert.Equal(Placement.Local("int8"), _policy.Decide(observation, new Preference(0.0)));
+    }
 }
