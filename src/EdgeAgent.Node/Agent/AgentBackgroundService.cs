@@ -8,11 +8,14 @@ namespace EdgeAgent.Node.Agent;
 /// <summary>
 /// Keeps the cluster view current while the agent runs: one <see cref="PeerConnection.RunAsync"/>
 /// loop per peer, and the preference set to Agent:Preference at start and again whenever a
-/// configuration reload changes that value (appsettings.json edited in place).
+/// configuration reload changes that value (appsettings.json edited in place). Taking the
+/// <see cref="LocalVariantProfiles"/> reads the variant profiles at start, so their warnings
+/// appear in the start-up log rather than at the first request.
 /// </summary>
 public sealed partial class AgentBackgroundService(
     PeerConnections peers,
     OperatorPreference preference,
+    LocalVariantProfiles variants,
     IOptionsMonitor<AgentOptions> options,
     ILogger<AgentBackgroundService> logger) : BackgroundService
 {
@@ -23,7 +26,7 @@ public sealed partial class AgentBackgroundService(
         // initial value; the configured preference is where the agent starts.
         var configured = options.CurrentValue.Preference;
         preference.Set(new Preference(configured), "config");
-        Log.Started(logger, peers.Count, preference.Current.DelayWeight);
+        Log.Started(logger, peers.Count, preference.Current.DelayWeight, variants.ProfiledModels);
         using var subscription = options.OnChange(changed =>
         {
             // Only a change of the configured value moves the preference; the ControlService or
@@ -40,8 +43,8 @@ public sealed partial class AgentBackgroundService(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "Agent watching {PeerCount} peers; delay weight {DelayWeight}.")]
-        public static partial void Started(ILogger logger, int peerCount, double delayWeight);
+        [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "Agent watching {PeerCount} peers; delay weight {DelayWeight}; {ProfiledModels} models with profiled local variants.")]
+        public static partial void Started(ILogger logger, int peerCount, double delayWeight, int profiledModels);
 
         [LoggerMessage(EventId = 2031, Level = LogLevel.Information, Message = "Configuration reloaded: delay weight {DelayWeight}.")]
         public static partial void PreferenceReloaded(ILogger logger, double delayWeight);

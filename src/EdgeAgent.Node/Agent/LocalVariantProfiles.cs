@@ -69,6 +69,9 @@ public sealed partial class LocalVariantProfiles
         }
     }
 
+    /// <summary>Models with a usable profile for this device.</summary>
+    public int ProfiledModels => _byModel.Count;
+
     /// <summary>
     /// The offered variants of <paramref name="model"/> with profile figures, the default variant
     /// first when it is profiled; empty when the model has no usable profile.
