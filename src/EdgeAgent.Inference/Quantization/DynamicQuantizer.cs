@@ -17,13 +17,15 @@ public static class DynamicQuantizer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        if ((model.OpsetVersion() ?? 0) < 11)
+        var result = model.Clone();
+        if ((model.OpsetVersion() ?? 0) < 11 && OpsetUpgrader.TryUpgradeTo13(result) is { } refusal)
         {
+            // Older models are raised to opset 13 the way static mode raises them (ONNX Runtime's
+            // Python quantizer only relabels the opset, which silently changes e.g. Clip and Slice).
             throw new NotSupportedException(
-                $"Dynamic quantization needs default-domain opset 11 or later (DynamicQuantizeLinear); the model imports opset {model.OpsetVersion()}.");
+                $"Dynamic quantization needs default-domain opset 11 or later (DynamicQuantizeLinear); the model imports opset {model.OpsetVersion()} and cannot be raised to 13: {refusal}.");
         }
 
-        var result = model.Clone();
         ModelPreparation.ConstantsToInitializers(result.Graph);
         var graph = result.Graph;
         var initializers = graph.InitializersByName();

@@ -110,6 +110,15 @@ public static class ModelQuantizer
             case QuantizationMode.Dynamic:
             {
                 var prepared = Prepare(model, options, progress);
+                if ((prepared.OpsetVersion() ?? 0) < 13)
+                {
+                    // The opset raise needs the rank of each Softmax input; one sample (the given
+                    // data, else a synthetic one shaped like the inputs) shows them.
+                    var inputs = ModelPreparation.ResolveInputs(prepared, options.InputShapes);
+                    var sample = (options.Dataset ?? new SyntheticCalibrationDataset(1)).Samples(inputs).First();
+                    ModelPreparation.AnnotateAxisOpShapes(prepared, sample);
+                }
+
                 var result = DynamicQuantizer.Quantize(prepared, options.Qdq);
                 return (result.Model, result.Replaced, 0, 0);
             }

@@ -46,6 +46,32 @@ public class ModelQuantizerTests
     }
 
     [Fact]
+    public void Quantize_DynamicOnOpset9WithSoftmaxOfUnknownRank_ProbesTheRankAndRaisesTo13()
+    {
+        // Opset 9 Softmax flattens from its axis; raising the opset is only safe when the axis is the
+        // last one, which the graph does not say here (no value_info for the MatMul output).
+        var r = new Random(4);
+        var model = new GraphBuilder("attention")
+            .Opset(9)
+            .Input("x", DataType.Float, 2, 3, 8)
+            .Initializer("w", QuantTestModels.Random(r, 8 * 5), 8, 5)
+            .Node("MatMul", ["x", "w"], ["h"])
+            .Node("Softmax", ["h"], ["y"], a => a.Int("axis", 2))
+            .Output("y", DataType.Float, 2, 3, 5)
+            .Build();
+        model.IrVersion = 4;
+        var x = QuantTestModels.Random(r, 48);
+
+        var (quantized, replaced, _, _) = ModelQuantizer.Quantize(model, new QuantizeOptions { Mode = QuantizationMode.Dynamic });
+        var expected = QuantTestModels.Run(model, "y", ("x", x, [2, 3, 8]));
+        var actual = QuantTestModels.Run(quantized, "y", ("x", x, [2, 3, 8]));
+
+        Assert.Equal(1, replaced);
+        Assert.Equal(13, quantized.OpsetVersion());
+        Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() <= 0.02f);
+    }
+
+    [Fact]
     public void Quantize_FileRoundTrip_WritesModelOnnxRuntimeLoadsWithMetadata()
     {
         string folder = Path.Combine(Path.GetTempPath(), "edgeagent-q-" + Guid.NewGuid().ToString("N"));

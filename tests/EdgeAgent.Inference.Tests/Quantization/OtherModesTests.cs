@@ -64,14 +64,39 @@ public class OtherModesTests
     }
 
     [Fact]
-    public void Dynamic_Opset9_RefusesWithOpsetInMessage()
+    public void Dynamic_Opset9_RaisesTo13AndStaysClose()
     {
-        var model = MatMulAddRelu(new Random(1));
+        var r = new Random(1);
+        var model = MatMulAddRelu(r);
         model.OpsetImport[0].Version = 9;
+        model.IrVersion = 4;
+        var x = QuantTestModels.Random(r, 2 * 32);
+
+        var (quantized, replaced) = DynamicQuantizer.Quantize(model, new QdqOptions());
+        var expected = QuantTestModels.Run(model, "y", ("x", x, [2, 32]));
+        var actual = QuantTestModels.Run(quantized, "y", ("x", x, [2, 32]));
+
+        Assert.Equal(1, replaced);
+        Assert.Equal(13, quantized.OpsetVersion());
+        Assert.Equal(9, model.OpsetVersion());
+        Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() <= 0.03f * expected.Max(Math.Abs));
+    }
+
+    [Fact]
+    public void Dynamic_Opset9WithAnOpTheUpgradeRefuses_RefusesNamingOpsetAndReason()
+    {
+        var model = new GraphBuilder("upsample")
+            .Opset(9)
+            .Input("x", DataType.Float, 1, 1, 2, 2)
+            .Initializer("scales", [1f, 1f, 2f, 2f])
+            .Node("Upsample", ["x", "scales"], ["y"])
+            .Output("y", DataType.Float, 1, 1, 4, 4)
+            .Build();
 
         var e = Assert.Throws<NotSupportedException>(() => DynamicQuantizer.Quantize(model, new QdqOptions()));
 
         Assert.Contains("opset 9", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Upsample", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
