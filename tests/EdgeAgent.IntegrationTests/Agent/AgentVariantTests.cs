@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.TestModels;
@@ -33,11 +34,34 @@ public sealed class AgentVariantTests
     {
         await using var cluster = new AgentCluster();
         var agent = await StartAgentAsync(cluster);
+        var placements = new List<string?>();
+        using var listener = new MeterListener();
+        var meterScope = agent.Services.GetRequiredService<IMeterFactory>();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == AgentMetrics.MeterName && instrument.Meter.Scope == meterScope && instrument.Name == "edgeagent.requests")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            lock (placements)
+            {
+                placements.Add(tags.ToArray().Single(t => t.Key == "placement").Value as string);
+            }
+        });
+        listener.Start();
 
         var response = await AgentCluster.InferAsync(cluster.Channel(agent));
 
         AgentCluster.AssertAddNegOutputs(response);
         Assert.Equal("local:int8", AgentCluster.Placement(response));
+        lock (placements)
+        {
+            Assert.Equal(["local:int8"], placements);
+        }
+
         var record = agent.Services.GetRequiredService<DecisionLog>().Snapshot().Single();
         Assert.Equal(Placement.Local("int8"), record.Decided);
         Assert.Equal(Placement.Local("int8"), record.RanAt);
