@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeAgent.Learning.Export;
+using EdgeAgent.Learning.Nn;
 using EdgeAgent.Learning.Sac;
 using EdgeAgent.Learning.Simulation;
 
@@ -39,11 +40,12 @@ internal static class TrainCommand
         var dagger = new Option<double?>("--dagger") { Description = "While cloning, the chance an environment follows the actor's own action, so the teacher labels the states the actor reaches (default 0)." };
         var rolloutHorizon = new Option<int?>("--rollout-horizon") { Description = "Greedy steps the rollout teacher simulates after each tried placement (default 10)." };
         var lowFocus = new Option<double?>("--low-focus") { Description = "Share of drawn preferences taken from [0, --low-focus-max], where servers differ only by upload energy (default 0.1)." };
+        var preferenceEncoding = new Option<string>("--preference-encoding") { Description = "How the preference enters the networks: linear (w_delay, w_energy) or log (also ln(w + 0.01), finer near either end). Resuming a linear checkpoint with log widens it with zero weights.", DefaultValueFactory = _ => "linear" };
         var lowFocusMax = new Option<double?>("--low-focus-max") { Description = "Upper end of the low-focus preference range, w_delay in (0, 1] (default 0.1)." };
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, lowFocus, lowFocusMax];
+            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, lowFocus, lowFocusMax, preferenceEncoding];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -91,6 +93,12 @@ internal static class TrainCommand
                     RolloutFutures = parseResult.GetValue(rolloutFutures) ?? defaults.RolloutFutures,
                     LowFocusProbability = parseResult.GetValue(lowFocus) ?? defaults.LowFocusProbability,
                     LowFocusDelayWeightMax = parseResult.GetValue(lowFocusMax) ?? defaults.LowFocusDelayWeightMax,
+                    PreferenceEncoding = parseResult.GetValue(preferenceEncoding) switch
+                    {
+                        "linear" => PreferenceEncoding.Linear,
+                        "log" => PreferenceEncoding.Log,
+                        var other => throw new ArgumentException($"--preference-encoding must be linear or log; got '{other}'."),
+                    },
                 };
                 options.Validate();
                 var minutesValue = parseResult.GetValue(minutes);
@@ -118,7 +126,8 @@ internal static class TrainCommand
                 if (resumeFile is not null)
                 {
                     trainer.LoadCheckpoint(resumeFile.FullName);
-                    console.WriteLine($"resumed from {resumeFile.FullName}: {trainer.EnvironmentSteps} steps, {trainer.Agent.Updates} updates");
+                    console.WriteLine($"resumed from {resumeFile.FullName}: {trainer.EnvironmentSteps} steps, {trainer.Agent.Updates} updates"
+                        + (trainer.WidenedPreference ? "; its linear preference input widened to the log encoding (new weights start at zero)" : ""));
                 }
 
                 console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -73,13 +73,25 @@ public static class PolicyExporter
 
         // Input layer: [x, w] W + b = x W_x + w W_w + b, so the preference is never tiled.
         var win = actor.Input.Weight.Value;
+        var p = shape.PreferenceColumns;
         var wx = win.AsSpan(0, f * h).ToArray();
-        var ww = win.AsSpan(f * h, 2 * h).ToArray();
+        var ww = win.AsSpan(f * h, p * h).ToArray();
+        var encodedPreference = PreferenceInput;
+        if (shape.Preference == PreferenceEncoding.Log)
+        {
+            // [w, ln(w + 0.01)] for both weights, as ServerSetShape.EncodePreference computes it.
+            g.Initializer("preference_offset", [ServerSetShape.LogPreferenceOffset])
+                .Node("Add", [PreferenceInput, "preference_offset"], ["preference_shifted"])
+                .Node("Log", ["preference_shifted"], ["preference_log"])
+                .Node("Concat", [PreferenceInput, "preference_log"], ["preference_encoded"], a => a.Int("axis", 1));
+            encodedPreference = "preference_encoded";
+        }
+
         g.Initializer("encoder.in.weight_servers", wx, f, h)
-            .Initializer("encoder.in.weight_preference", ww, 2, h)
+            .Initializer("encoder.in.weight_preference", ww, p, h)
             .Initializer("encoder.in.bias", actor.Input.Bias!.Value, h)
             .Node("MatMul", [ServersInput, "encoder.in.weight_servers"], ["enc_x"])
-            .Node("MatMul", [PreferenceInput, "encoder.in.weight_preference"], ["enc_w"])
+            .Node("MatMul", [encodedPreference, "encoder.in.weight_preference"], ["enc_w"])
             .Node("Unsqueeze", ["enc_w", "axes_1"], ["enc_w3"])
             .Node("Add", ["enc_x", "enc_w3"], ["enc_xw"])
             .Node("Add", ["enc_xw", "encoder.in.bias"], ["enc_pre"])

@@ -3,40 +3,82 @@ using System.Numerics.Tensors;
 
 namespace EdgeAgent.Learning.Nn;
 
+/// <summary>How the preference (w_delay, w_energy) enters every row of a <see cref="ServerSetNetwork"/>.</summary>
+public enum PreferenceEncoding
+{
+    /// <summary>The two weights as given.</summary>
+    Linear,
+
+    /// <summary>
+    /// The two weights and their logarithms ln(w + 0.01): the policy's behaviour changes fastest
+    /// near either end (w_delay below 0.05, where servers differ only by upload energy, and the
+    /// bend above 0.9), where the raw weights barely move the first layer's input.
+    /// </summary>
+    Log,
+}
+
 /// <summary>Hyper-parameters of a <see cref="ServerSetNetwork"/>.</summary>
 /// <param name="Features">Features per server row (without the preference).</param>
 /// <param name="Hidden">Width of every hidden layer.</param>
 /// <param name="EncoderBlocks">Residual blocks in the per-server encoder.</param>
 /// <param name="HeadBlocks">Residual blocks in the per-server head.</param>
 /// <param name="Slope">LeakyReLU slope (0 gives ReLU).</param>
-public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBlocks = 1, int HeadBlocks = 1, float Slope = 0.01f)
+/// <param name="Preference">How the preference enters every row.</param>
+public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBlocks = 1, int HeadBlocks = 1, float Slope = 0.01f,
+    PreferenceEncoding Preference = PreferenceEncoding.Linear)
 {
-    /// <summary>Preference weights appended to every row: (w_delay, w_energy).</summary>
+    /// <summary>Preference weights the network takes: (w_delay, w_energy).</summary>
     public const int PreferenceWidth = 2;
+
+    /// <summary>Offset inside the logarithms of <see cref="PreferenceEncoding.Log"/>: ln(w + 0.01) stays finite at w = 0.</summary>
+    public const float LogPreferenceOffset = 0.01f;
+
+    /// <summary>Columns the preference occupies in a row's input after encoding.</summary>
+    public int PreferenceColumns => Preference == PreferenceEncoding.Log ? 2 * PreferenceWidth : PreferenceWidth;
+
+    /// <summary>Width of a row's input: features and encoded preference.</summary>
+    public int InputWidth => Features + PreferenceColumns;
+
+    /// <summary>Writes the encoded preference (<see cref="PreferenceColumns"/> values) into <paramref name="destination"/>.</summary>
+    public void EncodePreference(float delayWeight, float energyWeight, Span<float> destination)
+    {
+        destination[0] = delayWeight;
+        destination[1] = energyWeight;
+        if (Preference == PreferenceEncoding.Log)
+        {
+            destination[2] = MathF.Log(delayWeight + LogPreferenceOffset);
+            destination[3] = MathF.Log(energyWeight + LogPreferenceOffset);
+        }
+    }
 
     /// <summary>One line naming the architecture; stored in files and checked on load.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"serverset-v1 features={Features} hidden={Hidden} encoder_blocks={EncoderBlocks} head_blocks={HeadBlocks} slope={Slope:R}");
+        $"serverset-v1 features={Features} hidden={Hidden} encoder_blocks={EncoderBlocks} head_blocks={HeadBlocks} slope={Slope:R}")
+        + (Preference == PreferenceEncoding.Linear ? "" : " preference=log");
 
-    /// <summary>Parses <see cref="Describe"/>'s output.</summary>
+    /// <summary>Parses <see cref="Describe"/>'s output (files written before the preference key read as linear).</summary>
     /// <exception cref="FormatException">The text is not a description this build writes.</exception>
     public static ServerSetShape Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length != 6 || parts[0] != "serverset-v1")
+        if (parts.Length is not (6 or 7) || parts[0] != "serverset-v1")
         {
             throw new FormatException($"'{text}' is not a serverset-v1 network description.");
         }
 
         var values = parts.Skip(1).Select(p => p.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : "", StringComparer.Ordinal);
         string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new FormatException($"The network description lacks '{key}'.");
+        var preference = values.TryGetValue("preference", out var encoding)
+            ? encoding == "log" ? PreferenceEncoding.Log : throw new FormatException($"Unknown preference encoding '{encoding}' in '{text}'.")
+            : PreferenceEncoding.Linear;
         return new ServerSetShape(
             int.Parse(Get("features"), CultureInfo.InvariantCulture),
             int.Parse(Get("hidden"), CultureInfo.InvariantCulture),
             int.Parse(Get("encoder_blocks"), CultureInfo.InvariantCulture),
             int.Parse(Get("head_blocks"), CultureInfo.InvariantCulture),
-            float.Parse(Get("slope"), CultureInfo.InvariantCulture));
+            float.Parse(Get("slope"), CultureInfo.InvariantCulture),
+            preference);
     }
 }
 
@@ -60,7 +102,7 @@ public sealed class ServerSetNetwork
         ArgumentOutOfRangeException.ThrowIfNegative(shape.HeadBlocks);
         Shape = shape;
         var h = shape.Hidden;
-        Input = new Linear("encoder.in", shape.Features + ServerSetShape.PreferenceWidth, h, random);
+        Input = new Linear("encoder.in", shape.InputWidth, h, random);
         EncoderBlocks = [.. Enumerable.Range(0, shape.EncoderBlocks).Select(i => new ResidualBlock($"encoder.block{i}", h, shape.Slope, random))];
         HeadRow = new Linear("head.row", h, h, random, initScale: Math.Sqrt(0.5));
         HeadContext = new Linear("head.context", 2 * h, h, random, bias: false, initScale: Math.Sqrt(0.5));
@@ -173,7 +215,7 @@ public sealed class ServerSetNetwork
         ws.Batch = batch;
 
         // Gather the present rows: every per-row layer runs on these only.
-        var inWidth = f + ServerSetShape.PreferenceWidth;
+        var inWidth = Shape.InputWidth;
         var rows = 0;
         for (var b = 0; b < batch; b++)
         {
@@ -187,8 +229,7 @@ public sealed class ServerSetNetwork
                 }
 
                 servers.AsSpan(r * f, f).CopyTo(ws.Input.AsSpan(rows * inWidth, f));
-                ws.Input[(rows * inWidth) + f] = preference[b * 2];
-                ws.Input[(rows * inWidth) + f + 1] = preference[(b * 2) + 1];
+                Shape.EncodePreference(preference[b * 2], preference[(b * 2) + 1], ws.Input.AsSpan((rows * inWidth) + f, Shape.PreferenceColumns));
                 ws.RowIndex[rows] = r;
                 ws.RowSample[rows] = b;
                 rows++;
@@ -341,7 +382,7 @@ public sealed class ServerSetNetwork
             Rows = rows;
             var n = maxBatch * rows;
             var h = shape.Hidden;
-            Input = new float[n * (shape.Features + ServerSetShape.PreferenceWidth)];
+            Input = new float[n * shape.InputWidth];
             RowIndex = new int[n];
             RowSample = new int[n];
             SegmentStart = new int[maxBatch + 1];

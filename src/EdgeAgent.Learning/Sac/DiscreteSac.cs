@@ -92,7 +92,7 @@ public sealed class DiscreteSac
         options.Validate();
         _options = options;
         _servers = servers;
-        var shape = new ServerSetShape(features, options.Hidden, options.EncoderBlocks, options.HeadBlocks);
+        var shape = new ServerSetShape(features, options.Hidden, options.EncoderBlocks, options.HeadBlocks, Preference: options.PreferenceEncoding);
         Actor = new ServerSetNetwork(shape, random, outputScale: 0.01);
         Critic1 = new ServerSetNetwork(shape, random);
         Critic2 = new ServerSetNetwork(shape, random);

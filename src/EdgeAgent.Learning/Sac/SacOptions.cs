@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeAgent.Learning.Nn;
 
 namespace EdgeAgent.Learning.Sac;
 
@@ -62,6 +63,13 @@ public sealed record SacOptions
 
     /// <summary>Residual blocks in each head.</summary>
     public int HeadBlocks { get; init; } = 1;
+
+    /// <summary>
+    /// How the preference enters the networks. Resuming a <see cref="PreferenceEncoding.Linear"/>
+    /// checkpoint with <see cref="PreferenceEncoding.Log"/> widens the input layers with zero weights,
+    /// so training continues from the same policy.
+    /// </summary>
+    public PreferenceEncoding PreferenceEncoding { get; init; } = PreferenceEncoding.Linear;
 
     /// <summary>
     /// Divide each preference's scalarised reward by its typical magnitude (estimated once from the
@@ -152,6 +160,7 @@ public sealed record SacOptions
         Require(Hidden is >= 4 and <= 1024, nameof(Hidden), Hidden, "4 to 1024");
         Require(EncoderBlocks is >= 0 and <= 8, nameof(EncoderBlocks), EncoderBlocks, "0 to 8");
         Require(HeadBlocks is >= 0 and <= 8, nameof(HeadBlocks), HeadBlocks, "0 to 8");
+        Require(Enum.IsDefined(PreferenceEncoding), nameof(PreferenceEncoding), PreferenceEncoding, "linear or log");
         Require(PreferenceRelabelProbability is >= 0 and <= 1, nameof(PreferenceRelabelProbability), PreferenceRelabelProbability, "[0, 1]");
         Require(FocusProbability is >= 0 and <= 1, nameof(FocusProbability), FocusProbability, "[0, 1]");
         Require(FocusDelayWeightMin is >= 0 and < 1, nameof(FocusDelayWeightMin), FocusDelayWeightMin, "[0, 1)");

@@ -291,11 +291,18 @@ public sealed class SacTrainer
         TensorFile.Write(path, metadata, tensors);
     }
 
-    /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/> for the same architecture and layout.</summary>
+    /// <summary>True when <see cref="LoadCheckpoint"/> widened a linear-preference checkpoint to the log encoding.</summary>
+    public bool WidenedPreference { get; private set; }
+
+    /// <summary>
+    /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> for the same architecture and layout
+    /// (a <see cref="PreferenceEncoding.Linear"/> one also into a <see cref="PreferenceEncoding.Log"/> run: see <see cref="SacOptions.PreferenceEncoding"/>).
+    /// </summary>
     /// <exception cref="InvalidDataException">Not a checkpoint, or written for another architecture, layout or preference; the message says which.</exception>
     public void LoadCheckpoint(string path)
     {
-        var (metadata, tensors) = TensorFile.Read(path);
+        var (metadata, read) = TensorFile.Read(path);
+        var tensors = new Dictionary<string, StoredTensor>(read, StringComparer.Ordinal);
         string Get(string key) => metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: the checkpoint lacks '{key}'.");
         if (Get("kind") != CheckpointKind)
         {
@@ -311,7 +318,37 @@ public sealed class SacTrainer
             }
         }
 
-        Same(ServerSetNetwork.ArchitectureKey, Agent.Actor.Shape.Describe(), "network");
+        var shape = Agent.Actor.Shape;
+        ServerSetShape stored;
+        try
+        {
+            stored = ServerSetShape.Parse(Get(ServerSetNetwork.ArchitectureKey));
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        if (stored.Preference == PreferenceEncoding.Linear && shape.Preference == PreferenceEncoding.Log && stored with { Preference = PreferenceEncoding.Log } == shape)
+        {
+            // Widen every input layer (and its Adam moments) with zero rows for the log columns: the
+            // networks compute exactly what they did, and training learns to use the new inputs.
+            WidenedPreference = true;
+            foreach (var (name, tensor) in tensors.ToList())
+            {
+                if (name.EndsWith("encoder.in.weight", StringComparison.Ordinal) && tensor.Data.Length == (shape.Features + ServerSetShape.PreferenceWidth) * shape.Hidden)
+                {
+                    var widened = new float[shape.InputWidth * shape.Hidden];
+                    tensor.Data.CopyTo(widened, 0);
+                    tensors[name] = new StoredTensor(name, [shape.InputWidth, shape.Hidden], widened);
+                }
+            }
+        }
+        else
+        {
+            Same(ServerSetNetwork.ArchitectureKey, shape.Describe(), "network");
+        }
+
         Same("layout", _env.Layout.Describe(), "observation layout");
         Same("fixed_delay_weight", _settings.FixedDelayWeight?.ToString("R", CultureInfo.InvariantCulture) ?? "", "fixed preference");
         try

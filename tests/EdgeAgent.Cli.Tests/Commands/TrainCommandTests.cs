@@ -25,6 +25,8 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--minutes", "0", "--minutes must be positive")]
     [InlineData("--fixed-preference", "1.5", "fixed preference")]
     [InlineData("--gamma", "1", "Gamma")]
+    [InlineData("--low-focus-max", "0", "LowFocusDelayWeightMax")]
+    [InlineData("--preference-encoding", "cubic", "--preference-encoding must be linear or log")]
     public void Train_BadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)
     {
         var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), option, value);

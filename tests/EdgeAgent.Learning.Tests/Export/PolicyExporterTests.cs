@@ -13,8 +13,8 @@ public sealed class PolicyExporterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static ServerSetNetwork RandomActor(FeatureLayout layout, int seed, int encoderBlocks = 1, int headBlocks = 1) =>
-        new(new ServerSetShape(layout.FeatureCount, Hidden: 16, EncoderBlocks: encoderBlocks, HeadBlocks: headBlocks), new Random(seed), outputScale: 1.0);
+    private static ServerSetNetwork RandomActor(FeatureLayout layout, int seed, int encoderBlocks = 1, int headBlocks = 1, PreferenceEncoding preference = PreferenceEncoding.Linear) =>
+        new(new ServerSetShape(layout.FeatureCount, Hidden: 16, EncoderBlocks: encoderBlocks, HeadBlocks: headBlocks, Preference: preference), new Random(seed), outputScale: 1.0);
 
     private string Export(ServerSetNetwork actor, FeatureLayout layout)
     {
@@ -24,9 +24,10 @@ public sealed class PolicyExporterTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(0, 2)]
-    public void OnnxRuntime_OnSimulatorObservations_MatchesManagedForwardWithin1e4(int encoderBlocks, int headBlocks)
+    [InlineData(1, 1, PreferenceEncoding.Linear)]
+    [InlineData(0, 2, PreferenceEncoding.Linear)]
+    [InlineData(1, 1, PreferenceEncoding.Log)]
+    public void OnnxRuntime_OnSimulatorObservations_MatchesManagedForwardWithin1e4(int encoderBlocks, int headBlocks, PreferenceEncoding preference)
     {
         var parameters = MecParameters.Gmorl;
         var env = new MecVecEnv(parameters, ContextRange.Test, count: 24, seed: 5);
@@ -55,7 +56,7 @@ public sealed class PolicyExporterTests : IDisposable
         var mask = new float[n * s];
         var pref = new float[n * 2];
         env.Observe(servers, mask, pref);
-        var actor = RandomActor(env.Layout, 7, encoderBlocks, headBlocks);
+        var actor = RandomActor(env.Layout, 7, encoderBlocks, headBlocks, preference);
         var managed = new float[n * s];
         actor.Forward(servers, mask, pref, n, actor.CreateWorkspace(n, s), managed);
 

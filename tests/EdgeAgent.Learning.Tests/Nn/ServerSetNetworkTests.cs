@@ -138,4 +138,37 @@ public sealed class ServerSetNetworkTests
         var network = new ServerSetNetwork(new ServerSetShape(Features: 67, Hidden: 96), new Random(1));
         Assert.True(3 * network.ParameterCount <= 250_000, $"three networks need {3 * network.ParameterCount} floats");
     }
+
+    [Theory]
+    [InlineData(PreferenceEncoding.Linear)]
+    [InlineData(PreferenceEncoding.Log)]
+    public void Shape_DescribeThenParse_RoundTrips(PreferenceEncoding preference)
+    {
+        var shape = new ServerSetShape(68, Hidden: 64, EncoderBlocks: 1, HeadBlocks: 2, Slope: 0.02f, Preference: preference);
+
+        Assert.Equal(shape, ServerSetShape.Parse(shape.Describe()));
+    }
+
+    [Fact]
+    public void Shape_DescriptionWithoutPreferenceKey_ReadsAsLinear_UnknownEncodingIsRefused()
+    {
+        Assert.Equal(PreferenceEncoding.Linear, ServerSetShape.Parse("serverset-v1 features=68 hidden=64 encoder_blocks=1 head_blocks=1 slope=0.01").Preference);
+        var e = Assert.Throws<FormatException>(() => ServerSetShape.Parse("serverset-v1 features=68 hidden=64 encoder_blocks=1 head_blocks=1 slope=0.01 preference=cubic"));
+        Assert.Contains("cubic", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EncodePreference_Log_AppendsLogarithmsThatSeparateSmallWeights()
+    {
+        var shape = new ServerSetShape(3, Preference: PreferenceEncoding.Log);
+        var a = new float[4];
+        var b = new float[4];
+
+        shape.EncodePreference(0f, 1f, a);
+        shape.EncodePreference(0.02f, 0.98f, b);
+
+        Assert.Equal(7, shape.InputWidth);
+        Assert.Equal([0f, 1f, MathF.Log(0.01f), MathF.Log(1.01f)], a);
+        Assert.True(b[2] - a[2] > 1f); // ln(0.03) - ln(0.01) = 1.1, against 0.02 in the raw weight
+    }
 }

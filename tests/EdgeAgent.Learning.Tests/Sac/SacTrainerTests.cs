@@ -120,6 +120,55 @@ public sealed class SacTrainerTests : IDisposable
     }
 
     [Fact]
+    public void LoadCheckpoint_LinearIntoLogPreference_WidensWithZerosAndComputesTheSameLogits()
+    {
+        var path = Path.Combine(_directory, "run.ckpt");
+        var linear = new SacTrainer(Small, Settings(path, 200), TimeProvider.System);
+        linear.Run(null, CancellationToken.None);
+        var log = new SacTrainer(Small with { PreferenceEncoding = PreferenceEncoding.Log }, Settings(null, 400), TimeProvider.System);
+
+        log.LoadCheckpoint(path);
+
+        Assert.True(log.WidenedPreference);
+        Assert.Equal(linear.Agent.Updates, log.Agent.Updates);
+        var (servers, mask, preference, n, s) = Observations(linear.Agent.Actor.Shape.Features);
+        foreach (var (a, b) in new[] { (linear.Agent.Actor, log.Agent.Actor), (linear.Agent.Critic1, log.Agent.Critic1), (linear.Agent.Target2, log.Agent.Target2) })
+        {
+            var before = new float[n * s];
+            var after = new float[n * s];
+            a.Forward(servers, mask, preference, n, a.CreateWorkspace(n, s), before);
+            b.Forward(servers, mask, preference, n, b.CreateWorkspace(n, s), after);
+            Assert.Equal(before, after);
+        }
+
+        log.Run(null, CancellationToken.None);
+        Assert.Equal(400, log.EnvironmentSteps);
+        Assert.Contains(log.Agent.Actor.Input.Weight.Value.AsSpan(log.Agent.Actor.Shape.Features * 8 + 16).ToArray(), w => w != 0f);
+    }
+
+    [Fact]
+    public void LoadCheckpoint_LogIntoLinearPreference_IsRefusedNamingBoth()
+    {
+        var path = Path.Combine(_directory, "run.ckpt");
+        new SacTrainer(Small with { PreferenceEncoding = PreferenceEncoding.Log }, Settings(path, 8), TimeProvider.System).Run(null, CancellationToken.None);
+        var linear = new SacTrainer(Small, Settings(null, 8), TimeProvider.System);
+
+        var e = Assert.Throws<InvalidDataException>(() => linear.LoadCheckpoint(path));
+
+        Assert.Contains("preference=log", e.Message, StringComparison.Ordinal);
+    }
+
+    private static (float[] Servers, float[] Mask, float[] Preference, int N, int S) Observations(int features)
+    {
+        const int n = 5, s = 5;
+        var random = new Random(9);
+        var servers = Enumerable.Range(0, n * s * features).Select(_ => (float)random.NextDouble()).ToArray();
+        var mask = Enumerable.Range(0, n * s).Select(k => k % s < 4 ? 1f : 0f).ToArray();
+        float[] preference = [0f, 1f, 0.01f, 0.99f, 0.5f, 0.5f, 0.93f, 0.07f, 1f, 0f];
+        return (servers, mask, preference, n, s);
+    }
+
+    [Fact]
     public void Validate_OutOfRangeOption_NamesIt()
     {
         var e = Assert.Throws<ArgumentException>(() => (Small with { Gamma = 1.5 }).Validate());
