@@ -107,7 +107,10 @@ public static class QdqQuantizer
         var newNodes = new List<NodeProto>();
         bool symmetric = options.IsActivationSymmetric;
 
-        // Activation parameters: calibrated, or shared with the tensor they derive from.
+        // Activation parameters: calibrated, or shared with the tensor they derive from. As in ONNX
+        // Runtime, a Softmax output always spans [0, 1] whatever calibration saw: its QLinearSoftmax
+        // kernel (what ORT fuses the Q/DQ group into) returned zeros for a calibrated [0, 0.56].
+        var softmaxOutputs = graph.Node.Where(n => n.Is("Softmax")).Select(n => n.Output[0]).ToHashSet(StringComparer.Ordinal);
         var parameters = new Dictionary<string, ScaleZeroPoint>(StringComparer.Ordinal);
         foreach (var name in plan.Activations)
         {
@@ -117,7 +120,11 @@ public static class QdqQuantizer
                 root = from;
             }
 
-            if (initializers.TryGetValue(root, out var constant))
+            if (softmaxOutputs.Contains(root))
+            {
+                parameters[name] = QuantizationMath.Compute(0f, 1f, options.ActivationType, symmetric, options.ReduceRange);
+            }
+            else if (initializers.TryGetValue(root, out var constant))
             {
                 var values = OnnxTensors.ToFloats(constant);
                 float lo = values.Length == 0 ? 0 : values.Min();

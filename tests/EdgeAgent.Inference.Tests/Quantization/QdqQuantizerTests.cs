@@ -122,6 +122,33 @@ public class QdqQuantizerTests
         AssertQuantizedCloseToFloat(model, new QdqOptions { PerChannel = true }, ("x", [2, 16]));
     }
 
+    [Theory]
+    [InlineData(QuantizedType.UInt8)]
+    [InlineData(QuantizedType.Int8)]
+    public void Quantize_SoftmaxOfNearlyEqualLogits_OutputSpansZeroToOneAndStaysClose(QuantizedType activation)
+    {
+        // A two-class head whose probabilities stay near 0.5 (calibrated range about [0.45, 0.55]).
+        // ONNX Runtime fuses the group into QLinearSoftmax, which returned zeros for such a range.
+        var r = new Random(8);
+        var model = new GraphBuilder("head")
+            .Opset(13)
+            .Input("x", DataType.Float, 1, 16)
+            .Initializer("w", [.. QuantTestModels.Random(r, 16 * 2).Select(v => v * 0.02f)], 16, 2)
+            .Node("MatMul", ["x", "w"], ["logits"])
+            .Node("Softmax", ["logits"], ["y"], a => a.Int("axis", 1))
+            .Output("y", DataType.Float, 1, 2)
+            .Build();
+        var options = new QdqOptions { ActivationType = activation };
+
+        AssertQuantizedCloseToFloat(model, options, ("x", [1, 16]));
+
+        var ranges = Calibrator.Collect(model, QdqQuantizer.TensorsToCalibrate(model, options), new UniformDataset(4, 1, ("x", [1, 16])), [new ModelInput("x", [1, 16])], new CalibrationOptions());
+        var quantized = QdqQuantizer.Quantize(model.Clone(), ranges, options);
+        var quantize = quantized.Graph.Node.Single(n => n.OpType == "QuantizeLinear" && n.Input[0].StartsWith('y'));
+        var expected = QuantizationMath.Compute(0f, 1f, activation, activation == QuantizedType.Int8, reduceRange: false);
+        Assert.Equal(expected.Scale, OnnxTensors.ToFloats(quantized.Graph.FindInitializer(quantize.Input[1])!)[0]);
+    }
+
     [Fact]
     public void Quantize_GemmTransB_OutputsWithinQuantizationError()
     {
