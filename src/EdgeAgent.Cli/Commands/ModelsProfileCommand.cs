@@ -21,7 +21,7 @@ internal static class ModelsProfileCommand
         var spinning = new Option<bool>("--allow-spinning") { Description = "session.intra_op.allow_spinning (the agent's Execution:AllowSpinning)." };
         var runs = new Option<int>("--runs") { Description = "Timed runs per variant.", DefaultValueFactory = _ => 20 };
         var device = new Option<string>("--device") { Description = "Device name for profiles/<device>.json.", DefaultValueFactory = _ => Environment.MachineName.ToLowerInvariant() };
-        var inputShape = new Option<string[]>("--input-shape") { Description = "Shapes for dynamic input dims: 1x3x640x640 or name=1x3x640x640 (ocr-det defaults to 1x3x640x640, ocr-rec to 1x3x48x320).", AllowMultipleArgumentsPerToken = true };
+        var inputShape = new Option<string[]>("--input-shape") { Description = "Shapes for dynamic input dims: 1x3x640x640 or name=1x3x640x640 (ocr-det defaults to 1x3x640x640, ocr-rec to 1x3x48x320, ocr-cls to 1x3x48x192).", AllowMultipleArgumentsPerToken = true };
         var accuracySamples = new Option<int>("--accuracy-samples") { Description = "Samples for the accuracy figure (0 skips it).", DefaultValueFactory = _ => 16 };
         var powerSource = new Option<string>("--power-source") { Description = "Power source: auto (best available) or one of the names `edgeagent hw` lists.", DefaultValueFactory = _ => "auto" };
 
@@ -63,9 +63,19 @@ internal static class ModelsProfileCommand
                         Device = parseResult.GetValue(device)!,
                         InputShapes = versionShapes,
                     };
-                    var profile = await Task.Run(
-                        () => ModelProfiler.Profile(version, options, probe, samples > 0 ? Accuracy(version, versionShapes, samples, options.IntraOpThreads, cancellationToken) : null, TimeProvider.System, new Progress(stderr), cancellationToken),
-                        cancellationToken);
+                    VariantProfile profile;
+                    try
+                    {
+                        profile = await Task.Run(
+                            () => ModelProfiler.Profile(version, options, probe, samples > 0 ? Accuracy(version, versionShapes, samples, options.IntraOpThreads, cancellationToken) : null, TimeProvider.System, new Progress(stderr), cancellationToken),
+                            cancellationToken);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        // Name the model: a repository holds several, and shapes differ per model.
+                        throw new ArgumentException($"{version.Name}/{version.Version}: {ex.Message}", ex);
+                    }
+
                     string path = VariantProfile.PathFor(version.Directory, options.Device);
                     profile.Write(path);
                     await stdout.WriteLineAsync($"{version.Name}/{version.Version} -> {path}");
@@ -93,6 +103,7 @@ internal static class ModelsProfileCommand
     {
         "ocr-det" => new() { [""] = [1, 3, 640, 640] },
         "ocr-rec" => new() { [""] = [1, 3, 48, 320] },
+        "ocr-cls" => new() { [""] = [1, 3, 48, RecognitionPreprocessor.ClassifierWidth] },
         _ => [],
     };
 
