@@ -207,9 +207,9 @@ public static class ModelPreparation
     }
 
     /// <summary>
-    /// Records the observed shapes of the inputs of axis-sensitive ops (Softmax, LogSoftmax,
-    /// Hardmax) as value_info, by running one sample through ONNX Runtime, so an opset upgrade can
-    /// tell whether their axis is the last one. Does nothing for opset 13 and later.
+    /// Records the observed ranks of the inputs of axis-sensitive ops (Softmax, LogSoftmax,
+    /// Hardmax) as value_info with unknown sizes, by running one sample through ONNX Runtime, so an
+    /// opset upgrade can tell whether their axis is the last one. Does nothing for opset 13 and later.
     /// </summary>
     public static void AnnotateAxisOpShapes(ModelProto model, IReadOnlyDictionary<string, InputTensor> sample)
     {
@@ -248,7 +248,9 @@ public static class ModelPreparation
             for (int i = 0; i < names.Count; i++)
             {
                 var shape = results[i].GetTensorTypeAndShape().Shape;
-                model.Graph.ValueInfo.Add(OnnxValues.Tensor(names[i], DataType.Float, shape.Select(d => new Dim(d))));
+                // Only the rank: sizes seen on one sample would be wrong for other inputs, and ONNX
+                // Runtime checks outputs against declared sizes (it logged a warning per request).
+                model.Graph.ValueInfo.Add(OnnxValues.Tensor(names[i], DataType.Float, shape.Select(_ => Dim.Unknown)));
             }
         }
         finally

@@ -69,6 +69,10 @@ public class ModelQuantizerTests
         Assert.Equal(1, replaced);
         Assert.Equal(13, quantized.OpsetVersion());
         Assert.True(expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() <= 0.02f);
+        // The probe records the rank only: sizes from one sample must not be declared for other inputs.
+        var probed = quantized.Graph.FindValueInfo("h")!.Shape()!;
+        Assert.Equal(3, probed.Count);
+        Assert.All(probed, d => Assert.Null(d.Value));
     }
 
     [Fact]
