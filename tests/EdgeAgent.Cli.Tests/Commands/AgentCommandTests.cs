@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EdgeAgent.Cli.Commands;
 using EdgeAgent.Onnx;
 using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
@@ -21,12 +20,8 @@ public sealed class AgentCommandTests : IDisposable
 
     private static (int Code, string Error) Run(params string[] args)
     {
-        var root = new RootCommand { AgentCommand.Create() };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "agent did not stop within 60 s");
-        return (task.Result, error.ToString());
+        var (code, _, error) = CliRunner.Run([AgentCommand.Create()], args, 60);
+        return (code, error);
     }
 
     [Theory]

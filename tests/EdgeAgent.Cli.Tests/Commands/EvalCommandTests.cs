@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EdgeAgent.Cli.Commands;
 
 namespace EdgeAgent.Cli.Tests.Commands;
@@ -9,15 +8,7 @@ public sealed class EvalCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand { EvalCommand.Create() };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "eval did not finish within 60 s");
-        return (task.Result, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run([EvalCommand.Create()], args, 60);
 
     [Theory]
     [InlineData("--profile", "nope", "Unknown simulator profile 'nope'")]

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EdgeAgent.Cli.Commands;
 using EdgeAgent.Onnx;
 using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
@@ -23,15 +22,7 @@ public sealed class ModelsProfileCommandTests : IDisposable
         OnnxModelFile.Save(model, Path.Combine(folder, "model.onnx"));
     }
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand { ModelsCommand.Create() };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "models profile did not finish within 60 s");
-        return (task.Result, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run([ModelsCommand.Create()], args, 60);
 
     [Fact]
     public void Profile_StaticModel_WritesTheDeviceProfile()

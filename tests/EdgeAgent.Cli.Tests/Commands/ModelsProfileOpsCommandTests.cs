@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EdgeAgent.Cli.Commands;
 using EdgeAgent.Onnx;
 using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
@@ -25,15 +24,7 @@ public sealed class ModelsProfileOpsCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand { ModelsCommand.Create() };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "profile-ops did not finish within 60 s");
-        return (task.Result, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run([ModelsCommand.Create()], args, 60);
 
     [Fact]
     public void ProfileOps_TwoModels_PrintsOpTypesAndComparison()

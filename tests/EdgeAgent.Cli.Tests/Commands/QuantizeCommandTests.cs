@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EdgeAgent.Cli.Commands;
 using EdgeAgent.Onnx;
 using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
@@ -24,15 +23,7 @@ public sealed class QuantizeCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand { QuantizeCommand.Create() };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        Assert.True(task.Wait(TimeSpan.FromSeconds(120)), "quantize did not finish within 120 s");
-        return (task.Result, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run([QuantizeCommand.Create()], args, 120);
 
     [Fact]
     public void Quantize_Synthetic_WritesVariant()

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using EdgeAgent.Cli.Commands;
 
 namespace EdgeAgent.Cli.Tests.Commands;
@@ -9,15 +8,7 @@ public sealed class TrainCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand { TrainCommand.Create(), BenchCommand.Create() };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        Assert.True(task.Wait(TimeSpan.FromSeconds(120)), "the command did not finish within 120 s");
-        return (task.Result, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run([TrainCommand.Create(), BenchCommand.Create()], args, 120);
 
     [Theory]
     [InlineData("--profile", "nope", "nope")]
