@@ -14,8 +14,9 @@ public sealed class PeerLoadTests
     [Fact]
     public async Task WatchLoad_RealQueue_ReportsQueuedRunningAndRefusesWhenFull()
     {
-        // One slot, one queue place, and a 100x emulated slow-down of a large batch so requests
-        // stay in the executor until the test cancels them.
+        // One slot, one queue place, and a 100x emulated slow-down of a large batch (16 MB, several
+        // seconds emulated) so requests stay in the executor until the test cancels them; with a
+        // 1 MB batch the held request finished early once on a quiet machine and the queue had room.
         await using var peer = new AsyncFixture(PeerFixture.Create(s => s with
         {
             MaxConcurrency = 1,
@@ -30,11 +31,12 @@ public sealed class PeerLoadTests
         await infer.ModelInferAsync(Chain(1)).ResponseAsync.WaitAsync(Timeout);
 
         using var held = new CancellationTokenSource();
-        var running = infer.ModelInferAsync(Chain(4096), cancellationToken: held.Token).ResponseAsync;
+        var running = infer.ModelInferAsync(Chain(HeldBatch), cancellationToken: held.Token).ResponseAsync;
         using var watch = load.WatchLoad(new WatchLoadRequest { IntervalMs = 20 }, cancellationToken: held.Token);
         await NextReport(watch, r => r.Running == 1);
         var queued = infer.ModelInferAsync(Chain(1), cancellationToken: held.Token).ResponseAsync;
         var busy = await NextReport(watch, r => r.Running == 1 && r.Queued == 1);
+        Assert.False(running.IsCompleted, "the held request finished before the queue was full");
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => infer.ModelInferAsync(Chain(1)).ResponseAsync).WaitAsync(Timeout);
 
@@ -80,7 +82,7 @@ public sealed class PeerLoadTests
         var infer = new GRPCInferenceService.GRPCInferenceServiceClient(peer.Fixture.Channel);
         var load = new PeerService.PeerServiceClient(peer.Fixture.Channel);
         using var held = new CancellationTokenSource();
-        var admitted = infer.ModelInferAsync(Chain(4096), cancellationToken: held.Token).ResponseAsync;
+        var admitted = infer.ModelInferAsync(Chain(HeldBatch), cancellationToken: held.Token).ResponseAsync;
         using var watch = load.WatchLoad(new WatchLoadRequest { IntervalMs = 20 }, cancellationToken: held.Token);
         await NextReport(watch, r => r.Running == 1);
 
@@ -107,6 +109,9 @@ public sealed class PeerLoadTests
             }
         }
     }
+
+    /// <summary>Rows of the request a test holds in the executor: 65536 x 64 floats (16 MB).</summary>
+    private const int HeldBatch = 65536;
 
     private static ModelInferRequest Chain(int batch)
     {
