@@ -36,11 +36,13 @@ internal static class TrainCommand
         var progressSeconds = new Option<double>("--progress-seconds") { Description = "Seconds between progress lines.", DefaultValueFactory = _ => 30 };
         var probeMinutes = new Option<double>("--probe-minutes") { Description = "Minutes between probes of policy against greedy (0 disables).", DefaultValueFactory = _ => 2 };
         var teacher = new Option<string>("--teacher") { Description = "Planner the warm start clones: greedy (immediate marginal cost) or rollout (greedy continuation over sampled futures; slower labels, better actions).", DefaultValueFactory = _ => "greedy" };
+        teacher.AcceptOnlyFromAmong("greedy", "rollout");
         var teacherWeight = new Option<double?>("--teacher-weight") { Description = "Weight of the teacher's cross-entropy kept in SAC's actor loss after the warm start (default 0: pure SAC)." };
         var dagger = new Option<double?>("--dagger") { Description = "While cloning, the chance an environment follows the actor's own action, so the teacher labels the states the actor reaches (default 0)." };
         var rolloutHorizon = new Option<int?>("--rollout-horizon") { Description = "Greedy steps the rollout teacher simulates after each tried placement (default 10)." };
         var lowFocus = new Option<double?>("--low-focus") { Description = "Share of drawn preferences taken from [0, --low-focus-max], where servers differ only by upload energy (default 0.1)." };
         var preferenceEncoding = new Option<string>("--preference-encoding") { Description = "How the preference enters the networks: linear (w_delay, w_energy) or log (also ln(w + 0.01), finer near either end). Resuming a linear checkpoint with log widens it with zero weights.", DefaultValueFactory = _ => "linear" };
+        preferenceEncoding.AcceptOnlyFromAmong("linear", "log");
         var lowFocusMax = new Option<double?>("--low-focus-max") { Description = "Upper end of the low-focus preference range, w_delay in (0, 1] (default 0.1)." };
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
@@ -81,24 +83,14 @@ internal static class TrainCommand
                     NStep = parseResult.GetValue(nStep) ?? defaults.NStep,
                     Temperature = parseResult.GetValue(temperature) ?? defaults.Temperature,
                     TuneTemperature = !parseResult.GetValue(fixedTemperature),
-                    Teacher = parseResult.GetValue(teacher) switch
-                    {
-                        "greedy" => TeacherKind.Greedy,
-                        "rollout" => TeacherKind.Rollout,
-                        var other => throw new ArgumentException($"--teacher must be greedy or rollout; got '{other}'."),
-                    },
+                    Teacher = Enum.Parse<TeacherKind>(parseResult.GetValue(teacher)!, ignoreCase: true),
                     TeacherWeight = parseResult.GetValue(teacherWeight) ?? defaults.TeacherWeight,
                     CloningStudentProbability = parseResult.GetValue(dagger) ?? defaults.CloningStudentProbability,
                     RolloutHorizon = parseResult.GetValue(rolloutHorizon) ?? defaults.RolloutHorizon,
                     RolloutFutures = parseResult.GetValue(rolloutFutures) ?? defaults.RolloutFutures,
                     LowFocusProbability = parseResult.GetValue(lowFocus) ?? defaults.LowFocusProbability,
                     LowFocusDelayWeightMax = parseResult.GetValue(lowFocusMax) ?? defaults.LowFocusDelayWeightMax,
-                    PreferenceEncoding = parseResult.GetValue(preferenceEncoding) switch
-                    {
-                        "linear" => PreferenceEncoding.Linear,
-                        "log" => PreferenceEncoding.Log,
-                        var other => throw new ArgumentException($"--preference-encoding must be linear or log; got '{other}'."),
-                    },
+                    PreferenceEncoding = Enum.Parse<PreferenceEncoding>(parseResult.GetValue(preferenceEncoding)!, ignoreCase: true),
                 };
                 options.Validate();
                 var minutesValue = parseResult.GetValue(minutes);

@@ -17,12 +17,23 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--fixed-preference", "1.5", "fixed preference")]
     [InlineData("--gamma", "1", "Gamma")]
     [InlineData("--low-focus-max", "0", "LowFocusDelayWeightMax")]
-    [InlineData("--preference-encoding", "cubic", "--preference-encoding must be linear or log")]
     public void Train_BadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)
     {
         var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), option, value);
         Assert.Equal(2, code);
         Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--preference-encoding", "cubic", "linear")]
+    [InlineData("--teacher", "oracle", "rollout")]
+    public void Train_ValueNotAmongTheChoices_ParserRefusesNamingValueAndChoices(string option, string value, string choice)
+    {
+        var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), option, value);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"'{value}'", error, StringComparison.Ordinal);
+        Assert.Contains(choice, error, StringComparison.Ordinal);
     }
 
     [Fact]
