@@ -207,6 +207,26 @@ public static class ModelPreparation
     }
 
     /// <summary>
+    /// Inputs of axis-sensitive ops (Softmax, LogSoftmax, Hardmax) whose rank the graph does not
+    /// declare, in a model older than opset 13: what <see cref="AnnotateAxisOpShapes"/> would probe.
+    /// </summary>
+    public static IReadOnlyList<string> UnrankedAxisOpInputs(ModelProto model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if ((model.OpsetVersion() ?? 0) >= 13)
+        {
+            return [];
+        }
+
+        return model.Graph.Node
+            .Where(n => n.OpType is "Softmax" or "LogSoftmax" or "Hardmax" && OnnxVersions.IsDefaultDomain(n.Domain))
+            .Select(n => n.Input[0])
+            .Where(n => model.Graph.FindValueInfo(n)?.Shape() is null)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
     /// Records the observed ranks of the inputs of axis-sensitive ops (Softmax, LogSoftmax,
     /// Hardmax) as value_info with unknown sizes, by running one sample through ONNX Runtime, so an
     /// opset upgrade can tell whether their axis is the last one. Does nothing for opset 13 and later.
@@ -215,17 +235,7 @@ public static class ModelPreparation
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sample);
-        if ((model.OpsetVersion() ?? 0) >= 13)
-        {
-            return;
-        }
-
-        var names = model.Graph.Node
-            .Where(n => n.OpType is "Softmax" or "LogSoftmax" or "Hardmax" && OnnxVersions.IsDefaultDomain(n.Domain))
-            .Select(n => n.Input[0])
-            .Where(n => model.Graph.FindValueInfo(n)?.Shape() is null)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+        var names = UnrankedAxisOpInputs(model);
         if (names.Count == 0)
         {
             return;

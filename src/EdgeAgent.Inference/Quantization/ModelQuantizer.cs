@@ -110,10 +110,11 @@ public static class ModelQuantizer
             case QuantizationMode.Dynamic:
             {
                 var prepared = Prepare(model, options, progress);
-                if ((prepared.OpsetVersion() ?? 0) < 13)
+                if (ModelPreparation.UnrankedAxisOpInputs(prepared).Count > 0)
                 {
                     // The opset raise needs the rank of each Softmax input; one sample (the given
-                    // data, else a synthetic one shaped like the inputs) shows them.
+                    // data, else a synthetic one shaped like the inputs) shows them. Models without
+                    // such inputs need no sample, so no --input-shape either.
                     var inputs = ModelPreparation.ResolveInputs(prepared, options.InputShapes);
                     var sample = (options.Dataset ?? new SyntheticCalibrationDataset(1)).Samples(inputs).First();
                     ModelPreparation.AnnotateAxisOpShapes(prepared, sample);

@@ -76,6 +76,25 @@ public class ModelQuantizerTests
     }
 
     [Fact]
+    public void Quantize_DynamicOnOpset9WithoutSoftmax_NeedsNoInputShapeForADynamicDimension()
+    {
+        var r = new Random(5);
+        var model = new GraphBuilder("conv")
+            .Opset(9)
+            .Input("x", DataType.Float, 1, 2, "height", "width")
+            .Initializer("w", QuantTestModels.Random(r, 3 * 2 * 9), 3, 2, 3, 3)
+            .Node("Conv", ["x", "w"], ["y"], a => a.Ints("pads", 1, 1, 1, 1))
+            .Output("y", DataType.Float, 1, 3, "height", "width")
+            .Build();
+        model.IrVersion = 4;
+
+        var (quantized, replaced, _, _) = ModelQuantizer.Quantize(model, new QuantizeOptions { Mode = QuantizationMode.Dynamic });
+
+        Assert.Equal(1, replaced);
+        Assert.Equal(13, quantized.OpsetVersion());
+    }
+
+    [Fact]
     public void Quantize_FileRoundTrip_WritesModelOnnxRuntimeLoadsWithMetadata()
     {
         string folder = Path.Combine(Path.GetTempPath(), "edgeagent-q-" + Guid.NewGuid().ToString("N"));
