@@ -87,14 +87,27 @@ public static class PolicyExporter
             encodedPreference = "preference_encoded";
         }
 
-        g.Initializer("encoder.in.weight_servers", wx, f, h)
+        g.Node("Unsqueeze", [MaskInput, "axes_2"], ["mask3"])
+            .Node("Greater", ["mask3", "half"], ["present3"])
+            .Node("Greater", [MaskInput, "half"], ["present"])
+            .Initializer("encoder.in.weight_servers", wx, f, h)
             .Initializer("encoder.in.weight_preference", ww, p, h)
             .Initializer("encoder.in.bias", actor.Input.Bias!.Value, h)
             .Node("MatMul", [ServersInput, "encoder.in.weight_servers"], ["enc_x"])
             .Node("MatMul", [encodedPreference, "encoder.in.weight_preference"], ["enc_w"])
             .Node("Unsqueeze", ["enc_w", "axes_1"], ["enc_w3"])
-            .Node("Add", ["enc_x", "enc_w3"], ["enc_xw"])
-            .Node("Add", ["enc_xw", "encoder.in.bias"], ["enc_pre"])
+            .Node("Add", ["enc_x", "enc_w3"], ["enc_xw"]);
+        var encoderSum = "enc_xw";
+        if (shape.Cost is { } cost)
+        {
+            var wc = win.AsSpan((f + p) * h, CostFeatures.Count * h).ToArray();
+            g.Initializer("encoder.in.weight_cost", wc, CostFeatures.Count, h)
+                .Node("MatMul", [CostGraph(g, cost), "encoder.in.weight_cost"], ["enc_c"])
+                .Node("Add", ["enc_xw", "enc_c"], ["enc_xwc"]);
+            encoderSum = "enc_xwc";
+        }
+
+        g.Node("Add", [encoderSum, "encoder.in.bias"], ["enc_pre"])
             .Node("LeakyRelu", ["enc_pre"], ["enc_0"], a => a.Float("alpha", shape.Slope));
         var current = "enc_0";
         for (var i = 0; i < actor.EncoderBlocks.Count; i++)
@@ -103,10 +116,7 @@ public static class PolicyExporter
         }
 
         // Mean and max over present rows.
-        g.Node("Unsqueeze", [MaskInput, "axes_2"], ["mask3"])
-            .Node("Greater", ["mask3", "half"], ["present3"])
-            .Node("Greater", [MaskInput, "half"], ["present"])
-            .Node("Cast", ["present3"], ["presentf3"], a => a.Int("to", (long)DataType.Float))
+        g.Node("Cast", ["present3"], ["presentf3"], a => a.Int("to", (long)DataType.Float))
             .Node("Mul", [current, "presentf3"], ["masked_sum_in"])
             .Node("ReduceSum", ["masked_sum_in", "axes_1"], ["pool_sum"], a => a.Int("keepdims", 0))
             .Node("ReduceSum", ["presentf3", "axes_1"], ["pool_count_raw"], a => a.Int("keepdims", 0))
@@ -172,6 +182,68 @@ public static class PolicyExporter
         ArgumentNullException.ThrowIfNull(actor);
         var count = actor.ParameterCount;
         return string.Create(CultureInfo.InvariantCulture, $"{count} weights ({count * 4 / 1024.0:0.0} KiB)");
+    }
+
+    /// <summary>
+    /// The nodes computing <see cref="CostFeatures.Write"/> for every row: [batch, S, 2], zero in absent
+    /// rows (their -1 features would give NaN, which the masked mean would spread). Returns the output's name.
+    /// </summary>
+    private static string CostGraph(GraphBuilder g, CostFeatures cost)
+    {
+        g.Initializer("cost.axes_2", [2L], 1)
+            .Initializer("cost.bin_middles", cost.BinMiddles(), cost.HistogramBins)
+            .Initializer("cost.min_ghz", [CostFeatures.MinGhz])
+            .Initializer("cost.two", [2f])
+            .Initializer("cost.two_parts", [1L, 1L], 2)
+            .Initializer("cost.seconds_per_mbit_ghz", [cost.SecondsPerMbitPerGhz])
+            .Initializer("cost.joules_per_ghz2_mbit", [cost.JoulesPerGhz2Mbit])
+            .Initializer("cost.offload_watts", [(float)cost.OffloadPowerWatts])
+            .Initializer("cost.scales", [(float)cost.DelayScale, (float)cost.EnergyScale], 2)
+            .Initializer("cost.tiny", [CostFeatures.Tiny])
+            .Initializer("cost.gap_offset", [CostFeatures.GapOffset])
+            .Initializer("cost.infinity", [float.PositiveInfinity])
+            .Initializer("cost.zero", [0f]);
+        foreach (var (name, start, count) in new[] { ("ghz", cost.GhzColumn, 1), ("mbit", cost.MbitColumn, 1), ("upload", cost.UploadColumn, 1), ("hist", cost.HistogramStart, cost.HistogramBins) })
+        {
+            g.Initializer($"cost.{name}_start", [(long)start], 1)
+                .Initializer($"cost.{name}_end", [(long)start + count], 1)
+                .Node("Slice", [ServersInput, $"cost.{name}_start", $"cost.{name}_end", "cost.axes_2"], [$"cost.{name}"]);
+        }
+
+        g.Node("Max", ["cost.ghz", "cost.min_ghz"], ["cost.f"])
+            .Node("Min", ["cost.bin_middles", "cost.mbit"], ["cost.capped"])
+            .Node("Mul", ["cost.hist", "cost.capped"], ["cost.binned_work"])
+            .Node("ReduceSum", ["cost.binned_work", "cost.axes_2"], ["cost.work"], a => a.Int("keepdims", 1))
+            .Node("Mul", ["cost.work", "cost.two"], ["cost.work2"])
+            .Node("Add", ["cost.mbit", "cost.work2"], ["cost.service_mbit"])
+            .Node("Mul", ["cost.service_mbit", "cost.seconds_per_mbit_ghz"], ["cost.service_ghz"])
+            .Node("Div", ["cost.service_ghz", "cost.f"], ["cost.service_s"])
+            .Node("Add", ["cost.upload", "cost.service_s"], ["cost.delay"])
+            .Node("Mul", ["cost.f", "cost.f"], ["cost.f2"])
+            .Node("Mul", ["cost.f2", "cost.joules_per_ghz2_mbit"], ["cost.joules_per_mbit"])
+            .Node("Mul", ["cost.joules_per_mbit", "cost.mbit"], ["cost.execution_j"])
+            .Node("Mul", ["cost.upload", "cost.offload_watts"], ["cost.upload_j"])
+            .Node("Add", ["cost.execution_j", "cost.upload_j"], ["cost.energy"])
+            .Node("Mul", [PreferenceInput, "cost.scales"], ["cost.factors"])
+            .Node("Split", ["cost.factors", "cost.two_parts"], ["cost.delay_factor", "cost.energy_factor"], a => a.Int("axis", 1))
+            .Node("Unsqueeze", ["cost.delay_factor", "cost.axes_2"], ["cost.delay_factor3"])
+            .Node("Unsqueeze", ["cost.energy_factor", "cost.axes_2"], ["cost.energy_factor3"])
+            .Node("Mul", ["cost.delay_factor3", "cost.delay"], ["cost.delay_cost"])
+            .Node("Mul", ["cost.energy_factor3", "cost.energy"], ["cost.energy_cost"])
+            .Node("Add", ["cost.delay_cost", "cost.energy_cost"], ["cost.c"])
+            .Node("Where", ["present3", "cost.c", "cost.infinity"], ["cost.c_present"])
+            .Node("ReduceMin", ["cost.c_present"], ["cost.c_min"], a => a.Ints("axes", 1).Int("keepdims", 1))
+            .Node("Sub", ["cost.c", "cost.c_min"], ["cost.excess"])
+            .Node("Abs", ["cost.c_min"], ["cost.c_min_abs"])
+            .Node("Max", ["cost.c_min_abs", "cost.tiny"], ["cost.denominator"])
+            .Node("Div", ["cost.excess", "cost.denominator"], ["cost.relative"])
+            .Node("Add", ["cost.relative", "cost.gap_offset"], ["cost.relative_offset"])
+            .Node("Log", ["cost.relative_offset"], ["cost.gap"])
+            .Node("Max", ["cost.c", "cost.tiny"], ["cost.c_safe"])
+            .Node("Div", ["cost.delay_cost", "cost.c_safe"], ["cost.delay_share"])
+            .Node("Concat", ["cost.gap", "cost.delay_share"], ["cost.raw"], a => a.Int("axis", 2))
+            .Node("Where", ["present3", "cost.raw", "cost.zero"], ["cost.features"]);
+        return "cost.features";
     }
 
     private static string Block(GraphBuilder g, ResidualBlock block, string input, string name)

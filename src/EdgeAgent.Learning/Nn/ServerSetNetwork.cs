@@ -24,8 +24,9 @@ public enum PreferenceEncoding
 /// <param name="HeadBlocks">Residual blocks in the per-server head.</param>
 /// <param name="Slope">LeakyReLU slope (0 gives ReLU).</param>
 /// <param name="Preference">How the preference enters every row.</param>
+/// <param name="Cost">Cost features derived from each row and appended after the preference, or null for none.</param>
 public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBlocks = 1, int HeadBlocks = 1, float Slope = 0.01f,
-    PreferenceEncoding Preference = PreferenceEncoding.Linear)
+    PreferenceEncoding Preference = PreferenceEncoding.Linear, CostFeatures? Cost = null)
 {
     /// <summary>Preference weights the network takes: (w_delay, w_energy).</summary>
     public const int PreferenceWidth = 2;
@@ -36,8 +37,11 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
     /// <summary>Columns the preference occupies in a row's input after encoding.</summary>
     public int PreferenceColumns => Preference == PreferenceEncoding.Log ? 2 * PreferenceWidth : PreferenceWidth;
 
-    /// <summary>Width of a row's input: features and encoded preference.</summary>
-    public int InputWidth => Features + PreferenceColumns;
+    /// <summary>Columns the cost features occupy after the encoded preference (0 without them).</summary>
+    public int CostColumns => Cost is null ? 0 : CostFeatures.Count;
+
+    /// <summary>Width of a row's input: features, encoded preference and cost features, in that order.</summary>
+    public int InputWidth => Features + PreferenceColumns + CostColumns;
 
     /// <summary>Writes the encoded preference (<see cref="PreferenceColumns"/> values) into <paramref name="destination"/>.</summary>
     public void EncodePreference(float delayWeight, float energyWeight, Span<float> destination)
@@ -54,15 +58,16 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
     /// <summary>One line naming the architecture; stored in files and checked on load.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"serverset-v1 features={Features} hidden={Hidden} encoder_blocks={EncoderBlocks} head_blocks={HeadBlocks} slope={Slope:R}")
-        + (Preference == PreferenceEncoding.Linear ? "" : " preference=log");
+        + (Preference == PreferenceEncoding.Linear ? "" : " preference=log")
+        + (Cost is null ? "" : " cost=" + Cost.Describe());
 
-    /// <summary>Parses <see cref="Describe"/>'s output (files written before the preference key read as linear).</summary>
+    /// <summary>Parses <see cref="Describe"/>'s output (files written before the preference and cost keys read as linear, without cost features).</summary>
     /// <exception cref="FormatException">The text is not a description this build writes.</exception>
     public static ServerSetShape Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length is not (6 or 7) || parts[0] != "serverset-v1")
+        if (parts.Length is < 6 or > 8 || parts[0] != "serverset-v1")
         {
             throw new FormatException($"'{text}' is not a serverset-v1 network description.");
         }
@@ -72,13 +77,15 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
         var preference = values.TryGetValue("preference", out var encoding)
             ? encoding == "log" ? PreferenceEncoding.Log : throw new FormatException($"Unknown preference encoding '{encoding}' in '{text}'.")
             : PreferenceEncoding.Linear;
+        var cost = values.TryGetValue("cost", out var costText) ? CostFeatures.Parse(costText) : null;
         return new ServerSetShape(
             int.Parse(Get("features"), CultureInfo.InvariantCulture),
             int.Parse(Get("hidden"), CultureInfo.InvariantCulture),
             int.Parse(Get("encoder_blocks"), CultureInfo.InvariantCulture),
             int.Parse(Get("head_blocks"), CultureInfo.InvariantCulture),
             float.Parse(Get("slope"), CultureInfo.InvariantCulture),
-            preference);
+            preference,
+            cost);
     }
 }
 
@@ -100,6 +107,8 @@ public sealed class ServerSetNetwork
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.Hidden);
         ArgumentOutOfRangeException.ThrowIfNegative(shape.EncoderBlocks);
         ArgumentOutOfRangeException.ThrowIfNegative(shape.HeadBlocks);
+        shape.Cost?.Validate(shape.Features);
+        _binMiddles = shape.Cost?.BinMiddles() ?? [];
         Shape = shape;
         var h = shape.Hidden;
         Input = new Linear("encoder.in", shape.InputWidth, h, random);
@@ -111,6 +120,8 @@ public sealed class ServerSetNetwork
         Parameters = [.. Input.Parameters, .. EncoderBlocks.SelectMany(b => b.Parameters), .. HeadRow.Parameters,
             .. HeadContext.Parameters, .. HeadBlocks.SelectMany(b => b.Parameters), .. Output.Parameters];
     }
+
+    private readonly float[] _binMiddles;
 
     /// <summary>The hyper-parameters.</summary>
     public ServerSetShape Shape { get; }
@@ -234,6 +245,8 @@ public sealed class ServerSetNetwork
                 ws.RowSample[rows] = b;
                 rows++;
             }
+
+            Shape.Cost?.Write(ws.Input, inWidth, f + Shape.PreferenceColumns, ws.SegmentStart[b], rows, preference[b * 2], preference[(b * 2) + 1], _binMiddles);
         }
 
         ws.SegmentStart[batch] = rows;

@@ -85,14 +85,19 @@ public sealed class DiscreteSac
     private readonly Adam _actorOptimiser, _critic1Optimiser, _critic2Optimiser;
 
     /// <summary>Creates actor, critics and targets with weights drawn from <paramref name="random"/>.</summary>
-    public DiscreteSac(SacOptions options, int servers, int features, Random random)
+    /// <param name="options">Hyper-parameters.</param>
+    /// <param name="servers">S, rows per observation.</param>
+    /// <param name="features">F, features per row.</param>
+    /// <param name="random">Source of the initial weights.</param>
+    /// <param name="cost">Cost features of the networks' inputs, or null for none.</param>
+    public DiscreteSac(SacOptions options, int servers, int features, Random random, CostFeatures? cost = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(random);
         options.Validate();
         _options = options;
         _servers = servers;
-        var shape = new ServerSetShape(features, options.Hidden, options.EncoderBlocks, options.HeadBlocks, Preference: options.PreferenceEncoding);
+        var shape = new ServerSetShape(features, options.Hidden, options.EncoderBlocks, options.HeadBlocks, Preference: options.PreferenceEncoding, Cost: cost);
         Actor = new ServerSetNetwork(shape, random, outputScale: 0.01);
         Critic1 = new ServerSetNetwork(shape, random);
         Critic2 = new ServerSetNetwork(shape, random);

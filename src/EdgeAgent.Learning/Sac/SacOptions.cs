@@ -72,6 +72,13 @@ public sealed record SacOptions
     public PreferenceEncoding PreferenceEncoding { get; init; } = PreferenceEncoding.Linear;
 
     /// <summary>
+    /// Give the networks the profile's closed-form cost estimate as two more inputs per server
+    /// (<see cref="Nn.CostFeatures"/>: the gap to the cheapest server and the delay share). Resuming a
+    /// checkpoint without them widens the input layers with zero weights, so training continues from the same policy.
+    /// </summary>
+    public bool UseCostFeatures { get; init; }
+
+    /// <summary>
     /// Divide each preference's scalarised reward by its typical magnitude (estimated once from the
     /// warm-up data and then frozen), so Q-values have the same scale at every preference. The
     /// optimal policy of each preference is unchanged.

@@ -112,7 +112,11 @@ public sealed class SacTrainer
         _s = _env.MaxServers;
         _f = _env.FeatureCount;
         _random = new Random(unchecked((int)(settings.Seed * 2654435761UL)));
-        Agent = new DiscreteSac(options, _s, _f, new Random(unchecked((int)settings.Seed) ^ 0x5ac));
+        var p = settings.Parameters;
+        var cost = options.UseCostFeatures
+            ? CostFeatures.For(_env.Layout, p.CyclesPerBit, p.CountServerExecutionEnergy ? p.Kappa : 0, p.OffloadPowerWatts, p.DelayRewardScale, p.EnergyRewardScale)
+            : null;
+        Agent = new DiscreteSac(options, _s, _f, new Random(unchecked((int)settings.Seed) ^ 0x5ac), cost);
         _replay = new ReplayBuffer(options.ReplayCapacity, options.Environments, _s, _f);
         _teacher = options.Teacher == TeacherKind.Rollout
             ? new RolloutTeacher(_env, options.RolloutHorizon, options.RolloutFutures, SimRandom.Mix(settings.Seed, 0x7EAC))
@@ -291,8 +295,11 @@ public sealed class SacTrainer
         TensorFile.Write(path, metadata, tensors);
     }
 
-    /// <summary>True when <see cref="LoadCheckpoint"/> widened a linear-preference checkpoint to the log encoding.</summary>
-    public bool WidenedPreference { get; private set; }
+    /// <summary>
+    /// What <see cref="LoadCheckpoint"/> added to the checkpoint's input layers ("log preference
+    /// columns", "cost-feature columns"), or null when it was loaded as written.
+    /// </summary>
+    public string? Widened { get; private set; }
 
     /// <summary>
     /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> for the same architecture and layout
@@ -329,18 +336,24 @@ public sealed class SacTrainer
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
 
-        if (stored.Preference == PreferenceEncoding.Linear && shape.Preference == PreferenceEncoding.Log && stored with { Preference = PreferenceEncoding.Log } == shape)
+        var widenable = stored != shape
+            && stored with { Preference = shape.Preference, Cost = shape.Cost } == shape
+            && (stored.Preference == shape.Preference || stored.Preference == PreferenceEncoding.Linear)
+            && (stored.Cost is null || stored.Cost == shape.Cost);
+        if (widenable)
         {
-            // Widen every input layer (and its Adam moments) with zero rows for the log columns: the
+            // Widen every input layer (and its Adam moments) with zero rows for the new columns: the
             // networks compute exactly what they did, and training learns to use the new inputs.
-            WidenedPreference = true;
+            Widened = string.Join(" and ", new[]
+            {
+                stored.Preference != shape.Preference ? "log preference columns" : null,
+                stored.Cost is null && shape.Cost is not null ? "cost-feature columns" : null,
+            }.OfType<string>());
             foreach (var (name, tensor) in tensors.ToList())
             {
-                if (name.EndsWith("encoder.in.weight", StringComparison.Ordinal) && tensor.Data.Length == (shape.Features + ServerSetShape.PreferenceWidth) * shape.Hidden)
+                if (name.EndsWith("encoder.in.weight", StringComparison.Ordinal) && tensor.Data.Length == stored.InputWidth * shape.Hidden)
                 {
-                    var widened = new float[shape.InputWidth * shape.Hidden];
-                    tensor.Data.CopyTo(widened, 0);
-                    tensors[name] = new StoredTensor(name, [shape.InputWidth, shape.Hidden], widened);
+                    tensors[name] = new StoredTensor(name, [shape.InputWidth, shape.Hidden], WidenInputRows(tensor.Data, stored, shape));
                 }
             }
         }
@@ -492,5 +505,19 @@ public sealed class SacTrainer
         }
 
         batch.Count = b;
+    }
+
+    /// <summary>
+    /// An input layer's weights [stored input width, hidden] re-laid for <paramref name="to"/>'s wider
+    /// input (features, preference, cost): each stored row keeps its meaning, new rows are zero.
+    /// </summary>
+    private static float[] WidenInputRows(float[] weights, ServerSetShape from, ServerSetShape to)
+    {
+        var h = to.Hidden;
+        var widened = new float[to.InputWidth * h];
+        var leading = from.Features + from.PreferenceColumns;
+        weights.AsSpan(0, leading * h).CopyTo(widened);
+        weights.AsSpan(leading * h, from.CostColumns * h).CopyTo(widened.AsSpan((to.Features + to.PreferenceColumns) * h));
+        return widened;
     }
 }

@@ -13,8 +13,9 @@ public sealed class PolicyExporterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static ServerSetNetwork RandomActor(FeatureLayout layout, int seed, int encoderBlocks = 1, int headBlocks = 1, PreferenceEncoding preference = PreferenceEncoding.Linear) =>
-        new(new ServerSetShape(layout.FeatureCount, Hidden: 16, EncoderBlocks: encoderBlocks, HeadBlocks: headBlocks, Preference: preference), new Random(seed), outputScale: 1.0);
+    private static ServerSetNetwork RandomActor(FeatureLayout layout, int seed, int encoderBlocks = 1, int headBlocks = 1, PreferenceEncoding preference = PreferenceEncoding.Linear, bool cost = false) =>
+        new(new ServerSetShape(layout.FeatureCount, Hidden: 16, EncoderBlocks: encoderBlocks, HeadBlocks: headBlocks, Preference: preference,
+            Cost: cost ? CostFeatures.For(layout, 1000, 5e-31, 0.01, 0.01, 50) : null), new Random(seed), outputScale: 1.0);
 
     private string Export(ServerSetNetwork actor, FeatureLayout layout)
     {
@@ -24,10 +25,12 @@ public sealed class PolicyExporterTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1, 1, PreferenceEncoding.Linear)]
-    [InlineData(0, 2, PreferenceEncoding.Linear)]
-    [InlineData(1, 1, PreferenceEncoding.Log)]
-    public void OnnxRuntime_OnSimulatorObservations_MatchesManagedForwardWithin1e4(int encoderBlocks, int headBlocks, PreferenceEncoding preference)
+    [InlineData(1, 1, PreferenceEncoding.Linear, false)]
+    [InlineData(0, 2, PreferenceEncoding.Linear, false)]
+    [InlineData(1, 1, PreferenceEncoding.Log, false)]
+    [InlineData(1, 1, PreferenceEncoding.Linear, true)]
+    [InlineData(1, 1, PreferenceEncoding.Log, true)]
+    public void OnnxRuntime_OnSimulatorObservations_MatchesManagedForwardWithin1e4(int encoderBlocks, int headBlocks, PreferenceEncoding preference, bool cost)
     {
         var parameters = MecParameters.Gmorl;
         var env = new MecVecEnv(parameters, ContextRange.Test, count: 24, seed: 5);
@@ -56,7 +59,7 @@ public sealed class PolicyExporterTests : IDisposable
         var mask = new float[n * s];
         var pref = new float[n * 2];
         env.Observe(servers, mask, pref);
-        var actor = RandomActor(env.Layout, 7, encoderBlocks, headBlocks, preference);
+        var actor = RandomActor(env.Layout, 7, encoderBlocks, headBlocks, preference, cost);
         var managed = new float[n * s];
         actor.Forward(servers, mask, pref, n, actor.CreateWorkspace(n, s), managed);
 

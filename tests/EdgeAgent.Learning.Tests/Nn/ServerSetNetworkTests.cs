@@ -59,12 +59,15 @@ public sealed class ServerSetNetworkTests
         }
     }
 
-    [Fact]
-    public void Forward_PermutedServers_PermutesOutputs()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Forward_PermutedServers_PermutesOutputs(bool cost)
     {
         var random = new Random(12);
         const int Features = 7;
-        var network = new ServerSetNetwork(new ServerSetShape(Features, Hidden: 16), random, outputScale: 1.0);
+        var costFeatures = cost ? new CostFeatures(0, 1, 2, 3, 4, 1, 1000, 5e-31, 0.01, 0.01, 50) : null;
+        var network = new ServerSetNetwork(new ServerSetShape(Features, Hidden: 16, Cost: costFeatures), random, outputScale: 1.0);
         var (servers, preference) = Inputs(random, Features);
         int[] permutation = [3, 0, 4, 1, 2];
         var permutedServers = new float[servers.Length];
@@ -145,7 +148,10 @@ public sealed class ServerSetNetworkTests
     public void Shape_DescribeThenParse_RoundTrips(PreferenceEncoding preference)
     {
         var shape = new ServerSetShape(68, Hidden: 64, EncoderBlocks: 1, HeadBlocks: 2, Slope: 0.02f, Preference: preference);
+        var withCost = shape with { Cost = new CostFeatures(1, 3, 7, 8, 60, 1, 1000, 5e-31, 0.01, 0.01, 50) };
 
+        Assert.Equal(withCost, ServerSetShape.Parse(withCost.Describe()));
+        Assert.Equal(72, withCost.InputWidth - (preference == PreferenceEncoding.Log ? 2 : 0));
         Assert.Equal(shape, ServerSetShape.Parse(shape.Describe()));
     }
 

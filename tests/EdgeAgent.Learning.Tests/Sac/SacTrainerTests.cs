@@ -119,31 +119,52 @@ public sealed class SacTrainerTests : IDisposable
         Assert.Contains("hidden=12", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void LoadCheckpoint_LinearIntoLogPreference_WidensWithZerosAndComputesTheSameLogits()
+    [Theory]
+    [InlineData(PreferenceEncoding.Linear, false, PreferenceEncoding.Log, false, "log preference columns")]
+    [InlineData(PreferenceEncoding.Linear, false, PreferenceEncoding.Linear, true, "cost-feature columns")]
+    [InlineData(PreferenceEncoding.Linear, true, PreferenceEncoding.Log, true, "log preference columns")]
+    [InlineData(PreferenceEncoding.Log, false, PreferenceEncoding.Log, true, "cost-feature columns")]
+    [InlineData(PreferenceEncoding.Linear, false, PreferenceEncoding.Log, true, "log preference columns and cost-feature columns")]
+    public void LoadCheckpoint_IntoWiderInput_WidensWithZerosAndComputesTheSameLogits(
+        PreferenceEncoding storedPreference, bool storedCost, PreferenceEncoding preference, bool cost, string added)
     {
         var path = Path.Combine(_directory, "run.ckpt");
-        var linear = new SacTrainer(Small, Settings(path, 200), TimeProvider.System);
-        linear.Run(null, CancellationToken.None);
-        var log = new SacTrainer(Small with { PreferenceEncoding = PreferenceEncoding.Log }, Settings(null, 400), TimeProvider.System);
+        var narrow = new SacTrainer(Small with { PreferenceEncoding = storedPreference, UseCostFeatures = storedCost }, Settings(path, 200), TimeProvider.System);
+        narrow.Run(null, CancellationToken.None);
+        var wide = new SacTrainer(Small with { PreferenceEncoding = preference, UseCostFeatures = cost }, Settings(null, 400), TimeProvider.System);
 
-        log.LoadCheckpoint(path);
+        wide.LoadCheckpoint(path);
 
-        Assert.True(log.WidenedPreference);
-        Assert.Equal(linear.Agent.Updates, log.Agent.Updates);
-        var (servers, mask, preference, n, s) = Observations(linear.Agent.Actor.Shape.Features);
-        foreach (var (a, b) in new[] { (linear.Agent.Actor, log.Agent.Actor), (linear.Agent.Critic1, log.Agent.Critic1), (linear.Agent.Target2, log.Agent.Target2) })
+        Assert.Equal(added, wide.Widened);
+        Assert.Equal(narrow.Agent.Updates, wide.Agent.Updates);
+        var (servers, mask, prefs, n, s) = Observations(narrow.Agent.Actor.Shape.Features);
+        foreach (var (a, b) in new[] { (narrow.Agent.Actor, wide.Agent.Actor), (narrow.Agent.Critic1, wide.Agent.Critic1), (narrow.Agent.Target2, wide.Agent.Target2) })
         {
             var before = new float[n * s];
             var after = new float[n * s];
-            a.Forward(servers, mask, preference, n, a.CreateWorkspace(n, s), before);
-            b.Forward(servers, mask, preference, n, b.CreateWorkspace(n, s), after);
+            a.Forward(servers, mask, prefs, n, a.CreateWorkspace(n, s), before);
+            b.Forward(servers, mask, prefs, n, b.CreateWorkspace(n, s), after);
             Assert.Equal(before, after);
         }
 
-        log.Run(null, CancellationToken.None);
-        Assert.Equal(400, log.EnvironmentSteps);
-        Assert.Contains(log.Agent.Actor.Input.Weight.Value.AsSpan(log.Agent.Actor.Shape.Features * 8 + 16).ToArray(), w => w != 0f);
+        var weights = wide.Agent.Actor.Input.Weight.Value;
+        var zeroRows = Enumerable.Range(0, wide.Agent.Actor.Shape.InputWidth).Where(r => weights.AsSpan(r * 8, 8).ToArray().All(w => w == 0f)).ToArray();
+        Assert.Equal(wide.Agent.Actor.Shape.InputWidth - narrow.Agent.Actor.Shape.InputWidth, zeroRows.Length);
+        wide.Run(null, CancellationToken.None);
+        Assert.Equal(400, wide.EnvironmentSteps);
+        Assert.All(zeroRows, r => Assert.Contains(weights.AsSpan(r * 8, 8).ToArray(), w => w != 0f));
+    }
+
+    [Fact]
+    public void LoadCheckpoint_CostFeaturesIntoNone_IsRefusedNamingBoth()
+    {
+        var path = Path.Combine(_directory, "run.ckpt");
+        new SacTrainer(Small with { UseCostFeatures = true }, Settings(path, 8), TimeProvider.System).Run(null, CancellationToken.None);
+        var plain = new SacTrainer(Small, Settings(null, 8), TimeProvider.System);
+
+        var e = Assert.Throws<InvalidDataException>(() => plain.LoadCheckpoint(path));
+
+        Assert.Contains("cost=ghz:", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

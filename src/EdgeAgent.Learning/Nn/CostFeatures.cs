@@ -1,0 +1,186 @@
+using System.Globalization;
+using EdgeAgent.Core.Observation;
+
+namespace EdgeAgent.Learning.Nn;
+
+/// <summary>
+/// Per-row inputs a <see cref="ServerSetNetwork"/> derives from its own inputs (no weights): the
+/// closed-form scalarised cost c = w_delay * alpha_T * d + w_energy * alpha_E * e of placing the task
+/// on each server, where d = upload + (L + 2 * sum over histogram bins of count * min(bin middle, L)) *
+/// cycles per bit / f (the processor-sharing delay the task suffers and adds, from the residual-work
+/// histogram) and e = kappa * cycles per bit * f^2 * L + p_off * upload. From c it writes two columns:
+/// the gap to the cheapest present server, ln((c - c_min) / |c_min| + 1e-5), and the delay share of
+/// the cost, w_delay * alpha_T * d / c. A ReLU network compares servers by products and ratios of
+/// several features only approximately; near w_delay = 0 the servers differ by about 1 % of the
+/// energy (the upload), so that approximation decides. The gap column is exact there, and the same
+/// arithmetic runs inside the exported ONNX graph, so a policy file's inputs stay the observation layout.
+/// </summary>
+/// <param name="GhzColumn">Column of the server's compute speed in GHz.</param>
+/// <param name="MbitColumn">Column of the task size in Mbit.</param>
+/// <param name="UploadColumn">Column of the upload time in seconds.</param>
+/// <param name="HistogramStart">Column of the first residual-work histogram bin.</param>
+/// <param name="HistogramBins">Histogram bins (the last one open-ended; its middle is taken half a bin above its lower edge).</param>
+/// <param name="HistogramBinMbit">Width of one bin in Mbit.</param>
+/// <param name="CyclesPerBit">CPU cycles per bit of task (eta).</param>
+/// <param name="Kappa">Effective switched capacitance kappa (energy = kappa * eta * f^2 per bit).</param>
+/// <param name="OffloadPowerWatts">Transmit power p_off during the upload.</param>
+/// <param name="DelayScale">alpha_T, the reward scale of delay (per second).</param>
+/// <param name="EnergyScale">alpha_E, the reward scale of energy (per joule).</param>
+public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColumn, int HistogramStart, int HistogramBins, double HistogramBinMbit,
+    double CyclesPerBit, double Kappa, double OffloadPowerWatts, double DelayScale, double EnergyScale)
+{
+    /// <summary>Columns written per row: the cost gap and the delay share.</summary>
+    public const int Count = 2;
+
+    /// <summary>Offset inside the gap's logarithm: relative gaps below it look alike.</summary>
+    public const float GapOffset = 1e-5f;
+
+    /// <summary>Smallest denominator of the gap and the delay share (costs are never negative).</summary>
+    public const float Tiny = 1e-12f;
+
+    /// <summary>Smallest compute speed used, GHz (guards the division).</summary>
+    public const float MinGhz = 1e-6f;
+
+    /// <summary>Seconds of execution per (Mbit / GHz): cycles per bit * 1e6 / 1e9.</summary>
+    public float SecondsPerMbitPerGhz => (float)(CyclesPerBit * 1e-3);
+
+    /// <summary>Execution energy in J per (GHz^2 * Mbit): kappa * cycles per bit * 1e18 * 1e6.</summary>
+    public float JoulesPerGhz2Mbit => (float)(Kappa * CyclesPerBit * 1e24);
+
+    /// <summary>Middle of every histogram bin in Mbit.</summary>
+    public float[] BinMiddles() => [.. Enumerable.Range(0, HistogramBins).Select(b => (float)((b + 0.5) * HistogramBinMbit))];
+
+    /// <summary>
+    /// The cost features of observations in <paramref name="layout"/> for a system with the given
+    /// constants (the simulator profile's).
+    /// </summary>
+    /// <exception cref="ArgumentException">The layout lacks a column the estimate reads, or has a
+    /// device-itself (IsLocal) column, whose energy the estimate's formula does not model.</exception>
+    public static CostFeatures For(FeatureLayout layout, double cyclesPerBit, double kappa, double offloadPowerWatts, double delayScale, double energyScale)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (layout.IndexOf(FeatureKind.IsLocal) >= 0)
+        {
+            throw new ArgumentException($"Cost features model servers reached over a link; the '{layout.Profile}' layout has the device itself (IsLocal), whose energy they do not model.", nameof(layout));
+        }
+
+        int Column(FeatureKind kind) => layout.IndexOf(kind) is var c and >= 0
+            ? c
+            : throw new ArgumentException($"Cost features need the {kind} column; the '{layout.Profile}' layout has none.", nameof(layout));
+        if (layout.HistogramBins == 0)
+        {
+            throw new ArgumentException($"Cost features need the residual-work histogram; the '{layout.Profile}' layout has none.", nameof(layout));
+        }
+
+        var features = new CostFeatures(Column(FeatureKind.ComputeGhz), Column(FeatureKind.TaskMbit), Column(FeatureKind.UploadSeconds),
+            layout.Scalars.Count, layout.HistogramBins, layout.HistogramBinBits * 1e-6, cyclesPerBit, kappa, offloadPowerWatts, delayScale, energyScale);
+        features.Validate(layout.FeatureCount);
+        return features;
+    }
+
+    /// <summary>Checks the columns against a row of <paramref name="features"/> features.</summary>
+    /// <exception cref="ArgumentException">A column lies outside the row or a constant is not positive and finite (named in the message).</exception>
+    public void Validate(int features)
+    {
+        foreach (var (name, column) in new[] { ("ghz", GhzColumn), ("mbit", MbitColumn), ("upload", UploadColumn) })
+        {
+            if (column < 0 || column >= features)
+            {
+                throw new ArgumentException($"The cost features' {name} column {column} is outside a row of {features} features.");
+            }
+        }
+
+        if (HistogramBins < 1 || HistogramStart < 0 || HistogramStart + HistogramBins > features)
+        {
+            throw new ArgumentException($"The cost features' histogram (columns {HistogramStart}..{HistogramStart + HistogramBins - 1}) is outside a row of {features} features.");
+        }
+
+        if (!(Kappa >= 0 && double.IsFinite(Kappa)))
+        {
+            throw new ArgumentException($"The cost features' kappa must be zero or positive and finite; got {Kappa}.");
+        }
+
+        foreach (var (name, value) in new[] { ("bin width", HistogramBinMbit), ("cycles per bit", CyclesPerBit), ("offload power", OffloadPowerWatts), ("alpha_T", DelayScale), ("alpha_E", EnergyScale) })
+        {
+            if (!(value > 0 && double.IsFinite(value)))
+            {
+                throw new ArgumentException($"The cost features' {name} must be positive and finite; got {value}.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Overwrites columns <paramref name="column"/> and <paramref name="column"/> + 1 of rows
+    /// <paramref name="firstRow"/>..<paramref name="endRow"/> - 1 of <paramref name="input"/> (rows of
+    /// <paramref name="width"/> values, the observation's features first): the rows are the present
+    /// servers of one sample, whose preference is (<paramref name="delayWeight"/>, <paramref name="energyWeight"/>).
+    /// The operations and their order are those of the exported graph.
+    /// </summary>
+    public void Write(Span<float> input, int width, int column, int firstRow, int endRow, float delayWeight, float energyWeight, ReadOnlySpan<float> binMiddles)
+    {
+        var k1 = SecondsPerMbitPerGhz;
+        var k2 = JoulesPerGhz2Mbit;
+        var power = (float)OffloadPowerWatts;
+        var delayFactor = delayWeight * (float)DelayScale;
+        var energyFactor = energyWeight * (float)EnergyScale;
+        var min = float.PositiveInfinity;
+        for (var r = firstRow; r < endRow; r++)
+        {
+            var row = input.Slice(r * width, width);
+            var f = MathF.Max(row[GhzColumn], MinGhz);
+            var mbit = row[MbitColumn];
+            var upload = row[UploadColumn];
+            var work = 0f;
+            for (var b = 0; b < binMiddles.Length; b++)
+            {
+                work += row[HistogramStart + b] * MathF.Min(binMiddles[b], mbit);
+            }
+
+            var delay = upload + ((mbit + (work * 2f)) * k1 / f);
+            var energy = (f * f * k2 * mbit) + (upload * power);
+            var delayCost = delayFactor * delay;
+            var cost = delayCost + (energyFactor * energy);
+            row[column] = cost;
+            row[column + 1] = delayCost;
+            min = MathF.Min(min, cost);
+        }
+
+        var denominator = MathF.Max(MathF.Abs(min), Tiny);
+        for (var r = firstRow; r < endRow; r++)
+        {
+            var row = input.Slice(r * width, width);
+            var cost = row[column];
+            row[column] = MathF.Log(((cost - min) / denominator) + GapOffset);
+            row[column + 1] = row[column + 1] / MathF.Max(cost, Tiny);
+        }
+    }
+
+    /// <summary>One token without spaces for <see cref="ServerSetShape.Describe"/>.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"ghz:{GhzColumn};mbit:{MbitColumn};upload:{UploadColumn};hist:{HistogramStart}:{HistogramBins}:{HistogramBinMbit:R};cycles:{CyclesPerBit:R};kappa:{Kappa:R};p_off:{OffloadPowerWatts:R};alpha_t:{DelayScale:R};alpha_e:{EnergyScale:R}");
+
+    /// <summary>Parses <see cref="Describe"/>'s output.</summary>
+    /// <exception cref="FormatException">The text is not such a description; the message names the part.</exception>
+    public static CostFeatures Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var part in text.Split(';'))
+        {
+            var fields = part.Split(':');
+            if (!parts.TryAdd(fields[0], fields[1..]))
+            {
+                throw new FormatException($"The cost-feature description '{text}' names '{fields[0]}' twice.");
+            }
+        }
+
+        string[] Get(string key, int count) => parts.TryGetValue(key, out var v) && v.Length == count
+            ? v
+            : throw new FormatException($"The cost-feature description '{text}' lacks '{key}' or has it malformed.");
+        int Int(string value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"'{value}' in '{text}' is not an integer.");
+        double Real(string value) => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"'{value}' in '{text}' is not a number.");
+        var hist = Get("hist", 3);
+        return new CostFeatures(Int(Get("ghz", 1)[0]), Int(Get("mbit", 1)[0]), Int(Get("upload", 1)[0]), Int(hist[0]), Int(hist[1]), Real(hist[2]),
+            Real(Get("cycles", 1)[0]), Real(Get("kappa", 1)[0]), Real(Get("p_off", 1)[0]), Real(Get("alpha_t", 1)[0]), Real(Get("alpha_e", 1)[0]));
+    }
+}
