@@ -10,7 +10,8 @@ namespace EdgeAgent.Learning.Export;
 /// <summary>
 /// Writes an actor <see cref="ServerSetNetwork"/> as an ONNX policy file (opset 17, standard
 /// operators only: MatMul, Add, LeakyRelu, Mul, ReduceSum, ReduceMax, Max, Div, Concat,
-/// Unsqueeze, Squeeze, Greater, Where). Inputs `servers` float[batch, S, F], `mask`
+/// Unsqueeze, Squeeze, Greater, Where, Cast; Log for the log preference encoding; Slice, Min, Sub,
+/// Abs, ReduceMin, Split and Equal for <see cref="CostFeatures"/>). Inputs `servers` float[batch, S, F], `mask`
 /// float[batch, S] (1 present, 0 absent), `preference` float[batch, 2] (w_delay, w_energy);
 /// output `logits` float[batch, S], -infinity for absent servers. Batch and S are symbolic, so the
 /// file runs for any number of servers up to the layout's S. metadata_props carry the
@@ -185,7 +186,7 @@ public static class PolicyExporter
     }
 
     /// <summary>
-    /// The nodes computing <see cref="CostFeatures.Write"/> for every row: [batch, S, 2], zero in absent
+    /// The nodes computing <see cref="CostFeatures.Write"/> for every row: [batch, S, 3], zero in absent
     /// rows (their -1 features would give NaN, which the masked mean would spread). Returns the output's name.
     /// </summary>
     private static string CostGraph(GraphBuilder g, CostFeatures cost)
@@ -241,7 +242,9 @@ public static class PolicyExporter
             .Node("Log", ["cost.relative_offset"], ["cost.gap"])
             .Node("Max", ["cost.c", "cost.tiny"], ["cost.c_safe"])
             .Node("Div", ["cost.delay_cost", "cost.c_safe"], ["cost.delay_share"])
-            .Node("Concat", ["cost.gap", "cost.delay_share"], ["cost.raw"], a => a.Int("axis", 2))
+            .Node("Equal", ["cost.c", "cost.c_min"], ["cost.is_min"])
+            .Node("Cast", ["cost.is_min"], ["cost.cheapest"], a => a.Int("to", (long)DataType.Float))
+            .Node("Concat", ["cost.gap", "cost.delay_share", "cost.cheapest"], ["cost.raw"], a => a.Int("axis", 2))
             .Node("Where", ["present3", "cost.raw", "cost.zero"], ["cost.features"]);
         return "cost.features";
     }

@@ -8,9 +8,9 @@ namespace EdgeAgent.Learning.Nn;
 /// closed-form scalarised cost c = w_delay * alpha_T * d + w_energy * alpha_E * e of placing the task
 /// on each server, where d = upload + (L + 2 * sum over histogram bins of count * min(bin middle, L)) *
 /// cycles per bit / f (the processor-sharing delay the task suffers and adds, from the residual-work
-/// histogram) and e = kappa * cycles per bit * f^2 * L + p_off * upload. From c it writes two columns:
-/// the gap to the cheapest present server, ln((c - c_min) / |c_min| + 1e-5), and the delay share of
-/// the cost, w_delay * alpha_T * d / c. A ReLU network compares servers by products and ratios of
+/// histogram) and e = kappa * cycles per bit * f^2 * L + p_off * upload. From c it writes three columns:
+/// the gap to the cheapest present server, ln((c - c_min) / |c_min| + 1e-5), the delay share of
+/// the cost, w_delay * alpha_T * d / c, and 1 for the cheapest server (c = c_min), else 0. A ReLU network compares servers by products and ratios of
 /// several features only approximately; near w_delay = 0 the servers differ by about 1 % of the
 /// energy (the upload), so that approximation decides. The gap column is exact there, and the same
 /// arithmetic runs inside the exported ONNX graph, so a policy file's inputs stay the observation layout.
@@ -29,8 +29,8 @@ namespace EdgeAgent.Learning.Nn;
 public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColumn, int HistogramStart, int HistogramBins, double HistogramBinMbit,
     double CyclesPerBit, double Kappa, double OffloadPowerWatts, double DelayScale, double EnergyScale)
 {
-    /// <summary>Columns written per row: the cost gap and the delay share.</summary>
-    public const int Count = 2;
+    /// <summary>Columns written per row: the cost gap, the delay share and the cheapest-server flag.</summary>
+    public const int Count = 3;
 
     /// <summary>Offset inside the gap's logarithm: relative gaps below it look alike.</summary>
     public const float GapOffset = 1e-5f;
@@ -110,7 +110,7 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
     }
 
     /// <summary>
-    /// Overwrites columns <paramref name="column"/> and <paramref name="column"/> + 1 of rows
+    /// Overwrites columns <paramref name="column"/> to <paramref name="column"/> + 2 of rows
     /// <paramref name="firstRow"/>..<paramref name="endRow"/> - 1 of <paramref name="input"/> (rows of
     /// <paramref name="width"/> values, the observation's features first): the rows are the present
     /// servers of one sample, whose preference is (<paramref name="delayWeight"/>, <paramref name="energyWeight"/>).
@@ -152,6 +152,7 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
             var cost = row[column];
             row[column] = MathF.Log(((cost - min) / denominator) + GapOffset);
             row[column + 1] = row[column + 1] / MathF.Max(cost, Tiny);
+            row[column + 2] = cost == min ? 1f : 0f;
         }
     }
 

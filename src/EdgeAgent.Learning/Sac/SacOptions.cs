@@ -72,8 +72,8 @@ public sealed record SacOptions
     public PreferenceEncoding PreferenceEncoding { get; init; } = PreferenceEncoding.Linear;
 
     /// <summary>
-    /// Give the networks the profile's closed-form cost estimate as two more inputs per server
-    /// (<see cref="Nn.CostFeatures"/>: the gap to the cheapest server and the delay share). Resuming a
+    /// Give the networks the profile's closed-form cost estimate as three more inputs per server
+    /// (<see cref="Nn.CostFeatures"/>: the gap to the cheapest server, the delay share and the cheapest-server flag). Resuming a
     /// checkpoint without them widens the input layers with zero weights, so training continues from the same policy.
     /// </summary>
     public bool UseCostFeatures { get; init; }

@@ -19,13 +19,13 @@ public sealed class CostFeaturesTests
         var cost = new CostFeatures(0, 1, 2, 3, 3, 1, 1000, 5e-31, 0.01, 0.01, 50);
         float[] rows =
         [
-            2, 1.5f, 0.004f, 1, 2, 0, 0, 0,
-            4, 1.5f, 0.002f, 0, 0, 3, 0, 0,
-            2, 1.5f, 0.001f, 0, 0, 0, 0, 0,
+            2, 1.5f, 0.004f, 1, 2, 0, 0, 0, 0,
+            4, 1.5f, 0.002f, 0, 0, 3, 0, 0, 0,
+            2, 1.5f, 0.001f, 0, 0, 0, 0, 0, 0,
         ];
         const float Wd = 0.3f, We = 0.7f;
 
-        cost.Write(rows, 8, 6, 0, 3, Wd, We, cost.BinMiddles());
+        cost.Write(rows, 9, 6, 0, 3, Wd, We, cost.BinMiddles());
 
         // delay = upload + (L + 2 * sum count * min(middle, L)) * cycles/bit / f; energy = kappa eta f^2 L + p_off upload.
         double Cost(double ghz, double upload, double work, out double delayCost)
@@ -41,11 +41,12 @@ public sealed class CostFeaturesTests
         var min = costs.Min();
         for (var r = 0; r < 3; r++)
         {
-            Assert.Equal(Math.Log(((costs[r] - min) / min) + 1e-5), rows[(r * 8) + 6], 3);
-            Assert.Equal(delayCosts[r] / costs[r], rows[(r * 8) + 7], 4);
+            Assert.Equal(Math.Log(((costs[r] - min) / min) + 1e-5), rows[(r * 9) + 6], 3);
+            Assert.Equal(delayCosts[r] / costs[r], rows[(r * 9) + 7], 4);
+            Assert.Equal(r == 2 ? 1f : 0f, rows[(r * 9) + 8]);
         }
 
-        Assert.Equal(MathF.Log(CostFeatures.GapOffset), rows[(2 * 8) + 6]); // the idle server is the cheapest: gap exactly ln(1e-5)
+        Assert.Equal(MathF.Log(CostFeatures.GapOffset), rows[(2 * 9) + 6]); // the idle server is the cheapest: gap exactly ln(1e-5)
     }
 
     [Theory]
@@ -67,7 +68,7 @@ public sealed class CostFeaturesTests
         var rewardT = new float[n];
         var rewardE = new float[n];
         var done = new bool[n];
-        var row = new float[s * (f + 2)];
+        var row = new float[s * (f + CostFeatures.Count)];
         var middles = cost.BinMiddles();
         int agree = 0, decisions = 0;
         for (var i = 0; i < n; i++)
@@ -83,11 +84,12 @@ public sealed class CostFeaturesTests
                 var present = env.PresentServers(i);
                 for (var j = 0; j < present; j++)
                 {
-                    servers.AsSpan(((i * s) + j) * f, f).CopyTo(row.AsSpan(j * (f + 2), f));
+                    servers.AsSpan(((i * s) + j) * f, f).CopyTo(row.AsSpan(j * (f + CostFeatures.Count), f));
                 }
 
-                cost.Write(row, f + 2, f, 0, present, preference[2 * i], preference[(2 * i) + 1], middles);
-                var cheapest = Enumerable.Range(0, present).MinBy(j => row[(j * (f + 2)) + f]);
+                cost.Write(row, f + CostFeatures.Count, f, 0, present, preference[2 * i], preference[(2 * i) + 1], middles);
+                var cheapest = Enumerable.Range(0, present).MinBy(j => row[(j * (f + CostFeatures.Count)) + f]);
+                Assert.Equal(1f, row[(cheapest * (f + CostFeatures.Count)) + f + 2]);
                 actions[i] = GreedyPolicy.Choose(env, i);
                 if (env.TaskBits(i) > 0)
                 {

@@ -151,7 +151,7 @@ public sealed class ServerSetNetworkTests
         var withCost = shape with { Cost = new CostFeatures(1, 3, 7, 8, 60, 1, 1000, 5e-31, 0.01, 0.01, 50) };
 
         Assert.Equal(withCost, ServerSetShape.Parse(withCost.Describe()));
-        Assert.Equal(72, withCost.InputWidth - (preference == PreferenceEncoding.Log ? 2 : 0));
+        Assert.Equal(73, withCost.InputWidth - (preference == PreferenceEncoding.Log ? 2 : 0));
         Assert.Equal(shape, ServerSetShape.Parse(shape.Describe()));
     }
 
