@@ -202,6 +202,7 @@ public static class PolicyExporter
             .Initializer("cost.scales", [(float)cost.DelayScale, (float)cost.EnergyScale], 2)
             .Initializer("cost.tiny", [CostFeatures.Tiny])
             .Initializer("cost.gap_offset", [CostFeatures.GapOffset])
+            .Initializer("cost.share_offset", [CostFeatures.ShareOffset])
             .Initializer("cost.infinity", [float.PositiveInfinity])
             .Initializer("cost.zero", [0f]);
         foreach (var (name, start, count) in new[] { ("ghz", cost.GhzColumn, 1), ("mbit", cost.MbitColumn, 1), ("upload", cost.UploadColumn, 1), ("hist", cost.HistogramStart, cost.HistogramBins) })
@@ -242,9 +243,11 @@ public static class PolicyExporter
             .Node("Log", ["cost.relative_offset"], ["cost.gap"])
             .Node("Max", ["cost.c", "cost.tiny"], ["cost.c_safe"])
             .Node("Div", ["cost.delay_cost", "cost.c_safe"], ["cost.delay_share"])
+            .Node("Add", ["cost.delay_share", "cost.share_offset"], ["cost.delay_share_offset"])
+            .Node("Log", ["cost.delay_share_offset"], ["cost.log_delay_share"])
             .Node("Equal", ["cost.c", "cost.c_min"], ["cost.is_min"])
             .Node("Cast", ["cost.is_min"], ["cost.cheapest"], a => a.Int("to", (long)DataType.Float))
-            .Node("Concat", ["cost.gap", "cost.delay_share", "cost.cheapest"], ["cost.raw"], a => a.Int("axis", 2))
+            .Node("Concat", ["cost.gap", "cost.log_delay_share", "cost.cheapest"], ["cost.raw"], a => a.Int("axis", 2))
             .Node("Where", ["present3", "cost.raw", "cost.zero"], ["cost.features"]);
         return "cost.features";
     }

@@ -9,8 +9,11 @@ namespace EdgeAgent.Learning.Nn;
 /// on each server, where d = upload + (L + 2 * sum over histogram bins of count * min(bin middle, L)) *
 /// cycles per bit / f (the processor-sharing delay the task suffers and adds, from the residual-work
 /// histogram) and e = kappa * cycles per bit * f^2 * L + p_off * upload. From c it writes three columns:
-/// the gap to the cheapest present server, ln((c - c_min) / |c_min| + 1e-5), the delay share of
-/// the cost, w_delay * alpha_T * d / c, and 1 for the cheapest server (c = c_min), else 0. A ReLU network compares servers by products and ratios of
+/// the gap to the cheapest present server, ln((c - c_min) / |c_min| + 1e-5), the log delay share of
+/// the cost, ln(w_delay * alpha_T * d / c + 1e-6), and 1 for the cheapest server (c = c_min), else 0.
+/// The log share sets w_delay = 0 (share 0, column -13.8) far apart from w_delay = 0.01 (about -6):
+/// at exactly 0 the best choice is the cheapest server, at 0.01 the rollout teacher already trades a
+/// third of them for less queueing, and a network continuous in the raw weight blurs the two. A ReLU network compares servers by products and ratios of
 /// several features only approximately; near w_delay = 0 the servers differ by about 1 % of the
 /// energy (the upload), so that approximation decides. The gap column is exact there, and the same
 /// arithmetic runs inside the exported ONNX graph, so a policy file's inputs stay the observation layout.
@@ -29,11 +32,14 @@ namespace EdgeAgent.Learning.Nn;
 public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColumn, int HistogramStart, int HistogramBins, double HistogramBinMbit,
     double CyclesPerBit, double Kappa, double OffloadPowerWatts, double DelayScale, double EnergyScale)
 {
-    /// <summary>Columns written per row: the cost gap, the delay share and the cheapest-server flag.</summary>
+    /// <summary>Columns written per row: the cost gap, the log delay share and the cheapest-server flag.</summary>
     public const int Count = 3;
 
     /// <summary>Offset inside the gap's logarithm: relative gaps below it look alike.</summary>
     public const float GapOffset = 1e-5f;
+
+    /// <summary>Offset inside the delay share's logarithm.</summary>
+    public const float ShareOffset = 1e-6f;
 
     /// <summary>Smallest denominator of the gap and the delay share (costs are never negative).</summary>
     public const float Tiny = 1e-12f;
@@ -151,7 +157,7 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
             var row = input.Slice(r * width, width);
             var cost = row[column];
             row[column] = MathF.Log(((cost - min) / denominator) + GapOffset);
-            row[column + 1] = row[column + 1] / MathF.Max(cost, Tiny);
+            row[column + 1] = MathF.Log((row[column + 1] / MathF.Max(cost, Tiny)) + ShareOffset);
             row[column + 2] = cost == min ? 1f : 0f;
         }
     }

@@ -73,7 +73,7 @@ public sealed record SacOptions
 
     /// <summary>
     /// Give the networks the profile's closed-form cost estimate as three more inputs per server
-    /// (<see cref="Nn.CostFeatures"/>: the gap to the cheapest server, the delay share and the cheapest-server flag). Resuming a
+    /// (<see cref="Nn.CostFeatures"/>: the gap to the cheapest server, the log delay share and the cheapest-server flag). Resuming a
     /// checkpoint without them widens the input layers with zero weights, so training continues from the same policy.
     /// </summary>
     public bool UseCostFeatures { get; init; }

@@ -42,7 +42,7 @@ public sealed class CostFeaturesTests
         for (var r = 0; r < 3; r++)
         {
             Assert.Equal(Math.Log(((costs[r] - min) / min) + 1e-5), rows[(r * 9) + 6], 3);
-            Assert.Equal(delayCosts[r] / costs[r], rows[(r * 9) + 7], 4);
+            Assert.Equal(Math.Log((delayCosts[r] / costs[r]) + 1e-6), rows[(r * 9) + 7], 3);
             Assert.Equal(r == 2 ? 1f : 0f, rows[(r * 9) + 8]);
         }
 
