@@ -44,11 +44,12 @@ internal static class TrainCommand
         var preferenceEncoding = new Option<string>("--preference-encoding") { Description = "How the preference enters the networks: linear (w_delay, w_energy) or log (also ln(w + 0.01), finer near either end). Resuming a linear checkpoint with log widens it with zero weights.", DefaultValueFactory = _ => "linear" };
         preferenceEncoding.AcceptOnlyFromAmong("linear", "log");
         var lowFocusMax = new Option<double?>("--low-focus-max") { Description = "Upper end of the low-focus preference range, w_delay in (0, 1] (default 0.1)." };
+        var endpoints = new Option<double?>("--endpoints") { Description = "Share of drawn preferences that are exactly w_delay = 0 or 1, half each (default 0)." };
         var costFeatures = new Option<bool>("--cost-features") { Description = "Give the networks the profile's closed-form cost estimate per server (gap to the cheapest server, log delay share, cheapest flag), computed inside the policy file from its inputs. Resuming a checkpoint without it widens it with zero weights." };
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, lowFocus, lowFocusMax, preferenceEncoding, costFeatures];
+            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -93,6 +94,7 @@ internal static class TrainCommand
                     LowFocusDelayWeightMax = parseResult.GetValue(lowFocusMax) ?? defaults.LowFocusDelayWeightMax,
                     PreferenceEncoding = Enum.Parse<PreferenceEncoding>(parseResult.GetValue(preferenceEncoding)!, ignoreCase: true),
                     UseCostFeatures = parseResult.GetValue(costFeatures),
+                    EndpointProbability = parseResult.GetValue(endpoints) ?? defaults.EndpointProbability,
                 };
                 options.Validate();
                 var minutesValue = parseResult.GetValue(minutes);

@@ -107,6 +107,14 @@ public sealed record SacOptions
     /// <summary>Upper end of the low focused preference range.</summary>
     public double LowFocusDelayWeightMax { get; init; } = 0.1;
 
+    /// <summary>
+    /// Probability that a drawn preference is exactly w_delay = 0 or exactly 1 (half each), before
+    /// the other shares apply. The ends are settings operators use (energy only, delay only), and
+    /// at exactly 0 the best choice changes abruptly: energy has no queueing term, so the cheapest
+    /// server by energy is optimal, while at 0.01 queueing already matters.
+    /// </summary>
+    public double EndpointProbability { get; init; }
+
     /// <summary>Probability that an environment draws a new preference at the start of an episode (else it keeps its evenly spaced one).</summary>
     public double PreferenceResampleProbability { get; init; } = 0.5;
 
@@ -173,6 +181,7 @@ public sealed record SacOptions
         Require(FocusDelayWeightMin is >= 0 and < 1, nameof(FocusDelayWeightMin), FocusDelayWeightMin, "[0, 1)");
         Require(LowFocusProbability is >= 0 and <= 1 && FocusProbability + LowFocusProbability <= 1, nameof(LowFocusProbability), LowFocusProbability, "[0, 1 - FocusProbability]");
         Require(LowFocusDelayWeightMax is > 0 and <= 1, nameof(LowFocusDelayWeightMax), LowFocusDelayWeightMax, "(0, 1]");
+        Require(EndpointProbability is >= 0 and <= 1, nameof(EndpointProbability), EndpointProbability, "[0, 1]");
         Require(PreferenceResampleProbability is >= 0 and <= 1, nameof(PreferenceResampleProbability), PreferenceResampleProbability, "[0, 1]");
         Require(BehaviourCloningUpdates >= 0, nameof(BehaviourCloningUpdates), BehaviourCloningUpdates, "0 or more");
         Require(CloningExploration is >= 0 and <= 1, nameof(CloningExploration), CloningExploration, "[0, 1]");
@@ -187,6 +196,11 @@ public sealed record SacOptions
     public double DrawDelayWeight(Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
+        if (EndpointProbability > 0 && random.NextDouble() < EndpointProbability)
+        {
+            return random.NextDouble() < 0.5 ? 0 : 1;
+        }
+
         var u = random.NextDouble();
         return u < FocusProbability ? FocusDelayWeightMin + ((1 - FocusDelayWeightMin) * random.NextDouble())
             : u < FocusProbability + LowFocusProbability ? LowFocusDelayWeightMax * random.NextDouble()

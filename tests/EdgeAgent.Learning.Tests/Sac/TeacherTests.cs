@@ -171,4 +171,17 @@ public sealed class TeacherTests
         Assert.InRange(high, 0.5 + (0.3 * 0.2) - 0.015, 0.5 + (0.3 * 0.2) + 0.015);
         Assert.All(draws, w => Assert.InRange(w, 0, 1));
     }
+
+    [Fact]
+    public void DrawDelayWeight_Endpoints_PutsTheConfiguredShareOnExactlyZeroAndOne()
+    {
+        var options = new SacOptions { EndpointProbability = 0.1 };
+        var random = new Random(4);
+        var draws = Enumerable.Range(0, 20_000).Select(_ => options.DrawDelayWeight(random)).ToArray();
+
+        Assert.InRange(draws.Count(w => w == 0) / (double)draws.Length, 0.05 - 0.01, 0.05 + 0.01);
+        Assert.InRange(draws.Count(w => w == 1) / (double)draws.Length, 0.05 - 0.01, 0.05 + 0.01);
+        var plain = new SacOptions();
+        Assert.DoesNotContain(Enumerable.Range(0, 20_000).Select(_ => plain.DrawDelayWeight(random)), w => w is 0 or 1);
+    }
 }
