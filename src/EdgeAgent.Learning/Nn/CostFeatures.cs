@@ -67,15 +67,15 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
         ArgumentNullException.ThrowIfNull(layout);
         if (layout.IndexOf(FeatureKind.IsLocal) >= 0)
         {
-            throw new ArgumentException($"Cost features model servers reached over a link; the '{layout.Profile}' layout has the device itself (IsLocal), whose energy they do not model.", nameof(layout));
+            throw new ArgumentException($"Cost features model servers reached over a link; the '{layout.Profile}' layout has the device itself (IsLocal), whose energy they do not model.");
         }
 
         int Column(FeatureKind kind) => layout.IndexOf(kind) is var c and >= 0
             ? c
-            : throw new ArgumentException($"Cost features need the {kind} column; the '{layout.Profile}' layout has none.", nameof(layout));
+            : throw new ArgumentException($"Cost features need the {kind} column; the '{layout.Profile}' layout has none.");
         if (layout.HistogramBins == 0)
         {
-            throw new ArgumentException($"Cost features need the residual-work histogram; the '{layout.Profile}' layout has none.", nameof(layout));
+            throw new ArgumentException($"Cost features need the residual-work histogram; the '{layout.Profile}' layout has none.");
         }
 
         var features = new CostFeatures(Column(FeatureKind.ComputeGhz), Column(FeatureKind.TaskMbit), Column(FeatureKind.UploadSeconds),

@@ -360,6 +360,7 @@ public sealed class SacTrainer
         else
         {
             Same(ServerSetNetwork.ArchitectureKey, shape.Describe(), "network");
+            Widened = null;
         }
 
         Same("layout", _env.Layout.Describe(), "observation layout");

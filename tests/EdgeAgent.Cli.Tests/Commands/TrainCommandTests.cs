@@ -17,6 +17,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--fixed-preference", "1.5", "fixed preference")]
     [InlineData("--gamma", "1", "Gamma")]
     [InlineData("--low-focus-max", "0", "LowFocusDelayWeightMax")]
+    [InlineData("--endpoints", "1.5", "EndpointProbability")]
     public void Train_BadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)
     {
         var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), option, value);
@@ -46,11 +47,22 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void Train_TinyBudget_WritesPolicyAndCheckpointThatBenchLoads()
+    public void Train_CostFeaturesForAProfileWithTheDeviceItself_ExitsNamingWhy()
+    {
+        var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), "--profile", "gmorl-local", "--cost-features");
+        Assert.Equal(2, code);
+        Assert.Contains("IsLocal", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Train_TinyBudget_WritesPolicyAndCheckpointThatBenchLoads(bool costFeatures)
     {
         var policy = Path.Combine(_directory, "tiny.onnx");
-        var (code, output, error) = Run("train", "--out", policy, "--minutes", "0.01", "--edges-max", "3", "--environments", "2",
-            "--batch", "8", "--hidden", "8", "--probe-minutes", "0", "--progress-seconds", "1");
+        string[] extra = costFeatures ? ["--cost-features", "--endpoints", "0.1"] : [];
+        var (code, output, error) = Run(["train", "--out", policy, "--minutes", "0.01", "--edges-max", "3", "--environments", "2",
+            "--batch", "8", "--hidden", "8", "--probe-minutes", "0", "--progress-seconds", "1", .. extra]);
 
         Assert.True(code == 0, error);
         Assert.True(File.Exists(policy));
