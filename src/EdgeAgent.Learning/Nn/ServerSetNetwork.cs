@@ -91,7 +91,8 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
 
 /// <summary>
 /// A permutation-equivariant network over a set of up to S server rows: the same encoder runs on
-/// every row (features plus preference); the mean and max over present rows form a context that
+/// every row (features plus preference, plus the <see cref="CostFeatures"/> derived from the sample's
+/// present rows when the shape has them); the mean and max over present rows form a context that
 /// is projected and added back to every row; the same head maps each row to one number (a logit
 /// for the actor, a Q-value for a critic). Absent rows (mask 0) take no part in the context and
 /// their outputs are meaningless; callers mask them. Works for any S, and reordering the servers
