@@ -10,8 +10,8 @@ namespace EdgeAgent.Learning.Export;
 /// <summary>
 /// Writes an actor <see cref="ServerSetNetwork"/> as an ONNX policy file (opset 17, standard
 /// operators only: MatMul, Add, LeakyRelu, Mul, ReduceSum, ReduceMax, Max, Div, Concat,
-/// Unsqueeze, Squeeze, Greater, Where, Cast; Log for the log preference encoding; Slice, Min, Sub,
-/// Abs, ReduceMin, Split and Equal for <see cref="CostFeatures"/>). Inputs `servers` float[batch, S, F], `mask`
+/// Unsqueeze, Squeeze, Greater, Where, Cast; Log for the log preference encoding; Split, Slice, Min,
+/// Reshape, Sub, ReduceMin and Equal for <see cref="CostFeatures"/>). Inputs `servers` float[batch, S, F], `mask`
 /// float[batch, S] (1 present, 0 absent), `preference` float[batch, 2] (w_delay, w_energy);
 /// output `logits` float[batch, S], -infinity for absent servers. Batch and S are symbolic, so the
 /// file runs for any number of servers up to the layout's S. metadata_props carry the
@@ -103,7 +103,7 @@ public static class PolicyExporter
         {
             var wc = win.AsSpan((f + p) * h, CostFeatures.Count * h).ToArray();
             g.Initializer("encoder.in.weight_cost", wc, CostFeatures.Count, h)
-                .Node("MatMul", [CostGraph(g, cost), "encoder.in.weight_cost"], ["enc_c"])
+                .Node("MatMul", [CostGraph(g, cost, f), "encoder.in.weight_cost"], ["enc_c"])
                 .Node("Add", ["enc_xw", "enc_c"], ["enc_xwc"]);
             encoderSum = "enc_xwc";
         }
@@ -189,55 +189,49 @@ public static class PolicyExporter
     /// The nodes computing <see cref="CostFeatures.Write"/> for every row: [batch, S, 3], zero in absent
     /// rows (their -1 features would give NaN, which the masked mean would spread). Returns the output's name.
     /// </summary>
-    private static string CostGraph(GraphBuilder g, CostFeatures cost)
+    private static string CostGraph(GraphBuilder g, CostFeatures cost, int features)
     {
-        g.Initializer("cost.axes_2", [2L], 1)
-            .Initializer("cost.bin_middles", cost.BinMiddles(), cost.HistogramBins)
+        // One MatMul picks (upload, L, f, 2L) out of every row.
+        var pick = new float[features * 4];
+        pick[(cost.UploadColumn * 4) + 0] = 1;
+        pick[(cost.MbitColumn * 4) + 1] = 1;
+        pick[(cost.GhzColumn * 4) + 2] = 1;
+        pick[(cost.MbitColumn * 4) + 3] = 2;
+        g.Initializer("cost.pick", pick, features, 4)
+            .Initializer("cost.ones4", [1L, 1L, 1L, 1L], 4)
+            .Initializer("cost.hist_start", [(long)cost.HistogramStart], 1)
+            .Initializer("cost.hist_end", [(long)(cost.HistogramStart + cost.HistogramBins)], 1)
+            .Initializer("cost.axes_2", [2L], 1)
+            .Initializer("cost.doubled_middles", cost.DoubledBinMiddles(), cost.HistogramBins)
             .Initializer("cost.min_ghz", [CostFeatures.MinGhz])
-            .Initializer("cost.two", [2f])
-            .Initializer("cost.two_parts", [1L, 1L], 2)
-            .Initializer("cost.seconds_per_mbit_ghz", [cost.SecondsPerMbitPerGhz])
-            .Initializer("cost.joules_per_ghz2_mbit", [cost.JoulesPerGhz2Mbit])
-            .Initializer("cost.offload_watts", [(float)cost.OffloadPowerWatts])
-            .Initializer("cost.scales", [(float)cost.DelayScale, (float)cost.EnergyScale], 2)
+            .Initializer("cost.preference_coefficients", cost.PreferenceCoefficients(), 2, 2 * CostFeatures.Terms)
+            .Initializer("cost.coefficient_shape", [-1L, CostFeatures.Terms, 2], 3)
+            .Initializer("cost.ones2", [1L, 1L], 2)
             .Initializer("cost.tiny", [CostFeatures.Tiny])
             .Initializer("cost.gap_offset", [CostFeatures.GapOffset])
             .Initializer("cost.share_offset", [CostFeatures.ShareOffset])
             .Initializer("cost.infinity", [float.PositiveInfinity])
-            .Initializer("cost.zero", [0f]);
-        foreach (var (name, start, count) in new[] { ("ghz", cost.GhzColumn, 1), ("mbit", cost.MbitColumn, 1), ("upload", cost.UploadColumn, 1), ("hist", cost.HistogramStart, cost.HistogramBins) })
-        {
-            g.Initializer($"cost.{name}_start", [(long)start], 1)
-                .Initializer($"cost.{name}_end", [(long)start + count], 1)
-                .Node("Slice", [ServersInput, $"cost.{name}_start", $"cost.{name}_end", "cost.axes_2"], [$"cost.{name}"]);
-        }
-
-        g.Node("Max", ["cost.ghz", "cost.min_ghz"], ["cost.f"])
-            .Node("Min", ["cost.bin_middles", "cost.mbit"], ["cost.capped"])
-            .Node("Mul", ["cost.hist", "cost.capped"], ["cost.binned_work"])
-            .Node("ReduceSum", ["cost.binned_work", "cost.axes_2"], ["cost.work"], a => a.Int("keepdims", 1))
-            .Node("Mul", ["cost.work", "cost.two"], ["cost.work2"])
+            .Initializer("cost.zero", [0f])
+            .Node("MatMul", [ServersInput, "cost.pick"], ["cost.picked"])
+            .Node("Split", ["cost.picked", "cost.ones4"], ["cost.upload", "cost.mbit", "cost.ghz", "cost.mbit2"], a => a.Int("axis", 2))
+            .Node("Max", ["cost.ghz", "cost.min_ghz"], ["cost.f"])
+            .Node("Slice", [ServersInput, "cost.hist_start", "cost.hist_end", "cost.axes_2"], ["cost.hist"])
+            .Node("Min", ["cost.doubled_middles", "cost.mbit2"], ["cost.capped2"])
+            .Node("Mul", ["cost.hist", "cost.capped2"], ["cost.binned_work2"])
+            .Node("ReduceSum", ["cost.binned_work2", "cost.axes_2"], ["cost.work2"], a => a.Int("keepdims", 1))
             .Node("Add", ["cost.mbit", "cost.work2"], ["cost.service_mbit"])
-            .Node("Mul", ["cost.service_mbit", "cost.seconds_per_mbit_ghz"], ["cost.service_ghz"])
-            .Node("Div", ["cost.service_ghz", "cost.f"], ["cost.service_s"])
-            .Node("Add", ["cost.upload", "cost.service_s"], ["cost.delay"])
+            .Node("Div", ["cost.service_mbit", "cost.f"], ["cost.service"])
             .Node("Mul", ["cost.f", "cost.f"], ["cost.f2"])
-            .Node("Mul", ["cost.f2", "cost.joules_per_ghz2_mbit"], ["cost.joules_per_mbit"])
-            .Node("Mul", ["cost.joules_per_mbit", "cost.mbit"], ["cost.execution_j"])
-            .Node("Mul", ["cost.upload", "cost.offload_watts"], ["cost.upload_j"])
-            .Node("Add", ["cost.execution_j", "cost.upload_j"], ["cost.energy"])
-            .Node("Mul", [PreferenceInput, "cost.scales"], ["cost.factors"])
-            .Node("Split", ["cost.factors", "cost.two_parts"], ["cost.delay_factor", "cost.energy_factor"], a => a.Int("axis", 1))
-            .Node("Unsqueeze", ["cost.delay_factor", "cost.axes_2"], ["cost.delay_factor3"])
-            .Node("Unsqueeze", ["cost.energy_factor", "cost.axes_2"], ["cost.energy_factor3"])
-            .Node("Mul", ["cost.delay_factor3", "cost.delay"], ["cost.delay_cost"])
-            .Node("Mul", ["cost.energy_factor3", "cost.energy"], ["cost.energy_cost"])
-            .Node("Add", ["cost.delay_cost", "cost.energy_cost"], ["cost.c"])
+            .Node("Mul", ["cost.f2", "cost.mbit"], ["cost.execution"])
+            .Node("Concat", ["cost.upload", "cost.service", "cost.execution"], ["cost.terms"], a => a.Int("axis", 2))
+            .Node("MatMul", [PreferenceInput, "cost.preference_coefficients"], ["cost.coefficients_flat"])
+            .Node("Reshape", ["cost.coefficients_flat", "cost.coefficient_shape"], ["cost.coefficients"])
+            .Node("MatMul", ["cost.terms", "cost.coefficients"], ["cost.costs"])
+            .Node("Split", ["cost.costs", "cost.ones2"], ["cost.c", "cost.delay_cost"], a => a.Int("axis", 2))
             .Node("Where", ["present3", "cost.c", "cost.infinity"], ["cost.c_present"])
             .Node("ReduceMin", ["cost.c_present"], ["cost.c_min"], a => a.Ints("axes", 1).Int("keepdims", 1))
             .Node("Sub", ["cost.c", "cost.c_min"], ["cost.excess"])
-            .Node("Abs", ["cost.c_min"], ["cost.c_min_abs"])
-            .Node("Max", ["cost.c_min_abs", "cost.tiny"], ["cost.denominator"])
+            .Node("Max", ["cost.c_min", "cost.tiny"], ["cost.denominator"])
             .Node("Div", ["cost.excess", "cost.denominator"], ["cost.relative"])
             .Node("Add", ["cost.relative", "cost.gap_offset"], ["cost.relative_offset"])
             .Node("Log", ["cost.relative_offset"], ["cost.gap"])

@@ -9,7 +9,7 @@ namespace EdgeAgent.Learning.Nn;
 /// on each server, where d = upload + (L + 2 * sum over histogram bins of count * min(bin middle, L)) *
 /// cycles per bit / f (the processor-sharing delay the task suffers and adds, from the residual-work
 /// histogram) and e = kappa * cycles per bit * f^2 * L + p_off * upload. From c it writes three columns:
-/// the gap to the cheapest present server, ln((c - c_min) / |c_min| + 1e-5), the log delay share of
+/// the gap to the cheapest present server, ln((c - c_min) / c_min + 1e-5), the log delay share of
 /// the cost, ln(w_delay * alpha_T * d / c + 1e-6), and 1 for the cheapest server (c = c_min), else 0.
 /// The log share sets w_delay = 0 (share 0, column -13.8) far apart from w_delay = 0.01 (about -6):
 /// at exactly 0 the best choice is the cheapest server, at 0.01 the rollout teacher already trades a
@@ -41,7 +41,7 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
     /// <summary>Offset inside the delay share's logarithm.</summary>
     public const float ShareOffset = 1e-6f;
 
-    /// <summary>Smallest denominator of the gap and the delay share (costs are never negative).</summary>
+    /// <summary>Smallest denominator of the gap and the delay share (costs are never negative for valid rows).</summary>
     public const float Tiny = 1e-12f;
 
     /// <summary>Smallest compute speed used, GHz (guards the division).</summary>
@@ -53,8 +53,8 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
     /// <summary>Execution energy in J per (GHz^2 * Mbit): kappa * cycles per bit * 1e18 * 1e6.</summary>
     public float JoulesPerGhz2Mbit => (float)(Kappa * CyclesPerBit * 1e24);
 
-    /// <summary>Middle of every histogram bin in Mbit.</summary>
-    public float[] BinMiddles() => [.. Enumerable.Range(0, HistogramBins).Select(b => (float)((b + 0.5) * HistogramBinMbit))];
+    /// <summary>Twice the middle of every histogram bin in Mbit (the graph compares them with 2 L, which gives 2 min(middle, L)).</summary>
+    public float[] DoubledBinMiddles() => [.. Enumerable.Range(0, HistogramBins).Select(b => (float)((2 * b + 1) * HistogramBinMbit))];
 
     /// <summary>
     /// The cost features of observations in <paramref name="layout"/> for a system with the given
@@ -115,43 +115,67 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
         }
     }
 
+    /// <summary>Terms per row the cost is a weighted sum of: upload (s), (L + 2 work) / f, f^2 L.</summary>
+    public const int Terms = 3;
+
+    /// <summary>
+    /// The [2, 2 * <see cref="Terms"/>] matrix that turns a preference (w_delay, w_energy) into the
+    /// weights of the row terms (upload, (L + 2 work) / f, f^2 L): entry [p, 2k + j] is what w_p adds
+    /// to term k's weight in the cost (j = 0) and in its delay part (j = 1). The graph multiplies the
+    /// preference by it (MatMul) and the terms by the result (a batched MatMul), so it is one matrix
+    /// product where the arithmetic above is a dozen element-wise nodes.
+    /// </summary>
+    public float[] PreferenceCoefficients()
+    {
+        var t = (float)DelayScale;
+        var e = (float)EnergyScale;
+        var k1 = SecondsPerMbitPerGhz;
+        return
+        [
+            t, t, t * k1, t * k1, 0, 0,
+            e * (float)OffloadPowerWatts, 0, 0, 0, e * JoulesPerGhz2Mbit, 0,
+        ];
+    }
+
     /// <summary>
     /// Overwrites columns <paramref name="column"/> to <paramref name="column"/> + 2 of rows
     /// <paramref name="firstRow"/>..<paramref name="endRow"/> - 1 of <paramref name="input"/> (rows of
     /// <paramref name="width"/> values, the observation's features first): the rows are the present
     /// servers of one sample, whose preference is (<paramref name="delayWeight"/>, <paramref name="energyWeight"/>).
-    /// The operations and their order are those of the exported graph.
+    /// The arithmetic is the exported graph's (sums may round in another order there).
     /// </summary>
-    public void Write(Span<float> input, int width, int column, int firstRow, int endRow, float delayWeight, float energyWeight, ReadOnlySpan<float> binMiddles)
+    public void Write(Span<float> input, int width, int column, int firstRow, int endRow, float delayWeight, float energyWeight,
+        ReadOnlySpan<float> doubledBinMiddles, ReadOnlySpan<float> preferenceCoefficients)
     {
-        var k1 = SecondsPerMbitPerGhz;
-        var k2 = JoulesPerGhz2Mbit;
-        var power = (float)OffloadPowerWatts;
-        var delayFactor = delayWeight * (float)DelayScale;
-        var energyFactor = energyWeight * (float)EnergyScale;
+        Span<float> w = stackalloc float[2 * Terms];
+        for (var j = 0; j < w.Length; j++)
+        {
+            w[j] = (delayWeight * preferenceCoefficients[j]) + (energyWeight * preferenceCoefficients[w.Length + j]);
+        }
+
         var min = float.PositiveInfinity;
         for (var r = firstRow; r < endRow; r++)
         {
             var row = input.Slice(r * width, width);
-            var f = MathF.Max(row[GhzColumn], MinGhz);
-            var mbit = row[MbitColumn];
             var upload = row[UploadColumn];
-            var work = 0f;
-            for (var b = 0; b < binMiddles.Length; b++)
+            var mbit = row[MbitColumn];
+            var f = MathF.Max(row[GhzColumn], MinGhz);
+            var doubledMbit = mbit * 2f;
+            var doubledWork = 0f;
+            for (var b = 0; b < doubledBinMiddles.Length; b++)
             {
-                work += row[HistogramStart + b] * MathF.Min(binMiddles[b], mbit);
+                doubledWork += row[HistogramStart + b] * MathF.Min(doubledBinMiddles[b], doubledMbit);
             }
 
-            var delay = upload + ((mbit + (work * 2f)) * k1 / f);
-            var energy = (f * f * k2 * mbit) + (upload * power);
-            var delayCost = delayFactor * delay;
-            var cost = delayCost + (energyFactor * energy);
+            var service = (mbit + doubledWork) / f;
+            var execution = f * f * mbit;
+            var cost = (upload * w[0]) + (service * w[2]) + (execution * w[4]);
             row[column] = cost;
-            row[column + 1] = delayCost;
+            row[column + 1] = (upload * w[1]) + (service * w[3]) + (execution * w[5]);
             min = MathF.Min(min, cost);
         }
 
-        var denominator = MathF.Max(MathF.Abs(min), Tiny);
+        var denominator = MathF.Max(min, Tiny);
         for (var r = firstRow; r < endRow; r++)
         {
             var row = input.Slice(r * width, width);
