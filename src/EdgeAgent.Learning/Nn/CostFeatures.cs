@@ -54,7 +54,9 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
     public float JoulesPerGhz2Mbit => (float)(Kappa * CyclesPerBit * 1e24);
 
     /// <summary>Twice the middle of every histogram bin in Mbit (the graph compares them with 2 L, which gives 2 min(middle, L)).</summary>
-    public float[] DoubledBinMiddles() => [.. Enumerable.Range(0, HistogramBins).Select(b => (float)((2 * b + 1) * HistogramBinMbit))];
+    public float[] DoubledBinMiddles() => [.. Enumerable.Range(0, HistogramBins).Select(DoubledBinMiddle)];
+
+    private float DoubledBinMiddle(int bin) => (float)(((2 * bin) + 1) * HistogramBinMbit);
 
     /// <summary>
     /// The cost features of observations in <paramref name="layout"/> for a system with the given
@@ -127,14 +129,22 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
     /// </summary>
     public float[] PreferenceCoefficients()
     {
+        var coefficients = new float[4 * Terms];
+        WritePreferenceCoefficients(coefficients);
+        return coefficients;
+    }
+
+    private void WritePreferenceCoefficients(Span<float> destination)
+    {
         var t = (float)DelayScale;
         var e = (float)EnergyScale;
         var k1 = SecondsPerMbitPerGhz;
-        return
+        ReadOnlySpan<float> values =
         [
             t, t, t * k1, t * k1, 0, 0,
             e * (float)OffloadPowerWatts, 0, 0, 0, e * JoulesPerGhz2Mbit, 0,
         ];
+        values.CopyTo(destination);
     }
 
     /// <summary>
@@ -144,13 +154,14 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
     /// servers of one sample, whose preference is (<paramref name="delayWeight"/>, <paramref name="energyWeight"/>).
     /// The arithmetic is the exported graph's (sums may round in another order there).
     /// </summary>
-    public void Write(Span<float> input, int width, int column, int firstRow, int endRow, float delayWeight, float energyWeight,
-        ReadOnlySpan<float> doubledBinMiddles, ReadOnlySpan<float> preferenceCoefficients)
+    public void Write(Span<float> input, int width, int column, int firstRow, int endRow, float delayWeight, float energyWeight)
     {
+        Span<float> coefficients = stackalloc float[4 * Terms];
+        WritePreferenceCoefficients(coefficients);
         Span<float> w = stackalloc float[2 * Terms];
         for (var j = 0; j < w.Length; j++)
         {
-            w[j] = (delayWeight * preferenceCoefficients[j]) + (energyWeight * preferenceCoefficients[w.Length + j]);
+            w[j] = (delayWeight * coefficients[j]) + (energyWeight * coefficients[w.Length + j]);
         }
 
         var min = float.PositiveInfinity;
@@ -162,9 +173,9 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
             var f = MathF.Max(row[GhzColumn], MinGhz);
             var doubledMbit = mbit * 2f;
             var doubledWork = 0f;
-            for (var b = 0; b < doubledBinMiddles.Length; b++)
+            for (var b = 0; b < HistogramBins; b++)
             {
-                doubledWork += row[HistogramStart + b] * MathF.Min(doubledBinMiddles[b], doubledMbit);
+                doubledWork += row[HistogramStart + b] * MathF.Min(DoubledBinMiddle(b), doubledMbit);
             }
 
             var service = (mbit + doubledWork) / f;

@@ -109,8 +109,6 @@ public sealed class ServerSetNetwork
         ArgumentOutOfRangeException.ThrowIfNegative(shape.EncoderBlocks);
         ArgumentOutOfRangeException.ThrowIfNegative(shape.HeadBlocks);
         shape.Cost?.Validate(shape.Features);
-        _doubledBinMiddles = shape.Cost?.DoubledBinMiddles() ?? [];
-        _preferenceCoefficients = shape.Cost?.PreferenceCoefficients() ?? [];
         Shape = shape;
         var h = shape.Hidden;
         Input = new Linear("encoder.in", shape.InputWidth, h, random);
@@ -122,9 +120,6 @@ public sealed class ServerSetNetwork
         Parameters = [.. Input.Parameters, .. EncoderBlocks.SelectMany(b => b.Parameters), .. HeadRow.Parameters,
             .. HeadContext.Parameters, .. HeadBlocks.SelectMany(b => b.Parameters), .. Output.Parameters];
     }
-
-    private readonly float[] _doubledBinMiddles;
-    private readonly float[] _preferenceCoefficients;
 
     /// <summary>The hyper-parameters.</summary>
     public ServerSetShape Shape { get; }
@@ -249,7 +244,7 @@ public sealed class ServerSetNetwork
                 rows++;
             }
 
-            Shape.Cost?.Write(ws.Input, inWidth, f + Shape.PreferenceColumns, ws.SegmentStart[b], rows, preference[b * 2], preference[(b * 2) + 1], _doubledBinMiddles, _preferenceCoefficients);
+            Shape.Cost?.Write(ws.Input, inWidth, f + Shape.PreferenceColumns, ws.SegmentStart[b], rows, preference[b * 2], preference[(b * 2) + 1]);
         }
 
         ws.SegmentStart[batch] = rows;

@@ -25,7 +25,7 @@ public sealed class CostFeaturesTests
         ];
         const float Wd = 0.3f, We = 0.7f;
 
-        cost.Write(rows, 9, 6, 0, 3, Wd, We, cost.DoubledBinMiddles(), cost.PreferenceCoefficients());
+        cost.Write(rows, 9, 6, 0, 3, Wd, We);
 
         // delay = upload + (L + 2 * sum count * min(middle, L)) * cycles/bit / f; energy = kappa eta f^2 L + p_off upload.
         double Cost(double ghz, double upload, double work, out double delayCost)
@@ -69,8 +69,6 @@ public sealed class CostFeaturesTests
         var rewardE = new float[n];
         var done = new bool[n];
         var row = new float[s * (f + CostFeatures.Count)];
-        var middles = cost.DoubledBinMiddles();
-        var coefficients = cost.PreferenceCoefficients();
         int agree = 0, decisions = 0;
         for (var i = 0; i < n; i++)
         {
@@ -88,7 +86,7 @@ public sealed class CostFeaturesTests
                     servers.AsSpan(((i * s) + j) * f, f).CopyTo(row.AsSpan(j * (f + CostFeatures.Count), f));
                 }
 
-                cost.Write(row, f + CostFeatures.Count, f, 0, present, preference[2 * i], preference[(2 * i) + 1], middles, coefficients);
+                cost.Write(row, f + CostFeatures.Count, f, 0, present, preference[2 * i], preference[(2 * i) + 1]);
                 var cheapest = Enumerable.Range(0, present).MinBy(j => row[(j * (f + CostFeatures.Count)) + f]);
                 Assert.Equal(1f, row[(cheapest * (f + CostFeatures.Count)) + f + 2]);
                 actions[i] = GreedyPolicy.Choose(env, i);
