@@ -134,7 +134,7 @@ internal static class TrainCommand
                 console.WriteLine($"final probe (policy/greedy scalarised cost, E=6 4/2 GHz): {probeText}");
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
-                    ["edgeagent.training.command"] = "edgeagent train " + string.Join(' ', parseResult.Tokens.Select(t => t.Value)),
+                    ["edgeagent.training.command"] = "edgeagent " + string.Join(' ', parseResult.Tokens.Select(t => t.Value)),
                     ["edgeagent.training.environment_steps"] = trainer.EnvironmentSteps.ToString(CultureInfo.InvariantCulture),
                     ["edgeagent.training.updates"] = trainer.Agent.Updates.ToString(CultureInfo.InvariantCulture),
                     ["edgeagent.training.contexts"] = contextRange.ToString(),

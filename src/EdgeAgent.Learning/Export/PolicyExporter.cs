@@ -9,7 +9,7 @@ namespace EdgeAgent.Learning.Export;
 
 /// <summary>
 /// Writes an actor <see cref="ServerSetNetwork"/> as an ONNX policy file (opset 17, standard
-/// operators only: MatMul, Add, LeakyRelu, Mul, ReduceSum, ReduceMax, Max, Div, Concat,
+/// operators only: MatMul, Gemm, Add, LeakyRelu, Mul, ReduceSum, ReduceMax, Max, Div, Concat,
 /// Unsqueeze, Squeeze, Greater, Where, Cast; Log for the log preference encoding; Split, Slice, Min,
 /// Reshape, Sub, ReduceMin and Equal for <see cref="CostFeatures"/>). Inputs `servers` float[batch, S, F], `mask`
 /// float[batch, S] (1 present, 0 absent), `preference` float[batch, 2] (w_delay, w_energy);
@@ -69,10 +69,11 @@ public static class PolicyExporter
             .Output(LogitsOutput, DataType.Float, "batch", "S");
 
         g.Initializer("axes_1", [1L], 1).Initializer("axes_2", [2L], 1)
-            .Initializer("half", [0.5f]).Initializer("one", [1f])
+            .Initializer("half", [0.5f]).Initializer("one", [1f]).Initializer("zero", [0f])
             .Initializer("empty_max", [MaskedPooling.EmptyMax]).Initializer("absent_logit", [float.NegativeInfinity]);
 
-        // Input layer: [x, w] W + b = x W_x + w W_w + b, so the preference is never tiled.
+        // Input layer: [x, w, c] W + b = [x, c] W_xc + (w W_w + b), so the preference is never tiled.
+        // A decision costs about half a microsecond per node, so biases ride in Gemm where rows are 2-D.
         var win = actor.Input.Weight.Value;
         var p = shape.PreferenceColumns;
         var wx = win.AsSpan(0, f * h).ToArray();
@@ -88,27 +89,27 @@ public static class PolicyExporter
             encodedPreference = "preference_encoded";
         }
 
-        g.Node("Unsqueeze", [MaskInput, "axes_2"], ["mask3"])
-            .Node("Greater", ["mask3", "half"], ["present3"])
-            .Node("Greater", [MaskInput, "half"], ["present"])
-            .Initializer("encoder.in.weight_servers", wx, f, h)
+        g.Node("Greater", [MaskInput, "half"], ["present"])
+            .Node("Unsqueeze", ["present", "axes_2"], ["present3"])
             .Initializer("encoder.in.weight_preference", ww, p, h)
             .Initializer("encoder.in.bias", actor.Input.Bias!.Value, h)
-            .Node("MatMul", [ServersInput, "encoder.in.weight_servers"], ["enc_x"])
-            .Node("MatMul", [encodedPreference, "encoder.in.weight_preference"], ["enc_w"])
-            .Node("Unsqueeze", ["enc_w", "axes_1"], ["enc_w3"])
-            .Node("Add", ["enc_x", "enc_w3"], ["enc_xw"]);
-        var encoderSum = "enc_xw";
+            .Node("Gemm", [encodedPreference, "encoder.in.weight_preference", "encoder.in.bias"], ["enc_w"])
+            .Node("Unsqueeze", ["enc_w", "axes_1"], ["enc_w3"]);
+        var rows = ServersInput;
+        var rowWeights = wx;
+        var rowWidth = f;
         if (shape.Cost is { } cost)
         {
-            var wc = win.AsSpan((f + p) * h, CostFeatures.Count * h).ToArray();
-            g.Initializer("encoder.in.weight_cost", wc, CostFeatures.Count, h)
-                .Node("MatMul", [CostGraph(g, cost, f), "encoder.in.weight_cost"], ["enc_c"])
-                .Node("Add", ["enc_xw", "enc_c"], ["enc_xwc"]);
-            encoderSum = "enc_xwc";
+            // Absent rows' cost features may be NaN; nothing below reads absent rows without a Where.
+            g.Node("Concat", [ServersInput, CostGraph(g, cost, f)], ["rows"], a => a.Int("axis", 2));
+            rows = "rows";
+            rowWeights = [.. wx, .. win.AsSpan((f + p) * h, CostFeatures.Count * h)];
+            rowWidth = f + CostFeatures.Count;
         }
 
-        g.Node("Add", [encoderSum, "encoder.in.bias"], ["enc_pre"])
+        g.Initializer("encoder.in.weight_rows", rowWeights, rowWidth, h)
+            .Node("MatMul", [rows, "encoder.in.weight_rows"], ["enc_x"])
+            .Node("Add", ["enc_x", "enc_w3"], ["enc_pre"])
             .Node("LeakyRelu", ["enc_pre"], ["enc_0"], a => a.Float("alpha", shape.Slope));
         var current = "enc_0";
         for (var i = 0; i < actor.EncoderBlocks.Count; i++)
@@ -118,7 +119,7 @@ public static class PolicyExporter
 
         // Mean and max over present rows.
         g.Node("Cast", ["present3"], ["presentf3"], a => a.Int("to", (long)DataType.Float))
-            .Node("Mul", [current, "presentf3"], ["masked_sum_in"])
+            .Node("Where", ["present3", current, "zero"], ["masked_sum_in"])
             .Node("ReduceSum", ["masked_sum_in", "axes_1"], ["pool_sum"], a => a.Int("keepdims", 0))
             .Node("ReduceSum", ["presentf3", "axes_1"], ["pool_count_raw"], a => a.Int("keepdims", 0))
             .Node("Max", ["pool_count_raw", "one"], ["pool_count"])
@@ -127,13 +128,12 @@ public static class PolicyExporter
             .Node("ReduceMax", ["masked_max_in"], ["pool_max"], a => a.Ints("axes", 1).Int("keepdims", 0))
             .Node("Concat", ["pool_mean", "pool_max"], ["context"], a => a.Int("axis", 1))
             .Initializer("head.context.weight", actor.HeadContext.Weight.Value, 2 * h, h)
-            .Node("MatMul", ["context", "head.context.weight"], ["context_h"])
+            .Initializer("head.row.bias", actor.HeadRow.Bias!.Value, h)
+            .Node("Gemm", ["context", "head.context.weight", "head.row.bias"], ["context_h"])
             .Node("Unsqueeze", ["context_h", "axes_1"], ["context_h3"])
             .Initializer("head.row.weight", actor.HeadRow.Weight.Value, h, h)
-            .Initializer("head.row.bias", actor.HeadRow.Bias!.Value, h)
             .Node("MatMul", [current, "head.row.weight"], ["head_row"])
-            .Node("Add", ["head_row", "head.row.bias"], ["head_row_b"])
-            .Node("Add", ["head_row_b", "context_h3"], ["head_pre"])
+            .Node("Add", ["head_row", "context_h3"], ["head_pre"])
             .Node("LeakyRelu", ["head_pre"], ["head_0"], a => a.Float("alpha", shape.Slope));
         current = "head_0";
         for (var i = 0; i < actor.HeadBlocks.Count; i++)
@@ -186,8 +186,8 @@ public static class PolicyExporter
     }
 
     /// <summary>
-    /// The nodes computing <see cref="CostFeatures.Write"/> for every row: [batch, S, 3], zero in absent
-    /// rows (their -1 features would give NaN, which the masked mean would spread). Returns the output's name.
+    /// The nodes computing <see cref="CostFeatures.Write"/> for every row: [batch, S, 3]; absent rows'
+    /// values are meaningless (their -1 features may give NaN). Returns the output's name.
     /// </summary>
     private static string CostGraph(GraphBuilder g, CostFeatures cost, int features)
     {
@@ -208,10 +208,8 @@ public static class PolicyExporter
             .Initializer("cost.coefficient_shape", [-1L, CostFeatures.Terms, 2], 3)
             .Initializer("cost.ones2", [1L, 1L], 2)
             .Initializer("cost.tiny", [CostFeatures.Tiny])
-            .Initializer("cost.gap_offset", [CostFeatures.GapOffset])
-            .Initializer("cost.share_offset", [CostFeatures.ShareOffset])
+            .Initializer("cost.offsets", [CostFeatures.GapOffset, CostFeatures.ShareOffset], 2)
             .Initializer("cost.infinity", [float.PositiveInfinity])
-            .Initializer("cost.zero", [0f])
             .Node("MatMul", [ServersInput, "cost.pick"], ["cost.picked"])
             .Node("Split", ["cost.picked", "cost.ones4"], ["cost.upload", "cost.mbit", "cost.ghz", "cost.mbit2"], a => a.Int("axis", 2))
             .Node("Max", ["cost.ghz", "cost.min_ghz"], ["cost.f"])
@@ -233,16 +231,14 @@ public static class PolicyExporter
             .Node("Sub", ["cost.c", "cost.c_min"], ["cost.excess"])
             .Node("Max", ["cost.c_min", "cost.tiny"], ["cost.denominator"])
             .Node("Div", ["cost.excess", "cost.denominator"], ["cost.relative"])
-            .Node("Add", ["cost.relative", "cost.gap_offset"], ["cost.relative_offset"])
-            .Node("Log", ["cost.relative_offset"], ["cost.gap"])
             .Node("Max", ["cost.c", "cost.tiny"], ["cost.c_safe"])
             .Node("Div", ["cost.delay_cost", "cost.c_safe"], ["cost.delay_share"])
-            .Node("Add", ["cost.delay_share", "cost.share_offset"], ["cost.delay_share_offset"])
-            .Node("Log", ["cost.delay_share_offset"], ["cost.log_delay_share"])
+            .Node("Concat", ["cost.relative", "cost.delay_share"], ["cost.ratios"], a => a.Int("axis", 2))
+            .Node("Add", ["cost.ratios", "cost.offsets"], ["cost.ratios_offset"])
+            .Node("Log", ["cost.ratios_offset"], ["cost.logs"])
             .Node("Equal", ["cost.c", "cost.c_min"], ["cost.is_min"])
             .Node("Cast", ["cost.is_min"], ["cost.cheapest"], a => a.Int("to", (long)DataType.Float))
-            .Node("Concat", ["cost.gap", "cost.log_delay_share", "cost.cheapest"], ["cost.raw"], a => a.Int("axis", 2))
-            .Node("Where", ["present3", "cost.raw", "cost.zero"], ["cost.features"]);
+            .Node("Concat", ["cost.logs", "cost.cheapest"], ["cost.features"], a => a.Int("axis", 2));
         return "cost.features";
     }
 
