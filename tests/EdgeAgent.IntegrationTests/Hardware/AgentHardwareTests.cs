@@ -61,7 +61,9 @@ public sealed class AgentHardwareTests
         await using var cluster = new AgentCluster();
         var peer = await cluster.StartPeerAsync("cloud");
         var gpio = new SimulatedGpio();
-        var settings = cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with { Preference = 0.5, Extra = Panel() };
+        // The bounce below must fall inside one debounce window: with the default 30 ms, a stall of the
+        // test thread between two edges on a loaded machine made the panel see two presses.
+        var settings = cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with { Preference = 0.5, Extra = Panel(("EdgeAgent:Hardware:Panel:DebounceMs", "300")) };
         await using var app = await StartAgentAsync(settings, gpio);
         var channel = cluster.Channel(app);
         await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
