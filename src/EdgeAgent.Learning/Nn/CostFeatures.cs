@@ -11,12 +11,13 @@ namespace EdgeAgent.Learning.Nn;
 /// histogram) and e = kappa * cycles per bit * f^2 * L + p_off * upload. From c it writes three columns:
 /// the gap to the cheapest present server, ln((c - c_min) / c_min + 1e-5), the log delay share of
 /// the cost, ln(w_delay * alpha_T * d / c + 1e-6), and 1 for the cheapest server (c = c_min), else 0.
-/// The log share sets w_delay = 0 (share 0, column -13.8) far apart from w_delay = 0.01 (about -6):
-/// at exactly 0 the best choice is the cheapest server, at 0.01 the rollout teacher already trades a
-/// third of them for less queueing, and a network continuous in the raw weight blurs the two. A ReLU network compares servers by products and ratios of
-/// several features only approximately; near w_delay = 0 the servers differ by about 1 % of the
-/// energy (the upload), so that approximation decides. The gap column is exact there, and the same
-/// arithmetic runs inside the exported ONNX graph, so a policy file's inputs stay the observation layout.
+/// A ReLU network compares servers by products and ratios of several features only approximately;
+/// near w_delay = 0 the servers differ by about 1 % of the energy (the upload), so that approximation
+/// decides, and the gap column is exact there. The log share sets w_delay = 0 (share 0, column -13.8)
+/// far apart from 0.01 (about -6): at exactly 0 the best choice is the cheapest server, at 0.01 the
+/// rollout teacher already trades a third of those choices for less queueing, and a network
+/// continuous in the raw weight blurs the two. The same arithmetic runs inside the exported ONNX
+/// graph, so a policy file's inputs stay the observation layout.
 /// </summary>
 /// <param name="GhzColumn">Column of the server's compute speed in GHz.</param>
 /// <param name="MbitColumn">Column of the task size in Mbit.</param>
