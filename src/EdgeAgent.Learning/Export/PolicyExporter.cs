@@ -9,9 +9,9 @@ namespace EdgeAgent.Learning.Export;
 
 /// <summary>
 /// Writes an actor <see cref="ServerSetNetwork"/> as an ONNX policy file (opset 17, standard
-/// operators only: MatMul, Gemm, Add, LeakyRelu, Mul, ReduceSum, ReduceMax, Max, Div, Concat,
-/// Unsqueeze, Squeeze, Greater, Where, Cast; Log for the log preference encoding; Split, Slice, Min,
-/// Reshape, Sub, ReduceMin and Equal for <see cref="CostFeatures"/>). Inputs `servers` float[batch, S, F], `mask`
+/// operators only: MatMul, Sum, Add, LeakyRelu, ReduceSum, ReduceMax, Div, Concat, Unsqueeze,
+/// Squeeze, Greater, Cast, Where; Log for the log preference encoding; Split, Max, Min, Mul, Pow,
+/// Clip, ReduceMin, Equal and Log for <see cref="CostFeatures"/>). Inputs `servers` float[batch, S, F], `mask`
 /// float[batch, S] (1 present, 0 absent), `preference` float[batch, 2] (w_delay, w_energy);
 /// output `logits` float[batch, S], -infinity for absent servers. Batch and S are symbolic, so the
 /// file runs for any number of servers up to the layout's S. metadata_props carry the
@@ -69,47 +69,78 @@ public static class PolicyExporter
             .Output(LogitsOutput, DataType.Float, "batch", "S");
 
         g.Initializer("axes_1", [1L], 1).Initializer("axes_2", [2L], 1)
-            .Initializer("half", [0.5f]).Initializer("one", [1f]).Initializer("zero", [0f])
+            .Initializer("half", [0.5f])
             .Initializer("empty_max", [MaskedPooling.EmptyMax]).Initializer("absent_logit", [float.NegativeInfinity]);
 
-        // Input layer: [x, w, c] W + b = [x, c] W_xc + (w W_w + b), so the preference is never tiled.
-        // A decision costs about 0.4 us per node, so biases ride in Gemm where rows are 2-D.
+        // A decision through ONNX Runtime costs 0.3 to 1.2 us per node here, mostly fixed overhead, so
+        // the graph is built for few and cheap nodes. Every hidden row carries one more column fixed at
+        // 1 (A = H + 1 wide): each layer's bias is a row of its weight matrix, so a layer is one MatMul
+        // without an Add. LeakyRelu keeps the 1 and a residual delta's last column is 0.
+        var wide = h + 1;
         var win = actor.Input.Weight.Value;
         var p = shape.PreferenceColumns;
-        var wx = win.AsSpan(0, f * h).ToArray();
-        var ww = win.AsSpan(f * h, p * h).ToArray();
-        var encodedPreference = PreferenceInput;
+        var preferenceRows = "preference3";
+        g.Node("Greater", [MaskInput, "half"], ["present"])
+            .Node("Unsqueeze", ["present", "axes_2"], ["present3"])
+            .Node("Unsqueeze", [PreferenceInput, "axes_1"], ["preference3"]);
         if (shape.Preference == PreferenceEncoding.Log)
         {
             // [w, ln(w + 0.01)] for both weights, as ServerSetShape.EncodePreference computes it.
             g.Initializer("preference_offset", [ServerSetShape.LogPreferenceOffset])
-                .Node("Add", [PreferenceInput, "preference_offset"], ["preference_shifted"])
+                .Node("Add", ["preference3", "preference_offset"], ["preference_shifted"])
                 .Node("Log", ["preference_shifted"], ["preference_log"])
-                .Node("Concat", [PreferenceInput, "preference_log"], ["preference_encoded"], a => a.Int("axis", 1));
-            encodedPreference = "preference_encoded";
+                .Node("Concat", ["preference3", "preference_log"], ["preference_encoded"], a => a.Int("axis", 2));
+            preferenceRows = "preference_encoded";
         }
 
-        g.Node("Greater", [MaskInput, "half"], ["present"])
-            .Node("Unsqueeze", ["present", "axes_2"], ["present3"])
-            .Initializer("encoder.in.weight_preference", ww, p, h)
-            .Initializer("encoder.in.bias", actor.Input.Bias!.Value, h)
-            .Node("Gemm", [encodedPreference, "encoder.in.weight_preference", "encoder.in.bias"], ["enc_w"])
-            .Node("Unsqueeze", ["enc_w", "axes_1"], ["enc_w3"]);
-        var rows = ServersInput;
-        var rowWeights = wx;
-        var rowWidth = f;
+        // Input layer: [x, w, c] W + b = x W_x + c W_c + w W_w + b, summed by one Sum node, so the
+        // preference ([batch, 1, P]) is never tiled. One MatMul projects the rows for the layer and
+        // picks the columns the cost features read (upload, L, L, f, 2 L).
+        var rowWeights = Augment(win.AsSpan(0, f * h), f, h, null);
+        var projectionWidth = wide + (shape.Cost is null ? 0 : 5);
+        var projection = new float[f * projectionWidth];
+        for (var r = 0; r < f; r++)
+        {
+            rowWeights.AsSpan(r * wide, wide).CopyTo(projection.AsSpan(r * projectionWidth));
+        }
+
+        g.Initializer("encoder.in.weight_preference", Augment(win.AsSpan(f * h, p * h), p, h, null), p, wide)
+            .Initializer("encoder.in.bias", [.. actor.Input.Bias!.Value, 1f], wide)
+            .Node("MatMul", [preferenceRows, "encoder.in.weight_preference"], ["enc_w3"]);
+        string[] inputTerms = ["enc_x", "enc_w3", "encoder.in.bias"];
         if (shape.Cost is { } cost)
         {
-            // Absent rows' cost features may be NaN; nothing below reads absent rows without a Where.
-            g.Node("Concat", [ServersInput, CostGraph(g, cost, f)], ["rows"], a => a.Int("axis", 2));
-            rows = "rows";
-            rowWeights = [.. wx, .. win.AsSpan((f + p) * h, CostFeatures.Count * h)];
-            rowWidth = f + CostFeatures.Count;
+            projection[(cost.UploadColumn * projectionWidth) + wide] = 1;
+            projection[(cost.MbitColumn * projectionWidth) + wide + 1] = 1;
+            projection[(cost.MbitColumn * projectionWidth) + wide + 2] = 1;
+            projection[(cost.GhzColumn * projectionWidth) + wide + 3] = 1;
+            projection[(cost.MbitColumn * projectionWidth) + wide + 4] = 2;
+            g.Initializer("encoder.in.weight_rows", projection, f, projectionWidth)
+                .Initializer("cost.split", [(long)wide, 3L, 1L, 1L], 4)
+                .Node("MatMul", [ServersInput, "encoder.in.weight_rows"], ["row_projection"])
+                .Node("Split", ["row_projection", "cost.split"], ["enc_x", "cost.upload_l_l", "cost.ghz", "cost.mbit2"], a => a.Int("axis", 2));
+            var logs = CostGraph(g, cost, f);
+
+            // The graph's logarithms are (gap, delay share, energy share, ln(1 + cheapest)); the network
+            // reads the gap, the delay share and the flag (ln 2 for the cheapest server, hence the division).
+            var costWeights = win.AsSpan((f + p) * h, CostFeatures.Count * h);
+            var flagWeights = costWeights[(2 * h)..].ToArray();
+            for (var j = 0; j < h; j++)
+            {
+                flagWeights[j] /= MathF.Log(2f);
+            }
+
+            g.Initializer("encoder.in.weight_cost", [.. Augment(costWeights[..(2 * h)], 2, h, null), .. new float[wide], .. Augment(flagWeights, 1, h, null)], CostFeatures.Count + 1, wide)
+                .Node("MatMul", [logs, "encoder.in.weight_cost"], ["enc_c"]);
+            inputTerms = [.. inputTerms, "enc_c"];
+        }
+        else
+        {
+            g.Initializer("encoder.in.weight_rows", projection, f, projectionWidth)
+                .Node("MatMul", [ServersInput, "encoder.in.weight_rows"], ["enc_x"]);
         }
 
-        g.Initializer("encoder.in.weight_rows", rowWeights, rowWidth, h)
-            .Node("MatMul", [rows, "encoder.in.weight_rows"], ["enc_x"])
-            .Node("Add", ["enc_x", "enc_w3"], ["enc_pre"])
+        g.Node("Sum", inputTerms, ["enc_pre"])
             .Node("LeakyRelu", ["enc_pre"], ["enc_0"], a => a.Float("alpha", shape.Slope));
         var current = "enc_0";
         for (var i = 0; i < actor.EncoderBlocks.Count; i++)
@@ -117,35 +148,64 @@ public static class PolicyExporter
             current = Block(g, actor.EncoderBlocks[i], current, $"encoder.block{i}");
         }
 
-        // Mean and max over present rows.
-        g.Node("Cast", ["present3"], ["presentf3"], a => a.Int("to", (long)DataType.Float))
-            .Node("Where", ["present3", current, "zero"], ["masked_sum_in"])
-            .Node("ReduceSum", ["masked_sum_in", "axes_1"], ["pool_sum"], a => a.Int("keepdims", 0))
-            .Node("ReduceSum", ["presentf3", "axes_1"], ["pool_count_raw"], a => a.Int("keepdims", 0))
-            .Node("Max", ["pool_count_raw", "one"], ["pool_count"])
+        // Mean over present rows as a MatMul of the presence row [batch, 1, S] with the rows, divided by
+        // their count; max over present rows by a Where. Absent rows hold finite values (the layout's -1
+        // features give finite cost features, see CostGraph), so the MatMul's zero weights cancel them.
+        // A sample without present rows gets NaN here and -infinity in every logit at the end.
+        var head = actor.HeadContext.Weight.Value;
+        g.Node("Unsqueeze", ["present", "axes_1"], ["present_row"])
+            .Node("Cast", ["present_row"], ["present_row_f"], a => a.Int("to", (long)DataType.Float))
+            .Node("ReduceSum", ["present_row_f", "axes_2"], ["pool_count"], a => a.Int("keepdims", 1))
+            .Node("MatMul", ["present_row_f", current], ["pool_sum"])
             .Node("Div", ["pool_sum", "pool_count"], ["pool_mean"])
             .Node("Where", ["present3", current, "empty_max"], ["masked_max_in"])
-            .Node("ReduceMax", ["masked_max_in"], ["pool_max"], a => a.Ints("axes", 1).Int("keepdims", 0))
-            .Node("Concat", ["pool_mean", "pool_max"], ["context"], a => a.Int("axis", 1))
-            .Initializer("head.context.weight", actor.HeadContext.Weight.Value, 2 * h, h)
-            .Initializer("head.row.bias", actor.HeadRow.Bias!.Value, h)
-            .Node("Gemm", ["context", "head.context.weight", "head.row.bias"], ["context_h"])
-            .Node("Unsqueeze", ["context_h", "axes_1"], ["context_h3"])
-            .Initializer("head.row.weight", actor.HeadRow.Weight.Value, h, h)
+            .Node("ReduceMax", ["masked_max_in"], ["pool_max"], a => a.Ints("axes", 1).Int("keepdims", 1))
+            .Node("Concat", ["pool_mean", "pool_max"], ["context"], a => a.Int("axis", 2))
+            .Initializer("head.context.weight",
+                [.. Augment(head.AsSpan(0, h * h), h, h, actor.HeadRow.Bias!.Value), .. Augment(head.AsSpan(h * h, h * h), h, h, new float[h], lastColumnOfBiasRow: 0f)], 2 * wide, wide)
+            .Node("MatMul", ["context", "head.context.weight"], ["context_h"])
+            .Initializer("head.row.weight", Augment(actor.HeadRow.Weight.Value, h, h, new float[h], lastColumnOfBiasRow: 0f), wide, wide)
             .Node("MatMul", [current, "head.row.weight"], ["head_row"])
-            .Node("Add", ["head_row", "context_h3"], ["head_pre"])
+            .Node("Add", ["head_row", "context_h"], ["head_pre"])
             .Node("LeakyRelu", ["head_pre"], ["head_0"], a => a.Float("alpha", shape.Slope));
         current = "head_0";
-        for (var i = 0; i < actor.HeadBlocks.Count; i++)
+        for (var i = 0; i < actor.HeadBlocks.Count - 1; i++)
         {
             current = Block(g, actor.HeadBlocks[i], current, $"head.block{i}");
         }
 
-        g.Initializer("head.out.weight", actor.Output.Weight.Value, h, 1)
-            .Initializer("head.out.bias", actor.Output.Bias!.Value, 1)
-            .Node("MatMul", [current, "head.out.weight"], ["out_mm"])
-            .Node("Add", ["out_mm", "head.out.bias"], ["out_b"])
-            .Node("Squeeze", ["out_b", "axes_2"], ["raw_logits"])
+        // The output weights as [A, 1] and a Squeeze: ONNX Runtime takes about 2 us longer for a vector
+        // as MatMul's second operand. The last head block feeds only the output, so (x + h W2') w_out is
+        // computed as x w_out + h (W2' w_out): an [A, 1] product instead of the block's [A, A] one.
+        float[] output = [.. actor.Output.Weight.Value, actor.Output.Bias!.Value[0]];
+        g.Initializer("head.out.weight", output, wide, 1)
+            .Node("MatMul", [current, "head.out.weight"], ["out_mm"]);
+        if (actor.HeadBlocks.Count > 0)
+        {
+            var last = actor.HeadBlocks[^1];
+            var name = $"head.block{actor.HeadBlocks.Count - 1}";
+            var second = Augment(last.Second.Weight.Value, h, h, last.Second.Bias!.Value, lastColumnOfBiasRow: 0f);
+            var folded = new float[wide];
+            for (var r = 0; r < wide; r++)
+            {
+                var sum = 0.0;
+                for (var c = 0; c < wide; c++)
+                {
+                    sum += (double)second[(r * wide) + c] * output[c];
+                }
+
+                folded[r] = (float)sum;
+            }
+
+            g.Initializer(last.First.Weight.Name, Augment(last.First.Weight.Value, h, h, last.First.Bias!.Value), wide, wide)
+                .Initializer(name + ".out_weight", folded, wide, 1)
+                .Node("MatMul", [current, last.First.Weight.Name], [name + "_mm0"])
+                .Node("LeakyRelu", [name + "_mm0"], [name + "_hidden"], a => a.Float("alpha", last.Slope))
+                .Node("MatMul", [name + "_hidden", name + ".out_weight"], [name + "_out_delta"])
+                .Node("Add", ["out_mm", name + "_out_delta"], ["out_sum"]);
+        }
+
+        g.Node("Squeeze", [actor.HeadBlocks.Count > 0 ? "out_sum" : "out_mm", "axes_2"], ["raw_logits"])
             .Node("Where", ["present", "raw_logits", "absent_logit"], [LogitsOutput]);
 
         foreach (var (key, value) in layout.ToMetadata())
@@ -186,72 +246,87 @@ public static class PolicyExporter
     }
 
     /// <summary>
-    /// The nodes computing <see cref="CostFeatures.Write"/> for every row: [batch, S, 3]; absent rows'
-    /// values are meaningless (their -1 features may give NaN). Returns the output's name.
+    /// A [rows, columns] weight matrix widened by one column and optionally one row for the hidden
+    /// rows' constant-1 column: the new column is 0 (or, in the bias row, <paramref name="lastColumnOfBiasRow"/>),
+    /// the new last row is <paramref name="bias"/> (none when null).
+    /// </summary>
+    private static float[] Augment(ReadOnlySpan<float> weight, int rowCount, int columns, float[]? bias, float lastColumnOfBiasRow = 1f)
+    {
+        var width = columns + 1;
+        var result = new float[(rowCount + (bias is null ? 0 : 1)) * width];
+        for (var r = 0; r < rowCount; r++)
+        {
+            weight.Slice(r * columns, columns).CopyTo(result.AsSpan(r * width, columns));
+        }
+
+        if (bias is not null)
+        {
+            bias.CopyTo(result.AsSpan(rowCount * width, columns));
+            result[^1] = lastColumnOfBiasRow;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The nodes computing <see cref="CostFeatures.Write"/>'s arithmetic for every row from the
+    /// projection's (upload, L, L), f and 2 L columns. Returns the name of [batch, S, 4]: ln of (gap
+    /// ratio + shift, delay share + 1e-6, energy share + 1e-6, 1 + cheapest flag). Absent rows (the
+    /// layout's -1 features) give finite values: their cost is clipped to <see cref="CostFeatures.Huge"/>.
     /// </summary>
     private static string CostGraph(GraphBuilder g, CostFeatures cost, int features)
     {
-        // One MatMul picks (upload, L, f, 2L) out of every row.
-        var pick = new float[features * 4];
-        pick[(cost.UploadColumn * 4) + 0] = 1;
-        pick[(cost.MbitColumn * 4) + 1] = 1;
-        pick[(cost.GhzColumn * 4) + 2] = 1;
-        pick[(cost.MbitColumn * 4) + 3] = 2;
-        g.Initializer("cost.pick", pick, features, 4)
-            .Initializer("cost.ones4", [1L, 1L, 1L, 1L], 4)
-            .Initializer("cost.hist_start", [(long)cost.HistogramStart], 1)
-            .Initializer("cost.hist_end", [(long)(cost.HistogramStart + cost.HistogramBins)], 1)
-            .Initializer("cost.doubled_middles", cost.DoubledBinMiddles(), cost.HistogramBins)
-            .Initializer("cost.min_ghz", [CostFeatures.MinGhz])
-            .Initializer("cost.preference_coefficients", cost.PreferenceCoefficients(), 2, 2 * CostFeatures.Terms)
-            .Initializer("cost.coefficient_shape", [-1L, CostFeatures.Terms, 2], 3)
-            .Initializer("cost.ones2", [1L, 1L], 2)
+        // min(2 middle, 2 L) over the whole row (0 outside the histogram), times the row, summed by a
+        // MatMul into the middle of three columns: (0, 2 work, 0), added to (upload, L, L).
+        var middles = new float[features];
+        cost.DoubledBinMiddles().CopyTo(middles.AsSpan(cost.HistogramStart));
+        var sum = new float[features * 3];
+        for (var b = 0; b < cost.HistogramBins; b++)
+        {
+            sum[((cost.HistogramStart + b) * 3) + 1] = 1;
+        }
+
+        g.Initializer("cost.min_ghz", [CostFeatures.MinGhz])
+            .Initializer("cost.doubled_middles", middles, features)
+            .Initializer("cost.sum_work", sum, features, 3)
+            .Initializer("cost.speed_powers", CostFeatures.SpeedPowers.ToArray(), CostFeatures.Terms)
+            .Initializer("cost.term_coefficients", cost.TermCoefficients(), CostFeatures.Terms, 2)
             .Initializer("cost.tiny", [CostFeatures.Tiny])
-            .Initializer("cost.offsets", [CostFeatures.GapOffset, CostFeatures.ShareOffset], 2)
+            .Initializer("cost.huge", [CostFeatures.Huge])
             .Initializer("cost.infinity", [float.PositiveInfinity])
-            .Node("MatMul", [ServersInput, "cost.pick"], ["cost.picked"])
-            .Node("Split", ["cost.picked", "cost.ones4"], ["cost.upload", "cost.mbit", "cost.ghz", "cost.mbit2"], a => a.Int("axis", 2))
+            .Initializer("cost.offsets", [CostFeatures.GapShift, CostFeatures.ShareOffset, CostFeatures.ShareOffset, 1f], 4)
             .Node("Max", ["cost.ghz", "cost.min_ghz"], ["cost.f"])
-            .Node("Slice", [ServersInput, "cost.hist_start", "cost.hist_end", "axes_2"], ["cost.hist"])
             .Node("Min", ["cost.doubled_middles", "cost.mbit2"], ["cost.capped2"])
-            .Node("Mul", ["cost.hist", "cost.capped2"], ["cost.binned_work2"])
-            .Node("ReduceSum", ["cost.binned_work2", "axes_2"], ["cost.work2"], a => a.Int("keepdims", 1))
-            .Node("Add", ["cost.mbit", "cost.work2"], ["cost.service_mbit"])
-            .Node("Div", ["cost.service_mbit", "cost.f"], ["cost.service"])
-            .Node("Mul", ["cost.f", "cost.f"], ["cost.f2"])
-            .Node("Mul", ["cost.f2", "cost.mbit"], ["cost.execution"])
-            .Node("Concat", ["cost.upload", "cost.service", "cost.execution"], ["cost.terms"], a => a.Int("axis", 2))
-            .Node("MatMul", [PreferenceInput, "cost.preference_coefficients"], ["cost.coefficients_flat"])
-            .Node("Reshape", ["cost.coefficients_flat", "cost.coefficient_shape"], ["cost.coefficients"])
-            .Node("MatMul", ["cost.terms", "cost.coefficients"], ["cost.costs"])
-            .Node("Split", ["cost.costs", "cost.ones2"], ["cost.c", "cost.delay_cost"], a => a.Int("axis", 2))
-            .Node("Where", ["present3", "cost.c", "cost.infinity"], ["cost.c_present"])
-            .Node("ReduceMin", ["cost.c_present"], ["cost.c_min"], a => a.Ints("axes", 1).Int("keepdims", 1))
-            .Node("Sub", ["cost.c", "cost.c_min"], ["cost.excess"])
-            .Node("Max", ["cost.c_min", "cost.tiny"], ["cost.denominator"])
-            .Node("Div", ["cost.excess", "cost.denominator"], ["cost.relative"])
-            .Node("Max", ["cost.c", "cost.tiny"], ["cost.c_safe"])
-            .Node("Div", ["cost.delay_cost", "cost.c_safe"], ["cost.delay_share"])
-            .Node("Concat", ["cost.relative", "cost.delay_share"], ["cost.ratios"], a => a.Int("axis", 2))
-            .Node("Add", ["cost.ratios", "cost.offsets"], ["cost.ratios_offset"])
-            .Node("Log", ["cost.ratios_offset"], ["cost.logs"])
+            .Node("Mul", [ServersInput, "cost.capped2"], ["cost.binned_work2"])
+            .Node("MatMul", ["cost.binned_work2", "cost.sum_work"], ["cost.work2"])
+            .Node("Add", ["cost.upload_l_l", "cost.work2"], ["cost.numerators"])
+            .Node("Pow", ["cost.f", "cost.speed_powers"], ["cost.powers"])
+            .Node("Mul", ["cost.numerators", "cost.powers"], ["cost.terms"])
+            .Node("MatMul", ["cost.terms", "cost.term_coefficients"], ["cost.delay_energy"])
+            .Node("Mul", ["cost.delay_energy", "preference3"], ["cost.weighted"])
+            .Node("ReduceSum", ["cost.weighted", "axes_2"], ["cost.sum"], a => a.Int("keepdims", 1))
+            .Node("Where", ["present3", "cost.sum", "cost.infinity"], ["cost.c_present"])
+            .Node("Clip", ["cost.c_present", "cost.tiny", "cost.huge"], ["cost.c"])
+            .Node("ReduceMin", ["cost.c"], ["cost.c_min"], a => a.Ints("axes", 1).Int("keepdims", 1))
+            .Node("Div", ["cost.c", "cost.c_min"], ["cost.gap_ratio"])
+            .Node("Div", ["cost.weighted", "cost.c"], ["cost.shares"])
             .Node("Equal", ["cost.c", "cost.c_min"], ["cost.is_min"])
             .Node("Cast", ["cost.is_min"], ["cost.cheapest"], a => a.Int("to", (long)DataType.Float))
-            .Node("Concat", ["cost.logs", "cost.cheapest"], ["cost.features"], a => a.Int("axis", 2));
-        return "cost.features";
+            .Node("Concat", ["cost.gap_ratio", "cost.shares", "cost.cheapest"], ["cost.ratios"], a => a.Int("axis", 2))
+            .Node("Add", ["cost.ratios", "cost.offsets"], ["cost.ratios_offset"])
+            .Node("Log", ["cost.ratios_offset"], ["cost.logs"]);
+        return "cost.logs";
     }
 
+    /// <summary>A residual block on rows with the constant-1 column: x + LeakyRelu(x W1') W2', biases in the weights' last rows.</summary>
     private static string Block(GraphBuilder g, ResidualBlock block, string input, string name)
     {
-        g.Initializer(block.First.Weight.Name, block.First.Weight.Value, block.Width, block.Width)
-            .Initializer(block.First.Bias!.Name, block.First.Bias.Value, block.Width)
-            .Initializer(block.Second.Weight.Name, block.Second.Weight.Value, block.Width, block.Width)
-            .Initializer(block.Second.Bias!.Name, block.Second.Bias.Value, block.Width)
+        var w = block.Width;
+        g.Initializer(block.First.Weight.Name, Augment(block.First.Weight.Value, w, w, block.First.Bias!.Value), w + 1, w + 1)
+            .Initializer(block.Second.Weight.Name, Augment(block.Second.Weight.Value, w, w, block.Second.Bias!.Value, lastColumnOfBiasRow: 0f), w + 1, w + 1)
             .Node("MatMul", [input, block.First.Weight.Name], [name + "_mm0"])
-            .Node("Add", [name + "_mm0", block.First.Bias.Name], [name + "_pre"])
-            .Node("LeakyRelu", [name + "_pre"], [name + "_hidden"], a => a.Float("alpha", block.Slope))
-            .Node("MatMul", [name + "_hidden", block.Second.Weight.Name], [name + "_mm1"])
-            .Node("Add", [name + "_mm1", block.Second.Bias.Name], [name + "_delta"])
+            .Node("LeakyRelu", [name + "_mm0"], [name + "_hidden"], a => a.Float("alpha", block.Slope))
+            .Node("MatMul", [name + "_hidden", block.Second.Weight.Name], [name + "_delta"])
             .Node("Add", [input, name + "_delta"], [name + "_out"]);
         return name + "_out";
     }

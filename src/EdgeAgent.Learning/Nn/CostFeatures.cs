@@ -9,7 +9,7 @@ namespace EdgeAgent.Learning.Nn;
 /// on each server, where d = upload + (L + 2 * sum over histogram bins of count * min(bin middle, L)) *
 /// cycles per bit / f (the processor-sharing delay the task suffers and adds, from the residual-work
 /// histogram) and e = kappa * cycles per bit * f^2 * L + p_off * upload. From c it writes three columns:
-/// the gap to the cheapest present server, ln((c - c_min) / c_min + 1e-5), the log delay share of
+/// the gap to the cheapest present server, ln(c / c_min - 1 + 1e-5), the log delay share of
 /// the cost, ln(w_delay * alpha_T * d / c + 1e-6), and 1 for the cheapest server (c = c_min), else 0.
 /// A ReLU network compares servers by products and ratios of several features only approximately;
 /// near w_delay = 0 the servers differ by about 1 % of the energy (the upload), so that approximation
@@ -39,11 +39,20 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
     /// <summary>Offset inside the gap's logarithm: relative gaps below it look alike.</summary>
     public const float GapOffset = 1e-5f;
 
+    /// <summary>
+    /// What the gap adds to q = c / c_min before the logarithm: 1e-5 - 1 in float, so the offset
+    /// actually applied is 1 + GapShift = 1.0014e-5 (one add instead of subtracting 1 and adding 1e-5).
+    /// </summary>
+    public const float GapShift = GapOffset - 1f;
+
     /// <summary>Offset inside the delay share's logarithm.</summary>
     public const float ShareOffset = 1e-6f;
 
-    /// <summary>Smallest denominator of the gap and the delay share (costs are never negative for valid rows).</summary>
+    /// <summary>Smallest cost c used (guards the gap's and the delay share's divisions; valid rows cost more).</summary>
     public const float Tiny = 1e-12f;
+
+    /// <summary>Largest cost c used: the exported graph clips absent rows' costs (infinity) to it, so their features stay finite.</summary>
+    public const float Huge = 1e20f;
 
     /// <summary>Smallest compute speed used, GHz (guards the division).</summary>
     public const float MinGhz = 1e-6f;
@@ -122,49 +131,48 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
     public const int Terms = 3;
 
     /// <summary>
-    /// The [2, 2 * <see cref="Terms"/>] matrix that turns a preference (w_delay, w_energy) into the
-    /// weights of the row terms (upload, (L + 2 work) / f, f^2 L): entry [p, 2k + j] is what w_p adds
-    /// to term k's weight in the cost (j = 0) and in its delay part (j = 1). The graph multiplies the
-    /// preference by it (MatMul) and the terms by the result (a batched MatMul), so it is one matrix
-    /// product where the arithmetic above is a dozen element-wise nodes.
+    /// The [<see cref="Terms"/>, 2] matrix (row-major) that turns a row's terms (upload, (L + 2 work) / f,
+    /// f^2 L) into its scaled delay alpha_T d and scaled energy alpha_E e. The cost is then
+    /// w_delay * alpha_T d + w_energy * alpha_E e; the graph multiplies the terms by this matrix (one
+    /// MatMul) and the result by the preference (one Mul), where the arithmetic is a dozen element-wise nodes.
     /// </summary>
-    public float[] PreferenceCoefficients()
+    public float[] TermCoefficients()
     {
-        var coefficients = new float[4 * Terms];
-        WritePreferenceCoefficients(coefficients);
+        var coefficients = new float[2 * Terms];
+        WriteTermCoefficients(coefficients);
         return coefficients;
     }
 
-    private void WritePreferenceCoefficients(Span<float> destination)
+    private void WriteTermCoefficients(Span<float> destination)
     {
         var t = (float)DelayScale;
         var e = (float)EnergyScale;
-        var k1 = SecondsPerMbitPerGhz;
         ReadOnlySpan<float> values =
         [
-            t, t, t * k1, t * k1, 0, 0,
-            e * (float)OffloadPowerWatts, 0, 0, 0, e * JoulesPerGhz2Mbit, 0,
+            t, e * (float)OffloadPowerWatts,
+            t * SecondsPerMbitPerGhz, 0,
+            0, e * JoulesPerGhz2Mbit,
         ];
         values.CopyTo(destination);
     }
+
+    /// <summary>The powers of the (clamped) compute speed f that multiply the row's (upload, L + 2 work, L): 1, 1 / f, f^2.</summary>
+    public static ReadOnlySpan<float> SpeedPowers => [0f, -1f, 2f];
 
     /// <summary>
     /// Overwrites columns <paramref name="column"/> to <paramref name="column"/> + 2 of rows
     /// <paramref name="firstRow"/>..<paramref name="endRow"/> - 1 of <paramref name="input"/> (rows of
     /// <paramref name="width"/> values, the observation's features first): the rows are the present
     /// servers of one sample, whose preference is (<paramref name="delayWeight"/>, <paramref name="energyWeight"/>).
-    /// The arithmetic is the exported graph's (sums may round in another order there).
+    /// The arithmetic is the exported graph's, step for step (the graph's matrix products may sum in
+    /// another order): terms (upload, (L + 2 work) * f^-1, L * f^2), scaled delay and energy by
+    /// <see cref="TermCoefficients"/>, weighted by the preference, c = clip(sum, 1e-12, 1e20), the gap's
+    /// ratio q = c / c_min with ln(q + (1e-5 - 1)), the share ln(w_delay alpha_T d / c + 1e-6).
     /// </summary>
     public void Write(Span<float> input, int width, int column, int firstRow, int endRow, float delayWeight, float energyWeight)
     {
-        Span<float> coefficients = stackalloc float[4 * Terms];
-        WritePreferenceCoefficients(coefficients);
-        Span<float> w = stackalloc float[2 * Terms];
-        for (var j = 0; j < w.Length; j++)
-        {
-            w[j] = (delayWeight * coefficients[j]) + (energyWeight * coefficients[w.Length + j]);
-        }
-
+        Span<float> k = stackalloc float[2 * Terms];
+        WriteTermCoefficients(k);
         var min = float.PositiveInfinity;
         for (var r = firstRow; r < endRow; r++)
         {
@@ -179,21 +187,23 @@ public sealed record CostFeatures(int GhzColumn, int MbitColumn, int UploadColum
                 doubledWork += row[HistogramStart + b] * MathF.Min(DoubledBinMiddle(b), doubledMbit);
             }
 
-            var service = (mbit + doubledWork) / f;
-            var execution = f * f * mbit;
-            var cost = (upload * w[0]) + (service * w[2]) + (execution * w[4]);
+            var service = (mbit + doubledWork) * MathF.Pow(f, SpeedPowers[1]);
+            var execution = mbit * MathF.Pow(f, SpeedPowers[2]);
+            var delay = (upload * k[0]) + (service * k[2]) + (execution * k[4]);
+            var energy = (upload * k[1]) + (service * k[3]) + (execution * k[5]);
+            var delayCost = delayWeight * delay;
+            var cost = Math.Clamp(delayCost + (energyWeight * energy), Tiny, Huge);
             row[column] = cost;
-            row[column + 1] = (upload * w[1]) + (service * w[3]) + (execution * w[5]);
+            row[column + 1] = delayCost;
             min = MathF.Min(min, cost);
         }
 
-        var denominator = MathF.Max(min, Tiny);
         for (var r = firstRow; r < endRow; r++)
         {
             var row = input.Slice(r * width, width);
             var cost = row[column];
-            row[column] = MathF.Log(((cost - min) / denominator) + GapOffset);
-            row[column + 1] = MathF.Log((row[column + 1] / MathF.Max(cost, Tiny)) + ShareOffset);
+            row[column] = MathF.Log((cost / min) + GapShift);
+            row[column + 1] = MathF.Log((row[column + 1] / cost) + ShareOffset);
             row[column + 2] = cost == min ? 1f : 0f;
         }
     }

@@ -41,12 +41,12 @@ public sealed class CostFeaturesTests
         var min = costs.Min();
         for (var r = 0; r < 3; r++)
         {
-            Assert.Equal(Math.Log(((costs[r] - min) / min) + 1e-5), rows[(r * 9) + 6], 3);
+            Assert.Equal(Math.Log((costs[r] / min) - 1 + (1.0 + CostFeatures.GapShift)), rows[(r * 9) + 6], 3);
             Assert.Equal(Math.Log((delayCosts[r] / costs[r]) + 1e-6), rows[(r * 9) + 7], 3);
             Assert.Equal(r == 2 ? 1f : 0f, rows[(r * 9) + 8]);
         }
 
-        Assert.Equal(MathF.Log(CostFeatures.GapOffset), rows[(2 * 9) + 6]); // the idle server is the cheapest: gap exactly ln(1e-5)
+        Assert.Equal(MathF.Log(1f + CostFeatures.GapShift), rows[(2 * 9) + 6]); // the idle server is the cheapest: gap exactly ln of the offset (1.0014e-5)
     }
 
     [Theory]
