@@ -14,10 +14,12 @@ internal static class BenchPolicyCommand
         var decisions = new Option<int>("--decisions") { Description = "Timed decisions.", DefaultValueFactory = _ => 20000 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
         var spinning = new Option<bool>("--spinning") { Description = "Allow ONNX Runtime's intra-op threads to spin." };
+        var present = new Option<int>("--present") { Description = "Present servers per observation, 1..S; 0 draws it from 1..S for each (the default)." };
         command.Options.Add(policyFile);
         command.Options.Add(decisions);
         command.Options.Add(threads);
         command.Options.Add(spinning);
+        command.Options.Add(present);
         command.SetAction(parseResult =>
         {
             var console = parseResult.InvocationConfiguration.Output;
@@ -28,11 +30,23 @@ internal static class BenchPolicyCommand
                 return 2;
             }
 
+            if (parseResult.GetValue(present) < 0)
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --present must be 0 (drawn from 1..S) or a count of servers; got {parseResult.GetValue(present)}.");
+                return 2;
+            }
+
             try
             {
                 var options = new OnnxPolicyOptions { IntraOpThreads = parseResult.GetValue(threads), AllowSpinning = parseResult.GetValue(spinning) };
                 using var policy = new OnnxPolicy(OnnxPolicySession.Open(parseResult.GetValue(policyFile)!.FullName, expected: null, options));
-                var (p, b) = PolicyLatencyBenchmark.Run(policy, count, warmup: 2000, seed: 1);
+                if (parseResult.GetValue(present) > policy.Layout.MaxServers)
+                {
+                    parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --present {parseResult.GetValue(present)} exceeds the policy's S = {policy.Layout.MaxServers}.");
+                    return 2;
+                }
+
+                var (p, b) = PolicyLatencyBenchmark.Run(policy, count, warmup: 2000, seed: 1, present: parseResult.GetValue(present));
                 console.WriteLine($"policy {parseResult.GetValue(policyFile)!.FullName}: {policy.Layout.Describe()}");
                 console.WriteLine(p.ToString());
                 console.WriteLine(b.ToString());

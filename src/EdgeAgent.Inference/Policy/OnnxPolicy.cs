@@ -6,19 +6,24 @@ namespace EdgeAgent.Inference.Policy;
 
 /// <summary>
 /// The learned policy on the request path: encodes an <see cref="OffloadObservation"/> with the
-/// shared <see cref="ObservationEncoder"/>, runs the ONNX actor through pre-allocated OrtValues
-/// over pinned buffers (no allocation per decision), and picks the present server with the
-/// largest logit. Thread-safe (decisions are serialised; each takes microseconds).
+/// shared <see cref="ObservationEncoder"/>, packs the present servers' rows to the front and runs
+/// the ONNX actor on those rows only (a policy file's S axis is symbolic, and absent rows never
+/// change present rows' logits), through OrtValues and bindings made once per row count over
+/// pinned buffers (no allocation per decision), and picks the present server with the largest
+/// logit. Thread-safe (decisions are serialised; each takes microseconds).
 /// </summary>
 public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
 {
     private readonly OnnxPolicySession _session;
     private readonly ObservationEncoder _encoder;
     private readonly LiveObservationMapping _mapping;
-    private readonly float[] _servers, _mask, _preference, _logits;
-    private readonly OrtValue[] _inputs, _outputs;
+    private readonly float[] _servers, _mask, _preference;
+    private readonly float[] _rows, _ones, _logits;
+    private readonly int[] _rowServer;
+    private readonly OrtValue _preferenceValue;
+    private readonly List<OrtValue> _values = [];
+    private readonly OrtIoBinding[] _bindings;
     private readonly RunOptions _runOptions = new();
-    private readonly OrtIoBinding _binding;
     private readonly Lock _gate = new();
 
     /// <summary>Wraps an open session; the policy owns and disposes it.</summary>
@@ -33,23 +38,29 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
         _servers = new float[s * f];
         _mask = new float[s];
         _preference = new float[2];
+        _rows = new float[s * f];
+        _ones = new float[s];
+        Array.Fill(_ones, 1f);
         _logits = new float[s];
-        _inputs =
-        [
-            OrtValue.CreateTensorValueFromMemory(_servers, [1, s, f]),
-            OrtValue.CreateTensorValueFromMemory(_mask, [1, s]),
-            OrtValue.CreateTensorValueFromMemory(_preference, [1, 2]),
-        ];
-        _outputs = [OrtValue.CreateTensorValueFromMemory(_logits, [1, s])];
+        _rowServer = new int[s];
+        _preferenceValue = OrtValue.CreateTensorValueFromMemory(_preference, [1, 2]);
 
-        // Bound once: a decision is then one native call over the same pinned buffers.
-        _binding = session.Session.CreateIoBinding();
-        for (var i = 0; i < _inputs.Length; i++)
+        // One binding per number of present servers k = 1..S, over the first k rows of the same
+        // pinned buffers: a decision is then one native call.
+        _bindings = new OrtIoBinding[s];
+        for (var k = 1; k <= s; k++)
         {
-            _binding.BindInput(OnnxPolicySession.InputNames[i], _inputs[i]);
+            var rows = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_rows, 0, k * f), [1, k, f]);
+            var mask = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_ones, 0, k), [1, k]);
+            var logits = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_logits, 0, k), [1, k]);
+            _values.AddRange([rows, mask, logits]);
+            var binding = session.Session.CreateIoBinding();
+            binding.BindInput(OnnxPolicySession.InputNames[0], rows);
+            binding.BindInput(OnnxPolicySession.InputNames[1], mask);
+            binding.BindInput(OnnxPolicySession.InputNames[2], _preferenceValue);
+            binding.BindOutput(OnnxPolicySession.OutputNames[0], logits);
+            _bindings[k - 1] = binding;
         }
-
-        _binding.BindOutput(OnnxPolicySession.OutputNames[0], _outputs[0]);
     }
 
     /// <summary>Opens a policy file, refusing one whose layout differs from <paramref name="expected"/>.</summary>
@@ -99,29 +110,49 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var v in _inputs)
+        foreach (var binding in _bindings)
         {
-            v.Dispose();
+            binding.Dispose();
         }
 
-        _outputs[0].Dispose();
-        _binding.Dispose();
+        foreach (var value in _values)
+        {
+            value.Dispose();
+        }
+
+        _preferenceValue.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
     }
 
     private int RunAndChoose()
     {
-        _session.Session.RunWithBinding(_runOptions, _binding);
-        var best = -1;
-        for (var i = 0; i < _logits.Length; i++)
+        var f = _session.Layout.FeatureCount;
+        var present = 0;
+        for (var i = 0; i < _mask.Length; i++)
         {
-            if (_mask[i] > 0.5f && (best < 0 || _logits[i] > _logits[best]))
+            if (_mask[i] > 0.5f)
             {
-                best = i;
+                _servers.AsSpan(i * f, f).CopyTo(_rows.AsSpan(present * f, f));
+                _rowServer[present++] = i;
             }
         }
 
-        return best;
+        if (present == 0)
+        {
+            return -1;
+        }
+
+        _session.Session.RunWithBinding(_runOptions, _bindings[present - 1]);
+        var best = 0;
+        for (var r = 1; r < present; r++)
+        {
+            if (_logits[r] > _logits[best])
+            {
+                best = r;
+            }
+        }
+
+        return _rowServer[best];
     }
 }

@@ -13,19 +13,26 @@ public readonly record struct LatencySummary(string Name, int Count, double Mean
 
 /// <summary>
 /// Measures one decision of an <see cref="OnnxPolicy"/> on encoded observations (copy in, ORT
-/// run, argmax over present servers), against a baseline measured in the same run: copying the
+/// run over the present rows, argmax), against a baseline measured in the same run: copying the
 /// observation and taking the argmax of a fixed logits vector (everything but the network).
-/// Observations are random but well formed: E present servers with features in the simulator's
-/// ranges, the rest absent.
+/// Observations are random but well formed: E present servers (E drawn from 1..S, or fixed) with
+/// features in the simulator's ranges, the rest absent.
 /// </summary>
 public static class PolicyLatencyBenchmark
 {
     /// <summary>Runs <paramref name="decisions"/> timed decisions after <paramref name="warmup"/> untimed ones.</summary>
-    public static (LatencySummary Policy, LatencySummary Baseline) Run(OnnxPolicy policy, int decisions, int warmup, int seed)
+    /// <param name="policy">The policy.</param>
+    /// <param name="decisions">Timed decisions (at least 100).</param>
+    /// <param name="warmup">Untimed decisions first.</param>
+    /// <param name="seed">Seed of the observations.</param>
+    /// <param name="present">Present servers in every observation, 1..S; 0 draws it uniformly from 1..S per observation.</param>
+    public static (LatencySummary Policy, LatencySummary Baseline) Run(OnnxPolicy policy, int decisions, int warmup, int seed, int present = 0)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentOutOfRangeException.ThrowIfLessThan(decisions, 100);
         var s = policy.Layout.MaxServers;
+        ArgumentOutOfRangeException.ThrowIfNegative(present);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(present, s);
         var f = policy.Layout.FeatureCount;
         var random = new Random(seed);
         const int Pool = 64;
@@ -36,11 +43,11 @@ public static class PolicyLatencyBenchmark
         {
             servers[k] = new float[s * f];
             masks[k] = new float[s];
-            var present = 1 + random.Next(s);
+            var count = present > 0 ? present : 1 + random.Next(s);
             for (var i = 0; i < s; i++)
             {
                 var row = servers[k].AsSpan(i * f, f);
-                if (i < present)
+                if (i < count)
                 {
                     masks[k][i] = 1;
                     for (var j = 0; j < f; j++)
@@ -100,7 +107,8 @@ public static class PolicyLatencyBenchmark
         }
 
         GC.KeepAlive(sink);
-        return (Summarise($"policy decision (S={s})", timings), Summarise("baseline (copy + argmax)", baseline));
+        var name = present > 0 ? $"policy decision (S={s}, {present} present)" : $"policy decision (S={s}, 1..{s} present)";
+        return (Summarise(name, timings), Summarise("baseline (copy + argmax)", baseline));
     }
 
     private static LatencySummary Summarise(string name, double[] values)

@@ -72,6 +72,18 @@ public sealed class TrainCommandTests : IDisposable
         var bench = Run("bench", "policy", "--policy", policy, "--decisions", "200");
         Assert.Equal(0, bench.Code);
         Assert.Contains("p99", bench.Output, StringComparison.Ordinal);
+        Assert.Contains("1..4 present", bench.Output, StringComparison.Ordinal);
+
+        var all = Run("bench", "policy", "--policy", policy, "--decisions", "200", "--present", "4");
+        Assert.Equal(0, all.Code);
+        Assert.Contains("4 present", all.Output, StringComparison.Ordinal);
+
+        var tooMany = Run("bench", "policy", "--policy", policy, "--decisions", "200", "--present", "5");
+        Assert.Equal(2, tooMany.Code);
+        Assert.Contains("exceeds the policy's S = 4", tooMany.Error, StringComparison.Ordinal);
+        var negative = Run("bench", "policy", "--policy", policy, "--present", "-1");
+        Assert.Equal(2, negative.Code);
+        Assert.Contains("--present", negative.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -163,4 +163,49 @@ public sealed class PolicyExporterTests : IDisposable
         Assert.Equal(Placement.Peer(expected), placement);
         Assert.Equal("learned", policy.Name);
     }
+    [Fact]
+    public void Decide_PresentServersAnywhereInTheRows_EqualsTheArgmaxOfTheFullBatchRun()
+    {
+        // OnnxPolicy runs the network on the present rows only (packed to the front); the choice must
+        // be the one of the full [1, S, F] run, wherever the present rows are and however many.
+        var env = new MecVecEnv(MecParameters.Gmorl, ContextRange.Test, count: 1, seed: 11);
+        var layout = env.Layout;
+        var actor = RandomActor(layout, 4, cost: true);
+        var path = Export(actor, layout);
+        using var policy = OnnxPolicy.Load(path, layout);
+        using var batch = new OnnxPolicyBatch(OnnxPolicySession.Open(path, layout));
+        int s = layout.MaxServers, f = layout.FeatureCount;
+        var servers = new float[s * f];
+        var mask = new float[s];
+        var pref = new float[2];
+        var logits = new float[s];
+        var random = new Random(2);
+        var rT = new float[1];
+        var rE = new float[1];
+        var done = new bool[1];
+        for (var t = 0; t < 200; t++)
+        {
+            env.SetPreference(0, random.NextDouble());
+            env.Observe(servers, mask, pref);
+
+            // Move the present rows to random places and mark them so.
+            var present = env.PresentServers(0);
+            var places = Enumerable.Range(0, s).OrderBy(_ => random.Next()).Take(present).Order().ToArray();
+            var moved = Enumerable.Repeat(-1f, s * f).ToArray();
+            var movedMask = new float[s];
+            for (var j = 0; j < present; j++)
+            {
+                servers.AsSpan(j * f, f).CopyTo(moved.AsSpan(places[j] * f, f));
+                movedMask[places[j]] = 1;
+            }
+
+            batch.Logits(moved, movedMask, pref, 1, logits);
+            var expected = Enumerable.Range(0, s).Where(i => movedMask[i] > 0.5f).MaxBy(i => logits[i]);
+
+            Assert.Equal(expected, policy.Decide(moved, movedMask, pref));
+            env.Step([random.Next(present)], rT, rE, done);
+        }
+
+        Assert.Equal(-1, policy.Decide(new float[s * f], new float[s], pref));
+    }
 }
