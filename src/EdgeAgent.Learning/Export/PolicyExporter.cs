@@ -79,6 +79,7 @@ public static class PolicyExporter
         var win = actor.Input.Weight.Value;
         var p = shape.PreferenceColumns;
         var preferenceRows = "preference3";
+
         // Presence as float rows [batch, S, 1], its logarithm (0 present, -infinity absent) and that
         // clipped to (0, -1e9). Adding them masks: ONNX Runtime's Where costs about 1.5 us a node here,
         // an Add about 0.3.
@@ -103,27 +104,32 @@ public static class PolicyExporter
         // preference ([batch, 1, P]) is never tiled. One MatMul projects the rows for the layer and
         // picks the columns the cost features read (upload, L, L, f, 2 L).
         var rowWeights = Augment(win.AsSpan(0, f * h), f, h, null);
-        var projectionWidth = wide + (shape.Cost is null ? 0 : 5);
+        var cost = shape.Cost;
+        var projectionWidth = wide + (cost is null ? 0 : 5);
         var projection = new float[f * projectionWidth];
         for (var r = 0; r < f; r++)
         {
             rowWeights.AsSpan(r * wide, wide).CopyTo(projection.AsSpan(r * projectionWidth));
         }
 
-        g.Initializer("encoder.in.weight_preference", Augment(win.AsSpan(f * h, p * h), p, h, null), p, wide)
-            .Initializer("encoder.in.bias", [.. actor.Input.Bias!.Value, 1f], wide)
-            .Node("MatMul", [preferenceRows, "encoder.in.weight_preference"], ["enc_w3"]);
-        string[] inputTerms = ["enc_x", "enc_w3", "encoder.in.bias"];
-        if (shape.Cost is { } cost)
+        if (cost is not null)
         {
             projection[(cost.UploadColumn * projectionWidth) + wide] = 1;
             projection[(cost.MbitColumn * projectionWidth) + wide + 1] = 1;
             projection[(cost.MbitColumn * projectionWidth) + wide + 2] = 1;
             projection[(cost.GhzColumn * projectionWidth) + wide + 3] = 1;
             projection[(cost.MbitColumn * projectionWidth) + wide + 4] = 2;
-            g.Initializer("encoder.in.weight_rows", projection, f, projectionWidth)
-                .Initializer("cost.split", [(long)wide, 3L, 1L, 1L], 4)
-                .Node("MatMul", [ServersInput, "encoder.in.weight_rows"], ["row_projection"])
+        }
+
+        g.Initializer("encoder.in.weight_rows", projection, f, projectionWidth)
+            .Node("MatMul", [ServersInput, "encoder.in.weight_rows"], ["row_projection"])
+            .Initializer("encoder.in.weight_preference", Augment(win.AsSpan(f * h, p * h), p, h, null), p, wide)
+            .Initializer("encoder.in.bias", [.. actor.Input.Bias!.Value, 1f], wide)
+            .Node("MatMul", [preferenceRows, "encoder.in.weight_preference"], ["enc_w3"]);
+        string[] inputTerms = ["row_projection", "enc_w3", "encoder.in.bias"];
+        if (cost is not null)
+        {
+            g.Initializer("cost.split", [(long)wide, 3L, 1L, 1L], 4)
                 .Node("Split", ["row_projection", "cost.split"], ["enc_x", "cost.upload_l_l", "cost.ghz", "cost.mbit2"], a => a.Int("axis", 2));
             var logs = CostGraph(g, cost, f);
 
@@ -138,12 +144,7 @@ public static class PolicyExporter
 
             g.Initializer("encoder.in.weight_cost", [.. Augment(costWeights[..(2 * h)], 2, h, null), .. new float[wide], .. Augment(flagWeights, 1, h, null)], CostFeatures.Count + 1, wide)
                 .Node("MatMul", [logs, "encoder.in.weight_cost"], ["enc_c"]);
-            inputTerms = [.. inputTerms, "enc_c"];
-        }
-        else
-        {
-            g.Initializer("encoder.in.weight_rows", projection, f, projectionWidth)
-                .Node("MatMul", [ServersInput, "encoder.in.weight_rows"], ["enc_x"]);
+            inputTerms = ["enc_x", "enc_w3", "encoder.in.bias", "enc_c"];
         }
 
         g.Node("Sum", inputTerms, ["enc_pre"])
