@@ -208,4 +208,46 @@ public sealed class PolicyExporterTests : IDisposable
 
         Assert.Equal(-1, policy.Decide(new float[s * f], new float[s], pref));
     }
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(7.5f)]
+    public void Logits_AbsentRowsHoldingOtherFiniteValues_AreTheSameForPresentRows(float fill)
+    {
+        // The contract: absent rows hold finite values (the encoder writes -1) and never change
+        // present rows' logits; the export's mean pool relies on the first, OnnxPolicy on the second.
+        var env = new MecVecEnv(MecParameters.Gmorl, ContextRange.Test, count: 16, seed: 21);
+        for (var i = 0; i < 16; i++)
+        {
+            env.SetPreference(i, i / 15.0);
+        }
+
+        int n = env.Count, s = env.MaxServers, f = env.FeatureCount;
+        var servers = new float[n * s * f];
+        var mask = new float[n * s];
+        var pref = new float[n * 2];
+        env.Observe(servers, mask, pref);
+        var actor = RandomActor(env.Layout, 5, cost: true);
+        using var batch = new OnnxPolicyBatch(OnnxPolicySession.Open(Export(actor, env.Layout), env.Layout));
+        var expected = new float[n * s];
+        batch.Logits(servers, mask, pref, n, expected);
+
+        var refilled = (float[])servers.Clone();
+        for (var k = 0; k < n * s; k++)
+        {
+            if (mask[k] < 0.5f)
+            {
+                refilled.AsSpan(k * f, f).Fill(fill);
+            }
+        }
+
+        var actual = new float[n * s];
+        batch.Logits(refilled, mask, pref, n, actual);
+
+        Assert.Contains(mask, m => m < 0.5f);
+        for (var k = 0; k < n * s; k++)
+        {
+            Assert.True(mask[k] > 0.5f ? Math.Abs(expected[k] - actual[k]) <= 1e-5 * Math.Max(1, Math.Abs(expected[k])) : float.IsNegativeInfinity(actual[k]),
+                $"logit {k} (mask {mask[k]}): {expected[k]} with -1 rows, {actual[k]} with {fill} rows");
+        }
+    }
 }
