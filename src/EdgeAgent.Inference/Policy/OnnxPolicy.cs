@@ -82,7 +82,7 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
         lock (_gate)
         {
             _encoder.Encode(observation, preference, _servers, _mask, _preference, _mapping);
-            var best = RunAndChoose();
+            var best = RunAndChoose(_servers, _mask);
             if (best < 0)
             {
                 throw new ArgumentException("No server in the observation is available.", nameof(observation));
@@ -96,14 +96,19 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
     /// The decision for an already encoded observation (servers [S, F], mask [S], preference [2]):
     /// the index of the chosen server, or -1 when none is present. Used by benchmarks and the simulator.
     /// </summary>
+    /// <exception cref="ArgumentException">A span's length is not S * F, S or 2.</exception>
     public int Decide(ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference)
     {
+        if (servers.Length != _servers.Length || mask.Length != _mask.Length || preference.Length != _preference.Length)
+        {
+            throw new ArgumentException(
+                $"An encoded observation is servers [S * F = {_servers.Length}], mask [S = {_mask.Length}] and preference [2]; got {servers.Length}, {mask.Length} and {preference.Length} values.");
+        }
+
         lock (_gate)
         {
-            servers.CopyTo(_servers);
-            mask.CopyTo(_mask);
             preference.CopyTo(_preference);
-            return RunAndChoose();
+            return RunAndChoose(servers, mask);
         }
     }
 
@@ -125,15 +130,16 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
         _session.Dispose();
     }
 
-    private int RunAndChoose()
+    /// <summary>Packs the present rows of <paramref name="servers"/> to the front, runs them and returns the chosen server's index (-1 for none).</summary>
+    private int RunAndChoose(ReadOnlySpan<float> servers, ReadOnlySpan<float> mask)
     {
         var f = _session.Layout.FeatureCount;
         var present = 0;
-        for (var i = 0; i < _mask.Length; i++)
+        for (var i = 0; i < mask.Length; i++)
         {
-            if (_mask[i] > 0.5f)
+            if (mask[i] > 0.5f)
             {
-                _servers.AsSpan(i * f, f).CopyTo(_rows.AsSpan(present * f, f));
+                servers.Slice(i * f, f).CopyTo(_rows.AsSpan(present * f, f));
                 _rowServer[present++] = i;
             }
         }

@@ -207,6 +207,10 @@ public sealed class PolicyExporterTests : IDisposable
         }
 
         Assert.Equal(-1, policy.Decide(new float[s * f], new float[s], pref));
+        var wrong = Assert.Throws<ArgumentException>(() => policy.Decide(new float[(s * f) - 1], new float[s], pref));
+        Assert.Contains($"S * F = {s * f}", wrong.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => policy.Decide(new float[s * f], new float[s + 1], pref));
+        Assert.Throws<ArgumentException>(() => policy.Decide(new float[s * f], new float[s], new float[3]));
     }
     [Theory]
     [InlineData(0f)]
