@@ -46,10 +46,11 @@ internal static class TrainCommand
         var lowFocusMax = new Option<double?>("--low-focus-max") { Description = "Upper end of the low-focus preference range, w_delay in (0, 1] (default 0.1)." };
         var endpoints = new Option<double?>("--endpoints") { Description = "Share of drawn preferences that are exactly w_delay = 0 or 1, half each (default 0)." };
         var costFeatures = new Option<bool>("--cost-features") { Description = "Give the networks the profile's closed-form cost estimate per server (gap to the cheapest server, log delay share, cheapest flag), computed inside the policy file from its inputs. Resuming a checkpoint without it widens it with zero weights." };
+        var greedyBelow = new Option<float?>("--greedy-below") { Description = "With --cost-features: below this w_delay the actor's logits blend toward the closed-form cheapest server, exactly it at w_delay = 0, where it is optimal (default 0: off). Resuming a checkpoint with another value keeps every weight." };
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints];
+            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -95,6 +96,7 @@ internal static class TrainCommand
                     PreferenceEncoding = Enum.Parse<PreferenceEncoding>(parseResult.GetValue(preferenceEncoding)!, ignoreCase: true),
                     UseCostFeatures = parseResult.GetValue(costFeatures),
                     EndpointProbability = parseResult.GetValue(endpoints) ?? defaults.EndpointProbability,
+                    GreedyBelow = parseResult.GetValue(greedyBelow) ?? defaults.GreedyBelow,
                 };
                 options.Validate();
                 var minutesValue = parseResult.GetValue(minutes);
@@ -123,7 +125,7 @@ internal static class TrainCommand
                 {
                     trainer.LoadCheckpoint(resumeFile.FullName);
                     console.WriteLine($"resumed from {resumeFile.FullName}: {trainer.EnvironmentSteps} steps, {trainer.Agent.Updates} updates"
-                        + (trainer.Widened is { } added ? $"; its input layers widened with {added} (new weights start at zero)" : ""));
+                        + (trainer.Adapted is { } adapted ? $"; {adapted}" : ""));
                 }
 
                 console.WriteLine(string.Create(CultureInfo.InvariantCulture,

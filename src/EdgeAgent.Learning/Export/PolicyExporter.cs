@@ -12,7 +12,7 @@ namespace EdgeAgent.Learning.Export;
 /// operators only: MatMul, Sum, Add, LeakyRelu, ReduceSum, ReduceMax, Max, Div, Unsqueeze, Squeeze,
 /// Transpose, and Greater, Cast, Log and Clip for the masks; Concat and Log for the log preference
 /// encoding; Split, Min, Mul, Pow, Sub, Clip, ReduceMin, Equal, Cast, Concat and Log for
-/// <see cref="CostFeatures"/>). Inputs `servers` float[batch, S, F], `mask`
+/// <see cref="CostFeatures"/>; MatMul, Clip, Sub and Mul for <see cref="ServerSetShape.GreedyBelow"/>). Inputs `servers` float[batch, S, F], `mask`
 /// float[batch, S] (1 present, 0 absent), `preference` float[batch, 2] (w_delay, w_energy);
 /// output `logits` float[batch, S], -infinity for absent servers. Batch and S are symbolic, so the
 /// file runs for any number of servers up to the layout's S. metadata_props carry the
@@ -128,11 +128,12 @@ public static class PolicyExporter
             .Initializer("encoder.in.bias", [.. actor.Input.Bias!.Value, 1f], wide)
             .Node("MatMul", [preferenceRows, "encoder.in.weight_preference"], ["enc_w3"]);
         string[] inputTerms = ["row_projection", "enc_w3", "encoder.in.bias"];
+        string? logs = null;
         if (cost is not null)
         {
             g.Initializer("cost.split", [(long)wide, 3L, 1L, 1L], 4)
                 .Node("Split", ["row_projection", "cost.split"], ["enc_x", "cost.upload_l_l", "cost.ghz", "cost.mbit2"], a => a.Int("axis", 2));
-            var logs = CostGraph(g, cost, f);
+            logs = CostGraph(g, cost, f);
 
             // The graph's logarithms are (gap, delay share, energy share, ln(1 + cheapest)); the network
             // reads the gap, the delay share and the flag (ln 2 for the cheapest server, hence the division).
@@ -183,6 +184,24 @@ public static class PolicyExporter
             current = Block(g, actor.HeadBlocks[i], current, $"head.block{i}");
         }
 
+        // ServerSetShape.GreedyBelow: g * network + (g - 1) * gap with g = clip(w_delay / GreedyBelow, 0, 1).
+        // The rest of the head is positively homogeneous in its input rows (LeakyRelu, and biases in
+        // the rows' constant-1 column), so scaling its input by g scales the network's output by g.
+        var outputTerms = new List<string> { "out_mm" };
+        if (shape.GreedyBelow > 0)
+        {
+            g.Initializer("greedy.gate_weight", [1f / shape.GreedyBelow, 0f], 2, 1)
+                .Initializer("greedy.gap_select", [1f, 0f, 0f, 0f], 4, 1)
+                .Node("MatMul", ["preference3", "greedy.gate_weight"], ["greedy.gate_raw"])
+                .Node("Clip", ["greedy.gate_raw", "zero", "one"], ["greedy.gate"])
+                .Node("Sub", ["greedy.gate", "one"], ["greedy.gate_minus_one"])
+                .Node("MatMul", [logs!, "greedy.gap_select"], ["greedy.gap"])
+                .Node("Mul", ["greedy.gap", "greedy.gate_minus_one"], ["greedy.gap_term"])
+                .Node("Mul", [current, "greedy.gate"], ["head_gated"]);
+            current = "head_gated";
+            outputTerms.Add("greedy.gap_term");
+        }
+
         // The output weights as [A, 1] and a Squeeze: ONNX Runtime takes about 2 us longer for a vector
         // as MatMul's second operand. The last head block feeds only the output, so (x + h W2') w_out is
         // computed as x w_out + h (W2' w_out): an [A, 1] product instead of the block's [A, A] one.
@@ -210,11 +229,12 @@ public static class PolicyExporter
                 .Initializer(name + ".out_weight", folded, wide, 1)
                 .Node("MatMul", [current, last.First.Weight.Name], [name + "_mm0"])
                 .Node("LeakyRelu", [name + "_mm0"], [name + "_hidden"], a => a.Float("alpha", last.Slope))
-                .Node("MatMul", [name + "_hidden", name + ".out_weight"], [name + "_out_delta"])
-                .Node("Add", ["out_mm", name + "_out_delta"], ["out_sum"]);
+                .Node("MatMul", [name + "_hidden", name + ".out_weight"], [name + "_out_delta"]);
+            outputTerms.Add(name + "_out_delta");
         }
 
-        g.Node("Add", [actor.HeadBlocks.Count > 0 ? "out_sum" : "out_mm", "absent_penalty"], ["logits3"])
+        outputTerms.Add("absent_penalty");
+        g.Node("Sum", [.. outputTerms], ["logits3"])
             .Node("Squeeze", ["logits3", "axes_2"], [LogitsOutput]);
 
         foreach (var (key, value) in layout.ToMetadata())

@@ -25,8 +25,16 @@ public enum PreferenceEncoding
 /// <param name="Slope">LeakyReLU slope (0 gives ReLU).</param>
 /// <param name="Preference">How the preference enters every row.</param>
 /// <param name="Cost">Cost features derived from each row and appended after the preference, or null for none.</param>
+/// <param name="GreedyBelow">
+/// For an actor with cost features: below this w_delay the output blends toward the closed-form
+/// cheapest server, g * network - (1 - g) * gap with g = clamp(w_delay / GreedyBelow, 0, 1), so at
+/// w_delay = 0 the decision is the cheapest server exactly and from GreedyBelow up it is the
+/// network's alone (0: off). At w_delay = 0 energy is the whole cost and no placement changes
+/// another task's energy, so the cheapest server is the optimal decision, not an approximation of
+/// it; a learned policy only approaches it (see policies/README.md, "The energy-only end").
+/// </param>
 public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBlocks = 1, int HeadBlocks = 1, float Slope = 0.01f,
-    PreferenceEncoding Preference = PreferenceEncoding.Linear, CostFeatures? Cost = null)
+    PreferenceEncoding Preference = PreferenceEncoding.Linear, CostFeatures? Cost = null, float GreedyBelow = 0f)
 {
     /// <summary>Preference weights the network takes: (w_delay, w_energy).</summary>
     public const int PreferenceWidth = 2;
@@ -59,7 +67,31 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"serverset-v1 features={Features} hidden={Hidden} encoder_blocks={EncoderBlocks} head_blocks={HeadBlocks} slope={Slope:R}")
         + (Preference == PreferenceEncoding.Linear ? "" : " preference=log")
-        + (Cost is null ? "" : " cost=" + Cost.Describe());
+        + (Cost is null ? "" : " cost=" + Cost.Describe())
+        + (GreedyBelow == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" greedy_below={GreedyBelow:R}"));
+
+    /// <summary>The blend weight g of the network's output at <paramref name="delayWeight"/> (1 when <see cref="GreedyBelow"/> is 0).</summary>
+    public float Gate(float delayWeight) => GreedyBelow == 0 ? 1f : Math.Clamp(delayWeight * (1f / GreedyBelow), 0f, 1f);
+
+    /// <summary>Throws when the shape cannot be built; the message names the value.</summary>
+    /// <exception cref="ArgumentException">A size is not positive, the cost features do not fit the rows, or GreedyBelow is out of range or set without cost features.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Features);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Hidden);
+        ArgumentOutOfRangeException.ThrowIfNegative(EncoderBlocks);
+        ArgumentOutOfRangeException.ThrowIfNegative(HeadBlocks);
+        Cost?.Validate(Features);
+        if (!(GreedyBelow is >= 0f and < 1f))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"GreedyBelow must be in [0, 1); got {GreedyBelow}."));
+        }
+
+        if (GreedyBelow > 0 && Cost is null)
+        {
+            throw new ArgumentException("GreedyBelow blends toward the cost features' cheapest server; the network has no cost features.");
+        }
+    }
 
     /// <summary>Parses <see cref="Describe"/>'s output (files written before the preference and cost keys read as linear, without cost features).</summary>
     /// <exception cref="FormatException">The text is not a description this build writes.</exception>
@@ -67,7 +99,7 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
     {
         ArgumentNullException.ThrowIfNull(text);
         var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length is < 6 or > 8 || parts[0] != "serverset-v1")
+        if (parts.Length is < 6 or > 9 || parts[0] != "serverset-v1")
         {
             throw new FormatException($"'{text}' is not a serverset-v1 network description.");
         }
@@ -78,6 +110,9 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
             ? encoding == "log" ? PreferenceEncoding.Log : throw new FormatException($"Unknown preference encoding '{encoding}' in '{text}'.")
             : PreferenceEncoding.Linear;
         var cost = values.TryGetValue("cost", out var costText) ? CostFeatures.Parse(costText) : null;
+        var greedyBelow = values.TryGetValue("greedy_below", out var greedyText)
+            ? float.TryParse(greedyText, NumberStyles.Float, CultureInfo.InvariantCulture, out var g) ? g : throw new FormatException($"greedy_below '{greedyText}' in '{text}' is not a number.")
+            : 0f;
         return new ServerSetShape(
             int.Parse(Get("features"), CultureInfo.InvariantCulture),
             int.Parse(Get("hidden"), CultureInfo.InvariantCulture),
@@ -85,7 +120,8 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
             int.Parse(Get("head_blocks"), CultureInfo.InvariantCulture),
             float.Parse(Get("slope"), CultureInfo.InvariantCulture),
             preference,
-            cost);
+            cost,
+            greedyBelow);
     }
 }
 
@@ -104,11 +140,7 @@ public sealed class ServerSetNetwork
     public ServerSetNetwork(ServerSetShape shape, Random random, double outputScale = 0.1)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.Features);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.Hidden);
-        ArgumentOutOfRangeException.ThrowIfNegative(shape.EncoderBlocks);
-        ArgumentOutOfRangeException.ThrowIfNegative(shape.HeadBlocks);
-        shape.Cost?.Validate(shape.Features);
+        shape.Validate();
         Shape = shape;
         var h = shape.Hidden;
         Input = new Linear("encoder.in", shape.InputWidth, h, random);
@@ -303,6 +335,22 @@ public sealed class ServerSetNetwork
         }
 
         Output.Forward(ws.Head[^1], rows, ws.CompactOut);
+        if (Shape.GreedyBelow > 0)
+        {
+            // g * network + (g - 1) * gap: the cheapest server's gap is the smallest (ln 1e-5).
+            var gapColumn = f + Shape.PreferenceColumns;
+            for (var b = 0; b < batch; b++)
+            {
+                ws.Gate[b] = Shape.Gate(preference[b * 2]);
+            }
+
+            for (var r = 0; r < rows; r++)
+            {
+                var g = ws.Gate[ws.RowSample[r]];
+                ws.CompactOut[r] = (ws.CompactOut[r] * g) + (ws.Input[(r * inWidth) + gapColumn] * (g - 1f));
+            }
+        }
+
         Array.Clear(output, 0, batch * s);
         for (var r = 0; r < rows; r++)
         {
@@ -324,7 +372,7 @@ public sealed class ServerSetNetwork
         var rows = ws.PresentRows;
         for (var r = 0; r < rows; r++)
         {
-            ws.DOut[r] = dOutput[ws.RowIndex[r]];
+            ws.DOut[r] = Shape.GreedyBelow > 0 ? dOutput[ws.RowIndex[r]] * ws.Gate[ws.RowSample[r]] : dOutput[ws.RowIndex[r]];
         }
 
         var dA = ws.GradientA;
@@ -398,6 +446,7 @@ public sealed class ServerSetNetwork
             RowSample = new int[n];
             SegmentStart = new int[maxBatch + 1];
             CompactOut = new float[n];
+            Gate = new float[maxBatch];
             Encoded = [.. Enumerable.Range(0, shape.EncoderBlocks + 1).Select(_ => new float[n * h])];
             EncoderHidden = [.. Enumerable.Range(0, shape.EncoderBlocks).Select(_ => new float[n * h])];
             Head = [.. Enumerable.Range(0, shape.HeadBlocks + 1).Select(_ => new float[n * h])];
@@ -432,6 +481,9 @@ public sealed class ServerSetNetwork
         internal int[] SegmentStart { get; }
 
         internal float[] CompactOut { get; }
+
+        /// <summary>Blend weight g of each sample's network output (<see cref="ServerSetShape.GreedyBelow"/>).</summary>
+        internal float[] Gate { get; }
 
         internal float[][] Encoded { get; }
 

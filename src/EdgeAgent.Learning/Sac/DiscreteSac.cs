@@ -98,7 +98,7 @@ public sealed class DiscreteSac
         _options = options;
         _servers = servers;
         var shape = new ServerSetShape(features, options.Hidden, options.EncoderBlocks, options.HeadBlocks, Preference: options.PreferenceEncoding, Cost: cost);
-        Actor = new ServerSetNetwork(shape, random, outputScale: 0.01);
+        Actor = new ServerSetNetwork(shape with { GreedyBelow = options.GreedyBelow }, random, outputScale: 0.01);
         Critic1 = new ServerSetNetwork(shape, random);
         Critic2 = new ServerSetNetwork(shape, random);
         Target1 = new ServerSetNetwork(shape, random);

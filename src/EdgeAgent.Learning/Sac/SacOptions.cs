@@ -79,6 +79,14 @@ public sealed record SacOptions
     public bool UseCostFeatures { get; init; }
 
     /// <summary>
+    /// The actor's <see cref="Nn.ServerSetShape.GreedyBelow"/>: below this w_delay its logits blend
+    /// toward the cost features' cheapest server, which it is exactly at w_delay = 0 (0: off; needs
+    /// <see cref="UseCostFeatures"/>). The critics are unchanged. Resuming a checkpoint with another
+    /// value keeps every weight: only the actor's output below this w_delay changes.
+    /// </summary>
+    public float GreedyBelow { get; init; }
+
+    /// <summary>
     /// Divide each preference's scalarised reward by its typical magnitude (estimated once from the
     /// warm-up data and then frozen), so Q-values have the same scale at every preference. The
     /// optimal policy of each preference is unchanged.
@@ -181,6 +189,8 @@ public sealed record SacOptions
         Require(FocusDelayWeightMin is >= 0 and < 1, nameof(FocusDelayWeightMin), FocusDelayWeightMin, "[0, 1)");
         Require(LowFocusProbability is >= 0 and <= 1 && FocusProbability + LowFocusProbability <= 1, nameof(LowFocusProbability), LowFocusProbability, "[0, 1 - FocusProbability]");
         Require(LowFocusDelayWeightMax is > 0 and <= 1, nameof(LowFocusDelayWeightMax), LowFocusDelayWeightMax, "(0, 1]");
+        Require(GreedyBelow is >= 0 and < 1, nameof(GreedyBelow), GreedyBelow, "[0, 1)");
+        Require(GreedyBelow == 0 || UseCostFeatures, nameof(GreedyBelow), GreedyBelow, "0 without cost features (it blends toward their cheapest server)");
         Require(EndpointProbability is >= 0 and <= 1, nameof(EndpointProbability), EndpointProbability, "[0, 1]");
         Require(PreferenceResampleProbability is >= 0 and <= 1, nameof(PreferenceResampleProbability), PreferenceResampleProbability, "[0, 1]");
         Require(BehaviourCloningUpdates >= 0, nameof(BehaviourCloningUpdates), BehaviourCloningUpdates, "0 or more");

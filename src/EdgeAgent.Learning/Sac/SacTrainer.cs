@@ -296,10 +296,11 @@ public sealed class SacTrainer
     }
 
     /// <summary>
-    /// What <see cref="LoadCheckpoint"/> added to the checkpoint's input layers ("log preference
-    /// columns", "cost-feature columns"), or null when it was loaded as written.
+    /// What <see cref="LoadCheckpoint"/> changed in the checkpoint's networks ("input layers widened
+    /// with cost-feature columns (new weights start at zero)", "actor greedy below w_delay 0.01", ...),
+    /// or null when it was loaded as written.
     /// </summary>
-    public string? Widened { get; private set; }
+    public string? Adapted { get; private set; }
 
     /// <summary>
     /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> for the same architecture and layout
@@ -336,22 +337,30 @@ public sealed class SacTrainer
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
 
-        var widenable = stored != shape
-            && stored with { Preference = shape.Preference, Cost = shape.Cost } == shape
+        var adaptable = stored != shape
+            && stored with { Preference = shape.Preference, Cost = shape.Cost, GreedyBelow = shape.GreedyBelow } == shape
             && (stored.Preference == shape.Preference || stored.Preference == PreferenceEncoding.Linear)
             && (stored.Cost is null || stored.Cost == shape.Cost);
-        if (widenable)
+        if (adaptable)
         {
             // Widen every input layer (and its Adam moments) with zero rows for the new columns: the
-            // networks compute exactly what they did, and training learns to use the new inputs.
-            Widened = string.Join(" and ", new[]
+            // networks compute exactly what they did, and training learns to use the new inputs. A
+            // new GreedyBelow keeps every weight and changes only the actor's output below it.
+            var widened = string.Join(" and ", new[]
             {
                 stored.Preference != shape.Preference ? "log preference columns" : null,
                 stored.Cost is null && shape.Cost is not null ? "cost-feature columns" : null,
             }.OfType<string>());
+            Adapted = string.Join("; ", new[]
+            {
+                widened.Length > 0 ? $"input layers widened with {widened} (new weights start at zero)" : null,
+                stored.GreedyBelow != shape.GreedyBelow
+                    ? shape.GreedyBelow > 0 ? string.Create(CultureInfo.InvariantCulture, $"actor greedy below w_delay {shape.GreedyBelow:R}") : "actor's greedy end removed"
+                    : null,
+            }.OfType<string>());
             foreach (var (name, tensor) in tensors.ToList())
             {
-                if (name.EndsWith("encoder.in.weight", StringComparison.Ordinal) && tensor.Data.Length == stored.InputWidth * shape.Hidden)
+                if (stored.InputWidth != shape.InputWidth && name.EndsWith("encoder.in.weight", StringComparison.Ordinal) && tensor.Data.Length == stored.InputWidth * shape.Hidden)
                 {
                     tensors[name] = new StoredTensor(name, [shape.InputWidth, shape.Hidden], WidenInputRows(tensor.Data, stored, shape));
                 }
@@ -360,7 +369,7 @@ public sealed class SacTrainer
         else
         {
             Same(ServerSetNetwork.ArchitectureKey, shape.Describe(), "network");
-            Widened = null;
+            Adapted = null;
         }
 
         Same("layout", _env.Layout.Describe(), "observation layout");

@@ -18,6 +18,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--gamma", "1", "Gamma")]
     [InlineData("--low-focus-max", "0", "LowFocusDelayWeightMax")]
     [InlineData("--endpoints", "1.5", "EndpointProbability")]
+    [InlineData("--greedy-below", "0.01", "GreedyBelow = 0.01 is out of range: 0 without cost features")]
     public void Train_BadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)
     {
         var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), option, value);
@@ -84,6 +85,19 @@ public sealed class TrainCommandTests : IDisposable
         var negative = Run("bench", "policy", "--policy", policy, "--present", "-1");
         Assert.Equal(2, negative.Code);
         Assert.Contains("--present", negative.Error, StringComparison.Ordinal);
+        if (!costFeatures)
+        {
+            return;
+        }
+
+        // Resuming with the budget already spent trains nothing and re-exports with the greedy end.
+        var greedy = Path.Combine(_directory, "greedy.onnx");
+        var resumed = Run(["train", "--out", greedy, "--resume", Path.ChangeExtension(policy, ".ckpt"), "--minutes", "0.01", "--edges-max", "3",
+            "--environments", "2", "--batch", "8", "--hidden", "8", "--probe-minutes", "0", .. extra, "--greedy-below", "0.01"]);
+        Assert.True(resumed.Code == 0, resumed.Error);
+        Assert.Contains("actor greedy below w_delay 0.01", resumed.Output, StringComparison.Ordinal);
+        using var session = EdgeAgent.Inference.Policy.OnnxPolicySession.Open(greedy, null);
+        Assert.Contains("greedy_below=0.01", session.Metadata[EdgeAgent.Learning.Export.PolicyExporter.ArchitectureKey], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,9 +13,15 @@ public sealed class PolicyExporterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static ServerSetNetwork RandomActor(FeatureLayout layout, int seed, int encoderBlocks = 1, int headBlocks = 1, PreferenceEncoding preference = PreferenceEncoding.Linear, bool cost = false) =>
+    private static ServerSetNetwork RandomActor(FeatureLayout layout, int seed, int encoderBlocks = 1, int headBlocks = 1, PreferenceEncoding preference = PreferenceEncoding.Linear, bool cost = false, float greedyBelow = 0f) =>
         new(new ServerSetShape(layout.FeatureCount, Hidden: 16, EncoderBlocks: encoderBlocks, HeadBlocks: headBlocks, Preference: preference,
-            Cost: cost ? CostFeatures.For(layout, 1000, 5e-31, 0.01, 0.01, 50) : null), new Random(seed), outputScale: 1.0);
+            Cost: cost ? GmorlCost(layout) : null, GreedyBelow: greedyBelow), new Random(seed), outputScale: 1.0);
+
+    private static CostFeatures GmorlCost(FeatureLayout layout)
+    {
+        var p = MecParameters.Gmorl;
+        return CostFeatures.For(layout, p.CyclesPerBit, p.CountServerExecutionEnergy ? p.Kappa : 0, p.OffloadPowerWatts, p.DelayRewardScale, p.EnergyRewardScale);
+    }
 
     private string Export(ServerSetNetwork actor, FeatureLayout layout)
     {
@@ -30,7 +36,9 @@ public sealed class PolicyExporterTests : IDisposable
     [InlineData(1, 1, PreferenceEncoding.Log, false)]
     [InlineData(1, 1, PreferenceEncoding.Linear, true)]
     [InlineData(1, 1, PreferenceEncoding.Log, true)]
-    public void OnnxRuntime_OnSimulatorObservations_MatchesManagedForwardWithin1e4(int encoderBlocks, int headBlocks, PreferenceEncoding preference, bool cost)
+    [InlineData(1, 1, PreferenceEncoding.Log, true, 0.3f)]
+    [InlineData(0, 2, PreferenceEncoding.Linear, true, 0.05f)]
+    public void OnnxRuntime_OnSimulatorObservations_MatchesManagedForwardWithin1e4(int encoderBlocks, int headBlocks, PreferenceEncoding preference, bool cost, float greedyBelow = 0f)
     {
         var parameters = MecParameters.Gmorl;
         var env = new MecVecEnv(parameters, ContextRange.Test, count: 24, seed: 5);
@@ -59,7 +67,7 @@ public sealed class PolicyExporterTests : IDisposable
         var mask = new float[n * s];
         var pref = new float[n * 2];
         env.Observe(servers, mask, pref);
-        var actor = RandomActor(env.Layout, 7, encoderBlocks, headBlocks, preference, cost);
+        var actor = RandomActor(env.Layout, 7, encoderBlocks, headBlocks, preference, cost, greedyBelow);
         var managed = new float[n * s];
         actor.Forward(servers, mask, pref, n, actor.CreateWorkspace(n, s), managed);
 
@@ -78,6 +86,49 @@ public sealed class PolicyExporterTests : IDisposable
                 Assert.Equal(float.NegativeInfinity, onnx[k]);
             }
         }
+    }
+
+    [Fact]
+    public void GreedyEnd_AtEnergyOnly_ThroughOnnxRuntime_ChoosesGreedysServerInEverySimulatorDecision()
+    {
+        // At w_delay = 0 greedy is optimal; a random network with the greedy end must still choose it.
+        var env = new MecVecEnv(MecParameters.Gmorl, ContextRange.Test, count: 16, seed: 31);
+        int n = env.Count, s = env.MaxServers, f = env.FeatureCount;
+        var actor = RandomActor(env.Layout, 11, cost: true, greedyBelow: 0.01f);
+        using var batch = new OnnxPolicyBatch(OnnxPolicySession.Open(Export(actor, env.Layout), env.Layout));
+        var servers = new float[n * s * f];
+        var mask = new float[n * s];
+        var preference = new float[n * 2];
+        var logits = new float[n * s];
+        var actions = new int[n];
+        var rewardT = new float[n];
+        var rewardE = new float[n];
+        var done = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            env.SetPreference(i, 0);
+        }
+
+        var decisions = 0;
+        for (var t = 0; t < 200; t++)
+        {
+            env.Observe(servers, mask, preference);
+            batch.Logits(servers, mask, preference, n, logits);
+            for (var i = 0; i < n; i++)
+            {
+                var chosen = Enumerable.Range(0, s).MaxBy(j => logits[(i * s) + j]);
+                actions[i] = EdgeAgent.Learning.Sac.GreedyTeacher.Choose(env, i, 0);
+                if (env.TaskBits(i) > 0)
+                {
+                    decisions++;
+                    Assert.Equal(actions[i], chosen);
+                }
+            }
+
+            env.Step(actions, rewardT, rewardE, done);
+        }
+
+        Assert.True(decisions > 1000, $"only {decisions} decisions");
     }
 
     [Fact]

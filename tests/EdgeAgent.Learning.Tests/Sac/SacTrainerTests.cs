@@ -135,7 +135,7 @@ public sealed class SacTrainerTests : IDisposable
 
         wide.LoadCheckpoint(path);
 
-        Assert.Equal(added, wide.Widened);
+        Assert.Equal($"input layers widened with {added} (new weights start at zero)", wide.Adapted);
         Assert.Equal(narrow.Agent.Updates, wide.Agent.Updates);
         var (servers, mask, prefs, n, s) = Observations(narrow.Agent.Actor.Shape.Features);
         foreach (var (a, b) in new[] { (narrow.Agent.Actor, wide.Agent.Actor), (narrow.Agent.Critic1, wide.Agent.Critic1), (narrow.Agent.Target2, wide.Agent.Target2) })
@@ -153,6 +153,48 @@ public sealed class SacTrainerTests : IDisposable
         wide.Run(null, CancellationToken.None);
         Assert.Equal(400, wide.EnvironmentSteps);
         Assert.All(zeroRows, r => Assert.Contains(weights.AsSpan(r * 8, 8).ToArray(), w => w != 0f));
+    }
+
+    [Fact]
+    public void LoadCheckpoint_WithGreedyEnd_KeepsEveryWeightAndChangesTheActorOnlyBelowIt()
+    {
+        var path = Path.Combine(_directory, "run.ckpt");
+        var stored = new SacTrainer(Small with { UseCostFeatures = true }, Settings(path, 200), TimeProvider.System);
+        stored.Run(null, CancellationToken.None);
+        var greedy = new SacTrainer(Small with { UseCostFeatures = true, GreedyBelow = 0.01f }, Settings(null, 200), TimeProvider.System);
+
+        greedy.LoadCheckpoint(path);
+
+        Assert.Equal("actor greedy below w_delay 0.01", greedy.Adapted);
+        Assert.Equal(0.01f, greedy.Agent.Actor.Shape.GreedyBelow);
+        Assert.Equal(0f, greedy.Agent.Critic1.Shape.GreedyBelow);
+        for (var i = 0; i < stored.Agent.Actor.Parameters.Count; i++)
+        {
+            Assert.Equal(stored.Agent.Actor.Parameters[i].Value, greedy.Agent.Actor.Parameters[i].Value);
+        }
+
+        var (servers, mask, prefs, n, s) = Observations(stored.Agent.Actor.Shape.Features);
+        var before = new float[n * s];
+        var after = new float[n * s];
+        stored.Agent.Actor.Forward(servers, mask, prefs, n, stored.Agent.Actor.CreateWorkspace(n, s), before);
+        greedy.Agent.Actor.Forward(servers, mask, prefs, n, greedy.Agent.Actor.CreateWorkspace(n, s), after);
+        Assert.Equal(before.AsSpan(s), after.AsSpan(s)); // samples 1.. have w_delay >= 0.01
+        Assert.NotEqual(before.AsSpan(0, s - 1).ToArray(), after.AsSpan(0, s - 1).ToArray()); // sample 0 has w_delay = 0
+
+        // Resuming the greedy checkpoint without the option removes the blend again.
+        var greedyPath = Path.Combine(_directory, "greedy.ckpt");
+        greedy.SaveCheckpoint(greedyPath);
+        var plain = new SacTrainer(Small with { UseCostFeatures = true }, Settings(null, 200), TimeProvider.System);
+        plain.LoadCheckpoint(greedyPath);
+        Assert.Equal("actor's greedy end removed", plain.Adapted);
+    }
+
+    [Fact]
+    public void Validate_GreedyBelowWithoutCostFeatures_NamesIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => (Small with { GreedyBelow = 0.01f }).Validate());
+        Assert.Contains("GreedyBelow", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cost features", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
