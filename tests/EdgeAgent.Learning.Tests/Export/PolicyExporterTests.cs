@@ -132,6 +132,52 @@ public sealed class PolicyExporterTests : IDisposable
     }
 
     [Fact]
+    public void GreedyEnd_FromGreedyBelowUp_GivesBitForBitTheLogitsOfTheExportWithoutIt()
+    {
+        var env = new MecVecEnv(MecParameters.Gmorl, ContextRange.Test, count: 24, seed: 6);
+        int n = env.Count, s = env.MaxServers, f = env.FeatureCount;
+        for (var i = 0; i < n; i++)
+        {
+            env.SetPreference(i, 0.05 + (0.95 * i / (n - 1)));
+        }
+
+        var actions = new int[n];
+        var done = new bool[n];
+        for (var t = 0; t < 40; t++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                actions[i] = t % env.PresentServers(i);
+            }
+
+            env.Step(actions, new float[n], new float[n], done);
+        }
+
+        var servers = new float[n * s * f];
+        var mask = new float[n * s];
+        var preference = new float[n * 2];
+        env.Observe(servers, mask, preference);
+        var greedy = RandomActor(env.Layout, 12, cost: true, greedyBelow: 0.05f);
+        var plain = new ServerSetNetwork(greedy.Shape with { GreedyBelow = 0 }, new Random(1));
+        ParameterSet.CopyValues(greedy.Parameters, plain.Parameters);
+        var withEnd = new float[n * s];
+        var without = new float[n * s];
+        var greedyPath = Path.Combine(_directory, "greedy.onnx");
+        PolicyExporter.Save(greedy, env.Layout, greedyPath);
+        using (var batch = new OnnxPolicyBatch(OnnxPolicySession.Open(greedyPath, env.Layout)))
+        {
+            batch.Logits(servers, mask, preference, n, withEnd);
+        }
+
+        using (var batch = new OnnxPolicyBatch(OnnxPolicySession.Open(Export(plain, env.Layout), env.Layout)))
+        {
+            batch.Logits(servers, mask, preference, n, without);
+        }
+
+        Assert.Equal(without, withEnd);
+    }
+
+    [Fact]
     public void Save_MetadataProps_RecordLayoutAndArchitecture()
     {
         var layout = FeatureLayout.Gmorl();
