@@ -112,10 +112,7 @@ public sealed class SacTrainer
         _s = _env.MaxServers;
         _f = _env.FeatureCount;
         _random = new Random(unchecked((int)(settings.Seed * 2654435761UL)));
-        var p = settings.Parameters;
-        var cost = options.UseCostFeatures
-            ? CostFeatures.For(_env.Layout, p.CyclesPerBit, p.CountServerExecutionEnergy ? p.Kappa : 0, p.OffloadPowerWatts, p.DelayRewardScale, p.EnergyRewardScale)
-            : null;
+        var cost = options.UseCostFeatures ? settings.Parameters.CostFeaturesFor(_env.Layout) : null;
         Agent = new DiscreteSac(options, _s, _f, new Random(unchecked((int)settings.Seed) ^ 0x5ac), cost);
         _replay = new ReplayBuffer(options.ReplayCapacity, options.Environments, _s, _f);
         _teacher = options.Teacher == TeacherKind.Rollout

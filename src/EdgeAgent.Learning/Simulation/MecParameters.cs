@@ -92,6 +92,15 @@ public sealed record MecParameters
     /// </summary>
     public bool CountServerExecutionEnergy { get; init; } = true;
 
+    /// <summary>
+    /// The closed-form cost features (<see cref="Nn.CostFeatures"/>) of observations in
+    /// <paramref name="layout"/> under this profile's constants: its eta, p_off, alpha_T and alpha_E,
+    /// and kappa only when <see cref="CountServerExecutionEnergy"/> is true.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layout lacks a column the estimate reads or has the device itself (see <see cref="Nn.CostFeatures.For"/>).</exception>
+    public Nn.CostFeatures CostFeaturesFor(FeatureLayout layout) =>
+        Nn.CostFeatures.For(layout, CyclesPerBit, CountServerExecutionEnergy ? Kappa : 0, OffloadPowerWatts, DelayRewardScale, EnergyRewardScale);
+
     /// <summary>The device as an extra server (row 0; cloud moves to row 1), or null for GMORL's layout.</summary>
     public LocalServerSpec? Local { get; init; }
 

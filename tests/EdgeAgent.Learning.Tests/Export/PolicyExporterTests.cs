@@ -15,13 +15,7 @@ public sealed class PolicyExporterTests : IDisposable
 
     private static ServerSetNetwork RandomActor(FeatureLayout layout, int seed, int encoderBlocks = 1, int headBlocks = 1, PreferenceEncoding preference = PreferenceEncoding.Linear, bool cost = false, float greedyBelow = 0f) =>
         new(new ServerSetShape(layout.FeatureCount, Hidden: 16, EncoderBlocks: encoderBlocks, HeadBlocks: headBlocks, Preference: preference,
-            Cost: cost ? GmorlCost(layout) : null, GreedyBelow: greedyBelow), new Random(seed), outputScale: 1.0);
-
-    private static CostFeatures GmorlCost(FeatureLayout layout)
-    {
-        var p = MecParameters.Gmorl;
-        return CostFeatures.For(layout, p.CyclesPerBit, p.CountServerExecutionEnergy ? p.Kappa : 0, p.OffloadPowerWatts, p.DelayRewardScale, p.EnergyRewardScale);
-    }
+            Cost: cost ? MecParameters.Gmorl.CostFeaturesFor(layout) : null, GreedyBelow: greedyBelow), new Random(seed), outputScale: 1.0);
 
     private string Export(ServerSetNetwork actor, FeatureLayout layout)
     {

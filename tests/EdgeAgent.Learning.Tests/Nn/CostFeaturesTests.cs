@@ -9,8 +9,7 @@ public sealed class CostFeaturesTests
 {
     private static readonly MecParameters Gmorl = MecParameters.Gmorl;
 
-    private static CostFeatures ForGmorl(FeatureLayout layout) =>
-        CostFeatures.For(layout, Gmorl.CyclesPerBit, Gmorl.Kappa, Gmorl.OffloadPowerWatts, Gmorl.DelayRewardScale, Gmorl.EnergyRewardScale);
+    private static CostFeatures ForGmorl(FeatureLayout layout) => Gmorl.CostFeaturesFor(layout);
 
     [Fact]
     public void Write_HandBuiltServers_GivesTheClosedFormCostGapAndDelayShare()
