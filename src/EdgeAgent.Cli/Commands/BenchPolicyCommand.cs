@@ -30,9 +30,10 @@ internal static class BenchPolicyCommand
                 return 2;
             }
 
-            if (parseResult.GetValue(present) < 0)
+            var presentCount = parseResult.GetValue(present);
+            if (presentCount < 0)
             {
-                parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --present must be 0 (drawn from 1..S) or a count of servers; got {parseResult.GetValue(present)}.");
+                parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --present must be 0 (drawn from 1..S) or a count of servers; got {presentCount}.");
                 return 2;
             }
 
@@ -40,13 +41,13 @@ internal static class BenchPolicyCommand
             {
                 var options = new OnnxPolicyOptions { IntraOpThreads = parseResult.GetValue(threads), AllowSpinning = parseResult.GetValue(spinning) };
                 using var policy = new OnnxPolicy(OnnxPolicySession.Open(parseResult.GetValue(policyFile)!.FullName, expected: null, options));
-                if (parseResult.GetValue(present) > policy.Layout.MaxServers)
+                if (presentCount > policy.Layout.MaxServers)
                 {
-                    parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --present {parseResult.GetValue(present)} exceeds the policy's S = {policy.Layout.MaxServers}.");
+                    parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --present {presentCount} exceeds the policy's S = {policy.Layout.MaxServers}.");
                     return 2;
                 }
 
-                var (p, b) = PolicyLatencyBenchmark.Run(policy, count, warmup: 2000, seed: 1, present: parseResult.GetValue(present));
+                var (p, b) = PolicyLatencyBenchmark.Run(policy, count, warmup: 2000, seed: 1, present: presentCount);
                 console.WriteLine($"policy {parseResult.GetValue(policyFile)!.FullName}: {policy.Layout.Describe()}");
                 console.WriteLine(p.ToString());
                 console.WriteLine(b.ToString());
