@@ -27,7 +27,7 @@ public readonly record struct EpisodeSummary(double TotalDelaySeconds, double To
 /// (context, channels, arrivals, sizes), never for anything an action changes. Two runs from the
 /// same episode seed see the same tasks whatever the policy does: common random numbers.
 /// </remarks>
-public sealed class MecVecEnv
+public sealed class MecVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 {
     private readonly MecParameters _p;
     private readonly int _n;
@@ -172,6 +172,27 @@ public sealed class MecVecEnv
 
     /// <summary>F, features per row.</summary>
     public int FeatureCount => Layout.FeatureCount;
+
+    /// <summary>The profile's name (<see cref="MecParameters.Profile"/>).</summary>
+    public string Profile => _p.Profile;
+
+    /// <summary>alpha_T of the scalarised reward (<see cref="MecParameters.DelayRewardScale"/>).</summary>
+    public double DelayRewardScale => _p.DelayRewardScale;
+
+    /// <summary>alpha_E of the scalarised reward (<see cref="MecParameters.EnergyRewardScale"/>).</summary>
+    public double EnergyRewardScale => _p.EnergyRewardScale;
+
+    /// <summary>A new batch with the same parameters and context ranges.</summary>
+    public MecVecEnv CreateLike(int count, ulong seed, bool autoReset) => new(_p, Contexts, count, seed, autoReset);
+
+    /// <inheritdoc />
+    IVecEnv IVecEnv.CreateLike(int count, ulong seed, bool autoReset) => CreateLike(count, seed, autoReset);
+
+    /// <summary>True for rows 0..PresentServers-1 (present rows are contiguous in this environment).</summary>
+    public bool IsPresent(int env, int server) => server >= 0 && server < _present[env];
+
+    /// <summary>False when no task waits (a zero-size task).</summary>
+    public bool HasTask(int env) => _taskBits[env] > 0;
 
     /// <summary>Steps taken by all environments since construction.</summary>
     public long TotalSteps { get; private set; }
@@ -361,6 +382,15 @@ public sealed class MecVecEnv
 
         for (var i = 0; i < _n; i++)
         {
+            if (_done[i])
+            {
+                // Only without AutoReset: a finished environment is left alone (IVecEnv's contract).
+                done[i] = true;
+                delayReward[i] = 0;
+                energyReward[i] = 0;
+                continue;
+            }
+
             done[i] = Step(i, actions[i], out var d, out var e);
             delayReward[i] = (float)-d;
             energyReward[i] = (float)-e;
@@ -531,6 +561,10 @@ public sealed class MecVecEnv
 
     /// <summary>Episodes finished by <paramref name="env"/>.</summary>
     public int EpisodesFinished(int env) => _episodes[env];
+
+    /// <inheritdoc />
+    void ISnapshotEnv.CopyState(int env, IVecEnv source, int sourceEnv) =>
+        CopyState(env, source as MecVecEnv ?? throw new ArgumentException($"Cannot copy the state of a '{source?.Profile}' environment into a MecVecEnv.", nameof(source)), sourceEnv);
 
     /// <summary>Copies the whole state of <paramref name="sourceEnv"/> in <paramref name="source"/> into <paramref name="env"/> (same parameters required): look-ahead from a real state.</summary>
     public void CopyState(int env, MecVecEnv source, int sourceEnv)

@@ -225,4 +225,43 @@ public sealed class MecVecEnvTests
         var ex = Assert.Throws<ArgumentException>(() => new MecVecEnv(MecParameters.Gmorl, ContextRange.Fixed(12, 4e9, 2e9), 1, 1));
         Assert.Contains("E_max", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Step_FinishedEnvironmentWithoutAutoReset_IsLeftAloneWithZeroRewards()
+    {
+        IVecEnv env = Benchmark(count: 2, seed: 9);
+        var steps = MecParameters.Gmorl.StepsPerEpisode;
+        var actions = new int[2];
+        var rT = new float[2];
+        var rE = new float[2];
+        var done = new bool[2];
+        for (var t = 0; t < steps; t++)
+        {
+            env.Step(actions, rT, rE, done);
+        }
+
+        Assert.True(done[0] && done[1] && env.IsDone(0));
+        var last = env.LastEpisode(0);
+        actions[0] = 99; // ignored: the environment is done
+        env.Step(actions, rT, rE, done);
+        Assert.True(done[0]);
+        Assert.Equal(0f, rT[0]);
+        Assert.Equal(0f, rE[0]);
+        Assert.Equal(last, env.LastEpisode(0));
+    }
+
+    [Fact]
+    public void IsPresent_BenchmarkContext_RowsBelowPresentCountOnly()
+    {
+        IVecEnv env = Benchmark();
+        Assert.True(env.IsPresent(0, 0));
+        Assert.True(env.IsPresent(0, 6));
+        Assert.False(env.IsPresent(0, 7));
+        Assert.False(env.IsPresent(0, -1));
+        var like = env.CreateLike(3, 5, autoReset: true);
+        Assert.Equal(3, like.Count);
+        Assert.Equal("gmorl", like.Profile);
+        Assert.True(like.AutoReset);
+        Assert.Equal(env.Layout, like.Layout);
+    }
 }
