@@ -31,6 +31,76 @@ public enum FeatureKind
 
     /// <summary>Upload time of the task to this server, in seconds (0 for local).</summary>
     UploadSeconds,
+
+    // The agent profile's features (FeatureLayout.Agent). Times are written as log10(seconds + 1e-4),
+    // so 0.1 ms to 1000 s span -4..3 and a factor of 10 is one unit wherever it happens.
+
+    /// <summary>1 for a local quantized variant (a local row other than the default variant), 0 otherwise.</summary>
+    IsQuantizedVariant,
+
+    /// <summary>Accuracy loss of the candidate against the float model, in points (0 for peers and the default variant).</summary>
+    AccuracyDropPoints,
+
+    /// <summary>Round-trip time to the candidate, log10(s + 1e-4) (local: 0 s).</summary>
+    RoundTripLog,
+
+    /// <summary>Uplink throughput to the candidate, log10(bit/s); local (no link) writes the encoder's stand-in rate (1e10 bit/s).</summary>
+    UplinkLog,
+
+    /// <summary>Downlink throughput from the candidate, log10(bit/s); unknown or local writes the stand-in rate.</summary>
+    DownlinkLog,
+
+    /// <summary>Expected execution time of the task's model on the candidate when alone, log10(s + 1e-4).</summary>
+    ExecLog,
+
+    /// <summary>Tasks executing on the candidate's executor now (shared by every local row).</summary>
+    RunningTasks,
+
+    /// <summary>Tasks waiting in the candidate's FIFO queue, log2(1 + tasks).</summary>
+    QueuedLog,
+
+    /// <summary>Bounded concurrency of the candidate's executor, in slots.</summary>
+    Concurrency,
+
+    /// <summary>Estimated wait before the task would start (CompletionEstimate.QueueWaitSeconds), log10(s + 1e-4).</summary>
+    QueueWaitLog,
+
+    /// <summary>Sum of the residual work of the candidate's running and queued tasks, log10(s + 1e-4).</summary>
+    ResidualWorkLog,
+
+    /// <summary>This device's estimated energy for the task placed here, log10(J + 1e-6).</summary>
+    EnergyLog,
+
+    /// <summary>Estimated delay (wait + upload + round trip + execution + download), log10(s + 1e-4).</summary>
+    DelayEstimateLog,
+
+    /// <summary>log10((T + 1e-4) / (T_best + 1e-4)): the delay estimate against the fastest present candidate's (0 for it).</summary>
+    DelayVsBestLog,
+
+    /// <summary>log10((E + 1e-6) / (E_best + 1e-6)): the energy estimate against the most frugal present candidate's (0 for it).</summary>
+    EnergyVsBestLog,
+
+    /// <summary>Bytes that travel to a peer if the task is offloaded, log10(1 + bytes).</summary>
+    RequestBytesLog,
+
+    /// <summary>Expected bytes of the response, log10(1 + bytes) (0 when unknown).</summary>
+    ResponseBytesLog,
+
+    /// <summary>1 when the task has a deadline, 0 otherwise.</summary>
+    HasDeadline,
+
+    /// <summary>log10((deadline + 1e-4) / (T + 1e-4)) clamped to [-3, 3]: positive when the estimate meets the deadline; 3 without a deadline.</summary>
+    DeadlineMarginLog,
+}
+
+/// <summary>The unit of the residual-work histogram's bins.</summary>
+public enum HistogramUnit
+{
+    /// <summary>Bits of work left (the gmorl profiles: work is task bits at eta cycles per bit).</summary>
+    Bits,
+
+    /// <summary>Seconds of execution left on the candidate (the agent profile; what executors report).</summary>
+    Seconds,
 }
 
 /// <summary>One scalar feature column: what it is, its name and unit as recorded in policy files.</summary>
@@ -39,25 +109,43 @@ public readonly record struct FeatureSpec(FeatureKind Kind, string Name, string 
 /// <summary>
 /// The order and meaning of the per-server feature columns of an observation [S, F]: scalar
 /// features first (in <see cref="Scalars"/> order), then <see cref="HistogramBins"/> counts of
-/// executing tasks by residual work in bins of <see cref="HistogramBinBits"/>, the last bin
-/// open-ended. Absent servers (beyond the present count, up to <see cref="MaxServers"/>) are rows
-/// of -1 with mask 0. The layout travels with a policy as ONNX metadata_props
-/// (<see cref="ToMetadata"/>, <see cref="FromMetadata"/>) so the agent refuses a policy whose layout
-/// it does not produce.
+/// queued and executing tasks by residual work in bins of <see cref="HistogramBinWidth"/>
+/// <see cref="HistogramUnit"/>s, the last bin open-ended. Absent servers are rows of -1 with mask
+/// 0. The layout travels with a policy as ONNX metadata_props (<see cref="ToMetadata"/>,
+/// <see cref="FromMetadata"/>) so the agent refuses a policy whose layout it does not produce.
 /// </summary>
+/// <remarks>
+/// Metadata format: version 1 (histogram in bits, key <c>histogram_bin_bits</c>) is written for
+/// layouts with a bit histogram, exactly as before the agent profile, so gmorl policies keep their
+/// bytes; version 2 adds <c>histogram_unit</c> ("bits" or "s") and <c>histogram_bin_width</c> and is
+/// written for layouts with a histogram in seconds. Both are read.
+/// </remarks>
 public sealed class FeatureLayout : IEquatable<FeatureLayout>
 {
     /// <summary>Metadata key prefix of every layout entry.</summary>
     public const string MetadataPrefix = "edgeagent.layout.";
 
-    /// <summary>Version of the metadata format written by <see cref="ToMetadata"/>.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>Highest version of the metadata format this build reads (and writes for a histogram in seconds).</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>Offset inside the logarithm of every time feature of the agent profile, seconds (0.1 ms).</summary>
+    public const double TimeOffsetSeconds = 1e-4;
+
+    /// <summary>Offset inside the logarithm of the energy features of the agent profile, joules (1 uJ).</summary>
+    public const double EnergyOffsetJoules = 1e-6;
 
     private readonly FeatureSpec[] _scalars;
 
-    /// <summary>Creates a layout.</summary>
+    /// <summary>Creates a layout with a histogram in bits (the gmorl profiles).</summary>
     /// <exception cref="ArgumentException">A value is out of range (named in the message).</exception>
     public FeatureLayout(string profile, int maxServers, IEnumerable<FeatureKind> scalars, int histogramBins, double histogramBinBits)
+        : this(profile, maxServers, scalars, histogramBins, histogramBinBits, HistogramUnit.Bits)
+    {
+    }
+
+    /// <summary>Creates a layout.</summary>
+    /// <exception cref="ArgumentException">A value is out of range (named in the message).</exception>
+    public FeatureLayout(string profile, int maxServers, IEnumerable<FeatureKind> scalars, int histogramBins, double histogramBinWidth, HistogramUnit histogramUnit)
     {
         ArgumentNullException.ThrowIfNull(scalars);
         if (string.IsNullOrWhiteSpace(profile) || profile.Contains(',', StringComparison.Ordinal))
@@ -75,9 +163,14 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
             throw new ArgumentException($"The histogram bin count must be in [0, 4096]; got {histogramBins}.", nameof(histogramBins));
         }
 
-        if (histogramBins > 0 && !(histogramBinBits > 0 && double.IsFinite(histogramBinBits)))
+        if (!Enum.IsDefined(histogramUnit))
         {
-            throw new ArgumentException($"The histogram bin width must be a positive number of bits; got {histogramBinBits}.", nameof(histogramBinBits));
+            throw new ArgumentException($"Unknown histogram unit {histogramUnit}.", nameof(histogramUnit));
+        }
+
+        if (histogramBins > 0 && !(histogramBinWidth > 0 && double.IsFinite(histogramBinWidth)))
+        {
+            throw new ArgumentException($"The histogram bin width must be a positive number of {UnitName(histogramUnit)}; got {histogramBinWidth}.", nameof(histogramBinWidth));
         }
 
         _scalars = [.. scalars.Select(Describe)];
@@ -94,7 +187,8 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         Profile = profile;
         MaxServers = maxServers;
         HistogramBins = histogramBins;
-        HistogramBinBits = histogramBins > 0 ? histogramBinBits : 0;
+        HistogramUnit = histogramUnit;
+        HistogramBinWidth = histogramBins > 0 ? histogramBinWidth : 0;
     }
 
     /// <summary>
@@ -109,7 +203,36 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
             [FeatureKind.Bias, FeatureKind.ComputeGhz, FeatureKind.ServerCount, FeatureKind.TaskMbit, FeatureKind.Active, FeatureKind.UplinkRate, FeatureKind.Executing, FeatureKind.UploadSeconds],
             histogramBins, histogramBinBits);
 
-    /// <summary>Name of the simulator profile the layout belongs to ("gmorl", "shannon", ...).</summary>
+    /// <summary>The scalar features of the agent profile, in column order.</summary>
+    public static IReadOnlyList<FeatureKind> AgentScalars { get; } =
+    [
+        FeatureKind.Bias, FeatureKind.IsLocal, FeatureKind.IsQuantizedVariant, FeatureKind.AccuracyDropPoints,
+        FeatureKind.RoundTripLog, FeatureKind.UplinkLog, FeatureKind.DownlinkLog, FeatureKind.ExecLog,
+        FeatureKind.RunningTasks, FeatureKind.QueuedLog, FeatureKind.Concurrency, FeatureKind.QueueWaitLog, FeatureKind.ResidualWorkLog,
+        FeatureKind.EnergyLog, FeatureKind.DelayEstimateLog, FeatureKind.DelayVsBestLog, FeatureKind.EnergyVsBestLog,
+        FeatureKind.RequestBytesLog, FeatureKind.ResponseBytesLog, FeatureKind.HasDeadline, FeatureKind.DeadlineMarginLog,
+    ];
+
+    /// <summary>
+    /// The agent profile's layout: what the live ClusterView measures per candidate (the device as
+    /// one row per local variant, then the peers), the <see cref="AgentScalars"/> (21 columns: flags,
+    /// accuracy drop, log-scaled times, throughputs, counts, energy, the delay and energy estimates
+    /// also relative to the best present candidate, task bytes, deadline), then
+    /// <paramref name="histogramBins"/> bins of <paramref name="histogramBinSeconds"/> seconds of
+    /// residual work (default 16 x 10 ms, the executors' own default, so a live histogram maps bin
+    /// for bin). S = <paramref name="maxLocalVariants"/> + <paramref name="maxPeers"/> (default 3 + 8 = 11).
+    /// </summary>
+    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01)
+    {
+        if (maxPeers < 0 || maxLocalVariants < 1)
+        {
+            throw new ArgumentException($"The agent layout needs at least one local row and no negative peer count; got {maxLocalVariants} local, {maxPeers} peers.", nameof(maxPeers));
+        }
+
+        return new("agent", maxLocalVariants + maxPeers, AgentScalars, histogramBins, histogramBinSeconds, HistogramUnit.Seconds);
+    }
+
+    /// <summary>Name of the simulator profile the layout belongs to ("gmorl", "shannon", "agent", ...).</summary>
     public string Profile { get; }
 
     /// <summary>S: rows of an observation (servers the policy can choose among, present or not).</summary>
@@ -121,8 +244,20 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// <summary>Number of residual-work histogram bins after the scalars.</summary>
     public int HistogramBins { get; }
 
-    /// <summary>Width of one histogram bin in bits of residual work (1e6 = 1 Mbit).</summary>
-    public double HistogramBinBits { get; }
+    /// <summary>Unit of <see cref="HistogramBinWidth"/>.</summary>
+    public HistogramUnit HistogramUnit { get; }
+
+    /// <summary>Width of one histogram bin in <see cref="HistogramUnit"/>s.</summary>
+    public double HistogramBinWidth { get; }
+
+    /// <summary>Width of one histogram bin in bits of residual work (1e6 = 1 Mbit); 0 when the histogram is in seconds.</summary>
+    public double HistogramBinBits => HistogramUnit == HistogramUnit.Bits ? HistogramBinWidth : 0;
+
+    /// <summary>Width of one histogram bin in seconds of residual work; 0 when the histogram is in bits.</summary>
+    public double HistogramBinSeconds => HistogramUnit == HistogramUnit.Seconds ? HistogramBinWidth : 0;
+
+    /// <summary>True when the layout has a feature of the agent profile (the encoder then writes rows with the agent arithmetic).</summary>
+    public bool IsAgentLayout => _scalars.Any(s => s.Kind >= FeatureKind.IsQuantizedVariant) || HistogramUnit == HistogramUnit.Seconds;
 
     /// <summary>F: columns per server row.</summary>
     public int FeatureCount => _scalars.Length + HistogramBins;
@@ -135,13 +270,14 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     {
         var names = new List<string>(FeatureCount);
         names.AddRange(_scalars.Select(s => $"{s.Name}[{s.Unit}]"));
+        var (scale, unit) = HistogramUnit == HistogramUnit.Bits ? (1e-6, "Mbit") : (1e3, "ms");
         for (var b = 0; b < HistogramBins; b++)
         {
-            var lo = b * HistogramBinBits / 1e6;
-            var hi = (b + 1) * HistogramBinBits / 1e6;
+            var lo = b * HistogramBinWidth * scale;
+            var hi = (b + 1) * HistogramBinWidth * scale;
             names.Add(b == HistogramBins - 1
-                ? string.Create(CultureInfo.InvariantCulture, $"residual_hist_{b}[tasks with residual >= {lo:0.###} Mbit]")
-                : string.Create(CultureInfo.InvariantCulture, $"residual_hist_{b}[tasks with residual in [{lo:0.###}, {hi:0.###}) Mbit]"));
+                ? string.Create(CultureInfo.InvariantCulture, $"residual_hist_{b}[tasks with residual >= {lo:0.###} {unit}]")
+                : string.Create(CultureInfo.InvariantCulture, $"residual_hist_{b}[tasks with residual in [{lo:0.###}, {hi:0.###}) {unit}]"));
         }
 
         return names;
@@ -151,22 +287,34 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     public IReadOnlyDictionary<string, string> ToMetadata()
     {
         var inv = CultureInfo.InvariantCulture;
-        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        var md = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            [MetadataPrefix + "version"] = FormatVersion.ToString(inv),
             [MetadataPrefix + "profile"] = Profile,
             [MetadataPrefix + "max_servers"] = MaxServers.ToString(inv),
             [MetadataPrefix + "feature_count"] = FeatureCount.ToString(inv),
             [MetadataPrefix + "scalar_features"] = string.Join(',', _scalars.Select(s => s.Kind.ToString())),
             [MetadataPrefix + "histogram_bins"] = HistogramBins.ToString(inv),
-            [MetadataPrefix + "histogram_bin_bits"] = HistogramBinBits.ToString("R", inv),
             [MetadataPrefix + "columns"] = string.Join(';', ColumnNames()),
             [MetadataPrefix + "absent_row_value"] = "-1",
             [MetadataPrefix + "preference"] = "w_delay,w_energy (sum 1)",
         };
+        if (HistogramUnit == HistogramUnit.Bits)
+        {
+            // Version 1, exactly as written before the agent profile existed.
+            md[MetadataPrefix + "version"] = "1";
+            md[MetadataPrefix + "histogram_bin_bits"] = HistogramBinWidth.ToString("R", inv);
+        }
+        else
+        {
+            md[MetadataPrefix + "version"] = FormatVersion.ToString(inv);
+            md[MetadataPrefix + "histogram_unit"] = UnitName(HistogramUnit);
+            md[MetadataPrefix + "histogram_bin_width"] = HistogramBinWidth.ToString("R", inv);
+        }
+
+        return md;
     }
 
-    /// <summary>Reads a layout written by <see cref="ToMetadata"/>; other keys are ignored.</summary>
+    /// <summary>Reads a layout written by <see cref="ToMetadata"/> (format version 1 or 2); other keys are ignored.</summary>
     /// <exception cref="FormatException">A key is missing or malformed (named in the message).</exception>
     public static FeatureLayout FromMetadata(IReadOnlyDictionary<string, string> metadata)
     {
@@ -177,17 +325,20 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         int GetInt(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
             ? v
             : throw new FormatException($"Policy metadata '{MetadataPrefix}{key}' is not an integer: '{Get(key)}'.");
+        double GetDouble(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new FormatException($"Policy metadata '{MetadataPrefix}{key}' is not a number: '{Get(key)}'.");
 
         var version = GetInt("version");
-        if (version != FormatVersion)
+        if (version is < 1 or > FormatVersion)
         {
-            throw new FormatException($"Policy metadata '{MetadataPrefix}version' is {version}; this build reads version {FormatVersion}.");
+            throw new FormatException($"Policy metadata '{MetadataPrefix}version' is {version}; this build reads versions 1 to {FormatVersion}.");
         }
 
         var kinds = new List<FeatureKind>();
         foreach (var name in Get("scalar_features").Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!Enum.TryParse(name, false, out FeatureKind kind) || !Enum.IsDefined(kind))
+            if (!Enum.TryParse(name, false, out FeatureKind kind) || !Enum.IsDefined(kind) || int.TryParse(name, out _))
             {
                 throw new FormatException($"Policy metadata '{MetadataPrefix}scalar_features' names an unknown feature '{name}'.");
             }
@@ -195,15 +346,28 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
             kinds.Add(kind);
         }
 
-        if (!double.TryParse(Get("histogram_bin_bits"), NumberStyles.Float, CultureInfo.InvariantCulture, out var binBits))
+        HistogramUnit unit;
+        double width;
+        if (version == 1)
         {
-            throw new FormatException($"Policy metadata '{MetadataPrefix}histogram_bin_bits' is not a number.");
+            unit = HistogramUnit.Bits;
+            width = GetDouble("histogram_bin_bits");
+        }
+        else
+        {
+            unit = Get("histogram_unit") switch
+            {
+                "bits" => HistogramUnit.Bits,
+                "s" => HistogramUnit.Seconds,
+                var other => throw new FormatException($"Policy metadata '{MetadataPrefix}histogram_unit' is '{other}'; expected 'bits' or 's'."),
+            };
+            width = GetDouble("histogram_bin_width");
         }
 
         FeatureLayout layout;
         try
         {
-            layout = new FeatureLayout(Get("profile"), GetInt("max_servers"), kinds, GetInt("histogram_bins"), binBits);
+            layout = new FeatureLayout(Get("profile"), GetInt("max_servers"), kinds, GetInt("histogram_bins"), width, unit);
         }
         catch (ArgumentException ex)
         {
@@ -218,35 +382,85 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         return layout;
     }
 
-    /// <summary>Throws unless <paramref name="other"/> describes the same columns (the agent's check before loading a policy).</summary>
+    /// <summary>
+    /// Throws unless <paramref name="policy"/> (the layout a policy file records) describes the same
+    /// columns as this layout (what <paramref name="producer"/> writes): the agent's check before it
+    /// loads a policy. The message names the first difference: the profile, S, or the first column
+    /// whose feature or unit differs, e.g. "policy expects feature 'round_trip[log10(s + 1e-4)]' at
+    /// column 4; this agent produces 'uplink[log10 bit/s]'".
+    /// </summary>
     /// <exception cref="InvalidOperationException">The layouts differ; the message says how.</exception>
-    public void EnsureCompatible(FeatureLayout other)
+    public void EnsureCompatible(FeatureLayout policy, string producer = "this agent")
     {
-        ArgumentNullException.ThrowIfNull(other);
-        if (!Equals(other))
+        ArgumentNullException.ThrowIfNull(policy);
+        if (Equals(policy))
         {
-            throw new InvalidOperationException(
-                $"Observation layout mismatch: policy expects {other.Describe()}, this build produces {Describe()}.");
+            return;
         }
+
+        throw new InvalidOperationException(
+            $"Observation layout mismatch: {FirstDifference(policy, producer)} (policy: {policy.Describe()}; {producer}: {Describe()}).");
     }
 
     /// <summary>A one-line description: profile, S, F and columns.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"profile={Profile} S={MaxServers} F={FeatureCount} scalars=[{string.Join(',', _scalars.Select(s => s.Kind))}] histogram={HistogramBins}x{HistogramBinBits / 1e6:0.###}Mbit");
+        $"profile={Profile} S={MaxServers} F={FeatureCount} scalars=[{string.Join(',', _scalars.Select(s => s.Kind))}] histogram={HistogramBins}x{DescribeBinWidth()}");
 
     /// <inheritdoc />
     public bool Equals(FeatureLayout? other) =>
         other is not null && Profile == other.Profile && MaxServers == other.MaxServers && HistogramBins == other.HistogramBins
-        && HistogramBinBits.Equals(other.HistogramBinBits) && _scalars.Select(s => s.Kind).SequenceEqual(other._scalars.Select(s => s.Kind));
+        && HistogramUnit == other.HistogramUnit && HistogramBinWidth.Equals(other.HistogramBinWidth)
+        && _scalars.Select(s => s.Kind).SequenceEqual(other._scalars.Select(s => s.Kind));
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as FeatureLayout);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Profile, MaxServers, HistogramBins, HistogramBinBits, _scalars.Length);
+    public override int GetHashCode() => HashCode.Combine(Profile, MaxServers, HistogramBins, HistogramUnit, HistogramBinWidth, _scalars.Length);
 
     /// <inheritdoc />
     public override string ToString() => Describe();
+
+    private string FirstDifference(FeatureLayout policy, string producer)
+    {
+        var mine = ColumnNames();
+        var theirs = policy.ColumnNames();
+        for (var c = 0; c < Math.Max(mine.Count, theirs.Count); c++)
+        {
+            if (c >= theirs.Count)
+            {
+                return $"policy has {theirs.Count} columns; {producer} also produces '{mine[c]}' at column {c}";
+            }
+
+            if (c >= mine.Count)
+            {
+                return $"policy expects feature '{theirs[c]}' at column {c}; {producer} produces only {mine.Count} columns";
+            }
+
+            if (!string.Equals(mine[c], theirs[c], StringComparison.Ordinal))
+            {
+                return $"policy expects feature '{theirs[c]}' at column {c}; {producer} produces '{mine[c]}'";
+            }
+        }
+
+        if (Profile != policy.Profile)
+        {
+            return $"policy was trained for profile '{policy.Profile}'; {producer} produces profile '{Profile}'";
+        }
+
+        if (MaxServers != policy.MaxServers)
+        {
+            return $"policy expects S = {policy.MaxServers} candidate rows; {producer} produces {MaxServers}";
+        }
+
+        return $"policy expects histogram bins of {policy.DescribeBinWidth()}; {producer} produces {DescribeBinWidth()}";
+    }
+
+    private string DescribeBinWidth() => HistogramUnit == HistogramUnit.Bits
+        ? string.Create(CultureInfo.InvariantCulture, $"{HistogramBinWidth / 1e6:0.###}Mbit")
+        : string.Create(CultureInfo.InvariantCulture, $"{HistogramBinWidth * 1e3:0.###}ms");
+
+    private static string UnitName(HistogramUnit unit) => unit == HistogramUnit.Bits ? "bits" : "s";
 
     private static FeatureSpec Describe(FeatureKind kind) => kind switch
     {
@@ -259,6 +473,25 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         FeatureKind.Executing => new(kind, "executing", "tasks"),
         FeatureKind.IsLocal => new(kind, "is_local", "1"),
         FeatureKind.UploadSeconds => new(kind, "upload_time", "s"),
+        FeatureKind.IsQuantizedVariant => new(kind, "is_quantized_variant", "1"),
+        FeatureKind.AccuracyDropPoints => new(kind, "accuracy_drop", "points"),
+        FeatureKind.RoundTripLog => new(kind, "round_trip", "log10(s + 1e-4)"),
+        FeatureKind.UplinkLog => new(kind, "uplink", "log10 bit/s"),
+        FeatureKind.DownlinkLog => new(kind, "downlink", "log10 bit/s"),
+        FeatureKind.ExecLog => new(kind, "exec_time", "log10(s + 1e-4)"),
+        FeatureKind.RunningTasks => new(kind, "running", "tasks"),
+        FeatureKind.QueuedLog => new(kind, "queued", "log2(1 + tasks)"),
+        FeatureKind.Concurrency => new(kind, "concurrency", "slots"),
+        FeatureKind.QueueWaitLog => new(kind, "queue_wait_estimate", "log10(s + 1e-4)"),
+        FeatureKind.ResidualWorkLog => new(kind, "residual_work", "log10(s + 1e-4)"),
+        FeatureKind.EnergyLog => new(kind, "device_energy_estimate", "log10(J + 1e-6)"),
+        FeatureKind.DelayEstimateLog => new(kind, "delay_estimate", "log10(s + 1e-4)"),
+        FeatureKind.DelayVsBestLog => new(kind, "delay_vs_best", "log10 ratio"),
+        FeatureKind.EnergyVsBestLog => new(kind, "energy_vs_best", "log10 ratio"),
+        FeatureKind.RequestBytesLog => new(kind, "request_bytes", "log10(1 + B)"),
+        FeatureKind.ResponseBytesLog => new(kind, "response_bytes", "log10(1 + B)"),
+        FeatureKind.HasDeadline => new(kind, "has_deadline", "1"),
+        FeatureKind.DeadlineMarginLog => new(kind, "deadline_margin", "log10 ratio, [-3, 3]"),
         _ => throw new ArgumentException($"Unknown feature kind {kind}.", nameof(kind)),
     };
 }

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Core.Offloading.Policies;
 
 namespace EdgeAgent.Core.Observation;
 
@@ -12,6 +14,11 @@ namespace EdgeAgent.Core.Observation;
 /// Units per column are those of <see cref="FeatureKind"/>: GHz, Mbit, 1e8 bit/s, tasks, seconds.
 /// A server without an uplink (the device itself, rate +infinity) gets
 /// <see cref="LocalUplinkBitsPerSecond"/> in the rate column so features stay finite.
+/// Two families of layouts: the gmorl profiles (<see cref="WriteServer"/>, bits and cycles) and the
+/// agent profile (<see cref="FeatureLayout.IsAgentLayout"/>: <see cref="WriteCandidate"/> from a
+/// <see cref="CandidateState"/> of raw SI quantities). <see cref="Encode"/> turns each live
+/// <see cref="ServerObservation"/> into a <see cref="CandidateState"/> and calls the same
+/// <see cref="WriteCandidate"/> the simulator calls, so both share every line of feature arithmetic.
 /// </remarks>
 public sealed class ObservationEncoder
 {
@@ -21,7 +28,8 @@ public sealed class ObservationEncoder
     private readonly FeatureKind[] _kinds;
     private readonly int _histStart;
     private readonly int _bins;
-    private readonly double _inverseBinBits;
+    private readonly double _inverseBinWidth;
+    private readonly bool _agent;
 
     /// <summary>Creates an encoder for <paramref name="layout"/>.</summary>
     public ObservationEncoder(FeatureLayout layout, double localUplinkBitsPerSecond = 1e10)
@@ -37,7 +45,8 @@ public sealed class ObservationEncoder
         _kinds = [.. layout.Scalars.Select(s => s.Kind)];
         _histStart = _kinds.Length;
         _bins = layout.HistogramBins;
-        _inverseBinBits = _bins > 0 ? 1.0 / layout.HistogramBinBits : 0.0;
+        _inverseBinWidth = _bins > 0 ? 1.0 / layout.HistogramBinWidth : 0.0;
+        _agent = layout.IsAgentLayout;
     }
 
     /// <summary>The layout written.</summary>
@@ -106,10 +115,10 @@ public sealed class ObservationEncoder
         }
     }
 
-    /// <summary>Histogram bin of a residual in bits: floor(residual / width), clamped to [0, bins - 1] (last bin open-ended).</summary>
-    public int BinOf(double residualBits)
+    /// <summary>Histogram bin of a residual in the layout's unit (bits or seconds): floor(residual / width), clamped to [0, bins - 1] (last bin open-ended).</summary>
+    public int BinOf(double residual)
     {
-        var b = residualBits * _inverseBinBits;
+        var b = residual * _inverseBinWidth;
         return b <= 0 ? 0 : b >= _bins - 1 ? _bins - 1 : (int)b;
     }
 
@@ -146,6 +155,13 @@ public sealed class ObservationEncoder
         }
 
         CheckSpans(servers, mask);
+        if (_agent)
+        {
+            EncodeAgent(observation, servers, mask);
+            WritePreference(preferenceOut, preference.DelayWeight);
+            return;
+        }
+
         var present = 0;
         for (var i = 0; i < list.Count; i++)
         {
@@ -196,6 +212,181 @@ public sealed class ObservationEncoder
 
         WritePreference(preferenceOut, preference.DelayWeight);
     }
+
+    /// <summary>
+    /// The delay estimate of a candidate in the agent profile: <see cref="CompletionEstimate"/>
+    /// (wait + upload + round trip + execution + download) from raw quantities.
+    /// </summary>
+    public static double EstimateDelaySeconds(in TaskState task, in CandidateState candidate) =>
+        CompletionEstimate.Seconds(task.RequestBytes, task.ResponseBytes, candidate.UplinkBitsPerSecond, candidate.DownlinkBitsPerSecond,
+            candidate.RoundTripSeconds, candidate.ExpectedExecSeconds, candidate.Running, candidate.Queued, candidate.MaxConcurrency, candidate.ResidualWorkSeconds);
+
+    /// <summary>
+    /// Writes one present candidate's row in the agent profile. <paramref name="delaySeconds"/> is
+    /// the candidate's <see cref="EstimateDelaySeconds"/>; <paramref name="bestDelaySeconds"/> and
+    /// <paramref name="bestEnergyJoules"/> are the smallest delay estimate and energy over the
+    /// present candidates (the relative features). Every column is finite: times are clamped to
+    /// [1e-4, 1e6] s inside the logarithm, energies to [1e-6, 1e6] J, ratios to [0, 10] decades.
+    /// </summary>
+    /// <exception cref="ArgumentException">The row is not F long.</exception>
+    public void WriteCandidate(Span<float> row, in TaskState task, in CandidateState candidate, double delaySeconds, double bestDelaySeconds, double bestEnergyJoules)
+    {
+        if (row.Length != FeatureCount)
+        {
+            throw new ArgumentException($"A server row holds {FeatureCount} features; got a span of {row.Length}.", nameof(row));
+        }
+
+        var delayLog = LogTime(delaySeconds);
+        var energyLog = LogEnergy(candidate.EnergyJoules);
+        for (var c = 0; c < _kinds.Length; c++)
+        {
+            row[c] = _kinds[c] switch
+            {
+                FeatureKind.Bias => 1f,
+                FeatureKind.IsLocal => candidate.IsLocal ? 1f : 0f,
+                FeatureKind.IsQuantizedVariant => candidate.IsQuantizedVariant ? 1f : 0f,
+                FeatureKind.AccuracyDropPoints => (float)Finite(candidate.AccuracyDropPoints),
+                FeatureKind.RoundTripLog => (float)LogTime(candidate.RoundTripSeconds),
+                FeatureKind.UplinkLog => (float)LogRate(candidate.UplinkBitsPerSecond),
+                FeatureKind.DownlinkLog => (float)LogRate(candidate.DownlinkBitsPerSecond),
+                FeatureKind.ExecLog => (float)LogTime(candidate.ExpectedExecSeconds),
+                FeatureKind.RunningTasks => Math.Max(0, candidate.Running),
+                FeatureKind.QueuedLog => (float)Math.Log2(1.0 + Math.Max(0, candidate.Queued)),
+                FeatureKind.Concurrency => Math.Max(1, candidate.MaxConcurrency),
+                FeatureKind.QueueWaitLog => (float)LogTime(CompletionEstimate.QueueWaitSeconds(candidate.Running, candidate.Queued, candidate.MaxConcurrency, candidate.ResidualWorkSeconds)),
+                FeatureKind.ResidualWorkLog => (float)LogTime(candidate.ResidualWorkSeconds),
+                FeatureKind.EnergyLog => (float)energyLog,
+                FeatureKind.DelayEstimateLog => (float)delayLog,
+                FeatureKind.DelayVsBestLog => (float)Math.Clamp(delayLog - LogTime(bestDelaySeconds), 0.0, 10.0),
+                FeatureKind.EnergyVsBestLog => (float)Math.Clamp(energyLog - LogEnergy(bestEnergyJoules), 0.0, 10.0),
+                FeatureKind.RequestBytesLog => (float)Math.Log10(1.0 + Math.Max(0L, task.RequestBytes)),
+                FeatureKind.ResponseBytesLog => (float)Math.Log10(1.0 + Math.Max(0L, task.ResponseBytes)),
+                FeatureKind.HasDeadline => task.HasDeadline ? 1f : 0f,
+                FeatureKind.DeadlineMarginLog => task.HasDeadline ? (float)Math.Clamp(LogTime(task.DeadlineSeconds) - delayLog, -3.0, 3.0) : 3f,
+                _ => 0f,
+            };
+        }
+
+        if (_bins == 0)
+        {
+            return;
+        }
+
+        var hist = row.Slice(_histStart, _bins);
+        hist.Clear();
+        if (_inverseBinWidth <= 0 || !_agent)
+        {
+            return;
+        }
+
+        foreach (var residual in candidate.ResidualSeconds)
+        {
+            hist[BinOf(residual)] += 1f;
+        }
+
+        var source = candidate.ResidualHistogram;
+        var width = candidate.HistogramBinSeconds;
+        if (width > 0)
+        {
+            // Counts by residual seconds in bins of another width: each count at its bin's midpoint,
+            // the open last bin at its lower edge (equal widths map bin for bin).
+            for (var b = 0; b < source.Length; b++)
+            {
+                var count = source[b];
+                if (count > 0)
+                {
+                    var seconds = b == source.Length - 1 ? b * width : (b + 0.5) * width;
+                    hist[BinOf(seconds)] += (float)count;
+                }
+            }
+        }
+    }
+
+    /// <summary>log10(s + 1e-4) with s clamped to [0, 1e6] (NaN as 0): the agent profile's time transform.</summary>
+    public static double LogTime(double seconds) =>
+        Math.Log10(Math.Clamp(double.IsNaN(seconds) ? 0.0 : seconds, 0.0, DevicePowerTable.NonFiniteSeconds) + FeatureLayout.TimeOffsetSeconds);
+
+    /// <summary>log10(J + 1e-6) with J clamped to [0, 1e6] (NaN as 0): the agent profile's energy transform.</summary>
+    public static double LogEnergy(double joules) =>
+        Math.Log10(Math.Clamp(double.IsNaN(joules) ? 0.0 : joules, 0.0, 1e6) + FeatureLayout.EnergyOffsetJoules);
+
+    private double LogRate(double bitsPerSecond) =>
+        Math.Log10(double.IsPositiveInfinity(bitsPerSecond) ? LocalUplinkBitsPerSecond : Math.Clamp(double.IsNaN(bitsPerSecond) ? 1.0 : bitsPerSecond, 1.0, LocalUplinkBitsPerSecond));
+
+    private static double Finite(double value) => double.IsFinite(value) ? value : 0.0;
+
+    // The agent profile's Encode: every available row becomes a CandidateState (raw SI quantities)
+    // and goes through WriteCandidate, the simulator's entry point.
+    private void EncodeAgent(OffloadObservation observation, Span<float> servers, Span<float> mask)
+    {
+        var list = observation.Servers;
+        var t = observation.Task;
+        var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity);
+        Span<double> delays = MaxServers <= 256 ? stackalloc double[MaxServers] : new double[MaxServers];
+        var bestDelay = double.PositiveInfinity;
+        var bestEnergy = double.PositiveInfinity;
+        for (var i = 0; i < list.Count; i++)
+        {
+            var s = list[i];
+            if (!s.Available)
+            {
+                continue;
+            }
+
+            var state = ToCandidate(s, default);
+            delays[i] = EstimateDelaySeconds(task, state);
+            bestDelay = Math.Min(bestDelay, delays[i]);
+            bestEnergy = Math.Min(bestEnergy, state.EnergyJoules);
+        }
+
+        for (var i = 0; i < MaxServers; i++)
+        {
+            var row = servers.Slice(i * FeatureCount, FeatureCount);
+            if (i >= list.Count || !list[i].Available)
+            {
+                WriteAbsent(row);
+                mask[i] = 0f;
+                continue;
+            }
+
+            var s = list[i];
+            var state = ToCandidate(s, HistogramSpan(s.ResidualWorkHistogram));
+            WriteCandidate(row, task, state, delays[i], bestDelay, bestEnergy);
+            mask[i] = 1f;
+        }
+    }
+
+    /// <summary>The raw quantities of a live candidate, as the agent profile reads them.</summary>
+    public static CandidateState ToCandidate(ServerObservation server, ReadOnlySpan<double> residualHistogram)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var isLocal = server.Kind == ServerKind.Local;
+        return new CandidateState
+        {
+            IsLocal = isLocal,
+            IsQuantizedVariant = isLocal && server.Placement.Target is not ("" or "default"),
+            AccuracyDropPoints = server.AccuracyDropPoints,
+            RoundTripSeconds = isLocal ? 0.0 : server.RoundTripSeconds,
+            UplinkBitsPerSecond = isLocal ? double.PositiveInfinity : server.UplinkBitsPerSecond,
+            DownlinkBitsPerSecond = isLocal ? double.PositiveInfinity : server.DownlinkBitsPerSecond,
+            ExpectedExecSeconds = server.ExpectedExecSeconds,
+            Running = server.Executing,
+            Queued = server.Queued,
+            MaxConcurrency = server.MaxConcurrency,
+            ResidualWorkSeconds = server.ResidualWorkSeconds,
+            ResidualHistogram = residualHistogram,
+            HistogramBinSeconds = server.HistogramBinSeconds,
+            EnergyJoules = server.EstimatedEnergyJoules,
+        };
+    }
+
+    // The executors' histograms arrive as arrays; anything else is copied (the one allocating case).
+    private static ReadOnlySpan<double> HistogramSpan(IReadOnlyList<double> histogram) => histogram switch
+    {
+        double[] array => array,
+        List<double> list => CollectionsMarshal.AsSpan(list),
+        _ => histogram.ToArray(),
+    };
 
     private void CheckSpans(Span<float> servers, Span<float> mask)
     {

@@ -17,7 +17,14 @@ public enum ServerKind
 /// <param name="Model">Model name as requested.</param>
 /// <param name="InputBytes">Bytes that would travel to a peer if offloaded.</param>
 /// <param name="Deadline">Time left for this request, or null when the caller set none.</param>
-public sealed record TaskObservation(string Model, long InputBytes, TimeSpan? Deadline);
+public sealed record TaskObservation(string Model, long InputBytes, TimeSpan? Deadline)
+{
+    /// <summary>
+    /// Expected bytes of the response that travel back from a peer (for example the model's mean
+    /// response size so far); 0 when unknown, which makes the download term of the delay estimate 0.
+    /// </summary>
+    public long ExpectedResponseBytes { get; init; }
+}
 
 /// <summary>
 /// One placement candidate as the cluster view sees it at decision time. Quantities are in SI
@@ -37,6 +44,12 @@ public sealed record ServerObservation
 
     /// <summary>Measured uplink throughput to the candidate; infinity for local.</summary>
     public double UplinkBitsPerSecond { get; init; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// Measured downlink throughput from the candidate, bits per second; infinity for local and
+    /// while not measured (the download term of the delay estimate is then 0).
+    /// </summary>
+    public double DownlinkBitsPerSecond { get; init; } = double.PositiveInfinity;
 
     /// <summary>Measured round-trip time to the candidate; 0 for local.</summary>
     public double RoundTripSeconds { get; init; }

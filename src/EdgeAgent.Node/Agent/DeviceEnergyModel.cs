@@ -3,8 +3,9 @@ using EdgeAgent.Core.Offloading;
 namespace EdgeAgent.Node.Agent;
 
 /// <summary>
-/// The energy this device adds, above idle, to serve one task (joules), from a per-device power
-/// table until measured power is wired in:
+/// The energy this device adds, above idle, to serve one task (joules), from the per-device power
+/// table of <see cref="EnergyModelOptions"/> until measured power is wired in. The formula is
+/// Core's <see cref="DevicePowerTable"/> (shared with the simulator):
 /// <code>
 /// local:   (busy W - idle W) * exec seconds
 /// offload: radio W * transfer seconds + wait W * wait seconds
@@ -14,15 +15,13 @@ namespace EdgeAgent.Node.Agent;
 /// </summary>
 public sealed class DeviceEnergyModel(EnergyModelOptions options) : IEnergyEstimator
 {
-    /// <inheritdoc />
-    public double LocalJoules(double execSeconds, string variant) =>
-        Math.Max(0.0, options.BusyWatts - options.IdleWatts) * Math.Max(0.0, execSeconds);
+    /// <summary>The options as Core's power table (read on every call: the options object may be rebound).</summary>
+    public DevicePowerTable Table => new(options.IdleWatts, options.BusyWatts, options.RadioWatts, options.WaitWatts);
 
     /// <inheritdoc />
-    public double OffloadJoules(long uploadBytes, long downloadBytes, double transferSeconds, double waitSeconds)
-    {
-        var transfer = double.IsFinite(transferSeconds) ? Math.Max(0.0, transferSeconds) : 1e6;
-        var wait = double.IsFinite(waitSeconds) ? Math.Max(0.0, waitSeconds) : 1e6;
-        return (options.RadioWatts * transfer) + (options.WaitWatts * wait);
-    }
+    public double LocalJoules(double execSeconds, string variant) => Table.LocalJoules(execSeconds);
+
+    /// <inheritdoc />
+    public double OffloadJoules(long uploadBytes, long downloadBytes, double transferSeconds, double waitSeconds) =>
+        Table.OffloadJoules(transferSeconds, waitSeconds);
 }
