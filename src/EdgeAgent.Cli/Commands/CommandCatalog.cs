@@ -12,6 +12,7 @@ internal static class CommandCatalog
         yield return ControlCommands.CreateStatus();
         yield return VersionCommand.Create();
         yield return PeerCommand.Create();
+        yield return CertsCommand.Create();
         yield return TrainCommand.Create();
         yield return BenchCommand.Create();
         yield return ModelsCommand.Create();
