@@ -54,9 +54,7 @@ public static class NodeHost
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // Tensors are large: wider HTTP/2 windows keep loopback and LAN transfers from stalling.
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+            Http2Windows.Apply(kestrel.Limits.Http2);
             kestrel.Listen(listen, o => o.Protocols = HttpProtocols.Http2);
             if (socket is not null)
             {

@@ -7,6 +7,7 @@ using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,6 +50,11 @@ public static class ServingServiceCollectionExtensions
             grpc.MaxReceiveMessageSize = serving.Value.TransportMessageLimit;
             grpc.MaxSendMessageSize = serving.Value.TransportMessageLimit;
         });
+        // Kestrel's own body limit (30,000,000 bytes by default) sat below the documented cap and
+        // failed valid requests with UNKNOWN: it now admits the transport limit plus gRPC's 5-byte
+        // frame header, so gRPC's message limit (RESOURCE_EXHAUSTED) is the one that refuses.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServingOptions>>((kestrel, serving) =>
+            kestrel.Limits.MaxRequestBodySize = serving.Value.TransportMessageLimit + 5L);
         services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<ServingOptions>>((limiter, serving) =>
@@ -59,7 +65,7 @@ public static class ServingServiceCollectionExtensions
                 c.QueueLimit = serving.Value.MaxWaitingRequests;
                 c.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
             });
-            limiter.OnRejected = (context, _) => RejectAsResourceExhausted(context.HttpContext, serving.Value);
+            limiter.OnRejected = (context, token) => RejectAsResourceExhaustedAsync(context.HttpContext, serving.Value, token);
         });
         return services;
     }
@@ -87,7 +93,16 @@ public static class ServingServiceCollectionExtensions
     /// <summary>Maps the inference service and grpc.health.v1 (both roles).</summary>
     public static IEndpointRouteBuilder MapEdgeAgentServing(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<InferenceService>().RequireRateLimiting(InferenceAdmissionPolicy);
+        // Only ModelInfer is admitted by the limiter: liveness, readiness and metadata must answer
+        // while every permit is taken (issue 13: ServerLive failed with RESOURCE_EXHAUSTED under
+        // overload and waited behind a hung peer's calls).
+        endpoints.MapGrpcService<InferenceService>().Add(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<GrpcMethodMetadata>().Any(m => m.Method.Name == nameof(InferenceService.ModelInfer)))
+            {
+                endpoint.Metadata.Add(new EnableRateLimitingAttribute(InferenceAdmissionPolicy));
+            }
+        });
         endpoints.MapGrpcHealthChecksService();
         return endpoints;
     }
@@ -102,16 +117,27 @@ public static class ServingServiceCollectionExtensions
 
     private const string InferenceAdmissionPolicy = "edgeagent-inference";
 
-    // A trailers-only gRPC response: the client sees RESOURCE_EXHAUSTED with this message, and the
-    // request body is never read.
-    private static ValueTask RejectAsResourceExhausted(HttpContext context, ServingOptions serving)
+    // A trailers-only gRPC response: the client sees RESOURCE_EXHAUSTED with this message. The
+    // body is read and discarded first (never held): a stream the server ends while the client is
+    // still sending leaves DATA frames in flight, and under sustained rejection Kestrel stops
+    // tracking such streams and closes the whole connection with STREAM_CLOSED, failing admitted
+    // calls on it with INTERNAL/UNAVAILABLE (seen in OverloadTests before this drain).
+    private static async ValueTask RejectAsResourceExhaustedAsync(HttpContext context, ServingOptions serving, CancellationToken cancellationToken)
     {
+        try
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            // The client left or sent more than the body limit: answer anyway.
+        }
+
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/grpc";
         context.Response.Headers["grpc-status"] = "8";
         context.Response.Headers["grpc-message"] = Uri.EscapeDataString(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"The node is at its limit of {serving.MaxConcurrentRequests} inference calls in progress and {serving.MaxWaitingRequests} waiting (Serving:MaxConcurrentRequests, Serving:MaxWaitingRequests); retry later."));
-        return ValueTask.CompletedTask;
     }
 
     private sealed class ModelRepositoryOptionsValidator : IValidateOptions<ModelRepositoryOptions>
