@@ -15,7 +15,12 @@ public sealed class RolloutPolicy : ISimPolicy
 {
     private readonly int _horizon;
     private readonly int _futures;
-    private MecVecEnv? _scratch;
+    private IVecEnv? _scratch;
+    private IVecEnv? _scratchFor;
+    private readonly int[] _action = new int[1];
+    private readonly float[] _rT = new float[1];
+    private readonly float[] _rE = new float[1];
+    private readonly bool[] _done = new bool[1];
     private SimRandom _rng;
 
     /// <summary>Creates the policy.</summary>
@@ -35,29 +40,32 @@ public sealed class RolloutPolicy : ISimPolicy
     public bool UsesPreference => true;
 
     /// <inheritdoc />
-    public void Begin(MecVecEnv env, double delayWeight, ulong seed)
+    public void Begin(IVecEnv env, double delayWeight, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(env);
-        if (_scratch is null || _scratch.Parameters != env.Parameters || _scratch.Contexts != env.Contexts)
+        env.RequireSnapshots("The rollout baseline");
+        env.RequireExactCost("The rollout baseline");
+        if (_scratch is null || !ReferenceEquals(_scratchFor, env) && !SameModel(_scratch, env))
         {
-            _scratch = new MecVecEnv(env.Parameters, env.Contexts, 1, seed, autoReset: false);
+            _scratch = env.CreateLike(1, seed, autoReset: false);
         }
+
+        _scratchFor = env;
 
         _rng = new SimRandom(SimRandom.Mix(seed, 0x524F4C4C));
     }
 
     /// <inheritdoc />
-    public void Act(MecVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
+    public void Act(IVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
     {
         ArgumentNullException.ThrowIfNull(env);
         var scratch = _scratch ?? throw new InvalidOperationException("Begin must be called before Act.");
-        var p = env.Parameters;
+        var snapshot = (ISnapshotEnv)scratch;
         Span<ulong> seeds = stackalloc ulong[_futures];
         for (var i = 0; i < actions.Length; i++)
         {
-            if (env.TaskBits(i) <= 0)
+            if (!env.HasTask(i))
             {
-                actions[i] = env.CloudIndex;
+                actions[i] = GreedyPolicy.NoTaskAction(env, i);
                 continue;
             }
 
@@ -67,19 +75,24 @@ public sealed class RolloutPolicy : ISimPolicy
             }
 
             var w = env.DelayWeight(i);
-            var best = env.CloudIndex;
+            var best = GreedyPolicy.NoTaskAction(env, i);
             var bestCost = double.PositiveInfinity;
-            for (var s = 0; s < env.PresentServers(i); s++)
+            for (var s = 0; s < env.MaxServers; s++)
             {
+                if (!env.IsPresent(i, s))
+                {
+                    continue;
+                }
+
                 var total = 0.0;
                 for (var f = 0; f < _futures; f++)
                 {
-                    scratch.CopyState(0, env, i);
-                    scratch.Reseed(0, seeds[f]);
-                    var done = scratch.Step(0, s, out _, out _);
+                    snapshot.CopyState(0, env, i);
+                    snapshot.Reseed(0, seeds[f]);
+                    var done = StepScratch(scratch, s);
                     for (var k = 0; k < _horizon && !done; k++)
                     {
-                        done = scratch.Step(0, GreedyPolicy.Choose(scratch, 0), out _, out _);
+                        done = StepScratch(scratch, GreedyPolicy.Choose(scratch, 0));
                     }
 
                     double delay, energy;
@@ -90,10 +103,10 @@ public sealed class RolloutPolicy : ISimPolicy
                     }
                     else
                     {
-                        (delay, energy) = scratch.ProjectedTotals(0);
+                        (delay, energy) = snapshot.ProjectedTotals(0);
                     }
 
-                    total += (w * p.DelayRewardScale * delay) + ((1 - w) * p.EnergyRewardScale * energy);
+                    total += env.ScalarisedCost(w, delay, energy);
                 }
 
                 if (total < bestCost)
@@ -105,5 +118,20 @@ public sealed class RolloutPolicy : ISimPolicy
 
             actions[i] = best;
         }
+    }
+
+    private static bool SameModel(IVecEnv a, IVecEnv b) =>
+        a is MecVecEnv ma && b is MecVecEnv mb ? ma.Parameters == mb.Parameters && ma.Contexts == mb.Contexts : false;
+
+    private bool StepScratch(IVecEnv scratch, int action)
+    {
+        if (scratch is MecVecEnv mec)
+        {
+            return mec.Step(0, action, out _, out _);
+        }
+
+        _action[0] = action;
+        scratch.Step(_action, _rT, _rE, _done);
+        return _done[0];
     }
 }

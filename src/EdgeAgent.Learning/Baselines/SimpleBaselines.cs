@@ -4,7 +4,7 @@ using EdgeAgent.Learning.Simulation;
 
 namespace EdgeAgent.Learning.Baselines;
 
-/// <summary>GMORL's random baseline: the cloud with probability p, otherwise an edge chosen uniformly (sweep p for a front).</summary>
+/// <summary>GMORL's random baseline: the cloud with probability p, otherwise an edge chosen uniformly (sweep p for a front). The gmorl profiles only.</summary>
 public sealed class RandomPolicy : ISimPolicy
 {
     private readonly double _cloudProbability;
@@ -29,22 +29,22 @@ public sealed class RandomPolicy : ISimPolicy
     public bool UsesPreference => false;
 
     /// <inheritdoc />
-    public void Begin(MecVecEnv env, double delayWeight, ulong seed) => _rng = new SimRandom(SimRandom.Mix(seed, 0x52414E44));
+    public void Begin(IVecEnv env, double delayWeight, ulong seed) => _rng = new SimRandom(SimRandom.Mix(seed, 0x52414E44));
 
     /// <inheritdoc />
-    public void Act(MecVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
+    public void Act(IVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
     {
-        ArgumentNullException.ThrowIfNull(env);
-        var first = env.Parameters.FirstEdgeIndex;
+        var mec = env.RequireMec("The random baseline (cloud with probability p)");
+        var first = mec.Parameters.FirstEdgeIndex;
         for (var i = 0; i < actions.Length; i++)
         {
-            var edges = env.PresentServers(i) - first;
-            actions[i] = edges <= 0 || _rng.NextDouble() < _cloudProbability ? env.CloudIndex : first + _rng.NextInt(edges);
+            var edges = mec.PresentServers(i) - first;
+            actions[i] = edges <= 0 || _rng.NextDouble() < _cloudProbability ? mec.CloudIndex : first + _rng.NextInt(edges);
         }
     }
 }
 
-/// <summary>Every task to the cloud.</summary>
+/// <summary>Every task to the cloud. The gmorl profiles only.</summary>
 public sealed class AllCloudPolicy : ISimPolicy
 {
     /// <inheritdoc />
@@ -54,14 +54,11 @@ public sealed class AllCloudPolicy : ISimPolicy
     public bool UsesPreference => false;
 
     /// <inheritdoc />
-    public void Act(MecVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
-    {
-        ArgumentNullException.ThrowIfNull(env);
-        actions.Fill(env.CloudIndex);
-    }
+    public void Act(IVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions) =>
+        actions.Fill(env.RequireMec("The all-cloud baseline").CloudIndex);
 }
 
-/// <summary>The server whose queued work drains soonest (residual bits / speed), ties to the faster server.</summary>
+/// <summary>The server whose queued work drains soonest (residual bits / speed), ties to the faster server. The gmorl profiles only.</summary>
 public sealed class LeastLoadedPolicy : ISimPolicy
 {
     /// <inheritdoc />
@@ -71,18 +68,18 @@ public sealed class LeastLoadedPolicy : ISimPolicy
     public bool UsesPreference => false;
 
     /// <inheritdoc />
-    public void Act(MecVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
+    public void Act(IVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
     {
-        ArgumentNullException.ThrowIfNull(env);
+        var mec = env.RequireMec("The least-loaded baseline");
         for (var i = 0; i < actions.Length; i++)
         {
             var best = 0;
             var bestLoad = double.PositiveInfinity;
             var bestHz = 0.0;
-            for (var s = 0; s < env.PresentServers(i); s++)
+            for (var s = 0; s < mec.PresentServers(i); s++)
             {
-                var hz = env.ComputeHz(i, s);
-                var load = env.ResidualBits(i, s) * env.Parameters.CyclesPerBit / hz;
+                var hz = mec.ComputeHz(i, s);
+                var load = mec.ResidualBits(i, s) * mec.Parameters.CyclesPerBit / hz;
                 if (load < bestLoad - 1e-12 || (Math.Abs(load - bestLoad) <= 1e-12 && hz > bestHz))
                 {
                     best = s;
@@ -109,23 +106,28 @@ public sealed class GreedyPolicy : ISimPolicy
     /// <inheritdoc />
     public bool UsesPreference => true;
 
-    /// <summary>The greedy choice for environment <paramref name="env"/> at its own preference.</summary>
-    public static int Choose(MecVecEnv env, int i)
+    /// <summary>The greedy choice for environment <paramref name="i"/> at its own preference (needs <see cref="IExactCost"/>).</summary>
+    /// <exception cref="ArgumentException">The environment cannot tell exact costs.</exception>
+    public static int Choose(IVecEnv env, int i)
     {
-        ArgumentNullException.ThrowIfNull(env);
-        var p = env.Parameters;
+        var exact = env.RequireExactCost("The greedy baseline");
         var w = env.DelayWeight(i);
-        var best = env.CloudIndex;
+        var best = NoTaskAction(env, i);
         var bestCost = double.PositiveInfinity;
-        if (env.TaskBits(i) <= 0)
+        if (!env.HasTask(i))
         {
             return best;
         }
 
-        for (var s = 0; s < env.PresentServers(i); s++)
+        for (var s = 0; s < env.MaxServers; s++)
         {
-            env.MarginalCost(i, s, out var d, out var e);
-            var cost = (w * p.DelayRewardScale * d) + ((1 - w) * p.EnergyRewardScale * e);
+            if (!env.IsPresent(i, s))
+            {
+                continue;
+            }
+
+            exact.MarginalCost(i, s, out var d, out var e);
+            var cost = env.ScalarisedCost(w, d, e);
             if (cost < bestCost)
             {
                 best = s;
@@ -136,8 +138,11 @@ public sealed class GreedyPolicy : ISimPolicy
         return best;
     }
 
+    /// <summary>The action taken when no task waits (it changes nothing): the cloud in the gmorl profiles, else the first present row.</summary>
+    public static int NoTaskAction(IVecEnv env, int i) => env is MecVecEnv mec ? mec.CloudIndex : env.FirstPresent(i);
+
     /// <inheritdoc />
-    public void Act(MecVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
+    public void Act(IVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
     {
         for (var i = 0; i < actions.Length; i++)
         {

@@ -176,8 +176,8 @@ public sealed class EvaluationReport
         {
             UpperBoundRatio = upperRatio,
             VersusUpperBound = versusUpper,
-            Profile = settings.Parameters.Profile,
-            Contexts = settings.Contexts.ToString(),
+            Profile = settings.Profile,
+            Contexts = settings.ContextText,
             Episodes = settings.Episodes,
             Seed = settings.Seed,
             UniformPreferences = settings.Preferences.Count,

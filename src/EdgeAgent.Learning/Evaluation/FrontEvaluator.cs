@@ -13,6 +13,24 @@ public sealed record EvaluationSettings
     /// <summary>Contexts of the evaluated episodes.</summary>
     public ContextRange Contexts { get; init; } = ContextRange.Benchmark;
 
+    /// <summary>
+    /// Any simulator profile: episodes are played in <c>Environment.CreateLike(episodes, Seed, autoReset: false)</c>
+    /// (its profile, constants and contexts). Null: a <see cref="MecVecEnv"/> of <see cref="Parameters"/> and <see cref="Contexts"/>.
+    /// </summary>
+    public IVecEnv? Environment { get; init; }
+
+    /// <summary>How reports name the contexts when <see cref="Environment"/> is set (default: <see cref="Contexts"/>).</summary>
+    public string? ContextDescription { get; init; }
+
+    /// <summary>The simulator profile evaluated.</summary>
+    public string Profile => Environment?.Profile ?? Parameters.Profile;
+
+    /// <summary>The contexts as reports name them.</summary>
+    public string ContextText => Environment is null ? Contexts.ToString() : ContextDescription ?? "the profile's contexts";
+
+    /// <summary>An environment of the evaluated profile and contexts (one environment; methods read its layout and capabilities).</summary>
+    public IVecEnv Prototype() => Environment ?? new MecVecEnv(Parameters, Contexts, 1, Seed, autoReset: false);
+
     /// <summary>Episodes per point (the same episode seeds for every method and preference).</summary>
     public int Episodes { get; init; } = 50;
 
@@ -46,8 +64,12 @@ public sealed record EvaluationSettings
     /// <exception cref="ArgumentException">Out of range.</exception>
     public void Validate()
     {
-        Parameters.Validate();
-        Contexts.Validate(Parameters);
+        if (Environment is null)
+        {
+            Parameters.Validate();
+            Contexts.Validate(Parameters);
+        }
+
         if (Episodes is < 1 or > 100_000)
         {
             throw new ArgumentException($"Episodes must be in [1, 100000]; got {Episodes}.");
@@ -171,19 +193,33 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
     /// <summary>Progress messages (method, point) for the command line; may be null.</summary>
     public Action<string>? Progress { get; init; }
 
-    /// <summary>The standard baselines: random (p swept), all-cloud, least-loaded, greedy, LinUCB, and optionally rollout.</summary>
+    /// <summary>
+    /// The standard baselines: random (p swept), all-cloud and least-loaded (the gmorl model only),
+    /// greedy (environments with <see cref="IExactCost"/>), LinUCB, and optionally rollout (with
+    /// <see cref="ISnapshotEnv"/> too).
+    /// </summary>
+    /// <exception cref="ArgumentException">Rollout asked for on an environment without snapshots or exact costs.</exception>
     public IReadOnlyList<MethodSpec> StandardBaselines(bool includeRollout, int rolloutHorizon = 10, int rolloutFutures = 4)
     {
-        var list = new List<MethodSpec>
+        var prototype = Settings.Prototype();
+        var list = new List<MethodSpec>();
+        if (prototype is MecVecEnv)
         {
-            new("random", [.. Settings.RandomCloudProbabilities.Select(p => (ISimPolicy)new Baselines.RandomPolicy(p))]),
-            new("all-cloud", [new Baselines.AllCloudPolicy()]),
-            new("least-loaded", [new Baselines.LeastLoadedPolicy()]),
-            new("greedy", [new Baselines.GreedyPolicy()]),
-            new("linucb", [new Baselines.LinUcbPolicy()]),
-        };
+            list.Add(new("random", [.. Settings.RandomCloudProbabilities.Select(p => (ISimPolicy)new Baselines.RandomPolicy(p))]));
+            list.Add(new("all-cloud", [new Baselines.AllCloudPolicy()]));
+            list.Add(new("least-loaded", [new Baselines.LeastLoadedPolicy()]));
+        }
+
+        if (prototype is IExactCost)
+        {
+            list.Add(new("greedy", [new Baselines.GreedyPolicy()]));
+        }
+
+        list.Add(new("linucb", [new Baselines.LinUcbPolicy()]));
         if (includeRollout)
         {
+            prototype.RequireSnapshots("The rollout baseline");
+            prototype.RequireExactCost("The rollout baseline");
             list.Add(new MethodSpec("rollout", [new Baselines.RolloutPolicy(rolloutHorizon, rolloutFutures)], MethodCost.Sparse));
         }
 
@@ -242,7 +278,7 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
 
     private PointResult Play(ISimPolicy policy, double? delayWeight, bool uniform, int episodes, ref long decisions, ref long ticks)
     {
-        var env = new MecVecEnv(Settings.Parameters, Settings.Contexts, episodes, Settings.Seed, autoReset: false);
+        var env = Settings.Prototype().CreateLike(episodes, Settings.Seed, autoReset: false);
         var w = delayWeight ?? 0.5;
         for (var i = 0; i < episodes; i++)
         {
@@ -259,15 +295,21 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
         var rE = new float[n];
         var done = new bool[n];
         policy.Begin(env, w, SimRandom.Mix(Settings.Seed, (ulong)BitConverter.DoubleToInt64Bits(w)));
-        for (var t = 0; t < Settings.Parameters.StepsPerEpisode; t++)
+        var active = n;
+        while (active > 0)
         {
             env.Observe(servers, mask, pref);
             var start = Stopwatch.GetTimestamp();
             policy.Act(env, servers, mask, pref, actions);
             ticks += Stopwatch.GetTimestamp() - start;
-            decisions += n;
+            decisions += active;
             env.Step(actions, rT, rE, done);
             policy.Observe(env, actions, rT, rE);
+            active = 0;
+            for (var i = 0; i < n; i++)
+            {
+                active += env.IsDone(i) ? 0 : 1;
+            }
         }
 
         var delay = new double[n];

@@ -5,9 +5,10 @@ namespace EdgeAgent.Learning.Evaluation;
 /// <summary>
 /// A batch actor over simulated environments: the seam through which baselines and learned
 /// policies are evaluated. <see cref="Act"/> chooses one present server per environment; the
-/// observation buffers are those <see cref="MecVecEnv.Observe(Span{float}, Span{float}, Span{float})"/> wrote
+/// observation buffers are those <see cref="IVecEnv.Observe(Span{float}, Span{float}, Span{float})"/> wrote
 /// (servers [N, S, F], mask [N, S], preference [N, 2]). Policies that need the simulator's own
-/// state (greedy, rollout) read it from <c>env</c>; learned policies use only the observation.
+/// state (greedy, rollout) read it from <c>env</c> (through <see cref="IExactCost"/> and
+/// <see cref="ISnapshotEnv"/>); learned policies use only the observation.
 /// </summary>
 public interface ISimPolicy
 {
@@ -18,15 +19,15 @@ public interface ISimPolicy
     bool UsesPreference { get; }
 
     /// <summary>Called before a batch of episodes is played at delay weight <paramref name="delayWeight"/>.</summary>
-    void Begin(MecVecEnv env, double delayWeight, ulong seed)
+    void Begin(IVecEnv env, double delayWeight, ulong seed)
     {
     }
 
     /// <summary>Chooses an action (a row with mask 1) for every environment.</summary>
-    void Act(MecVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions);
+    void Act(IVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions);
 
     /// <summary>Called after each step with the rewards (online learners such as LinUCB update here).</summary>
-    void Observe(MecVecEnv env, ReadOnlySpan<int> actions, ReadOnlySpan<float> delayReward, ReadOnlySpan<float> energyReward)
+    void Observe(IVecEnv env, ReadOnlySpan<int> actions, ReadOnlySpan<float> delayReward, ReadOnlySpan<float> energyReward)
     {
     }
 }
@@ -54,7 +55,7 @@ public sealed class LogitsPolicy(string name, ILogitsModel model, int maxServers
     public bool UsesPreference => true;
 
     /// <inheritdoc />
-    public void Act(MecVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
+    public void Act(IVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
     {
         ArgumentNullException.ThrowIfNull(env);
         var batch = actions.Length;

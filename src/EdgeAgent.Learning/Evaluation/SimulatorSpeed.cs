@@ -28,9 +28,16 @@ public static class SimulatorSpeed
     public const double ReferencePythonStepsPerSecond = 8000;
 
     /// <summary>Steps <paramref name="envs"/> environments with random actions for at least <paramref name="steps"/> steps in total.</summary>
-    public static SpeedResult Measure(MecParameters parameters, ContextRange contexts, int envs, long steps, ulong seed)
+    public static SpeedResult Measure(MecParameters parameters, ContextRange contexts, int envs, long steps, ulong seed) =>
+        Measure(new MecVecEnv(parameters, contexts, 1, seed), envs, steps, seed);
+
+    /// <summary>Steps <paramref name="envs"/> environments like <paramref name="prototype"/> with random actions (uniform over present rows) for at least <paramref name="steps"/> steps in total.</summary>
+    public static SpeedResult Measure(IVecEnv prototype, int envs, long steps, ulong seed)
     {
-        var env = new MecVecEnv(parameters, contexts, envs, seed);
+        ArgumentNullException.ThrowIfNull(prototype);
+        var env = prototype.CreateLike(envs, seed, autoReset: true);
+        var mec = env as MecVecEnv;
+        var s = env.MaxServers;
         var n = env.Count;
         var servers = new float[n * env.MaxServers * env.FeatureCount];
         var mask = new float[n * env.MaxServers];
@@ -69,7 +76,7 @@ public static class SimulatorSpeed
             env.Observe(servers, mask, pref);
             for (var i = 0; i < n; i++)
             {
-                actions[i] = rng.NextInt(env.PresentServers(i));
+                actions[i] = mec is not null ? rng.NextInt(mec.PresentServers(i)) : RandomPresent(mask.AsSpan(i * s, s), ref rng);
             }
 
             env.Step(actions, rT, rE, done);
@@ -79,5 +86,25 @@ public static class SimulatorSpeed
                 episodes += d ? 1 : 0;
             }
         }
+    }
+
+    private static int RandomPresent(ReadOnlySpan<float> mask, ref SimRandom rng)
+    {
+        var present = 0;
+        foreach (var m in mask)
+        {
+            present += m > 0.5f ? 1 : 0;
+        }
+
+        var k = rng.NextInt(present);
+        for (var s = 0; s < mask.Length; s++)
+        {
+            if (mask[s] > 0.5f && k-- == 0)
+            {
+                return s;
+            }
+        }
+
+        throw new InvalidOperationException("The observation has no present row.");
     }
 }

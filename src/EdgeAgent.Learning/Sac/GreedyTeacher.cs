@@ -12,17 +12,26 @@ public sealed class GreedyTeacher : ITeacher
     public string Name => "greedy";
 
     /// <summary>The greedy server for environment <paramref name="env"/> under preference <paramref name="delayWeight"/>.</summary>
-    public static int Choose(MecVecEnv environments, int env, double delayWeight)
+    /// <exception cref="ArgumentException">The environment cannot tell exact costs (<see cref="IExactCost"/>).</exception>
+    public static int Choose(IVecEnv environments, int env, double delayWeight)
     {
-        ArgumentNullException.ThrowIfNull(environments);
-        var p = environments.Parameters;
-        var best = 0;
+        var exact = environments.RequireExactCost("The greedy teacher");
+        var best = -1;
         var bestCost = double.PositiveInfinity;
-        var present = environments.PresentServers(env);
-        for (var s = 0; s < present; s++)
+        for (var s = 0; s < environments.MaxServers; s++)
         {
-            environments.MarginalCost(env, s, out var delay, out var energy);
-            var cost = (delayWeight * p.DelayRewardScale * delay) + ((1 - delayWeight) * p.EnergyRewardScale * energy);
+            if (!environments.IsPresent(env, s))
+            {
+                continue;
+            }
+
+            exact.MarginalCost(env, s, out var delay, out var energy);
+            var cost = environments.ScalarisedCost(delayWeight, delay, energy);
+            if (best < 0)
+            {
+                best = s; // the first present row, whatever its cost
+            }
+
             if (cost < bestCost)
             {
                 bestCost = cost;
@@ -34,7 +43,7 @@ public sealed class GreedyTeacher : ITeacher
     }
 
     /// <inheritdoc />
-    public void Label(MecVecEnv environments, Span<int> actions)
+    public void Label(IVecEnv environments, Span<int> actions)
     {
         ArgumentNullException.ThrowIfNull(environments);
         for (var i = 0; i < actions.Length; i++)

@@ -13,7 +13,7 @@ public interface ITeacher
     string Name { get; }
 
     /// <summary>Writes the teacher's action for each of the first <c>actions.Length</c> environments, each at its own preference.</summary>
-    void Label(MecVecEnv environments, Span<int> actions);
+    void Label(IVecEnv environments, Span<int> actions);
 }
 
 /// <summary>The planners a trainer can learn from.</summary>

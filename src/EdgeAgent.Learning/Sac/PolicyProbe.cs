@@ -19,26 +19,45 @@ public readonly record struct ProbePoint(double DelayWeight, double PolicyCost, 
 /// </summary>
 public sealed class PolicyProbe
 {
-    private readonly MecVecEnv _env;
+    private readonly IVecEnv _env;
     private readonly double[] _weights;
     private readonly int _episodes;
     private readonly float[] _servers, _mask, _pref;
     private readonly int[] _actions;
+    private readonly float[] _rT, _rE;
+    private readonly bool[] _done;
+    private readonly ulong _seed;
     private ProbePoint[]? _greedy;
 
-    /// <summary>Creates the probe over <paramref name="delayWeights"/> x <paramref name="episodes"/> environments.</summary>
+    /// <summary>Creates the probe over <paramref name="delayWeights"/> x <paramref name="episodes"/> environments of the gmorl model.</summary>
     public PolicyProbe(MecParameters parameters, ContextRange context, IReadOnlyList<double> delayWeights, int episodes, ulong seed)
+        : this(new MecVecEnv(parameters, context, 1, seed, autoReset: false), delayWeights, episodes, seed)
     {
+    }
+
+    /// <summary>
+    /// Creates the probe over <paramref name="delayWeights"/> x <paramref name="episodes"/> environments
+    /// like <paramref name="prototype"/> (its profile and contexts; it must tell exact costs for greedy).
+    /// </summary>
+    /// <exception cref="ArgumentException">The environment cannot tell exact costs (<see cref="IExactCost"/>).</exception>
+    public PolicyProbe(IVecEnv prototype, IReadOnlyList<double> delayWeights, int episodes, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(prototype);
         ArgumentNullException.ThrowIfNull(delayWeights);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(episodes);
+        prototype.RequireExactCost("The training probe (policy against greedy)");
         _weights = [.. delayWeights];
         _episodes = episodes;
-        _env = new MecVecEnv(parameters, context, _weights.Length * episodes, seed, autoReset: false);
+        _env = prototype.CreateLike(_weights.Length * episodes, seed, autoReset: false);
         var n = _env.Count;
         _servers = new float[n * _env.MaxServers * _env.FeatureCount];
         _mask = new float[n * _env.MaxServers];
         _pref = new float[n * 2];
         _actions = new int[n];
+        _rT = new float[n];
+        _rE = new float[n];
+        _done = new bool[n];
+        _seed = seed;
     }
 
     /// <summary>Plays the policy (and, the first time, greedy) and returns one point per preference.</summary>
@@ -52,30 +71,36 @@ public sealed class PolicyProbe
 
     private ProbePoint[] Play(DiscreteSac? agent)
     {
-        _env.ResetAll();
         var n = _env.Count;
+        for (var i = 0; i < n; i++)
+        {
+            _env.Reset(i, SimRandom.Mix(_seed, (ulong)i));
+        }
+
         for (var i = 0; i < n; i++)
         {
             _env.SetPreference(i, _weights[i / _episodes]);
         }
 
         var random = new Random(1);
-        while (!_env.IsDone(0))
+        while (!AllDone())
         {
             if (agent is not null)
             {
                 _env.Observe(_servers, _mask, _pref);
                 agent.Act(_servers, _mask, _pref, n, _actions, random, deterministic: true);
             }
-
-            for (var i = 0; i < n; i++)
+            else
             {
-                var action = agent is null ? GreedyTeacher.Choose(_env, i, _env.DelayWeight(i)) : _actions[i];
-                _env.Step(i, action, out _, out _);
+                for (var i = 0; i < n; i++)
+                {
+                    _actions[i] = _env.IsDone(i) ? 0 : GreedyTeacher.Choose(_env, i, _env.DelayWeight(i));
+                }
             }
+
+            _env.Step(_actions, _rT, _rE, _done);
         }
 
-        var p = _env.Parameters;
         var points = new ProbePoint[_weights.Length];
         for (var w = 0; w < _weights.Length; w++)
         {
@@ -83,12 +108,25 @@ public sealed class PolicyProbe
             for (var k = 0; k < _episodes; k++)
             {
                 var summary = _env.LastEpisode((w * _episodes) + k);
-                cost += (_weights[w] * p.DelayRewardScale * summary.TotalDelaySeconds) + ((1 - _weights[w]) * p.EnergyRewardScale * summary.TotalEnergyJoules);
+                cost += _env.ScalarisedCost(_weights[w], summary.TotalDelaySeconds, summary.TotalEnergyJoules);
             }
 
             points[w] = new ProbePoint(_weights[w], cost / _episodes, double.NaN);
         }
 
         return points;
+    }
+
+    private bool AllDone()
+    {
+        for (var i = 0; i < _env.Count; i++)
+        {
+            if (!_env.IsDone(i))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -15,7 +15,7 @@ public sealed class RolloutTeacher : ITeacher
     private readonly RolloutPolicy _policy;
 
     /// <summary>Creates a teacher for <paramref name="environments"/> (its parameters and context ranges).</summary>
-    public RolloutTeacher(MecVecEnv environments, int horizon, int futures, ulong seed)
+    public RolloutTeacher(IVecEnv environments, int horizon, int futures, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(environments);
         _policy = new RolloutPolicy(horizon, futures);
@@ -27,5 +27,5 @@ public sealed class RolloutTeacher : ITeacher
     public string Name { get; }
 
     /// <inheritdoc />
-    public void Label(MecVecEnv environments, Span<int> actions) => _policy.Act(environments, default, default, default, actions);
+    public void Label(IVecEnv environments, Span<int> actions) => _policy.Act(environments, default, default, default, actions);
 }

@@ -8,11 +8,32 @@ namespace EdgeAgent.Learning.Sac;
 /// <summary>Where and how long to train, beside the algorithm's own <see cref="SacOptions"/>.</summary>
 public sealed record TrainingSettings
 {
-    /// <summary>The simulator's constants (profile).</summary>
-    public required MecParameters Parameters { get; init; }
+    /// <summary>The gmorl model's constants (profile), with <see cref="Contexts"/>; ignored when <see cref="Environment"/> is set.</summary>
+    public MecParameters? Parameters { get; init; }
 
-    /// <summary>Contexts drawn per episode.</summary>
-    public required ContextRange Contexts { get; init; }
+    /// <summary>Contexts drawn per episode in the gmorl model (with <see cref="Parameters"/>).</summary>
+    public ContextRange? Contexts { get; init; }
+
+    /// <summary>
+    /// Any simulator profile: the trainer's environments are <c>Environment.CreateLike(N, Seed, autoReset: true)</c>
+    /// (its profile, constants and training contexts). Null: a <see cref="MecVecEnv"/> of <see cref="Parameters"/> and <see cref="Contexts"/>.
+    /// </summary>
+    public IVecEnv? Environment { get; init; }
+
+    /// <summary>
+    /// Where the probe plays (<c>CreateLike</c> of it), or null for the default: the gmorl benchmark
+    /// context (E = 6, 4/2 GHz) for the gmorl model, else the training environment's contexts.
+    /// </summary>
+    public IVecEnv? ProbeEnvironment { get; init; }
+
+    /// <summary>How progress lines name the probe's context (default "E=6 4/2 GHz" for the gmorl model).</summary>
+    public string? ProbeDescription { get; init; }
+
+    /// <summary>The environment to train in: <see cref="Environment"/>, or the gmorl model of <see cref="Parameters"/> and <see cref="Contexts"/>.</summary>
+    /// <exception cref="ArgumentException">Neither is set.</exception>
+    public IVecEnv Prototype() => Environment
+        ?? (Parameters is { } p && Contexts is { } c ? new MecVecEnv(p, c, 1, Seed)
+            : throw new ArgumentException("Training settings need an Environment, or Parameters and Contexts."));
 
     /// <summary>Train for this one preference only (the multi-policy upper bound); null for preference-conditioned training.</summary>
     public double? FixedDelayWeight { get; init; }
@@ -52,7 +73,8 @@ public sealed record TrainingProgress(
     bool Cloning,
     SacUpdateStats Last,
     double BehaviourEntropy,
-    IReadOnlyList<ProbePoint>? Probe)
+    IReadOnlyList<ProbePoint>? Probe,
+    string ProbeContext = "E=6 4/2 GHz")
 {
     /// <summary>One line for a log.</summary>
     public override string ToString()
@@ -62,7 +84,7 @@ public sealed record TrainingProgress(
         if (Probe is { Count: > 0 })
         {
             var parts = Probe.Select(p => string.Create(CultureInfo.InvariantCulture, $"w={p.DelayWeight:0.##}:{p.Ratio:0.0000}"));
-            line += string.Create(CultureInfo.InvariantCulture, $" probe(policy/greedy cost, E=6 4/2 GHz) mean={Probe.Average(p => p.Ratio):0.0000} [{string.Join(' ', parts)}]");
+            line += string.Create(CultureInfo.InvariantCulture, $" probe(policy/greedy cost, {ProbeContext}) mean={Probe.Average(p => p.Ratio):0.0000} [{string.Join(' ', parts)}]");
         }
 
         return line;
@@ -83,7 +105,7 @@ public sealed class SacTrainer
     private readonly SacOptions _o;
     private readonly TrainingSettings _settings;
     private readonly TimeProvider _time;
-    private readonly MecVecEnv _env;
+    private readonly IVecEnv _env;
     private readonly ReplayBuffer _replay;
     private readonly ITeacher _teacher;
     private readonly Random _random;
@@ -108,14 +130,27 @@ public sealed class SacTrainer
         _o = options;
         _settings = settings;
         _time = time;
-        _env = new MecVecEnv(settings.Parameters, settings.Contexts, options.Environments, settings.Seed);
+        _env = settings.Prototype().CreateLike(options.Environments, settings.Seed, autoReset: true);
+        if (!_env.AutoReset)
+        {
+            throw new ArgumentException($"The '{_env.Profile}' simulator did not create auto-resetting environments for training.");
+        }
+
         _s = _env.MaxServers;
         _f = _env.FeatureCount;
         _random = new Random(unchecked((int)(settings.Seed * 2654435761UL)));
-        var cost = options.UseCostFeatures ? settings.Parameters.CostFeaturesFor(_env.Layout) : null;
+        var cost = options.UseCostFeatures
+            ? _env.RequireMec("The closed-form cost features (--cost-features, and --greedy-below with them)").Parameters.CostFeaturesFor(_env.Layout)
+            : null;
         Agent = new DiscreteSac(options, _s, _f, new Random(unchecked((int)settings.Seed) ^ 0x5ac), cost);
         _replay = new ReplayBuffer(options.ReplayCapacity, options.Environments, _s, _f);
-        _teacher = options.Teacher == TeacherKind.Rollout
+        var needsTeacher = options.BehaviourCloningUpdates > 0 || options.TeacherWeight > 0;
+        if (needsTeacher)
+        {
+            _env.RequireExactCost(options.Teacher == TeacherKind.Rollout ? "The rollout teacher" : "The greedy teacher");
+        }
+
+        _teacher = options.Teacher == TeacherKind.Rollout && needsTeacher
             ? new RolloutTeacher(_env, options.RolloutHorizon, options.RolloutFutures, SimRandom.Mix(settings.Seed, 0x7EAC))
             : new GreedyTeacher();
         _baseWeights = new double[options.Environments];
@@ -182,7 +217,7 @@ public sealed class SacTrainer
                 if (cloning)
                 {
                     var u = _random.NextDouble();
-                    actions[i] = u < _o.CloningExploration ? _random.Next(_env.PresentServers(i))
+                    actions[i] = u < _o.CloningExploration ? RandomPresent(i, masks)
                         : u < _o.CloningExploration + ((1 - _o.CloningExploration) * _o.CloningStudentProbability) ? actions[i]
                         : teacher[i];
                 }
@@ -234,7 +269,7 @@ public sealed class SacTrainer
                 var seconds = Math.Max(1e-9, _time.GetElapsedTime(lastReport, now).TotalSeconds);
                 report(new TrainingProgress(_elapsedBefore + _time.GetElapsedTime(start, now), _environmentSteps, Agent.Updates,
                     (_environmentSteps - stepsAtReport) / seconds, (Agent.Updates - updatesAtReport) / seconds,
-                    _o.BehaviourCloningUpdates > 0 && Agent.Updates < _o.BehaviourCloningUpdates, last, behaviourEntropy, probed));
+                    _o.BehaviourCloningUpdates > 0 && Agent.Updates < _o.BehaviourCloningUpdates, last, behaviourEntropy, probed, ProbeContext));
                 probed = null;
                 lastReport = now;
                 stepsAtReport = _environmentSteps;
@@ -260,7 +295,7 @@ public sealed class SacTrainer
             ["kind"] = CheckpointKind,
             [ServerSetNetwork.ArchitectureKey] = Agent.Actor.Shape.Describe(),
             ["layout"] = _env.Layout.Describe(),
-            ["profile"] = _env.Parameters.Profile,
+            ["profile"] = _env.Profile,
             ["fixed_delay_weight"] = _settings.FixedDelayWeight?.ToString("R", CultureInfo.InvariantCulture) ?? "",
         };
         var tensors = new List<StoredTensor>();
@@ -422,20 +457,37 @@ public sealed class SacTrainer
         t.Data.CopyTo(target, 0);
     }
 
+    /// <summary>How progress lines name the probe's context.</summary>
+    public string ProbeContext => _settings.ProbeDescription
+        ?? (_settings.ProbeEnvironment is null && _env is MecVecEnv ? "E=6 4/2 GHz" : "probe contexts");
+
     private PolicyProbe CreateProbe()
     {
-        var p = _settings.Parameters;
-        var context = _settings.FixedDelayWeight is null ? ContextRange.Benchmark : _settings.Contexts;
+        double[] weights = _settings.FixedDelayWeight is { } w ? [w] : [0.1, 0.5, 0.85, 0.9, 0.95, 1.0];
+        var episodes = _settings.FixedDelayWeight is null ? _settings.ProbeEpisodes : _settings.ProbeEpisodes * 4;
+        if (_settings.ProbeEnvironment is { } probeEnvironment)
+        {
+            return new PolicyProbe(probeEnvironment, weights, episodes, _settings.Seed + 1_000_003);
+        }
+
+        if (_env is not MecVecEnv mec)
+        {
+            return new PolicyProbe(_env, weights, episodes, _settings.Seed + 1_000_003);
+        }
+
+        var p = mec.Parameters;
+        var context = _settings.FixedDelayWeight is null ? ContextRange.Benchmark : mec.Contexts;
         var edges = Math.Min(6, p.MaxEdges);
         if (_settings.FixedDelayWeight is null && edges != 6)
         {
             context = ContextRange.Fixed(edges, 4e9, 2e9);
         }
 
-        double[] weights = _settings.FixedDelayWeight is { } w ? [w] : [0.1, 0.5, 0.85, 0.9, 0.95, 1.0];
-        var episodes = _settings.FixedDelayWeight is null ? _settings.ProbeEpisodes : _settings.ProbeEpisodes * 4;
         return new PolicyProbe(p, context, weights, episodes, _settings.Seed + 1_000_003);
     }
+
+    private int RandomPresent(int env, float[] masks) =>
+        _env is MecVecEnv mec ? _random.Next(mec.PresentServers(env)) : VecEnv.RandomPresent(masks.AsSpan(env * _s, _s), _random);
 
     private void EstimateRewardScales()
     {
@@ -454,14 +506,12 @@ public sealed class SacTrainer
             se += Math.Abs(_replay.EnergyRewards[i]);
         }
 
-        var p = _settings.Parameters;
-        _scaleDelay = Math.Max(1e-12, sd / count * p.DelayRewardScale);
-        _scaleEnergy = Math.Max(1e-12, se / count * p.EnergyRewardScale);
+        _scaleDelay = Math.Max(1e-12, sd / count * _env.DelayRewardScale);
+        _scaleEnergy = Math.Max(1e-12, se / count * _env.EnergyRewardScale);
     }
 
     private void Sample(SacBatch batch, bool cloning)
     {
-        var p = _settings.Parameters;
         var b = _o.BatchSize;
         var nStep = _o.NStep;
         var oldest = _replay.OldestStep;
@@ -475,8 +525,8 @@ public sealed class SacTrainer
             var slot = _replay.Slot(t, env);
             var relabelled = _settings.FixedDelayWeight is null && !cloning && _random.NextDouble() < _o.PreferenceRelabelProbability;
             double w = _settings.FixedDelayWeight ?? (relabelled ? _o.DrawDelayWeight(_random) : _replay.DelayWeights[slot]);
-            var aT = w * p.DelayRewardScale;
-            var aE = (1 - w) * p.EnergyRewardScale;
+            var aT = w * _env.DelayRewardScale;
+            var aE = (1 - w) * _env.EnergyRewardScale;
             var norm = _o.NormaliseRewards ? 1.0 / ((w * _scaleDelay) + ((1 - w) * _scaleEnergy)) : 1.0;
             double reward = 0, discount = 1;
             var terminal = false;

@@ -73,7 +73,7 @@ public interface IVecEnv
     /// <summary>True when row <paramref name="server"/> of <paramref name="env"/> may be chosen now (its mask is 1).</summary>
     bool IsPresent(int env, int server);
 
-    /// <summary>False when no task waits in <paramref name="env"/> (a zero-size task: every action costs nothing and changes nothing).</summary>
+    /// <summary>False when no task waits in <paramref name="env"/> (a zero-size task: every action costs nothing and changes nothing), and for an environment that is done.</summary>
     bool HasTask(int env);
 }
 
@@ -98,4 +98,83 @@ public interface ISnapshotEnv
 
     /// <summary>Delay and energy totals of <paramref name="env"/>'s episode so far as if it ended now (work in flight drained in a copy; the environment is unchanged).</summary>
     (double DelaySeconds, double EnergyJoules) ProjectedTotals(int env);
+}
+
+/// <summary>Helpers over <see cref="IVecEnv"/> shared by training, baselines and evaluation.</summary>
+public static class VecEnv
+{
+    /// <summary>The scalarised cost w * alpha_T * delay + (1 - w) * alpha_E * energy of preference <paramref name="delayWeight"/>.</summary>
+    public static double ScalarisedCost(this IVecEnv env, double delayWeight, double delaySeconds, double energyJoules)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        return (delayWeight * env.DelayRewardScale * delaySeconds) + ((1 - delayWeight) * env.EnergyRewardScale * energyJoules);
+    }
+
+    /// <summary>The first row of <paramref name="env"/> that is present now.</summary>
+    /// <exception cref="InvalidOperationException">No row is present.</exception>
+    public static int FirstPresent(this IVecEnv env, int index)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        for (var s = 0; s < env.MaxServers; s++)
+        {
+            if (env.IsPresent(index, s))
+            {
+                return s;
+            }
+        }
+
+        throw new InvalidOperationException($"Environment {index} of profile '{env.Profile}' has no present row.");
+    }
+
+    /// <summary>A row drawn uniformly among those with mask 1 in <paramref name="mask"/> (one environment's [S] mask).</summary>
+    /// <exception cref="InvalidOperationException">No row is present.</exception>
+    public static int RandomPresent(ReadOnlySpan<float> mask, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var present = 0;
+        foreach (var m in mask)
+        {
+            present += m > 0.5f ? 1 : 0;
+        }
+
+        if (present == 0)
+        {
+            throw new InvalidOperationException("The observation has no present row.");
+        }
+
+        var k = random.Next(present);
+        for (var s = 0; s < mask.Length; s++)
+        {
+            if (mask[s] > 0.5f && k-- == 0)
+            {
+                return s;
+            }
+        }
+
+        throw new InvalidOperationException("Unreachable: the present count changed.");
+    }
+
+    /// <summary><paramref name="env"/> as <see cref="IExactCost"/>, or an error naming <paramref name="who"/> and the profile.</summary>
+    /// <exception cref="ArgumentException">The environment cannot tell exact costs.</exception>
+    public static IExactCost RequireExactCost(this IVecEnv env, string who)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        return env as IExactCost ?? throw new ArgumentException($"{who} needs the exact cost of a placement, which the '{env.Profile}' simulator does not provide.");
+    }
+
+    /// <summary><paramref name="env"/> as <see cref="ISnapshotEnv"/>, or an error naming <paramref name="who"/> and the profile.</summary>
+    /// <exception cref="ArgumentException">The environment cannot copy its state.</exception>
+    public static ISnapshotEnv RequireSnapshots(this IVecEnv env, string who)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        return env as ISnapshotEnv ?? throw new ArgumentException($"{who} needs copies of the simulator's state, which the '{env.Profile}' simulator does not provide.");
+    }
+
+    /// <summary><paramref name="env"/> as <see cref="MecVecEnv"/> (the gmorl model's servers: cloud, edges), or an error naming <paramref name="who"/>.</summary>
+    /// <exception cref="ArgumentException">Another profile.</exception>
+    public static MecVecEnv RequireMec(this IVecEnv env, string who)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        return env as MecVecEnv ?? throw new ArgumentException($"{who} exists for the gmorl profiles (gmorl, shannon, gmorl-local) only, not for '{env.Profile}'.");
+    }
 }

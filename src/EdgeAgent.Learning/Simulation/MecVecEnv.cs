@@ -192,7 +192,7 @@ public sealed class MecVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     public bool IsPresent(int env, int server) => server >= 0 && server < _present[env];
 
     /// <summary>False when no task waits (a zero-size task).</summary>
-    public bool HasTask(int env) => _taskBits[env] > 0;
+    public bool HasTask(int env) => _taskBits[env] > 0 && !_done[env];
 
     /// <summary>Steps taken by all environments since construction.</summary>
     public long TotalSteps { get; private set; }
