@@ -137,6 +137,8 @@ internal static class TrainCommand
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     ["edgeagent.training.command"] = "edgeagent " + string.Join(' ', parseResult.Tokens.Select(t => t.Value)),
+                    ["edgeagent.training.profile"] = trainer.Layout.Profile,
+                    ["edgeagent.training.seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
                     ["edgeagent.training.environment_steps"] = trainer.EnvironmentSteps.ToString(CultureInfo.InvariantCulture),
                     ["edgeagent.training.updates"] = trainer.Agent.Updates.ToString(CultureInfo.InvariantCulture),
                     ["edgeagent.training.contexts"] = contextRange.ToString(),

@@ -31,6 +31,9 @@ public sealed class MethodSummary
 
     /// <summary>Per-preference scalarised cost against greedy (null for greedy and preference-independent methods).</summary>
     public GreedyComparison? VersusGreedy { get; init; }
+
+    /// <summary>The same against the method named "heuristic" (null without one, for it, and for preference-independent methods).</summary>
+    public GreedyComparison? VersusHeuristic { get; init; }
 }
 
 /// <summary>
@@ -104,6 +107,9 @@ public sealed class EvaluationReport
     /// <summary>The subject's scalarised cost minus the upper bound's, per upper-bound preference; null without an upper bound.</summary>
     public GreedyComparison? VersusUpperBound { get; init; }
 
+    /// <summary>Name of the method per-preference comparisons are also made against when it is evaluated.</summary>
+    public const string HeuristicName = "heuristic";
+
     /// <summary>Computes the report from evaluated methods.</summary>
     public static EvaluationReport Build(EvaluationSettings settings, IReadOnlyList<MethodResult> methods)
     {
@@ -114,6 +120,7 @@ public sealed class EvaluationReport
         var ideal = ParetoFront.Ideal(all);
         var subject = methods.FirstOrDefault(m => m.IsSubject);
         var greedy = methods.FirstOrDefault(m => m.Name == "greedy");
+        var heuristic = methods.FirstOrDefault(m => m.Name == HeuristicName && m.Points.Any(p => p.DelayWeight is not null));
         var ratioBase = subject ?? greedy ?? methods[0];
         double Hv(MethodResult m) => Hypervolume.Compute(m.Points.Where(p => p.OnUniformGrid).Select(p => p.Point), reference);
         var baseHv = Hv(ratioBase);
@@ -133,6 +140,7 @@ public sealed class EvaluationReport
                 ExpectedUtility = ExpectedUtility.Compute([.. m.Points.Select(p => p.Point)], settings.Preferences, ideal, reference),
                 DecisionMicroseconds = m.DecisionMicroseconds,
                 VersusGreedy = greedy is null || m == greedy || m.Points.All(p => p.DelayWeight is null) ? null : Compare(m, greedy, ideal, reference),
+                VersusHeuristic = heuristic is null || m == heuristic || m.Points.All(p => p.DelayWeight is null) ? null : Compare(m, heuristic, ideal, reference),
             });
         }
 

@@ -54,11 +54,17 @@ public static class ReportWriter
         }
 
         sb.AppendLine();
-        sb.AppendLine("| method | points | HV | HV ratio | HV(all) | normalised HV | EU | vs greedy: mean diff (worse/better beyond 2 SE) | us/decision |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        var heuristic = report.Summaries.Any(s => s.VersusHeuristic is not null);
+        sb.AppendLine(heuristic
+            ? "| method | points | HV | HV ratio | HV(all) | normalised HV | EU | vs greedy: mean diff (worse/better beyond 2 SE) | vs heuristic: mean diff (worse/better beyond 2 SE) | us/decision |"
+            : "| method | points | HV | HV ratio | HV(all) | normalised HV | EU | vs greedy: mean diff (worse/better beyond 2 SE) | us/decision |");
+        sb.AppendLine(heuristic ? "|---|---|---|---|---|---|---|---|---|---|" : "|---|---|---|---|---|---|---|---|---|");
+        static string Versus(GreedyComparison? c) => c is { } v
+            ? string.Create(CultureInfo.InvariantCulture, $"{v.MeanDifference:+0.00000;-0.00000;0} ({v.WorseBeyondNoise}/{v.BetterBeyondNoise} of {v.Preferences})")
+            : "-";
         foreach (var s in report.Summaries)
         {
-            var vs = s.VersusGreedy is { } v ? string.Create(inv, $"{v.MeanDifference:+0.00000;-0.00000;0} ({v.WorseBeyondNoise}/{v.BetterBeyondNoise} of {v.Preferences})") : "-";
+            var vs = Versus(s.VersusGreedy) + (heuristic ? " | " + Versus(s.VersusHeuristic) : "");
             sb.AppendLine(inv, $"| {s.Name} | {s.Points} | {s.Hypervolume:0.####} | {s.HypervolumeRatio:0.0000} | {s.HypervolumeAllPoints:0.####} | {s.NormalisedHypervolume:0.0000} | {s.ExpectedUtility:0.0000} | {vs} | {s.DecisionMicroseconds:0.##} |");
         }
 
