@@ -18,7 +18,14 @@ internal static class AgentCommand
             Description = "A peer as NAME=URL[;rtt=40ms][;bw=50mbit][;kind=edge], repeatable (Agent:Peers:NAME). rtt and bw emulate a link for demos.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var policy = new Option<string?>("--policy") { Description = "Offload policy: heuristic, local or peer (Agent:Policy, default heuristic)." };
+        var policy = new Option<string?>("--policy")
+        {
+            Description = "Offload policy: learned (the ONNX policy of --policy-file), heuristic, local or peer (Agent:Policy, default heuristic).",
+        };
+        var policyFile = new Option<string?>("--policy-file")
+        {
+            Description = "The learned policy's ONNX file, reloaded when it changes (Agent:PolicyFile, default policies/agent-default.onnx beside the binary).",
+        };
         var preference = new Option<double?>("--preference") { Description = "Delay weight in [0, 1]; energy weight is 1 minus it (Agent:Preference, default 0.5)." };
         var timeout = new Option<double?>("--offload-timeout-ms") { Description = "Longest wait for a peer before running locally (Agent:OffloadTimeout, default 5000)." };
         var name = new Option<string?>("--name") { Description = "Node name reported to clients (Serving:NodeName)." };
@@ -32,7 +39,7 @@ internal static class AgentCommand
         };
 
         var command = new Command("agent", "Serve models to local applications and offload each request to where it runs best.");
-        foreach (var option in new Option[] { listen, socket, models, peers, policy, preference, timeout, name, maxDrop, profileDevice })
+        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice })
         {
             command.Options.Add(option);
         }
@@ -47,6 +54,7 @@ internal static class AgentCommand
                 Set(overrides, "Models:Path", parseResult.GetValue(models));
                 Set(overrides, "Serving:NodeName", parseResult.GetValue(name));
                 Set(overrides, "Agent:Policy", parseResult.GetValue(policy));
+                Set(overrides, "Agent:PolicyFile", parseResult.GetValue(policyFile));
                 Set(overrides, "Agent:Preference", parseResult.GetValue(preference));
                 Set(overrides, "Agent:MaxAccuracyDropPoints", parseResult.GetValue(maxDrop));
                 Set(overrides, "Agent:ProfileDevice", parseResult.GetValue(profileDevice));

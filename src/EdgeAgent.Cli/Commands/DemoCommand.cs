@@ -29,7 +29,30 @@ internal static class DemoCommand
             Description = "Agent offload policy.",
             DefaultValueFactory = _ => defaults.Policy,
         };
-        policy.AcceptOnlyFromAmong("heuristic", "local", "peer");
+        policy.AcceptOnlyFromAmong(Policies);
+        var policyFile = new Option<string?>("--policy-file")
+        {
+            Description = "The learned policy's ONNX file (default: policies/agent-default.onnx beside the binary).",
+        };
+        var compare = new Option<string?>("--compare")
+        {
+            Description = "Run the identical workload (same seed, same arrivals) under each of these policies in turn, e.g. heuristic,local,peer; the --policy is always one of them. Prints one table side by side and writes --plot.",
+        };
+        var preferences = new Option<int>("--preferences")
+        {
+            Description = "With --compare: run N delay weights evenly spaced over [0, 1] (11: 0, 0.1, ..., 1) and print each policy's hypervolume; 1 runs --preference only.",
+            DefaultValueFactory = _ => 1,
+        };
+        var linkProfiles = new Option<string[]>("--link-profile")
+        {
+            Description = "With --compare: a link/speed context NAME:rtt=5ms,bw=200mbit,speed=2.4;NAME:... (speed in times the board's, at most 3), or 'default'; repeatable, each context is run in turn.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var plot = new Option<string>("--plot")
+        {
+            Description = "With --compare: PNG of the (item delay, energy per item) points; further contexts go to NAME-2.png, NAME-3.png, ...",
+            DefaultValueFactory = _ => "demo-compare.png",
+        };
         var preference = new Option<double>("--preference")
         {
             Description = "Delay weight in [0, 1]: 1 minimises delay only, 0 minimises this device's energy only.",
@@ -57,7 +80,7 @@ internal static class DemoCommand
         };
 
         var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");
-        foreach (var option in new Option[] { duration, rate, policy, preference, models, page, lines, seed })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, linkProfiles, plot })
         {
             command.Options.Add(option);
         }
@@ -65,6 +88,7 @@ internal static class DemoCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             DemoSettings settings;
+            DemoComparison? comparison = null;
             try
             {
                 var size = parseResult.GetValue(page)!.Split('x', 'X');
@@ -84,8 +108,10 @@ internal static class DemoCommand
                     Preference = parseResult.GetValue(preference),
                     ModelsPath = parseResult.GetValue(models)!,
                     Seed = parseResult.GetValue(seed),
+                    PolicyFile = parseResult.GetValue(policyFile) is { } file ? Path.GetFullPath(file) : null,
                 };
                 settings.Validate();
+                comparison = Comparison(settings, parseResult.GetValue(compare), parseResult.GetValue(preferences), parseResult.GetValue(linkProfiles) ?? [], parseResult.Tokens.Any(t => t.Value == "--preference"));
             }
             catch (ArgumentException ex)
             {
@@ -93,9 +119,91 @@ internal static class DemoCommand
                 return 2;
             }
 
-            return await RunAsync(settings, cancellationToken);
+            return comparison is null
+                ? await RunAsync(settings, cancellationToken)
+                : await CompareAsync(comparison, parseResult.GetValue(plot)!, parseResult.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
+    }
+
+    private static readonly string[] Policies = ["learned", "heuristic", "local", "peer"];
+
+    /// <summary>The comparison the options ask for, or null without --compare; an unusable option throws naming it.</summary>
+    internal static DemoComparison? Comparison(DemoSettings settings, string? compare, int preferenceCount, string[] linkProfiles, bool preferenceGiven)
+    {
+        if (compare is null)
+        {
+            if (preferenceCount != 1 || linkProfiles.Length > 0)
+            {
+                throw new ArgumentException("--preferences and --link-profile go with --compare.");
+            }
+
+            return null;
+        }
+
+        var policies = new List<string> { settings.Policy };
+        foreach (var name in compare.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var known = Policies.FirstOrDefault(p => p.Equals(name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new ArgumentException($"--compare names '{name}'; use policies from {string.Join(", ", Policies)}.");
+            if (!policies.Contains(known))
+            {
+                policies.Add(known);
+            }
+        }
+
+        if (preferenceCount is < 1 or > 101)
+        {
+            throw new ArgumentException($"--preferences must be between 1 and 101, got {preferenceCount}.");
+        }
+
+        if (preferenceCount > 1 && preferenceGiven)
+        {
+            throw new ArgumentException("--preference and --preferences N > 1 exclude each other: the sweep runs N delay weights over [0, 1].");
+        }
+
+        var contexts = new List<IReadOnlyList<DemoProfile>>();
+        foreach (var spec in linkProfiles.Length == 0 ? ["default"] : linkProfiles)
+        {
+            if (!DemoProfiles.TryParseContext(spec, out var peers, out var error))
+            {
+                throw new ArgumentException($"--link-profile: {error}.");
+            }
+
+            contexts.Add(peers);
+        }
+
+        return new DemoComparison(settings, policies, DemoComparison.EvenPreferences(preferenceCount, settings.Preference), contexts);
+    }
+
+    private static async Task<int> CompareAsync(DemoComparison comparison, string plotPath, TextWriter output, CancellationToken cancellationToken)
+    {
+        var s = comparison.BaseSettings;
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Comparing {string.Join(", ", comparison.Policies)} on the identical workload (seed {s.Seed}, {s.Rate:0.##} items/s for {s.Duration.TotalSeconds:0} s each, {s.PageWidth}x{s.PageHeight} pages), {comparison.Preferences.Count} delay weight(s), {comparison.Contexts.Count} link profile(s): {comparison.Policies.Count * comparison.Preferences.Count * comparison.Contexts.Count} runs."));
+        try
+        {
+            await comparison.RunAsync(TimeProvider.System, message => output.WriteLine(message), cancellationToken);
+        }
+        catch (PackageFetchException ex)
+        {
+            await output.WriteLineAsync("edgeagent demo: " + ex.Message);
+            return 1;
+        }
+        catch (Node.Hosting.NodeStartupException ex)
+        {
+            await output.WriteLineAsync("edgeagent demo: a node did not start: " + ex.Message);
+            return 1;
+        }
+
+        await output.WriteLineAsync();
+        await output.WriteAsync(comparison.Format());
+        foreach (var file in comparison.SavePlots(plotPath))
+        {
+            await output.WriteLineAsync("plot: " + file);
+        }
+
+        return comparison.Results.All(r => r.Snapshot.Items > 0) ? 0 : 1;
     }
 
     private static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)

@@ -10,7 +10,9 @@ namespace EdgeAgent.Inference.Policy;
 /// the ONNX actor on those rows only (a policy file's S axis is symbolic, and absent rows never
 /// change present rows' logits), through OrtValues and bindings made once per row count over
 /// pinned buffers (no allocation per decision), and picks the present server with the largest
-/// logit. Thread-safe (decisions are serialised; each takes microseconds).
+/// logit. Thread-safe (decisions are serialised; each takes microseconds). Disposing waits for a
+/// decision in flight, so a reloading caller may retire a policy while others still decide on it
+/// (<see cref="TryDecide"/> then says it is gone instead of touching a disposed session).
 /// </summary>
 public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
 {
@@ -25,6 +27,7 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
     private readonly OrtIoBinding[] _bindings;
     private readonly RunOptions _runOptions = new();
     private readonly Lock _gate = new();
+    private bool _disposed;
 
     /// <summary>Wraps an open session; the policy owns and disposes it.</summary>
     public OnnxPolicy(OnnxPolicySession session, LiveObservationMapping? mapping = null)
@@ -74,21 +77,51 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
     /// <summary>The observation layout of the policy.</summary>
     public FeatureLayout Layout => _session.Layout;
 
+    /// <summary>The policy file.</summary>
+    public string FilePath => _session.Path;
+
+    /// <summary>All metadata_props of the policy file (layout, architecture, training command).</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _session.Metadata;
+
     /// <inheritdoc />
     /// <exception cref="ArgumentException">No server of the observation is available, or more servers than the policy's S.</exception>
+    /// <exception cref="ObjectDisposedException">The policy was disposed.</exception>
     public Placement Decide(OffloadObservation observation, Preference preference)
+    {
+        ObjectDisposedException.ThrowIf(!TryDecide(observation, preference, out var placement, out var present), this);
+        return present ? placement : throw new ArgumentException("No server in the observation is available.", nameof(observation));
+    }
+
+    /// <summary>
+    /// Decides like <see cref="Decide(OffloadObservation, Preference)"/> without allocating; false
+    /// only when the policy has been disposed (a reloading caller then retries on its successor).
+    /// </summary>
+    /// <param name="observation">The candidates; unavailable ones are absent rows (masked).</param>
+    /// <param name="preference">The operator's preference.</param>
+    /// <param name="placement">The chosen candidate's placement; default when none is present.</param>
+    /// <param name="anyPresent">False when no candidate of the observation is available.</param>
+    /// <exception cref="ArgumentException">More servers than the policy's S.</exception>
+    public bool TryDecide(OffloadObservation observation, Preference preference, out Placement placement, out bool anyPresent)
     {
         ArgumentNullException.ThrowIfNull(observation);
         lock (_gate)
         {
-            _encoder.Encode(observation, preference, _servers, _mask, _preference, _mapping);
-            var best = RunAndChoose(_servers, _mask);
-            if (best < 0)
+            placement = default;
+            anyPresent = false;
+            if (_disposed)
             {
-                throw new ArgumentException("No server in the observation is available.", nameof(observation));
+                return false;
             }
 
-            return observation.Servers[best].Placement;
+            _encoder.Encode(observation, preference, _servers, _mask, _preference, _mapping);
+            var best = RunAndChoose(_servers, _mask);
+            if (best >= 0)
+            {
+                anyPresent = true;
+                placement = observation.Servers[best].Placement;
+            }
+
+            return true;
         }
     }
 
@@ -107,14 +140,26 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
 
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             preference.CopyTo(_preference);
             return RunAndChoose(servers, mask);
         }
     }
 
     /// <inheritdoc />
+    /// <remarks>Waits for a decision in flight to finish before the session goes.</remarks>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
         foreach (var binding in _bindings)
         {
             binding.Dispose();

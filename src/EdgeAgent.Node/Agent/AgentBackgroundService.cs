@@ -10,12 +10,14 @@ namespace EdgeAgent.Node.Agent;
 /// loop per peer, and the preference set to Agent:Preference at start and again whenever a
 /// configuration reload changes that value (appsettings.json edited in place). Taking the
 /// <see cref="LocalVariantProfiles"/> reads the variant profiles at start, so their warnings
-/// appear in the start-up log rather than at the first request.
+/// appear in the start-up log rather than at the first request; taking the <see cref="IOffloadPolicy"/>
+/// creates it at start, so a policy file that cannot be used stops start-up.
 /// </summary>
 public sealed partial class AgentBackgroundService(
     PeerConnections peers,
     OperatorPreference preference,
     LocalVariantProfiles variants,
+    IOffloadPolicy policy,
     IOptionsMonitor<AgentOptions> options,
     ILogger<AgentBackgroundService> logger) : BackgroundService
 {
@@ -26,7 +28,7 @@ public sealed partial class AgentBackgroundService(
         // initial value; the configured preference is where the agent starts.
         var configured = options.CurrentValue.Preference;
         preference.Set(new Preference(configured), "config");
-        Log.Started(logger, peers.Count, preference.Current.DelayWeight, variants.ProfiledModels);
+        Log.Started(logger, peers.Count, policy.Name, preference.Current.DelayWeight, variants.ProfiledModels);
         using var subscription = options.OnChange(changed =>
         {
             // Only a change of the configured value moves the preference; the ControlService or
@@ -43,8 +45,8 @@ public sealed partial class AgentBackgroundService(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "Agent watching {PeerCount} peers; delay weight {DelayWeight}; {ProfiledModels} models with profiled local variants.")]
-        public static partial void Started(ILogger logger, int peerCount, double delayWeight, int profiledModels);
+        [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "Agent watching {PeerCount} peers; policy {Policy}, delay weight {DelayWeight}; {ProfiledModels} models with profiled local variants.")]
+        public static partial void Started(ILogger logger, int peerCount, string policy, double delayWeight, int profiledModels);
 
         [LoggerMessage(EventId = 2031, Level = LogLevel.Information, Message = "Configuration reloaded: delay weight {DelayWeight}.")]
         public static partial void PreferenceReloaded(ILogger logger, double delayWeight);

@@ -20,8 +20,24 @@ public sealed class AgentOptions
     /// </summary>
     public Dictionary<string, string> Peers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Offload policy: heuristic, local or peer.</summary>
+    /// <summary>Offload policy: learned, heuristic, local or peer.</summary>
     public string Policy { get; set; } = "heuristic";
+
+    /// <summary>
+    /// The learned policy's ONNX file (--policy-file), used when <see cref="Policy"/> is "learned";
+    /// empty means the agent policy shipped beside the binary, <see cref="DefaultPolicyFile"/>.
+    /// The file is reloaded when it changes.
+    /// </summary>
+    public string PolicyFile { get; set; } = "";
+
+    /// <summary>How often the policy file is polled for changes (a file watcher also reports them at once).</summary>
+    public TimeSpan PolicyReloadInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The committed agent policy as the build and the container image ship it: policies/agent-default.onnx beside the binary.</summary>
+    public static string DefaultPolicyFile => Path.Combine(AppContext.BaseDirectory, "policies", "agent-default.onnx");
+
+    /// <summary><see cref="PolicyFile"/>, or <see cref="DefaultPolicyFile"/> when it is empty, as a full path.</summary>
+    public string ResolvePolicyFile() => Path.GetFullPath(string.IsNullOrWhiteSpace(PolicyFile) ? DefaultPolicyFile : PolicyFile.Trim());
 
     /// <summary>Initial delay weight in [0, 1] (1 = only delay matters, 0 = only energy).</summary>
     public double Preference { get; set; } = 0.5;
@@ -151,6 +167,12 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:Preference (--preference) is {options.Preference}; use a delay weight in [0, 1]."));
         }
 
+        if (options.PolicyFile is { Length: > 0 } file && file.Trim().IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+        {
+            errors.Add($"Agent:PolicyFile (--policy-file) is '{file}'; it is not a usable path.");
+        }
+
+        Positive(options.PolicyReloadInterval, "Agent:PolicyReloadInterval", errors);
         Positive(options.OffloadTimeout, "Agent:OffloadTimeout", errors);
         Positive(options.LoadReportInterval, "Agent:LoadReportInterval", errors);
         Positive(options.StaleAfter, "Agent:StaleAfter", errors);

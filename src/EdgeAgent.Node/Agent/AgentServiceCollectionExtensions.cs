@@ -1,6 +1,8 @@
+using System.Globalization;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Core.Offloading.Policies;
 using EdgeAgent.Inference.Execution;
+using EdgeAgent.Inference.Policy;
 using EdgeAgent.Node.Control;
 using EdgeAgent.Node.Hosting;
 using EdgeAgent.Node.Serving;
@@ -35,6 +37,7 @@ public static class AgentServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
         services.AddMetrics();
 
+        services.AddOffloadPolicy(LearnedPolicy.PolicyName, CreateLearnedPolicy);
         services.TryAddSingleton(sp => new OperatorPreference(new Preference(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Preference)));
         services.TryAddSingleton<IOffloadPolicy>(sp =>
         {
@@ -76,6 +79,34 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService<AgentBackgroundService>();
         return services;
+    }
+
+    /// <summary>
+    /// The learned policy over Agent:PolicyFile, checked against the layout the agent produces and
+    /// against the number of candidates the agent offers (local variants plus peers), which must fit
+    /// the policy's S.
+    /// </summary>
+    /// <exception cref="PolicyFileException">The file is unusable; the message names it and what is wrong.</exception>
+    private static LearnedPolicy CreateLearnedPolicy(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+        var policy = new LearnedPolicy(
+            options.ResolvePolicyFile(),
+            LearnedPolicy.AgentLayout,
+            runner: null,
+            options.PolicyReloadInterval,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LearnedPolicy>>());
+        var local = sp.GetRequiredService<LocalVariantProfiles>().MaxLocalCandidates;
+        var candidates = local + options.Peers.Count;
+        if (candidates > policy.Layout.MaxServers)
+        {
+            policy.Dispose();
+            throw new PolicyFileException(string.Create(CultureInfo.InvariantCulture,
+                $"Policy file '{policy.FilePath}' decides among at most {policy.Layout.MaxServers} candidates, but the agent offers up to {candidates} ({local} local variants and {options.Peers.Count} peers); configure fewer peers (Agent:Peers) or variants (Agent:MaxAccuracyDropPoints)."));
+        }
+
+        return policy;
     }
 
     /// <summary>Maps what an agent serves: the inference service, health and the ControlService.</summary>

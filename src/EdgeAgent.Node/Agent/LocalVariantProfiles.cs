@@ -65,9 +65,13 @@ public sealed partial class LocalVariantProfiles
 
             var offered = Map(profile, path, model.Name, model.Version, model.Variants, model.DefaultVariant, options.MaxAccuracyDropPoints, log);
             _byModel[model.Name] = offered;
+            MaxLocalCandidates = Math.Max(MaxLocalCandidates, 1 + offered.Count(c => c.Variant != model.DefaultVariant));
             Log.Offered(log, model.Name, model.VersionString, string.Join(", ", offered.Select(Describe)), path);
         }
     }
+
+    /// <summary>Most local candidates (the default variant plus offered others) any model has: 1 without profiles.</summary>
+    public int MaxLocalCandidates { get; private set; } = 1;
 
     /// <summary>Models with a usable profile for this device.</summary>
     public int ProfiledModels => _byModel.Count;

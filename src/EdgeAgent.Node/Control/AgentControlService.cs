@@ -48,6 +48,13 @@ public sealed partial class AgentControlService(
             RequestsOffloaded = (ulong)decisions.OffloadedCount,
             RequestsFallback = (ulong)decisions.FallbackCount,
         };
+        if (policy is LearnedPolicy learned)
+        {
+            status.PolicyFile = learned.FilePath;
+            status.PolicyProfile = learned.TrainingProfile;
+            status.PolicyReloads = (ulong)learned.Reloads;
+        }
+
         foreach (var peer in cluster.Peers)
         {
             var load = peer.Load;

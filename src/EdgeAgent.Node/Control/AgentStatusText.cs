@@ -14,6 +14,11 @@ public static class AgentStatusText
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"policy      {status.Policy}");
+        if (status.PolicyFile.Length > 0)
+        {
+            text.AppendLine(c, $"policy file {status.PolicyFile} (trained on profile {(status.PolicyProfile.Length > 0 ? status.PolicyProfile : "unknown")}, reloaded {status.PolicyReloads} times)");
+        }
+
         text.AppendLine(c, $"preference  w_delay={status.DelayWeight:0.###} w_energy={1 - status.DelayWeight:0.###}");
         text.AppendLine(c, $"requests    local={status.RequestsLocal} offloaded={status.RequestsOffloaded} fallback={status.RequestsFallback}");
         if (status.Peers.Count == 0)

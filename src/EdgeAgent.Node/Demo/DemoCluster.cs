@@ -33,11 +33,12 @@ public sealed class DemoCluster : IAsyncDisposable
 
     /// <summary>Starts the peers, then the agent pointed at them.</summary>
     /// <param name="modelsPath">Model repository served by every node.</param>
-    /// <param name="policy">Agent policy: heuristic, local or peer.</param>
+    /// <param name="policy">Agent policy: learned, heuristic, local or peer.</param>
     /// <param name="preference">Delay weight in [0, 1].</param>
     /// <param name="peerProfiles">The peers to start.</param>
     /// <param name="cancellationToken">Cancels start-up.</param>
-    public static async Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken)
+    /// <param name="policyFile">The learned policy's file (null: the agent's default).</param>
+    public static async Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null)
     {
         ArgumentNullException.ThrowIfNull(peerProfiles);
         var cluster = new DemoCluster();
@@ -66,6 +67,11 @@ public sealed class DemoCluster : IAsyncDisposable
                 ["Agent:LocalComputeSpeed"] = DemoProfiles.Board.ComputeSpeedFactor.ToString("R", CultureInfo.InvariantCulture),
                 ["Agent:DecisionLogCapacity"] = "100000",
             };
+            if (policyFile is not null)
+            {
+                extras["Agent:PolicyFile"] = policyFile;
+            }
+
             var agent = await AgentHost.StartAsync(
                 new AgentHostSettings
                 {
@@ -110,6 +116,10 @@ public sealed class DemoCluster : IAsyncDisposable
             .GroupBy(r => r.RanAt.ToString())
             .ToDictionary(g => g.Key, g => g.Sum(r => r.Energy.DeviceJoules), StringComparer.Ordinal);
     }
+
+    /// <summary>This device's energy (compute plus radio) over every successful request, from the agent's decision log.</summary>
+    public double DeviceEnergyJoules() =>
+        AgentServices.GetRequiredService<DecisionLog>().Snapshot().Where(r => r.Success).Sum(r => r.Energy.DeviceJoules);
 
     /// <summary>Where the agent's energy figures come from: measured, modelled (and by what) or both.</summary>
     public string EnergySource()

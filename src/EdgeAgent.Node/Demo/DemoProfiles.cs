@@ -28,9 +28,107 @@ public sealed record DemoProfile(string Name, double ComputeSpeedFactor, TimeSpa
     }
 }
 
-/// <summary>The demo's three nodes.</summary>
+/// <summary>The demo's three nodes, and link/speed contexts written as text.</summary>
 public static class DemoProfiles
 {
+    /// <summary>The demo's default peers as a context specification.</summary>
+    public const string DefaultContext = "edge:rtt=5ms,bw=200mbit,speed=2.4;cloud:rtt=40ms,bw=50mbit,speed=3";
+
+    /// <summary>
+    /// Parses a link/speed context, <c>NAME:rtt=5ms,bw=200mbit,speed=2.4;NAME:...</c>: per peer its
+    /// added round-trip time (ms), bandwidth (Mbit/s) and compute speed in times the board's (at most
+    /// 3: the board runs at a third of this CPU and nothing runs faster than the CPU). "default" is
+    /// <see cref="DefaultContext"/>.
+    /// </summary>
+    public static bool TryParseContext(string? spec, out IReadOnlyList<DemoProfile> peers, out string error)
+    {
+        peers = [];
+        error = "";
+        if (string.IsNullOrWhiteSpace(spec))
+        {
+            error = "a link profile is empty; use NAME:rtt=5ms,bw=200mbit,speed=2.4;NAME:... or 'default'";
+            return false;
+        }
+
+        spec = spec.Trim();
+        if (spec.Equals("default", StringComparison.OrdinalIgnoreCase))
+        {
+            spec = DefaultContext;
+        }
+
+        var list = new List<DemoProfile>();
+        foreach (var part in spec.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = part.IndexOf(':', StringComparison.Ordinal);
+            var name = colon > 0 ? part[..colon].Trim() : "";
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                error = $"'{part}' in link profile '{spec}' does not start with a peer name and a colon (edge:rtt=5ms,bw=200mbit,speed=2.4)";
+                return false;
+            }
+
+            double? rtt = null, bw = null, speed = null;
+            foreach (var setting in part[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var eq = setting.IndexOf('=', StringComparison.Ordinal);
+                var key = eq > 0 ? setting[..eq].Trim().ToUpperInvariant() : "";
+                var text = eq > 0 ? setting[(eq + 1)..].Trim().ToUpperInvariant() : "";
+                var (unit, target) = key switch
+                {
+                    "RTT" => ("MS", 0),
+                    "BW" => ("MBIT", 1),
+                    "SPEED" => ("X", 2),
+                    _ => ("", -1),
+                };
+                if (target < 0)
+                {
+                    error = $"peer '{name}' has setting '{setting}'; use rtt=MS ms, bw=MBIT mbit and speed=TIMES (the board's speed)";
+                    return false;
+                }
+
+                if (text.EndsWith(unit, StringComparison.Ordinal))
+                {
+                    text = text[..^unit.Length];
+                }
+
+                if (!double.TryParse(text, System.Globalization.NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+                {
+                    error = $"peer '{name}' setting '{setting}' is not a number";
+                    return false;
+                }
+
+                if (target == 0) rtt = value;
+                else if (target == 1) bw = value;
+                else speed = value;
+            }
+
+            if (rtt is not (>= 0 and <= 10_000) || bw is not (> 0 and <= 100_000) || speed is not (> 0))
+            {
+                error = $"peer '{name}' needs rtt in [0, 10000] ms, bw in (0, 100000] Mbit/s and speed > 0 times the board";
+                return false;
+            }
+
+            var factor = speed.Value * Board.ComputeSpeedFactor;
+            if (factor > 1.0 + 1e-9)
+            {
+                error = string.Create(CultureInfo.InvariantCulture,
+                    $"peer '{name}' speed {speed} is more than {1.0 / Board.ComputeSpeedFactor:0.#}x the board, which would be faster than this CPU");
+                return false;
+            }
+
+            list.Add(new DemoProfile(name, Math.Min(1.0, factor), TimeSpan.FromMilliseconds(rtt.Value), bw.Value * 1e6));
+        }
+
+        if (list.Count == 0 || list.Select(p => p.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() != list.Count)
+        {
+            error = $"link profile '{spec}' must name at least one peer, each once";
+            return false;
+        }
+
+        peers = list;
+        return true;
+    }
+
     /// <summary>The edge board the agent runs on: a third of this CPU.</summary>
     public static DemoProfile Board { get; } = new("local", 1.0 / 3.0, TimeSpan.Zero, double.PositiveInfinity);
 

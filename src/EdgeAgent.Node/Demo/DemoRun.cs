@@ -12,8 +12,14 @@ public sealed record DemoSettings
     /// <summary>OCR items (rendered images) per second; each item is one detection and one recognition per line.</summary>
     public double Rate { get; init; } = 2.0;
 
-    /// <summary>Agent policy: heuristic, local or peer.</summary>
+    /// <summary>Agent policy: learned, heuristic, local or peer.</summary>
     public string Policy { get; init; } = "heuristic";
+
+    /// <summary>The learned policy's file; null for the agent's default (policies/agent-default.onnx beside the binary).</summary>
+    public string? PolicyFile { get; init; }
+
+    /// <summary>The emulated peers (name, speed, link); the demo's defaults are <see cref="DemoProfiles.Edge"/> and <see cref="DemoProfiles.Cloud"/>.</summary>
+    public IReadOnlyList<DemoProfile> Peers { get; init; } = [DemoProfiles.Edge, DemoProfiles.Cloud];
 
     /// <summary>Delay weight in [0, 1] (1: only delay matters, 0: only energy).</summary>
     public double Preference { get; init; } = 0.95;
@@ -60,6 +66,11 @@ public sealed record DemoSettings
         {
             throw new ArgumentException($"--preference must be a delay weight in [0, 1], got {Preference}.");
         }
+
+        if (Peers.Count == 0 || Peers.Select(p => p.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() != Peers.Count)
+        {
+            throw new ArgumentException("--link-profile must name at least one peer, each once.");
+        }
     }
 }
 
@@ -88,6 +99,9 @@ public sealed class DemoRun : IAsyncDisposable
     /// <summary>Figures so far.</summary>
     public DemoStatistics Statistics { get; }
 
+    /// <summary>Arrivals the workload driver sent later than scheduled because every in-flight slot was taken (0: the schedule was kept exactly).</summary>
+    public int LateArrivals { get; private set; }
+
     /// <summary>The running cluster (after <see cref="StartAsync"/>).</summary>
     public DemoCluster Cluster => _cluster ?? throw new InvalidOperationException("The demo is not started.");
 
@@ -105,8 +119,8 @@ public sealed class DemoRun : IAsyncDisposable
 
         var font = await OcrFonts.EnsureLatinAsync(installer, cancellationToken: cancellationToken).ConfigureAwait(false);
         _renderer = new TextRenderer(font);
-        log("Starting peers 'edge' and 'cloud' and the agent on 127.0.0.1 ...");
-        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, [DemoProfiles.Edge, DemoProfiles.Cloud], cancellationToken).ConfigureAwait(false);
+        log($"Starting peers {string.Join(" and ", Settings.Peers.Select(p => $"'{p.Name}'"))} and the agent ({Settings.Policy}) on 127.0.0.1 ...");
+        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile).ConfigureAwait(false);
     }
 
     /// <summary>Drives the workload for the configured time; returns when the last item is done.</summary>
@@ -118,7 +132,9 @@ public sealed class DemoRun : IAsyncDisposable
         var dictionary = CharacterDictionary.Load(PaddleOcrModels.KeysPath(Settings.ModelsPath));
         var pipeline = new OcrPipeline(runner, dictionary) { ClassificationModel = PaddleOcrModels.Classification };
         var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
-        await new WorkloadDriver(time).RunAsync(pipeline, workload, Statistics, Settings.Rate, Settings.Duration, cancellationToken).ConfigureAwait(false);
+        var driver = new WorkloadDriver(time);
+        await driver.RunAsync(pipeline, workload, Statistics, Settings.Rate, Settings.Duration, cancellationToken).ConfigureAwait(false);
+        LateArrivals = driver.LateArrivals;
     }
 
     /// <summary>The figures with the agent's energy per placement.</summary>

@@ -5,7 +5,10 @@ namespace EdgeAgent.Node.Demo;
 /// <summary>
 /// Drives OCR items through a pipeline at a fixed arrival rate for a fixed time, with at most
 /// <see cref="MaxInFlight"/> items in flight (arrivals wait for a slot, so an overloaded system
-/// slows the arrivals instead of piling up work).
+/// slows the arrivals instead of piling up work). Arrivals are on a fixed schedule (item k at
+/// k / rate) and the items come from the workload's seeded Random, so two runs with the same
+/// settings send the same items at the same times unless <see cref="LateArrivals"/> says the
+/// in-flight cap delayed some.
 /// </summary>
 public sealed class WorkloadDriver
 {
@@ -17,6 +20,9 @@ public sealed class WorkloadDriver
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
     }
+
+    /// <summary>Arrivals of the last run that waited for an in-flight slot (sent later than scheduled).</summary>
+    public int LateArrivals { get; private set; }
 
     /// <summary>Items allowed in flight at once.</summary>
     public int MaxInFlight { get; init; } = 8;
@@ -33,6 +39,7 @@ public sealed class WorkloadDriver
         var running = new List<Task>();
         var start = _time.GetTimestamp();
         var next = TimeSpan.Zero;
+        LateArrivals = 0;
         try
         {
             while (next < duration && !cancellationToken.IsCancellationRequested)
@@ -43,7 +50,12 @@ public sealed class WorkloadDriver
                     await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
                 }
 
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (!slots.Wait(0, CancellationToken.None))
+                {
+                    LateArrivals++;
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 var item = workload.Next();
                 running.Add(RunOneAsync(pipeline, item, statistics, slots, cancellationToken));
                 running.RemoveAll(t => t.IsCompleted);

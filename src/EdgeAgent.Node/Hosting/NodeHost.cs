@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using EdgeAgent.Inference.Execution;
+using EdgeAgent.Inference.Policy;
 using EdgeAgent.Inference.Repository;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -87,6 +88,10 @@ public static class NodeHost
         catch (OptionsValidationException ex)
         {
             throw new NodeStartupException(string.Join(" ", ex.Failures), ex);
+        }
+        catch (PolicyFileException ex)
+        {
+            throw new NodeStartupException($"Agent:PolicyFile (--policy-file): {ex.Message}", ex);
         }
         catch (ModelRepositoryException ex)
         {

@@ -1,0 +1,223 @@
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Inference.Policy;
+using EdgeAgent.Node.Agent;
+using EdgeAgent.TestModels;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeAgent.Node.Tests.Agent;
+
+public sealed class LearnedPolicyTests : IDisposable
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgeagent-learned-").FullName;
+
+    /// <summary>A small layout with the columns the test policies read.</summary>
+    private static FeatureLayout Layout { get; } = new("agent-test", 4, [FeatureKind.Bias, FeatureKind.IsLocal, FeatureKind.UploadSeconds, FeatureKind.Executing], 0, 0);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string PolicyPath => Path.Combine(_dir, "policy.onnx");
+
+    private static OffloadObservation Situation(bool peerAvailable = true, bool localAvailable = true) => new(
+        new TaskObservation("det", 40_000, null),
+        [
+            new ServerObservation { Placement = Placement.Local(), Kind = ServerKind.Local, Available = localAvailable, ExpectedExecSeconds = 0.05 },
+            new ServerObservation { Placement = Placement.Peer("edge"), Kind = ServerKind.Edge, Available = peerAvailable, UplinkBitsPerSecond = 1e8, RoundTripSeconds = 0.005, ExpectedExecSeconds = 0.02 },
+            new ServerObservation { Placement = Placement.Peer("cloud"), Kind = ServerKind.Cloud, Available = false, UplinkBitsPerSecond = 5e7, RoundTripSeconds = 0.04, ExpectedExecSeconds = 0.01 },
+        ]);
+
+    private LearnedPolicy Create(FakeTimeProvider time, ListLogger<LearnedPolicy>? logger = null) =>
+        new(PolicyPath, Layout, runner: null, Poll, time, logger, watch: false);
+
+    [Fact]
+    public void Ctor_PolicyOfAnotherLayout_ThrowsNamingFileAndDifferingFeature()
+    {
+        var other = new FeatureLayout("agent-test", 4, [FeatureKind.Bias, FeatureKind.IsLocal, FeatureKind.TaskMbit, FeatureKind.Executing], 0, 0);
+        PolicyFiles.Untrained(PolicyPath, other);
+
+        var e = Assert.Throws<PolicyFileException>(() => Create(new FakeTimeProvider()));
+
+        Assert.Contains(PolicyPath, e.Message, StringComparison.Ordinal);
+        Assert.Contains("policy expects feature 'task_size[Mbit]' at column 2; this agent produces 'upload_time[s]'", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Ctor_PolicyOfAnotherProfile_ThrowsNamingTheProfiles()
+    {
+        PolicyFiles.Untrained(PolicyPath, FeatureLayout.Gmorl());
+
+        var e = Assert.Throws<PolicyFileException>(() => Create(new FakeTimeProvider()));
+
+        Assert.Contains(PolicyPath, e.Message, StringComparison.Ordinal);
+        Assert.Contains("refused", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ctor_MissingOrCorruptFile_ThrowsNamingTheFile()
+    {
+        var missing = Assert.Throws<PolicyFileException>(() => Create(new FakeTimeProvider()));
+        Assert.Contains($"'{PolicyPath}' does not exist", missing.Message, StringComparison.Ordinal);
+
+        File.WriteAllText(PolicyPath, "not an onnx file");
+        var corrupt = Assert.Throws<PolicyFileException>(() => Create(new FakeTimeProvider()));
+        Assert.Contains(PolicyPath, corrupt.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decide_UnavailableCandidates_AreNeverChosen()
+    {
+        PolicyFiles.PreferPeer(PolicyPath, Layout);
+        using var policy = Create(new FakeTimeProvider());
+
+        // The cloud row is unavailable in every situation: the peer-preferring policy takes edge.
+        Assert.Equal(Placement.Peer("edge"), policy.Decide(Situation(), new Preference(0.5)));
+        // With edge unavailable too, only the device is left.
+        Assert.Equal(Placement.Local(), policy.Decide(Situation(peerAvailable: false), new Preference(0.5)));
+    }
+
+    [Fact]
+    public void Decide_NoCandidateAvailable_PlacesLocally()
+    {
+        PolicyFiles.PreferPeer(PolicyPath, Layout);
+        using var policy = Create(new FakeTimeProvider());
+
+        Assert.Equal(Placement.Local(), policy.Decide(Situation(peerAvailable: false, localAvailable: false), new Preference(1)));
+    }
+
+    [Fact]
+    public void CheckForChange_GoodFileAfterPoll_SwapsInAndCountsTheReload()
+    {
+        PolicyFiles.PreferLocal(PolicyPath, Layout);
+        var time = new FakeTimeProvider();
+        var logger = new ListLogger<LearnedPolicy>();
+        using var policy = Create(time, logger);
+        Assert.Equal(Placement.Local(), policy.Decide(Situation(), new Preference(0.5)));
+
+        Replace(() => PolicyFiles.PreferPeer(PolicyPath + ".new", Layout));
+        time.Advance(Poll);
+
+        Assert.Equal(Placement.Peer("edge"), policy.Decide(Situation(), new Preference(0.5)));
+        Assert.Equal(1, policy.Reloads);
+        Assert.Contains(logger.Entries, e => e.Message.Contains("reloaded", StringComparison.Ordinal));
+        Assert.Empty(logger.Warnings);
+    }
+
+    [Fact]
+    public void CheckForChange_BadFile_KeepsRunningPolicyAndWarnsOnceWithTheReason()
+    {
+        PolicyFiles.PreferLocal(PolicyPath, Layout);
+        var time = new FakeTimeProvider();
+        var logger = new ListLogger<LearnedPolicy>();
+        using var policy = Create(time, logger);
+
+        // A file of another layout, then garbage: neither replaces the running policy.
+        Replace(() => PolicyFiles.Untrained(PolicyPath + ".new", FeatureLayout.Gmorl()));
+        time.Advance(Poll);
+        time.Advance(Poll);
+        Assert.Equal(Placement.Local(), policy.Decide(Situation(), new Preference(0.5)));
+        var warning = Assert.Single(logger.Warnings);
+        Assert.Contains(PolicyPath, warning, StringComparison.Ordinal);
+        Assert.Contains("the running policy stays", warning, StringComparison.Ordinal);
+        Assert.Contains("another observation layout", warning, StringComparison.Ordinal);
+
+        File.WriteAllText(PolicyPath, "truncated");
+        time.Advance(Poll);
+        Assert.Equal(Placement.Local(), policy.Decide(Situation(), new Preference(0.5)));
+        Assert.Equal(2, logger.Warnings.Count());
+        Assert.Equal(0, policy.Reloads);
+
+        // A good file after the bad ones is taken.
+        Replace(() => PolicyFiles.PreferPeer(PolicyPath + ".new", Layout));
+        time.Advance(Poll);
+        Assert.Equal(Placement.Peer("edge"), policy.Decide(Situation(), new Preference(0.5)));
+    }
+
+    [Fact]
+    public void CheckForChange_FileDeleted_KeepsRunningPolicy()
+    {
+        PolicyFiles.PreferPeer(PolicyPath, Layout);
+        var time = new FakeTimeProvider();
+        var logger = new ListLogger<LearnedPolicy>();
+        using var policy = Create(time, logger);
+
+        File.Delete(PolicyPath);
+        time.Advance(Poll);
+
+        Assert.Equal(Placement.Peer("edge"), policy.Decide(Situation(), new Preference(0.5)));
+        Assert.Contains("does not exist", Assert.Single(logger.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Decide_WhileReloadsSwapPolicies_EveryDecisionCompletesOnALivePolicy()
+    {
+        var local = PolicyFiles.PreferLocal(Path.Combine(_dir, "local.onnx"), Layout);
+        var peer = PolicyFiles.PreferPeer(Path.Combine(_dir, "peer.onnx"), Layout);
+        File.Copy(local, PolicyPath);
+        using var policy = Create(new FakeTimeProvider());
+        using var stop = new CancellationTokenSource();
+        var situation = Situation();
+        var seen = new HashSet<Placement>();
+
+        var deciders = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var mine = new HashSet<Placement>();
+            while (!stop.IsCancellationRequested)
+            {
+                mine.Add(policy.Decide(situation, new Preference(0.5)));
+            }
+
+            return mine;
+        })).ToArray();
+        for (var i = 0; i < 20; i++)
+        {
+            var source = i % 2 == 0 ? peer : local;
+            Replace(() => File.Copy(source, PolicyPath + ".new"));
+            Assert.True(policy.CheckForChange());
+        }
+
+        await stop.CancelAsync();
+        foreach (var placements in await Task.WhenAll(deciders).WaitAsync(Bound))
+        {
+            seen.UnionWith(placements);
+        }
+
+        Assert.Equal(20, policy.Reloads);
+        Assert.Subset(new HashSet<Placement> { Placement.Local(), Placement.Peer("edge") }, seen);
+    }
+
+    [Fact]
+    public void Decide_AfterWarmUp_AllocatesNothing()
+    {
+        PolicyFiles.Untrained(PolicyPath, Layout, seed: 3);
+        using var policy = Create(new FakeTimeProvider());
+        var situation = Situation();
+        var preference = new Preference(0.3);
+        for (var i = 0; i < 100; i++)
+        {
+            policy.Decide(situation, preference);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            policy.Decide(situation, preference);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>Writes the new file beside the policy and renames it over, as deployment tools do; the stamp always changes.</summary>
+    private void Replace(Action writeNew)
+    {
+        var before = File.Exists(PolicyPath) ? File.GetLastWriteTimeUtc(PolicyPath) : DateTime.MinValue;
+        writeNew();
+        File.Move(PolicyPath + ".new", PolicyPath, overwrite: true);
+        if (File.GetLastWriteTimeUtc(PolicyPath) <= before)
+        {
+            File.SetLastWriteTimeUtc(PolicyPath, before.AddSeconds(1));
+        }
+    }
+}
