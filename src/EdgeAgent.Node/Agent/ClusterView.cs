@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Core.Offloading.Policies;
 
 namespace EdgeAgent.Node.Agent;
 
@@ -13,6 +15,7 @@ public sealed class ClusterView
     private readonly ILocalLoadSource _local;
     private readonly IEnergyEstimator _energy;
     private readonly double _localSpeed;
+    private readonly ConcurrentDictionary<string, long> _responseBytes = new(StringComparer.Ordinal);
 
     /// <summary>Creates the view over the local executor and the peer connections.</summary>
     public ClusterView(ILocalLoadSource local, IReadOnlyList<PeerConnection> peers, IEnergyEstimator energy, AgentOptions options)
@@ -26,6 +29,22 @@ public sealed class ClusterView
 
     /// <summary>The peer connections, in configuration order.</summary>
     public IReadOnlyList<PeerConnection> Peers { get; }
+
+    /// <summary>
+    /// Records the size of a response of <paramref name="model"/>: the next observations expect
+    /// responses of this size (smoothed, weight 0.3 on the newest) for the download term.
+    /// </summary>
+    public void RecordResponseBytes(string model, long bytes)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (bytes > 0)
+        {
+            _responseBytes.AddOrUpdate(model, bytes, (_, previous) => (long)Math.Round((0.3 * bytes) + (0.7 * previous)));
+        }
+    }
+
+    /// <summary>The expected response size of <paramref name="model"/> (0 before its first response).</summary>
+    public long ExpectedResponseBytes(string model) => _responseBytes.GetValueOrDefault(model);
 
     /// <summary>The peer called <paramref name="name"/>, or null.</summary>
     public PeerConnection? FindPeer(string name)
@@ -49,11 +68,15 @@ public sealed class ClusterView
     /// rows share the executor's queue. The default row without a profile keeps the executor's
     /// measured mean. Peers follow in configuration order. A candidate without a measured execution
     /// time borrows another's scaled by compute speed (exec_peer = exec_local * speed_local / speed_peer),
-    /// and is 0 when nobody has run the model yet.
+    /// and is 0 when nobody has run the model yet. The task carries the model's expected response
+    /// size (<see cref="RecordResponseBytes"/>); a peer's downlink is its link's measured throughput
+    /// (the estimator measures both directions together), and its energy covers the upload, the
+    /// download and the wait between them.
     /// </summary>
     public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline)
     {
-        var task = new TaskObservation(model, inputBytes, deadline);
+        var responseBytes = ExpectedResponseBytes(model);
+        var task = new TaskObservation(model, inputBytes, deadline) { ExpectedResponseBytes = responseBytes };
         var localServes = _local.Serves(model);
         var localLoad = _local.GetLoad(model);
         LocalVariantCost? defaultCost = null;
@@ -101,6 +124,7 @@ public sealed class ClusterView
                 Kind = peer.Endpoint.Kind,
                 Available = peer.IsAvailable && (load.ServesAnyModel || load.Models.Contains(model)),
                 UplinkBitsPerSecond = uplink,
+                DownlinkBitsPerSecond = uplink,
                 RoundTripSeconds = rtt,
                 ExpectedExecSeconds = exec,
                 ComputeSpeed = load.ComputeSpeed,
@@ -111,9 +135,9 @@ public sealed class ClusterView
                 ResidualWorkHistogram = load.ResidualWorkHistogram,
                 HistogramBinSeconds = load.HistogramBinSeconds,
             };
-            var transfer = Core.Offloading.Policies.CompletionEstimate.UploadSeconds(inputBytes, server);
-            var total = Core.Offloading.Policies.CompletionEstimate.Seconds(task, server);
-            servers.Add(server with { EstimatedEnergyJoules = _energy.OffloadJoules(inputBytes, 0, transfer, total - transfer), EnergyProvenance = EnergyProvenance.Modelled });
+            var transfer = CompletionEstimate.UploadSeconds(inputBytes, server) + CompletionEstimate.TransferSeconds(responseBytes, server.DownlinkBitsPerSecond);
+            var total = CompletionEstimate.Seconds(task, server);
+            servers.Add(server with { EstimatedEnergyJoules = _energy.OffloadJoules(inputBytes, responseBytes, transfer, total - transfer), EnergyProvenance = EnergyProvenance.Modelled });
         }
 
         return new OffloadObservation(task, servers);

@@ -95,6 +95,7 @@ public sealed partial class Dispatcher(
                 }
             }
 
+            cluster.RecordResponseBytes(call.Model.Name, outcome.Response.CalculateSize());
             var computeJoules = outcome.Placement.IsLocal ? energy.LocalJoules(outcome.ExecMs / 1000.0, outcome.Placement.Target) : 0.0;
             Record(call, requestBytes, observation, decided, outcome.Placement, fallbackFrom, currentPreference, start, outcome.QueueMs, outcome.ExecMs, TaskFigures(computeJoules, radioJoules), success: true);
             return outcome;

@@ -92,7 +92,7 @@ public sealed partial class LearnedPolicy : IOffloadPolicy, IDisposable
     public const string PolicyName = "learned";
 
     /// <summary>The observation layout the agent produces (<see cref="ClusterView"/> through the shared encoder): a policy file must record exactly this one.</summary>
-    public static FeatureLayout AgentLayout { get; } = new("agent", 9, [FeatureKind.Bias, FeatureKind.IsLocal, FeatureKind.UploadSeconds, FeatureKind.Executing, FeatureKind.TaskMbit, FeatureKind.ServerCount], 0, 0); // TODO-SIM placeholder until Core's agent layout lands
+    public static FeatureLayout AgentLayout { get; } = FeatureLayout.Agent();
 
     /// <summary>How long the watcher waits after a file event before loading (writes usually come in bursts).</summary>
     public static TimeSpan WatchDebounce { get; } = TimeSpan.FromMilliseconds(200);

@@ -86,6 +86,16 @@ public sealed partial class PeerConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Replaces the view of the peer as a load report does: for replaying a recorded or simulated
+    /// situation (the simulator-equivalence tests, the decision benchmark) without a running peer.
+    /// </summary>
+    public void ApplyLoad(PeerLoad load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        Volatile.Write(ref _load, load);
+    }
+
     /// <summary>Keeps the load view current until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {

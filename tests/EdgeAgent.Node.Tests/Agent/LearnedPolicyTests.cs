@@ -189,11 +189,14 @@ public sealed class LearnedPolicyTests : IDisposable
     }
 
     [Fact]
-    public void Decide_AfterWarmUp_AllocatesNothing()
+    public void Decide_AgentLayoutAfterWarmUp_AllocatesNothing()
     {
-        PolicyFiles.Untrained(PolicyPath, Layout, seed: 3);
-        using var policy = Create(new FakeTimeProvider());
-        var situation = Situation();
+        PolicyFiles.Untrained(PolicyPath, FeatureLayout.Agent(), seed: 3);
+        using var policy = new LearnedPolicy(PolicyPath, FeatureLayout.Agent(), runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
+        var histogram = new double[] { 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+        var situation = new OffloadObservation(
+            new TaskObservation("det", 40_000, TimeSpan.FromSeconds(1)) { ExpectedResponseBytes = 2_000 },
+            [.. Situation().Servers.Select(s => s with { ResidualWorkHistogram = histogram, HistogramBinSeconds = 0.01, ResidualWorkSeconds = 0.3, Executing = 1, Queued = 3 })]);
         var preference = new Preference(0.3);
         for (var i = 0; i < 100; i++)
         {

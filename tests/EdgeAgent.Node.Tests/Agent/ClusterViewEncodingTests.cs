@@ -1,0 +1,167 @@
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Core.Offloading.Policies;
+using EdgeAgent.Node.Agent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeAgent.Node.Tests.Agent;
+
+/// <summary>
+/// The live agent and the simulator see the same features: one situation, built once as the live
+/// <see cref="ClusterView"/> state (executor load, profiled variants, peers' load reports, measured
+/// link) and once in the simulator's raw form (<see cref="TaskState"/> and a
+/// <see cref="CandidateState"/> per candidate through <see cref="ObservationEncoder.WriteCandidate"/>,
+/// the simulator's entry point), encodes to the same rows of the agent layout.
+/// </summary>
+public sealed class ClusterViewEncodingTests
+{
+    private static readonly DevicePowerTable Power = new(5, 10, 2, 0.5);
+
+    private sealed class FixedLocal(LocalLoad load) : ILocalLoadSource
+    {
+        public bool Serves(string model) => true;
+
+        public LocalLoad GetLoad(string model) => load;
+    }
+
+    private static (ClusterView View, FakeTimeProvider Time) LiveSituation()
+    {
+        var time = new FakeTimeProvider();
+        var options = new AgentOptions
+        {
+            Energy = new EnergyModelOptions { IdleWatts = Power.IdleWatts, BusyWatts = Power.BusyWatts, RadioWatts = Power.RadioWatts, WaitWatts = Power.WaitWatts },
+            StaleAfter = TimeSpan.FromSeconds(3),
+        };
+        var local = new FixedLocal(new LocalLoad
+        {
+            Executing = 1,
+            Queued = 2,
+            MaxConcurrency = 1,
+            ResidualWorkSeconds = 0.095,
+            ResidualWorkHistogram = new double[] { 1, 0, 1, 0, 0, 0, 1 },
+            HistogramBinSeconds = 0.01,
+            MeanExecSeconds = 0.04,
+            DefaultVariant = "fp32",
+            Variants = [new LocalVariantCost("fp32", 0.03, null, 0), new LocalVariantCost("int8", 0.012, 0.05, 0.4)],
+        });
+        var peers = new[] { Peer("edge", "kind=edge", 0.005, 2e8, time, options, running: 2, queued: 3, residual: 0.25, [2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], execSeconds: 0.02),
+            Peer("cloud", "kind=cloud", 0.04, 5e7, time, options, running: 0, queued: 0, residual: 0, [], execSeconds: 0.008) };
+        var view = new ClusterView(local, peers, new DeviceEnergyModel(options.Energy), options);
+        view.RecordResponseBytes("det", 20_000);
+        return (view, time);
+    }
+
+    private static PeerConnection Peer(string name, string kind, double rtt, double bitsPerSecond, FakeTimeProvider time, AgentOptions options,
+        int running, int queued, double residual, double[] histogram, double execSeconds)
+    {
+        Assert.True(PeerEndpoint.TryParse(name, $"http://127.0.0.1:9;{kind}", out var endpoint, out var error), error);
+        var peer = new PeerConnection(endpoint, options, time, new Random(1), NullLogger.Instance);
+        peer.Link.AddRoundTrip(TimeSpan.FromSeconds(rtt));
+        // 1 MB each way in 0.08 s of transfer: rtt and the peer's 0.1 s of work are taken off the elapsed time.
+        var transfer = 1_000_000 * 8.0 / bitsPerSecond;
+        Assert.True(peer.Link.AddTransfer(1_000_000, TimeSpan.FromSeconds(transfer + rtt + 0.1), TimeSpan.FromSeconds(0.1)));
+        peer.ApplyLoad(new PeerLoad
+        {
+            Connected = true,
+            ReceivedTimestamp = time.GetTimestamp(),
+            Running = running,
+            Queued = queued,
+            MaxConcurrency = 2,
+            ResidualWorkSeconds = residual,
+            ResidualWorkHistogram = histogram,
+            HistogramBinSeconds = 0.01,
+            Models = new HashSet<string>(["det"], StringComparer.Ordinal),
+            MeanExecSeconds = new Dictionary<string, double>(StringComparer.Ordinal) { ["det"] = execSeconds },
+        });
+        return peer;
+    }
+
+    /// <summary>The simulator's raw form of the same situation: what its state says, in SI units.</summary>
+    private static CandidateState SimulatorCandidate(int index, TaskState task, double edgeLink, double cloudLink)
+    {
+        var localFp32 = new CandidateState
+        {
+            IsLocal = true, ExpectedExecSeconds = 0.03, Running = 1, Queued = 2, MaxConcurrency = 1, ResidualWorkSeconds = 0.095,
+            ResidualSeconds = [0.005, 0.025, 0.065], UplinkBitsPerSecond = double.PositiveInfinity, DownlinkBitsPerSecond = double.PositiveInfinity,
+            EnergyJoules = Power.LocalJoules(0.03),
+        };
+        var localInt8 = localFp32;
+        localInt8.IsQuantizedVariant = true;
+        localInt8.AccuracyDropPoints = 0.4;
+        localInt8.ExpectedExecSeconds = 0.012;
+        localInt8.EnergyJoules = Power.LocalJoules(0.012, 0.05);
+        return index switch
+        {
+            0 => localFp32,
+            1 => localInt8,
+            2 => PeerCandidate(task, 0.005, edgeLink, 0.02, running: 2, queued: 3, residual: 0.25, [0.005, 0.005, 0.015, 0.15, 0.15]),
+            _ => PeerCandidate(task, 0.04, cloudLink, 0.008, running: 0, queued: 0, residual: 0, []),
+        };
+    }
+
+    private static CandidateState PeerCandidate(TaskState task, double rtt, double link, double exec, int running, int queued, double residual, double[] residuals)
+    {
+        var candidate = new CandidateState
+        {
+            RoundTripSeconds = rtt, UplinkBitsPerSecond = link, DownlinkBitsPerSecond = link, ExpectedExecSeconds = exec,
+            Running = running, Queued = queued, MaxConcurrency = 2, ResidualWorkSeconds = residual, ResidualSeconds = residuals,
+        };
+        var transfer = ((task.RequestBytes + task.ResponseBytes) * 8.0) / link;
+        candidate.EnergyJoules = Power.OffloadJoules(transfer, ObservationEncoder.EstimateDelaySeconds(task, candidate) - transfer);
+        return candidate;
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(double.PositiveInfinity)]
+    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds)
+    {
+        var layout = FeatureLayout.Agent();
+        var encoder = new ObservationEncoder(layout);
+        var (view, _) = LiveSituation();
+        var observation = view.Observe("det", 600_000, double.IsFinite(deadlineSeconds) ? TimeSpan.FromSeconds(deadlineSeconds) : null);
+        var live = new float[layout.MaxServers * layout.FeatureCount];
+        var liveMask = new float[layout.MaxServers];
+        encoder.Encode(observation, new Preference(0.3), live, liveMask, new float[2]);
+
+        // The simulator writes the same candidates in the same order (device variants, then peers)
+        // with the link rates the live estimator measured (the EWMA's first sample is exact).
+        var edgeLink = view.Peers[0].Link.ThroughputBitsPerSecond;
+        var cloudLink = view.Peers[1].Link.ThroughputBitsPerSecond;
+        Assert.Equal(2e8, edgeLink, 1e-3 * 2e8);
+        var task = new TaskState(RequestBytes: 600_000, ResponseBytes: 20_000, DeadlineSeconds: deadlineSeconds);
+        const int Candidates = 4;
+        var delays = new double[Candidates];
+        var bestEnergy = double.PositiveInfinity;
+        for (var i = 0; i < Candidates; i++)
+        {
+            var candidate = SimulatorCandidate(i, task, edgeLink, cloudLink);
+            delays[i] = ObservationEncoder.EstimateDelaySeconds(task, candidate);
+            bestEnergy = Math.Min(bestEnergy, candidate.EnergyJoules);
+        }
+
+        var simulated = new float[live.Length];
+        for (var i = 0; i < layout.MaxServers; i++)
+        {
+            var row = simulated.AsSpan(i * layout.FeatureCount, layout.FeatureCount);
+            if (i < Candidates)
+            {
+                encoder.WriteCandidate(row, task, SimulatorCandidate(i, task, edgeLink, cloudLink), delays[i], delays.Min(), bestEnergy);
+            }
+            else
+            {
+                ObservationEncoder.WriteAbsent(row);
+            }
+        }
+
+        Assert.Equal([1f, 1f, 1f, 1f, 0f, 0f, 0f, 0f, 0f, 0f, 0f], liveMask);
+        var names = layout.ColumnNames();
+        for (var i = 0; i < live.Length; i++)
+        {
+            var (server, column) = Math.DivRem(i, layout.FeatureCount);
+            Assert.True(Math.Abs(live[i] - simulated[i]) <= 1e-5f * Math.Max(1f, Math.Abs(simulated[i])),
+                $"candidate {server} ({(server < observation.Servers.Count ? observation.Servers[server].Placement : "absent")}), column {column} '{names[column]}': live {live[i]}, simulated {simulated[i]}");
+        }
+    }
+}
