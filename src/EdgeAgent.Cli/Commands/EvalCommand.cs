@@ -187,7 +187,7 @@ internal static class EvalCommand
         var edges = new Option<int>("--edges") { Description = "Edge servers E.", DefaultValueFactory = _ => 6 };
         var steps = new Option<long>("--steps") { Description = "Steps to time.", DefaultValueFactory = _ => 2_000_000 };
         var envs = new Option<int>("--envs") { Description = "Environments stepped as one batch.", DefaultValueFactory = _ => 1 };
-        var profile = new Option<string>("--profile") { Description = "Simulator profile.", DefaultValueFactory = _ => "gmorl" };
+        var profile = new Option<string>("--profile") { Description = "Simulator profile (gmorl, shannon, gmorl-local, agent; agent draws its training contexts and ignores --edges).", DefaultValueFactory = _ => "gmorl" };
         var command = new Command("speed", "Simulator steps per second with random actions on one core (observation encoded every step), and the ratio to the reference Python environment's figure.");
         command.Options.Add(edges);
         command.Options.Add(steps);
@@ -198,6 +198,14 @@ internal static class EvalCommand
             var output = parseResult.InvocationConfiguration.Output;
             try
             {
+                if (parseResult.GetValue(profile) == Learning.Simulation.Agent.AgentVecEnv.ProfileName)
+                {
+                    var agentEnv = new Learning.Simulation.Agent.AgentVecEnv(Learning.Simulation.Agent.AgentContextRange.Train, parseResult.GetValue(envs), 1);
+                    var a = SimulatorSpeed.Measure(agentEnv, parseResult.GetValue(steps), 1);
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"profile agent, training contexts (0-8 peers), {agentEnv.Count} env(s), random actions, one thread: {a.Steps:N0} steps in {a.Seconds:0.000} s = {a.StepsPerSecond:N0} steps/s wall clock; {a.CpuSeconds:0.000} s of processor time = {a.StepsPerCpuSecond:N0} steps/s ({a.Episodes} episodes)"));
+                    return 0;
+                }
+
                 var p = MecParameters.ForProfile(parseResult.GetValue(profile)!);
                 var e = parseResult.GetValue(edges);
                 var r = SimulatorSpeed.Measure(p, ContextRange.Fixed(e, 4e9, 2e9), parseResult.GetValue(envs), parseResult.GetValue(steps), 1);

@@ -27,6 +27,72 @@ public static class SimulatorSpeed
     /// <summary>The public reference Python environment's speed on this machine class (E = 6, random actions, one core): an external figure, not measured in this process.</summary>
     public const double ReferencePythonStepsPerSecond = 8000;
 
+    /// <summary>
+    /// Steps any simulator profile's batch with random actions among the present rows for at least
+    /// <paramref name="steps"/> steps in total (every step also writes every environment's observation).
+    /// </summary>
+    public static SpeedResult Measure(IVecEnv env, long steps, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        var n = env.Count;
+        var s = env.MaxServers;
+        var servers = new float[n * s * env.FeatureCount];
+        var mask = new float[n * s];
+        var pref = new float[n * 2];
+        var actions = new int[n];
+        var rT = new float[n];
+        var rE = new float[n];
+        var done = new bool[n];
+        var rows = new int[s];
+        var rng = new SimRandom(seed ^ 0xABCDEF);
+        long episodes = 0;
+        long taken = 0;
+        for (var t = 0; t < (2000 / n) + 1; t++)
+        {
+            StepOnce();
+        }
+
+        taken = 0;
+        episodes = 0;
+        using var process = Process.GetCurrentProcess();
+        var cpuStart = process.TotalProcessorTime;
+        var start = Stopwatch.GetTimestamp();
+        while (taken < steps)
+        {
+            StepOnce();
+        }
+
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuStart).TotalSeconds;
+        return new SpeedResult(taken, seconds, episodes, cpu);
+
+        void StepOnce()
+        {
+            env.Observe(servers, mask, pref);
+            for (var i = 0; i < n; i++)
+            {
+                var k = 0;
+                for (var r = 0; r < s; r++)
+                {
+                    if (mask[(i * s) + r] > 0)
+                    {
+                        rows[k++] = r;
+                    }
+                }
+
+                actions[i] = rows[rng.NextInt(k)];
+            }
+
+            env.Step(actions, rT, rE, done);
+            taken += n;
+            foreach (var d in done)
+            {
+                episodes += d ? 1 : 0;
+            }
+        }
+    }
+
     /// <summary>Steps <paramref name="envs"/> environments with random actions for at least <paramref name="steps"/> steps in total.</summary>
     public static SpeedResult Measure(MecParameters parameters, ContextRange contexts, int envs, long steps, ulong seed) =>
         Measure(new MecVecEnv(parameters, contexts, 1, seed), envs, steps, seed);

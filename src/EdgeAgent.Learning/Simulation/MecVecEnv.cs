@@ -10,7 +10,26 @@ namespace EdgeAgent.Learning.Simulation;
 /// <param name="Edges">E of the episode's context.</param>
 /// <param name="CloudHz">Cloud frequency of the episode's context.</param>
 /// <param name="DroppedArrivals">Arrivals lost to a full queue (0 unless the arrival rate is extreme).</param>
-public readonly record struct EpisodeSummary(double TotalDelaySeconds, double TotalEnergyJoules, double SumMarginalDelaySeconds, int Tasks, int Edges, double CloudHz, int DroppedArrivals);
+/// <remarks>
+/// <see cref="DelayCost"/> and <see cref="EnergyCost"/> are the episode's objectives in the rewards'
+/// units (minus the sums of the rewards): for the gmorl profiles seconds and joules (the totals
+/// themselves), for the agent profile the per-model normalised costs. Fronts, look-ahead and
+/// reports that compare with the rewards use them.
+/// </remarks>
+public readonly record struct EpisodeSummary(double TotalDelaySeconds, double TotalEnergyJoules, double SumMarginalDelaySeconds, int Tasks, int Edges, double CloudHz, int DroppedArrivals)
+{
+    private readonly double? _delayCost;
+    private readonly double? _energyCost;
+
+    /// <summary>The delay objective in the rewards' units (default: <see cref="TotalDelaySeconds"/>).</summary>
+    public double DelayCost { get => _delayCost ?? TotalDelaySeconds; init => _delayCost = value; }
+
+    /// <summary>The energy objective in the rewards' units (default: <see cref="TotalEnergyJoules"/>).</summary>
+    public double EnergyCost { get => _energyCost ?? TotalEnergyJoules; init => _energyCost = value; }
+
+    /// <summary>Decisions whose delay exceeded their request's deadline (agent profile; 0 elsewhere).</summary>
+    public int DeadlineMisses { get; init; }
+}
 
 /// <summary>
 /// Many independent GMORL environments stepped as a batch (state in flat arrays, one slice per

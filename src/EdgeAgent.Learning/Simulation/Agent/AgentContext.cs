@@ -1,0 +1,307 @@
+using EdgeAgent.Core.Offloading;
+
+namespace EdgeAgent.Learning.Simulation.Agent;
+
+/// <summary>How tasks arrive in an agent-profile episode.</summary>
+public enum ArrivalKind
+{
+    /// <summary>A Poisson process of jobs.</summary>
+    Poisson,
+
+    /// <summary>Bursts: burst events form a Poisson process; each brings a geometric number of jobs (mean <see cref="AgentContext.BurstMean"/>) 1 ms apart on average.</summary>
+    Bursty,
+
+    /// <summary>Jobs exactly 1 / rate apart (tests and benchmarks).</summary>
+    Periodic,
+}
+
+/// <summary>Local variants of a model, in row order: the default float model, int8, mixed precision.</summary>
+public static class LocalVariants
+{
+    /// <summary>Number of local rows (variants) per observation.</summary>
+    public const int Count = 3;
+
+    /// <summary>Variant names in row order ("fp32" is the default variant, row "local").</summary>
+    public static IReadOnlyList<string> Names { get; } = ["fp32", "int8", "mixed"];
+}
+
+/// <summary>
+/// One model of the workload as this device and the network see it. Times in seconds on the device
+/// (peers run the float model, exec / speed); bytes as they travel over the OIP.
+/// </summary>
+public struct AgentModelProfile
+{
+    /// <summary>Model name (for observations and reports).</summary>
+    public string Name { get; set; }
+
+    /// <summary>Bytes of one request (what an offload uploads).</summary>
+    public long RequestBytes { get; set; }
+
+    /// <summary>Bytes of one response (what an offload downloads).</summary>
+    public long ResponseBytes { get; set; }
+
+    /// <summary>Expected execution time on the device per variant (fp32, int8, mixed), s; NaN = the variant is not offered (no profile, or over the accuracy bound). fp32 is required.</summary>
+    public double ExecFp32 { get; set; }
+
+    /// <summary>int8 expected execution time, s (NaN: not offered).</summary>
+    public double ExecInt8 { get; set; }
+
+    /// <summary>Mixed-precision expected execution time, s (NaN: not offered).</summary>
+    public double ExecMixed { get; set; }
+
+    /// <summary>Measured joules per inference per variant (NaN: not measured, the power table's (busy - idle) x time applies).</summary>
+    public double JoulesFp32 { get; set; }
+
+    /// <summary>int8 measured joules (NaN: not measured).</summary>
+    public double JoulesInt8 { get; set; }
+
+    /// <summary>Mixed measured joules (NaN: not measured).</summary>
+    public double JoulesMixed { get; set; }
+
+    /// <summary>int8 accuracy drop, points.</summary>
+    public double DropInt8 { get; set; }
+
+    /// <summary>Mixed accuracy drop, points.</summary>
+    public double DropMixed { get; set; }
+
+    /// <summary>Relative deadline of each request, s (+infinity: none).</summary>
+    public double DeadlineSeconds { get; set; }
+
+    /// <summary>Expected execution time of variant <paramref name="v"/> (0 fp32, 1 int8, 2 mixed).</summary>
+    public readonly double Exec(int v) => v switch { 0 => ExecFp32, 1 => ExecInt8, _ => ExecMixed };
+
+    /// <summary>Measured joules of variant <paramref name="v"/> (NaN when not measured).</summary>
+    public readonly double Joules(int v) => v switch { 0 => JoulesFp32, 1 => JoulesInt8, _ => JoulesMixed };
+
+    /// <summary>Accuracy drop of variant <paramref name="v"/>, points (0 for fp32).</summary>
+    public readonly double Drop(int v) => v switch { 0 => 0, 1 => DropInt8, _ => DropMixed };
+}
+
+/// <summary>One peer (edge or cloud server) as reached from this device.</summary>
+public struct AgentPeerProfile
+{
+    /// <summary>Peer name (placements are "peer:name").</summary>
+    public string Name { get; set; }
+
+    /// <summary>Edge or cloud (a label; the numbers decide).</summary>
+    public ServerKind Kind { get; set; }
+
+    /// <summary>Round-trip time, s (half each way).</summary>
+    public double RoundTripSeconds { get; set; }
+
+    /// <summary>Uplink bandwidth, bit/s (uploads to this peer are sent one after another at this rate).</summary>
+    public double UplinkBitsPerSecond { get; set; }
+
+    /// <summary>Downlink bandwidth, bit/s (each response at this rate).</summary>
+    public double DownlinkBitsPerSecond { get; set; }
+
+    /// <summary>Compute speed relative to the device (exec on the peer = device fp32 exec / speed).</summary>
+    public double Speed { get; set; }
+
+    /// <summary>Bounded concurrency of the peer's FIFO executor.</summary>
+    public int Concurrency { get; set; }
+
+    /// <summary>Bit m set: the peer serves model m.</summary>
+    public int ServedModels { get; set; }
+
+    /// <summary>Fraction of the peer's capacity other clients use (Poisson jobs), in [0, 1).</summary>
+    public double BackgroundUtilisation { get; set; }
+
+    /// <summary>Mean execution time of other clients' jobs on the peer, s (each job's time is exponential with this mean; the peer estimates it by the mean).</summary>
+    public double BackgroundMeanExecSeconds { get; set; }
+}
+
+/// <summary>
+/// One workload of the mix: a single model (<see cref="StageCount"/> 1) or a pipeline such as OCR
+/// (det -> cls -> rec): stage 0 runs once, then for each of 1..<see cref="LinesMax"/> lines the
+/// later stages run one after another, each a decision of its own made when its input is back.
+/// </summary>
+public struct AgentWorkload
+{
+    /// <summary>Number of stages (1 to 3).</summary>
+    public int StageCount { get; set; }
+
+    /// <summary>Model of stage 0.</summary>
+    public int Stage0 { get; set; }
+
+    /// <summary>Model of stage 1 (per line).</summary>
+    public int Stage1 { get; set; }
+
+    /// <summary>Model of stage 2 (per line).</summary>
+    public int Stage2 { get; set; }
+
+    /// <summary>Fewest lines per job (pipelines).</summary>
+    public int LinesMin { get; set; }
+
+    /// <summary>Most lines per job (pipelines, at most <see cref="AgentContext.MaxLines"/>).</summary>
+    public int LinesMax { get; set; }
+
+    /// <summary>Share of jobs (relative weight).</summary>
+    public double Weight { get; set; }
+
+    /// <summary>Model of stage <paramref name="k"/>.</summary>
+    public readonly int Stage(int k) => k switch { 0 => Stage0, 1 => Stage1, _ => Stage2 };
+}
+
+/// <summary>
+/// One episode's world for the agent profile: the device (power table, executor concurrency, the
+/// models with their variants), the peers and the workload. Drawn per episode by
+/// <see cref="AgentContextRange"/> into a reused instance (no allocation per episode), or built
+/// explicitly for a fixed context (<see cref="Demo"/>, tests).
+/// </summary>
+public sealed class AgentContext
+{
+    /// <summary>Most models per context.</summary>
+    public const int MaxModels = 6;
+
+    /// <summary>Most workloads per context.</summary>
+    public const int MaxWorkloads = 6;
+
+    /// <summary>Most lines of a pipeline job.</summary>
+    public const int MaxLines = 4;
+
+    /// <summary>Most peers.</summary>
+    public const int MaxPeers = 8;
+
+    /// <summary>Largest executor concurrency.</summary>
+    public const int MaxConcurrency = 8;
+
+    /// <summary>The device's power table (local energy and radio energy).</summary>
+    public DevicePowerTable Power { get; set; } = DevicePowerTable.Default;
+
+    /// <summary>Concurrency of the device's executor (shared by every local variant).</summary>
+    public int LocalConcurrency { get; set; } = 1;
+
+    /// <summary>Models (first <see cref="ModelCount"/> entries used).</summary>
+    public AgentModelProfile[] Models { get; } = new AgentModelProfile[MaxModels];
+
+    /// <summary>Models in use.</summary>
+    public int ModelCount { get; set; }
+
+    /// <summary>Peers (first <see cref="PeerCount"/> entries used).</summary>
+    public AgentPeerProfile[] Peers { get; } = new AgentPeerProfile[MaxPeers];
+
+    /// <summary>Peers in use (0 to 8).</summary>
+    public int PeerCount { get; set; }
+
+    /// <summary>Workloads (first <see cref="WorkloadCount"/> entries used).</summary>
+    public AgentWorkload[] Workloads { get; } = new AgentWorkload[MaxWorkloads];
+
+    /// <summary>Workloads in use (at least 1).</summary>
+    public int WorkloadCount { get; set; }
+
+    /// <summary>Arrival process of jobs.</summary>
+    public ArrivalKind Arrivals { get; set; } = ArrivalKind.Poisson;
+
+    /// <summary>Jobs per second (a pipeline job is one arrival).</summary>
+    public double JobsPerSecond { get; set; } = 1;
+
+    /// <summary>Mean jobs per burst (<see cref="ArrivalKind.Bursty"/>).</summary>
+    public double BurstMean { get; set; } = 4;
+
+    /// <summary>Sigma of the log-normal factor (mean 1) on each task's actual execution time (0: exactly the expected time).</summary>
+    public double ExecJitterSigma { get; set; } = 0.1;
+
+    /// <summary>Copies every field of <paramref name="other"/> into this instance.</summary>
+    public void CopyFrom(AgentContext other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Power = other.Power;
+        LocalConcurrency = other.LocalConcurrency;
+        Array.Copy(other.Models, Models, MaxModels);
+        ModelCount = other.ModelCount;
+        Array.Copy(other.Peers, Peers, MaxPeers);
+        PeerCount = other.PeerCount;
+        Array.Copy(other.Workloads, Workloads, MaxWorkloads);
+        WorkloadCount = other.WorkloadCount;
+        Arrivals = other.Arrivals;
+        JobsPerSecond = other.JobsPerSecond;
+        BurstMean = other.BurstMean;
+        ExecJitterSigma = other.ExecJitterSigma;
+    }
+
+    /// <summary>Throws unless the context is usable; the message names the field.</summary>
+    /// <exception cref="ArgumentException">A field is out of range.</exception>
+    public void Validate()
+    {
+        static void Require(bool ok, string what)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException("Agent context: " + what + ".");
+            }
+        }
+
+        Require(LocalConcurrency is >= 1 and <= MaxConcurrency, $"LocalConcurrency must be in [1, {MaxConcurrency}], got {LocalConcurrency}");
+        Require(ModelCount is >= 1 and <= MaxModels, $"ModelCount must be in [1, {MaxModels}], got {ModelCount}");
+        Require(PeerCount is >= 0 and <= MaxPeers, $"PeerCount must be in [0, {MaxPeers}], got {PeerCount}");
+        Require(WorkloadCount is >= 1 and <= MaxWorkloads, $"WorkloadCount must be in [1, {MaxWorkloads}], got {WorkloadCount}");
+        Require(JobsPerSecond > 0 && double.IsFinite(JobsPerSecond), $"JobsPerSecond must be positive, got {JobsPerSecond}");
+        Require(BurstMean >= 1 && double.IsFinite(BurstMean), $"BurstMean must be at least 1, got {BurstMean}");
+        Require(ExecJitterSigma is >= 0 and <= 2, $"ExecJitterSigma must be in [0, 2], got {ExecJitterSigma}");
+        Require(Power.ActiveWatts >= 0 && Power.RadioWatts >= 0 && Power.WaitWatts >= 0, "power table watts must be non-negative");
+        for (var m = 0; m < ModelCount; m++)
+        {
+            var model = Models[m];
+            Require(model.ExecFp32 > 0 && double.IsFinite(model.ExecFp32), $"model {m} ({model.Name}) needs a positive fp32 exec time");
+            Require(model.RequestBytes >= 0 && model.ResponseBytes >= 0, $"model {m} ({model.Name}) bytes must be non-negative");
+            for (var v = 1; v < LocalVariants.Count; v++)
+            {
+                Require(double.IsNaN(model.Exec(v)) || model.Exec(v) > 0, $"model {m} ({model.Name}) variant {LocalVariants.Names[v]} exec must be positive or NaN (not offered)");
+            }
+
+            Require(model.DeadlineSeconds > 0, $"model {m} ({model.Name}) deadline must be positive (+infinity for none)");
+        }
+
+        for (var p = 0; p < PeerCount; p++)
+        {
+            var peer = Peers[p];
+            Require(peer.RoundTripSeconds >= 0 && double.IsFinite(peer.RoundTripSeconds), $"peer {p} round trip must be a finite non-negative time");
+            Require(peer.UplinkBitsPerSecond > 0 && peer.DownlinkBitsPerSecond > 0, $"peer {p} bandwidths must be positive");
+            Require(peer.Speed > 0 && double.IsFinite(peer.Speed), $"peer {p} speed must be positive");
+            Require(peer.Concurrency is >= 1 and <= MaxConcurrency, $"peer {p} concurrency must be in [1, {MaxConcurrency}]");
+            Require(peer.BackgroundUtilisation is >= 0 and < 1, $"peer {p} background utilisation must be in [0, 1)");
+            Require(peer.BackgroundUtilisation == 0 || peer.BackgroundMeanExecSeconds is >= 1e-3 and <= 100, $"peer {p} background mean exec must be in [1 ms, 100 s] when there is background load");
+        }
+
+        for (var w = 0; w < WorkloadCount; w++)
+        {
+            var wl = Workloads[w];
+            Require(wl.StageCount is >= 1 and <= 3, $"workload {w} stage count must be 1 to 3");
+            for (var k = 0; k < wl.StageCount; k++)
+            {
+                Require(wl.Stage(k) >= 0 && wl.Stage(k) < ModelCount, $"workload {w} stage {k} names model {wl.Stage(k)}, not in [0, {ModelCount})");
+            }
+
+            Require(wl.StageCount == 1 || (wl.LinesMin >= 1 && wl.LinesMax >= wl.LinesMin && wl.LinesMax <= MaxLines), $"workload {w} lines must satisfy 1 <= min <= max <= {MaxLines}");
+            Require(wl.Weight > 0 && double.IsFinite(wl.Weight), $"workload {w} weight must be positive");
+        }
+    }
+
+    /// <summary>
+    /// The demo's world (README "Demo", DemoProfiles): the board at 1/3 of the host with its modelled
+    /// power table (5/10/2/0 W), fp32 OCR models only (det 176 ms, cls 7 ms, rec 39 ms on the board:
+    /// the host's measured 58.7/2.4/12.9 ms x 3), `edge` (RTT 5 ms, 200 Mbit/s, 2.4x) and `cloud`
+    /// (RTT 40 ms, 50 Mbit/s, 3x), each with one executor slot, no background load, 2 OCR pages per
+    /// second of 1-2 lines (Poisson), 480x160 pages.
+    /// </summary>
+    public static AgentContext Demo()
+    {
+        var c = new AgentContext { LocalConcurrency = 1, ModelCount = 3, PeerCount = 2, WorkloadCount = 1, JobsPerSecond = 2, Arrivals = ArrivalKind.Poisson };
+        c.Models[0] = Model("ocr-det", 3 * 160 * 480 * 4, 160 * 480 * 4, 0.176);
+        c.Models[1] = Model("ocr-cls", 3 * 48 * 192 * 4, 8, 0.007);
+        c.Models[2] = Model("ocr-rec", 3 * 48 * 320 * 4, 40 * 6625 * 4, 0.039);
+        c.Peers[0] = new AgentPeerProfile { Name = "edge", Kind = ServerKind.Edge, RoundTripSeconds = 0.005, UplinkBitsPerSecond = 200e6, DownlinkBitsPerSecond = 200e6, Speed = 2.4, Concurrency = 1, ServedModels = 0b111 };
+        c.Peers[1] = new AgentPeerProfile { Name = "cloud", Kind = ServerKind.Cloud, RoundTripSeconds = 0.040, UplinkBitsPerSecond = 50e6, DownlinkBitsPerSecond = 50e6, Speed = 3.0, Concurrency = 1, ServedModels = 0b111 };
+        c.Workloads[0] = new AgentWorkload { StageCount = 3, Stage0 = 0, Stage1 = 1, Stage2 = 2, LinesMin = 1, LinesMax = 2, Weight = 1 };
+        return c;
+    }
+
+    /// <summary>A model with only the fp32 variant, no measured joules and no deadline.</summary>
+    public static AgentModelProfile Model(string name, long requestBytes, long responseBytes, double execFp32) => new()
+    {
+        Name = name, RequestBytes = requestBytes, ResponseBytes = responseBytes, ExecFp32 = execFp32,
+        ExecInt8 = double.NaN, ExecMixed = double.NaN, JoulesFp32 = double.NaN, JoulesInt8 = double.NaN, JoulesMixed = double.NaN,
+        DeadlineSeconds = double.PositiveInfinity,
+    };
+}

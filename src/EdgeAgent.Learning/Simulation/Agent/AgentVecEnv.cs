@@ -1,0 +1,1360 @@
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Core.Offloading;
+
+namespace EdgeAgent.Learning.Simulation.Agent;
+
+/// <summary>
+/// The agent profile: N environments of what the live agent faces, stepped as a batch (flat arrays,
+/// nothing allocated per step, seeded, reproducible, auto-reset). One decision per step, made when
+/// a request arrives (or, in a pipeline, when its previous stage's result is back), among:
+/// rows 0..2 = the device with its fp32, int8 and mixed variants (all sharing ONE bounded-concurrency
+/// FIFO executor), rows 3..10 = peers 0..7 (each a bounded-concurrency FIFO executor shared with
+/// background clients, behind a link with round-trip time and up/down bandwidth). Absent rows (a
+/// variant not offered, a peer that does not exist or does not serve the model) have mask 0 and
+/// may sit between present ones.
+/// </summary>
+/// <remarks>
+/// <para>Dynamics (event by event, exact for the agent's tasks): an upload to a peer waits for the
+/// previous upload to that peer to finish (one link, first in first out), takes request bytes x 8 /
+/// uplink, then half the round trip; the job joins the peer's FIFO queue and starts on the first
+/// free slot; execution is the device's fp32 time / peer speed times the task's jitter; the
+/// response takes half the round trip plus response bytes x 8 / downlink. Local jobs join the
+/// device's FIFO queue at once. A task takes its place in the executor's FIFO order when it is
+/// decided (like a ticket): nothing decided or arriving later overtakes it, so its completion time
+/// is fixed when it is placed, the delay of each decision is its exact completion time minus its
+/// decision time, and the episode's delay is the sum of the decisions' delays (no drain needed).
+/// Background jobs of other clients arrive at each peer as a Poisson process from the peer's own
+/// random stream (exponential execution times, the peer's estimate being their mean; dropped when
+/// the peer's queue holds 32); one that reaches the peer while an agent task is still on its way
+/// queues behind that task's ticket. After a quiet stretch (no agent task on the peer) only the
+/// last 20 mean background job times before a decision are simulated, which bounds the cost of a
+/// step however far apart decisions are.</para>
+/// <para>Energy (this device's, Core's <see cref="DevicePowerTable"/>): local = the variant's
+/// measured joules, else (busy - idle) x actual execution time; offload = radio W x (upload +
+/// download time) + wait W x the rest of the delay.</para>
+/// <para>Rewards (one preference weight meaningful across models): delay cost = delay / t_ref(m),
+/// energy cost = energy / e_ref(m), where t_ref(m) and e_ref(m) are the expected execution time
+/// and energy of model m on the device's fp32 variant in this episode: running on an idle device
+/// costs (1, 1). <see cref="DelayRewardScale"/> = <see cref="EnergyRewardScale"/> = 1.
+/// <see cref="EpisodeSummary"/> gives both the seconds/joules totals and the cost totals
+/// (<see cref="EpisodeSummary.DelayCost"/>, <see cref="EpisodeSummary.EnergyCost"/> = minus the
+/// sums of the rewards).</para>
+/// <para>Observations are written by Core's <see cref="ObservationEncoder.WriteCandidate"/>, the
+/// code the live agent's <see cref="ObservationEncoder.Encode"/> calls; the candidate's estimates
+/// are those the live ClusterView makes (expected times, not the jittered truth; residual work =
+/// expected - elapsed for running tasks, expected for queued ones, as the executors report it).</para>
+/// </remarks>
+public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
+{
+    /// <summary>Profile name.</summary>
+    public const string ProfileName = "agent";
+
+    private const int L = LocalVariants.Count;
+    private const int P = AgentContext.MaxPeers;
+    private const int Q = P + 1; // executors: 0 = the device, 1 + p = peer p
+    private const int C = AgentContext.MaxConcurrency;
+    private const int M = AgentContext.MaxModels;
+    private const int W = AgentContext.MaxWorkloads;
+    private const int Jit = 1 + (2 * AgentContext.MaxLines); // jitters per job: stage 0, then 2 per line
+    private const double BackgroundWarmup = 20; // mean background job times simulated before a decision after a quiet stretch
+
+    private readonly int _n;
+    private readonly int _s;
+    private readonly int _steps;
+    private readonly int _jobCap; // jobs per executor
+    private readonly int _pendCap;
+    private readonly int _recCap; // job records (pipelines) per env
+    private readonly int _bgQueue;
+    private readonly ulong _seed;
+    private readonly AgentContext _draw = new();
+
+    // Per environment: context.
+    private readonly SimRandom[] _rng;   // arrivals
+    private readonly SimRandom[] _bgRng; // [n, P] background per peer
+    private readonly double[] _power;    // [n, 4] idle, busy, radio, wait
+    private readonly int[] _localConc;
+    private readonly int[] _modelCount;
+    private readonly long[] _req;        // [n, M]
+    private readonly long[] _resp;
+    private readonly double[] _exec;     // [n, M, L] NaN = absent
+    private readonly double[] _joules;   // [n, M, L] NaN = not measured
+    private readonly double[] _drop;     // [n, M, L]
+    private readonly double[] _deadline; // [n, M]
+    private readonly double[] _tRef;     // [n, M]
+    private readonly double[] _eRef;     // [n, M]
+    private readonly int[] _peerCount;
+    private readonly double[] _rtt;      // [n, P]
+    private readonly double[] _up;
+    private readonly double[] _down;
+    private readonly double[] _speed;
+    private readonly int[] _served;
+    private readonly int[] _slotConc;   // [n, P] peer executor concurrency
+    private readonly double[] _bgRate;
+    private readonly double[] _bgMeanExec; // [n, P] mean expected exec of background jobs
+    private readonly string[] _peerNames; // [n, P]
+    private readonly ServerKind[] _peerKinds;
+    private readonly string[] _modelNames; // [n, M]
+    private readonly int[] _wlCount;
+    private readonly int[] _wlStages;   // [n, W, 3]
+    private readonly int[] _wlStageCount; // [n, W]
+    private readonly int[] _wlLinesMin;
+    private readonly int[] _wlLinesMax;
+    private readonly double[] _wlCum;   // [n, W] cumulative weights (normalised)
+    private readonly int[] _arrivalKind;
+    private readonly double[] _jobRate;
+    private readonly double[] _burstMean;
+    private readonly double[] _jitterSigma;
+
+    // Per environment: dynamic state.
+    private readonly double[] _now;
+    private readonly int[] _step;
+    private readonly bool[] _done;
+    private readonly double[] _delayWeight;
+    private readonly double[] _nextArrival;
+    private readonly int[] _burstLeft;
+    private readonly int[] _nextWorkload;   // the pre-drawn next exogenous job
+    private readonly int[] _nextLines;
+    private readonly double[] _nextJitter;  // [n, Jit]
+    private readonly int[] _recNext;        // records used
+    private readonly int[] _recWorkload;    // [n, recCap]
+    private readonly int[] _recLines;
+    private readonly double[] _recJitter;   // [n, recCap, Jit]
+    private readonly int[] _pendCount;
+    private readonly double[] _pendTime;    // [n, pendCap]
+    private readonly int[] _pendRec;
+    private readonly int[] _pendStage;
+    private readonly int[] _pendLine;
+    private readonly int[] _curModel;       // current decision
+    private readonly int[] _curRec;
+    private readonly int[] _curStage;
+    private readonly int[] _curLine;
+    private readonly double[] _curJitter;
+    private readonly double[] _sumDelay;
+    private readonly double[] _sumEnergy;
+    private readonly double[] _sumDelayCost;
+    private readonly double[] _sumEnergyCost;
+    private readonly int[] _misses;
+    private readonly int[] _bgDropped;
+    private readonly EpisodeSummary[] _last;
+    private readonly int[] _episodes;
+
+    // Per environment and executor.
+    private readonly double[] _slotFree;   // [n, Q, C]
+    private readonly int[] _jobCount;      // [n, Q]
+    private readonly double[] _jobArrival; // [n, Q, jobCap]
+    private readonly double[] _jobStart;
+    private readonly double[] _jobFinish;
+    private readonly double[] _jobExpected;
+    private readonly double[] _linkFree;   // [n, P]
+    private readonly double[] _bgNext;     // [n, P] next background arrival
+    private readonly double[] _bgNextExpected;
+    private readonly double[] _bgNextActual;
+    private readonly double[] _agentBusyUntil; // [n, P] latest finish of the agent's jobs on the peer
+
+    // Scratch (one environment at a time).
+    private readonly double[] _resid;      // [Q, jobCap]
+    private readonly int[] _running = new int[Q];
+    private readonly int[] _queued = new int[Q];
+    private readonly double[] _residSum = new double[Q];
+    private readonly int[] _residCount = new int[Q];
+    private readonly double[] _rowDelay;
+    private readonly double[] _rowEnergy;
+
+    /// <summary>Creates <paramref name="count"/> environments and resets each from <paramref name="seed"/>.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range (named in the message).</exception>
+    public AgentVecEnv(AgentContextRange contexts, int count, ulong seed, bool autoReset = true, int stepsPerEpisode = 100, FeatureLayout? layout = null)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        if (count is < 1 or > 1 << 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "The environment count must be in [1, 65536].");
+        }
+
+        if (stepsPerEpisode is < 1 or > 100_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stepsPerEpisode), stepsPerEpisode, "Decisions per episode must be in [1, 100000].");
+        }
+
+        Layout = layout ?? FeatureLayout.Agent();
+        if (Layout.MaxServers != L + P || !Layout.IsAgentLayout || Layout.HistogramUnit != HistogramUnit.Seconds)
+        {
+            throw new ArgumentException($"The agent simulator writes agent layouts with S = {L + P} rows; got {Layout.Describe()}.", nameof(layout));
+        }
+
+        Contexts = contexts;
+        AutoReset = autoReset;
+        Encoder = new ObservationEncoder(Layout);
+        StepsPerEpisode = stepsPerEpisode;
+        _n = count;
+        _s = L + P;
+        _steps = stepsPerEpisode;
+        _bgQueue = 32;
+        _jobCap = C + _bgQueue + stepsPerEpisode + 64;
+        _pendCap = (stepsPerEpisode * AgentContext.MaxLines) + 8;
+        _recCap = stepsPerEpisode + 2;
+        _seed = seed;
+
+        _rng = new SimRandom[_n];
+        _bgRng = new SimRandom[_n * P];
+        _power = new double[_n * 4];
+        _localConc = new int[_n];
+        _modelCount = new int[_n];
+        _req = new long[_n * M];
+        _resp = new long[_n * M];
+        _exec = new double[_n * M * L];
+        _joules = new double[_n * M * L];
+        _drop = new double[_n * M * L];
+        _deadline = new double[_n * M];
+        _tRef = new double[_n * M];
+        _eRef = new double[_n * M];
+        _peerCount = new int[_n];
+        _rtt = new double[_n * P];
+        _up = new double[_n * P];
+        _down = new double[_n * P];
+        _speed = new double[_n * P];
+        _served = new int[_n * P];
+        _slotConc = new int[_n * P];
+        _bgRate = new double[_n * P];
+        _bgMeanExec = new double[_n * P];
+        _peerNames = new string[_n * P];
+        _peerKinds = new ServerKind[_n * P];
+        _modelNames = new string[_n * M];
+        _wlCount = new int[_n];
+        _wlStages = new int[_n * W * 3];
+        _wlStageCount = new int[_n * W];
+        _wlLinesMin = new int[_n * W];
+        _wlLinesMax = new int[_n * W];
+        _wlCum = new double[_n * W];
+        _arrivalKind = new int[_n];
+        _jobRate = new double[_n];
+        _burstMean = new double[_n];
+        _jitterSigma = new double[_n];
+
+        _now = new double[_n];
+        _step = new int[_n];
+        _done = new bool[_n];
+        _delayWeight = new double[_n];
+        _nextArrival = new double[_n];
+        _burstLeft = new int[_n];
+        _nextWorkload = new int[_n];
+        _nextLines = new int[_n];
+        _nextJitter = new double[_n * Jit];
+        _recNext = new int[_n];
+        _recWorkload = new int[_n * _recCap];
+        _recLines = new int[_n * _recCap];
+        _recJitter = new double[_n * _recCap * Jit];
+        _pendCount = new int[_n];
+        _pendTime = new double[_n * _pendCap];
+        _pendRec = new int[_n * _pendCap];
+        _pendStage = new int[_n * _pendCap];
+        _pendLine = new int[_n * _pendCap];
+        _curModel = new int[_n];
+        _curRec = new int[_n];
+        _curStage = new int[_n];
+        _curLine = new int[_n];
+        _curJitter = new double[_n];
+        _sumDelay = new double[_n];
+        _sumEnergy = new double[_n];
+        _sumDelayCost = new double[_n];
+        _sumEnergyCost = new double[_n];
+        _misses = new int[_n];
+        _bgDropped = new int[_n];
+        _last = new EpisodeSummary[_n];
+        _episodes = new int[_n];
+
+        _slotFree = new double[_n * Q * C];
+        _jobCount = new int[_n * Q];
+        _jobArrival = new double[_n * Q * _jobCap];
+        _jobStart = new double[_n * Q * _jobCap];
+        _jobFinish = new double[_n * Q * _jobCap];
+        _jobExpected = new double[_n * Q * _jobCap];
+        _linkFree = new double[_n * P];
+        _bgNext = new double[_n * P];
+        _bgNextExpected = new double[_n * P];
+        _bgNextActual = new double[_n * P];
+        _agentBusyUntil = new double[_n * P];
+
+        _resid = new double[Q * _jobCap];
+        _rowDelay = new double[_s];
+        _rowEnergy = new double[_s];
+
+        for (var i = 0; i < _n; i++)
+        {
+            _delayWeight[i] = 0.5;
+            Reset(i, SimRandom.Mix(seed, (ulong)i));
+        }
+    }
+
+    /// <summary>Where contexts come from at each reset.</summary>
+    public AgentContextRange Contexts { get; }
+
+    /// <summary>Decisions per episode.</summary>
+    public int StepsPerEpisode { get; }
+
+    /// <summary>The shared observation encoder.</summary>
+    public ObservationEncoder Encoder { get; }
+
+    /// <inheritdoc />
+    public int Count => _n;
+
+    /// <inheritdoc />
+    public int MaxServers => _s;
+
+    /// <inheritdoc />
+    public int FeatureCount => Layout.FeatureCount;
+
+    /// <inheritdoc />
+    public FeatureLayout Layout { get; }
+
+    /// <inheritdoc />
+    public string Profile => ProfileName;
+
+    /// <inheritdoc />
+    public bool AutoReset { get; }
+
+    /// <summary>1: the delay reward is already normalised per model (delay / t_ref(m)).</summary>
+    public double DelayRewardScale => 1.0;
+
+    /// <summary>1: the energy reward is already normalised per model (energy / e_ref(m)).</summary>
+    public double EnergyRewardScale => 1.0;
+
+    /// <summary>Steps taken by all environments since construction.</summary>
+    public long TotalSteps { get; private set; }
+
+    /// <inheritdoc />
+    public IVecEnv CreateLike(int count, ulong seed, bool autoReset) => new AgentVecEnv(Contexts, count, seed, autoReset, _steps, Layout);
+
+    /// <inheritdoc />
+    public void SetPreference(int env, double delayWeight)
+    {
+        CheckEnv(env);
+        if (!(delayWeight is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(delayWeight), delayWeight, "The delay weight must be in [0, 1].");
+        }
+
+        _delayWeight[env] = delayWeight;
+    }
+
+    /// <inheritdoc />
+    public double DelayWeight(int env) => _delayWeight[env];
+
+    /// <inheritdoc />
+    public bool IsDone(int env) => _done[env];
+
+    /// <inheritdoc />
+    public bool HasTask(int env) => !_done[env];
+
+    /// <inheritdoc />
+    public bool IsPresent(int env, int server)
+    {
+        CheckEnv(env);
+        if (_done[env] || (uint)server >= (uint)_s)
+        {
+            return false;
+        }
+
+        var m = _curModel[env];
+        if (server < L)
+        {
+            return !double.IsNaN(_exec[(((env * M) + m) * L) + server]);
+        }
+
+        var p = server - L;
+        return p < _peerCount[env] && (_served[(env * P) + p] & (1 << m)) != 0;
+    }
+
+    /// <inheritdoc />
+    public EpisodeSummary LastEpisode(int env) => _last[env];
+
+    /// <summary>Episodes finished by <paramref name="env"/>.</summary>
+    public int EpisodesFinished(int env) => _episodes[env];
+
+    /// <summary>Decisions taken in the current episode of <paramref name="env"/>.</summary>
+    public int StepIndex(int env) => _step[env];
+
+    /// <summary>Simulated time of <paramref name="env"/>'s current decision, s since the episode started.</summary>
+    public double Now(int env) => _now[env];
+
+    /// <summary>Model index of <paramref name="env"/>'s current task.</summary>
+    public int CurrentModel(int env) => _curModel[env];
+
+    /// <summary>Peers of <paramref name="env"/>'s current episode.</summary>
+    public int PeerCount(int env) => _peerCount[env];
+
+    /// <summary>t_ref and e_ref of model <paramref name="model"/> in <paramref name="env"/>'s episode (the reward's units).</summary>
+    public (double Seconds, double Joules) Reference(int env, int model) => (_tRef[(env * M) + model], _eRef[(env * M) + model]);
+
+    /// <inheritdoc />
+    public void Reset(int env, ulong episodeSeed)
+    {
+        CheckEnv(env);
+        ref var rng = ref _rng[env];
+        rng = new SimRandom(episodeSeed);
+        Contexts.Draw(ref rng, _draw); // fixed contexts are validated by AgentContextRange.Fixed; drawn ones are valid by construction
+        Load(env, _draw);
+        for (var p = 0; p < P; p++)
+        {
+            _bgRng[(env * P) + p] = new SimRandom(SimRandom.Mix(episodeSeed, 0xB6B6_0000UL + (ulong)p));
+        }
+
+        _now[env] = 0;
+        _step[env] = 0;
+        _done[env] = false;
+        _burstLeft[env] = 0;
+        _recNext[env] = 0;
+        _pendCount[env] = 0;
+        _sumDelay[env] = 0;
+        _sumEnergy[env] = 0;
+        _sumDelayCost[env] = 0;
+        _sumEnergyCost[env] = 0;
+        _misses[env] = 0;
+        _bgDropped[env] = 0;
+        Array.Clear(_slotFree, env * Q * C, Q * C);
+        Array.Clear(_jobCount, env * Q, Q);
+        Array.Clear(_linkFree, env * P, P);
+        Array.Clear(_agentBusyUntil, env * P, P);
+        for (var p = 0; p < P; p++)
+        {
+            DrawBackground(env, p, 0);
+        }
+
+        _nextArrival[env] = 0;
+        DrawNextJob(env, first: true);
+        NextDecision(env);
+    }
+
+    /// <inheritdoc />
+    public void Observe(Span<float> servers, Span<float> mask, Span<float> preference)
+    {
+        var sf = _s * FeatureCount;
+        if (servers.Length != _n * sf || mask.Length != _n * _s || preference.Length != _n * 2)
+        {
+            throw new ArgumentException($"Observation buffers must hold N*S*F = {_n * sf}, N*S = {_n * _s} and N*2 = {_n * 2} floats; got {servers.Length}, {mask.Length}, {preference.Length}.");
+        }
+
+        for (var i = 0; i < _n; i++)
+        {
+            Observe(i, servers.Slice(i * sf, sf), mask.Slice(i * _s, _s), preference.Slice(i * 2, 2));
+        }
+    }
+
+    /// <summary>Writes environment <paramref name="env"/>'s observation: servers [S, F], mask [S], preference [2] (a finished environment: all rows absent).</summary>
+    public void Observe(int env, Span<float> servers, Span<float> mask, Span<float> preference)
+    {
+        CheckEnv(env);
+        var f = FeatureCount;
+        if (servers.Length != _s * f || mask.Length != _s)
+        {
+            throw new ArgumentException($"Observation buffers must hold S*F = {_s * f} and S = {_s} floats; got {servers.Length} and {mask.Length}.");
+        }
+
+        ObservationEncoder.WritePreference(preference, _delayWeight[env]);
+        if (_done[env])
+        {
+            ObservationEncoder.WriteAbsent(servers);
+            mask.Clear();
+            return;
+        }
+
+        var task = CurrentTask(env);
+        Scan(env);
+        var bestDelay = double.PositiveInfinity;
+        var bestEnergy = double.PositiveInfinity;
+        for (var r = 0; r < _s; r++)
+        {
+            if (!IsPresent(env, r))
+            {
+                continue;
+            }
+
+            var c = Candidate(env, r);
+            _rowDelay[r] = ObservationEncoder.EstimateDelaySeconds(task, c);
+            _rowEnergy[r] = EstimatedEnergy(env, r, task, c, _rowDelay[r]);
+            bestDelay = Math.Min(bestDelay, _rowDelay[r]);
+            bestEnergy = Math.Min(bestEnergy, _rowEnergy[r]);
+        }
+
+        for (var r = 0; r < _s; r++)
+        {
+            var row = servers.Slice(r * f, f);
+            if (!IsPresent(env, r))
+            {
+                ObservationEncoder.WriteAbsent(row);
+                mask[r] = 0f;
+                continue;
+            }
+
+            var c = Candidate(env, r);
+            c.EnergyJoules = _rowEnergy[r];
+            Encoder.WriteCandidate(row, task, c, _rowDelay[r], bestDelay, bestEnergy);
+            mask[r] = 1f;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="env"/>'s current decision situation as the live agent's ClusterView would
+    /// present it (rows in the simulator's positions, absent rows unavailable; histograms at the
+    /// layout's bin width): for evaluating Core policies (the heuristic) and for checking that the
+    /// live encoder gives the simulator's features. Allocates; not for the training loop.
+    /// </summary>
+    public OffloadObservation CurrentObservation(int env)
+    {
+        CheckEnv(env);
+        if (_done[env])
+        {
+            throw new InvalidOperationException($"Environment {env} finished its episode; reset it first.");
+        }
+
+        var task = CurrentTask(env);
+        Scan(env);
+        var m = _curModel[env];
+        var list = new List<ServerObservation>(_s);
+        for (var r = 0; r < _s; r++)
+        {
+            var present = IsPresent(env, r);
+            var q = r < L ? 0 : 1 + (r - L);
+            var hist = new double[Layout.HistogramBins];
+            for (var k = 0; k < _residCount[q]; k++)
+            {
+                hist[Encoder.BinOf(_resid[(q * _jobCap) + k])]++;
+            }
+
+            var c = Candidate(env, r);
+            var delay = present ? ObservationEncoder.EstimateDelaySeconds(task, c) : 0;
+            var energy = present ? EstimatedEnergy(env, r, task, c, delay) : 0;
+            var placement = r < L ? (r == 0 ? Placement.Local() : Placement.Local(LocalVariants.Names[r])) : Placement.Peer(PeerName(env, r - L));
+            list.Add(new ServerObservation
+            {
+                Placement = placement,
+                Kind = r < L ? ServerKind.Local : _peerKinds[(env * P) + (r - L)],
+                Available = present,
+                UplinkBitsPerSecond = c.UplinkBitsPerSecond,
+                DownlinkBitsPerSecond = c.DownlinkBitsPerSecond,
+                RoundTripSeconds = c.RoundTripSeconds,
+                ExpectedExecSeconds = double.IsNaN(c.ExpectedExecSeconds) ? 0 : c.ExpectedExecSeconds,
+                ComputeSpeed = r < L ? 1.0 : _speed[(env * P) + (r - L)],
+                Executing = c.Running,
+                Queued = c.Queued,
+                MaxConcurrency = c.MaxConcurrency,
+                ResidualWorkSeconds = c.ResidualWorkSeconds,
+                ResidualWorkHistogram = hist,
+                HistogramBinSeconds = Layout.HistogramBinSeconds,
+                EstimatedEnergyJoules = energy,
+                EnergyProvenance = r < L && !double.IsNaN(_joules[(((env * M) + m) * L) + r]) ? EnergyProvenance.Measured : EnergyProvenance.Modelled,
+                AccuracyDropPoints = c.AccuracyDropPoints,
+            });
+        }
+
+        var deadline = task.HasDeadline ? new TimeSpan((long)Math.Round(task.DeadlineSeconds * TimeSpan.TicksPerSecond)) : (TimeSpan?)null;
+        return new OffloadObservation(new TaskObservation(_modelNames[(env * M) + m], task.RequestBytes, deadline) { ExpectedResponseBytes = task.ResponseBytes }, list);
+    }
+
+    /// <summary>
+    /// The row a Core policy (the heuristic, local, peer) chooses for <paramref name="env"/>'s current
+    /// task at its preference, deciding on <see cref="CurrentObservation"/> as it would in the agent.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The policy chose a placement that is not a present row.</exception>
+    public int Decide(int env, IOffloadPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var placement = policy.Decide(CurrentObservation(env), new Preference(_delayWeight[env]));
+        var row = RowOf(env, placement);
+        if (row < 0 || !IsPresent(env, row))
+        {
+            throw new InvalidOperationException($"Policy '{policy.Name}' chose {placement}, which is not a present candidate of environment {env}.");
+        }
+
+        return row;
+    }
+
+    /// <summary>Row of <paramref name="placement"/> in <paramref name="env"/>'s observation, or -1.</summary>
+    public int RowOf(int env, Placement placement)
+    {
+        if (placement.IsLocal)
+        {
+            var name = placement.Target is "" or "default" ? "fp32" : placement.Target;
+            for (var v = 0; v < L; v++)
+            {
+                if (LocalVariants.Names[v] == name)
+                {
+                    return v;
+                }
+            }
+
+            return -1;
+        }
+
+        for (var p = 0; p < _peerCount[env]; p++)
+        {
+            if (PeerName(env, p) == placement.Target)
+            {
+                return L + p;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <inheritdoc />
+    public void Step(ReadOnlySpan<int> actions, Span<float> delayReward, Span<float> energyReward, Span<bool> done)
+    {
+        if (actions.Length != _n || delayReward.Length != _n || energyReward.Length != _n || done.Length != _n)
+        {
+            throw new ArgumentException($"Step buffers must each hold N = {_n} values.");
+        }
+
+        for (var i = 0; i < _n; i++)
+        {
+            if (_done[i])
+            {
+                done[i] = true;
+                delayReward[i] = 0;
+                energyReward[i] = 0;
+                continue;
+            }
+
+            done[i] = Step(i, actions[i], out var d, out var e);
+            delayReward[i] = (float)-d;
+            energyReward[i] = (float)-e;
+        }
+    }
+
+    /// <summary>
+    /// Places <paramref name="env"/>'s current task on row <paramref name="action"/>, returns its
+    /// delay and energy costs (normalised: delay / t_ref, energy / e_ref) and whether the episode
+    /// ended; with <see cref="AutoReset"/> the next episode starts.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The action names an absent row.</exception>
+    public bool Step(int env, int action, out double delayCost, out double energyCost)
+    {
+        CheckEnv(env);
+        if (_done[env])
+        {
+            throw new InvalidOperationException($"Environment {env} finished its episode; reset it before stepping.");
+        }
+
+        if (!IsPresent(env, action))
+        {
+            throw new ArgumentOutOfRangeException(nameof(action), action, $"Environment {env}: row {action} is absent (mask 0) for the current task.");
+        }
+
+        var m = _curModel[env];
+        Place(env, action, commit: true, out var delay, out var energy, out var completion);
+        delayCost = delay / _tRef[(env * M) + m];
+        energyCost = energy / _eRef[(env * M) + m];
+        _sumDelay[env] += delay;
+        _sumEnergy[env] += energy;
+        _sumDelayCost[env] += delayCost;
+        _sumEnergyCost[env] += energyCost;
+        if (delay > _deadline[(env * M) + m])
+        {
+            _misses[env]++;
+        }
+
+        SpawnFollowUps(env, completion);
+        _step[env]++;
+        TotalSteps++;
+        if (_step[env] < _steps)
+        {
+            NextDecision(env);
+            return false;
+        }
+
+        _last[env] = new EpisodeSummary(_sumDelay[env], _sumEnergy[env], _sumDelay[env], _step[env], _peerCount[env], 0, _bgDropped[env])
+        {
+            DelayCost = _sumDelayCost[env],
+            EnergyCost = _sumEnergyCost[env],
+            DeadlineMisses = _misses[env],
+        };
+        _episodes[env]++;
+        _done[env] = true;
+        if (AutoReset)
+        {
+            Reset(env, _rng[env].NextUInt64());
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The exact cost of placing <paramref name="env"/>'s current task on row <paramref name="server"/>
+    /// now, without placing it: the normalised delay (completion time - now, / t_ref) and energy
+    /// (/ e_ref). Step's rewards are exactly these values with a minus sign.
+    /// </summary>
+    public void MarginalCost(int env, int server, out double delaySeconds, out double energyJoules)
+    {
+        CheckEnv(env);
+        if (!IsPresent(env, server))
+        {
+            throw new ArgumentOutOfRangeException(nameof(server), server, $"Environment {env}: row {server} is absent (mask 0) for the current task.");
+        }
+
+        var m = _curModel[env];
+        Place(env, server, commit: false, out var delay, out var energy, out _);
+        delaySeconds = delay / _tRef[(env * M) + m];
+        energyJoules = energy / _eRef[(env * M) + m];
+    }
+
+    /// <summary>The exact delay (s) and energy (J) of placing the current task on row <paramref name="server"/> (unnormalised <see cref="MarginalCost"/>).</summary>
+    public (double DelaySeconds, double EnergyJoules) ExactCostUnscaled(int env, int server)
+    {
+        CheckEnv(env);
+        if (!IsPresent(env, server))
+        {
+            throw new ArgumentOutOfRangeException(nameof(server), server, $"Environment {env}: row {server} is absent (mask 0) for the current task.");
+        }
+
+        Place(env, server, commit: false, out var delay, out var energy, out _);
+        return (delay, energy);
+    }
+
+    /// <inheritdoc />
+    public void Reseed(int env, ulong seed)
+    {
+        CheckEnv(env);
+        _rng[env] = new SimRandom(seed);
+        for (var p = 0; p < P; p++)
+        {
+            _bgRng[(env * P) + p] = new SimRandom(SimRandom.Mix(seed, 0xB6B6_0000UL + (ulong)p));
+        }
+    }
+
+    /// <summary>The cost totals (normalised, the rewards' units) of <paramref name="env"/>'s episode so far; every placed task's delay is already final.</summary>
+    public (double DelaySeconds, double EnergyJoules) ProjectedTotals(int env)
+    {
+        CheckEnv(env);
+        return (_sumDelayCost[env], _sumEnergyCost[env]);
+    }
+
+    /// <inheritdoc />
+    public void CopyState(int env, IVecEnv source, int sourceEnv)
+    {
+        CheckEnv(env);
+        if (source is not AgentVecEnv src || src._steps != _steps)
+        {
+            throw new ArgumentException($"Cannot copy the state of a '{source?.Profile}' environment into an agent environment with {_steps} decisions per episode.", nameof(source));
+        }
+
+        src.CheckEnv(sourceEnv);
+        var s = sourceEnv;
+        _rng[env] = src._rng[s];
+        Array.Copy(src._bgRng, s * P, _bgRng, env * P, P);
+        Array.Copy(src._power, s * 4, _power, env * 4, 4);
+        _localConc[env] = src._localConc[s];
+        _modelCount[env] = src._modelCount[s];
+        Array.Copy(src._req, s * M, _req, env * M, M);
+        Array.Copy(src._resp, s * M, _resp, env * M, M);
+        Array.Copy(src._exec, s * M * L, _exec, env * M * L, M * L);
+        Array.Copy(src._joules, s * M * L, _joules, env * M * L, M * L);
+        Array.Copy(src._drop, s * M * L, _drop, env * M * L, M * L);
+        Array.Copy(src._deadline, s * M, _deadline, env * M, M);
+        Array.Copy(src._tRef, s * M, _tRef, env * M, M);
+        Array.Copy(src._eRef, s * M, _eRef, env * M, M);
+        Array.Copy(src._modelNames, s * M, _modelNames, env * M, M);
+        _peerCount[env] = src._peerCount[s];
+        Array.Copy(src._rtt, s * P, _rtt, env * P, P);
+        Array.Copy(src._up, s * P, _up, env * P, P);
+        Array.Copy(src._down, s * P, _down, env * P, P);
+        Array.Copy(src._speed, s * P, _speed, env * P, P);
+        Array.Copy(src._served, s * P, _served, env * P, P);
+        Array.Copy(src._slotConc, s * P, _slotConc, env * P, P);
+        Array.Copy(src._bgRate, s * P, _bgRate, env * P, P);
+        Array.Copy(src._bgMeanExec, s * P, _bgMeanExec, env * P, P);
+        Array.Copy(src._peerNames, s * P, _peerNames, env * P, P);
+        Array.Copy(src._peerKinds, s * P, _peerKinds, env * P, P);
+        _wlCount[env] = src._wlCount[s];
+        Array.Copy(src._wlStages, s * W * 3, _wlStages, env * W * 3, W * 3);
+        Array.Copy(src._wlStageCount, s * W, _wlStageCount, env * W, W);
+        Array.Copy(src._wlLinesMin, s * W, _wlLinesMin, env * W, W);
+        Array.Copy(src._wlLinesMax, s * W, _wlLinesMax, env * W, W);
+        Array.Copy(src._wlCum, s * W, _wlCum, env * W, W);
+        _arrivalKind[env] = src._arrivalKind[s];
+        _jobRate[env] = src._jobRate[s];
+        _burstMean[env] = src._burstMean[s];
+        _jitterSigma[env] = src._jitterSigma[s];
+
+        _now[env] = src._now[s];
+        _step[env] = src._step[s];
+        _done[env] = src._done[s];
+        _delayWeight[env] = src._delayWeight[s];
+        _nextArrival[env] = src._nextArrival[s];
+        _burstLeft[env] = src._burstLeft[s];
+        _nextWorkload[env] = src._nextWorkload[s];
+        _nextLines[env] = src._nextLines[s];
+        Array.Copy(src._nextJitter, s * Jit, _nextJitter, env * Jit, Jit);
+        _recNext[env] = src._recNext[s];
+        Array.Copy(src._recWorkload, s * _recCap, _recWorkload, env * _recCap, _recCap);
+        Array.Copy(src._recLines, s * _recCap, _recLines, env * _recCap, _recCap);
+        Array.Copy(src._recJitter, s * _recCap * Jit, _recJitter, env * _recCap * Jit, _recCap * Jit);
+        _pendCount[env] = src._pendCount[s];
+        Array.Copy(src._pendTime, s * _pendCap, _pendTime, env * _pendCap, _pendCap);
+        Array.Copy(src._pendRec, s * _pendCap, _pendRec, env * _pendCap, _pendCap);
+        Array.Copy(src._pendStage, s * _pendCap, _pendStage, env * _pendCap, _pendCap);
+        Array.Copy(src._pendLine, s * _pendCap, _pendLine, env * _pendCap, _pendCap);
+        _curModel[env] = src._curModel[s];
+        _curRec[env] = src._curRec[s];
+        _curStage[env] = src._curStage[s];
+        _curLine[env] = src._curLine[s];
+        _curJitter[env] = src._curJitter[s];
+        _sumDelay[env] = src._sumDelay[s];
+        _sumEnergy[env] = src._sumEnergy[s];
+        _sumDelayCost[env] = src._sumDelayCost[s];
+        _sumEnergyCost[env] = src._sumEnergyCost[s];
+        _misses[env] = src._misses[s];
+        _bgDropped[env] = src._bgDropped[s];
+        _last[env] = src._last[s];
+
+        Array.Copy(src._slotFree, s * Q * C, _slotFree, env * Q * C, Q * C);
+        Array.Copy(src._jobCount, s * Q, _jobCount, env * Q, Q);
+        Array.Copy(src._jobArrival, s * Q * _jobCap, _jobArrival, env * Q * _jobCap, Q * _jobCap);
+        Array.Copy(src._jobStart, s * Q * _jobCap, _jobStart, env * Q * _jobCap, Q * _jobCap);
+        Array.Copy(src._jobFinish, s * Q * _jobCap, _jobFinish, env * Q * _jobCap, Q * _jobCap);
+        Array.Copy(src._jobExpected, s * Q * _jobCap, _jobExpected, env * Q * _jobCap, Q * _jobCap);
+        Array.Copy(src._linkFree, s * P, _linkFree, env * P, P);
+        Array.Copy(src._bgNext, s * P, _bgNext, env * P, P);
+        Array.Copy(src._bgNextExpected, s * P, _bgNextExpected, env * P, P);
+        Array.Copy(src._bgNextActual, s * P, _bgNextActual, env * P, P);
+        Array.Copy(src._agentBusyUntil, s * P, _agentBusyUntil, env * P, P);
+    }
+
+    // ---- context ----
+
+    private void Load(int env, AgentContext c)
+    {
+        var pw = c.Power;
+        _power[(env * 4) + 0] = pw.IdleWatts;
+        _power[(env * 4) + 1] = pw.BusyWatts;
+        _power[(env * 4) + 2] = pw.RadioWatts;
+        _power[(env * 4) + 3] = pw.WaitWatts;
+        _localConc[env] = c.LocalConcurrency;
+        _modelCount[env] = c.ModelCount;
+        for (var m = 0; m < M; m++)
+        {
+            var mi = (env * M) + m;
+            var model = m < c.ModelCount ? c.Models[m] : default;
+            _modelNames[mi] = model.Name ?? "";
+            _req[mi] = model.RequestBytes;
+            _resp[mi] = model.ResponseBytes;
+            // Deadlines in whole TimeSpan ticks, as the live agent holds them.
+            _deadline[mi] = m < c.ModelCount && double.IsFinite(model.DeadlineSeconds) ? new TimeSpan((long)Math.Round(model.DeadlineSeconds * TimeSpan.TicksPerSecond)).TotalSeconds : double.PositiveInfinity;
+            for (var v = 0; v < L; v++)
+            {
+                var k = (mi * L) + v;
+                _exec[k] = m < c.ModelCount ? model.Exec(v) : double.NaN;
+                _joules[k] = m < c.ModelCount ? model.Joules(v) : double.NaN;
+                _drop[k] = m < c.ModelCount ? model.Drop(v) : 0;
+            }
+
+            _tRef[mi] = m < c.ModelCount ? model.ExecFp32 : 1;
+            _eRef[mi] = m < c.ModelCount ? Math.Max(1e-9, pw.LocalJoules(model.ExecFp32, double.IsNaN(model.JoulesFp32) ? null : model.JoulesFp32)) : 1;
+        }
+
+        _peerCount[env] = c.PeerCount;
+        for (var p = 0; p < P; p++)
+        {
+            var pi = (env * P) + p;
+            var peer = p < c.PeerCount ? c.Peers[p] : default;
+            _peerNames[pi] = peer.Name ?? "";
+            _peerKinds[pi] = peer.Kind;
+            _rtt[pi] = peer.RoundTripSeconds;
+            _up[pi] = peer.UplinkBitsPerSecond;
+            _down[pi] = peer.DownlinkBitsPerSecond;
+            _speed[pi] = p < c.PeerCount ? peer.Speed : 1;
+            _served[pi] = p < c.PeerCount ? peer.ServedModels : 0;
+            _bgMeanExec[pi] = peer.BackgroundMeanExecSeconds;
+            _bgRate[pi] = p < c.PeerCount && peer.BackgroundUtilisation > 0 ? peer.BackgroundUtilisation * peer.Concurrency / peer.BackgroundMeanExecSeconds : 0;
+            _slotConc[pi] = p < c.PeerCount ? peer.Concurrency : 1;
+        }
+
+        _wlCount[env] = c.WorkloadCount;
+        var total = 0.0;
+        for (var w = 0; w < c.WorkloadCount; w++)
+        {
+            total += c.Workloads[w].Weight;
+        }
+
+        var cum = 0.0;
+        for (var w = 0; w < W; w++)
+        {
+            var wi = (env * W) + w;
+            var wl = w < c.WorkloadCount ? c.Workloads[w] : default;
+            _wlStageCount[wi] = wl.StageCount;
+            _wlStages[(wi * 3) + 0] = wl.Stage0;
+            _wlStages[(wi * 3) + 1] = wl.Stage1;
+            _wlStages[(wi * 3) + 2] = wl.Stage2;
+            _wlLinesMin[wi] = Math.Max(1, wl.LinesMin);
+            _wlLinesMax[wi] = Math.Max(Math.Max(1, wl.LinesMin), wl.LinesMax);
+            cum += w < c.WorkloadCount ? wl.Weight / total : 0;
+            _wlCum[wi] = w < c.WorkloadCount - 1 ? cum : 1.0;
+        }
+
+        _arrivalKind[env] = (int)c.Arrivals;
+        _jobRate[env] = c.JobsPerSecond;
+        _burstMean[env] = c.BurstMean;
+        _jitterSigma[env] = c.ExecJitterSigma;
+    }
+
+    private string PeerName(int env, int p) => _peerNames[(env * P) + p];
+
+    // ---- arrivals and decisions ----
+
+    // Draws the next exogenous job: its time and everything about it (workload, lines, every stage's jitter),
+    // so the main stream's draws never depend on actions.
+    private void DrawNextJob(int env, bool first)
+    {
+        ref var rng = ref _rng[env];
+        var t = _nextArrival[env];
+        var rate = _jobRate[env];
+        switch ((ArrivalKind)_arrivalKind[env])
+        {
+            case ArrivalKind.Periodic:
+                t += first ? 0 : 1.0 / rate;
+                break;
+            case ArrivalKind.Bursty:
+                if (_burstLeft[env] > 0)
+                {
+                    _burstLeft[env]--;
+                    t += rng.Exponential(0.001);
+                }
+                else
+                {
+                    var b = _burstMean[env];
+                    t += rng.Exponential(b / rate);
+                    // Geometric number of further jobs with mean b - 1.
+                    var q = (b - 1) / b;
+                    var extra = 0;
+                    while (extra < 64 && rng.NextDouble() < q)
+                    {
+                        extra++;
+                    }
+
+                    _burstLeft[env] = extra;
+                }
+
+                break;
+            default:
+                t += rng.Exponential(1.0 / rate);
+                break;
+        }
+
+        _nextArrival[env] = t;
+        var u = rng.NextDouble();
+        var w = 0;
+        while (w < _wlCount[env] - 1 && u >= _wlCum[(env * W) + w])
+        {
+            w++;
+        }
+
+        _nextWorkload[env] = w;
+        var wi = (env * W) + w;
+        _nextLines[env] = _wlLinesMin[wi] + rng.NextInt(_wlLinesMax[wi] - _wlLinesMin[wi] + 1);
+        var sigma = _jitterSigma[env];
+        for (var k = 0; k < Jit; k++)
+        {
+            _nextJitter[(env * Jit) + k] = sigma > 0 ? Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma)) : 1.0;
+        }
+    }
+
+    // The next decision: the earliest of the next exogenous arrival and the pending pipeline stages.
+    private void NextDecision(int env)
+    {
+        var pc = _pendCount[env];
+        var best = -1;
+        var bestTime = _nextArrival[env];
+        for (var k = 0; k < pc; k++)
+        {
+            var t = _pendTime[(env * _pendCap) + k];
+            if (t < bestTime)
+            {
+                bestTime = t;
+                best = k;
+            }
+        }
+
+        if (best >= 0)
+        {
+            var pi = (env * _pendCap) + best;
+            var rec = _pendRec[pi];
+            var stage = _pendStage[pi];
+            var line = _pendLine[pi];
+            _now[env] = bestTime;
+            var wl = _recWorkload[(env * _recCap) + rec];
+            _curModel[env] = _wlStages[(((env * W) + wl) * 3) + stage];
+            _curRec[env] = rec;
+            _curStage[env] = stage;
+            _curLine[env] = line;
+            _curJitter[env] = _recJitter[(((env * _recCap) + rec) * Jit) + 1 + (2 * line) + (stage - 1)];
+            var last = (env * _pendCap) + pc - 1;
+            _pendTime[pi] = _pendTime[last];
+            _pendRec[pi] = _pendRec[last];
+            _pendStage[pi] = _pendStage[last];
+            _pendLine[pi] = _pendLine[last];
+            _pendCount[env] = pc - 1;
+            return;
+        }
+
+        // A new job arrives: record it (pipelines need its later stages), then draw the one after.
+        var r = _recNext[env] % _recCap;
+        _recNext[env]++;
+        _recWorkload[(env * _recCap) + r] = _nextWorkload[env];
+        _recLines[(env * _recCap) + r] = _nextLines[env];
+        Array.Copy(_nextJitter, env * Jit, _recJitter, ((env * _recCap) + r) * Jit, Jit);
+        _now[env] = _nextArrival[env];
+        _curModel[env] = _wlStages[((env * W) + _nextWorkload[env]) * 3];
+        _curRec[env] = r;
+        _curStage[env] = 0;
+        _curLine[env] = 0;
+        _curJitter[env] = _nextJitter[env * Jit];
+        DrawNextJob(env, first: false);
+    }
+
+    private void SpawnFollowUps(int env, double completion)
+    {
+        var rec = _curRec[env];
+        var wl = _recWorkload[(env * _recCap) + rec];
+        var stages = _wlStageCount[(env * W) + wl];
+        var stage = _curStage[env];
+        if (stage + 1 >= stages)
+        {
+            return;
+        }
+
+        if (stage == 0)
+        {
+            for (var line = 0; line < _recLines[(env * _recCap) + rec]; line++)
+            {
+                AddPending(env, completion, rec, 1, line);
+            }
+        }
+        else
+        {
+            AddPending(env, completion, rec, stage + 1, _curLine[env]);
+        }
+    }
+
+    private void AddPending(int env, double time, int rec, int stage, int line)
+    {
+        var pc = _pendCount[env];
+        if (pc >= _pendCap)
+        {
+            return; // cannot happen within an episode's decisions; a lost follow-up would only shorten a pipeline
+        }
+
+        var pi = (env * _pendCap) + pc;
+        _pendTime[pi] = time;
+        _pendRec[pi] = rec;
+        _pendStage[pi] = stage;
+        _pendLine[pi] = line;
+        _pendCount[env] = pc + 1;
+    }
+
+    private TaskState CurrentTask(int env)
+    {
+        var mi = (env * M) + _curModel[env];
+        return new TaskState(_req[mi], _resp[mi], _deadline[mi]);
+    }
+
+    // ---- executors ----
+
+    // The next background job of peer p: Poisson arrivals and exponential execution times from the peer's own stream.
+    private void DrawBackground(int env, int p, double from)
+    {
+        var pi = (env * P) + p;
+        ref var rng = ref _bgRng[pi];
+        if (_bgRate[pi] <= 0)
+        {
+            _bgNext[pi] = double.PositiveInfinity;
+            return;
+        }
+
+        _bgNext[pi] = from + rng.Exponential(1.0 / _bgRate[pi]);
+        _bgNextExpected[pi] = _bgMeanExec[pi];
+        _bgNextActual[pi] = rng.Exponential(_bgMeanExec[pi]);
+    }
+
+    // Admits peer p's background jobs arriving up to `until` (the current decision time). After a long
+    // stretch without the agent's jobs on the peer only the last BackgroundWarmup mean job times are
+    // simulated (earlier arrivals are skipped: the queue has forgotten them), so the cost per decision
+    // stays bounded however far apart decisions are.
+    private void AdvanceBackground(int env, int p, double until)
+    {
+        var pi = (env * P) + p;
+        if (_bgNext[pi] > until)
+        {
+            return;
+        }
+
+        var q = 1 + p;
+        var qi = (env * Q) + q;
+        var skipTo = until - (BackgroundWarmup * _bgMeanExec[pi]);
+        if (_bgNext[pi] < skipTo && _agentBusyUntil[pi] <= skipTo)
+        {
+            Prune(env, q, skipTo);
+            DrawBackground(env, p, skipTo);
+        }
+
+        var cap = _slotConc[pi] + _bgQueue;
+        while (_bgNext[pi] <= until)
+        {
+            var a = _bgNext[pi];
+            if (_jobCount[qi] >= _jobCap - 1)
+            {
+                Prune(env, q, a); // nothing finished by a is seen again (decisions only move forward)
+            }
+
+            if (_jobCount[qi] < cap || InSystem(env, q, a) < cap)
+            {
+                Admit(env, q, _slotConc[pi], a, _bgNextActual[pi], _bgNextExpected[pi], commit: true);
+            }
+            else
+            {
+                _bgDropped[env]++;
+            }
+
+            DrawBackground(env, p, a);
+        }
+    }
+
+    private int InSystem(int env, int q, double t)
+    {
+        var qi = (env * Q) + q;
+        var n = 0;
+        var b = qi * _jobCap;
+        for (var k = 0; k < _jobCount[qi]; k++)
+        {
+            if (_jobArrival[b + k] <= t && _jobFinish[b + k] > t)
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    // FIFO with `conc` identical slots: a job arriving (in arrival order) starts on the earliest free slot.
+    private double Admit(int env, int q, int conc, double arrival, double actual, double expected, bool commit)
+    {
+        var sb = ((env * Q) + q) * C;
+        var slot = 0;
+        for (var k = 1; k < conc; k++)
+        {
+            if (_slotFree[sb + k] < _slotFree[sb + slot])
+            {
+                slot = k;
+            }
+        }
+
+        var start = Math.Max(arrival, _slotFree[sb + slot]);
+        var finish = start + actual;
+        if (commit)
+        {
+            _slotFree[sb + slot] = finish;
+            var qi = (env * Q) + q;
+            var c = _jobCount[qi];
+            if (c >= _jobCap)
+            {
+                Prune(env, q, Math.Min(arrival, _now[env]));
+                c = _jobCount[qi];
+            }
+
+            if (c >= _jobCap)
+            {
+                throw new InvalidOperationException($"Environment {env}: executor {q} holds {c} jobs, its capacity; the episode is longer than the simulator was sized for.");
+            }
+
+            var b = (qi * _jobCap) + c;
+            _jobArrival[b] = arrival;
+            _jobStart[b] = start;
+            _jobFinish[b] = finish;
+            _jobExpected[b] = expected;
+            _jobCount[qi] = c + 1;
+        }
+
+        return finish;
+    }
+
+    // Drops jobs finished by `t` (no later query looks before the current decision time).
+    private void Prune(int env, int q, double t)
+    {
+        var qi = (env * Q) + q;
+        var b = qi * _jobCap;
+        var c = _jobCount[qi];
+        var w = 0;
+        for (var k = 0; k < c; k++)
+        {
+            if (_jobFinish[b + k] > t)
+            {
+                if (w != k)
+                {
+                    _jobArrival[b + w] = _jobArrival[b + k];
+                    _jobStart[b + w] = _jobStart[b + k];
+                    _jobFinish[b + w] = _jobFinish[b + k];
+                    _jobExpected[b + w] = _jobExpected[b + k];
+                }
+
+                w++;
+            }
+        }
+
+        _jobCount[qi] = w;
+    }
+
+    // The task's own completion: exact, since FIFO queues let no later job overtake it.
+    private void Place(int env, int row, bool commit, out double delay, out double energy, out double completion)
+    {
+        var now = _now[env];
+        var m = _curModel[env];
+        var mi = (env * M) + m;
+        var jitter = _curJitter[env];
+        var pw = new DevicePowerTable(_power[env * 4], _power[(env * 4) + 1], _power[(env * 4) + 2], _power[(env * 4) + 3]);
+        if (row < L)
+        {
+            var expected = _exec[(mi * L) + row];
+            var actual = expected * jitter;
+            completion = Admit(env, 0, _localConc[env], now, actual, expected, commit);
+            delay = completion - now;
+            var measured = _joules[(mi * L) + row];
+            energy = pw.LocalJoules(actual, double.IsNaN(measured) ? null : measured);
+            return;
+        }
+
+        var p = row - L;
+        var pi = (env * P) + p;
+        var upload = _req[mi] * 8.0 / _up[pi];
+        var download = _resp[mi] * 8.0 / _down[pi];
+        var linkStart = Math.Max(now, _linkFree[pi]);
+        var arrival = linkStart + upload + (0.5 * _rtt[pi]);
+        AdvanceBackground(env, p, now);
+        var peerExpected = _exec[mi * L] / _speed[pi];
+        var finish = Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, commit);
+        completion = finish + (0.5 * _rtt[pi]) + download;
+        delay = completion - now;
+        energy = pw.OffloadJoules(upload + download, delay - upload - download);
+        if (commit)
+        {
+            _linkFree[pi] = linkStart + upload;
+            _agentBusyUntil[pi] = Math.Max(_agentBusyUntil[pi], finish);
+        }
+    }
+
+    // ---- observation ----
+
+    // Counts and residual work of every executor at the current decision time, as the executors report them.
+    private void Scan(int env)
+    {
+        var now = _now[env];
+        for (var q = 0; q < Q; q++)
+        {
+            if (q > 0)
+            {
+                if (q - 1 >= _peerCount[env])
+                {
+                    _running[q] = _queued[q] = _residCount[q] = 0;
+                    _residSum[q] = 0;
+                    continue;
+                }
+
+                AdvanceBackground(env, q - 1, now);
+            }
+
+            Prune(env, q, now);
+            var qi = (env * Q) + q;
+            var b = qi * _jobCap;
+            int running = 0, queued = 0, n = 0;
+            var sum = 0.0;
+            for (var k = 0; k < _jobCount[qi]; k++)
+            {
+                if (_jobArrival[b + k] > now)
+                {
+                    continue; // still on its way to the peer: the peer does not know it yet
+                }
+
+                double residual;
+                if (_jobStart[b + k] <= now)
+                {
+                    running++;
+                    residual = Math.Max(0, _jobExpected[b + k] - (now - _jobStart[b + k]));
+                }
+                else
+                {
+                    queued++;
+                    residual = _jobExpected[b + k];
+                }
+
+                _resid[(q * _jobCap) + n++] = residual;
+                sum += residual;
+            }
+
+            _running[q] = running;
+            _queued[q] = queued;
+            _residCount[q] = n;
+            _residSum[q] = sum;
+        }
+    }
+
+    // The candidate as the live ClusterView would describe it (after Scan).
+    private CandidateState Candidate(int env, int row)
+    {
+        var m = _curModel[env];
+        var mi = (env * M) + m;
+        if (row < L)
+        {
+            return new CandidateState
+            {
+                IsLocal = true,
+                IsQuantizedVariant = row > 0,
+                AccuracyDropPoints = _drop[(mi * L) + row],
+                RoundTripSeconds = 0,
+                UplinkBitsPerSecond = double.PositiveInfinity,
+                DownlinkBitsPerSecond = double.PositiveInfinity,
+                ExpectedExecSeconds = _exec[(mi * L) + row],
+                Running = _running[0],
+                Queued = _queued[0],
+                MaxConcurrency = _localConc[env],
+                ResidualWorkSeconds = _residSum[0],
+                ResidualSeconds = _resid.AsSpan(0, _residCount[0]),
+            };
+        }
+
+        var p = row - L;
+        var pi = (env * P) + p;
+        var q = 1 + p;
+        return new CandidateState
+        {
+            IsLocal = false,
+            RoundTripSeconds = _rtt[pi],
+            UplinkBitsPerSecond = _up[pi],
+            DownlinkBitsPerSecond = _down[pi],
+            ExpectedExecSeconds = _exec[mi * L] / _speed[pi],
+            Running = _running[q],
+            Queued = _queued[q],
+            MaxConcurrency = _slotConc[pi],
+            ResidualWorkSeconds = _residSum[q],
+            ResidualSeconds = _resid.AsSpan(q * _jobCap, _residCount[q]),
+        };
+    }
+
+    // The device-energy estimate the live agent makes for a candidate (DevicePowerTable on expected times).
+    private double EstimatedEnergy(int env, int row, in TaskState task, in CandidateState c, double delayEstimate)
+    {
+        var pw = new DevicePowerTable(_power[env * 4], _power[(env * 4) + 1], _power[(env * 4) + 2], _power[(env * 4) + 3]);
+        if (row < L)
+        {
+            var measured = _joules[(((env * M) + _curModel[env]) * L) + row];
+            return pw.LocalJoules(c.ExpectedExecSeconds, double.IsNaN(measured) ? null : measured);
+        }
+
+        var transfer = Core.Offloading.Policies.CompletionEstimate.TransferSeconds(task.RequestBytes, c.UplinkBitsPerSecond)
+            + Core.Offloading.Policies.CompletionEstimate.TransferSeconds(task.ResponseBytes, c.DownlinkBitsPerSecond);
+        return pw.OffloadJoules(transfer, delayEstimate - transfer);
+    }
+
+    private void CheckEnv(int env)
+    {
+        if ((uint)env >= (uint)_n)
+        {
+            throw new ArgumentOutOfRangeException(nameof(env), env, $"Environment index must be in [0, {_n}).");
+        }
+    }
+}

@@ -1,0 +1,390 @@
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Learning.Simulation;
+using EdgeAgent.Learning.Simulation.Agent;
+
+namespace EdgeAgent.Learning.Tests.Simulation.Agent;
+
+public sealed class AgentVecEnvTests
+{
+    // One model (fp32 0.1 s on the device, 1 Mbit up, 0.1 Mbit down), one peer 4x the device
+    // (RTT 20 ms, 10 Mbit/s up, 1 Mbit/s down), power 5/10/2/0.5 W, no jitter, periodic arrivals.
+    private static AgentContext Simple(double jobsPerSecond = 20, int localConcurrency = 1, int peerConcurrency = 1, double background = 0)
+    {
+        var c = new AgentContext
+        {
+            Power = new DevicePowerTable(5, 10, 2, 0.5), LocalConcurrency = localConcurrency, ModelCount = 1, PeerCount = 1, WorkloadCount = 1,
+            Arrivals = ArrivalKind.Periodic, JobsPerSecond = jobsPerSecond, ExecJitterSigma = 0,
+        };
+        c.Models[0] = AgentContext.Model("m", 125_000, 12_500, 0.1);
+        c.Peers[0] = new AgentPeerProfile
+        {
+            Name = "edge", Kind = ServerKind.Edge, RoundTripSeconds = 0.02, UplinkBitsPerSecond = 10e6, DownlinkBitsPerSecond = 1e6, Speed = 4,
+            Concurrency = peerConcurrency, ServedModels = 1, BackgroundUtilisation = background, BackgroundMeanExecSeconds = 0.05,
+        };
+        c.Workloads[0] = new AgentWorkload { StageCount = 1, Weight = 1, LinesMin = 1, LinesMax = 1 };
+        return c;
+    }
+
+    private static AgentVecEnv Env(AgentContext c, int steps = 100, ulong seed = 1, int count = 1, bool autoReset = false) =>
+        new(AgentContextRange.Fixed(c), count, seed, autoReset, steps);
+
+    [Fact]
+    public void Step_LocalFifoOneSlot_DelaysAreQueuePlusExecution()
+    {
+        var env = Env(Simple());
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(0.05 * k, env.Now(0), 12);
+            var (expectedDelay, energy) = env.ExactCostUnscaled(0, 0);
+            // Arrivals every 50 ms, 100 ms each on one slot: task k starts at 0.1 k.
+            Assert.Equal(0.1 + (0.05 * k), expectedDelay, 12);
+            Assert.Equal(5 * 0.1, energy, 12);
+            env.Step(0, 0, out var delayCost, out var energyCost);
+            Assert.Equal((0.1 + (0.05 * k)) / 0.1, delayCost, 9);
+            Assert.Equal(1.0, energyCost, 12);
+        }
+    }
+
+    [Fact]
+    public void Step_LocalTwoSlots_NoQueueing()
+    {
+        var env = Env(Simple(localConcurrency: 2));
+        for (var k = 0; k < 10; k++)
+        {
+            env.Step(0, 0, out var delayCost, out _);
+            Assert.Equal(1.0, delayCost, 9);
+        }
+    }
+
+    [Fact]
+    public void Step_Offload_UploadSharesTheLinkAndPeerQueueIsFifo()
+    {
+        var env = Env(Simple());
+        // Task 0 at 0: upload 0.1 s, half RTT 0.01, exec 0.1/4 = 0.025, half RTT 0.01, download 0.1 s.
+        var (d0, e0) = env.ExactCostUnscaled(0, 3);
+        Assert.Equal(0.1 + 0.01 + 0.025 + 0.01 + 0.1, d0, 12);
+        Assert.Equal((2 * 0.2) + (0.5 * (d0 - 0.2)), e0, 12);
+        env.Step(0, 3, out var cost0, out var energyCost0);
+        Assert.Equal(d0 / 0.1, cost0, 9);
+        Assert.Equal(e0 / 0.5, energyCost0, 9);
+
+        // Task 1 at 0.05: its upload waits for the link (free at 0.1), arrives at 0.21, the peer is free (task 0 ran 0.11-0.135).
+        var (d1, _) = env.ExactCostUnscaled(0, 3);
+        Assert.Equal(0.21 + 0.025 + 0.01 + 0.1 - 0.05, d1, 12);
+        env.Step(0, 3, out _, out _);
+
+        // Task 2 at 0.1: link free at 0.2 -> arrives 0.31; peer free (task 1 finished 0.235).
+        var (d2, _) = env.ExactCostUnscaled(0, 3);
+        Assert.Equal(0.31 + 0.025 + 0.01 + 0.1 - 0.1, d2, 12);
+    }
+
+    [Fact]
+    public void Step_SlowPeerOneSlot_LaterTasksWaitInItsFifoQueue()
+    {
+        var c = Simple();
+        c.Peers[0] = c.Peers[0] with { Speed = 0.25, UplinkBitsPerSecond = 1e9, DownlinkBitsPerSecond = 1e9, RoundTripSeconds = 0 };
+        var env = Env(c);
+        // Exec on the peer 0.4 s; transfers 1 ms and 0.1 ms. Task k (at 0.05 k) starts when task k-1 finishes.
+        var finish = 0.0;
+        for (var k = 0; k < 5; k++)
+        {
+            var arrival = (0.05 * k) + 0.001;
+            var start = Math.Max(arrival, finish);
+            finish = start + 0.4;
+            var (delay, _) = env.ExactCostUnscaled(0, 3);
+            Assert.Equal(finish + 0.0001 - (0.05 * k), delay, 9);
+            env.Step(0, 3, out _, out _);
+        }
+    }
+
+    [Fact]
+    public void Observe_QueuedWork_CountsAndResidualsAsTheExecutorReportsThem()
+    {
+        var env = Env(Simple());
+        env.Step(0, 0, out _, out _); // 0.0-0.1
+        env.Step(0, 0, out _, out _); // queued, 0.1-0.2
+        // Now 0.1: task 0 just finished; task 1 running (residual 0.1), nothing queued.
+        env.Step(0, 0, out _, out _); // at 0.1 -> 0.2-0.3
+        // Now 0.15: task 1 running (residual 0.05), task 2 queued (residual 0.1).
+        var obs = env.CurrentObservation(0);
+        var local = obs.Servers[0];
+        Assert.Equal(1, local.Executing);
+        Assert.Equal(1, local.Queued);
+        Assert.Equal(0.15, local.ResidualWorkSeconds, 12);
+        Assert.Equal(1, local.ResidualWorkHistogram[4] + local.ResidualWorkHistogram[5]); // 50 ms left, at a bin edge
+        Assert.Equal(1, local.ResidualWorkHistogram[10]);
+        Assert.Equal(2, local.ResidualWorkHistogram.Sum());
+        Assert.Equal(0.15 / 1 + 0.1, Core.Offloading.Policies.CompletionEstimate.Seconds(obs.Task, local), 12);
+    }
+
+    [Fact]
+    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation()
+    {
+        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60);
+        var live = new ObservationEncoder(env.Layout);
+        var s = env.MaxServers;
+        var f = env.FeatureCount;
+        var servers = new float[s * f];
+        var mask = new float[s];
+        var pref = new float[2];
+        var liveServers = new float[s * f];
+        var liveMask = new float[s];
+        var livePref = new float[2];
+        var rng = new SimRandom(5);
+        var compared = 0;
+        for (var t = 0; t < 400; t++)
+        {
+            for (var i = 0; i < env.Count; i++)
+            {
+                env.SetPreference(i, (i + 0.5) / env.Count);
+                env.Observe(i, servers, mask, pref);
+                live.Encode(env.CurrentObservation(i), new Preference(env.DelayWeight(i)), liveServers, liveMask, livePref);
+                Assert.Equal(mask, liveMask);
+                Assert.Equal(pref, livePref);
+                for (var k = 0; k < servers.Length; k++)
+                {
+                    if (servers[k] != liveServers[k])
+                    {
+                        Assert.Fail($"step {t} env {i} row {k / f} column {env.Layout.ColumnNames()[k % f]}: simulator {servers[k]}, live encoder {liveServers[k]}");
+                    }
+                }
+
+                compared++;
+                env.Step(i, RandomPresent(env, i, ref rng), out _, out _);
+            }
+        }
+
+        Assert.Equal(3200, compared);
+    }
+
+    [Fact]
+    public void Observe_AbsentRows_MaskedAndNonContiguous()
+    {
+        var c = Simple();
+        c.ModelCount = 2;
+        c.Models[0] = c.Models[0] with { ExecMixed = 0.06, DropMixed = 0.4 };
+        c.Models[1] = AgentContext.Model("other", 10, 10, 0.01);
+        c.PeerCount = 3;
+        c.Peers[1] = c.Peers[0] with { Name = "cloud", ServedModels = 0b10 };
+        c.Peers[2] = c.Peers[0] with { Name = "edge2", ServedModels = 0b11 };
+        c.Workloads[0] = new AgentWorkload { StageCount = 1, Stage0 = 0, Weight = 1, LinesMin = 1, LinesMax = 1 };
+        var env = Env(c);
+        var f = env.FeatureCount;
+        var servers = new float[env.MaxServers * f];
+        var mask = new float[env.MaxServers];
+        env.Observe(0, servers, mask, new float[2]);
+        Assert.Equal([1f, 0f, 1f, 1f, 0f, 1f, 0f, 0f, 0f, 0f, 0f], mask);
+        Assert.True(env.IsPresent(0, 2));
+        Assert.False(env.IsPresent(0, 4));
+        Assert.All(servers[(4 * f)..(5 * f)], v => Assert.Equal(-1f, v));
+        Assert.Equal(1f, servers[(2 * f) + env.Layout.IndexOf(FeatureKind.IsQuantizedVariant)]);
+        Assert.Equal(0.4f, servers[(2 * f) + env.Layout.IndexOf(FeatureKind.AccuracyDropPoints)], 6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => env.Step(0, 4, out _, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => env.MarginalCost(0, 1, out _, out _));
+    }
+
+    [Fact]
+    public void Step_Energy_MeasuredJoulesForVariantsPowerTableOtherwise()
+    {
+        var c = Simple();
+        c.Models[0] = c.Models[0] with { ExecInt8 = 0.04, JoulesInt8 = 0.123 };
+        var env = Env(c);
+        Assert.Equal(0.123, env.ExactCostUnscaled(0, 1).EnergyJoules, 12);
+        Assert.Equal(0.5, env.ExactCostUnscaled(0, 0).EnergyJoules, 12);
+        env.Step(0, 1, out _, out var energyCost);
+        Assert.Equal(0.123 / 0.5, energyCost, 12);
+    }
+
+    [Fact]
+    public void Episode_Totals_AreTheSumsOfTheDecisionsActualCosts()
+    {
+        var env = new AgentVecEnv(AgentContextRange.Train, 1, seed: 9, autoReset: false, stepsPerEpisode: 200);
+        var rng = new SimRandom(1);
+        double delay = 0, energy = 0, delayCost = 0, energyCost = 0;
+        var done = false;
+        while (!done)
+        {
+            var a = RandomPresent(env, 0, ref rng);
+            var (d, e) = env.ExactCostUnscaled(0, a);
+            env.MarginalCost(0, a, out var dc, out var ec);
+            done = env.Step(0, a, out var rd, out var re);
+            Assert.Equal(dc, rd, 12);
+            Assert.Equal(ec, re, 12);
+            delay += d;
+            energy += e;
+            delayCost += rd;
+            energyCost += re;
+        }
+
+        var last = env.LastEpisode(0);
+        Assert.Equal(200, last.Tasks);
+        Assert.Equal(delay, last.TotalDelaySeconds, 9);
+        Assert.Equal(energy, last.TotalEnergyJoules, 9);
+        Assert.Equal(delayCost, last.DelayCost, 9);
+        Assert.Equal(energyCost, last.EnergyCost, 9);
+        Assert.Equal((delayCost, energyCost), env.ProjectedTotals(0));
+    }
+
+    [Fact]
+    public void Reset_SameSeed_SameEpisodeAndArrivalsIndependentOfActions()
+    {
+        var c = Simple(jobsPerSecond: 8);
+        c.Arrivals = ArrivalKind.Bursty;
+        c.ExecJitterSigma = 0.2;
+        c.Peers[0] = c.Peers[0] with { BackgroundUtilisation = 0.5 };
+        var a = Env(c, seed: 3);
+        var b = Env(c, seed: 3);
+        var other = Env(c, seed: 3);
+        for (var k = 0; k < 100; k++)
+        {
+            Assert.Equal(a.Now(0), other.Now(0));
+            a.Step(0, k % 2 == 0 ? 0 : 3, out var d1, out var e1);
+            b.Step(0, k % 2 == 0 ? 0 : 3, out var d2, out var e2);
+            other.Step(0, 0, out _, out _);
+            Assert.Equal(d1, d2);
+            Assert.Equal(e1, e2);
+        }
+
+        Assert.Equal(a.LastEpisode(0), b.LastEpisode(0));
+    }
+
+    [Fact]
+    public void Background_Utilisation_KeepsThePeerBusyThatShareOfTheTime()
+    {
+        // Poisson decisions see time averages: the one-slot peer should be busy ~40 % of them.
+        var c = Simple(jobsPerSecond: 5, background: 0.4);
+        c.Arrivals = ArrivalKind.Poisson;
+        var env = Env(c, steps: 20_000);
+        var busy = 0;
+        for (var k = 0; k < 20_000; k++)
+        {
+            var obs = env.CurrentObservation(0);
+            busy += obs.Servers[3].Executing > 0 ? 1 : 0;
+            env.Step(0, 0, out _, out _);
+        }
+
+        Assert.InRange(busy / 20_000.0, 0.35, 0.45);
+    }
+
+    [Fact]
+    public void Pipeline_StagesFollowTheirInputs()
+    {
+        var c = AgentContext.Demo();
+        c.PeerCount = 0;
+        c.ExecJitterSigma = 0;
+        c.Arrivals = ArrivalKind.Periodic;
+        c.JobsPerSecond = 0.1;
+        c.Workloads[0] = c.Workloads[0] with { LinesMin = 2, LinesMax = 2 };
+        var env = Env(c, steps: 10);
+        double det = 0.176, cls = 0.007, rec = 0.039;
+        (int Model, double Time)[] expected =
+        [
+            (0, 0), (1, det), (1, det), (2, det + cls), (2, det + (2 * cls)), (0, 10),
+        ];
+        foreach (var (model, time) in expected)
+        {
+            Assert.Equal(model, env.CurrentModel(0));
+            Assert.Equal(time, env.Now(0), 12);
+            env.Step(0, 0, out _, out _);
+        }
+
+        _ = rec;
+    }
+
+    [Fact]
+    public void Pipeline_RecWaitsBehindTheSecondLinesClassifier()
+    {
+        var c = AgentContext.Demo();
+        c.PeerCount = 0;
+        c.ExecJitterSigma = 0;
+        c.Arrivals = ArrivalKind.Periodic;
+        c.JobsPerSecond = 0.1;
+        c.Workloads[0] = c.Workloads[0] with { LinesMin = 2, LinesMax = 2 };
+        var env = Env(c, steps: 10);
+        double det = 0.176, cls = 0.007, rec = 0.039;
+        double[] delays = [det, cls, 2 * cls, cls + rec, rec + rec];
+        foreach (var d in delays)
+        {
+            Assert.Equal(d, env.ExactCostUnscaled(0, 0).DelaySeconds, 12);
+            env.Step(0, 0, out _, out _);
+        }
+    }
+
+    [Fact]
+    public void StepAndObserve_Batch_AllocateNothing()
+    {
+        var env = new AgentVecEnv(AgentContextRange.Train, 16, seed: 4, autoReset: true, stepsPerEpisode: 50);
+        var n = env.Count;
+        var servers = new float[n * env.MaxServers * env.FeatureCount];
+        var mask = new float[n * env.MaxServers];
+        var pref = new float[n * 2];
+        var actions = new int[n];
+        var rT = new float[n];
+        var rE = new float[n];
+        var done = new bool[n];
+        var rng = new SimRandom(2);
+        void Run(int steps)
+        {
+            for (var t = 0; t < steps; t++)
+            {
+                env.Observe(servers, mask, pref);
+                for (var i = 0; i < n; i++)
+                {
+                    actions[i] = RandomPresent(env, i, ref rng);
+                }
+
+                env.Step(actions, rT, rE, done);
+            }
+        }
+
+        Run(200);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(500);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void CopyState_ThenSameActions_SameFuture()
+    {
+        var env = new AgentVecEnv(AgentContextRange.Train, 2, seed: 11, autoReset: false, stepsPerEpisode: 80);
+        var rng = new SimRandom(3);
+        for (var k = 0; k < 30; k++)
+        {
+            env.Step(0, RandomPresent(env, 0, ref rng), out _, out _);
+        }
+
+        var copy = (AgentVecEnv)env.CreateLike(1, 99, autoReset: false);
+        ((ISnapshotEnv)copy).CopyState(0, env, 0);
+        for (var k = 0; k < 40; k++)
+        {
+            var a = RandomPresent(env, 0, ref rng);
+            env.Step(0, a, out var d1, out var e1);
+            copy.Step(0, a, out var d2, out var e2);
+            Assert.Equal(d1, d2);
+            Assert.Equal(e1, e2);
+        }
+    }
+
+    [Fact]
+    public void Constructor_WrongLayout_ThrowsNamingIt()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new AgentVecEnv(AgentContextRange.Train, 1, 1, layout: FeatureLayout.Gmorl()));
+        Assert.Contains("profile=gmorl", ex.Message, StringComparison.Ordinal);
+    }
+
+    internal static int RandomPresent(AgentVecEnv env, int i, ref SimRandom rng)
+    {
+        Span<int> rows = stackalloc int[env.MaxServers];
+        var n = 0;
+        for (var r = 0; r < env.MaxServers; r++)
+        {
+            if (env.IsPresent(i, r))
+            {
+                rows[n++] = r;
+            }
+        }
+
+        return rows[rng.NextInt(n)];
+    }
+}
