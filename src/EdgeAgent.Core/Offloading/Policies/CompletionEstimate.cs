@@ -58,6 +58,23 @@ public static class CompletionEstimate
         return TransferSeconds(bytes, server.UplinkBitsPerSecond);
     }
 
+    /// <summary>
+    /// Seconds the radio moves the task's bytes: upload + download (the transfer part of the
+    /// device's offload energy; the rest of <see cref="Seconds(TaskObservation, ServerObservation)"/>
+    /// is waiting). The agent's ClusterView and the simulator split a candidate's estimate this way:
+    /// <c>OffloadJoules(transfer, Seconds - transfer)</c>.
+    /// </summary>
+    public static double TransferSeconds(TaskObservation task, ServerObservation server)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(server);
+        return TransferSeconds(task.InputBytes, task.ExpectedResponseBytes, server.UplinkBitsPerSecond, server.DownlinkBitsPerSecond);
+    }
+
+    /// <summary>Upload + download seconds from raw quantities (0 for infinite links or no bytes).</summary>
+    public static double TransferSeconds(long requestBytes, long responseBytes, double uplinkBitsPerSecond, double downlinkBitsPerSecond) =>
+        TransferSeconds(requestBytes, uplinkBitsPerSecond) + TransferSeconds(responseBytes, downlinkBitsPerSecond);
+
     /// <summary>Seconds to move <paramref name="bytes"/> over a link of <paramref name="bitsPerSecond"/>: 0 for an infinite link or no bytes, infinity for a dead link.</summary>
     public static double TransferSeconds(long bytes, double bitsPerSecond)
     {

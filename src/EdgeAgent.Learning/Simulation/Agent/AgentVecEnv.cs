@@ -991,6 +991,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _pendStage[pi] = _pendStage[last];
             _pendLine[pi] = _pendLine[last];
             _pendCount[env] = pc - 1;
+            AdvanceAllBackground(env);
             return;
         }
 
@@ -1007,6 +1008,17 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _curLine[env] = 0;
         _curJitter[env] = _nextJitter[env * Jit];
         DrawNextJob(env, first: false);
+        AdvanceAllBackground(env);
+    }
+
+    // Every decision brings every peer's background up to the decision time, whatever the caller
+    // then asks (observation, exact costs or neither), so the background never depends on the calls.
+    private void AdvanceAllBackground(int env)
+    {
+        for (var p = 0; p < _peerCount[env]; p++)
+        {
+            AdvanceBackground(env, p, _now[env]);
+        }
     }
 
     private void SpawnFollowUps(int env, double completion)
@@ -1345,8 +1357,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             return pw.LocalJoules(c.ExpectedExecSeconds, double.IsNaN(measured) ? null : measured);
         }
 
-        var transfer = Core.Offloading.Policies.CompletionEstimate.TransferSeconds(task.RequestBytes, c.UplinkBitsPerSecond)
-            + Core.Offloading.Policies.CompletionEstimate.TransferSeconds(task.ResponseBytes, c.DownlinkBitsPerSecond);
+        var transfer = Core.Offloading.Policies.CompletionEstimate.TransferSeconds(task.RequestBytes, task.ResponseBytes, c.UplinkBitsPerSecond, c.DownlinkBitsPerSecond);
         return pw.OffloadJoules(transfer, delayEstimate - transfer);
     }
 
