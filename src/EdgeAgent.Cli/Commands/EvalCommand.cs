@@ -200,9 +200,9 @@ internal static class EvalCommand
             {
                 if (parseResult.GetValue(profile) == Learning.Simulation.Agent.AgentVecEnv.ProfileName)
                 {
-                    var agentEnv = new Learning.Simulation.Agent.AgentVecEnv(Learning.Simulation.Agent.AgentContextRange.Train, parseResult.GetValue(envs), 1);
-                    var a = SimulatorSpeed.Measure(agentEnv, parseResult.GetValue(steps), 1);
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"profile agent, training contexts (0-8 peers), {agentEnv.Count} env(s), random actions, one thread: {a.Steps:N0} steps in {a.Seconds:0.000} s = {a.StepsPerSecond:N0} steps/s wall clock; {a.CpuSeconds:0.000} s of processor time = {a.StepsPerCpuSecond:N0} steps/s ({a.Episodes} episodes)"));
+                    var agentEnv = new Learning.Simulation.Agent.AgentVecEnv(Learning.Simulation.Agent.AgentContextRange.Train, 1, 1);
+                    var a = SimulatorSpeed.Measure(agentEnv, parseResult.GetValue(envs), parseResult.GetValue(steps), 1);
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"profile agent, training contexts (0-8 peers), {parseResult.GetValue(envs)} env(s), random actions, one thread: {a.Steps:N0} steps in {a.Seconds:0.000} s = {a.StepsPerSecond:N0} steps/s wall clock; {a.CpuSeconds:0.000} s of processor time = {a.StepsPerCpuSecond:N0} steps/s ({a.Episodes} episodes)"));
                     return 0;
                 }
 

@@ -99,7 +99,7 @@ public sealed class RolloutPolicy : ISimPolicy
                     if (done)
                     {
                         var last = scratch.LastEpisode(0);
-                        (delay, energy) = (last.TotalDelaySeconds, last.TotalEnergyJoules);
+                        (delay, energy) = (last.DelayCost, last.EnergyCost);
                     }
                     else
                     {

@@ -317,8 +317,8 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
         for (var i = 0; i < n; i++)
         {
             var last = env.LastEpisode(i);
-            delay[i] = last.TotalDelaySeconds;
-            energy[i] = last.TotalEnergyJoules;
+            delay[i] = last.DelayCost; // the rewards' units: seconds for gmorl, normalised costs for agent
+            energy[i] = last.EnergyCost;
         }
 
         return new PointResult

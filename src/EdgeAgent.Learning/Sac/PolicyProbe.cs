@@ -108,7 +108,7 @@ public sealed class PolicyProbe
             for (var k = 0; k < _episodes; k++)
             {
                 var summary = _env.LastEpisode((w * _episodes) + k);
-                cost += _env.ScalarisedCost(_weights[w], summary.TotalDelaySeconds, summary.TotalEnergyJoules);
+                cost += _env.ScalarisedCost(_weights[w], summary.DelayCost, summary.EnergyCost);
             }
 
             points[w] = new ProbePoint(_weights[w], cost / _episodes, double.NaN);

@@ -1,5 +1,6 @@
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Core.Offloading.Policies;
+using EdgeAgent.Learning.Baselines;
 using EdgeAgent.Learning.Simulation;
 using EdgeAgent.Learning.Simulation.Agent;
 
@@ -71,7 +72,7 @@ public sealed class AgentContextRangeTests
     }
 
     [Fact]
-    public void ExactGreedy_ChoosesTheExactCheapestRowAndItsRewardIsThatCost()
+    public void GreedyPolicy_ChoosesTheExactCheapestRowAndItsRewardIsThatCost()
     {
         var env = new AgentVecEnv(AgentContextRange.Train, 4, seed: 21, autoReset: true, stepsPerEpisode: 50);
         var rng = new SimRandom(8);
@@ -91,7 +92,7 @@ public sealed class AgentContextRangeTests
                     }
                 }
 
-                var g = ExactGreedy.Choose(env, i);
+                var g = GreedyPolicy.Choose(env, i);
                 env.MarginalCost(i, g, out var gd, out var ge);
                 Assert.Equal(best, (w * gd) + ((1 - w) * ge));
                 env.Step(i, g, out var rd, out var re);
