@@ -38,11 +38,19 @@ internal static class AgentCommand
             Description = "Device name of the variant profiles to read, <model>/<version>/profiles/NAME.json (Agent:ProfileDevice, default this machine's name, as `models profile --device`).",
         };
 
+        var operatorToken = new Option<string?>("--operator-token-file")
+        {
+            Description = "File holding the operator bearer token (Security:OperatorTokenFile, at least 16 characters), for `pref set` and `status` over TCP; re-read when it changes.",
+        };
+        var security = new NodeSecurityOptions();
+
         var command = new Command("agent", "Serve models to local applications and offload each request to where it runs best.");
-        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice })
+        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice, operatorToken })
         {
             command.Options.Add(option);
         }
+
+        security.AddTo(command);
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -58,6 +66,8 @@ internal static class AgentCommand
                 Set(overrides, "Agent:Preference", parseResult.GetValue(preference));
                 Set(overrides, "Agent:MaxAccuracyDropPoints", parseResult.GetValue(maxDrop));
                 Set(overrides, "Agent:ProfileDevice", parseResult.GetValue(profileDevice));
+                Set(overrides, "Security:OperatorTokenFile", parseResult.GetValue(operatorToken));
+                security.Apply(parseResult, overrides);
                 if (parseResult.GetValue(timeout) is { } ms)
                 {
                     overrides["Agent:OffloadTimeout"] = TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Control;
+using EdgeAgent.Node.Security;
 using Grpc.Core;
 
 namespace EdgeAgent.Cli.Commands;
@@ -13,11 +14,11 @@ internal static class ControlCommands
 
     public static Command CreatePref()
     {
-        var agent = AgentOption();
+        var options = new ControlOptions();
         var weight = new Argument<double>("delay-weight") { Description = "Weight of delay in [0, 1]; the energy weight is 1 minus it." };
         var set = new Command("set", "Set the energy/delay preference of a running agent.");
         set.Arguments.Add(weight);
-        set.Options.Add(agent);
+        options.AddTo(set);
         set.SetAction(async (parseResult, cancellationToken) =>
         {
             var w = parseResult.GetValue(weight);
@@ -27,7 +28,7 @@ internal static class ControlCommands
                 return 2;
             }
 
-            return await CallAsync(parseResult, parseResult.GetValue(agent)!, client =>
+            return await CallAsync(parseResult, options, client =>
                 client.SetPreferenceAsync(new SetPreferenceRequest { DelayWeight = w }, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(10), cancellationToken: cancellationToken).ResponseAsync);
         });
 
@@ -38,40 +39,79 @@ internal static class ControlCommands
 
     public static Command CreateStatus()
     {
-        var agent = AgentOption();
+        var options = new ControlOptions();
         var status = new Command("status", "Show a running agent's policy, preference, request counts and peers.");
-        status.Options.Add(agent);
+        options.AddTo(status);
         status.SetAction(async (parseResult, cancellationToken) =>
-            await CallAsync(parseResult, parseResult.GetValue(agent)!, client =>
+            await CallAsync(parseResult, options, client =>
                 client.GetStatusAsync(new GetStatusRequest(), deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(10), cancellationToken: cancellationToken).ResponseAsync));
         return status;
     }
 
-    private static Option<string> AgentOption() => new("--agent")
+    private static async Task<int> CallAsync(ParseResult parseResult, ControlOptions options, Func<ControlService.ControlServiceClient, Task<AgentStatus>> call)
     {
-        Description = "The agent: http://HOST:PORT or unix:/path/to/agent.sock.",
-        DefaultValueFactory = _ => DefaultAgent,
-    };
-
-    private static async Task<int> CallAsync(ParseResult parseResult, string address, Func<ControlService.ControlServiceClient, Task<AgentStatus>> call)
-    {
+        var address = parseResult.GetValue(options.Agent)!;
         if (!AgentChannel.TryParse(address, out _, out _, out var error))
         {
             await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: --agent: {error}.");
             return 2;
         }
 
-        using var channel = AgentChannel.Create(address);
+        Grpc.Net.Client.GrpcChannel channel;
         try
         {
-            var status = await call(new ControlService.ControlServiceClient(channel));
-            await parseResult.InvocationConfiguration.Output.WriteAsync(AgentStatusText.Format(status));
-            return 0;
+            channel = AgentChannel.Create(address, options.Credentials(parseResult));
         }
-        catch (RpcException ex)
+        catch (CertificateFileException ex)
         {
-            await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: the agent at {address} answered {ex.StatusCode}: {ex.Status.Detail}");
-            return 1;
+            await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: {ex.Message.TrimEnd('.')}.");
+            return 2;
         }
+
+        using (channel)
+        {
+            try
+            {
+                var status = await call(new ControlService.ControlServiceClient(channel));
+                await parseResult.InvocationConfiguration.Output.WriteAsync(AgentStatusText.Format(status));
+                return 0;
+            }
+            catch (RpcException ex)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: the agent at {address} answered {ex.StatusCode}: {ex.Status.Detail}");
+                return 1;
+            }
+        }
+    }
+
+    // The address and the operator credential flags of both commands.
+    private sealed class ControlOptions
+    {
+        public Option<string> Agent { get; } = new("--agent")
+        {
+            Description = "The agent: http://HOST:PORT, https://HOST:PORT or unix:/path/to/agent.sock (no credential needed on the socket).",
+            DefaultValueFactory = _ => DefaultAgent,
+        };
+
+        private readonly Option<string?> _token = new("--token-file") { Description = "File holding the operator bearer token (the agent's Security:OperatorTokenFile)." };
+        private readonly Option<string?> _certificate = new("--cert") { Description = "PEM client certificate with role operator, for an https:// agent (`edgeagent certs issue --role operator`)." };
+        private readonly Option<string?> _key = new("--key") { Description = "PEM key of --cert (default: the certificate file)." };
+        private readonly Option<string?> _ca = new("--ca") { Description = "PEM CA bundle that verifies an https:// agent's certificate (default: the system trust store)." };
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { Agent, _token, _certificate, _key, _ca })
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        public AgentCredentials Credentials(ParseResult parseResult) => new()
+        {
+            TokenFile = parseResult.GetValue(_token),
+            CertificatePath = parseResult.GetValue(_certificate),
+            KeyPath = parseResult.GetValue(_key),
+            CaPath = parseResult.GetValue(_ca),
+        };
     }
 }

@@ -16,11 +16,14 @@ internal static class PeerCommand
         var queue = new Option<int?>("--queue") { Description = "Requests allowed to wait for a slot (Execution:QueueCapacity)." };
         var name = new Option<string?>("--name") { Description = "Node name reported to clients (Serving:NodeName)." };
 
+        var security = new NodeSecurityOptions();
         var command = new Command("peer", "Serve models to agents and any Open Inference Protocol client (gRPC, HTTP/2).");
         foreach (var option in new Option[] { listen, models, socket, speed, concurrency, queue, name })
         {
             command.Options.Add(option);
         }
+
+        security.AddTo(command);
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -31,6 +34,7 @@ internal static class PeerCommand
             Set(overrides, "Execution:ComputeSpeedFactor", parseResult.GetValue(speed));
             Set(overrides, "Execution:MaxConcurrency", parseResult.GetValue(concurrency));
             Set(overrides, "Execution:QueueCapacity", parseResult.GetValue(queue));
+            security.Apply(parseResult, overrides);
             return await NodeCommandRunner.RunAsync(() => PeerHost.Build([], overrides), parseResult, cancellationToken);
         });
         return command;

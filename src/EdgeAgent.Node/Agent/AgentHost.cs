@@ -71,7 +71,7 @@ public static class AgentHost
     /// <exception cref="NodeStartupException">The endpoint settings are unusable.</exception>
     public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = NodeHost.CreateBuilder(args, overrides);
+        var builder = NodeHost.CreateBuilder(args, overrides, Security.NodeRole.Agent);
         // One line per request at Information drowns the agent's own log; configuration can lower it again.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);

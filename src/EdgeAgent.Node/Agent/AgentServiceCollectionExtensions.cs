@@ -5,6 +5,7 @@ using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Policy;
 using EdgeAgent.Node.Control;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Security;
 using EdgeAgent.Node.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -35,6 +36,10 @@ public static class AgentServiceCollectionExtensions
         services.AddEdgeAgentServing();
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, PeerTransportValidator>());
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
+        services.TryAddSingleton<OperatorAuthorizationInterceptor>();
+        services.AddGrpc().AddServiceOptions<AgentControlService>(o => o.Interceptors.Add<OperatorAuthorizationInterceptor>());
         services.AddMetrics();
 
         services.AddOffloadPolicy(LearnedPolicy.PolicyName, CreateLearnedPolicy);
@@ -65,7 +70,7 @@ public static class AgentServiceCollectionExtensions
             var random = options.Seed is { } seed ? new Random(seed) : new Random();
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             return new PeerConnections(options.ParsePeers()
-                .Select(endpoint => new PeerConnection(endpoint, options, time, random, loggers.CreateLogger("EdgeAgent.Node.Agent.PeerConnection." + endpoint.Name)))
+                .Select(endpoint => new PeerConnection(endpoint, options, time, random, loggers.CreateLogger("EdgeAgent.Node.Agent.PeerConnection." + endpoint.Name), sp.GetService<TlsCertificateStore>()))
                 .ToArray());
         });
         services.TryAddSingleton(sp => new ClusterView(

@@ -28,7 +28,13 @@ public sealed partial class PeerConnection : IDisposable
     private int _inFlight;
 
     /// <summary>Creates the connection; nothing is sent until <see cref="RunAsync"/>.</summary>
-    public PeerConnection(PeerEndpoint endpoint, AgentOptions options, TimeProvider time, Random random, ILogger logger)
+    /// <param name="endpoint">The peer.</param>
+    /// <param name="options">The agent's settings.</param>
+    /// <param name="time">Clock for deadlines, staleness and backoff.</param>
+    /// <param name="random">Jitter of the reconnect backoff.</param>
+    /// <param name="logger">Where stream failures are logged.</param>
+    /// <param name="tls">For https:// peers: the client certificate to present and the CA bundle the peer's certificate and name are verified against (null: no client certificate, the system trust store).</param>
+    public PeerConnection(PeerEndpoint endpoint, AgentOptions options, TimeProvider time, Random random, ILogger logger, Security.TlsCertificateStore? tls = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(options);
@@ -49,6 +55,11 @@ public sealed partial class PeerConnection : IDisposable
             InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
             AutomaticDecompression = DecompressionMethods.None,
         };
+        if (tls is not null && endpoint.Url.Scheme == Uri.UriSchemeHttps)
+        {
+            tls.ConfigureClient(sockets);
+        }
+
         HttpMessageHandler handler = endpoint.Emulation.IsNone ? sockets : new EmulatedLinkHandler(endpoint.Emulation, time, sockets);
         _channel = GrpcChannel.ForAddress(endpoint.Url, new GrpcChannelOptions
         {

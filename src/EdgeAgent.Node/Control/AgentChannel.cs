@@ -1,11 +1,34 @@
+using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using EdgeAgent.Node.Security;
 using Grpc.Net.Client;
 
 namespace EdgeAgent.Node.Control;
 
 /// <summary>
+/// What an operator tool presents to an agent: a bearer token file, and for https:// agents a
+/// client certificate and the CA bundle that verifies the agent.
+/// </summary>
+public sealed record AgentCredentials
+{
+    /// <summary>File holding the operator bearer token (--token-file).</summary>
+    public string? TokenFile { get; init; }
+
+    /// <summary>PEM client certificate with role operator (--cert).</summary>
+    public string? CertificatePath { get; init; }
+
+    /// <summary>Its key (--key; default: the certificate file).</summary>
+    public string? KeyPath { get; init; }
+
+    /// <summary>CA bundle that verifies the agent's certificate (--ca; default: the system trust store).</summary>
+    public string? CaPath { get; init; }
+}
+
+/// <summary>
 /// gRPC channels to a running agent for operator tools (`edgeagent pref`, `edgeagent status`) and
-/// local applications: <c>http://HOST:PORT</c> or <c>unix:/path/to/agent.sock</c>.
+/// local applications: <c>http://HOST:PORT</c>, <c>https://HOST:PORT</c> or <c>unix:/path/to/agent.sock</c>.
 /// </summary>
 public static class AgentChannel
 {
@@ -17,7 +40,7 @@ public static class AgentChannel
         error = "";
         if (string.IsNullOrWhiteSpace(address))
         {
-            error = "the agent address is empty; use http://HOST:PORT or unix:/path/to/agent.sock";
+            error = "the agent address is empty; use http://HOST:PORT, https://HOST:PORT or unix:/path/to/agent.sock";
             return false;
         }
 
@@ -47,7 +70,13 @@ public static class AgentChannel
 
     /// <summary>Creates a channel to <paramref name="address"/>.</summary>
     /// <exception cref="ArgumentException">The address is malformed.</exception>
-    public static GrpcChannel Create(string address, int maxMessageBytes = 64 * 1024 * 1024)
+    /// <exception cref="CertificateFileException">A credential file cannot be used; the message names it.</exception>
+    public static GrpcChannel Create(string address, int maxMessageBytes = 64 * 1024 * 1024) => Create(address, null, maxMessageBytes);
+
+    /// <summary>Creates a channel to <paramref name="address"/> that presents <paramref name="credentials"/>.</summary>
+    /// <exception cref="ArgumentException">The address is malformed.</exception>
+    /// <exception cref="CertificateFileException">A credential file cannot be used; the message names it.</exception>
+    public static GrpcChannel Create(string address, AgentCredentials? credentials, int maxMessageBytes = 64 * 1024 * 1024)
     {
         if (!TryParse(address, out var uri, out var socketPath, out var error))
         {
@@ -73,12 +102,77 @@ public static class AgentChannel
             };
         }
 
+        HttpMessageHandler outer = handler;
+        if (credentials is not null)
+        {
+            if (uri.Scheme == Uri.UriSchemeHttps)
+            {
+                ConfigureTls(handler, credentials);
+            }
+
+            if (!string.IsNullOrWhiteSpace(credentials.TokenFile))
+            {
+                outer = new BearerTokenHandler(OperatorToken.ReadFile(credentials.TokenFile, "--token-file"), handler);
+            }
+        }
+
         return GrpcChannel.ForAddress(uri, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpHandler = outer,
             DisposeHttpClient = true,
             MaxReceiveMessageSize = maxMessageBytes,
             MaxSendMessageSize = maxMessageBytes,
         });
+    }
+
+    private static void ConfigureTls(SocketsHttpHandler handler, AgentCredentials credentials)
+    {
+        var options = new SslClientAuthenticationOptions { ApplicationProtocols = [SslApplicationProtocol.Http2] };
+        if (!string.IsNullOrWhiteSpace(credentials.CertificatePath))
+        {
+            try
+            {
+                var (leaf, chain) = PemFiles.ReadCertificateWithKey(credentials.CertificatePath, string.IsNullOrWhiteSpace(credentials.KeyPath) ? null : credentials.KeyPath);
+                options.ClientCertificateContext = SslStreamCertificateContext.Create(leaf, chain, offline: true);
+            }
+            catch (CertificateFileException ex)
+            {
+                throw new CertificateFileException("--cert/--key: " + ex.Message, ex);
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(credentials.CaPath))
+        {
+            X509Certificate2Collection anchors;
+            try
+            {
+                anchors = PemFiles.ReadCertificates(credentials.CaPath, "CA bundle");
+            }
+            catch (CertificateFileException ex)
+            {
+                throw new CertificateFileException("--ca: " + ex.Message, ex);
+            }
+
+            options.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            options.CertificateChainPolicy.CustomTrustStore.AddRange(anchors);
+        }
+
+        handler.SslOptions = options;
+    }
+
+    // Adds "authorization: Bearer TOKEN" to every call; the token never leaves this handler otherwise.
+    private sealed class BearerTokenHandler(string token, HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private readonly AuthenticationHeaderValue _header = new("Bearer", token);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = _header;
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

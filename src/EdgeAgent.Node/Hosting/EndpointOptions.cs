@@ -15,6 +15,9 @@ public sealed class EndpointOptions
     /// <summary>Optional Unix domain socket path served in addition to <see cref="Listen"/>.</summary>
     public string? Socket { get; set; }
 
+    /// <summary>Group given to <see cref="Socket"/> (a name or number; default the process's group); the socket's mode is 0660.</summary>
+    public string? SocketGroup { get; set; }
+
     /// <summary>Parses HOST:PORT where HOST is an IP address or "localhost" and PORT is 0-65535.</summary>
     public static bool TryParseListen(string? text, out IPEndPoint endpoint, out string error)
     {

@@ -4,11 +4,13 @@ using System.Net.Sockets;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Policy;
 using EdgeAgent.Inference.Repository;
+using EdgeAgent.Node.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,14 +25,17 @@ namespace EdgeAgent.Node.Hosting;
 /// Kestrel HTTP/2 on the TCP endpoint and optionally a Unix socket, systemd integration, and a
 /// start that turns every configuration failure into one <see cref="NodeStartupException"/>.
 /// </summary>
-public static class NodeHost
+public static partial class NodeHost
 {
     /// <summary>Environment variable prefix: EDGEAGENT_Models__Path=/srv/models.</summary>
     public const string EnvironmentPrefix = "EDGEAGENT_";
 
     /// <summary>Creates a builder with configuration and Kestrel endpoints set up.</summary>
-    /// <exception cref="NodeStartupException">Endpoint:Listen or Endpoint:Socket is unusable.</exception>
-    public static WebApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    /// <param name="args">Configuration arguments; may be empty.</param>
+    /// <param name="overrides">Keys that win over every other source.</param>
+    /// <param name="role">The node's role: it picks the TLS defaults (a peer requires client certificates of role agent when Tls:CaPath is set; an agent asks for them optionally).</param>
+    /// <exception cref="NodeStartupException">Endpoint:Listen, Endpoint:Socket or a Tls/Security setting is unusable, or plaintext would be served on a non-loopback address without --insecure.</exception>
+    public static WebApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, NodeRole role = NodeRole.Peer)
     {
         ArgumentNullException.ThrowIfNull(args);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
@@ -41,10 +46,33 @@ public static class NodeHost
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        var endpoint = builder.Configuration.GetSection(EndpointOptions.SectionName).Get<EndpointOptions>() ?? new EndpointOptions();
+        var endpoint = Bind<EndpointOptions>(builder.Configuration, EndpointOptions.SectionName);
+        var security = Bind<SecurityOptions>(builder.Configuration, SecurityOptions.SectionName);
+        var transport = NodeTransport.Create(Bind<TlsOptions>(builder.Configuration, TlsOptions.SectionName), security, role);
         if (!EndpointOptions.TryParseListen(endpoint.Listen, out var listen, out var error))
         {
             throw new NodeStartupException($"Endpoint:Listen (--listen): {error}.");
+        }
+
+        if (transport.Tls is not { HasCertificate: true } && !IPAddress.IsLoopback(listen.Address))
+        {
+            if (!security.Insecure)
+            {
+                throw new NodeStartupException(
+                    $"Endpoint:Listen (--listen): {endpoint.Listen} is not a loopback address and Tls:CertificatePath (--tls-cert) is not set; serve TLS there (--tls-cert, --tls-key) or pass --insecure (Security:Insecure) to serve plaintext on the network.");
+            }
+
+            transport = transport with { PlaintextOnNetwork = endpoint.Listen };
+        }
+
+        OperatorToken? token;
+        try
+        {
+            token = OperatorToken.Create(security.OperatorTokenFile);
+        }
+        catch (CertificateFileException ex)
+        {
+            throw new NodeStartupException(ex.Message, ex);
         }
 
         var socket = string.IsNullOrWhiteSpace(endpoint.Socket) ? null : Path.GetFullPath(endpoint.Socket);
@@ -56,12 +84,34 @@ public static class NodeHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             Http2Windows.Apply(kestrel.Limits.Http2);
-            kestrel.Listen(listen, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(listen, o =>
+            {
+                o.Protocols = HttpProtocols.Http2;
+                if (transport.Tls is { HasCertificate: true } tls)
+                {
+                    o.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = _ => ValueTask.FromResult(tls.ServerOptions(transport.ClientCertificates, transport.ClientRoles)),
+                        HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    });
+                }
+            });
             if (socket is not null)
             {
                 kestrel.ListenUnixSocket(socket, o => o.Protocols = HttpProtocols.Http2);
             }
         });
+        // HTTPS endpoints from configuration (Kestrel:Endpoints) need this under the slim builder.
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.Services.AddSingleton(transport);
+        if (transport.Tls is not null)
+        {
+            builder.Services.AddSingleton(transport.Tls);
+        }
+
+        builder.Services.AddSingleton(new CallerAuthorization(token, transport.Tls));
+        builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
+        builder.Services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         // Per-request hosting and routing logs cost more than a tiny model's inference.
@@ -83,7 +133,27 @@ public static class NodeHost
             // Resolving the executor validates the options and creates every session now, so a
             // bad repository or model stops start-up instead of failing the first request.
             _ = app.Services.GetService<LocalExecutor>();
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAgent.Node.Hosting.NodeHost");
+            var transport = app.Services.GetService<NodeTransport>();
+            transport?.Tls?.UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAgent.Node.Security.Tls"));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (transport?.PlaintextOnNetwork is { } plaintext)
+            {
+                Log.PlaintextOnNetwork(logger, plaintext);
+            }
+
+            var socket = app.Configuration.GetSection(EndpointOptions.SectionName).Get<EndpointOptions>() ?? new EndpointOptions();
+            if (!string.IsNullOrWhiteSpace(socket.Socket))
+            {
+                try
+                {
+                    UnixSocketAccess.Apply(Path.GetFullPath(socket.Socket), socket.SocketGroup);
+                }
+                catch (IOException ex)
+                {
+                    throw new NodeStartupException($"Endpoint:SocketGroup (--socket-group): {ex.Message}.", ex);
+                }
+            }
         }
         catch (OptionsValidationException ex)
         {
@@ -116,6 +186,25 @@ public static class NodeHost
         var address = addresses.FirstOrDefault(a => !a.Contains("unix:", StringComparison.Ordinal))
             ?? throw new InvalidOperationException("The node has no TCP address; is it started?");
         return new Uri(address);
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section)
+        where T : new()
+    {
+        try
+        {
+            return configuration.GetSection(section).Get<T>() ?? new T();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new NodeStartupException($"{section}: {(ex.InnerException ?? ex).Message}", ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2320, Level = LogLevel.Warning, Message = "Serving plaintext HTTP/2 on {Listen}, a non-loopback address, because --insecure (Security:Insecure) is set: requests, preferences and peer addresses cross the network unencrypted and unauthenticated.")]
+        public static partial void PlaintextOnNetwork(ILogger logger, string listen);
     }
 
     private static void PrepareSocketPath(string path)

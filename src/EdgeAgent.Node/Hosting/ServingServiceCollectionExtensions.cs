@@ -1,6 +1,7 @@
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Node.Peer;
+using EdgeAgent.Node.Security;
 using EdgeAgent.Node.Serving;
 using System.Threading.RateLimiting;
 using Grpc.AspNetCore.Server;
@@ -44,7 +45,9 @@ public static class ServingServiceCollectionExtensions
             sp.GetRequiredService<ILogger<LocalExecutor>>()));
         services.TryAddSingleton<LocalInferenceBackend>();
 
-        services.AddGrpc();
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
+        services.TryAddSingleton<InferenceAuthorizationInterceptor>();
+        services.AddGrpc().AddServiceOptions<InferenceService>(o => o.Interceptors.Add<InferenceAuthorizationInterceptor>());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ServingOptions>>((grpc, serving) =>
         {
             grpc.MaxReceiveMessageSize = serving.Value.TransportMessageLimit;

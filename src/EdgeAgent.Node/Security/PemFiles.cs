@@ -99,7 +99,7 @@ public static class PemFiles
         {
             throw new CertificateFileException($"key file '{keyPath ?? certificatePath}' cannot be read: {Describe(ex)}", ex);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             throw new CertificateFileException(
                 $"the key in '{keyPath ?? certificatePath}' cannot be used with the certificate in '{certificatePath}' (no PEM private key, an encrypted key, or a key of another certificate): {Describe(ex)}", ex);

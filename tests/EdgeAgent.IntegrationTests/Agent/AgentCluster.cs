@@ -24,9 +24,14 @@ internal sealed class AgentCluster : IAsyncDisposable
     public AgentCluster()
     {
         Repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+        TokenFile = Path.Combine(Repository.Root, "operator.token");
+        File.WriteAllText(TokenFile, "test-operator-token-" + Guid.NewGuid().ToString("N") + "\n");
     }
 
     public TempRepository Repository { get; }
+
+    /// <summary>The operator token every agent of this cluster is given (Security:OperatorTokenFile); <see cref="Channel(WebApplication)"/> presents it.</summary>
+    public string TokenFile { get; }
 
     /// <summary>Fast reconnects and staleness so tests stay short.</summary>
     public static Dictionary<string, string?> FastAgentSettings(params (string Key, string Value)[] extra)
@@ -71,6 +76,11 @@ internal sealed class AgentCluster : IAsyncDisposable
 
     public async Task<WebApplication> StartAgentAsync(AgentHostSettings settings, Action<WebApplicationBuilder>? configure = null)
     {
+        if (!settings.Extra.ContainsKey("Security:OperatorTokenFile"))
+        {
+            settings = settings with { Extra = new Dictionary<string, string?>(settings.Extra) { ["Security:OperatorTokenFile"] = TokenFile } };
+        }
+
         var app = await AgentHost.StartAsync(settings, b =>
         {
             Quiet(b);
@@ -101,7 +111,7 @@ internal sealed class AgentCluster : IAsyncDisposable
 
     public GrpcChannel Channel(string address)
     {
-        var channel = EdgeAgent.Node.Control.AgentChannel.Create(address);
+        var channel = EdgeAgent.Node.Control.AgentChannel.Create(address, new EdgeAgent.Node.Control.AgentCredentials { TokenFile = TokenFile });
         _channels.Add(channel);
         return channel;
     }

@@ -81,9 +81,9 @@ public sealed class AgentEndpointTests
         var agent = await cluster.StartAgentAsync(cluster.AgentSettings("local"));
         var url = agent.GetTcpAddress().ToString();
 
-        var (setCode, setOut, _) = await RunCliAsync("pref", "set", "0.8", "--agent", url);
-        var (statusCode, statusOut, _) = await RunCliAsync("status", "--agent", url);
-        var (badCode, _, badErr) = await RunCliAsync("pref", "set", "2", "--agent", url);
+        var (setCode, setOut, _) = await RunCliAsync("pref", "set", "0.8", "--agent", url, "--token-file", cluster.TokenFile);
+        var (statusCode, statusOut, _) = await RunCliAsync("status", "--agent", url, "--token-file", cluster.TokenFile);
+        var (badCode, _, badErr) = await RunCliAsync("pref", "set", "2", "--agent", url, "--token-file", cluster.TokenFile);
 
         Assert.Equal(0, setCode);
         Assert.Contains("w_delay=0.8", setOut, StringComparison.Ordinal);

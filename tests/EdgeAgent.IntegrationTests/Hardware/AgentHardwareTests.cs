@@ -63,7 +63,7 @@ public sealed class AgentHardwareTests
         var gpio = new SimulatedGpio();
         // The bounce below must fall inside one debounce window: with the default 30 ms, a stall of the
         // test thread between two edges on a loaded machine made the panel see two presses.
-        var settings = cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with { Preference = 0.5, Extra = Panel(("EdgeAgent:Hardware:Panel:DebounceMs", "300")) };
+        var settings = cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with { Preference = 0.5, Extra = Panel(("EdgeAgent:Hardware:Panel:DebounceMs", "300"), ("Security:OperatorTokenFile", cluster.TokenFile)) };
         await using var app = await StartAgentAsync(settings, gpio);
         var channel = cluster.Channel(app);
         await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);

@@ -1,0 +1,43 @@
+using System.CommandLine;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>The TLS, exposure and socket flags `edgeagent agent` and `edgeagent peer` share.</summary>
+internal sealed class NodeSecurityOptions
+{
+    private readonly Option<string?> _certificate = new("--tls-cert") { Description = "PEM certificate of this node (Tls:CertificatePath); with it the TCP listener serves HTTP/2 over TLS only. Re-read when the file changes." };
+    private readonly Option<string?> _key = new("--tls-key") { Description = "PEM private key of --tls-cert (Tls:KeyPath; default: the certificate file)." };
+    private readonly Option<string?> _ca = new("--tls-ca") { Description = "PEM bundle of trusted CA certificates (Tls:CaPath): verifies client certificates (a peer then requires one of role agent) and https:// peers' certificates." };
+    private readonly Option<bool> _insecure = new("--insecure") { Description = "Allow plaintext on a non-loopback --listen address and to non-loopback http:// peers (Security:Insecure); logged as a warning at start." };
+    private readonly Option<string?> _socketGroup = new("--socket-group") { Description = "Group of the --socket file, which gets mode 0660 (Endpoint:SocketGroup)." };
+
+    public IEnumerable<Option> All => [_certificate, _key, _ca, _insecure, _socketGroup];
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in All)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public void Apply(ParseResult parseResult, Dictionary<string, string?> overrides)
+    {
+        Set(overrides, "Tls:CertificatePath", parseResult.GetValue(_certificate));
+        Set(overrides, "Tls:KeyPath", parseResult.GetValue(_key));
+        Set(overrides, "Tls:CaPath", parseResult.GetValue(_ca));
+        Set(overrides, "Endpoint:SocketGroup", parseResult.GetValue(_socketGroup));
+        if (parseResult.GetValue(_insecure))
+        {
+            overrides["Security:Insecure"] = "true";
+        }
+    }
+
+    private static void Set(Dictionary<string, string?> overrides, string key, string? value)
+    {
+        if (value is not null)
+        {
+            overrides[key] = value;
+        }
+    }
+}
