@@ -38,7 +38,7 @@ internal static class BenchCommand
         };
         var noMemory = new Option<bool>("--no-memory") { Description = "Skip the resident-memory figures (they start separate agent processes)." };
 
-        var command = new Command("bench", "Benchmarks, each against a baseline measured in the same run. Without a subcommand: the agent's overhead (local path, offload path, per-request overhead, resident memory).");
+        var command = new Command("bench", "Benchmarks, each against a baseline measured in the same run. Without a subcommand: the agent's overhead (local path, offload path, the offload hop over mutual TLS against plaintext, per-request overhead, resident memory).");
         command.Subcommands.Add(BenchPolicyCommand.Create());
         foreach (var option in new Option[] { models, iterations, tinyIterations, threads, noMemory })
         {

@@ -9,9 +9,10 @@ internal sealed class NodeSecurityOptions
     private readonly Option<string?> _key = new("--tls-key") { Description = "PEM private key of --tls-cert (Tls:KeyPath; default: the certificate file)." };
     private readonly Option<string?> _ca = new("--tls-ca") { Description = "PEM bundle of trusted CA certificates (Tls:CaPath): verifies client certificates (a peer then requires one of role agent) and https:// peers' certificates." };
     private readonly Option<bool> _insecure = new("--insecure") { Description = "Allow plaintext on a non-loopback --listen address and to non-loopback http:// peers (Security:Insecure); logged as a warning at start." };
+    private readonly Option<bool> _plaintext = new("--listen-plaintext") { Description = "Serve plaintext on a loopback --listen even with --tls-cert, which then only identifies the agent to its peers (Endpoint:Plaintext)." };
     private readonly Option<string?> _socketGroup = new("--socket-group") { Description = "Group of the --socket file, which gets mode 0660 (Endpoint:SocketGroup)." };
 
-    public IEnumerable<Option> All => [_certificate, _key, _ca, _insecure, _socketGroup];
+    public IEnumerable<Option> All => [_certificate, _key, _ca, _plaintext, _insecure, _socketGroup];
 
     public void AddTo(Command command)
     {
@@ -27,6 +28,11 @@ internal sealed class NodeSecurityOptions
         Set(overrides, "Tls:KeyPath", parseResult.GetValue(_key));
         Set(overrides, "Tls:CaPath", parseResult.GetValue(_ca));
         Set(overrides, "Endpoint:SocketGroup", parseResult.GetValue(_socketGroup));
+        if (parseResult.GetValue(_plaintext))
+        {
+            overrides["Endpoint:Plaintext"] = "true";
+        }
+
         if (parseResult.GetValue(_insecure))
         {
             overrides["Security:Insecure"] = "true";

@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Inference.ModelFetch;
 using EdgeAgent.Inference.Ocr;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Demo;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
@@ -47,7 +49,9 @@ public sealed record OverheadBenchmarkSettings
 /// (a) agent local path vs in-process ONNX Runtime plus a raw gRPC echo of the same payload,
 /// detection model at 1x3x640x640 FP32; (b) client → agent → peer vs client → peer;
 /// (c) per-request overhead on a tiny model over a raw gRPC echo (p50);
-/// (d) agent resident memory idle and with the OCR models loaded (separate processes).
+/// (d) agent resident memory idle and with the OCR models loaded (separate processes);
+/// (e) issue 14: client → agent → peer with the agent-to-peer hop over mutual TLS vs the same
+/// path in plaintext (certificates made for the run with <see cref="CertificateAuthority"/>).
 /// </summary>
 public sealed class OverheadBenchmark
 {
@@ -84,6 +88,7 @@ public sealed class OverheadBenchmark
                 var echo = new GRPCInferenceService.GRPCInferenceServiceClient(echoChannel);
                 figures.Add(await LocalPathAsync(detRepository, echo, cancellationToken).ConfigureAwait(false));
                 figures.Add(await OffloadPathAsync(detRepository, cancellationToken).ConfigureAwait(false));
+                figures.Add(await TlsOffloadAsync(detRepository, cancellationToken).ConfigureAwait(false));
                 figures.Add(await TinyOverheadAsync(tinyRepository, echo, cancellationToken).ConfigureAwait(false));
             }
 
@@ -167,6 +172,94 @@ public sealed class OverheadBenchmark
                     Invariant($"via agent p50 {results[0].P50Ms:0.0} ms; direct p50 {results[1].P50Ms:0.0} ms; {results[0].Samples} interleaved samples"));
             }
         }
+    }
+
+    private async Task<BenchmarkFigure> TlsOffloadAsync(string repository, CancellationToken cancellationToken)
+    {
+        _progress("(e) client -> agent -> peer with the agent-to-peer hop over mutual TLS vs plaintext, ocr-det 1x3x640x640 FP32 ...");
+        var input = DetectionInput();
+        var pki = Path.Combine(Path.GetTempPath(), "edgeagent-bench-tls-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (caPath, peerTls, agentTls) = WriteBenchmarkCertificates(pki);
+            var plainPeer = await PeerHost.StartAsync(new PeerHostSettings { ModelsPath = repository, NodeName = "plain", Extra = Threads() }, Quiet, cancellationToken).ConfigureAwait(false);
+            await using (plainPeer.ConfigureAwait(false))
+            {
+                var tlsPeerSettings = Threads();
+                tlsPeerSettings["Tls:CertificatePath"] = peerTls.Certificate;
+                tlsPeerSettings["Tls:KeyPath"] = peerTls.Key;
+                tlsPeerSettings["Tls:CaPath"] = caPath;
+                var tlsPeer = await PeerHost.StartAsync(new PeerHostSettings { ModelsPath = repository, NodeName = "tls", Extra = tlsPeerSettings }, Quiet, cancellationToken).ConfigureAwait(false);
+                await using (tlsPeer.ConfigureAwait(false))
+                {
+                    var plainAgent = await AgentHost.StartAsync(
+                        new AgentHostSettings { ModelsPath = repository, Policy = "peer", Peers = ["peer=" + plainPeer.GetTcpAddress().ToString().TrimEnd('/')], Extra = Threads() },
+                        Quiet,
+                        cancellationToken).ConfigureAwait(false);
+                    await using (plainAgent.ConfigureAwait(false))
+                    {
+                        // The agent's own listener stays plaintext on loopback (Endpoint:Plaintext), so the
+                        // two paths differ only in the agent-to-peer hop.
+                        var tlsAgentSettings = Threads();
+                        tlsAgentSettings["Tls:CertificatePath"] = agentTls.Certificate;
+                        tlsAgentSettings["Tls:KeyPath"] = agentTls.Key;
+                        tlsAgentSettings["Tls:CaPath"] = caPath;
+                        tlsAgentSettings["Endpoint:Plaintext"] = "true";
+                        var tlsAgent = await AgentHost.StartAsync(
+                            new AgentHostSettings { ModelsPath = repository, Policy = "peer", Peers = ["peer=https://127.0.0.1:" + tlsPeer.GetTcpAddress().Port.ToString(CultureInfo.InvariantCulture)], Extra = tlsAgentSettings },
+                            Quiet,
+                            cancellationToken).ConfigureAwait(false);
+                        await using (tlsAgent.ConfigureAwait(false))
+                        {
+                            using var plainChannel = DemoCluster.Channel(plainAgent.GetTcpAddress());
+                            using var tlsChannel = DemoCluster.Channel(tlsAgent.GetTcpAddress());
+                            var plain = new GRPCInferenceService.GRPCInferenceServiceClient(plainChannel);
+                            var tls = new GRPCInferenceService.GRPCInferenceServiceClient(tlsChannel);
+                            var request = OipModelRunner.BuildRequest(PaddleOcrModels.Detection, "x", input);
+                            await WaitForPeerPlacementAsync(plain, request, cancellationToken).ConfigureAwait(false);
+                            await WaitForPeerPlacementAsync(tls, request, cancellationToken).ConfigureAwait(false);
+                            var results = await LatencySampler.MeasureInterleavedAsync(
+                                [
+                                    ("mtls", async ct => await tls.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)),
+                                    ("plain", async ct => await plain.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)),
+                                ],
+                                warmup: 3,
+                                _settings.DetectionIterations,
+                                cancellationToken).ConfigureAwait(false);
+                            return new BenchmarkFigure(
+                                "(e) offload with mutual TLS agent->peer / plaintext, p50",
+                                results[0].P50Ms / results[1].P50Ms,
+                                "x",
+                                1.10,
+                                Invariant($"mTLS hop p50 {results[0].P50Ms:0.0} ms; plaintext hop p50 {results[1].P50Ms:0.0} ms; {results[0].Samples} interleaved samples"));
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            TryDelete(pki);
+        }
+    }
+
+    // A CA, a peer certificate for 127.0.0.1 and an agent certificate, as `edgeagent certs` writes them.
+    private static (string Ca, (string Certificate, string Key) Peer, (string Certificate, string Key) Agent) WriteBenchmarkCertificates(string folder)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        using var ca = CertificateAuthority.Create("EdgeAgent bench CA", now.AddMinutes(-5), now.AddDays(1));
+        ca.Save(folder);
+        (string, string) Issue(string name, NodeRole role)
+        {
+            using var certificate = ca.Issue(new NodeCertificateRequest(name, role, [new SubjectAltName("127.0.0.1", true)], now.AddMinutes(-5), now.AddHours(12)));
+            using var key = certificate.GetECDsaPrivateKey()!;
+            var files = (Path.Combine(folder, name + ".crt"), Path.Combine(folder, name + ".key"));
+            PemFiles.WriteKey(files.Item2, key);
+            PemFiles.WriteCertificates(files.Item1, certificate, ca.Certificate);
+            return files;
+        }
+
+        return (Path.Combine(folder, CertificateAuthority.CertificateFileName), Issue("peer", NodeRole.Peer), Issue("agent", NodeRole.Agent));
     }
 
     private async Task<BenchmarkFigure> TinyOverheadAsync(string repository, GRPCInferenceService.GRPCInferenceServiceClient echo, CancellationToken cancellationToken)

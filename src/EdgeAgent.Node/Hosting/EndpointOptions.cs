@@ -18,6 +18,13 @@ public sealed class EndpointOptions
     /// <summary>Group given to <see cref="Socket"/> (a name or number; default the process's group); the socket's mode is 0660.</summary>
     public string? SocketGroup { get; set; }
 
+    /// <summary>
+    /// Serve plaintext on <see cref="Listen"/> even when Tls:CertificatePath is set (flag
+    /// --listen-plaintext): the certificate is then only the agent's client certificate towards
+    /// its peers. Loopback only, unless Security:Insecure.
+    /// </summary>
+    public bool Plaintext { get; set; }
+
     /// <summary>Parses HOST:PORT where HOST is an IP address or "localhost" and PORT is 0-65535.</summary>
     public static bool TryParseListen(string? text, out IPEndPoint endpoint, out string error)
     {

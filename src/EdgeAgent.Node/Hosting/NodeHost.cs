@@ -54,12 +54,15 @@ public static partial class NodeHost
             throw new NodeStartupException($"Endpoint:Listen (--listen): {error}.");
         }
 
-        if (transport.Tls is not { HasCertificate: true } && !IPAddress.IsLoopback(listen.Address))
+        var servesTls = transport.Tls is { HasCertificate: true } && !endpoint.Plaintext;
+        if (!servesTls && !IPAddress.IsLoopback(listen.Address))
         {
             if (!security.Insecure)
             {
                 throw new NodeStartupException(
-                    $"Endpoint:Listen (--listen): {endpoint.Listen} is not a loopback address and Tls:CertificatePath (--tls-cert) is not set; serve TLS there (--tls-cert, --tls-key) or pass --insecure (Security:Insecure) to serve plaintext on the network.");
+                    endpoint.Plaintext
+                        ? $"Endpoint:Listen (--listen): {endpoint.Listen} is not a loopback address and Endpoint:Plaintext (--listen-plaintext) is set; serve TLS there or pass --insecure (Security:Insecure) to serve plaintext on the network."
+                        : $"Endpoint:Listen (--listen): {endpoint.Listen} is not a loopback address and Tls:CertificatePath (--tls-cert) is not set; serve TLS there (--tls-cert, --tls-key) or pass --insecure (Security:Insecure) to serve plaintext on the network.");
             }
 
             transport = transport with { PlaintextOnNetwork = endpoint.Listen };
@@ -87,7 +90,7 @@ public static partial class NodeHost
             kestrel.Listen(listen, o =>
             {
                 o.Protocols = HttpProtocols.Http2;
-                if (transport.Tls is { HasCertificate: true } tls)
+                if (servesTls && transport.Tls is { } tls)
                 {
                     o.UseHttps(new TlsHandshakeCallbackOptions
                     {

@@ -47,9 +47,17 @@ public static class ServingServiceCollectionExtensions
 
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
         services.TryAddSingleton<InferenceAuthorizationInterceptor>();
-        services.AddGrpc().AddServiceOptions<InferenceService>(o => o.Interceptors.Add<InferenceAuthorizationInterceptor>());
+        services.AddGrpc();
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ServingOptions>>((grpc, serving) =>
         {
+            grpc.MaxReceiveMessageSize = serving.Value.TransportMessageLimit;
+            grpc.MaxSendMessageSize = serving.Value.TransportMessageLimit;
+        });
+        // The inference service's own options (its interceptor) carry the message limits too:
+        // without them its calls fell back to gRPC's 4 MB default.
+        services.AddOptions<GrpcServiceOptions<InferenceService>>().Configure<IOptions<ServingOptions>>((grpc, serving) =>
+        {
+            grpc.Interceptors.Add<InferenceAuthorizationInterceptor>();
             grpc.MaxReceiveMessageSize = serving.Value.TransportMessageLimit;
             grpc.MaxSendMessageSize = serving.Value.TransportMessageLimit;
         });

@@ -92,6 +92,34 @@ public sealed class MutualTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task Agent_PlaintextLoopbackListenerWithCertificate_OffloadsOverMutualTls()
+    {
+        await using var cluster = new AgentCluster();
+        await using var peer = await StartPeerAsync(cluster, _pki.Issue("peer-1", NodeRole.Peer));
+        var settings = cluster.AgentSettings("peer", "cloud=https://127.0.0.1:" + peer.GetTcpAddress().Port);
+        var tls = _pki.NodeTls(_pki.Issue("agent-1", NodeRole.Agent), ("Endpoint:Plaintext", "true"));
+        var agent = await cluster.StartAgentAsync(settings with { Extra = Merge(settings.Extra, tls) });
+
+        await AgentCluster.WaitForPeerAsync(cluster.Channel(agent), "cloud", connected: true);
+        var response = await AgentCluster.InferAsync(cluster.Channel(agent));
+
+        Assert.StartsWith("http://", agent.GetTcpAddress().ToString(), StringComparison.Ordinal);
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+    }
+
+    [Fact]
+    public async Task Agent_PlaintextListenerOnAllAddresses_StopsNamingTheSetting()
+    {
+        await using var cluster = new AgentCluster();
+        var tls = _pki.NodeTls(_pki.Issue("agent-1", NodeRole.Agent), ("Endpoint:Plaintext", "true"));
+        var settings = cluster.AgentSettings("local") with { Listen = "0.0.0.0:0" };
+
+        var ex = await Assert.ThrowsAsync<NodeStartupException>(() => cluster.StartAgentAsync(settings with { Extra = Merge(settings.Extra, tls) }));
+
+        Assert.Contains("Endpoint:Plaintext (--listen-plaintext) is set", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Agent_PeerCertificateNotMatchingItsName_RefusesPeer()
     {
         await using var cluster = new AgentCluster();

@@ -18,7 +18,7 @@ internal sealed class TestPki : IDisposable
     {
         Root = Path.Combine(Path.GetTempPath(), "edgeagent-pki-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         _ca = CertificateAuthority.Create("Test CA", now.AddDays(-30), now.AddDays(365));
         _ca.Save(Path.Combine(Root, "ca"));
         _otherCa = CertificateAuthority.Create("Other CA", now.AddDays(-30), now.AddDays(365));
@@ -33,7 +33,7 @@ internal sealed class TestPki : IDisposable
     public (string Certificate, string Key) Issue(string name, NodeRole role, string[]? sans = null, bool fromOtherCa = false, TimeSpan? validFor = null, TimeSpan? startsIn = null)
     {
         var authority = fromOtherCa ? _otherCa : _ca;
-        var start = DateTimeOffset.UtcNow.AddMinutes(-5) + (startsIn ?? TimeSpan.Zero);
+        var start = TimeProvider.System.GetUtcNow().AddMinutes(-5) + (startsIn ?? TimeSpan.Zero);
         var names = (sans ?? ["IP:127.0.0.1", "DNS:localhost"]).Select(s => SubjectAltName.TryParse(s, out var n, out _) ? n : throw new ArgumentException(s)).ToList();
         using var certificate = authority.Issue(new NodeCertificateRequest(name, role, names, start, start + (validFor ?? TimeSpan.FromDays(30))));
         var certificatePath = Path.Combine(Root, name + ".crt");
