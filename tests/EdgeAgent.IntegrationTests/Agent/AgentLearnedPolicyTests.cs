@@ -115,7 +115,7 @@ public sealed class AgentLearnedPolicyTests(ITestOutputHelper output) : IDisposa
         await AgentCluster.WaitForPeerAsync(channel, "edge", connected: true);
         Assert.Equal("peer:edge", AgentCluster.Placement(await AgentCluster.InferAsync(channel)));
 
-        var (code, statusText, _) = await RunCliAsync("status", "--agent", agent.GetTcpAddress().ToString());
+        var (code, statusText, _) = await RunCliAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
         Assert.Equal(0, code);
         Assert.Contains("policy      learned", statusText, StringComparison.Ordinal);
         Assert.Contains($"policy file {file} (trained on profile agent, reloaded 0 times)", statusText, StringComparison.Ordinal);
