@@ -13,6 +13,28 @@ public sealed record AgentContextRange
     /// <summary>The training ranges (every default below).</summary>
     public static AgentContextRange Train { get; } = new();
 
+    /// <summary>Names <see cref="Named"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["train", "demo", "no-peers", "many-peers", "slow-links", "fast-links", "overload"];
+
+    /// <summary>
+    /// A named range for evaluation: "train" (<see cref="Train"/>), "demo" (the fixed
+    /// <see cref="AgentContext.Demo"/>), and the ends of the training ranges: "no-peers" (0 peers:
+    /// only the device's variants), "many-peers" (7-8 peers), "slow-links" (RTT 100-300 ms, 1-4
+    /// Mbit/s), "fast-links" (RTT 0.2-1 ms, 300-1000 Mbit/s), "overload" (offered load 1.5-3).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name (the message lists the known ones).</exception>
+    public static AgentContextRange Named(string name) => name switch
+    {
+        "train" => Train,
+        "demo" => Fixed(AgentContext.Demo()),
+        "no-peers" => new() { PeersMin = 0, PeersMax = 0 },
+        "many-peers" => new() { PeersMin = 7, PeersMax = AgentContext.MaxPeers },
+        "slow-links" => new() { PeersMin = 1, RoundTripMin = 0.1, RoundTripMax = 0.3, BandwidthMin = 1e6, BandwidthMax = 4e6 },
+        "fast-links" => new() { PeersMin = 1, RoundTripMin = 0.0002, RoundTripMax = 0.001, BandwidthMin = 3e8, BandwidthMax = 1e9 },
+        "overload" => new() { LoadMin = 1.5, LoadMax = 3 },
+        _ => throw new ArgumentException($"Unknown agent context range '{name}'; known: {string.Join(", ", Names)}."),
+    };
+
     /// <summary>A fixed context: every episode uses a copy of <paramref name="context"/> (arrivals still drawn from the episode seed).</summary>
     public static AgentContextRange Fixed(AgentContext context)
     {

@@ -44,6 +44,35 @@ public sealed class AgentContextRangeTests
         Assert.InRange(maxLoad, 2.5, 3);
     }
 
+    [Theory]
+    [InlineData("no-peers", 0, 0)]
+    [InlineData("many-peers", 7, 8)]
+    [InlineData("slow-links", 1, 8)]
+    [InlineData("fast-links", 1, 8)]
+    [InlineData("overload", 0, 8)]
+    [InlineData("demo", 2, 2)]
+    public void Named_EvaluationRanges_DrawValidContextsInsideTheTrainingRanges(string name, int peersMin, int peersMax)
+    {
+        var range = AgentContextRange.Named(name);
+        var c = new AgentContext();
+        var rng = new SimRandom(3);
+        for (var k = 0; k < 300; k++)
+        {
+            range.Draw(ref rng, c);
+            c.Validate();
+            Assert.True(AgentContextRange.Train.Contains(c, out var why), why);
+            Assert.InRange(c.PeerCount, peersMin, peersMax);
+        }
+    }
+
+    [Fact]
+    public void Named_Unknown_ThrowsListingTheNames()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => AgentContextRange.Named("moon"));
+        Assert.Contains("'moon'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("slow-links", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Contains_DemoContext_IsInsideTheTrainingRanges()
     {
