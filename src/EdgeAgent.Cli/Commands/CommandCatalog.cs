@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return AgentCommand.Create();
         yield return ControlCommands.CreatePref();
         yield return ControlCommands.CreateStatus();
+        yield return InferCommand.Create();
         yield return VersionCommand.Create();
         yield return PeerCommand.Create();
         yield return CertsCommand.Create();

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
+using EdgeAgent.Node.Client;
 using EdgeAgent.Node.Control;
 using EdgeAgent.Node.Security;
 using Grpc.Core;
@@ -29,7 +31,8 @@ internal static class ControlCommands
             }
 
             return await CallAsync(parseResult, options, client =>
-                client.SetPreferenceAsync(new SetPreferenceRequest { DelayWeight = w }, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(10), cancellationToken: cancellationToken).ResponseAsync);
+                client.SetPreferenceAsync(new SetPreferenceRequest { DelayWeight = w }, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(10), cancellationToken: cancellationToken).ResponseAsync,
+                describePeer: false, cancellationToken);
         });
 
         var pref = new Command("pref", "Operator preference between delay and energy.");
@@ -44,11 +47,12 @@ internal static class ControlCommands
         options.AddTo(status);
         status.SetAction(async (parseResult, cancellationToken) =>
             await CallAsync(parseResult, options, client =>
-                client.GetStatusAsync(new GetStatusRequest(), deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(10), cancellationToken: cancellationToken).ResponseAsync));
+                client.GetStatusAsync(new GetStatusRequest(), deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(10), cancellationToken: cancellationToken).ResponseAsync,
+                describePeer: true, cancellationToken));
         return status;
     }
 
-    private static async Task<int> CallAsync(ParseResult parseResult, ControlOptions options, Func<ControlService.ControlServiceClient, Task<AgentStatus>> call)
+    private static async Task<int> CallAsync(ParseResult parseResult, ControlOptions options, Func<ControlService.ControlServiceClient, Task<AgentStatus>> call, bool describePeer, CancellationToken cancellationToken)
     {
         var address = parseResult.GetValue(options.Agent)!;
         if (!AgentChannel.TryParse(address, out _, out _, out var error))
@@ -76,9 +80,34 @@ internal static class ControlCommands
                 await parseResult.InvocationConfiguration.Output.WriteAsync(AgentStatusText.Format(status));
                 return 0;
             }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+            {
+                // No ControlService: a peer (`edgeagent peer`) or another OIP server. Say which.
+                ServerMetadataResponse server;
+                try
+                {
+                    server = await new GRPCInferenceService.GRPCInferenceServiceClient(channel)
+                        .ServerMetadataAsync(new ServerMetadataRequest(), deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(10), cancellationToken: cancellationToken);
+                }
+                catch (RpcException)
+                {
+                    await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: the node at {address} is not an EdgeAgent agent: it has no ControlService and no Open Inference Protocol service.");
+                    return 1;
+                }
+
+                if (!describePeer)
+                {
+                    await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: the node at {address} is a peer or plain inference server ('{server.Name}'), not an agent: only an agent has a preference to set.");
+                    return 1;
+                }
+
+                await parseResult.InvocationConfiguration.Output.WriteAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"role        peer (an Open Inference Protocol server without the agent's ControlService: no policy, preference or peers)\nserver      {server.Name} {server.Version}\nextensions  {(server.Extensions.Count > 0 ? string.Join(", ", server.Extensions) : "none")}\n"));
+                return 0;
+            }
             catch (RpcException ex)
             {
-                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: the agent at {address} answered {ex.StatusCode}: {ex.Status.Detail}");
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: {ClientErrors.Describe(address, ex)}");
                 return 1;
             }
         }

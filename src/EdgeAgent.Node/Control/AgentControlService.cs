@@ -67,6 +67,8 @@ public sealed partial class AgentControlService(
                 ThroughputMbitPerSecond = peer.Link.ThroughputBitsPerSecond / 1e6,
                 Queued = (uint)Math.Max(0, load.Queued),
                 Running = (uint)Math.Max(0, load.Running),
+                RttSamples = (uint)peer.Link.RoundTripSamples,
+                ThroughputSamples = (uint)peer.Link.ThroughputSamples,
             });
         }
 

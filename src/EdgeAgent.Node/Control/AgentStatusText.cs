@@ -27,10 +27,22 @@ public static class AgentStatusText
             return text.ToString();
         }
 
-        text.AppendLine(c, $"{"peer",-12} {"state",-12} {"rtt ms",8} {"Mbit/s",9} {"queued",7} {"running",8}  url");
+        text.AppendLine(c, $"{"peer",-12} {"state",-12} {"rtt ms",10} {"Mbit/s",12} {"queued",7} {"running",8}  url");
+        var anyPrior = false;
         foreach (var peer in status.Peers)
         {
-            text.AppendLine(c, $"{peer.Name,-12} {(peer.Connected ? "connected" : "unavailable"),-12} {peer.RttMs,8:0.0} {peer.ThroughputMbitPerSecond,9:0.0} {peer.Queued,7} {peer.Running,8}  {peer.Url}");
+            // An estimate nothing has measured yet is marked: RTT "-" (none), throughput "prior".
+            var rtt = peer.RttSamples > 0 ? peer.RttMs.ToString("0.0", c) : "-";
+            var throughput = peer.ThroughputSamples > 0
+                ? peer.ThroughputMbitPerSecond.ToString("0.0", c)
+                : peer.ThroughputMbitPerSecond.ToString("0.0", c) + " prior";
+            anyPrior |= peer.RttSamples == 0 || peer.ThroughputSamples == 0;
+            text.AppendLine(c, $"{peer.Name,-12} {(peer.Connected ? "connected" : "unavailable"),-12} {rtt,10} {throughput,12} {peer.Queued,7} {peer.Running,8}  {peer.Url}");
+        }
+
+        if (anyPrior)
+        {
+            text.AppendLine("(rtt \"-\": not measured yet; \"prior\": the configured Agent:PriorThroughputMbit, no transfer measured yet)");
         }
 
         return text.ToString();

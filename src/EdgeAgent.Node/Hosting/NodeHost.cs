@@ -117,6 +117,13 @@ public static partial class NodeHost
         builder.Services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
+        // While the node starts, the generic host logs a failure ("Hosting failed to start") with
+        // its whole stack trace before StartAsync turns it into one message naming the setting;
+        // that error is left to StartAsync's caller (details at Debug under "EdgeAgent.Startup").
+        var phase = new StartupPhase();
+        builder.Services.AddSingleton(phase);
+        builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Information && !(phase.Active && level >= LogLevel.Error));
+
         // Per-request hosting and routing logs cost more than a tiny model's inference.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
@@ -131,6 +138,8 @@ public static partial class NodeHost
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var phase = app.Services.GetService<StartupPhase>();
+        phase?.Begin();
         try
         {
             // Resolving the executor validates the options and creates every session now, so a
@@ -160,7 +169,7 @@ public static partial class NodeHost
         }
         catch (OptionsValidationException ex)
         {
-            throw new NodeStartupException(string.Join(" ", ex.Failures), ex);
+            throw new NodeStartupException(string.Join(" ", ex.Failures.Select(StartupMessages.WithoutValidatorPrefix)), ex);
         }
         catch (PolicyFileException ex)
         {
@@ -179,7 +188,14 @@ public static partial class NodeHost
             var setting = ex.Message.Contains("unix:", StringComparison.Ordinal) ? "Endpoint:Socket (--socket)" : "Endpoint:Listen (--listen)";
             throw new NodeStartupException($"{setting}: {ex.Message}", ex);
         }
+        finally
+        {
+            phase?.End();
+        }
     }
+
+    /// <summary>Logger category of the generic host, whose start-up failure log StartAsync replaces.</summary>
+    internal const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
     /// <summary>The bound TCP address ("http://127.0.0.1:41234"), with the real port when 0 was asked.</summary>
     public static Uri GetTcpAddress(this WebApplication app)

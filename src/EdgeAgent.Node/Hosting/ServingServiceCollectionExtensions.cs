@@ -67,6 +67,8 @@ public static class ServingServiceCollectionExtensions
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServingOptions>>((kestrel, serving) =>
             kestrel.Limits.MaxRequestBodySize = serving.Value.TransportMessageLimit + 5L);
         services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
+        // Server reflection: grpcurl and other generic clients discover the services without protos.
+        services.AddGrpcReflection();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<ServingOptions>>((limiter, serving) =>
         {
@@ -115,6 +117,7 @@ public static class ServingServiceCollectionExtensions
             }
         });
         endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
         return endpoints;
     }
 

@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using EdgeAgent.IntegrationTests.Client;
+using EdgeAgent.Node.Hosting;
+using EdgeAgent.TestModels;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeAgent.IntegrationTests.Hosting;
+
+/// <summary>A failed start is one message naming the setting; nothing else is logged at Error by the host.</summary>
+public sealed class StartupErrorTests
+{
+    [Fact]
+    public async Task StartAsync_PortInUse_OneMessageAndNoHostErrorLog()
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+        using var occupied = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupied.Start();
+        var port = ((System.Net.IPEndPoint)occupied.LocalEndpoint).Port;
+        var logs = new CapturingLoggerProvider();
+
+        var ex = await Assert.ThrowsAsync<NodeStartupException>(() => PeerHost.StartAsync(
+            new PeerHostSettings { ModelsPath = repository.Root, Listen = $"127.0.0.1:{port}" },
+            b => b.Logging.AddProvider(logs)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.StartsWith("Endpoint:Listen (--listen): ", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task StartAsync_BadDataAnnotatedSetting_MessageWithoutValidatorWrapper()
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+
+        var ex = await Assert.ThrowsAsync<NodeStartupException>(() => PeerHost.StartAsync(
+            new PeerHostSettings { ModelsPath = repository.Root, ComputeSpeedFactor = 7 }).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.StartsWith("Execution:ComputeSpeedFactor must be in (0, 1]", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PeerCommand_PortInUse_ExitsTwoWithOneLine()
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+        using var occupied = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupied.Start();
+        var port = ((System.Net.IPEndPoint)occupied.LocalEndpoint).Port;
+
+        var (code, output, error) = await InferCommandTests.RunCliAsync("peer", "--listen", $"127.0.0.1:{port}", "--models", repository.Root);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith("edgeagent: Endpoint:Listen (--listen): ", error, StringComparison.Ordinal);
+    }
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner.Entries.Enqueue((category, logLevel, formatter(state, exception)));
+        }
+    }
+}
