@@ -62,10 +62,13 @@ public static class ServingServiceCollectionExtensions
             grpc.MaxSendMessageSize = serving.Value.TransportMessageLimit;
         });
         // Kestrel's own body limit (30,000,000 bytes by default) sat below the documented cap and
-        // failed valid requests with UNKNOWN: it now admits the transport limit plus gRPC's 5-byte
-        // frame header, so gRPC's message limit (RESOURCE_EXHAUSTED) is the one that refuses.
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServingOptions>>((kestrel, serving) =>
-            kestrel.Limits.MaxRequestBodySize = serving.Value.TransportMessageLimit + 5L);
+        // failed valid requests with UNKNOWN. A body limit of exactly the transport limit raced
+        // gRPC's check: data frames past it aborted the stream while gRPC was still reading the
+        // frame header, and the caller got UNKNOWN again. So Kestrel counts no body bytes: gRPC's
+        // per-message limit (checked from the 5-byte header, before the message is buffered) is
+        // the one cap, and refuses with RESOURCE_EXHAUSTED; every call here is unary or a stream
+        // of messages each under that limit.
+        services.AddOptions<KestrelServerOptions>().Configure(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("models");
         // Server reflection: grpcurl and other generic clients discover the services without protos.
         services.AddGrpcReflection();
