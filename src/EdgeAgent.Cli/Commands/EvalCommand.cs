@@ -3,6 +3,7 @@ using System.Globalization;
 using EdgeAgent.Core.Pareto;
 using EdgeAgent.Learning.Evaluation;
 using EdgeAgent.Learning.Simulation;
+using EdgeAgent.Learning.Simulation.Agent;
 
 namespace EdgeAgent.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class EvalCommand
     public static Command Create()
     {
         var policy = new Option<FileInfo?>("--policy") { Description = "ONNX policy file to evaluate (optional: without it only the baselines are evaluated)." };
-        var profile = new Option<string>("--profile") { Description = "Simulator profile: gmorl, shannon or gmorl-local.", DefaultValueFactory = _ => "gmorl" };
+        var profile = new Option<string>("--profile") { Description = "Simulator profile: gmorl, shannon, gmorl-local or agent (what the live agent faces; --edges and the GHz options are for the gmorl profiles).", DefaultValueFactory = _ => "gmorl" };
         var edges = new Option<int?>("--edges") { Description = "Fixed number of edge servers E (default 6 unless --contexts is given)." };
         var edgesMin = new Option<int?>("--edges-min") { Description = "Lower end of the edge count range (with --edges-max)." };
         var edgesMax = new Option<int?>("--edges-max") { Description = "Upper end of the edge count range." };
@@ -24,7 +25,7 @@ internal static class EvalCommand
         var cloudRange = new Option<string?>("--cloud-ghz-range") { Description = "Cloud frequency range in GHz, MIN:MAX." };
         var edgeGhz = new Option<double?>("--edge-ghz") { Description = "Fixed edge frequency in GHz (default 2)." };
         var edgeRange = new Option<string?>("--edge-ghz-range") { Description = "Edge frequency range in GHz, MIN:MAX." };
-        var contexts = new Option<string?>("--contexts") { Description = "Named context ranges: train (E 1..8, 3.5-4.5/1.75-2.25 GHz) or test (E 1..10, 3-5/1.5-2.5 GHz)." };
+        var contexts = new Option<string?>("--contexts") { Description = "Named context ranges. gmorl profiles: train (E 1..8, 3.5-4.5/1.75-2.25 GHz) or test (E 1..10, 3-5/1.5-2.5 GHz); agent (default train, seeds other than training's): " + string.Join(", ", AgentContexts.Names) + "." };
         var preferences = new Option<int>("--preferences") { Description = "Uniform preference grid size (101 gives w_delay = 0, 0.01, ..., 1).", DefaultValueFactory = _ => 101 };
         var noBend = new Option<bool>("--no-bend") { Description = "Leave out the extra preferences resolving the bend (w_delay >= 0.9)." };
         var episodes = new Option<int>("--episodes") { Description = "Episodes per point.", DefaultValueFactory = _ => 50 };
@@ -36,7 +37,7 @@ internal static class EvalCommand
         var rolloutFutures = new Option<int>("--rollout-futures") { Description = "Sampled futures per tried placement.", DefaultValueFactory = _ => 4 };
         var compare = new Option<FileInfo[]>("--compare") { Description = "Other preference-conditioned policy files evaluated beside --policy on the same seeds (for example one trained on other context ranges); repeatable.", AllowMultipleArgumentsPerToken = true };
         var upperBound = new Option<DirectoryInfo?>("--upper-bound") { Description = "Directory of fixed-preference policies (edgeagent train --fixed-preference W): the multi-policy upper bound, each evaluated at its own W only." };
-        var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines: random,all-cloud,least-loaded,greedy,linucb (default all)." };
+        var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines (default all). gmorl profiles: random,all-cloud,least-loaded,greedy,linucb; agent: greedy,heuristic,linucb,all-local,all-peer." };
 
         var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
         foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare })
@@ -50,9 +51,35 @@ internal static class EvalCommand
             var error = parseResult.InvocationConfiguration.Error;
             try
             {
-                var parameters = MecParameters.ForProfile(parseResult.GetValue(profile)!);
-                var range = BuildContexts(parseResult.GetValue(contexts), parseResult.GetValue(edges), parseResult.GetValue(edgesMin), parseResult.GetValue(edgesMax),
-                    parseResult.GetValue(cloudGhz), parseResult.GetValue(cloudRange), parseResult.GetValue(edgeGhz), parseResult.GetValue(edgeRange));
+                var isAgent = parseResult.GetValue(profile) == AgentVecEnv.ProfileName;
+                var parameters = isAgent ? MecParameters.Gmorl : MecParameters.ForProfile(parseResult.GetValue(profile)!);
+                IVecEnv? agentEnvironment = null;
+                string? agentContexts = null;
+                var range = ContextRange.Benchmark;
+                if (isAgent)
+                {
+                    var gmorlOnly = new (string Name, bool Given)[]
+                    {
+                        ("--edges", parseResult.GetValue(edges) is not null), ("--edges-min", parseResult.GetValue(edgesMin) is not null),
+                        ("--edges-max", parseResult.GetValue(edgesMax) is not null), ("--cloud-ghz", parseResult.GetValue(cloudGhz) is not null),
+                        ("--cloud-ghz-range", parseResult.GetValue(cloudRange) is not null), ("--edge-ghz", parseResult.GetValue(edgeGhz) is not null),
+                        ("--edge-ghz-range", parseResult.GetValue(edgeRange) is not null),
+                    }.FirstOrDefault(o => o.Given);
+                    if (gmorlOnly.Given)
+                    {
+                        throw new ArgumentException($"{gmorlOnly.Name} applies to the gmorl profiles; choose agent contexts with --contexts ({string.Join(", ", AgentContexts.Names)}).");
+                    }
+
+                    var (agentRange, description) = AgentContexts.Get(parseResult.GetValue(contexts) ?? "train");
+                    agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed), autoReset: false);
+                    agentContexts = description;
+                }
+                else
+                {
+                    range = BuildContexts(parseResult.GetValue(contexts), parseResult.GetValue(edges), parseResult.GetValue(edgesMin), parseResult.GetValue(edgesMax),
+                        parseResult.GetValue(cloudGhz), parseResult.GetValue(cloudRange), parseResult.GetValue(edgeGhz), parseResult.GetValue(edgeRange));
+                }
+
                 var n = parseResult.GetValue(preferences);
                 if (n < 2)
                 {
@@ -63,6 +90,8 @@ internal static class EvalCommand
                 {
                     Parameters = parameters,
                     Contexts = range,
+                    Environment = agentEnvironment,
+                    ContextDescription = agentContexts,
                     Episodes = parseResult.GetValue(episodes),
                     Seed = parseResult.GetValue(seed),
                     Preferences = ExpectedUtility.UniformGrid(n),
@@ -71,13 +100,14 @@ internal static class EvalCommand
                 };
                 settings.Validate();
                 var evaluator = new FrontEvaluator(settings) { Progress = m => error.WriteLine(m) };
+                var layout = settings.Prototype().Layout;
                 var methods = new List<MethodSpec>();
                 var opened = new List<OnnxLogitsModel>(); // every policy file this run loads, disposed at the end
                 try
                 {
                     foreach (var other in parseResult.GetValue(compare) ?? [])
                     {
-                        var m = OpenPolicy(other, parameters, opened);
+                        var m = OpenPolicy(other, layout, opened);
                         var name = Path.GetFileNameWithoutExtension(other.Name);
                         if (methods.Any(x => x.Name == name) || name is "policy" or MethodSpec.UpperBoundName)
                         {
@@ -89,12 +119,12 @@ internal static class EvalCommand
 
                     if (parseResult.GetValue(upperBound) is { } upperDir)
                     {
-                        methods.Add(LoadUpperBound(upperDir, parameters, opened));
+                        methods.Add(LoadUpperBound(upperDir, layout, opened));
                     }
 
                     if (parseResult.GetValue(policy) is { } file)
                     {
-                        var model = OpenPolicy(file, parameters, opened);
+                        var model = OpenPolicy(file, layout, opened);
                         methods.Add(new MethodSpec("policy", [new LogitsPolicy("policy", model, model.Layout.MaxServers)], IsSubject: true));
                     }
 
@@ -107,9 +137,10 @@ internal static class EvalCommand
                         }
                     }
 
-                    if (chosen?.FirstOrDefault(c => !new[] { "random", "all-cloud", "least-loaded", "greedy", "linucb" }.Contains(c)) is { } unknown)
+                    string[] known = isAgent ? ["greedy", "heuristic", "linucb", "all-local", "all-peer"] : ["random", "all-cloud", "least-loaded", "greedy", "linucb"];
+                    if (chosen?.FirstOrDefault(c => !known.Contains(c)) is { } unknown)
                     {
-                        throw new ArgumentException($"--baselines names an unknown baseline '{unknown}'.");
+                        throw new ArgumentException($"--baselines names an unknown baseline '{unknown}' for profile {settings.Profile}; known: {string.Join(",", known)}.");
                     }
 
                     var results = evaluator.Run(methods, ct);
@@ -142,16 +173,16 @@ internal static class EvalCommand
     }
 
     /// <summary>Opens a policy file, registers it in <paramref name="opened"/> for disposal, and refuses a layout the simulator does not produce.</summary>
-    private static OnnxLogitsModel OpenPolicy(FileInfo file, MecParameters parameters, List<OnnxLogitsModel> opened)
+    private static OnnxLogitsModel OpenPolicy(FileInfo file, EdgeAgent.Core.Observation.FeatureLayout layout, List<OnnxLogitsModel> opened)
     {
         var model = new OnnxLogitsModel(file.FullName);
         opened.Add(model);
-        parameters.CreateLayout().EnsureCompatible(model.Layout);
+        layout.EnsureCompatible(model.Layout);
         return model;
     }
 
     /// <summary>Every fixed-preference policy in <paramref name="directory"/>, as one method whose variants each play at their own preference.</summary>
-    private static MethodSpec LoadUpperBound(DirectoryInfo directory, MecParameters parameters, List<OnnxLogitsModel> opened)
+    private static MethodSpec LoadUpperBound(DirectoryInfo directory, EdgeAgent.Core.Observation.FeatureLayout layout, List<OnnxLogitsModel> opened)
     {
         if (!directory.Exists)
         {
@@ -168,7 +199,7 @@ internal static class EvalCommand
         var weights = new List<double>();
         foreach (var file in files)
         {
-            var m = OpenPolicy(file, parameters, opened);
+            var m = OpenPolicy(file, layout, opened);
             var w = m.FixedDelayWeight ?? throw new ArgumentException($"--upper-bound: {file.Name} is not a fixed-preference policy (no '{OnnxLogitsModel.FixedDelayWeightKey}' in its metadata).");
             if (weights.Contains(w))
             {

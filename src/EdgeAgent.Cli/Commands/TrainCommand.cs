@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeAgent.Learning.Evaluation;
 using EdgeAgent.Learning.Export;
 using EdgeAgent.Learning.Nn;
 using EdgeAgent.Learning.Sac;
 using EdgeAgent.Learning.Simulation;
+using EdgeAgent.Learning.Simulation.Agent;
 
 namespace EdgeAgent.Cli.Commands;
 
@@ -13,16 +15,16 @@ internal static class TrainCommand
     public static Command Create()
     {
         var command = new Command("train", "Train an offloading policy with Discrete SAC in the simulator and export it to ONNX.");
-        var profile = new Option<string>("--profile") { Description = "Simulator profile: " + string.Join(", ", MecParameters.ProfileNames) + ".", DefaultValueFactory = _ => "gmorl" };
+        var profile = new Option<string>("--profile") { Description = "Simulator profile: " + string.Join(", ", MecParameters.ProfileNames) + " or " + AgentVecEnv.ProfileName + " (what the live agent faces: the device's variants and 0-8 peers).", DefaultValueFactory = _ => "gmorl" };
         var output = new Option<FileInfo>("--out") { Description = "Policy file to write (.onnx).", Required = true };
         var minutes = new Option<double>("--minutes") { Description = "Wall-clock training budget in minutes.", DefaultValueFactory = _ => 60 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of environments, networks and sampling.", DefaultValueFactory = _ => 1 };
-        var edgesMax = new Option<int>("--edges-max") { Description = "E_max: most edge servers (S = E_max + 1).", DefaultValueFactory = _ => 10 };
+        var edgesMax = new Option<int?>("--edges-max") { Description = "E_max: most edge servers (S = E_max + 1; default 10). The gmorl profiles only: the agent profile has S = 11 (3 local variants, 8 peers)." };
         var resume = new Option<FileInfo?>("--resume") { Description = "Checkpoint to continue from." };
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "Checkpoint file written every few minutes (default: OUT with .ckpt)." };
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 3 };
-        var fixedPreference = new Option<double?>("--fixed-preference") { Description = "Train for this w_delay only, at the benchmark context (E = 6, 4/2 GHz): one policy of the multi-policy upper bound." };
-        var contexts = new Option<string>("--contexts") { Description = "Context ranges drawn per episode: train (E 1..8, 3.5-4.5/1.75-2.25 GHz), test (E 1..E_max, 3-5/1.5-2.5 GHz) or benchmark (E = 6, 4/2 GHz).", DefaultValueFactory = _ => "train" };
+        var fixedPreference = new Option<double?>("--fixed-preference") { Description = "Train for this w_delay only: one policy of the multi-policy upper bound (gmorl profiles: at the benchmark context E = 6, 4/2 GHz; agent: over --contexts)." };
+        var contexts = new Option<string>("--contexts") { Description = "Context ranges drawn per episode. gmorl profiles: train (E 1..8, 3.5-4.5/1.75-2.25 GHz), test (E 1..E_max, 3-5/1.5-2.5 GHz) or benchmark (E = 6, 4/2 GHz); agent: " + string.Join(", ", AgentContexts.Names) + ".", DefaultValueFactory = _ => "train" };
         var environments = new Option<int?>("--environments") { Description = "Parallel environments (default 32)." };
         var batch = new Option<int?>("--batch") { Description = "Minibatch size (default 256)." };
         var hidden = new Option<int?>("--hidden") { Description = "Hidden width of actor and critics (default 64)." };
@@ -62,16 +64,38 @@ internal static class TrainCommand
             var error = parseResult.InvocationConfiguration.Error;
             try
             {
-                var parameters = MecParameters.ForProfile(parseResult.GetValue(profile)!) with { MaxEdges = parseResult.GetValue(edgesMax) };
+                var profileName = parseResult.GetValue(profile)!;
+                var isAgent = profileName == AgentVecEnv.ProfileName;
                 var fixedW = parseResult.GetValue(fixedPreference);
-                var contextName = fixedW is null ? parseResult.GetValue(contexts) : "benchmark";
-                var contextRange = contextName switch
+                MecParameters? parameters = null;
+                ContextRange? contextRange = null;
+                IVecEnv? agentEnvironment = null;
+                string contextText;
+                if (isAgent)
                 {
-                    "train" => ContextRange.Train with { EdgesMax = Math.Min(ContextRange.Train.EdgesMax, parameters.MaxEdges) },
-                    "test" => ContextRange.Test with { EdgesMax = parameters.MaxEdges },
-                    "benchmark" => ContextRange.Fixed(Math.Min(6, parameters.MaxEdges), 4e9, 2e9),
-                    _ => throw new ArgumentException($"--contexts must be train, test or benchmark; got '{contextName}'."),
-                };
+                    if (parseResult.GetValue(edgesMax) is not null)
+                    {
+                        throw new ArgumentException("--edges-max applies to the gmorl profiles; the agent profile has S = 11 (3 local variants, 8 peers).");
+                    }
+
+                    var (agentRange, description) = AgentContexts.Get(parseResult.GetValue(contexts)!);
+                    agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed));
+                    contextText = description;
+                }
+                else
+                {
+                    parameters = MecParameters.ForProfile(profileName) with { MaxEdges = parseResult.GetValue(edgesMax) ?? 10 };
+                    var contextName = fixedW is null ? parseResult.GetValue(contexts) : "benchmark";
+                    contextRange = contextName switch
+                    {
+                        "train" => ContextRange.Train with { EdgesMax = Math.Min(ContextRange.Train.EdgesMax, parameters.MaxEdges) },
+                        "test" => ContextRange.Test with { EdgesMax = parameters.MaxEdges },
+                        "benchmark" => ContextRange.Fixed(Math.Min(6, parameters.MaxEdges), 4e9, 2e9),
+                        _ => throw new ArgumentException($"--contexts must be train, test or benchmark; got '{contextName}'."),
+                    };
+                    contextText = contextRange.ToString();
+                }
+
                 var defaults = new SacOptions();
                 var options = defaults with
                 {
@@ -111,6 +135,8 @@ internal static class TrainCommand
                 {
                     Parameters = parameters,
                     Contexts = contextRange,
+                    Environment = agentEnvironment,
+                    ProbeDescription = isAgent ? "training contexts, other seeds" : null,
                     FixedDelayWeight = fixedW,
                     Duration = TimeSpan.FromMinutes(minutesValue),
                     Seed = parseResult.GetValue(seed),
@@ -129,11 +155,11 @@ internal static class TrainCommand
                 }
 
                 console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"training profile={parameters.Profile} S={parameters.MaxServers} contexts={contextRange} preference={(fixedW is null ? "conditioned" : fixedW.Value.ToString("0.###", CultureInfo.InvariantCulture))} actor={PolicyExporter.SizeSummary(trainer.Agent.Actor)} critics=2x{trainer.Agent.Critic1.ParameterCount} weights; {options}"));
+                    $"training profile={trainer.Layout.Profile} S={trainer.Layout.MaxServers} F={trainer.Layout.FeatureCount} contexts={contextText} preference={(fixedW is null ? "conditioned" : fixedW.Value.ToString("0.###", CultureInfo.InvariantCulture))} actor={PolicyExporter.SizeSummary(trainer.Agent.Actor)} critics=2x{trainer.Agent.Critic1.ParameterCount} weights; {options}"));
                 trainer.Run(p => console.WriteLine(p.ToString()), cancellationToken);
                 var final = trainer.Probe();
                 var probeText = string.Join(' ', final.Select(p => string.Create(CultureInfo.InvariantCulture, $"w={p.DelayWeight:0.##}:{p.Ratio:0.0000}")));
-                console.WriteLine($"final probe (policy/greedy scalarised cost, E=6 4/2 GHz): {probeText}");
+                console.WriteLine($"final probe (policy/greedy scalarised cost, {trainer.ProbeContext}): {probeText}");
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     ["edgeagent.training.command"] = "edgeagent " + string.Join(' ', parseResult.Tokens.Select(t => t.Value)),
@@ -141,7 +167,7 @@ internal static class TrainCommand
                     ["edgeagent.training.seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
                     ["edgeagent.training.environment_steps"] = trainer.EnvironmentSteps.ToString(CultureInfo.InvariantCulture),
                     ["edgeagent.training.updates"] = trainer.Agent.Updates.ToString(CultureInfo.InvariantCulture),
-                    ["edgeagent.training.contexts"] = contextRange.ToString(),
+                    ["edgeagent.training.contexts"] = contextText,
                     ["edgeagent.training.fixed_delay_weight"] = fixedW?.ToString("R", CultureInfo.InvariantCulture) ?? "",
                     ["edgeagent.training.final_probe"] = probeText,
                 };

@@ -195,8 +195,8 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
 
     /// <summary>
     /// The standard baselines: random (p swept), all-cloud and least-loaded (the gmorl model only),
-    /// greedy (environments with <see cref="IExactCost"/>), LinUCB, and optionally rollout (with
-    /// <see cref="ISnapshotEnv"/> too).
+    /// greedy (environments with <see cref="IExactCost"/>), the heuristic (the agent profile), LinUCB,
+    /// all-local and all-peer (the agent profile), and optionally rollout (with <see cref="ISnapshotEnv"/> too).
     /// </summary>
     /// <exception cref="ArgumentException">Rollout asked for on an environment without snapshots or exact costs.</exception>
     public IReadOnlyList<MethodSpec> StandardBaselines(bool includeRollout, int rolloutHorizon = 10, int rolloutFutures = 4)
@@ -215,7 +215,18 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
             list.Add(new("greedy", [new Baselines.GreedyPolicy()]));
         }
 
+        if (prototype is Simulation.Agent.AgentVecEnv)
+        {
+            list.Add(new(EvaluationReport.HeuristicName, [Baselines.CorePolicyBaseline.Heuristic()]));
+        }
+
         list.Add(new("linucb", [new Baselines.LinUcbPolicy()]));
+        if (prototype is Simulation.Agent.AgentVecEnv)
+        {
+            list.Add(new("all-local", [Baselines.CorePolicyBaseline.AllLocal()]));
+            list.Add(new("all-peer", [Baselines.CorePolicyBaseline.AllPeer()]));
+        }
+
         if (includeRollout)
         {
             prototype.RequireSnapshots("The rollout baseline");

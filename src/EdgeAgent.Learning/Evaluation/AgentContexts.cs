@@ -1,0 +1,31 @@
+using EdgeAgent.Learning.Simulation.Agent;
+
+namespace EdgeAgent.Learning.Evaluation;
+
+/// <summary>
+/// Named context sets of the agent profile for training and evaluation (<c>edgeagent train|eval
+/// --profile agent --contexts NAME</c>): the full training ranges, the demo's fixed context, and
+/// the ends of the ranges (no peers, eight peers, slow links, fast links).
+/// </summary>
+public static class AgentContexts
+{
+    /// <summary>Names accepted by <see cref="Get"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["train", "demo", "peers-0", "peers-8", "slow-links", "fast-links"];
+
+    /// <summary>The context set called <paramref name="name"/> and a description for reports.</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
+    public static (AgentContextRange Range, string Description) Get(string name)
+    {
+        var train = AgentContextRange.Train;
+        return name switch
+        {
+            "train" => (train, "agent training ranges (0-8 peers, RTT 0.2-300 ms, 1-1000 Mbit/s, peer speed 0.25-20x, idle to overload)"),
+            "demo" => (AgentContextRange.Fixed(AgentContext.Demo()), "the demo's context (OCR pipeline, edge 5 ms 200 Mbit/s 2.4x, cloud 40 ms 50 Mbit/s 3x)"),
+            "peers-0" => (train with { PeersMin = 0, PeersMax = 0 }, "training ranges with 0 peers (the device's variants only)"),
+            "peers-8" => (train with { PeersMin = AgentContext.MaxPeers, PeersMax = AgentContext.MaxPeers }, "training ranges with 8 peers"),
+            "slow-links" => (train with { RoundTripMin = 0.1, RoundTripMax = 0.3, BandwidthMin = 1e6, BandwidthMax = 5e6 }, "training ranges with slow links (RTT 100-300 ms, 1-5 Mbit/s)"),
+            "fast-links" => (train with { RoundTripMin = 0.0002, RoundTripMax = 0.002, BandwidthMin = 300e6, BandwidthMax = 1e9 }, "training ranges with fast links (RTT 0.2-2 ms, 300-1000 Mbit/s)"),
+            _ => throw new ArgumentException($"Unknown agent context set '{name}'; known: {string.Join(", ", Names)}."),
+        };
+    }
+}
