@@ -42,6 +42,7 @@ internal static class TrainCommand
         var teacherWeight = new Option<double?>("--teacher-weight") { Description = "Weight of the teacher's cross-entropy kept in SAC's actor loss after the warm start (default 0: pure SAC)." };
         var dagger = new Option<double?>("--dagger") { Description = "While cloning, the chance an environment follows the actor's own action, so the teacher labels the states the actor reaches (default 0)." };
         var rolloutHorizon = new Option<int?>("--rollout-horizon") { Description = "Greedy steps the rollout teacher simulates after each tried placement (default 10)." };
+        var focus = new Option<double?>("--focus") { Description = "Share of drawn preferences taken from [0.8, 1], where the gmorl profile's trade-off lies (default 0.5; 0 with --low-focus 0 draws uniformly)." };
         var lowFocus = new Option<double?>("--low-focus") { Description = "Share of drawn preferences taken from [0, --low-focus-max], where servers differ only by upload energy (default 0.1)." };
         var preferenceEncoding = new Option<string>("--preference-encoding") { Description = "How the preference enters the networks: linear (w_delay, w_energy) or log (also ln(w + 0.01), finer near either end). Resuming a linear checkpoint with log widens it with zero weights.", DefaultValueFactory = _ => "linear" };
         preferenceEncoding.AcceptOnlyFromAmong("linear", "log");
@@ -52,7 +53,7 @@ internal static class TrainCommand
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow];
+            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -115,6 +116,7 @@ internal static class TrainCommand
                     CloningStudentProbability = parseResult.GetValue(dagger) ?? defaults.CloningStudentProbability,
                     RolloutHorizon = parseResult.GetValue(rolloutHorizon) ?? defaults.RolloutHorizon,
                     RolloutFutures = parseResult.GetValue(rolloutFutures) ?? defaults.RolloutFutures,
+                    FocusProbability = parseResult.GetValue(focus) ?? defaults.FocusProbability,
                     LowFocusProbability = parseResult.GetValue(lowFocus) ?? defaults.LowFocusProbability,
                     LowFocusDelayWeightMax = parseResult.GetValue(lowFocusMax) ?? defaults.LowFocusDelayWeightMax,
                     PreferenceEncoding = Enum.Parse<PreferenceEncoding>(parseResult.GetValue(preferenceEncoding)!, ignoreCase: true),
