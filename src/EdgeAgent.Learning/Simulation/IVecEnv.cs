@@ -175,6 +175,6 @@ public static class VecEnv
     public static MecVecEnv RequireMec(this IVecEnv env, string who)
     {
         ArgumentNullException.ThrowIfNull(env);
-        return env as MecVecEnv ?? throw new ArgumentException($"{who} exists for the gmorl profiles (gmorl, shannon, gmorl-local) only, not for '{env.Profile}'.");
+        return env as MecVecEnv ?? throw new ArgumentException($"{who}: for the gmorl profiles only (gmorl, shannon, gmorl-local), not for '{env.Profile}'.");
     }
 }

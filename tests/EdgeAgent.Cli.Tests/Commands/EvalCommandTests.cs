@@ -121,4 +121,44 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(1e9, c.EdgeHzMin);
         Assert.Equal(1e9, c.EdgeHzMax);
     }
+
+    [Theory]
+    [InlineData("--edges", "3", "--edges applies to the gmorl profiles")]
+    [InlineData("--cloud-ghz", "4", "--cloud-ghz applies to the gmorl profiles")]
+    [InlineData("--contexts", "moon", "Unknown agent context set 'moon'")]
+    [InlineData("--baselines", "heuristic,all-cloud", "unknown baseline 'all-cloud' for profile agent")]
+    public void Eval_AgentProfileBadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)
+    {
+        var (code, _, error) = Run("eval", "--profile", "agent", option, value, "--episodes", "1", "--preferences", "2", "--no-bend");
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_AgentProfileGmorlPolicy_RefusedNamingTheLayout()
+    {
+        var gmorl = Policy(_directory, "gmorl.onnx", null);
+        var (code, _, error) = Run("eval", "--profile", "agent", "--policy", gmorl, "--episodes", "1", "--preferences", "2", "--no-bend");
+        Assert.Equal(2, code);
+        Assert.Contains("profile", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_AgentProfileDemoContext_ComparesPolicyWithEveryAgentBaselineAndTheHeuristic()
+    {
+        var layout = EdgeAgent.Core.Observation.FeatureLayout.Agent();
+        var actor = new EdgeAgent.Learning.Nn.ServerSetNetwork(new EdgeAgent.Learning.Nn.ServerSetShape(layout.FeatureCount, Hidden: 8), new Random(3));
+        var policy = Path.Combine(_directory, "agent.onnx");
+        EdgeAgent.Learning.Export.PolicyExporter.Save(actor, layout, policy);
+
+        var (code, output, error) = Run("eval", "--profile", "agent", "--contexts", "demo", "--policy", policy, "--episodes", "2", "--preferences", "3", "--no-bend");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("profile `agent`, contexts the demo's context", output, StringComparison.Ordinal);
+        Assert.Contains("vs heuristic", output, StringComparison.Ordinal);
+        foreach (var method in new[] { "| policy |", "| greedy |", "| heuristic |", "| linucb |", "| all-local |", "| all-peer |" })
+        {
+            Assert.Contains(method, output, StringComparison.Ordinal);
+        }
+    }
 }

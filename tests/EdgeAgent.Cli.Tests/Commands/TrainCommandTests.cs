@@ -107,4 +107,35 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("does not exist", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--edges-max", "3", "--edges-max applies to the gmorl profiles")]
+    [InlineData("--contexts", "moon", "Unknown agent context set 'moon'; known: train, demo")]
+    [InlineData("--cost-features", null, "cost features (--cost-features, and --greedy-below with them): for the gmorl profiles only")]
+    public void Train_AgentProfileBadArgument_ExitsWithMessageNamingIt(string option, string? value, string expected)
+    {
+        string[] args = value is null ? [option] : [option, value];
+        var (code, _, error) = Run(["train", "--profile", "agent", "--out", Path.Combine(_directory, "p.onnx"), .. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_AgentProfileTinyBudget_WritesPolicyWithAgentLayoutAndTrainingMetadata()
+    {
+        var policy = Path.Combine(_directory, "agent.onnx");
+        var (code, output, error) = Run("train", "--profile", "agent", "--out", policy, "--minutes", "0.01", "--environments", "2",
+            "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--teacher", "rollout", "--rollout-horizon", "1", "--rollout-futures", "1",
+            "--probe-minutes", "0", "--seed", "4");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("training profile=agent S=11", output, StringComparison.Ordinal);
+        Assert.Contains("final probe (policy/greedy scalarised cost, training contexts, other seeds)", output, StringComparison.Ordinal);
+        using var session = EdgeAgent.Inference.Policy.OnnxPolicySession.Open(policy, null);
+        Assert.Equal("agent", session.Layout.Profile);
+        Assert.Equal(11, session.Layout.MaxServers);
+        Assert.Equal("agent", session.Metadata["edgeagent.training.profile"]);
+        Assert.Equal("4", session.Metadata["edgeagent.training.seed"]);
+        Assert.StartsWith("edgeagent train --profile agent", session.Metadata["edgeagent.training.command"], StringComparison.Ordinal);
+    }
 }
