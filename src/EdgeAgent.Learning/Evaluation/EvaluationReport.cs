@@ -34,6 +34,14 @@ public sealed class MethodSummary
 
     /// <summary>The same against the method named "heuristic" (null without one, for it, and for preference-independent methods).</summary>
     public GreedyComparison? VersusHeuristic { get; init; }
+
+    /// <summary>
+    /// Against the heuristic in the rewards' own scalarisation, the trade-off a preference means to
+    /// the simulator's rewards (and to the trained policy): per episode (w alpha_T delay + (1 - w)
+    /// alpha_E energy) / the heuristic's mean of it at that preference, paired differences
+    /// (null where <see cref="VersusHeuristic"/> is).
+    /// </summary>
+    public GreedyComparison? VersusHeuristicRewardUnits { get; init; }
 }
 
 /// <summary>
@@ -121,6 +129,13 @@ public sealed class EvaluationReport
         var subject = methods.FirstOrDefault(m => m.IsSubject);
         var greedy = methods.FirstOrDefault(m => m.Name == "greedy");
         var heuristic = methods.FirstOrDefault(m => m.Name == HeuristicName && m.Points.Any(p => p.DelayWeight is not null));
+        double alphaT = 1, alphaE = 1;
+        if (heuristic is not null)
+        {
+            var prototype = settings.Prototype();
+            (alphaT, alphaE) = (prototype.DelayRewardScale, prototype.EnergyRewardScale);
+        }
+
         var ratioBase = subject ?? greedy ?? methods[0];
         double Hv(MethodResult m) => Hypervolume.Compute(m.Points.Where(p => p.OnUniformGrid).Select(p => p.Point), reference);
         var baseHv = Hv(ratioBase);
@@ -141,6 +156,8 @@ public sealed class EvaluationReport
                 DecisionMicroseconds = m.DecisionMicroseconds,
                 VersusGreedy = greedy is null || m == greedy || m.Points.All(p => p.DelayWeight is null) ? null : Compare(m, greedy, ideal, reference),
                 VersusHeuristic = heuristic is null || m == heuristic || m.Points.All(p => p.DelayWeight is null) ? null : Compare(m, heuristic, ideal, reference),
+                VersusHeuristicRewardUnits = heuristic is null || m == heuristic || m.Points.All(p => p.DelayWeight is null) ? null
+                    : Compare(m, heuristic, (d, e, w) => (w * alphaT * d) + ((1 - w) * alphaE * e), relative: true),
             });
         }
 
@@ -206,7 +223,10 @@ public sealed class EvaluationReport
         return (w * p.Delay) + ((1 - w) * p.Energy);
     }
 
-    private static GreedyComparison Compare(MethodResult m, MethodResult greedy, ObjectivePoint ideal, ObjectivePoint worst)
+    private static GreedyComparison Compare(MethodResult m, MethodResult greedy, ObjectivePoint ideal, ObjectivePoint worst) =>
+        Compare(m, greedy, (d, e, w) => Scalarised(d, e, w, ideal, worst), relative: false);
+
+    private static GreedyComparison Compare(MethodResult m, MethodResult greedy, Func<double, double, double, double> scalarised, bool relative)
     {
         var rows = new List<double[]>();
         int worse = 0, better = 0;
@@ -221,9 +241,16 @@ public sealed class EvaluationReport
 
             var n = Math.Min(p.Episodes, g.Episodes);
             var diffs = new double[n];
+            var scale = 1.0;
+            if (relative)
+            {
+                scale = Enumerable.Range(0, n).Average(k => scalarised(g.EpisodeDelay[k], g.EpisodeEnergy[k], w));
+                scale = scale > 0 ? scale : 1.0;
+            }
+
             for (var k = 0; k < n; k++)
             {
-                diffs[k] = Scalarised(p.EpisodeDelay[k], p.EpisodeEnergy[k], w, ideal, worst) - Scalarised(g.EpisodeDelay[k], g.EpisodeEnergy[k], w, ideal, worst);
+                diffs[k] = (scalarised(p.EpisodeDelay[k], p.EpisodeEnergy[k], w) - scalarised(g.EpisodeDelay[k], g.EpisodeEnergy[k], w)) / scale;
             }
 
             var mean = diffs.Average();

@@ -70,6 +70,30 @@ public static class ReportWriter
             sb.AppendLine(inv, $"| {s.Name} | {s.Points} | {s.Hypervolume:0.####} | {s.HypervolumeRatio:0.0000} | {s.HypervolumeAllPoints:0.####} | {s.NormalisedHypervolume:0.0000} | {s.ExpectedUtility:0.0000} | {vs} | {s.DecisionMicroseconds:0.##} |");
         }
 
+        if (heuristic)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Against the heuristic in the rewards' own scalarisation (w alpha_T delay + (1 - w) alpha_E energy per episode, as a share of the heuristic's mean at that preference; the trade-off a preference means to the simulator's rewards and the trained policy, independent of which methods are compared):");
+            sb.AppendLine();
+            sb.AppendLine("| method | vs heuristic, rewards' units: mean relative diff (worse/better beyond 2 SE) | worse at w_delay |");
+            sb.AppendLine("|---|---|---|");
+            foreach (var s in report.Summaries.Where(s => s.VersusHeuristicRewardUnits is not null))
+            {
+                var v = s.VersusHeuristicRewardUnits!;
+                var worseAt = string.Join(", ", v.PerPreference.Where(r => r[1] > 2 * r[2] && r[1] > 1e-12).Select(r => r[0].ToString("0.###", inv)));
+                sb.AppendLine(inv, $"| {s.Name} | {v.MeanDifference:+0.00000;-0.00000;0} ({v.WorseBeyondNoise}/{v.BetterBeyondNoise} of {v.Preferences}) | {(worseAt.Length == 0 ? "-" : worseAt)} |");
+            }
+
+            sb.AppendLine();
+            sb.AppendLine("Worse than the heuristic beyond 2 SE in the normalised scalarisation, at w_delay:");
+            sb.AppendLine();
+            foreach (var s in report.Summaries.Where(s => s.VersusHeuristic is not null))
+            {
+                var worseAt = string.Join(", ", s.VersusHeuristic!.PerPreference.Where(r => r[1] > 2 * r[2] && r[1] > 1e-12).Select(r => r[0].ToString("0.###", inv)));
+                sb.AppendLine(inv, $"- {s.Name}: {(worseAt.Length == 0 ? "none" : worseAt)}");
+            }
+        }
+
         sb.AppendLine();
         sb.AppendLine("## Points (mean delay s, mean energy J)");
         foreach (var m in report.Methods)
