@@ -42,7 +42,8 @@ public static class ReportWriter
         sb.AppendLine(report.Profile == Simulation.Agent.AgentVecEnv.ProfileName
             ? "- objectives: mean total episode delay and device energy in the rewards' units: per task, delay / t_ref and energy / e_ref of its model (t_ref, e_ref: expected time and energy on the idle device's fp32 variant, so local on an idle device costs 1 and 1), summed over the episode's decisions; exact completion times"
             : "- objectives: mean total episode delay (s) and energy (J), actual completion times (servers drained after the last decision)");
-        sb.AppendLine(inv, $"- hypervolume reference point (componentwise worst over all compared methods): delay {report.ReferencePoint.Delay:0.###} s, energy {report.ReferencePoint.Energy:0.#####} J; ideal point: delay {report.IdealPoint.Delay:0.###} s, energy {report.IdealPoint.Energy:0.#####} J");
+        var (ds, es) = report.Profile == Simulation.Agent.AgentVecEnv.ProfileName ? ("", "") : (" s", " J");
+        sb.AppendLine(inv, $"- hypervolume reference point (componentwise worst over all compared methods): delay {report.ReferencePoint.Delay:0.###}{ds}, energy {report.ReferencePoint.Energy:0.#####}{es}; ideal point: delay {report.IdealPoint.Delay:0.###}{ds}, energy {report.IdealPoint.Energy:0.#####}{es}");
         sb.AppendLine(inv, $"- HV: uniform-grid points (plus preference-independent points); HV(all): also bend points; ratios vs `{report.RatioBase}`; normalised HV: objectives scaled to [0,1] between ideal and worst, reference (1.1, 1.1), max 1.21; EU: expected utility over the uniform grid (max 1)");
         if (report.RolloutGapClosed is { } closed)
         {
@@ -128,8 +129,9 @@ public static class ReportWriter
         rp.LegendText = "HV reference";
         rp.MarkerShape = ScottPlot.MarkerShape.Cross;
         rp.MarkerSize = 10;
-        plot.XLabel("mean total episode delay (s)");
-        plot.YLabel("mean total episode energy (J)");
+        var agent = report.Profile == Simulation.Agent.AgentVecEnv.ProfileName;
+        plot.XLabel(agent ? "mean total episode delay cost (delay / t_ref per task)" : "mean total episode delay (s)");
+        plot.YLabel(agent ? "mean total episode energy cost (energy / e_ref per task)" : "mean total episode energy (J)");
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"{report.Profile}: {report.Contexts}, {report.Episodes} episodes/point"));
         plot.ShowLegend();
         plot.SavePng(path, 1100, 750);
