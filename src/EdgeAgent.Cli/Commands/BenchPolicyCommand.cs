@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeAgent.Inference.Policy;
+using EdgeAgent.Node.Agent;
+using EdgeAgent.Node.Benchmarks;
 
 namespace EdgeAgent.Cli.Commands;
 
@@ -9,17 +11,20 @@ internal static class BenchPolicyCommand
 {
     public static Command Create()
     {
-        var command = new Command("policy", "Measure the decision latency of an ONNX offloading policy (p50/p99) against a copy-and-argmax baseline.");
+        var command = new Command("policy",
+            "Measure the decision latency of an ONNX offloading policy (p50/p99): a policy in the agent layout as the agent decides (ClusterView observation, encoding, ONNX Runtime) against the heuristic on the same observations; any other against a copy-and-argmax baseline.");
         var policyFile = new Option<FileInfo>("--policy") { Description = "Policy file (.onnx).", DefaultValueFactory = _ => new FileInfo("policies/gmorl-default.onnx") };
         var decisions = new Option<int>("--decisions") { Description = "Timed decisions.", DefaultValueFactory = _ => 20000 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
         var spinning = new Option<bool>("--spinning") { Description = "Allow ONNX Runtime's intra-op threads to spin." };
-        var present = new Option<int>("--present") { Description = "Present servers per observation, 1..S; 0 draws it from 1..S for each (the default)." };
+        var present = new Option<int>("--present") { Description = "Present servers per observation, 1..S; 0 draws it from 1..S for each (the default). Not for agent-layout policies (see --candidates)." };
+        var candidates = new Option<int>("--candidates") { Description = "Agent-layout policies: candidates per decision, 3 local variants plus peers (4..S).", DefaultValueFactory = _ => 9 };
         command.Options.Add(policyFile);
         command.Options.Add(decisions);
         command.Options.Add(threads);
         command.Options.Add(spinning);
         command.Options.Add(present);
+        command.Options.Add(candidates);
         command.SetAction(parseResult =>
         {
             var console = parseResult.InvocationConfiguration.Output;
@@ -40,6 +45,31 @@ internal static class BenchPolicyCommand
             try
             {
                 var options = new OnnxPolicyOptions { IntraOpThreads = parseResult.GetValue(threads), AllowSpinning = parseResult.GetValue(spinning) };
+                var file = parseResult.GetValue(policyFile)!.FullName;
+                bool agentLayout;
+                using (var probe = OnnxPolicySession.Open(file, expected: null, options))
+                {
+                    agentLayout = probe.Layout.IsAgentLayout;
+                }
+
+                if (agentLayout)
+                {
+                    var candidateCount = parseResult.GetValue(candidates);
+                    if (candidateCount < 4 || candidateCount > LearnedPolicy.AgentLayout.MaxServers)
+                    {
+                        parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --candidates must be between 4 and {LearnedPolicy.AgentLayout.MaxServers}; got {candidateCount}.");
+                        return 2;
+                    }
+
+                    var (learned, heuristic) = AgentDecisionBenchmark.Run(file, candidateCount, decisions: count, warmup: 2000, seed: 1, runner: options);
+                    console.WriteLine($"policy {file}: {LearnedPolicy.AgentLayout.Describe()}");
+                    console.WriteLine(learned.ToString());
+                    console.WriteLine(heuristic.ToString());
+                    console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"p99 agent decision {learned.P99Us:0.0} us (target <= 100 us: {(learned.P99Us <= 100 ? "met" : "not met")}); {learned.P50Us / Math.Max(heuristic.P50Us, 1e-3):0.0}x the heuristic's decision at p50"));
+                    return 0;
+                }
+
                 using var policy = new OnnxPolicy(OnnxPolicySession.Open(parseResult.GetValue(policyFile)!.FullName, expected: null, options));
                 if (presentCount > policy.Layout.MaxServers)
                 {

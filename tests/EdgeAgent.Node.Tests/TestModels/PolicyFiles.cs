@@ -13,9 +13,9 @@ namespace EdgeAgent.TestModels;
 internal static class PolicyFiles
 {
     /// <summary>An untrained actor (seeded) exported with <paramref name="layout"/>.</summary>
-    public static string Untrained(string path, FeatureLayout layout, int seed = 1)
+    public static string Untrained(string path, FeatureLayout layout, int seed = 1, int hidden = 8)
     {
-        var actor = new ServerSetNetwork(new ServerSetShape(layout.FeatureCount, Hidden: 8), new Random(seed));
+        var actor = new ServerSetNetwork(new ServerSetShape(layout.FeatureCount, Hidden: hidden), new Random(seed));
         PolicyExporter.Save(actor, layout, path);
         return path;
     }
