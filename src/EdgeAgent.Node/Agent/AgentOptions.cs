@@ -45,6 +45,12 @@ public sealed class AgentOptions
     /// <summary>Longest wait for a peer before falling back to local execution.</summary>
     public TimeSpan OffloadTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a peer gets no work after a call to it missed its deadline or failed in transport;
+    /// doubles per consecutive failure up to <see cref="ReconnectMaxDelay"/> (see <see cref="PeerCircuit"/>).
+    /// </summary>
+    public TimeSpan PeerBreakDuration { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Interval the agent asks peers to send load reports at.</summary>
     public TimeSpan LoadReportInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -175,6 +181,7 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         Positive(options.PolicyReloadInterval, "Agent:PolicyReloadInterval", errors);
         Positive(options.OffloadTimeout, "Agent:OffloadTimeout", errors);
         Positive(options.LoadReportInterval, "Agent:LoadReportInterval", errors);
+        Positive(options.PeerBreakDuration, "Agent:PeerBreakDuration", errors);
         Positive(options.StaleAfter, "Agent:StaleAfter", errors);
         Positive(options.PingInterval, "Agent:PingInterval", errors);
         Positive(options.ReconnectInitialDelay, "Agent:ReconnectInitialDelay", errors);

@@ -29,6 +29,7 @@ public sealed partial class Dispatcher(
     ILogger<Dispatcher> logger) : IInferenceBackend
 {
     private readonly TimeSpan _offloadTimeout = options.Value.OffloadTimeout;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> _localPathSeconds = new(StringComparer.Ordinal);
 
     /// <summary>The policy deciding placements.</summary>
     public IOffloadPolicy Policy => policy;
@@ -49,9 +50,17 @@ public sealed partial class Dispatcher(
         try
         {
             InferenceOutcome? outcome = null;
-            if (decided.Kind == PlacementKind.Peer && cluster.FindPeer(decided.Target) is { } peer)
+            var target = decided.Kind == PlacementKind.Peer ? cluster.FindPeer(decided.Target) : null;
+            var budget = target is null ? null : OffloadBudget(remaining, observation, _offloadTimeout, _localPathSeconds.GetValueOrDefault(call.Model.Name));
+            if (target is not null && budget is null)
             {
-                var timeout = remaining is { } left && left < _offloadTimeout ? left : _offloadTimeout;
+                // The caller's deadline leaves no time for the peer and a local fallback: run locally now.
+                fallbackFrom = target.Name;
+                Log.NoTimeToOffload(logger, target.Name, call.Model.Name, remaining?.TotalMilliseconds ?? 0);
+            }
+
+            if (target is { } peer && budget is { } timeout)
+            {
                 var peerStart = time.GetTimestamp();
                 try
                 {
@@ -80,7 +89,10 @@ public sealed partial class Dispatcher(
                 var variant = decided.IsLocal && decided.Target is not ("" or "default") ? decided.Target : null;
                 try
                 {
+                    var localStart = time.GetTimestamp();
                     outcome = await local.RunAsync(call, variant, cancellationToken).ConfigureAwait(false);
+                    var seconds = time.GetElapsedTime(localStart).TotalSeconds;
+                    _localPathSeconds.AddOrUpdate(call.Model.Name, seconds, (_, mean) => mean + (0.3 * (seconds - mean)));
                 }
                 catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition && variant is not null)
                 {
@@ -106,6 +118,46 @@ public sealed partial class Dispatcher(
             throw;
         }
     }
+
+    /// <summary>
+    /// How long the peer may take: the offload timeout, or less when the caller's deadline must also
+    /// leave room for running the request locally after a failed or late peer. The reserve is the
+    /// local default row's expected completion (its queue's residual work per slot plus its
+    /// execution time, or the measured wall time of this agent's local path for the model when that
+    /// is longer: it includes tensor conversion and response building) times
+    /// <see cref="FallbackReserveFactor"/>, plus <see cref="FallbackReserveFloor"/>.
+    /// Null when less than <see cref="MinimumOffloadBudget"/> would be left (issue 13: with client
+    /// deadlines under the offload timeout, requests were lost because the peer call took the whole
+    /// remaining deadline).
+    /// </summary>
+    internal static TimeSpan? OffloadBudget(TimeSpan? remaining, OffloadObservation observation, TimeSpan offloadTimeout, double measuredLocalSeconds = 0)
+    {
+        if (remaining is not { } left)
+        {
+            return offloadTimeout;
+        }
+
+        var local = observation.Servers.Count > 0 && observation.Servers[0].Placement.IsLocal ? observation.Servers[0] : null;
+        var queue = local is null ? 0.0 : local.ResidualWorkSeconds / Math.Max(1, local.MaxConcurrency);
+        var expectedLocal = queue + Math.Max(local?.ExpectedExecSeconds ?? 0.0, measuredLocalSeconds);
+        var reserve = TimeSpan.FromSeconds(expectedLocal * FallbackReserveFactor) + FallbackReserveFloor;
+        var budget = left - reserve;
+        if (budget < MinimumOffloadBudget)
+        {
+            return null;
+        }
+
+        return budget < offloadTimeout ? budget : offloadTimeout;
+    }
+
+    /// <summary>Safety factor on the expected local completion time kept free for a fallback.</summary>
+    internal const double FallbackReserveFactor = 1.5;
+
+    /// <summary>Fixed part of the fallback reserve (scheduling, response building).</summary>
+    internal static readonly TimeSpan FallbackReserveFloor = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>A peer call with less time than this is not attempted.</summary>
+    internal static readonly TimeSpan MinimumOffloadBudget = TimeSpan.FromMilliseconds(5);
 
     private Placement Decide(OffloadObservation observation, Preference currentPreference)
     {
@@ -146,6 +198,9 @@ public sealed partial class Dispatcher(
     {
         [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Peer {Peer} failed model {Model} with {Status} ({Detail}); running it locally.")]
         public static partial void PeerFailed(ILogger logger, string peer, string model, StatusCode status, string detail);
+
+        [LoggerMessage(EventId = 2023, Level = LogLevel.Debug, Message = "Peer {Peer} was chosen for {Model} but the {RemainingMs:0} ms left leave no time for it and a local fallback; running locally.")]
+        public static partial void NoTimeToOffload(ILogger logger, string peer, string model, double remainingMs);
 
         [LoggerMessage(EventId = 2021, Level = LogLevel.Error, Message = "Policy {Policy} failed to decide; running locally.")]
         public static partial void PolicyFailed(ILogger logger, string policy, Exception exception);

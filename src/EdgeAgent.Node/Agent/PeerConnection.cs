@@ -44,6 +44,7 @@ public sealed partial class PeerConnection : IDisposable
         _random = random;
         _logger = logger;
         Link = new LinkEstimator(options.PriorThroughputMbit * 1e6);
+        Circuit = new PeerCircuit(options.PeerBreakDuration, options.ReconnectMaxDelay, time);
         var sockets = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -81,19 +82,25 @@ public sealed partial class PeerConnection : IDisposable
     /// <summary>RTT and throughput measured on this peer's link.</summary>
     public LinkEstimator Link { get; }
 
+    /// <summary>Outlier detection over this peer's inference calls.</summary>
+    public PeerCircuit Circuit { get; }
+
     /// <summary>Inference calls forwarded to this peer and not yet answered.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>The latest view of the peer (a read, no I/O).</summary>
     public PeerLoad Load => Volatile.Read(ref _load);
 
-    /// <summary>True when the peer is connected and its last report is younger than <see cref="AgentOptions.StaleAfter"/>.</summary>
+    /// <summary>
+    /// True when the peer is connected, its last report is younger than <see cref="AgentOptions.StaleAfter"/>,
+    /// and its <see cref="Circuit"/> lets calls through.
+    /// </summary>
     public bool IsAvailable
     {
         get
         {
             var load = Load;
-            return load.Connected && _time.GetElapsedTime(load.ReceivedTimestamp) <= _options.StaleAfter;
+            return load.Connected && _time.GetElapsedTime(load.ReceivedTimestamp) <= _options.StaleAfter && Circuit.AllowsCalls;
         }
     }
 
@@ -155,36 +162,61 @@ public sealed partial class PeerConnection : IDisposable
 
     /// <summary>
     /// Forwards one inference to the peer with a deadline of <paramref name="timeout"/> from now and
-    /// feeds the link estimator from the measured transfer.
+    /// feeds the link estimator from the measured transfer. A missed deadline or a transport
+    /// failure opens the peer's <see cref="Circuit"/>.
     /// </summary>
-    /// <exception cref="RpcException">The peer failed, or missed the deadline (DeadlineExceeded).</exception>
+    /// <exception cref="RpcException">The peer failed, missed the deadline (DeadlineExceeded), or its
+    /// circuit is open (Unavailable, nothing sent).</exception>
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!Circuit.TryAcquire(out var trial))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"peer '{Name}' gets no work for now: its last {Circuit.ConsecutiveFailures} call(s) failed or timed out"));
+        }
+
         var start = _time.GetTimestamp();
+        var outcome = PeerCallOutcome.Neutral;
         using var deadlineCts = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token);
         Interlocked.Increment(ref _inFlight);
         try
         {
             var response = await _inferenceClient.ModelInferAsync(request, deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token).ConfigureAwait(false);
+            outcome = PeerCallOutcome.Healthy;
             var elapsed = _time.GetElapsedTime(start);
             Link.AddTransfer(request.CalculateSize() + response.CalculateSize(), elapsed, PeerBusyTime(response));
             return response;
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && deadlineCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"peer '{Name}' did not answer within {timeout.TotalMilliseconds:0} ms"));
+            throw;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded || (ex.StatusCode == StatusCode.Cancelled && deadlineCts.IsCancellationRequested))
+        {
+            outcome = PeerCallOutcome.Failed;
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"peer '{Name}' did not answer within {timeout.TotalMilliseconds:0} ms")));
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
         {
             // The transport failed: do not offload here again until the load stream confirms the peer.
+            outcome = PeerCallOutcome.Failed;
             MarkDisconnected();
+            throw;
+        }
+        catch (RpcException)
+        {
+            // The peer answered with a status of its own choosing: it is alive.
+            outcome = PeerCallOutcome.Healthy;
             throw;
         }
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+            if (Circuit.Complete(trial, outcome))
+            {
+                Log.CircuitOpened(_logger, Name, Circuit.ConsecutiveFailures);
+            }
         }
     }
 
@@ -424,6 +456,9 @@ public sealed partial class PeerConnection : IDisposable
 
         [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Peer {Peer} at {Url} serves no PeerService (a plain Open Inference Protocol server); following its readiness without load reports.")]
         public static partial void ConnectedWithoutLoad(ILogger logger, string peer, string url);
+
+        [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Peer {Peer} gets no work for a while: {Failures} consecutive call(s) failed or timed out.")]
+        public static partial void CircuitOpened(ILogger logger, string peer, int failures);
 
         [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "RTT probe to peer {Peer} failed with {Status}.")]
         public static partial void PingFailed(ILogger logger, string peer, StatusCode status);

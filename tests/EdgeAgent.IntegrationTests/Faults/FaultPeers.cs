@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.IntegrationTests.Peer;
+using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Serving;
+using EdgeAgent.TestModels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeAgent.IntegrationTests.Faults;
+
+/// <summary>Faulty peers for the fault suite: real Kestrel servers whose inference misbehaves.</summary>
+internal static class FaultPeers
+{
+    /// <summary>
+    /// A real peer (load reports, health, capabilities all healthy) whose ModelInfer handler never
+    /// completes until the caller gives up: the hardest hung peer to notice from its load stream.
+    /// </summary>
+    public static async Task<(WebApplication App, HangingBackend Backend)> StartHungPeerAsync(string modelsPath, string listen = "127.0.0.1:0")
+    {
+        var backend = new HangingBackend();
+        var app = await PeerHost.StartAsync(
+            new PeerHostSettings { ModelsPath = modelsPath, Listen = listen, NodeName = "hung" },
+            b =>
+            {
+                PeerFixture.Quiet(b);
+                b.Services.AddSingleton<IInferenceBackend>(backend);
+            }).WaitAsync(TimeSpan.FromSeconds(30));
+        return (app, backend);
+    }
+
+    /// <summary>A loopback port free now (for a server started later on a known address).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The chain model's request ([rows, 64] FP32, typed).</summary>
+    public static ModelInferRequest ChainRequest(int rows)
+    {
+        var request = new ModelInferRequest { ModelName = "chain" };
+        var contents = new InferTensorContents();
+        contents.Fp32Contents.Add(new float[rows * 64]);
+        request.Inputs.Add(MalformedRequests.Input("x", "FP32", [rows, 64], contents));
+        return request;
+    }
+
+    /// <summary>An inference backend that records each call and never answers.</summary>
+    internal sealed class HangingBackend : IInferenceBackend
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        /// <summary>When each call arrived, on <see cref="Clock"/>.</summary>
+        public ConcurrentQueue<TimeSpan> Arrivals { get; } = new();
+
+        /// <summary>The request ids of the calls that arrived.</summary>
+        public ConcurrentBag<string> Ids { get; } = [];
+
+        public TimeSpan Clock => _clock.Elapsed;
+
+        public async Task<InferenceOutcome> InferAsync(InferenceCall call, CancellationToken cancellationToken)
+        {
+            Arrivals.Enqueue(_clock.Elapsed);
+            Ids.Add(call.Request.Id);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+}
