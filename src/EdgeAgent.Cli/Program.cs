@@ -7,4 +7,7 @@ foreach (var command in CommandCatalog.Create())
     root.Subcommands.Add(command);
 }
 
-return await root.Parse(args).InvokeAsync();
+// System.CommandLine ends the process 2 s after SIGTERM/Ctrl+C by default, cutting a node's
+// drain short (issue 13); a node's own Serving:ShutdownTimeout (at most 2 min) now governs.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = EdgeAgent.Node.Serving.ServingOptions.MaxShutdownTimeout + TimeSpan.FromSeconds(5) };
+return await root.Parse(args).InvokeAsync(invocation);

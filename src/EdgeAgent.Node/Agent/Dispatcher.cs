@@ -2,6 +2,7 @@ using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Node.Serving;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -26,8 +27,14 @@ public sealed partial class Dispatcher(
     AgentMetrics metrics,
     IOptions<AgentOptions> options,
     TimeProvider time,
-    ILogger<Dispatcher> logger) : IInferenceBackend
+    ILogger<Dispatcher> logger,
+    IHostApplicationLifetime? lifetime = null,
+    IOptions<ServingOptions>? serving = null) : IInferenceBackend
 {
+    // On shutdown, offloads still waiting after half the shutdown timeout fall back to local
+    // execution, so they finish inside the drain instead of being cut off (issue 13).
+    private readonly TimeSpan _drainGrace = (serving?.Value.ShutdownTimeout ?? TimeSpan.FromSeconds(10)) / 2;
+
     private readonly TimeSpan _offloadTimeout = options.Value.OffloadTimeout;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> _localPathSeconds = new(StringComparer.Ordinal);
 
@@ -62,9 +69,22 @@ public sealed partial class Dispatcher(
             if (target is { } peer && budget is { } timeout)
             {
                 var peerStart = time.GetTimestamp();
+                using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                using var stopping = lifetime?.ApplicationStopping.Register(static state =>
+                {
+                    var (source, grace) = ((CancellationTokenSource, TimeSpan))state!;
+                    try
+                    {
+                        source.CancelAfter(grace);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The call already ended.
+                    }
+                }, (drain, _drainGrace));
                 try
                 {
-                    var response = await peer.InferAsync(call.Request, timeout, cancellationToken).ConfigureAwait(false);
+                    var response = await peer.InferAsync(call.Request, timeout, drain.Token).ConfigureAwait(false);
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var transfer = (requestBytes + response.CalculateSize()) * 8.0 / peer.Link.ThroughputBitsPerSecond;
                     radioJoules = energy.OffloadJoules(requestBytes, response.CalculateSize(), transfer, Math.Max(0, elapsed - transfer));

@@ -115,7 +115,7 @@ public static partial class NodeHost
         builder.Services.AddSingleton(new CallerAuthorization(token, transport.Tls));
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
         builder.Services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<Serving.ServingOptions>>((host, serving) => host.ShutdownTimeout = serving.Value.ShutdownTimeout);
 
         // While the node starts, the generic host logs a failure ("Hosting failed to start") with
         // its whole stack trace before StartAsync turns it into one message naming the setting;

@@ -33,6 +33,16 @@ public sealed class ServingOptions
     [Range(0, 100_000, ErrorMessage = "Serving:MaxWaitingRequests must be between 0 and 100000.")]
     public int MaxWaitingRequests { get; set; } = 256;
 
+    /// <summary>Longest allowed <see cref="ShutdownTimeout"/>; the CLI's process-termination timeout is longer than it.</summary>
+    public static readonly TimeSpan MaxShutdownTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a stopping node (SIGTERM, Ctrl+C) lets calls in progress finish. Offloads still
+    /// waiting on a peer after half of it fall back to local execution, so they finish too.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:02:00", ErrorMessage = "Serving:ShutdownTimeout must be between 00:00:01 and 00:02:00.")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The gRPC message limit derived from <see cref="MaxRequestBytes"/> (twice the cap, at most 2 GB - 1).</summary>
     public int TransportMessageLimit => (int)Math.Min(int.MaxValue, MaxRequestBytes * 2);
 }

@@ -21,7 +21,13 @@ internal static class FaultPeers
     {
         var backend = new HangingBackend();
         var app = await PeerHost.StartAsync(
-            new PeerHostSettings { ModelsPath = modelsPath, Listen = listen, NodeName = "hung" },
+            new PeerHostSettings
+            {
+                ModelsPath = modelsPath,
+                Listen = listen,
+                NodeName = "hung",
+                Extra = new Dictionary<string, string?> { ["Serving:MaxConcurrentRequests"] = "256" },
+            },
             b =>
             {
                 PeerFixture.Quiet(b);
