@@ -32,10 +32,12 @@ public sealed class SigtermTests
         await using (peer)
         {
             var port = FaultPeers.FreePort();
-            using var agent = StartAgent(repo.Root, port, peer.GetTcpAddress().ToString(), shutdownTimeout);
+            var tokenFile = Path.Combine(repo.Root, "operator.token");
+            await File.WriteAllTextAsync(tokenFile, "sigterm-test-token-" + Guid.NewGuid().ToString("N") + "\n");
+            using var agent = StartAgent(repo.Root, port, peer.GetTcpAddress().ToString(), shutdownTimeout, tokenFile);
             try
             {
-                using var channel = AgentChannel.Create($"http://127.0.0.1:{port}");
+                using var channel = AgentChannel.Create($"http://127.0.0.1:{port}", new AgentCredentials { TokenFile = tokenFile });
                 await WaitForPeerAsync(channel, agent);
                 var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
                 var request = FaultPeers.ChainRequest(rows: 64);
@@ -79,7 +81,7 @@ public sealed class SigtermTests
         }
     }
 
-    private static Process StartAgent(string models, int port, string peerUrl, TimeSpan shutdownTimeout)
+    private static Process StartAgent(string models, int port, string peerUrl, TimeSpan shutdownTimeout, string tokenFile)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
@@ -93,6 +95,7 @@ public sealed class SigtermTests
 
         start.Environment["EDGEAGENT_Serving__ShutdownTimeout"] = shutdownTimeout.ToString("c", CultureInfo.InvariantCulture);
         start.Environment["EDGEAGENT_Agent__StaleAfter"] = "00:01:00";
+        start.Environment["EDGEAGENT_Security__OperatorTokenFile"] = tokenFile;
         start.Environment["EDGEAGENT_Serving__MaxConcurrentRequests"] = "64";
         start.Environment["EDGEAGENT_Execution__IntraOpThreads"] = "1";
         start.Environment["EDGEAGENT_Execution__MaxConcurrency"] = "2";
