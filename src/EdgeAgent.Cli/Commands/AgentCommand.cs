@@ -20,7 +20,7 @@ internal static class AgentCommand
         };
         var policy = new Option<string?>("--policy")
         {
-            Description = "Offload policy: learned (the ONNX policy of --policy-file), heuristic, local or peer (Agent:Policy, default heuristic).",
+            Description = "Offload policy: learned (the ONNX policy of --policy-file), heuristic, local or peer (Agent:Policy, default learned).",
         };
         var policyFile = new Option<string?>("--policy-file")
         {

@@ -13,7 +13,7 @@ internal static class BenchPolicyCommand
     {
         var command = new Command("policy",
             "Measure the decision latency of an ONNX offloading policy (p50/p99): a policy in the agent layout as the agent decides (ClusterView observation, encoding, ONNX Runtime) against the heuristic on the same observations; any other against a copy-and-argmax baseline.");
-        var policyFile = new Option<FileInfo>("--policy") { Description = "Policy file (.onnx).", DefaultValueFactory = _ => new FileInfo("policies/gmorl-default.onnx") };
+        var policyFile = new Option<FileInfo>("--policy") { Description = "Policy file (.onnx).", DefaultValueFactory = _ => new FileInfo("policies/agent-default.onnx") };
         var decisions = new Option<int>("--decisions") { Description = "Timed decisions.", DefaultValueFactory = _ => 20000 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
         var spinning = new Option<bool>("--spinning") { Description = "Allow ONNX Runtime's intra-op threads to spin." };

@@ -23,7 +23,7 @@ public sealed record AgentHostSettings
     /// <summary>Peers as <c>NAME=URL[;rtt=40ms][;bw=50mbit]</c>.</summary>
     public IReadOnlyList<string> Peers { get; init; } = [];
 
-    /// <summary>heuristic, local or peer (null: configuration or the default, heuristic).</summary>
+    /// <summary>learned, heuristic, local or peer (null: configuration or the default, learned).</summary>
     public string? Policy { get; init; }
 
     /// <summary>Initial delay weight in [0, 1].</summary>

@@ -20,8 +20,8 @@ public sealed class AgentOptions
     /// </summary>
     public Dictionary<string, string> Peers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Offload policy: learned, heuristic, local or peer.</summary>
-    public string Policy { get; set; } = "heuristic";
+    /// <summary>Offload policy: learned (the default: the ONNX policy of <see cref="PolicyFile"/>), heuristic, local or peer.</summary>
+    public string Policy { get; set; } = "learned";
 
     /// <summary>
     /// The learned policy's ONNX file (--policy-file), used when <see cref="Policy"/> is "learned";

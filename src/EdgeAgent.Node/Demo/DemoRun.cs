@@ -12,8 +12,8 @@ public sealed record DemoSettings
     /// <summary>OCR items (rendered images) per second; each item is one detection and one recognition per line.</summary>
     public double Rate { get; init; } = 2.0;
 
-    /// <summary>Agent policy: learned, heuristic, local or peer.</summary>
-    public string Policy { get; init; } = "heuristic";
+    /// <summary>Agent policy: learned (the default), heuristic, local or peer.</summary>
+    public string Policy { get; init; } = "learned";
 
     /// <summary>The learned policy's file; null for the agent's default (policies/agent-default.onnx beside the binary).</summary>
     public string? PolicyFile { get; init; }

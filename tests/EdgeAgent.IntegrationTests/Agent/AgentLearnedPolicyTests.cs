@@ -87,6 +87,21 @@ public sealed class AgentLearnedPolicyTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
+    public async Task StartAsync_NoPolicyConfigured_RunsTheShippedAgentPolicy()
+    {
+        await using var cluster = new AgentCluster();
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("heuristic") with { Policy = null });
+        var channel = cluster.Channel(agent);
+
+        var status = await AgentCluster.WaitForStatusAsync(channel, _ => true, "the agent answers");
+        AgentCluster.AssertAddNegOutputs(await AgentCluster.InferAsync(channel));
+
+        Assert.Equal("learned", status.Policy);
+        Assert.Equal(AgentOptions.DefaultPolicyFile, status.PolicyFile);
+        Assert.Equal("agent", status.PolicyProfile);
+    }
+
+    [Fact]
     public async Task ModelInfer_EveryPeerUnreachable_LearnedPolicyPlacesLocally()
     {
         await using var cluster = new AgentCluster();
