@@ -141,9 +141,9 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
     {
     }
 
-    /// <summary>Every name Agent:Policy accepts: registered ones, then the built-in ones.</summary>
+    /// <summary>Every name Agent:Policy accepts: registered ones, then learned and the other built-in ones.</summary>
     public IReadOnlyList<string> PolicyNames =>
-        registrations.Select(r => r.Name).Concat(OffloadPolicies.Names).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        registrations.Select(r => r.Name).Append(LearnedPolicy.PolicyName).Concat(OffloadPolicies.Names).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AgentOptions options)

@@ -32,7 +32,7 @@ public sealed class AgentOptionsValidatorTests
     public void Validate_UnknownPolicy_ListsKnownOnes()
     {
         var message = Failures(new AgentOptions { Policy = "random" });
-        Assert.Contains("Agent:Policy (--policy) is 'random'; use one of heuristic, local, peer", message, StringComparison.Ordinal);
+        Assert.Contains("Agent:Policy (--policy) is 'random'; use one of learned, heuristic, local, peer", message, StringComparison.Ordinal);
     }
 
     [Fact]
