@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
-using EdgeAgent.Inference.ModelFetch;
-using EdgeAgent.Node.Benchmarks;
+using EdgeAgent.Demo.Benchmarks;
+using EdgeAgent.Demo.ModelFetch;
 using Spectre.Console;
 
 namespace EdgeAgent.Cli.Commands;
@@ -15,26 +15,29 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var defaults = new OverheadBenchmarkSettings();
+        // Defaults are read when an option's value is needed, not while the command tree is built, so
+        // `edgeagent agent` and `edgeagent peer` never load the demo assembly.
+        static OverheadBenchmarkSettings Defaults() => new();
+
         var models = new Option<string>("--models")
         {
             Description = "Model repository holding the PaddleOCR models (`edgeagent models fetch paddleocr`).",
-            DefaultValueFactory = _ => defaults.ModelsPath,
+            DefaultValueFactory = _ => Defaults().ModelsPath,
         };
         var iterations = new Option<int>("--iterations")
         {
             Description = "Measured iterations per operation on the detection model.",
-            DefaultValueFactory = _ => defaults.DetectionIterations,
+            DefaultValueFactory = _ => Defaults().DetectionIterations,
         };
         var tinyIterations = new Option<int>("--tiny-iterations")
         {
             Description = "Measured iterations per operation on the tiny model.",
-            DefaultValueFactory = _ => defaults.TinyIterations,
+            DefaultValueFactory = _ => Defaults().TinyIterations,
         };
         var threads = new Option<int>("--threads")
         {
             Description = "ONNX Runtime intra-op threads for every session, baseline included (0: ONNX Runtime decides).",
-            DefaultValueFactory = _ => defaults.IntraOpThreads,
+            DefaultValueFactory = _ => Defaults().IntraOpThreads,
         };
         var noMemory = new Option<bool>("--no-memory") { Description = "Skip the resident-memory figures (they start separate agent processes)." };
 

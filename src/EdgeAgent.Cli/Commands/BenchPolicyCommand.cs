@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EdgeAgent.Inference.Policy;
 using EdgeAgent.Node.Agent;
-using EdgeAgent.Node.Benchmarks;
+using EdgeAgent.Demo.Benchmarks;
 
 namespace EdgeAgent.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeAgent.Inference.ModelFetch;
-using EdgeAgent.Node.Demo;
+using EdgeAgent.Demo.Cluster;
+using EdgeAgent.Demo.ModelFetch;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -12,22 +12,25 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var defaults = new DemoSettings();
+        // Defaults are read when an option's value is needed, not while the command tree is built, so
+        // `edgeagent agent` and `edgeagent peer` never load the demo assembly.
+        static DemoSettings Defaults() => new();
+
         var duration = new Option<TimeSpan>("--duration")
         {
             Description = "How long to send requests: 90, 90s, 2m or hh:mm:ss (a bare number is seconds).",
-            DefaultValueFactory = _ => defaults.Duration,
+            DefaultValueFactory = _ => Defaults().Duration,
             CustomParser = DurationArgument.Parse,
         };
         var rate = new Option<double>("--rate")
         {
             Description = "OCR items per second; each item is one detection plus one recognition per text line.",
-            DefaultValueFactory = _ => defaults.Rate,
+            DefaultValueFactory = _ => Defaults().Rate,
         };
         var policy = new Option<string>("--policy")
         {
             Description = "Agent offload policy.",
-            DefaultValueFactory = _ => defaults.Policy,
+            DefaultValueFactory = _ => Defaults().Policy,
         };
         policy.AcceptOnlyFromAmong(Policies);
         var policyFile = new Option<string?>("--policy-file")
@@ -56,27 +59,27 @@ internal static class DemoCommand
         var preference = new Option<double>("--preference")
         {
             Description = "Delay weight in [0, 1]: 1 minimises delay only, 0 minimises this device's energy only.",
-            DefaultValueFactory = _ => defaults.Preference,
+            DefaultValueFactory = _ => Defaults().Preference,
         };
         var models = new Option<string>("--models")
         {
             Description = "Model repository holding (or receiving) the PaddleOCR models.",
-            DefaultValueFactory = _ => defaults.ModelsPath,
+            DefaultValueFactory = _ => Defaults().ModelsPath,
         };
         var page = new Option<string>("--page")
         {
             Description = "Size of the rendered pages, WIDTHxHEIGHT in pixels.",
-            DefaultValueFactory = _ => string.Create(CultureInfo.InvariantCulture, $"{defaults.PageWidth}x{defaults.PageHeight}"),
+            DefaultValueFactory = _ => string.Create(CultureInfo.InvariantCulture, $"{Defaults().PageWidth}x{Defaults().PageHeight}"),
         };
         var lines = new Option<int>("--lines")
         {
             Description = "Most text lines per page (each page gets 1 to this many).",
-            DefaultValueFactory = _ => defaults.MaxLines,
+            DefaultValueFactory = _ => Defaults().MaxLines,
         };
         var seed = new Option<int>("--seed")
         {
             Description = "Seed of the rendered text.",
-            DefaultValueFactory = _ => defaults.Seed,
+            DefaultValueFactory = _ => Defaults().Seed,
         };
 
         var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");

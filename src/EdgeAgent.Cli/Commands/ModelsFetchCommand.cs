@@ -1,6 +1,6 @@
 using System.CommandLine;
-using EdgeAgent.Inference.ModelFetch;
-using EdgeAgent.Inference.Ocr;
+using EdgeAgent.Demo.ModelFetch;
+using EdgeAgent.Demo.Ocr;
 
 namespace EdgeAgent.Cli.Commands;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeAgent.Demo.ModelFetch;
+using EdgeAgent.Demo.Ocr;
 using EdgeAgent.Hardware.Power;
-using EdgeAgent.Inference.Ocr;
-using EdgeAgent.Inference.Profiling;
-using EdgeAgent.Inference.Quantization;
 using EdgeAgent.Inference.Repository;
+using EdgeAgent.ModelTools.Profiling;
+using EdgeAgent.ModelTools.Quantization;
 using EdgeAgent.Onnx;
 
 namespace EdgeAgent.Cli.Commands;
@@ -112,12 +113,12 @@ internal static class ModelsProfileCommand
     {
         string? reference = version.VariantFiles.GetValueOrDefault(ModelVersionFiles.Fp32Variant);
         string? font = OcrFonts.FindLatin();
-        string dictionary = Path.Combine(version.Directory, "ppocr_keys_v1.txt");
+        string dictionary = Path.Combine(version.Directory, PaddleOcrModels.KeysFileName);
         return (variant, file) =>
         {
             if (version.Name == "ocr-rec" && font is not null && File.Exists(dictionary))
             {
-                return AccuracyEvaluator.RecognitionCharacterAccuracy(file, CharacterDictionary.Load(dictionary), new OcrLineDataset(font, OcrFonts.FindCjk(), samples, seed: 2024), threads, ct);
+                return OcrAccuracy.RecognitionCharacterAccuracy(file, CharacterDictionary.Load(dictionary), new OcrLineDataset(font, OcrFonts.FindCjk(), samples, seed: 2024), threads, ct);
             }
 
             if (reference is null)
@@ -128,7 +129,7 @@ internal static class ModelsProfileCommand
             if (version.Name == "ocr-det" && font is not null)
             {
                 int size = (int)(shapes.Values.FirstOrDefault()?[^1] ?? 640);
-                return AccuracyEvaluator.DetectionBoxF1(reference, file, new OcrPageDataset(font, OcrFonts.FindCjk(), samples, size, seed: 2024), threads, ct);
+                return OcrAccuracy.DetectionBoxF1(reference, file, new OcrPageDataset(font, OcrFonts.FindCjk(), samples, size, seed: 2024), threads, ct);
             }
 
             var inputs = ModelPreparation.ResolveInputs(OnnxModelFile.Load(reference), shapes);

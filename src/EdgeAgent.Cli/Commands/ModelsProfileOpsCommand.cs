@@ -1,5 +1,5 @@
 using System.CommandLine;
-using EdgeAgent.Inference.Profiling;
+using EdgeAgent.ModelTools.Profiling;
 using EdgeAgent.Onnx;
 
 namespace EdgeAgent.Cli.Commands;

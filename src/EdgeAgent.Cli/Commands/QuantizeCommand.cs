@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeAgent.Inference.Ocr;
-using EdgeAgent.Inference.Profiling;
-using EdgeAgent.Inference.Quantization;
+using EdgeAgent.Demo.Ocr;
+using EdgeAgent.Inference.Repository;
+using EdgeAgent.ModelTools.Profiling;
+using EdgeAgent.ModelTools.Quantization;
 using EdgeAgent.Onnx;
 
 namespace EdgeAgent.Cli.Commands;
@@ -65,6 +66,8 @@ internal static class QuantizeCommand
             {
                 var modeValue = Enum.Parse<QuantizationMode>(parseResult.GetValue(mode)!, ignoreCase: true);
                 ICalibrationDataset? dataset = null;
+                OcrPageDataset? pageData = null;
+                OcrLineDataset? lineData = null;
                 int sources = new object?[] { parseResult.GetValue(calibration), parseResult.GetValue(synthetic), parseResult.GetValue(ocrPages), parseResult.GetValue(ocrLines) }.Count(v => v is not null);
                 if (sources > 1)
                 {
@@ -81,11 +84,11 @@ internal static class QuantizeCommand
                 }
                 else if (parseResult.GetValue(ocrPages) is int pages)
                 {
-                    dataset = new OcrPageDataset(RequireFont(), OcrFonts.FindCjk(), pages, parseResult.GetValue(pageSize));
+                    dataset = pageData = new OcrPageDataset(RequireFont(), OcrFonts.FindCjk(), pages, parseResult.GetValue(pageSize));
                 }
                 else if (parseResult.GetValue(ocrLines) is int lines)
                 {
-                    dataset = new OcrLineDataset(RequireFont(), OcrFonts.FindCjk(), lines);
+                    dataset = lineData = new OcrLineDataset(RequireFont(), OcrFonts.FindCjk(), lines);
                 }
 
                 if (modeValue == QuantizationMode.Static && dataset is null)
@@ -137,12 +140,7 @@ internal static class QuantizeCommand
                         EvaluationSamples = Math.Max(1, Math.Min(parseResult.GetValue(evaluateSamples), 16)),
                         IntraOpThreads = parseResult.GetValue(threads),
                     };
-                    Func<string, AccuracyFigure>? task = null;
-                    if (dataset is OcrPageDataset pagesData && OcrFonts.FindLatin() is { } font)
-                    {
-                        var fresh = new OcrPageDataset(font, OcrFonts.FindCjk(), parseResult.GetValue(evaluateSamples), pagesData.Size, pagesData.Seed + 1000);
-                        task = variant => AccuracyEvaluator.DetectionBoxF1(modelPath, variant, fresh, searchOptions.IntraOpThreads, cancellationToken);
-                    }
+                    var task = pageData is null ? null : OcrAccuracy.BoxF1Against(modelPath, pageData.Fresh(parseResult.GetValue(evaluateSamples)), searchOptions.IntraOpThreads, cancellationToken);
 
                     var result = await Task.Run(
                         () => MixedPrecisionSearch.Run(modelPath, parseResult.GetValue(output)!, options, searchOptions, task, progress, cancellationToken),
@@ -164,6 +162,7 @@ internal static class QuantizeCommand
                     string? simplifiedPath = modeValue is QuantizationMode.Static or QuantizationMode.Dynamic
                         ? ModelQuantizer.SavePrepared(parseResult.GetValue(model)!, Path.Combine(Path.GetTempPath(), $"edgeagent-fp32-simplified-{Guid.NewGuid():N}.onnx"), options)
                         : null;
+                    int accuracySamples = parseResult.GetValue(evaluateSamples);
                     var evaluation = new VariantEvaluation
                     {
                         ReferencePath = parseResult.GetValue(model)!,
@@ -172,11 +171,10 @@ internal static class QuantizeCommand
                         Dataset = dataset,
                         InputShapes = options.InputShapes,
                         Runs = runs,
-                        AccuracySamples = parseResult.GetValue(evaluateSamples),
+                        AccuracySamples = accuracySamples,
                         IntraOpThreads = parseResult.GetValue(threads),
-                        DictionaryPath = parseResult.GetValue(dictionary),
-                        LatinFont = OcrFonts.FindLatin(),
-                        CjkFont = OcrFonts.FindCjk(),
+                        TaskAccuracy = OcrTaskAccuracy(parseResult.GetValue(model)!, pageData, lineData, parseResult.GetValue(dictionary), accuracySamples, parseResult.GetValue(threads), cancellationToken),
+                        TaskAccuracyAgainstGroundTruth = lineData is not null,
                     };
                     try
                     {
@@ -201,6 +199,23 @@ internal static class QuantizeCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The OCR task metric for --evaluate: box F1 against FP32 for pages, character accuracy for lines, none otherwise.</summary>
+    private static Func<string, AccuracyFigure>? OcrTaskAccuracy(string modelPath, OcrPageDataset? pages, OcrLineDataset? lines, string? dictionaryPath, int samples, int threads, CancellationToken cancellationToken)
+    {
+        if (pages is not null)
+        {
+            return OcrAccuracy.BoxF1Against(modelPath, pages.Fresh(samples), threads, cancellationToken);
+        }
+
+        if (lines is not null)
+        {
+            var dictionary = CharacterDictionary.Load(dictionaryPath ?? OcrAccuracy.DictionaryBeside(modelPath));
+            return OcrAccuracy.CharacterAccuracyOn(dictionary, lines.Fresh(samples), threads, cancellationToken);
+        }
+
+        return null;
     }
 
     internal static string RequireFont() =>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeAgent.Inference.Execution;
-using EdgeAgent.Inference.Profiling;
+using EdgeAgent.Inference.Repository;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

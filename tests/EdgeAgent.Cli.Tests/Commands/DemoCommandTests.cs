@@ -1,5 +1,5 @@
 using EdgeAgent.Cli.Commands;
-using EdgeAgent.Node.Demo;
+using EdgeAgent.Demo.Cluster;
 
 namespace EdgeAgent.Cli.Tests.Commands;
 

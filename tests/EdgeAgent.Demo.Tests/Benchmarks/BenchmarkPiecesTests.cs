@@ -1,0 +1,65 @@
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Demo.Benchmarks;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeAgent.Demo.Tests.Benchmarks;
+
+public sealed class BenchmarkPiecesTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "edgeagent-bench-test-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ResidentMemory_StatusFile_ReadsVmRssInBytes()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "42"));
+        File.WriteAllText(Path.Combine(_root, "42", "status"), "Name:\tedgeagent\nVmPeak:\t  999 kB\nVmRSS:\t  123456 kB\nThreads:\t9\n");
+
+        Assert.Equal(123456L * 1024, ResidentMemory.OfProcess(42, _root));
+        Assert.Null(ResidentMemory.OfProcess(7, _root));
+    }
+
+    [Fact]
+    public void ResidentMemory_ThisProcess_IsPositive()
+    {
+        Assert.True(ResidentMemory.OfProcess(Environment.ProcessId) > 0);
+    }
+
+    [Fact]
+    public async Task EchoService_ModelInfer_ReturnsTheRawInputsAsOutputs()
+    {
+        var request = new ModelInferRequest { ModelName = "m", Id = "7" };
+        var input = new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32" };
+        input.Shape.Add(2);
+        request.Inputs.Add(input);
+        request.RawInputContents.Add(ByteString.CopyFrom(1, 2, 3, 4, 5, 6, 7, 8));
+
+        var response = await new EchoInferenceService().ModelInfer(request, null!);
+
+        Assert.Equal("7", response.Id);
+        Assert.Equal("x", response.Outputs[0].Name);
+        Assert.Equal([2L], response.Outputs[0].Shape);
+        Assert.Equal(request.RawInputContents[0], response.RawOutputContents[0]);
+    }
+
+    [Fact]
+    public void TinyModel_WrittenRepository_RunsInOnnxRuntimeAsXPlusOne()
+    {
+        TinyModel.WriteRepository(_root);
+        using var session = new InferenceSession(Path.Combine(_root, "tiny", "1", "model.onnx"));
+        var x = Enumerable.Range(0, TinyModel.Elements).Select(i => (float)i).ToArray();
+        using var value = OrtValue.CreateTensorValueFromMemory(x, [1, TinyModel.Elements]);
+
+        using var outputs = session.Run(new RunOptions(), ["x"], [value], ["y"]);
+
+        Assert.Equal(x.Select(v => v + 1), outputs[0].GetTensorDataAsSpan<float>().ToArray());
+    }
+}

@@ -1,0 +1,95 @@
+using EdgeAgent.Core.Pareto;
+using EdgeAgent.Demo.Cluster;
+
+namespace EdgeAgent.Demo.Tests.Cluster;
+
+public sealed class DemoComparisonTests
+{
+    private static DemoSnapshot Snapshot(int items, double p50Ms, params (string Placement, int Requests)[] rows) =>
+        new([.. rows.Select(r => new PlacementRow(r.Placement, r.Requests, 1, 2, 1, 0))], items, 0, 0.95, items, p50Ms, p50Ms * 2, null);
+
+    [Fact]
+    public void TryParseContext_PeersWithLinkAndSpeed_GivesProfilesInCpuFractions()
+    {
+        Assert.True(DemoProfiles.TryParseContext("edge:rtt=10ms,bw=20mbit,speed=1.5; cloud:rtt=120,bw=5,speed=3", out var peers, out var error), error);
+
+        Assert.Equal(["edge", "cloud"], peers.Select(p => p.Name));
+        Assert.Equal(TimeSpan.FromMilliseconds(10), peers[0].RoundTrip);
+        Assert.Equal(20e6, peers[0].BandwidthBitsPerSecond);
+        Assert.Equal(1.5, peers[0].SpeedVersusBoard, 9);
+        Assert.Equal(1.0, peers[1].ComputeSpeedFactor, 9);
+    }
+
+    [Fact]
+    public void TryParseContext_Default_IsTheDemosPeers()
+    {
+        Assert.True(DemoProfiles.TryParseContext("default", out var peers, out _));
+
+        Assert.Equal([DemoProfiles.Edge.PeerSpec(new Uri("http://h")), DemoProfiles.Cloud.PeerSpec(new Uri("http://h"))], peers.Select(p => p.PeerSpec(new Uri("http://h"))));
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("edge rtt=5ms", "does not start with a peer name")]
+    [InlineData("edge:rtt=5ms,bw=10mbit", "needs rtt in [0, 10000] ms, bw in (0, 100000] Mbit/s and speed > 0")]
+    [InlineData("edge:rtt=5ms,bw=10mbit,speed=4", "faster than this CPU")]
+    [InlineData("edge:rtt=5ms,bw=10mbit,speed=1,jitter=3", "has setting 'jitter=3'")]
+    [InlineData("edge:rtt=fast,bw=10mbit,speed=1", "is not a number")]
+    [InlineData("edge:rtt=5,bw=1,speed=1;edge:rtt=5,bw=1,speed=1", "each once")]
+    public void TryParseContext_BadSpec_FailsNamingTheProblem(string spec, string expected)
+    {
+        Assert.False(DemoProfiles.TryParseContext(spec, out _, out var error));
+
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EvenPreferences_Eleven_AreTenthsFromZeroToOne()
+    {
+        Assert.Equal([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1], DemoComparison.EvenPreferences(11, 0.5));
+        Assert.Equal([0.95], DemoComparison.EvenPreferences(1, 0.95));
+    }
+
+    [Fact]
+    public void HypervolumeOf_MeasuredPoints_UsesTheContextsCommonReference()
+    {
+        var comparison = new DemoComparison(new DemoSettings(), ["learned", "heuristic"], [0, 1], [[DemoProfiles.Edge]]);
+        // learned: (0.2 s, 2 J/item) and (0.1 s, 4 J/item); heuristic: (0.3 s, 3 J/item) and (0.2 s, 5 J/item).
+        comparison.Results.Add(new DemoRunResult("learned", 0, 0, Snapshot(10, 200, ("peer:edge", 20)), 20, 0));
+        comparison.Results.Add(new DemoRunResult("learned", 1, 0, Snapshot(10, 100, ("local", 20)), 40, 0));
+        comparison.Results.Add(new DemoRunResult("heuristic", 0, 0, Snapshot(10, 300, ("peer:edge", 20)), 30, 0));
+        comparison.Results.Add(new DemoRunResult("heuristic", 1, 0, Snapshot(10, 200, ("local", 20)), 50, 2));
+
+        var reference = comparison.ReferencePoint(0);
+
+        Assert.Equal(new ObjectivePoint(1.1 * 0.3, 1.1 * 5), reference);
+        Assert.Equal(Hypervolume.Compute([new(0.2, 2), new(0.1, 4)], reference), comparison.HypervolumeOf("learned", 0), 12);
+        Assert.True(comparison.HypervolumeOf("learned", 0) > comparison.HypervolumeOf("heuristic", 0));
+        var text = comparison.Format();
+        Assert.Contains("requests local", text, StringComparison.Ordinal);
+        Assert.Contains("device energy J/item", text, StringComparison.Ordinal);
+        Assert.Contains("hypervolume of the measured", text, StringComparison.Ordinal);
+        Assert.Contains("late arrivals", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SavePlots_TwoContexts_WritesOnePngEach()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgeagent-compare-").FullName;
+        try
+        {
+            var comparison = new DemoComparison(new DemoSettings(), ["learned"], [0.5], [[DemoProfiles.Edge], [DemoProfiles.Cloud]]);
+            comparison.Results.Add(new DemoRunResult("learned", 0.5, 0, Snapshot(10, 200, ("local", 20)), 20, 0));
+            comparison.Results.Add(new DemoRunResult("learned", 0.5, 1, Snapshot(10, 300, ("local", 20)), 30, 0));
+
+            var files = comparison.SavePlots(Path.Combine(dir, "cmp.png"));
+
+            Assert.Equal([Path.Combine(dir, "cmp.png"), Path.Combine(dir, "cmp-2.png")], files);
+            Assert.All(files, f => Assert.True(new FileInfo(f).Length > 1000));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
