@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.ModelTools.Profiling;
 using EdgeAgent.Onnx;
@@ -45,22 +44,49 @@ public sealed record SearchPoint(
     bool Written,
     string? Path);
 
-/// <summary>The search's outcome.</summary>
+/// <summary>What the search measured: every model on the accuracy-latency plane and the blocks by sensitivity (most sensitive first).</summary>
+public sealed record SearchMeasurement(string ModelPath, string Dataset, SearchOptions Options, IReadOnlyList<SearchPoint> Points, IReadOnlyList<BlockSensitivity> Sensitivities);
+
+/// <summary>The search's outcome and where its report (<see cref="SearchReport"/>) and plot (<see cref="SearchPlot"/>) were written.</summary>
 public sealed record SearchResult(IReadOnlyList<SearchPoint> Points, IReadOnlyList<BlockSensitivity> Sensitivities, string ReportPath, string PlotPath);
 
 /// <summary>
 /// Measured sensitivity and mixed precision: each block is quantized alone and its output error
 /// against the float model is measured on calibration data; then the k most sensitive blocks
 /// stay in float for growing k, every candidate is timed on this machine next to FP32 and full
-/// int8, and the accuracy-latency front is reported (table and PNG). Candidates within the
-/// allowed accuracy drop are written as <c>model.int8.onnx</c> and <c>model.mixed-&lt;k&gt;.onnx</c>.
+/// int8, and the accuracy-latency front is reported (<see cref="SearchReport"/>, <see cref="SearchPlot"/>).
+/// Candidates within the allowed accuracy drop are written as <c>model.int8.onnx</c> and
+/// <c>model.mixed-&lt;k&gt;.onnx</c>.
 /// </summary>
 public static class MixedPrecisionSearch
 {
     private static readonly HashSet<string> WeightedOps = new(StringComparer.Ordinal) { "Conv", "ConvTranspose", "Gemm", "MatMul" };
 
+    /// <summary>Searches (<see cref="Measure"/>), then writes quantize-search.md and quantize-search.png into <paramref name="outputFolder"/>.</summary>
     /// <param name="taskAccuracy">Task metric of a variant file against FP32 (box F1...), or null for cosine only.</param>
     public static SearchResult Run(
+        string modelPath,
+        string outputFolder,
+        QuantizeOptions options,
+        SearchOptions search,
+        Func<string, AccuracyFigure>? taskAccuracy,
+        IProgress<string>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var measured = Measure(modelPath, outputFolder, options, search, taskAccuracy, progress, cancellationToken);
+        string report = Path.Combine(outputFolder, "quantize-search.md");
+        string plot = Path.Combine(outputFolder, "quantize-search.png");
+        File.WriteAllText(report, SearchReport.Markdown(measured));
+        SearchPlot.SavePng(measured.Points, plot);
+        return new SearchResult(measured.Points, measured.Sensitivities, report, plot);
+    }
+
+    /// <summary>
+    /// Measures block sensitivities, writes the candidates into <paramref name="outputFolder"/>, times them
+    /// next to FP32, and keeps the files within <see cref="SearchOptions.MaxDrop"/>.
+    /// </summary>
+    /// <param name="taskAccuracy">Task metric of a variant file against FP32 (box F1...), or null for cosine only.</param>
+    public static SearchMeasurement Measure(
         string modelPath,
         string outputFolder,
         QuantizeOptions options,
@@ -120,17 +146,7 @@ public static class MixedPrecisionSearch
         }
 
         progress?.Report($"timing fp32 and {candidates.Count} candidates ({search.TimingRuns} runs each, round-robin)");
-        IReadOnlyDictionary<string, LatencyStats> latency;
-        using (var meter = new LatencyMeter(search.IntraOpThreads))
-        {
-            meter.Add("fp32", modelPath);
-            foreach (var (variant, path) in files)
-            {
-                meter.Add(variant, path);
-            }
-
-            latency = meter.Measure(samples[0], search.Warmup, search.TimingRuns, cancellationToken);
-        }
+        var latency = Time(modelPath, files, samples[0], search, cancellationToken);
 
         var evaluation = samples.Take(search.EvaluationSamples).ToList();
         var referenceEvaluation = reference.Take(evaluation.Count).ToList();
@@ -159,11 +175,7 @@ public static class MixedPrecisionSearch
             points.Add(p with { OnFront = !dominated, Written = keep, Path = keep ? p.Path : null });
         }
 
-        string report = Path.Combine(outputFolder, "quantize-search.md");
-        string plot = Path.Combine(outputFolder, "quantize-search.png");
-        File.WriteAllText(report, Report(modelPath, dataset.Name, search, points, ordered));
-        Plot(points, plot);
-        return new SearchResult(points, ordered, report, plot);
+        return new SearchMeasurement(modelPath, dataset.Name, search, points, ordered);
     }
 
     /// <summary>Groups quantizable nodes: each weighted op starts a block; other ops join their first input's block.</summary>
@@ -204,6 +216,19 @@ public static class MixedPrecisionSearch
         return blocks.Select(b => (b.Block, (IReadOnlyList<string>)b.Nodes)).ToList();
     }
 
+    /// <summary>FP32 and every candidate file timed round-robin in one meter, so their ratios come from one run.</summary>
+    private static IReadOnlyDictionary<string, LatencyStats> Time(string modelPath, IReadOnlyDictionary<string, string> files, IReadOnlyDictionary<string, InputTensor> sample, SearchOptions search, CancellationToken cancellationToken)
+    {
+        using var meter = new LatencyMeter(search.IntraOpThreads);
+        meter.Add("fp32", modelPath);
+        foreach (var (variant, path) in files)
+        {
+            meter.Add(variant, path);
+        }
+
+        return meter.Measure(sample, search.Warmup, search.TimingRuns, cancellationToken);
+    }
+
     private static List<float[]> Outputs(ModelProto model, IReadOnlyList<IReadOnlyDictionary<string, InputTensor>> samples, int threads)
     {
         using var options = QuantizationSessions.Options(threads);
@@ -213,60 +238,4 @@ public static class MixedPrecisionSearch
 
     private static double MeanCosine(IReadOnlyList<float[]> reference, IReadOnlyList<float[]> candidate) =>
         reference.Zip(candidate, (r, c) => OutputAgreement.Cosine(r, c)).Average();
-
-    private static string Report(string modelPath, string dataset, SearchOptions search, IReadOnlyList<SearchPoint> points, IReadOnlyList<BlockSensitivity> ordered)
-    {
-        var text = new StringBuilder();
-        var inv = CultureInfo.InvariantCulture;
-        text.AppendLine(inv, $"# Mixed-precision search: {Path.GetFileName(modelPath)}");
-        text.AppendLine();
-        text.AppendLine(inv, $"Calibration and evaluation data: {dataset}. Latency: {search.TimingRuns} runs per model, round-robin, intra-op threads {(search.IntraOpThreads == 0 ? "ORT default" : search.IntraOpThreads.ToString(inv))}. Max drop: {search.MaxDrop}.");
-        text.AppendLine();
-        text.AppendLine("| variant | float blocks | p50 ms | p95 ms | speed-up vs fp32 | output cosine | task metric | on front | written |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
-        double fp32 = points.First(p => p.Variant == "fp32").Latency.P50;
-        foreach (var p in points.OrderBy(p => p.Latency.P50))
-        {
-            string task = p.Task is { } t ? string.Create(inv, $"{t.Metric} {t.Value:F4} ({t.Dataset})") : (p.Variant == "fp32" ? "reference" : "-");
-            text.AppendLine(inv, $"| {p.Variant} | {(p.Variant == "fp32" ? "all" : p.FloatBlocks.ToString(inv))} | {p.Latency.P50:F2} | {p.Latency.P95:F2} | {fp32 / p.Latency.P50:F2}x | {p.OutputCosine:F6} | {task} | {(p.OnFront ? "yes" : "no")} | {(p.Written ? Path.GetFileName(p.Path) : "no (drop too large)")} |");
-        }
-
-        text.AppendLine();
-        text.AppendLine("Most sensitive blocks (quantized alone; error = 1 - cosine of the model output against float):");
-        text.AppendLine();
-        text.AppendLine("| rank | block | nodes | error |");
-        text.AppendLine("|---|---|---|---|");
-        for (int i = 0; i < Math.Min(15, ordered.Count); i++)
-        {
-            text.AppendLine(inv, $"| {i + 1} | {ordered[i].Block} | {ordered[i].Nodes.Count} | {ordered[i].Error:E3} |");
-        }
-
-        return text.ToString();
-    }
-
-    private static void Plot(IReadOnlyList<SearchPoint> points, string path)
-    {
-        var plot = new ScottPlot.Plot();
-        var front = points.Where(p => p.OnFront).OrderBy(p => p.Latency.P50).ToList();
-        if (front.Count > 1)
-        {
-            var line = plot.Add.ScatterLine(front.Select(p => p.Latency.P50).ToArray(), front.Select(p => p.OutputCosine).ToArray());
-            line.LegendText = "front";
-        }
-
-        var all = plot.Add.ScatterPoints(points.Select(p => p.Latency.P50).ToArray(), points.Select(p => p.OutputCosine).ToArray());
-        all.LegendText = "variants";
-        all.MarkerSize = 9;
-        foreach (var p in points)
-        {
-            var label = plot.Add.Text(p.Variant, p.Latency.P50, p.OutputCosine);
-            label.LabelFontSize = 11;
-        }
-
-        plot.Title("Accuracy against latency");
-        plot.XLabel("latency p50 (ms)");
-        plot.YLabel("output cosine vs fp32");
-        plot.ShowLegend();
-        plot.SavePng(path, 900, 600);
-    }
 }
