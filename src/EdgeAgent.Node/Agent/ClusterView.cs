@@ -8,7 +8,7 @@ namespace EdgeAgent.Node.Agent;
 /// The agent's picture of where a request could run: this device and every configured peer,
 /// kept current in the background by the <see cref="PeerConnection"/>s (load streams, link
 /// probes) and the local executor. <see cref="Observe"/> is a read of that state, never I/O.
-/// Candidates are listed local first, then peers in configuration order.
+/// Candidates are listed local first, then peers in name order (ordinal: <see cref="AgentOptions.ParsePeers"/> sorts them).
 /// </summary>
 public sealed class ClusterView
 {
@@ -27,7 +27,7 @@ public sealed class ClusterView
         _localSpeed = options.LocalComputeSpeed;
     }
 
-    /// <summary>The peer connections, in configuration order.</summary>
+    /// <summary>The peer connections, in name order.</summary>
     public IReadOnlyList<PeerConnection> Peers { get; }
 
     /// <summary>
@@ -66,7 +66,7 @@ public sealed class ClusterView
     /// its profile's p50 execution time, its energy (the profile's measured figure when a sensor
     /// measured it, else the energy estimator's for that time) and its accuracy drop; all local
     /// rows share the executor's queue. The default row without a profile keeps the executor's
-    /// measured mean. Peers follow in configuration order. A candidate without a measured execution
+    /// measured mean. Peers follow in name order. A candidate without a measured execution
     /// time borrows another's scaled by compute speed (exec_peer = exec_local * speed_local / speed_peer),
     /// and is 0 when nobody has run the model yet. The task carries the model's expected response
     /// size (<see cref="RecordResponseBytes"/>); a peer's downlink is its link's measured throughput

@@ -3,8 +3,10 @@ using EdgeAgent.Core.Offloading;
 namespace EdgeAgent.Node.Agent;
 
 /// <summary>
-/// The energy this device adds, above idle, to serve one task (joules), from the per-device power
-/// table of <see cref="EnergyModelOptions"/> until measured power is wired in. The formula is
+/// The modelled energy this device adds, above idle, to serve one task (joules), from the
+/// per-device power table of <see cref="EnergyModelOptions"/>. With a power sensor, EdgeAgent.Hardware's
+/// MeasuredEnergyEstimator wraps this model and charges local work the measured power instead;
+/// offloads, and local work while nothing is measured, keep this model's figures. The formula is
 /// Core's <see cref="DevicePowerTable"/> (shared with the simulator):
 /// <code>
 /// local:   (busy W - idle W) * exec seconds

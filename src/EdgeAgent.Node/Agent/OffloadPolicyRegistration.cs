@@ -5,8 +5,8 @@ namespace EdgeAgent.Node.Agent;
 
 /// <summary>
 /// A policy the agent can select by name with Agent:Policy (--policy), besides the built-in
-/// heuristic, local and peer. The learned ONNX policy registers itself this way:
-/// <c>services.AddOffloadPolicy("learned", sp =&gt; new OnnxPolicy(...))</c>.
+/// heuristic, local and peer, for example <c>services.AddOffloadPolicy("mine", sp =&gt; new MyPolicy(...))</c>.
+/// The learned ONNX policy ("learned") is registered this way by <c>AddEdgeAgentAgent</c> itself.
 /// </summary>
 /// <param name="Name">The name Agent:Policy uses (case-insensitive).</param>
 /// <param name="Create">Creates the policy once, at start.</param>
