@@ -71,21 +71,21 @@ public sealed class InferenceResult : IDisposable
     public void Dispose() => _owner?.Dispose();
 }
 
-/// <summary>The executor's queue is full; the request was refused without running (RESOURCE_EXHAUSTED).</summary>
-public sealed class ExecutorQueueFullException : Exception
+/// <summary>The executor's queue is full; the request was refused without running (<see cref="InferenceError.ResourceExhausted"/>).</summary>
+public sealed class ExecutorQueueFullException : InferenceException
 {
     /// <summary>Creates the exception.</summary>
-    public ExecutorQueueFullException(string message) : base(message)
+    public ExecutorQueueFullException(string message) : base(InferenceError.ResourceExhausted, message)
     {
     }
 
     /// <summary>Creates the exception.</summary>
-    public ExecutorQueueFullException()
+    public ExecutorQueueFullException() : base(InferenceError.ResourceExhausted, "The executor is full; retry later.")
     {
     }
 
     /// <summary>Creates the exception.</summary>
-    public ExecutorQueueFullException(string message, Exception innerException) : base(message, innerException)
+    public ExecutorQueueFullException(string message, Exception innerException) : base(InferenceError.ResourceExhausted, message, innerException)
     {
     }
 }

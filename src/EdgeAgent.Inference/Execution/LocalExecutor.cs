@@ -62,7 +62,8 @@ public sealed partial class LocalExecutor : IDisposable
     /// <exception cref="ArgumentException">The variant is not served.</exception>
     /// <exception cref="ModelLoadException">The variant's session could not be created (first use); the message names the variant and its file.</exception>
     /// <exception cref="OperationCanceledException">Cancelled while queued or running.</exception>
-    /// <exception cref="OnnxRuntimeException">ONNX Runtime failed the run.</exception>
+    /// <exception cref="InferenceException">ONNX Runtime failed the run: <see cref="InferenceError.InvalidArgument"/>
+    /// when the model refused the inputs, <see cref="InferenceError.Internal"/> otherwise.</exception>
     public async Task<InferenceResult> RunAsync(
         ServedModel model,
         string? variant,
@@ -89,7 +90,23 @@ public sealed partial class LocalExecutor : IDisposable
                 item.StartedAt = startedAt;
             }
 
-            var result = Execute(session, inputs, outputNames, cancellationToken);
+            RunOutputs result;
+            try
+            {
+                result = Execute(session, inputs, outputNames, cancellationToken);
+            }
+            catch (OnnxRuntimeException ex) when (IsInputRejection(ex))
+            {
+                // Metadata cannot express every constraint (two dynamic dims that must agree, index
+                // ranges): the model refused these inputs, so the caller's request is at fault.
+                throw new InferenceException(InferenceError.InvalidArgument, $"Model '{model.Name}' rejected the inputs: {ex.Message}", ex);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                Log.RunFailed(_logger, model.Name, session.Variant, ex);
+                throw new InferenceException(InferenceError.Internal, $"ONNX Runtime failed to run model '{model.Name}': {ex.Message}", ex);
+            }
+
             try
             {
                 if (_options.ComputeSpeedFactor < 1.0)
@@ -270,6 +287,10 @@ public sealed partial class LocalExecutor : IDisposable
         return _completions.Count / seconds;
     }
 
+    private static bool IsInputRejection(OnnxRuntimeException ex) =>
+        ex.Message.StartsWith("[ErrorCode:InvalidArgument]", StringComparison.Ordinal)
+        || ex.Message.StartsWith("[ErrorCode:Fail]", StringComparison.Ordinal);
+
     private static RunOutputs Execute(ModelSession session, IReadOnlyList<InferenceInput> inputs, IReadOnlyList<string>? outputNames, CancellationToken cancellationToken)
     {
         var names = new string[inputs.Count];
@@ -421,5 +442,8 @@ public sealed partial class LocalExecutor : IDisposable
     {
         [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Refused a request for {Model}: the executor is full ({Queued} queued, {Running} running).")]
         public static partial void QueueFull(ILogger logger, string model, int queued, int running);
+
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "ONNX Runtime failed to run model {Model} (variant {Variant}).")]
+        public static partial void RunFailed(ILogger logger, string model, string variant, Exception exception);
     }
 }

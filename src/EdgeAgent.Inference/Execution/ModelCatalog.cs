@@ -6,21 +6,25 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeAgent.Inference.Execution;
 
-/// <summary>A model file ONNX Runtime could not load, with a message naming the file.</summary>
-public sealed class ModelLoadException : Exception
+/// <summary>
+/// A model file ONNX Runtime could not load, with a message naming the file. As a request's
+/// failure it is <see cref="InferenceError.FailedPrecondition"/>: the request is fine, this node
+/// cannot run the variant it was asked to.
+/// </summary>
+public sealed class ModelLoadException : InferenceException
 {
     /// <summary>Creates the exception.</summary>
-    public ModelLoadException(string message, Exception innerException) : base(message, innerException)
+    public ModelLoadException(string message, Exception innerException) : base(InferenceError.FailedPrecondition, message, innerException)
     {
     }
 
     /// <summary>Creates the exception.</summary>
-    public ModelLoadException(string message) : base(message)
+    public ModelLoadException(string message) : base(InferenceError.FailedPrecondition, message)
     {
     }
 
     /// <summary>Creates the exception.</summary>
-    public ModelLoadException()
+    public ModelLoadException() : base(InferenceError.FailedPrecondition, "A model file could not be loaded.")
     {
     }
 }

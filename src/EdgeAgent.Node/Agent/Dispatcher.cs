@@ -1,5 +1,6 @@
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Inference.Execution;
 using EdgeAgent.Node.Serving;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
@@ -114,11 +115,11 @@ public sealed partial class Dispatcher(
                     var seconds = time.GetElapsedTime(localStart).TotalSeconds;
                     _localPathSeconds.AddOrUpdate(call.Model.Name, seconds, (_, mean) => mean + (0.3 * (seconds - mean)));
                 }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition && variant is not null)
+                catch (ModelLoadException ex) when (variant is not null)
                 {
                     // The variant's session could not be created; it fails this request and is no
                     // longer offered (LocalExecutorLoadSource skips failed variants).
-                    Log.VariantFailed(logger, variant, call.Model.Name, ex.Status.Detail);
+                    Log.VariantFailed(logger, variant, call.Model.Name, ex.Message);
                     throw;
                 }
                 if (fallbackFrom is not null)

@@ -47,7 +47,9 @@ public static class ServingServiceCollectionExtensions
 
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
         services.TryAddSingleton<InferenceAuthorizationInterceptor>();
-        services.AddGrpc();
+        services.TryAddSingleton<InferenceStatusInterceptor>();
+        // Every service's InferenceExceptions become statuses in one place (InferenceStatus).
+        services.AddGrpc(grpc => grpc.Interceptors.Add<InferenceStatusInterceptor>());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ServingOptions>>((grpc, serving) =>
         {
             grpc.MaxReceiveMessageSize = serving.Value.TransportMessageLimit;

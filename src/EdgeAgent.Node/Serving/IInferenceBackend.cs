@@ -15,8 +15,8 @@ public interface IInferenceBackend
     /// <summary>
     /// Runs <paramref name="call"/> and returns the response with where it ran and its timings.
     /// The service then stamps model name/version/id and the <c>edgeagent.*</c> parameters.
-    /// Throw <see cref="Grpc.Core.RpcException"/> to return a specific status;
-    /// <see cref="ExecutorQueueFullException"/> becomes RESOURCE_EXHAUSTED.
+    /// Throw <see cref="EdgeAgent.Inference.InferenceException"/> to fail the request with a specific
+    /// <see cref="EdgeAgent.Inference.InferenceError"/> (<see cref="InferenceStatus"/> maps it to the status).
     /// </summary>
     /// <param name="call">The validated request.</param>
     /// <param name="cancellationToken">Cancelled when the caller goes away or its deadline passes.</param>

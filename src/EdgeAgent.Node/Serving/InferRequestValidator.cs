@@ -1,9 +1,9 @@
 using System.Globalization;
 using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Inference.Tensors;
-using Grpc.Core;
 
 namespace EdgeAgent.Node.Serving;
 
@@ -11,13 +11,14 @@ namespace EdgeAgent.Node.Serving;
 /// Checks a ModelInfer request against a served model before anything is allocated from its
 /// claims: names, datatypes, ranks and shapes (-1 dims accept any positive size), checked element
 /// and byte counts, raw versus typed data, and the configured size cap. Failures are
-/// <see cref="RpcException"/>s: NOT_FOUND for an unknown model or version, INVALID_ARGUMENT with a
-/// message naming the tensor and the problem for everything else.
+/// <see cref="InferenceException"/>s: <see cref="InferenceError.NotFound"/> for an unknown model or
+/// version, <see cref="InferenceError.InvalidArgument"/> with a message naming the tensor and the
+/// problem for everything else.
 /// </summary>
 public static class InferRequestValidator
 {
     /// <summary>Finds the served model a request names.</summary>
-    /// <exception cref="RpcException">INVALID_ARGUMENT for an empty name, NOT_FOUND for an unknown model or version.</exception>
+    /// <exception cref="InferenceException">InvalidArgument for an empty name, NotFound for an unknown model or version.</exception>
     public static ServedModel ResolveModel(ModelCatalog catalog, string name, string? version)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -27,12 +28,12 @@ public static class InferRequestValidator
         }
 
         var model = catalog.Find(name)
-            ?? throw new RpcException(new Status(StatusCode.NotFound,
-                $"Model '{name}' is not served here; served models: {string.Join(", ", catalog.Models.Select(m => m.Name))}."));
+            ?? throw new InferenceException(InferenceError.NotFound,
+                $"Model '{name}' is not served here; served models: {string.Join(", ", catalog.Models.Select(m => m.Name))}.");
         if (!string.IsNullOrEmpty(version) && version != model.VersionString)
         {
-            throw new RpcException(new Status(StatusCode.NotFound,
-                $"Model '{name}' version '{version}' is not served; the served version is {model.VersionString}."));
+            throw new InferenceException(InferenceError.NotFound,
+                $"Model '{name}' version '{version}' is not served; the served version is {model.VersionString}.");
         }
 
         return model;
@@ -42,7 +43,7 @@ public static class InferRequestValidator
     /// <param name="request">The request as received.</param>
     /// <param name="model">The model it names (see <see cref="ResolveModel"/>).</param>
     /// <param name="maxRequestBytes">Cap on the request's tensor data in bytes (Serving:MaxRequestBytes).</param>
-    /// <exception cref="RpcException">INVALID_ARGUMENT naming the tensor and the problem.</exception>
+    /// <exception cref="InferenceException">InvalidArgument naming the tensor and the problem.</exception>
     public static ValidatedRequest Validate(ModelInferRequest request, ServedModel model, long maxRequestBytes)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -253,5 +254,5 @@ public static class InferRequestValidator
         yield return (TypedContentsField.Bytes, contents.BytesContents.Count);
     }
 
-    internal static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+    internal static InferenceException Invalid(string message) => new(InferenceError.InvalidArgument, message);
 }

@@ -1,10 +1,9 @@
 using System.Reflection;
 using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeAgent.Node.Serving;
 
@@ -13,12 +12,11 @@ namespace EdgeAgent.Node.Serving;
 /// the local catalog, hands it to the registered <see cref="IInferenceBackend"/>, and stamps the
 /// response with <c>edgeagent.placement</c>, <c>edgeagent.queue_ms</c> and <c>edgeagent.exec_ms</c>.
 /// </summary>
-public sealed partial class InferenceService(
+public sealed class InferenceService(
     ModelCatalog catalog,
     IInferenceBackend backend,
     IOptions<ServingOptions> options,
-    TimeProvider timeProvider,
-    ILogger<InferenceService> logger) : GRPCInferenceService.GRPCInferenceServiceBase
+    TimeProvider timeProvider) : GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <summary>Response parameter: where the request ran ("local", "local:int8", "peer:cloud").</summary>
     public const string PlacementParameter = "edgeagent.placement";
@@ -93,31 +91,12 @@ public sealed partial class InferenceService(
         {
             outcome = await backend.InferAsync(call, context.CancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException)
-        {
-            throw;
-        }
-        catch (ExecutorQueueFullException ex)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
-        }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             var expired = call.Remaining(timeProvider.GetUtcNow()) is { } left && left <= TimeSpan.Zero;
-            throw new RpcException(expired
-                ? new Status(StatusCode.DeadlineExceeded, $"The deadline passed before model '{model.Name}' finished.")
-                : new Status(StatusCode.Cancelled, "The caller cancelled the request."));
-        }
-        catch (OnnxRuntimeException ex) when (IsInputRejection(ex))
-        {
-            // Metadata cannot express every constraint (two dynamic dims that must agree, index
-            // ranges): the model refused these inputs, so the caller's request is at fault.
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Model '{model.Name}' rejected the inputs: {ex.Message}"));
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            Log.RunFailed(logger, model.Name, ex);
-            throw new RpcException(new Status(StatusCode.Internal, $"ONNX Runtime failed to run model '{model.Name}': {ex.Message}"));
+            throw expired
+                ? new InferenceException(InferenceError.DeadlineExceeded, $"The deadline passed before model '{model.Name}' finished.")
+                : new InferenceException(InferenceError.Cancelled, "The caller cancelled the request.");
         }
 
         var response = outcome.Response;
@@ -128,15 +107,5 @@ public sealed partial class InferenceService(
         response.Parameters[QueueMsParameter] = new InferParameter { DoubleParam = outcome.QueueMs };
         response.Parameters[ExecMsParameter] = new InferParameter { DoubleParam = outcome.ExecMs };
         return response;
-    }
-
-    private static bool IsInputRejection(OnnxRuntimeException ex) =>
-        ex.Message.StartsWith("[ErrorCode:InvalidArgument]", StringComparison.Ordinal)
-        || ex.Message.StartsWith("[ErrorCode:Fail]", StringComparison.Ordinal);
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 3200, Level = LogLevel.Error, Message = "ONNX Runtime failed to run model {Model}.")]
-        public static partial void RunFailed(ILogger logger, string model, Exception exception);
     }
 }

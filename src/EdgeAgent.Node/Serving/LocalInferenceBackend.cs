@@ -1,6 +1,6 @@
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Inference.Execution;
-using Grpc.Core;
+using EdgeAgent.Inference;
 
 namespace EdgeAgent.Node.Serving;
 
@@ -18,9 +18,9 @@ public sealed class LocalInferenceBackend(LocalExecutor executor) : IInferenceBa
         RunAsync(call, variant: null, cancellationToken);
 
     /// <summary>Runs <paramref name="call"/> on <paramref name="variant"/> (null = the model's default variant).</summary>
-    /// <exception cref="RpcException">INVALID_ARGUMENT for an unknown variant or a typed value out of range;
-    /// FAILED_PRECONDITION naming the variant and its file when the variant's session cannot be created.</exception>
-    /// <exception cref="ExecutorQueueFullException">The executor queue is full.</exception>
+    /// <exception cref="InferenceException">InvalidArgument for an unknown variant or a typed value out of range;
+    /// <see cref="ModelLoadException"/> (FailedPrecondition) naming the variant and its file when the variant's
+    /// session cannot be created; <see cref="ExecutorQueueFullException"/> (ResourceExhausted) when the executor queue is full.</exception>
     public async Task<InferenceOutcome> RunAsync(InferenceCall call, string? variant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -29,16 +29,8 @@ public sealed class LocalInferenceBackend(LocalExecutor executor) : IInferenceBa
             throw InferRequestValidator.Invalid($"Model '{call.Model.Name}' has no variant '{variant}'; it serves {string.Join(", ", call.Model.Variants)}.");
         }
 
-        ModelSession session;
-        try
-        {
-            session = call.Model.GetSession(variant);
-        }
-        catch (ModelLoadException ex)
-        {
-            // The request is fine; this node cannot run the variant it was asked to.
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
-        }
+        // The request is fine if this throws: this node cannot run the variant it was asked to.
+        var session = call.Model.GetSession(variant);
 
         using var tensors = RequestTensors.Create(call.Request, call.Validated);
         using var result = await Executor.RunAsync(call.Model, session.Variant, tensors.Inputs, call.Validated.RequestedOutputs, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Tensors;
 using Google.Protobuf;
@@ -25,7 +26,7 @@ public sealed class RequestTensors : IDisposable
     public IReadOnlyList<InferenceInput> Inputs { get; }
 
     /// <summary>Builds executor inputs; typed values out of range for their datatype are INVALID_ARGUMENT.</summary>
-    /// <exception cref="Grpc.Core.RpcException">A typed value does not fit its datatype.</exception>
+    /// <exception cref="InferenceException">InvalidArgument: a typed value does not fit its datatype.</exception>
     public static RequestTensors Create(ModelInferRequest request, ValidatedRequest validated)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -104,7 +105,7 @@ public sealed class RequestTensors : IDisposable
         }
     }
 
-    private static Grpc.Core.RpcException OutOfRange(ValidatedInput input, string value, int index) =>
+    private static InferenceException OutOfRange(ValidatedInput input, string value, int index) =>
         InferRequestValidator.Invalid(string.Create(CultureInfo.InvariantCulture,
             $"Input '{input.Name}': element {index} is {value}, out of range for {input.DataType.ToProtocolName()}."));
 }

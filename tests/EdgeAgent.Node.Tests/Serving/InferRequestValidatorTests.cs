@@ -1,3 +1,4 @@
+using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Inference.Tensors;
@@ -33,11 +34,11 @@ public sealed class InferRequestValidatorTests : IClassFixture<InferRequestValid
     {
         var request = malformed.Build();
 
-        var ex = Assert.Throws<RpcException>(() =>
+        var ex = InferenceStatus.ToRpcException(Assert.Throws<InferenceException>(() =>
         {
             var model = InferRequestValidator.ResolveModel(_catalog, request.ModelName, request.ModelVersion);
             InferRequestValidator.Validate(request, model, MalformedRequests.CapBytes);
-        });
+        }));
 
         Assert.Equal(malformed.Code, ex.StatusCode);
         Assert.Contains(malformed.Fragment, ex.Status.Detail, StringComparison.Ordinal);
@@ -75,7 +76,7 @@ public sealed class InferRequestValidatorTests : IClassFixture<InferRequestValid
         var request = MalformedRequests.IdentityTyped("id_int8", "INT8", c => c.IntContents.Add([1, 300, 2]));
         var validated = InferRequestValidator.Validate(request, _catalog.Find("id_int8")!, MalformedRequests.CapBytes);
 
-        var ex = Assert.Throws<RpcException>(() => RequestTensors.Create(request, validated));
+        var ex = InferenceStatus.ToRpcException(Assert.Throws<InferenceException>(() => RequestTensors.Create(request, validated)));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Contains("Input 'x': element 1 is 300, out of range for INT8", ex.Status.Detail, StringComparison.Ordinal);

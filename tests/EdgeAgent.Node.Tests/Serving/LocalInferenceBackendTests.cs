@@ -1,3 +1,4 @@
+using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Node.Serving;
@@ -47,7 +48,7 @@ public sealed class LocalInferenceBackendTests : IDisposable
     {
         var backend = new LocalInferenceBackend(_executor);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => backend.RunAsync(Call(), "fp16", CancellationToken.None)).WaitAsync(Timeout);
+        var ex = InferenceStatus.ToRpcException(await Assert.ThrowsAsync<InferenceException>(() => backend.RunAsync(Call(), "fp16", CancellationToken.None)).WaitAsync(Timeout));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Contains("it serves fp32, int8", ex.Status.Detail, StringComparison.Ordinal);
@@ -60,7 +61,7 @@ public sealed class LocalInferenceBackendTests : IDisposable
         var file = Path.Combine(_repo.Root, "add_neg", "1", "model.int8.onnx");
         File.Delete(file);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => backend.RunAsync(Call(), "int8", CancellationToken.None)).WaitAsync(Timeout);
+        var ex = InferenceStatus.ToRpcException(await Assert.ThrowsAsync<ModelLoadException>(() => backend.RunAsync(Call(), "int8", CancellationToken.None)).WaitAsync(Timeout));
 
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
         Assert.Contains("Variant 'int8' of model 'add_neg' version 1", ex.Status.Detail, StringComparison.Ordinal);
