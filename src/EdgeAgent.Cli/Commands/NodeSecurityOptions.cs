@@ -12,7 +12,9 @@ internal sealed class NodeSecurityOptions
     private readonly Option<bool> _plaintext = new("--listen-plaintext") { Description = "Serve plaintext on a loopback --listen even with --tls-cert, which then only identifies the agent to its peers (Endpoint:Plaintext)." };
     private readonly Option<string?> _socketGroup = new("--socket-group") { Description = "Group of the --socket file, which gets mode 0660 (Endpoint:SocketGroup)." };
 
-    public IEnumerable<Option> All => [_certificate, _key, _ca, _plaintext, _insecure, _socketGroup];
+    private readonly Option<string?> _healthListen = new("--health-listen") { Description = "Also serve grpc.health.v1 alone, in plaintext, on this HOST:PORT (Endpoint:HealthListen): for Kubernetes' gRPC probes, which speak no TLS; every other call there is UNIMPLEMENTED." };
+
+    public IEnumerable<Option> All => [_certificate, _key, _ca, _plaintext, _insecure, _socketGroup, _healthListen];
 
     public void AddTo(Command command)
     {
@@ -28,6 +30,7 @@ internal sealed class NodeSecurityOptions
         Set(overrides, "Tls:KeyPath", parseResult.GetValue(_key));
         Set(overrides, "Tls:CaPath", parseResult.GetValue(_ca));
         Set(overrides, "Endpoint:SocketGroup", parseResult.GetValue(_socketGroup));
+        Set(overrides, "Endpoint:HealthListen", parseResult.GetValue(_healthListen));
         if (parseResult.GetValue(_plaintext))
         {
             overrides["Endpoint:Plaintext"] = "true";

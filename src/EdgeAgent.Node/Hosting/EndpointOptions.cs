@@ -25,6 +25,14 @@ public sealed class EndpointOptions
     /// </summary>
     public bool Plaintext { get; set; }
 
+    /// <summary>
+    /// Optional second TCP endpoint HOST:PORT (flag --health-listen) serving only grpc.health.v1,
+    /// always in plaintext and on any address: Kubernetes' native gRPC probes speak neither TLS nor
+    /// client certificates, and health status is all this endpoint reveals. Every other call on it
+    /// is answered UNIMPLEMENTED.
+    /// </summary>
+    public string? HealthListen { get; set; }
+
     /// <summary>Parses HOST:PORT where HOST is an IP address or "localhost" and PORT is 0-65535.</summary>
     public static bool TryParseListen(string? text, out IPEndPoint endpoint, out string error)
     {

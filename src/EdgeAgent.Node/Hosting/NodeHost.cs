@@ -54,6 +54,22 @@ public static partial class NodeHost
             throw new NodeStartupException($"Endpoint:Listen (--listen): {error}.");
         }
 
+        IPEndPoint? health = null;
+        if (!string.IsNullOrWhiteSpace(endpoint.HealthListen))
+        {
+            if (!EndpointOptions.TryParseListen(endpoint.HealthListen, out var parsed, out var healthError))
+            {
+                throw new NodeStartupException($"Endpoint:HealthListen (--health-listen): {healthError}.");
+            }
+
+            if (parsed.Port != 0 && parsed.Port == listen.Port)
+            {
+                throw new NodeStartupException($"Endpoint:HealthListen (--health-listen): {endpoint.HealthListen} uses the port of Endpoint:Listen (--listen) {endpoint.Listen}; give it a port of its own.");
+            }
+
+            health = parsed;
+        }
+
         var servesTls = transport.Tls is { HasCertificate: true } && !endpoint.Plaintext;
         if (!servesTls && !IPAddress.IsLoopback(listen.Address))
         {
@@ -103,6 +119,19 @@ public static partial class NodeHost
             {
                 kestrel.ListenUnixSocket(socket, o => o.Protocols = HttpProtocols.Http2);
             }
+
+            if (health is not null)
+            {
+                kestrel.Listen(health, o =>
+                {
+                    o.Protocols = HttpProtocols.Http2;
+                    o.Use(next => connection =>
+                    {
+                        connection.Items[HealthOnlyEndpoint.ConnectionItem] = true;
+                        return next(connection);
+                    });
+                });
+            }
         });
         // HTTPS endpoints from configuration (Kestrel:Endpoints) need this under the slim builder.
         builder.WebHost.UseKestrelHttpsConfiguration();
@@ -145,6 +174,8 @@ public static partial class NodeHost
             // Resolving the executor validates the options and creates every session now, so a
             // bad repository or model stops start-up instead of failing the first request.
             _ = app.Services.GetService<LocalExecutor>();
+            // The executor's gauges exist from the start, so a scrape sees them before any request.
+            _ = app.Services.GetService<Serving.ExecutorMetrics>();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAgent.Node.Hosting.NodeHost");
             var transport = app.Services.GetService<NodeTransport>();
             transport?.Tls?.UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAgent.Node.Security.Tls"));
@@ -201,10 +232,26 @@ public static partial class NodeHost
     public static Uri GetTcpAddress(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Kestrel lists its endpoints in the order they were configured: Endpoint:Listen first.
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var address = addresses.FirstOrDefault(a => !a.Contains("unix:", StringComparison.Ordinal))
             ?? throw new InvalidOperationException("The node has no TCP address; is it started?");
         return new Uri(address);
+    }
+
+    /// <summary>The bound address of Endpoint:HealthListen ("http://0.0.0.0:8003"), or null when it is not set.</summary>
+    public static Uri? GetHealthAddress(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var endpoint = app.Configuration.GetSection(EndpointOptions.SectionName).Get<EndpointOptions>() ?? new EndpointOptions();
+        if (string.IsNullOrWhiteSpace(endpoint.HealthListen))
+        {
+            return null;
+        }
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var tcp = addresses.Where(a => !a.Contains("unix:", StringComparison.Ordinal)).ToList();
+        return tcp.Count >= 2 ? new Uri(tcp[^1]) : throw new InvalidOperationException("The node's health endpoint is not bound; is it started?");
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)

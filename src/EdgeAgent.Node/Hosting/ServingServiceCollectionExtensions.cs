@@ -44,6 +44,7 @@ public static class ServingServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<LocalExecutor>>()));
         services.TryAddSingleton<LocalInferenceBackend>();
+        services.TryAddSingleton<ExecutorMetrics>();
 
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
         services.TryAddSingleton<InferenceAuthorizationInterceptor>();
@@ -92,7 +93,11 @@ public static class ServingServiceCollectionExtensions
     /// Adds the middleware that admits inference calls (Serving:MaxConcurrentRequests); call it on
     /// the application before <see cref="MapEdgeAgentServing"/>'s endpoints run.
     /// </summary>
-    public static IApplicationBuilder UseEdgeAgentServing(this IApplicationBuilder app) => app.UseRateLimiter();
+    public static IApplicationBuilder UseEdgeAgentServing(this IApplicationBuilder app)
+    {
+        app.Use(HealthOnlyEndpoint.FilterAsync);
+        return app.UseRateLimiter();
+    }
 
     /// <summary>
     /// Registers the peer role: <see cref="AddEdgeAgentServing"/>, the local executor as the
