@@ -20,7 +20,7 @@ internal static class TrainCommand
         var minutes = new Option<double>("--minutes") { Description = "Wall-clock training budget in minutes.", DefaultValueFactory = _ => 60 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of environments, networks and sampling.", DefaultValueFactory = _ => 1 };
         var edgesMax = new Option<int?>("--edges-max") { Description = "E_max: most edge servers (S = E_max + 1; default 10). The gmorl profiles only: the agent profile has S = 11 (3 local variants, 8 peers)." };
-        var resume = new Option<FileInfo?>("--resume") { Description = "Checkpoint to continue from." };
+        var resume = new Option<FileInfo?>("--resume") { Description = "Checkpoint to continue from, or a policy file (.onnx) whose actor to start from (critics fresh: continue with --bc-updates cloning)." };
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "Checkpoint file written every few minutes (default: OUT with .ckpt)." };
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 3 };
         var fixedPreference = new Option<double?>("--fixed-preference") { Description = "Train for this w_delay only: one policy of the multi-policy upper bound (gmorl profiles: at the benchmark context E = 6, 4/2 GHz; agent: over --contexts)." };
@@ -48,8 +48,8 @@ internal static class TrainCommand
         preferenceEncoding.AcceptOnlyFromAmong("linear", "log");
         var lowFocusMax = new Option<double?>("--low-focus-max") { Description = "Upper end of the low-focus preference range, w_delay in (0, 1] (default 0.1)." };
         var endpoints = new Option<double?>("--endpoints") { Description = "Share of drawn preferences that are exactly w_delay = 0 or 1, half each (default 0)." };
-        var costFeatures = new Option<bool>("--cost-features") { Description = "Give the networks the profile's closed-form cost estimate per server (gap to the cheapest server, log delay share, cheapest flag), computed inside the policy file from its inputs. Resuming a checkpoint without it widens it with zero weights." };
-        var greedyBelow = new Option<float?>("--greedy-below") { Description = "With --cost-features: below this w_delay the actor's logits blend toward the closed-form cheapest server, exactly it at w_delay = 0, where it is optimal (default 0: off). Resuming a checkpoint with another value keeps every weight." };
+        var costFeatures = new Option<bool>("--cost-features") { Description = "Give the networks a scalarised cost estimate per server (gap to the cheapest server, log delay share, cheapest flag), computed inside the policy file from its inputs: the gmorl profiles' closed form, or the agent layout's own delay and energy estimates normalised by the device's fp32 row. Resuming a checkpoint or policy file without it widens it with zero weights." };
+        var greedyBelow = new Option<float?>("--greedy-below") { Description = "With --cost-features: below this w_delay the actor's logits blend toward the cheapest server by the cost estimate, exactly it at w_delay = 0 (default 0: off). Resuming a checkpoint with another value keeps every weight." };
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
@@ -151,7 +151,15 @@ internal static class TrainCommand
                 var resumeFile = parseResult.GetValue(resume);
                 if (resumeFile is not null)
                 {
-                    trainer.LoadCheckpoint(resumeFile.FullName);
+                    if (string.Equals(resumeFile.Extension, ".onnx", StringComparison.OrdinalIgnoreCase))
+                    {
+                        trainer.LoadPolicyFile(resumeFile.FullName);
+                    }
+                    else
+                    {
+                        trainer.LoadCheckpoint(resumeFile.FullName);
+                    }
+
                     console.WriteLine($"resumed from {resumeFile.FullName}: {trainer.EnvironmentSteps} steps, {trainer.Agent.Updates} updates"
                         + (trainer.Adapted is { } adapted ? $"; {adapted}" : ""));
                 }

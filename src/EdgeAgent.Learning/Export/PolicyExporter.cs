@@ -12,7 +12,8 @@ namespace EdgeAgent.Learning.Export;
 /// operators only: MatMul, Sum, Add, LeakyRelu, ReduceSum, ReduceMax, Max, Div, Unsqueeze, Squeeze,
 /// Transpose, and Greater, Cast, Log and Clip for the masks; Concat and Log for the log preference
 /// encoding; Split, Min, Mul, Pow, Sub, Clip, ReduceMin, Equal, Cast, Concat and Log for
-/// <see cref="CostFeatures"/>; MatMul, Clip, Sub and Mul for <see cref="ServerSetShape.GreedyBelow"/>). Inputs `servers` float[batch, S, F], `mask`
+/// <see cref="CostFeatures"/>; Split, Mul, Transpose, MatMul, Sub and Exp before the same tail for
+/// <see cref="AgentCostFeatures"/>; MatMul, Clip, Sub and Mul for <see cref="ServerSetShape.GreedyBelow"/>). Inputs `servers` float[batch, S, F], `mask`
 /// float[batch, S] (1 present, 0 absent), `preference` float[batch, 2] (w_delay, w_energy);
 /// output `logits` float[batch, S], -infinity for absent servers. Batch and S are symbolic, so the
 /// file runs for any number of servers up to the layout's S. metadata_props carry the
@@ -106,7 +107,8 @@ public static class PolicyExporter
         // picks the columns the cost features read (upload, L, L, f, 2 L).
         var rowWeights = Augment(win.AsSpan(0, f * h), f, h, null);
         var cost = shape.Cost;
-        var projectionWidth = wide + (cost is null ? 0 : 5);
+        var agentCost = shape.AgentCost;
+        var projectionWidth = wide + ProjectionExtraColumns(shape);
         var projection = new float[f * projectionWidth];
         for (var r = 0; r < f; r++)
         {
@@ -122,6 +124,18 @@ public static class PolicyExporter
             projection[(cost.MbitColumn * projectionWidth) + wide + 4] = 2;
         }
 
+        if (agentCost is not null)
+        {
+            // ln 10 times (delay log, energy log), ln 10 times (exec log, energy log) for the fp32 row's
+            // references, and IsLocal - IsQuantized (1 on the fp32 row only).
+            projection[(agentCost.DelayLogColumn * projectionWidth) + wide] = AgentCostFeatures.Ln10;
+            projection[(agentCost.EnergyLogColumn * projectionWidth) + wide + 1] = AgentCostFeatures.Ln10;
+            projection[(agentCost.ExecLogColumn * projectionWidth) + wide + 2] = AgentCostFeatures.Ln10;
+            projection[(agentCost.EnergyLogColumn * projectionWidth) + wide + 3] = AgentCostFeatures.Ln10;
+            projection[(agentCost.IsLocalColumn * projectionWidth) + wide + 4] = 1;
+            projection[(agentCost.IsQuantizedColumn * projectionWidth) + wide + 4] = -1;
+        }
+
         g.Initializer("encoder.in.weight_rows", projection, f, projectionWidth)
             .Node("MatMul", [ServersInput, "encoder.in.weight_rows"], ["row_projection"])
             .Initializer("encoder.in.weight_preference", Augment(win.AsSpan(f * h, p * h), p, h, null), p, wide)
@@ -134,7 +148,16 @@ public static class PolicyExporter
             g.Initializer("cost.split", [(long)wide, 3L, 1L, 1L], 4)
                 .Node("Split", ["row_projection", "cost.split"], ["enc_x", "cost.upload_l_l", "cost.ghz", "cost.mbit2"], a => a.Int("axis", 2));
             logs = CostGraph(g, cost, f);
+        }
+        else if (agentCost is not null)
+        {
+            g.Initializer("cost.split", [(long)wide, 2L, 2L, 1L], 4)
+                .Node("Split", ["row_projection", "cost.split"], ["enc_x", "cost.estimate_logs", "cost.reference_logs", "cost.reference_select"], a => a.Int("axis", 2));
+            logs = AgentCostGraph(g);
+        }
 
+        if (logs is not null)
+        {
             // The graph's logarithms are (gap, delay share, energy share, ln(1 + cheapest)); the network
             // reads the gap, the delay share and the flag (ln 2 for the cheapest server, hence the division).
             var costWeights = win.AsSpan((f + p) * h, CostFeatures.Count * h);
@@ -266,6 +289,13 @@ public static class PolicyExporter
         OnnxModelFile.Save(model, full);
     }
 
+    /// <summary>Columns the input projection has beyond the input layer's (the cost features' inputs): 5 with either kind, else 0.</summary>
+    public static int ProjectionExtraColumns(ServerSetShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return shape.Cost is null && shape.AgentCost is null ? 0 : 5;
+    }
+
     /// <summary>Number of weights in the exported actor and the bytes they take as float32.</summary>
     public static string SizeSummary(ServerSetNetwork actor)
     {
@@ -320,10 +350,6 @@ public static class PolicyExporter
             .Initializer("cost.sum_work", sum, features, 3)
             .Initializer("cost.speed_powers", CostFeatures.SpeedPowers.ToArray(), CostFeatures.Terms)
             .Initializer("cost.term_coefficients", cost.TermCoefficients(), CostFeatures.Terms, 2)
-            .Initializer("cost.ones2", [1f, 1f], 2, 1)
-            .Initializer("cost.tiny", [CostFeatures.Tiny])
-            .Initializer("cost.huge", [CostFeatures.Huge])
-            .Initializer("cost.offsets", [CostFeatures.GapShift, CostFeatures.ShareOffset, CostFeatures.ShareOffset, 1f], 4)
             .Node("Max", ["cost.ghz", "cost.min_ghz"], ["cost.f"])
             .Node("Min", ["cost.doubled_middles", "cost.mbit2"], ["cost.capped2"])
             .Node("Mul", [ServersInput, "cost.capped2"], ["cost.binned_work2"])
@@ -331,7 +357,33 @@ public static class PolicyExporter
             .Node("Add", ["cost.upload_l_l", "cost.work2"], ["cost.numerators"])
             .Node("Pow", ["cost.f", "cost.speed_powers"], ["cost.powers"])
             .Node("Mul", ["cost.numerators", "cost.powers"], ["cost.terms"])
-            .Node("MatMul", ["cost.terms", "cost.term_coefficients"], ["cost.delay_energy"])
+            .Node("MatMul", ["cost.terms", "cost.term_coefficients"], ["cost.delay_energy"]);
+        return CostTail(g);
+    }
+
+    /// <summary>
+    /// The nodes computing <see cref="AgentCostFeatures.Write"/>'s arithmetic from the projection's
+    /// ln 10 * (delay log, energy log), ln 10 * (exec log, energy log) and IsLocal - IsQuantized columns:
+    /// the fp32 row's references by a MatMul of the present rows' selection with the reference
+    /// columns, the normalised estimates by Sub and Exp, then as the closed-form features.
+    /// </summary>
+    private static string AgentCostGraph(GraphBuilder g)
+    {
+        g.Node("Mul", ["cost.reference_select", "present3_f"], ["cost.select_present"])
+            .Node("Transpose", ["cost.select_present"], ["cost.select_row"], a => a.Ints("perm", 0, 2, 1))
+            .Node("MatMul", ["cost.select_row", "cost.reference_logs"], ["cost.references"])
+            .Node("Sub", ["cost.estimate_logs", "cost.references"], ["cost.normalised_logs"])
+            .Node("Exp", ["cost.normalised_logs"], ["cost.delay_energy"]);
+        return CostTail(g);
+    }
+
+    /// <summary>From [batch, S, 2] (scaled delay, scaled energy) per row to the four logarithms both kinds of cost features write.</summary>
+    private static string CostTail(GraphBuilder g)
+    {
+        g.Initializer("cost.ones2", [1f, 1f], 2, 1)
+            .Initializer("cost.tiny", [CostFeatures.Tiny])
+            .Initializer("cost.huge", [CostFeatures.Huge])
+            .Initializer("cost.offsets", [CostFeatures.GapShift, CostFeatures.ShareOffset, CostFeatures.ShareOffset, 1f], 4)
             .Node("Mul", ["cost.delay_energy", "preference3"], ["cost.weighted"])
             .Node("MatMul", ["cost.weighted", "cost.ones2"], ["cost.sum"])
             .Node("Sub", ["cost.sum", "absent_penalty"], ["cost.c_present"])

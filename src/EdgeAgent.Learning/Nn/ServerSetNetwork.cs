@@ -25,16 +25,18 @@ public enum PreferenceEncoding
 /// <param name="Slope">LeakyReLU slope (0 gives ReLU).</param>
 /// <param name="Preference">How the preference enters every row.</param>
 /// <param name="Cost">Cost features derived from each row and appended after the preference, or null for none.</param>
+/// <param name="AgentCost">The agent layout's cost features (from the rows' own delay and energy estimates), in the same
+/// three columns; at most one of <paramref name="Cost"/> and this.</param>
 /// <param name="GreedyBelow">
-/// For an actor with cost features: below this w_delay the output blends toward the closed-form
-/// cheapest server, g * network - (1 - g) * gap with g = clamp(w_delay / GreedyBelow, 0, 1), so at
+/// For an actor with cost features (either kind): below this w_delay the output blends toward the
+/// cheapest server by their estimate, g * network - (1 - g) * gap with g = clamp(w_delay / GreedyBelow, 0, 1), so at
 /// w_delay = 0 the decision is the cheapest server exactly and from GreedyBelow up it is the
 /// network's alone (0: off). At w_delay = 0 energy is the whole cost and no placement changes
 /// another task's energy, so the cheapest server is the optimal decision, not an approximation of
 /// it; a learned policy only approaches it (see policies/README.md, "The energy-only end").
 /// </param>
 public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBlocks = 1, int HeadBlocks = 1, float Slope = 0.01f,
-    PreferenceEncoding Preference = PreferenceEncoding.Linear, CostFeatures? Cost = null, float GreedyBelow = 0f)
+    PreferenceEncoding Preference = PreferenceEncoding.Linear, CostFeatures? Cost = null, float GreedyBelow = 0f, AgentCostFeatures? AgentCost = null)
 {
     /// <summary>Preference weights the network takes: (w_delay, w_energy).</summary>
     public const int PreferenceWidth = 2;
@@ -46,7 +48,7 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
     public int PreferenceColumns => Preference == PreferenceEncoding.Log ? 2 * PreferenceWidth : PreferenceWidth;
 
     /// <summary>Columns the cost features occupy after the encoded preference (0 without them).</summary>
-    public int CostColumns => Cost is null ? 0 : CostFeatures.Count;
+    public int CostColumns => Cost is null && AgentCost is null ? 0 : CostFeatures.Count;
 
     /// <summary>Width of a row's input: features, encoded preference and cost features, in that order.</summary>
     public int InputWidth => Features + PreferenceColumns + CostColumns;
@@ -68,6 +70,7 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
         $"serverset-v1 features={Features} hidden={Hidden} encoder_blocks={EncoderBlocks} head_blocks={HeadBlocks} slope={Slope:R}")
         + (Preference == PreferenceEncoding.Linear ? "" : " preference=log")
         + (Cost is null ? "" : " cost=" + Cost.Describe())
+        + (AgentCost is null ? "" : " agent_cost=" + AgentCost.Describe())
         + (GreedyBelow == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" greedy_below={GreedyBelow:R}"));
 
     /// <summary>The blend weight g of the network's output at <paramref name="delayWeight"/> (1 when <see cref="GreedyBelow"/> is 0).</summary>
@@ -82,12 +85,17 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
         ArgumentOutOfRangeException.ThrowIfNegative(EncoderBlocks);
         ArgumentOutOfRangeException.ThrowIfNegative(HeadBlocks);
         Cost?.Validate(Features);
+        AgentCost?.Validate(Features);
+        if (Cost is not null && AgentCost is not null)
+        {
+            throw new ArgumentException("A network has one kind of cost features: the closed-form (Cost) or the agent layout's estimates (AgentCost), not both.");
+        }
         if (!(GreedyBelow is >= 0f and < 1f))
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"GreedyBelow must be in [0, 1); got {GreedyBelow}."));
         }
 
-        if (GreedyBelow > 0 && Cost is null)
+        if (GreedyBelow > 0 && Cost is null && AgentCost is null)
         {
             throw new ArgumentException("GreedyBelow blends toward the cost features' cheapest server; the network has no cost features.");
         }
@@ -99,7 +107,7 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
     {
         ArgumentNullException.ThrowIfNull(text);
         var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length is < 6 or > 9 || parts[0] != "serverset-v1")
+        if (parts.Length is < 6 or > 10 || parts[0] != "serverset-v1")
         {
             throw new FormatException($"'{text}' is not a serverset-v1 network description.");
         }
@@ -110,6 +118,7 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
             ? encoding == "log" ? PreferenceEncoding.Log : throw new FormatException($"Unknown preference encoding '{encoding}' in '{text}'.")
             : PreferenceEncoding.Linear;
         var cost = values.TryGetValue("cost", out var costText) ? CostFeatures.Parse(costText) : null;
+        var agentCost = values.TryGetValue("agent_cost", out var agentCostText) ? AgentCostFeatures.Parse(agentCostText) : null;
         var greedyBelow = values.TryGetValue("greedy_below", out var greedyText)
             ? float.TryParse(greedyText, NumberStyles.Float, CultureInfo.InvariantCulture, out var g) ? g : throw new FormatException($"greedy_below '{greedyText}' in '{text}' is not a number.")
             : 0f;
@@ -121,7 +130,8 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
             float.Parse(Get("slope"), CultureInfo.InvariantCulture),
             preference,
             cost,
-            greedyBelow);
+            greedyBelow,
+            agentCost);
     }
 }
 
@@ -277,6 +287,7 @@ public sealed class ServerSetNetwork
             }
 
             Shape.Cost?.Write(ws.Input, inWidth, f + Shape.PreferenceColumns, ws.SegmentStart[b], rows, preference[b * 2], preference[(b * 2) + 1]);
+            Shape.AgentCost?.Write(ws.Input, inWidth, f + Shape.PreferenceColumns, ws.SegmentStart[b], rows, preference[b * 2], preference[(b * 2) + 1]);
         }
 
         ws.SegmentStart[batch] = rows;

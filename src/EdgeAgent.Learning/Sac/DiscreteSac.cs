@@ -90,14 +90,15 @@ public sealed class DiscreteSac
     /// <param name="features">F, features per row.</param>
     /// <param name="random">Source of the initial weights.</param>
     /// <param name="cost">Cost features of the networks' inputs, or null for none.</param>
-    public DiscreteSac(SacOptions options, int servers, int features, Random random, CostFeatures? cost = null)
+    /// <param name="agentCost">The agent layout's cost features (instead of <paramref name="cost"/>), or null for none.</param>
+    public DiscreteSac(SacOptions options, int servers, int features, Random random, CostFeatures? cost = null, AgentCostFeatures? agentCost = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(random);
         options.Validate();
         _options = options;
         _servers = servers;
-        var shape = new ServerSetShape(features, options.Hidden, options.EncoderBlocks, options.HeadBlocks, Preference: options.PreferenceEncoding, Cost: cost);
+        var shape = new ServerSetShape(features, options.Hidden, options.EncoderBlocks, options.HeadBlocks, Preference: options.PreferenceEncoding, Cost: cost, AgentCost: agentCost);
         Actor = new ServerSetNetwork(shape with { GreedyBelow = options.GreedyBelow }, random, outputScale: 0.01);
         Critic1 = new ServerSetNetwork(shape, random);
         Critic2 = new ServerSetNetwork(shape, random);

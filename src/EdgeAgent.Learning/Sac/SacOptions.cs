@@ -72,8 +72,10 @@ public sealed record SacOptions
     public PreferenceEncoding PreferenceEncoding { get; init; } = PreferenceEncoding.Linear;
 
     /// <summary>
-    /// Give the networks the profile's closed-form cost estimate as three more inputs per server
-    /// (<see cref="Nn.CostFeatures"/>: the gap to the cheapest server, the log delay share and the cheapest-server flag). Resuming a
+    /// Give the networks a scalarised cost estimate as three more inputs per server (the gap to the
+    /// cheapest server, the log delay share and the cheapest-server flag): the gmorl profiles'
+    /// closed form (<see cref="Nn.CostFeatures"/>), or for the agent layout its rows' own delay and
+    /// energy estimates normalised by the device's fp32 row (<see cref="Nn.AgentCostFeatures"/>). Resuming a
     /// checkpoint without them widens the input layers with zero weights, so training continues from the same policy.
     /// </summary>
     public bool UseCostFeatures { get; init; }

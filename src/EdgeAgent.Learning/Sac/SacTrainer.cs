@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using EdgeAgent.Learning.Export;
 using EdgeAgent.Learning.Nn;
 using EdgeAgent.Learning.Simulation;
 
@@ -139,10 +140,12 @@ public sealed class SacTrainer
         _s = _env.MaxServers;
         _f = _env.FeatureCount;
         _random = new Random(unchecked((int)(settings.Seed * 2654435761UL)));
-        var cost = options.UseCostFeatures
+        // The agent layout's cost features come from its rows' own estimates; the gmorl profiles' from their constants.
+        var agentCost = options.UseCostFeatures && _env.Layout.IsAgentLayout ? AgentCostFeatures.For(_env.Layout) : null;
+        var cost = options.UseCostFeatures && agentCost is null
             ? _env.RequireMec("The closed-form cost features (--cost-features, and --greedy-below with them)").Parameters.CostFeaturesFor(_env.Layout)
             : null;
-        Agent = new DiscreteSac(options, _s, _f, new Random(unchecked((int)settings.Seed) ^ 0x5ac), cost);
+        Agent = new DiscreteSac(options, _s, _f, new Random(unchecked((int)settings.Seed) ^ 0x5ac), cost, agentCost);
         _replay = new ReplayBuffer(options.ReplayCapacity, options.Environments, _s, _f);
         var needsTeacher = options.BehaviourCloningUpdates > 0 || options.TeacherWeight > 0;
         if (needsTeacher)
@@ -370,9 +373,7 @@ public sealed class SacTrainer
         }
 
         var adaptable = stored != shape
-            && stored with { Preference = shape.Preference, Cost = shape.Cost, GreedyBelow = shape.GreedyBelow } == shape
-            && (stored.Preference == shape.Preference || stored.Preference == PreferenceEncoding.Linear)
-            && (stored.Cost is null || stored.Cost == shape.Cost);
+            && IsAdaptable(stored, shape);
         if (adaptable)
         {
             // Widen every input layer (and its Adam moments) with zero rows for the new columns: the
@@ -381,7 +382,7 @@ public sealed class SacTrainer
             var widened = string.Join(" and ", new[]
             {
                 stored.Preference != shape.Preference ? "log preference columns" : null,
-                stored.Cost is null && shape.Cost is not null ? "cost-feature columns" : null,
+                stored.CostColumns == 0 && shape.CostColumns > 0 ? "cost-feature columns" : null,
             }.OfType<string>());
             Adapted = string.Join("; ", new[]
             {
@@ -563,6 +564,59 @@ public sealed class SacTrainer
 
         batch.Count = b;
     }
+
+    /// <summary>
+    /// Starts the actor from the actor of a policy file (<see cref="PolicyImporter.ReadActor"/>; the
+    /// committed policy, for instance), widened with zero weights for cost-feature or log-preference
+    /// columns the file lacks, with its greedy end set to this run's. The critics, the temperature and
+    /// the counters keep their fresh values: a policy file holds no critics, so continue with cloning
+    /// (<see cref="SacOptions.BehaviourCloningUpdates"/>) before SAC's actor loss relies on them.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a policy file of this build, or an actor of another size or layout; the message says which.</exception>
+    public void LoadPolicyFile(string path)
+    {
+        var source = PolicyImporter.ReadActor(path);
+        var shape = Agent.Actor.Shape;
+        var stored = source.Shape;
+        if (stored != shape && !IsAdaptable(stored, shape))
+        {
+            throw new InvalidDataException($"{path}: the policy's actor is '{stored.Describe()}', which this run ('{shape.Describe()}') cannot continue from.");
+        }
+
+        var tensors = TensorFile.FromParameters(source.Parameters).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var (name, tensor) in tensors.ToList())
+        {
+            if (stored.InputWidth != shape.InputWidth && name.EndsWith("encoder.in.weight", StringComparison.Ordinal))
+            {
+                tensors[name] = new StoredTensor(name, [shape.InputWidth, shape.Hidden], WidenInputRows(tensor.Data, stored, shape));
+            }
+        }
+
+        try
+        {
+            TensorFile.CopyInto(tensors, Agent.Actor.Parameters);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        Adapted = string.Join("; ", new[]
+        {
+            "actor only (critics start fresh)",
+            stored.PreferenceColumns != shape.PreferenceColumns ? "input layer widened with log preference columns (zero weights)" : null,
+            stored.CostColumns == 0 && shape.CostColumns > 0 ? "input layer widened with cost-feature columns (zero weights)" : null,
+            stored.GreedyBelow != shape.GreedyBelow ? string.Create(CultureInfo.InvariantCulture, $"greedy end below w_delay {shape.GreedyBelow:R} (was {stored.GreedyBelow:R})") : null,
+        }.OfType<string>());
+    }
+
+    // A stored network this run's shape can continue from: the same sizes, and only inputs added
+    // (log preference columns, cost features) or the greedy end changed.
+    private static bool IsAdaptable(ServerSetShape stored, ServerSetShape shape) =>
+        stored with { Preference = shape.Preference, Cost = shape.Cost, AgentCost = shape.AgentCost, GreedyBelow = shape.GreedyBelow } == shape
+        && (stored.Preference == shape.Preference || stored.Preference == PreferenceEncoding.Linear)
+        && (stored.Cost is null || stored.Cost == shape.Cost)
+        && (stored.AgentCost is null || stored.AgentCost == shape.AgentCost);
 
     /// <summary>
     /// An input layer's weights [stored input width, hidden] re-laid for <paramref name="to"/>'s wider
