@@ -78,29 +78,43 @@ public sealed class DemoComparison
     public DemoSettings SettingsFor(string policy, double preference, int context) =>
         BaseSettings with { Policy = policy, Preference = preference, Peers = Contexts[context] };
 
-    /// <summary>Runs every (context, preference, policy) in turn; <paramref name="progress"/> hears of each run.</summary>
+    /// <summary>
+    /// The order of the runs: per context, per preference, every policy once, the policies rotated by
+    /// one place at each successive preference (learned, heuristic; then heuristic, learned; ...), so
+    /// no policy always runs first: the first run of a process pays the JIT warm-up, and a shared
+    /// machine's load drifts between the runs of one pair.
+    /// </summary>
+    public IEnumerable<(int Context, double Preference, string Policy)> RunOrder()
+    {
+        for (var c = 0; c < Contexts.Count; c++)
+        {
+            for (var k = 0; k < Preferences.Count; k++)
+            {
+                for (var j = 0; j < Policies.Count; j++)
+                {
+                    yield return (c, Preferences[k], Policies[(j + k) % Policies.Count]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs every (context, preference, policy) in <see cref="RunOrder"/>; <paramref name="progress"/> hears of each run.</summary>
     public async Task RunAsync(TimeProvider time, Action<string> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(progress);
-        for (var c = 0; c < Contexts.Count; c++)
+        foreach (var (c, preference, policy) in RunOrder())
         {
-            foreach (var preference in Preferences)
-            {
-                foreach (var policy in Policies)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var settings = SettingsFor(policy, preference, c);
-                    progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}, w_delay {preference:0.###}, policy {policy}: {settings.Duration.TotalSeconds:0} s ..."));
-                    await using var run = new DemoRun(settings);
-                    await run.StartAsync(progress, cancellationToken).ConfigureAwait(false);
-                    await run.RunAsync(time, cancellationToken).ConfigureAwait(false);
-                    var result = new DemoRunResult(policy, preference, c, run.Snapshot(), run.Cluster.DeviceEnergyJoules(), run.LateArrivals);
-                    Results.Add(result);
-                    progress(string.Create(CultureInfo.InvariantCulture,
-                        $"  {result.Snapshot.Items} items, item p50 {result.Snapshot.ItemP50Ms:0} ms, {result.EnergyPerItemJoules:0.###} J/item, {result.Snapshot.LocalRequests} local / {result.Snapshot.OffloadedRequests} offloaded"));
-                }
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var settings = SettingsFor(policy, preference, c);
+            progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}, w_delay {preference:0.###}, policy {policy}: {settings.Duration.TotalSeconds:0} s ..."));
+            await using var run = new DemoRun(settings);
+            await run.StartAsync(progress, cancellationToken).ConfigureAwait(false);
+            await run.RunAsync(time, cancellationToken).ConfigureAwait(false);
+            var result = new DemoRunResult(policy, preference, c, run.Snapshot(), run.Cluster.DeviceEnergyJoules(), run.LateArrivals);
+            Results.Add(result);
+            progress(string.Create(CultureInfo.InvariantCulture,
+                $"  {result.Snapshot.Items} items, item p50 {result.Snapshot.ItemP50Ms:0} ms, {result.EnergyPerItemJoules:0.###} J/item, {result.Snapshot.LocalRequests} local / {result.Snapshot.OffloadedRequests} offloaded"));
         }
     }
 

@@ -51,6 +51,29 @@ public sealed class DemoComparisonTests
     }
 
     [Fact]
+    public void RunOrder_TwoPoliciesElevenWeightsTwoContexts_EveryRunOnceAndEachPolicyFirstAboutHalfTheTime()
+    {
+        var comparison = new DemoComparison(new DemoSettings(), ["learned", "heuristic"], DemoComparison.EvenPreferences(11, 0.5), [[DemoProfiles.Edge], [DemoProfiles.Edge]]);
+        var order = comparison.RunOrder().ToList();
+
+        Assert.Equal(2 * 11 * 2, order.Count);
+        Assert.Equal(order.Count, order.Distinct().Count());
+        for (var c = 0; c < 2; c++)
+        {
+            var firsts = order.Where(r => r.Context == c).Chunk(2).Select(pair =>
+            {
+                Assert.Equal(pair[0].Preference, pair[1].Preference);
+                return pair[0].Policy;
+            }).ToList();
+            Assert.Equal(6, firsts.Count(p => p == "learned"));
+            Assert.Equal(5, firsts.Count(p => p == "heuristic"));
+        }
+
+        Assert.Equal(("learned", "heuristic"), (order[0].Policy, order[1].Policy));
+        Assert.Equal(("heuristic", "learned"), (order[2].Policy, order[3].Policy));
+    }
+
+    [Fact]
     public void HypervolumeOf_MeasuredPoints_UsesTheContextsCommonReference()
     {
         var comparison = new DemoComparison(new DemoSettings(), ["learned", "heuristic"], [0, 1], [[DemoProfiles.Edge]]);
