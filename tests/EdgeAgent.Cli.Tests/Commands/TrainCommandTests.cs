@@ -111,13 +111,33 @@ public sealed class TrainCommandTests : IDisposable
     [Theory]
     [InlineData("--edges-max", "3", "--edges-max applies to the gmorl profiles")]
     [InlineData("--contexts", "moon", "Unknown agent context set 'moon'; known: train, demo")]
-    [InlineData("--cost-features", null, "cost features (--cost-features, and --greedy-below with them): for the gmorl profiles only")]
+    [InlineData("--resume", "missing.onnx", "missing.onnx")]
     public void Train_AgentProfileBadArgument_ExitsWithMessageNamingIt(string option, string? value, string expected)
     {
         string[] args = value is null ? [option] : [option, value];
         var (code, _, error) = Run(["train", "--profile", "agent", "--out", Path.Combine(_directory, "p.onnx"), .. args]);
         Assert.Equal(2, code);
         Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_AgentProfileCostFeaturesResumedFromAPolicyFile_WritesTheAgentCostFeaturesAndTheGreedyEnd()
+    {
+        // A plain agent policy, then training resumed from that policy file with the agent cost features and the greedy end.
+        var plain = Path.Combine(_directory, "plain.onnx");
+        string[] tiny = ["--minutes", "0.01", "--environments", "2", "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4"];
+        var (code, _, error) = Run(["train", "--profile", "agent", "--out", plain, .. tiny]);
+        Assert.True(code == 0, error);
+
+        var costed = Path.Combine(_directory, "costed.onnx");
+        (code, var output, error) = Run(["train", "--profile", "agent", "--out", costed, "--resume", plain, "--cost-features", "--greedy-below", "0.02", .. tiny]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("actor only (critics start fresh); input layer widened with cost-feature columns (zero weights); greedy end below w_delay 0.02", output, StringComparison.Ordinal);
+        using var session = EdgeAgent.Inference.Policy.OnnxPolicySession.Open(costed, null);
+        Assert.Equal("agent", session.Layout.Profile);
+        Assert.Contains(" agent_cost=", session.Metadata["edgeagent.policy.architecture"], StringComparison.Ordinal);
+        Assert.Contains(" greedy_below=0.02", session.Metadata["edgeagent.policy.architecture"], StringComparison.Ordinal);
     }
 
     [Fact]
