@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeAgent.Core.Offloading;
 using EdgeAgent.Demo.ModelFetch;
 using EdgeAgent.Demo.Ocr;
 using EdgeAgent.Hardware.Power;
@@ -111,7 +112,7 @@ internal static class ModelsProfileCommand
     /// <summary>Accuracy per variant: box F1 (ocr-det), character accuracy (ocr-rec), else output cosine against fp32.</summary>
     private static Func<string, string, AccuracyFigure?> Accuracy(ModelVersionFiles version, Dictionary<string, long[]> shapes, int samples, int threads, CancellationToken ct)
     {
-        string? reference = version.VariantFiles.GetValueOrDefault(ModelVersionFiles.Fp32Variant);
+        string? reference = version.VariantFiles.GetValueOrDefault(ModelVariant.Fp32);
         string? font = OcrFonts.FindLatin();
         string dictionary = Path.Combine(version.Directory, PaddleOcrModels.KeysFileName);
         return (variant, file) =>

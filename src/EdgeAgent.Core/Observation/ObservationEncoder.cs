@@ -364,7 +364,7 @@ public sealed class ObservationEncoder
         return new CandidateState
         {
             IsLocal = isLocal,
-            IsQuantizedVariant = isLocal && server.Placement.Target is not ("" or "default"),
+            IsQuantizedVariant = isLocal && !ModelVariant.IsDefault(server.Placement.Target),
             AccuracyDropPoints = server.AccuracyDropPoints,
             RoundTripSeconds = isLocal ? 0.0 : server.RoundTripSeconds,
             UplinkBitsPerSecond = isLocal ? double.PositiveInfinity : server.UplinkBitsPerSecond,

@@ -15,7 +15,7 @@ public enum ServerKind
 
 /// <summary>The task to place: what the policy knows about one request before it runs.</summary>
 /// <param name="Model">Model name as requested.</param>
-/// <param name="InputBytes">Bytes that would travel to a peer if offloaded.</param>
+/// <param name="InputBytes">Tensor bytes the request carries: what travels to a peer if offloaded (the message's framing aside).</param>
 /// <param name="Deadline">Time left for this request, or null when the caller set none.</param>
 public sealed record TaskObservation(string Model, long InputBytes, TimeSpan? Deadline)
 {
@@ -89,7 +89,29 @@ public sealed record ServerObservation
 
     /// <summary>Accuracy loss of the variant against the float model, in points (0 for peers and the float model).</summary>
     public double AccuracyDropPoints { get; init; }
+
+    /// <summary>
+    /// What carries out this candidate, for the code that built the observation (the live agent puts
+    /// the peer's connection here, so executing a decision needs no second lookup); null when the
+    /// placement itself says enough. Policies and encoders ignore it.
+    /// </summary>
+    public object? Handle { get; init; }
 }
 
 /// <summary>Everything a policy sees for one decision.</summary>
-public sealed record OffloadObservation(TaskObservation Task, IReadOnlyList<ServerObservation> Servers);
+public sealed record OffloadObservation(TaskObservation Task, IReadOnlyList<ServerObservation> Servers)
+{
+    /// <summary>The candidate a policy's <paramref name="placement"/> chose, or null when it is not one of <see cref="Servers"/>.</summary>
+    public ServerObservation? Candidate(Placement placement)
+    {
+        foreach (var server in Servers)
+        {
+            if (server.Placement == placement)
+            {
+                return server;
+            }
+        }
+
+        return null;
+    }
+}

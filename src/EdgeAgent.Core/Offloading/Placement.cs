@@ -17,7 +17,7 @@ public enum PlacementKind
 public readonly record struct Placement(PlacementKind Kind, string Target)
 {
     /// <summary>Runs on this device with the given model variant.</summary>
-    public static Placement Local(string variant = "default") => new(PlacementKind.Local, variant);
+    public static Placement Local(string variant = ModelVariant.Default) => new(PlacementKind.Local, variant);
 
     /// <summary>Runs on the named peer.</summary>
     public static Placement Peer(string peerName) => new(PlacementKind.Peer, peerName);
@@ -28,7 +28,7 @@ public readonly record struct Placement(PlacementKind Kind, string Target)
     /// <summary>"local" or "local:variant" for local work, "peer:name" for offloaded work.</summary>
     public override string ToString() => Kind switch
     {
-        PlacementKind.Local => Target is "" or "default" ? "local" : "local:" + Target,
+        PlacementKind.Local => ModelVariant.IsDefault(Target) ? "local" : "local:" + Target,
         _ => "peer:" + Target,
     };
 }

@@ -7,6 +7,7 @@ using EdgeAgent.Demo.Ocr;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
 using EdgeAgent.Node.Security;
+using EdgeAgent.Node.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
@@ -328,7 +329,7 @@ public sealed class OverheadBenchmark
         for (var i = 0; i < 50; i++)
         {
             var response = await client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-            if (response.Parameters.TryGetValue("edgeagent.placement", out var placement) && placement.StringParam.StartsWith("peer:", StringComparison.Ordinal))
+            if (response.Parameters.TryGetValue(ResponseParameters.Placement, out var placement) && placement.StringParam.StartsWith("peer:", StringComparison.Ordinal))
             {
                 return;
             }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Demo.Ocr;
+using EdgeAgent.Node.Serving;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -54,10 +55,10 @@ public sealed class OipModelRunner : IOcrModelRunner
         var latency = Stopwatch.GetElapsedTime(started).TotalSeconds;
         _observer?.Invoke(new InferCallRecord(
             model,
-            response.Parameters.TryGetValue("edgeagent.placement", out var placement) ? placement.StringParam : "direct",
+            response.Parameters.TryGetValue(ResponseParameters.Placement, out var placement) ? placement.StringParam : "direct",
             latency,
-            Double(response, "edgeagent.queue_ms"),
-            Double(response, "edgeagent.exec_ms"),
+            Double(response, ResponseParameters.QueueMs),
+            Double(response, ResponseParameters.ExecMs),
             input.Data.Length * sizeof(float),
             output.Data.Length * sizeof(float)));
         return output;

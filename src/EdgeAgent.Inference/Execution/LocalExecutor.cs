@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using EdgeAgent.Core.Offloading;
 using EdgeAgent.Inference.Tensors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -54,7 +55,7 @@ public sealed partial class LocalExecutor : IDisposable
 
     /// <summary>
     /// Runs <paramref name="inputs"/> on <paramref name="variant"/> of <paramref name="model"/>
-    /// (null or "default" = default variant) and returns the requested outputs (all when
+    /// (<see cref="ModelVariant.IsDefault"/>: the default variant) and returns the requested outputs (all when
     /// <paramref name="outputNames"/> is null or empty). Inputs must already be validated against
     /// the model's metadata. Dispose the result.
     /// </summary>
@@ -72,8 +73,27 @@ public sealed partial class LocalExecutor : IDisposable
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return await RunSessionAsync(model, model.GetSession(variant), inputs, outputNames, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="inputs"/> on <paramref name="session"/>, a session of
+    /// <paramref name="model"/> the caller already resolved (<see cref="ServedModel.GetSession"/>), as
+    /// <see cref="RunAsync(ServedModel, string?, IReadOnlyList{InferenceInput}, IReadOnlyList{string}?, CancellationToken)"/> does.
+    /// </summary>
+    /// <exception cref="ExecutorQueueFullException">All slots are busy and the queue is full.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while queued or running.</exception>
+    /// <exception cref="InferenceException">ONNX Runtime failed the run (InvalidArgument or Internal).</exception>
+    public async Task<InferenceResult> RunSessionAsync(
+        ServedModel model,
+        ModelSession session,
+        IReadOnlyList<InferenceInput> inputs,
+        IReadOnlyList<string>? outputNames,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(inputs);
-        var session = model.GetSession(variant);
         var item = Admit(model, session);
         var acquired = false;
         var succeeded = false;
@@ -141,7 +161,7 @@ public sealed partial class LocalExecutor : IDisposable
     public double MeanExecMs(ServedModel model, string? variant = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var name = string.IsNullOrEmpty(variant) || variant == "default" ? model.DefaultVariant : variant;
+        var name = ModelVariant.IsDefault(variant) ? model.DefaultVariant : variant!;
         lock (_lock)
         {
             return _stats.TryGetValue((model.Name, model.Version, name), out var stats) ? stats.MeanExecMs : 0;

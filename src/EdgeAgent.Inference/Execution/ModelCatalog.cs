@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using EdgeAgent.Core.Offloading;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Inference.Tensors;
 using Microsoft.ML.OnnxRuntime;
@@ -156,13 +157,13 @@ public sealed class ServedModel : IDisposable
     /// <summary>Output name to position in <see cref="Outputs"/>.</summary>
     public IReadOnlyDictionary<string, int> OutputIndex { get; }
 
-    /// <summary>True when <paramref name="variant"/> names a served variant; null, "" and "default" mean the default one.</summary>
-    public bool HasVariant(string? variant) => IsDefault(variant) || _sessions.ContainsKey(variant!);
+    /// <summary>True when <paramref name="variant"/> names a served variant; null, "" and <see cref="ModelVariant.Default"/> mean the default one.</summary>
+    public bool HasVariant(string? variant) => ModelVariant.IsDefault(variant) || _sessions.ContainsKey(variant!);
 
     /// <summary>Where <paramref name="variant"/>'s session stands (a read; loads nothing).</summary>
     public VariantState GetVariantState(string? variant)
     {
-        if (IsDefault(variant))
+        if (ModelVariant.IsDefault(variant))
         {
             return VariantState.Loaded;
         }
@@ -183,14 +184,14 @@ public sealed class ServedModel : IDisposable
     }
 
     /// <summary>
-    /// The session of <paramref name="variant"/> (null, "" and "default" mean the default variant),
+    /// The session of <paramref name="variant"/> (null, "" and <see cref="ModelVariant.Default"/> mean the default variant),
     /// created on first use.
     /// </summary>
     /// <exception cref="ArgumentException">The model has no such variant; the message lists the served ones.</exception>
     /// <exception cref="ModelLoadException">The variant's file is missing, unreadable, not a model ONNX Runtime accepts, or takes other inputs than the default variant; the message names the variant and the file.</exception>
     public ModelSession GetSession(string? variant)
     {
-        if (IsDefault(variant))
+        if (ModelVariant.IsDefault(variant))
         {
             return DefaultSession;
         }
@@ -214,8 +215,6 @@ public sealed class ServedModel : IDisposable
             }
         }
     }
-
-    private static bool IsDefault(string? variant) => string.IsNullOrEmpty(variant) || variant == "default";
 
     private ModelSession OpenVariant(string variant, string path, Func<string, string, ModelSession> open)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeAgent.Core.Offloading;
 
 namespace EdgeAgent.Inference.Repository;
 
@@ -13,13 +14,12 @@ namespace EdgeAgent.Inference.Repository;
 public sealed record ModelVersionFiles(string Name, long Version, string Directory, IReadOnlyDictionary<string, string> VariantFiles)
 {
     /// <summary>The variant of <c>model.onnx</c>.</summary>
-    public const string Fp32Variant = "fp32";
 
     /// <summary>The version as the protocol spells it ("3").</summary>
     public string VersionString => Version.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>"fp32" when <c>model.onnx</c> exists, otherwise the first variant by name.</summary>
-    public string DefaultVariant => VariantFiles.ContainsKey(Fp32Variant) ? Fp32Variant : VariantFiles.Keys.First();
+    public string DefaultVariant => VariantFiles.ContainsKey(ModelVariant.Fp32) ? ModelVariant.Fp32 : VariantFiles.Keys.First();
 }
 
 /// <summary>A model repository that cannot be used, with a message naming the path and the problem.</summary>
@@ -152,7 +152,7 @@ public sealed class ModelRepository
             var fileName = Path.GetFileName(file);
             if (fileName == "model.onnx")
             {
-                variants[ModelVersionFiles.Fp32Variant] = file;
+                variants[ModelVariant.Fp32] = file;
             }
             else if (fileName.StartsWith("model.", StringComparison.Ordinal) && fileName.Length > "model..onnx".Length)
             {

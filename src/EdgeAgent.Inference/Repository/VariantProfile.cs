@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeAgent.Core.Offloading;
 
 namespace EdgeAgent.Inference.Repository;
 
@@ -60,7 +61,7 @@ public sealed record VariantProfile
     public double? AccuracyDropPoints(string variant)
     {
         ArgumentNullException.ThrowIfNull(variant);
-        if (variant == "fp32")
+        if (variant == ModelVariant.Fp32)
         {
             return 0.0;
         }
@@ -70,12 +71,12 @@ public sealed record VariantProfile
             return null;
         }
 
-        if (accuracy.Reference == "fp32")
+        if (accuracy.Reference == ModelVariant.Fp32)
         {
             return Math.Max(0.0, 100.0 * (1.0 - accuracy.Value));
         }
 
-        if (Variants.TryGetValue("fp32", out var fp32) && fp32.Accuracy is { } baseline && double.IsFinite(baseline.Value)
+        if (Variants.TryGetValue(ModelVariant.Fp32, out var fp32) && fp32.Accuracy is { } baseline && double.IsFinite(baseline.Value)
             && baseline.Metric == accuracy.Metric && baseline.Dataset == accuracy.Dataset && baseline.Reference == accuracy.Reference)
         {
             return Math.Max(0.0, 100.0 * (baseline.Value - accuracy.Value));

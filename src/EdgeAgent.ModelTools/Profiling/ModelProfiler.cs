@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeAgent.Core.Offloading;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.ModelTools.Quantization;
 using EdgeAgent.Onnx;
@@ -60,7 +61,7 @@ public static class ModelProfiler
         ArgumentNullException.ThrowIfNull(version);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        string referenceFile = version.VariantFiles.GetValueOrDefault(ModelVersionFiles.Fp32Variant) ?? version.VariantFiles.Values.First();
+        string referenceFile = version.VariantFiles.GetValueOrDefault(ModelVariant.Fp32) ?? version.VariantFiles.Values.First();
         var model = OnnxModelFile.Load(referenceFile);
         var inputs = ModelPreparation.ResolveInputs(model, options.InputShapes);
         var sample = new SyntheticCalibrationDataset(1, seed: 99).Samples(inputs).First();

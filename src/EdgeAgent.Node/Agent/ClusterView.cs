@@ -46,20 +46,6 @@ public sealed class ClusterView
     /// <summary>The expected response size of <paramref name="model"/> (0 before its first response).</summary>
     public long ExpectedResponseBytes(string model) => _responseBytes.GetValueOrDefault(model);
 
-    /// <summary>The peer called <paramref name="name"/>, or null.</summary>
-    public PeerConnection? FindPeer(string name)
-    {
-        foreach (var peer in Peers)
-        {
-            if (string.Equals(peer.Name, name, StringComparison.Ordinal))
-            {
-                return peer;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>
     /// The observation for one task. Local rows come first: the default variant ("local"), then
     /// one row per other variant offered with a profile for this device ("local:int8"), each with
@@ -71,7 +57,8 @@ public sealed class ClusterView
     /// and is 0 when nobody has run the model yet. The task carries the model's expected response
     /// size (<see cref="RecordResponseBytes"/>); a peer's downlink is its link's measured throughput
     /// (the estimator measures both directions together), and its energy covers the upload, the
-    /// download and the wait between them.
+    /// download and the wait between them. A peer's row carries its <see cref="PeerConnection"/> as
+    /// <see cref="ServerObservation.Handle"/>: the dispatcher sends the work there.
     /// </summary>
     public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline)
     {
@@ -102,7 +89,7 @@ public sealed class ClusterView
 
         var servers = new List<ServerObservation>(localLoad.Variants.Count + 1 + Peers.Count);
         var localExec = defaultCost?.ExecSeconds ?? localLoad.MeanExecSeconds ?? ((referenceExec ?? 0.0) / _localSpeed);
-        servers.Add(LocalRow(Placement.Local(), "default", localExec, defaultCost, localServes, localLoad));
+        servers.Add(LocalRow(Placement.Local(), ModelVariant.Default, localExec, defaultCost, localServes, localLoad));
         foreach (var cost in localLoad.Variants)
         {
             if (cost.Variant != localLoad.DefaultVariant)
@@ -121,6 +108,7 @@ public sealed class ClusterView
             var server = new ServerObservation
             {
                 Placement = Placement.Peer(peer.Name),
+                Handle = peer,
                 Kind = peer.Endpoint.Kind,
                 Available = peer.IsAvailable && (load.ServesAnyModel || load.Models.Contains(model)),
                 UplinkBitsPerSecond = uplink,

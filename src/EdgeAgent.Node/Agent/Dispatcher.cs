@@ -48,7 +48,7 @@ public sealed partial class Dispatcher(
         ArgumentNullException.ThrowIfNull(call);
         var start = time.GetTimestamp();
         var remaining = call.Remaining(time.GetUtcNow());
-        var requestBytes = call.Request.CalculateSize();
+        var requestBytes = call.Validated.TotalInputBytes;
         var observation = cluster.Observe(call.Model.Name, requestBytes, remaining);
         var currentPreference = preference.Current;
         var decided = Decide(observation, currentPreference);
@@ -58,7 +58,7 @@ public sealed partial class Dispatcher(
         try
         {
             InferenceOutcome? outcome = null;
-            var target = decided.Kind == PlacementKind.Peer ? cluster.FindPeer(decided.Target) : null;
+            var target = decided.Kind == PlacementKind.Peer ? observation.Candidate(decided)?.Handle as PeerConnection : null;
             var budget = target is null ? null : OffloadBudget(remaining, observation, _offloadTimeout, _localPathSeconds.GetValueOrDefault(call.Model.Name));
             if (target is not null && budget is null)
             {
@@ -87,8 +87,9 @@ public sealed partial class Dispatcher(
                 {
                     var response = await peer.InferAsync(call.Request, timeout, drain.Token).ConfigureAwait(false);
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
-                    var transfer = (requestBytes + response.CalculateSize()) * 8.0 / peer.Link.ThroughputBitsPerSecond;
-                    radioJoules = energy.OffloadJoules(requestBytes, response.CalculateSize(), transfer, Math.Max(0, elapsed - transfer));
+                    var responseBytes = response.CalculateSize();
+                    var transfer = (requestBytes + responseBytes) * 8.0 / peer.Link.ThroughputBitsPerSecond;
+                    radioJoules = energy.OffloadJoules(requestBytes, responseBytes, transfer, Math.Max(0, elapsed - transfer));
                     outcome = new InferenceOutcome(response, decided, DoubleParameter(response, ResponseParameters.QueueMs), DoubleParameter(response, ResponseParameters.ExecMs));
                 }
                 catch (RpcException) when (cancellationToken.IsCancellationRequested)
@@ -107,7 +108,7 @@ public sealed partial class Dispatcher(
 
             if (outcome is null)
             {
-                var variant = decided.IsLocal && decided.Target is not ("" or "default") ? decided.Target : null;
+                var variant = decided.IsLocal && !ModelVariant.IsDefault(decided.Target) ? decided.Target : null;
                 try
                 {
                     var localStart = time.GetTimestamp();

@@ -1,3 +1,5 @@
+using EdgeAgent.Core.Offloading;
+
 namespace EdgeAgent.Node.Agent;
 
 /// <summary>The local executor as the cluster view sees it: which models run here and how busy it is.</summary>
@@ -35,7 +37,7 @@ public sealed record LocalLoad
     public double? MeanExecSeconds { get; init; }
 
     /// <summary>The variant that runs when none is named ("fp32" when model.onnx exists).</summary>
-    public string DefaultVariant { get; init; } = "fp32";
+    public string DefaultVariant { get; init; } = ModelVariant.Fp32;
 
     /// <summary>
     /// Variants offered with profile figures for this device, the default one first when it is

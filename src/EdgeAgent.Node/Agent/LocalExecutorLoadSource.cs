@@ -1,3 +1,4 @@
+using EdgeAgent.Core.Offloading;
 using EdgeAgent.Inference.Execution;
 
 namespace EdgeAgent.Node.Agent;
@@ -28,7 +29,7 @@ public sealed class LocalExecutorLoadSource(LocalExecutor executor, LocalVariant
             ResidualWorkHistogram = snapshot.ResidualWorkHistogram.Select(c => (double)c).ToArray(),
             HistogramBinSeconds = snapshot.HistogramBinMs / 1000.0,
             MeanExecSeconds = meanMs > 0 ? meanMs / 1000.0 : null,
-            DefaultVariant = served?.DefaultVariant ?? "fp32",
+            DefaultVariant = served?.DefaultVariant ?? ModelVariant.Fp32,
             Variants = served is null || profiles is null ? [] : Offered(served),
         };
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
+using EdgeAgent.Node.Serving;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;

@@ -24,17 +24,17 @@ public static class InferResultText
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(c, $"model       {response.ModelName}{(response.ModelVersion.Length > 0 ? " version " + response.ModelVersion : "")}");
-        if (response.Parameters.TryGetValue(InferenceService.PlacementParameter, out var placement))
+        if (response.Parameters.TryGetValue(ResponseParameters.Placement, out var placement))
         {
             text.Append(c, $"placement   {placement.StringParam}");
-            if (response.Parameters.TryGetValue("edgeagent.fallback_from", out var from))
+            if (response.Parameters.TryGetValue(ResponseParameters.FallbackFrom, out var from))
             {
                 text.Append(c, $" (fell back from peer {from.StringParam})");
             }
 
             text.AppendLine();
-            text.AppendLine(c, $"queue ms    {Number(response, InferenceService.QueueMsParameter)}");
-            text.AppendLine(c, $"exec ms     {Number(response, InferenceService.ExecMsParameter)}");
+            text.AppendLine(c, $"queue ms    {Number(response, ResponseParameters.QueueMs)}");
+            text.AppendLine(c, $"exec ms     {Number(response, ResponseParameters.ExecMs)}");
         }
         else
         {

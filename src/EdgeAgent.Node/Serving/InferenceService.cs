@@ -10,7 +10,7 @@ namespace EdgeAgent.Node.Serving;
 /// <summary>
 /// The Open Inference Protocol service both roles serve. ModelInfer validates the request against
 /// the local catalog, hands it to the registered <see cref="IInferenceBackend"/>, and stamps the
-/// response with <c>edgeagent.placement</c>, <c>edgeagent.queue_ms</c> and <c>edgeagent.exec_ms</c>.
+/// response with <see cref="ResponseParameters.Placement"/>, <see cref="ResponseParameters.QueueMs"/> and <see cref="ResponseParameters.ExecMs"/>.
 /// </summary>
 public sealed class InferenceService(
     ModelCatalog catalog,
@@ -18,15 +18,6 @@ public sealed class InferenceService(
     IOptions<ServingOptions> options,
     TimeProvider timeProvider) : GRPCInferenceService.GRPCInferenceServiceBase
 {
-    /// <summary>Response parameter: where the request ran ("local", "local:int8", "peer:cloud").</summary>
-    public const string PlacementParameter = "edgeagent.placement";
-
-    /// <summary>Response parameter: milliseconds queued where it ran.</summary>
-    public const string QueueMsParameter = "edgeagent.queue_ms";
-
-    /// <summary>Response parameter: milliseconds of execution where it ran.</summary>
-    public const string ExecMsParameter = "edgeagent.exec_ms";
-
     private static readonly string SoftwareVersion =
         typeof(InferenceService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
@@ -103,9 +94,9 @@ public sealed class InferenceService(
         response.ModelName = model.Name;
         response.ModelVersion = model.VersionString;
         response.Id = request.Id;
-        response.Parameters[PlacementParameter] = new InferParameter { StringParam = outcome.Placement.ToString() };
-        response.Parameters[QueueMsParameter] = new InferParameter { DoubleParam = outcome.QueueMs };
-        response.Parameters[ExecMsParameter] = new InferParameter { DoubleParam = outcome.ExecMs };
+        response.Parameters[ResponseParameters.Placement] = new InferParameter { StringParam = outcome.Placement.ToString() };
+        response.Parameters[ResponseParameters.QueueMs] = new InferParameter { DoubleParam = outcome.QueueMs };
+        response.Parameters[ResponseParameters.ExecMs] = new InferParameter { DoubleParam = outcome.ExecMs };
         return response;
     }
 }

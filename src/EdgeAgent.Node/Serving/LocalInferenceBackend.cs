@@ -33,9 +33,9 @@ public sealed class LocalInferenceBackend(LocalExecutor executor) : IInferenceBa
         var session = call.Model.GetSession(variant);
 
         using var tensors = RequestTensors.Create(call.Request, call.Validated);
-        using var result = await Executor.RunAsync(call.Model, session.Variant, tensors.Inputs, call.Validated.RequestedOutputs, cancellationToken).ConfigureAwait(false);
+        using var result = await Executor.RunSessionAsync(call.Model, session, tensors.Inputs, call.Validated.RequestedOutputs, cancellationToken).ConfigureAwait(false);
         var response = ResponseTensors.Build(call.Validated, result.Outputs);
-        var placement = session.Variant == call.Model.Files.DefaultVariant && variant is null or "" or "default"
+        var placement = ModelVariant.IsDefault(variant)
             ? Placement.Local()
             : Placement.Local(session.Variant);
         return new InferenceOutcome(response, placement, result.QueueTime.TotalMilliseconds, result.ExecTime.TotalMilliseconds);

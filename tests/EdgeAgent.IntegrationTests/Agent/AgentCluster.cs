@@ -2,6 +2,7 @@ using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Serving;
 using EdgeAgent.TestModels;
 using Google.Protobuf;
 using Grpc.Net.Client;

@@ -3,6 +3,7 @@ using EdgeAgent.Contracts.V1;
 using EdgeAgent.Core.Observation;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Serving;
 using EdgeAgent.TestModels;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;

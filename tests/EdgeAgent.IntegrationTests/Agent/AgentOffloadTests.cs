@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Serving;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 

@@ -6,6 +6,7 @@ using EdgeAgent.IntegrationTests.Agent;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Control;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Serving;
 using EdgeAgent.TestModels;
 using Grpc.Core;
 

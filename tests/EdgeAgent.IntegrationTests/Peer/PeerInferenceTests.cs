@@ -103,9 +103,9 @@ public sealed class PeerInferenceTests(PeerFixture peer) : IClassFixture<PeerFix
         Assert.Empty(response.RawOutputContents);
         Assert.Equal([11f, 22f, 33f, 44f], response.Outputs[0].Contents.Fp32Contents);
         Assert.Equal([-1f, -2f, -3f, -4f], response.Outputs[1].Contents.Fp32Contents);
-        Assert.Equal("local", response.Parameters[InferenceService.PlacementParameter].StringParam);
-        Assert.True(response.Parameters[InferenceService.ExecMsParameter].DoubleParam > 0);
-        Assert.True(response.Parameters[InferenceService.QueueMsParameter].DoubleParam >= 0);
+        Assert.Equal("local", response.Parameters[ResponseParameters.Placement].StringParam);
+        Assert.True(response.Parameters[ResponseParameters.ExecMs].DoubleParam > 0);
+        Assert.True(response.Parameters[ResponseParameters.QueueMs].DoubleParam >= 0);
     }
 
     [Fact]
