@@ -21,7 +21,8 @@ public static class HardwareServiceCollectionExtensions
     /// <see cref="IEnergyEstimator"/> wrapping the estimator registered before this call (the
     /// agent's device model), and the GPIO <see cref="OperatorPanel"/> (EdgeAgent:Hardware:Panel)
     /// driving the <see cref="OperatorPreference"/> registered in the host (its own balanced one when
-    /// there is none) and blinking on the agent's offloads. Options are validated at start with
+    /// there is none) and blinking on the agent's offloads (<see cref="OffloadBlinker"/>, an
+    /// <see cref="IDecisionObserver"/> the agent's dispatcher calls). Options are validated at start with
     /// messages naming the setting. Call it after the agent's registrations.
     /// </summary>
     /// <param name="services">The host's services.</param>
@@ -81,6 +82,7 @@ public static class HardwareServiceCollectionExtensions
             sp.GetRequiredService<ILogger<OperatorPanel>>(),
             sp.GetService<GpioDriverFactory>() is { } factory ? chip => factory(chip) : null));
         services.TryAddSingleton<IOffloadIndicator>(sp => sp.GetRequiredService<OperatorPanel>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDecisionObserver, OffloadBlinker>());
         services.AddHostedService<HardwareService>();
         return services;
     }
@@ -91,12 +93,11 @@ public static class HardwareServiceCollectionExtensions
         ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!);
 
     /// <summary>Runs the meter's sampling loop and the panel for the host's lifetime.</summary>
-    private sealed class HardwareService(EnergyMeter meter, OperatorPanel panel, IOffloadIndicator indicator) : BackgroundService
+    private sealed class HardwareService(EnergyMeter meter, OperatorPanel panel) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             panel.Start();
-            using var offloads = new AgentOffloadListener(indicator);
             await meter.RunAsync(stoppingToken).ConfigureAwait(false);
         }
     }

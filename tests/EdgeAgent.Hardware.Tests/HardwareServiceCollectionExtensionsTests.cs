@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Hardware.Panel;
@@ -67,15 +66,13 @@ public sealed class HardwareServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public void AgentOffloadListener_PeerPlacement_NotifiesIndicator()
+    public void OffloadBlinker_PeerPlacement_NotifiesIndicator()
     {
         var indicator = new CountingIndicator();
-        using var listener = new AgentOffloadListener(indicator);
-        using var agentMeter = new Meter(AgentOffloadListener.AgentMeterName);
-        var requests = agentMeter.CreateCounter<long>(AgentOffloadListener.RequestsInstrument);
+        IDecisionObserver blinker = new OffloadBlinker(indicator);
 
-        requests.Add(1, new KeyValuePair<string, object?>("placement", "local:int8"), new KeyValuePair<string, object?>("outcome", "ok"));
-        requests.Add(1, new KeyValuePair<string, object?>("placement", "peer:cloud"), new KeyValuePair<string, object?>("outcome", "ok"));
+        blinker.OnDecided(Placement.Local("int8"), Placement.Local("int8"), success: true);
+        blinker.OnDecided(Placement.Peer("cloud"), Placement.Peer("cloud"), success: true);
 
         Assert.Equal(1, indicator.Count);
     }

@@ -16,7 +16,7 @@ namespace EdgeAgent.Node.Agent;
 /// min(request deadline, <see cref="AgentOptions.OffloadTimeout"/>)) -> on a peer failure or missed
 /// deadline, run locally within the request's own deadline (response parameter
 /// <c>edgeagent.fallback_from</c> names the peer) -> Record (<see cref="DecisionLog"/>, meter
-/// "EdgeAgent.Agent").
+/// "EdgeAgent.Agent", every registered <see cref="IDecisionObserver"/>).
 /// </summary>
 public sealed partial class Dispatcher(
     ClusterView cluster,
@@ -30,8 +30,11 @@ public sealed partial class Dispatcher(
     TimeProvider time,
     ILogger<Dispatcher> logger,
     IHostApplicationLifetime? lifetime = null,
-    IOptions<ServingOptions>? serving = null) : IInferenceBackend
+    IOptions<ServingOptions>? serving = null,
+    IEnumerable<IDecisionObserver>? observers = null) : IInferenceBackend
 {
+    private readonly IDecisionObserver[] _observers = observers?.ToArray() ?? [];
+
     // On shutdown, offloads still waiting after half the shutdown timeout fall back to local
     // execution, so they finish inside the drain instead of being cut off (issue 13).
     private readonly TimeSpan _drainGrace = (serving?.Value.ShutdownTimeout ?? TimeSpan.FromSeconds(10)) / 2;
@@ -204,6 +207,10 @@ public sealed partial class Dispatcher(
             time.GetElapsedTime(start).TotalSeconds, queueMs / 1000.0, execMs / 1000.0, taskEnergy, success, observation);
         decisions.Add(record);
         metrics.Record(record);
+        foreach (var observer in _observers)
+        {
+            observer.OnDecided(decided, ranAt, success);
+        }
     }
 
     // Compute is labelled as the estimator says (measured when EdgeAgent.Hardware reads a power

@@ -1,10 +1,12 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using EdgeAgent.Hardware;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Policy;
 using EdgeAgent.Inference.Repository;
+using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Security;
+using EdgeAgent.Node.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -30,12 +32,86 @@ public static partial class NodeHost
     /// <summary>Environment variable prefix: EDGEAGENT_Models__Path=/srv/models.</summary>
     public const string EnvironmentPrefix = "EDGEAGENT_";
 
+    /// <summary>
+    /// Builds a node of <paramref name="role"/>, both roles the same way: <see cref="CreateBuilder"/>
+    /// (configuration, Kestrel, TLS defaults of the role), then <paramref name="configure"/>, then the
+    /// role's services (agent: <see cref="AgentServiceCollectionExtensions.AddEdgeAgentAgent"/> and the
+    /// hardware layer; peer: <see cref="ServingServiceCollectionExtensions.AddEdgeAgentPeer"/>), the
+    /// admission middleware and the role's endpoints.
+    /// </summary>
+    /// <param name="role">Agent or peer.</param>
+    /// <param name="args">Configuration arguments; may be empty.</param>
+    /// <param name="overrides">Keys that win over every other source (CLI flags, test settings).</param>
+    /// <param name="configure">Registrations made before the role's: they win over its TryAdd defaults (a TimeProvider, a policy, a backend, logging).</param>
+    /// <exception cref="NodeStartupException">The endpoint settings are unusable.</exception>
+    public static WebApplication Build(NodeRole role, string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        if (role is not (NodeRole.Agent or NodeRole.Peer))
+        {
+            throw new ArgumentOutOfRangeException(nameof(role), role, "A node runs as an agent or a peer.");
+        }
+
+        var builder = CreateBuilder(args, overrides, role);
+        configure?.Invoke(builder);
+        if (role == NodeRole.Agent)
+        {
+            builder.Services.AddEdgeAgentAgent();
+            // Energy meter, measured energy estimator (wrapping the agent's device model) and GPIO panel.
+            builder.Services.AddEdgeAgentHardware(sp =>
+            {
+                var executor = sp.GetRequiredService<LocalExecutor>();
+                return () => executor.GetLoadSnapshot().Running;
+            });
+        }
+        else
+        {
+            builder.Services.AddEdgeAgentPeer();
+        }
+
+        var app = builder.Build();
+        app.UseEdgeAgentServing();
+        if (role == NodeRole.Agent)
+        {
+            app.MapEdgeAgentAgent();
+        }
+        else
+        {
+            app.MapEdgeAgentPeer();
+        }
+
+        return app;
+    }
+
+    /// <summary>Builds (<see cref="Build(NodeRole, string[], IEnumerable{KeyValuePair{string, string}}?, Action{WebApplicationBuilder}?)"/>) and starts a node; dispose the returned app to stop it.</summary>
+    /// <param name="role">Agent or peer.</param>
+    /// <param name="configuration">Configuration keys (settings records' <c>ToConfiguration()</c>).</param>
+    /// <param name="configure">Registrations made before the role's.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="NodeStartupException">A setting is invalid, a model cannot load, or an endpoint cannot be bound.</exception>
+    public static async Task<WebApplication> StartAsync(NodeRole role, IEnumerable<KeyValuePair<string, string?>> configuration, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var app = Build(role, [], configuration, configure);
+        try
+        {
+            await StartAsync(app, cancellationToken).ConfigureAwait(false);
+            // Resolve the backend (the agent's dispatcher, its peers and policy) now, so a bad peer or
+            // policy fails start-up rather than the first request.
+            _ = app.Services.GetRequiredService<IInferenceBackend>();
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Creates a builder with configuration and Kestrel endpoints set up.</summary>
     /// <param name="args">Configuration arguments; may be empty.</param>
     /// <param name="overrides">Keys that win over every other source.</param>
     /// <param name="role">The node's role: it picks the TLS defaults (a peer requires client certificates of role agent when Tls:CaPath is set; an agent asks for them optionally).</param>
     /// <exception cref="NodeStartupException">Endpoint:Listen, Endpoint:Socket or a Tls/Security setting is unusable, or plaintext would be served on a non-loopback address without --insecure.</exception>
-    public static WebApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, NodeRole role = NodeRole.Peer)
+    public static WebApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides, NodeRole role)
     {
         ArgumentNullException.ThrowIfNull(args);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
@@ -305,87 +381,5 @@ public static partial class NodeHost
         }
 
         throw new NodeStartupException($"Endpoint:Socket (--socket): another process is serving on '{path}'.");
-    }
-}
-
-/// <summary>Settings of a peer started in-process (tests, the demo) or by `edgeagent peer`.</summary>
-public sealed record PeerHostSettings
-{
-    /// <summary>HOST:PORT; port 0 picks a free port (read it back with <see cref="NodeHost.GetTcpAddress"/>).</summary>
-    public string Listen { get; init; } = "127.0.0.1:0";
-
-    /// <summary>Model repository folder.</summary>
-    public required string ModelsPath { get; init; }
-
-    /// <summary>Name reported in ServerMetadata and GetCapabilities.</summary>
-    public string? NodeName { get; init; }
-
-    /// <summary>Optional Unix socket path.</summary>
-    public string? Socket { get; init; }
-
-    /// <summary>Emulated relative compute speed in (0, 1].</summary>
-    public double? ComputeSpeedFactor { get; init; }
-
-    /// <summary>Execution slots.</summary>
-    public int? MaxConcurrency { get; init; }
-
-    /// <summary>Queue capacity.</summary>
-    public int? QueueCapacity { get; init; }
-
-    /// <summary>Any further configuration keys ("Execution:IntraOpThreads" = "1").</summary>
-    public IReadOnlyDictionary<string, string?> Extra { get; init; } = new Dictionary<string, string?>();
-
-    /// <summary>These settings as configuration keys.</summary>
-    public IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
-    {
-        yield return new("Endpoint:Listen", Listen);
-        yield return new("Models:Path", ModelsPath);
-        if (NodeName is not null) yield return new("Serving:NodeName", NodeName);
-        if (Socket is not null) yield return new("Endpoint:Socket", Socket);
-        if (ComputeSpeedFactor is { } f) yield return new("Execution:ComputeSpeedFactor", f.ToString(CultureInfo.InvariantCulture));
-        if (MaxConcurrency is { } c) yield return new("Execution:MaxConcurrency", c.ToString(CultureInfo.InvariantCulture));
-        if (QueueCapacity is { } q) yield return new("Execution:QueueCapacity", q.ToString(CultureInfo.InvariantCulture));
-        foreach (var pair in Extra)
-        {
-            yield return pair;
-        }
-    }
-}
-
-/// <summary>Builds and starts a peer node: inference service, PeerService and health over HTTP/2.</summary>
-public static class PeerHost
-{
-    /// <summary>Builds a peer from command-line style <paramref name="args"/> and <paramref name="overrides"/>.</summary>
-    /// <param name="args">Configuration arguments (--Models:Path=...); may be empty.</param>
-    /// <param name="overrides">Keys that win over every other source (CLI flags, test settings).</param>
-    /// <param name="configure">Extra registrations (logging levels, a TimeProvider) before the build.</param>
-    /// <exception cref="NodeStartupException">The endpoint settings are unusable.</exception>
-    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, Action<WebApplicationBuilder>? configure = null)
-    {
-        var builder = NodeHost.CreateBuilder(args, overrides);
-        builder.Services.AddEdgeAgentPeer();
-        configure?.Invoke(builder);
-        var app = builder.Build();
-        app.UseEdgeAgentServing();
-        app.MapEdgeAgentPeer();
-        return app;
-    }
-
-    /// <summary>Builds and starts a peer; dispose the returned app to stop it.</summary>
-    /// <exception cref="NodeStartupException">A setting is invalid, a model cannot load, or the endpoint cannot be bound.</exception>
-    public static async Task<WebApplication> StartAsync(PeerHostSettings settings, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        var app = Build([], settings.ToConfiguration(), configure);
-        try
-        {
-            await NodeHost.StartAsync(app, cancellationToken).ConfigureAwait(false);
-            return app;
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
     }
 }

@@ -2,6 +2,7 @@ using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Security;
 using EdgeAgent.Node.Serving;
 using EdgeAgent.TestModels;
 using Google.Protobuf;
@@ -64,7 +65,7 @@ internal sealed class AgentCluster : IAsyncDisposable
     /// <summary>A server with only the Open Inference Protocol and health (no PeerService), as Triton or KServe look to the agent.</summary>
     public async Task<WebApplication> StartOipOnlyServerAsync()
     {
-        var builder = NodeHost.CreateBuilder([], new PeerHostSettings { ModelsPath = Repository.Root, NodeName = "oip-only" }.ToConfiguration());
+        var builder = NodeHost.CreateBuilder([], new PeerHostSettings { ModelsPath = Repository.Root, NodeName = "oip-only" }.ToConfiguration(), NodeRole.Peer);
         Quiet(builder);
         builder.Services.AddEdgeAgentPeer();
         var app = builder.Build();

@@ -1,12 +1,9 @@
 using System.Globalization;
-using EdgeAgent.Hardware;
-using EdgeAgent.Inference.Execution;
-using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Agent;
+using EdgeAgent.Node.Security;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
-namespace EdgeAgent.Node.Agent;
+namespace EdgeAgent.Node.Hosting;
 
 /// <summary>Settings of an agent started in-process (tests, the demo) or by `edgeagent agent`.</summary>
 public sealed record AgentHostSettings
@@ -59,8 +56,8 @@ public sealed record AgentHostSettings
 }
 
 /// <summary>
-/// Builds and starts an agent node: the inference service (backed by the <see cref="Dispatcher"/>),
-/// ControlService and health, over HTTP/2 on TCP and optionally a Unix socket.
+/// The agent role's host: the inference service (backed by the <see cref="Dispatcher"/>),
+/// ControlService, health and the hardware layer, built by <see cref="NodeHost.Build(NodeRole, string[], IEnumerable{KeyValuePair{string, string}}?, Action{WebApplicationBuilder}?)"/> as a peer is.
 /// </summary>
 public static class AgentHost
 {
@@ -69,44 +66,15 @@ public static class AgentHost
     /// <param name="overrides">Keys that win over every other source (CLI flags, test settings).</param>
     /// <param name="configure">Extra registrations before the agent's (a TimeProvider, a learned policy, a measured energy source).</param>
     /// <exception cref="NodeStartupException">The endpoint settings are unusable.</exception>
-    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, Action<WebApplicationBuilder>? configure = null)
-    {
-        var builder = NodeHost.CreateBuilder(args, overrides, Security.NodeRole.Agent);
-        // One line per request at Information drowns the agent's own log; configuration can lower it again.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
-        configure?.Invoke(builder);
-        builder.Services.AddEdgeAgentAgent();
-        // Energy meter, measured energy estimator (wrapping the device model above) and GPIO panel.
-        builder.Services.AddEdgeAgentHardware(sp =>
-        {
-            var executor = sp.GetRequiredService<LocalExecutor>();
-            return () => executor.GetLoadSnapshot().Running;
-        });
-        var app = builder.Build();
-        app.UseEdgeAgentServing();
-        app.MapEdgeAgentAgent();
-        return app;
-    }
+    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null, Action<WebApplicationBuilder>? configure = null) =>
+        NodeHost.Build(NodeRole.Agent, args, overrides, configure);
 
     /// <summary>Builds and starts an agent; dispose the returned app to stop it.</summary>
     /// <exception cref="NodeStartupException">A setting is invalid, a model cannot load, or an endpoint cannot be bound.</exception>
-    public static async Task<WebApplication> StartAsync(AgentHostSettings settings, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    public static Task<WebApplication> StartAsync(AgentHostSettings settings, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var app = Build([], settings.ToConfiguration(), configure);
-        try
-        {
-            await NodeHost.StartAsync(app, cancellationToken).ConfigureAwait(false);
-            // Resolve the agent's singletons now so a bad peer or policy fails start-up, not the first request.
-            _ = app.Services.GetRequiredService<Dispatcher>();
-            return app;
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return NodeHost.StartAsync(NodeRole.Agent, settings.ToConfiguration(), configure, cancellationToken);
     }
 
     /// <summary>Configuration keys (Agent:Peers:NAME = URL[;...]) for --peer style specifications.</summary>

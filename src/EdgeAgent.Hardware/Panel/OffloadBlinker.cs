@@ -1,0 +1,20 @@
+using EdgeAgent.Core.Offloading;
+
+namespace EdgeAgent.Hardware.Panel;
+
+/// <summary>
+/// The panel's subscription to the agent's decisions: every request that ran on a peer signals
+/// <see cref="IOffloadIndicator.NotifyOffload"/> (the panel blinks). Registered by
+/// <see cref="HardwareServiceCollectionExtensions.AddEdgeAgentHardware"/> as an <see cref="IDecisionObserver"/>.
+/// </summary>
+public sealed class OffloadBlinker(IOffloadIndicator indicator) : IDecisionObserver
+{
+    /// <inheritdoc />
+    public void OnDecided(Placement decided, Placement ranAt, bool success)
+    {
+        if (ranAt.Kind == PlacementKind.Peer)
+        {
+            indicator.NotifyOffload();
+        }
+    }
+}
