@@ -134,7 +134,7 @@ internal static class HwCommand
                     var sample = meter.Latest;
                     var rails = sample is null ? "no reading yet" : string.Join("  ", sample.Rails.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Name} {r.Watts:0.000} W")));
                     await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"{DateTime.UtcNow:HH:mm:ss.fff}  total {sample?.TotalWatts ?? double.NaN:0.000} W  |  {rails}  |  {meter.TotalJoules:0.000} J since start"));
+                        $"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff}  total {sample?.TotalWatts ?? double.NaN:0.000} W  |  {rails}  |  {meter.TotalJoules:0.000} J since start"));
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -108,7 +108,8 @@ public sealed class DemoComparison
             cancellationToken.ThrowIfCancellationRequested();
             var settings = SettingsFor(policy, preference, c);
             progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}, w_delay {preference:0.###}, policy {policy}: {settings.Duration.TotalSeconds:0} s ..."));
-            await using var run = new DemoRun(settings);
+            var run = new DemoRun(settings);
+            await using var stop = run.ConfigureAwait(false);
             await run.StartAsync(progress, cancellationToken).ConfigureAwait(false);
             await run.RunAsync(time, cancellationToken).ConfigureAwait(false);
             var result = new DemoRunResult(policy, preference, c, run.Snapshot(), run.Cluster.DeviceEnergyJoules(), run.LateArrivals);

@@ -56,9 +56,10 @@ public sealed class PackageInstaller
             var tarball = await _source.PackAsync(package, work, cancellationToken).ConfigureAwait(false);
             var wanted = missing.ToDictionary(i => Normalise(package.Assets[i].PathInPackage), i => i, StringComparer.Ordinal);
             var found = new HashSet<int>();
-            await using (var file = File.OpenRead(tarball))
-            await using (var gzip = new GZipStream(file, CompressionMode.Decompress))
-            await using (var reader = new TarReader(gzip))
+            // Read-only streams: disposing them synchronously flushes nothing.
+            using (var file = File.OpenRead(tarball))
+            using (var gzip = new GZipStream(file, CompressionMode.Decompress))
+            using (var reader = new TarReader(gzip))
             {
                 while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
                 {
@@ -93,7 +94,7 @@ public sealed class PackageInstaller
     /// <summary>Lower-case hexadecimal SHA-256 of a file.</summary>
     public static async Task<string> Sha256OfFileAsync(string path, CancellationToken cancellationToken)
     {
-        await using var stream = File.OpenRead(path);
+        using var stream = File.OpenRead(path);
         var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
         return Convert.ToHexStringLower(hash);
     }
@@ -106,7 +107,8 @@ public sealed class PackageInstaller
         try
         {
             string digest;
-            await using (var output = File.Create(temporary))
+            var output = File.Create(temporary);
+            await using (output.ConfigureAwait(false))
             using (var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
                 var buffer = new byte[81920];

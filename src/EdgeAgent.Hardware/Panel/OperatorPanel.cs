@@ -84,7 +84,12 @@ public sealed partial class OperatorPanel : IOffloadIndicator, IDisposable
     /// disabled panel (after one log line saying why) when the panel is switched off, not wired, or
     /// the machine has no usable GPIO chip.
     /// </summary>
+    /// <param name="options">The panel's settings (EdgeAgent:Hardware:Panel).</param>
+    /// <param name="preference">The agent's preference the buttons move and the LEDs show.</param>
+    /// <param name="time">Clock for debouncing and blinking.</param>
+    /// <param name="logger">Where the panel says why it is disabled, and its events.</param>
     /// <param name="driverFactory">Opens a chip by number; null uses libgpiod (v2, then v1).</param>
+    /// <param name="devRoot">Root of the /dev tree the GPIO chips are looked up in (tests pass a fake tree).</param>
     public static OperatorPanel Create(OperatorPanelOptions options, OperatorPreference preference, TimeProvider time, ILogger<OperatorPanel>? logger = null,
         Func<int, GpioDriver>? driverFactory = null, string devRoot = "/")
     {

@@ -1,3 +1,5 @@
+// A benchmark: it measures wall time, which the request path may not (src/BannedSymbols.RequestPath.txt).
+#pragma warning disable RS0030
 using System.Diagnostics;
 using System.Globalization;
 

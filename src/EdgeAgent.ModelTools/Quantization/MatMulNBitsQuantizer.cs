@@ -8,6 +8,9 @@ namespace EdgeAgent.ModelTools.Quantization;
 /// <param name="Packed">[N, blocks, blockSize / 2] bytes, first value of a pair in the low nibble.</param>
 /// <param name="Scales">[N * blocks].</param>
 /// <param name="ZeroPoints">[N * ceil(blocks / 2)] packed nibbles, or null for symmetric blocks (implicit 8).</param>
+/// <param name="K">Rows of the weight (the MatMul's inner dimension).</param>
+/// <param name="N">Columns of the weight (outputs).</param>
+/// <param name="BlockSize">Values per quantization block along K.</param>
 public sealed record Int4Weight(byte[] Packed, float[] Scales, byte[]? ZeroPoints, int K, int N, int BlockSize)
 {
     /// <summary>Number of blocks along K.</summary>

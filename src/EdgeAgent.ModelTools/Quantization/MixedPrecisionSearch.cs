@@ -63,7 +63,13 @@ public static class MixedPrecisionSearch
     private static readonly HashSet<string> WeightedOps = new(StringComparer.Ordinal) { "Conv", "ConvTranspose", "Gemm", "MatMul" };
 
     /// <summary>Searches (<see cref="Measure"/>), then writes quantize-search.md and quantize-search.png into <paramref name="outputFolder"/>.</summary>
+    /// <param name="modelPath">The FP32 model.</param>
+    /// <param name="outputFolder">Where the candidate files (and the report) go.</param>
+    /// <param name="options">Quantization settings and calibration data.</param>
+    /// <param name="search">Search bounds (largest accuracy drop, candidates).</param>
     /// <param name="taskAccuracy">Task metric of a variant file against FP32 (box F1...), or null for cosine only.</param>
+    /// <param name="progress">Progress lines.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
     public static SearchResult Run(
         string modelPath,
         string outputFolder,
@@ -85,7 +91,13 @@ public static class MixedPrecisionSearch
     /// Measures block sensitivities, writes the candidates into <paramref name="outputFolder"/>, times them
     /// next to FP32, and keeps the files within <see cref="SearchOptions.MaxDrop"/>.
     /// </summary>
+    /// <param name="modelPath">The FP32 model.</param>
+    /// <param name="outputFolder">Where the candidate files (and the report) go.</param>
+    /// <param name="options">Quantization settings and calibration data.</param>
+    /// <param name="search">Search bounds (largest accuracy drop, candidates).</param>
     /// <param name="taskAccuracy">Task metric of a variant file against FP32 (box F1...), or null for cosine only.</param>
+    /// <param name="progress">Progress lines.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
     public static SearchMeasurement Measure(
         string modelPath,
         string outputFolder,

@@ -21,7 +21,7 @@ public enum QuantizationMode
     Int4,
 }
 
-/// <summary>Everything <see cref="ModelQuantizer.Quantize"/> needs besides the files.</summary>
+/// <summary>Everything <see cref="ModelQuantizer.Quantize(string, string, QuantizeOptions, IProgress{string}?, CancellationToken)"/> needs besides the files.</summary>
 public sealed record QuantizeOptions
 {
     public QuantizationMode Mode { get; init; } = QuantizationMode.Static;

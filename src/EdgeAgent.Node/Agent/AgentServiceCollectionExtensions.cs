@@ -67,7 +67,8 @@ public static class AgentServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
             var time = sp.GetRequiredService<TimeProvider>();
-            var random = options.Seed is { } seed ? new Random(seed) : new Random();
+            // Agent:Seed makes the reconnect jitter reproducible; without it the seed is drawn once here.
+            var random = new Random(options.Seed ?? System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue));
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             return new PeerConnections(options.ParsePeers()
                 .Select(endpoint => new PeerConnection(endpoint, options, time, random, loggers.CreateLogger("EdgeAgent.Node.Agent.PeerConnection." + endpoint.Name), sp.GetService<TlsCertificateStore>()))

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace EdgeAgent.Node.Hosting;
 
-/// <summary>Set while <see cref="NodeHost.StartAsync"/> runs, so the host's own failure log can be held back.</summary>
+/// <summary>Set while <see cref="NodeHost.StartAsync(Microsoft.AspNetCore.Builder.WebApplication, CancellationToken)"/> runs, so the host's own failure log can be held back.</summary>
 internal sealed class StartupPhase
 {
     private volatile bool _active;
