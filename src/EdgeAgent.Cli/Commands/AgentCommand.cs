@@ -43,6 +43,7 @@ internal static class AgentCommand
             Description = "File holding the operator bearer token (Security:OperatorTokenFile, at least 16 characters), for `pref set` and `status` over TCP; re-read when it changes.",
         };
         var security = new NodeSecurityOptions();
+        var telemetry = new NodeTelemetryFlags();
 
         var command = new Command("agent", "Serve models to local applications and offload each request to where it runs best.");
         foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice, operatorToken })
@@ -51,6 +52,7 @@ internal static class AgentCommand
         }
 
         security.AddTo(command);
+        telemetry.AddTo(command);
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -68,6 +70,7 @@ internal static class AgentCommand
                 Set(overrides, "Agent:ProfileDevice", parseResult.GetValue(profileDevice));
                 Set(overrides, "Security:OperatorTokenFile", parseResult.GetValue(operatorToken));
                 security.Apply(parseResult, overrides);
+                telemetry.Apply(parseResult, overrides);
                 if (parseResult.GetValue(timeout) is { } ms)
                 {
                     overrides["Agent:OffloadTimeout"] = TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);

@@ -43,6 +43,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Benchmarks, each against a baseline measured in the same run. Without a subcommand: the agent's overhead (local path, offload path, the offload hop over mutual TLS against plaintext, per-request overhead, resident memory).");
         command.Subcommands.Add(BenchPolicyCommand.Create());
+        command.Subcommands.Add(BenchTelemetryCommand.Create());
         foreach (var option in new Option[] { models, iterations, tinyIterations, threads, noMemory })
         {
             command.Options.Add(option);
@@ -98,7 +99,7 @@ internal static class BenchCommand
     }
 
     // How to start this same CLI as a child process: the apphost directly, or `dotnet edgeagent.dll`.
-    private static (string, IReadOnlyList<string>)? SelfCommand()
+    internal static (string, IReadOnlyList<string>)? SelfCommand()
     {
         var processPath = Environment.ProcessPath;
         if (processPath is null)

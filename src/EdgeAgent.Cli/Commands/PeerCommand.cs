@@ -17,6 +17,7 @@ internal static class PeerCommand
         var name = new Option<string?>("--name") { Description = "Node name reported to clients (Serving:NodeName)." };
 
         var security = new NodeSecurityOptions();
+        var telemetry = new NodeTelemetryFlags();
         var command = new Command("peer", "Serve models to agents and any Open Inference Protocol client (gRPC, HTTP/2).");
         foreach (var option in new Option[] { listen, models, socket, speed, concurrency, queue, name })
         {
@@ -24,6 +25,7 @@ internal static class PeerCommand
         }
 
         security.AddTo(command);
+        telemetry.AddTo(command);
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -35,6 +37,7 @@ internal static class PeerCommand
             Set(overrides, "Execution:MaxConcurrency", parseResult.GetValue(concurrency));
             Set(overrides, "Execution:QueueCapacity", parseResult.GetValue(queue));
             security.Apply(parseResult, overrides);
+            telemetry.Apply(parseResult, overrides);
             return await NodeCommandRunner.RunAsync(() => PeerHost.Build([], overrides), parseResult, cancellationToken);
         });
         return command;

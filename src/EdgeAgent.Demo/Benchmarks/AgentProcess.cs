@@ -33,9 +33,19 @@ public sealed class AgentProcess : IAsyncDisposable
     /// assembly path when the executable is <c>dotnet</c>), then <c>agent --listen 127.0.0.1:PORT --models DIR --policy local</c>,
     /// and waits until it reports ready.
     /// </summary>
-    public static async Task<AgentProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, string modelsPath, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<AgentProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, string modelsPath, TimeSpan timeout, CancellationToken cancellationToken) =>
+        StartAsync(executable, leadingArguments, ["agent", "--models", modelsPath, "--policy", "local"], new Dictionary<string, string>(), timeout, cancellationToken);
+
+    /// <summary>
+    /// Starts <paramref name="executable"/> with <paramref name="leadingArguments"/>, then
+    /// <paramref name="arguments"/> (a role and its options) and <c>--listen 127.0.0.1:PORT</c>,
+    /// with <paramref name="environment"/> added, and waits until the node reports ready.
+    /// </summary>
+    public static async Task<AgentProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(leadingArguments);
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(environment);
         var port = FreePort();
         var start = new ProcessStartInfo(executable)
         {
@@ -48,9 +58,14 @@ public sealed class AgentProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var argument in new[] { "agent", "--listen", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), "--models", modelsPath, "--policy", "local" })
+        foreach (var argument in arguments.Concat(["--listen", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)]))
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
@@ -121,7 +136,8 @@ public sealed class AgentProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    /// <summary>A free TCP port on 127.0.0.1 now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,32 +1,55 @@
 using System.Diagnostics.Metrics;
+using EdgeAgent.Core.Offloading;
 
 namespace EdgeAgent.Node.Agent;
 
 /// <summary>
 /// The agent's instruments on meter "EdgeAgent.Agent": requests by placement and outcome,
-/// end-to-end duration (s), estimated energy (J), fallbacks. Created through IMeterFactory so
-/// tests can listen to one host's meter.
+/// end-to-end duration (s), decision latency (s), estimated energy (J) by placement and
+/// provenance, fallbacks, and per peer the link's RTT (s) and throughput (bit/s), the peer's
+/// reported queue and whether it is available. Created through IMeterFactory so tests can listen
+/// to one host's meter; exported by Telemetry/NodeTelemetry when an exporter is on.
 /// </summary>
 public sealed class AgentMetrics
 {
     /// <summary>Meter name.</summary>
     public const string MeterName = "EdgeAgent.Agent";
 
+    // Seconds, from a tiny model's tens of microseconds to a stalled offload's tens of seconds.
+    private static readonly IReadOnlyList<double> DurationBuckets =
+        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    private static readonly IReadOnlyList<double> DecisionBuckets =
+        [0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01];
+
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _decision;
     private readonly Counter<double> _energy;
     private readonly Counter<long> _fallbacks;
 
-    /// <summary>Creates the instruments.</summary>
-    public AgentMetrics(IMeterFactory meterFactory)
+    /// <summary>Creates the instruments; with <paramref name="peers"/>, also the per-peer gauges.</summary>
+    public AgentMetrics(IMeterFactory meterFactory, PeerConnections? peers = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("edgeagent.requests", "{request}", "Requests handled by the agent, by placement and outcome.");
-        _duration = meter.CreateHistogram<double>("edgeagent.task.duration", "s", "End-to-end time of a request inside the agent.");
-        _energy = meter.CreateCounter<double>("edgeagent.energy", "J", "Estimated energy this device spent on requests.");
+        _duration = meter.CreateHistogram("edgeagent.task.duration", "s", "End-to-end time of a request inside the agent.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        _decision = meter.CreateHistogram("edgeagent.decision.duration", "s", "Time the policy took to decide one placement (observation to placement).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DecisionBuckets });
+        _energy = meter.CreateCounter<double>("edgeagent.energy", "J", "Estimated energy this device spent on requests, by placement and provenance (measured, modelled).");
         _fallbacks = meter.CreateCounter<long>("edgeagent.fallbacks", "{request}", "Offloaded requests that fell back to local execution.");
+        if (peers is { Count: > 0 })
+        {
+            meter.CreateObservableGauge("edgeagent.peer.rtt", () => Each(peers, p => p.Link.RoundTripSeconds), "s", "The agent's estimate of each peer's round-trip time (0 until measured).");
+            meter.CreateObservableGauge("edgeagent.peer.throughput", () => Each(peers, p => p.Link.ThroughputBitsPerSecond), "bit/s", "The agent's estimate of each peer's link throughput (the configured prior until a transfer is measured).");
+            meter.CreateObservableGauge("edgeagent.peer.queue", () => Each(peers, p => (double)Math.Max(0, p.Load.Queued)), "{request}", "Requests queued on each peer, from its latest load report.");
+            meter.CreateObservableGauge("edgeagent.peer.available", () => Each(peers, p => p.IsAvailable ? 1.0 : 0.0), "1", "1 when the agent may offload to the peer (connected, reporting, circuit closed).");
+        }
     }
+
+    /// <summary>Records how long one decision took.</summary>
+    public void RecordDecision(TimeSpan elapsed, string policy) =>
+        _decision.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("policy", policy));
 
     /// <summary>Records one finished request.</summary>
     public void Record(DecisionRecord record)
@@ -38,12 +61,36 @@ public sealed class AgentMetrics
         _duration.Record(record.DelaySeconds, placement);
         if (record.Success)
         {
-            _energy.Add(record.Energy.DeviceJoules, placement);
+            AddEnergy(record.Energy.Compute, placement);
+            AddEnergy(record.Energy.Radio, placement);
         }
 
         if (record.FallbackFrom is not null)
         {
             _fallbacks.Add(1, new KeyValuePair<string, object?>("peer", record.FallbackFrom));
+        }
+    }
+
+    private void AddEnergy(EnergyFigure figure, KeyValuePair<string, object?> placement)
+    {
+        if (figure.Joules > 0)
+        {
+            _energy.Add(figure.Joules, placement, new KeyValuePair<string, object?>("provenance", ProvenanceName(figure.Provenance)));
+        }
+    }
+
+    private static string ProvenanceName(EnergyProvenance provenance) => provenance switch
+    {
+        EnergyProvenance.Measured => "measured",
+        EnergyProvenance.Reported => "reported",
+        _ => "modelled",
+    };
+
+    private static IEnumerable<Measurement<double>> Each(PeerConnections peers, Func<PeerConnection, double> value)
+    {
+        foreach (var peer in peers)
+        {
+            yield return new Measurement<double>(value(peer), new KeyValuePair<string, object?>("peer", peer.Name));
         }
     }
 }

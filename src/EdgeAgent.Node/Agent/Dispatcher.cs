@@ -1,7 +1,9 @@
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Core.Offloading;
+using System.Diagnostics;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Node.Serving;
+using EdgeAgent.Node.Telemetry;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -73,6 +75,15 @@ public sealed partial class Dispatcher(
             if (target is { } peer && budget is { } timeout)
             {
                 var peerStart = time.GetTimestamp();
+                // The offload span is current while the call runs, so the gRPC client's spans are
+                // its children and the peer's spans join this trace (W3C traceparent).
+                using var span = NodeTelemetry.ActivitySource.StartActivity("edgeagent.offload");
+                span?.SetTag("rpc.system", "grpc");
+                span?.SetTag("rpc.service", "inference.GRPCInferenceService");
+                span?.SetTag("rpc.method", "ModelInfer");
+                span?.SetTag("edgeagent.peer", peer.Name);
+                span?.SetTag("server.address", peer.Endpoint.Url.Host);
+                span?.SetTag("server.port", peer.Endpoint.Url.Port);
                 using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 using var stopping = lifetime?.ApplicationStopping.Register(static state =>
                 {
@@ -94,6 +105,7 @@ public sealed partial class Dispatcher(
                     var transfer = (requestBytes + responseBytes) * 8.0 / peer.Link.ThroughputBitsPerSecond;
                     radioJoules = energy.OffloadJoules(requestBytes, responseBytes, transfer, Math.Max(0, elapsed - transfer));
                     outcome = new InferenceOutcome(response, decided, DoubleParameter(response, ResponseParameters.QueueMs), DoubleParameter(response, ResponseParameters.ExecMs));
+                    span?.SetTag("rpc.grpc.status_code", 0);
                 }
                 catch (RpcException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -102,6 +114,8 @@ public sealed partial class Dispatcher(
                 catch (RpcException ex)
                 {
                     fallbackFrom = peer.Name;
+                    span?.SetTag("rpc.grpc.status_code", (int)ex.StatusCode);
+                    span?.SetStatus(ActivityStatusCode.Error, ex.StatusCode.ToString());
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var transfer = requestBytes * 8.0 / peer.Link.ThroughputBitsPerSecond;
                     radioJoules = energy.OffloadJoules(requestBytes, 0, Math.Min(transfer, elapsed), Math.Max(0, elapsed - transfer));
@@ -112,6 +126,14 @@ public sealed partial class Dispatcher(
             if (outcome is null)
             {
                 var variant = decided.IsLocal && !ModelVariant.IsDefault(decided.Target) ? decided.Target : null;
+                using var span = NodeTelemetry.ActivitySource.StartActivity("edgeagent.local");
+                span?.SetTag("edgeagent.model", call.Model.Name);
+                span?.SetTag("edgeagent.variant", variant ?? "default");
+                if (fallbackFrom is not null)
+                {
+                    span?.SetTag("edgeagent.fallback_from", fallbackFrom);
+                }
+
                 try
                 {
                     var localStart = time.GetTimestamp();
@@ -186,9 +208,21 @@ public sealed partial class Dispatcher(
 
     private Placement Decide(OffloadObservation observation, Preference currentPreference)
     {
+        using var span = NodeTelemetry.ActivitySource.StartActivity("edgeagent.decide");
+        var start = time.GetTimestamp();
         try
         {
-            return policy.Decide(observation, currentPreference);
+            var placement = policy.Decide(observation, currentPreference);
+            metrics.RecordDecision(time.GetElapsedTime(start), policy.Name);
+            if (span is not null)
+            {
+                span.SetTag("edgeagent.policy", policy.Name);
+                span.SetTag("edgeagent.delay_weight", currentPreference.DelayWeight);
+                span.SetTag("edgeagent.candidates", observation.Servers.Count);
+                span.SetTag("edgeagent.placement", placement.ToString());
+            }
+
+            return placement;
         }
 #pragma warning disable CA1031 // A broken policy must not fail requests: they run locally and the failure is logged.
         catch (Exception ex)

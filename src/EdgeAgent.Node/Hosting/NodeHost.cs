@@ -7,6 +7,7 @@ using EdgeAgent.Inference.Repository;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Security;
 using EdgeAgent.Node.Serving;
+using EdgeAgent.Node.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -68,7 +69,9 @@ public static partial class NodeHost
             builder.Services.AddEdgeAgentPeer();
         }
 
+        builder.AddEdgeAgentTelemetry(role);
         var app = builder.Build();
+        app.UseEdgeAgentTelemetry();
         app.UseEdgeAgentServing();
         if (role == NodeRole.Agent)
         {
@@ -310,7 +313,8 @@ public static partial class NodeHost
         ArgumentNullException.ThrowIfNull(app);
         // Kestrel lists its endpoints in the order they were configured: Endpoint:Listen first.
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var address = addresses.FirstOrDefault(a => !a.Contains("unix:", StringComparison.Ordinal))
+        var operations = app.Services.GetService<OperationsListeners>();
+        var address = addresses.FirstOrDefault(a => !a.Contains("unix:", StringComparison.Ordinal) && operations?.Contains(a) != true)
             ?? throw new InvalidOperationException("The node has no TCP address; is it started?");
         return new Uri(address);
     }

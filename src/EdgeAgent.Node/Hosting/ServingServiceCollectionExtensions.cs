@@ -148,6 +148,7 @@ public static class ServingServiceCollectionExtensions
     // calls on it with INTERNAL/UNAVAILABLE (seen in OverloadTests before this drain).
     private static async ValueTask RejectAsResourceExhaustedAsync(HttpContext context, ServingOptions serving, CancellationToken cancellationToken)
     {
+        context.RequestServices.GetService<Telemetry.ServingMetrics>()?.AdmissionRejected(nameof(InferenceService.ModelInfer));
         try
         {
             await context.Request.Body.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);

@@ -14,8 +14,14 @@ public sealed class LocalInferenceBackend(LocalExecutor executor) : IInferenceBa
     public LocalExecutor Executor { get; } = executor;
 
     /// <inheritdoc />
-    public Task<InferenceOutcome> InferAsync(InferenceCall call, CancellationToken cancellationToken) =>
-        RunAsync(call, variant: null, cancellationToken);
+    public async Task<InferenceOutcome> InferAsync(InferenceCall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        // The peer's span of the run (the agent's local runs have their own in the Dispatcher).
+        using var span = Telemetry.NodeTelemetry.ActivitySource.StartActivity("edgeagent.local");
+        span?.SetTag("edgeagent.model", call.Model.Name);
+        return await RunAsync(call, variant: null, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Runs <paramref name="call"/> on <paramref name="variant"/> (null = the model's default variant).</summary>
     /// <exception cref="InferenceException">InvalidArgument for an unknown variant or a typed value out of range;

@@ -55,9 +55,14 @@ internal sealed class AgentCluster : IAsyncDisposable
         return settings;
     }
 
-    public async Task<WebApplication> StartPeerAsync(string name, string listen = "127.0.0.1:0")
+    public async Task<WebApplication> StartPeerAsync(string name, string listen = "127.0.0.1:0", IReadOnlyDictionary<string, string?>? extra = null, Action<WebApplicationBuilder>? configure = null)
     {
-        var app = await PeerHost.StartAsync(new PeerHostSettings { ModelsPath = Repository.Root, NodeName = name, Listen = listen }, Quiet).WaitAsync(Bound);
+        var settings = new PeerHostSettings { ModelsPath = Repository.Root, NodeName = name, Listen = listen, Extra = extra ?? new Dictionary<string, string?>() };
+        var app = await PeerHost.StartAsync(settings, b =>
+        {
+            Quiet(b);
+            configure?.Invoke(b);
+        }).WaitAsync(Bound);
         _apps.Add(app);
         return app;
     }

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Demo.Benchmarks;
+using Spectre.Console;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent bench telemetry`: per-request cost of telemetry (all exporters on) against the same path with it off.</summary>
+internal static class BenchTelemetryCommand
+{
+    public static Command Create()
+    {
+        var iterations = new Option<int>("--iterations") { Description = "Measured requests per path and setting.", DefaultValueFactory = _ => 2000 };
+        var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
+        var command = new Command("telemetry",
+            "Per-request cost of telemetry: an agent process and a peer process with the Prometheus listener and OTLP export of every request's trace on (to a sink in this process), against a pair with everything off, requests interleaved; p50 ratios for the local and the offload path (tiny model, and ocr-cls when present). Target <= 1.05.");
+        command.Options.Add(iterations);
+        command.Options.Add(models);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var count = parseResult.GetValue(iterations);
+            if (count < 10)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent bench telemetry: --iterations must be at least 10; got {count}.");
+                return 2;
+            }
+
+            if (BenchCommand.SelfCommand() is not { } cli)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync("edgeagent bench telemetry: cannot tell how this edgeagent was started, so it cannot start agent and peer processes.");
+                return 1;
+            }
+
+            var settings = new TelemetryOverheadSettings { Iterations = count, CliCommand = cli };
+            if (parseResult.GetValue(models) is { } path)
+            {
+                settings = settings with { ModelsPath = path };
+            }
+
+            var console = AnsiConsole.Console;
+            var figures = await new TelemetryOverheadBenchmark(settings, line => console.MarkupLine("[grey]" + Markup.Escape(line) + "[/]")).RunAsync(cancellationToken);
+            var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn(new TableColumn("target").RightAligned()).AddColumn("met").AddColumn("from");
+            foreach (var figure in figures)
+            {
+                table.AddRow(
+                    Markup.Escape(figure.Name),
+                    figure.Value.ToString("0.000", CultureInfo.InvariantCulture) + " x",
+                    "<= " + figure.Target.ToString("0.00", CultureInfo.InvariantCulture) + " x",
+                    figure.Met ? "[green]yes[/]" : "[red]no[/]",
+                    Markup.Escape(figure.Detail));
+            }
+
+            console.Write(table);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,40 @@
+namespace EdgeAgent.Node.Telemetry;
+
+/// <summary>
+/// What a node exports about itself, section "Telemetry". Everything is off by default; one
+/// setting turns each exporter on: <see cref="OtlpEndpoint"/> (traces and metrics over OTLP),
+/// <see cref="PrometheusListen"/> (a scrape endpoint), <see cref="LogFormat"/> (JSON console logs).
+/// </summary>
+public sealed class TelemetryOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Telemetry";
+
+    /// <summary>Path of the Prometheus scrape endpoint on <see cref="PrometheusListen"/>.</summary>
+    public const string PrometheusPath = "/metrics";
+
+    /// <summary>
+    /// OTLP collector address (flag --otlp-endpoint), e.g. http://127.0.0.1:4317 for gRPC or
+    /// http://127.0.0.1:4318 for HTTP/protobuf; traces and metrics are exported there. Empty: off.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>OTLP transport: "grpc" (default) or "http/protobuf" (Telemetry:OtlpProtocol).</summary>
+    public string OtlpProtocol { get; set; } = "grpc";
+
+    /// <summary>
+    /// HOST:PORT of an HTTP/1.1 listener serving Prometheus text at /metrics (flag
+    /// --metrics-listen, e.g. 127.0.0.1:9464). Plaintext: a non-loopback address needs
+    /// Security:Insecure. Empty: off.
+    /// </summary>
+    public string? PrometheusListen { get; set; }
+
+    /// <summary>Console log format: "text" (default) or "json" (one JSON object per line; flag --log-format).</summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>Interval of the periodic OTLP metric export (Telemetry:OtlpMetricInterval, 1 s to 1 h).</summary>
+    public TimeSpan OtlpMetricInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>True when JSON console logs are asked for.</summary>
+    public bool JsonLogs => string.Equals(LogFormat, "json", StringComparison.OrdinalIgnoreCase);
+}
