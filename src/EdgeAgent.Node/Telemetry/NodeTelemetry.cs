@@ -42,6 +42,7 @@ public static class NodeTelemetry
         AgentMetrics.MeterName,
         EnergyMeter.MeterName,
         ServingMetrics.MeterName,
+        Serving.ExecutorMetrics.MeterName,
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",
     ];
