@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return ControlCommands.CreatePref();
         yield return ControlCommands.CreateStatus();
         yield return InferCommand.Create();
+        yield return HealthCommand.Create();
         yield return VersionCommand.Create();
         yield return PeerCommand.Create();
         yield return CertsCommand.Create();
