@@ -18,11 +18,11 @@ public sealed class HealthCommandTests
                 new PeerHostSettings { ModelsPath = repository, Extra = new Dictionary<string, string?> { ["Endpoint:HealthListen"] = "127.0.0.1:0" } },
                 b => b.Logging.ClearProviders());
 
-            var (code, output, _) = CliRunner.Run([HealthCommand.Create()], ["health", "--node", peer.GetTcpAddress().ToString()]);
-            Assert.Equal(0, code);
+            var (code, output, firstError) = CliRunner.Run([HealthCommand.Create()], ["health", "--node", peer.GetTcpAddress().ToString(), "--timeout-ms", "30000"]);
+            Assert.True(code == 0, $"health against {peer.GetTcpAddress()}: {firstError}");
             Assert.Equal("SERVING", output.Trim());
 
-            var (healthCode, healthOutput, _) = CliRunner.Run([HealthCommand.Create()], ["health", "--node", peer.GetHealthAddress()!.ToString().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)]);
+            var (healthCode, healthOutput, _) = CliRunner.Run([HealthCommand.Create()], ["health", "--node", peer.GetHealthAddress()!.ToString().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal), "--timeout-ms", "30000"]);
             Assert.Equal(0, healthCode);
             Assert.Equal("SERVING", healthOutput.Trim());
 
