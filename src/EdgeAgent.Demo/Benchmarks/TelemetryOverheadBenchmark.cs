@@ -1,3 +1,5 @@
+// The benchmark disposes its own node pairs with await using (no synchronization context here).
+#pragma warning disable CA2007
 using System.Globalization;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Demo.Cluster;
