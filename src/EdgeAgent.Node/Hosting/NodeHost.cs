@@ -70,6 +70,9 @@ public static partial class NodeHost
         }
 
         builder.AddEdgeAgentTelemetry(role);
+        // Last, after every AddGrpc: binds every service with request parsers that answer a
+        // malformed message with INVALID_ARGUMENT (MalformedMessages).
+        builder.Services.AddMalformedMessageStatus();
         var app = builder.Build();
         app.UseEdgeAgentTelemetry();
         app.UseEdgeAgentServing();
@@ -235,6 +238,10 @@ public static partial class NodeHost
         // Per-request hosting and routing logs cost more than a tiny model's inference.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Warning);
+        // grpc-dotnet logs every call that ends with an error status at Information, a malformed
+        // message with its exception ("Error reading message."); RejectedCallLog summarises them
+        // instead. Handler exceptions (a bug: UNKNOWN) are logged at Error and still show.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
         builder.Host.UseSystemd();
         return builder;
     }
@@ -255,6 +262,7 @@ public static partial class NodeHost
             _ = app.Services.GetService<LocalExecutor>();
             // The executor's gauges exist from the start, so a scrape sees them before any request.
             _ = app.Services.GetService<Serving.ExecutorMetrics>();
+            MalformedMessages.EnsureBoundOnce(app.Services);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAgent.Node.Hosting.NodeHost");
             var transport = app.Services.GetService<NodeTransport>();
             transport?.Tls?.UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAgent.Node.Security.Tls"));

@@ -45,6 +45,7 @@ public static class ServingServiceCollectionExtensions
             sp.GetRequiredService<ILogger<LocalExecutor>>()));
         services.TryAddSingleton<LocalInferenceBackend>();
         services.TryAddSingleton<ExecutorMetrics>();
+        services.TryAddSingleton<RejectedCallLog>();
 
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
         services.TryAddSingleton<InferenceAuthorizationInterceptor>();
@@ -93,9 +94,14 @@ public static class ServingServiceCollectionExtensions
     /// Adds the middleware that admits inference calls (Serving:MaxConcurrentRequests); call it on
     /// the application before <see cref="MapEdgeAgentServing"/>'s endpoints run.
     /// </summary>
+    /// <remarks>Calls answered with an error status, admission refusals included, are counted by
+    /// <see cref="RejectedCallLog"/> (one summary line per Serving:RejectionLogInterval).</remarks>
     public static IApplicationBuilder UseEdgeAgentServing(this IApplicationBuilder app)
     {
+        ArgumentNullException.ThrowIfNull(app);
         app.Use(HealthOnlyEndpoint.FilterAsync);
+        var rejected = app.ApplicationServices.GetRequiredService<RejectedCallLog>();
+        app.Use((context, next) => RejectedCallLog.CountAsync(context, next, rejected));
         return app.UseRateLimiter();
     }
 

@@ -43,6 +43,13 @@ public sealed class ServingOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:02:00", ErrorMessage = "Serving:ShutdownTimeout must be between 00:00:01 and 00:02:00.")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Calls answered with an error status (malformed, over a limit, refused by admission) are
+    /// counted and logged as one summary line per this interval, never one line per call.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Serving:RejectionLogInterval must be between 00:00:01 and 01:00:00.")]
+    public TimeSpan RejectionLogInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The gRPC message limit derived from <see cref="MaxRequestBytes"/> (twice the cap, at most 2 GB - 1).</summary>
     public int TransportMessageLimit => (int)Math.Min(int.MaxValue, MaxRequestBytes * 2);
 }
