@@ -44,6 +44,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Benchmarks, each against a baseline measured in the same run. Without a subcommand: the agent's overhead (local path, offload path, the offload hop over mutual TLS against plaintext, per-request overhead, resident memory).");
         command.Subcommands.Add(BenchPolicyCommand.Create());
         command.Subcommands.Add(BenchTelemetryCommand.Create());
+        command.Subcommands.Add(BenchSoakCommand.Create());
         foreach (var option in new Option[] { models, iterations, tinyIterations, threads, noMemory })
         {
             command.Options.Add(option);

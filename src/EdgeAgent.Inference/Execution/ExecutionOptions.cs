@@ -42,6 +42,15 @@ public sealed class ExecutionOptions
     public GraphOptimization GraphOptimization { get; set; } = GraphOptimization.All;
 
     /// <summary>Requests executing at once.</summary>
+    /// <summary>
+    /// Largest total size of one run's outputs, in bytes. A request whose outputs would be larger
+    /// (known before the run from the model's fixed and input-named dimensions) is refused with
+    /// RESOURCE_EXHAUSTED before ONNX Runtime allocates them; outputs whose size only the run
+    /// tells are checked after it, and such models give their memory back after every run.
+    /// </summary>
+    [Range(1024, 1L << 31, ErrorMessage = "Execution:MaxOutputBytes must be between 1024 and 2147483648 bytes.")]
+    public long MaxOutputBytes { get; set; } = 128L * 1024 * 1024;
+
     [Range(1, 1024, ErrorMessage = "Execution:MaxConcurrency must be between 1 and 1024.")]
     public int MaxConcurrency { get; set; } = 1;
 

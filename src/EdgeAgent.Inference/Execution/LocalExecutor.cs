@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Inference.Tensors;
@@ -113,18 +114,18 @@ public sealed partial class LocalExecutor : IDisposable
             RunOutputs result;
             try
             {
-                result = Execute(session, inputs, outputNames, cancellationToken);
+                result = Execute(model.Name, session, inputs, outputNames, _options.MaxOutputBytes, cancellationToken);
             }
             catch (OnnxRuntimeException ex) when (IsInputRejection(ex))
             {
                 // Metadata cannot express every constraint (two dynamic dims that must agree, index
                 // ranges): the model refused these inputs, so the caller's request is at fault.
-                throw new InferenceException(InferenceError.InvalidArgument, $"Model '{model.Name}' rejected the inputs: {ex.Message}", ex);
+                throw new InferenceException(InferenceError.InvalidArgument, $"Model '{model.Name}' rejected the inputs: {OnnxRuntimeErrors.ForCaller(ex.Message)}", ex);
             }
             catch (OnnxRuntimeException ex)
             {
                 Log.RunFailed(_logger, model.Name, session.Variant, ex);
-                throw new InferenceException(InferenceError.Internal, $"ONNX Runtime failed to run model '{model.Name}': {ex.Message}", ex);
+                throw new InferenceException(InferenceError.Internal, $"ONNX Runtime failed to run model '{model.Name}': {OnnxRuntimeErrors.ForCaller(ex.Message)}", ex);
             }
 
             try
@@ -311,8 +312,15 @@ public sealed partial class LocalExecutor : IDisposable
         ex.Message.StartsWith("[ErrorCode:InvalidArgument]", StringComparison.Ordinal)
         || ex.Message.StartsWith("[ErrorCode:Fail]", StringComparison.Ordinal);
 
-    private static RunOutputs Execute(ModelSession session, IReadOnlyList<InferenceInput> inputs, IReadOnlyList<string>? outputNames, CancellationToken cancellationToken)
+    private static RunOutputs Execute(string modelName, ModelSession session, IReadOnlyList<InferenceInput> inputs, IReadOnlyList<string>? outputNames, long maxOutputBytes, CancellationToken cancellationToken)
     {
+        IReadOnlyList<string> wanted = outputNames is { Count: > 0 } ? outputNames : session.Session.OutputNames;
+        if (session.OutputBound.FindOversized(inputs, wanted, maxOutputBytes) is { } oversized)
+        {
+            throw new InferenceException(InferenceError.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
+                $"Model '{modelName}' refused before running: {oversized}, over the limit of {maxOutputBytes:N0} bytes (Execution:MaxOutputBytes)."));
+        }
+
         var names = new string[inputs.Count];
         var values = new OrtValue[inputs.Count];
         var pins = new PinnedInput[inputs.Count];
@@ -329,13 +337,35 @@ public sealed partial class LocalExecutor : IDisposable
                 created++;
             }
 
-            IReadOnlyList<string> wanted = outputNames is { Count: > 0 } ? outputNames : session.Session.OutputNames;
             using var runOptions = new RunOptions();
+            if (!session.OutputBound.Determined)
+            {
+                // Outputs sized only by the run: ONNX Runtime's arena gives what this run took back
+                // to the system when it ends, so one huge (refused) output does not stay allocated.
+                runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+            }
+
             using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
             var results = session.Session.Run(runOptions, names, values, wanted);
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                long total = 0;
+                for (var i = 0; i < results.Count; i++)
+                {
+                    if (results[i].IsTensor)
+                    {
+                        var info = results[i].GetTensorTypeAndShape();
+                        total += info.ElementCount * TensorDataTypes.FromOnnx(info.ElementDataType).ElementSize();
+                    }
+                }
+
+                if (total > maxOutputBytes)
+                {
+                    throw new InferenceException(InferenceError.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
+                        $"Model '{modelName}' produced {total:N0} bytes of outputs, over the limit of {maxOutputBytes:N0} bytes (Execution:MaxOutputBytes)."));
+                }
+
                 var outputs = new InferenceOutput[results.Count];
                 for (var i = 0; i < results.Count; i++)
                 {

@@ -40,7 +40,11 @@ public sealed class ModelSession : IDisposable
         Session = session;
         Inputs = ReadMetadata(session.InputNames, session.InputMetadata, path);
         Outputs = ReadMetadata(session.OutputNames, session.OutputMetadata, path);
+        OutputBound = new OutputSizeBound(session);
     }
+
+    /// <summary>What the model's metadata tells of its outputs' sizes before a run.</summary>
+    public OutputSizeBound OutputBound { get; }
 
     /// <summary>Variant name ("fp32", "int8", ...).</summary>
     public string Variant { get; }

@@ -116,6 +116,7 @@ public static class ServingServiceCollectionExtensions
             .Validate(o => o.MinLoadReportIntervalMs <= o.MaxLoadReportIntervalMs, "Peer:MinLoadReportIntervalMs must not exceed Peer:MaxLoadReportIntervalMs.")
             .ValidateOnStart();
         services.TryAddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<LocalInferenceBackend>());
+        services.TryAddSingleton<LoadStreamLimiter>();
         return services;
     }
 

@@ -18,6 +18,7 @@ public sealed class PeerService(
     IOptions<PeerOptions> options,
     IOptions<ServingOptions> serving,
     IHostApplicationLifetime lifetime,
+    LoadStreamLimiter streams,
     TimeProvider timeProvider) : Contracts.V1.PeerService.PeerServiceBase
 {
     private static readonly string SoftwareVersion =
@@ -40,6 +41,7 @@ public sealed class PeerService(
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var interval = ResolveInterval(request.IntervalMs, options.Value);
+        using var slot = streams.Acquire(context);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var token = linked.Token;
         try

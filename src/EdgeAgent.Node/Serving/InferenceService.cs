@@ -67,6 +67,7 @@ public sealed class InferenceService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
+        RequestParameterLimits.Check(request, _options);
         var model = InferRequestValidator.ResolveModel(catalog, request.ModelName, request.ModelVersion);
         var validated = InferRequestValidator.Validate(request, model, _options.MaxRequestBytes);
         var call = new InferenceCall

@@ -43,6 +43,18 @@ public sealed class ServingOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:02:00", ErrorMessage = "Serving:ShutdownTimeout must be between 00:00:01 and 00:02:00.")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Most parameters one ModelInfer request may carry (request, inputs and outputs together).</summary>
+    [Range(0, 10_000, ErrorMessage = "Serving:MaxParameters must be between 0 and 10000.")]
+    public int MaxParameters { get; set; } = 64;
+
+    /// <summary>Longest model name, version, request id, tensor name, datatype or parameter key, in characters.</summary>
+    [Range(16, 65_536, ErrorMessage = "Serving:MaxNameLength must be between 16 and 65536 characters.")]
+    public int MaxNameLength { get; set; } = 256;
+
+    /// <summary>Longest string parameter value, in characters.</summary>
+    [Range(0, 1 << 20, ErrorMessage = "Serving:MaxParameterStringLength must be between 0 and 1048576 characters.")]
+    public int MaxParameterStringLength { get; set; } = 4096;
+
     /// <summary>
     /// Calls answered with an error status (malformed, over a limit, refused by admission) are
     /// counted and logged as one summary line per this interval, never one line per call.

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Demo.Benchmarks;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent bench soak`: steady load at a share of the measured capacity while peers fail and recover.</summary>
+internal static class BenchSoakCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("soak",
+            "Run an agent and two peers as separate processes on 127.0.0.1, measure the agent's capacity, then offer --load of it for --minutes while one peer is stopped and continued (SIGSTOP/SIGCONT) and the other killed and restarted in turn; prints throughput, errors by status, p99 latency and the agent's memory over time.");
+        var minutes = new Option<double>("--minutes") { Description = "Minutes of steady load.", DefaultValueFactory = _ => 2 };
+        var load = new Option<double>("--load") { Description = "Share of the measured capacity offered, in (0, 1].", DefaultValueFactory = _ => 0.8 };
+        var interval = new Option<double>("--interval") { Description = "Seconds between printed rows.", DefaultValueFactory = _ => 10 };
+        var faultInterval = new Option<double>("--fault-interval") { Description = "Seconds between peer faults (each lasts half of it).", DefaultValueFactory = _ => 20 };
+        command.Options.Add(minutes);
+        command.Options.Add(load);
+        command.Options.Add(interval);
+        command.Options.Add(faultInterval);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
+            var output = parseResult.InvocationConfiguration.Output;
+            var m = parseResult.GetValue(minutes);
+            var l = parseResult.GetValue(load);
+            var i = parseResult.GetValue(interval);
+            var f = parseResult.GetValue(faultInterval);
+            if (!(m > 0) || m > 24 * 60)
+            {
+                await error.WriteLineAsync($"edgeagent bench soak: --minutes must be in (0, 1440]; got {m.ToString(CultureInfo.InvariantCulture)}.");
+                return 2;
+            }
+
+            if (!(l > 0) || l > 1)
+            {
+                await error.WriteLineAsync($"edgeagent bench soak: --load must be in (0, 1]; got {l.ToString(CultureInfo.InvariantCulture)}.");
+                return 2;
+            }
+
+            if (!(i >= 1) || !(f >= 2))
+            {
+                await error.WriteLineAsync("edgeagent bench soak: --interval must be at least 1 second and --fault-interval at least 2 seconds.");
+                return 2;
+            }
+
+            if (BenchCommand.SelfCommand() is not var (executable, leading))
+            {
+                await error.WriteLineAsync("edgeagent bench soak: cannot tell how this edgeagent was started, so it cannot start agent and peer processes.");
+                return 1;
+            }
+
+            var settings = new SoakSettings
+            {
+                Executable = executable,
+                LeadingArguments = leading,
+                Duration = TimeSpan.FromMinutes(m),
+                LoadFraction = l,
+                ReportInterval = TimeSpan.FromSeconds(i),
+                FaultInterval = TimeSpan.FromSeconds(f),
+            };
+            try
+            {
+                var summary = await SoakBenchmark.RunAsync(settings, output, cancellationToken);
+                return summary.WithoutStatus == 0 ? 0 : 1;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException)
+            {
+                await error.WriteLineAsync($"edgeagent bench soak: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

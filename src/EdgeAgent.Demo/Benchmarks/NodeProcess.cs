@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using EdgeAgent.Contracts.Inference;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace EdgeAgent.Demo.Benchmarks;
+
+/// <summary>
+/// An <c>edgeagent agent</c> or <c>peer</c> running as its own process on 127.0.0.1 (its memory
+/// is its own, and it can be stopped, continued or killed like a real node); killed and reaped on
+/// dispose.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private NodeProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    /// <summary>The node's address.</summary>
+    public Uri Address { get; }
+
+    /// <summary>Process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>
+    /// Starts <paramref name="executable"/> with <paramref name="leadingArguments"/> then
+    /// <paramref name="arguments"/> (which must make it listen on 127.0.0.1:<paramref name="port"/>)
+    /// and waits until ServerReady answers true.
+    /// </summary>
+    public static async Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(leadingArguments);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in leadingArguments.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var node = new NodeProcess(process, new Uri("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)));
+        try
+        {
+            using var channel = GrpcChannel.ForAddress(node.Address);
+            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+            var started = Stopwatch.GetTimestamp();
+            while (true)
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"edgeagent {arguments[0]} exited with code {process.ExitCode} during start-up.");
+                }
+
+                try
+                {
+                    var ready = await client.ServerReadyAsync(new ServerReadyRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                    if (ready.Ready)
+                    {
+                        return node;
+                    }
+                }
+                catch (RpcException) when (Stopwatch.GetElapsedTime(started) < timeout)
+                {
+                }
+
+                if (Stopwatch.GetElapsedTime(started) >= timeout)
+                {
+                    throw new TimeoutException($"edgeagent {arguments[0]} was not ready within {timeout.TotalSeconds:0} s.");
+                }
+
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Resident set size now, in bytes.</summary>
+    public long? ResidentBytes() => ResidentMemory.OfProcess(_process.Id);
+
+    /// <summary>Sends a signal by name (STOP, CONT, TERM) with the system's kill command.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + name, _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not run kill.");
+        kill.WaitForExit();
+    }
+
+    /// <summary>A loopback port free now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,374 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Onnx;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace EdgeAgent.Demo.Benchmarks;
+
+/// <summary>Settings of <see cref="SoakBenchmark"/>.</summary>
+public sealed record SoakSettings
+{
+    /// <summary>The executable that runs the edgeagent CLI and its leading arguments (the assembly when it is dotnet).</summary>
+    public required string Executable { get; init; }
+
+    /// <summary>Arguments before the command (<c>edgeagent.dll</c> under <c>dotnet</c>).</summary>
+    public IReadOnlyList<string> LeadingArguments { get; init; } = [];
+
+    /// <summary>How long the steady load runs.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Share of the measured capacity offered as steady load.</summary>
+    public double LoadFraction { get; init; } = 0.8;
+
+    /// <summary>How long capacity is measured for.</summary>
+    public TimeSpan CapacityDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time between printed rows.</summary>
+    public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time between peer faults; each fault lasts half of it.</summary>
+    public TimeSpan FaultInterval { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Each request's deadline.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// <c>edgeagent bench soak</c>: an agent and two peers as separate <c>edgeagent</c> processes on
+/// 127.0.0.1 serving a generated model (a 16-layer 64-wide MatMul/Tanh chain); the agent's
+/// capacity is measured with closed-loop callers, then a steady open-loop load at a fraction of it
+/// runs while the peers fail and recover in turn: one is stopped (SIGSTOP, a hung peer) and
+/// continued, the other killed (SIGKILL) and restarted on its port. Every interval prints the
+/// throughput, errors by status, p99 latency and the agent's resident memory; the summary counts
+/// requests that never got a status (there must be none) and the memory growth after warm-up.
+/// </summary>
+public static class SoakBenchmark
+{
+    private const string Model = "soak";
+    private const int Width = 64;
+    private const int Rows = 32;
+
+    /// <summary>Runs the soak and writes its rows to <paramref name="output"/>; returns the summary.</summary>
+    public static async Task<SoakSummary> RunAsync(SoakSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(output);
+        var repository = Path.Combine(Path.GetTempPath(), "edgeagent-soak-" + Guid.NewGuid().ToString("N"));
+        WriteRepository(repository);
+        var peers = new NodeProcess?[2];
+        NodeProcess? agent = null;
+        try
+        {
+            var peerPorts = new[] { NodeProcess.FreePort(), NodeProcess.FreePort() };
+            for (var i = 0; i < peers.Length; i++)
+            {
+                peers[i] = await StartPeerAsync(settings, repository, i, peerPorts[i], cancellationToken).ConfigureAwait(false);
+            }
+
+            var agentPort = NodeProcess.FreePort();
+            agent = await NodeProcess.StartAsync(settings.Executable, settings.LeadingArguments,
+                ["agent", "--listen", $"127.0.0.1:{agentPort}", "--models", repository, "--policy", "heuristic",
+                 "--peer", $"peer-0=http://127.0.0.1:{peerPorts[0]};kind=edge", "--peer", $"peer-1=http://127.0.0.1:{peerPorts[1]};kind=edge"],
+                agentPort, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
+
+            using var channel = GrpcChannel.ForAddress(agent.Address, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+            var request = Request();
+            for (var i = 0; i < 20; i++)
+            {
+                await client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+            }
+
+            var capacity = await MeasureCapacityAsync(client, request, settings.CapacityDuration, cancellationToken).ConfigureAwait(false);
+            var rate = capacity * settings.LoadFraction;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"capacity {capacity:0.0} req/s (closed loop, 8 callers, {settings.CapacityDuration.TotalSeconds:0} s); steady load {rate:0.0} req/s ({settings.LoadFraction:P0}) for {settings.Duration.TotalMinutes:0.##} min; deadline {settings.Deadline.TotalSeconds:0} s"));
+            output.WriteLine("  time     sent     ok  errors by status                     req/s   p99 ms  agent RSS MB  peers");
+            return await SteadyLoadAsync(settings, client, request, rate, agent, peers, peerPorts, repository, output, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (agent is not null)
+            {
+                await agent.DisposeAsync().ConfigureAwait(false);
+            }
+
+            foreach (var peer in peers)
+            {
+                if (peer is not null)
+                {
+                    await peer.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            try
+            {
+                Directory.Delete(repository, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static Task<NodeProcess> StartPeerAsync(SoakSettings settings, string repository, int index, int port, CancellationToken cancellationToken) =>
+        NodeProcess.StartAsync(settings.Executable, settings.LeadingArguments,
+            ["peer", "--listen", $"127.0.0.1:{port}", "--models", repository, "--name", $"peer-{index}"],
+            port, TimeSpan.FromSeconds(120), cancellationToken);
+
+    private static async Task<double> MeasureCapacityAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        long completed = 0;
+        var clock = Stopwatch.StartNew();
+        var callers = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            while (clock.Elapsed < duration)
+            {
+                try
+                {
+                    await client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                    Interlocked.Increment(ref completed);
+                }
+                catch (RpcException)
+                {
+                }
+            }
+        });
+        await Task.WhenAll(callers).ConfigureAwait(false);
+        return completed / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<SoakSummary> SteadyLoadAsync(
+        SoakSettings settings,
+        GRPCInferenceService.GRPCInferenceServiceClient client,
+        ModelInferRequest request,
+        double rate,
+        NodeProcess agent,
+        NodeProcess?[] peers,
+        int[] peerPorts,
+        string repository,
+        TextWriter output,
+        CancellationToken cancellationToken)
+    {
+        var window = new Window();
+        var total = new Window();
+        long sent = 0;
+        long answered = 0;
+        var inFlight = new ConcurrentDictionary<Task, byte>();
+        var clock = Stopwatch.StartNew();
+        var memory = new List<(TimeSpan At, long Bytes)>();
+        var peerState = new[] { "up", "up" };
+        var faults = FaultLoopAsync(settings, peers, peerPorts, repository, peerState, clock, cancellationToken);
+        var nextReport = settings.ReportInterval;
+        var interval = TimeSpan.FromSeconds(1 / rate);
+        var next = TimeSpan.Zero;
+        while (clock.Elapsed < settings.Duration)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var now = clock.Elapsed;
+            while (next <= now)
+            {
+                next += interval;
+                Interlocked.Increment(ref sent);
+                var call = SendAsync(client, request, settings.Deadline, window, total, () => Interlocked.Increment(ref answered));
+                inFlight.TryAdd(call, 0);
+                _ = call.ContinueWith(t => inFlight.TryRemove(t, out _), TaskScheduler.Default);
+            }
+
+            if (now >= nextReport)
+            {
+                var rss = agent.ResidentBytes() ?? 0;
+                memory.Add((now, rss));
+                var row = window.TakeAndReset();
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{now.TotalSeconds,6:0}s {Interlocked.Read(ref sent),8} {row.Ok,6}  {row.ErrorsText(),-36} {row.Count / settings.ReportInterval.TotalSeconds,6:0.0} {row.P99Ms,8:0.0} {rss / 1048576.0,12:0.0}  {string.Join(" ", peerState)}"));
+                nextReport += settings.ReportInterval;
+            }
+
+            var wait = next - clock.Elapsed;
+            await Task.Delay(wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(inFlight.Keys).WaitAsync(settings.Deadline + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await faults.ConfigureAwait(false);
+        var all = total.TakeAndReset();
+        var warm = memory.Where(m => m.At >= TimeSpan.FromTicks(settings.Duration.Ticks / 4)).ToList();
+        var summary = new SoakSummary(
+            Sent: Interlocked.Read(ref sent),
+            Answered: Interlocked.Read(ref answered),
+            Ok: all.Ok,
+            Errors: all.Errors.ToDictionary(p => p.Key, p => p.Value),
+            P99Ms: all.P99Ms,
+            ThroughputPerSecond: all.Ok / settings.Duration.TotalSeconds,
+            RssAfterWarmupBytes: warm.Count > 0 ? warm[0].Bytes : 0,
+            RssEndBytes: memory.Count > 0 ? memory[^1].Bytes : 0,
+            RssMaxBytes: memory.Count > 0 ? memory.Max(m => m.Bytes) : 0);
+        output.WriteLine(summary.ToString());
+        return summary;
+    }
+
+    private static async Task SendAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, TimeSpan deadline, Window window, Window total, Action answered)
+    {
+        var started = Stopwatch.GetTimestamp();
+        StatusCode code;
+        try
+        {
+            await client.ModelInferAsync(request, deadline: DateTime.UtcNow + deadline).ResponseAsync.ConfigureAwait(false);
+            code = StatusCode.OK;
+        }
+        catch (RpcException ex)
+        {
+            code = ex.StatusCode;
+        }
+
+        answered();
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        window.Add(code, ms);
+        total.Add(code, ms);
+    }
+
+    // Peer 0 is stopped (SIGSTOP) and continued; peer 1 is killed (SIGKILL) and restarted on its
+    // port; one fault per FaultInterval, each lasting half of it, until the load ends.
+    private static async Task FaultLoopAsync(SoakSettings settings, NodeProcess?[] peers, int[] ports, string repository, string[] state, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var half = settings.FaultInterval / 2;
+        var turn = 0;
+        while (clock.Elapsed + settings.FaultInterval <= settings.Duration)
+        {
+            await Task.Delay(half, cancellationToken).ConfigureAwait(false);
+            var victim = turn++ % 2;
+            if (victim == 0)
+            {
+                peers[0]!.Signal("STOP");
+                state[0] = "stopped";
+                await Task.Delay(half, cancellationToken).ConfigureAwait(false);
+                peers[0]!.Signal("CONT");
+                state[0] = "up";
+            }
+            else
+            {
+                await peers[1]!.DisposeAsync().ConfigureAwait(false);
+                peers[1] = null;
+                state[1] = "killed";
+                await Task.Delay(half, cancellationToken).ConfigureAwait(false);
+                peers[1] = await StartPeerAsync(settings, repository, 1, ports[1], cancellationToken).ConfigureAwait(false);
+                state[1] = "up";
+            }
+        }
+    }
+
+    private static ModelInferRequest Request()
+    {
+        var request = new ModelInferRequest { ModelName = Model };
+        var input = new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32" };
+        input.Shape.Add([Rows, Width]);
+        request.Inputs.Add(input);
+        var data = new float[Rows * Width];
+        var random = new Random(3);
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        var bytes = new byte[data.Length * sizeof(float)];
+        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+        request.RawInputContents.Add(ByteString.CopyFrom(bytes));
+        return request;
+    }
+
+    private static void WriteRepository(string repository)
+    {
+        var folder = Path.Combine(repository, Model, "1");
+        Directory.CreateDirectory(folder);
+        var random = new Random(7);
+        var weights = new float[Width * Width];
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = (float)((random.NextDouble() - 0.5) * 0.2);
+        }
+
+        var builder = new GraphBuilder(Model).Opset(17)
+            .Input("x", DataType.Float, new Dim("N"), new Dim(Width))
+            .Initializer("w", weights, Width, Width);
+        var current = "x";
+        for (var layer = 0; layer < 16; layer++)
+        {
+            var next = layer == 15 ? "y" : $"h{layer}";
+            builder.Node("MatMul", [current, "w"], [$"m{layer}"]).Node("Tanh", [$"m{layer}"], [next]);
+            current = next;
+        }
+
+        OnnxModelFile.Save(builder.Output("y", DataType.Float, new Dim("N"), new Dim(Width)).Build(), Path.Combine(folder, "model.onnx"));
+    }
+
+    private sealed class Window
+    {
+        private readonly object _lock = new();
+        private List<double> _latencies = [];
+        private Dictionary<StatusCode, long> _codes = [];
+
+        public void Add(StatusCode code, double ms)
+        {
+            lock (_lock)
+            {
+                _latencies.Add(ms);
+                _codes[code] = _codes.GetValueOrDefault(code) + 1;
+            }
+        }
+
+        public Row TakeAndReset()
+        {
+            lock (_lock)
+            {
+                var row = new Row(_latencies, _codes);
+                _latencies = [];
+                _codes = [];
+                return row;
+            }
+        }
+    }
+
+    private sealed class Row(List<double> latencies, Dictionary<StatusCode, long> codes)
+    {
+        public long Count => latencies.Count;
+
+        public long Ok => codes.GetValueOrDefault(StatusCode.OK);
+
+        public IReadOnlyDictionary<StatusCode, long> Errors => codes.Where(p => p.Key != StatusCode.OK).ToDictionary(p => p.Key, p => p.Value);
+
+        public double P99Ms
+        {
+            get
+            {
+                if (latencies.Count == 0)
+                {
+                    return 0;
+                }
+
+                latencies.Sort();
+                return latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)];
+            }
+        }
+
+        public string ErrorsText() => Errors.Count == 0 ? "-" : string.Join(", ", Errors.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"));
+    }
+}
+
+/// <summary>What a soak run measured.</summary>
+public sealed record SoakSummary(long Sent, long Answered, long Ok, IReadOnlyDictionary<StatusCode, long> Errors, double P99Ms, double ThroughputPerSecond, long RssAfterWarmupBytes, long RssEndBytes, long RssMaxBytes)
+{
+    /// <summary>Requests that never got a status (must be 0).</summary>
+    public long WithoutStatus => Sent - Answered;
+
+    /// <summary>Resident memory at the end relative to the first sample after warm-up (the first quarter).</summary>
+    public double MemoryGrowth => RssAfterWarmupBytes > 0 ? (double)RssEndBytes / RssAfterWarmupBytes - 1 : 0;
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"total: sent {Sent}, ok {Ok} ({ThroughputPerSecond:0.0}/s), errors {(Errors.Count == 0 ? "none" : string.Join(", ", Errors.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")))}, without a status {WithoutStatus}; p99 {P99Ms:0.0} ms; agent RSS after warm-up {RssAfterWarmupBytes / 1048576.0:0.0} MB, at the end {RssEndBytes / 1048576.0:0.0} MB ({MemoryGrowth:+0.0%;-0.0%}), max {RssMaxBytes / 1048576.0:0.0} MB");
+}
