@@ -119,7 +119,17 @@ public sealed partial class Dispatcher(
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var transfer = requestBytes * 8.0 / peer.Link.ThroughputBitsPerSecond;
                     radioJoules = energy.OffloadJoules(requestBytes, 0, Math.Min(transfer, elapsed), Math.Max(0, elapsed - transfer));
-                    Log.PeerFailed(logger, peer.Name, call.Model.Name, ex.StatusCode, ex.Status.Detail);
+                    if (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
+                    {
+                        // The peer refused this request (its content or its size), not failed: a
+                        // client sending such requests in a loop must not get a warning per request
+                        // (RejectedCallLog counts the final statuses).
+                        Log.PeerRefused(logger, peer.Name, call.Model.Name, ex.StatusCode, ex.Status.Detail);
+                    }
+                    else
+                    {
+                        Log.PeerFailed(logger, peer.Name, call.Model.Name, ex.StatusCode, ex.Status.Detail);
+                    }
                 }
             }
 
@@ -261,6 +271,9 @@ public sealed partial class Dispatcher(
     {
         [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Peer {Peer} failed model {Model} with {Status} ({Detail}); running it locally.")]
         public static partial void PeerFailed(ILogger logger, string peer, string model, StatusCode status, string detail);
+
+        [LoggerMessage(EventId = 2024, Level = LogLevel.Debug, Message = "Peer {Peer} refused model {Model} with {Status} ({Detail}); running it locally.")]
+        public static partial void PeerRefused(ILogger logger, string peer, string model, StatusCode status, string detail);
 
         [LoggerMessage(EventId = 2023, Level = LogLevel.Debug, Message = "Peer {Peer} was chosen for {Model} but the {RemainingMs:0} ms left leave no time for it and a local fallback; running locally.")]
         public static partial void NoTimeToOffload(ILogger logger, string peer, string model, double remainingMs);
