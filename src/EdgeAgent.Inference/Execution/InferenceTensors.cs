@@ -17,7 +17,9 @@ public sealed record InferenceInput(string Name, TensorDataType DataType, long[]
 /// <summary>One output of a run, valid until its <see cref="InferenceResult"/> is disposed.</summary>
 public sealed class InferenceOutput
 {
-    private readonly OrtValue _value;
+    private readonly OrtValue? _value;
+    private readonly byte[]? _bytes;
+    private readonly int _length;
 
     internal InferenceOutput(string name, OrtValue value)
     {
@@ -26,6 +28,16 @@ public sealed class InferenceOutput
         var info = value.GetTensorTypeAndShape();
         DataType = TensorDataTypes.FromOnnx(info.ElementDataType);
         Shape = info.Shape;
+    }
+
+    // One request's rows of a batched output, copied into a pooled array its result returns.
+    internal InferenceOutput(string name, TensorDataType dataType, long[] shape, byte[] bytes, int length)
+    {
+        Name = name;
+        DataType = dataType;
+        Shape = shape;
+        _bytes = bytes;
+        _length = length;
     }
 
     /// <summary>Output name.</summary>
@@ -38,7 +50,7 @@ public sealed class InferenceOutput
     public long[] Shape { get; }
 
     /// <summary>The raw bytes (row-major, little-endian), owned by ONNX Runtime.</summary>
-    public ReadOnlySpan<byte> Data => _value.GetTensorMutableRawData();
+    public ReadOnlySpan<byte> Data => _value is not null ? _value.GetTensorMutableRawData() : _bytes.AsSpan(0, _length);
 }
 
 /// <summary>The outputs and timings of one run; dispose to release the native output buffers.</summary>
@@ -64,8 +76,11 @@ public sealed class InferenceResult : IDisposable
     /// <summary>Time spent waiting for an execution slot.</summary>
     public TimeSpan QueueTime { get; }
 
-    /// <summary>Time the slot was held (includes the emulated slow-down of ComputeSpeedFactor).</summary>
+    /// <summary>Time the slot was held (includes the emulated slow-down of ComputeSpeedFactor); for a batched request, the whole batch's run.</summary>
     public TimeSpan ExecTime { get; }
+
+    /// <summary>Requests in the ONNX Runtime run that produced these outputs (1 unless dynamically batched).</summary>
+    public int BatchSize { get; init; } = 1;
 
     /// <inheritdoc />
     public void Dispose() => _owner?.Dispose();
@@ -94,11 +109,15 @@ public sealed class ExecutorQueueFullException : InferenceException
 /// <param name="Name">Model name.</param>
 /// <param name="Version">Served version.</param>
 /// <param name="Variant">Variant.</param>
-/// <param name="MeanExecMs">Mean measured execution time in milliseconds (0 before the first run).</param>
+/// <param name="MeanExecMs">Mean measured execution time per request in milliseconds (0 before the first run); a batched run's time is shared evenly by its requests.</param>
 /// <param name="MeanQueueMs">Mean measured queue wait in milliseconds.</param>
 /// <param name="Completed">Runs completed.</param>
 /// <param name="Failed">Runs that failed.</param>
-public sealed record ModelLoadStats(string Name, string Version, string Variant, double MeanExecMs, double MeanQueueMs, long Completed, long Failed);
+public sealed record ModelLoadStats(string Name, string Version, string Variant, double MeanExecMs, double MeanQueueMs, long Completed, long Failed)
+{
+    /// <summary>ONNX Runtime runs that completed them: fewer than <see cref="Completed"/> when requests were batched (mean batch = Completed / Runs).</summary>
+    public long Runs { get; init; }
+}
 
 /// <summary>
 /// The executor's queued and running work at one instant. Residual work of a running task is its

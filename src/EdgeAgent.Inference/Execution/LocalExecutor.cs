@@ -26,6 +26,7 @@ public sealed partial class LocalExecutor : IDisposable
     private readonly Dictionary<(string Model, long Version, string Variant), ModelStats> _stats = [];
     private readonly Queue<long> _completions = new();
     private readonly long _startedAt;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ServedModel, DynamicBatcher<BatchRequest, InferenceResult>> _batchers = new();
     private int _queued;
     private int _running;
 
@@ -95,6 +96,11 @@ public sealed partial class LocalExecutor : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(inputs);
+        if (model.Batching is not null && BatchItems(model, inputs) is { } items)
+        {
+            return await RunBatchedAsync(model, session, inputs, outputNames, items, cancellationToken).ConfigureAwait(false);
+        }
+
         var item = Admit(model, session);
         var acquired = false;
         var succeeded = false;
@@ -149,7 +155,7 @@ public sealed partial class LocalExecutor : IDisposable
 
             var execTime = _time.GetElapsedTime(startedAt);
             succeeded = true;
-            Complete(item, queueTime, execTime);
+            Complete([item], [queueTime], execTime);
             return new InferenceResult(result.Outputs, result, session.Variant, queueTime, execTime);
         }
         finally
@@ -157,6 +163,236 @@ public sealed partial class LocalExecutor : IDisposable
             Release(item, acquired, succeeded);
         }
     }
+
+    // Items along the first dimension when every input has the same one and it is below the model's
+    // max_batch_size (a request already that large runs alone); null when the request cannot batch.
+    private static int? BatchItems(ServedModel model, IReadOnlyList<InferenceInput> inputs)
+    {
+        if (inputs.Count == 0 || inputs[0].Shape.Length == 0)
+        {
+            return null;
+        }
+
+        var items = inputs[0].Shape[0];
+        foreach (var input in inputs)
+        {
+            if (input.Shape.Length == 0 || input.Shape[0] != items)
+            {
+                return null;
+            }
+        }
+
+        return items >= 1 && items < model.MaxBatchSize ? (int)items : null;
+    }
+
+    private async Task<InferenceResult> RunBatchedAsync(ServedModel model, ModelSession session, IReadOnlyList<InferenceInput> inputs, IReadOnlyList<string>? outputNames, int items, CancellationToken cancellationToken)
+    {
+        var batcher = _batchers.GetOrAdd(model, m => new DynamicBatcher<BatchRequest, InferenceResult>(
+            m.MaxBatchSize,
+            m.Batching!.MaxQueueDelay,
+            _time,
+            r => r.Items,
+            ct => _slots.WaitAsync(ct),
+            () => _slots.Release(),
+            batch => RunBatchAsync(m, batch)));
+        var item = Admit(model, session);
+        var succeeded = false;
+        try
+        {
+            var result = await batcher.RunAsync(LaneKey(session, inputs, outputNames), new BatchRequest(item, session, inputs, outputNames, items), cancellationToken).ConfigureAwait(false);
+            succeeded = true;
+            return result;
+        }
+        finally
+        {
+            Release(item, acquired: false, succeeded);
+        }
+    }
+
+    // Requests of one lane concatenate along the first dimension: same variant, outputs, and
+    // inputs of the same names, datatypes and shapes past the first dimension.
+    private static string LaneKey(ModelSession session, IReadOnlyList<InferenceInput> inputs, IReadOnlyList<string>? outputNames)
+    {
+        var key = new System.Text.StringBuilder(session.Variant).Append('|');
+        if (outputNames is { Count: > 0 })
+        {
+            key.AppendJoin(',', outputNames);
+        }
+
+        foreach (var input in inputs.OrderBy(i => i.Name, StringComparer.Ordinal))
+        {
+            key.Append('|').Append(input.Name).Append(':').Append((int)input.DataType);
+            for (var d = 1; d < input.Shape.Length; d++)
+            {
+                key.Append('x').Append(input.Shape[d]);
+            }
+        }
+
+        return key.ToString();
+    }
+
+    // Runs one batch in the slot the batcher holds: one ONNX Runtime call over the requests'
+    // inputs concatenated along the first dimension, outputs split back by each request's rows.
+    private async Task<IReadOnlyList<InferenceResult>> RunBatchAsync(ServedModel model, IReadOnlyList<BatchRequest> batch)
+    {
+        var startedAt = _time.GetTimestamp();
+        var items = new List<WorkItem>(batch.Count);
+        var queueTimes = new List<TimeSpan>(batch.Count);
+        lock (_lock)
+        {
+            foreach (var request in batch)
+            {
+                // A caller that left before its batch started has already been released.
+                if (!request.Item.Released)
+                {
+                    _queued--;
+                    _running++;
+                    request.Item.StartedAt = startedAt;
+                    request.Item.BatchSize = batch.Count;
+                    items.Add(request.Item);
+                    queueTimes.Add(_time.GetElapsedTime(request.Item.EnqueuedAt, startedAt));
+                }
+            }
+        }
+
+        var session = batch[0].Session;
+        List<InferenceResult> results;
+        try
+        {
+            results = batch.Count == 1
+                ? [Wrap(Execute(session, batch[0].Inputs, batch[0].OutputNames, CancellationToken.None), session, batch.Count)]
+                : ExecuteMerged(model, session, batch);
+        }
+        catch (OnnxRuntimeException ex) when (IsInputRejection(ex))
+        {
+            throw new InferenceException(InferenceError.InvalidArgument, $"Model '{model.Name}' rejected the inputs: {ex.Message}", ex);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            Log.RunFailed(_logger, model.Name, session.Variant, ex);
+            throw new InferenceException(InferenceError.Internal, $"ONNX Runtime failed to run model '{model.Name}': {ex.Message}", ex);
+        }
+
+        try
+        {
+            if (_options.ComputeSpeedFactor < 1.0)
+            {
+                var exec = _time.GetElapsedTime(startedAt);
+                var extra = (exec / _options.ComputeSpeedFactor) - exec;
+                if (extra > TimeSpan.Zero)
+                {
+                    await Task.Delay(extra, _time).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            results.ForEach(r => r.Dispose());
+            throw;
+        }
+
+        var execTime = _time.GetElapsedTime(startedAt);
+        if (items.Count > 0)
+        {
+            Complete(items, queueTimes, execTime);
+        }
+
+        return results.Select((r, i) => new InferenceResult(r.Outputs, r, session.Variant, queueTimes.Count == batch.Count ? queueTimes[i] : TimeSpan.Zero, execTime) { BatchSize = batch.Count }).ToList();
+    }
+
+    private static InferenceResult Wrap(RunOutputs outputs, ModelSession session, int batchSize) =>
+        new(outputs.Outputs, outputs, session.Variant, TimeSpan.Zero, TimeSpan.Zero) { BatchSize = batchSize };
+
+    private List<InferenceResult> ExecuteMerged(ServedModel model, ModelSession session, IReadOnlyList<BatchRequest> batch)
+    {
+        var first = batch[0].Inputs;
+        var total = batch.Sum(r => r.Items);
+        var merged = new InferenceInput[first.Count];
+        var rented = new List<byte[]>(first.Count);
+        try
+        {
+            for (var j = 0; j < first.Count; j++)
+            {
+                var name = first[j].Name;
+                var parts = batch.Select(r => r.Inputs.First(i => i.Name == name).Data).ToList();
+                var length = parts.Sum(p => p.Length);
+                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+                rented.Add(buffer);
+                var offset = 0;
+                foreach (var part in parts)
+                {
+                    part.Span.CopyTo(buffer.AsSpan(offset));
+                    offset += part.Length;
+                }
+
+                var shape = (long[])first[j].Shape.Clone();
+                shape[0] = total;
+                merged[j] = new InferenceInput(name, first[j].DataType, shape, buffer.AsMemory(0, length));
+            }
+
+            using var run = Execute(session, merged, batch[0].OutputNames, CancellationToken.None);
+            var results = new List<InferenceResult>(batch.Count);
+            try
+            {
+                var row = 0L;
+                foreach (var request in batch)
+                {
+                    results.Add(Slice(model, run.Outputs, row, request.Items, total, session));
+                    row += request.Items;
+                }
+
+                return results;
+            }
+            catch
+            {
+                results.ForEach(r => r.Dispose());
+                throw;
+            }
+        }
+        finally
+        {
+            rented.ForEach(b => ArrayPool<byte>.Shared.Return(b));
+        }
+    }
+
+    private static InferenceResult Slice(ServedModel model, IReadOnlyList<InferenceOutput> outputs, long row, int rows, long total, ModelSession session)
+    {
+        var sliced = new List<InferenceOutput>(outputs.Count);
+        var owned = new List<byte[]>(outputs.Count);
+        foreach (var output in outputs)
+        {
+            if (output.Shape.Length == 0 || output.Shape[0] != total)
+            {
+                owned.ForEach(b => ArrayPool<byte>.Shared.Return(b));
+                throw new InvalidOperationException(
+                    $"Model '{model.Name}' returned output '{output.Name}' with shape [{string.Join(", ", output.Shape)}] for a batch of {total}: its first dimension is not the batch dimension, so dynamic_batching in {model.Files.Config.Path} cannot split it.");
+            }
+
+            var data = output.Data;
+            var rowBytes = data.Length / (int)total;
+            var length = rowBytes * rows;
+            var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            owned.Add(bytes);
+            data.Slice((int)(row * rowBytes), length).CopyTo(bytes);
+            var shape = (long[])output.Shape.Clone();
+            shape[0] = rows;
+            sliced.Add(new InferenceOutput(output.Name, output.DataType, shape, bytes, length));
+        }
+
+        return new InferenceResult(sliced, new PooledBuffers(owned), session.Variant, TimeSpan.Zero, TimeSpan.Zero);
+    }
+
+    private sealed class PooledBuffers(List<byte[]> buffers) : IDisposable
+    {
+        private List<byte[]>? _buffers = buffers;
+
+        public void Dispose()
+        {
+            Interlocked.Exchange(ref _buffers, null)?.ForEach(b => ArrayPool<byte>.Shared.Return(b));
+        }
+    }
+
+    private sealed record BatchRequest(WorkItem Item, ModelSession Session, IReadOnlyList<InferenceInput> Inputs, IReadOnlyList<string>? OutputNames, int Items);
 
     /// <summary>Mean measured execution time of a model's variant in milliseconds; 0 before the first run.</summary>
     public double MeanExecMs(ServedModel model, string? variant = null)
@@ -186,8 +422,10 @@ public sealed partial class LocalExecutor : IDisposable
             foreach (var item in _work)
             {
                 var expected = item.Stats.Completed > 0 ? item.Stats.MeanExecMs : fallback;
+                // A request running in a batch of n: the batch's expected n x share minus its
+                // elapsed time, split evenly over its requests.
                 var residual = item.StartedAt is { } started
-                    ? Math.Max(0, expected - _time.GetElapsedTime(started, now).TotalMilliseconds)
+                    ? Math.Max(0, (expected * item.BatchSize) - _time.GetElapsedTime(started, now).TotalMilliseconds) / item.BatchSize
                     : expected;
                 total += residual;
                 var bin = (int)Math.Min(bins.Length - 1, Math.Floor(residual / _options.HistogramBinMs));
@@ -196,7 +434,7 @@ public sealed partial class LocalExecutor : IDisposable
 
             rate = ServiceRate(now);
             models = _stats.Values
-                .Select(s => new ModelLoadStats(s.Model, s.Version, s.Variant, s.MeanExecMs, s.MeanQueueMs, s.Completed, s.Failed))
+                .Select(s => new ModelLoadStats(s.Model, s.Version, s.Variant, s.MeanExecMs, s.MeanQueueMs, s.Completed, s.Failed) { Runs = s.Runs })
                 .OrderBy(s => s.Name, StringComparer.Ordinal).ThenBy(s => s.Variant, StringComparer.Ordinal)
                 .ToArray();
         }
@@ -244,12 +482,22 @@ public sealed partial class LocalExecutor : IDisposable
         }
     }
 
-    private void Complete(WorkItem item, TimeSpan queueTime, TimeSpan execTime)
+    // One run of one or more requests: each is charged its share of the run (the run's time over
+    // the requests in it), so the mean execution time and the residual work describe the work the
+    // executor really does per request, batched or not.
+    private void Complete(IReadOnlyList<WorkItem> items, IReadOnlyList<TimeSpan> queueTimes, TimeSpan execTime)
     {
         lock (_lock)
         {
-            item.Stats.Record(queueTime.TotalMilliseconds, execTime.TotalMilliseconds);
-            _completions.Enqueue(_time.GetTimestamp());
+            var share = execTime.TotalMilliseconds / items.Count;
+            var now = _time.GetTimestamp();
+            for (var i = 0; i < items.Count; i++)
+            {
+                items[i].Stats.Record(queueTimes[i].TotalMilliseconds, share);
+                _completions.Enqueue(now);
+            }
+
+            items[0].Stats.Runs++;
         }
     }
 
@@ -257,6 +505,12 @@ public sealed partial class LocalExecutor : IDisposable
     {
         lock (_lock)
         {
+            if (item.Released)
+            {
+                return;
+            }
+
+            item.Released = true;
             _work.Remove(item);
             if (item.StartedAt is null)
             {
@@ -460,6 +714,10 @@ public sealed partial class LocalExecutor : IDisposable
         public long EnqueuedAt { get; } = enqueuedAt;
 
         public long? StartedAt { get; set; }
+
+        public int BatchSize { get; set; } = 1;
+
+        public bool Released { get; set; }
     }
 
     private sealed class ModelStats(string model, string version, string variant)
@@ -473,6 +731,8 @@ public sealed partial class LocalExecutor : IDisposable
         public long Completed { get; private set; }
 
         public long Failed { get; set; }
+
+        public long Runs { get; set; }
 
         public double MeanExecMs { get; private set; }
 

@@ -126,7 +126,29 @@ public sealed class ServedModel : IDisposable
         Variants = files.VariantFiles.Keys.ToArray();
         InputIndex = Inputs.Select((t, i) => (t.Name, i)).ToFrozenDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         OutputIndex = Outputs.Select((t, i) => (t.Name, i)).ToFrozenDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        if (files.Config.DynamicBatching is { } batching)
+        {
+            // Batching concatenates requests along the first dimension and splits the outputs
+            // along it: every input and output must have one that is free (symbolic).
+            var fixedFirst = Inputs.Select(t => ("input", t)).Concat(Outputs.Select(t => ("output", t)))
+                .FirstOrDefault(p => p.t.Shape.Count == 0 || p.t.Shape[0] != -1);
+            if (fixedFirst.t is { } tensor)
+            {
+                throw new ModelLoadException(
+                    $"{files.Config.Path}: 'dynamic_batching' needs a batch dimension, but {fixedFirst.Item1} '{tensor.Name}' of model '{files.Name}' has " +
+                    (tensor.Shape.Count == 0 ? "no dimensions" : $"a fixed first dimension {tensor.Shape[0]}") +
+                    " (shape [" + string.Join(", ", tensor.Shape) + "]); remove dynamic_batching for this model or export it with a symbolic first dimension.");
+            }
+
+            Batching = batching;
+        }
     }
+
+    /// <summary>Dynamic batching of this model (from its config.json), or null when its requests run one by one.</summary>
+    public DynamicBatchingConfig? Batching { get; }
+
+    /// <summary>Largest batch the batcher forms (config.json's max_batch_size; 0 without batching).</summary>
+    public int MaxBatchSize => Batching is null ? 0 : Files.Config.MaxBatchSize;
 
     /// <summary>Model name.</summary>
     public string Name => Files.Name;

@@ -18,6 +18,9 @@ public sealed record ModelVersionFiles(string Name, long Version, string Directo
     /// <summary>The version as the protocol spells it ("3").</summary>
     public string VersionString => Version.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The model's <c>config.json</c> (beside the version folders); <see cref="ModelConfig.None"/> without one.</summary>
+    public ModelConfig Config { get; init; } = ModelConfig.None;
+
     /// <summary>"fp32" when <c>model.onnx</c> exists, otherwise the first variant by name.</summary>
     public string DefaultVariant => VariantFiles.ContainsKey(ModelVariant.Fp32) ? ModelVariant.Fp32 : VariantFiles.Keys.First();
 }
@@ -88,6 +91,8 @@ public sealed class ModelRepository
             foreach (var modelDir in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
             {
                 var name = Path.GetFileName(modelDir);
+                var configPath = Path.Combine(modelDir, ModelConfig.FileName);
+                var config = File.Exists(configPath) ? ModelConfig.Read(configPath, name) : ModelConfig.None;
                 var found = new List<ModelVersionFiles>();
                 foreach (var versionDir in Directory.EnumerateDirectories(modelDir))
                 {
@@ -99,7 +104,7 @@ public sealed class ModelRepository
                     var variants = FindVariants(versionDir);
                     if (variants.Count > 0)
                     {
-                        found.Add(new ModelVersionFiles(name, version, versionDir, variants));
+                        found.Add(new ModelVersionFiles(name, version, versionDir, variants) { Config = config });
                     }
                 }
 

@@ -1,0 +1,45 @@
+namespace EdgeAgent.Demo.Benchmarks;
+
+/// <summary>Issue 17's targets over the points of one <see cref="PeerLoadBenchmark"/> run (every ratio within the run).</summary>
+public static class PeerLoadTargets
+{
+    /// <summary>
+    /// Per model: batched peer throughput at the most clients over the in-process ceiling (at least
+    /// 0.9) and over the unbatched peer (above 1); batched p99 over unbatched p99 at 8 clients, or
+    /// the fewest measured (at most 2).
+    /// </summary>
+    public static IEnumerable<((string Model, string Figure) Name, double Value, string Target, bool Met)> Evaluate(IReadOnlyList<PeerLoadPoint> points, IReadOnlyList<int> clients)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        ArgumentNullException.ThrowIfNull(clients);
+        var most = clients.Max();
+        var few = clients.Contains(8) ? 8 : clients.Min();
+        foreach (var model in points.Select(p => p.Model).Distinct())
+        {
+            var mine = points.Where(p => p.Model == model).ToList();
+            var ceiling = mine.Where(p => p.Clients == 0).MaxBy(p => p.ItemsPerSecond);
+            PeerLoadPoint? Single(bool batched, int n) => mine.FirstOrDefault(p => p.Clients == n && !p.Setup.Contains("group", StringComparison.Ordinal) && p.Setup.StartsWith(batched ? "peer batched" : "peer", StringComparison.Ordinal) && (batched || !p.Setup.Contains("batched", StringComparison.Ordinal)));
+            var batchedMost = Single(true, most);
+            var plainMost = Single(false, most);
+            if (ceiling is not null && batchedMost is not null)
+            {
+                var ratio = batchedMost.ItemsPerSecond / ceiling.ItemsPerSecond;
+                yield return ((model, $"batched peer at {most} clients / ORT at batch {ceiling.MeanBatch:0}"), ratio, ">= 0.90 x", ratio >= 0.9);
+            }
+
+            if (plainMost is not null && batchedMost is not null)
+            {
+                var ratio = batchedMost.ItemsPerSecond / plainMost.ItemsPerSecond;
+                yield return ((model, $"batched / unbatched peer throughput at {most} clients"), ratio, "> 1.00 x", ratio > 1);
+            }
+
+            var batchedFew = Single(true, few);
+            var plainFew = Single(false, few);
+            if (batchedFew is not null && plainFew is not null)
+            {
+                var ratio = batchedFew.P99Ms / plainFew.P99Ms;
+                yield return ((model, $"batched / unbatched p99 at {few} clients"), ratio, "<= 2.00 x", ratio <= 2);
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using EdgeAgent.Demo.Benchmarks;
+
+namespace EdgeAgent.Demo.Tests.Benchmarks;
+
+public sealed class PeerLoadTargetsTests
+{
+    private static PeerLoadPoint Point(string setup, int clients, double itemsPerSecond, double p99 = 100, double batch = 1) =>
+        new("det", setup, clients, 100, itemsPerSecond, p99 / 2, p99, batch, 0, "");
+
+    [Fact]
+    public void Evaluate_BatchedPeer_RatiosAgainstTheBestCeilingAndTheUnbatchedPeer()
+    {
+        PeerLoadPoint[] points =
+        [
+            Point("ort batch 1", 0, 80), Point("ort batch 4", 0, 100, batch: 4), Point("ort batch 4 (again, after the peers)", 0, 90, batch: 4),
+            Point("peer", 8, 70, p99: 200), Point("peer", 32, 75, p99: 600),
+            Point("peer batched (max 4)", 8, 85, p99: 300, batch: 3), Point("peer batched (max 4)", 32, 95, p99: 900, batch: 4),
+            Point("peer group of 4", 32, 10), Point("peer batched (max 4) group of 4", 32, 10),
+        ];
+
+        var figures = PeerLoadTargets.Evaluate(points, [8, 32]).ToList();
+
+        Assert.Equal(3, figures.Count);
+        Assert.Equal(0.95, figures[0].Value, 6);
+        Assert.True(figures[0].Met);
+        Assert.Equal(95.0 / 75, figures[1].Value, 6);
+        Assert.True(figures[1].Met);
+        Assert.Equal(1.5, figures[2].Value, 6);
+        Assert.True(figures[2].Met);
+    }
+
+    [Fact]
+    public void Evaluate_BatchedSlowerThanUnbatched_NotMet()
+    {
+        PeerLoadPoint[] points = [Point("ort batch 1", 0, 100), Point("peer", 32, 80), Point("peer batched (max 2)", 32, 70, batch: 2)];
+
+        var figures = PeerLoadTargets.Evaluate(points, [32]).ToList();
+
+        Assert.False(figures[0].Met);
+        Assert.False(figures[1].Met);
+    }
+}
