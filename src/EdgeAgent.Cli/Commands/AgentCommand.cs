@@ -42,11 +42,15 @@ internal static class AgentCommand
         {
             Description = "File holding the operator bearer token (Security:OperatorTokenFile, at least 16 characters), for `pref set` and `status` over TCP; re-read when it changes.",
         };
+        var decisionLog = new Option<string?>("--decision-log")
+        {
+            Description = "Durable decision log: the SQLite file or a directory for decisions.db (DecisionLog:Path; default $STATE_DIRECTORY, /var/lib/edgeagent under systemd, else ~/.cache/edgeagent/state), or 'off' (DecisionLog:Enabled=false).",
+        };
         var security = new NodeSecurityOptions();
         var telemetry = new NodeTelemetryFlags();
 
         var command = new Command("agent", "Serve models to local applications and offload each request to where it runs best.");
-        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice, operatorToken })
+        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice, operatorToken, decisionLog })
         {
             command.Options.Add(option);
         }
@@ -71,6 +75,15 @@ internal static class AgentCommand
                 Set(overrides, "Security:OperatorTokenFile", parseResult.GetValue(operatorToken));
                 security.Apply(parseResult, overrides);
                 telemetry.Apply(parseResult, overrides);
+                if (parseResult.GetValue(decisionLog)?.Trim() is { Length: > 0 } log)
+                {
+                    overrides["DecisionLog:Enabled"] = string.Equals(log, "off", StringComparison.OrdinalIgnoreCase) ? "false" : "true";
+                    if (!string.Equals(log, "off", StringComparison.OrdinalIgnoreCase))
+                    {
+                        overrides["DecisionLog:Path"] = log;
+                    }
+                }
+
                 if (parseResult.GetValue(timeout) is { } ms)
                 {
                     overrides["Agent:OffloadTimeout"] = TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);

@@ -22,5 +22,6 @@ internal static class CommandCatalog
         yield return HwCommand.Create();
         yield return QuantizeCommand.Create();
         yield return EvalCommand.Create();
+        yield return LogCommand.Create();
     }
 }

@@ -25,7 +25,8 @@ public static class AgentServiceCollectionExtensions
     /// or added with <see cref="OffloadPolicyServiceCollectionExtensions.AddOffloadPolicy"/>), the
     /// device energy model as <see cref="IEnergyEstimator"/>, the <see cref="LocalVariantProfiles"/>
     /// (profiled quantized variants offered as extra local candidates), peer connections, the
-    /// <see cref="ClusterView"/>, the <see cref="DecisionLog"/>, metrics, and the
+    /// <see cref="ClusterView"/>, the <see cref="DecisionLog"/> with the <see cref="DurableDecisionLog"/>
+    /// (section "DecisionLog") as its observer, metrics, and the
     /// <see cref="Dispatcher"/> as the <see cref="IInferenceBackend"/>. Registrations made before
     /// this call for <see cref="IOffloadPolicy"/>, <see cref="IEnergyEstimator"/> or
     /// <see cref="OperatorPreference"/> win (TryAdd), so a fixed policy, a measured energy
@@ -79,7 +80,16 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<PeerConnections>(),
             sp.GetRequiredService<IEnergyEstimator>(),
             sp.GetRequiredService<IOptions<AgentOptions>>().Value));
-        services.TryAddSingleton(sp => new DecisionLog(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DecisionLogCapacity));
+        services.AddOptions<DecisionLogOptions>().BindConfiguration(DecisionLogOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DecisionLogOptions>, DecisionLogOptionsValidator>());
+        services.TryAddSingleton(sp => new DurableDecisionLog(
+            sp.GetRequiredService<IOptions<DecisionLogOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<ILogger<DurableDecisionLog>>()));
+        services.AddSingleton<IDecisionObserver>(sp => sp.GetRequiredService<DurableDecisionLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<DurableDecisionLog>());
+        services.TryAddSingleton(sp => new DecisionLog(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DecisionLogCapacity, sp.GetServices<IDecisionObserver>()));
         services.TryAddSingleton<AgentMetrics>();
         services.TryAddSingleton<Dispatcher>();
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<Dispatcher>());

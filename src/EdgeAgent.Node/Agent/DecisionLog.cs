@@ -29,11 +29,34 @@ public sealed record DecisionRecord(
     double ExecSeconds,
     TaskEnergy Energy,
     bool Success,
-    OffloadObservation Observation);
+    OffloadObservation Observation)
+{
+    /// <summary>
+    /// Seconds the peer call that answered spent outside the peer's queue and execution (wire time
+    /// including round trips: elapsed minus the peer's reported queue and exec times); 0 when the
+    /// request ran locally.
+    /// </summary>
+    public double TransferSeconds { get; init; }
+
+    /// <summary>The gRPC status code the caller got (0 = OK).</summary>
+    public int StatusCode { get; init; }
+}
+
+/// <summary>
+/// Something that receives every <see cref="DecisionRecord"/> the <see cref="DecisionLog"/> adds,
+/// on the request's own thread: implementations must return at once (queue, never block or do I/O).
+/// </summary>
+public interface IDecisionObserver
+{
+    /// <summary>Called once per recorded request.</summary>
+    void OnDecision(DecisionRecord record);
+}
 
 /// <summary>
 /// A bounded in-memory log of the latest outcomes (oldest dropped first), for status, evaluation
-/// and later fine-tuning. Thread-safe; cumulative counters survive eviction.
+/// and later fine-tuning. Thread-safe; cumulative counters survive eviction. Every added record
+/// is also handed to the registered <see cref="IDecisionObserver"/>s (the durable
+/// <see cref="DurableDecisionLog"/> is one).
 /// </summary>
 public sealed class DecisionLog
 {
@@ -44,12 +67,14 @@ public sealed class DecisionLog
     private long _offloaded;
     private long _fallback;
     private long _failed;
+    private readonly IDecisionObserver[] _observers;
 
-    /// <summary>Keeps the latest <paramref name="capacity"/> records.</summary>
-    public DecisionLog(int capacity)
+    /// <summary>Keeps the latest <paramref name="capacity"/> records and hands each to <paramref name="observers"/>.</summary>
+    public DecisionLog(int capacity, IEnumerable<IDecisionObserver>? observers = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _ring = new DecisionRecord?[capacity];
+        _observers = observers?.ToArray() ?? [];
     }
 
     /// <summary>Requests that ran locally as decided.</summary>
@@ -89,6 +114,11 @@ public sealed class DecisionLog
         {
             _ring[_next % _ring.Length] = record;
             _next++;
+        }
+
+        foreach (var observer in _observers)
+        {
+            observer.OnDecision(record);
         }
     }
 

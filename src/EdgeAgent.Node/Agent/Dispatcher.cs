@@ -1,6 +1,7 @@
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Core.Offloading;
 using System.Diagnostics;
+using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Node.Serving;
 using EdgeAgent.Node.Telemetry;
@@ -60,6 +61,7 @@ public sealed partial class Dispatcher(
 
         string? fallbackFrom = null;
         var radioJoules = 0.0;
+        var wireSeconds = 0.0;
         try
         {
             InferenceOutcome? outcome = null;
@@ -106,6 +108,7 @@ public sealed partial class Dispatcher(
                     radioJoules = energy.OffloadJoules(requestBytes, responseBytes, transfer, Math.Max(0, elapsed - transfer));
                     outcome = new InferenceOutcome(response, decided, DoubleParameter(response, ResponseParameters.QueueMs), DoubleParameter(response, ResponseParameters.ExecMs));
                     span?.SetTag("rpc.grpc.status_code", 0);
+                    wireSeconds = Math.Max(0, elapsed - ((outcome.QueueMs + outcome.ExecMs) / 1000.0));
                 }
                 catch (RpcException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -166,12 +169,14 @@ public sealed partial class Dispatcher(
 
             cluster.RecordResponseBytes(call.Model.Name, outcome.Response.CalculateSize());
             var computeJoules = outcome.Placement.IsLocal ? energy.LocalJoules(outcome.ExecMs / 1000.0, outcome.Placement.Target) : 0.0;
-            Record(call, requestBytes, observation, decided, outcome.Placement, fallbackFrom, currentPreference, start, outcome.QueueMs, outcome.ExecMs, TaskFigures(computeJoules, radioJoules), success: true);
+            Record(call, requestBytes, observation, decided, outcome.Placement, fallbackFrom, currentPreference, start, outcome.QueueMs, outcome.ExecMs, TaskFigures(computeJoules, radioJoules), success: true,
+                outcome.Placement.IsLocal ? 0.0 : wireSeconds, StatusCode.OK);
             return outcome;
         }
-        catch (Exception)
+        catch (Exception ex)
         {
-            Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, TaskFigures(0, radioJoules), success: false);
+            Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, TaskFigures(0, radioJoules), success: false,
+                0.0, StatusOf(ex, call));
             throw;
         }
     }
@@ -244,11 +249,15 @@ public sealed partial class Dispatcher(
     }
 
     private void Record(InferenceCall call, long bytes, OffloadObservation observation, Placement decided, Placement ranAt, string? fallbackFrom,
-        Preference usedPreference, long start, double queueMs, double execMs, TaskEnergy taskEnergy, bool success)
+        Preference usedPreference, long start, double queueMs, double execMs, TaskEnergy taskEnergy, bool success, double transferSeconds, StatusCode status)
     {
         var record = new DecisionRecord(
             time.GetUtcNow(), call.Model.Name, bytes, decided, ranAt, fallbackFrom, usedPreference,
-            time.GetElapsedTime(start).TotalSeconds, queueMs / 1000.0, execMs / 1000.0, taskEnergy, success, observation);
+            time.GetElapsedTime(start).TotalSeconds, queueMs / 1000.0, execMs / 1000.0, taskEnergy, success, observation)
+        {
+            TransferSeconds = transferSeconds,
+            StatusCode = (int)status,
+        };
         decisions.Add(record);
         metrics.Record(record);
         foreach (var observer in _observers)
@@ -256,6 +265,17 @@ public sealed partial class Dispatcher(
             observer.OnDecided(decided, ranAt, success);
         }
     }
+
+    // The status the caller will get for a failed request (InferenceStatus maps domain errors; the
+    // service turns the caller's own cancellation into DeadlineExceeded or Cancelled).
+    private StatusCode StatusOf(Exception exception, InferenceCall call) => exception switch
+    {
+        InferenceException inference => InferenceStatus.Code(inference.Error),
+        RpcException rpc => rpc.StatusCode,
+        OperationCanceledException when call.Remaining(time.GetUtcNow()) is { } left && left <= TimeSpan.Zero => StatusCode.DeadlineExceeded,
+        OperationCanceledException => StatusCode.Cancelled,
+        _ => StatusCode.Internal,
+    };
 
     // Compute is labelled as the estimator says (measured when EdgeAgent.Hardware reads a power
     // sensor); radio energy is always modelled.

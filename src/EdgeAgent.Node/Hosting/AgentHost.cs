@@ -32,6 +32,13 @@ public sealed record AgentHostSettings
     /// <summary>Name reported in ServerMetadata.</summary>
     public string? NodeName { get; init; }
 
+    /// <summary>
+    /// The durable decision log's file or directory (DecisionLog:Path). Null switches it off
+    /// (DecisionLog:Enabled = false) for in-process agents, so tests and the demo do not write into
+    /// the user's state directory; <see cref="Extra"/> can still turn it on.
+    /// </summary>
+    public string? DecisionLogPath { get; init; }
+
     /// <summary>Any further configuration keys ("Agent:StaleAfter" = "00:00:01").</summary>
     public IReadOnlyDictionary<string, string?> Extra { get; init; } = new Dictionary<string, string?>();
 
@@ -49,6 +56,8 @@ public sealed record AgentHostSettings
         if (Policy is not null) keys.Add(new("Agent:Policy", Policy));
         if (Preference is { } w) keys.Add(new("Agent:Preference", w.ToString("R", CultureInfo.InvariantCulture)));
         if (OffloadTimeout is { } t) keys.Add(new("Agent:OffloadTimeout", t.ToString("c", CultureInfo.InvariantCulture)));
+        keys.Add(new($"{DecisionLogOptions.Section}:Enabled", DecisionLogPath is null ? "false" : "true"));
+        if (DecisionLogPath is not null) keys.Add(new($"{DecisionLogOptions.Section}:Path", DecisionLogPath));
         keys.AddRange(AgentHost.PeerKeys(Peers));
         keys.AddRange(Extra);
         return keys;

@@ -1,0 +1,678 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>One request as the durable decision log stores it (the columns of table <c>decisions</c>).</summary>
+public sealed record DecisionRow
+{
+    /// <summary>Row id, increasing with insertion (0 before insertion).</summary>
+    public long Id { get; init; }
+
+    /// <summary>When the request finished; stored in whole microseconds since the Unix epoch (UTC).</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>Requested model.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Serialized request size, bytes.</summary>
+    public long InputBytes { get; init; }
+
+    /// <summary>Name of the feature layout of <see cref="Features"/> (table <c>layouts</c> holds its full description).</summary>
+    public required string Layout { get; init; }
+
+    /// <summary>The layout's full description (a JSON object of its ONNX metadata entries), stored once per <see cref="Layout"/> name.</summary>
+    public required string LayoutMetadata { get; init; }
+
+    /// <summary>The placement each observation row stands for, in row order (absent rows too; see <see cref="Mask"/>).</summary>
+    public required IReadOnlyList<string> Candidates { get; init; }
+
+    /// <summary>The observation's servers [S, F], row-major, exactly as the policy saw them.</summary>
+    public required float[] Features { get; init; }
+
+    /// <summary>The observation's mask [S]: 1 present, 0 absent.</summary>
+    public required float[] Mask { get; init; }
+
+    /// <summary>Preference weight of delay.</summary>
+    public double DelayWeight { get; init; }
+
+    /// <summary>Preference weight of energy.</summary>
+    public double EnergyWeight { get; init; }
+
+    /// <summary>What the policy chose ("local", "local:int8", "peer:cloud").</summary>
+    public required string Decided { get; init; }
+
+    /// <summary>Where the request ran.</summary>
+    public required string RanAt { get; init; }
+
+    /// <summary>The peer that failed or was late, or null.</summary>
+    public string? FallbackFrom { get; init; }
+
+    /// <summary>End-to-end delay inside the agent, seconds.</summary>
+    public double DelaySeconds { get; init; }
+
+    /// <summary>Queue time of the executor that ran it, seconds.</summary>
+    public double QueueSeconds { get; init; }
+
+    /// <summary>Wire time of the peer call that answered, seconds (0 locally).</summary>
+    public double TransferSeconds { get; init; }
+
+    /// <summary>Execution time of the executor that ran it, seconds.</summary>
+    public double ExecSeconds { get; init; }
+
+    /// <summary>This device's compute energy, joules.</summary>
+    public double ComputeJoules { get; init; }
+
+    /// <summary>"measured", "modelled" or "reported".</summary>
+    public required string ComputeProvenance { get; init; }
+
+    /// <summary>This device's radio energy, joules.</summary>
+    public double RadioJoules { get; init; }
+
+    /// <summary>"measured", "modelled" or "reported".</summary>
+    public required string RadioProvenance { get; init; }
+
+    /// <summary>"ok" or "error".</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>gRPC status code the caller got (0 = OK).</summary>
+    public int StatusCode { get; init; }
+
+    /// <summary>S, the observation's row count (<see cref="Mask"/> length).</summary>
+    public int MaxServers => Mask.Length;
+
+    /// <summary>F, the features per row.</summary>
+    public int FeatureCount => Mask.Length == 0 ? 0 : Features.Length / Mask.Length;
+}
+
+/// <summary>Why a decision database cannot be used.</summary>
+public enum DecisionDatabaseProblem
+{
+    /// <summary>No file at the path (read-only opening).</summary>
+    Missing,
+
+    /// <summary>The file is not an SQLite database, or its pages are damaged.</summary>
+    Corrupt,
+
+    /// <summary>The file is an SQLite database of something else.</summary>
+    Foreign,
+
+    /// <summary>Written by a newer EdgeAgent (schema version above <see cref="DecisionDatabase.SchemaVersion"/>).</summary>
+    NewerSchema,
+
+    /// <summary>The file or its directory cannot be created, read or written (permissions, full disk, I/O error).</summary>
+    Unavailable,
+}
+
+/// <summary>A decision database that cannot be used; the message is one line naming the file and the reason.</summary>
+public sealed class DecisionDatabaseException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public DecisionDatabaseException(DecisionDatabaseProblem problem, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Problem = problem;
+    }
+
+    /// <summary>Creates the exception (for serializers and analyzers).</summary>
+    public DecisionDatabaseException()
+        : this(DecisionDatabaseProblem.Unavailable, "The decision database cannot be used.")
+    {
+    }
+
+    /// <summary>Creates the exception (for serializers and analyzers).</summary>
+    public DecisionDatabaseException(string message)
+        : this(DecisionDatabaseProblem.Unavailable, message)
+    {
+    }
+
+    /// <summary>Creates the exception (for serializers and analyzers).</summary>
+    public DecisionDatabaseException(string message, Exception innerException)
+        : this(DecisionDatabaseProblem.Unavailable, message, innerException)
+    {
+    }
+
+    /// <summary>What is wrong.</summary>
+    public DecisionDatabaseProblem Problem { get; }
+}
+
+/// <summary>
+/// The durable decision log's SQLite file: schema (versioned with <c>PRAGMA user_version</c>, marked
+/// with <see cref="ApplicationId"/>), WAL journal, batched inserts, retention by size, age and row
+/// count, and reading back. One instance is one connection; not thread-safe (the
+/// <see cref="DurableDecisionLog"/> writer owns it, an export reads with its own).
+/// </summary>
+/// <remarks>
+/// Schema 1: table <c>decisions</c> (one row per request, see <see cref="DecisionRow"/>; <c>ts_us</c>
+/// is microseconds since the Unix epoch, <c>features</c> float32 little-endian [S, F] row-major,
+/// <c>mask</c> one byte per row, <c>candidates</c> a JSON array of placements) and table
+/// <c>layouts</c> (name, and the layout's ONNX-metadata description as a JSON object, so features can
+/// be decoded after the code changed).
+/// </remarks>
+public sealed class DecisionDatabase : IDisposable
+{
+    /// <summary>Schema version this build writes and reads; older files are migrated on opening for writing.</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary><c>PRAGMA application_id</c> of an EdgeAgent decision log ("EAdl").</summary>
+    public const int ApplicationId = 0x4541_646C;
+
+    // Each entry upgrades from version (index) to index + 1.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE layouts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            metadata TEXT NOT NULL);
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            ts_us INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            input_bytes INTEGER NOT NULL,
+            layout_id INTEGER NOT NULL REFERENCES layouts(id),
+            candidates TEXT NOT NULL,
+            features BLOB NOT NULL,
+            mask BLOB NOT NULL,
+            w_delay REAL NOT NULL,
+            w_energy REAL NOT NULL,
+            decided TEXT NOT NULL,
+            ran_at TEXT NOT NULL,
+            fallback_from TEXT,
+            delay_s REAL NOT NULL,
+            queue_s REAL NOT NULL,
+            transfer_s REAL NOT NULL,
+            exec_s REAL NOT NULL,
+            compute_j REAL NOT NULL,
+            compute_provenance TEXT NOT NULL,
+            radio_j REAL NOT NULL,
+            radio_provenance TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            status_code INTEGER NOT NULL);
+        CREATE INDEX decisions_ts ON decisions(ts_us);
+        """,
+    ];
+
+    private const string Columns =
+        "d.id, d.ts_us, d.model, d.input_bytes, l.name, d.candidates, d.features, d.mask, d.w_delay, d.w_energy, d.decided, d.ran_at, d.fallback_from, " +
+        "d.delay_s, d.queue_s, d.transfer_s, d.exec_s, d.compute_j, d.compute_provenance, d.radio_j, d.radio_provenance, d.outcome, d.status_code, l.metadata";
+
+    private readonly SqliteConnection _connection;
+    private readonly Dictionary<string, long> _layoutIds = new(StringComparer.Ordinal);
+
+    private DecisionDatabase(string path, SqliteConnection connection)
+    {
+        FilePath = path;
+        _connection = connection;
+    }
+
+    /// <summary>The database file (full path).</summary>
+    public string FilePath { get; }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for writing, creating it (and its directory) or migrating an
+    /// older schema. The file is checked (<c>PRAGMA quick_check</c>).
+    /// </summary>
+    /// <exception cref="DecisionDatabaseException">The file is corrupt, foreign, newer, or cannot be created or written.</exception>
+    public static DecisionDatabase OpenForWriting(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        try
+        {
+            if (Path.GetDirectoryName(full) is { } directory)
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DecisionDatabaseException(DecisionDatabaseProblem.Unavailable, $"Decision log '{full}': cannot create its directory ({ex.Message}).", ex);
+        }
+
+        return Open(full, SqliteOpenMode.ReadWriteCreate);
+    }
+
+    /// <summary>Opens an existing database for reading (export, tests); nothing is changed.</summary>
+    /// <exception cref="DecisionDatabaseException">The file is missing, corrupt, foreign or newer.</exception>
+    public static DecisionDatabase OpenForReading(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new DecisionDatabaseException(DecisionDatabaseProblem.Missing, $"Decision log '{full}' does not exist.");
+        }
+
+        return Open(full, SqliteOpenMode.ReadOnly);
+    }
+
+    private static DecisionDatabase Open(string full, SqliteOpenMode mode)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = mode,
+            // Pooled connections keep the file open after Dispose; a corrupt file must be movable.
+            Pooling = false,
+            DefaultTimeout = 30,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        var database = new DecisionDatabase(full, connection);
+        try
+        {
+            connection.Open();
+            database.Prepare(writable: mode != SqliteOpenMode.ReadOnly);
+            return database;
+        }
+        catch (SqliteException ex)
+        {
+            database.Dispose();
+            throw Classify(full, ex);
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The one-line exception for an SQLite failure on <paramref name="path"/>.</summary>
+    public static DecisionDatabaseException Classify(string path, SqliteException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        // Primary result codes: 11 SQLITE_CORRUPT, 26 SQLITE_NOTADB; the rest are I/O, permission or space.
+        var primary = exception.SqliteErrorCode & 0xFF;
+        return primary is 11 or 26
+            ? new DecisionDatabaseException(DecisionDatabaseProblem.Corrupt, $"Decision log '{path}' is corrupt ({FirstLine(exception.Message)}).", exception)
+            : new DecisionDatabaseException(DecisionDatabaseProblem.Unavailable, $"Decision log '{path}' cannot be used ({FirstLine(exception.Message)}).", exception);
+    }
+
+    /// <summary>True when <paramref name="exception"/> means the database was busy (locked by another connection), not broken.</summary>
+    public static bool IsBusy(SqliteException exception) => exception is not null && (exception.SqliteErrorCode & 0xFF) is 5 or 6;
+
+    private void Prepare(bool writable)
+    {
+        var applicationId = ScalarLong("PRAGMA application_id;");
+        var version = ScalarLong("PRAGMA user_version;");
+        var check = Scalar("PRAGMA quick_check(1);") as string;
+        if (!string.Equals(check, "ok", StringComparison.Ordinal))
+        {
+            throw new DecisionDatabaseException(DecisionDatabaseProblem.Corrupt, $"Decision log '{FilePath}' is corrupt (quick_check: {check}).");
+        }
+
+        var tables = ScalarLong("SELECT count(*) FROM sqlite_schema;");
+        if ((applicationId != 0 && applicationId != ApplicationId) || (applicationId == 0 && tables > 0))
+        {
+            throw new DecisionDatabaseException(DecisionDatabaseProblem.Foreign, $"'{FilePath}' is an SQLite database but not an EdgeAgent decision log.");
+        }
+
+        if (version > SchemaVersion)
+        {
+            throw new DecisionDatabaseException(DecisionDatabaseProblem.NewerSchema, string.Create(CultureInfo.InvariantCulture,
+                $"Decision log '{FilePath}' has schema version {version}, newer than the {SchemaVersion} this edgeagent knows; use a newer edgeagent or another DecisionLog:Path."));
+        }
+
+        if (!writable)
+        {
+            if (version < 1)
+            {
+                throw new DecisionDatabaseException(DecisionDatabaseProblem.Foreign, $"'{FilePath}' holds no decision log yet (schema version 0).");
+            }
+
+            return;
+        }
+
+        if (version == 0)
+        {
+            // Must precede the first table; lets retention give deleted pages back to the file system.
+            Execute("PRAGMA auto_vacuum = INCREMENTAL;");
+        }
+
+        Scalar("PRAGMA journal_mode = WAL;");
+        Execute("PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 16777216;");
+        for (var v = (int)version; v < SchemaVersion; v++)
+        {
+            using var transaction = _connection.BeginTransaction();
+            Execute(Migrations[v], transaction);
+            Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {v + 1};"), transaction);
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>The schema version of the open file.</summary>
+    public int Version => (int)ScalarLong("PRAGMA user_version;");
+
+    /// <summary>Writes <paramref name="rows"/> in one transaction.</summary>
+    /// <exception cref="SqliteException">The write failed (disk full, I/O error, busy beyond the timeout).</exception>
+    public void Insert(IReadOnlyList<DecisionRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        using var transaction = _connection.BeginTransaction();
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText =
+            "INSERT INTO decisions (ts_us, model, input_bytes, layout_id, candidates, features, mask, w_delay, w_energy, decided, ran_at, fallback_from, " +
+            "delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code) VALUES " +
+            "($ts, $model, $bytes, $layout, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status);";
+        var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
+        foreach (var name in new[] { "$ts", "$model", "$bytes", "$layout", "$candidates", "$features", "$mask", "$wd", "$we", "$decided", "$ran", "$fallback", "$delay", "$queue", "$transfer", "$exec", "$cj", "$cp", "$rj", "$rp", "$outcome", "$status" })
+        {
+            p[name] = command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        var layoutIds = new Dictionary<string, long>(_layoutIds, StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            p["$ts"].Value = ToMicroseconds(row.Timestamp);
+            p["$model"].Value = row.Model;
+            p["$bytes"].Value = row.InputBytes;
+            p["$layout"].Value = LayoutId(row.Layout, row.LayoutMetadata, transaction, layoutIds);
+            p["$candidates"].Value = JsonSerializer.Serialize(row.Candidates, DecisionJson.Default.IReadOnlyListString);
+            p["$features"].Value = FloatsToBytes(row.Features);
+            p["$mask"].Value = MaskToBytes(row.Mask);
+            p["$wd"].Value = row.DelayWeight;
+            p["$we"].Value = row.EnergyWeight;
+            p["$decided"].Value = row.Decided;
+            p["$ran"].Value = row.RanAt;
+            p["$fallback"].Value = (object?)row.FallbackFrom ?? DBNull.Value;
+            p["$delay"].Value = row.DelaySeconds;
+            p["$queue"].Value = row.QueueSeconds;
+            p["$transfer"].Value = row.TransferSeconds;
+            p["$exec"].Value = row.ExecSeconds;
+            p["$cj"].Value = row.ComputeJoules;
+            p["$cp"].Value = row.ComputeProvenance;
+            p["$rj"].Value = row.RadioJoules;
+            p["$rp"].Value = row.RadioProvenance;
+            p["$outcome"].Value = row.Outcome;
+            p["$status"].Value = row.StatusCode;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        // Layout ids become known only once their insert committed.
+        foreach (var (name, id) in layoutIds)
+        {
+            _layoutIds[name] = id;
+        }
+    }
+
+    private long LayoutId(string name, string metadata, SqliteTransaction transaction, Dictionary<string, long> known)
+    {
+        if (known.TryGetValue(name, out var id))
+        {
+            return id;
+        }
+
+        using (var select = _connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT id FROM layouts WHERE name = $name;";
+            select.Parameters.AddWithValue("$name", name);
+            if (select.ExecuteScalar() is long existing)
+            {
+                known[name] = existing;
+                return existing;
+            }
+        }
+
+        using var insert = _connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO layouts (name, metadata) VALUES ($name, $metadata) RETURNING id;";
+        insert.Parameters.AddWithValue("$name", name);
+        insert.Parameters.AddWithValue("$metadata", metadata);
+        id = (long)insert.ExecuteScalar()!;
+        known[name] = id;
+        return id;
+    }
+
+    /// <summary>Layout names and their stored descriptions (JSON objects of the layout's metadata).</summary>
+    public IReadOnlyDictionary<string, string> Layouts()
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT name, metadata FROM layouts;";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return result;
+    }
+
+    /// <summary>Rows kept.</summary>
+    public long Count() => ScalarLong("SELECT count(*) FROM decisions;");
+
+    /// <summary>Bytes of the pages in use (the file less its free pages; the WAL is not counted).</summary>
+    public long UsedBytes() =>
+        (ScalarLong("PRAGMA page_count;") - ScalarLong("PRAGMA freelist_count;")) * ScalarLong("PRAGMA page_size;");
+
+    /// <summary>
+    /// Deletes the oldest rows until the rows are younger than <paramref name="maxAge"/> at
+    /// <paramref name="now"/>, at most <paramref name="maxRows"/> (0: no limit) remain and the used
+    /// size is at most <paramref name="maxBytes"/>; freed pages go back to the file system.
+    /// </summary>
+    /// <returns>Rows deleted.</returns>
+    public long Prune(DateTimeOffset now, TimeSpan maxAge, long maxBytes, long maxRows)
+    {
+        long deleted = 0;
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "DELETE FROM decisions WHERE ts_us < $cutoff;";
+            command.Parameters.AddWithValue("$cutoff", ToMicroseconds(now - maxAge));
+            deleted += command.ExecuteNonQuery();
+        }
+
+        if (maxRows > 0)
+        {
+            var excess = Count() - maxRows;
+            if (excess > 0)
+            {
+                deleted += DeleteOldest(excess);
+            }
+        }
+
+        // Deleted pages first go to the free list; size by the pages in use. A few rounds absorb the
+        // b-tree's own overhead on small limits.
+        for (var round = 0; round < 8; round++)
+        {
+            var used = UsedBytes();
+            if (used <= maxBytes)
+            {
+                break;
+            }
+
+            var rows = Count();
+            if (rows == 0)
+            {
+                break;
+            }
+
+            var fraction = 1.0 - (0.9 * maxBytes / used);
+            deleted += DeleteOldest(Math.Max(1, (long)Math.Ceiling(rows * fraction)));
+        }
+
+        if (deleted > 0)
+        {
+            Execute("PRAGMA incremental_vacuum;");
+        }
+
+        return deleted;
+    }
+
+    private long DeleteOldest(long count)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "DELETE FROM decisions WHERE id IN (SELECT id FROM decisions ORDER BY id LIMIT $n);";
+        command.Parameters.AddWithValue("$n", count);
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>Rows at or after <paramref name="since"/> (all when null), oldest first.</summary>
+    /// <exception cref="DecisionDatabaseException">A page turned out to be corrupt while reading.</exception>
+    public IEnumerable<DecisionRow> Read(DateTimeOffset? since = null)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM decisions d JOIN layouts l ON l.id = d.layout_id WHERE d.ts_us >= $since ORDER BY d.id;";
+        command.Parameters.AddWithValue("$since", since is { } s ? ToMicroseconds(s) : long.MinValue);
+        SqliteDataReader reader;
+        try
+        {
+            reader = command.ExecuteReader();
+        }
+        catch (SqliteException ex)
+        {
+            throw Classify(FilePath, ex);
+        }
+
+        using (reader)
+        {
+            while (true)
+            {
+                DecisionRow row;
+                try
+                {
+                    if (!reader.Read())
+                    {
+                        yield break;
+                    }
+
+                    row = ReadRow(reader);
+                }
+                catch (SqliteException ex)
+                {
+                    throw Classify(FilePath, ex);
+                }
+
+                yield return row;
+            }
+        }
+    }
+
+    private static DecisionRow ReadRow(SqliteDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Timestamp = FromMicroseconds(r.GetInt64(1)),
+        Model = r.GetString(2),
+        InputBytes = r.GetInt64(3),
+        Layout = r.GetString(4),
+        Candidates = JsonSerializer.Deserialize(r.GetString(5), DecisionJson.Default.IReadOnlyListString) ?? [],
+        Features = BytesToFloats((byte[])r.GetValue(6)),
+        Mask = BytesToMask((byte[])r.GetValue(7)),
+        DelayWeight = r.GetDouble(8),
+        EnergyWeight = r.GetDouble(9),
+        Decided = r.GetString(10),
+        RanAt = r.GetString(11),
+        FallbackFrom = r.IsDBNull(12) ? null : r.GetString(12),
+        DelaySeconds = r.GetDouble(13),
+        QueueSeconds = r.GetDouble(14),
+        TransferSeconds = r.GetDouble(15),
+        ExecSeconds = r.GetDouble(16),
+        ComputeJoules = r.GetDouble(17),
+        ComputeProvenance = r.GetString(18),
+        RadioJoules = r.GetDouble(19),
+        RadioProvenance = r.GetString(20),
+        Outcome = r.GetString(21),
+        StatusCode = r.GetInt32(22),
+        LayoutMetadata = r.GetString(23),
+    };
+
+    /// <summary>
+    /// Renames <paramref name="path"/> (and its -wal and -shm files) to
+    /// <c>PATH.corrupt-yyyyMMddTHHmmssZ</c> so a fresh database can start; returns the new name.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be renamed.</exception>
+    public static string MoveAside(string path, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var target = $"{path}.corrupt-{stamp}";
+        for (var n = 2; File.Exists(target); n++)
+        {
+            target = string.Create(CultureInfo.InvariantCulture, $"{path}.corrupt-{stamp}-{n}");
+        }
+
+        File.Move(path, target);
+        foreach (var suffix in new[] { "-wal", "-shm" })
+        {
+            if (File.Exists(path + suffix))
+            {
+                File.Move(path + suffix, target + suffix);
+            }
+        }
+
+        return target;
+    }
+
+    /// <summary>Microseconds since the Unix epoch (UTC), the <c>ts_us</c> column.</summary>
+    public static long ToMicroseconds(DateTimeOffset timestamp) => (timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    /// <summary>The timestamp of a <c>ts_us</c> value (UTC).</summary>
+    public static DateTimeOffset FromMicroseconds(long microseconds) => DateTimeOffset.UnixEpoch.AddTicks(microseconds * 10);
+
+    /// <summary>float32 little-endian bytes, the <c>features</c> column.</summary>
+    public static byte[] FloatsToBytes(ReadOnlySpan<float> values)
+    {
+        var bytes = new byte[values.Length * sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>The floats of a <c>features</c> value.</summary>
+    public static float[] BytesToFloats(ReadOnlySpan<byte> bytes)
+    {
+        var values = new float[bytes.Length / sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+        }
+
+        return values;
+    }
+
+    private static byte[] MaskToBytes(float[] mask) => [.. mask.Select(m => m > 0 ? (byte)1 : (byte)0)];
+
+    private static float[] BytesToMask(byte[] bytes) => [.. bytes.Select(b => b != 0 ? 1f : 0f)];
+
+    private void Execute(string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private long ScalarLong(string sql) => Scalar(sql) is long value ? value : 0;
+
+    private static string FirstLine(string text)
+    {
+        var end = text.IndexOfAny(['\r', '\n']);
+        return end < 0 ? text : text[..end];
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _connection.Dispose();
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyList<string>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class DecisionJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,432 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Core.Offloading;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>What the durable decision log is doing.</summary>
+public enum DurableDecisionLogState
+{
+    /// <summary>Switched off (DecisionLog:Enabled = false).</summary>
+    Off,
+
+    /// <summary>Configured, the writer not yet running.</summary>
+    Starting,
+
+    /// <summary>Writing rows.</summary>
+    Writing,
+
+    /// <summary>Stopped after a failure (read-only directory, full disk, newer schema); requests are still served.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// The durable decision log: an <see cref="IDecisionObserver"/> of the <see cref="DecisionLog"/> that
+/// puts each record on a bounded queue (never blocking: when the queue is full the record is dropped
+/// and counted) and a background writer that encodes the observation (the agent's
+/// <see cref="FeatureLayout"/>, through the shared <see cref="ObservationEncoder"/>) and writes rows
+/// in batches to a <see cref="DecisionDatabase"/>, applying retention after each batch. A corrupt
+/// file is moved aside with one warning and a new one started; any other failure to open or write
+/// (permissions, a full disk, a newer schema) stops logging with one warning and the metric
+/// <c>edgeagent.decision_log.failures</c>, never serving.
+/// </summary>
+public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedService, IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<int, (ObservationEncoder Encoder, string Name, string Metadata)> Encoders = new();
+
+    private readonly DecisionLogOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<DecisionRecord>? _channel;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Counter<long> _writtenCounter;
+    private readonly Counter<long> _droppedCounter;
+    private readonly Counter<long> _failureCounter;
+    private Task? _loop;
+    private long _written;
+    private long _dropped;
+    private long _pruned;
+    private int _state;
+    private string? _problem;
+
+    /// <summary>Creates the log; nothing is opened until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">The DecisionLog settings.</param>
+    /// <param name="time">Clock of retention by age, file names of moved-aside files and the flush wait.</param>
+    /// <param name="meterFactory">Creates the instruments (meter "EdgeAgent.Agent").</param>
+    /// <param name="logger">Warnings when logging stops or a file is moved aside.</param>
+    /// <param name="environment">Reads environment variables for the default path (null: the process environment).</param>
+    public DurableDecisionLog(IOptions<DecisionLogOptions> options, TimeProvider time, IMeterFactory meterFactory, ILogger<DurableDecisionLog> logger, Func<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(logger);
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        var meter = meterFactory.Create(AgentMetrics.MeterName);
+        _writtenCounter = meter.CreateCounter<long>("edgeagent.decision_log.written", "{row}", "Rows written to the durable decision log.");
+        _droppedCounter = meter.CreateCounter<long>("edgeagent.decision_log.dropped", "{record}", "Records the durable decision log did not write (reason: queue_full, stopped, busy).");
+        _failureCounter = meter.CreateCounter<long>("edgeagent.decision_log.failures", "{failure}", "Failures that stopped the durable decision log or replaced its file (kind: corrupt, unavailable, newer_schema, foreign, write).");
+        meter.CreateObservableGauge("edgeagent.decision_log.active", () => State == DurableDecisionLogState.Writing ? 1 : 0, "1", "1 while the durable decision log writes rows.");
+        if (_options.Enabled)
+        {
+            FilePath = _options.ResolvePath(environment);
+            _channel = Channel.CreateBounded<DecisionRecord>(new BoundedChannelOptions(_options.QueueCapacity)
+            {
+                SingleReader = true,
+                SingleWriter = false,
+                FullMode = BoundedChannelFullMode.Wait,
+            });
+            _state = (int)DurableDecisionLogState.Starting;
+        }
+    }
+
+    /// <summary>The database file, or null when the log is off.</summary>
+    public string? FilePath { get; }
+
+    /// <summary>What the log is doing.</summary>
+    public DurableDecisionLogState State => (DurableDecisionLogState)Volatile.Read(ref _state);
+
+    /// <summary>Why logging stopped (one line), or null.</summary>
+    public string? Problem => Volatile.Read(ref _problem);
+
+    /// <summary>Rows written since start.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Records not written (queue full, logging stopped, database busy).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Rows deleted by retention since start.</summary>
+    public long Pruned => Interlocked.Read(ref _pruned);
+
+    /// <summary>Records waiting for the writer.</summary>
+    public int Pending => _channel?.Reader.Count ?? 0;
+
+    /// <inheritdoc />
+    public void OnDecision(DecisionRecord record)
+    {
+        if (_channel is null)
+        {
+            return;
+        }
+
+        if (State == DurableDecisionLogState.Stopped)
+        {
+            Drop(1, "stopped");
+        }
+        else if (!_channel.Writer.TryWrite(record))
+        {
+            Drop(1, "queue_full");
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_channel is null)
+        {
+            Log.Off(_logger);
+            return Task.CompletedTask;
+        }
+
+        _loop ??= Task.Run(() => RunAsync(_channel.Reader, _abort.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Does nothing: requests still finishing while the node drains are recorded after the hosted
+    /// services stop, so the queue is written out when the host disposes the log (<see cref="DisposeAsync"/>).
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Waits until every record queued before the call has been written or dropped (tests, shutdown).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        while (_channel is not null && _loop is not null && !_loop.IsCompleted && (_channel.Reader.Count > 0 || Volatile.Read(ref _inBatch) != 0))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private int _inBatch;
+
+    private async Task RunAsync(ChannelReader<DecisionRecord> reader, CancellationToken cancellationToken)
+    {
+        var database = Open(FilePath!);
+        if (database is null)
+        {
+            await DrainAsync(reader, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Volatile.Write(ref _state, (int)DurableDecisionLogState.Writing);
+        Log.Writing(_logger, database.FilePath, _options.MaxSizeMegabytes, _options.MaxAge);
+        var batch = new List<DecisionRow>(_options.BatchSize);
+        var busyWarned = false;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Volatile.Write(ref _inBatch, 1);
+                if (_options.FlushInterval > TimeSpan.Zero && reader.Count < _options.BatchSize && !reader.Completion.IsCompleted)
+                {
+                    try
+                    {
+                        await Task.Delay(_options.FlushInterval, _time, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                }
+
+                while (batch.Count < _options.BatchSize && reader.TryRead(out var record))
+                {
+                    batch.Add(ToRow(record));
+                }
+
+                try
+                {
+                    database.Insert(batch);
+                    Interlocked.Add(ref _written, batch.Count);
+                    _writtenCounter.Add(batch.Count);
+                    busyWarned = false;
+                    var pruned = database.Prune(_time.GetUtcNow(), _options.MaxAge, _options.MaxSizeBytes, _options.MaxRows);
+                    Interlocked.Add(ref _pruned, pruned);
+                }
+                catch (SqliteException ex) when (DecisionDatabase.IsBusy(ex))
+                {
+                    // Another connection held the file longer than the busy timeout: lose this batch, keep logging.
+                    Drop(batch.Count, "busy");
+                    if (!busyWarned)
+                    {
+                        Log.Busy(_logger, database.FilePath, batch.Count);
+                        busyWarned = true;
+                    }
+                }
+                catch (SqliteException ex)
+                {
+                    var problem = DecisionDatabase.Classify(database.FilePath, ex);
+                    database.Dispose();
+                    database = problem.Problem == DecisionDatabaseProblem.Corrupt ? Replace(problem) : null;
+                    if (database is null)
+                    {
+                        if (problem.Problem != DecisionDatabaseProblem.Corrupt)
+                        {
+                            StopLogging("write", problem.Message);
+                        }
+
+                        Drop(batch.Count, "stopped");
+                        batch.Clear();
+                        Volatile.Write(ref _inBatch, 0);
+                        await DrainAsync(reader, cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
+                    Drop(batch.Count, "stopped");
+                }
+
+                batch.Clear();
+                Volatile.Write(ref _inBatch, 0);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown ran out of time: what is still queued is lost.
+        }
+        finally
+        {
+            Drop(batch.Count + reader.Count, "stopped");
+            Volatile.Write(ref _inBatch, 0);
+            database?.Dispose();
+        }
+    }
+
+    private DecisionDatabase? Open(string path)
+    {
+        try
+        {
+            return DecisionDatabase.OpenForWriting(path);
+        }
+        catch (DecisionDatabaseException ex) when (ex.Problem == DecisionDatabaseProblem.Corrupt)
+        {
+            return Replace(ex);
+        }
+        catch (DecisionDatabaseException ex)
+        {
+            StopLogging(ex.Problem switch
+            {
+                DecisionDatabaseProblem.NewerSchema => "newer_schema",
+                DecisionDatabaseProblem.Foreign => "foreign",
+                _ => "unavailable",
+            }, ex.Message);
+            return null;
+        }
+    }
+
+    // A corrupt file is renamed with a timestamp and a new one started (once; a second failure stops logging).
+    private DecisionDatabase? Replace(DecisionDatabaseException corrupt)
+    {
+        _failureCounter.Add(1, new KeyValuePair<string, object?>("kind", "corrupt"));
+        var path = FilePath!;
+        try
+        {
+            var aside = DecisionDatabase.MoveAside(path, _time.GetUtcNow());
+            Log.MovedAside(_logger, corrupt.Message, aside);
+            return DecisionDatabase.OpenForWriting(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DecisionDatabaseException)
+        {
+            StopLogging("unavailable", $"{corrupt.Message} Moving it aside and starting a new one failed: {ex.Message}");
+            return null;
+        }
+    }
+
+    private void StopLogging(string kind, string message)
+    {
+        Volatile.Write(ref _problem, message);
+        Volatile.Write(ref _state, (int)DurableDecisionLogState.Stopped);
+        _failureCounter.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        Log.Stopped(_logger, message);
+    }
+
+    private async Task DrainAsync(ChannelReader<DecisionRecord> reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var n = 0;
+                while (reader.TryRead(out _))
+                {
+                    n++;
+                }
+
+                Drop(n, "stopped");
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+    }
+
+    private void Drop(int count, string reason)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _dropped, count);
+        _droppedCounter.Add(count, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    /// <summary>
+    /// The row of <paramref name="record"/>: its observation encoded in the agent's layout
+    /// (<see cref="LearnedPolicy.AgentLayout"/>, or the same layout with more peer rows when the
+    /// observation has more candidates than it holds).
+    /// </summary>
+    public static DecisionRow ToRow(DecisionRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var servers = record.Observation.Servers;
+        var agentRows = LearnedPolicy.AgentLayout.MaxServers;
+        var rows = Math.Max(agentRows, servers.Count);
+        var (encoder, name, metadata) = Encoders.GetOrAdd(rows, static s =>
+        {
+            var layout = s == LearnedPolicy.AgentLayout.MaxServers ? LearnedPolicy.AgentLayout : FeatureLayout.Agent(maxPeers: s - 3);
+            var md = layout.ToMetadata();
+            var version = md.TryGetValue(FeatureLayout.MetadataPrefix + "version", out var v) ? v : "?";
+            return (new ObservationEncoder(layout), string.Create(CultureInfo.InvariantCulture, $"{layout.Profile}-v{version}-s{layout.MaxServers}-f{layout.FeatureCount}"),
+                JsonSerializer.Serialize(new Dictionary<string, string>(md, StringComparer.Ordinal), DecisionJson.Default.DictionaryStringString));
+        });
+        var features = new float[encoder.MaxServers * encoder.FeatureCount];
+        var mask = new float[encoder.MaxServers];
+        Span<float> preference = stackalloc float[2];
+        encoder.Encode(record.Observation, record.Preference, features, mask, preference);
+        return new DecisionRow
+        {
+            Timestamp = record.Timestamp,
+            Model = record.Model,
+            InputBytes = record.InputBytes,
+            Layout = name,
+            LayoutMetadata = metadata,
+            Candidates = [.. servers.Select(s => s.Placement.ToString())],
+            Features = features,
+            Mask = mask,
+            DelayWeight = record.Preference.DelayWeight,
+            EnergyWeight = record.Preference.EnergyWeight,
+            Decided = record.Decided.ToString(),
+            RanAt = record.RanAt.ToString(),
+            FallbackFrom = record.FallbackFrom,
+            DelaySeconds = record.DelaySeconds,
+            QueueSeconds = record.QueueSeconds,
+            TransferSeconds = record.TransferSeconds,
+            ExecSeconds = record.ExecSeconds,
+            ComputeJoules = record.Energy.Compute.Joules,
+            ComputeProvenance = ProvenanceName(record.Energy.Compute.Provenance),
+            RadioJoules = record.Energy.Radio.Joules,
+            RadioProvenance = ProvenanceName(record.Energy.Radio.Provenance),
+            Outcome = record.Success ? "ok" : "error",
+            StatusCode = record.StatusCode,
+        };
+    }
+
+    private static string ProvenanceName(EnergyProvenance provenance) => provenance switch
+    {
+        EnergyProvenance.Measured => "measured",
+        EnergyProvenance.Reported => "reported",
+        _ => "modelled",
+    };
+
+    /// <summary>How long <see cref="DisposeAsync"/> waits for the queue to be written before dropping the rest.</summary>
+    public static TimeSpan DrainTimeout { get; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Writes what is queued (for at most <see cref="DrainTimeout"/>), then closes the database.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _channel?.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.WaitAsync(DrainTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await _abort.CancelAsync().ConfigureAwait(false);
+                await _loop.ConfigureAwait(false);
+            }
+        }
+
+        _abort.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2060, Level = LogLevel.Information, Message = "Decision log: writing one row per request to {Path} (keeping at most {MaxMegabytes} MiB and {MaxAge}).")]
+        public static partial void Writing(ILogger logger, string path, double maxMegabytes, TimeSpan maxAge);
+
+        [LoggerMessage(EventId = 2061, Level = LogLevel.Information, Message = "Decision log: off (DecisionLog:Enabled = false); only the in-memory log for status is kept.")]
+        public static partial void Off(ILogger logger);
+
+        [LoggerMessage(EventId = 2062, Level = LogLevel.Warning, Message = "{Problem} Moved it to {Aside} and started a new decision log.")]
+        public static partial void MovedAside(ILogger logger, string problem, string aside);
+
+        [LoggerMessage(EventId = 2063, Level = LogLevel.Warning, Message = "Decision log stopped; requests are still served: {Problem}")]
+        public static partial void Stopped(ILogger logger, string problem);
+
+        [LoggerMessage(EventId = 2064, Level = LogLevel.Warning, Message = "Decision log {Path} was locked by another process beyond the busy timeout; {Rows} rows were not written (logging goes on).")]
+        public static partial void Busy(ILogger logger, string path, int rows);
+    }
+}

@@ -1,0 +1,218 @@
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Node.Agent;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeAgent.Node.Tests.Agent;
+
+public sealed class DecisionDatabaseTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 3, 18, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgeagent-dlog-").FullName;
+
+    private string DbPath => Path.Combine(_dir, "decisions.db");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static object? Pragma(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    [Fact]
+    public void Insert_ThenRead_ReturnsEveryColumnExactly()
+    {
+        var rows = Enumerable.Range(0, 20).Select(i => DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddTicks(i * 12_345_670L), i, success: i != 5))).ToArray();
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            db.Insert(rows[..7]);
+            db.Insert(rows[7..]);
+        }
+
+        using var read = DecisionDatabase.OpenForReading(DbPath);
+        var back = read.Read().ToArray();
+
+        Assert.Equal(rows.Length, back.Length);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var (a, b) = (rows[i], back[i]);
+            Assert.Equal(i + 1, b.Id);
+            Assert.Equal(a.Features, b.Features);
+            Assert.Equal(a.Mask, b.Mask);
+            Assert.Equal(a.Candidates, b.Candidates);
+            Assert.Equal(a with { Id = b.Id, Features = b.Features, Mask = b.Mask, Candidates = b.Candidates }, b);
+        }
+
+        Assert.Equal(["local", "local:int8", "peer:edge", "peer:cloud"], back[0].Candidates);
+        Assert.Equal([1f, 1f, 1f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f], back[0].Mask);
+        Assert.Equal(LearnedPolicy.AgentLayout.FeatureCount, back[0].FeatureCount);
+        Assert.Equal("error", back[5].Outcome);
+        Assert.Equal(14, back[5].StatusCode);
+        Assert.Equal("edge", back[6].FallbackFrom);
+        Assert.Equal("measured", back[0].ComputeProvenance);
+        // The layout's full description is stored once and decodes to the layout that encoded the features.
+        var layout = FeatureLayout.FromMetadata(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(read.Layouts()[back[0].Layout])!);
+        Assert.Equal(LearnedPolicy.AgentLayout, layout);
+    }
+
+    [Fact]
+    public void OpenForWriting_NewFile_WalJournalSchemaVersionAndApplicationId()
+    {
+        using (DecisionDatabase.OpenForWriting(DbPath))
+        {
+        }
+
+        Assert.Equal("wal", Pragma(DbPath, "PRAGMA journal_mode;"));
+        Assert.Equal((long)DecisionDatabase.SchemaVersion, Pragma(DbPath, "PRAGMA user_version;"));
+        Assert.Equal((long)DecisionDatabase.ApplicationId, Pragma(DbPath, "PRAGMA application_id;"));
+    }
+
+    [Fact]
+    public void OpenForWriting_OlderSchema_IsMigrated()
+    {
+        // Version 0 of an EdgeAgent file: marked, no tables yet (a file created before the first migration committed).
+        Pragma(DbPath, $"PRAGMA application_id = {DecisionDatabase.ApplicationId};");
+
+        using var db = DecisionDatabase.OpenForWriting(DbPath);
+        db.Insert([DurableDecisionLog.ToRow(DecisionRecords.Create(T0))]);
+
+        Assert.Equal(DecisionDatabase.SchemaVersion, db.Version);
+        Assert.Equal(1, db.Count());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Open_NewerSchema_RefusedWithOneLine(bool forWriting)
+    {
+        using (DecisionDatabase.OpenForWriting(DbPath))
+        {
+        }
+
+        Pragma(DbPath, "PRAGMA user_version = 7;");
+
+        var ex = Assert.Throws<DecisionDatabaseException>(() => forWriting ? DecisionDatabase.OpenForWriting(DbPath) : DecisionDatabase.OpenForReading(DbPath));
+        Assert.Equal(DecisionDatabaseProblem.NewerSchema, ex.Problem);
+        Assert.Contains("schema version 7", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+        Assert.Equal(7L, Pragma(DbPath, "PRAGMA user_version;"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Open_GarbageFile_IsCorrupt(bool forWriting)
+    {
+        File.WriteAllBytes(DbPath, [.. Enumerable.Range(0, 8192).Select(i => (byte)(i * 31))]);
+
+        var ex = Assert.Throws<DecisionDatabaseException>(() => forWriting ? DecisionDatabase.OpenForWriting(DbPath) : DecisionDatabase.OpenForReading(DbPath));
+
+        Assert.Equal(DecisionDatabaseProblem.Corrupt, ex.Problem);
+        Assert.Contains(DbPath, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void Open_DamagedPages_IsCorrupt()
+    {
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            db.Insert([.. Enumerable.Range(0, 300).Select(i => DurableDecisionLog.ToRow(DecisionRecords.Create(T0, i)))]);
+        }
+
+        Pragma(DbPath, "PRAGMA wal_checkpoint(TRUNCATE);");
+        // Overwrite pages in the middle of the file: the header stays valid, the b-tree does not.
+        using (var file = new FileStream(DbPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = file.Length / 2;
+            file.Write([.. Enumerable.Repeat((byte)0xA5, 16384)]);
+        }
+
+        var ex = Assert.Throws<DecisionDatabaseException>(() => DecisionDatabase.OpenForReading(DbPath));
+        Assert.Equal(DecisionDatabaseProblem.Corrupt, ex.Problem);
+    }
+
+    [Fact]
+    public void Open_OtherSqliteDatabase_IsForeignAndUntouched()
+    {
+        Pragma(DbPath, "CREATE TABLE notes (x TEXT);");
+
+        var ex = Assert.Throws<DecisionDatabaseException>(() => DecisionDatabase.OpenForWriting(DbPath));
+
+        Assert.Equal(DecisionDatabaseProblem.Foreign, ex.Problem);
+        Assert.Equal(0L, Pragma(DbPath, "PRAGMA user_version;"));
+    }
+
+    [Fact]
+    public void OpenForReading_NoFile_IsMissing()
+    {
+        var ex = Assert.Throws<DecisionDatabaseException>(() => DecisionDatabase.OpenForReading(DbPath));
+        Assert.Equal(DecisionDatabaseProblem.Missing, ex.Problem);
+        Assert.False(File.Exists(DbPath));
+    }
+
+    [Fact]
+    public void Prune_ByAge_DeletesOnlyOlderRows()
+    {
+        using var db = DecisionDatabase.OpenForWriting(DbPath);
+        db.Insert([.. Enumerable.Range(0, 10).Select(i => DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddMinutes(i), i)))]);
+
+        var deleted = db.Prune(T0.AddMinutes(9) + TimeSpan.FromHours(1), TimeSpan.FromHours(1) + TimeSpan.FromMinutes(3), long.MaxValue, 0);
+
+        Assert.Equal(6, deleted);
+        Assert.Equal([T0.AddMinutes(6), T0.AddMinutes(7), T0.AddMinutes(8), T0.AddMinutes(9)], db.Read().Select(r => r.Timestamp));
+        Assert.Equal([T0.AddMinutes(8), T0.AddMinutes(9)], db.Read(T0.AddMinutes(8)).Select(r => r.Timestamp));
+    }
+
+    [Fact]
+    public void Prune_ByRows_KeepsTheNewest()
+    {
+        using var db = DecisionDatabase.OpenForWriting(DbPath);
+        db.Insert([.. Enumerable.Range(0, 250).Select(i => DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddSeconds(i), i)))]);
+
+        db.Prune(T0.AddSeconds(250), TimeSpan.FromDays(1), long.MaxValue, 100);
+
+        var kept = db.Read().ToArray();
+        Assert.Equal(100, kept.Length);
+        Assert.Equal(T0.AddSeconds(150), kept[0].Timestamp);
+        Assert.Equal(T0.AddSeconds(249), kept[^1].Timestamp);
+    }
+
+    [Fact]
+    public void Prune_BySize_UsedBytesUnderTheLimitAndFileShrinks()
+    {
+        using var db = DecisionDatabase.OpenForWriting(DbPath);
+        for (var batch = 0; batch < 4; batch++)
+        {
+            db.Insert([.. Enumerable.Range(batch * 500, 500).Select(i => DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddMilliseconds(i), i)))]);
+        }
+
+        var before = db.UsedBytes();
+        const long limit = 1024 * 1024;
+        Assert.True(before > 2 * limit, $"test needs more than 2 MiB of rows; got {before}");
+
+        var deleted = db.Prune(T0.AddSeconds(2), TimeSpan.FromDays(1), limit, 0);
+        Pragma(DbPath, "PRAGMA wal_checkpoint(TRUNCATE);");
+
+        Assert.True(db.UsedBytes() <= limit, $"used {db.UsedBytes()} bytes after pruning to {limit}");
+        Assert.True(new FileInfo(DbPath).Length <= limit + (64 * 1024), $"file is {new FileInfo(DbPath).Length} bytes");
+        Assert.Equal(2000 - deleted, db.Count());
+        Assert.Equal(T0.AddMilliseconds(1999), db.Read().Last().Timestamp);
+    }
+
+    [Fact]
+    public void MoveAside_RenamesWithTimestampAndSidecars()
+    {
+        File.WriteAllText(DbPath, "x");
+        File.WriteAllText(DbPath + "-wal", "w");
+
+        var aside = DecisionDatabase.MoveAside(DbPath, T0);
+
+        Assert.Equal(DbPath + ".corrupt-20261203T180000Z", aside);
+        Assert.True(File.Exists(aside) && File.Exists(aside + "-wal"));
+        Assert.False(File.Exists(DbPath) || File.Exists(DbPath + "-wal"));
+    }
+}
