@@ -87,9 +87,9 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetRequiredService<ILogger<DurableDecisionLog>>()));
-        services.AddSingleton<IDecisionObserver>(sp => sp.GetRequiredService<DurableDecisionLog>());
+        services.AddSingleton<IDecisionRecordObserver>(sp => sp.GetRequiredService<DurableDecisionLog>());
         services.AddHostedService(sp => sp.GetRequiredService<DurableDecisionLog>());
-        services.TryAddSingleton(sp => new DecisionLog(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DecisionLogCapacity, sp.GetServices<IDecisionObserver>()));
+        services.TryAddSingleton(sp => new DecisionLog(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DecisionLogCapacity, sp.GetServices<IDecisionRecordObserver>()));
         services.TryAddSingleton<AgentMetrics>();
         services.TryAddSingleton<Dispatcher>();
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<Dispatcher>());

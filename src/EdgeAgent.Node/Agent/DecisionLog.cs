@@ -46,7 +46,7 @@ public sealed record DecisionRecord(
 /// Something that receives every <see cref="DecisionRecord"/> the <see cref="DecisionLog"/> adds,
 /// on the request's own thread: implementations must return at once (queue, never block or do I/O).
 /// </summary>
-public interface IDecisionObserver
+public interface IDecisionRecordObserver
 {
     /// <summary>Called once per recorded request.</summary>
     void OnDecision(DecisionRecord record);
@@ -55,7 +55,7 @@ public interface IDecisionObserver
 /// <summary>
 /// A bounded in-memory log of the latest outcomes (oldest dropped first), for status, evaluation
 /// and later fine-tuning. Thread-safe; cumulative counters survive eviction. Every added record
-/// is also handed to the registered <see cref="IDecisionObserver"/>s (the durable
+/// is also handed to the registered <see cref="IDecisionRecordObserver"/>s (the durable
 /// <see cref="DurableDecisionLog"/> is one).
 /// </summary>
 public sealed class DecisionLog
@@ -67,10 +67,10 @@ public sealed class DecisionLog
     private long _offloaded;
     private long _fallback;
     private long _failed;
-    private readonly IDecisionObserver[] _observers;
+    private readonly IDecisionRecordObserver[] _observers;
 
     /// <summary>Keeps the latest <paramref name="capacity"/> records and hands each to <paramref name="observers"/>.</summary>
-    public DecisionLog(int capacity, IEnumerable<IDecisionObserver>? observers = null)
+    public DecisionLog(int capacity, IEnumerable<IDecisionRecordObserver>? observers = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _ring = new DecisionRecord?[capacity];
