@@ -63,7 +63,7 @@ internal static class HealthCommand
                 {
                     var reply = await new Health.HealthClient(channel).CheckAsync(
                         new HealthCheckRequest { Service = parseResult.GetValue(service) ?? "" },
-                        deadline: DateTime.UtcNow.AddMilliseconds(ms),
+                        deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddMilliseconds(ms),
                         cancellationToken: cancellationToken);
                     if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
                     {

@@ -260,7 +260,7 @@ public sealed partial class LocalExecutor : IDisposable
         try
         {
             results = batch.Count == 1
-                ? [Wrap(Execute(session, batch[0].Inputs, batch[0].OutputNames, CancellationToken.None), session, batch.Count)]
+                ? [Wrap(Execute(model.Name, session, batch[0].Inputs, batch[0].OutputNames, _options.MaxOutputBytes, CancellationToken.None), session, batch.Count)]
                 : ExecuteMerged(model, session, batch);
         }
         catch (OnnxRuntimeException ex) when (IsInputRejection(ex))
@@ -330,7 +330,7 @@ public sealed partial class LocalExecutor : IDisposable
                 merged[j] = new InferenceInput(name, first[j].DataType, shape, buffer.AsMemory(0, length));
             }
 
-            using var run = Execute(session, merged, batch[0].OutputNames, CancellationToken.None);
+            using var run = Execute(model.Name, session, merged, batch[0].OutputNames, _options.MaxOutputBytes, CancellationToken.None);
             var results = new List<InferenceResult>(batch.Count);
             try
             {
