@@ -29,14 +29,34 @@ public static class InferRequestValidator
 
         var model = catalog.Find(name)
             ?? throw new InferenceException(InferenceError.NotFound,
-                $"Model '{name}' is not served here; served models: {string.Join(", ", catalog.Models.Select(m => m.Name))}.");
+                $"Model '{Printable(name)}' is not served here; served models: {string.Join(", ", catalog.Models.Select(m => m.Name))}.");
         if (!string.IsNullOrEmpty(version) && version != model.VersionString)
         {
             throw new InferenceException(InferenceError.NotFound,
-                $"Model '{name}' version '{version}' is not served; the served version is {model.VersionString}.");
+                $"Model '{Printable(name)}' version '{Printable(version)}' is not served; the served version is {model.VersionString}.");
         }
 
         return model;
+    }
+
+    // A name from the wire quoted in an error: control characters escaped (the message stays one
+    // line) and at most 128 characters kept.
+    private static string Printable(string text)
+    {
+        var builder = new System.Text.StringBuilder(Math.Min(text.Length, 128) + 8);
+        foreach (var c in text.Length > 128 ? text[..128] : text)
+        {
+            if (char.IsControl(c))
+            {
+                builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return text.Length > 128 ? builder.Append("...").ToString() : builder.ToString();
     }
 
     /// <summary>Validates <paramref name="request"/> against <paramref name="model"/>.</summary>

@@ -35,6 +35,13 @@ public sealed class AgentDecisionLogTests : IDisposable
         }
 
         var durable = agent.Services.GetRequiredService<DurableDecisionLog>();
+        // The writer opens the database off the request path; on a loaded machine the requests can
+        // finish before it has (their records wait in the queue).
+        for (var waited = 0; durable.State == DurableDecisionLogState.Starting && waited < 300; waited++)
+        {
+            await Task.Delay(100);
+        }
+
         Assert.Equal(DurableDecisionLogState.Writing, durable.State);
         await cluster.StopAsync(agent);
 
