@@ -19,7 +19,8 @@ public static class HardwareServiceCollectionExtensions
     /// EdgeAgent:Hardware:Power), the <see cref="EnergyMeter"/> sampling it in the background
     /// (EdgeAgent:Hardware:Energy), a <see cref="MeasuredEnergyEstimator"/> as
     /// <see cref="IEnergyEstimator"/> wrapping the estimator registered before this call (the
-    /// agent's device model), and the GPIO <see cref="OperatorPanel"/> (EdgeAgent:Hardware:Panel)
+    /// agent's <see cref="DeviceEnergyModel"/>; without one, a <see cref="DeviceEnergyModel"/> over the
+    /// power profile's idle and busy watts), and the GPIO <see cref="OperatorPanel"/> (EdgeAgent:Hardware:Panel)
     /// driving the <see cref="OperatorPreference"/> registered in the host (its own balanced one when
     /// there is none) and blinking on the agent's offloads (<see cref="OffloadBlinker"/>, an
     /// <see cref="IDecisionObserver"/> the agent's dispatcher calls). Options are validated at start with
@@ -55,14 +56,14 @@ public static class HardwareServiceCollectionExtensions
                 sp.GetRequiredService<IPowerSource>(),
                 sp.GetRequiredService<IOptions<EnergyMeterOptions>>().Value,
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<IOptions<PowerOptions>>().Value.Radio,
                 sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
                 sp.GetRequiredService<ILogger<EnergyMeter>>());
             meter.RunningTasksSignal = runningTasks?.Invoke(sp);
             return meter;
         });
-        // Wrap the estimator registered so far (the agent's device model) so that it answers while
-        // nothing is measured and for offloads; without one, a profile-based estimator stands in.
+        // Wrap the estimator registered so far (the agent's device energy model) so that it answers
+        // while nothing is measured and for offloads; without one, the device energy model over the
+        // power profile's idle and busy watts stands in.
         var previous = services.LastOrDefault(d => d.ServiceType == typeof(IEnergyEstimator) && !d.IsKeyedService);
         if (previous is not null)
         {
@@ -71,8 +72,9 @@ public static class HardwareServiceCollectionExtensions
 
         services.AddSingleton<IEnergyEstimator>(sp =>
         {
-            var power = sp.GetRequiredService<IOptions<PowerOptions>>().Value;
-            var fallback = previous is null ? new ProfileEnergyEstimator(power.ResolveProfile(), power.Radio) : (IEnergyEstimator)Resolve(previous, sp);
+            var fallback = previous is null
+                ? new DeviceEnergyModel(sp.GetRequiredService<IOptions<PowerOptions>>().Value.ResolveProfile().ToPowerTable())
+                : (IEnergyEstimator)Resolve(previous, sp);
             return new MeasuredEnergyEstimator(sp.GetRequiredService<EnergyMeter>(), fallback);
         });
         services.TryAddSingleton(sp => OperatorPanel.Create(

@@ -120,7 +120,7 @@ internal static class HwCommand
             }
 
             using var selected = report.Selected;
-            using var meter = new EnergyMeter(selected, new EnergyMeterOptions(), TimeProvider.System, new RadioModel());
+            using var meter = new EnergyMeter(selected, new EnergyMeterOptions(), TimeProvider.System);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var loop = meter.RunAsync(stop.Token);
             await output.WriteLineAsync($"{selected.Name} ({selected.Kind.ToString().ToLowerInvariant()}): {selected.Description}");

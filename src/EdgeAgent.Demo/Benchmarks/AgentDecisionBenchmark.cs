@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Core.Offloading.Policies;
+using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Inference.Policy;
 using EdgeAgent.Node.Agent;
 using Microsoft.Extensions.Logging.Abstractions;

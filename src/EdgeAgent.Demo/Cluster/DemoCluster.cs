@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
 using Grpc.Net.Client;
@@ -129,7 +130,7 @@ public sealed class DemoCluster : IAsyncDisposable
         var measured = figures.Count(f => f.Provenance == EnergyProvenance.Measured);
         var modelled = figures.Count(f => f.Provenance == EnergyProvenance.Modelled);
         var table = "";
-        if (AgentServices.GetRequiredService<IEnergyEstimator>() is DeviceEnergyModel or EdgeAgent.Hardware.Energy.MeasuredEnergyEstimator { Fallback: DeviceEnergyModel })
+        if (AgentServices.GetRequiredService<IEnergyEstimator>() is DeviceEnergyModel or MeasuredEnergyEstimator { Fallback: DeviceEnergyModel })
         {
             var energy = AgentServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value.Energy;
             table = string.Create(CultureInfo.InvariantCulture,

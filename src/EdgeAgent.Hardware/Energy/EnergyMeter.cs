@@ -11,19 +11,33 @@ namespace EdgeAgent.Hardware.Energy;
 /// Samples a power source on a background loop, integrates power over time (trapezoidal rule, or
 /// exact differences for sources with a cumulative counter) and attributes energy to tasks: a task
 /// executed locally is charged its share of the power above idle over its execution interval,
-/// shared equally among the tasks running at the same moment; an offloaded task is charged the
-/// radio energy of its transfer, and the peer's reported energy separately. Totals go out on the
-/// "EdgeAgent.Energy" meter (counter <c>edgeagent.energy</c> in J, gauge <c>edgeagent.power</c> in W).
+/// shared equally among the tasks running at the same moment. It owns the one energy instrument:
+/// meter "EdgeAgent.Energy", counter <c>edgeagent.energy</c> (J; tag <c>scope</c> = device for this
+/// machine's total, task.compute and task.radio for energy charged to tasks, and <c>provenance</c> =
+/// measured, modelled or reported), where the agent also records each request's figures
+/// (<see cref="RecordRequest"/>, with its <c>placement</c>); and the gauge <c>edgeagent.power</c> (W).
 /// </summary>
 public sealed partial class EnergyMeter : IDisposable
 {
     /// <summary>Name of the System.Diagnostics.Metrics meter.</summary>
     public const string MeterName = "EdgeAgent.Energy";
 
+    /// <summary>Tag of <c>edgeagent.energy</c> saying what the energy was spent on: device, task.compute or task.radio.</summary>
+    public const string ScopeTag = "scope";
+
+    /// <summary>Tag of <c>edgeagent.energy</c> and <c>edgeagent.power</c> saying how a figure was obtained: measured, modelled or reported.</summary>
+    public const string ProvenanceTag = "provenance";
+
+    /// <summary>Tag of a request's <c>edgeagent.energy</c> figures: where it ran.</summary>
+    public const string PlacementTag = "placement";
+
+    private static readonly KeyValuePair<string, object?> DeviceScope = new(ScopeTag, "device");
+    private static readonly KeyValuePair<string, object?> TaskComputeScope = new(ScopeTag, "task.compute");
+    private static readonly KeyValuePair<string, object?> TaskRadioScope = new(ScopeTag, "task.radio");
+
     private readonly IPowerSource _source;
     private readonly EnergyMeterOptions _options;
     private readonly TimeProvider _time;
-    private readonly RadioModel _radio;
     private readonly ILogger _logger;
     private readonly Meter _meter;
     private readonly Counter<double> _energy;
@@ -46,13 +60,12 @@ public sealed partial class EnergyMeter : IDisposable
     private double? _wattsPerTask;
 
     /// <summary>Creates a meter over <paramref name="source"/>; call <see cref="RunAsync"/> (or <see cref="SampleOnce"/>) to sample.</summary>
-    public EnergyMeter(IPowerSource source, EnergyMeterOptions options, TimeProvider time, RadioModel radio,
+    public EnergyMeter(IPowerSource source, EnergyMeterOptions options, TimeProvider time,
         IMeterFactory? meterFactory = null, ILogger<EnergyMeter>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(radio);
         if (!(options.SampleRateHz is >= 1.0 and <= 1000.0))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.SampleRateHz,
@@ -62,14 +75,13 @@ public sealed partial class EnergyMeter : IDisposable
         _source = source;
         _options = options;
         _time = time;
-        _radio = radio;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _origin = time.GetTimestamp();
         _provenance = source.Kind == PowerSourceKind.Measured ? EnergyProvenance.Measured : EnergyProvenance.Modelled;
-        _provenanceTag = new("edgeagent.energy.provenance", ProvenanceName(_provenance));
+        _provenanceTag = new(ProvenanceTag, ProvenanceName(_provenance));
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _energy = _meter.CreateCounter<double>("edgeagent.energy", "J",
-            "Energy: scope=device is this machine's total; task.compute, task.radio and peer are charged to tasks.");
+            "Energy: scope=device is this machine's total; task.compute and task.radio are charged to tasks (by placement for the agent's requests); provenance measured, modelled or reported.");
         _meter.CreateObservableGauge("edgeagent.power", ObservePower, "W",
             "Latest power of this machine (rail=total) and of each rail the source reports.");
     }
@@ -300,7 +312,7 @@ public sealed partial class EnergyMeter : IDisposable
 
         if (deltaJoules > 0)
         {
-            _energy.Add(deltaJoules, new KeyValuePair<string, object?>("edgeagent.energy.scope", "device"), _provenanceTag);
+            _energy.Add(deltaJoules, DeviceScope, _provenanceTag);
         }
 
         return true;
@@ -318,22 +330,18 @@ public sealed partial class EnergyMeter : IDisposable
     }
 
     /// <summary>
-    /// The energy of an offloaded task: this device's radio energy to send <paramref name="bytesSent"/>
-    /// at <paramref name="uplinkBitsPerSecond"/> and receive <paramref name="bytesReceived"/> at
-    /// <paramref name="downlinkBitsPerSecond"/> (modelled), and the peer's own figure when it reported one.
+    /// Records the energy this device spent on one request the agent served, as the dispatcher
+    /// figured it (compute and radio, each with its provenance), tagged with where it ran.
     /// </summary>
-    public TaskEnergy ChargeOffload(long bytesSent, double uplinkBitsPerSecond, long bytesReceived = 0,
-        double downlinkBitsPerSecond = double.PositiveInfinity, double? peerJoules = null)
+    /// <param name="placement">Where the request ran ("local", "local:int8", "peer:cloud").</param>
+    /// <param name="energy">The request's figures; zero figures are not recorded.</param>
+    public void RecordRequest(string placement, TaskEnergy energy)
     {
-        var radio = new EnergyFigure(_radio.Joules(bytesSent, uplinkBitsPerSecond, bytesReceived, downlinkBitsPerSecond), EnergyProvenance.Modelled);
-        EnergyFigure? peer = peerJoules is { } j && j >= 0 && double.IsFinite(j) ? new EnergyFigure(j, EnergyProvenance.Reported) : null;
-        _energy.Add(radio.Joules, new("edgeagent.energy.scope", "task.radio"), new("edgeagent.energy.provenance", "modelled"));
-        if (peer is { } p)
-        {
-            _energy.Add(p.Joules, new("edgeagent.energy.scope", "peer"), new("edgeagent.energy.provenance", "reported"));
-        }
-
-        return new TaskEnergy(new EnergyFigure(0.0, _provenance), radio, peer);
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentNullException.ThrowIfNull(energy);
+        var where = new KeyValuePair<string, object?>(PlacementTag, placement);
+        AddFigure(energy.Compute, TaskComputeScope, where);
+        AddFigure(energy.Radio, TaskRadioScope, where);
     }
 
     /// <inheritdoc />
@@ -544,7 +552,15 @@ public sealed partial class EnergyMeter : IDisposable
     {
         if (joules > 0)
         {
-            _energy.Add(joules, new KeyValuePair<string, object?>("edgeagent.energy.scope", "task.compute"), _provenanceTag);
+            _energy.Add(joules, TaskComputeScope, _provenanceTag);
+        }
+    }
+
+    private void AddFigure(EnergyFigure figure, KeyValuePair<string, object?> scope, KeyValuePair<string, object?> placement)
+    {
+        if (figure.Joules > 0 && double.IsFinite(figure.Joules))
+        {
+            _energy.Add(figure.Joules, scope, placement, new KeyValuePair<string, object?>(ProvenanceTag, ProvenanceName(figure.Provenance)));
         }
     }
 
@@ -563,7 +579,8 @@ public sealed partial class EnergyMeter : IDisposable
         }
     }
 
-    private static string ProvenanceName(EnergyProvenance provenance) => provenance switch
+    /// <summary>The value of the provenance tag for <paramref name="provenance"/>.</summary>
+    public static string ProvenanceName(EnergyProvenance provenance) => provenance switch
     {
         EnergyProvenance.Measured => "measured",
         EnergyProvenance.Modelled => "modelled",

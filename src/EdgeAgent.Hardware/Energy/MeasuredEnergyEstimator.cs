@@ -1,5 +1,4 @@
 using EdgeAgent.Core.Offloading;
-using EdgeAgent.Hardware.Power;
 
 namespace EdgeAgent.Hardware.Energy;
 
@@ -7,7 +6,7 @@ namespace EdgeAgent.Hardware.Energy;
 /// The agent's <see cref="IEnergyEstimator"/> backed by the energy meter. Local energy is the
 /// execution time times the power above idle per executing task that the meter measured recently
 /// (<see cref="EnergyMeter.WattsPerTask"/>). Until a busy sample was measured, or when the meter's
-/// source is a model, it asks <paramref name="fallback"/> (the agent's configured device model).
+/// source is a model, it asks <paramref name="fallback"/> (the <see cref="DeviceEnergyModel"/>).
 /// Offload energy always comes from <paramref name="fallback"/> (a radio model: this device cannot
 /// measure its radio apart from the rest).
 /// </summary>
@@ -34,30 +33,4 @@ public sealed class MeasuredEnergyEstimator(EnergyMeter meter, IEnergyEstimator 
     /// <inheritdoc />
     public double OffloadJoules(long uploadBytes, long downloadBytes, double transferSeconds, double waitSeconds) =>
         fallback.OffloadJoules(uploadBytes, downloadBytes, transferSeconds, waitSeconds);
-}
-
-/// <summary>
-/// <see cref="IEnergyEstimator"/> from a <see cref="DeviceProfile"/> and a <see cref="RadioModel"/>:
-/// (busy - idle) W per second of execution, and the radio's transmit/receive power over the
-/// transfer time (bytes shared out by direction); the device is taken as idle while it waits.
-/// </summary>
-public sealed class ProfileEnergyEstimator(DeviceProfile profile, RadioModel radio) : IEnergyEstimator
-{
-    /// <inheritdoc />
-    public double LocalJoules(double execSeconds, string variant) =>
-        double.IsFinite(execSeconds) ? Math.Max(0.0, profile.BusyWatts - profile.IdleWatts) * Math.Max(0.0, execSeconds) : 0.0;
-
-    /// <inheritdoc />
-    public double OffloadJoules(long uploadBytes, long downloadBytes, double transferSeconds, double waitSeconds)
-    {
-        if (!(transferSeconds > 0) || !double.IsFinite(transferSeconds))
-        {
-            return 0.0;
-        }
-
-        var up = Math.Max(0, uploadBytes);
-        var down = Math.Max(0, downloadBytes);
-        var upShare = up + down > 0 ? (double)up / (up + down) : 1.0;
-        return transferSeconds * ((radio.TransmitWatts * upShare) + (radio.ReceiveWatts * (1.0 - upShare)));
-    }
 }

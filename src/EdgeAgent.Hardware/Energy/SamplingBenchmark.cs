@@ -99,7 +99,7 @@ public static class SamplingBenchmark
         // Warm up: one untimed sampling run and one wake-up run, so JIT and tiering happen before the
         // timed rounds (a daemon samples for days: the steady state is what costs), then let
         // background compilation settle.
-        using (var warm = new EnergyMeter(counting, options, TimeProvider.System, new RadioModel()))
+        using (var warm = new EnergyMeter(counting, options, TimeProvider.System))
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             stop.CancelAfter(TimeSpan.FromSeconds(1.5));
@@ -122,7 +122,7 @@ public static class SamplingBenchmark
             idleWall += wall;
             var idlePercent = 100.0 * cpu / wall;
 
-            using var meter = new EnergyMeter(counting, options, TimeProvider.System, new RadioModel());
+            using var meter = new EnergyMeter(counting, options, TimeProvider.System);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var readsBefore = counting.Reads;
             (cpu, wall) = await Measure(async () =>

@@ -2,52 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace EdgeAgent.Hardware.Power;
 
-/// <summary>Idle and fully busy power of a device, from its datasheet or a measurement elsewhere.</summary>
-/// <param name="Name">Profile name ("jetson-orin-nano").</param>
-/// <param name="IdleWatts">Power with nothing running.</param>
-/// <param name="BusyWatts">Power with all cores busy.</param>
-public sealed record DeviceProfile(string Name, double IdleWatts, double BusyWatts)
-{
-    /// <summary>Jetson Orin Nano: about 4.5-6 W idle and 10 W loaded on VDD_IN (public measurements).</summary>
-    public static DeviceProfile JetsonOrinNano { get; } = new("jetson-orin-nano", 5.0, 10.0);
-
-    /// <summary>Raspberry Pi 4: about 2.2-3 W idle and 5-6 W loaded at the USB-C input.</summary>
-    public static DeviceProfile RaspberryPi4 { get; } = new("raspberry-pi-4", 2.6, 5.5);
-
-    /// <summary>The built-in profiles by name.</summary>
-    public static IReadOnlyDictionary<string, DeviceProfile> BuiltIn { get; } =
-        new Dictionary<string, DeviceProfile>(StringComparer.OrdinalIgnoreCase)
-        {
-            [JetsonOrinNano.Name] = JetsonOrinNano,
-            [RaspberryPi4.Name] = RaspberryPi4,
-        };
-}
-
-/// <summary>
-/// Radio energy model of this device's network link: E = P_tx * bits_sent / uplink rate +
-/// P_rx * bits_received / downlink rate, at the link's measured rates. Wi-Fi is far cheaper per bit
-/// than LTE; the defaults are Wi-Fi-like and belong in configuration for a real deployment.
-/// </summary>
-/// <param name="TransmitWatts">Radio power while transmitting.</param>
-/// <param name="ReceiveWatts">Radio power while receiving.</param>
-public sealed record RadioModel(double TransmitWatts = 1.0, double ReceiveWatts = 0.6)
-{
-    /// <summary>Energy in joules to send and receive the given bytes at the given rates (bits per second).</summary>
-    public double Joules(long bytesSent, double uplinkBitsPerSecond, long bytesReceived = 0, double downlinkBitsPerSecond = double.PositiveInfinity)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(bytesSent);
-        ArgumentOutOfRangeException.ThrowIfNegative(bytesReceived);
-        var send = bytesSent == 0 ? 0.0 : TransmitWatts * bytesSent * 8.0 / PositiveRate(uplinkBitsPerSecond, nameof(uplinkBitsPerSecond));
-        var receive = bytesReceived == 0 ? 0.0 : ReceiveWatts * bytesReceived * 8.0 / PositiveRate(downlinkBitsPerSecond, nameof(downlinkBitsPerSecond));
-        return send + receive;
-    }
-
-    private static double PositiveRate(double bitsPerSecond, string name) =>
-        bitsPerSecond > 0 && !double.IsNaN(bitsPerSecond)
-            ? bitsPerSecond
-            : throw new ArgumentOutOfRangeException(name, bitsPerSecond, "A link rate must be a positive number of bits per second.");
-}
-
 /// <summary>
 /// For machines with nothing to read: power = idle + (busy - idle) * utilisation, from a device
 /// profile and a utilisation signal (whole-machine CPU utilisation by default). Every sample is

@@ -54,17 +54,6 @@ public sealed class PowerOptions
     [Range(0.0, 10_000.0)]
     public double? BusyWatts { get; set; }
 
-    /// <summary>Radio power while transmitting, for the energy of offloaded transfers.</summary>
-    [Range(0.0, 100.0)]
-    public double RadioTransmitWatts { get; set; } = 1.0;
-
-    /// <summary>Radio power while receiving.</summary>
-    [Range(0.0, 100.0)]
-    public double RadioReceiveWatts { get; set; } = 0.6;
-
-    /// <summary>The radio model these options describe.</summary>
-    public RadioModel Radio => new(RadioTransmitWatts, RadioReceiveWatts);
-
     /// <summary>
     /// The device profile for the model source: the named built-in profile, else the board named
     /// in the device tree, else Jetson Orin Nano figures; IdleWatts/BusyWatts override either.

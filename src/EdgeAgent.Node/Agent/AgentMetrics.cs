@@ -1,14 +1,16 @@
 using System.Diagnostics.Metrics;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Hardware.Energy;
 
 namespace EdgeAgent.Node.Agent;
 
 /// <summary>
 /// The agent's instruments on meter "EdgeAgent.Agent": requests by placement and outcome,
-/// end-to-end duration (s), decision latency (s), estimated energy (J) by placement and
-/// provenance, fallbacks, and per peer the link's RTT (s) and throughput (bit/s), the peer's
-/// reported queue and whether it is available. Created through IMeterFactory so tests can listen
-/// to one host's meter; exported by Telemetry/NodeTelemetry when an exporter is on.
+/// end-to-end duration (s), decision latency (s), fallbacks, and per peer the link's RTT (s) and
+/// throughput (bit/s), the peer's reported queue and whether it is available. Each request's
+/// energy goes to the one energy instrument, <c>edgeagent.energy</c> of EdgeAgent.Hardware's
+/// <see cref="EnergyMeter"/> (by placement, scope and provenance). Created through IMeterFactory so
+/// tests can listen to one host's meter; exported by Telemetry/NodeTelemetry when an exporter is on.
 /// </summary>
 public sealed class AgentMetrics
 {
@@ -25,18 +27,21 @@ public sealed class AgentMetrics
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _decision;
-    private readonly Counter<double> _energy;
+    private readonly EnergyMeter? _energy;
     private readonly Counter<long> _fallbacks;
 
-    /// <summary>Creates the instruments; with <paramref name="peers"/>, also the per-peer gauges.</summary>
-    public AgentMetrics(IMeterFactory meterFactory, PeerConnections? peers = null)
+    /// <summary>
+    /// Creates the instruments; with <paramref name="peers"/>, also the per-peer gauges; with
+    /// <paramref name="energy"/>, each request's energy is recorded on its instrument.
+    /// </summary>
+    public AgentMetrics(IMeterFactory meterFactory, PeerConnections? peers = null, EnergyMeter? energy = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        _energy = energy;
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("edgeagent.requests", "{request}", "Requests handled by the agent, by placement and outcome.");
         _duration = meter.CreateHistogram("edgeagent.task.duration", "s", "End-to-end time of a request inside the agent.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _decision = meter.CreateHistogram("edgeagent.decision.duration", "s", "Time the policy took to decide one placement (observation to placement).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DecisionBuckets });
-        _energy = meter.CreateCounter<double>("edgeagent.energy", "J", "Estimated energy this device spent on requests, by placement and provenance (measured, modelled).");
         _fallbacks = meter.CreateCounter<long>("edgeagent.fallbacks", "{request}", "Offloaded requests that fell back to local execution.");
         if (peers is { Count: > 0 })
         {
@@ -61,8 +66,7 @@ public sealed class AgentMetrics
         _duration.Record(record.DelaySeconds, placement);
         if (record.Success)
         {
-            AddEnergy(record.Energy.Compute, placement);
-            AddEnergy(record.Energy.Radio, placement);
+            _energy?.RecordRequest(record.RanAt.ToString(), record.Energy);
         }
 
         if (record.FallbackFrom is not null)
@@ -70,21 +74,6 @@ public sealed class AgentMetrics
             _fallbacks.Add(1, new KeyValuePair<string, object?>("peer", record.FallbackFrom));
         }
     }
-
-    private void AddEnergy(EnergyFigure figure, KeyValuePair<string, object?> placement)
-    {
-        if (figure.Joules > 0)
-        {
-            _energy.Add(figure.Joules, placement, new KeyValuePair<string, object?>("provenance", ProvenanceName(figure.Provenance)));
-        }
-    }
-
-    private static string ProvenanceName(EnergyProvenance provenance) => provenance switch
-    {
-        EnergyProvenance.Measured => "measured",
-        EnergyProvenance.Reported => "reported",
-        _ => "modelled",
-    };
 
     private static IEnumerable<Measurement<double>> Each(PeerConnections peers, Func<PeerConnection, double> value)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeAgent.Core.Offloading.Policies;
+using EdgeAgent.Hardware.Energy;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAgent.Node.Agent;
@@ -94,7 +95,7 @@ public sealed class AgentOptions
     /// <summary>Seed of the random source for reconnect jitter (null: from the clock).</summary>
     public int? Seed { get; set; }
 
-    /// <summary>Device power table for energy estimates.</summary>
+    /// <summary>Device power table of the device energy model (<see cref="DeviceEnergyModel"/>), section "Agent:Energy".</summary>
     public EnergyModelOptions Energy { get; set; } = new();
 
     /// <summary>The parsed peers; call after validation.</summary>
@@ -113,22 +114,6 @@ public sealed class AgentOptions
 
         return list;
     }
-}
-
-/// <summary>Device power table (watts) of <see cref="DeviceEnergyModel"/>, section "Agent:Energy".</summary>
-public sealed class EnergyModelOptions
-{
-    /// <summary>Power of the idle device.</summary>
-    public double IdleWatts { get; set; } = 5.0;
-
-    /// <summary>Power while executing inference.</summary>
-    public double BusyWatts { get; set; } = 10.0;
-
-    /// <summary>Extra power while the radio sends or receives.</summary>
-    public double RadioWatts { get; set; } = 2.0;
-
-    /// <summary>Extra power while waiting for a peer's reply (radio tail), usually 0 on Wi-Fi.</summary>
-    public double WaitWatts { get; set; }
 }
 
 /// <summary>Checks <see cref="AgentOptions"/> at start; every message names the setting.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Core.Offloading.Policies;
+using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Policy;
 using EdgeAgent.Node.Control;

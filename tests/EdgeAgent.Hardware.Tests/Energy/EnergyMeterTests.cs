@@ -20,7 +20,7 @@ public sealed class EnergyMeterTests
         {
             var time = new FakeTimeProvider();
             var watts = 0.5 + (random.NextDouble() * 30);
-            using var meter = new EnergyMeter(new SyntheticSource(time, _ => watts), new EnergyMeterOptions(), time, new RadioModel());
+            using var meter = new EnergyMeter(new SyntheticSource(time, _ => watts), new EnergyMeterOptions(), time);
             meter.SampleOnce();
             var elapsed = 0.0;
             for (var i = 0; i < 200; i++)
@@ -40,7 +40,7 @@ public sealed class EnergyMeterTests
     {
         var time = new FakeTimeProvider();
         static double Power(double t) => 6.0 + (3.0 * Math.Sin(2 * Math.PI * 0.7 * t));
-        using var meter = new EnergyMeter(new SyntheticSource(time, Power), new EnergyMeterOptions(), time, new RadioModel());
+        using var meter = new EnergyMeter(new SyntheticSource(time, Power), new EnergyMeterOptions(), time);
         meter.SampleOnce();
         const int samples = 50 * 20;
         for (var i = 0; i < samples; i++)
@@ -67,7 +67,7 @@ public sealed class EnergyMeterTests
             const double perTask = 2.5;
             var running = 0;
             var source = new SyntheticSource(time, _ => idle + (perTask * running));
-            using var meter = new EnergyMeter(source, new EnergyMeterOptions { IdleWatts = idle }, time, new RadioModel());
+            using var meter = new EnergyMeter(source, new EnergyMeterOptions { IdleWatts = idle }, time);
             meter.SampleOnce();
 
             var active = new List<(EnergyMeter.LocalTask Task, double Ends)>();
@@ -127,7 +127,7 @@ public sealed class EnergyMeterTests
     {
         var time = new FakeTimeProvider();
         var running = 0;
-        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 4.0 + (3.0 * running)), new EnergyMeterOptions { IdleWatts = 4.0 }, time, new RadioModel());
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 4.0 + (3.0 * running)), new EnergyMeterOptions { IdleWatts = 4.0 }, time);
         meter.SampleOnce();
         var a = meter.BeginLocalTask();
         var b = meter.BeginLocalTask();
@@ -155,7 +155,7 @@ public sealed class EnergyMeterTests
     public async Task Complete_MeterNotSampling_CompletesAtOnce()
     {
         var time = new FakeTimeProvider();
-        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 1.0), new EnergyMeterOptions(), time, new RadioModel());
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 1.0), new EnergyMeterOptions(), time);
         var task = meter.BeginLocalTask();
 
         var energy = await task.Complete().WaitAsync(Timeout);
@@ -167,7 +167,7 @@ public sealed class EnergyMeterTests
     public async Task RunAsync_FakeTime_SamplesAtConfiguredRate()
     {
         var time = new FakeTimeProvider();
-        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 2.0), new EnergyMeterOptions { SampleRateHz = 50 }, time, new RadioModel());
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 2.0), new EnergyMeterOptions { SampleRateHz = 50 }, time);
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
 
@@ -191,7 +191,7 @@ public sealed class EnergyMeterTests
         // after 2 s there are exactly 200 samples after the first, sample k taken in [k*10, k*10+4) ms.
         var time = new FakeTimeProvider();
         var source = new RecordingSource(time, 3.0);
-        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100 }, time, new RadioModel());
+        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100 }, time);
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
         await WaitAsleepAfter(meter, time, 1);
@@ -226,7 +226,7 @@ public sealed class EnergyMeterTests
     {
         var time = new FakeTimeProvider();
         var source = new RecordingSource(time, 1.0);
-        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100 }, time, new RadioModel());
+        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100 }, time);
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
         await WaitAsleepAfter(meter, time, 1);
@@ -247,7 +247,7 @@ public sealed class EnergyMeterTests
     public async Task RunAsync_CancelledWhileWaitingOnAStoppedClock_StopsAndFinishesTasks()
     {
         var time = new FakeTimeProvider();
-        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 2.0), new EnergyMeterOptions { SampleRateHz = 1 }, time, new RadioModel());
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 2.0), new EnergyMeterOptions { SampleRateHz = 1 }, time);
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
         await WaitAsleepAfter(meter, time, 1);
@@ -267,7 +267,7 @@ public sealed class EnergyMeterTests
         using var fs = new FakeSysfs();
         Boards.OrinNano(fs);
         using var source = Ina3221HwmonSource.Discover(fs.Root)!;
-        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 200 }, TimeProvider.System, new RadioModel());
+        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 200 }, TimeProvider.System);
         using var cts = new CancellationTokenSource();
         var loop = meter.RunAsync(cts.Token);
 
@@ -288,7 +288,7 @@ public sealed class EnergyMeterTests
         Boards.OrinNano(fs);
         using var source = Ina3221HwmonSource.Discover(fs.Root)!;
         var time = new FakeTimeProvider();
-        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100, RailRefreshEvery = 10_000 }, time, new RadioModel());
+        using var meter = new EnergyMeter(source, new EnergyMeterOptions { SampleRateHz = 100, RailRefreshEvery = 10_000 }, time);
         for (var i = 0; i < 50; i++)
         {
             time.Advance(TimeSpan.FromMilliseconds(10));
@@ -313,25 +313,40 @@ public sealed class EnergyMeterTests
     }
 
     [Fact]
-    public void ChargeOffload_RadioModelledPeerReported()
+    public void RecordRequest_ComputeAndRadio_TaggedByScopePlacementAndProvenance()
     {
         var time = new FakeTimeProvider();
-        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 1.0), new EnergyMeterOptions(), time, new RadioModel(1.0, 0.5));
+        var seen = new List<(double Value, string? Scope, string? Placement, string? Provenance)>();
+        using var listener = new MeterListener();
+        var factory = new ScopedMeterFactory();
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 1.0), new EnergyMeterOptions(), time, factory);
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "edgeagent.energy" && ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var found = tags.ToArray().ToDictionary(t => t.Key, t => t.Value as string);
+            seen.Add((value, found.GetValueOrDefault("scope"), found.GetValueOrDefault("placement"), found.GetValueOrDefault("provenance")));
+        });
+        listener.Start();
 
-        var energy = meter.ChargeOffload(bytesSent: 1_000_000, uplinkBitsPerSecond: 8e6, bytesReceived: 1_000, downlinkBitsPerSecond: 8e6, peerJoules: 3.5);
+        meter.RecordRequest("peer:cloud", new TaskEnergy(new EnergyFigure(0.0, EnergyProvenance.Measured), new EnergyFigure(0.25, EnergyProvenance.Modelled)));
+        meter.RecordRequest("local:int8", new TaskEnergy(new EnergyFigure(1.5, EnergyProvenance.Measured), EnergyFigure.Zero));
 
-        Assert.Equal(1.0 + 0.0005, energy.Radio.Joules, 12);
-        Assert.Equal(EnergyProvenance.Modelled, energy.Radio.Provenance);
-        Assert.Equal(new EnergyFigure(3.5, EnergyProvenance.Reported), energy.Peer);
-        Assert.Equal(energy.Radio.Joules, energy.DeviceJoules, 12);
-        Assert.True(energy.IsModelled);
+        Assert.Equal(
+            [(0.25, "task.radio", "peer:cloud", "modelled"), (1.5, "task.compute", "local:int8", "measured")],
+            seen);
     }
 
     [Fact]
     public void Meter_ModelledSource_LabelsEnergyModelled()
     {
         var time = new FakeTimeProvider();
-        using var meter = new EnergyMeter(new ModelPowerSource(DeviceProfile.JetsonOrinNano, () => 1.0), new EnergyMeterOptions(), time, new RadioModel());
+        using var meter = new EnergyMeter(new ModelPowerSource(DeviceProfile.JetsonOrinNano, () => 1.0), new EnergyMeterOptions(), time);
 
         Assert.Equal(EnergyProvenance.Modelled, meter.Provenance);
     }
@@ -346,7 +361,7 @@ public sealed class EnergyMeterTests
         // Other tests create EnergyMeters (same meter name) in parallel: listen to this meter's own
         // Meter only, told apart by its scope.
         var factory = new ScopedMeterFactory();
-        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 8.0), new EnergyMeterOptions { IdleWatts = 5.0 }, time, new RadioModel(), factory);
+        using var meter = new EnergyMeter(new SyntheticSource(time, _ => 8.0), new EnergyMeterOptions { IdleWatts = 5.0 }, time, factory);
         listener.InstrumentPublished = (instrument, l) =>
         {
             if (instrument.Meter.Name == EnergyMeter.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
@@ -363,8 +378,8 @@ public sealed class EnergyMeterTests
             {
                 switch (tag.Key)
                 {
-                    case "edgeagent.energy.scope": scope = tag.Value as string; break;
-                    case "edgeagent.energy.provenance": provenance = tag.Value as string; break;
+                    case "scope": scope = tag.Value as string; break;
+                    case "provenance": provenance = tag.Value as string; break;
                     case "edgeagent.power.rail": rail = tag.Value as string; break;
                 }
             }

@@ -43,14 +43,4 @@ public sealed class ModelPowerSourceTests
         Assert.True(source.TryRead(out var second));
         Assert.Equal(2.6 + ((5.5 - 2.6) * 0.75), second.TotalWatts, 9);
     }
-
-    [Fact]
-    public void RadioModel_Joules_IsPowerTimesTransferTime()
-    {
-        var radio = new RadioModel(TransmitWatts: 1.2, ReceiveWatts: 0.8);
-
-        // 1 MB up at 8 Mbit/s = 1 s at 1.2 W; 250 kB down at 4 Mbit/s = 0.5 s at 0.8 W.
-        Assert.Equal(1.2 + 0.4, radio.Joules(1_000_000, 8e6, 250_000, 4e6), 12);
-        Assert.Throws<ArgumentOutOfRangeException>(() => radio.Joules(10, 0));
-    }
 }

@@ -1,3 +1,4 @@
+using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Node.Agent;
 
 namespace EdgeAgent.Node.Tests.Agent;

@@ -1,6 +1,7 @@
 using EdgeAgent.Core.Observation;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Core.Offloading.Policies;
+using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Node.Agent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

@@ -1,4 +1,5 @@
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Node.Agent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

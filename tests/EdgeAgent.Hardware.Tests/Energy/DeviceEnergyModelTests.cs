@@ -1,6 +1,6 @@
-using EdgeAgent.Node.Agent;
+using EdgeAgent.Hardware.Energy;
 
-namespace EdgeAgent.Node.Tests.Agent;
+namespace EdgeAgent.Hardware.Tests.Energy;
 
 public sealed class DeviceEnergyModelTests
 {
