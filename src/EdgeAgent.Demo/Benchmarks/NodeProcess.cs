@@ -11,7 +11,7 @@ namespace EdgeAgent.Demo.Benchmarks;
 /// <summary>
 /// An <c>edgeagent agent</c> or <c>peer</c> running as its own process on 127.0.0.1 (its memory
 /// is its own, and it can be stopped, continued or killed like a real node); killed and reaped on
-/// dispose.
+/// dispose. The one process launcher of the benchmarks (overhead, telemetry, soak).
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
@@ -30,14 +30,38 @@ public sealed class NodeProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     /// <summary>
+    /// Starts <paramref name="executable"/> with <paramref name="leadingArguments"/> (for example the
+    /// assembly path when the executable is <c>dotnet</c>), then <c>agent --models DIR --policy local
+    /// --listen 127.0.0.1:PORT</c> on a free port, and waits until it reports ready.
+    /// </summary>
+    public static Task<NodeProcess> StartAgentAsync(string executable, IReadOnlyList<string> leadingArguments, string modelsPath, TimeSpan timeout, CancellationToken cancellationToken) =>
+        StartAsync(executable, leadingArguments, ["agent", "--models", modelsPath, "--policy", "local"], new Dictionary<string, string>(), timeout, cancellationToken);
+
+    /// <summary>
+    /// Starts <paramref name="executable"/> with <paramref name="leadingArguments"/>, then
+    /// <paramref name="arguments"/> (a role and its options) and <c>--listen 127.0.0.1:PORT</c> on a
+    /// free port, with <paramref name="environment"/> added, and waits until the node reports ready.
+    /// </summary>
+    public static Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var port = FreePort();
+        return StartAsync(executable, leadingArguments, [.. arguments, "--listen", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)], port, environment, timeout, cancellationToken);
+    }
+
+    /// <summary>
     /// Starts <paramref name="executable"/> with <paramref name="leadingArguments"/> then
     /// <paramref name="arguments"/> (which must make it listen on 127.0.0.1:<paramref name="port"/>)
     /// and waits until ServerReady answers true.
     /// </summary>
-    public static async Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, TimeSpan timeout, CancellationToken cancellationToken) =>
+        StartAsync(executable, leadingArguments, arguments, port, new Dictionary<string, string>(), timeout, cancellationToken);
+
+    private static async Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(leadingArguments);
         ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(environment);
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -47,6 +71,11 @@ public sealed class NodeProcess : IAsyncDisposable
         foreach (var argument in leadingArguments.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");

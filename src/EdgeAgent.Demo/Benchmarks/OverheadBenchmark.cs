@@ -297,7 +297,7 @@ public sealed class OverheadBenchmark
     {
         _progress("(d) agent resident memory, separate processes: idle (tiny model only) and with the OCR models loaded ...");
         var figures = new List<BenchmarkFigure>();
-        var idle = await AgentProcess.StartAsync(executable, arguments, tinyRepository, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        var idle = await NodeProcess.StartAgentAsync(executable, arguments, tinyRepository, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         await using (idle.ConfigureAwait(false))
         {
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
@@ -305,7 +305,7 @@ public sealed class OverheadBenchmark
             figures.Add(new BenchmarkFigure("(d) agent RSS idle", (rss ?? 0) / 1048576.0, "MB", 150, rss is null ? "VmRSS not readable" : "VmRSS 2 s after ready, repository with the tiny model only"));
         }
 
-        var loaded = await AgentProcess.StartAsync(executable, arguments, _settings.ModelsPath, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
+        var loaded = await NodeProcess.StartAgentAsync(executable, arguments, _settings.ModelsPath, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
         await using (loaded.ConfigureAwait(false))
         {
             using var channel = DemoCluster.Channel(loaded.Address);

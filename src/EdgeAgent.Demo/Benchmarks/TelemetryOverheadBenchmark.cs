@@ -102,7 +102,7 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
     }
 
     // An agent process and the peer process it offloads to.
-    private sealed class NodePair(AgentProcess peer, AgentProcess agent, GrpcChannel channel) : IAsyncDisposable
+    private sealed class NodePair(NodeProcess peer, NodeProcess agent, GrpcChannel channel) : IAsyncDisposable
     {
         public GRPCInferenceService.GRPCInferenceServiceClient Client { get; } = new(channel);
 
@@ -113,18 +113,18 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
             if (telemetry is not null)
             {
                 environment["EDGEAGENT_Telemetry__OtlpProtocol"] = "http/protobuf";
-                telemetryFlags = ["--otlp-endpoint", telemetry.ToString(), "--metrics-listen", "127.0.0.1:" + AgentProcess.FreePort().ToString(CultureInfo.InvariantCulture)];
+                telemetryFlags = ["--otlp-endpoint", telemetry.ToString(), "--metrics-listen", "127.0.0.1:" + NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture)];
             }
 
-            var peer = await AgentProcess.StartAsync(cli.Executable, cli.Arguments, ["peer", "--models", repository, "--name", "peer", .. telemetryFlags], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            var peer = await NodeProcess.StartAsync(cli.Executable, cli.Arguments, ["peer", "--models", repository, "--name", "peer", .. telemetryFlags], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
             try
             {
                 if (telemetry is not null)
                 {
-                    telemetryFlags[^1] = "127.0.0.1:" + AgentProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+                    telemetryFlags[^1] = "127.0.0.1:" + NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture);
                 }
 
-                var agent = await AgentProcess.StartAsync(cli.Executable, cli.Arguments,
+                var agent = await NodeProcess.StartAsync(cli.Executable, cli.Arguments,
                     ["agent", "--models", repository, "--policy", policy, "--peer", "peer=" + peer.Address.ToString().TrimEnd('/'), .. telemetryFlags],
                     environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
                 var pair = new NodePair(peer, agent, DemoCluster.Channel(agent.Address));
@@ -190,7 +190,7 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
 
         public static async Task<OtlpSink> StartAsync(CancellationToken cancellationToken)
         {
-            var port = AgentProcess.FreePort();
+            var port = NodeProcess.FreePort();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1));

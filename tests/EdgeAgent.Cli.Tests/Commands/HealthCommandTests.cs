@@ -1,6 +1,7 @@
 using EdgeAgent.Cli.Commands;
 using EdgeAgent.Demo.Benchmarks;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.TestModels;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeAgent.Cli.Tests.Commands;
@@ -26,7 +27,7 @@ public sealed class HealthCommandTests
             Assert.Equal(0, healthCode);
             Assert.Equal("SERVING", healthOutput.Trim());
 
-            var closed = AgentProcess.FreePort();
+            var closed = Loopback.FreePort();
             var (downCode, _, error) = CliRunner.Run([HealthCommand.Create()], ["health", "--node", $"http://127.0.0.1:{closed}", "--timeout-ms", "3000"]);
             Assert.Equal(1, downCode);
             Assert.Contains("nothing answered", error, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using EdgeAgent.Cli.Commands;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Core.Offloading;
@@ -81,9 +80,9 @@ public sealed class AgentEndpointTests
         var agent = await cluster.StartAgentAsync(cluster.AgentSettings("local"));
         var url = agent.GetTcpAddress().ToString();
 
-        var (setCode, setOut, _) = await RunCliAsync("pref", "set", "0.8", "--agent", url, "--token-file", cluster.TokenFile);
-        var (statusCode, statusOut, _) = await RunCliAsync("status", "--agent", url, "--token-file", cluster.TokenFile);
-        var (badCode, _, badErr) = await RunCliAsync("pref", "set", "2", "--agent", url, "--token-file", cluster.TokenFile);
+        var (setCode, setOut, _) = await InProcessCli.RunAsync("pref", "set", "0.8", "--agent", url, "--token-file", cluster.TokenFile);
+        var (statusCode, statusOut, _) = await InProcessCli.RunAsync("status", "--agent", url, "--token-file", cluster.TokenFile);
+        var (badCode, _, badErr) = await InProcessCli.RunAsync("pref", "set", "2", "--agent", url, "--token-file", cluster.TokenFile);
 
         Assert.Equal(0, setCode);
         Assert.Contains("w_delay=0.8", setOut, StringComparison.Ordinal);
@@ -140,22 +139,8 @@ public sealed class AgentEndpointTests
     public async Task AgentCommand_BadPreferenceFlag_ExitsWithMessage()
     {
         await using var cluster = new AgentCluster();
-        var (code, _, error) = await RunCliAsync("agent", "--listen", "127.0.0.1:0", "--models", cluster.Repository.Root, "--preference", "7");
+        var (code, _, error) = await InProcessCli.RunAsync("agent", "--listen", "127.0.0.1:0", "--models", cluster.Repository.Root, "--preference", "7");
         Assert.Equal(2, code);
         Assert.Contains("Agent:Preference (--preference) is 7", error, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunCliAsync(params string[] args)
-    {
-        var root = new System.CommandLine.RootCommand();
-        foreach (var command in CommandCatalog.Create())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await root.Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error }).WaitAsync(AgentCluster.Bound);
-        return (code, output.ToString(), error.ToString());
     }
 }

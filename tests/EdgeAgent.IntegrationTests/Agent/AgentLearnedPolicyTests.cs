@@ -1,4 +1,3 @@
-using EdgeAgent.Cli.Commands;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Core.Observation;
 using EdgeAgent.Node.Agent;
@@ -131,7 +130,7 @@ public sealed class AgentLearnedPolicyTests(ITestOutputHelper output) : IDisposa
         await AgentCluster.WaitForPeerAsync(channel, "edge", connected: true);
         Assert.Equal("peer:edge", AgentCluster.Placement(await AgentCluster.InferAsync(channel)));
 
-        var (code, statusText, _) = await RunCliAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
+        var (code, statusText, _) = await InProcessCli.RunAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
         Assert.Equal(0, code);
         Assert.Contains("policy      learned", statusText, StringComparison.Ordinal);
         Assert.Contains($"policy file {file} (trained on profile agent, reloaded 0 times)", statusText, StringComparison.Ordinal);
@@ -171,23 +170,9 @@ public sealed class AgentLearnedPolicyTests(ITestOutputHelper output) : IDisposa
         await using var cluster = new AgentCluster();
         var missing = Path.Combine(_dir, "absent.onnx");
 
-        var (code, _, error) = await RunCliAsync("agent", "--listen", "127.0.0.1:0", "--models", cluster.Repository.Root, "--policy", "learned", "--policy-file", missing);
+        var (code, _, error) = await InProcessCli.RunAsync("agent", "--listen", "127.0.0.1:0", "--models", cluster.Repository.Root, "--policy", "learned", "--policy-file", missing);
 
         Assert.Equal(2, code);
         Assert.Equal($"edgeagent: Agent:PolicyFile (--policy-file): Policy file '{missing}' does not exist.", error.Trim());
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunCliAsync(params string[] args)
-    {
-        var root = new System.CommandLine.RootCommand();
-        foreach (var command in CommandCatalog.Create())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await root.Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr }).WaitAsync(AgentCluster.Bound);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 }

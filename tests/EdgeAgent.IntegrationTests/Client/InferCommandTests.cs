@@ -1,4 +1,3 @@
-using EdgeAgent.Cli.Commands;
 using EdgeAgent.IntegrationTests.Agent;
 using EdgeAgent.Node.Hosting;
 using EdgeAgent.TestModels;
@@ -18,7 +17,7 @@ public sealed class InferCommandTests
         var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}"));
         await AgentCluster.WaitForPeerAsync(cluster.Channel(agent), "cloud", connected: true);
 
-        var (code, output, error) = await RunCliAsync("infer", "--agent", agent.GetTcpAddress().ToString(), "--model", "add_neg", "--random", "--shape", "a=2x4", "--shape", "b=2x4");
+        var (code, output, error) = await InProcessCli.RunAsync("infer", "--agent", agent.GetTcpAddress().ToString(), "--model", "add_neg", "--random", "--shape", "a=2x4", "--shape", "b=2x4");
 
         Assert.True(code == 0, error);
         Assert.Contains("model       add_neg version 1", output, StringComparison.Ordinal);
@@ -42,7 +41,7 @@ public sealed class InferCommandTests
             ]}
             """);
 
-        var (code, output, error) = await RunCliAsync("infer", "--agent", peer.GetTcpAddress().ToString(), "--model", "add_neg", "--tensor", file);
+        var (code, output, error) = await InProcessCli.RunAsync("infer", "--agent", peer.GetTcpAddress().ToString(), "--model", "add_neg", "--tensor", file);
 
         Assert.True(code == 0, error);
         Assert.Contains("placement   local", output, StringComparison.Ordinal);
@@ -59,7 +58,7 @@ public sealed class InferCommandTests
         var file = Path.Combine(cluster.Repository.Root, "x.npy");
         await File.WriteAllBytesAsync(file, Npy("<f4", "(2, 3)", [.. new float[] { 1, 2, 3, 4, 5, 6 }.SelectMany(BitConverter.GetBytes)]));
 
-        var (code, output, error) = await RunCliAsync("infer", "--agent", peer.GetTcpAddress().ToString(), "--model", "id_fp32", "--tensor", file);
+        var (code, output, error) = await InProcessCli.RunAsync("infer", "--agent", peer.GetTcpAddress().ToString(), "--model", "id_fp32", "--tensor", file);
 
         Assert.True(code == 0, error);
         Assert.Contains("output      y FP32 [2,3] n=6 min=1 max=6 mean=3.5 values=[1, 2, 3, 4, 5, 6]", output, StringComparison.Ordinal);
@@ -82,7 +81,7 @@ public sealed class InferCommandTests
             await File.WriteAllBytesAsync(file, png.ToArray());
         }
 
-        var (code, output, error) = await RunCliAsync("infer", "--agent", agent.GetTcpAddress().ToString(), "--model", "image_id", "--image", file);
+        var (code, output, error) = await InProcessCli.RunAsync("infer", "--agent", agent.GetTcpAddress().ToString(), "--model", "image_id", "--image", file);
 
         Assert.True(code == 0, error);
         Assert.Contains("placement   local", output, StringComparison.Ordinal);
@@ -93,8 +92,8 @@ public sealed class InferCommandTests
     [Fact]
     public async Task Infer_NothingListening_SaysNothingAnswered()
     {
-        var port = FreePort();
-        var (code, _, error) = await RunCliAsync("infer", "--agent", $"http://127.0.0.1:{port}", "--model", "add_neg", "--random");
+        var port = Loopback.FreePort();
+        var (code, _, error) = await InProcessCli.RunAsync("infer", "--agent", $"http://127.0.0.1:{port}", "--model", "add_neg", "--random");
 
         Assert.Equal(1, code);
         Assert.StartsWith($"edgeagent: nothing answered at http://127.0.0.1:{port} (tried a TCP connection: ", error, StringComparison.Ordinal);
@@ -107,7 +106,7 @@ public sealed class InferCommandTests
         await using var cluster = new AgentCluster();
         var peer = await cluster.StartPeerAsync("edge");
 
-        var (code, _, error) = await RunCliAsync("infer", "--agent", peer.GetTcpAddress().ToString(), "--model", "nope", "--random");
+        var (code, _, error) = await InProcessCli.RunAsync("infer", "--agent", peer.GetTcpAddress().ToString(), "--model", "nope", "--random");
 
         Assert.Equal(1, code);
         Assert.Contains("answered NotFound", error, StringComparison.Ordinal);
@@ -118,7 +117,7 @@ public sealed class InferCommandTests
     [InlineData("--shape", "1x0", "--random")]
     public async Task Infer_BadArguments_ExitTwoWithOneLine(params string[] extra)
     {
-        var (code, _, error) = await RunCliAsync(["infer", "--agent", "http://127.0.0.1:1", "--model", "m", .. extra]);
+        var (code, _, error) = await InProcessCli.RunAsync(["infer", "--agent", "http://127.0.0.1:1", "--model", "m", .. extra]);
 
         Assert.Equal(2, code);
         Assert.Single(error.Trim().Split('\n'));
@@ -133,7 +132,7 @@ public sealed class InferCommandTests
         var file = Path.Combine(cluster.Repository.Root, "x.npy");
         await File.WriteAllBytesAsync(file, Npy("<f4", "(1, 4)", new byte[16]));
 
-        var (code, _, error) = await RunCliAsync("infer", "--agent", peer.GetTcpAddress().ToString(), "--model", "add_neg", "--tensor", file);
+        var (code, _, error) = await InProcessCli.RunAsync("infer", "--agent", peer.GetTcpAddress().ToString(), "--model", "add_neg", "--tensor", file);
 
         Assert.Equal(2, code);
         Assert.Contains("--tensor: model 'add_neg' has 2 inputs", error, StringComparison.Ordinal);
@@ -145,8 +144,8 @@ public sealed class InferCommandTests
         await using var cluster = new AgentCluster();
         var peer = await cluster.StartPeerAsync("edge");
 
-        var (code, output, error) = await RunCliAsync("status", "--agent", peer.GetTcpAddress().ToString());
-        var (prefCode, _, prefError) = await RunCliAsync("pref", "set", "0.5", "--agent", peer.GetTcpAddress().ToString());
+        var (code, output, error) = await InProcessCli.RunAsync("status", "--agent", peer.GetTcpAddress().ToString());
+        var (prefCode, _, prefError) = await InProcessCli.RunAsync("pref", "set", "0.5", "--agent", peer.GetTcpAddress().ToString());
 
         Assert.True(code == 0, error);
         Assert.StartsWith("role        peer", output, StringComparison.Ordinal);
@@ -158,8 +157,8 @@ public sealed class InferCommandTests
     [Fact]
     public async Task Status_NothingListening_SaysNothingAnswered()
     {
-        var port = FreePort();
-        var (code, _, error) = await RunCliAsync("status", "--agent", $"http://127.0.0.1:{port}");
+        var port = Loopback.FreePort();
+        var (code, _, error) = await InProcessCli.RunAsync("status", "--agent", $"http://127.0.0.1:{port}");
 
         Assert.Equal(1, code);
         Assert.Contains($"nothing answered at http://127.0.0.1:{port}", error, StringComparison.Ordinal);
@@ -171,9 +170,9 @@ public sealed class InferCommandTests
     {
         await using var cluster = new AgentCluster();
         // Nothing listens at the peer's address: no RTT and no transfer is ever measured.
-        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("local", $"cloud=http://127.0.0.1:{FreePort()}"));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("local", $"cloud=http://127.0.0.1:{Loopback.FreePort()}"));
 
-        var (code, output, error) = await RunCliAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
+        var (code, output, error) = await InProcessCli.RunAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
 
         Assert.True(code == 0, error);
         Assert.Contains("100.0 prior", output, StringComparison.Ordinal);
@@ -217,26 +216,5 @@ public sealed class InferCommandTests
         bytes.AddRange(System.Text.Encoding.Latin1.GetBytes(header));
         bytes.AddRange(data);
         return [.. bytes];
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    internal static async Task<(int Code, string Output, string Error)> RunCliAsync(params string[] args)
-    {
-        var root = new System.CommandLine.RootCommand();
-        foreach (var command in CommandCatalog.Create())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await root.Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error }).WaitAsync(AgentCluster.Bound);
-        return (code, output.ToString(), error.ToString());
     }
 }

@@ -36,14 +36,6 @@ internal static class FaultPeers
         return (app, backend);
     }
 
-    /// <summary>A loopback port free now (for a server started later on a known address).</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>The chain model's request ([rows, 64] FP32, typed).</summary>
     public static ModelInferRequest ChainRequest(int rows)
     {

@@ -29,7 +29,7 @@ public sealed class HungPeerTests(Xunit.Abstractions.ITestOutputHelper output)
         var breakDuration = TimeSpan.FromSeconds(1);
         var duration = FaultScale.Pick(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60));
         using var repo = new TempRepository().Add("chain", 1, TinyOnnx.MatMulChain(8));
-        var port = FaultPeers.FreePort();
+        var port = Loopback.FreePort();
         await using var agent = await AgentHost.StartAsync(new AgentHostSettings
         {
             ModelsPath = repo.Root,

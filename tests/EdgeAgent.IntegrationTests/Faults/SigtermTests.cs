@@ -32,7 +32,7 @@ public sealed class SigtermTests
         var (peer, hung) = await FaultPeers.StartHungPeerAsync(repo.Root);
         await using (peer)
         {
-            var port = FaultPeers.FreePort();
+            var port = Loopback.FreePort();
             var tokenFile = Path.Combine(repo.Root, "operator.token");
             await File.WriteAllTextAsync(tokenFile, "sigterm-test-token-" + Guid.NewGuid().ToString("N") + "\n");
             using var agent = StartAgent(repo.Root, port, peer.GetTcpAddress().ToString(), shutdownTimeout, tokenFile);

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.IntegrationTests.Agent;
 using EdgeAgent.TestModels;
@@ -49,7 +47,7 @@ public sealed class DaemonAssembliesTests
     /// <summary>Starts the built binary in <paramref name="mode"/>, sends one add_neg request, and returns the files its process maps.</summary>
     private static async Task<IReadOnlyList<string>> MappedFilesAfterOneRequest(string models, string mode, params string[] extra)
     {
-        int port = FreePort();
+        int port = Loopback.FreePort();
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "edgeagent"))
         {
             RedirectStandardOutput = true,
@@ -107,12 +105,5 @@ public sealed class DaemonAssembliesTests
 
             await Task.Delay(100);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

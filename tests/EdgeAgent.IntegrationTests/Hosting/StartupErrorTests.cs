@@ -46,7 +46,7 @@ public sealed class StartupErrorTests
         occupied.Start();
         var port = ((System.Net.IPEndPoint)occupied.LocalEndpoint).Port;
 
-        var (code, output, error) = await InferCommandTests.RunCliAsync("peer", "--listen", $"127.0.0.1:{port}", "--models", repository.Root);
+        var (code, output, error) = await InProcessCli.RunAsync("peer", "--listen", $"127.0.0.1:{port}", "--models", repository.Root);
 
         Assert.Equal(2, code);
         Assert.Equal("", output);

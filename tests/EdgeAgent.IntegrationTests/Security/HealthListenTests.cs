@@ -1,9 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.IntegrationTests.Agent;
 using EdgeAgent.Node.Hosting;
 using EdgeAgent.Node.Security;
+using EdgeAgent.TestModels;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -25,7 +24,7 @@ public sealed class HealthListenTests : IDisposable
     public async Task Peer_HealthListen_ServesHealthInPlaintextAndNothingElse()
     {
         await using var cluster = new AgentCluster();
-        var healthPort = FreePort();
+        var healthPort = Loopback.FreePort();
         var tls = _pki.NodeTls(_pki.Issue("peer-1", NodeRole.Peer), ("Endpoint:HealthListen", "127.0.0.1:" + healthPort));
         await using var peer = await PeerHost.StartAsync(
             new PeerHostSettings { ModelsPath = cluster.Repository.Root, NodeName = "tls-peer", Extra = tls },
@@ -49,7 +48,7 @@ public sealed class HealthListenTests : IDisposable
     public async Task Peer_BadHealthListen_StopsNamingTheSetting(string value, string expected)
     {
         await using var cluster = new AgentCluster();
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var settings = new PeerHostSettings
         {
             ModelsPath = cluster.Repository.Root,
@@ -60,12 +59,5 @@ public sealed class HealthListenTests : IDisposable
         var ex = await Assert.ThrowsAsync<NodeStartupException>(() => PeerHost.StartAsync(settings).WaitAsync(AgentCluster.Bound));
 
         Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

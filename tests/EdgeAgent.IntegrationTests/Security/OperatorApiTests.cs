@@ -1,4 +1,3 @@
-using EdgeAgent.Cli.Commands;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.IntegrationTests.Agent;
@@ -141,8 +140,8 @@ public sealed class OperatorApiTests : IDisposable
         await using var cluster = new AgentCluster();
         var agent = await cluster.StartAgentAsync(cluster.AgentSettings("local"));
 
-        var (code, _, error) = await RunCliAsync("pref", "set", "0.8", "--agent", agent.GetTcpAddress().ToString());
-        var (okCode, output, _) = await RunCliAsync("pref", "set", "0.8", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
+        var (code, _, error) = await InProcessCli.RunAsync("pref", "set", "0.8", "--agent", agent.GetTcpAddress().ToString());
+        var (okCode, output, _) = await InProcessCli.RunAsync("pref", "set", "0.8", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
 
         Assert.Equal(1, code);
         Assert.Contains("answered Unauthenticated", error, StringComparison.Ordinal);
@@ -157,7 +156,7 @@ public sealed class OperatorApiTests : IDisposable
         var agent = await StartTlsAgentAsync(cluster);
         var (certificate, key) = _pki.Issue("alice", NodeRole.Operator);
 
-        var (code, output, error) = await RunCliAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--cert", certificate, "--key", key, "--ca", _pki.CaPath);
+        var (code, output, error) = await InProcessCli.RunAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--cert", certificate, "--key", key, "--ca", _pki.CaPath);
 
         Assert.True(code == 0, error);
         Assert.Contains("policy      local", output, StringComparison.Ordinal);
@@ -166,7 +165,7 @@ public sealed class OperatorApiTests : IDisposable
     [Fact]
     public async Task StatusCommand_MissingTokenFile_ExitsTwoNamingTheOption()
     {
-        var (code, _, error) = await RunCliAsync("status", "--agent", "http://127.0.0.1:1", "--token-file", "/nonexistent/token");
+        var (code, _, error) = await InProcessCli.RunAsync("status", "--agent", "http://127.0.0.1:1", "--token-file", "/nonexistent/token");
 
         Assert.Equal(2, code);
         Assert.Contains("--token-file: '/nonexistent/token' cannot be read", error, StringComparison.Ordinal);
@@ -201,24 +200,10 @@ public sealed class OperatorApiTests : IDisposable
     {
         await using var cluster = new AgentCluster();
 
-        var (code, _, error) = await RunCliAsync("agent", "--listen", "0.0.0.0:8001", "--models", cluster.Repository.Root);
+        var (code, _, error) = await InProcessCli.RunAsync("agent", "--listen", "0.0.0.0:8001", "--models", cluster.Repository.Root);
 
         Assert.Equal(2, code);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Contains("Endpoint:Listen (--listen): 0.0.0.0:8001 is not a loopback address", error, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunCliAsync(params string[] args)
-    {
-        var root = new System.CommandLine.RootCommand();
-        foreach (var command in CommandCatalog.Create())
-        {
-            root.Subcommands.Add(command);
-        }
-
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await root.Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error }).WaitAsync(AgentCluster.Bound);
-        return (code, output.ToString(), error.ToString());
     }
 }

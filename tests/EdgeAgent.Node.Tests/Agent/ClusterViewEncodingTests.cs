@@ -19,13 +19,6 @@ public sealed class ClusterViewEncodingTests
 {
     private static readonly DevicePowerTable Power = new(5, 10, 2, 0.5);
 
-    private sealed class FixedLocal(LocalLoad load) : ILocalLoadSource
-    {
-        public bool Serves(string model) => true;
-
-        public LocalLoad GetLoad(string model) => load;
-    }
-
     private static (ClusterView View, FakeTimeProvider Time) LiveSituation()
     {
         var time = new FakeTimeProvider();

@@ -8,13 +8,6 @@ namespace EdgeAgent.Node.Tests.Agent;
 
 public sealed class ClusterViewTests
 {
-    private sealed class FixedLocal(LocalLoad load, bool serves = true) : ILocalLoadSource
-    {
-        public bool Serves(string model) => serves;
-
-        public LocalLoad GetLoad(string model) => load;
-    }
-
     [Fact]
     public void Observe_LocalMeasured_UsesExecAndEnergyModel()
     {
