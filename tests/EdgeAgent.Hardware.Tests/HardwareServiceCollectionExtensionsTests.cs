@@ -71,8 +71,8 @@ public sealed class HardwareServiceCollectionExtensionsTests
         var indicator = new CountingIndicator();
         IDecisionObserver blinker = new OffloadBlinker(indicator);
 
-        blinker.OnDecided(Placement.Local("int8"), Placement.Local("int8"), success: true);
-        blinker.OnDecided(Placement.Peer("cloud"), Placement.Peer("cloud"), success: true);
+        blinker.OnDecision(Ran(Placement.Local("int8")));
+        blinker.OnDecision(Ran(Placement.Peer("cloud")));
 
         Assert.Equal(1, indicator.Count);
     }
@@ -104,6 +104,11 @@ public sealed class HardwareServiceCollectionExtensionsTests
         var deadLink = estimator.OffloadJoules(1000, 0, double.PositiveInfinity, 5.0);
         Assert.True(double.IsFinite(deadLink) && deadLink > 1000); // the device model's dead link: finite, and it loses
     }
+
+    /// <summary>A successful request decided and run at <paramref name="placement"/>.</summary>
+    private static DecisionRecord Ran(Placement placement) => new(
+        DateTimeOffset.UnixEpoch, "m", 16, placement, placement, null, Preference.Balanced, 0.01, 0, 0.01,
+        new TaskEnergy(EnergyFigure.Zero, EnergyFigure.Zero), true, new OffloadObservation(new TaskObservation("m", 16, null), []));
 
     private sealed class CountingIndicator : IOffloadIndicator
     {

@@ -1,16 +1,15 @@
 namespace EdgeAgent.Core.Offloading;
 
 /// <summary>
-/// Told of every request the agent finished: what the policy decided and where the request ran
-/// (they differ after a fallback). The agent calls every registered observer on the request path,
-/// so an implementation must be cheap, non-blocking and thread-safe (the GPIO panel blinks on
-/// offloads through one).
+/// Told of every request the agent finished, with its whole <see cref="DecisionRecord"/> (what the
+/// policy decided and where the request ran: they differ after a fallback). The agent's decision
+/// log hands each record to every registered observer on the request's own thread, so an
+/// implementation must return at once (queue, never block or do I/O) and be thread-safe. The
+/// durable decision log and the GPIO panel's offload blinker are observers.
 /// </summary>
 public interface IDecisionObserver
 {
-    /// <summary>One request finished.</summary>
-    /// <param name="decided">The policy's placement.</param>
-    /// <param name="ranAt">Where the request ran ("local" after a peer's failure).</param>
-    /// <param name="success">False when the request failed.</param>
-    void OnDecided(Placement decided, Placement ranAt, bool success);
+    /// <summary>Called once per finished request.</summary>
+    /// <param name="record">The request's outcome.</param>
+    void OnDecision(DecisionRecord record);
 }

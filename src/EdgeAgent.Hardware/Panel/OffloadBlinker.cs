@@ -10,9 +10,10 @@ namespace EdgeAgent.Hardware.Panel;
 public sealed class OffloadBlinker(IOffloadIndicator indicator) : IDecisionObserver
 {
     /// <inheritdoc />
-    public void OnDecided(Placement decided, Placement ranAt, bool success)
+    public void OnDecision(DecisionRecord record)
     {
-        if (ranAt.Kind == PlacementKind.Peer)
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.RanAt.Kind == PlacementKind.Peer)
         {
             indicator.NotifyOffload();
         }

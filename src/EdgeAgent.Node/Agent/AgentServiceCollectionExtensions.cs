@@ -26,8 +26,9 @@ public static class AgentServiceCollectionExtensions
     /// or added with <see cref="OffloadPolicyServiceCollectionExtensions.AddOffloadPolicy"/>), the
     /// device energy model as <see cref="IEnergyEstimator"/>, the <see cref="LocalVariantProfiles"/>
     /// (profiled quantized variants offered as extra local candidates), peer connections, the
-    /// <see cref="ClusterView"/>, the <see cref="DecisionLog"/> with the <see cref="DurableDecisionLog"/>
-    /// (section "DecisionLog") as its observer, metrics, and the
+    /// <see cref="ClusterView"/>, the <see cref="DecisionLog"/> handing every record to the registered
+    /// <see cref="IDecisionObserver"/>s (the <see cref="DurableDecisionLog"/>, section "DecisionLog", is
+    /// one), metrics, and the
     /// <see cref="Dispatcher"/> as the <see cref="IInferenceBackend"/>. Registrations made before
     /// this call for <see cref="IOffloadPolicy"/>, <see cref="IEnergyEstimator"/> or
     /// <see cref="OperatorPreference"/> win (TryAdd), so a fixed policy, a measured energy
@@ -88,9 +89,9 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetRequiredService<ILogger<DurableDecisionLog>>()));
-        services.AddSingleton<IDecisionRecordObserver>(sp => sp.GetRequiredService<DurableDecisionLog>());
+        services.AddSingleton<IDecisionObserver>(sp => sp.GetRequiredService<DurableDecisionLog>());
         services.AddHostedService(sp => sp.GetRequiredService<DurableDecisionLog>());
-        services.TryAddSingleton(sp => new DecisionLog(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DecisionLogCapacity, sp.GetServices<IDecisionRecordObserver>()));
+        services.TryAddSingleton(sp => new DecisionLog(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DecisionLogCapacity, sp.GetServices<IDecisionObserver>()));
         services.TryAddSingleton<AgentMetrics>();
         services.TryAddSingleton<Dispatcher>();
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<Dispatcher>());

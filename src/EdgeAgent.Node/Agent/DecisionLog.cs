@@ -2,61 +2,11 @@ using EdgeAgent.Core.Offloading;
 
 namespace EdgeAgent.Node.Agent;
 
-/// <summary>The outcome of one request as the dispatcher recorded it.</summary>
-/// <param name="Timestamp">When the request finished (TimeProvider clock).</param>
-/// <param name="Model">Requested model.</param>
-/// <param name="InputBytes">Serialized request size.</param>
-/// <param name="Decided">What the policy chose.</param>
-/// <param name="RanAt">Where the request finally ran ("local" after a fallback).</param>
-/// <param name="FallbackFrom">The peer that failed or was late, or null.</param>
-/// <param name="Preference">The preference the decision used.</param>
-/// <param name="DelaySeconds">Measured end-to-end delay inside the agent.</param>
-/// <param name="QueueSeconds">Queue time reported by the executor that ran it.</param>
-/// <param name="ExecSeconds">Execution time reported by the executor that ran it.</param>
-/// <param name="Energy">This device's energy for what actually ran (compute and radio, with provenance).</param>
-/// <param name="Success">False when the request failed everywhere.</param>
-/// <param name="Observation">What the policy saw.</param>
-public sealed record DecisionRecord(
-    DateTimeOffset Timestamp,
-    string Model,
-    long InputBytes,
-    Placement Decided,
-    Placement RanAt,
-    string? FallbackFrom,
-    Preference Preference,
-    double DelaySeconds,
-    double QueueSeconds,
-    double ExecSeconds,
-    TaskEnergy Energy,
-    bool Success,
-    OffloadObservation Observation)
-{
-    /// <summary>
-    /// Seconds the peer call that answered spent outside the peer's queue and execution (wire time
-    /// including round trips: elapsed minus the peer's reported queue and exec times); 0 when the
-    /// request ran locally.
-    /// </summary>
-    public double TransferSeconds { get; init; }
-
-    /// <summary>The gRPC status code the caller got (0 = OK).</summary>
-    public int StatusCode { get; init; }
-}
-
-/// <summary>
-/// Something that receives every <see cref="DecisionRecord"/> the <see cref="DecisionLog"/> adds,
-/// on the request's own thread: implementations must return at once (queue, never block or do I/O).
-/// </summary>
-public interface IDecisionRecordObserver
-{
-    /// <summary>Called once per recorded request.</summary>
-    void OnDecision(DecisionRecord record);
-}
-
 /// <summary>
 /// A bounded in-memory log of the latest outcomes (oldest dropped first), for status, evaluation
 /// and later fine-tuning. Thread-safe; cumulative counters survive eviction. Every added record
-/// is also handed to the registered <see cref="IDecisionRecordObserver"/>s (the durable
-/// <see cref="DurableDecisionLog"/> is one).
+/// is also handed, on the request's thread, to the registered <see cref="IDecisionObserver"/>s
+/// (the durable <see cref="DurableDecisionLog"/> and the GPIO panel's offload blinker are two).
 /// </summary>
 public sealed class DecisionLog
 {
@@ -67,10 +17,10 @@ public sealed class DecisionLog
     private long _offloaded;
     private long _fallback;
     private long _failed;
-    private readonly IDecisionRecordObserver[] _observers;
+    private readonly IDecisionObserver[] _observers;
 
     /// <summary>Keeps the latest <paramref name="capacity"/> records and hands each to <paramref name="observers"/>.</summary>
-    public DecisionLog(int capacity, IEnumerable<IDecisionRecordObserver>? observers = null)
+    public DecisionLog(int capacity, IEnumerable<IDecisionObserver>? observers = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _ring = new DecisionRecord?[capacity];

@@ -18,8 +18,9 @@ namespace EdgeAgent.Node.Agent;
 /// <see cref="OperatorPreference"/>) -> Execute (the local executor, or the peer with a deadline of
 /// min(request deadline, <see cref="AgentOptions.OffloadTimeout"/>)) -> on a peer failure or missed
 /// deadline, run locally within the request's own deadline (response parameter
-/// <c>edgeagent.fallback_from</c> names the peer) -> Record (<see cref="DecisionLog"/>, meter
-/// "EdgeAgent.Agent", every registered <see cref="IDecisionObserver"/>).
+/// <c>edgeagent.fallback_from</c> names the peer) -> Record (one <see cref="DecisionRecord"/> to the
+/// <see cref="DecisionLog"/>, which hands it to every registered <see cref="IDecisionObserver"/>, and
+/// to the meters).
 /// </summary>
 public sealed partial class Dispatcher(
     ClusterView cluster,
@@ -33,11 +34,8 @@ public sealed partial class Dispatcher(
     TimeProvider time,
     ILogger<Dispatcher> logger,
     IHostApplicationLifetime? lifetime = null,
-    IOptions<ServingOptions>? serving = null,
-    IEnumerable<IDecisionObserver>? observers = null) : IInferenceBackend
+    IOptions<ServingOptions>? serving = null) : IInferenceBackend
 {
-    private readonly IDecisionObserver[] _observers = observers?.ToArray() ?? [];
-
     // On shutdown, offloads still waiting after half the shutdown timeout fall back to local
     // execution, so they finish inside the drain instead of being cut off (issue 13).
     private readonly TimeSpan _drainGrace = (serving?.Value.ShutdownTimeout ?? TimeSpan.FromSeconds(10)) / 2;
@@ -260,10 +258,6 @@ public sealed partial class Dispatcher(
         };
         decisions.Add(record);
         metrics.Record(record);
-        foreach (var observer in _observers)
-        {
-            observer.OnDecided(decided, ranAt, success);
-        }
     }
 
     // The status the caller will get for a failed request (InferenceStatus maps domain errors; the

@@ -29,7 +29,7 @@ public enum DurableDecisionLogState
 }
 
 /// <summary>
-/// The durable decision log: an <see cref="IDecisionRecordObserver"/> of the <see cref="DecisionLog"/> that
+/// The durable decision log: an <see cref="IDecisionObserver"/> of the <see cref="DecisionLog"/> that
 /// puts each record on a bounded queue (never blocking: when the queue is full the record is dropped
 /// and counted) and a background writer that encodes the observation (the agent's
 /// <see cref="FeatureLayout"/>, through the shared <see cref="ObservationEncoder"/>) and writes rows
@@ -38,7 +38,7 @@ public enum DurableDecisionLogState
 /// (permissions, a full disk, a newer schema) stops logging with one warning and the metric
 /// <c>edgeagent.decision_log.failures</c>, never serving.
 /// </summary>
-public sealed partial class DurableDecisionLog : IDecisionRecordObserver, IHostedService, IAsyncDisposable
+public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedService, IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<int, (ObservationEncoder Encoder, string Name, string Metadata)> Encoders = new();
 
