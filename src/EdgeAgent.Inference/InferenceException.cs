@@ -1,8 +1,10 @@
 namespace EdgeAgent.Inference;
 
 /// <summary>
-/// Why an inference request failed, in the node's own terms. The serving layer turns each kind into
-/// a wire status in one place (EdgeAgent.Node's <c>InferenceStatus</c>); nothing below it knows gRPC.
+/// Why a call to the node failed, in the node's own terms: an inference request, and also a caller
+/// refused before any service ran (admission, credentials, a listener that does not serve the
+/// call). The serving layer turns each kind into a wire status in one place (EdgeAgent.Node's
+/// <c>InferenceStatus</c>); nothing below it knows gRPC.
 /// </summary>
 public enum InferenceError
 {
@@ -29,6 +31,15 @@ public enum InferenceError
 
     /// <summary>Where the work was to run cannot be reached now.</summary>
     Unavailable,
+
+    /// <summary>The caller presented no credential this node accepts.</summary>
+    Unauthenticated,
+
+    /// <summary>The caller's credential does not allow the call.</summary>
+    PermissionDenied,
+
+    /// <summary>This node does not serve the call where it arrived (for example a health-only listener).</summary>
+    Unimplemented,
 }
 
 /// <summary>

@@ -246,10 +246,13 @@ public sealed class ServedModel : IDisposable
     {
         try
         {
+            // A variant fails a caller's request, so its message names the file relative to the model
+            // repository ("det/1/model.int8.onnx"), never this machine's absolute paths.
             var what = $"Variant '{variant}' of model '{Name}' version {VersionString}";
+            var shown = Path.Combine(Name, VersionString, Path.GetFileName(path));
             if (!File.Exists(path))
             {
-                throw new ModelLoadException($"{what}: its file '{path}' is missing.");
+                throw new ModelLoadException($"{what}: its file '{shown}' is missing from the model repository.");
             }
 
             ModelSession session;
@@ -259,14 +262,15 @@ public sealed class ServedModel : IDisposable
             }
             catch (ModelLoadException ex)
             {
-                throw new ModelLoadException($"{what} could not be loaded: {ex.Message}", ex);
+                var cause = ex.Message.Replace(path, shown, StringComparison.Ordinal).Replace(Files.Directory, Path.Combine(Name, VersionString), StringComparison.Ordinal);
+                throw new ModelLoadException($"{what} could not be loaded: {cause}", ex);
             }
 
             if (!SameSignature(session.Inputs, Inputs) || !SameSignature(session.Outputs, Outputs))
             {
                 session.Dispose();
                 throw new ModelLoadException(
-                    $"{what} ('{path}') takes {Describe(session.Inputs)} and returns {Describe(session.Outputs)}, but the default variant '{DefaultVariant}' takes {Describe(Inputs)} and returns {Describe(Outputs)}; a variant must keep the names and datatypes of the model's inputs and outputs.");
+                    $"{what} ('{shown}') takes {Describe(session.Inputs)} and returns {Describe(session.Outputs)}, but the default variant '{DefaultVariant}' takes {Describe(Inputs)} and returns {Describe(Outputs)}; a variant must keep the names and datatypes of the model's inputs and outputs.");
             }
 
             return session;

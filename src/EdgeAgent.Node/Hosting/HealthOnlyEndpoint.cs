@@ -1,3 +1,5 @@
+using EdgeAgent.Inference;
+using EdgeAgent.Node.Serving;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
@@ -24,11 +26,8 @@ internal static class HealthOnlyEndpoint
             return next();
         }
 
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/grpc";
-        context.Response.Headers["grpc-status"] = "12";
-        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(
-            $"{context.Request.Path} is not served on Endpoint:HealthListen (--health-listen), which serves grpc.health.v1.Health only; use Endpoint:Listen (--listen).");
+        InferenceStatus.WriteTrailersOnly(context, new InferenceException(InferenceError.Unimplemented,
+            $"{context.Request.Path} is not served on Endpoint:HealthListen (--health-listen), which serves grpc.health.v1.Health only; use Endpoint:Listen (--listen)."));
         return Task.CompletedTask;
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text;
+using EdgeAgent.Inference;
+using EdgeAgent.Node.Serving;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
@@ -87,7 +89,7 @@ public static class MalformedMessages
         }
         catch (Exception ex) when (ex is not RpcException and not OutOfMemoryException)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, Describe(ex, typeof(TRequest).Name, methodName)));
+            throw InferenceStatus.ToRpcException(new InferenceException(InferenceError.InvalidArgument, Describe(ex, typeof(TRequest).Name, methodName)));
         }
     }
 

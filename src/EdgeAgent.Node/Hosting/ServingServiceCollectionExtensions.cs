@@ -1,3 +1,4 @@
+using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Node.Peer;
@@ -165,11 +166,8 @@ public static class ServingServiceCollectionExtensions
             // The client left or sent more than the body limit: answer anyway.
         }
 
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/grpc";
-        context.Response.Headers["grpc-status"] = "8";
-        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"The node is at its limit of {serving.MaxConcurrentRequests} inference calls in progress and {serving.MaxWaitingRequests} waiting (Serving:MaxConcurrentRequests, Serving:MaxWaitingRequests); retry later."));
+        InferenceStatus.WriteTrailersOnly(context, new InferenceException(InferenceError.ResourceExhausted, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"The node is at its limit of {serving.MaxConcurrentRequests} inference calls in progress and {serving.MaxWaitingRequests} waiting (Serving:MaxConcurrentRequests, Serving:MaxWaitingRequests); retry later.")));
     }
 
     private sealed class ModelRepositoryOptionsValidator : IValidateOptions<ModelRepositoryOptions>

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using EdgeAgent.Inference;
+using EdgeAgent.Node.Serving;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
@@ -109,11 +111,11 @@ public sealed class CallerAuthorization(OperatorToken? token, TlsCertificateStor
         return http.Connection.LocalIpAddress is null && http.Connection.RemoteIpAddress is null;
     }
 
-    /// <summary>Throws UNAUTHENTICATED or PERMISSION_DENIED unless the caller may use <paramref name="what"/>.</summary>
+    /// <summary>Throws Unauthenticated or PermissionDenied unless the caller may use <paramref name="what"/> (InferenceStatus maps them to the gRPC codes).</summary>
     /// <param name="context">The call.</param>
     /// <param name="what">"the operator API" or "inference", for the message.</param>
     /// <param name="role">The certificate role required, or null for any role.</param>
-    /// <exception cref="RpcException">The caller has no acceptable credential.</exception>
+    /// <exception cref="InferenceException">The caller has no acceptable credential.</exception>
     public void Demand(ServerCallContext context, string what, NodeRole? role)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -138,12 +140,12 @@ public sealed class CallerAuthorization(OperatorToken? token, TlsCertificateStor
         {
             if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             {
-                throw new RpcException(new Status(StatusCode.Unauthenticated, $"{Capital(what)} accepts only 'authorization: Bearer TOKEN' headers."));
+                throw new InferenceException(InferenceError.Unauthenticated, $"{Capital(what)} accepts only 'authorization: Bearer TOKEN' headers.");
             }
 
             if (token is null)
             {
-                throw new RpcException(new Status(StatusCode.Unauthenticated, $"A bearer token was sent but this agent has no Security:OperatorTokenFile; {Accepted(what, role)}."));
+                throw new InferenceException(InferenceError.Unauthenticated, $"A bearer token was sent but this agent has no Security:OperatorTokenFile; {Accepted(what, role)}.");
             }
 
             if (token.Matches(header["Bearer ".Length..].Trim()))
@@ -151,17 +153,17 @@ public sealed class CallerAuthorization(OperatorToken? token, TlsCertificateStor
                 return;
             }
 
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"The bearer token does not match Security:OperatorTokenFile; {what} was refused."));
+            throw new InferenceException(InferenceError.PermissionDenied, $"The bearer token does not match Security:OperatorTokenFile; {what} was refused.");
         }
 
         if (certificate is not null)
         {
             var roles = NodeRoles.Of(certificate);
-            throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"The client certificate '{certificate.Subject}' has role {(roles.Count == 0 ? "none" : string.Join(", ", roles.Select(r => r.Name())))}; {what} needs role {role?.Name()} (OU {role?.OrganizationalUnit()}) or the operator token."));
+            throw new InferenceException(InferenceError.PermissionDenied,
+                $"The client certificate '{certificate.Subject}' has role {(roles.Count == 0 ? "none" : string.Join(", ", roles.Select(r => r.Name())))}; {what} needs role {role?.Name()} (OU {role?.OrganizationalUnit()}) or the operator token.");
         }
 
-        throw new RpcException(new Status(StatusCode.Unauthenticated, $"{Capital(what)} needs a credential: {Accepted(what, role)}."));
+        throw new InferenceException(InferenceError.Unauthenticated, $"{Capital(what)} needs a credential: {Accepted(what, role)}.");
     }
 
     private string Accepted(string what, NodeRole? role)
@@ -198,9 +200,9 @@ public sealed partial class OperatorAuthorizationInterceptor(CallerAuthorization
         {
             authorization.Demand(context, "the operator API", NodeRole.Operator);
         }
-        catch (RpcException ex)
+        catch (InferenceException ex)
         {
-            Log.Refused(logger, context.Method, context.Peer, ex.StatusCode);
+            Log.Refused(logger, context.Method, context.Peer, InferenceStatus.Code(ex.Error));
             throw;
         }
 

@@ -29,34 +29,14 @@ public static class InferRequestValidator
 
         var model = catalog.Find(name)
             ?? throw new InferenceException(InferenceError.NotFound,
-                $"Model '{Printable(name)}' is not served here; served models: {string.Join(", ", catalog.Models.Select(m => m.Name))}.");
+                $"Model '{WireText.Printable(name)}' is not served here; served models: {string.Join(", ", catalog.Models.Select(m => m.Name))}.");
         if (!string.IsNullOrEmpty(version) && version != model.VersionString)
         {
             throw new InferenceException(InferenceError.NotFound,
-                $"Model '{Printable(name)}' version '{Printable(version)}' is not served; the served version is {model.VersionString}.");
+                $"Model '{WireText.Printable(name)}' version '{WireText.Printable(version)}' is not served; the served version is {model.VersionString}.");
         }
 
         return model;
-    }
-
-    // A name from the wire quoted in an error: control characters escaped (the message stays one
-    // line) and at most 128 characters kept.
-    private static string Printable(string text)
-    {
-        var builder = new System.Text.StringBuilder(Math.Min(text.Length, 128) + 8);
-        foreach (var c in text.Length > 128 ? text[..128] : text)
-        {
-            if (char.IsControl(c))
-            {
-                builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return text.Length > 128 ? builder.Append("...").ToString() : builder.ToString();
     }
 
     /// <summary>Validates <paramref name="request"/> against <paramref name="model"/>.</summary>
@@ -90,12 +70,12 @@ public static class InferRequestValidator
 
             if (!model.InputIndex.TryGetValue(name, out var modelIndex))
             {
-                throw Invalid($"Input '{name}' is not an input of model '{model.Name}'; its inputs are {string.Join(", ", model.Inputs.Select(t => t.Name))}.");
+                throw Invalid($"Input '{WireText.Printable(name)}' is not an input of model '{model.Name}'; its inputs are {string.Join(", ", model.Inputs.Select(t => t.Name))}.");
             }
 
             if (seen[modelIndex])
             {
-                throw Invalid($"Input '{name}' appears more than once in the request.");
+                throw Invalid($"Input '{WireText.Printable(name)}' appears more than once in the request.");
             }
 
             seen[modelIndex] = true;
@@ -137,17 +117,17 @@ public static class InferRequestValidator
         var name = input.Name;
         if (!TensorDataTypes.TryParse(input.Datatype, out var type))
         {
-            throw Invalid($"Input '{name}' has datatype '{input.Datatype}', which is not a protocol datatype; the model expects {expected.DataTypeName}.");
+            throw Invalid($"Input '{WireText.Printable(name)}' has datatype '{WireText.Printable(input.Datatype)}', which is not a protocol datatype; the model expects {expected.DataTypeName}.");
         }
 
         if (type != expected.DataType)
         {
-            throw Invalid($"Input '{name}' has datatype {input.Datatype} but the model expects {expected.DataTypeName}.");
+            throw Invalid($"Input '{WireText.Printable(name)}' has datatype {WireText.Printable(input.Datatype)} but the model expects {expected.DataTypeName}.");
         }
 
         if (!type.IsExecutable())
         {
-            throw Invalid($"Input '{name}' is {input.Datatype}; this server executes fixed-size datatypes only.");
+            throw Invalid($"Input '{WireText.Printable(name)}' is {WireText.Printable(input.Datatype)}; this server executes fixed-size datatypes only.");
         }
 
         var shape = new long[input.Shape.Count];
@@ -155,19 +135,19 @@ public static class InferRequestValidator
         var pattern = expected.Shape;
         if (shape.Length != pattern.Count)
         {
-            throw Invalid($"Input '{name}' has shape {TensorShapes.Format(shape)} of rank {shape.Length} but the model expects rank {pattern.Count}: {TensorShapes.Format(pattern.ToArray())}.");
+            throw Invalid($"Input '{WireText.Printable(name)}' has shape {TensorShapes.Format(shape)} of rank {shape.Length} but the model expects rank {pattern.Count}: {TensorShapes.Format(pattern.ToArray())}.");
         }
 
         for (var d = 0; d < shape.Length; d++)
         {
             if (shape[d] <= 0)
             {
-                throw Invalid($"Input '{name}' has shape {TensorShapes.Format(shape)}: dimension {d} is {shape[d]}; dimensions must be positive.");
+                throw Invalid($"Input '{WireText.Printable(name)}' has shape {TensorShapes.Format(shape)}: dimension {d} is {shape[d]}; dimensions must be positive.");
             }
 
             if (pattern[d] >= 0 && pattern[d] != shape[d])
             {
-                throw Invalid($"Input '{name}' has shape {TensorShapes.Format(shape)} but the model expects {TensorShapes.Format(pattern.ToArray())} (dimension {d} must be {pattern[d]}).");
+                throw Invalid($"Input '{WireText.Printable(name)}' has shape {TensorShapes.Format(shape)} but the model expects {TensorShapes.Format(pattern.ToArray())} (dimension {d} must be {pattern[d]}).");
             }
         }
 
@@ -175,7 +155,7 @@ public static class InferRequestValidator
             || !TensorShapes.TryGetByteCount(elements, type.ElementSize(), out var bytes)
             || bytes > Array.MaxLength)
         {
-            throw Invalid($"Input '{name}' has shape {TensorShapes.Format(shape)}, whose size overflows what one tensor can hold.");
+            throw Invalid($"Input '{WireText.Printable(name)}' has shape {TensorShapes.Format(shape)}, whose size overflows what one tensor can hold.");
         }
 
         var contents = input.Contents;
@@ -183,14 +163,14 @@ public static class InferRequestValidator
         {
             if (HasTypedData(contents))
             {
-                throw Invalid($"Input '{name}' sets typed contents while the request also uses raw_input_contents; use one or the other for all inputs.");
+                throw Invalid($"Input '{WireText.Printable(name)}' sets typed contents while the request also uses raw_input_contents; use one or the other for all inputs.");
             }
 
             var length = request.RawInputContents[index].Length;
             if (length != bytes)
             {
                 throw Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"Input '{name}': raw_input_contents[{index}] has {length} bytes but shape {TensorShapes.Format(shape)} of {input.Datatype} needs {bytes} bytes."));
+                    $"Input '{WireText.Printable(name)}': raw_input_contents[{index}] has {length} bytes but shape {TensorShapes.Format(shape)} of {WireText.Printable(input.Datatype)} needs {bytes} bytes."));
             }
         }
         else
@@ -205,12 +185,12 @@ public static class InferRequestValidator
     {
         if (type.IsRawOnly())
         {
-            throw Invalid($"Input '{name}' is {type.ToProtocolName()}, which can only travel in raw_input_contents.");
+            throw Invalid($"Input '{WireText.Printable(name)}' is {type.ToProtocolName()}, which can only travel in raw_input_contents.");
         }
 
         if (!HasTypedData(contents))
         {
-            throw Invalid($"Input '{name}' carries no data: set contents.{TypedTensorCodec.FieldName(TypedTensorCodec.FieldFor(type))} or use raw_input_contents.");
+            throw Invalid($"Input '{WireText.Printable(name)}' carries no data: set contents.{TypedTensorCodec.FieldName(TypedTensorCodec.FieldFor(type))} or use raw_input_contents.");
         }
 
         var field = TypedTensorCodec.FieldFor(type);
@@ -218,13 +198,13 @@ public static class InferRequestValidator
         {
             if (other != field && count > 0)
             {
-                throw Invalid($"Input '{name}' is {type.ToProtocolName()} but carries data in {TypedTensorCodec.FieldName(other)}; {type.ToProtocolName()} data goes in {TypedTensorCodec.FieldName(field)}.");
+                throw Invalid($"Input '{WireText.Printable(name)}' is {type.ToProtocolName()} but carries data in {TypedTensorCodec.FieldName(other)}; {type.ToProtocolName()} data goes in {TypedTensorCodec.FieldName(field)}.");
             }
 
             if (other == field && count != elements)
             {
                 throw Invalid(string.Create(CultureInfo.InvariantCulture,
-                    $"Input '{name}': {TypedTensorCodec.FieldName(field)} has {count} elements but its shape needs {elements}."));
+                    $"Input '{WireText.Printable(name)}': {TypedTensorCodec.FieldName(field)} has {count} elements but its shape needs {elements}."));
             }
         }
     }
@@ -243,12 +223,12 @@ public static class InferRequestValidator
             var name = request.Outputs[i].Name;
             if (!model.OutputIndex.ContainsKey(name))
             {
-                throw Invalid($"Requested output '{name}' is not an output of model '{model.Name}'; its outputs are {string.Join(", ", model.Outputs.Select(t => t.Name))}.");
+                throw Invalid($"Requested output '{WireText.Printable(name)}' is not an output of model '{model.Name}'; its outputs are {string.Join(", ", model.Outputs.Select(t => t.Name))}.");
             }
 
             if (!seen.Add(name))
             {
-                throw Invalid($"Output '{name}' is requested more than once.");
+                throw Invalid($"Output '{WireText.Printable(name)}' is requested more than once.");
             }
 
             names[i] = name;

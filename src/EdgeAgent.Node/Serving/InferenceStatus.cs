@@ -1,14 +1,21 @@
 using EdgeAgent.Inference;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Http;
 
 namespace EdgeAgent.Node.Serving;
 
 /// <summary>
 /// The one place an <see cref="InferenceException"/> becomes a gRPC status: the code its
 /// <see cref="InferenceError"/> names and its message as the detail (the cause stays in the logs).
-/// Everything below the service (validation, the dispatcher, the executor) throws the domain
-/// exception; <see cref="InferenceStatusInterceptor"/> applies this mapping to every call.
+/// Everything below the service (validation, the dispatcher, the executor) and the interceptors in
+/// front of it (caller credentials) throw the domain exception;
+/// <see cref="InferenceStatusInterceptor"/> applies this mapping to every call. Answers made before
+/// gRPC routes a call (the admission limit, the health-only listener) are written by
+/// <see cref="WriteTrailersOnly"/>, and the request parser's failures (Hosting/MalformedMessages)
+/// use <see cref="ToRpcException"/>, because grpc-dotnet reports only an RpcException from a
+/// deserializer. Peer failures inside the agent's dispatcher are RpcExceptions from the peer's
+/// client and never reach a caller as such: they fall back to local execution.
 /// </summary>
 public static class InferenceStatus
 {
@@ -22,6 +29,9 @@ public static class InferenceStatus
         InferenceError.DeadlineExceeded => StatusCode.DeadlineExceeded,
         InferenceError.Cancelled => StatusCode.Cancelled,
         InferenceError.Unavailable => StatusCode.Unavailable,
+        InferenceError.Unauthenticated => StatusCode.Unauthenticated,
+        InferenceError.PermissionDenied => StatusCode.PermissionDenied,
+        InferenceError.Unimplemented => StatusCode.Unimplemented,
         _ => StatusCode.Internal,
     };
 
@@ -30,6 +40,21 @@ public static class InferenceStatus
     {
         ArgumentNullException.ThrowIfNull(exception);
         return new RpcException(new Status(Code(exception.Error), exception.Message));
+    }
+
+    /// <summary>
+    /// Answers <paramref name="context"/> with <paramref name="exception"/>'s status as a
+    /// trailers-only gRPC response (HTTP 200, <c>grpc-status</c> and <c>grpc-message</c> headers),
+    /// for middleware that refuses a call before gRPC routes it.
+    /// </summary>
+    public static void WriteTrailersOnly(HttpContext context, InferenceException exception)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(exception);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/grpc";
+        context.Response.Headers["grpc-status"] = ((int)Code(exception.Error)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(exception.Message);
     }
 }
 

@@ -101,13 +101,13 @@ public sealed class RequestTensors : IDisposable
 
                 return;
             default:
-                throw InferRequestValidator.Invalid($"Input '{input.Name}' is {input.DataType.ToProtocolName()}, which has no typed form.");
+                throw InferRequestValidator.Invalid($"Input '{WireText.Printable(input.Name)}' is {input.DataType.ToProtocolName()}, which has no typed form.");
         }
     }
 
     private static InferenceException OutOfRange(ValidatedInput input, string value, int index) =>
         InferRequestValidator.Invalid(string.Create(CultureInfo.InvariantCulture,
-            $"Input '{input.Name}': element {index} is {value}, out of range for {input.DataType.ToProtocolName()}."));
+            $"Input '{WireText.Printable(input.Name)}': element {index} is {value}, out of range for {input.DataType.ToProtocolName()}."));
 }
 
 /// <summary>

@@ -79,5 +79,6 @@ public static class RequestParameterLimits
     }
 
     // Names echoed in a message are cut: the message must stay one short line whatever was sent.
-    private static string Shorten(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 61), "...");
+    // Names echoed here are cut at 64 characters (61 and "...") and escaped like every quoted wire name.
+    private static string Shorten(string text) => WireText.Printable(text, text.Length <= 64 ? 64 : 61);
 }

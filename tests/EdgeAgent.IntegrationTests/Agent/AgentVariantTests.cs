@@ -98,7 +98,8 @@ public sealed class AgentVariantTests
 
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
         Assert.Contains("Variant 'int8' of model 'add_neg' version 1", ex.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains(file, ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine("add_neg", "1", "model.int8.onnx"), ex.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(cluster.Repository.Root, ex.Status.Detail, StringComparison.Ordinal);
         AgentCluster.AssertAddNegOutputs(next);
         Assert.Equal("local", AgentCluster.Placement(next));
         var log = agent.Services.GetRequiredService<DecisionLog>();

@@ -82,6 +82,49 @@ public sealed class InferRequestValidatorTests : IClassFixture<InferRequestValid
         Assert.Contains("Input 'x': element 1 is 300, out of range for INT8", ex.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("input")]
+    [InlineData("output")]
+    [InlineData("datatype")]
+    public void Validate_WireNameWithControlCharacters_IsQuotedEscapedOnOneLine(string where)
+    {
+        var request = MalformedRequests.Typed();
+        switch (where)
+        {
+            case "input": request.Inputs[0].Name = "a\nb\u0007"; break;
+            case "output": request.Outputs.Add(new Contracts.Inference.ModelInferRequest.Types.InferRequestedOutputTensor { Name = "a\nb\u0007" }); break;
+            default: request.Inputs[0].Datatype = "a\nb\u0007"; break;
+        }
+
+        var ex = InferenceStatus.ToRpcException(Assert.Throws<InferenceException>(() => InferRequestValidator.Validate(request, _catalog.Find("add_neg")!, MalformedRequests.CapBytes)));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("'a\\u000ab\\u0007'", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Status.Detail);
+    }
+
+    [Fact]
+    public void RequestParameterLimits_LongKeyWithControlCharacters_IsQuotedEscapedAndCut()
+    {
+        var request = MalformedRequests.Typed();
+        request.Parameters.Add("k\r\n" + new string('x', 300), new Contracts.Inference.InferParameter { BoolParam = true });
+
+        var ex = InferenceStatus.ToRpcException(Assert.Throws<InferenceException>(() => RequestParameterLimits.Check(request, new ServingOptions { MaxNameLength = 16 })));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("('k\\u000d\\u000a" + new string('x', 61 - 3) + "...')", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Status.Detail);
+    }
+
+    [Fact]
+    public void WireText_Printable_EscapesControlCharactersAndCaps()
+    {
+        Assert.Equal("plain", WireText.Printable("plain"));
+        Assert.Equal("tab\\u0009", WireText.Printable("tab\t"));
+        Assert.Equal(new string('a', 128) + "...", WireText.Printable(new string('a', 200)));
+        Assert.Equal("ab...", WireText.Printable("abcdef", keep: 2));
+    }
+
     public sealed class CatalogFixture : IDisposable
     {
         private readonly TempRepository _repo = TempRepository.Standard();

@@ -65,7 +65,8 @@ public sealed class LocalInferenceBackendTests : IDisposable
 
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
         Assert.Contains("Variant 'int8' of model 'add_neg' version 1", ex.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains(file, ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine("add_neg", "1", "model.int8.onnx"), ex.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(_repo.Root, ex.Status.Detail, StringComparison.Ordinal);
         // The default variant still serves.
         var outcome = await backend.RunAsync(Call(), null, CancellationToken.None).WaitAsync(Timeout);
         Assert.Equal("local", outcome.Placement.ToString());
