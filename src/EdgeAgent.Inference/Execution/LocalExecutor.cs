@@ -750,7 +750,10 @@ public sealed partial class LocalExecutor : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Refused a request for {Model}: the executor is full ({Queued} queued, {Running} running).")]
+        // Debug, not Warning: under overload this fires once per refused request. The node's
+        // RejectedCallLog (Node/Serving) already counts every RESOURCE_EXHAUSTED answer, this
+        // one's message included, in one summary line per Serving:RejectionLogInterval (issue 13).
+        [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "Refused a request for {Model}: the executor is full ({Queued} queued, {Running} running).")]
         public static partial void QueueFull(ILogger logger, string model, int queued, int running);
 
         [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "ONNX Runtime failed to run model {Model} (variant {Variant}).")]

@@ -6,6 +6,9 @@ using EdgeAgent.TestModels;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using EdgeAgent.Node.Serving;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeAgent.IntegrationTests.Faults;
 
@@ -94,6 +97,70 @@ public sealed class OverloadTests
         Assert.True(counts.Keys.All(k => k is StatusCode.OK or StatusCode.ResourceExhausted), string.Join("; ", details.Select(d => $"{d.Key} x{counts[d.Key]}: {d.Value}")));
         Assert.True(counts[StatusCode.ResourceExhausted] > counts[StatusCode.OK], $"not overloaded: {string.Join(", ", counts)}");
         Assert.True(after < before + (64L << 20), $"managed memory grew from {before} to {after} bytes");
+    }
+
+    [Fact]
+    public async Task ModelInfer_ExecutorQueueFull_CountedInOneSummaryNotOneWarningPerRequest()
+    {
+        // Admission lets every caller in; the executor (one slot, one queued) refuses the rest with
+        // RESOURCE_EXHAUSTED. Those refusals used to log one warning each (EventId 3100); they are
+        // counted by the node's RejectedCallLog like every other refused call.
+        using var repo = TempRepository.Standard();
+        var log = new LogCapture();
+        await using var app = await PeerHost.StartAsync(
+            new PeerHostSettings
+            {
+                ModelsPath = repo.Root,
+                MaxConcurrency = 1,
+                QueueCapacity = 1,
+                Extra = new Dictionary<string, string?>
+                {
+                    ["Execution:IntraOpThreads"] = "1",
+                    ["Serving:MaxConcurrentRequests"] = "64",
+                    ["Serving:RejectionLogInterval"] = "01:00:00",
+                },
+            },
+            builder =>
+            {
+                builder.Logging.ClearProviders();
+                builder.Logging.AddProvider(log);
+                builder.Logging.SetMinimumLevel(LogLevel.Information);
+            });
+        using var channel = GrpcChannel.ForAddress(app.GetTcpAddress());
+        var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        var request = ChainRequest(rows: 256);
+        var refused = 0;
+        var ok = 0;
+        using var stop = new CancellationTokenSource(FaultScale.Pick(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30)));
+        var callers = Enumerable.Range(0, 16).Select(async _ =>
+        {
+            // Each caller keeps going until the time is up and it has seen at least one refusal
+            // (on a loaded machine the first seconds may pass before the executor fills).
+            var mine = 0;
+            while (!stop.IsCancellationRequested || mine == 0)
+            {
+                try
+                {
+                    await client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddSeconds(60));
+                    Interlocked.Increment(ref ok);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+                {
+                    Interlocked.Increment(ref refused);
+                    mine++;
+                }
+            }
+        }).ToArray();
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(120));
+
+        app.Services.GetRequiredService<RejectedCallLog>().Flush();
+        Assert.True(refused >= 16, $"{refused} refused, {ok} OK");
+        Assert.DoesNotContain(log.Entries, e => e.EventId.Id == 3100 && e.Level >= LogLevel.Information);
+        Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Warning);
+        var summary = Assert.Single(log.Entries, e => e.EventId.Id == 3210);
+        Assert.Contains($"Refused or failed {refused} calls", summary.Message, StringComparison.Ordinal);
+        Assert.Contains($"ModelInfer ResourceExhausted {refused}", summary.Message, StringComparison.Ordinal);
+        Assert.Contains("Execution:QueueCapacity=1", summary.Message, StringComparison.Ordinal);
     }
 
     private static ModelInferRequest ChainRequest(int rows)
