@@ -112,6 +112,18 @@ public sealed partial class Dispatcher(
                 {
                     throw new OperationCanceledException("The caller cancelled or its deadline passed.", cancellationToken);
                 }
+                catch (RpcException ex) when (!FallsBackLocally(ex.StatusCode))
+                {
+                    // The caller's own error: the local model would refuse the request too, so it is
+                    // answered now, not run a second time (docs/architecture.md, "Peer answers").
+                    span?.SetTag("rpc.grpc.status_code", (int)ex.StatusCode);
+                    span?.SetStatus(ActivityStatusCode.Error, ex.StatusCode.ToString());
+                    var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
+                    var transfer = requestBytes * 8.0 / peer.Link.ThroughputBitsPerSecond;
+                    radioJoules = energy.OffloadJoules(requestBytes, 0, Math.Min(transfer, elapsed), Math.Max(0, elapsed - transfer));
+                    Log.PeerRefusedAsInvalid(logger, peer.Name, call.Model.Name, ex.StatusCode, ex.Status.Detail);
+                    throw new RpcException(new Status(ex.StatusCode, $"Peer '{peer.Name}' refused the request: {WireText.Printable(ex.Status.Detail, 512)}"));
+                }
                 catch (RpcException ex)
                 {
                     fallbackFrom = peer.Name;
@@ -120,11 +132,11 @@ public sealed partial class Dispatcher(
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var transfer = requestBytes * 8.0 / peer.Link.ThroughputBitsPerSecond;
                     radioJoules = energy.OffloadJoules(requestBytes, 0, Math.Min(transfer, elapsed), Math.Max(0, elapsed - transfer));
-                    if (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
+                    if (ex.StatusCode is StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
                     {
-                        // The peer refused this request (its content or its size), not failed: a
-                        // client sending such requests in a loop must not get a warning per request
-                        // (RejectedCallLog counts the final statuses).
+                        // The peer refused this request (its load, its limits, a model it lacks), not
+                        // failed: a client sending such requests in a loop must not get a warning per
+                        // request (RejectedCallLog counts the final statuses).
                         Log.PeerRefused(logger, peer.Name, call.Model.Name, ex.StatusCode, ex.Status.Detail);
                     }
                     else
@@ -210,6 +222,20 @@ public sealed partial class Dispatcher(
         return budget < offloadTimeout ? budget : offloadTimeout;
     }
 
+    /// <summary>
+    /// Whether a peer's error answer is retried locally. The agent forwards only requests that
+    /// passed its own validation against the same model's metadata and its own request limits, so:
+    /// INVALID_ARGUMENT and OUT_OF_RANGE are the caller's error (what a peer still refuses as
+    /// invalid is the content, e.g. an index the model's Gather refuses, and the local model refuses
+    /// it too): answered as the peer answered, not run twice. Every other status says something
+    /// about that peer, not the request: its load or its configured limits (RESOURCE_EXHAUSTED),
+    /// a model or version it lacks (NOT_FOUND), a model it cannot load (FAILED_PRECONDITION), a
+    /// method it lacks (UNIMPLEMENTED), its credentials (UNAUTHENTICATED, PERMISSION_DENIED), its
+    /// failure or absence (UNAVAILABLE, INTERNAL, UNKNOWN, DATA_LOSS, ABORTED, CANCELLED), its
+    /// lateness (DEADLINE_EXCEEDED): the request runs locally.
+    /// </summary>
+    internal static bool FallsBackLocally(StatusCode status) => status is not (StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.OK);
+
     /// <summary>Safety factor on the expected local completion time kept free for a fallback.</summary>
     internal const double FallbackReserveFactor = 1.5;
 
@@ -288,6 +314,9 @@ public sealed partial class Dispatcher(
 
         [LoggerMessage(EventId = 2024, Level = LogLevel.Debug, Message = "Peer {Peer} refused model {Model} with {Status} ({Detail}); running it locally.")]
         public static partial void PeerRefused(ILogger logger, string peer, string model, StatusCode status, string detail);
+
+        [LoggerMessage(EventId = 2025, Level = LogLevel.Debug, Message = "Peer {Peer} refused model {Model} as the caller's error with {Status} ({Detail}); answered without a local run.")]
+        public static partial void PeerRefusedAsInvalid(ILogger logger, string peer, string model, StatusCode status, string detail);
 
         [LoggerMessage(EventId = 2023, Level = LogLevel.Debug, Message = "Peer {Peer} was chosen for {Model} but the {RemainingMs:0} ms left leave no time for it and a local fallback; running locally.")]
         public static partial void NoTimeToOffload(ILogger logger, string peer, string model, double remainingMs);

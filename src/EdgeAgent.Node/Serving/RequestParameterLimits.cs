@@ -8,12 +8,15 @@ namespace EdgeAgent.Node.Serving;
 /// Limits on a ModelInfer request's names (model, version, id, tensors, datatypes) and parameters (the request's, every input's and every requested
 /// output's maps together): how many, how long a key, how long a string value. A request over them
 /// is refused before anything else is done with it, so the agent never forwards unbounded
-/// parameters to a peer (issue 13: 50,000 entries and 8 MB strings were forwarded).
+/// parameters to a peer (issue 13: 50,000 entries and 8 MB strings were forwarded). A request
+/// over them gets RESOURCE_EXHAUSTED, not INVALID_ARGUMENT: the limits are this node's settings,
+/// not the protocol's, so an agent whose peer has stricter limits runs the request locally
+/// instead of failing it (Dispatcher.FallsBackLocally).
 /// </summary>
 public static class RequestParameterLimits
 {
     /// <summary>Throws when <paramref name="request"/>'s parameters exceed <paramref name="options"/>' limits.</summary>
-    /// <exception cref="InferenceException"><see cref="InferenceError.InvalidArgument"/> naming the parameter and the setting.</exception>
+    /// <exception cref="InferenceException"><see cref="InferenceError.ResourceExhausted"/> naming the parameter and the setting.</exception>
     public static void Check(ModelInferRequest request, ServingOptions options)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -40,7 +43,7 @@ public static class RequestParameterLimits
 
         if (count > options.MaxParameters)
         {
-            throw new InferenceException(InferenceError.InvalidArgument,
+            throw new InferenceException(InferenceError.ResourceExhausted,
                 $"The request carries {count} parameters (request, inputs and outputs together), over the limit of {options.MaxParameters} (Serving:MaxParameters).");
         }
     }
@@ -49,7 +52,7 @@ public static class RequestParameterLimits
     {
         if (parameters.Count > options.MaxParameters)
         {
-            throw new InferenceException(InferenceError.InvalidArgument,
+            throw new InferenceException(InferenceError.ResourceExhausted,
                 $"The parameters of {owner} have {parameters.Count} entries, over the limit of {options.MaxParameters} (Serving:MaxParameters).");
         }
 
@@ -57,13 +60,13 @@ public static class RequestParameterLimits
         {
             if (key.Length > options.MaxNameLength)
             {
-                throw new InferenceException(InferenceError.InvalidArgument,
+                throw new InferenceException(InferenceError.ResourceExhausted,
                     $"A parameter key of {owner} ('{Shorten(key)}') has {key.Length} characters, over the limit of {options.MaxNameLength} (Serving:MaxNameLength).");
             }
 
             if (value?.ParameterChoiceCase == InferParameter.ParameterChoiceOneofCase.StringParam && value.StringParam.Length > options.MaxParameterStringLength)
             {
-                throw new InferenceException(InferenceError.InvalidArgument,
+                throw new InferenceException(InferenceError.ResourceExhausted,
                     $"Parameter '{Shorten(key)}' of {owner} is a string of {value.StringParam.Length} characters, over the limit of {options.MaxParameterStringLength} (Serving:MaxParameterStringLength).");
             }
         }
@@ -73,7 +76,7 @@ public static class RequestParameterLimits
     {
         if (value.Length > options.MaxNameLength)
         {
-            throw new InferenceException(InferenceError.InvalidArgument,
+            throw new InferenceException(InferenceError.ResourceExhausted,
                 $"{what} ('{Shorten(value)}') has {value.Length} characters, over the limit of {options.MaxNameLength} (Serving:MaxNameLength).");
         }
     }

@@ -31,7 +31,7 @@ public sealed class MessageSizeTests
     }
 
     [Fact]
-    public async Task ModelInfer_OverCapAndOverTransportLimit_InvalidArgumentThenResourceExhausted()
+    public async Task ModelInfer_OverCapAndOverTransportLimit_BothResourceExhaustedNamingTheLimit()
     {
         using var repo = TempRepository.Standard();
         await using var app = await PeerHost.StartAsync(
@@ -43,7 +43,7 @@ public sealed class MessageSizeTests
         var overCap = await Assert.ThrowsAsync<RpcException>(() => client.ModelInferAsync(Identity(rows: (3 << 20) / 24)).ResponseAsync).WaitAsync(Timeout);
         var overTransport = await Assert.ThrowsAsync<RpcException>(() => client.ModelInferAsync(Identity(rows: (3 << 20) / 12)).ResponseAsync).WaitAsync(Timeout);
 
-        Assert.Equal(StatusCode.InvalidArgument, overCap.StatusCode);
+        Assert.Equal(StatusCode.ResourceExhausted, overCap.StatusCode);
         Assert.Contains("Serving:MaxRequestBytes", overCap.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.ResourceExhausted, overTransport.StatusCode);
     }

@@ -50,7 +50,7 @@ public sealed class RequestLimitTests
     [InlineData("key", "Serving:MaxNameLength")]
     [InlineData("value", "Serving:MaxParameterStringLength")]
     [InlineData("input name", "Serving:MaxNameLength")]
-    public async Task ModelInfer_ParametersOverLimit_InvalidArgumentNamingTheSetting(string what, string setting)
+    public async Task ModelInfer_ParametersOverLimit_ResourceExhaustedNamingTheSetting(string what, string setting)
     {
         using var repo = TempRepository.Standard();
         await using var app = await PeerHost.StartAsync(new PeerHostSettings { ModelsPath = repo.Root }, PeerFixture.Quiet).WaitAsync(Bound);
@@ -79,7 +79,7 @@ public sealed class RequestLimitTests
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.ModelInferAsync(request).ResponseAsync).WaitAsync(Bound);
 
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains(setting, error.Status.Detail, StringComparison.Ordinal);
         Assert.True(error.Status.Detail.Length < 400, $"the message is {error.Status.Detail.Length} characters long");
     }
