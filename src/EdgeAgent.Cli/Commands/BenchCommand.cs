@@ -46,6 +46,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchTelemetryCommand.Create());
         command.Subcommands.Add(BenchSoakCommand.Create());
         command.Subcommands.Add(BenchPeerCommand.Create());
+        command.Subcommands.Add(BenchHopCommand.Create());
         foreach (var option in new Option[] { models, iterations, tinyIterations, threads, noMemory })
         {
             command.Options.Add(option);

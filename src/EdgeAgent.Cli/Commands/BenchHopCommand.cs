@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Demo.Benchmarks;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent bench hop`: client -> agent -> peer against client -> peer with a 4.9 MB request, nodes as separate processes.</summary>
+internal static class BenchHopCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("hop",
+            "The offload hop (issue 17): a peer and an agent (policy peer) as separate processes on 127.0.0.1, this process the client; a 4,915,200-byte ocr-det request (FP32 1x3x640x640) sent round by round directly to the peer and through the agent; prints p50, p95 and mean of each path and their ratios to the direct path (target: at most 1.08x). --baseline runs a second agent from another build on the same peer, interleaved: before and after a change in one run.");
+        var models = new Option<string>("--models")
+        {
+            Description = "Model repository holding the PaddleOCR models (`edgeagent models fetch paddleocr`).",
+            DefaultValueFactory = _ => new OffloadHopSettings { Executable = "" }.ModelsPath,
+        };
+        var iterations = new Option<int>("--iterations") { Description = "Measured rounds.", DefaultValueFactory = _ => 40 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds first.", DefaultValueFactory = _ => 5 };
+        var baseline = new Option<string?>("--baseline") { Description = "Another build's edgeagent (its apphost, or its edgeagent.dll run through dotnet) to run as a second agent on the same peer." };
+        command.Options.Add(models);
+        command.Options.Add(iterations);
+        command.Options.Add(warmup);
+        command.Options.Add(baseline);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
+            var output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.GetValue(iterations) < 1 || parseResult.GetValue(warmup) < 0)
+            {
+                await error.WriteLineAsync("edgeagent bench hop: --iterations must be at least 1 and --warmup at least 0.");
+                return 2;
+            }
+
+            (string, IReadOnlyList<string>)? other = null;
+            if (parseResult.GetValue(baseline) is { } path)
+            {
+                var full = Path.GetFullPath(path);
+                if (!File.Exists(full))
+                {
+                    await error.WriteLineAsync($"edgeagent bench hop: --baseline: {full} does not exist.");
+                    return 2;
+                }
+
+                other = full.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ("dotnet", [full]) : (full, []);
+            }
+
+            if (BenchCommand.SelfCommand() is not var (executable, leading))
+            {
+                await error.WriteLineAsync("edgeagent bench hop: cannot tell how this edgeagent was started, so it cannot start agent and peer processes.");
+                return 1;
+            }
+
+            var settings = new OffloadHopSettings
+            {
+                Executable = executable,
+                LeadingArguments = leading,
+                Baseline = other,
+                ModelsPath = parseResult.GetValue(models)!,
+                Iterations = parseResult.GetValue(iterations),
+                Warmup = parseResult.GetValue(warmup),
+            };
+            IReadOnlyList<HopResult> results;
+            try
+            {
+                results = await OffloadHopBenchmark.RunAsync(settings, line => output.WriteLine(line), cancellationToken);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or TimeoutException or IOException)
+            {
+                await error.WriteLineAsync("edgeagent bench hop: " + ex.Message);
+                return 1;
+            }
+
+            await output.WriteLineAsync("path            p50 ms   p95 ms  mean ms  p50/direct  mean/direct");
+            foreach (var r in results)
+            {
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Path,-14} {r.Latency.P50Ms,7:0.0}  {r.Latency.P95Ms,7:0.0}  {r.Latency.MeanMs,7:0.0}  {r.RatioP50,10:0.000}  {r.RatioMean,11:0.000}"));
+            }
+
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{results[0].Latency.Samples} interleaved rounds; target: agent p50 / direct p50 <= 1.08; {Environment.ProcessorCount} logical CPUs"));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,192 @@
+using System.Globalization;
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Demo.Cluster;
+using EdgeAgent.Demo.ModelFetch;
+using EdgeAgent.Demo.Ocr;
+using EdgeAgent.Node.Serving;
+
+namespace EdgeAgent.Demo.Benchmarks;
+
+/// <summary>Settings of <see cref="OffloadHopBenchmark"/>.</summary>
+public sealed record OffloadHopSettings
+{
+    /// <summary>The edgeagent CLI that runs the peer and the measured agent (this build).</summary>
+    public required string Executable { get; init; }
+
+    /// <summary>Arguments before the command (the assembly when <see cref="Executable"/> is dotnet).</summary>
+    public IReadOnlyList<string> LeadingArguments { get; init; } = [];
+
+    /// <summary>Another build's CLI (executable and leading arguments) run as a second agent on the same peer, measured interleaved: the "before" of a change. Null: none.</summary>
+    public (string Executable, IReadOnlyList<string> LeadingArguments)? Baseline { get; init; }
+
+    /// <summary>Repository holding the PaddleOCR detection model.</summary>
+    public string ModelsPath { get; init; } = CacheDirectories.Models();
+
+    /// <summary>Measured rounds (each round: direct, via the agent, via the baseline agent).</summary>
+    public int Iterations { get; init; } = 40;
+
+    /// <summary>Unmeasured rounds first.</summary>
+    public int Warmup { get; init; } = 5;
+}
+
+/// <summary>One path's latency and its ratio to the direct path.</summary>
+/// <param name="Path">"direct", "agent" or "baseline agent".</param>
+/// <param name="Latency">Its figures.</param>
+/// <param name="RatioP50">p50 over the direct path's p50.</param>
+/// <param name="RatioMean">Mean over the direct path's mean.</param>
+public sealed record HopResult(string Path, LatencyResult Latency, double RatioP50, double RatioMean);
+
+/// <summary>
+/// Issue 17: the offload hop. A peer and an agent (policy peer) run as separate processes of the
+/// edgeagent CLI on 127.0.0.1, as a deployment and an independent harness run them; this process is
+/// the client. One 4,915,200-byte request (PP-OCRv4 detection, FP32 1x3x640x640, seeded random) goes
+/// round by round directly to the peer, through the agent, and through a second agent built from
+/// another commit when one is given, so the machine's load drifts affect every path alike.
+/// </summary>
+public static class OffloadHopBenchmark
+{
+    /// <summary>Runs the benchmark, writing progress to <paramref name="progress"/>.</summary>
+    /// <exception cref="FileNotFoundException">The detection model is not in the repository.</exception>
+    public static async Task<IReadOnlyList<HopResult>> RunAsync(OffloadHopSettings settings, Action<string> progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(progress);
+        var model = PaddleOcrModels.DetectionModelPath(settings.ModelsPath);
+        if (!File.Exists(model))
+        {
+            throw new FileNotFoundException($"The PaddleOCR detection model is not in {settings.ModelsPath}; run `edgeagent models fetch paddleocr` first.");
+        }
+
+        var scratch = Path.Combine(Path.GetTempPath(), "edgeagent-bench-hop-" + Guid.NewGuid().ToString("N"));
+        var repository = Path.Combine(scratch, "models");
+        Directory.CreateDirectory(Path.Combine(repository, PaddleOcrModels.Detection, "1"));
+        File.CreateSymbolicLink(Path.Combine(repository, PaddleOcrModels.Detection, "1", "model.onnx"), model);
+        var timeout = TimeSpan.FromSeconds(120);
+        try
+        {
+            progress("starting the peer ...");
+            var peer = await AgentProcess.StartAsync(settings.Executable, settings.LeadingArguments,
+                ["peer", "--models", repository, "--name", "peer"], State(scratch, "peer"), timeout, cancellationToken).ConfigureAwait(false);
+            await using (peer.ConfigureAwait(false))
+            {
+                var peerUrl = peer.Address.ToString().TrimEnd('/');
+                string[] agentArguments = ["agent", "--models", repository, "--policy", "peer", "--peer", $"peer={peerUrl}"];
+                progress("starting the agent ...");
+                var agent = await AgentProcess.StartAsync(settings.Executable, settings.LeadingArguments, agentArguments, State(scratch, "agent"), timeout, cancellationToken).ConfigureAwait(false);
+                await using (agent.ConfigureAwait(false))
+                {
+                    AgentProcess? baseline = null;
+                    if (settings.Baseline is { } other)
+                    {
+                        progress("starting the baseline agent ...");
+                        baseline = await AgentProcess.StartAsync(other.Executable, other.LeadingArguments, agentArguments, State(scratch, "baseline"), timeout, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    try
+                    {
+                        return await MeasureAsync(settings, peer, agent, baseline, progress, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (baseline is not null)
+                        {
+                            await baseline.DisposeAsync().ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task<IReadOnlyList<HopResult>> MeasureAsync(OffloadHopSettings settings, AgentProcess peer, AgentProcess agent, AgentProcess? baseline, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var random = new Random(42);
+        var data = new float[3 * 640 * 640];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)((random.NextDouble() * 4) - 2);
+        }
+
+        var request = OipModelRunner.BuildRequest(PaddleOcrModels.Detection, "x", new OcrTensor(data, [1, 3, 640, 640]));
+        var channels = new List<Grpc.Net.Client.GrpcChannel>();
+        try
+        {
+            GRPCInferenceService.GRPCInferenceServiceClient Client(Uri address)
+            {
+                var channel = DemoCluster.Channel(address);
+                channels.Add(channel);
+                return new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+            }
+
+            var paths = new List<(string Name, GRPCInferenceService.GRPCInferenceServiceClient Client)> { ("direct", Client(peer.Address)), ("agent", Client(agent.Address)) };
+            if (baseline is not null)
+            {
+                paths.Add(("baseline agent", Client(baseline.Address)));
+            }
+
+            progress("waiting until the agents place the request on the peer ...");
+            foreach (var (_, client) in paths.Skip(1))
+            {
+                await WaitForPeerPlacementAsync(client, request, cancellationToken).ConfigureAwait(false);
+            }
+
+            progress(string.Create(CultureInfo.InvariantCulture, $"{settings.Warmup} warm-up and {settings.Iterations} measured rounds of {request.CalculateSize():N0}-byte requests ({string.Join(", ", paths.Select(p => p.Name))}) ..."));
+            var results = await LatencySampler.MeasureInterleavedAsync(
+                paths.Select(p => (p.Name, (Func<CancellationToken, Task>)(async ct =>
+                {
+                    var response = await p.Client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
+                    if (response.RawOutputContents.Count == 0 && response.Outputs.Count == 0)
+                    {
+                        throw new InvalidOperationException($"{p.Name} answered without outputs.");
+                    }
+                }))).ToArray(),
+                settings.Warmup,
+                settings.Iterations,
+                cancellationToken).ConfigureAwait(false);
+            var direct = results[0];
+            return results.Select(r => new HopResult(r.Name, r, r.P50Ms / direct.P50Ms, r.MeanMs / direct.MeanMs)).ToArray();
+        }
+        finally
+        {
+            foreach (var channel in channels)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
+    private static async Task WaitForPeerPlacementAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, CancellationToken cancellationToken)
+    {
+        // An agent offloads once its load stream from the peer is up; until then it runs locally.
+        for (var i = 0; i < 100; i++)
+        {
+            var response = await client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+            if (response.Parameters.TryGetValue(ResponseParameters.Placement, out var placement) && placement.StringParam.StartsWith("peer:", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new InvalidOperationException("An agent never placed the benchmark request on the peer.");
+    }
+
+    // Each node its own state directory (the agents' decision databases must not be shared).
+    private static Dictionary<string, string> State(string scratch, string name)
+    {
+        var folder = Path.Combine(scratch, "state-" + name);
+        Directory.CreateDirectory(folder);
+        return new Dictionary<string, string> { ["STATE_DIRECTORY"] = folder };
+    }
+}
