@@ -25,6 +25,7 @@ public sealed partial class PeerConnection : IDisposable
     private readonly GrpcChannel _channel;
     private readonly PeerService.PeerServiceClient _peerClient;
     private readonly GRPCInferenceService.GRPCInferenceServiceClient _inferenceClient;
+    private readonly CallInvoker _invoker;
     private PeerLoad _load = PeerLoad.Unknown;
     private int _inFlight;
 
@@ -72,7 +73,18 @@ public sealed partial class PeerConnection : IDisposable
         });
         _peerClient = new PeerService.PeerServiceClient(_channel);
         _inferenceClient = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
+        _invoker = _channel.CreateCallInvoker();
     }
+
+    // ModelInfer as the agent forwards it: a request it received goes out as the bytes that came
+    // in (no second serialisation), the peer's raw outputs are parsed as views of one copy of the
+    // response (InferMessages).
+    private static readonly Method<ModelInferRequest, ModelInferResponse> ForwardMethod = new(
+        MethodType.Unary,
+        GRPCInferenceService.Descriptor.FullName,
+        "ModelInfer",
+        InferMessages.ForwardingRequest,
+        InferMessages.ReceivingResponse);
 
     /// <summary>The configured peer.</summary>
     public PeerEndpoint Endpoint { get; }
@@ -183,7 +195,7 @@ public sealed partial class PeerConnection : IDisposable
         Interlocked.Increment(ref _inFlight);
         try
         {
-            var response = await _inferenceClient.ModelInferAsync(request, deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token).ConfigureAwait(false);
+            var response = await _invoker.AsyncUnaryCall(ForwardMethod, null, new CallOptions(deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token), request).ConfigureAwait(false);
             outcome = PeerCallOutcome.Healthy;
             var elapsed = _time.GetElapsedTime(start);
             Link.AddTransfer(request.CalculateSize() + response.CalculateSize(), elapsed, PeerBusyTime(response));

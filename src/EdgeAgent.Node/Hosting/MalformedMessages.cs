@@ -69,7 +69,11 @@ public static class MalformedMessages
         where TResponse : class
     {
         ArgumentNullException.ThrowIfNull(method);
-        var inner = method.RequestMarshaller;
+        // ModelInfer requests are parsed with their raw tensors as views of one copy of the received
+        // bytes, which the agent forwards to a peer as they came (InferMessages).
+        var inner = typeof(TRequest) == typeof(Contracts.Inference.ModelInferRequest)
+            ? (Marshaller<TRequest>)(object)Serving.InferMessages.ReceivingRequest
+            : method.RequestMarshaller;
         var marshaller = new Marshaller<TRequest>(inner.ContextualSerializer, context => Parse(inner, context, method.Name));
         return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, marshaller, method.ResponseMarshaller);
     }

@@ -39,9 +39,19 @@ public sealed class RequestTensors : IDisposable
             {
                 var input = validated.Inputs[i];
                 ReadOnlyMemory<byte> data;
-                if (validated.UsesRawInputs)
+                if (validated.UsesRawInputs && InferMessages.IsAligned(request.RawInputContents[input.RequestIndex].Memory, 8))
                 {
+                    // The request's own bytes (a view of the received message, InferMessages).
                     data = request.RawInputContents[input.RequestIndex].Memory;
+                }
+                else if (validated.UsesRawInputs)
+                {
+                    // A raw tensor after the first one of a request may start at any offset of the
+                    // received message: ONNX Runtime gets an aligned copy.
+                    var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, input.ByteCount));
+                    rented.Add(buffer);
+                    request.RawInputContents[input.RequestIndex].Span.CopyTo(buffer);
+                    data = buffer.AsMemory(0, input.ByteCount);
                 }
                 else
                 {
