@@ -17,12 +17,14 @@ internal static class BenchPolicyCommand
         var decisions = new Option<int>("--decisions") { Description = "Timed decisions.", DefaultValueFactory = _ => 20000 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
         var spinning = new Option<bool>("--spinning") { Description = "Allow ONNX Runtime's intra-op threads to spin." };
+        var fileGraph = new Option<bool>("--file-graph") { Description = "Run the file's own graph (mask input) instead of sessions specialised to the present rows (the agent's default)." };
         var present = new Option<int>("--present") { Description = "Present servers per observation, 1..S; 0 draws it from 1..S for each (the default). Not for agent-layout policies (see --candidates)." };
         var candidates = new Option<int>("--candidates") { Description = "Agent-layout policies: candidates per decision, 3 local variants plus peers (4..S).", DefaultValueFactory = _ => 9 };
         command.Options.Add(policyFile);
         command.Options.Add(decisions);
         command.Options.Add(threads);
         command.Options.Add(spinning);
+        command.Options.Add(fileGraph);
         command.Options.Add(present);
         command.Options.Add(candidates);
         command.SetAction(parseResult =>
@@ -44,7 +46,7 @@ internal static class BenchPolicyCommand
 
             try
             {
-                var options = new OnnxPolicyOptions { IntraOpThreads = parseResult.GetValue(threads), AllowSpinning = parseResult.GetValue(spinning) };
+                var options = new OnnxPolicyOptions { IntraOpThreads = parseResult.GetValue(threads), AllowSpinning = parseResult.GetValue(spinning), SpecializePresentRows = !parseResult.GetValue(fileGraph) };
                 var file = parseResult.GetValue(policyFile)!.FullName;
                 bool agentLayout;
                 using (var probe = OnnxPolicySession.Open(file, expected: null, options))
@@ -61,16 +63,18 @@ internal static class BenchPolicyCommand
                         return 2;
                     }
 
-                    var (learned, heuristic) = AgentDecisionBenchmark.Run(file, candidateCount, decisions: count, warmup: 2000, seed: 1, runner: options);
+                    var result = AgentDecisionBenchmark.Run(file, candidateCount, decisions: count, warmup: 2000, seed: 1, runner: options);
+                    var (learned, fileGraph, heuristic) = (result.Learned, result.LearnedFileGraph, result.Heuristic);
                     console.WriteLine($"policy {file}: {LearnedPolicy.AgentLayout.Describe()}");
                     console.WriteLine(learned.ToString());
+                    console.WriteLine(fileGraph.ToString());
                     console.WriteLine(heuristic.ToString());
                     console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"p99 agent decision {learned.P99Us:0.0} us (target <= 100 us: {(learned.P99Us <= 100 ? "met" : "not met")}); {learned.P50Us / Math.Max(heuristic.P50Us, 1e-3):0.0}x the heuristic's decision at p50"));
+                        $"p99 agent decision {learned.P99Us:0.0} us (target <= 100 us: {(learned.P99Us <= 100 ? "met" : "not met")}); {learned.P50Us / Math.Max(heuristic.P50Us, 1e-3):0.0}x the heuristic's decision at p50; specialised / file's own graph: p50 {learned.P50Us / Math.Max(fileGraph.P50Us, 1e-3):0.000}, p99 {learned.P99Us / Math.Max(fileGraph.P99Us, 1e-3):0.000}"));
                     return 0;
                 }
 
-                using var policy = new OnnxPolicy(OnnxPolicySession.Open(parseResult.GetValue(policyFile)!.FullName, expected: null, options));
+                using var policy = OnnxPolicy.Load(parseResult.GetValue(policyFile)!.FullName, expected: null, options);
                 if (presentCount > policy.Layout.MaxServers)
                 {
                     parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent bench policy: --present {presentCount} exceeds the policy's S = {policy.Layout.MaxServers}.");

@@ -17,12 +17,19 @@ public sealed record DecisionLatency(string Name, int Count, double P50Us, doubl
         $"{Name,-44} n={Count} mean={MeanUs,7:0.0} us  p50={P50Us,7:0.0} us  p99={P99Us,7:0.0} us  max={MaxUs,8:0.0} us");
 }
 
+/// <summary>The three ways of deciding <see cref="AgentDecisionBenchmark.Run"/> measures on the same observations.</summary>
+/// <param name="Learned">The learned policy as the agent runs it (sessions specialised to the present rows unless the runner turns that off).</param>
+/// <param name="LearnedFileGraph">The same policy running the file's own graph with a mask of ones (the runner before the specialisation).</param>
+/// <param name="Heuristic">The heuristic.</param>
+public sealed record AgentDecisionResult(DecisionLatency Learned, DecisionLatency LearnedFileGraph, DecisionLatency Heuristic);
+
 /// <summary>
 /// A decision as the agent makes it on the request path, measured: <see cref="ClusterView.Observe"/>
 /// over a board with three profiled variants and peers whose load reports and links vary from
 /// decision to decision, then the learned policy's <see cref="LearnedPolicy.Decide"/> (encoding in
-/// the agent layout plus the ONNX Runtime run). The baseline, interleaved in the same run, is the
-/// same observation decided by the heuristic.
+/// the agent layout plus the ONNX Runtime run). Interleaved in the same run, on the same
+/// observations, in an order rotated every decision: the same policy running the file's own graph
+/// (mask input, no specialisation) and the heuristic (the baseline).
 /// </summary>
 public static class AgentDecisionBenchmark
 {
@@ -43,10 +50,13 @@ public static class AgentDecisionBenchmark
     /// <param name="seed">Seed of the situations.</param>
     /// <param name="runner">ONNX Runtime settings.</param>
     /// <exception cref="PolicyFileException">The file is not a policy in the agent layout.</exception>
-    public static (DecisionLatency Learned, DecisionLatency Heuristic) Run(string policyFile, int candidates, int decisions, int warmup, int seed, OnnxPolicyOptions? runner = null)
+    public static AgentDecisionResult Run(string policyFile, int candidates, int decisions, int warmup, int seed, OnnxPolicyOptions? runner = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(decisions, 100);
+        runner ??= new OnnxPolicyOptions();
         using var policy = new LearnedPolicy(policyFile, LearnedPolicy.AgentLayout, runner, TimeSpan.Zero, TimeProvider.System, NullLogger.Instance, watch: false);
+        var fileGraphRunner = new OnnxPolicyOptions { IntraOpThreads = runner.IntraOpThreads, AllowSpinning = runner.AllowSpinning, SpecializePresentRows = false };
+        using var fileGraph = new LearnedPolicy(policyFile, LearnedPolicy.AgentLayout, fileGraphRunner, TimeSpan.Zero, TimeProvider.System, NullLogger.Instance, watch: false);
         if (candidates < 4 || candidates > policy.Layout.MaxServers)
         {
             throw new ArgumentOutOfRangeException(nameof(candidates), candidates, $"Candidates must be between 4 (3 local variants and a peer) and the policy's S = {policy.Layout.MaxServers}.");
@@ -108,10 +118,16 @@ public static class AgentDecisionBenchmark
                 preferences[k] = new Preference(random.NextDouble());
             }
 
-            var heuristic = new HeuristicPolicy();
-            var learned = new double[decisions];
-            var baseline = new double[decisions];
+            IOffloadPolicy[] deciders = [policy, fileGraph, new HeuristicPolicy()];
+            var timings = new double[deciders.Length][];
+            for (var d = 0; d < deciders.Length; d++)
+            {
+                timings[d] = new double[decisions];
+            }
+
             var sink = 0;
+            var disagreements = 0;
+            Span<Placement> chosen = new Placement[deciders.Length];
             for (var i = -warmup; i < decisions; i++)
             {
                 var k = (i + warmup) % Pool;
@@ -121,21 +137,33 @@ public static class AgentDecisionBenchmark
                     peers[p].ApplyLoad(peerLoads[k][p]);
                 }
 
-                var t0 = Stopwatch.GetTimestamp();
-                var a = policy.Decide(view.Observe("ocr-det", 1_228_800, TimeSpan.FromSeconds(2)), preferences[k]);
-                var t1 = Stopwatch.GetTimestamp();
-                var b = heuristic.Decide(view.Observe("ocr-det", 1_228_800, TimeSpan.FromSeconds(2)), preferences[k]);
-                var t2 = Stopwatch.GetTimestamp();
-                sink += a.Target.Length + b.Target.Length;
-                if (i >= 0)
+                for (var j = 0; j < deciders.Length; j++)
                 {
-                    learned[i] = (t1 - t0) * 1e6 / Stopwatch.Frequency;
-                    baseline[i] = (t2 - t1) * 1e6 / Stopwatch.Frequency;
+                    var d = (i + warmup + j) % deciders.Length;
+                    var t0 = Stopwatch.GetTimestamp();
+                    chosen[d] = deciders[d].Decide(view.Observe("ocr-det", 1_228_800, TimeSpan.FromSeconds(2)), preferences[k]);
+                    var t1 = Stopwatch.GetTimestamp();
+                    if (i >= 0)
+                    {
+                        timings[d][i] = (t1 - t0) * 1e6 / Stopwatch.Frequency;
+                    }
                 }
+
+                sink += chosen[2].Target.Length;
+                disagreements += chosen[0] == chosen[1] ? 0 : 1;
             }
 
             GC.KeepAlive(sink);
-            return (Summarise($"agent decision, learned ({candidates} candidates)", learned), Summarise($"agent decision, heuristic ({candidates} candidates)", baseline));
+            if (disagreements > 0)
+            {
+                // Both run the same file; the specialised graph must choose as the file's own does.
+                throw new InvalidOperationException($"The specialised and the file's own graph chose differently in {disagreements} of {decisions + warmup} decisions.");
+            }
+
+            return new AgentDecisionResult(
+                Summarise($"agent decision, learned ({candidates} candidates)", timings[0]),
+                Summarise($"  same, file's own graph (mask input)", timings[1]),
+                Summarise($"agent decision, heuristic ({candidates} candidates)", timings[2]));
         }
         finally
         {

@@ -10,7 +10,9 @@ namespace EdgeAgent.Inference.Policy;
 /// the ONNX actor on those rows only (a policy file's S axis is symbolic, and absent rows never
 /// change present rows' logits), through OrtValues and bindings made once per row count over
 /// pinned buffers (no allocation per decision), and picks the present server with the largest
-/// logit. Thread-safe (decisions are serialised; each takes microseconds). Disposing waits for a
+/// logit. Per row count k it runs a session of the file specialised to k present rows
+/// (<see cref="OnnxPolicySession.OpenPresentRowsSession"/>: ONNX Runtime folds the masking nodes,
+/// about 10 % of a decision) unless <see cref="OnnxPolicyOptions.SpecializePresentRows"/> is off. Thread-safe (decisions are serialised; each takes microseconds). Disposing waits for a
 /// decision in flight, so a reloading caller may retire a policy while others still decide on it
 /// (<see cref="TryDecide"/> then says it is gone instead of touching a disposed session).
 /// </summary>
@@ -25,12 +27,17 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
     private readonly OrtValue _preferenceValue;
     private readonly List<OrtValue> _values = [];
     private readonly OrtIoBinding[] _bindings;
+    private readonly InferenceSession[] _runSessions;
+    private readonly List<InferenceSession> _specialised = [];
     private readonly RunOptions _runOptions = new();
     private readonly Lock _gate = new();
     private bool _disposed;
 
     /// <summary>Wraps an open session; the policy owns and disposes it.</summary>
-    public OnnxPolicy(OnnxPolicySession session, LiveObservationMapping? mapping = null)
+    /// <param name="session">The policy file's session.</param>
+    /// <param name="mapping">How live measurements map onto the layout's units (gmorl layouts).</param>
+    /// <param name="specialisePresentRows">Run sessions specialised to each count of present rows (see the summary); false runs the file's own graph with a mask of ones.</param>
+    public OnnxPolicy(OnnxPolicySession session, LiveObservationMapping? mapping = null, bool specialisePresentRows = true)
     {
         ArgumentNullException.ThrowIfNull(session);
         _session = session;
@@ -51,25 +58,62 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
         // One binding per number of present servers k = 1..S, over the first k rows of the same
         // pinned buffers: a decision is then one native call.
         _bindings = new OrtIoBinding[s];
-        for (var k = 1; k <= s; k++)
+        _runSessions = new InferenceSession[s];
+        try
         {
-            var rows = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_rows, 0, k * f), [1, k, f]);
-            var mask = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_ones, 0, k), [1, k]);
-            var logits = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_logits, 0, k), [1, k]);
-            _values.AddRange([rows, mask, logits]);
-            var binding = session.Session.CreateIoBinding();
-            binding.BindInput(OnnxPolicySession.InputNames[0], rows);
-            binding.BindInput(OnnxPolicySession.InputNames[1], mask);
-            binding.BindInput(OnnxPolicySession.InputNames[2], _preferenceValue);
-            binding.BindOutput(OnnxPolicySession.OutputNames[0], logits);
-            _bindings[k - 1] = binding;
+            for (var k = 1; k <= s; k++)
+            {
+                var specialised = specialisePresentRows ? session.OpenPresentRowsSession(k) : null;
+                if (specialised is not null)
+                {
+                    _specialised.Add(specialised);
+                }
+
+                var runSession = specialised ?? session.Session;
+                var rows = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_rows, 0, k * f), [1, k, f]);
+                var logits = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_logits, 0, k), [1, k]);
+                _values.AddRange([rows, logits]);
+                var binding = runSession.CreateIoBinding();
+                binding.BindInput(OnnxPolicySession.InputNames[0], rows);
+                if (specialised is null)
+                {
+                    var mask = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_ones, 0, k), [1, k]);
+                    _values.Add(mask);
+                    binding.BindInput(OnnxPolicySession.InputNames[1], mask);
+                }
+
+                binding.BindInput(OnnxPolicySession.InputNames[2], _preferenceValue);
+                binding.BindOutput(OnnxPolicySession.OutputNames[0], logits);
+                _bindings[k - 1] = binding;
+                _runSessions[k - 1] = runSession;
+            }
+        }
+        catch
+        {
+            // The caller still owns the session when the constructor throws.
+            Release(includeSession: false);
+            throw;
         }
     }
 
-    /// <summary>Opens a policy file, refusing one whose layout differs from <paramref name="expected"/>.</summary>
+    /// <summary>Opens a policy file, refusing one whose layout differs from <paramref name="expected"/> (null accepts the file's own layout).</summary>
     /// <exception cref="PolicyFileException">The file is unusable; the message says why.</exception>
-    public static OnnxPolicy Load(string path, FeatureLayout expected, OnnxPolicyOptions? options = null, LiveObservationMapping? mapping = null) =>
-        new(OnnxPolicySession.Open(path, expected, options), mapping);
+    public static OnnxPolicy Load(string path, FeatureLayout? expected, OnnxPolicyOptions? options = null, LiveObservationMapping? mapping = null)
+    {
+        var session = OnnxPolicySession.Open(path, expected, options);
+        try
+        {
+            return new OnnxPolicy(session, mapping, options?.SpecializePresentRows ?? true);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Row counts (1..S) decided by a session specialised to that many present rows (the others run the file's own graph).</summary>
+    public int SpecialisedRowCounts => _specialised.Count;
 
     /// <inheritdoc />
     public string Name => "learned";
@@ -160,9 +204,14 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
             _disposed = true;
         }
 
+        Release(includeSession: true);
+    }
+
+    private void Release(bool includeSession)
+    {
         foreach (var binding in _bindings)
         {
-            binding.Dispose();
+            binding?.Dispose();
         }
 
         foreach (var value in _values)
@@ -170,9 +219,17 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
             value.Dispose();
         }
 
+        foreach (var specialised in _specialised)
+        {
+            specialised.Dispose();
+        }
+
         _preferenceValue.Dispose();
         _runOptions.Dispose();
-        _session.Dispose();
+        if (includeSession)
+        {
+            _session.Dispose();
+        }
     }
 
     /// <summary>Packs the present rows of <paramref name="servers"/> to the front, runs them and returns the chosen server's index (-1 for none).</summary>
@@ -194,7 +251,7 @@ public sealed class OnnxPolicy : IOffloadPolicy, IDisposable
             return -1;
         }
 
-        _session.Session.RunWithBinding(_runOptions, _bindings[present - 1]);
+        _runSessions[present - 1].RunWithBinding(_runOptions, _bindings[present - 1]);
         var best = 0;
         for (var r = 1; r < present; r++)
         {
