@@ -5,12 +5,15 @@ namespace EdgeAgent.Learning.Evaluation;
 /// <summary>
 /// Named context sets of the agent profile for training and evaluation (<c>edgeagent train|eval
 /// --profile agent --contexts NAME</c>): the full training ranges, the demo's fixed context, and
-/// the ends of the ranges (no peers, eight peers, slow links, fast links).
+/// the ends of the ranges (no peers, eight peers, slow links, fast links), and the training ranges
+/// with one quantity pinned at an end of its range (round trip 0.2 or 300 ms, bandwidth 1 or
+/// 1000 Mbit/s up and down, every peer 0.25x or 20x the device), where an observation's features
+/// take their extreme values.
 /// </summary>
 public static class AgentContexts
 {
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["train", "demo", "peers-0", "peers-8", "slow-links", "fast-links"];
+    public static IReadOnlyList<string> Names { get; } = ["train", "demo", "peers-0", "peers-8", "slow-links", "fast-links", "rtt-0.2ms", "rtt-300ms", "bw-1mbit", "bw-1000mbit", "speed-0.25x", "speed-20x", "no-noise"];
 
     /// <summary>The context set called <paramref name="name"/> and a description for reports.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
@@ -25,6 +28,13 @@ public static class AgentContexts
             "peers-8" => (train with { PeersMin = AgentContext.MaxPeers, PeersMax = AgentContext.MaxPeers }, "training ranges with 8 peers"),
             "slow-links" => (train with { RoundTripMin = 0.1, RoundTripMax = 0.3, BandwidthMin = 1e6, BandwidthMax = 5e6 }, "training ranges with slow links (RTT 100-300 ms, 1-5 Mbit/s)"),
             "fast-links" => (train with { RoundTripMin = 0.0002, RoundTripMax = 0.002, BandwidthMin = 300e6, BandwidthMax = 1e9 }, "training ranges with fast links (RTT 0.2-2 ms, 300-1000 Mbit/s)"),
+            "rtt-0.2ms" => (train with { RoundTripMin = 0.0002, RoundTripMax = 0.0002 }, "training ranges with every round trip 0.2 ms (the range's low end)"),
+            "rtt-300ms" => (train with { RoundTripMin = 0.3, RoundTripMax = 0.3 }, "training ranges with every round trip 300 ms (the range's high end)"),
+            "bw-1mbit" => (train with { BandwidthMin = 1e6, BandwidthMax = 1e6 }, "training ranges with every link 1 Mbit/s up and down (the range's low end)"),
+            "bw-1000mbit" => (train with { BandwidthMin = 1e9, BandwidthMax = 1e9 }, "training ranges with every link 1000 Mbit/s up and down (the range's high end)"),
+            "speed-0.25x" => (train with { SpeedMin = 0.25, SpeedMax = 0.25 }, "training ranges with every peer 0.25x the device (the range's low end)"),
+            "speed-20x" => (train with { SpeedMin = 20, SpeedMax = 20 }, "training ranges with every peer 20x the device (the range's high end)"),
+            "no-noise" => (train with { ExecJitterSigmaMax = 0, BackgroundMax = 0 }, "training ranges without execution-time jitter and peer background load (the observation's estimates then miss only the queue model's approximations)"),
             _ => throw new ArgumentException($"Unknown agent context set '{name}'; known: {string.Join(", ", Names)}."),
         };
     }

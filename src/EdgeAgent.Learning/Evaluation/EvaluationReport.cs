@@ -112,6 +112,15 @@ public sealed class EvaluationReport
     /// </summary>
     public double? UpperBoundRatio { get; init; }
 
+    /// <summary>
+    /// The subject against the strengthened upper bound at the upper bound's preferences: HV(subject's
+    /// points there) / HV(union of the upper bound's points and every other method's points at those
+    /// preferences, preference-independent methods' single points included), the common reference
+    /// point. The best any evaluated method reaches at those preferences, so at most the subject's
+    /// ratio against each of them; null without an upper bound.
+    /// </summary>
+    public double? UpperBoundUnionRatio { get; init; }
+
     /// <summary>The subject's scalarised cost minus the upper bound's, per upper-bound preference; null without an upper bound.</summary>
     public GreedyComparison? VersusUpperBound { get; init; }
 
@@ -186,6 +195,7 @@ public sealed class EvaluationReport
         }
 
         double? upperRatio = null;
+        double? unionRatio = null;
         GreedyComparison? versusUpper = null;
         var upper = methods.FirstOrDefault(m => m.Name == MethodSpec.UpperBoundName);
         if (subject is not null && upper is not null)
@@ -194,12 +204,19 @@ public sealed class EvaluationReport
             var mine = subject.Points.Where(p => p.DelayWeight is { } w && own.Contains(w)).Select(p => p.Point).ToList();
             var theirs = Hypervolume.Compute(upper.Points.Select(p => p.Point), reference);
             upperRatio = mine.Count == own.Count && theirs > 0 ? Hypervolume.Compute(mine, reference) / theirs : null;
+            var union = methods.Where(m => m != subject)
+                .SelectMany(m => m.Points.Where(p => p.DelayWeight is not { } w || own.Contains(w)))
+                .Select(p => p.Point)
+                .ToList();
+            var unionHv = Hypervolume.Compute(union, reference);
+            unionRatio = mine.Count == own.Count && unionHv > 0 ? Hypervolume.Compute(mine, reference) / unionHv : null;
             versusUpper = Compare(subject, upper, ideal, reference);
         }
 
         return new EvaluationReport
         {
             UpperBoundRatio = upperRatio,
+            UpperBoundUnionRatio = unionRatio,
             VersusUpperBound = versusUpper,
             Profile = settings.Profile,
             Contexts = settings.ContextText,

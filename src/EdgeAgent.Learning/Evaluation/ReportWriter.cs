@@ -54,6 +54,10 @@ public static class ReportWriter
         {
             var ratio = report.UpperBoundRatio is { } r ? r.ToString("0.0000", inv) : "n/a (the subject lacks some of its preferences)";
             sb.AppendLine(inv, $"- multi-policy upper bound ({vu.Preferences} fixed-preference policies, each at its own preference): HV of `{report.RatioBase}` at those preferences / HV of the upper bound = {ratio}; scalarised cost of `{report.RatioBase}` minus the upper bound's: mean {vu.MeanDifference:+0.00000;-0.00000} (worse at {vu.WorseBeyondNoise}, better at {vu.BetterBeyondNoise} beyond 2 SE)");
+            if (report.UpperBoundUnionRatio is { } union)
+            {
+                sb.AppendLine(inv, $"- strengthened upper bound (the union of those policies' points and every other evaluated method's points at the same preferences, preference-independent points included): HV of `{report.RatioBase}` at those preferences / HV of the union = {union:0.0000}");
+            }
         }
 
         sb.AppendLine();

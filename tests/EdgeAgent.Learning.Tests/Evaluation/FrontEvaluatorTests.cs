@@ -66,6 +66,11 @@ public sealed class FrontEvaluatorTests
         Assert.Equal(3, report.VersusUpperBound.Preferences);
         Assert.Equal(0.0, report.VersusUpperBound.MeanDifference, 12);
         Assert.Contains("multi-policy upper bound (3 fixed-preference policies", ReportWriter.Markdown(report), StringComparison.Ordinal);
+
+        // The union also holds random's point: at least the upper bound alone, so the ratio at most 1.
+        Assert.NotNull(report.UpperBoundUnionRatio);
+        Assert.True(report.UpperBoundUnionRatio <= report.UpperBoundRatio + 1e-12, $"union ratio {report.UpperBoundUnionRatio} above {report.UpperBoundRatio}");
+        Assert.Contains("strengthened upper bound", ReportWriter.Markdown(report), StringComparison.Ordinal);
     }
 
     [Fact]

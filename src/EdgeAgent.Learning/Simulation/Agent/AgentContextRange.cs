@@ -75,6 +75,9 @@ public sealed record AgentContextRange
     /// <summary>Largest background utilisation of a peer (0 with probability 0.3, else uniform in [0, max]); other clients' jobs take 10-500 ms (log-uniform mean per peer).</summary>
     public double BackgroundMax { get; init; } = 0.9;
 
+    /// <summary>Largest sigma of the log-normal factor on each task's actual execution time (uniform in [0, max] per episode).</summary>
+    public double ExecJitterSigmaMax { get; init; } = 0.3;
+
     /// <summary>Offered load on the device (jobs x fp32 work / local concurrency), log-uniform: idle to overload.</summary>
     public double LoadMin { get; init; } = 0.02;
 
@@ -256,7 +259,7 @@ public sealed record AgentContextRange
         // Arrivals: the offered load on the device decides the job rate.
         c.Arrivals = rng.NextDouble() < BurstyProbability ? ArrivalKind.Bursty : ArrivalKind.Poisson;
         c.BurstMean = rng.Uniform(2, 8);
-        c.ExecJitterSigma = rng.Uniform(0, 0.3);
+        c.ExecJitterSigma = rng.Uniform(0, ExecJitterSigmaMax);
         var load = LogUniform(ref rng, LoadMin, LoadMax);
         c.JobsPerSecond = load * c.LocalConcurrency / MeanWorkPerJob(c);
     }
@@ -292,5 +295,7 @@ public sealed record AgentContextRange
         return model;
     }
 
-    private static double LogUniform(ref SimRandom rng, double lo, double hi) => Math.Exp(rng.Uniform(Math.Log(lo), Math.Log(hi)));
+    // Clamped: exp(log(x)) can round a hair outside [lo, hi] (0.2 ms came out as 0.19999999999999985 ms,
+    // outside the range Contains checks), most visibly when a range is pinned to one end.
+    private static double LogUniform(ref SimRandom rng, double lo, double hi) => Math.Clamp(Math.Exp(rng.Uniform(Math.Log(lo), Math.Log(hi))), lo, hi);
 }
