@@ -46,11 +46,15 @@ internal static class AgentCommand
         {
             Description = "Durable decision log: the SQLite file or a directory for decisions.db (DecisionLog:Path; default $STATE_DIRECTORY, /var/lib/edgeagent under systemd, else ~/.cache/edgeagent/state), or 'off' (DecisionLog:Enabled=false).",
         };
+        var dashboard = new Option<string?>("--dashboard")
+        {
+            Description = "Serve the dashboard (live placements, peers, the delay/energy front, a preference slider) at http://HOST:PORT/ on its own HTTP/1.1 listener, e.g. 127.0.0.1:8080 (Dashboard:Listen; needs --operator-token-file; loopback unless --insecure). Default: off.",
+        };
         var security = new NodeSecurityOptions();
         var telemetry = new NodeTelemetryFlags();
 
         var command = new Command("agent", "Serve models to local applications and offload each request to where it runs best.");
-        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice, operatorToken, decisionLog })
+        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice, operatorToken, decisionLog, dashboard })
         {
             command.Options.Add(option);
         }
@@ -73,6 +77,7 @@ internal static class AgentCommand
                 Set(overrides, "Agent:MaxAccuracyDropPoints", parseResult.GetValue(maxDrop));
                 Set(overrides, "Agent:ProfileDevice", parseResult.GetValue(profileDevice));
                 Set(overrides, "Security:OperatorTokenFile", parseResult.GetValue(operatorToken));
+                Set(overrides, "Dashboard:Listen", parseResult.GetValue(dashboard));
                 security.Apply(parseResult, overrides);
                 telemetry.Apply(parseResult, overrides);
                 if (parseResult.GetValue(decisionLog)?.Trim() is { Length: > 0 } log)

@@ -93,6 +93,7 @@ public static class AgentServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DurableDecisionLog>());
         services.TryAddSingleton(sp => new DecisionLog(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DecisionLogCapacity, sp.GetServices<IDecisionObserver>()));
         services.TryAddSingleton<AgentMetrics>();
+        services.TryAddSingleton<PreferenceControl>();
         services.TryAddSingleton<Dispatcher>();
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService<AgentBackgroundService>();

@@ -11,12 +11,12 @@ namespace EdgeAgent.Node.Control;
 /// The operator API of a running agent (edgeagent.v1.ControlService): read the status, set the
 /// energy/delay preference. Served on the agent's own endpoints next to the inference service.
 /// </summary>
-public sealed partial class AgentControlService(
+public sealed class AgentControlService(
     OperatorPreference preference,
+    PreferenceControl control,
     IOffloadPolicy policy,
     ClusterView cluster,
-    DecisionLog decisions,
-    ILogger<AgentControlService> logger) : ControlService.ControlServiceBase
+    DecisionLog decisions) : ControlService.ControlServiceBase
 {
     /// <inheritdoc />
     public override Task<AgentStatus> GetStatus(GetStatusRequest request, ServerCallContext context) =>
@@ -26,15 +26,15 @@ public sealed partial class AgentControlService(
     public override Task<AgentStatus> SetPreference(SetPreferenceRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var weight = request.DelayWeight;
-        if (!(weight >= 0 && weight <= 1))
+        try
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument,
-                string.Create(CultureInfo.InvariantCulture, $"delay_weight is {weight}; it must be in [0, 1] (the energy weight is 1 - delay_weight).")));
+            control.Set(request.DelayWeight, "control", context?.Peer ?? "unknown");
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message.Split(" (Parameter", 2)[0]));
         }
 
-        preference.Set(new Preference(weight), "control");
-        Log.PreferenceSet(logger, weight, context?.Peer ?? "unknown");
         return Task.FromResult(BuildStatus());
     }
 
@@ -73,11 +73,5 @@ public sealed partial class AgentControlService(
         }
 
         return status;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Preference set to delay weight {DelayWeight} by {Caller}.")]
-        public static partial void PreferenceSet(ILogger logger, double delayWeight, string caller);
     }
 }

@@ -70,11 +70,21 @@ public static partial class NodeHost
         }
 
         builder.AddEdgeAgentTelemetry(role);
+        if (role == NodeRole.Agent)
+        {
+            Dashboard.AgentDashboard.AddEdgeAgentDashboard(builder);
+        }
+
         // Last, after every AddGrpc: binds every service with request parsers that answer a
         // malformed message with INVALID_ARGUMENT (MalformedMessages).
         builder.Services.AddMalformedMessageStatus();
         var app = builder.Build();
         app.UseEdgeAgentTelemetry();
+        if (role == NodeRole.Agent)
+        {
+            Dashboard.AgentDashboard.UseEdgeAgentDashboard(app);
+        }
+
         app.UseEdgeAgentServing();
         if (role == NodeRole.Agent)
         {

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,10 +18,31 @@ public sealed class OperationsListeners
     /// <summary>Purpose of the Prometheus listener.</summary>
     public const string Metrics = "metrics";
 
+    /// <summary>Purpose of the dashboard listener.</summary>
+    public const string Dashboard = "dashboard";
+
+    private const string ConnectionItem = "edgeagent.operations-listener";
+
     private readonly ConcurrentDictionary<string, ListenOptions> _listeners = new(StringComparer.Ordinal);
 
-    /// <summary>Records the Kestrel listener of <paramref name="purpose"/>.</summary>
-    public void Add(string purpose, ListenOptions listen) => _listeners[purpose] = listen;
+    /// <summary>Records the Kestrel listener of <paramref name="purpose"/> and marks its connections with it.</summary>
+    public void Add(string purpose, ListenOptions listen)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        _listeners[purpose] = listen;
+        listen.Use(next => connection =>
+        {
+            connection.Items[ConnectionItem] = purpose;
+            return next(connection);
+        });
+    }
+
+    /// <summary>The purpose of the listener <paramref name="context"/> arrived on, or null for the node's gRPC endpoints.</summary>
+    public static string? PurposeOf(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ConnectionItem, out var purpose) == true ? purpose as string : null;
+    }
 
     /// <summary>http://HOST:PORT of the listener of <paramref name="purpose"/>, or null when it is off.</summary>
     public Uri? AddressOf(string purpose) =>
@@ -47,5 +70,12 @@ public static class OperationsListenersExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         return app.Services.GetService<OperationsListeners>()?.AddressOf(OperationsListeners.Metrics);
+    }
+
+    /// <summary>The dashboard listener's address (http://HOST:PORT/), or null when Dashboard:Listen is off.</summary>
+    public static Uri? GetDashboardAddress(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetService<OperationsListeners>()?.AddressOf(OperationsListeners.Dashboard);
     }
 }

@@ -104,6 +104,9 @@ public sealed class OperatorToken
 /// </summary>
 public sealed class CallerAuthorization(OperatorToken? token, TlsCertificateStore? tls)
 {
+    /// <summary>The operator token (null when Security:OperatorTokenFile is not set); the dashboard's HTTP API checks it too.</summary>
+    public OperatorToken? Token => token;
+
     /// <summary>True when <paramref name="http"/> arrived on the Unix socket (Kestrel gives such connections no IP endpoint).</summary>
     public static bool IsUnixSocket(HttpContext http)
     {

@@ -159,7 +159,7 @@ public static class NodeTelemetry
             // Only on the HTTP/1.1 listener: the node's gRPC listeners speak HTTP/2 only.
             app.UseOpenTelemetryPrometheusScrapingEndpoint(
                 meterProvider: null,
-                predicate: context => IsOperationsRequest(context) && context.Request.Path == TelemetryOptions.PrometheusPath,
+                predicate: context => OperationsListeners.PurposeOf(context) == OperationsListeners.Metrics && context.Request.Path == TelemetryOptions.PrometheusPath,
                 path: null,
                 configureBranchedPipeline: null,
                 optionsName: null);
