@@ -70,6 +70,13 @@ public sealed class AgentOptions
     /// <summary>Throughput assumed for a peer link before the first measured transfer, in Mbit/s.</summary>
     public double PriorThroughputMbit { get; set; } = 100;
 
+    /// <summary>
+    /// Smallest forwarded call (request plus response bytes) whose transfer time counts as a
+    /// throughput sample; smaller calls measure latency, not rate, and leave the prior in place
+    /// (0 to 1 GiB; 0 counts every call).
+    /// </summary>
+    public long ThroughputSampleMinBytes { get; set; } = LinkEstimator.DefaultMinimumSampleBytes;
+
     /// <summary>Relative compute speed of this device (1 = reference), used to guess a peer's exec time before it reports one.</summary>
     public double LocalComputeSpeed { get; set; } = 1.0;
 
@@ -178,6 +185,11 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         if (!(options.PriorThroughputMbit > 0 && double.IsFinite(options.PriorThroughputMbit)))
         {
             errors.Add("Agent:PriorThroughputMbit must be a positive number of Mbit/s.");
+        }
+
+        if (options.ThroughputSampleMinBytes is < 0 or > 1L << 30)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:ThroughputSampleMinBytes is {options.ThroughputSampleMinBytes}; it must be between 0 and {1L << 30} bytes."));
         }
 
         if (!(options.LocalComputeSpeed > 0 && double.IsFinite(options.LocalComputeSpeed)))

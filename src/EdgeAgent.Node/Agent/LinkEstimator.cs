@@ -8,25 +8,37 @@ namespace EdgeAgent.Node.Agent;
 /// <item>Throughput: from each forwarded inference,
 /// <c>(request bytes + response bytes) * 8 / (elapsed - peer queue - peer exec - rtt)</c>, the
 /// peer's queue and exec times coming from its <c>edgeagent.queue_ms</c>/<c>exec_ms</c> response
-/// parameters. Samples whose transfer time is under a millisecond, or that lack the peer's
-/// timings, are too noisy to say anything and are skipped.</item>
+/// parameters. Samples smaller than the minimum sample size (Agent:ThroughputSampleMinBytes, 64 KiB
+/// by default), whose transfer time is under a millisecond, or that lack the peer's timings are
+/// skipped: a transfer of a few hundred bytes takes as long as the round trip's jitter and the
+/// framing, so dividing its bytes by that time measures latency, not the link's rate (a 12-byte
+/// offload read as 0.0 Mbit/s and made every later offload look hopeless).</item>
 /// </list>
-/// Until the first throughput sample the configured prior is used. Thread-safe.
+/// Until the first throughput sample the configured prior is used (<see cref="ThroughputSamples"/>
+/// = 0 marks it as not measured). Thread-safe.
 /// </summary>
 public sealed class LinkEstimator
 {
+    /// <summary>Default smallest transfer (both directions, bytes) that makes a throughput sample.</summary>
+    public const long DefaultMinimumSampleBytes = 64 * 1024;
+
     private static readonly TimeSpan MinimumTransfer = TimeSpan.FromMilliseconds(1);
     private readonly object _gate = new();
     private readonly double _alpha;
+    private readonly long _minimumSampleBytes;
     private double _rttSeconds;
     private double _throughput;
     private int _rttSamples;
     private int _throughputSamples;
 
     /// <summary>Starts with <paramref name="priorBitsPerSecond"/> and no RTT sample.</summary>
-    public LinkEstimator(double priorBitsPerSecond, double alpha = 0.3)
+    /// <param name="priorBitsPerSecond">Throughput assumed until a transfer is measured.</param>
+    /// <param name="alpha">Weight of the newest sample.</param>
+    /// <param name="minimumSampleBytes">Smallest transfer (bytes, both directions) that makes a throughput sample.</param>
+    public LinkEstimator(double priorBitsPerSecond, double alpha = 0.3, long minimumSampleBytes = DefaultMinimumSampleBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(priorBitsPerSecond);
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumSampleBytes);
         if (!(alpha > 0 && alpha <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "The smoothing weight must be in (0, 1].");
@@ -34,6 +46,7 @@ public sealed class LinkEstimator
 
         _throughput = priorBitsPerSecond;
         _alpha = alpha;
+        _minimumSampleBytes = minimumSampleBytes;
     }
 
     /// <summary>Smoothed round-trip time in seconds (0 before the first sample).</summary>
@@ -102,11 +115,12 @@ public sealed class LinkEstimator
     /// <summary>
     /// Adds a forwarded call: <paramref name="bytes"/> crossed the link (both directions) in
     /// <paramref name="elapsed"/>, of which <paramref name="peerBusy"/> the peer spent queueing and
-    /// executing. Returns false when the sample was too small or incomplete to use.
+    /// executing. Returns false when the sample was too small (fewer bytes than the minimum sample
+    /// size, or under a millisecond of transfer) or incomplete to use; the estimate is then unchanged.
     /// </summary>
     public bool AddTransfer(long bytes, TimeSpan elapsed, TimeSpan? peerBusy)
     {
-        if (bytes <= 0 || peerBusy is not { } busy)
+        if (bytes <= 0 || bytes < _minimumSampleBytes || peerBusy is not { } busy)
         {
             return false;
         }

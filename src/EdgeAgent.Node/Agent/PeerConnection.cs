@@ -45,7 +45,7 @@ public sealed partial class PeerConnection : IDisposable
         _time = time;
         _random = random;
         _logger = logger;
-        Link = new LinkEstimator(options.PriorThroughputMbit * 1e6);
+        Link = new LinkEstimator(options.PriorThroughputMbit * 1e6, minimumSampleBytes: options.ThroughputSampleMinBytes);
         Circuit = new PeerCircuit(options.PeerBreakDuration, options.ReconnectMaxDelay, time);
         var sockets = new SocketsHttpHandler
         {

@@ -42,7 +42,7 @@ public static class AgentStatusText
 
         if (anyPrior)
         {
-            text.AppendLine("(rtt \"-\": not measured yet; \"prior\": the configured Agent:PriorThroughputMbit, no transfer measured yet)");
+            text.AppendLine("(rtt \"-\": not measured yet; \"prior\": the configured Agent:PriorThroughputMbit, no transfer of Agent:ThroughputSampleMinBytes or more measured yet)");
         }
 
         return text.ToString();

@@ -179,6 +179,28 @@ public sealed class InferCommandTests
         Assert.Contains("\"prior\": the configured Agent:PriorThroughputMbit", output, StringComparison.Ordinal);
     }
 
+    // Regression: after one small offload `status` showed 0.0 Mbit/s for the peer (a transfer of a
+    // few dozen bytes timed as throughput); it stays the marked prior until a transfer of at least
+    // Agent:ThroughputSampleMinBytes is measured.
+    [Fact]
+    public async Task Status_AfterSmallOffload_ThroughputStaysMarkedPrior()
+    {
+        await using var cluster = new AgentCluster();
+        var peer = await cluster.StartPeerAsync("cloud");
+        // The emulated 1 Mbit/s link makes the small forward take measurable time (before the fix: a sample of about 1 Mbit/s or less).
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()};bw=1mbit"));
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+        var response = await AgentCluster.InferAsync(channel);
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+
+        var (code, output, error) = await RunCliAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("100.0 prior", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(" 0.0 ", output.Split('\n').Single(l => l.StartsWith("cloud", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Reflection_AgentAndPeer_ListTheirServices()
     {

@@ -44,9 +44,39 @@ public sealed class LinkEstimatorTests
     [Fact]
     public void AddTransfer_TransferUnderAMillisecond_IsSkipped()
     {
-        var link = new LinkEstimator(1e6);
+        var link = new LinkEstimator(1e6, minimumSampleBytes: 0);
         link.AddRoundTrip(TimeSpan.FromMilliseconds(10));
         Assert.False(link.AddTransfer(100, TimeSpan.FromMilliseconds(10.5), TimeSpan.Zero));
         Assert.Equal(0, link.ThroughputSamples);
     }
+
+    // Regression: `edgeagent status` showed 0.0 Mbit/s after one small offload (12 bytes in about
+    // 5 ms of latency read as 19 kbit/s), and the policy then saw a hopeless link.
+    [Fact]
+    public void AddTransfer_SmallOffload_StaysPriorAndUnmeasured()
+    {
+        var link = new LinkEstimator(100e6);
+        link.AddRoundTrip(TimeSpan.FromMilliseconds(2));
+
+        Assert.False(link.AddTransfer(12 + 150, TimeSpan.FromMilliseconds(8), TimeSpan.FromMilliseconds(1)));
+
+        Assert.Equal(100e6, link.ThroughputBitsPerSecond);
+        Assert.Equal(0, link.ThroughputSamples);
+    }
+
+    [Fact]
+    public void AddTransfer_AtTheMinimumSampleSize_Counts()
+    {
+        var link = new LinkEstimator(100e6, alpha: 1, minimumSampleBytes: 64 * 1024);
+
+        Assert.False(link.AddTransfer((64 * 1024) - 1, TimeSpan.FromMilliseconds(10), TimeSpan.Zero));
+        Assert.True(link.AddTransfer(64 * 1024, TimeSpan.FromMilliseconds(10), TimeSpan.Zero));
+
+        Assert.Equal(64 * 1024 * 8 / 0.010, link.ThroughputBitsPerSecond, 3);
+        Assert.Equal(1, link.ThroughputSamples);
+    }
+
+    [Fact]
+    public void Constructor_NegativeMinimumSampleSize_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LinkEstimator(1e6, minimumSampleBytes: -1));
 }
