@@ -259,9 +259,9 @@ public static class NodeTelemetry
             }
 
             var insecure = configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>()?.Insecure ?? false;
-            if (!IPAddress.IsLoopback(endpoint.Address) && !insecure)
+            if (!IPAddress.IsLoopback(endpoint.Address) && !insecure && !options.PrometheusOnNetwork)
             {
-                throw new NodeStartupException($"Telemetry:PrometheusListen (--metrics-listen): {options.PrometheusListen} is not a loopback address and the scrape endpoint is plaintext HTTP; keep it on loopback (a local collector or a TLS proxy scrapes it) or pass --insecure (Security:Insecure).");
+                throw new NodeStartupException($"Telemetry:PrometheusListen (--metrics-listen): {options.PrometheusListen} is not a loopback address and the scrape endpoint is plaintext HTTP; keep it on loopback (a local collector or a TLS proxy scrapes it), set Telemetry:PrometheusOnNetwork=true (metrics only, e.g. a pod scraped over the cluster network) or pass --insecure (Security:Insecure).");
             }
 
             prometheus = endpoint;

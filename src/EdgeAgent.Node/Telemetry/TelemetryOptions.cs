@@ -25,9 +25,16 @@ public sealed class TelemetryOptions
     /// <summary>
     /// HOST:PORT of an HTTP/1.1 listener serving Prometheus text at /metrics (flag
     /// --metrics-listen, e.g. 127.0.0.1:9464). Plaintext: a non-loopback address needs
-    /// Security:Insecure. Empty: off.
+    /// <see cref="PrometheusOnNetwork"/> or Security:Insecure. Empty: off.
     /// </summary>
     public string? PrometheusListen { get; set; }
+
+    /// <summary>
+    /// Allows <see cref="PrometheusListen"/> on a non-loopback address without Security:Insecure
+    /// (Telemetry:PrometheusOnNetwork): for a pod scraped by Prometheus over the cluster network,
+    /// where the node's own listeners keep TLS. The scrape endpoint serves metrics only.
+    /// </summary>
+    public bool PrometheusOnNetwork { get; set; }
 
     /// <summary>Console log format: "text" (default) or "json" (one JSON object per line; flag --log-format).</summary>
     public string LogFormat { get; set; } = "text";

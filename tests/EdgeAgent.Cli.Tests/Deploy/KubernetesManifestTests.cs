@@ -131,6 +131,7 @@ public sealed class KubernetesManifestTests
             [TlsOptions.SectionName] = typeof(TlsOptions),
             [SecurityOptions.SectionName] = typeof(SecurityOptions),
             [ModelRepositoryOptions.SectionName] = typeof(ModelRepositoryOptions),
+            [EdgeAgent.Node.Telemetry.TelemetryOptions.SectionName] = typeof(EdgeAgent.Node.Telemetry.TelemetryOptions),
         };
         var maps = 0;
         foreach (var (name, json) in AppSettings())
@@ -154,6 +155,69 @@ public sealed class KubernetesManifestTests
         }
 
         Assert.Equal(2, maps);
+    }
+
+    // The HPA's per-pod metric must be a series the peer pods serve where Prometheus scrapes them:
+    // the Prometheus name of ExecutorMetrics.ResidualWork (meter exported by NodeTelemetry), on the
+    // --metrics-listen port the pod declares and annotates, allowed off loopback by the ConfigMap.
+    [Fact]
+    public void PeerDeployment_ExportsTheMetricTheHpaScalesOn()
+    {
+        var docs = Documents();
+        var hpa = docs.Single(d => d.Doc.GetProperty("kind").GetString() == "HorizontalPodAutoscaler").Doc;
+        var podMetrics = hpa.GetProperty("spec").GetProperty("metrics").EnumerateArray()
+            .Where(m => m.GetProperty("type").GetString() == "Pods")
+            .Select(m => m.GetProperty("pods").GetProperty("metric").GetProperty("name").GetString())
+            .ToList();
+        var deployment = docs.Single(d => d.Doc.GetProperty("kind").GetString() == "Deployment" && d.Doc.GetProperty("metadata").GetProperty("name").GetString() == hpa.GetProperty("spec").GetProperty("scaleTargetRef").GetProperty("name").GetString()).Doc;
+        var template = deployment.GetProperty("spec").GetProperty("template");
+        var container = template.GetProperty("spec").GetProperty("containers")[0];
+        var args = container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToList();
+        var peerConfig = AppSettings().Single(a => a.Name == "edgeagent-peer-config").Json;
+
+        // ExecutorMetrics.ResidualWork in Prometheus form: dots to underscores, the unit "s" as _seconds.
+        var exported = ExecutorMetrics.ResidualWork.Replace('.', '_') + "_seconds";
+        Assert.Equal([exported], podMetrics);
+        Assert.Contains(ExecutorMetrics.MeterName, EdgeAgent.Node.Telemetry.NodeTelemetry.MeterNames);
+        var listenAt = args.IndexOf("--metrics-listen");
+        Assert.True(listenAt >= 0, "the peer container does not pass --metrics-listen: the HPA's metric would never be scraped");
+        Assert.True(EndpointOptions.TryParseListen(args[listenAt + 1], out var metrics, out var error), error);
+        var declared = container.GetProperty("ports").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "metrics");
+        Assert.Equal(metrics.Port, declared.GetProperty("containerPort").GetInt32());
+        var annotations = template.GetProperty("metadata").GetProperty("annotations");
+        Assert.Equal("true", annotations.GetProperty("prometheus.io/scrape").GetString());
+        Assert.Equal(metrics.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), annotations.GetProperty("prometheus.io/port").GetString());
+        Assert.Equal(EdgeAgent.Node.Telemetry.TelemetryOptions.PrometheusPath, annotations.GetProperty("prometheus.io/path").GetString());
+        var telemetry = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(peerConfig))).Build()
+            .GetSection("Telemetry").Get<EdgeAgent.Node.Telemetry.TelemetryOptions>();
+        Assert.True(System.Net.IPAddress.IsLoopback(metrics.Address) || telemetry?.PrometheusOnNetwork == true || args.Contains("--insecure"),
+            $"--metrics-listen {args[listenAt + 1]} is off loopback but the peer ConfigMap does not set Telemetry:PrometheusOnNetwork: the peer would refuse to start");
+    }
+
+    // The durable decision log (decisions.db) must land on a writable host directory that outlives
+    // the pod, owned by the user the agent runs as (read-only root file system otherwise).
+    [Fact]
+    public void AgentDaemonSet_DecisionLogOnADurableWritableStateVolume()
+    {
+        var daemonSet = Documents().Single(d => d.Doc.GetProperty("kind").GetString() == "DaemonSet").Doc;
+        var pod = daemonSet.GetProperty("spec").GetProperty("template").GetProperty("spec");
+        var container = pod.GetProperty("containers").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "agent");
+        var args = container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToList();
+        var at = args.IndexOf("--decision-log");
+
+        Assert.True(at >= 0, "the agent container does not pass --decision-log: decisions.db would go to the read-only root file system");
+        var stateDir = args[at + 1];
+        Assert.NotEqual("off", stateDir);
+        var mount = container.GetProperty("volumeMounts").EnumerateArray()
+            .Single(m => stateDir == m.GetProperty("mountPath").GetString() || stateDir.StartsWith(m.GetProperty("mountPath").GetString() + "/", StringComparison.Ordinal));
+        Assert.False(mount.TryGetProperty("readOnly", out var ro) && ro.GetBoolean(), "the state volume is mounted read-only");
+        var volume = pod.GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("name").GetString() == mount.GetProperty("name").GetString());
+        Assert.True(volume.TryGetProperty("hostPath", out var hostPath), "the state volume is not a hostPath: the log would not outlive the pod");
+        Assert.Equal("DirectoryOrCreate", hostPath.GetProperty("type").GetString());
+        var user = pod.GetProperty("securityContext").GetProperty("runAsUser").GetInt64();
+        var owner = pod.GetProperty("initContainers").EnumerateArray().Single(c => c.GetProperty("volumeMounts").EnumerateArray().Any(m => m.GetProperty("name").GetString() == mount.GetProperty("name").GetString()));
+        Assert.Equal(["chown", $"{user}:{pod.GetProperty("securityContext").GetProperty("runAsGroup").GetInt64()}", mount.GetProperty("mountPath").GetString()!],
+            owner.GetProperty("command").EnumerateArray().Select(a => a.GetString()!).ToArray());
     }
 
     [Fact]
