@@ -54,8 +54,10 @@ public static class LatencySampler
         var samples = operations.Select(_ => new double[iterations]).ToArray();
         for (var i = 0; i < iterations; i++)
         {
-            for (var k = 0; k < operations.Count; k++)
+            // The order rotates each round, so no operation always runs first (or right after another).
+            for (var j = 0; j < operations.Count; j++)
             {
+                var k = (i + j) % operations.Count;
                 var started = Stopwatch.GetTimestamp();
                 await operations[k].Operation(cancellationToken).ConfigureAwait(false);
                 samples[k][i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

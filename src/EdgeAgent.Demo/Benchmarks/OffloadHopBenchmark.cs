@@ -65,21 +65,21 @@ public static class OffloadHopBenchmark
         try
         {
             progress("starting the peer ...");
-            var peer = await AgentProcess.StartAsync(settings.Executable, settings.LeadingArguments,
+            var peer = await NodeProcess.StartAsync(settings.Executable, settings.LeadingArguments,
                 ["peer", "--models", repository, "--name", "peer"], State(scratch, "peer"), timeout, cancellationToken).ConfigureAwait(false);
             await using (peer.ConfigureAwait(false))
             {
                 var peerUrl = peer.Address.ToString().TrimEnd('/');
                 string[] agentArguments = ["agent", "--models", repository, "--policy", "peer", "--peer", $"peer={peerUrl}"];
                 progress("starting the agent ...");
-                var agent = await AgentProcess.StartAsync(settings.Executable, settings.LeadingArguments, agentArguments, State(scratch, "agent"), timeout, cancellationToken).ConfigureAwait(false);
+                var agent = await NodeProcess.StartAsync(settings.Executable, settings.LeadingArguments, agentArguments, State(scratch, "agent"), timeout, cancellationToken).ConfigureAwait(false);
                 await using (agent.ConfigureAwait(false))
                 {
-                    AgentProcess? baseline = null;
+                    NodeProcess? baseline = null;
                     if (settings.Baseline is { } other)
                     {
                         progress("starting the baseline agent ...");
-                        baseline = await AgentProcess.StartAsync(other.Executable, other.LeadingArguments, agentArguments, State(scratch, "baseline"), timeout, cancellationToken).ConfigureAwait(false);
+                        baseline = await NodeProcess.StartAsync(other.Executable, other.LeadingArguments, agentArguments, State(scratch, "baseline"), timeout, cancellationToken).ConfigureAwait(false);
                     }
 
                     try
@@ -108,7 +108,7 @@ public static class OffloadHopBenchmark
         }
     }
 
-    private static async Task<IReadOnlyList<HopResult>> MeasureAsync(OffloadHopSettings settings, AgentProcess peer, AgentProcess agent, AgentProcess? baseline, Action<string> progress, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<HopResult>> MeasureAsync(OffloadHopSettings settings, NodeProcess peer, NodeProcess agent, NodeProcess? baseline, Action<string> progress, CancellationToken cancellationToken)
     {
         var random = new Random(42);
         var data = new float[3 * 640 * 640];

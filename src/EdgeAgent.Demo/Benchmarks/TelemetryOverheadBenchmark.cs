@@ -28,14 +28,16 @@ public sealed record TelemetryOverheadSettings
 }
 
 /// <summary>
-/// What telemetry costs per request. Two clusters of separate processes (each an `edgeagent
-/// agent` and the `edgeagent peer` it offloads to): one with every exporter off (the default), one
-/// with all of it on (--metrics-listen, and --otlp-endpoint with HTTP/protobuf to a sink in this
-/// process that accepts every export, so every request is traced and exported as to a collector).
-/// Requests to the two are interleaved so machine load hits both alike. Paths: the agent running
-/// the request itself (policy local) and offloading it to its peer (policy peer), on the tiny model
+/// What telemetry costs per request. Five clusters of separate processes (each an `edgeagent
+/// agent` and the `edgeagent peer` it offloads to): two with every exporter off (the default; the
+/// second measures the noise floor), one with metrics only (--metrics-listen), one with telemetry
+/// on as an operator turns it on (--metrics-listen and --otlp-endpoint with HTTP/protobuf to a sink
+/// in this process that accepts every export; the default --trace-sample-ratio), and one with
+/// every request traced (--trace-sample-ratio 1). Requests to the five are interleaved, in an
+/// order that rotates each round, so machine load hits all alike. Paths: the agent running the
+/// request itself (policy local) and offloading it to its peer (policy peer), on the tiny model
 /// (y = x + 1, where the overhead is the largest share) and on ocr-cls when the OCR models are
-/// present. Figure: p50 with telemetry / p50 without.
+/// present. Figures: p50 of each setting / p50 of the first pair with everything off.
 /// </summary>
 public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings settings, Action<string> progress)
 {
@@ -59,29 +61,30 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
         {
             foreach (var policy in new[] { "local", "peer" })
             {
-                progress($"starting two agent + peer process pairs (policy {policy}), one with telemetry on ...");
-                await using var off = await NodePair.StartAsync(settings.CliCommand, repository, policy, telemetry: null, cancellationToken).ConfigureAwait(false);
-                await using var on = await NodePair.StartAsync(settings.CliCommand, repository, policy, telemetry: sink.Address, cancellationToken).ConfigureAwait(false);
+                progress($"starting five agent + peer process pairs (policy {policy}): telemetry off (twice), metrics only, on (default sampling), on with every request traced ...");
+                await using var off = await NodePair.StartAsync(settings.CliCommand, repository, policy, [], cancellationToken).ConfigureAwait(false);
+                await using var offAgain = await NodePair.StartAsync(settings.CliCommand, repository, policy, [], cancellationToken).ConfigureAwait(false);
+                await using var metricsOnly = await NodePair.StartAsync(settings.CliCommand, repository, policy, [Prometheus], cancellationToken).ConfigureAwait(false);
+                await using var on = await NodePair.StartAsync(settings.CliCommand, repository, policy, [Prometheus, Otlp(sink.Address)], cancellationToken).ConfigureAwait(false);
+                await using var traceAll = await NodePair.StartAsync(settings.CliCommand, repository, policy, [Prometheus, Otlp(sink.Address), ["--trace-sample-ratio", "1"]], cancellationToken).ConfigureAwait(false);
                 foreach (var (name, tensor) in models)
                 {
-                    progress($"{(policy == "local" ? "agent runs it" : "agent offloads it to its peer")}, {name}: telemetry on vs off, {settings.Iterations} interleaved requests each ...");
+                    progress($"{(policy == "local" ? "agent runs it" : "agent offloads it to its peer")}, {name}: five pairs, {settings.Iterations} interleaved requests each ...");
                     var request = OipModelRunner.BuildRequest(name, "x", tensor);
                     var exportsBefore = sink.Exports;
+                    NodePair[] pairs = [off, offAgain, metricsOnly, on, traceAll];
                     var results = await LatencySampler.MeasureInterleavedAsync(
-                        [
-                            ("off", async ct => await off.Client.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)),
-                            ("on", async ct => await on.Client.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)),
-                        ],
+                        [.. pairs.Select((pair, i) => ($"{i}", (Func<CancellationToken, Task>)(async ct => await pair.Client.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false))))],
                         warmup: Math.Min(200, settings.Iterations),
                         settings.Iterations,
                         cancellationToken).ConfigureAwait(false);
-                    var (a, b) = (results[1], results[0]);
-                    figures.Add(new BenchmarkFigure(
-                        $"telemetry on / off, {(policy == "local" ? "local" : "offload")}, {name}, p50",
-                        a.P50Ms / b.P50Ms,
-                        "x",
-                        1.05,
-                        string.Create(CultureInfo.InvariantCulture, $"on p50 {a.P50Ms * 1000:0} us (mean {a.MeanMs * 1000:0}); off p50 {b.P50Ms * 1000:0} us (mean {b.MeanMs * 1000:0}); {a.Samples} interleaved samples; {sink.Exports - exportsBefore} OTLP exports ({sink.Bytes / 1024} KiB so far)")));
+                    var baseline = results[0];
+                    var path = $"{(policy == "local" ? "local" : "offload")}, {name}";
+                    figures.Add(Ratio($"telemetry on / off, {path}, p50", results[3], baseline, TargetRatio,
+                        $"--metrics-listen and --otlp-endpoint, default --trace-sample-ratio {EdgeAgent.Node.Telemetry.TelemetryOptions.DefaultTraceSampleRatio.ToString(CultureInfo.InvariantCulture)}; {sink.Exports - exportsBefore} OTLP exports ({sink.Bytes / 1024} KiB so far)"));
+                    figures.Add(Ratio($"  metrics only / off, {path}, p50", results[2], baseline, TargetRatio, "--metrics-listen (nothing scrapes it during the run)"));
+                    figures.Add(Ratio($"  every request traced / off, {path}, p50", results[4], baseline, double.PositiveInfinity, "--trace-sample-ratio 1: not the default; shown for what full tracing costs"));
+                    figures.Add(Ratio($"  off (second pair) / off, {path}, p50", results[1], baseline, double.PositiveInfinity, "two identical pairs: the noise floor of this comparison on this machine"));
                 }
             }
         }
@@ -101,31 +104,32 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
         return figures;
     }
 
+    private const double TargetRatio = 1.05;
+
+    private static readonly string[] Prometheus = ["--metrics-listen", "127.0.0.1:0"];
+
+    private static string[] Otlp(Uri sink) => ["--otlp-endpoint", sink.ToString()];
+
+    private static BenchmarkFigure Ratio(string name, LatencyResult with, LatencyResult without, double target, string what) =>
+        new(name, with.P50Ms / without.P50Ms, "x", target, string.Create(CultureInfo.InvariantCulture,
+            $"{what}; p50 {with.P50Ms * 1000:0} us vs {without.P50Ms * 1000:0} us (means {with.MeanMs * 1000:0} / {without.MeanMs * 1000:0}); {with.Samples} interleaved samples"));
+
     // An agent process and the peer process it offloads to.
     private sealed class NodePair(NodeProcess peer, NodeProcess agent, GrpcChannel channel) : IAsyncDisposable
     {
         public GRPCInferenceService.GRPCInferenceServiceClient Client { get; } = new(channel);
 
-        public static async Task<NodePair> StartAsync((string Executable, IReadOnlyList<string> Arguments) cli, string repository, string policy, Uri? telemetry, CancellationToken cancellationToken)
+        // flags: telemetry flag groups given to both processes ("--metrics-listen 127.0.0.1:0" gets a free port per process).
+        public static async Task<NodePair> StartAsync((string Executable, IReadOnlyList<string> Arguments) cli, string repository, string policy, IReadOnlyList<string[]> flags, CancellationToken cancellationToken)
         {
-            var environment = new Dictionary<string, string> { ["EDGEAGENT_Execution__IntraOpThreads"] = "1" };
-            List<string> telemetryFlags = [];
-            if (telemetry is not null)
-            {
-                environment["EDGEAGENT_Telemetry__OtlpProtocol"] = "http/protobuf";
-                telemetryFlags = ["--otlp-endpoint", telemetry.ToString(), "--metrics-listen", "127.0.0.1:" + NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture)];
-            }
+            var environment = new Dictionary<string, string> { ["EDGEAGENT_Execution__IntraOpThreads"] = "1", ["EDGEAGENT_Telemetry__OtlpProtocol"] = "http/protobuf" };
+            List<string> Flags() => [.. flags.SelectMany(group => group[0] == "--metrics-listen" ? [group[0], "127.0.0.1:" + NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture)] : group)];
 
-            var peer = await NodeProcess.StartAsync(cli.Executable, cli.Arguments, ["peer", "--models", repository, "--name", "peer", .. telemetryFlags], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            var peer = await NodeProcess.StartAsync(cli.Executable, cli.Arguments, ["peer", "--models", repository, "--name", "peer", .. Flags()], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
             try
             {
-                if (telemetry is not null)
-                {
-                    telemetryFlags[^1] = "127.0.0.1:" + NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture);
-                }
-
                 var agent = await NodeProcess.StartAsync(cli.Executable, cli.Arguments,
-                    ["agent", "--models", repository, "--policy", policy, "--peer", "peer=" + peer.Address.ToString().TrimEnd('/'), .. telemetryFlags],
+                    ["agent", "--models", repository, "--policy", policy, "--peer", "peer=" + peer.Address.ToString().TrimEnd('/'), .. Flags()],
                     environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
                 var pair = new NodePair(peer, agent, DemoCluster.Channel(agent.Address));
                 if (policy == "peer")

@@ -77,7 +77,8 @@ public sealed partial class Dispatcher(
                 var peerStart = time.GetTimestamp();
                 // The offload span is current while the call runs, so the gRPC client's spans are
                 // its children and the peer's spans join this trace (W3C traceparent).
-                using var span = NodeTelemetry.ActivitySource.StartActivity("edgeagent.offload");
+                using var activity = NodeTelemetry.ActivitySource.StartActivity("edgeagent.offload");
+                var span = NodeTelemetry.Recorded(activity);
                 span?.SetTag("rpc.system", "grpc");
                 span?.SetTag("rpc.service", "inference.GRPCInferenceService");
                 span?.SetTag("rpc.method", "ModelInfer");
@@ -149,7 +150,8 @@ public sealed partial class Dispatcher(
             if (outcome is null)
             {
                 var variant = decided.IsLocal && !ModelVariant.IsDefault(decided.Target) ? decided.Target : null;
-                using var span = NodeTelemetry.ActivitySource.StartActivity("edgeagent.local");
+                using var activity = NodeTelemetry.ActivitySource.StartActivity("edgeagent.local");
+                var span = NodeTelemetry.Recorded(activity);
                 span?.SetTag("edgeagent.model", call.Model.Name);
                 span?.SetTag("edgeagent.variant", variant ?? "default");
                 if (fallbackFrom is not null)
@@ -253,9 +255,9 @@ public sealed partial class Dispatcher(
         {
             var placement = policy.Decide(observation, currentPreference);
             metrics.RecordDecision(time.GetElapsedTime(start), policy.Name);
-            if (span is not null)
+            if (NodeTelemetry.Recorded(span) is not null)
             {
-                span.SetTag("edgeagent.policy", policy.Name);
+                span!.SetTag("edgeagent.policy", policy.Name);
                 span.SetTag("edgeagent.delay_weight", currentPreference.DelayWeight);
                 span.SetTag("edgeagent.candidates", observation.Servers.Count);
                 span.SetTag("edgeagent.placement", placement.ToString());

@@ -117,7 +117,7 @@ public static class NodeTelemetry
                 // peer sees as its parent); outbound calls without a parent are not traced.
                 t.AddSource(HttpClientActivitySource);
                 t.AddSource(GrpcClientActivitySource);
-                t.SetSampler(new RequestSampler());
+                t.SetSampler(new RequestSampler(options.TraceSampleRatio));
                 t.AddAspNetCoreInstrumentation(o =>
                 {
                     o.EnrichWithHttpResponse = EnrichWithGrpc;
@@ -174,21 +174,34 @@ public static class NodeTelemetry
 
     private const string GrpcClientActivitySource = "Grpc.Net.Client";
 
-    // A span with a parent follows its parent's decision. Roots: every request a node serves is
-    // traced; an outbound call that would start a trace of its own (load report streams, RTT
-    // pings, the OTLP exporter's own calls) is not.
-    private sealed class RequestSampler : Sampler
+    // A span with a parent follows its parent's decision. Roots: a request a node serves starts a
+    // recorded trace for Telemetry:TraceSampleRatio of trace ids (TraceIdRatioBasedSampler: the
+    // same id gives the same answer on every node); an outbound call that would start a trace of
+    // its own (load report streams, RTT pings, the OTLP exporter's own calls) is not traced.
+    // Unsampled requests still get propagation-only activities (no tags, nothing exported), so
+    // their peers see the unsampled flag and do not start traces of their own.
+    private sealed class RequestSampler(double ratio) : Sampler
     {
+        private static readonly SamplingResult Sample = new(SamplingDecision.RecordAndSample);
+        private static readonly SamplingResult Drop = new(SamplingDecision.Drop);
+        private readonly TraceIdRatioBasedSampler _roots = new(ratio);
+
         public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
         {
             if (samplingParameters.ParentContext.TraceId != default)
             {
-                return new SamplingResult((samplingParameters.ParentContext.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? SamplingDecision.RecordAndSample : SamplingDecision.Drop);
+                return (samplingParameters.ParentContext.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? Sample : Drop;
             }
 
-            return new SamplingResult(samplingParameters.Kind == ActivityKind.Client ? SamplingDecision.Drop : SamplingDecision.RecordAndSample);
+            return samplingParameters.Kind == ActivityKind.Client ? Drop : _roots.ShouldSample(samplingParameters);
         }
     }
+
+    /// <summary>
+    /// <paramref name="activity"/> when it is recorded (sampled: its tags are exported), else null.
+    /// Unsampled requests still carry propagation-only activities; tagging them would only allocate.
+    /// </summary>
+    public static Activity? Recorded(Activity? activity) => activity is { IsAllDataRequested: true } ? activity : null;
 
     /// <summary>The node's <see cref="OperationsListeners"/>, registered on first use.</summary>
     public static OperationsListeners OperationsListenersOf(IServiceCollection services)
@@ -243,6 +256,11 @@ public static class NodeTelemetry
         if (options.OtlpMetricInterval < TimeSpan.FromSeconds(1) || options.OtlpMetricInterval > TimeSpan.FromHours(1))
         {
             throw new NodeStartupException(string.Create(CultureInfo.InvariantCulture, $"Telemetry:OtlpMetricInterval is {options.OtlpMetricInterval}; it must be between 00:00:01 and 01:00:00."));
+        }
+
+        if (!(options.TraceSampleRatio >= 0 && options.TraceSampleRatio <= 1))
+        {
+            throw new NodeStartupException(string.Create(CultureInfo.InvariantCulture, $"Telemetry:TraceSampleRatio (--trace-sample-ratio) is {options.TraceSampleRatio}; it must be between 0 and 1 (the share of requests traced when the caller sent no traceparent)."));
         }
 
         if (!string.Equals(options.LogFormat, "text", StringComparison.OrdinalIgnoreCase) && !options.JsonLogs)

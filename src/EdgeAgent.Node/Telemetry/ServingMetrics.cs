@@ -59,11 +59,16 @@ public sealed class ServingMetrics
                 { "rpc.system", "grpc" },
                 { "rpc.service", method.Method.ServiceName },
                 { "rpc.method", method.Method.Name },
-                { "rpc.grpc.status_code", GrpcStatus(context) },
+                { "rpc.grpc.status_code", StatusTag(GrpcStatus(context)) },
             };
             _duration.Record(_time.GetElapsedTime(start).TotalMilliseconds, tags);
         }
     }
+
+    // gRPC's 17 status codes boxed once: a tag value is an object, and boxing per call allocates.
+    private static readonly object[] StatusCodes = [.. Enumerable.Range(0, 17).Select(code => (object)code)];
+
+    private static object StatusTag(int code) => (uint)code < (uint)StatusCodes.Length ? StatusCodes[code] : code;
 
     // The status is a trailer, or a header of a trailers-only response (admission rejections).
     private static int GrpcStatus(HttpContext context)

@@ -36,6 +36,19 @@ public sealed class TelemetryOptions
     /// </summary>
     public bool PrometheusOnNetwork { get; set; }
 
+    /// <summary>
+    /// Share of the requests a node serves that start a recorded trace when the caller sent no
+    /// <c>traceparent</c> (Telemetry:TraceSampleRatio, flag --trace-sample-ratio, 0 to 1; default
+    /// <see cref="DefaultTraceSampleRatio"/>). Parent-based: a request that carries a caller's
+    /// trace context follows the caller's decision, and a peer follows its agent's, so a trace is
+    /// whole or absent, never half. 1 traces every request; 0 only those a caller sampled.
+    /// The choice is by trace id (W3C random bits), so it needs no state and no lock.
+    /// </summary>
+    public double TraceSampleRatio { get; set; } = DefaultTraceSampleRatio;
+
+    /// <summary>Default of <see cref="TraceSampleRatio"/>: one request in ten.</summary>
+    public const double DefaultTraceSampleRatio = 0.1;
+
     /// <summary>Console log format: "text" (default) or "json" (one JSON object per line; flag --log-format).</summary>
     public string LogFormat { get; set; } = "text";
 

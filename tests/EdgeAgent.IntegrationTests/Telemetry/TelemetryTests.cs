@@ -77,8 +77,11 @@ public sealed partial class TelemetryTests(ITestOutputHelper output)
         var spans = new SpanList();
         var exporters = new TelemetryExporters { Traces = t => t.AddSource(CallerSource.Name).AddInMemoryExporter(spans) };
         await using var cluster = new AgentCluster();
-        var peer = await cluster.StartPeerAsync("trace-edge", configure: b => b.Services.AddSingleton(exporters));
-        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"trace-edge={peer.GetTcpAddress()}"), b => b.Services.AddSingleton(exporters));
+        // Every request traced (the default traces one in ten roots): the caller's own root span below is sampled too.
+        var traceAll = new Dictionary<string, string?> { ["Telemetry:TraceSampleRatio"] = "1" };
+        var peer = await cluster.StartPeerAsync("trace-edge", extra: traceAll, configure: b => b.Services.AddSingleton(exporters));
+        var settings = cluster.AgentSettings("peer", $"trace-edge={peer.GetTcpAddress()}");
+        var agent = await cluster.StartAgentAsync(settings with { Extra = new Dictionary<string, string?>(settings.Extra) { ["Telemetry:TraceSampleRatio"] = "1" } }, b => b.Services.AddSingleton(exporters));
         var channel = cluster.Channel(agent);
         await AgentCluster.WaitForPeerAsync(channel, "trace-edge", connected: true);
 
@@ -132,7 +135,44 @@ public sealed partial class TelemetryTests(ITestOutputHelper output)
         Assert.Contains(trace, s => s.OperationName == "edgeagent.local" && s.ParentSpanId == peerServer.SpanId);
     }
 
+    // Sampling is parent-based: with a root ratio of 0 a request without trace context records
+    // nothing on either node, and a caller's sampled traceparent is followed on both, whole.
+    [Fact]
+    public async Task OffloadedRequests_SampleRatioZero_OnlyTheCallerSampledTraceIsRecordedWhole()
+    {
+        var spans = new SpanList();
+        var exporters = new TelemetryExporters { Traces = t => t.AddInMemoryExporter(spans) };
+        await using var cluster = new AgentCluster();
+        var peer = await cluster.StartPeerAsync("ratio-edge", extra: new Dictionary<string, string?> { ["Telemetry:TraceSampleRatio"] = "0" }, configure: b => b.Services.AddSingleton(exporters));
+        var settings = cluster.AgentSettings("peer", $"ratio-edge={peer.GetTcpAddress()}");
+        var agent = await cluster.StartAgentAsync(settings with { Extra = new Dictionary<string, string?>(settings.Extra) { ["Telemetry:TraceSampleRatio"] = "0" } }, b => b.Services.AddSingleton(exporters));
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "ratio-edge", connected: true);
+        var client = new EdgeAgent.Contracts.Inference.GRPCInferenceService.GRPCInferenceServiceClient(channel);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("peer:ratio-edge", AgentCluster.Placement(await AgentCluster.InferAsync(channel)));
+        }
+
+        var callerTrace = ActivityTraceId.CreateRandom();
+        var headers = new Grpc.Core.Metadata { { "traceparent", $"00-{callerTrace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01" } };
+        var sampled = await client.ModelInferAsync(AgentCluster.AddNegRequest(), headers, deadline: DateTime.UtcNow + AgentCluster.Bound).ResponseAsync.WaitAsync(AgentCluster.Bound);
+        Assert.Equal("peer:ratio-edge", AgentCluster.Placement(sampled));
+
+        await AgentCluster.WaitUntilAsync(
+            () => spans.Snapshot().Count(s => s.TraceId == callerTrace && s.Kind == ActivityKind.Server) >= 2,
+            "the agent's and the peer's server spans of the caller-sampled request are exported");
+        // Both in-process hosts' providers export every span of this process: one copy each.
+        var recorded = spans.Snapshot().DistinctBy(s => s.SpanId).ToArray();
+        Assert.All(recorded.Where(s => s.OperationName.StartsWith("edgeagent.", StringComparison.Ordinal) || s.Kind == ActivityKind.Server),
+            s => Assert.Equal(callerTrace, s.TraceId));
+        Assert.Single(recorded, s => s.OperationName == "edgeagent.offload");
+        Assert.Single(recorded, s => s.OperationName == "edgeagent.local");
+    }
+
     [Theory]
+    [InlineData("Telemetry:TraceSampleRatio", "1.5", "Telemetry:TraceSampleRatio (--trace-sample-ratio)")]
     [InlineData("Telemetry:OtlpEndpoint", "ftp://collector:4317", "Telemetry:OtlpEndpoint (--otlp-endpoint)")]
     [InlineData("Telemetry:OtlpEndpoint", "collector", "Telemetry:OtlpEndpoint (--otlp-endpoint)")]
     [InlineData("Telemetry:OtlpProtocol", "udp", "Telemetry:OtlpProtocol")]
