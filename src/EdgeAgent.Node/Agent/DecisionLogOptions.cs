@@ -45,8 +45,9 @@ public sealed class DecisionLogOptions
     public int BatchSize { get; set; } = 512;
 
     /// <summary>
-    /// How long the writer waits after the first record of a batch for more to arrive (0: write at
-    /// once). Rows older than this plus one write are on disk and survive the agent being killed.
+    /// The durability bound: a request's row is committed (and survives the agent being killed)
+    /// within this long of its reply, as long as writing one batch takes less than half of it. The
+    /// writer gathers records for half of it after the oldest queued one arrived (0: write at once).
     /// </summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

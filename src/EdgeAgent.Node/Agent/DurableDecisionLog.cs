@@ -45,7 +45,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
     private readonly DecisionLogOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<DecisionRecord>? _channel;
+    private readonly Channel<Queued>? _channel;
     private readonly CancellationTokenSource _abort = new();
     private readonly Counter<long> _writtenCounter;
     private readonly Counter<long> _droppedCounter;
@@ -80,7 +80,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         if (_options.Enabled)
         {
             FilePath = _options.ResolvePath(environment);
-            _channel = Channel.CreateBounded<DecisionRecord>(new BoundedChannelOptions(_options.QueueCapacity)
+            _channel = Channel.CreateBounded<Queued>(new BoundedChannelOptions(_options.QueueCapacity)
             {
                 SingleReader = true,
                 SingleWriter = false,
@@ -123,7 +123,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         {
             Drop(1, "stopped");
         }
-        else if (!_channel.Writer.TryWrite(record))
+        else if (!_channel.Writer.TryWrite(new Queued(record, _time.GetTimestamp())))
         {
             Drop(1, "queue_full");
         }
@@ -159,7 +159,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
 
     private int _inBatch;
 
-    private async Task RunAsync(ChannelReader<DecisionRecord> reader, CancellationToken cancellationToken)
+    private async Task RunAsync(ChannelReader<Queued> reader, CancellationToken cancellationToken)
     {
         var database = Open(FilePath!);
         if (database is null)
@@ -177,11 +177,16 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 Volatile.Write(ref _inBatch, 1);
-                if (_options.FlushInterval > TimeSpan.Zero && reader.Count < _options.BatchSize && !reader.Completion.IsCompleted)
+                // Gather for half the flush interval after the oldest queued record arrived (not after
+                // this loop noticed it: records that came while the last batch was written have waited
+                // already), so a record is durable within one flush interval of its request's reply
+                // as long as writing a batch takes less than the other half.
+                if (_options.FlushInterval > TimeSpan.Zero && reader.Count < _options.BatchSize && !reader.Completion.IsCompleted
+                    && reader.TryPeek(out var oldest) && _options.FlushInterval / 2 - _time.GetElapsedTime(oldest.QueuedAt) is { } wait && wait > TimeSpan.Zero)
                 {
                     try
                     {
-                        await Task.Delay(_options.FlushInterval, _time, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                     {
@@ -189,9 +194,9 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
                     }
                 }
 
-                while (batch.Count < _options.BatchSize && reader.TryRead(out var record))
+                while (batch.Count < _options.BatchSize && reader.TryRead(out var queued))
                 {
-                    batch.Add(ToRow(record));
+                    batch.Add(ToRow(queued.Record));
                 }
 
                 try
@@ -299,7 +304,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         Log.Stopped(_logger, message);
     }
 
-    private async Task DrainAsync(ChannelReader<DecisionRecord> reader, CancellationToken cancellationToken)
+    private async Task DrainAsync(ChannelReader<Queued> reader, CancellationToken cancellationToken)
     {
         try
         {
@@ -411,6 +416,9 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
 
         _abort.Dispose();
     }
+
+    // A record and when it was queued (TimeProvider timestamp), for the flush deadline.
+    private readonly record struct Queued(DecisionRecord Record, long QueuedAt);
 
     private static partial class Log
     {

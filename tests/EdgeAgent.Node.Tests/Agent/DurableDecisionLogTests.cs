@@ -121,6 +121,38 @@ public sealed class DurableDecisionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task FlushInterval_RecordQueuedWhileABatchWaits_WrittenHalfAnIntervalAfterItArrived()
+    {
+        var time = new FakeTimeProvider(T0);
+        var durable = Create(new DecisionLogOptions { FlushInterval = TimeSpan.FromSeconds(2) }, time);
+        await durable.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => durable.State == DurableDecisionLogState.Writing, "the log writes");
+
+        // (The real pauses let the writer reach its timer before the fake clock moves.)
+        durable.OnDecision(DecisionRecords.Create(time.GetUtcNow(), 1));
+        await Task.Delay(100);
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        await Task.Delay(50);
+        Assert.Equal(0, durable.Written);
+
+        // Half the interval after the record arrived it is written, whatever else arrives meanwhile.
+        durable.OnDecision(DecisionRecords.Create(time.GetUtcNow(), 2));
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await WaitUntilAsync(() => durable.Written == 2, "both rows are written at the first record's deadline");
+
+        // A record queued while the writer was idle waits its own half interval, not more.
+        durable.OnDecision(DecisionRecords.Create(time.GetUtcNow(), 3));
+        await Task.Delay(100);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        await Task.Delay(50);
+        Assert.Equal(2, durable.Written);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await WaitUntilAsync(() => durable.Written == 3, "the third row is written");
+        await durable.DisposeAsync().AsTask().WaitAsync(Bound);
+        Assert.Equal(3, ReadAll(DbPath).Length);
+    }
+
+    [Fact]
     public async Task Retention_ByAge_OnTheInjectedClock()
     {
         var time = new FakeTimeProvider(T0);
