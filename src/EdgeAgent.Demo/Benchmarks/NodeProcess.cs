@@ -123,6 +123,17 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the process with SIGKILL (kill -9: no shutdown code runs) and waits until it is gone.</summary>
+    public async Task KillAsync(CancellationToken cancellationToken)
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+        }
+
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Resident set size now, in bytes.</summary>
     public long? ResidentBytes() => ResidentMemory.OfProcess(_process.Id);
 

@@ -19,7 +19,8 @@ public sealed class DecisionLogOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// The database file, or a directory to hold <see cref="FileName"/>. Empty: <see cref="FileName"/> in
+    /// The database file, or a directory to hold <see cref="FileName"/> (an existing directory, a
+    /// path ending in '/', or a name without an extension that is not an existing file). Empty: <see cref="FileName"/> in
     /// the agent's state directory, <c>$STATE_DIRECTORY</c> (systemd's StateDirectory=), else
     /// /var/lib/edgeagent when run by systemd, else <c>$XDG_CACHE_HOME/edgeagent/state</c>
     /// (<c>~/.cache/edgeagent/state</c>).
@@ -63,7 +64,10 @@ public sealed class DecisionLogOptions
         if (configured.Length > 0)
         {
             var full = System.IO.Path.GetFullPath(configured);
+            // A directory: one that exists, a trailing '/', or a name without an extension (the
+            // README's `--decision-log /tmp/edgeagent-state` before the directory exists).
             return Directory.Exists(full) || configured.EndsWith('/') || configured.EndsWith(System.IO.Path.DirectorySeparatorChar)
+                || (!File.Exists(full) && !System.IO.Path.HasExtension(full))
                 ? System.IO.Path.Combine(full, FileName)
                 : full;
         }

@@ -309,6 +309,10 @@ public sealed class DurableDecisionLogTests : IDisposable
         Assert.Equal("/xdg/edgeagent/state/decisions.db", options.ResolvePath(Env(("HOME", "/home/u"), ("XDG_CACHE_HOME", "/xdg"))));
         Assert.Equal(Path.Combine(_dir, "decisions.db"), new DecisionLogOptions { Path = _dir }.ResolvePath(Env()));
         Assert.Equal(Path.Combine(_dir, "x.sqlite"), new DecisionLogOptions { Path = Path.Combine(_dir, "x.sqlite") }.ResolvePath(Env()));
+        // A name without an extension that does not exist yet is a directory (README: --decision-log /tmp/edgeagent-state).
+        Assert.Equal(Path.Combine(_dir, "state", "decisions.db"), new DecisionLogOptions { Path = Path.Combine(_dir, "state") }.ResolvePath(Env()));
+        File.WriteAllText(Path.Combine(_dir, "plainfile"), "");
+        Assert.Equal(Path.Combine(_dir, "plainfile"), new DecisionLogOptions { Path = Path.Combine(_dir, "plainfile") }.ResolvePath(Env()));
     }
 
     [Theory]
