@@ -23,5 +23,6 @@ internal static class CommandCatalog
         yield return QuantizeCommand.Create();
         yield return EvalCommand.Create();
         yield return LogCommand.Create();
+        yield return CalibrateCommand.Create();
     }
 }

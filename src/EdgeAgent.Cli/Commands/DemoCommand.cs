@@ -82,8 +82,13 @@ internal static class DemoCommand
             DefaultValueFactory = _ => Defaults().Seed,
         };
 
+        var decisionLog = new Option<string?>("--decision-log")
+        {
+            Description = "Write the agent's durable decision log here (a directory for decisions.db, or a file); off unless given. Every run of a comparison appends to it.",
+        };
+
         var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, linkProfiles, plot })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, linkProfiles, plot, decisionLog })
         {
             command.Options.Add(option);
         }
@@ -112,6 +117,7 @@ internal static class DemoCommand
                     ModelsPath = parseResult.GetValue(models)!,
                     Seed = parseResult.GetValue(seed),
                     PolicyFile = parseResult.GetValue(policyFile) is { } file ? Path.GetFullPath(file) : null,
+                    DecisionLogPath = parseResult.GetValue(decisionLog) is { Length: > 0 } log ? Path.GetFullPath(log) : null,
                 };
                 settings.Validate();
                 comparison = Comparison(settings, parseResult.GetValue(compare), parseResult.GetValue(preferences), parseResult.GetValue(linkProfiles) ?? [], parseResult.Tokens.Any(t => t.Value == "--preference"));

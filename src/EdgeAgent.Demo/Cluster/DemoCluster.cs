@@ -39,7 +39,8 @@ public sealed class DemoCluster : IAsyncDisposable
     /// <param name="peerProfiles">The peers to start.</param>
     /// <param name="cancellationToken">Cancels start-up.</param>
     /// <param name="policyFile">The learned policy's file (null: the agent's default).</param>
-    public static async Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null)
+    /// <param name="decisionLogPath">The agent's durable decision log (file or directory); null: off.</param>
+    public static async Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null)
     {
         ArgumentNullException.ThrowIfNull(peerProfiles);
         var cluster = new DemoCluster();
@@ -81,6 +82,7 @@ public sealed class DemoCluster : IAsyncDisposable
                     Policy = policy,
                     Preference = preference,
                     Peers = peerProfiles.Select(p => p.PeerSpec(peers[p.Name])).ToArray(),
+                    DecisionLogPath = decisionLogPath,
                     Extra = extras,
                 },
                 Quiet,

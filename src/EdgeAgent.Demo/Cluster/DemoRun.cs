@@ -39,6 +39,9 @@ public sealed record DemoSettings
     /// <summary>Seed of the rendered workload.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>The agent's durable decision log (a file or directory, see DecisionLog:Path); null: off.</summary>
+    public string? DecisionLogPath { get; init; }
+
     /// <summary>Checks the settings; the message names the option.</summary>
     public void Validate()
     {
@@ -120,7 +123,7 @@ public sealed class DemoRun : IAsyncDisposable
         var font = await OcrFonts.EnsureLatinAsync(installer, cancellationToken: cancellationToken).ConfigureAwait(false);
         _renderer = new TextRenderer(font);
         log($"Starting peers {string.Join(" and ", Settings.Peers.Select(p => $"'{p.Name}'"))} and the agent ({Settings.Policy}) on 127.0.0.1 ...");
-        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile).ConfigureAwait(false);
+        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile, Settings.DecisionLogPath).ConfigureAwait(false);
     }
 
     /// <summary>Drives the workload for the configured time; returns when the last item is done.</summary>

@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Learning.Simulation.Agent.Calibration;
+using EdgeAgent.Node.Agent;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent calibrate --from-log DB`: the agent simulator's context fitted to a deployment's decision log.</summary>
+internal static class CalibrateCommand
+{
+    public static Command Create()
+    {
+        var fromLog = new Option<string>("--from-log") { Description = "The agent's decision log (decisions.db).", Required = true };
+        var output = new Option<string>("--out") { Description = "Calibration file to write.", DefaultValueFactory = _ => "calibration.json" };
+        var since = new Option<string?>("--since") { Description = "Only requests at or after this time: ISO 8601 or a duration back from now (90s, 15m, 2h, 7d)." };
+        var command = new Command("calibrate",
+            "Fit the agent simulator's context to a deployment from its decision log: per peer round trip, bandwidth, speed and slots; per model and server execution times; the arrival process and workload mix; the device's power table; the empirical distributions (quantiles) they came from. Writes a versioned JSON file for `train --calibration` and `eval live`.");
+        command.Options.Add(fromLog);
+        command.Options.Add(output);
+        command.Options.Add(since);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var stdout = parseResult.InvocationConfiguration.Output;
+            var stderr = parseResult.InvocationConfiguration.Error;
+            DateTimeOffset? from = null;
+            if (parseResult.GetValue(since) is { } sinceText)
+            {
+                if (!LogCommand.TryParseSince(sinceText, TimeProvider.System.GetUtcNow(), out var parsed))
+                {
+                    await stderr.WriteLineAsync($"edgeagent calibrate: --since '{sinceText}' is neither an ISO 8601 time nor a duration (90s, 15m, 2h, 7d).");
+                    return 2;
+                }
+
+                from = parsed;
+            }
+
+            DeploymentCalibration calibration;
+            try
+            {
+                calibration = FromLog(parseResult.GetValue(fromLog)!, from);
+            }
+            catch (DecisionDatabaseException ex)
+            {
+                await stderr.WriteLineAsync("edgeagent calibrate: " + ex.Message);
+                return 2;
+            }
+            catch (CalibrationException ex)
+            {
+                await stderr.WriteLineAsync("edgeagent calibrate: " + ex.Message);
+                return 2;
+            }
+
+            var path = parseResult.GetValue(output)!;
+            try
+            {
+                calibration.Write(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync($"edgeagent calibrate: cannot write '{path}': {ex.Message}");
+                return 1;
+            }
+
+            await stdout.WriteLineAsync(Summary(calibration, Path.GetFullPath(path)));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Reads the log's requests in its agent layout and fits the calibration.</summary>
+    /// <exception cref="DecisionDatabaseException">Missing, corrupt, foreign or newer database.</exception>
+    /// <exception cref="CalibrationException">Empty, too few requests, or an observation layout calibration cannot read.</exception>
+    internal static DeploymentCalibration FromLog(string path, DateTimeOffset? since = null)
+    {
+        using var database = DecisionDatabase.OpenForReading(path);
+        var rows = database.Read(since).ToList();
+        if (rows.Count == 0)
+        {
+            throw new CalibrationException($"Decision log '{database.FilePath}' holds no requests{(since is null ? "" : " since " + since.Value.ToString("u", CultureInfo.InvariantCulture))}; run the agent with its decision log on under the deployment's workload first.");
+        }
+
+        // Rows in the layout most of the log uses; rows of other layouts (an older agent) are counted and left out.
+        var groups = rows.GroupBy(r => r.Layout, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ToList();
+        var readable = new List<(IGrouping<string, DecisionRow> Rows, FeatureLayout Layout)>();
+        var problems = new List<string>();
+        foreach (var group in groups)
+        {
+            try
+            {
+                var metadata = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(group.First().LayoutMetadata) ?? [];
+                var layout = FeatureLayout.FromMetadata(metadata);
+                if (layout.IsAgentLayout && layout.HistogramUnit == HistogramUnit.Seconds && layout.Profile == "agent")
+                {
+                    readable.Add((group, layout));
+                }
+                else
+                {
+                    problems.Add($"'{group.Key}' is not the agent's observation layout");
+                }
+            }
+            catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or ArgumentException)
+            {
+                problems.Add($"'{group.Key}' cannot be read ({ex.Message})");
+            }
+        }
+
+        if (readable.Count == 0)
+        {
+            throw new CalibrationException($"Decision log '{database.FilePath}': no row is in an observation layout this edgeagent reads ({string.Join("; ", problems)}); it was written by an older or other EdgeAgent.");
+        }
+
+        var (chosen, chosenLayout) = readable[0];
+        var requests = chosen.Select(r => new LoggedRequest
+        {
+            Timestamp = r.Timestamp,
+            Model = r.Model,
+            InputBytes = r.InputBytes,
+            Candidates = r.Candidates,
+            Features = r.Features,
+            Mask = r.Mask,
+            RanAt = r.RanAt,
+            DelayWeight = r.DelayWeight,
+            DelaySeconds = r.DelaySeconds,
+            QueueSeconds = r.QueueSeconds,
+            TransferSeconds = r.TransferSeconds,
+            ExecSeconds = r.ExecSeconds,
+            ComputeJoules = r.ComputeJoules,
+            RadioJoules = r.RadioJoules,
+            Success = r.Outcome == "ok",
+        }).ToList();
+        var calibration = CalibrationFitter.Fit(requests, chosenLayout, database.FilePath, chosen.Key);
+        if (rows.Count > requests.Count)
+        {
+            calibration = calibration with
+            {
+                Notes = [.. calibration.Notes, string.Create(CultureInfo.InvariantCulture, $"{rows.Count - requests.Count} rows in other layouts left out")],
+            };
+        }
+
+        return calibration;
+    }
+
+    private static string Summary(DeploymentCalibration c, string path)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine(inv, $"Calibration of {c.Source.Requests} requests ({c.Source.From:u} to {c.Source.To:u}) written to {path}");
+        sb.AppendLine(inv, $"device: {c.Device.LocalConcurrency} slot(s); power {c.Device.IdleWatts:0.##}/{c.Device.BusyWatts:0.##}/{c.Device.RadioWatts:0.##}/{c.Device.WaitWatts:0.##} W idle/busy/radio/wait ({c.Device.PowerSource}); exec jitter sigma {c.Device.ExecJitterSigma:0.###}");
+        sb.AppendLine(inv, $"arrivals: {c.Arrivals.Kind}, {c.Arrivals.JobsPerSecond:0.###} jobs/s (gap CV {c.Arrivals.CoefficientOfVariation:0.##}); workloads: {string.Join(", ", c.Arrivals.Workloads.Select(w => string.Join(">", w.Stages) + (w.Stages.Count > 1 ? string.Create(inv, $" ({w.LinesMin}-{w.LinesMax} lines)") : "")))}");
+        sb.AppendLine("model        requests  request B  response B  device ms  source     measured exec p50 ms by server");
+        foreach (var m in c.Models)
+        {
+            sb.AppendLine(inv, $"{m.Name,-12} {m.Requests,8} {m.RequestBytes,10} {m.ResponseBytes,11} {m.DeviceExecSeconds * 1000,10:0.##}  {m.DeviceExecSource,-9}  {string.Join(", ", m.ExecSeconds.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => string.Create(inv, $"{e.Key} {e.Value.Median * 1000:0.##} (n {e.Value.Count})")))}");
+        }
+
+        sb.AppendLine("peer         requests  rtt ms  Mbit/s    speed  slots  link");
+        foreach (var p in c.Peers)
+        {
+            sb.AppendLine(inv, $"{p.Name,-12} {p.Requests,8} {p.RoundTripSeconds * 1000,7:0.##} {p.BitsPerSecond / 1e6,7:0.#} {p.Speed,8:0.###} {p.Concurrency,6}  {p.LinkSource}");
+        }
+
+        foreach (var note in c.Notes)
+        {
+            sb.AppendLine("note: " + note);
+        }
+
+        return sb.ToString().TrimEnd();
+    }
+}

@@ -1,0 +1,440 @@
+using System.Globalization;
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Core.Offloading;
+
+namespace EdgeAgent.Learning.Simulation.Agent.Calibration;
+
+/// <summary>
+/// Fits a <see cref="DeploymentCalibration"/> to the requests of a decision log. Everything is
+/// read from what the agent measured: execution times per model and server (medians, the pooled
+/// log-normal spread as the simulator's jitter), per peer the wire time against the bytes moved
+/// (least squares over the models' medians: intercept = round trip, slope = 1 / bandwidth; the
+/// agent's own RTT and throughput estimates from the observations when only one size was sent),
+/// compute speed (device fp32 time / peer time), executor slots from the observations, the power
+/// table from the recorded joules (compute J / exec s; radio and wait watts by least squares of
+/// offload joules on transfer and waiting time), and the arrival process from the gaps between
+/// jobs (an OCR pipeline, det then cls and rec per line, is one job).
+/// </summary>
+public static class CalibrationFitter
+{
+    /// <summary>Fewest successful requests a fit needs.</summary>
+    public const int MinimumRequests = 5;
+
+    private static readonly string[] Ocr = ["ocr-det", "ocr-cls", "ocr-rec"];
+
+    /// <summary>Fits the calibration.</summary>
+    /// <param name="requests">The log's requests (any order).</param>
+    /// <param name="layout">The layout their features are in (agent layout).</param>
+    /// <param name="database">Where they came from (recorded in the file).</param>
+    /// <param name="layoutName">The layout's name as the log records it.</param>
+    /// <exception cref="CalibrationException">Too few successful requests, or not the agent layout (one line).</exception>
+    public static DeploymentCalibration Fit(IReadOnlyList<LoggedRequest> requests, FeatureLayout layout, string database, string layoutName)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(layout);
+        if (!layout.IsAgentLayout || layout.HistogramUnit != HistogramUnit.Seconds)
+        {
+            throw new CalibrationException($"The log's layout '{layoutName}' is not the agent's observation layout; calibration reads logs of `edgeagent agent`.");
+        }
+
+        var ok = requests.Where(r => r.Success).OrderBy(r => r.ArrivedAt).ToArray();
+        if (ok.Length < MinimumRequests)
+        {
+            throw new CalibrationException(string.Create(CultureInfo.InvariantCulture,
+                $"The log holds {ok.Length} successful requests ({requests.Count} in all); calibration needs at least {MinimumRequests}: run the agent with its decision log on under the deployment's workload first."));
+        }
+
+        var columns = new Columns(layout);
+        var notes = new List<string>();
+        var inv = CultureInfo.InvariantCulture;
+
+        // Models: the OCR trio first in pipeline order, then the others by name.
+        var modelNames = ok.Select(r => r.Model).Distinct(StringComparer.Ordinal)
+            .OrderBy(n => Array.IndexOf(Ocr, n) is var i && i >= 0 ? i : Ocr.Length).ThenBy(n => n, StringComparer.Ordinal).ToArray();
+        if (modelNames.Length > AgentContext.MaxModels)
+        {
+            notes.Add(string.Create(inv, $"{modelNames.Length} models in the log; the simulator takes {AgentContext.MaxModels}: kept the most requested."));
+            modelNames = [.. modelNames.OrderByDescending(n => ok.Count(r => r.Model == n)).Take(AgentContext.MaxModels)
+                .OrderBy(n => Array.IndexOf(Ocr, n) is var i && i >= 0 ? i : Ocr.Length).ThenBy(n => n, StringComparer.Ordinal)];
+        }
+
+        var logRatios = new List<double>();
+        var models = new List<ModelCalibration>();
+        foreach (var name in modelNames)
+        {
+            var rows = ok.Where(r => r.Model == name).ToArray();
+            var exec = rows.GroupBy(r => r.RanAt, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Distribution.Of(g.Select(r => r.ExecSeconds))!, StringComparer.Ordinal);
+            var delay = rows.GroupBy(r => r.RanAt, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Distribution.Of(g.Select(r => r.DelaySeconds))!, StringComparer.Ordinal);
+            foreach (var group in rows.GroupBy(r => r.RanAt, StringComparer.Ordinal).Where(g => g.Count() >= 5))
+            {
+                var median = exec[group.Key].Median;
+                if (median > 0)
+                {
+                    logRatios.AddRange(group.Where(r => r.ExecSeconds > 0).Select(r => Math.Log(r.ExecSeconds / median)));
+                }
+            }
+
+            // The device's fp32 time: measured when it ran locally, else what the agent expected (its profile or estimate).
+            double deviceExec;
+            string source;
+            if (exec.TryGetValue("local", out var local) && local.Count >= 3 && local.Median > 0)
+            {
+                (deviceExec, source) = (local.Median, "measured");
+            }
+            else
+            {
+                var expected = Distribution.Of(rows.Select(r => columns.LocalDefaultRow(r) is { } row ? columns.Time(r, row, columns.Exec) : double.NaN).Where(v => v > 0));
+                (deviceExec, source) = expected is null ? (Math.Max(1e-4, exec.Values.Select(d => d.Median).DefaultIfEmpty(0.01).Max()), "assumed") : (expected.Median, "expected");
+                notes.Add(source == "expected"
+                    ? string.Create(inv, $"{name}: fewer than 3 local runs; the device's fp32 time is the agent's expected time ({deviceExec * 1000:0.###} ms)")
+                    : string.Create(inv, $"{name}: never ran locally and no local row was observed; assumed the slowest measured time ({deviceExec * 1000:0.###} ms)"));
+            }
+
+            models.Add(new ModelCalibration
+            {
+                Name = name,
+                Requests = rows.Length,
+                RequestBytes = (long)Distribution.Of(rows.Select(r => (double)r.InputBytes))!.Median,
+                ResponseBytes = (long)(Distribution.Of(rows.Select(r => columns.ResponseBytes(r)).Where(v => v >= 0))?.Median ?? 0),
+                DeviceExecSeconds = deviceExec,
+                DeviceExecSource = source,
+                Int8ExecSeconds = exec.TryGetValue("local:int8", out var i8) ? i8.Median : null,
+                MixedExecSeconds = exec.TryGetValue("local:mixed", out var mx) ? mx.Median : null,
+                ExecSeconds = exec,
+                DelaySeconds = delay,
+            });
+        }
+
+        var deviceExecOf = models.ToDictionary(m => m.Name, m => m.DeviceExecSeconds, StringComparer.Ordinal);
+        var modelSet = new HashSet<string>(modelNames, StringComparer.Ordinal);
+
+        // Peers: every peer the observations offered or a request ran on.
+        var peerNames = ok.SelectMany(r => r.Candidates).Where(c => c.StartsWith("peer:", StringComparison.Ordinal))
+            .Concat(ok.Where(r => r.Offloaded).Select(r => r.RanAt)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (peerNames.Length > AgentContext.MaxPeers)
+        {
+            notes.Add(string.Create(inv, $"{peerNames.Length} peers in the log; the simulator takes {AgentContext.MaxPeers}: kept the most used."));
+            peerNames = [.. peerNames.OrderByDescending(p => ok.Count(r => r.RanAt == p)).Take(AgentContext.MaxPeers).Order(StringComparer.Ordinal)];
+        }
+
+        var peers = new List<PeerCalibration>();
+        foreach (var placement in peerNames)
+        {
+            var name = placement["peer:".Length..];
+            var ran = ok.Where(r => r.RanAt == placement && modelSet.Contains(r.Model)).ToArray();
+            var seen = ok.Select(r => (Request: r, Row: IndexOf(r.Candidates, placement))).Where(x => x.Row >= 0 && x.Row < x.Request.Mask.Length && x.Request.Mask[x.Row] > 0).ToArray();
+            var observedRtt = Distribution.Of(seen.Select(x => columns.Time(x.Request, x.Row, columns.RoundTrip)));
+            var observedRate = Distribution.Of(seen.Select(x => columns.Rate(x.Request, x.Row, columns.Uplink)).Where(v => v > 0));
+            var concurrency = seen.Length == 0 ? 1 : (int)Math.Round(Distribution.Of(seen.Select(x => (double)columns.Value(x.Request, x.Row, columns.Concurrency)))!.Median);
+
+            // Wire time against bytes moved: one point per model (its medians), weighted by its requests.
+            var points = ran.GroupBy(r => r.Model, StringComparer.Ordinal).Select(g => (
+                Bits: 8.0 * (Distribution.Of(g.Select(r => (double)r.InputBytes))!.Median + Math.Max(0, Distribution.Of(g.Select(r => columns.ResponseBytes(r)))?.Median ?? 0)),
+                Seconds: Distribution.Of(g.Select(r => r.TransferSeconds))!.Median,
+                Weight: (double)g.Count())).ToArray();
+            double rtt, rate;
+            string linkSource;
+            if (points.Length >= 2 && FitLine(points) is { } line && line.Slope > 0 && line.Intercept >= -0.0005)
+            {
+                (rtt, rate, linkSource) = (Math.Max(0, line.Intercept), 1.0 / line.Slope, string.Create(inv, $"fitted: wire time against bytes over {points.Length} models"));
+            }
+            else if (points.Length >= 1 && observedRtt is not null)
+            {
+                // One size (or no usable slope): the agent's measured RTT, the rest of the wire time is the bytes' transfer.
+                var p = points.OrderByDescending(x => x.Weight).First();
+                rtt = observedRtt.Median;
+                var rest = p.Seconds - rtt;
+                rate = rest > 1e-6 && p.Bits > 0 ? p.Bits / rest : observedRate?.Median ?? 100e6;
+                linkSource = "measured RTT; bandwidth from the wire time of one request size";
+            }
+            else
+            {
+                rtt = observedRtt?.Median ?? 0.01;
+                rate = observedRate?.Median ?? 100e6;
+                linkSource = ran.Length == 0 ? "never used: the agent's RTT and throughput estimates" : "the agent's RTT and throughput estimates";
+            }
+
+            rate = Math.Clamp(rate, 1e3, 1e11);
+
+            // Speed: the device's fp32 time over the peer's, geometric mean over its models weighted by requests.
+            var speedTerms = ran.GroupBy(r => r.Model, StringComparer.Ordinal)
+                .Select(g => (Log: Math.Log(deviceExecOf[g.Key] / Math.Max(1e-6, Distribution.Of(g.Select(r => r.ExecSeconds))!.Median)), Weight: (double)g.Count()))
+                .ToArray();
+            double speed;
+            if (speedTerms.Length > 0)
+            {
+                speed = Math.Exp(speedTerms.Sum(t => t.Log * t.Weight) / speedTerms.Sum(t => t.Weight));
+            }
+            else
+            {
+                // Never ran there: the agent's expected exec on the peer against the device's.
+                var ratios = seen.Select(x => columns.LocalDefaultRow(x.Request) is { } lr
+                    ? columns.Time(x.Request, lr, columns.Exec) / Math.Max(1e-6, columns.Time(x.Request, x.Row, columns.Exec))
+                    : double.NaN).Where(v => v > 0 && double.IsFinite(v));
+                speed = Distribution.Of(ratios)?.Median ?? 1;
+                notes.Add(string.Create(inv, $"peer {name}: ran no request; speed {speed:0.###}x from the agent's expected times"));
+            }
+
+            peers.Add(new PeerCalibration
+            {
+                Name = name,
+                Requests = ran.Length,
+                RoundTripSeconds = rtt,
+                BitsPerSecond = rate,
+                LinkSource = linkSource,
+                Speed = Math.Clamp(speed, 1e-3, 1e3),
+                Concurrency = Math.Clamp(concurrency, 1, AgentContext.MaxConcurrency),
+                ObservedRoundTripSeconds = observedRtt,
+                ObservedBitsPerSecond = observedRate,
+                TransferSeconds = Distribution.Of(ran.Select(r => r.TransferSeconds)),
+                QueueSeconds = Distribution.Of(ran.Select(r => r.QueueSeconds)),
+                Models = [.. seen.Select(x => x.Request.Model).Where(modelSet.Contains).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            });
+        }
+
+        var device = FitDevice(ok, columns, logRatios, notes);
+        var arrivals = FitArrivals(ok.Where(r => modelSet.Contains(r.Model)).ToArray(), modelNames, notes);
+        notes.Add("peers' background load from other clients is not identifiable from one agent's log: 0 in the context");
+        return new DeploymentCalibration
+        {
+            Source = new CalibrationSource { Database = database, Requests = ok.Length, From = ok.Min(r => r.Timestamp), To = ok.Max(r => r.Timestamp), Layout = layoutName },
+            Device = device,
+            Models = models,
+            Peers = peers,
+            Arrivals = arrivals,
+            Notes = notes,
+        };
+    }
+
+    private static DeviceCalibration FitDevice(LoggedRequest[] ok, Columns columns, List<double> logRatios, List<string> notes)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var locals = ok.Where(r => !r.Offloaded && r.ExecSeconds > 0).ToArray();
+        var computeWatts = Distribution.Of(locals.Where(r => r.ComputeJoules > 0).Select(r => r.ComputeJoules / r.ExecSeconds));
+        var defaults = DevicePowerTable.Default;
+        var fitted = 0;
+        var busy = defaults.BusyWatts;
+        if (computeWatts is not null)
+        {
+            busy = defaults.IdleWatts + computeWatts.Median;
+            fitted++;
+        }
+        else
+        {
+            notes.Add("no local request with compute energy: busy power is the agent's default");
+        }
+
+        // Offload joules = radio W x transfer + wait W x the rest of the peer call; the transfer as the agent computed it.
+        var offloads = ok.Where(r => r.Offloaded && r.RadioJoules > 0).Select(r =>
+        {
+            var row = IndexOf(r.Candidates, r.RanAt);
+            var rate = row >= 0 ? columns.Rate(r, row, columns.Uplink) : double.NaN;
+            var bits = 8.0 * (r.InputBytes + Math.Max(0, columns.ResponseBytes(r)));
+            var elapsed = r.TransferSeconds + r.QueueSeconds + r.ExecSeconds;
+            var transfer = rate > 0 ? Math.Min(elapsed, bits / rate) : double.NaN;
+            return (Transfer: transfer, Wait: Math.Max(0, elapsed - transfer), Joules: r.RadioJoules);
+        }).Where(x => double.IsFinite(x.Transfer)).ToArray();
+        var (radio, wait) = (defaults.RadioWatts, defaults.WaitWatts);
+        if (offloads.Length >= 3 && NonNegativeLeastSquares(offloads) is { } w)
+        {
+            (radio, wait) = w;
+            fitted += 2;
+        }
+        else
+        {
+            notes.Add("fewer than 3 offloads with radio energy: radio and wait power are the agent's defaults");
+        }
+
+        var localConcurrency = ok.Select(r => columns.LocalDefaultRow(r) is { } row ? columns.Value(r, row, columns.Concurrency) : float.NaN).Where(float.IsFinite).ToArray();
+        double sigma = 0;
+        if (logRatios.Count >= 10)
+        {
+            var mean = logRatios.Average();
+            sigma = Math.Sqrt(logRatios.Sum(x => (x - mean) * (x - mean)) / (logRatios.Count - 1));
+        }
+        else
+        {
+            notes.Add(string.Create(inv, $"too few repeated runs to fit the spread of execution times: jitter sigma 0"));
+        }
+
+        return new DeviceCalibration
+        {
+            LocalConcurrency = localConcurrency.Length == 0 ? 1 : (int)Math.Round(Distribution.Of(localConcurrency.Select(v => (double)v))!.Median),
+            IdleWatts = defaults.IdleWatts,
+            BusyWatts = busy,
+            RadioWatts = radio,
+            WaitWatts = wait,
+            PowerSource = fitted == 3 ? "fitted" : fitted == 0 ? "default" : "partly fitted",
+            ComputeWatts = computeWatts,
+            ExecJitterSigma = Math.Clamp(sigma, 0, 2),
+            LocalQueueSeconds = Distribution.Of(ok.Where(r => !r.Offloaded).Select(r => r.QueueSeconds)),
+        };
+    }
+
+    private static ArrivalCalibration FitArrivals(LoggedRequest[] ok, string[] modelNames, List<string> notes)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var workloads = new List<WorkloadCalibration>();
+        var jobArrivals = new List<DateTimeOffset>();
+        var present = modelNames.ToHashSet(StringComparer.Ordinal);
+        var pipeline = Ocr.Where(present.Contains).ToArray();
+        var single = modelNames.ToList();
+        if (pipeline.Length >= 2 && pipeline[0] == Ocr[0])
+        {
+            // The OCR pipeline: a job per detection request, its lines from the per-line stages' counts.
+            var jobs = ok.Count(r => r.Model == Ocr[0]);
+            var perLine = pipeline.Skip(1).Select(m => ok.Count(r => r.Model == m) / (double)Math.Max(1, jobs)).Max();
+            workloads.Add(new WorkloadCalibration
+            {
+                Stages = pipeline,
+                LinesMin = Math.Clamp((int)Math.Floor(perLine), 1, AgentContext.MaxLines),
+                LinesMax = Math.Clamp((int)Math.Ceiling(perLine), 1, AgentContext.MaxLines),
+                Weight = jobs,
+            });
+            jobArrivals.AddRange(ok.Where(r => r.Model == Ocr[0]).Select(r => r.ArrivedAt));
+            single.RemoveAll(pipeline.Contains);
+            notes.Add(string.Create(inv, $"OCR pipeline: {jobs} jobs, {perLine:0.##} lines per job"));
+        }
+
+        foreach (var m in single)
+        {
+            var arrivals = ok.Where(r => r.Model == m).Select(r => r.ArrivedAt).ToArray();
+            workloads.Add(new WorkloadCalibration { Stages = [m], Weight = arrivals.Length });
+            jobArrivals.AddRange(arrivals);
+        }
+
+        jobArrivals.Sort();
+        var gaps = jobArrivals.Zip(jobArrivals.Skip(1), (a, b) => (b - a).TotalSeconds).ToArray();
+        var span = jobArrivals.Count > 1 ? (jobArrivals[^1] - jobArrivals[0]).TotalSeconds : 0;
+        var rate = span > 0 ? (jobArrivals.Count - 1) / span : 1;
+        double cv = 1;
+        if (gaps.Length >= 2)
+        {
+            var mean = gaps.Average();
+            cv = mean > 0 ? Math.Sqrt(gaps.Sum(g => (g - mean) * (g - mean)) / (gaps.Length - 1)) / mean : 1;
+        }
+
+        // Gaps that vary little: a fixed rate (a load generator); far more than exponential: bursts
+        // (geometric bursts of mean b, close together: CV^2 ~ 2b - 1).
+        var (kind, burst) = cv < 0.35 ? ("periodic", 1.0) : cv > 1.5 ? ("bursty", Math.Max(1, ((cv * cv) + 1) / 2)) : ("poisson", 1.0);
+        if (span <= 0)
+        {
+            notes.Add("one job only: arrival rate 1/s assumed");
+        }
+
+        return new ArrivalCalibration
+        {
+            Kind = kind,
+            JobsPerSecond = rate,
+            BurstMean = burst,
+            CoefficientOfVariation = cv,
+            InterarrivalSeconds = Distribution.Of(gaps),
+            Workloads = workloads,
+        };
+    }
+
+    private static int IndexOf(IReadOnlyList<string> candidates, string placement)
+    {
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (candidates[i] == placement)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    // Weighted least squares of Seconds = a + b Bits.
+    private static (double Intercept, double Slope)? FitLine(IReadOnlyList<(double Bits, double Seconds, double Weight)> points)
+    {
+        var w = points.Sum(p => p.Weight);
+        var mx = points.Sum(p => p.Weight * p.Bits) / w;
+        var my = points.Sum(p => p.Weight * p.Seconds) / w;
+        var sxx = points.Sum(p => p.Weight * (p.Bits - mx) * (p.Bits - mx));
+        if (sxx <= 0 || mx <= 0 || sxx / w < 1e-6 * mx * mx)
+        {
+            return null;
+        }
+
+        var slope = points.Sum(p => p.Weight * (p.Bits - mx) * (p.Seconds - my)) / sxx;
+        return (my - (slope * mx), slope);
+    }
+
+    // joules = r transfer + w wait with r, w >= 0.
+    private static (double Radio, double Wait)? NonNegativeLeastSquares(IReadOnlyList<(double Transfer, double Wait, double Joules)> rows)
+    {
+        double a11 = 0, a12 = 0, a22 = 0, b1 = 0, b2 = 0;
+        foreach (var (t, w, j) in rows)
+        {
+            a11 += t * t;
+            a12 += t * w;
+            a22 += w * w;
+            b1 += t * j;
+            b2 += w * j;
+        }
+
+        var det = (a11 * a22) - (a12 * a12);
+        if (Math.Abs(det) > 1e-12 * Math.Max(1e-300, a11 * a22))
+        {
+            var r = ((b1 * a22) - (b2 * a12)) / det;
+            var w = ((a11 * b2) - (a12 * b1)) / det;
+            if (r >= 0 && w >= 0)
+            {
+                return (r, w);
+            }
+        }
+
+        // One of them at zero: the better of the two one-term fits.
+        var radioOnly = a11 > 0 ? Math.Max(0, b1 / a11) : 0;
+        var waitOnly = a22 > 0 ? Math.Max(0, b2 / a22) : 0;
+        var errRadio = rows.Sum(x => Math.Pow(x.Joules - (radioOnly * x.Transfer), 2));
+        var errWait = rows.Sum(x => Math.Pow(x.Joules - (waitOnly * x.Wait), 2));
+        return a11 <= 0 && a22 <= 0 ? null : errRadio <= errWait ? (radioOnly, 0) : (0, waitOnly);
+    }
+
+    // Reads decoded quantities out of a logged observation in the agent layout.
+    private sealed class Columns(FeatureLayout layout)
+    {
+        public int IsLocal { get; } = layout.IndexOf(FeatureKind.IsLocal);
+
+        public int IsQuantized { get; } = layout.IndexOf(FeatureKind.IsQuantizedVariant);
+
+        public int RoundTrip { get; } = layout.IndexOf(FeatureKind.RoundTripLog);
+
+        public int Uplink { get; } = layout.IndexOf(FeatureKind.UplinkLog);
+
+        public int Exec { get; } = layout.IndexOf(FeatureKind.ExecLog);
+
+        public int Concurrency { get; } = layout.IndexOf(FeatureKind.Concurrency);
+
+        public int Response { get; } = layout.IndexOf(FeatureKind.ResponseBytesLog);
+
+        public float Value(LoggedRequest r, int row, int column)
+        {
+            var at = (row * layout.FeatureCount) + column;
+            return column < 0 || row < 0 || at >= r.Features.Length || row >= r.Mask.Length || r.Mask[row] <= 0 ? float.NaN : r.Features[at];
+        }
+
+        public double Time(LoggedRequest r, int row, int column) => Math.Max(0, Math.Pow(10, Value(r, row, column)) - FeatureLayout.TimeOffsetSeconds);
+
+        public double Rate(LoggedRequest r, int row, int column) => Math.Pow(10, Value(r, row, column));
+
+        public double ResponseBytes(LoggedRequest r) => r.Candidates.Count == 0 ? double.NaN : Math.Max(0, Math.Pow(10, Value(r, 0, Response)) - 1);
+
+        // The device's default (fp32) row, or null when the observation had none.
+        public int? LocalDefaultRow(LoggedRequest r)
+        {
+            for (var i = 0; i < r.Candidates.Count; i++)
+            {
+                if (Value(r, i, IsLocal) == 1f && Value(r, i, IsQuantized) == 0f)
+                {
+                    return i;
+                }
+            }
+
+            return null;
+        }
+    }
+}

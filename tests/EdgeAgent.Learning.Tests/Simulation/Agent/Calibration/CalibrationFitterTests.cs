@@ -1,0 +1,186 @@
+using EdgeAgent.Core.Observation;
+using EdgeAgent.Learning.Simulation.Agent;
+using EdgeAgent.Learning.Simulation.Agent.Calibration;
+
+namespace EdgeAgent.Learning.Tests.Simulation.Agent.Calibration;
+
+public sealed class CalibrationFitterTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 3, 18, 0, 0, TimeSpan.Zero);
+    private static readonly FeatureLayout Layout = FeatureLayout.Agent();
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgeagent-calibration-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // A deployment with known truth: device fp32 times 0.1 s (small) and 0.2 s (big) with a
+    // log-normal spread, peer "edge" 4x faster behind RTT 10 ms and 100 Mbit/s, local executor of
+    // 2 slots, compute power 5 W, radio 2 W and wait 0.5 W, one job every 0.5 s.
+    private static List<LoggedRequest> Deployment(int count, double sigma, int seed = 1)
+    {
+        var random = new Random(seed);
+        var list = new List<LoggedRequest>();
+        for (var i = 0; i < count; i++)
+        {
+            var big = i % 2 == 1;
+            var model = big ? "big" : "small";
+            var bytes = big ? 1_000_000L : 100_000L;
+            var device = big ? 0.2 : 0.1;
+            var jitter = Math.Exp((sigma * Gaussian(random)) - (0.5 * sigma * sigma));
+            var offload = i % 3 != 0;
+            var exec = offload ? device / 4 * jitter : device * jitter;
+            var transfer = offload ? 0.010 + ((bytes + 1000) * 8 / 1e8) : 0;
+            var queue = 0.001;
+            var delay = queue + exec + transfer;
+            var radio = offload ? (2.0 * ((bytes + 1000) * 8 / 1e8)) + (0.5 * (queue + exec + 0.010)) : 0;
+            list.Add(new LoggedRequest
+            {
+                Timestamp = T0.AddSeconds((0.5 * i) + delay),
+                Model = model,
+                InputBytes = bytes,
+                Candidates = ["local", "peer:edge"],
+                Features = Features(device, device / 4),
+                Mask = Mask(),
+                RanAt = offload ? "peer:edge" : "local",
+                DelaySeconds = delay,
+                QueueSeconds = queue,
+                TransferSeconds = transfer,
+                ExecSeconds = exec,
+                ComputeJoules = offload ? 0 : 5.0 * exec,
+                RadioJoules = radio,
+            });
+        }
+
+        return list;
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    private static float[] Features(double localExec, double peerExec)
+    {
+        var f = Layout.FeatureCount;
+        var features = Enumerable.Repeat(-1f, Layout.MaxServers * f).ToArray();
+        void Set(int row, FeatureKind kind, double value) => features[(row * f) + Layout.IndexOf(kind)] = (float)value;
+        Set(0, FeatureKind.IsLocal, 1);
+        Set(0, FeatureKind.IsQuantizedVariant, 0);
+        Set(0, FeatureKind.Concurrency, 2);
+        Set(0, FeatureKind.ExecLog, ObservationEncoder.LogTime(localExec));
+        Set(0, FeatureKind.ResponseBytesLog, Math.Log10(1 + 1000));
+        Set(1, FeatureKind.IsLocal, 0);
+        Set(1, FeatureKind.IsQuantizedVariant, 0);
+        Set(1, FeatureKind.Concurrency, 1);
+        Set(1, FeatureKind.RoundTripLog, ObservationEncoder.LogTime(0.011));
+        Set(1, FeatureKind.UplinkLog, Math.Log10(1e8));
+        Set(1, FeatureKind.ExecLog, ObservationEncoder.LogTime(peerExec));
+        Set(1, FeatureKind.ResponseBytesLog, Math.Log10(1 + 1000));
+        return features;
+    }
+
+    private static float[] Mask()
+    {
+        var mask = new float[Layout.MaxServers];
+        mask[0] = mask[1] = 1;
+        return mask;
+    }
+
+    [Fact]
+    public void Fit_KnownDeployment_RecoversLinkSpeedSlotsPowerArrivalsAndSpread()
+    {
+        var calibration = CalibrationFitter.Fit(Deployment(600, sigma: 0.2), Layout, "test.db", "agent-v2-s11-f37");
+
+        var edge = Assert.Single(calibration.Peers);
+        Assert.Equal("edge", edge.Name);
+        Assert.Equal(0.010, edge.RoundTripSeconds, 4);
+        Assert.InRange(edge.BitsPerSecond, 0.99e8, 1.01e8);
+        Assert.InRange(edge.Speed, 3.6, 4.4);
+        Assert.Equal(1, edge.Concurrency);
+        Assert.Equal(2, calibration.Device.LocalConcurrency);
+        Assert.Equal(5.0, calibration.Device.BusyWatts - calibration.Device.IdleWatts, 6);
+        Assert.Equal(2.0, calibration.Device.RadioWatts, 3);
+        Assert.Equal(0.5, calibration.Device.WaitWatts, 3);
+        Assert.Equal("fitted", calibration.Device.PowerSource);
+        Assert.InRange(calibration.Device.ExecJitterSigma, 0.17, 0.23);
+        Assert.Equal("periodic", calibration.Arrivals.Kind);
+        Assert.InRange(calibration.Arrivals.JobsPerSecond, 1.99, 2.01);
+        var small = calibration.Models.Single(m => m.Name == "small");
+        Assert.InRange(small.DeviceExecSeconds, 0.09, 0.11);
+        Assert.Equal("measured", small.DeviceExecSource);
+        Assert.Equal(1000, small.ResponseBytes);
+        Assert.Equal(Distribution.QuantileCount, small.ExecSeconds["local"].Quantiles.Count);
+
+        var context = calibration.ToContext();
+        Assert.Equal(2, context.ModelCount);
+        Assert.Equal(1, context.PeerCount);
+        Assert.Equal(ArrivalKind.Periodic, context.Arrivals);
+        Assert.Equal(0b11, context.Peers[0].ServedModels);
+    }
+
+    [Fact]
+    public void Fit_NoLocalRuns_UsesTheAgentsExpectedDeviceTimeAndSaysSo()
+    {
+        var offloadedOnly = Deployment(60, sigma: 0).Where(r => r.RanAt != "local").ToList();
+
+        var calibration = CalibrationFitter.Fit(offloadedOnly, Layout, "test.db", "agent-v2-s11-f37");
+
+        var big = calibration.Models.Single(m => m.Name == "big");
+        Assert.Equal("expected", big.DeviceExecSource);
+        Assert.InRange(big.DeviceExecSeconds, 0.199, 0.201);
+        Assert.Contains(calibration.Notes, n => n.Contains("big: fewer than 3 local runs", StringComparison.Ordinal));
+        Assert.InRange(calibration.Peers[0].Speed, 3.9, 4.1);
+    }
+
+    [Fact]
+    public void Fit_TooFewRequests_OneLineSayingWhatToDo()
+    {
+        var ex = Assert.Throws<CalibrationException>(() => CalibrationFitter.Fit(Deployment(3, 0), Layout, "test.db", "x"));
+        Assert.Contains("at least 5", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void WriteRead_RoundTrip_SameContext()
+    {
+        var calibration = CalibrationFitter.Fit(Deployment(120, sigma: 0.1), Layout, "test.db", "agent-v2-s11-f37");
+        var path = Path.Combine(_dir, "calibration.json");
+
+        calibration.Write(path);
+        var read = DeploymentCalibration.Read(path);
+
+        var (a, b) = (calibration.ToContext(), read.ToContext());
+        Assert.Equal(a.Peers[0], b.Peers[0]);
+        Assert.Equal(a.Models[1], b.Models[1]);
+        Assert.Equal(a.Power, b.Power);
+        Assert.Equal(calibration.Models[0].ExecSeconds["local"].Quantiles, read.Models[0].ExecSeconds["local"].Quantiles);
+    }
+
+    [Theory]
+    [InlineData("{\"schema\":\"edgeagent.calibration\",\"version\":2}", "schema version 2")]
+    [InlineData("{\"schema\":\"edgeagent.calibration\",\"version\":0}", "calibrate the log again")]
+    [InlineData("{\"version\":1}", "\"schema\" is missing")]
+    [InlineData("not json", "not JSON")]
+    [InlineData("{\"schema\":\"edgeagent.calibration\",\"version\":1,\"models\":[]}", "0 models")]
+    public void Read_BadFile_OneLineNamingTheFileAndTheProblem(string text, string expected)
+    {
+        var path = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(path, text);
+
+        var ex = Assert.Throws<CalibrationException>(() => DeploymentCalibration.Read(path));
+
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void Distribution_Of_QuantilesInterpolateOrderStatistics()
+    {
+        var d = Distribution.Of([4, 1, 3, 2, double.NaN])!;
+
+        Assert.Equal(4, d.Count);
+        Assert.Equal(2.5, d.Mean, 12);
+        Assert.Equal(1, d.Quantiles[0]);
+        Assert.Equal(4, d.Quantiles[^1]);
+        Assert.Equal(2.5, d.Median, 12);
+        Assert.Null(Distribution.Of([]));
+    }
+}
