@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeAgent.Core.Observation;
+using EdgeAgent.Demo.Live;
 using EdgeAgent.Learning.Simulation.Agent.Calibration;
 using EdgeAgent.Node.Agent;
 
@@ -71,77 +71,9 @@ internal static class CalibrateCommand
     /// <summary>Reads the log's requests in its agent layout and fits the calibration.</summary>
     /// <exception cref="DecisionDatabaseException">Missing, corrupt, foreign or newer database.</exception>
     /// <exception cref="CalibrationException">Empty, too few requests, or an observation layout calibration cannot read.</exception>
-    internal static DeploymentCalibration FromLog(string path, DateTimeOffset? since = null)
-    {
-        using var database = DecisionDatabase.OpenForReading(path);
-        var rows = database.Read(since).ToList();
-        if (rows.Count == 0)
-        {
-            throw new CalibrationException($"Decision log '{database.FilePath}' holds no requests{(since is null ? "" : " since " + since.Value.ToString("u", CultureInfo.InvariantCulture))}; run the agent with its decision log on under the deployment's workload first.");
-        }
+    internal static DeploymentCalibration FromLog(string path, DateTimeOffset? since = null) => DecisionLogRequests.Read(path, since).Calibrate();
 
-        // Rows in the layout most of the log uses; rows of other layouts (an older agent) are counted and left out.
-        var groups = rows.GroupBy(r => r.Layout, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ToList();
-        var readable = new List<(IGrouping<string, DecisionRow> Rows, FeatureLayout Layout)>();
-        var problems = new List<string>();
-        foreach (var group in groups)
-        {
-            try
-            {
-                var metadata = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(group.First().LayoutMetadata) ?? [];
-                var layout = FeatureLayout.FromMetadata(metadata);
-                if (layout.IsAgentLayout && layout.HistogramUnit == HistogramUnit.Seconds && layout.Profile == "agent")
-                {
-                    readable.Add((group, layout));
-                }
-                else
-                {
-                    problems.Add($"'{group.Key}' is not the agent's observation layout");
-                }
-            }
-            catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or ArgumentException)
-            {
-                problems.Add($"'{group.Key}' cannot be read ({ex.Message})");
-            }
-        }
-
-        if (readable.Count == 0)
-        {
-            throw new CalibrationException($"Decision log '{database.FilePath}': no row is in an observation layout this edgeagent reads ({string.Join("; ", problems)}); it was written by an older or other EdgeAgent.");
-        }
-
-        var (chosen, chosenLayout) = readable[0];
-        var requests = chosen.Select(r => new LoggedRequest
-        {
-            Timestamp = r.Timestamp,
-            Model = r.Model,
-            InputBytes = r.InputBytes,
-            Candidates = r.Candidates,
-            Features = r.Features,
-            Mask = r.Mask,
-            RanAt = r.RanAt,
-            DelayWeight = r.DelayWeight,
-            DelaySeconds = r.DelaySeconds,
-            QueueSeconds = r.QueueSeconds,
-            TransferSeconds = r.TransferSeconds,
-            ExecSeconds = r.ExecSeconds,
-            ComputeJoules = r.ComputeJoules,
-            RadioJoules = r.RadioJoules,
-            Success = r.Outcome == "ok",
-        }).ToList();
-        var calibration = CalibrationFitter.Fit(requests, chosenLayout, database.FilePath, chosen.Key);
-        if (rows.Count > requests.Count)
-        {
-            calibration = calibration with
-            {
-                Notes = [.. calibration.Notes, string.Create(CultureInfo.InvariantCulture, $"{rows.Count - requests.Count} rows in other layouts left out")],
-            };
-        }
-
-        return calibration;
-    }
-
-    private static string Summary(DeploymentCalibration c, string path)
+    internal static string Summary(DeploymentCalibration c, string path)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new System.Text.StringBuilder();

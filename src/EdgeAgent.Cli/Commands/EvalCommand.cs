@@ -169,6 +169,7 @@ internal static class EvalCommand
         });
 
         command.Subcommands.Add(CreateSpeed());
+        command.Subcommands.Add(EvalLiveCommand.Create());
         return command;
     }
 

@@ -136,6 +136,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly int[] _misses;
     private readonly int[] _bgDropped;
     private readonly EpisodeSummary[] _last;
+    private readonly AgentTaskOutcome[] _lastTask;
     private readonly int[] _episodes;
 
     // Per environment and executor.
@@ -260,6 +261,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _misses = new int[_n];
         _bgDropped = new int[_n];
         _last = new EpisodeSummary[_n];
+        _lastTask = new AgentTaskOutcome[_n];
         _episodes = new int[_n];
 
         _slotFree = new double[_n * Q * C];
@@ -366,6 +368,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
     /// <inheritdoc />
     public EpisodeSummary LastEpisode(int env) => _last[env];
+
+    /// <summary>The task <paramref name="env"/>'s last <see cref="Step(int, int, out double, out double)"/> placed: its model, row, delay split into queue wait, transfer (upload, round trip, download) and execution, and device energy (eval live compares these terms with the decision log's).</summary>
+    public AgentTaskOutcome LastTask(int env) => _lastTask[env];
 
     /// <summary>Episodes finished by <paramref name="env"/>.</summary>
     public int EpisodesFinished(int env) => _episodes[env];
@@ -641,6 +646,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
         var m = _curModel[env];
         Place(env, action, commit: true, out var delay, out var energy, out var completion);
+        _lastTask[env] = new AgentTaskOutcome(m, action, delay, _placedQueue, delay - _placedQueue - _placedExec, _placedExec, energy);
         delayCost = delay / _tRef[(env * M) + m];
         energyCost = energy / _eRef[(env * M) + m];
         _sumDelay[env] += delay;
@@ -1213,6 +1219,10 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     }
 
     // The task's own completion: exact, since FIFO queues let no later job overtake it.
+    // Queue wait and execution time of the last placement Place computed (transfer = delay - both).
+    private double _placedQueue;
+    private double _placedExec;
+
     private void Place(int env, int row, bool commit, out double delay, out double energy, out double completion)
     {
         var now = _now[env];
@@ -1226,6 +1236,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             var actual = expected * jitter;
             completion = Admit(env, 0, _localConc[env], now, actual, expected, commit);
             delay = completion - now;
+            (_placedQueue, _placedExec) = (completion - actual - now, actual);
             var measured = _joules[(mi * L) + row];
             energy = pw.LocalJoules(actual, double.IsNaN(measured) ? null : measured);
             return;
@@ -1241,6 +1252,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var peerExpected = _exec[mi * L] / _speed[pi];
         var finish = Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, commit);
         completion = finish + (0.5 * _rtt[pi]) + download;
+        (_placedQueue, _placedExec) = (finish - (peerExpected * jitter) - arrival, peerExpected * jitter);
         delay = completion - now;
         energy = pw.OffloadJoules(upload + download, delay - upload - download);
         if (commit)
@@ -1369,3 +1381,13 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
     }
 }
+
+/// <summary>One placed task of the agent simulator: what eval live compares with a logged request.</summary>
+/// <param name="Model">Model index in the context.</param>
+/// <param name="Row">Row it was placed on (0-2 local variants, 3.. peers).</param>
+/// <param name="DelaySeconds">Completion minus decision time.</param>
+/// <param name="QueueSeconds">Waiting for an executor slot.</param>
+/// <param name="TransferSeconds">Upload (including waiting for the link), round trip and download; 0 locally.</param>
+/// <param name="ExecSeconds">Execution (with its jitter).</param>
+/// <param name="EnergyJoules">The device's energy.</param>
+public readonly record struct AgentTaskOutcome(int Model, int Row, double DelaySeconds, double QueueSeconds, double TransferSeconds, double ExecSeconds, double EnergyJoules);

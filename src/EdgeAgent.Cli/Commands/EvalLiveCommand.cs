@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAgent.Demo.Cluster;
+using EdgeAgent.Demo.Live;
+using EdgeAgent.Demo.ModelFetch;
+using EdgeAgent.Learning.Simulation.Agent.Calibration;
+using EdgeAgent.Node.Agent;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent eval live`: the live (delay, energy) front of the demo cluster against the simulator's prediction on the calibrated context.</summary>
+internal static class EvalLiveCommand
+{
+    public static Command Create()
+    {
+        static DemoSettings Defaults() => new();
+        var duration = new Option<TimeSpan>("--duration") { Description = "How long the workload runs at each preference: 20, 20s, 2m (a bare number is seconds).", DefaultValueFactory = _ => TimeSpan.FromSeconds(20), CustomParser = DurationArgument.Parse };
+        var rate = new Option<double>("--rate") { Description = "OCR items per second.", DefaultValueFactory = _ => 1.5 };
+        var policy = new Option<string>("--policy") { Description = "The agent's policy: learned, heuristic, local or peer.", DefaultValueFactory = _ => "learned" };
+        policy.AcceptOnlyFromAmong("learned", "heuristic", "local", "peer");
+        var policyFile = new Option<string?>("--policy-file") { Description = "The learned policy's ONNX file (default: policies/agent-default.onnx beside the binary)." };
+        var preferences = new Option<int>("--preferences") { Description = "Delay weights evenly spaced over [0, 1] (11: 0, 0.1, ..., 1).", DefaultValueFactory = _ => 11 };
+        var linkProfile = new Option<string>("--link-profile") { Description = "The demo peers: NAME:rtt=5ms,bw=200mbit,speed=2.4;NAME:... or 'default'.", DefaultValueFactory = _ => "default" };
+        var calibration = new Option<string?>("--calibration") { Description = "Predict with this calibration file (default: fit one from this run's own decision log)." };
+        var episodes = new Option<int>("--episodes") { Description = "Simulated episodes of 100 decisions per preference.", DefaultValueFactory = _ => 16 };
+        var report = new Option<string>("--report") { Description = "Directory for the decision log, calibration.json, report.json, report.md and fronts.png.", DefaultValueFactory = _ => "eval-live" };
+        var models = new Option<string>("--models") { Description = "Model repository with the PaddleOCR models.", DefaultValueFactory = _ => Defaults().ModelsPath };
+        var seed = new Option<int>("--seed") { Description = "Seed of the rendered workload and of the simulated episodes.", DefaultValueFactory = _ => 1 };
+        var fromLog = new Option<bool>("--from-log") { Description = "Do not run the cluster: predict the runs already logged in --report's decision log again (e.g. after changing the simulator or the calibration)." };
+        var command = new Command("live",
+            "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, fromLog })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            LiveEvaluation evaluation;
+            string directory;
+            try
+            {
+                var count = parseResult.GetValue(preferences);
+                if (count is < 2 or > 101)
+                {
+                    throw new ArgumentException($"--preferences must be between 2 and 101, got {count}.");
+                }
+
+                if (parseResult.GetValue(episodes) is var e && e is < 1 or > 4096)
+                {
+                    throw new ArgumentException($"--episodes must be between 1 and 4096, got {e}.");
+                }
+
+                if (!DemoProfiles.TryParseContext(parseResult.GetValue(linkProfile)!, out var peers, out var why))
+                {
+                    throw new ArgumentException($"--link-profile: {why}.");
+                }
+
+                var file = parseResult.GetValue(policyFile) is { } f ? Path.GetFullPath(f) : null;
+                if (file is not null && !File.Exists(file))
+                {
+                    throw new ArgumentException($"--policy-file: {file} does not exist.");
+                }
+
+                var demo = new DemoSettings
+                {
+                    Duration = parseResult.GetValue(duration),
+                    Rate = parseResult.GetValue(rate),
+                    Policy = parseResult.GetValue(policy)!,
+                    PolicyFile = file,
+                    Peers = peers,
+                    ModelsPath = parseResult.GetValue(models)!,
+                    Seed = parseResult.GetValue(seed),
+                };
+                demo.Validate();
+                directory = Path.GetFullPath(parseResult.GetValue(report)!);
+                evaluation = new LiveEvaluation(new LiveEvaluationSettings
+                {
+                    Demo = demo,
+                    Preferences = DemoComparison.EvenPreferences(count, 0.5),
+                    OutputDirectory = directory,
+                    CalibrationPath = parseResult.GetValue(calibration),
+                    Episodes = e,
+                    Seed = (ulong)parseResult.GetValue(seed),
+                });
+            }
+            catch (ArgumentException ex)
+            {
+                await error.WriteLineAsync("edgeagent eval live: " + ex.Message);
+                return 2;
+            }
+
+            LiveEvaluationReport result;
+            try
+            {
+                if (parseResult.GetValue(fromLog))
+                {
+                    result = evaluation.Predict(line => output.WriteLine(line));
+                }
+                else
+                {
+                    await output.WriteLineAsync($"Live runs write their decisions to {evaluation.DatabasePath}.");
+                    result = await evaluation.RunAsync(TimeProvider.System, line => output.WriteLine(line), cancellationToken);
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or CalibrationException or DecisionDatabaseException or PackageFetchException or Node.Hosting.NodeStartupException or Inference.Policy.PolicyFileException)
+            {
+                await error.WriteLineAsync("edgeagent eval live: " + ex.Message);
+                return 2;
+            }
+
+            await output.WriteLineAsync();
+            await output.WriteLineAsync(LiveEvaluation.Format(result));
+            foreach (var path in LiveEvaluation.Write(result, directory))
+            {
+                await output.WriteLineAsync("wrote " + path);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

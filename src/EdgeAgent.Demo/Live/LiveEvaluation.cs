@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeAgent.Core.Pareto;
+using EdgeAgent.Demo.Cluster;
+using EdgeAgent.Learning.Baselines;
+using EdgeAgent.Learning.Evaluation;
+using EdgeAgent.Learning.Simulation.Agent.Calibration;
+
+namespace EdgeAgent.Demo.Live;
+
+/// <summary>Settings of <see cref="LiveEvaluation"/>.</summary>
+public sealed record LiveEvaluationSettings
+{
+    /// <summary>The demo runs' settings (duration, rate, seed, pages, models, peers, policy and its file); the preference and decision log are set per run.</summary>
+    public required DemoSettings Demo { get; init; }
+
+    /// <summary>Delay weights swept (at least 2).</summary>
+    public required IReadOnlyList<double> Preferences { get; init; }
+
+    /// <summary>Directory for the decision log, calibration and report.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>A calibration file to predict with (null: fitted from this run's own log).</summary>
+    public string? CalibrationPath { get; init; }
+
+    /// <summary>Simulated episodes per preference.</summary>
+    public int Episodes { get; init; } = 16;
+
+    /// <summary>Decisions per simulated episode.</summary>
+    public int StepsPerEpisode { get; init; } = 100;
+
+    /// <summary>Seed of the simulated episodes (common across preferences).</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Relative gap beyond which sim and live disagree.</summary>
+    public double Tolerance { get; init; } = 0.10;
+}
+
+/// <summary>One preference: the live terms from the decision log and the simulator's prediction.</summary>
+/// <param name="Preference">Delay weight.</param>
+/// <param name="Live">Measured (decision log).</param>
+/// <param name="Predicted">Simulated on the calibrated context.</param>
+public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerms Predicted)
+{
+    /// <summary>(predicted - live) / live of the mean delay per request.</summary>
+    public double DelayGap => (Predicted.DelaySeconds - Live.DelaySeconds) / Live.DelaySeconds;
+
+    /// <summary>(predicted - live) / live of the mean energy per request.</summary>
+    public double EnergyGap => (Predicted.EnergyJoules - Live.EnergyJoules) / Live.EnergyJoules;
+
+    /// <summary>The delay term whose difference (predicted - live, s) is largest in size: queueing, transfer, execution or overhead.</summary>
+    public (string Term, double Seconds) DelayTerm => new[]
+    {
+        ("queueing", Predicted.QueueSeconds - Live.QueueSeconds),
+        ("transfer", Predicted.TransferSeconds - Live.TransferSeconds),
+        ("execution", Predicted.ExecSeconds - Live.ExecSeconds),
+        ("agent overhead", Predicted.OverheadSeconds - Live.OverheadSeconds),
+    }.MaxBy(t => Math.Abs(t.Item2));
+
+    /// <summary>The energy term whose difference (predicted - live, J) is largest in size: compute or radio.</summary>
+    public (string Term, double Joules) EnergyTerm => new[]
+    {
+        ("energy: compute", Predicted.ComputeJoules - Live.ComputeJoules),
+        ("energy: radio/wait", Predicted.RadioJoules - Live.RadioJoules),
+    }.MaxBy(t => Math.Abs(t.Item2));
+}
+
+/// <summary>What <see cref="LiveEvaluation"/> found.</summary>
+public sealed record LiveEvaluationReport
+{
+    /// <summary>Policy evaluated.</summary>
+    public string Policy { get; init; } = "";
+
+    /// <summary>Its file (learned).</summary>
+    public string? PolicyFile { get; init; }
+
+    /// <summary>The link/speed context of the demo peers.</summary>
+    public string Context { get; init; } = "";
+
+    /// <summary>Live run length per preference, s.</summary>
+    public double RunSeconds { get; init; }
+
+    /// <summary>OCR items per second.</summary>
+    public double Rate { get; init; }
+
+    /// <summary>The calibration predicted with.</summary>
+    public string Calibration { get; init; } = "";
+
+    /// <summary>Simulated episodes per preference.</summary>
+    public int Episodes { get; init; }
+
+    /// <summary>Tolerance of the sim-to-real target.</summary>
+    public double Tolerance { get; init; }
+
+    /// <summary>One entry per preference.</summary>
+    public IReadOnlyList<LivePoint> Points { get; init; } = [];
+
+    /// <summary>Common reference point of both fronts (1.1 x the worst mean delay and energy of either).</summary>
+    public ObjectivePoint Reference { get; init; }
+
+    /// <summary>Hypervolume of the live (mean delay, mean energy per request) points.</summary>
+    public double LiveHypervolume { get; init; }
+
+    /// <summary>Hypervolume of the predicted points.</summary>
+    public double PredictedHypervolume { get; init; }
+
+    /// <summary>Preferences where both gaps are within the tolerance.</summary>
+    public int WithinTolerance => Points.Count(p => Math.Abs(p.DelayGap) <= Tolerance && Math.Abs(p.EnergyGap) <= Tolerance);
+}
+
+/// <summary>
+/// `edgeagent eval live`: the demo cluster (one agent, emulated peers on loopback) run once per
+/// preference with the identical seeded OCR workload (<see cref="DemoComparison"/>, one policy),
+/// every request written to the agent's decision log; the live (mean delay, mean device energy per
+/// request) point of each preference read back from the log with its delay split into queueing,
+/// transfer, execution and the agent's overhead; the log calibrated (<see cref="CalibrationFitter"/>)
+/// unless a calibration file is given; the same policy played in the agent simulator on the
+/// calibrated context at each preference (<see cref="SimulatedRequests"/>); gaps per point and the
+/// term that explains each.
+/// </summary>
+public sealed class LiveEvaluation(LiveEvaluationSettings settings)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The decision log the runs write.</summary>
+    public string DatabasePath => Path.Combine(Path.GetFullPath(settings.OutputDirectory), "log", "decisions.db");
+
+    /// <summary>Runs the sweep live, then predicts it.</summary>
+    public async Task<LiveEvaluationReport> RunAsync(TimeProvider time, Action<string> progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(progress);
+        Directory.CreateDirectory(settings.OutputDirectory);
+        if (File.Exists(DatabasePath))
+        {
+            throw new ArgumentException($"--report: {DatabasePath} exists from an earlier run; give another directory.");
+        }
+
+        var demo = settings.Demo with { DecisionLogPath = Path.GetDirectoryName(DatabasePath) };
+        var comparison = new DemoComparison(demo, [demo.Policy], settings.Preferences, [demo.Peers]);
+        await comparison.RunAsync(time, progress, cancellationToken).ConfigureAwait(false);
+        return Predict(progress);
+    }
+
+    /// <summary>Reads the live points from <see cref="DatabasePath"/> and predicts each with the simulator.</summary>
+    /// <exception cref="CalibrationException">The log or the calibration cannot be used (one line).</exception>
+    public LiveEvaluationReport Predict(Action<string> progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var log = DecisionLogRequests.Read(DatabasePath);
+        DeploymentCalibration calibration;
+        string calibrationPath;
+        if (settings.CalibrationPath is { } given)
+        {
+            calibration = DeploymentCalibration.Read(given);
+            calibrationPath = Path.GetFullPath(given);
+        }
+        else
+        {
+            calibration = log.Calibrate();
+            calibrationPath = Path.Combine(Path.GetFullPath(settings.OutputDirectory), "calibration.json");
+            calibration.Write(calibrationPath);
+        }
+
+        var context = calibration.ToContext();
+        var policyFile = settings.Demo.Policy == "learned" ? settings.Demo.PolicyFile ?? Node.Agent.AgentOptions.DefaultPolicyFile : null;
+        using var model = policyFile is null ? null : new OnnxLogitsModel(policyFile);
+        ISimPolicy policy = settings.Demo.Policy switch
+        {
+            "learned" => new LogitsPolicy("learned", model!, model!.Layout.MaxServers),
+            "heuristic" => CorePolicyBaseline.Heuristic(),
+            "local" => CorePolicyBaseline.AllLocal(),
+            _ => CorePolicyBaseline.AllPeer(),
+        };
+
+        var points = new List<LivePoint>();
+        foreach (var preference in settings.Preferences)
+        {
+            var rows = log.Requests.Where(r => r.Success && Math.Abs(r.DelayWeight - preference) < 1e-6).ToArray();
+            var live = RequestTerms.Of(rows.Select(r => (r.RanAt, r.DelaySeconds, r.QueueSeconds, r.TransferSeconds, r.ExecSeconds, r.EnergyJoules, r.ComputeJoules)).ToArray());
+            var predicted = SimulatedRequests.Predict(context, policy, preference, settings.Episodes, settings.Seed, settings.StepsPerEpisode);
+            var point = new LivePoint(preference, live, predicted);
+            points.Add(point);
+            progress(string.Create(CultureInfo.InvariantCulture,
+                $"w_delay {preference:0.###}: live {live.DelaySeconds * 1000:0.#} ms {live.EnergyJoules:0.####} J ({live.Requests} requests, {live.OffloadedShare:P0} offloaded); sim {predicted.DelaySeconds * 1000:0.#} ms {predicted.EnergyJoules:0.####} J ({predicted.OffloadedShare:P0} offloaded)"));
+        }
+
+        var usable = points.Where(p => p.Live.Requests > 0).ToArray();
+        var reference = usable.Length == 0 ? new ObjectivePoint(1, 1) : new ObjectivePoint(
+            1.1 * usable.Max(p => Math.Max(p.Live.DelaySeconds, p.Predicted.DelaySeconds)),
+            1.1 * usable.Max(p => Math.Max(p.Live.EnergyJoules, p.Predicted.EnergyJoules)));
+        return new LiveEvaluationReport
+        {
+            Policy = settings.Demo.Policy,
+            PolicyFile = policyFile,
+            Context = string.Join("; ", settings.Demo.Peers.Select(p => p.Label)),
+            RunSeconds = settings.Demo.Duration.TotalSeconds,
+            Rate = settings.Demo.Rate,
+            Calibration = calibrationPath,
+            Episodes = settings.Episodes,
+            Tolerance = settings.Tolerance,
+            Points = points,
+            Reference = reference,
+            LiveHypervolume = Hypervolume.Compute(usable.Select(p => new ObjectivePoint(p.Live.DelaySeconds, p.Live.EnergyJoules)), reference),
+            PredictedHypervolume = Hypervolume.Compute(usable.Select(p => new ObjectivePoint(p.Predicted.DelaySeconds, p.Predicted.EnergyJoules)), reference),
+        };
+    }
+
+    /// <summary>The table printed and put in the Markdown report.</summary>
+    public static string Format(LiveEvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {report.Episodes} simulated episodes per preference on {report.Calibration}");
+        sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait (energy)");
+        sb.AppendLine();
+        sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var p in report.Points)
+        {
+            var (dt, ds) = p.DelayTerm;
+            var (et, ej) = p.EnergyTerm;
+            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.DelaySeconds * 1000:0.0} | {p.Predicted.DelaySeconds * 1000:0.0} | {Percent(p.DelayGap, report.Tolerance)} | {p.Live.EnergyJoules:0.0000} | {p.Predicted.EnergyJoules:0.0000} | {Percent(p.EnergyGap, report.Tolerance)} | {p.Live.OffloadedShare:P0} / {p.Predicted.OffloadedShare:P0} | {dt} {ds * 1000:+0.0;-0.0} ms | {et} {ej:+0.0000;-0.0000} J |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(inv, $"within {report.Tolerance:P0} (delay and energy): {report.WithinTolerance} of {report.Points.Count} preferences");
+        sb.AppendLine(inv, $"hypervolume of the (mean delay s, mean energy J per request) fronts under ({report.Reference.Delay:0.####} s, {report.Reference.Energy:0.####} J): live {report.LiveHypervolume:0.######}, sim {report.PredictedHypervolume:0.######}");
+        sb.AppendLine();
+        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec ms | live compute / radio J | sim compute / radio J |");
+        sb.AppendLine("|---|---|---|---|---|");
+        foreach (var p in report.Points)
+        {
+            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} |");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Writes report.json, report.md and fronts.png into <paramref name="directory"/>; returns the paths.</summary>
+    public static IReadOnlyList<string> Write(LiveEvaluationReport report, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        Directory.CreateDirectory(directory);
+        var json = Path.Combine(directory, "report.json");
+        var md = Path.Combine(directory, "report.md");
+        var png = Path.Combine(directory, "fronts.png");
+        File.WriteAllText(json, JsonSerializer.Serialize(report, Json));
+        File.WriteAllText(md, "# Live front against the simulator's prediction\n\n" + Format(report));
+        var plot = new ScottPlot.Plot();
+        var points = report.Points.Where(p => p.Live.Requests > 0).ToArray();
+        foreach (var p in points)
+        {
+            var line = plot.Add.Line(p.Live.DelaySeconds * 1000, p.Live.EnergyJoules, p.Predicted.DelaySeconds * 1000, p.Predicted.EnergyJoules);
+            line.LineColor = ScottPlot.Colors.Gray.WithAlpha(0.5);
+        }
+
+        var live = plot.Add.ScatterPoints(points.Select(p => p.Live.DelaySeconds * 1000).ToArray(), points.Select(p => p.Live.EnergyJoules).ToArray());
+        live.LegendText = "live (decision log)";
+        live.MarkerSize = 8;
+        var sim = plot.Add.ScatterPoints(points.Select(p => p.Predicted.DelaySeconds * 1000).ToArray(), points.Select(p => p.Predicted.EnergyJoules).ToArray());
+        sim.LegendText = "simulator, calibrated";
+        sim.MarkerSize = 8;
+        sim.MarkerShape = ScottPlot.MarkerShape.OpenCircle;
+        foreach (var p in points)
+        {
+            var label = plot.Add.Text(p.Preference.ToString("0.##", CultureInfo.InvariantCulture), p.Live.DelaySeconds * 1000, p.Live.EnergyJoules);
+            label.LabelFontSize = 9;
+        }
+
+        plot.Title(string.Create(CultureInfo.InvariantCulture, $"{report.Policy}: live vs simulated (per request), {report.Context}"));
+        plot.XLabel("mean delay per request (ms)");
+        plot.YLabel("mean device energy per request (J)");
+        plot.ShowLegend();
+        plot.SavePng(png, 1000, 640);
+        return [json, md, png];
+    }
+
+    private static string Percent(double gap, double tolerance) =>
+        double.IsFinite(gap) ? gap.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) + (Math.Abs(gap) <= tolerance ? "" : " *") : "-";
+}

@@ -1,0 +1,118 @@
+using EdgeAgent.Learning.Simulation.Agent;
+
+namespace EdgeAgent.Learning.Evaluation;
+
+/// <summary>
+/// Mean per-request figures of one run (live, from the decision log) or one prediction (the agent
+/// simulator): delay and device energy, the delay split into queue wait, transfer (wire time of
+/// offloads: upload, round trip, download) and execution, the rest the agent's own overhead (live
+/// only: decoding, deciding, building the response), energy split into compute and radio, and the
+/// share of requests run on each placement.
+/// </summary>
+public sealed record RequestTerms
+{
+    /// <summary>Requests averaged over.</summary>
+    public int Requests { get; init; }
+
+    /// <summary>Mean delay per request, s.</summary>
+    public double DelaySeconds { get; init; }
+
+    /// <summary>Mean queue wait per request, s.</summary>
+    public double QueueSeconds { get; init; }
+
+    /// <summary>Mean transfer (wire) time per request, s (0 for local requests, averaged over all).</summary>
+    public double TransferSeconds { get; init; }
+
+    /// <summary>Mean execution time per request, s.</summary>
+    public double ExecSeconds { get; init; }
+
+    /// <summary>Mean delay not in the three terms, s (the agent's own work; 0 in the simulator).</summary>
+    public double OverheadSeconds => DelaySeconds - QueueSeconds - TransferSeconds - ExecSeconds;
+
+    /// <summary>Mean device energy per request, J.</summary>
+    public double EnergyJoules { get; init; }
+
+    /// <summary>Mean compute energy per request (local execution), J.</summary>
+    public double ComputeJoules { get; init; }
+
+    /// <summary>Mean radio and waiting energy per request (offloads), J.</summary>
+    public double RadioJoules => EnergyJoules - ComputeJoules;
+
+    /// <summary>Share of requests per placement ("local", "local:int8", "peer:edge").</summary>
+    public IReadOnlyDictionary<string, double> Placements { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Share of requests that ran on a peer.</summary>
+    public double OffloadedShare => Placements.Where(p => p.Key.StartsWith("peer:", StringComparison.Ordinal)).Sum(p => p.Value);
+
+    /// <summary>Averages <paramref name="outcomes"/> (placement, delay, queue, transfer, exec, energy, compute energy).</summary>
+    public static RequestTerms Of(IReadOnlyCollection<(string Placement, double Delay, double Queue, double Transfer, double Exec, double Energy, double Compute)> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        if (outcomes.Count == 0)
+        {
+            return new RequestTerms { DelaySeconds = double.NaN, EnergyJoules = double.NaN, QueueSeconds = double.NaN, TransferSeconds = double.NaN, ExecSeconds = double.NaN, ComputeJoules = double.NaN };
+        }
+
+        return new RequestTerms
+        {
+            Requests = outcomes.Count,
+            DelaySeconds = outcomes.Average(o => o.Delay),
+            QueueSeconds = outcomes.Average(o => o.Queue),
+            TransferSeconds = outcomes.Average(o => o.Transfer),
+            ExecSeconds = outcomes.Average(o => o.Exec),
+            EnergyJoules = outcomes.Average(o => o.Energy),
+            ComputeJoules = outcomes.Average(o => o.Compute),
+            Placements = outcomes.GroupBy(o => o.Placement, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count() / (double)outcomes.Count, StringComparer.Ordinal),
+        };
+    }
+}
+
+/// <summary>
+/// The agent simulator's prediction for one deployment: a policy played on a fixed
+/// <see cref="AgentContext"/> (a calibrated one) at one preference, the mean per-request terms over
+/// every decision of <c>episodes</c> seeded episodes (common random numbers across preferences).
+/// </summary>
+public static class SimulatedRequests
+{
+    /// <summary>Plays <paramref name="policy"/> at <paramref name="delayWeight"/> and averages every placed request.</summary>
+    public static RequestTerms Predict(AgentContext context, ISimPolicy policy, double delayWeight, int episodes, ulong seed, int stepsPerEpisode = 100)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), episodes, seed, autoReset: false, stepsPerEpisode);
+        for (var i = 0; i < episodes; i++)
+        {
+            env.Reset(i, seed + (ulong)i + 1);
+            env.SetPreference(i, delayWeight);
+        }
+
+        var n = env.Count;
+        var servers = new float[n * env.MaxServers * env.FeatureCount];
+        var mask = new float[n * env.MaxServers];
+        var preference = new float[n * 2];
+        var actions = new int[n];
+        var outcomes = new List<(string, double, double, double, double, double, double)>(episodes * stepsPerEpisode);
+        var names = Enumerable.Range(0, env.MaxServers).Select(r => r < LocalVariants.Count ? (r == 0 ? "local" : "local:" + LocalVariants.Names[r]) : "peer:" + context.Peers[Math.Min(r - LocalVariants.Count, AgentContext.MaxPeers - 1)].Name).ToArray();
+        policy.Begin(env, delayWeight, seed);
+        while (Enumerable.Range(0, n).Any(i => !env.IsDone(i)))
+        {
+            env.Observe(servers, mask, preference);
+            policy.Act(env, servers, mask, preference, actions);
+            for (var i = 0; i < n; i++)
+            {
+                if (env.IsDone(i))
+                {
+                    continue;
+                }
+
+                env.Step(i, actions[i], out _, out _);
+                var t = env.LastTask(i);
+                var local = t.Row < LocalVariants.Count;
+                outcomes.Add((names[t.Row], t.DelaySeconds, t.QueueSeconds, t.TransferSeconds, t.ExecSeconds, t.EnergyJoules, local ? t.EnergyJoules : 0));
+            }
+        }
+
+        return RequestTerms.Of(outcomes);
+    }
+}
