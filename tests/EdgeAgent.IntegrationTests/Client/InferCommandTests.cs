@@ -194,7 +194,7 @@ public sealed class InferCommandTests
         var response = await AgentCluster.InferAsync(channel);
         Assert.Equal("peer:cloud", AgentCluster.Placement(response));
 
-        var (code, output, error) = await RunCliAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
+        var (code, output, error) = await InProcessCli.RunAsync("status", "--agent", agent.GetTcpAddress().ToString(), "--token-file", cluster.TokenFile);
 
         Assert.True(code == 0, error);
         Assert.Contains("100.0 prior", output, StringComparison.Ordinal);
