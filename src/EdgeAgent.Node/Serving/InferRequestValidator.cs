@@ -104,7 +104,9 @@ public static class InferRequestValidator
 
         if (totalBytes > maxRequestBytes)
         {
-            throw Invalid(string.Create(CultureInfo.InvariantCulture,
+            // This node's setting, not the protocol's: RESOURCE_EXHAUSTED, so an agent whose peer
+            // has a lower cap runs the request locally (Dispatcher.FallsBackLocally).
+            throw new InferenceException(InferenceError.ResourceExhausted, string.Create(CultureInfo.InvariantCulture,
                 $"The request carries {totalBytes} bytes of tensor data, over the cap of {maxRequestBytes} bytes (Serving:MaxRequestBytes)."));
         }
 

@@ -111,7 +111,7 @@ public sealed class InferRequestValidatorTests : IClassFixture<InferRequestValid
 
         var ex = InferenceStatus.ToRpcException(Assert.Throws<InferenceException>(() => RequestParameterLimits.Check(request, new ServingOptions { MaxNameLength = 16 })));
 
-        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Contains("('k\\u000d\\u000a" + new string('x', 61 - 3) + "...')", ex.Status.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Status.Detail);
     }
