@@ -288,14 +288,13 @@ public sealed partial class Dispatcher(
         metrics.Record(record);
     }
 
-    // The status the caller will get for a failed request (InferenceStatus maps domain errors; the
-    // service turns the caller's own cancellation into DeadlineExceeded or Cancelled).
+    // The status the caller will get for a failed request: InferenceStatus maps domain errors, and
+    // the caller's own cancellation is what the service will throw (InferenceCall.Cancellation).
     private StatusCode StatusOf(Exception exception, InferenceCall call) => exception switch
     {
         InferenceException inference => InferenceStatus.Code(inference.Error),
         RpcException rpc => rpc.StatusCode,
-        OperationCanceledException when call.Remaining(time.GetUtcNow()) is { } left && left <= TimeSpan.Zero => StatusCode.DeadlineExceeded,
-        OperationCanceledException => StatusCode.Cancelled,
+        OperationCanceledException => InferenceStatus.Code(call.Cancellation(time.GetUtcNow()).Error),
         _ => StatusCode.Internal,
     };
 

@@ -1,5 +1,6 @@
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 
 namespace EdgeAgent.Node.Serving;
@@ -40,6 +41,16 @@ public sealed class InferenceCall
 
     /// <summary>Time left until <see cref="Deadline"/> at <paramref name="now"/> (null when no deadline).</summary>
     public TimeSpan? Remaining(DateTimeOffset now) => Deadline is { } deadline ? deadline - now.UtcDateTime : null;
+
+    /// <summary>
+    /// Why the call ended when its caller's token fired at <paramref name="now"/>: DeadlineExceeded
+    /// when its deadline has passed, Cancelled otherwise (the caller left). The service throws it;
+    /// the agent's dispatcher records its status.
+    /// </summary>
+    public InferenceException Cancellation(DateTimeOffset now) =>
+        Remaining(now) is { } left && left <= TimeSpan.Zero
+            ? new InferenceException(InferenceError.DeadlineExceeded, $"The deadline passed before model '{Model.Name}' finished.")
+            : new InferenceException(InferenceError.Cancelled, "The caller cancelled the request.");
 }
 
 /// <summary>What a backend returns: the response and where and how long it ran.</summary>

@@ -1,6 +1,5 @@
 using System.Reflection;
 using EdgeAgent.Contracts.Inference;
-using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -85,10 +84,7 @@ public sealed class InferenceService(
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            var expired = call.Remaining(timeProvider.GetUtcNow()) is { } left && left <= TimeSpan.Zero;
-            throw expired
-                ? new InferenceException(InferenceError.DeadlineExceeded, $"The deadline passed before model '{model.Name}' finished.")
-                : new InferenceException(InferenceError.Cancelled, "The caller cancelled the request.");
+            throw call.Cancellation(timeProvider.GetUtcNow());
         }
 
         var response = outcome.Response;
