@@ -1,16 +1,10 @@
 using System.CommandLine;
-using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using EdgeAgent.Cli.Commands;
-using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
-using EdgeAgent.Node.Peer;
-using EdgeAgent.Node.Security;
-using EdgeAgent.Node.Serving;
-using EdgeAgent.Node.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -32,25 +26,10 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
     public void SampleAppSettings_EveryKeyBindsToASettingAndValidates()
     {
         var configuration = SampleConfiguration();
-        var sections = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
-        {
-            [ExecutionOptions.SectionName] = typeof(ExecutionOptions),
-            [ServingOptions.SectionName] = typeof(ServingOptions),
-            [PeerOptions.SectionName] = typeof(PeerOptions),
-            [AgentOptions.Section] = typeof(AgentOptions),
-            [EndpointOptions.SectionName] = typeof(EndpointOptions),
-            [TlsOptions.SectionName] = typeof(TlsOptions),
-            [SecurityOptions.SectionName] = typeof(SecurityOptions),
-            [ModelRepositoryOptions.SectionName] = typeof(ModelRepositoryOptions),
-            [TelemetryOptions.SectionName] = typeof(TelemetryOptions),
-        };
         var checkedSections = 0;
         foreach (var section in configuration.GetChildren().Where(s => s.Key != "Logging"))
         {
-            Assert.True(sections.TryGetValue(section.Key, out var type), $"deploy/appsettings.json: section '{section.Key}' is no EdgeAgent settings section");
-            var options = section.Get(type!, o => o.ErrorOnUnknownConfiguration = true)!;
-            var results = new List<ValidationResult>();
-            Assert.True(Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true), string.Join("; ", results.Select(r => r.ErrorMessage)));
+            NodeSettingsSections.AssertBindsAndValidates(section, "deploy/appsettings.json");
             checkedSections++;
         }
 

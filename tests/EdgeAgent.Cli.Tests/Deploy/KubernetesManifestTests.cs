@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -7,9 +6,6 @@ using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
-using EdgeAgent.Node.Peer;
-using EdgeAgent.Node.Security;
-using EdgeAgent.Node.Serving;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeAgent.Cli.Tests.Deploy;
@@ -121,18 +117,6 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void ConfigMaps_AppSettings_EveryKeyIsAnOption()
     {
-        var sections = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
-        {
-            [ExecutionOptions.SectionName] = typeof(ExecutionOptions),
-            [ServingOptions.SectionName] = typeof(ServingOptions),
-            [PeerOptions.SectionName] = typeof(PeerOptions),
-            [AgentOptions.Section] = typeof(AgentOptions),
-            [EndpointOptions.SectionName] = typeof(EndpointOptions),
-            [TlsOptions.SectionName] = typeof(TlsOptions),
-            [SecurityOptions.SectionName] = typeof(SecurityOptions),
-            [ModelRepositoryOptions.SectionName] = typeof(ModelRepositoryOptions),
-            [EdgeAgent.Node.Telemetry.TelemetryOptions.SectionName] = typeof(EdgeAgent.Node.Telemetry.TelemetryOptions),
-        };
         var maps = 0;
         foreach (var (name, json) in AppSettings())
         {
@@ -144,11 +128,7 @@ public sealed class KubernetesManifestTests
                     continue;
                 }
 
-                Assert.True(sections.TryGetValue(section.Key, out var type), $"ConfigMap {name}: section '{section.Key}' is no EdgeAgent settings section");
-                var options = section.Get(type!, o => o.ErrorOnUnknownConfiguration = true)!;
-                var results = new List<ValidationResult>();
-                Assert.True(Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true),
-                    $"ConfigMap {name}: {string.Join("; ", results.Select(r => r.ErrorMessage))}");
+                NodeSettingsSections.AssertBindsAndValidates(section, $"ConfigMap {name}");
             }
 
             maps++;
