@@ -4,7 +4,8 @@ namespace EdgeAgent.Node.Agent;
 /// Per-peer outlier detection: a circuit breaker over the peer's inference calls. A call that
 /// misses its deadline or fails in transport opens the circuit for
 /// <see cref="AgentOptions.PeerBreakDuration"/> (doubling per consecutive failure up to
-/// <see cref="AgentOptions.ReconnectMaxDelay"/>); while open the peer is no candidate. After the break
+/// <see cref="AgentOptions.ReconnectMaxDelay"/>, never shorter than the first break); while open the
+/// peer is no candidate. After the break
 /// one trial call is let through (half-open): its success closes the circuit, its failure opens it
 /// again. A hung peer therefore stops receiving work when its first call times out, that is within
 /// one offload timeout, however healthy its load stream looks (issue 13).
@@ -90,7 +91,8 @@ public sealed class PeerCircuit(TimeSpan breakDuration, TimeSpan maxBreak, TimeP
                     {
                         _consecutiveFailures++;
                         var factor = Math.Pow(2, Math.Min(_consecutiveFailures - 1, 20));
-                        var pause = TimeSpan.FromTicks((long)Math.Min(maxBreak.Ticks, breakDuration.Ticks * factor));
+                        // A ReconnectMaxDelay below PeerBreakDuration does not shorten the break.
+                        var pause = TimeSpan.FromTicks((long)Math.Min(Math.Max(maxBreak.Ticks, breakDuration.Ticks), breakDuration.Ticks * factor));
                         _openUntil = time.GetTimestamp() + (long)(pause.TotalSeconds * time.TimestampFrequency);
                         Opened++;
                         return true;

@@ -203,6 +203,14 @@ public sealed partial class PeerConnection : IDisposable
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {
+            // The caller went away. When the peer had used up its own time too (both deadlines
+            // fire together on a loaded machine), it was late all the same: counted as a failure,
+            // or a hung peer would keep getting calls while callers' deadlines beat its timeout.
+            if (deadlineCts.IsCancellationRequested || _time.GetElapsedTime(start) >= timeout)
+            {
+                outcome = PeerCallOutcome.Failed;
+            }
+
             throw;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded || (ex.StatusCode == StatusCode.Cancelled && deadlineCts.IsCancellationRequested))

@@ -68,13 +68,25 @@ public sealed class LocalExecutorTests : IDisposable
     [Fact]
     public async Task RunAsync_QueueFull_RefusesAndSnapshotShowsQueuedAndRunningWork()
     {
-        // A 1000x emulated slow-down of a large batch holds the single slot long enough to observe
-        // the queue; the held requests are cancelled at the end, so the test does not wait for them.
-        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { MaxConcurrency = 1, QueueCapacity = 1, ComputeSpeedFactor = 0.001, HistogramBinMs = 5, HistogramBins = 4 });
+        // A 1000x emulated slow-down holds the single slot until the test cancels it: the hold is a
+        // delay on a fake clock that moves 1 ms per reading (so runs measure a non-zero time and the
+        // hold is about 1000 readings long), not on the wall clock, which a loaded machine can
+        // exhaust before the queue is observed (the running request then finished too early).
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromMilliseconds(1) };
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { MaxConcurrency = 1, QueueCapacity = 1, ComputeSpeedFactor = 0.001, HistogramBinMs = 5, HistogramBins = 4 }, time);
         var chain = _catalog.Find("chain")!;
-        using (await executor.RunAsync(chain, null, [ChainInput(1)], null, CancellationToken.None).WaitAsync(Timeout))
+        // A first run so the model has a measured time (its emulated hold ends as the test moves the clock).
+        var first = executor.RunAsync(chain, null, [ChainInput(1)], null, CancellationToken.None);
+        using (var cap = new CancellationTokenSource(Timeout))
         {
+            while (!first.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(5, cap.Token);
+            }
         }
+
+        (await first).Dispose();
 
         using var cts = new CancellationTokenSource();
         var running = executor.RunAsync(chain, null, [ChainInput(4096)], null, cts.Token);

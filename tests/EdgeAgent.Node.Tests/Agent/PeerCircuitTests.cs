@@ -88,4 +88,24 @@ public sealed class PeerCircuitTests
         Assert.True(circuit.AllowsCalls);
         Assert.Equal(0, circuit.ConsecutiveFailures);
     }
+
+    [Fact]
+    public void Complete_CapBelowTheBreak_BreakStaysTheConfiguredOne()
+    {
+        // Agent:ReconnectMaxDelay 300 ms under Agent:PeerBreakDuration 1 s: the break is still 1 s
+        // (it was cut to 300 ms, so a hung peer got three times as many trial calls).
+        var circuit = new PeerCircuit(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(300), _time);
+        circuit.TryAcquire(out var trial);
+        circuit.Complete(trial, PeerCallOutcome.Failed);
+
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(circuit.AllowsCalls);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(circuit.TryAcquire(out var halfOpen));
+        circuit.Complete(halfOpen, PeerCallOutcome.Failed);
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(circuit.AllowsCalls);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(circuit.AllowsCalls);
+    }
 }
