@@ -48,6 +48,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchPeerCommand.Create());
         command.Subcommands.Add(BenchHopCommand.Create());
         command.Subcommands.Add(BenchDecisionLogCommand.Create());
+        command.Subcommands.Add(BenchColdCommand.Create());
         foreach (var option in new Option[] { models, iterations, tinyIterations, threads, noMemory })
         {
             command.Options.Add(option);
