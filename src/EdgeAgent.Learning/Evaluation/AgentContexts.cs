@@ -13,7 +13,24 @@ namespace EdgeAgent.Learning.Evaluation;
 public static class AgentContexts
 {
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["train", "demo", "peers-0", "peers-8", "slow-links", "fast-links", "rtt-0.2ms", "rtt-300ms", "bw-1mbit", "bw-1000mbit", "speed-0.25x", "speed-20x", "no-noise"];
+    public static IReadOnlyList<string> Names { get; } = ["train", "demo", "peers-0", "peers-8", "slow-links", "fast-links", "rtt-0.2ms", "rtt-300ms", "bw-1mbit", "bw-1000mbit", "speed-0.25x", "speed-20x", "no-noise", "demo-slow-links", "demo-near-edge"];
+
+    /// <summary>The demo's context with its two peers' round trip (s), bandwidth up and down (bit/s) and speed replaced.</summary>
+    private static AgentContext Demo((double Rtt, double Bandwidth, double Speed) edge, (double Rtt, double Bandwidth, double Speed) cloud)
+    {
+        var c = AgentContext.Demo();
+        foreach (var (index, link) in new[] { (0, edge), (1, cloud) })
+        {
+            var peer = c.Peers[index];
+            peer.RoundTripSeconds = link.Rtt;
+            peer.UplinkBitsPerSecond = link.Bandwidth;
+            peer.DownlinkBitsPerSecond = link.Bandwidth;
+            peer.Speed = link.Speed;
+            c.Peers[index] = peer;
+        }
+
+        return c;
+    }
 
     /// <summary>The context set called <paramref name="name"/> and a description for reports.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
@@ -35,6 +52,8 @@ public static class AgentContexts
             "speed-0.25x" => (train with { SpeedMin = 0.25, SpeedMax = 0.25 }, "training ranges with every peer 0.25x the device (the range's low end)"),
             "speed-20x" => (train with { SpeedMin = 20, SpeedMax = 20 }, "training ranges with every peer 20x the device (the range's high end)"),
             "no-noise" => (train with { ExecJitterSigmaMax = 0, BackgroundMax = 0 }, "training ranges without execution-time jitter and peer background load (the observation's estimates then miss only the queue model's approximations)"),
+            "demo-slow-links" => (AgentContextRange.Fixed(Demo(edge: (0.030, 20e6, 2.0), cloud: (0.150, 10e6, 3.0))), "the demo's context with slow links (edge 30 ms 20 Mbit/s 2x, cloud 150 ms 10 Mbit/s 3x: the live comparison's second link profile)"),
+            "demo-near-edge" => (AgentContextRange.Fixed(Demo(edge: (0.002, 500e6, 1.2), cloud: (0.080, 100e6, 3.0))), "the demo's context with a fast near edge of board class (edge 2 ms 500 Mbit/s 1.2x, cloud 80 ms 100 Mbit/s 3x: the live comparison's third link profile)"),
             _ => throw new ArgumentException($"Unknown agent context set '{name}'; known: {string.Join(", ", Names)}."),
         };
     }

@@ -107,4 +107,22 @@ public sealed class AgentBaselinesTests
 
         Assert.True(peers > 0);
     }
+
+    [Theory]
+    [InlineData("demo-slow-links", 0.030, 20e6, 2.0, 0.150, 10e6, 3.0)]
+    [InlineData("demo-near-edge", 0.002, 500e6, 1.2, 0.080, 100e6, 3.0)]
+    public void AgentContexts_LiveLinkProfiles_AreTheDemoWithThoseLinks(string name, double edgeRtt, double edgeBandwidth, double edgeSpeed, double cloudRtt, double cloudBandwidth, double cloudSpeed)
+    {
+        var (range, _) = AgentContexts.Get(name);
+        var rng = new SimRandom(1);
+        var context = new AgentContext();
+        range.Draw(ref rng, context);
+        var demo = AgentContext.Demo();
+
+        Assert.Equal(demo.PeerCount, context.PeerCount);
+        Assert.Equal(demo.JobsPerSecond, context.JobsPerSecond);
+        Assert.Equal((edgeRtt, edgeBandwidth, edgeBandwidth, edgeSpeed), (context.Peers[0].RoundTripSeconds, context.Peers[0].UplinkBitsPerSecond, context.Peers[0].DownlinkBitsPerSecond, context.Peers[0].Speed));
+        Assert.Equal((cloudRtt, cloudBandwidth, cloudBandwidth, cloudSpeed), (context.Peers[1].RoundTripSeconds, context.Peers[1].UplinkBitsPerSecond, context.Peers[1].DownlinkBitsPerSecond, context.Peers[1].Speed));
+        Assert.True(AgentContextRange.Train.Contains(context, out var why), why);
+    }
 }
