@@ -91,12 +91,32 @@ public sealed class DemoCluster : IAsyncDisposable
             cluster.AgentAddress = agent.GetTcpAddress();
             cluster.AgentServices = agent.Services;
             cluster.Peers = peers;
+
+            // A long-running agent decides with its peers' load streams up; so does the first request of
+            // a run (otherwise its first items see no peer, or not yet, depending on the machine's load).
+            await WaitForPeersAsync(agent.Services, PeerWait, cancellationToken).ConfigureAwait(false);
             return cluster;
         }
         catch
         {
             await cluster.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>How long <see cref="StartAsync"/> waits for the agent to see every peer available before the workload starts anyway.</summary>
+    public static TimeSpan PeerWait { get; } = TimeSpan.FromSeconds(10);
+
+    private static async Task WaitForPeersAsync(IServiceProvider services, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        if (services.GetService<PeerConnections>() is not { Count: > 0 } connections)
+        {
+            return;
+        }
+
+        for (var waited = TimeSpan.Zero; waited < limit && !connections.All(c => c.IsAvailable); waited += TimeSpan.FromMilliseconds(20))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
         }
     }
 

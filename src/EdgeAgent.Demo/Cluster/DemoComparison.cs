@@ -98,11 +98,29 @@ public sealed class DemoComparison
         }
     }
 
-    /// <summary>Runs every (context, preference, policy) in <see cref="RunOrder"/>; <paramref name="progress"/> hears of each run.</summary>
+    /// <summary>Length of the unmeasured warm-up run <see cref="RunAsync"/> starts with (at most the runs' duration).</summary>
+    public static TimeSpan WarmUpDuration { get; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Runs an unmeasured warm-up, then every (context, preference, policy) in <see cref="RunOrder"/>; <paramref name="progress"/> hears of each run.</summary>
     public async Task RunAsync(TimeProvider time, Action<string> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(progress);
+
+        // One short run first that is not measured: the process's first run pays the JIT and the
+        // first model loads, which would otherwise fall on whichever policy runs first.
+        var (firstContext, firstPreference, firstPolicy) = RunOrder().First();
+        var warmUp = SettingsFor(firstPolicy, firstPreference, firstContext);
+        warmUp = warmUp with { Duration = warmUp.Duration < WarmUpDuration ? warmUp.Duration : WarmUpDuration };
+        progress(string.Create(CultureInfo.InvariantCulture, $"warm-up run ({warmUp.Duration.TotalSeconds:0} s, not measured) ..."));
+        var warmUpRun = new DemoRun(warmUp);
+        await using (warmUpRun.ConfigureAwait(false))
+        {
+            var run = warmUpRun;
+            await run.StartAsync(progress, cancellationToken).ConfigureAwait(false);
+            await run.RunAsync(time, cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var (c, preference, policy) in RunOrder())
         {
             cancellationToken.ThrowIfCancellationRequested();
