@@ -77,7 +77,7 @@ public sealed partial class Dispatcher(
                 var peerStart = time.GetTimestamp();
                 // The offload span is current while the call runs, so the gRPC client's spans are
                 // its children and the peer's spans join this trace (W3C traceparent).
-                using var activity = NodeTelemetry.ActivitySource.StartActivity("edgeagent.offload");
+                using var activity = NodeTelemetry.StartSpan("edgeagent.offload");
                 var span = NodeTelemetry.Recorded(activity);
                 span?.SetTag("rpc.system", "grpc");
                 span?.SetTag("rpc.service", "inference.GRPCInferenceService");
@@ -150,7 +150,7 @@ public sealed partial class Dispatcher(
             if (outcome is null)
             {
                 var variant = decided.IsLocal && !ModelVariant.IsDefault(decided.Target) ? decided.Target : null;
-                using var activity = NodeTelemetry.ActivitySource.StartActivity("edgeagent.local");
+                using var activity = NodeTelemetry.StartSpan("edgeagent.local");
                 var span = NodeTelemetry.Recorded(activity);
                 span?.SetTag("edgeagent.model", call.Model.Name);
                 span?.SetTag("edgeagent.variant", variant ?? "default");
@@ -249,7 +249,7 @@ public sealed partial class Dispatcher(
 
     private Placement Decide(OffloadObservation observation, Preference currentPreference)
     {
-        using var span = NodeTelemetry.ActivitySource.StartActivity("edgeagent.decide");
+        using var span = NodeTelemetry.StartSpan("edgeagent.decide");
         var start = time.GetTimestamp();
         try
         {

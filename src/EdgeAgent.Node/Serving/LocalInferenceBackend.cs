@@ -18,7 +18,7 @@ public sealed class LocalInferenceBackend(LocalExecutor executor) : IInferenceBa
     {
         ArgumentNullException.ThrowIfNull(call);
         // The peer's span of the run (the agent's local runs have their own in the Dispatcher).
-        using var span = Telemetry.NodeTelemetry.ActivitySource.StartActivity("edgeagent.local");
+        using var span = Telemetry.NodeTelemetry.StartSpan("edgeagent.local");
         Telemetry.NodeTelemetry.Recorded(span)?.SetTag("edgeagent.model", call.Model.Name);
         return await RunAsync(call, variant: null, cancellationToken).ConfigureAwait(false);
     }

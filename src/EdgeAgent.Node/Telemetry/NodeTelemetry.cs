@@ -198,6 +198,15 @@ public static class NodeTelemetry
     }
 
     /// <summary>
+    /// Starts a span of the request path (<see cref="ActivitySource"/>), or none when the request's
+    /// trace is not being recorded: an unsampled parent's children would be unsampled too, and
+    /// the W3C context a peer needs still flows from the parent (the server span and the gRPC client
+    /// span carry it). Saves the activities of unsampled requests.
+    /// </summary>
+    public static Activity? StartSpan(string name) =>
+        Activity.Current is { Recorded: false } ? null : ActivitySource.StartActivity(name);
+
+    /// <summary>
     /// <paramref name="activity"/> when it is recorded (sampled: its tags are exported), else null.
     /// Unsampled requests still carry propagation-only activities; tagging them would only allocate.
     /// </summary>
