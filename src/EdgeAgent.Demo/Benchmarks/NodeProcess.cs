@@ -137,6 +137,13 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>Resident set size now, in bytes.</summary>
     public long? ResidentBytes() => ResidentMemory.OfProcess(_process.Id);
 
+    /// <summary>CPU time (user + system) the process has used so far.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     /// <summary>Sends a signal by name (STOP, CONT, TERM) with the system's kill command.</summary>
     public void Signal(string name)
     {

@@ -37,7 +37,10 @@ public sealed record TelemetryOverheadSettings
 /// order that rotates each round, so machine load hits all alike. Paths: the agent running the
 /// request itself (policy local) and offloading it to its peer (policy peer), on the tiny model
 /// (y = x + 1, where the overhead is the largest share) and on ocr-cls when the OCR models are
-/// present. Figures: p50 of each setting / p50 of the first pair with everything off.
+/// present. Figures: p50 of each setting / p50 of the first pair with everything off, and the CPU
+/// time the agent and peer processes used per request (user + system from the kernel, background
+/// work such as exports included) against the same: far less sensitive to other jobs on the
+/// machine than latency, which on a shared machine is mostly scheduling.
 /// </summary>
 public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings settings, Action<string> progress)
 {
@@ -73,11 +76,14 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
                     var request = OipModelRunner.BuildRequest(name, "x", tensor);
                     var exportsBefore = sink.Exports;
                     NodePair[] pairs = [off, offAgain, metricsOnly, on, traceAll];
+                    var cpuBefore = pairs.Select(p => p.CpuTime()).ToArray();
                     var results = await LatencySampler.MeasureInterleavedAsync(
                         [.. pairs.Select((pair, i) => ($"{i}", (Func<CancellationToken, Task>)(async ct => await pair.Client.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false))))],
                         warmup: Math.Min(200, settings.Iterations),
                         settings.Iterations,
                         cancellationToken).ConfigureAwait(false);
+                    var warmup = Math.Min(200, settings.Iterations);
+                    var cpu = pairs.Select((p, i) => (p.CpuTime() - cpuBefore[i]).TotalMilliseconds * 1000.0 / (warmup + settings.Iterations)).ToArray();
                     var baseline = results[0];
                     var path = $"{(policy == "local" ? "local" : "offload")}, {name}";
                     figures.Add(Ratio($"telemetry on / off, {path}, p50", results[3], baseline, TargetRatio,
@@ -85,6 +91,10 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
                     figures.Add(Ratio($"  metrics only / off, {path}, p50", results[2], baseline, TargetRatio, "--metrics-listen (nothing scrapes it during the run)"));
                     figures.Add(Ratio($"  every request traced / off, {path}, p50", results[4], baseline, double.PositiveInfinity, "--trace-sample-ratio 1: not the default; shown for what full tracing costs"));
                     figures.Add(Ratio($"  off (second pair) / off, {path}, p50", results[1], baseline, double.PositiveInfinity, "two identical pairs: the noise floor of this comparison on this machine"));
+                    figures.Add(Cpu($"CPU per request, telemetry on / off, {path}", cpu[3], cpu[0], TargetRatio, "agent + peer processes, user + system, background work included (exports, load streams)"));
+                    figures.Add(Cpu($"  CPU per request, metrics only / off, {path}", cpu[2], cpu[0], TargetRatio, "--metrics-listen"));
+                    figures.Add(Cpu($"  CPU per request, every request traced / off, {path}", cpu[4], cpu[0], double.PositiveInfinity, "--trace-sample-ratio 1"));
+                    figures.Add(Cpu($"  CPU per request, off (second pair) / off, {path}", cpu[1], cpu[0], double.PositiveInfinity, "the noise floor"));
                 }
             }
         }
@@ -114,10 +124,15 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
         new(name, with.P50Ms / without.P50Ms, "x", target, string.Create(CultureInfo.InvariantCulture,
             $"{what}; p50 {with.P50Ms * 1000:0} us vs {without.P50Ms * 1000:0} us (means {with.MeanMs * 1000:0} / {without.MeanMs * 1000:0}); {with.Samples} interleaved samples"));
 
+    private static BenchmarkFigure Cpu(string name, double withUs, double withoutUs, double target, string what) =>
+        new(name, withUs / withoutUs, "x", target, string.Create(CultureInfo.InvariantCulture, $"{what}; {withUs:0} us vs {withoutUs:0} us of CPU per request"));
+
     // An agent process and the peer process it offloads to.
     private sealed class NodePair(NodeProcess peer, NodeProcess agent, GrpcChannel channel) : IAsyncDisposable
     {
         public GRPCInferenceService.GRPCInferenceServiceClient Client { get; } = new(channel);
+
+        public TimeSpan CpuTime() => peer.CpuTime() + agent.CpuTime();
 
         // flags: telemetry flag groups given to both processes ("--metrics-listen 127.0.0.1:0" gets a free port per process).
         public static async Task<NodePair> StartAsync((string Executable, IReadOnlyList<string> Arguments) cli, string repository, string policy, IReadOnlyList<string[]> flags, CancellationToken cancellationToken)
