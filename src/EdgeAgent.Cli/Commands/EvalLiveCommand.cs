@@ -26,10 +26,11 @@ internal static class EvalLiveCommand
         var report = new Option<string>("--report") { Description = "Directory for the decision log, calibration.json, report.json, report.md and fronts.png.", DefaultValueFactory = _ => "eval-live" };
         var models = new Option<string>("--models") { Description = "Model repository with the PaddleOCR models.", DefaultValueFactory = _ => Defaults().ModelsPath };
         var seed = new Option<int>("--seed") { Description = "Seed of the rendered workload and of the simulated episodes.", DefaultValueFactory = _ => 1 };
+        var realLinks = new Option<bool>("--real-links") { Description = "Run each peer as its own process in a Linux network namespace behind a veth pair with tbf at its profile's bandwidth (needs root and iproute2; this kernel has no netem, so the round trip stays emulated in the agent). Without it, or where namespaces cannot be made, peers run in-process with emulated links." };
         var fromLog = new Option<bool>("--from-log") { Description = "Do not run the cluster: predict the runs already logged in --report's decision log again (e.g. after changing the simulator or the calibration)." };
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, fromLog })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog })
         {
             command.Options.Add(option);
         }
@@ -74,6 +75,18 @@ internal static class EvalLiveCommand
                     ModelsPath = parseResult.GetValue(models)!,
                     Seed = parseResult.GetValue(seed),
                 };
+                if (parseResult.GetValue(realLinks) && !parseResult.GetValue(fromLog))
+                {
+                    if (NetworkNamespacePeer.Unavailable() is { } unavailable)
+                    {
+                        await error.WriteLineAsync($"edgeagent eval live: --real-links: {unavailable}; the peers run in-process with emulated links instead.");
+                    }
+                    else
+                    {
+                        demo = demo with { RealLinks = BenchCommand.SelfCommand() ?? throw new ArgumentException("--real-links: cannot tell how this edgeagent was started, so it cannot start peer processes.") };
+                    }
+                }
+
                 demo.Validate();
                 directory = Path.GetFullPath(parseResult.GetValue(report)!);
                 evaluation = new LiveEvaluation(new LiveEvaluationSettings

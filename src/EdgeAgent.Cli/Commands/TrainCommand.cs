@@ -6,6 +6,7 @@ using EdgeAgent.Learning.Nn;
 using EdgeAgent.Learning.Sac;
 using EdgeAgent.Learning.Simulation;
 using EdgeAgent.Learning.Simulation.Agent;
+using EdgeAgent.Learning.Simulation.Agent.Calibration;
 
 namespace EdgeAgent.Cli.Commands;
 
@@ -25,6 +26,7 @@ internal static class TrainCommand
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 3 };
         var fixedPreference = new Option<double?>("--fixed-preference") { Description = "Train for this w_delay only: one policy of the multi-policy upper bound (gmorl profiles: at the benchmark context E = 6, 4/2 GHz; agent: over --contexts)." };
         var contexts = new Option<string>("--contexts") { Description = "Context ranges drawn per episode. gmorl profiles: train (E 1..8, 3.5-4.5/1.75-2.25 GHz), test (E 1..E_max, 3-5/1.5-2.5 GHz) or benchmark (E = 6, 4/2 GHz); agent: " + string.Join(", ", AgentContexts.Names) + ".", DefaultValueFactory = _ => "train" };
+        var calibration = new Option<FileInfo?>("--calibration") { Description = "Agent profile: train on the context `edgeagent calibrate --from-log` fitted to a deployment (every episode that context, arrivals drawn per episode) instead of --contexts; with --resume policies/agent-default.onnx a fine-tune for that deployment. Writing --out over the agent's --policy-file makes the agent reload it." };
         var environments = new Option<int?>("--environments") { Description = "Parallel environments (default 32)." };
         var batch = new Option<int?>("--batch") { Description = "Minibatch size (default 256)." };
         var hidden = new Option<int?>("--hidden") { Description = "Hidden width of actor and critics (default 64)." };
@@ -53,7 +55,7 @@ internal static class TrainCommand
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow];
+            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -79,12 +81,19 @@ internal static class TrainCommand
                         throw new ArgumentException("--edges-max applies to the gmorl profiles; the agent profile has S = 11 (3 local variants, 8 peers).");
                     }
 
-                    var (agentRange, description) = AgentContexts.Get(parseResult.GetValue(contexts)!);
+                    var (agentRange, description) = parseResult.GetValue(calibration) is { } calibrationFile
+                        ? Calibrated(calibrationFile.FullName, parseResult.Tokens.Any(t => t.Value == "--contexts"))
+                        : AgentContexts.Get(parseResult.GetValue(contexts)!);
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed));
                     contextText = description;
                 }
                 else
                 {
+                    if (parseResult.GetValue(calibration) is not null)
+                    {
+                        throw new ArgumentException("--calibration applies to the agent profile (--profile agent).");
+                    }
+
                     parameters = MecParameters.ForProfile(profileName) with { MaxEdges = parseResult.GetValue(edgesMax) ?? 10 };
                     var contextName = fixedW is null ? parseResult.GetValue(contexts) : "benchmark";
                     contextRange = contextName switch
@@ -185,12 +194,27 @@ internal static class TrainCommand
                 console.WriteLine($"wrote {outFile.FullName} ({new FileInfo(outFile.FullName).Length} bytes) and checkpoint {checkpointPath}");
                 return Task.FromResult(0);
             }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or FormatException)
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or FormatException or CalibrationException)
             {
                 error.WriteLine("edgeagent train: " + e.Message);
                 return Task.FromResult(2);
             }
         });
         return command;
+    }
+
+    // The calibrated deployment as a fixed context range, and its description for the policy file's metadata.
+    private static (AgentContextRange Range, string Description) Calibrated(string path, bool contextsGiven)
+    {
+        if (contextsGiven)
+        {
+            throw new ArgumentException("--calibration and --contexts exclude each other: the calibration is the context.");
+        }
+
+        var calibration = DeploymentCalibration.Read(path);
+        var context = calibration.ToContext();
+        var peers = string.Join(", ", calibration.Peers.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.RoundTripSeconds * 1000:0.#} ms {p.BitsPerSecond / 1e6:0.#} Mbit/s {p.Speed:0.##}x")));
+        return (AgentContextRange.Fixed(context), string.Create(CultureInfo.InvariantCulture,
+            $"calibrated {Path.GetFileName(path)} ({calibration.Source.Requests} requests of {calibration.Source.Database}; {context.ModelCount} models; peers {peers}; {calibration.Arrivals.JobsPerSecond:0.##} jobs/s {calibration.Arrivals.Kind})"));
     }
 }

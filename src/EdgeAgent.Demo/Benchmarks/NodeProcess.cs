@@ -52,12 +52,13 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="executable"/> with <paramref name="leadingArguments"/> then
     /// <paramref name="arguments"/> (which must make it listen on 127.0.0.1:<paramref name="port"/>)
-    /// and waits until ServerReady answers true.
+    /// and waits until ServerReady answers true. <paramref name="host"/> is where it listens
+    /// (another address for a node in its own network namespace).
     /// </summary>
-    public static Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, TimeSpan timeout, CancellationToken cancellationToken) =>
-        StartAsync(executable, leadingArguments, arguments, port, new Dictionary<string, string>(), timeout, cancellationToken);
+    public static Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, TimeSpan timeout, CancellationToken cancellationToken, string host = "127.0.0.1") =>
+        StartAsync(executable, leadingArguments, arguments, port, new Dictionary<string, string>(), timeout, cancellationToken, host);
 
-    private static async Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken, string host = "127.0.0.1")
     {
         ArgumentNullException.ThrowIfNull(leadingArguments);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -83,7 +84,7 @@ public sealed class NodeProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var node = new NodeProcess(process, new Uri("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)));
+        var node = new NodeProcess(process, new Uri("http://" + host + ":" + port.ToString(CultureInfo.InvariantCulture)));
         try
         {
             using var channel = GrpcChannel.ForAddress(node.Address);

@@ -40,7 +40,8 @@ public sealed class DemoCluster : IAsyncDisposable
     /// <param name="cancellationToken">Cancels start-up.</param>
     /// <param name="policyFile">The learned policy's file (null: the agent's default).</param>
     /// <param name="decisionLogPath">The agent's durable decision log (file or directory); null: off.</param>
-    public static async Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null)
+    /// <param name="externalPeers">Peers already running elsewhere (name to URL: behind real links, see NetworkNamespacePeer); their bandwidth is the real link's, only the round trip is emulated.</param>
+    public static async Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null, IReadOnlyDictionary<string, Uri>? externalPeers = null)
     {
         ArgumentNullException.ThrowIfNull(peerProfiles);
         var cluster = new DemoCluster();
@@ -49,6 +50,12 @@ public sealed class DemoCluster : IAsyncDisposable
             var peers = new Dictionary<string, Uri>(StringComparer.Ordinal);
             foreach (var profile in peerProfiles)
             {
+                if (externalPeers is not null && externalPeers.TryGetValue(profile.Name, out var external))
+                {
+                    peers[profile.Name] = external;
+                    continue;
+                }
+
                 var peer = await PeerHost.StartAsync(
                     new PeerHostSettings
                     {
@@ -74,6 +81,12 @@ public sealed class DemoCluster : IAsyncDisposable
                 extras["Agent:PolicyFile"] = policyFile;
             }
 
+            if (externalPeers is { Count: > 0 })
+            {
+                // Plaintext to peers on the namespaces' private addresses (not loopback).
+                extras["Security:Insecure"] = "true";
+            }
+
             var agent = await AgentHost.StartAsync(
                 new AgentHostSettings
                 {
@@ -81,7 +94,7 @@ public sealed class DemoCluster : IAsyncDisposable
                     NodeName = "agent",
                     Policy = policy,
                     Preference = preference,
-                    Peers = peerProfiles.Select(p => p.PeerSpec(peers[p.Name])).ToArray(),
+                    Peers = peerProfiles.Select(p => p.PeerSpec(peers[p.Name], emulateBandwidth: externalPeers is null || !externalPeers.ContainsKey(p.Name))).ToArray(),
                     DecisionLogPath = decisionLogPath,
                     Extra = extras,
                 },

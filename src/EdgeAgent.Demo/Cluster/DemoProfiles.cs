@@ -20,11 +20,13 @@ public sealed record DemoProfile(string Name, double ComputeSpeedFactor, TimeSpa
         ? string.Create(CultureInfo.InvariantCulture, $"local board: 1x (emulated at {ComputeSpeedFactor:0.##} of this CPU), no link")
         : string.Create(CultureInfo.InvariantCulture, $"{Name}: RTT {RoundTrip.TotalMilliseconds:0} ms, {BandwidthBitsPerSecond / 1e6:0} Mbit/s, {SpeedVersusBoard:0.#}x the board");
 
-    /// <summary>The agent's --peer form: NAME=URL;rtt=..;bw=...</summary>
-    public string PeerSpec(Uri url)
+    /// <summary>The agent's --peer form: NAME=URL;rtt=..;bw=... (without bw= when a real link limits the rate: <paramref name="emulateBandwidth"/> false).</summary>
+    public string PeerSpec(Uri url, bool emulateBandwidth = true)
     {
         ArgumentNullException.ThrowIfNull(url);
-        return string.Create(CultureInfo.InvariantCulture, $"{Name}={url.ToString().TrimEnd('/')};rtt={RoundTrip.TotalMilliseconds:0.###}ms;bw={BandwidthBitsPerSecond / 1e6:0.###}mbit");
+        return emulateBandwidth
+            ? string.Create(CultureInfo.InvariantCulture, $"{Name}={url.ToString().TrimEnd('/')};rtt={RoundTrip.TotalMilliseconds:0.###}ms;bw={BandwidthBitsPerSecond / 1e6:0.###}mbit")
+            : string.Create(CultureInfo.InvariantCulture, $"{Name}={url.ToString().TrimEnd('/')};rtt={RoundTrip.TotalMilliseconds:0.###}ms");
     }
 }
 

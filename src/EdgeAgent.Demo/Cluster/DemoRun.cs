@@ -42,6 +42,13 @@ public sealed record DemoSettings
     /// <summary>The agent's durable decision log (a file or directory, see DecisionLog:Path); null: off.</summary>
     public string? DecisionLogPath { get; init; }
 
+    /// <summary>
+    /// Run each peer as its own `edgeagent peer` process (this command line) in a network namespace
+    /// behind a veth pair with tbf at its profile's bandwidth (real links; needs root and iproute2);
+    /// null: in-process peers with emulated links.
+    /// </summary>
+    public (string Executable, IReadOnlyList<string> Arguments)? RealLinks { get; init; }
+
     /// <summary>Checks the settings; the message names the option.</summary>
     public void Validate()
     {
@@ -84,6 +91,7 @@ public sealed record DemoSettings
 /// </summary>
 public sealed class DemoRun : IAsyncDisposable
 {
+    private readonly List<Live.NetworkNamespacePeer> _namespacePeers = [];
     private DemoCluster? _cluster;
     private TextRenderer? _renderer;
 
@@ -123,7 +131,21 @@ public sealed class DemoRun : IAsyncDisposable
         var font = await OcrFonts.EnsureLatinAsync(installer, cancellationToken: cancellationToken).ConfigureAwait(false);
         _renderer = new TextRenderer(font);
         log($"Starting peers {string.Join(" and ", Settings.Peers.Select(p => $"'{p.Name}'"))} and the agent ({Settings.Policy}) on 127.0.0.1 ...");
-        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile, Settings.DecisionLogPath).ConfigureAwait(false);
+        Dictionary<string, Uri>? external = null;
+        if (Settings.RealLinks is { } cli)
+        {
+            external = new Dictionary<string, Uri>(StringComparer.Ordinal);
+            for (var i = 0; i < Settings.Peers.Count; i++)
+            {
+                var profile = Settings.Peers[i];
+                log($"Starting peer '{profile.Name}' in a network namespace behind a {profile.BandwidthBitsPerSecond / 1e6:0.###} Mbit/s tbf link ...");
+                var peer = await Live.NetworkNamespacePeer.StartAsync(profile.Name, 1 + i, profile.BandwidthBitsPerSecond / 1e6, profile.ComputeSpeedFactor, Settings.ModelsPath, cli, cancellationToken).ConfigureAwait(false);
+                _namespacePeers.Add(peer);
+                external[profile.Name] = peer.Url;
+            }
+        }
+
+        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile, Settings.DecisionLogPath, external).ConfigureAwait(false);
     }
 
     /// <summary>Drives the workload for the configured time; returns when the last item is done.</summary>
@@ -164,6 +186,12 @@ public sealed class DemoRun : IAsyncDisposable
             await _cluster.DisposeAsync().ConfigureAwait(false);
         }
 
+        foreach (var peer in _namespacePeers)
+        {
+            await peer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _namespacePeers.Clear();
         _renderer?.Dispose();
     }
 }

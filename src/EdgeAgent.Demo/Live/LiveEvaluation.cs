@@ -201,7 +201,8 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         {
             Policy = settings.Demo.Policy,
             PolicyFile = policyFile,
-            Context = string.Join("; ", settings.Demo.Peers.Select(p => p.Label)),
+            Context = string.Join("; ", settings.Demo.Peers.Select(p => p.Label))
+                + (settings.Demo.RealLinks is null ? " (emulated links)" : " (each peer in a network namespace behind tbf: real bandwidth, emulated RTT)"),
             RunSeconds = settings.Demo.Duration.TotalSeconds,
             Rate = settings.Demo.Rate,
             Calibration = calibrationPath,

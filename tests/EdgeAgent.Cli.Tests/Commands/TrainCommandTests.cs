@@ -158,4 +158,48 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("4", session.Metadata["edgeagent.training.seed"]);
         Assert.StartsWith("edgeagent train --profile agent", session.Metadata["edgeagent.training.command"], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Train_AgentProfileWithCalibration_ResumesThePolicyOnTheCalibratedContextAndRecordsIt()
+    {
+        var calibration = Path.Combine(_directory, "calibration.json");
+        var context = EdgeAgent.Learning.Simulation.Agent.AgentContext.Demo();
+        new EdgeAgent.Learning.Simulation.Agent.Calibration.DeploymentCalibration
+        {
+            Source = new() { Database = "decisions.db", Requests = 100 },
+            Models = [.. Enumerable.Range(0, context.ModelCount).Select(m => new EdgeAgent.Learning.Simulation.Agent.Calibration.ModelCalibration
+            {
+                Name = context.Models[m].Name, RequestBytes = context.Models[m].RequestBytes, ResponseBytes = context.Models[m].ResponseBytes, DeviceExecSeconds = context.Models[m].ExecFp32,
+            })],
+            Peers = [new() { Name = "edge", RoundTripSeconds = 0.2, BitsPerSecond = 2e6, Speed = 0.5, Concurrency = 1 }],
+            Arrivals = new() { Kind = "poisson", JobsPerSecond = 1, Workloads = [new() { Stages = ["ocr-det", "ocr-cls", "ocr-rec"], LinesMin = 1, LinesMax = 2 }] },
+        }.Write(calibration);
+        var generic = Path.Combine(_directory, "generic.onnx");
+        string[] tiny = ["--profile", "agent", "--minutes", "0.01", "--environments", "2", "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4"];
+        Assert.Equal(0, Run(["train", "--out", generic, .. tiny]).Code);
+        var tuned = Path.Combine(_directory, "tuned.onnx");
+
+        var (code, output, error) = Run(["train", "--out", tuned, "--calibration", calibration, "--resume", generic, .. tiny]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("contexts=calibrated calibration.json (100 requests of decisions.db; 3 models; peers edge 200 ms 2 Mbit/s 0.5x", output, StringComparison.Ordinal);
+        using var session = EdgeAgent.Inference.Policy.OnnxPolicySession.Open(tuned, null);
+        Assert.StartsWith("calibrated calibration.json", session.Metadata["edgeagent.training.contexts"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_BadCalibration_OneLineExitTwo()
+    {
+        var bad = Path.Combine(_directory, "bad.json");
+        File.WriteAllText(bad, "{\"schema\":\"edgeagent.calibration\",\"version\":7}");
+
+        var (code, _, error) = Run("train", "--profile", "agent", "--out", Path.Combine(_directory, "x.onnx"), "--calibration", bad);
+        Assert.Equal(2, code);
+        Assert.Contains("schema version 7", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+
+        var (gmorl, _, gmorlError) = Run("train", "--out", Path.Combine(_directory, "x.onnx"), "--calibration", bad);
+        Assert.Equal(2, gmorl);
+        Assert.Contains("--calibration applies to the agent profile", gmorlError, StringComparison.Ordinal);
+    }
 }

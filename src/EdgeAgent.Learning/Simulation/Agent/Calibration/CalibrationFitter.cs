@@ -275,7 +275,7 @@ public static class CalibrationFitter
     {
         var inv = CultureInfo.InvariantCulture;
         var workloads = new List<WorkloadCalibration>();
-        var jobArrivals = new List<DateTimeOffset>();
+        var jobArrivals = new List<(DateTimeOffset At, double Weight)>();
         var present = modelNames.ToHashSet(StringComparer.Ordinal);
         var pipeline = Ocr.Where(present.Contains).ToArray();
         var single = modelNames.ToList();
@@ -291,22 +291,35 @@ public static class CalibrationFitter
                 LinesMax = Math.Clamp((int)Math.Ceiling(perLine), 1, AgentContext.MaxLines),
                 Weight = jobs,
             });
-            jobArrivals.AddRange(ok.Where(r => r.Model == Ocr[0]).Select(r => r.ArrivedAt));
+            jobArrivals.AddRange(ok.Where(r => r.Model == Ocr[0]).Select(r => (r.ArrivedAt, r.DelayWeight)));
             single.RemoveAll(pipeline.Contains);
             notes.Add(string.Create(inv, $"OCR pipeline: {jobs} jobs, {perLine:0.##} lines per job"));
         }
 
         foreach (var m in single)
         {
-            var arrivals = ok.Where(r => r.Model == m).Select(r => r.ArrivedAt).ToArray();
+            var arrivals = ok.Where(r => r.Model == m).Select(r => (r.ArrivedAt, r.DelayWeight)).ToArray();
             workloads.Add(new WorkloadCalibration { Stages = [m], Weight = arrivals.Length });
             jobArrivals.AddRange(arrivals);
         }
 
-        jobArrivals.Sort();
-        var gaps = jobArrivals.Zip(jobArrivals.Skip(1), (a, b) => (b - a).TotalSeconds).ToArray();
-        var span = jobArrivals.Count > 1 ? (jobArrivals[^1] - jobArrivals[0]).TotalSeconds : 0;
-        var rate = span > 0 ? (jobArrivals.Count - 1) / span : 1;
+        jobArrivals.Sort((a, b) => a.At.CompareTo(b.At));
+        var pairs = jobArrivals.Zip(jobArrivals.Skip(1), (a, b) => (Gap: (b.At - a.At).TotalSeconds, SameWeight: a.Weight == b.Weight)).ToArray();
+
+        // A log spans several sessions (agent restarts, eval live's runs at one preference each,
+        // idle hours): a change of preference or a gap far beyond the typical one (20 x the median
+        // and at least 5 s) ends a session and is not an inter-arrival time; the rate is jobs over
+        // the sessions' busy time.
+        var typical = Distribution.Of(pairs.Where(p => p.SameWeight).Select(p => p.Gap))?.Median ?? 0;
+        var cut = Math.Max(5.0, 20 * typical);
+        var gaps = pairs.Where(p => p.SameWeight && p.Gap <= cut).Select(p => p.Gap).ToArray();
+        var sessions = pairs.Length - gaps.Length + 1;
+        var span = gaps.Sum();
+        var rate = span > 0 ? gaps.Length / span : 1;
+        if (sessions > 1)
+        {
+            notes.Add(string.Create(inv, $"arrivals: {sessions} sessions (a change of preference or a gap over {cut:0.#} s between them; those gaps left out)"));
+        }
         double cv = 1;
         if (gaps.Length >= 2)
         {

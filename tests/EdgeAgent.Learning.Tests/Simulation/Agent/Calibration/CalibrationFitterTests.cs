@@ -116,6 +116,21 @@ public sealed class CalibrationFitterTests : IDisposable
     }
 
     [Fact]
+    public void Fit_TwoSessionsMinutesApart_GapBetweenThemIsNotAnArrival()
+    {
+        // Regression: eval live's runs (one per preference, the cluster restarted in between) were
+        // fitted as one bursty session at a third of the real rate.
+        var requests = Deployment(300, sigma: 0.1);
+        var shifted = requests.Select((r, i) => i < 150 ? r : r with { Timestamp = r.Timestamp.AddSeconds(90) }).ToList();
+
+        var calibration = CalibrationFitter.Fit(shifted, Layout, "test.db", "agent-v2-s11-f37");
+
+        Assert.Equal("periodic", calibration.Arrivals.Kind);
+        Assert.InRange(calibration.Arrivals.JobsPerSecond, 1.99, 2.01);
+        Assert.Contains(calibration.Notes, n => n.Contains("2 sessions", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Fit_NoLocalRuns_UsesTheAgentsExpectedDeviceTimeAndSaysSo()
     {
         var offloadedOnly = Deployment(60, sigma: 0).Where(r => r.RanAt != "local").ToList();

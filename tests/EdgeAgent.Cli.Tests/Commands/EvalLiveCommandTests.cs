@@ -1,0 +1,83 @@
+using System.Text.Json;
+using EdgeAgent.Cli.Commands;
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Node.Agent;
+
+namespace EdgeAgent.Cli.Tests.Commands;
+
+/// <summary>`edgeagent eval live` on a decision log already written (--from-log), and its refusals.</summary>
+public sealed class EvalLiveCommandTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 3, 18, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgeagent-evallive-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run([EvalCommand.Create()], ["eval", "live", .. args], 120);
+
+    // Two runs of one model, at w_delay 0 (everything on peer "edge") and 1 (everything local).
+    private static DecisionRecord Record(int i, double preference)
+    {
+        ServerObservation[] servers =
+        [
+            new() { Placement = Placement.Local(), Kind = ServerKind.Local, ExpectedExecSeconds = 0.04, MaxConcurrency = 1, EstimatedEnergyJoules = 0.2 },
+            new() { Placement = Placement.Peer("edge"), Kind = ServerKind.Edge, UplinkBitsPerSecond = 1e8, DownlinkBitsPerSecond = 1e8, RoundTripSeconds = 0.005, ExpectedExecSeconds = 0.01, MaxConcurrency = 1 },
+        ];
+        var local = preference > 0.5;
+        var ran = local ? Placement.Local() : Placement.Peer("edge");
+        var exec = local ? 0.04 : 0.01;
+        var transfer = local ? 0 : 0.005 + (8 * 100_000 / 1e8);
+        var start = preference > 0.5 ? 100 : 0;
+        return new DecisionRecord(T0.AddSeconds(start + (0.5 * i) + exec + transfer), "cls", 100_000, ran, ran, null, new Preference(preference),
+            exec + transfer + 0.001, 0, exec, new TaskEnergy(new EnergyFigure(local ? 5 * exec : 0, EnergyProvenance.Modelled), new EnergyFigure(local ? 0 : (2 * 0.008) + 0, EnergyProvenance.Modelled)),
+            true, new OffloadObservation(new TaskObservation("cls", 100_000, null), servers))
+        {
+            TransferSeconds = transfer,
+        };
+    }
+
+    [Fact]
+    public void EvalLive_FromLog_PrintsBothFrontsWithGapsAndWritesTheReport()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "log"));
+        using (var db = DecisionDatabase.OpenForWriting(Path.Combine(_dir, "log", "decisions.db")))
+        {
+            db.Insert([.. Enumerable.Range(0, 30).SelectMany(i => new[] { DurableDecisionLog.ToRow(Record(i, 0)), DurableDecisionLog.ToRow(Record(i, 1)) })]);
+        }
+
+        var (code, output, error) = Run("--from-log", "--report", _dir, "--preferences", "2", "--policy", "heuristic", "--episodes", "2");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("| 0 | 24.0 |", output, StringComparison.Ordinal);
+        Assert.Contains("| 1 | 41.0 |", output, StringComparison.Ordinal);
+        Assert.Contains("within 10 %", output, StringComparison.Ordinal);
+        foreach (var file in new[] { "report.json", "report.md", "fronts.png", "calibration.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(_dir, file)), file);
+        }
+
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "report.json")));
+        var points = report.RootElement.GetProperty("points");
+        Assert.Equal(2, points.GetArrayLength());
+        Assert.Equal(30, points[0].GetProperty("live").GetProperty("requests").GetInt32());
+        Assert.Equal(1.0, points[0].GetProperty("live").GetProperty("placements").GetProperty("peer:edge").GetDouble());
+        Assert.True(points[1].GetProperty("predicted").GetProperty("requests").GetInt32() > 0);
+    }
+
+    [Fact]
+    public void EvalLive_BadArguments_OneLineExitTwo()
+    {
+        var (code, _, error) = Run("--preferences", "1", "--report", _dir);
+        Assert.Equal(2, code);
+        Assert.Contains("--preferences must be between 2 and 101", error, StringComparison.Ordinal);
+
+        var (missingCode, _, missingError) = Run("--from-log", "--report", Path.Combine(_dir, "nothing"), "--policy", "heuristic");
+        Assert.Equal(2, missingCode);
+        Assert.Contains("does not exist", missingError, StringComparison.Ordinal);
+        Assert.Single(missingError.Trim().Split('\n'));
+
+        var (linkCode, _, linkError) = Run("--link-profile", "edge:rtt=fast", "--report", _dir);
+        Assert.Equal(2, linkCode);
+        Assert.StartsWith("edgeagent eval live: --link-profile:", linkError, StringComparison.Ordinal);
+    }
+}
