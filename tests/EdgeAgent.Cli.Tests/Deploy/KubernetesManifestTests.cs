@@ -6,6 +6,7 @@ using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Serving;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeAgent.Cli.Tests.Deploy;
