@@ -14,8 +14,11 @@ namespace EdgeAgent.Node.Serving;
 /// gRPC routes a call (the admission limit, the health-only listener) are written by
 /// <see cref="WriteTrailersOnly"/>, and the request parser's failures (Hosting/MalformedMessages)
 /// use <see cref="ToRpcException"/>, because grpc-dotnet reports only an RpcException from a
-/// deserializer. Peer failures inside the agent's dispatcher are RpcExceptions from the peer's
-/// client and never reach a caller as such: they fall back to local execution.
+/// deserializer. One status passes by this mapping on purpose: when a peer refuses a request's
+/// content (INVALID_ARGUMENT, OUT_OF_RANGE), the agent's dispatcher relays the peer's own code in an
+/// RpcException naming the peer (docs/architecture.md, Peer answers); the code is the peer's
+/// verdict, not one of this node's errors. Every other peer failure stays inside the dispatcher
+/// and runs locally.
 /// </summary>
 public static class InferenceStatus
 {
