@@ -37,19 +37,13 @@ public sealed class AgentLearnedPolicyTests(ITestOutputHelper output) : IDisposa
     {
         // The peer sits behind a 500 ms link: far slower than the board for this tiny model. The power
         // table makes computing cost far more than sending a few hundred bytes (2000 W above idle
-        // against a 2 mW radio), so offloading is the cheaper choice in this device's energy. The
-        // radio's figure is that small because an offload is charged radio power for the link
-        // estimator's transfer time, and for a few hundred bytes behind a 500 ms RTT that estimate is
-        // the scheduling noise left after subtracting the RTT (tens of ms, up to a second on a loaded
-        // machine): at 2 W that was as much as the board's 2000 W for a 30 us run, and the energy
-        // comparison below failed under load. Now an offload costs at most 2 mJ per second of such
-        // noise, a local run at least 20 mJ (10 us).
+        // against a 2 W radio), so offloading is the cheaper choice in this device's energy.
         await using var cluster = new AgentCluster();
         var peer = await cluster.StartPeerAsync("far");
         var settings = Learned(cluster, CostPolicy(), preference: 0.0, $"far={peer.GetTcpAddress()};rtt=500ms;bw=100mbit");
         var agent = await cluster.StartAgentAsync(settings with
         {
-            Extra = new Dictionary<string, string?>(settings.Extra) { ["Agent:Energy:IdleWatts"] = "5", ["Agent:Energy:BusyWatts"] = "2005", ["Agent:Energy:RadioWatts"] = "0.002" },
+            Extra = new Dictionary<string, string?>(settings.Extra) { ["Agent:Energy:IdleWatts"] = "5", ["Agent:Energy:BusyWatts"] = "2005" },
         });
         var channel = cluster.Channel(agent);
         var control = new ControlService.ControlServiceClient(channel);
