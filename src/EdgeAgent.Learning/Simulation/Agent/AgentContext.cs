@@ -67,6 +67,13 @@ public struct AgentModelProfile
     /// <summary>Relative deadline of each request, s (+infinity: none).</summary>
     public double DeadlineSeconds { get; set; }
 
+    /// <summary>
+    /// What the agent's observation shows as the device's expected execution time, over the true
+    /// expected time (its profile is not the loaded device: a calibrated deployment's ratio); 0 or
+    /// unset: 1, the observation is the truth.
+    /// </summary>
+    public double ObservedExecRatio { get; set; }
+
     /// <summary>Expected execution time of variant <paramref name="v"/> (0 fp32, 1 int8, 2 mixed).</summary>
     public readonly double Exec(int v) => v switch { 0 => ExecFp32, 1 => ExecInt8, _ => ExecMixed };
 
@@ -109,6 +116,9 @@ public struct AgentPeerProfile
 
     /// <summary>Mean execution time of other clients' jobs on the peer, s (each job's time is exponential with this mean; the peer estimates it by the mean).</summary>
     public double BackgroundMeanExecSeconds { get; set; }
+
+    /// <summary>What the agent's observation shows as this peer's expected execution time over the true one (0 or unset: 1).</summary>
+    public double ObservedExecRatio { get; set; }
 }
 
 /// <summary>

@@ -77,6 +77,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly long[] _req;        // [n, M]
     private readonly long[] _resp;
     private readonly double[] _exec;     // [n, M, L] NaN = absent
+    private readonly double[] _obsLocal; // [n, M] observed / true expected device time
+    private readonly double[] _obsPeer;  // [n, P] observed / true expected peer time
     private readonly double[] _joules;   // [n, M, L] NaN = not measured
     private readonly double[] _drop;     // [n, M, L]
     private readonly double[] _deadline; // [n, M]
@@ -203,6 +205,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _req = new long[_n * M];
         _resp = new long[_n * M];
         _exec = new double[_n * M * L];
+        _obsLocal = new double[_n * M];
+        _obsPeer = new double[_n * P];
         _joules = new double[_n * M * L];
         _drop = new double[_n * M * L];
         _deadline = new double[_n * M];
@@ -752,6 +756,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._req, s * M, _req, env * M, M);
         Array.Copy(src._resp, s * M, _resp, env * M, M);
         Array.Copy(src._exec, s * M * L, _exec, env * M * L, M * L);
+        Array.Copy(src._obsLocal, s * M, _obsLocal, env * M, M);
+        Array.Copy(src._obsPeer, s * P, _obsPeer, env * P, P);
         Array.Copy(src._joules, s * M * L, _joules, env * M * L, M * L);
         Array.Copy(src._drop, s * M * L, _drop, env * M * L, M * L);
         Array.Copy(src._deadline, s * M, _deadline, env * M, M);
@@ -842,6 +848,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _modelNames[mi] = model.Name ?? "";
             _req[mi] = model.RequestBytes;
             _resp[mi] = model.ResponseBytes;
+            _obsLocal[mi] = model.ObservedExecRatio > 0 && double.IsFinite(model.ObservedExecRatio) ? model.ObservedExecRatio : 1;
             // Deadlines in whole TimeSpan ticks, as the live agent holds them.
             _deadline[mi] = m < c.ModelCount && double.IsFinite(model.DeadlineSeconds) ? new TimeSpan((long)Math.Round(model.DeadlineSeconds * TimeSpan.TicksPerSecond)).TotalSeconds : double.PositiveInfinity;
             for (var v = 0; v < L; v++)
@@ -867,6 +874,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _up[pi] = peer.UplinkBitsPerSecond;
             _down[pi] = peer.DownlinkBitsPerSecond;
             _speed[pi] = p < c.PeerCount ? peer.Speed : 1;
+            _obsPeer[pi] = peer.ObservedExecRatio > 0 && double.IsFinite(peer.ObservedExecRatio) ? peer.ObservedExecRatio : 1;
             _served[pi] = p < c.PeerCount ? peer.ServedModels : 0;
             _bgMeanExec[pi] = peer.BackgroundMeanExecSeconds;
             _bgRate[pi] = p < c.PeerCount && peer.BackgroundUtilisation > 0 ? peer.BackgroundUtilisation * peer.Concurrency / peer.BackgroundMeanExecSeconds : 0;
@@ -1332,7 +1340,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                 RoundTripSeconds = 0,
                 UplinkBitsPerSecond = double.PositiveInfinity,
                 DownlinkBitsPerSecond = double.PositiveInfinity,
-                ExpectedExecSeconds = _exec[(mi * L) + row],
+                ExpectedExecSeconds = _exec[(mi * L) + row] * _obsLocal[mi],
                 Running = _running[0],
                 Queued = _queued[0],
                 MaxConcurrency = _localConc[env],
@@ -1350,7 +1358,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             RoundTripSeconds = _rtt[pi],
             UplinkBitsPerSecond = _up[pi],
             DownlinkBitsPerSecond = _down[pi],
-            ExpectedExecSeconds = _exec[mi * L] / _speed[pi],
+            ExpectedExecSeconds = _exec[mi * L] / _speed[pi] * _obsPeer[pi],
             Running = _running[q],
             Queued = _queued[q],
             MaxConcurrency = _slotConc[pi],

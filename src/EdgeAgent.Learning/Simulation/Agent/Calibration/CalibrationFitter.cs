@@ -90,8 +90,12 @@ public static class CalibrationFitter
                     : string.Create(inv, $"{name}: never ran locally and no local row was observed; assumed the slowest measured time ({deviceExec * 1000:0.###} ms)"));
             }
 
+            // How far the agent's own expectation (what its policy saw) is from what ran.
+            var observedLocal = Distribution.Of(rows.Select(r => columns.LocalDefaultRow(r) is { } row ? columns.Time(r, row, columns.Exec) : double.NaN).Where(v => v > 0));
+            var observedRatio = source == "measured" && observedLocal is not null ? Math.Clamp(observedLocal.Median / deviceExec, 0.01, 100) : 1;
             models.Add(new ModelCalibration
             {
+                ObservedExecRatio = observedRatio,
                 Name = name,
                 Requests = rows.Length,
                 RequestBytes = (long)Distribution.Of(rows.Select(r => (double)r.InputBytes))!.Median,
@@ -160,6 +164,11 @@ public static class CalibrationFitter
             var speedTerms = ran.GroupBy(r => r.Model, StringComparer.Ordinal)
                 .Select(g => (Log: Math.Log(deviceExecOf[g.Key] / Math.Max(1e-6, Distribution.Of(g.Select(r => r.ExecSeconds))!.Median)), Weight: (double)g.Count()))
                 .ToArray();
+            var observedTerms = ran.GroupBy(r => r.Model, StringComparer.Ordinal)
+                .Select(g => (Observed: Distribution.Of(g.Select(r => columns.Time(r, IndexOf(r.Candidates, placement), columns.Exec)).Where(v => v > 0))?.Median ?? double.NaN,
+                    Measured: Distribution.Of(g.Select(r => r.ExecSeconds))!.Median, Weight: (double)g.Count()))
+                .Where(t => t.Observed > 0 && t.Measured > 0).ToArray();
+            var observedPeerRatio = observedTerms.Length == 0 ? 1 : Math.Clamp(Math.Exp(observedTerms.Sum(t => Math.Log(t.Observed / t.Measured) * t.Weight) / observedTerms.Sum(t => t.Weight)), 0.01, 100);
             double speed;
             if (speedTerms.Length > 0)
             {
@@ -184,6 +193,7 @@ public static class CalibrationFitter
                 LinkSource = linkSource,
                 Speed = Math.Clamp(speed, 1e-3, 1e3),
                 Concurrency = Math.Clamp(concurrency, 1, AgentContext.MaxConcurrency),
+                ObservedExecRatio = observedPeerRatio,
                 ObservedRoundTripSeconds = observedRtt,
                 ObservedBitsPerSecond = observedRate,
                 TransferSeconds = Distribution.Of(ran.Select(r => r.TransferSeconds)),

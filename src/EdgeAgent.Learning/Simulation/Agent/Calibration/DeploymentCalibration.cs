@@ -97,6 +97,9 @@ public sealed record ModelCalibration
     /// <summary>Where <see cref="DeviceExecSeconds"/> comes from ("measured" or "expected").</summary>
     public string DeviceExecSource { get; init; } = "measured";
 
+    /// <summary>The agent's expected fp32 time in its observations (median) over <see cref="DeviceExecSeconds"/> (1 when it never ran locally): how far its estimate is off.</summary>
+    public double ObservedExecRatio { get; init; } = 1;
+
     /// <summary>int8 execution time on the device, s (null: never offered).</summary>
     public double? Int8ExecSeconds { get; init; }
 
@@ -133,6 +136,9 @@ public sealed record PeerCalibration
 
     /// <summary>Slots of the peer's executor (its row's concurrency feature).</summary>
     public int Concurrency { get; init; } = 1;
+
+    /// <summary>The agent's expected execution time on this peer (its observations) over the measured one, geometric mean over models (1: no runs).</summary>
+    public double ObservedExecRatio { get; init; } = 1;
 
     /// <summary>The agent's RTT measurements as its observations carried them, s.</summary>
     public Distribution? ObservedRoundTripSeconds { get; init; }
@@ -266,6 +272,7 @@ public sealed record DeploymentCalibration
             var profile = AgentContext.Model(model.Name, model.RequestBytes, model.ResponseBytes, model.DeviceExecSeconds);
             profile.ExecInt8 = model.Int8ExecSeconds ?? double.NaN;
             profile.ExecMixed = model.MixedExecSeconds ?? double.NaN;
+            profile.ObservedExecRatio = model.ObservedExecRatio;
             c.Models[m] = profile;
             index[model.Name] = m;
         }
@@ -294,6 +301,7 @@ public sealed record DeploymentCalibration
                 Speed = peer.Speed,
                 Concurrency = Math.Clamp(peer.Concurrency, 1, AgentContext.MaxConcurrency),
                 ServedModels = served,
+                ObservedExecRatio = peer.ObservedExecRatio,
             };
         }
 

@@ -15,7 +15,7 @@ public sealed class CalibrationFitterTests : IDisposable
     // A deployment with known truth: device fp32 times 0.1 s (small) and 0.2 s (big) with a
     // log-normal spread, peer "edge" 4x faster behind RTT 10 ms and 100 Mbit/s, local executor of
     // 2 slots, compute power 5 W, radio 2 W and wait 0.5 W, one job every 0.5 s.
-    private static List<LoggedRequest> Deployment(int count, double sigma, int seed = 1)
+    private static List<LoggedRequest> Deployment(int count, double sigma, int seed = 1, double observed = 1)
     {
         var random = new Random(seed);
         var list = new List<LoggedRequest>();
@@ -38,7 +38,7 @@ public sealed class CalibrationFitterTests : IDisposable
                 Model = model,
                 InputBytes = bytes,
                 Candidates = ["local", "peer:edge"],
-                Features = Features(device, device / 4),
+                Features = Features(device * observed, device / 4 * observed),
                 Mask = Mask(),
                 RanAt = offload ? "peer:edge" : "local",
                 DelaySeconds = delay,
@@ -128,6 +128,31 @@ public sealed class CalibrationFitterTests : IDisposable
         Assert.Equal("periodic", calibration.Arrivals.Kind);
         Assert.InRange(calibration.Arrivals.JobsPerSecond, 1.99, 2.01);
         Assert.Contains(calibration.Notes, n => n.Contains("2 sessions", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Fit_AgentExpectsHalfTheTimes_RatioRecordedAndCarriedIntoTheSimulatorsObservations()
+    {
+        var calibration = CalibrationFitter.Fit(Deployment(300, sigma: 0, observed: 0.5), Layout, "test.db", "agent-v2-s11-f37");
+
+        Assert.All(calibration.Models, m => Assert.Equal(0.5, m.ObservedExecRatio, 6));
+        Assert.Equal(0.5, calibration.Peers[0].ObservedExecRatio, 6);
+        var context = calibration.ToContext();
+        Assert.Equal(0.5, context.Models[0].ObservedExecRatio, 6);
+
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), 1, 3, autoReset: false);
+        env.Reset(0, 11);
+        var observation = env.CurrentObservation(0);
+        var model = context.Models[env.CurrentModel(0)];
+        var local = observation.Servers[0];
+        Assert.Equal(model.ExecFp32 * model.ObservedExecRatio, local.ExpectedExecSeconds, 12);
+        Assert.Equal(0.5, local.ExpectedExecSeconds / model.ExecFp32, 6);
+        var peer = observation.Servers.Single(s => s.Placement.ToString() == "peer:edge");
+        Assert.Equal(model.ExecFp32 / context.Peers[0].Speed * context.Peers[0].ObservedExecRatio, peer.ExpectedExecSeconds, 12);
+
+        // What actually runs is the truth, not the observation.
+        env.Step(0, 0, out _, out _);
+        Assert.Equal(model.ExecFp32, env.LastTask(0).ExecSeconds, 9);
     }
 
     [Fact]
