@@ -60,6 +60,16 @@ public sealed class ModelSession : IDisposable
 
     internal InferenceSession Session { get; }
 
+    // 1 after a run of this session was refused for the size of its outputs: the next run asks
+    // ONNX Runtime to give the arena's free memory back when it ends (LocalExecutor.Execute).
+    private int _shrinkArena;
+
+    /// <summary>Marks the session so that its next run returns the arena's unused memory.</summary>
+    internal void ShrinkArenaOnNextRun() => Interlocked.Exchange(ref _shrinkArena, 1);
+
+    /// <summary>True (once) when the run about to start should return the arena's unused memory.</summary>
+    internal bool TakeArenaShrink() => Interlocked.Exchange(ref _shrinkArena, 0) == 1;
+
     /// <inheritdoc />
     public void Dispose() => Session.Dispose();
 
