@@ -88,7 +88,7 @@ public static class SoakBenchmark
             var rate = capacity * settings.LoadFraction;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"capacity {capacity:0.0} req/s (closed loop, 8 callers, {settings.CapacityDuration.TotalSeconds:0} s); steady load {rate:0.0} req/s ({settings.LoadFraction:P0}) for {settings.Duration.TotalMinutes:0.##} min; deadline {settings.Deadline.TotalSeconds:0} s"));
-            output.WriteLine("  time     sent     ok  errors by status                     req/s   p99 ms  agent RSS MB  peers");
+            output.WriteLine("  time     sent     ok  errors by status                     req/s   p99 ms  agent RSS MB  peers        paused s");
             return await SteadyLoadAsync(settings, client, request, rate, agent, peers, peerPorts, repository, output, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -160,22 +160,26 @@ public static class SoakBenchmark
         long sent = 0;
         long answered = 0;
         var inFlight = new ConcurrentDictionary<Task, byte>();
-        var clock = Stopwatch.StartNew();
+        var clock = new PauseClock(TimeProvider.System, PauseThreshold);
         var memory = new List<(TimeSpan At, long Bytes)>();
         var peerState = new[] { "up", "up" };
-        var faults = FaultLoopAsync(settings, peers, peerPorts, repository, peerState, clock, cancellationToken);
+        using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var faults = FaultLoopAsync(settings, peers, peerPorts, repository, peerState, clock, stopFaults.Token);
         var nextReport = settings.ReportInterval;
         var interval = TimeSpan.FromSeconds(1 / rate);
         var next = TimeSpan.Zero;
-        while (clock.Elapsed < settings.Duration)
+        var pausedAtLastRow = TimeSpan.Zero;
+        while (clock.Active < settings.Duration && !cancellationToken.IsCancellationRequested)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var now = clock.Elapsed;
+            // The active clock leaves a pause of this process out, so the requests a stopped
+            // process did not send are not sent in one burst when it continues.
+            clock.Tick();
+            var now = clock.Active;
             while (next <= now)
             {
                 next += interval;
                 Interlocked.Increment(ref sent);
-                var call = SendAsync(client, request, settings.Deadline, window, total, () => Interlocked.Increment(ref answered));
+                var call = SendAsync(client, request, settings.Deadline, clock, window, total, () => Interlocked.Increment(ref answered));
                 inFlight.TryAdd(call, 0);
                 _ = call.ContinueWith(t => inFlight.TryRemove(t, out _), TaskScheduler.Default);
             }
@@ -185,36 +189,76 @@ public static class SoakBenchmark
                 var rss = agent.ResidentBytes() ?? 0;
                 memory.Add((now, rss));
                 var row = window.TakeAndReset();
+                var paused = clock.Paused - pausedAtLastRow;
+                pausedAtLastRow = clock.Paused;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{now.TotalSeconds,6:0}s {Interlocked.Read(ref sent),8} {row.Ok,6}  {row.ErrorsText(),-36} {row.Count / settings.ReportInterval.TotalSeconds,6:0.0} {row.P99Ms,8:0.0} {rss / 1048576.0,12:0.0}  {string.Join(" ", peerState)}"));
+                    $"{now.TotalSeconds,6:0}s {Interlocked.Read(ref sent),8} {row.Ok,6}  {row.ErrorsText(),-36} {row.Count / settings.ReportInterval.TotalSeconds,6:0.0} {row.P99Ms,8:0.0} {rss / 1048576.0,12:0.0}  {string.Join(" ", peerState),-12} {paused.TotalSeconds,8:0}"));
                 nextReport += settings.ReportInterval;
             }
 
-            var wait = next - clock.Elapsed;
-            await Task.Delay(wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+            var wait = next - clock.Active;
+            try
+            {
+                await Task.Delay(wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
 
-        await Task.WhenAll(inFlight.Keys).WaitAsync(settings.Deadline + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-        await faults.ConfigureAwait(false);
+        // Stopped early (Ctrl+C or SIGTERM) or not, the calls sent get their statuses and the
+        // summary is printed for the time that ran.
+        var ranFor = clock.Active;
+        await stopFaults.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(inFlight.Keys).WaitAsync(settings.Deadline + TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        try
+        {
+            await faults.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         var all = total.TakeAndReset();
-        var warm = memory.Where(m => m.At >= TimeSpan.FromTicks(settings.Duration.Ticks / 4)).ToList();
+        var warmup = TimeSpan.FromTicks(ranFor.Ticks / 4);
+        var warm = memory.Where(m => m.At >= warmup).ToList();
         var summary = new SoakSummary(
             Sent: Interlocked.Read(ref sent),
             Answered: Interlocked.Read(ref answered),
             Ok: all.Ok,
             Errors: all.Errors.ToDictionary(p => p.Key, p => p.Value),
             P99Ms: all.P99Ms,
-            ThroughputPerSecond: all.Ok / settings.Duration.TotalSeconds,
+            ThroughputPerSecond: ranFor > TimeSpan.Zero ? all.Ok / ranFor.TotalSeconds : 0,
             RssAfterWarmupBytes: warm.Count > 0 ? warm[0].Bytes : 0,
             RssEndBytes: memory.Count > 0 ? memory[^1].Bytes : 0,
-            RssMaxBytes: memory.Count > 0 ? memory.Max(m => m.Bytes) : 0);
+            RssMaxBytes: memory.Count > 0 ? memory.Max(m => m.Bytes) : 0)
+        {
+            Active = ranFor,
+            Paused = clock.Paused,
+            Pauses = clock.Pauses,
+            StoppedEarly = ranFor < settings.Duration,
+            AcrossPause = all.AcrossPause.ToDictionary(p => p.Key, p => p.Value),
+        };
         output.WriteLine(summary.ToString());
         return summary;
     }
 
-    private static async Task SendAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, TimeSpan deadline, Window window, Window total, Action answered)
+    // A gap this long between two turns of the load loop is a pause of the process (the loop
+    // never waits longer than one request interval on its own).
+    private static readonly TimeSpan PauseThreshold = TimeSpan.FromSeconds(2);
+
+    private static async Task SendAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, TimeSpan deadline, PauseClock clock, Window window, Window total, Action answered)
     {
         var started = Stopwatch.GetTimestamp();
+        var pausesBefore = clock.Pauses;
         StatusCode code;
         try
         {
@@ -228,17 +272,22 @@ public static class SoakBenchmark
 
         answered();
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        window.Add(code, ms);
-        total.Add(code, ms);
+
+        // A call that was in flight while the processes were stopped has the pause in its
+        // latency and may have run out its deadline in it: it is counted apart.
+        clock.Tick();
+        var acrossPause = clock.Pauses != pausesBefore;
+        window.Add(code, ms, acrossPause);
+        total.Add(code, ms, acrossPause);
     }
 
     // Peer 0 is stopped (SIGSTOP) and continued; peer 1 is killed (SIGKILL) and restarted on its
     // port; one fault per FaultInterval, each lasting half of it, until the load ends.
-    private static async Task FaultLoopAsync(SoakSettings settings, NodeProcess?[] peers, int[] ports, string repository, string[] state, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task FaultLoopAsync(SoakSettings settings, NodeProcess?[] peers, int[] ports, string repository, string[] state, PauseClock clock, CancellationToken cancellationToken)
     {
         var half = settings.FaultInterval / 2;
         var turn = 0;
-        while (clock.Elapsed + settings.FaultInterval <= settings.Duration)
+        while (clock.Active + settings.FaultInterval <= settings.Duration)
         {
             await Task.Delay(half, cancellationToken).ConfigureAwait(false);
             var victim = turn++ % 2;
@@ -311,11 +360,18 @@ public static class SoakBenchmark
         private readonly object _lock = new();
         private List<double> _latencies = [];
         private Dictionary<StatusCode, long> _codes = [];
+        private Dictionary<StatusCode, long> _acrossPause = [];
 
-        public void Add(StatusCode code, double ms)
+        public void Add(StatusCode code, double ms, bool acrossPause)
         {
             lock (_lock)
             {
+                if (acrossPause)
+                {
+                    _acrossPause[code] = _acrossPause.GetValueOrDefault(code) + 1;
+                    return;
+                }
+
                 _latencies.Add(ms);
                 _codes[code] = _codes.GetValueOrDefault(code) + 1;
             }
@@ -325,16 +381,19 @@ public static class SoakBenchmark
         {
             lock (_lock)
             {
-                var row = new Row(_latencies, _codes);
+                var row = new Row(_latencies, _codes, _acrossPause);
                 _latencies = [];
                 _codes = [];
+                _acrossPause = [];
                 return row;
             }
         }
     }
 
-    private sealed class Row(List<double> latencies, Dictionary<StatusCode, long> codes)
+    private sealed class Row(List<double> latencies, Dictionary<StatusCode, long> codes, Dictionary<StatusCode, long> acrossPause)
     {
+        public IReadOnlyDictionary<StatusCode, long> AcrossPause => acrossPause;
+
         public long Count => latencies.Count;
 
         public long Ok => codes.GetValueOrDefault(StatusCode.OK);
@@ -355,13 +414,33 @@ public static class SoakBenchmark
             }
         }
 
-        public string ErrorsText() => Errors.Count == 0 ? "-" : string.Join(", ", Errors.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"));
+        public string ErrorsText()
+        {
+            var text = Errors.Count == 0 ? "-" : string.Join(", ", Errors.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"));
+            var across = acrossPause.Values.Sum();
+            return across == 0 ? text : text + $" (+{across} across a pause)";
+        }
     }
 }
 
 /// <summary>What a soak run measured.</summary>
 public sealed record SoakSummary(long Sent, long Answered, long Ok, IReadOnlyDictionary<StatusCode, long> Errors, double P99Ms, double ThroughputPerSecond, long RssAfterWarmupBytes, long RssEndBytes, long RssMaxBytes)
 {
+    /// <summary>Time the load ran, pauses of the process left out.</summary>
+    public TimeSpan Active { get; init; }
+
+    /// <summary>Time the process was stopped (SIGSTOP) during the load.</summary>
+    public TimeSpan Paused { get; init; }
+
+    /// <summary>How many pauses there were.</summary>
+    public int Pauses { get; init; }
+
+    /// <summary>True when the load ended (Ctrl+C, SIGTERM) before its duration.</summary>
+    public bool StoppedEarly { get; init; }
+
+    /// <summary>Statuses of calls in flight during a pause (not in <see cref="Ok"/>, <see cref="Errors"/> or the p99: the pause is in their latency).</summary>
+    public IReadOnlyDictionary<StatusCode, long> AcrossPause { get; init; } = new Dictionary<StatusCode, long>();
+
     /// <summary>Requests that never got a status (must be 0).</summary>
     public long WithoutStatus => Sent - Answered;
 
@@ -370,5 +449,8 @@ public sealed record SoakSummary(long Sent, long Answered, long Ok, IReadOnlyDic
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"total: sent {Sent}, ok {Ok} ({ThroughputPerSecond:0.0}/s), errors {(Errors.Count == 0 ? "none" : string.Join(", ", Errors.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")))}, without a status {WithoutStatus}; p99 {P99Ms:0.0} ms; agent RSS after warm-up {RssAfterWarmupBytes / 1048576.0:0.0} MB, at the end {RssEndBytes / 1048576.0:0.0} MB ({MemoryGrowth:+0.0%;-0.0%}), max {RssMaxBytes / 1048576.0:0.0} MB");
+        $"total: sent {Sent}, ok {Ok} ({ThroughputPerSecond:0.0}/s), errors {Text(Errors)}, across a pause {Text(AcrossPause)}, without a status {WithoutStatus}; p99 {P99Ms:0.0} ms; agent RSS after warm-up {RssAfterWarmupBytes / 1048576.0:0.0} MB, at the end {RssEndBytes / 1048576.0:0.0} MB ({MemoryGrowth:+0.0%;-0.0%}), max {RssMaxBytes / 1048576.0:0.0} MB; load ran {Active.TotalMinutes:0.0} min{(StoppedEarly ? " (stopped early)" : "")}, paused {Paused.TotalMinutes:0.0} min in {Pauses} pauses");
+
+    private static string Text(IReadOnlyDictionary<StatusCode, long> codes) =>
+        codes.Count == 0 ? "none" : string.Join(", ", codes.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"));
 }
