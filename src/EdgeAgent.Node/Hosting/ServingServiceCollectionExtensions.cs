@@ -47,6 +47,7 @@ public static class ServingServiceCollectionExtensions
         services.TryAddSingleton<LocalInferenceBackend>();
         services.TryAddSingleton<ExecutorMetrics>();
         services.TryAddSingleton<RejectedCallLog>();
+        services.AddHostedService<IdleMemoryTrimmer>();
 
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
         services.TryAddSingleton<InferenceAuthorizationInterceptor>();

@@ -62,6 +62,14 @@ public sealed class ServingOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Serving:RejectionLogInterval must be between 00:00:01 and 01:00:00.")]
     public TimeSpan RejectionLogInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// After work, once the node has allocated little for this long, one full compacting
+    /// collection gives the memory of that work back to the system (<see cref="IdleMemoryTrimmer"/>);
+    /// 00:00:00 turns it off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Serving:IdleMemoryTrim must be between 00:00:00 (off) and 01:00:00.")]
+    public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>The gRPC message limit derived from <see cref="MaxRequestBytes"/> (twice the cap, at most 2 GB - 1).</summary>
     public int TransportMessageLimit => (int)Math.Min(int.MaxValue, MaxRequestBytes * 2);
 }
