@@ -14,7 +14,9 @@ internal static class BenchColdCommand
         var trials = new Option<int>("--trials") { Description = "Trials per case and role.", DefaultValueFactory = _ => 20 };
         var role = new Option<string>("--role") { Description = "peer, agent or both.", DefaultValueFactory = _ => "both" };
         var deadline = new Option<double>("--deadline") { Description = "Seconds each request may take.", DefaultValueFactory = _ => 60 };
+        var cases = new Option<string>("--case") { Description = "512k (64 x 512 KB), 2m (24 x 2 MB) or both.", DefaultValueFactory = _ => "both" };
         command.Options.Add(trials);
+        command.Options.Add(cases);
         command.Options.Add(role);
         command.Options.Add(deadline);
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -28,9 +30,16 @@ internal static class BenchColdCommand
                 "both" => ["peer", "agent"],
                 var other => null,
             };
-            if (roles is null || parseResult.GetValue(trials) < 1 || !(parseResult.GetValue(deadline) > 0))
+            IReadOnlyList<(int, int)>? selected = parseResult.GetValue(cases) switch
             {
-                await error.WriteLineAsync("edgeagent bench cold: --role must be peer, agent or both, --trials at least 1 and --deadline above 0.");
+                "512k" => [(64, 512 * 1024)],
+                "2m" => [(24, 2 * 1024 * 1024)],
+                "both" => [(64, 512 * 1024), (24, 2 * 1024 * 1024)],
+                _ => null,
+            };
+            if (roles is null || selected is null || parseResult.GetValue(trials) < 1 || !(parseResult.GetValue(deadline) > 0))
+            {
+                await error.WriteLineAsync("edgeagent bench cold: --role must be peer, agent or both, --case 512k, 2m or both, --trials at least 1 and --deadline above 0.");
                 return 2;
             }
 
@@ -46,6 +55,7 @@ internal static class BenchColdCommand
                 LeadingArguments = leading,
                 Trials = parseResult.GetValue(trials),
                 Roles = roles,
+                Cases = selected,
                 Deadline = TimeSpan.FromSeconds(parseResult.GetValue(deadline)),
             };
             IReadOnlyList<ColdNodeResult> results;
@@ -59,12 +69,12 @@ internal static class BenchColdCommand
                 return 1;
             }
 
-            await output.WriteLineAsync("role   case          trials  stalls  requests OK  other statuses      p50 ms   max ms  slowest trial ms  slowest probe ms  probes");
+            await output.WriteLineAsync("role   case          trials  stalls  requests OK  other statuses      p50 ms   max ms  slowest trial ms  slowest probe ms  probes  node max ms  client lag ms  stalls with client late");
             foreach (var r in results)
             {
                 var other = r.Statuses.Count == 0 ? "-" : string.Join(",", r.Statuses.Select(s => $"{s.Key}={s.Value}"));
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Role,-6} {r.Requests,2} x {r.Bytes / 1024,4} KB  {r.Trials,6}  {r.Stalls,6}  {r.Ok,6}/{r.Requests * r.Trials,-5}  {other,-18}  {r.P50Ms,7:0}  {r.MaxMs,7:0}  {r.SlowestTrialMs,16:0}  {r.MaxProbeMs,16:0}  {r.Probes,6}"));
+                    $"{r.Role,-6} {r.Requests,2} x {r.Bytes / 1024,4} KB  {r.Trials,6}  {r.Stalls,6}  {r.Ok,6}/{r.Requests * r.Trials,-5}  {other,-18}  {r.P50Ms,7:0}  {r.MaxMs,7:0}  {r.SlowestTrialMs,16:0}  {r.MaxProbeMs,16:0}  {r.Probes,6}  {r.MaxNodeMs,11:0}  {r.MaxClientLagMs,13:0}  {r.StallsClientLate,6}"));
             }
 
             return results.Any(r => r.Stalls > 0) ? 1 : 0;

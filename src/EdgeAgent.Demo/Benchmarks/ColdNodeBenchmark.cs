@@ -48,8 +48,11 @@ public sealed record ColdNodeSettings
 /// <param name="SlowestTrialMs">Slowest trial: first request sent to last answer.</param>
 /// <param name="MaxProbeMs">Slowest ServerLive probe.</param>
 /// <param name="Probes">Probes sent, all trials.</param>
+/// <param name="StallsClientLate">Stalled trials in which this client process itself did not run for a second or more (its own timers late; see <see cref="ClientLag"/>).</param>
+/// <param name="MaxClientLagMs">Longest time this client process's lag probe was late, all trials.</param>
+/// <param name="MaxNodeMs">Longest queue + execution time the node reported in an answer (edgeagent.queue_ms + exec_ms), all trials.</param>
 public sealed record ColdNodeResult(string Role, int Requests, int Bytes, int Trials, int Stalls, int Ok, IReadOnlyDictionary<StatusCode, int> Statuses,
-    double P50Ms, double MaxMs, double SlowestTrialMs, double MaxProbeMs, int Probes);
+    double P50Ms, double MaxMs, double SlowestTrialMs, double MaxProbeMs, int Probes, int StallsClientLate = 0, double MaxClientLagMs = 0, double MaxNodeMs = 0);
 
 /// <summary>
 /// Issue 13, the cold-node test: on a freshly started node (a new `edgeagent peer` or `edgeagent
@@ -86,13 +89,14 @@ public static class ColdNodeBenchmark
                         var trial = await RunTrialAsync(settings, role, repository, Path.Combine(scratch, $"state-{role}-{t}"), requests, bytes, cancellationToken).ConfigureAwait(false);
                         trials.Add(trial);
                         progress(string.Create(CultureInfo.InvariantCulture,
-                            $"{role} {requests} x {bytes / 1024} KB trial {t + 1}/{settings.Trials}: {trial.Latencies.Count(l => l.Status == StatusCode.OK)}/{requests} OK, {(trial.Stalled ? "STALL" : "no stall")}, slowest {trial.Latencies.Max(l => l.Ms):0} ms, trial {trial.WallMs:0} ms, slowest probe {trial.MaxProbeMs:0} ms"));
+                            $"{role} {requests} x {bytes / 1024} KB trial {t + 1}/{settings.Trials}: {trial.Latencies.Count(l => l.Status == StatusCode.OK)}/{requests} OK, {(trial.Stalled ? "STALL" : "no stall")}, slowest {trial.Latencies.Max(l => l.Ms):0} ms, trial {trial.WallMs:0} ms, slowest probe {trial.MaxProbeMs:0} ms, node's longest queue+exec {trial.MaxNodeMs:0} ms, client lag {trial.ClientLagMs:0} ms"));
                     }
 
                     var all = trials.SelectMany(t => t.Latencies).ToList();
                     results.Add(new ColdNodeResult(role, requests, bytes, trials.Count, trials.Count(t => t.Stalled), all.Count(l => l.Status == StatusCode.OK),
                         all.Where(l => l.Status != StatusCode.OK).GroupBy(l => l.Status).ToDictionary(g => g.Key, g => g.Count()),
-                        Percentiles.Of(all.Select(l => l.Ms).ToList(), 50), all.Max(l => l.Ms), trials.Max(t => t.WallMs), trials.Max(t => t.MaxProbeMs), trials.Sum(t => t.Probes)));
+                        Percentiles.Of(all.Select(l => l.Ms).ToList(), 50), all.Max(l => l.Ms), trials.Max(t => t.WallMs), trials.Max(t => t.MaxProbeMs), trials.Sum(t => t.Probes),
+                        trials.Count(t => t.Stalled && t.ClientLagMs >= ClientLag.LateMs), trials.Max(t => t.ClientLagMs), trials.Max(t => t.MaxNodeMs)));
                 }
             }
         }
@@ -132,18 +136,21 @@ public static class ColdNodeBenchmark
             request.Inputs.Add(input);
             request.RawInputContents.Add(payload);
 
+            using var lag = ClientLag.Start();
             var started = Stopwatch.GetTimestamp();
             var calls = Enumerable.Range(0, count).Select(async _ =>
             {
                 var callStarted = Stopwatch.GetTimestamp();
                 try
                 {
-                    await client.ModelInferAsync(request, deadline: DateTime.UtcNow + settings.Deadline, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-                    return (StatusCode.OK, Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds);
+                    var response = await client.ModelInferAsync(request, deadline: DateTime.UtcNow + settings.Deadline, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                    var nodeMs = response.Parameters.TryGetValue("edgeagent.queue_ms", out var queue) && response.Parameters.TryGetValue("edgeagent.exec_ms", out var exec)
+                        ? queue.DoubleParam + exec.DoubleParam : 0;
+                    return (StatusCode.OK, Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds, nodeMs);
                 }
                 catch (RpcException ex)
                 {
-                    return (ex.StatusCode, Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds);
+                    return (ex.StatusCode, Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds, 0.0);
                 }
             }).ToArray();
 
@@ -168,9 +175,10 @@ public static class ColdNodeBenchmark
                 await Task.WhenAny(all, Task.Delay(50, cancellationToken)).ConfigureAwait(false);
             }
 
-            var latencies = (await all.ConfigureAwait(false)).Select(r => (Status: r.Item1, Ms: r.Item2)).ToList();
+            var answers = await all.ConfigureAwait(false);
+            var latencies = answers.Select(r => (Status: r.Item1, Ms: r.Item2)).ToList();
             var wall = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            return new Trial(latencies, wall, maxProbe, probes, probeFailed || latencies.Any(l => l.Status != StatusCode.OK));
+            return new Trial(latencies, wall, maxProbe, probes, probeFailed || latencies.Any(l => l.Status != StatusCode.OK), lag.MaxLateMs, answers.Max(r => r.Item3));
         }
     }
 
@@ -188,5 +196,59 @@ public static class ColdNodeBenchmark
         OnnxModelFile.Save(model, Path.Combine(folder, "model.onnx"));
     }
 
-    private sealed record Trial(List<(StatusCode Status, double Ms)> Latencies, double WallMs, double MaxProbeMs, int Probes, bool Stalled);
+    private sealed record Trial(List<(StatusCode Status, double Ms)> Latencies, double WallMs, double MaxProbeMs, int Probes, bool Stalled, double ClientLagMs, double MaxNodeMs);
+}
+
+/// <summary>
+/// Whether the measuring client itself ran: a dedicated thread sleeps 10 ms at a time and records
+/// how late it woke. On a shared machine a client starved of CPU (or stopped) misses its own
+/// deadlines and probes; a stall seen while the client was late by a second or more says more
+/// about the client than about the node it measures.
+/// </summary>
+public sealed class ClientLag : IDisposable
+{
+    /// <summary>Lateness from which a trial's client counts as not running.</summary>
+    public const double LateMs = 1000;
+
+    private readonly Thread _thread;
+    private volatile bool _stop;
+    private long _maxLateTicks;
+
+    private ClientLag()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "client lag probe", Priority = ThreadPriority.AboveNormal };
+    }
+
+    /// <summary>Longest lateness seen so far, in milliseconds.</summary>
+    public double MaxLateMs => TimeSpan.FromTicks(Interlocked.Read(ref _maxLateTicks)).TotalMilliseconds;
+
+    /// <summary>Starts the probe thread.</summary>
+    public static ClientLag Start()
+    {
+        var lag = new ClientLag();
+        lag._thread.Start();
+        return lag;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _stop = true;
+        _thread.Join();
+    }
+
+    private void Run()
+    {
+        var period = TimeSpan.FromMilliseconds(10);
+        while (!_stop)
+        {
+            var before = Stopwatch.GetTimestamp();
+            Thread.Sleep(period);
+            var late = Stopwatch.GetElapsedTime(before) - period;
+            if (late.Ticks > Interlocked.Read(ref _maxLateTicks))
+            {
+                Interlocked.Exchange(ref _maxLateTicks, late.Ticks);
+            }
+        }
+    }
 }
