@@ -23,8 +23,9 @@ namespace EdgeAgent.IntegrationTests.Faults;
 /// outputs that broadcast to gigabytes) and in bytes (truncation, bit flips, invalid UTF-8 in a
 /// name, unknown groups nested past protobuf's limit, garbage). Each request goes over real gRPC
 /// to a peer and to an agent offloading to it on 127.0.0.1. Asserted: no UNKNOWN, INTERNAL or
-/// UNAVAILABLE answer, both nodes still live, managed memory back within 10 % of its level after
-/// a warm-up pass. Bounded in CI (1,000 requests per node); EDGEAGENT_FAULTS=full sends 10,000.
+/// UNAVAILABLE answer, both nodes still live; the process's managed memory is printed (the
+/// memory target is asserted per node process by <see cref="NodeProcessFuzzMemoryTests"/>).
+/// Bounded in CI (1,000 requests per node); EDGEAGENT_FAULTS=full sends 10,000.
 /// </summary>
 [Collection(FaultCollection.Name)]
 public sealed class ModelInferFuzzTests(ITestOutputHelper output)
@@ -56,7 +57,7 @@ public sealed class ModelInferFuzzTests(ITestOutputHelper output)
         Gen.Select(Gen.Int[0, Models.Length - 1], Gen.Int[0, 3], Gen.Bool, Gen.Int[0, 10], Gen.Int[0, 7], Gen.Int, Build);
 
     [Fact]
-    public async Task ModelInfer_GeneratedMutatedRequests_NoUnknownOrInternalAndMemoryReturns()
+    public async Task ModelInfer_GeneratedMutatedRequests_NoUnknownOrInternal()
     {
         var count = FaultScale.Pick(bounded: 1000, full: 10_000);
         await using var cluster = new AgentCluster();
@@ -124,7 +125,8 @@ public sealed class ModelInferFuzzTests(ITestOutputHelper output)
             Assert.True(live.Live, $"{name} is not live after the fuzzing");
         }
 
-        Assert.True(after <= before * 1.10 + (2 << 20), $"managed memory grew from {before:N0} to {after:N0} bytes");
+        // The memory target is asserted per node by NodeProcessFuzzMemoryTests: this process holds
+        // the client, the generator and both nodes, so its figure is printed, not asserted.
     }
 
     private static async Task SendToAllAsync((string Name, CallInvoker Invoker)[] targets, FuzzCase c, ConcurrentDictionary<StatusCode, int> counts, ConcurrentQueue<string> failures)
