@@ -99,6 +99,15 @@ public sealed class AgentOptions
     /// <summary>Largest gRPC message the agent sends to or accepts from a peer, in bytes.</summary>
     public int MaxPeerMessageBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>How often a peer group's name (dns:///HOST:PORT) is resolved again for members that came or went.</summary>
+    public TimeSpan GroupRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Attempts of one call to a peer group (2-5): a member that fails a call with UNAVAILABLE (it
+    /// went away before answering) leaves the call to the next member, within the call's deadline.
+    /// </summary>
+    public int GroupMaxAttempts { get; set; } = 3;
+
     /// <summary>Seed of the random source for reconnect jitter (null: from the clock).</summary>
     public int? Seed { get; set; }
 
@@ -177,6 +186,12 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         Positive(options.StaleAfter, "Agent:StaleAfter", errors);
         Positive(options.PingInterval, "Agent:PingInterval", errors);
         Positive(options.ReconnectInitialDelay, "Agent:ReconnectInitialDelay", errors);
+        Positive(options.GroupRefreshInterval, "Agent:GroupRefreshInterval", errors);
+        if (options.GroupMaxAttempts is < 2 or > 5)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:GroupMaxAttempts is {options.GroupMaxAttempts}; use 2 to 5 attempts of one call to a peer group."));
+        }
+
         if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
         {
             errors.Add("Agent:ReconnectMaxDelay must be at least Agent:ReconnectInitialDelay.");

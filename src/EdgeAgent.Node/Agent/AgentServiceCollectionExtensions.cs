@@ -73,8 +73,10 @@ public static class AgentServiceCollectionExtensions
             // Agent:Seed makes the reconnect jitter reproducible; without it the seed is drawn once here.
             var random = new Random(options.Seed ?? System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue));
             var loggers = sp.GetRequiredService<ILoggerFactory>();
+            // Resolver factories registered here (tests: loopback members) serve peer groups' dns:/// names.
+            var resolvers = sp.GetServices<Grpc.Net.Client.Balancer.ResolverFactory>().ToArray();
             return new PeerConnections(options.ParsePeers()
-                .Select(endpoint => new PeerConnection(endpoint, options, time, random, loggers.CreateLogger("EdgeAgent.Node.Agent.PeerConnection." + endpoint.Name), sp.GetService<TlsCertificateStore>()))
+                .Select(endpoint => new PeerConnection(endpoint, options, time, random, loggers.CreateLogger("EdgeAgent.Node.Agent.PeerConnection." + endpoint.Name), sp.GetService<TlsCertificateStore>(), resolvers))
                 .ToArray());
         });
         services.TryAddSingleton(sp => new ClusterView(

@@ -4,6 +4,9 @@ using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Serving;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeAgent.Node.Agent;
@@ -15,6 +18,18 @@ namespace EdgeAgent.Node.Agent;
 /// current: GetCapabilities, then WatchLoad until the stream breaks or goes quiet for
 /// <see cref="AgentOptions.StaleAfter"/>, then reconnect after an exponential backoff with jitter
 /// (delay = min(max, initial * 2^failures) * U[0.5, 1) from the injected Random).
+/// <para>
+/// A peer group (<see cref="PeerEndpoint.IsGroup"/>, <c>dns:///HOST:PORT</c>) is one connection,
+/// one candidate of the policy: its inference channel resolves HOST with Grpc.Net.Client's resolver
+/// and spreads calls over the members with the <c>round_robin</c> policy (a member whose connection
+/// fails leaves the rotation and rejoins when it reconnects: the balancer's own ejection and
+/// re-admission), and a call a member failed with UNAVAILABLE is retried by the channel's retry
+/// policy on another member within the same deadline. The same resolver feeds <see cref="Members"/>,
+/// one connection per address that keeps that member's load stream; the group's <see cref="Load"/>
+/// is the sum of its available members' queues, running tasks, executor slots, residual work and
+/// histograms (so the policy's queue-per-slot terms are the members' mean, which round_robin
+/// evens out), its models those every available member serves.
+/// </para>
 /// </summary>
 public sealed partial class PeerConnection : IDisposable
 {
@@ -26,8 +41,16 @@ public sealed partial class PeerConnection : IDisposable
     private readonly PeerService.PeerServiceClient _peerClient;
     private readonly GRPCInferenceService.GRPCInferenceServiceClient _inferenceClient;
     private readonly CallInvoker _invoker;
+    private readonly ResolverFactory? _resolverFactory;
+    private readonly ServiceProvider? _channelServices;
+    private readonly Security.TlsCertificateStore? _tls;
+    private readonly Lock _membersLock = new();
+    private readonly Dictionary<string, (PeerConnection Connection, CancellationTokenSource Stop, Task Run)> _members = new(StringComparer.Ordinal);
     private PeerLoad _load = PeerLoad.Unknown;
     private int _inFlight;
+    private string _resolution = "";
+    private int _groupRunning;
+    private CancellationToken _groupStopping;
 
     /// <summary>Creates the connection; nothing is sent until <see cref="RunAsync"/>.</summary>
     /// <param name="endpoint">The peer.</param>
@@ -36,7 +59,13 @@ public sealed partial class PeerConnection : IDisposable
     /// <param name="random">Jitter of the reconnect backoff.</param>
     /// <param name="logger">Where stream failures are logged.</param>
     /// <param name="tls">For https:// peers: the client certificate to present and the CA bundle the peer's certificate and name are verified against (null: no client certificate, the system trust store).</param>
-    public PeerConnection(PeerEndpoint endpoint, AgentOptions options, TimeProvider time, Random random, ILogger logger, Security.TlsCertificateStore? tls = null)
+    /// <param name="resolvers">Resolver factories for a group's <c>dns:///</c> address (the last named "dns" wins; none: Grpc.Net.Client's DNS resolver re-resolving every <see cref="AgentOptions.GroupRefreshInterval"/>). Tests give loopback members this way.</param>
+    public PeerConnection(PeerEndpoint endpoint, AgentOptions options, TimeProvider time, Random random, ILogger logger, Security.TlsCertificateStore? tls = null, IEnumerable<ResolverFactory>? resolvers = null)
+        : this(endpoint, options, time, random, logger, tls, resolvers, tlsTargetHost: null)
+    {
+    }
+
+    private PeerConnection(PeerEndpoint endpoint, AgentOptions options, TimeProvider time, Random random, ILogger logger, Security.TlsCertificateStore? tls, IEnumerable<ResolverFactory>? resolvers, string? tlsTargetHost)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(options);
@@ -58,19 +87,52 @@ public sealed partial class PeerConnection : IDisposable
             InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
             AutomaticDecompression = DecompressionMethods.None,
         };
-        if (tls is not null && endpoint.Url.Scheme == Uri.UriSchemeHttps)
+        _tls = tls;
+        if (tls is not null && endpoint.UsesTls)
         {
             tls.ConfigureClient(sockets);
         }
 
-        HttpMessageHandler handler = endpoint.Emulation.IsNone ? sockets : new EmulatedLinkHandler(endpoint.Emulation, time, sockets);
-        _channel = GrpcChannel.ForAddress(endpoint.Url, new GrpcChannelOptions
+        if (tlsTargetHost is not null && sockets.SslOptions is { } ssl)
         {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = options.MaxPeerMessageBytes,
-            MaxSendMessageSize = options.MaxPeerMessageBytes,
-        });
+            // A group member is dialled at its address but named by the group's host in its certificate.
+            ssl.TargetHost = tlsTargetHost;
+        }
+
+        if (endpoint.IsGroup)
+        {
+            _resolverFactory = resolvers?.LastOrDefault(r => string.Equals(r.Name, PeerEndpoint.GroupScheme, StringComparison.OrdinalIgnoreCase))
+                ?? new DnsResolverFactory(options.GroupRefreshInterval);
+            var services = new ServiceCollection();
+            // The channel's own resolver, observed: the addresses the balancer gets are the members whose load streams we keep.
+            services.AddSingleton<ResolverFactory>(new ObservedResolverFactory(_resolverFactory, result => OnResolved(result)));
+            _channelServices = services.BuildServiceProvider();
+            _channel = GrpcChannel.ForAddress(endpoint.Url, new GrpcChannelOptions
+            {
+                HttpHandler = sockets,
+                DisposeHttpClient = true,
+                Credentials = endpoint.GroupTls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
+                ServiceProvider = _channelServices,
+                ServiceConfig = GroupServiceConfig(options),
+                MaxReceiveMessageSize = options.MaxPeerMessageBytes,
+                MaxSendMessageSize = options.MaxPeerMessageBytes,
+                // A retried call is sent again from this buffer: it must hold the largest request.
+                MaxRetryBufferPerCallSize = options.MaxPeerMessageBytes,
+                MaxRetryBufferSize = Math.Max(16L * 1024 * 1024, 4L * options.MaxPeerMessageBytes),
+            });
+        }
+        else
+        {
+            HttpMessageHandler handler = endpoint.Emulation.IsNone ? sockets : new EmulatedLinkHandler(endpoint.Emulation, time, sockets);
+            _channel = GrpcChannel.ForAddress(endpoint.Url, new GrpcChannelOptions
+            {
+                HttpHandler = handler,
+                DisposeHttpClient = true,
+                MaxReceiveMessageSize = options.MaxPeerMessageBytes,
+                MaxSendMessageSize = options.MaxPeerMessageBytes,
+            });
+        }
+
         _peerClient = new PeerService.PeerServiceClient(_channel);
         _inferenceClient = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
         _invoker = _channel.CreateCallInvoker();
@@ -101,8 +163,26 @@ public sealed partial class PeerConnection : IDisposable
     /// <summary>Inference calls forwarded to this peer and not yet answered.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>The latest view of the peer (a read, no I/O).</summary>
+    /// <summary>The latest view of the peer (a read, no I/O); for a group, the sum over its available members.</summary>
     public PeerLoad Load => Volatile.Read(ref _load);
+
+    /// <summary>For a group, its members as last resolved, in address order (empty for a single peer).</summary>
+    public IReadOnlyList<PeerConnection> Members
+    {
+        get
+        {
+            lock (_membersLock)
+            {
+                return _members.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Value.Connection).ToArray();
+            }
+        }
+    }
+
+    /// <summary>For a group, why it has no members ("" when the last resolution gave addresses, or for a single peer).</summary>
+    public string Resolution => Volatile.Read(ref _resolution);
+
+    /// <summary>Called after this connection's <see cref="Load"/> changed (a group member tells its group).</summary>
+    private Action? LoadChanged { get; init; }
 
     /// <summary>
     /// True when the peer is connected, its last report is younger than <see cref="AgentOptions.StaleAfter"/>,
@@ -130,6 +210,12 @@ public sealed partial class PeerConnection : IDisposable
     /// <summary>Keeps the load view current until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        if (Endpoint.IsGroup)
+        {
+            await RunGroupAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var pings = PingLoopAsync(cancellationToken);
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -220,9 +306,14 @@ public sealed partial class PeerConnection : IDisposable
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
         {
-            // The transport failed: do not offload here again until the load stream confirms the peer.
+            // The transport failed: do not offload here again until the load stream confirms the peer
+            // (a group's members' streams say which of them are alive; the retries already tried others).
             outcome = PeerCallOutcome.Failed;
-            MarkDisconnected();
+            if (!Endpoint.IsGroup)
+            {
+                MarkDisconnected();
+            }
+
             throw;
         }
         catch (RpcException)
@@ -241,8 +332,205 @@ public sealed partial class PeerConnection : IDisposable
         }
     }
 
-    /// <summary>Closes the channel.</summary>
-    public void Dispose() => _channel.Dispose();
+    /// <summary>Closes the channel (and a group's member connections).</summary>
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _channelServices?.Dispose();
+        lock (_membersLock)
+        {
+            foreach (var member in _members.Values)
+            {
+                member.Stop.Cancel();
+                member.Connection.Dispose();
+                member.Stop.Dispose();
+            }
+
+            _members.Clear();
+        }
+    }
+
+    // round_robin over the resolved members; ModelInfer retried on UNAVAILABLE (a member that went
+    // away before answering) on the next member, within the call's own deadline.
+    private static ServiceConfig GroupServiceConfig(AgentOptions options)
+    {
+        var retry = new RetryPolicy
+        {
+            MaxAttempts = options.GroupMaxAttempts,
+            InitialBackoff = TimeSpan.FromMilliseconds(10),
+            MaxBackoff = TimeSpan.FromMilliseconds(200),
+            BackoffMultiplier = 2,
+        };
+        retry.RetryableStatusCodes.Add(StatusCode.Unavailable);
+        var method = new MethodConfig { RetryPolicy = retry };
+        method.Names.Add(new MethodName { Service = GRPCInferenceService.Descriptor.FullName, Method = "ModelInfer" });
+        var config = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+        config.MethodConfigs.Add(method);
+        return config;
+    }
+
+    // A group: the resolver's addresses become member connections (load streams), the group's load
+    // their sum; RTT probes go through the balanced channel like inference calls.
+    private async Task RunGroupAsync(CancellationToken cancellationToken)
+    {
+        _groupStopping = cancellationToken;
+        Volatile.Write(ref _groupRunning, 1);
+        // Connecting starts the channel's resolver (and so the members); it completes when one member is ready.
+        var connecting = _channel.ConnectAsync(cancellationToken).ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        var pings = PingLoopAsync(cancellationToken);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        Task[] runs;
+        lock (_membersLock)
+        {
+            runs = _members.Values.Select(m => m.Run).ToArray();
+        }
+
+        await Task.WhenAll(runs).ConfigureAwait(false);
+        await pings.ConfigureAwait(false);
+        await connecting.ConfigureAwait(false);
+        Volatile.Write(ref _load, PeerLoad.Unknown);
+    }
+
+    private void OnResolved(ResolverResult result)
+    {
+        var cancellationToken = _groupStopping;
+        if (Volatile.Read(ref _groupRunning) == 0 || cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (result.Status.StatusCode != StatusCode.OK || result.Addresses is not { Count: > 0 } addresses)
+        {
+            var why = result.Status.StatusCode != StatusCode.OK ? result.Status.Detail : "it resolved to no address";
+            if (!string.Equals(Volatile.Read(ref _resolution), why, StringComparison.Ordinal))
+            {
+                Volatile.Write(ref _resolution, why);
+                Log.GroupUnresolved(_logger, Name, Endpoint.Url.ToString(), why);
+            }
+
+            if (result.Status.StatusCode != StatusCode.OK)
+            {
+                // A failed lookup keeps the members last resolved: their own streams say whether they live.
+                return;
+            }
+        }
+        else
+        {
+            Volatile.Write(ref _resolution, "");
+        }
+
+        var wanted = new Dictionary<string, BalancerAddress>(StringComparer.Ordinal);
+        foreach (var address in result.Addresses ?? [])
+        {
+            wanted[address.EndPoint.Host + ":" + address.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)] = address;
+        }
+
+        lock (_membersLock)
+        {
+            foreach (var gone in _members.Keys.Where(k => !wanted.ContainsKey(k)).ToArray())
+            {
+                var member = _members[gone];
+                _members.Remove(gone);
+                member.Stop.Cancel();
+                _ = member.Run.ContinueWith(_ => { member.Connection.Dispose(); member.Stop.Dispose(); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+
+            foreach (var (key, address) in wanted)
+            {
+                if (_members.ContainsKey(key))
+                {
+                    continue;
+                }
+
+                var host = address.EndPoint.Host.Contains(':', StringComparison.Ordinal) ? "[" + address.EndPoint.Host + "]" : address.EndPoint.Host;
+                var url = new Uri((Endpoint.GroupTls ? "https://" : "http://") + host + ":" + address.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var memberEndpoint = new PeerEndpoint(Name + "/" + key, url, LinkEmulation.None) { Kind = Endpoint.Kind };
+                var connection = new PeerConnection(memberEndpoint, _options, _time, _random, _logger, _tls, resolvers: null, Endpoint.GroupTls ? Endpoint.GroupHost : null)
+                {
+                    LoadChanged = AggregateMembers,
+                };
+                var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _members[key] = (connection, stop, Task.Run(() => connection.RunAsync(stop.Token), CancellationToken.None));
+                Log.MemberAdded(_logger, Name, key);
+            }
+        }
+
+        AggregateMembers();
+    }
+
+    // The group's view: the sum over members that are available now (connected, fresh, circuit closed).
+    private void AggregateMembers()
+    {
+        PeerConnection[] members;
+        lock (_membersLock)
+        {
+            members = _members.Values.Select(m => m.Connection).ToArray();
+        }
+
+        var previous = Load;
+        var live = members.Where(m => m.IsAvailable).Select(m => m.Load).ToArray();
+        if (live.Length == 0)
+        {
+            Volatile.Write(ref _load, previous with { Connected = false, Queued = 0, Running = 0, ResidualWorkSeconds = 0, ResidualWorkHistogram = [] });
+            return;
+        }
+
+        var bins = live.Max(l => l.ResidualWorkHistogram.Count);
+        var histogram = new double[bins];
+        foreach (var load in live)
+        {
+            for (var i = 0; i < load.ResidualWorkHistogram.Count; i++)
+            {
+                histogram[i] += load.ResidualWorkHistogram[i];
+            }
+        }
+
+        // A call may land on any member: the group serves what every member that reports models serves.
+        HashSet<string>? models = null;
+        foreach (var load in live.Where(l => !l.ServesAnyModel))
+        {
+            if (models is null)
+            {
+                models = new HashSet<string>(load.Models, StringComparer.Ordinal);
+            }
+            else
+            {
+                models.IntersectWith(load.Models);
+            }
+        }
+
+        var meanExec = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var model in live.SelectMany(l => l.MeanExecSeconds.Keys).Distinct(StringComparer.Ordinal))
+        {
+            meanExec[model] = live.Where(l => l.MeanExecSeconds.ContainsKey(model)).Average(l => l.MeanExecSeconds[model]);
+        }
+
+        Volatile.Write(ref _load, new PeerLoad
+        {
+            Connected = true,
+            ReceivedTimestamp = live.Max(l => l.ReceivedTimestamp),
+            Queued = live.Sum(l => l.Queued),
+            Running = live.Sum(l => l.Running),
+            MaxConcurrency = live.Sum(l => l.MaxConcurrency),
+            ResidualWorkSeconds = live.Sum(l => l.ResidualWorkSeconds),
+            ResidualWorkHistogram = histogram,
+            HistogramBinSeconds = live.Max(l => l.HistogramBinSeconds),
+            ServiceRatePerSecond = live.Sum(l => l.ServiceRatePerSecond),
+            ServesAnyModel = live.All(l => l.ServesAnyModel),
+            Models = models ?? new HashSet<string>(StringComparer.Ordinal),
+            MeanExecSeconds = meanExec,
+            ComputeSpeed = live.Average(l => l.ComputeSpeed),
+            Reports = previous.Reports + 1,
+            Connects = members.Sum(m => m.Load.Connects),
+        });
+    }
 
     internal TimeSpan BackoffDelay(int failures)
     {
@@ -366,6 +654,7 @@ public sealed partial class PeerConnection : IDisposable
                 Reports = previous.Reports + 1,
                 Connects = connects,
             });
+            LoadChanged?.Invoke();
             if (!received)
             {
                 received = true;
@@ -409,6 +698,7 @@ public sealed partial class PeerConnection : IDisposable
             Reports = previous.Reports + 1,
             Connects = connects,
         });
+        LoadChanged?.Invoke();
     }
 
     private void MarkDisconnected()
@@ -417,6 +707,7 @@ public sealed partial class PeerConnection : IDisposable
         if (current.Connected)
         {
             Volatile.Write(ref _load, current with { Connected = false });
+            LoadChanged?.Invoke();
         }
     }
 
@@ -458,6 +749,35 @@ public sealed partial class PeerConnection : IDisposable
         }
     }
 
+    // Hands the channel's resolver results to the group as well as to the balancer.
+    private sealed class ObservedResolverFactory(ResolverFactory inner, Action<ResolverResult> observer) : ResolverFactory
+    {
+        public override string Name => inner.Name;
+
+        public override Resolver Create(ResolverOptions options) => new ObservedResolver(inner.Create(options), observer);
+    }
+
+    private sealed class ObservedResolver(Resolver inner, Action<ResolverResult> observer) : Resolver
+    {
+        public override void Start(Action<ResolverResult> listener) => inner.Start(result =>
+        {
+            observer(result);
+            listener(result);
+        });
+
+        public override void Refresh() => inner.Refresh();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Peer {Peer} at {Url} connected; it serves {ModelCount} models.")]
@@ -480,6 +800,12 @@ public sealed partial class PeerConnection : IDisposable
 
         [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Peer {Peer} gets no work for a while: {Failures} consecutive call(s) failed or timed out.")]
         public static partial void CircuitOpened(ILogger logger, string peer, int failures);
+
+        [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Peer group {Peer} (Agent:Peers:{Peer}, --peer) at {Url} has no members: {Reason}.")]
+        public static partial void GroupUnresolved(ILogger logger, string peer, string url, string reason);
+
+        [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Peer group {Peer} has a member at {Address}.")]
+        public static partial void MemberAdded(ILogger logger, string peer, string address);
 
         [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "RTT probe to peer {Peer} failed with {Status}.")]
         public static partial void PingFailed(ILogger logger, string peer, StatusCode status);

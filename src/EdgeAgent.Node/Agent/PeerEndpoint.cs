@@ -12,6 +12,11 @@ namespace EdgeAgent.Node.Agent;
 /// <c>us</c>, <c>ms</c> or <c>s</c> (plain numbers are milliseconds); RATE is a number with
 /// <c>bit</c>, <c>kbit</c>, <c>mbit</c> or <c>gbit</c> (per second; plain numbers are Mbit/s);
 /// <c>kind=edge|cloud</c> tells policies what sort of server it is (default cloud).
+/// A peer group is written <c>NAME=dns:///HOST:PORT[;tls=on][;kind=..]</c>: every address HOST
+/// resolves to (a Kubernetes headless Service, several A records) is a member; the agent balances
+/// calls over the members with Grpc.Net.Client's <c>dns</c> resolver and <c>round_robin</c> policy and
+/// offers the group to the policy as one candidate (see <see cref="PeerConnection"/>). A group is
+/// plaintext unless <c>tls=on</c>; link emulation (rtt=, bw=) is for single peers only.
 /// </summary>
 /// <param name="Name">Peer name used in placements ("peer:NAME") and status.</param>
 /// <param name="Url">Absolute http:// or https:// address of the peer's gRPC endpoint.</param>
@@ -20,6 +25,24 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
 {
     /// <summary>Whether the peer is a nearby edge server or a cloud server (<c>kind=edge|cloud</c>, default cloud); a feature for policies.</summary>
     public ServerKind Kind { get; init; } = ServerKind.Cloud;
+
+    /// <summary>The URL scheme of a peer group, <c>dns:///HOST:PORT</c>.</summary>
+    public const string GroupScheme = "dns";
+
+    /// <summary>True for a peer group (<c>dns:///HOST:PORT</c>): many members behind one name.</summary>
+    public bool IsGroup => Url.Scheme == GroupScheme;
+
+    /// <summary>For a group, whether its members are called over TLS (<c>tls=on</c>); single peers follow their URL's scheme.</summary>
+    public bool GroupTls { get; init; }
+
+    /// <summary>For a group, the host name its members resolve from (empty for a single peer).</summary>
+    public string GroupHost => IsGroup ? SplitGroupTarget(Url.AbsolutePath.TrimStart('/')).Host : "";
+
+    /// <summary>For a group, the port of its members (0 for a single peer).</summary>
+    public int GroupPort => IsGroup ? SplitGroupTarget(Url.AbsolutePath.TrimStart('/')).Port : 0;
+
+    /// <summary>True when calls to this peer travel over TLS (https://, or a group with tls=on).</summary>
+    public bool UsesTls => IsGroup ? GroupTls : Url.Scheme == Uri.UriSchemeHttps;
 
     /// <summary>Parses <c>NAME=URL[;rtt=..][;bw=..]</c> (the --peer form); the error names what was wrong.</summary>
     public static bool TryParse(string? text, out PeerEndpoint endpoint, out string error)
@@ -58,13 +81,28 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
             return false;
         }
 
-        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url)
-            || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
-            || string.IsNullOrEmpty(url.Host))
+        if (urlText.StartsWith(GroupScheme + ":", StringComparison.OrdinalIgnoreCase))
         {
-            error = $"peer '{name}' has URL '{urlText}', which is not an absolute http:// or https:// address";
+            if (!Uri.TryCreate(urlText, UriKind.Absolute, out var groupUrl)
+                || groupUrl.Authority.Length > 0
+                || !urlText.StartsWith(GroupScheme + ":///", StringComparison.OrdinalIgnoreCase)
+                || SplitGroupTarget(groupUrl.AbsolutePath.TrimStart('/')) is not { Host.Length: > 0, Port: > 0 })
+            {
+                error = $"peer '{name}' has URL '{urlText}'; a peer group is written dns:///HOST:PORT (no DNS server authority, an explicit port 1-65535)";
+                return false;
+            }
+        }
+        else if (!Uri.TryCreate(urlText, UriKind.Absolute, out var single)
+            || (single.Scheme != Uri.UriSchemeHttp && single.Scheme != Uri.UriSchemeHttps)
+            || string.IsNullOrEmpty(single.Host))
+        {
+            error = $"peer '{name}' has URL '{urlText}', which is not an absolute http:// or https:// address, nor a group dns:///HOST:PORT";
             return false;
         }
+
+        var url = new Uri(urlText, UriKind.Absolute);
+        var isGroup = url.Scheme == GroupScheme;
+        var groupTls = false;
 
         var kind = ServerKind.Cloud;
         var rtt = TimeSpan.Zero;
@@ -100,13 +138,31 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
                 case "KIND":
                     error = $"peer '{name}' has kind '{optionValue}'; use kind=edge or kind=cloud";
                     return false;
+                case "TLS" when isGroup && optionValue.ToUpperInvariant() is "ON" or "TRUE":
+                    groupTls = true;
+                    break;
+                case "TLS" when isGroup && optionValue.ToUpperInvariant() is "OFF" or "FALSE":
+                    groupTls = false;
+                    break;
+                case "TLS" when isGroup:
+                    error = $"peer '{name}' has tls '{optionValue}'; use tls=on or tls=off";
+                    return false;
+                case "TLS":
+                    error = $"peer '{name}' has option '{option}', which only a group (dns:///HOST:PORT) takes; a single peer's scheme (http:// or https://) chooses TLS";
+                    return false;
                 default:
-                    error = $"peer '{name}' has unknown option '{option}'; known options are rtt=, bw= and kind=";
+                    error = $"peer '{name}' has unknown option '{option}'; known options are rtt=, bw=, kind= and, for a group, tls=";
                     return false;
             }
         }
 
-        endpoint = new PeerEndpoint(name, url, new LinkEmulation(rtt, bandwidth)) { Kind = kind };
+        if (isGroup && (rtt > TimeSpan.Zero || !double.IsPositiveInfinity(bandwidth)))
+        {
+            error = $"peer '{name}' is a group (dns:///); link emulation (rtt=, bw=) is for single peers only";
+            return false;
+        }
+
+        endpoint = new PeerEndpoint(name, url, new LinkEmulation(rtt, bandwidth)) { Kind = kind, GroupTls = groupTls };
         error = "";
         return true;
     }
@@ -135,8 +191,33 @@ public sealed partial record PeerEndpoint(string Name, Uri Url, LinkEmulation Em
                 text += ";kind=edge";
             }
 
+            if (GroupTls)
+            {
+                text += ";tls=on";
+            }
+
             return text;
         }
+    }
+
+    // "HOST:PORT" (HOST may be a bracketed IPv6 literal); port 0 when absent or out of range.
+    private static (string Host, int Port) SplitGroupTarget(string target)
+    {
+        var colon = target.LastIndexOf(':');
+        if (colon <= 0 || target.Contains('/', StringComparison.Ordinal))
+        {
+            return (colon <= 0 ? target : target[..colon], 0);
+        }
+
+        var host = target[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+
+        return int.TryParse(target[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? (host, port)
+            : (host, 0);
     }
 
     private static bool TryParseDuration(string value, out TimeSpan duration)

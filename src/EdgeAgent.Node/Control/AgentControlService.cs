@@ -58,7 +58,7 @@ public sealed class AgentControlService(
         foreach (var peer in cluster.Peers)
         {
             var load = peer.Load;
-            status.Peers.Add(new PeerStatus
+            var row = new PeerStatus
             {
                 Name = peer.Name,
                 Url = peer.Endpoint.Url.ToString(),
@@ -69,7 +69,23 @@ public sealed class AgentControlService(
                 Running = (uint)Math.Max(0, load.Running),
                 RttSamples = (uint)peer.Link.RoundTripSamples,
                 ThroughputSamples = (uint)peer.Link.ThroughputSamples,
-            });
+                Resolution = peer.Resolution,
+            };
+            foreach (var member in peer.Members)
+            {
+                var memberLoad = member.Load;
+                row.Members.Add(new PeerMemberStatus
+                {
+                    Address = member.Endpoint.Url.GetLeftPart(UriPartial.Authority),
+                    Connected = member.IsAvailable,
+                    RttMs = member.Link.RoundTripSeconds * 1000.0,
+                    RttSamples = (uint)member.Link.RoundTripSamples,
+                    Queued = (uint)Math.Max(0, memberLoad.Queued),
+                    Running = (uint)Math.Max(0, memberLoad.Running),
+                });
+            }
+
+            status.Peers.Add(row);
         }
 
         return status;

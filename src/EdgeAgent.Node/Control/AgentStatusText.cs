@@ -37,7 +37,20 @@ public static class AgentStatusText
                 ? peer.ThroughputMbitPerSecond.ToString("0.0", c)
                 : peer.ThroughputMbitPerSecond.ToString("0.0", c) + " prior";
             anyPrior |= peer.RttSamples == 0 || peer.ThroughputSamples == 0;
-            text.AppendLine(c, $"{peer.Name,-12} {(peer.Connected ? "connected" : "unavailable"),-12} {rtt,10} {throughput,12} {peer.Queued,7} {peer.Running,8}  {peer.Url}");
+            var url = peer.Members.Count > 0 || peer.Url.StartsWith("dns:", StringComparison.Ordinal)
+                ? string.Create(c, $"{peer.Url} (group of {peer.Members.Count}, {peer.Members.Count(m => m.Connected)} connected)")
+                : peer.Url;
+            text.AppendLine(c, $"{peer.Name,-12} {(peer.Connected ? "connected" : "unavailable"),-12} {rtt,10} {throughput,12} {peer.Queued,7} {peer.Running,8}  {url}");
+            if (peer.Resolution.Length > 0)
+            {
+                text.AppendLine(c, $"  {"",-10} no members: {peer.Resolution}");
+            }
+
+            foreach (var member in peer.Members)
+            {
+                var memberRtt = member.RttSamples > 0 ? member.RttMs.ToString("0.0", c) : "-";
+                text.AppendLine(c, $"  {"- member",-10} {(member.Connected ? "connected" : "unavailable"),-12} {memberRtt,10} {"",12} {member.Queued,7} {member.Running,8}  {member.Address}");
+            }
         }
 
         if (anyPrior)

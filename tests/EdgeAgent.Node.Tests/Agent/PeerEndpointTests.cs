@@ -62,9 +62,50 @@ public sealed class PeerEndpointTests
     [InlineData("cloud=http://127.0.0.1:5001;bw=10furlongs", "bw '10furlongs'")]
     [InlineData("cloud=http://127.0.0.1:5001;loss=1%", "unknown option 'loss=1%'")]
     [InlineData("cloud=http://127.0.0.1:5001;kind=fog", "kind 'fog'")]
+    [InlineData("cloud=dns:///peers.example", "a peer group is written dns:///HOST:PORT")]
+    [InlineData("cloud=dns:///peers.example:0", "a peer group is written dns:///HOST:PORT")]
+    [InlineData("cloud=dns:///peers.example:70000", "a peer group is written dns:///HOST:PORT")]
+    [InlineData("cloud=dns:///:8001", "a peer group is written dns:///HOST:PORT")]
+    [InlineData("cloud=dns://8.8.8.8/peers.example:8001", "no DNS server authority")]
+    [InlineData("cloud=dns:peers.example:8001", "a peer group is written dns:///HOST:PORT")]
+    [InlineData("cloud=dns:///peers.example:8001;rtt=40ms", "link emulation (rtt=, bw=) is for single peers only")]
+    [InlineData("cloud=dns:///peers.example:8001;tls=maybe", "tls 'maybe'")]
+    [InlineData("cloud=https://10.0.0.5:8001;tls=on", "only a group (dns:///HOST:PORT) takes")]
+    [InlineData("cloud=grpc://10.0.0.5:8001", "nor a group dns:///HOST:PORT")]
     public void TryParse_Invalid_ErrorSaysWhy(string text, string expected)
     {
         Assert.False(PeerEndpoint.TryParse(text, out _, out var error));
         Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_Group_IsOneCandidateWithHostAndPort()
+    {
+        Assert.True(PeerEndpoint.TryParse("cloud=dns:///peers.example:8001;kind=cloud;tls=on", out var peer, out var error), error);
+        Assert.True(peer.IsGroup);
+        Assert.True(peer.GroupTls);
+        Assert.True(peer.UsesTls);
+        Assert.Equal("peers.example", peer.GroupHost);
+        Assert.Equal(8001, peer.GroupPort);
+        Assert.Equal("cloud=dns:///peers.example:8001;tls=on", peer.ToString());
+    }
+
+    [Fact]
+    public void TryParse_GroupWithoutTls_IsPlaintext()
+    {
+        Assert.True(PeerEndpoint.TryParse("edge=dns:///localhost:8001;kind=edge", out var peer, out var error), error);
+        Assert.True(peer.IsGroup);
+        Assert.False(peer.UsesTls);
+        Assert.Equal(EdgeAgent.Core.Offloading.ServerKind.Edge, peer.Kind);
+        Assert.Equal("edge=dns:///localhost:8001;kind=edge", peer.ToString());
+    }
+
+    [Fact]
+    public void TryParse_SinglePeer_IsNoGroup()
+    {
+        Assert.True(PeerEndpoint.TryParse("cloud=https://10.0.0.5:8001", out var peer, out var error), error);
+        Assert.False(peer.IsGroup);
+        Assert.True(peer.UsesTls);
+        Assert.Equal("", peer.GroupHost);
     }
 }

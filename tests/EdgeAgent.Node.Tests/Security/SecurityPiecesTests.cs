@@ -87,6 +87,10 @@ public sealed class SecurityPiecesTests : IDisposable
     [InlineData("http://[::1]:8001", false, true)]
     [InlineData("https://10.0.0.5:8001", false, true)]
     [InlineData("http://10.0.0.5:8001", true, true)]
+    [InlineData("dns:///peers.example:8001", false, false)]
+    [InlineData("dns:///peers.example:8001;tls=on", false, true)]
+    [InlineData("dns:///localhost:8001", false, true)]
+    [InlineData("dns:///peers.example:8001", true, true)]
     public void PeerTransportValidator_PlaintextToNetwork_RefusedUnlessInsecure(string url, bool insecure, bool valid)
     {
         var validator = new PeerTransportValidator(Options.Create(new SecurityOptions { Insecure = insecure }));
