@@ -306,11 +306,18 @@ public sealed partial class PeerConnection : IDisposable
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
         {
-            // The transport failed: do not offload here again until the load stream confirms the peer
-            // (a group's members' streams say which of them are alive; the retries already tried others).
-            outcome = PeerCallOutcome.Failed;
-            if (!Endpoint.IsGroup)
+            // The transport failed: do not offload here again until the load stream confirms the peer.
+            // In a group it is one member's failure after the retries (a member killed with the call
+            // in flight, or all members gone): the balancer leaves that member out and the members'
+            // streams say which are alive, so the whole group is not paused for it. A hung group
+            // still opens the circuit through missed deadlines.
+            if (Endpoint.IsGroup)
             {
+                outcome = PeerCallOutcome.Neutral;
+            }
+            else
+            {
+                outcome = PeerCallOutcome.Failed;
                 MarkDisconnected();
             }
 
