@@ -27,10 +27,11 @@ internal static class BenchPeerCommand
         var maxBatch = new Option<int>("--max-batch") { Description = "max_batch_size of the batched peer (0: the ceiling's best batch size measured in the same run).", DefaultValueFactory = _ => Defaults().MaxBatchSize };
         var delay = new Option<double>("--max-queue-delay-ms") { Description = "max_queue_delay of the batched peer, milliseconds.", DefaultValueFactory = _ => Defaults().MaxQueueDelay.TotalMilliseconds };
         var noUnbatched = new Option<bool>("--no-unbatched") { Description = "Skip the unbatched peer (its figures are the baseline of the targets)." };
+        var noKill = new Option<bool>("--no-kill") { Description = "Skip the group point with one member killed halfway (requests the group fails must be 0)." };
 
         var command = new Command("peer",
-            "Many concurrent agents (real gRPC clients) in closed loops against one peer and a group of peers on 127.0.0.x: throughput, p50/p99, batch sizes, unbatched and dynamically batched, against in-process ONNX Runtime at its best batch size measured in the same run.");
-        foreach (var option in new Option[] { models, model, clients, duration, group, imageSize, threads, maxBatch, delay, noUnbatched })
+            "Many concurrent agents (real gRPC clients) in closed loops against one peer and a group of peers on 127.0.0.x (each client an agent's connection to the group's dns:/// name; once more with one member killed halfway): throughput, p50/p99, batch sizes, unbatched and dynamically batched, against in-process ONNX Runtime at its best batch size measured in the same run.");
+        foreach (var option in new Option[] { models, model, clients, duration, group, imageSize, threads, maxBatch, delay, noUnbatched, noKill })
         {
             command.Options.Add(option);
         }
@@ -66,6 +67,7 @@ internal static class BenchPeerCommand
                 MaxBatchSize = parseResult.GetValue(maxBatch),
                 MaxQueueDelay = TimeSpan.FromMilliseconds(parseResult.GetValue(delay)),
                 Unbatched = !parseResult.GetValue(noUnbatched),
+                KillMember = !parseResult.GetValue(noKill),
             };
             var console = AnsiConsole.Console;
             if (Console.IsOutputRedirected)
@@ -98,7 +100,7 @@ internal static class BenchPeerCommand
             var targets = new Table().AddColumn("model").AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("target").AddColumn("met");
             foreach (var (name, value, target, met) in PeerLoadTargets.Evaluate(points, settings.Clients))
             {
-                targets.AddRow(name.Model, Markup.Escape(name.Figure), N(value, "0.000") + " x", Markup.Escape(target), met ? "[green]yes[/]" : "[red]no[/]");
+                targets.AddRow(name.Model, Markup.Escape(name.Figure), N(value, "0.000") + (target.EndsWith(" x", StringComparison.Ordinal) ? " x" : ""), Markup.Escape(target), met ? "[green]yes[/]" : "[red]no[/]");
             }
 
             console.Write(targets);

@@ -4,12 +4,12 @@ using System.Net;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Demo.Cluster;
 using EdgeAgent.Inference.Execution;
+using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
-using Grpc.Net.Client.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -53,6 +53,9 @@ public sealed record PeerLoadBenchmarkSettings
 
     /// <summary>Also measure the peer without dynamic batching (the baseline the batched peer must beat).</summary>
     public bool Unbatched { get; init; } = true;
+
+    /// <summary>After the group points, once more with the first setup while one member is killed halfway (connections aborted): requests the group fails must be 0.</summary>
+    public bool KillMember { get; init; } = true;
 }
 
 /// <summary>A peer configuration measured by <see cref="PeerLoadBenchmark"/>.</summary>
@@ -71,12 +74,21 @@ public sealed record PeerVariantSetup(string Name, Action<string, string, string
 /// <param name="MeanBatch">Requests per ONNX Runtime run on the peers (the batch size for in-process rows).</param>
 /// <param name="Failed">Requests that failed (any status but OK).</param>
 /// <param name="Detail">Per-member request counts for a group; empty otherwise.</param>
-public sealed record PeerLoadPoint(string Model, string Setup, int Clients, long Completed, double ItemsPerSecond, double P50Ms, double P99Ms, double MeanBatch, long Failed, string Detail);
+public sealed record PeerLoadPoint(string Model, string Setup, int Clients, long Completed, double ItemsPerSecond, double P50Ms, double P99Ms, double MeanBatch, long Failed, string Detail)
+{
+    /// <summary>For a group: requests each member completed in the window, in address order (empty otherwise).</summary>
+    public IReadOnlyList<long> MemberRequests { get; init; } = [];
+
+    /// <summary>For a group: member 0 was killed halfway through the window.</summary>
+    public bool MemberKilled { get; init; }
+}
 
 /// <summary>
 /// Issue 17: many concurrent agents (real gRPC clients, each with its own connection) in closed
 /// loops against one `edgeagent peer` and against a group of peers on 127.0.0.x behind one
-/// name (Grpc.Net.Client's static resolver and round_robin policy), reporting throughput, p50/p99
+/// name (each client an agent's <see cref="PeerConnection"/> to <c>dns:///</c>: Grpc.Net.Client's
+/// resolver and round_robin policy, retries, member load streams; then once more with one member
+/// killed halfway, counting the requests the group failed), reporting throughput, p50/p99
 /// and the batch sizes the peers ran; in-process ONNX Runtime at each batch size in the same run,
 /// its best throughput being the ceiling. The peers run in this process (real Kestrel, real
 /// loopback sockets): on one machine they share its cores with the clients either way.
@@ -141,6 +153,11 @@ public sealed class PeerLoadBenchmark
                 {
                     var clients = _settings.Clients.Max();
                     points.Add(await MeasurePeersAsync(model, file, input, setup, _settings.GroupSize, clients, cancellationToken).ConfigureAwait(false));
+                }
+
+                if (_settings.KillMember && _settings.GroupSize > 1)
+                {
+                    points.Add(await MeasurePeersAsync(model, file, input, setups[0], _settings.GroupSize, _settings.Clients.Max(), cancellationToken, killMember: true).ConfigureAwait(false));
                 }
             }
 
@@ -233,8 +250,13 @@ public sealed class PeerLoadBenchmark
         return points;
     }
 
-    private async Task<PeerLoadPoint> MeasurePeersAsync(string model, string file, ModelInput input, PeerVariantSetup setup, int members, int clients, CancellationToken cancellationToken)
+    private async Task<PeerLoadPoint> MeasurePeersAsync(string model, string file, ModelInput input, PeerVariantSetup setup, int members, int clients, CancellationToken cancellationToken, bool killMember = false)
     {
+        if (members > 1)
+        {
+            return await MeasureGroupAsync(model, file, input, setup, members, clients, killMember, cancellationToken).ConfigureAwait(false);
+        }
+
         var repository = Path.Combine(Path.GetTempPath(), "edgeagent-bench-peer-" + Guid.NewGuid().ToString("N"));
         var peers = new List<WebApplication>();
         try
@@ -321,29 +343,158 @@ public sealed class PeerLoadBenchmark
         }
     }
 
+    // A group as agents see it: each client is an agent's PeerConnection to NAME=dns:///..., the
+    // agent's own group path (Grpc.Net.Client's resolver and round_robin, retries on UNAVAILABLE,
+    // member load streams); the name resolves to the members on 127.0.0.2, .3, ... through a "dns"
+    // resolver factory, as the agent's integration tests give it.
+    private async Task<PeerLoadPoint> MeasureGroupAsync(string model, string file, ModelInput input, PeerVariantSetup setup, int members, int clients, bool killMember, CancellationToken cancellationToken)
+    {
+        var repository = Path.Combine(Path.GetTempPath(), "edgeagent-bench-peer-" + Guid.NewGuid().ToString("N"));
+        var peers = new List<WebApplication>();
+        var connections = new List<PeerConnection>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var runs = new List<Task>();
+        try
+        {
+            setup.WriteRepository(repository, model, file);
+            for (var i = 0; i < members; i++)
+            {
+                peers.Add(await PeerHost.StartAsync(
+                    new PeerHostSettings { ModelsPath = repository, Listen = $"127.0.0.{i + 2}:0", NodeName = $"bench-{i}", Extra = PeerExtra(clients) },
+                    b => b.Logging.SetMinimumLevel(LogLevel.Warning),
+                    cancellationToken).ConfigureAwait(false));
+            }
+
+            var addresses = peers.Select(p => p.GetTcpAddress()).Select(a => new BalancerAddress(a.Host, a.Port)).ToArray();
+            var options = new AgentOptions { OffloadTimeout = TimeSpan.FromMinutes(1), StaleAfter = TimeSpan.FromSeconds(10) };
+            var resolvers = new ResolverFactory[] { new FixedGroupResolverFactory(addresses) };
+            if (!PeerEndpoint.TryParse("group=dns:///localhost:8001", out var endpoint, out var error))
+            {
+                throw new InvalidOperationException(error);
+            }
+
+            for (var k = 0; k < clients; k++)
+            {
+                var connection = new PeerConnection(endpoint, options, TimeProvider.System, new Random(k), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, tls: null, resolvers);
+                connections.Add(connection);
+                runs.Add(connection.RunAsync(stop.Token));
+            }
+
+            var request = Request(model, input);
+            // One unmeasured request per client: connections, HTTP/2 windows, the sessions' first runs.
+            await Task.WhenAll(connections.Select(c => c.InferAsync(request, TimeSpan.FromMinutes(2), cancellationToken))).ConfigureAwait(false);
+            var before = peers.Select(p => Stats(p, model)).ToList();
+            var latencies = connections.Select(_ => new List<double>()).ToArray();
+            var failed = 0L;
+            var started = Stopwatch.GetTimestamp();
+            var end = started + (long)(_settings.Duration.TotalSeconds * Stopwatch.Frequency);
+            var work = Task.WhenAll(connections.Select((connection, k) => Task.Run(async () =>
+            {
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                    if (!connection.IsAvailable)
+                    {
+                        // An agent's policy offers no unavailable peer: its requests run on the board meanwhile.
+                        await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    var t = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await connection.InferAsync(request, TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+                        latencies[k].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                    }
+                    catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                }
+            }, cancellationToken)));
+            (long Completed, long Runs)? killedStats = null;
+            if (killMember)
+            {
+                await Task.Delay(_settings.Duration / 2, cancellationToken).ConfigureAwait(false);
+                killedStats = Stats(peers[0], model);
+                using (var abort = new CancellationTokenSource(TimeSpan.Zero))
+                {
+                    // Connections aborted, requests in flight cut: as a killed process looks to its clients.
+                    await peers[0].StopAsync(abort.Token).ConfigureAwait(false);
+                }
+
+                killedStats = Stats(peers[0], model);
+            }
+
+            await work.ConfigureAwait(false);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var after = peers.Select((p, i) => i == 0 && killedStats is { } k ? k : Stats(p, model)).ToList();
+            var all = latencies.SelectMany(l => l).ToList();
+            var requests = after.Zip(before, (a, b) => a.Completed - b.Completed).ToList();
+            var ortRuns = after.Zip(before, (a, b) => a.Runs - b.Runs).Sum();
+            var name = killMember ? $"{setup.Name} group of {members}, member 0 killed halfway" : $"{setup.Name} group of {members}";
+            var mean = requests.Skip(killMember ? 1 : 0).Average();
+            var spread = requests.Skip(killMember ? 1 : 0).Max(r => Math.Abs(r - mean)) / Math.Max(1, mean);
+            var detail = string.Create(CultureInfo.InvariantCulture,
+                $"per member {string.Join("/", requests)}; {(killMember ? "surviving members" : "members")} within {spread * 100:0.0} % of their mean; {failed} failed on the group (an agent runs those on the board)");
+            var point = new PeerLoadPoint(model, name, clients, all.Count, all.Count / elapsed,
+                Percentiles.Of(all, 50), Percentiles.Of(all, 99), ortRuns > 0 ? requests.Sum() / (double)ortRuns : double.NaN, failed, detail)
+            {
+                MemberRequests = requests,
+                MemberKilled = killMember,
+            };
+            _progress(Describe(point));
+            return point;
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(runs).ConfigureAwait(false);
+            foreach (var connection in connections)
+            {
+                connection.Dispose();
+            }
+
+            foreach (var peer in peers)
+            {
+                await peer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            try
+            {
+                Directory.Delete(repository, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private Dictionary<string, string?> PeerExtra(int clients) => new()
+    {
+        ["Execution:IntraOpThreads"] = _settings.IntraOpThreads.ToString(CultureInfo.InvariantCulture),
+        ["Execution:QueueCapacity"] = Math.Max(64, clients * 2).ToString(CultureInfo.InvariantCulture),
+        ["Serving:MaxConcurrentRequests"] = Math.Max(16, clients * 2).ToString(CultureInfo.InvariantCulture),
+        // Every client is an agent with a load stream to every member, all from 127.0.0.1.
+        ["Peer:MaxLoadStreamsPerClient"] = Math.Max(16, clients * 2).ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The "dns" scheme answered with the members' loopback addresses (grpc-dotnet's static resolver).</summary>
+    private sealed class FixedGroupResolverFactory(IReadOnlyList<BalancerAddress> addresses) : ResolverFactory
+    {
+        public override string Name => PeerEndpoint.GroupScheme;
+
+        public override Resolver Create(ResolverOptions options) => new StaticResolverFactory(_ => addresses).Create(options);
+    }
+
     private static (long Completed, long Runs) Stats(WebApplication peer, string model)
     {
         var stats = peer.Services.GetRequiredService<LocalExecutor>().GetLoadSnapshot().Models.Where(m => m.Name == model).ToList();
         return (stats.Sum(s => s.Completed), stats.Sum(s => s.Runs));
     }
 
-    // One channel per client, as separate agents have; a group is one name whose members
-    // Grpc.Net.Client resolves (static resolver) and balances call by call (round_robin).
-    private static GrpcChannel Channel(IReadOnlyList<Uri> addresses)
-    {
-        var options = new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null };
-        if (addresses.Count == 1)
-        {
-            return GrpcChannel.ForAddress(addresses[0], options);
-        }
-
-        var services = new ServiceCollection();
-        services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => addresses.Select(a => new BalancerAddress(a.Host, a.Port))));
-        options.ServiceProvider = services.BuildServiceProvider();
-        options.Credentials = ChannelCredentials.Insecure;
-        options.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
-        return GrpcChannel.ForAddress("static:///peer-group", options);
-    }
+    // One channel per client, as separate agents have.
+    private static GrpcChannel Channel(IReadOnlyList<Uri> addresses) =>
+        GrpcChannel.ForAddress(addresses[0], new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
 
     private static ModelInferRequest Request(string model, ModelInput input)
     {

@@ -6,7 +6,9 @@ public static class PeerLoadTargets
     /// <summary>
     /// Per model: batched peer throughput at the most clients over the in-process ceiling (at least
     /// 0.9) and over the unbatched peer (above 1); batched p99 over unbatched p99 at 8 clients, or
-    /// the fewest measured (at most 2).
+    /// the fewest measured (at most 2); per group point, the largest deviation of a member's request
+    /// count from the members' mean (at most 0.10; the survivors when a member was killed) and, with a
+    /// member killed, the requests lost (0).
     /// </summary>
     public static IEnumerable<((string Model, string Figure) Name, double Value, string Target, bool Met)> Evaluate(IReadOnlyList<PeerLoadPoint> points, IReadOnlyList<int> clients)
     {
@@ -39,6 +41,19 @@ public static class PeerLoadTargets
             {
                 var ratio = batchedFew.P99Ms / plainFew.P99Ms;
                 yield return ((model, $"batched / unbatched p99 at {few} clients"), ratio, "<= 2.00 x", ratio <= 2);
+            }
+
+            // A group: every member within 10 % of the mean count; with a member killed, no request lost.
+            foreach (var group in mine.Where(p => p.MemberRequests.Count > 1))
+            {
+                var counts = group.MemberKilled ? group.MemberRequests.Skip(1).ToList() : group.MemberRequests.ToList();
+                var mean = counts.Average();
+                var spread = mean > 0 ? counts.Max(c => Math.Abs(c - mean)) / mean : double.NaN;
+                yield return ((model, $"{group.Setup}: largest member deviation from the mean count{(group.MemberKilled ? " (survivors)" : "")}"), spread, "<= 0.10", spread <= 0.10);
+                if (group.MemberKilled)
+                {
+                    yield return ((model, $"{group.Setup}: requests the group failed"), group.Failed, "0", group.Failed == 0);
+                }
             }
         }
     }

@@ -39,4 +39,36 @@ public sealed class PeerLoadTargetsTests
         Assert.False(figures[0].Met);
         Assert.False(figures[1].Met);
     }
+
+    [Fact]
+    public void Evaluate_Group_SpreadWithinTenPercentAndKilledMemberLosesNothing()
+    {
+        PeerLoadPoint[] points =
+        [
+            Point("peer group of 4", 32, 10) with { MemberRequests = [100, 105, 95, 100] },
+            Point("peer group of 4, member 0 killed halfway", 32, 10) with { MemberRequests = [40, 120, 100, 100], MemberKilled = true },
+        ];
+
+        var figures = PeerLoadTargets.Evaluate(points, [32]).ToList();
+
+        Assert.Equal(3, figures.Count);
+        Assert.Equal(0.05, figures[0].Value, 6);
+        Assert.True(figures[0].Met);
+        Assert.Equal((120 - (320.0 / 3)) / (320.0 / 3), figures[1].Value, 6);
+        Assert.False(figures[1].Met);
+        Assert.Equal(0, figures[2].Value);
+        Assert.True(figures[2].Met);
+    }
+
+    [Fact]
+    public void Evaluate_GroupLostRequests_NotMet()
+    {
+        PeerLoadPoint[] points = [new PeerLoadPoint("det", "peer group of 4, member 0 killed halfway", 32, 100, 10, 1, 2, 1, 3, "") { MemberRequests = [10, 50, 50, 50], MemberKilled = true }];
+
+        var figures = PeerLoadTargets.Evaluate(points, [32]).ToList();
+
+        Assert.True(figures[0].Met);
+        Assert.Equal(3, figures[1].Value);
+        Assert.False(figures[1].Met);
+    }
 }
