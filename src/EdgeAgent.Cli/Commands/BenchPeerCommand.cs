@@ -90,10 +90,10 @@ internal static class BenchPeerCommand
 
             var table = new Table().AddColumn("model").AddColumn("setup").AddColumn(new TableColumn("clients").RightAligned())
                 .AddColumn(new TableColumn("items/s").RightAligned()).AddColumn(new TableColumn("p50 ms").RightAligned())
-                .AddColumn(new TableColumn("p99 ms").RightAligned()).AddColumn(new TableColumn("batch").RightAligned()).AddColumn("failed").AddColumn("detail");
+                .AddColumn(new TableColumn("p99 ms").RightAligned()).AddColumn(new TableColumn("batch").RightAligned()).AddColumn(new TableColumn("CPU ms/item").RightAligned()).AddColumn("failed").AddColumn("detail");
             foreach (var p in points)
             {
-                table.AddRow(p.Model, Markup.Escape(p.Setup), p.Clients == 0 ? "in-process" : N(p.Clients, "0"), N(p.ItemsPerSecond, "0.0"), N(p.P50Ms, "0.0"), N(p.P99Ms, "0.0"), N(p.MeanBatch, "0.00"), N(p.Failed, "0"), Markup.Escape(p.Detail));
+                table.AddRow(p.Model, Markup.Escape(p.Setup), p.Clients == 0 ? "in-process" : N(p.Clients, "0"), N(p.ItemsPerSecond, "0.0"), N(p.P50Ms, "0.0"), N(p.P99Ms, "0.0"), N(p.MeanBatch, "0.00"), N(p.CpuMsPerItem, "0.0"), N(p.Failed, "0"), Markup.Escape(p.Detail));
             }
 
             console.Write(table);

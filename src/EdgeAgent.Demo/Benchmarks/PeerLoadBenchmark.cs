@@ -81,6 +81,14 @@ public sealed record PeerLoadPoint(string Model, string Setup, int Clients, long
 
     /// <summary>For a group: member 0 was killed halfway through the window.</summary>
     public bool MemberKilled { get; init; }
+
+    /// <summary>
+    /// CPU time this process spent per completed item over the window, milliseconds (user + system,
+    /// all threads: ONNX Runtime's, and for peer points also the peers' serving and the clients'
+    /// gRPC work). Unlike items/s it barely moves with other processes' load, so it shows what the
+    /// peer path costs beyond ONNX Runtime itself.
+    /// </summary>
+    public double CpuMsPerItem { get; init; } = double.NaN;
 }
 
 /// <summary>
@@ -228,6 +236,7 @@ public sealed class PeerLoadBenchmark
             }
 
             var samples = new List<double>();
+            var cpuBefore = ProcessCpu();
             var started = Stopwatch.GetTimestamp();
             while (Stopwatch.GetElapsedTime(started) < window || samples.Count < 3)
             {
@@ -241,8 +250,12 @@ public sealed class PeerLoadBenchmark
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var cpuMs = (ProcessCpu() - cpuBefore).TotalMilliseconds;
             var point = new PeerLoadPoint(model, $"ort batch {batch}{suffix}", 0, samples.Count * (long)batch, samples.Count * batch / elapsed,
-                Percentiles.Of(samples, 50), Percentiles.Of(samples, 99), batch, 0, "");
+                Percentiles.Of(samples, 50), Percentiles.Of(samples, 99), batch, 0, "")
+            {
+                CpuMsPerItem = cpuMs / Math.Max(1, samples.Count * batch),
+            };
             _progress(Describe(point));
             points.Add(point);
         }
@@ -288,6 +301,7 @@ public sealed class PeerLoadBenchmark
                 var before = peers.Select(p => Stats(p, model)).ToList();
                 var latencies = clientsOf.Select(_ => new List<double>()).ToArray();
                 var failed = 0L;
+                var cpuBefore = ProcessCpu();
                 var started = Stopwatch.GetTimestamp();
                 var end = started + (long)(_settings.Duration.TotalSeconds * Stopwatch.Frequency);
                 await Task.WhenAll(clientsOf.Select((client, k) => Task.Run(async () =>
@@ -307,6 +321,7 @@ public sealed class PeerLoadBenchmark
                     }
                 }, cancellationToken))).ConfigureAwait(false);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                var cpuMs = (ProcessCpu() - cpuBefore).TotalMilliseconds;
                 var after = peers.Select(p => Stats(p, model)).ToList();
                 var all = latencies.SelectMany(l => l).ToList();
                 var requests = after.Zip(before, (a, b) => a.Completed - b.Completed).ToList();
@@ -314,7 +329,10 @@ public sealed class PeerLoadBenchmark
                 var name = members == 1 ? setup.Name : $"{setup.Name} group of {members}";
                 var detail = members == 1 ? "" : "per member " + string.Join("/", requests);
                 var point = new PeerLoadPoint(model, name, clients, all.Count, all.Count / elapsed,
-                    Percentiles.Of(all, 50), Percentiles.Of(all, 99), runs > 0 ? requests.Sum() / (double)runs : double.NaN, failed, detail);
+                    Percentiles.Of(all, 50), Percentiles.Of(all, 99), runs > 0 ? requests.Sum() / (double)runs : double.NaN, failed, detail)
+                {
+                    CpuMsPerItem = cpuMs / Math.Max(1, all.Count),
+                };
                 _progress(Describe(point));
                 return point;
             }
@@ -386,6 +404,7 @@ public sealed class PeerLoadBenchmark
             var before = peers.Select(p => Stats(p, model)).ToList();
             var latencies = connections.Select(_ => new List<double>()).ToArray();
             var failed = 0L;
+            var cpuBefore = ProcessCpu();
             var started = Stopwatch.GetTimestamp();
             var end = started + (long)(_settings.Duration.TotalSeconds * Stopwatch.Frequency);
             var work = Task.WhenAll(connections.Select((connection, k) => Task.Run(async () =>
@@ -427,6 +446,7 @@ public sealed class PeerLoadBenchmark
 
             await work.ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var cpuMs = (ProcessCpu() - cpuBefore).TotalMilliseconds;
             var after = peers.Select((p, i) => i == 0 && killedStats is { } k ? k : Stats(p, model)).ToList();
             var all = latencies.SelectMany(l => l).ToList();
             var requests = after.Zip(before, (a, b) => a.Completed - b.Completed).ToList();
@@ -441,6 +461,7 @@ public sealed class PeerLoadBenchmark
             {
                 MemberRequests = requests,
                 MemberKilled = killMember,
+                CpuMsPerItem = cpuMs / Math.Max(1, all.Count),
             };
             _progress(Describe(point));
             return point;
@@ -523,5 +544,12 @@ public sealed class PeerLoadBenchmark
     }
 
     private static string Describe(PeerLoadPoint p) => string.Create(CultureInfo.InvariantCulture,
-        $"{p.Model} {p.Setup}{(p.Clients > 0 ? $" x{p.Clients} clients" : "")}: {p.ItemsPerSecond:0.0} items/s, p50 {p.P50Ms:0.0} ms, p99 {p.P99Ms:0.0} ms, batch {p.MeanBatch:0.00}{(p.Failed > 0 ? $", {p.Failed} failed" : "")} {p.Detail}");
+        $"{p.Model} {p.Setup}{(p.Clients > 0 ? $" x{p.Clients} clients" : "")}: {p.ItemsPerSecond:0.0} items/s, p50 {p.P50Ms:0.0} ms, p99 {p.P99Ms:0.0} ms, batch {p.MeanBatch:0.00}, CPU {p.CpuMsPerItem:0.0} ms/item{(p.Failed > 0 ? $", {p.Failed} failed" : "")} {p.Detail}");
+
+    // User + system CPU of this process so far (a fresh Process object: no cached figures).
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
 }

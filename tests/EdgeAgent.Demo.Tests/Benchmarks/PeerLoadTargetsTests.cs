@@ -71,4 +71,22 @@ public sealed class PeerLoadTargetsTests
         Assert.Equal(3, figures[1].Value);
         Assert.False(figures[1].Met);
     }
+
+    [Fact]
+    public void Evaluate_CpuPerItemMeasured_RatioOfCeilingToPeer()
+    {
+        PeerLoadPoint[] points =
+        [
+            Point("ort batch 2", 0, 20, batch: 2) with { CpuMsPerItem = 90 },
+            Point("peer batched (max 2)", 32, 8, batch: 2) with { CpuMsPerItem = 120 },
+        ];
+
+        var figures = PeerLoadTargets.Evaluate(points, [32]).ToList();
+
+        Assert.Equal(2, figures.Count);
+        Assert.Equal(0.4, figures[0].Value, 6);
+        Assert.Contains("CPU ms per item", figures[1].Name.Figure, StringComparison.Ordinal);
+        Assert.Equal(0.75, figures[1].Value, 6);
+        Assert.False(figures[1].Met);
+    }
 }
