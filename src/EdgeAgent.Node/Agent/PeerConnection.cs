@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
 using EdgeAgent.Node.Serving;
@@ -93,10 +94,28 @@ public sealed partial class PeerConnection : IDisposable
             tls.ConfigureClient(sockets);
         }
 
-        if (tlsTargetHost is not null && sockets.SslOptions is { } ssl)
+        var channelUrl = endpoint.Url;
+        if (tlsTargetHost is not null)
         {
-            // A group member is dialled at its address but named by the group's host in its certificate.
-            ssl.TargetHost = tlsTargetHost;
+            // A group member over TLS: addressed by the group's host name (SNI and the certificate's
+            // name, which SocketsHttpHandler takes from the request's host) but dialled at its own address.
+            var dialHost = endpoint.Url.DnsSafeHost;
+            var dialPort = endpoint.Url.Port;
+            sockets.ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(dialHost, dialPort, cancellationToken).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+            channelUrl = new UriBuilder(Uri.UriSchemeHttps, tlsTargetHost, dialPort).Uri;
         }
 
         if (endpoint.IsGroup)
@@ -124,7 +143,7 @@ public sealed partial class PeerConnection : IDisposable
         else
         {
             HttpMessageHandler handler = endpoint.Emulation.IsNone ? sockets : new EmulatedLinkHandler(endpoint.Emulation, time, sockets);
-            _channel = GrpcChannel.ForAddress(endpoint.Url, new GrpcChannelOptions
+            _channel = GrpcChannel.ForAddress(channelUrl, new GrpcChannelOptions
             {
                 HttpHandler = handler,
                 DisposeHttpClient = true,
