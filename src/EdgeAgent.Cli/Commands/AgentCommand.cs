@@ -15,7 +15,7 @@ internal static class AgentCommand
         var models = new Option<string?>("--models") { Description = "Model repository folder <model>/<version>/model.onnx (Models:Path)." };
         var peers = new Option<string[]>("--peer")
         {
-            Description = "A peer as NAME=URL[;rtt=40ms][;bw=50mbit][;kind=edge], repeatable (Agent:Peers:NAME). rtt and bw emulate a link for demos.",
+            Description = "A peer as NAME=URL[;rtt=40ms][;bw=50mbit][;kind=edge], or a group of peers behind one name as NAME=dns:///HOST:PORT[;tls=on][;kind=edge] (every address HOST resolves to is a member, balanced round_robin), repeatable (Agent:Peers:NAME). rtt and bw emulate a link for demos.",
             AllowMultipleArgumentsPerToken = false,
         };
         var policy = new Option<string?>("--policy")

@@ -33,6 +33,13 @@ public sealed class AgentPeerGroupTests(ITestOutputHelper output)
         output.WriteLine(text);
         Assert.Contains("group of 4, 4 connected", text, StringComparison.Ordinal);
 
+        // Until every member has answered once, the balancer may still be connecting to one of them.
+        var deadline = DateTime.UtcNow + AgentCluster.Bound;
+        while (members.Any(m => Completed(m) == 0) && DateTime.UtcNow < deadline)
+        {
+            AgentCluster.AssertAddNegOutputs(await AgentCluster.InferAsync(channel));
+        }
+
         var before = members.Select(Completed).ToArray();
         var placements = await LoadAsync(channel, requests: 400, concurrency: 8);
 
