@@ -107,6 +107,28 @@ public sealed class AgentPeerGroupTests(ITestOutputHelper output)
         Assert.StartsWith("local", AgentCluster.Placement(response), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Group_NameDoesNotResolve_StatusSaysWhyAndRequestsRunLocally()
+    {
+        // Grpc.Net.Client's own DNS resolver on a name that cannot exist (RFC 6761 .invalid).
+        await using var cluster = new AgentCluster();
+        var settings = cluster.AgentSettings("peer", "grp=dns:///edgeagent-test.invalid:8001") with
+        {
+            Extra = AgentCluster.FastAgentSettings(("Security:Insecure", "true")),
+        };
+        var agent = await cluster.StartAgentAsync(settings);
+        using var channel = cluster.Channel(agent);
+
+        var status = await AgentCluster.WaitForStatusAsync(channel, s => s.Peers[0].Resolution.Length > 0, "the group reports it has no members");
+        output.WriteLine(EdgeAgent.Node.Control.AgentStatusText.Format(status));
+        Assert.False(status.Peers[0].Connected);
+        Assert.Empty(status.Peers[0].Members);
+
+        var response = await AgentCluster.InferAsync(channel);
+        AgentCluster.AssertAddNegOutputs(response);
+        Assert.StartsWith("local", AgentCluster.Placement(response), StringComparison.Ordinal);
+    }
+
     private static async Task<List<WebApplication>> StartMembersAsync(AgentCluster cluster, int count)
     {
         var members = new List<WebApplication>();
