@@ -53,6 +53,27 @@ public sealed class AgentOptionsValidatorTests
         Assert.Contains("Agent:Preference (--preference)", Failures(new AgentOptions { Preference = weight }), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    public void Validate_GroupMaxAttemptsOutOfRange_NamesTheSetting(int attempts)
+    {
+        Assert.Contains($"Agent:GroupMaxAttempts is {attempts}; use 2 to 5", Failures(new AgentOptions { GroupMaxAttempts = attempts }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_GroupPeerWithEmulation_NamesThePeer()
+    {
+        var message = Failures(new AgentOptions { Peers = { ["cloud"] = "dns:///peers.example:8001;bw=10mbit" } });
+        Assert.Contains("Agent:Peers:cloud (--peer): peer 'cloud' is a group (dns:///); link emulation (rtt=, bw=) is for single peers only", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NonPositiveGroupRefresh_Fails()
+    {
+        Assert.Contains("Agent:GroupRefreshInterval", Failures(new AgentOptions { GroupRefreshInterval = TimeSpan.Zero }), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_NonPositiveTimeout_Fails()
     {
