@@ -42,8 +42,18 @@ public sealed record DashboardState
     /// <summary>One placement's recent figures: requests, delay p50/mean (ms), mean energy per request (J) and how it was obtained.</summary>
     public sealed record PlacementFigures(string Placement, int Requests, double DelayP50Ms, double DelayMeanMs, double EnergyMeanJ, string EnergyProvenance);
 
-    /// <summary>A peer: connection, link estimates (with whether they are measured), load.</summary>
-    public sealed record PeerFigures(string Name, string Url, bool Available, double RttMs, bool RttMeasured, double ThroughputMbit, bool ThroughputMeasured, int Queued, int Running);
+    /// <summary>A peer: connection, link estimates (with whether they are measured), load; for a group (dns:///), its members.</summary>
+    public sealed record PeerFigures(string Name, string Url, bool Available, double RttMs, bool RttMeasured, double ThroughputMbit, bool ThroughputMeasured, int Queued, int Running)
+    {
+        /// <summary>True for a peer group: <see cref="Queued"/> and <see cref="Running"/> are its available members' sums.</summary>
+        public bool IsGroup { get; init; }
+
+        /// <summary>A group's members as last resolved (0 for a single peer).</summary>
+        public int Members { get; init; }
+
+        /// <summary>A group's members whose load stream is open and fresh.</summary>
+        public int MembersAvailable { get; init; }
+    }
 
     /// <summary>A point of the front: mean delay (ms) and energy (J) per request at one preference.</summary>
     public sealed record FrontPoint(double DelayWeight, double DelayMs, double EnergyJ, int Requests);
@@ -89,7 +99,12 @@ public sealed record DashboardState
                 p.Link.ThroughputBitsPerSecond / 1e6,
                 p.Link.ThroughputSamples > 0,
                 Math.Max(0, p.Load.Queued),
-                Math.Max(0, p.Load.Running))).ToList(),
+                Math.Max(0, p.Load.Running))
+            {
+                IsGroup = p.Endpoint.IsGroup,
+                Members = p.Members.Count,
+                MembersAvailable = p.Members.Count(m => m.IsAvailable),
+            }).ToList(),
             Front = FrontOf(window, preference.DelayWeight),
             PolicyFront = latest is null
                 ? new PolicyFrontFigures(null, 0, [], [], null, "No request has been served yet: the policy's front is computed for the latest request's model and size.")

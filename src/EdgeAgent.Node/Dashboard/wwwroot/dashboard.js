@@ -70,7 +70,8 @@ function render(state) {
   rows($("peers").tBodies[0], state.peers, p => [
     [p.name, "text"], [p.available ? "available" : "unavailable", p.available ? "text up" : "text down"],
     [p.rttMeasured ? fixed(p.rttMs, 1) : "-"], [fixed(p.throughputMbit, 1) + (p.throughputMeasured ? "" : " prior")],
-    [p.queued], [p.running], [p.url, "text"],
+    [p.queued], [p.running],
+    [p.url + (p.isGroup ? " (group of " + p.members + ", " + p.membersAvailable + " available)" : ""), "text"],
   ]);
   drawFront(state.front, state.policyFront);
 }
