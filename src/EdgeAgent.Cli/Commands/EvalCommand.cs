@@ -37,7 +37,7 @@ internal static class EvalCommand
         var rolloutFutures = new Option<int>("--rollout-futures") { Description = "Sampled futures per tried placement.", DefaultValueFactory = _ => 4 };
         var compare = new Option<FileInfo[]>("--compare") { Description = "Other preference-conditioned policy files evaluated beside --policy on the same seeds (for example one trained on other context ranges); repeatable.", AllowMultipleArgumentsPerToken = true };
         var upperBound = new Option<DirectoryInfo?>("--upper-bound") { Description = "Directory of fixed-preference policies (edgeagent train --fixed-preference W): the multi-policy upper bound, each evaluated at its own W only." };
-        var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines (default all). gmorl profiles: random,all-cloud,least-loaded,greedy,linucb; agent: greedy,greedy-estimate,heuristic,linucb,all-local,all-peer (greedy: the simulator's exact one-step cost, which knows each task's realised execution time, so clairvoyant; greedy-estimate: the lowest one-step cost by the observation's own estimates, what a deployed policy sees)." };
+        var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines (default all). gmorl profiles: random,all-cloud,least-loaded,greedy,linucb; agent: greedy,greedy-expected,greedy-estimate,heuristic,linucb,all-local,all-peer (greedy: the simulator's exact one-step cost, which knows each task's realised execution time, so clairvoyant; greedy-expected: the same exact cost with the task's execution time at its expectation; greedy-estimate: the lowest one-step cost by the observation's own estimates, what a deployed policy sees)." };
 
         var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
         foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare })
@@ -137,7 +137,7 @@ internal static class EvalCommand
                         }
                     }
 
-                    string[] known = isAgent ? ["greedy", "greedy-estimate", "heuristic", "linucb", "all-local", "all-peer"] : ["random", "all-cloud", "least-loaded", "greedy", "linucb"];
+                    string[] known = isAgent ? ["greedy", "greedy-expected", "greedy-estimate", "heuristic", "linucb", "all-local", "all-peer"] : ["random", "all-cloud", "least-loaded", "greedy", "linucb"];
                     if (chosen?.FirstOrDefault(c => !known.Contains(c)) is { } unknown)
                     {
                         throw new ArgumentException($"--baselines names an unknown baseline '{unknown}' for profile {settings.Profile}; known: {string.Join(",", known)}.");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeAgent.Learning.Evaluation;
 using EdgeAgent.Learning.Simulation;
+using EdgeAgent.Learning.Simulation.Agent;
 
 namespace EdgeAgent.Learning.Baselines;
 
@@ -89,6 +90,69 @@ public sealed class LeastLoadedPolicy : ISimPolicy
             }
 
             actions[i] = best;
+        }
+    }
+}
+
+/// <summary>
+/// The agent profile's greedy on the simulator's exact one-step cost with the current task's
+/// execution time at its expectation, "greedy-expected" in reports (<see cref="AgentVecEnv.ExpectedMarginalCost"/>):
+/// the exact queues (including the peers' background jobs already there and their realised times),
+/// links and energy model, but not this task's realised jitter, which no scheduler knows before the
+/// task runs. It separates what <see cref="GreedyPolicy"/> gains from knowing the task's own
+/// execution time from what it gains from the exact queue state.
+/// </summary>
+public sealed class ExpectedGreedyPolicy : ISimPolicy
+{
+    /// <summary>The name in reports.</summary>
+    public const string MethodName = "greedy-expected";
+
+    /// <inheritdoc />
+    public string Name => MethodName;
+
+    /// <inheritdoc />
+    public bool UsesPreference => true;
+
+    /// <summary>The choice for environment <paramref name="i"/> at its own preference.</summary>
+    /// <exception cref="ArgumentException">Another profile than the agent's.</exception>
+    public static int Choose(IVecEnv env, int i)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        var agent = env as AgentVecEnv ?? throw new ArgumentException($"The '{MethodName}' baseline needs the agent simulator, not '{env.Profile}'.");
+        var w = env.DelayWeight(i);
+        var best = -1;
+        var bestCost = double.PositiveInfinity;
+        if (!env.HasTask(i))
+        {
+            return GreedyPolicy.Choose(env, i);
+        }
+
+        for (var s = 0; s < env.MaxServers; s++)
+        {
+            if (!env.IsPresent(i, s))
+            {
+                continue;
+            }
+
+            agent.ExpectedMarginalCost(i, s, out var d, out var e);
+            var cost = env.ScalarisedCost(w, d, e);
+            if (cost < bestCost)
+            {
+                best = s;
+                bestCost = cost;
+            }
+        }
+
+        return best;
+    }
+
+    /// <inheritdoc />
+    public void Act(IVecEnv env, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, Span<int> actions)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        for (var i = 0; i < actions.Length; i++)
+        {
+            actions[i] = Choose(env, i);
         }
     }
 }

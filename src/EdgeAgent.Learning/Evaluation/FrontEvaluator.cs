@@ -217,6 +217,7 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
 
         if (prototype is Simulation.Agent.AgentVecEnv)
         {
+            list.Add(new(Baselines.ExpectedGreedyPolicy.MethodName, [new Baselines.ExpectedGreedyPolicy()]));
             list.Add(new(Baselines.EstimateGreedyPolicy.MethodName, [new Baselines.EstimateGreedyPolicy()]));
             list.Add(new(EvaluationReport.HeuristicName, [Baselines.CorePolicyBaseline.Heuristic()]));
         }

@@ -108,6 +108,158 @@ public sealed class AgentBaselinesTests
         Assert.True(peers > 0);
     }
 
+    [Fact]
+    public void AgentContexts_TrainEnds_PinsOneQuantityAtAnEndInAboutHalfTheEpisodes()
+    {
+        var (range, _) = AgentContexts.Get("train-ends");
+        var rng = new SimRandom(11);
+        var context = new AgentContext();
+        var ends = new HashSet<string>();
+        var pinned = 0;
+        const int draws = 2000;
+        for (var k = 0; k < draws; k++)
+        {
+            range.Draw(ref rng, context);
+            context.Validate();
+            Assert.True(AgentContextRange.Train.Contains(context, out var why), $"outside the training ranges ({why})");
+            var found = new List<string>();
+            if (context.PeerCount is 0 or AgentContext.MaxPeers)
+            {
+                found.Add("peers-" + context.PeerCount);
+            }
+
+            if (context.PeerCount > 1)
+            {
+                bool All(Func<AgentPeerProfile, bool> test)
+                {
+                    for (var p = 0; p < context.PeerCount; p++)
+                    {
+                        if (!test(context.Peers[p]))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                }
+
+                if (All(p => p.RoundTripSeconds == 0.0002)) { found.Add("rtt-0.2ms"); }
+                if (All(p => p.RoundTripSeconds == 0.3)) { found.Add("rtt-300ms"); }
+                if (All(p => p.UplinkBitsPerSecond == 1e6 && p.DownlinkBitsPerSecond == 1e6)) { found.Add("bw-1mbit"); }
+                if (All(p => p.UplinkBitsPerSecond == 1e9 && p.DownlinkBitsPerSecond == 1e9)) { found.Add("bw-1000mbit"); }
+                if (All(p => p.Speed == 0.25)) { found.Add("speed-0.25x"); }
+                if (All(p => p.Speed == 20)) { found.Add("speed-20x"); }
+            }
+
+            ends.UnionWith(found);
+            pinned += found.Count > 0 ? 1 : 0;
+        }
+
+        Assert.Equal(["bw-1000mbit", "bw-1mbit", "peers-0", "peers-8", "rtt-0.2ms", "rtt-300ms", "speed-0.25x", "speed-20x"], ends.Order());
+
+        // Half the episodes pin a quantity; a peer count drawn at 0 or 8 (2 of 9) also counts as an end.
+        Assert.InRange(pinned / (double)draws, 0.45, 0.70);
+    }
+
+    [Fact]
+    public void AgentContexts_TrainEndsWithoutPinning_DrawsExactlyTheTrainingContexts()
+    {
+        // EndsProbability 0 consumes no random numbers: the default ranges' episodes (and every
+        // figure measured on them) are unchanged.
+        var a = new SimRandom(5);
+        var b = new SimRandom(5);
+        var ca = new AgentContext();
+        var cb = new AgentContext();
+        var zero = AgentContextRange.Train with { EndsProbability = 0 };
+        for (var k = 0; k < 200; k++)
+        {
+            AgentContextRange.Train.Draw(ref a, ca);
+            zero.Draw(ref b, cb);
+            Assert.Equal(ca.PeerCount, cb.PeerCount);
+            Assert.Equal(ca.JobsPerSecond, cb.JobsPerSecond);
+            for (var p = 0; p < ca.PeerCount; p++)
+            {
+                Assert.Equal(ca.Peers[p].Speed, cb.Peers[p].Speed);
+                Assert.Equal(ca.Peers[p].RoundTripSeconds, cb.Peers[p].RoundTripSeconds);
+            }
+        }
+
+        Assert.Equal(a.NextDouble(), b.NextDouble());
+    }
+
+    [Fact]
+    public void ExpectedMarginalCost_IsTheExactCostWithoutTheTasksJitter()
+    {
+        // Without jitter it is the exact cost; with jitter it differs from it in some states, leaves
+        // the environment's own (clairvoyant) exact cost unchanged, and greedy-expected picks the
+        // row of least expected exact cost.
+        foreach (var noise in new[] { false, true })
+        {
+            var range = noise ? AgentContextRange.Train with { ExecJitterSigmaMax = 0.5 } : AgentContexts.Get("no-noise").Range;
+            var env = new AgentVecEnv(range, count: 8, seed: 41);
+            int n = env.Count, s = env.MaxServers;
+            var actions = new int[n];
+            float[] rT = new float[n], rE = new float[n];
+            var done = new bool[n];
+            var random = new Random(5);
+            var differ = 0;
+            var compared = 0;
+            for (var t = 0; t < 120; t++)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    env.SetPreference(i, random.NextDouble());
+                    for (var r = 0; r < s; r++)
+                    {
+                        if (!env.IsPresent(i, r))
+                        {
+                            continue;
+                        }
+
+                        env.MarginalCost(i, r, out var d0, out var e0);
+                        env.ExpectedMarginalCost(i, r, out var d1, out var e1);
+                        env.MarginalCost(i, r, out var d2, out var e2);
+                        Assert.Equal(d0, d2);
+                        Assert.Equal(e0, e2);
+                        compared++;
+                        if (!noise)
+                        {
+                            Assert.Equal(d0, d1, 12);
+                            Assert.Equal(e0, e1, 12);
+                        }
+                        else if (Math.Abs(d0 - d1) > 1e-9 * Math.Max(1, d0))
+                        {
+                            differ++;
+                        }
+                    }
+
+                    var choice = ExpectedGreedyPolicy.Choose(env, i);
+                    Assert.True(env.IsPresent(i, choice));
+                    env.ExpectedMarginalCost(i, choice, out var dc, out var ec);
+                    var best = env.ScalarisedCost(env.DelayWeight(i), dc, ec);
+                    for (var r = 0; r < s; r++)
+                    {
+                        if (env.IsPresent(i, r))
+                        {
+                            env.ExpectedMarginalCost(i, r, out var d, out var e);
+                            Assert.True(best <= env.ScalarisedCost(env.DelayWeight(i), d, e) + 1e-12);
+                        }
+                    }
+
+                    actions[i] = random.Next(2) == 0 ? choice : GreedyPolicy.Choose(env, i);
+                }
+
+                env.Step(actions, rT, rE, done);
+            }
+
+            Assert.True(compared > 1000, $"only {compared} rows compared");
+            if (noise)
+            {
+                Assert.True(differ > compared / 10, $"the task's jitter changed the cost of only {differ} of {compared} rows");
+            }
+        }
+    }
+
     [Theory]
     [InlineData("demo-slow-links", 0.030, 20e6, 2.0, 0.150, 10e6, 3.0)]
     [InlineData("demo-near-edge", 0.002, 500e6, 1.2, 0.080, 100e6, 3.0)]

@@ -93,6 +93,17 @@ public sealed record AgentContextRange
     /// <summary>Probability of bursty arrivals (else Poisson).</summary>
     public double BurstyProbability { get; init; } = 0.3;
 
+    /// <summary>
+    /// Probability that an episode pins one quantity at an end of its range (peer count, every
+    /// round trip, every link's bandwidth up and down, or every peer's speed; each of the four
+    /// equally likely, low or high end equally likely), as the evaluation sets <c>peers-0</c> ...
+    /// <c>speed-20x</c> do; the rest of the context is drawn as usual. 0 (the default) draws every
+    /// quantity from its range and consumes no random numbers for this, so the default ranges'
+    /// episodes are unchanged. Training with it covers the ends that a log-uniform draw over the
+    /// whole range seldom reaches together (e.g. every peer slower than the device).
+    /// </summary>
+    public double EndsProbability { get; init; }
+
     /// <summary>True when every field of <paramref name="c"/> lies inside these ranges (the demo's contexts must).</summary>
     public bool Contains(AgentContext c, out string why)
     {
@@ -225,13 +236,36 @@ public sealed record AgentContextRange
 
         c.WorkloadCount = wCount;
 
-        // Peers.
+        // Peers (one quantity pinned at an end of its range with EndsProbability).
+        var pinned = -1;
+        var pinHigh = false;
+        if (EndsProbability > 0 && rng.NextDouble() < EndsProbability)
+        {
+            pinned = rng.NextInt(4);
+            pinHigh = rng.NextDouble() < 0.5;
+        }
+
         c.PeerCount = PeersMin + rng.NextInt(PeersMax - PeersMin + 1);
+        if (pinned == 0)
+        {
+            c.PeerCount = pinHigh ? PeersMax : PeersMin;
+        }
+
         for (var p = 0; p < c.PeerCount; p++)
         {
             var rtt = LogUniform(ref rng, RoundTripMin, RoundTripMax);
             var up = LogUniform(ref rng, BandwidthMin, BandwidthMax);
             var down = Math.Clamp(up * LogUniform(ref rng, 0.5, 4), BandwidthMin, BandwidthMax);
+            switch (pinned)
+            {
+                case 1:
+                    rtt = pinHigh ? RoundTripMax : RoundTripMin;
+                    break;
+                case 2:
+                    up = down = pinHigh ? BandwidthMax : BandwidthMin;
+                    break;
+            }
+
             var served = 0;
             for (var k = 0; k < c.ModelCount; k++)
             {
@@ -248,7 +282,7 @@ public sealed record AgentContextRange
                 RoundTripSeconds = rtt,
                 UplinkBitsPerSecond = up,
                 DownlinkBitsPerSecond = down,
-                Speed = LogUniform(ref rng, SpeedMin, SpeedMax),
+                Speed = pinned == 3 ? (pinHigh ? SpeedMax : SpeedMin) : LogUniform(ref rng, SpeedMin, SpeedMax),
                 Concurrency = 1 + rng.NextInt(AgentContext.MaxConcurrency),
                 ServedModels = served,
                 BackgroundUtilisation = rng.NextDouble() < 0.3 ? 0 : rng.Uniform(0, BackgroundMax),

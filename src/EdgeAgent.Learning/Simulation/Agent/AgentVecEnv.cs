@@ -706,6 +706,28 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         energyJoules = energy / _eRef[(env * M) + m];
     }
 
+    /// <summary>
+    /// <see cref="MarginalCost"/> with the current task's execution time at its expectation (its
+    /// realised jitter, drawn at arrival, replaced by 1; every job already placed or queued keeps
+    /// its realised time): the exact one-step cost of the simulator's queues, links and energy
+    /// model without knowing how long this task will run, which no scheduler knows before it runs.
+    /// Equal to <see cref="MarginalCost"/> in contexts without jitter.
+    /// </summary>
+    public void ExpectedMarginalCost(int env, int server, out double delaySeconds, out double energyJoules)
+    {
+        CheckEnv(env);
+        var jitter = _curJitter[env];
+        _curJitter[env] = 1.0;
+        try
+        {
+            MarginalCost(env, server, out delaySeconds, out energyJoules);
+        }
+        finally
+        {
+            _curJitter[env] = jitter;
+        }
+    }
+
     /// <summary>The exact delay (s) and energy (J) of placing the current task on row <paramref name="server"/> (unnormalised <see cref="MarginalCost"/>).</summary>
     public (double DelaySeconds, double EnergyJoules) ExactCostUnscaled(int env, int server)
     {
