@@ -95,12 +95,13 @@ public sealed class LeastLoadedPolicy : ISimPolicy
 }
 
 /// <summary>
-/// The agent profile's greedy on the simulator's exact one-step cost with the current task's
-/// execution time at its expectation, "greedy-expected" in reports (<see cref="AgentVecEnv.ExpectedMarginalCost"/>):
-/// the exact queues (including the peers' background jobs already there and their realised times),
-/// links and energy model, but not this task's realised jitter, which no scheduler knows before the
-/// task runs. It separates what <see cref="GreedyPolicy"/> gains from knowing the task's own
-/// execution time from what it gains from the exact queue state.
+/// The agent profile's non-clairvoyant exact greedy, "greedy-expected" in reports: the row of least
+/// one-step cost by <see cref="AgentVecEnv.ExpectedMarginalCost"/>, the simulator's exact queues,
+/// links and energy model with expected instead of realised execution times (this task's and every
+/// job's ahead of it). It knows what a scheduler could know at the decision (every job in every
+/// queue, the agent's own uploads), not how long each job will actually run, which
+/// <see cref="GreedyPolicy"/> ("greedy", clairvoyant) does. <see cref="EstimateGreedyPolicy"/>
+/// ("greedy-estimate") knows only the observation.
 /// </summary>
 public sealed class ExpectedGreedyPolicy : ISimPolicy
 {

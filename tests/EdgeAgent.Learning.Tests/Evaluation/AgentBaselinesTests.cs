@@ -188,14 +188,16 @@ public sealed class AgentBaselinesTests
     }
 
     [Fact]
-    public void ExpectedMarginalCost_IsTheExactCostWithoutTheTasksJitter()
+    public void ExpectedMarginalCost_IsTheExactCostWithExpectedTimes()
     {
-        // Without jitter it is the exact cost; with jitter it differs from it in some states, leaves
-        // the environment's own (clairvoyant) exact cost unchanged, and greedy-expected picks the
-        // row of least expected exact cost.
+        // Without jitter and background load (realised times = expected times) it is the exact cost
+        // (its FIFO schedule on expected times rebuilds the executors' own); with them it differs
+        // in some states, leaves the environment's own (clairvoyant) exact cost unchanged, and
+        // greedy-expected picks the row of least expected exact cost.
         foreach (var noise in new[] { false, true })
         {
             var range = noise ? AgentContextRange.Train with { ExecJitterSigmaMax = 0.5 } : AgentContexts.Get("no-noise").Range;
+            // (no-noise still has bursts, pipelines, deadlines, 0-8 peers and 1-8 slots per executor)
             var env = new AgentVecEnv(range, count: 8, seed: 41);
             int n = env.Count, s = env.MaxServers;
             var actions = new int[n];

@@ -707,25 +707,28 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     }
 
     /// <summary>
-    /// <see cref="MarginalCost"/> with the current task's execution time at its expectation (its
-    /// realised jitter, drawn at arrival, replaced by 1; every job already placed or queued keeps
-    /// its realised time): the exact one-step cost of the simulator's queues, links and energy
-    /// model without knowing how long this task will run, which no scheduler knows before it runs.
-    /// Equal to <see cref="MarginalCost"/> in contexts without jitter.
+    /// The one-step cost of <see cref="MarginalCost"/> computed with expected instead of realised
+    /// execution times: the simulator's exact queues (every job placed, queued or running on each
+    /// executor, the agent's own uploads waiting for the link), links and energy model, with this
+    /// task and every job ahead of it taking its expected time (a running job its expected time from
+    /// its actual start, at least until now). It is the lowest exact one-step cost a scheduler could
+    /// compute from what is known at the decision: the realised times (this task's jitter, the
+    /// peers' background jobs' exponential times) are known only after the jobs run.
+    /// <see cref="MarginalCost"/> (the clairvoyant greedy's) uses them. Equal to it in contexts
+    /// without jitter and background load. Nothing is changed.
     /// </summary>
     public void ExpectedMarginalCost(int env, int server, out double delaySeconds, out double energyJoules)
     {
         CheckEnv(env);
-        var jitter = _curJitter[env];
-        _curJitter[env] = 1.0;
-        try
+        if (!IsPresent(env, server))
         {
-            MarginalCost(env, server, out delaySeconds, out energyJoules);
+            throw new ArgumentOutOfRangeException(nameof(server), server, $"Environment {env}: row {server} is absent (mask 0) for the current task.");
         }
-        finally
-        {
-            _curJitter[env] = jitter;
-        }
+
+        var m = _curModel[env];
+        Place(env, server, commit: false, out var delay, out var energy, out _, expectedTimes: true);
+        delaySeconds = delay / _tRef[(env * M) + m];
+        energyJoules = energy / _eRef[(env * M) + m];
     }
 
     /// <summary>The exact delay (s) and energy (J) of placing the current task on row <paramref name="server"/> (unnormalised <see cref="MarginalCost"/>).</summary>
@@ -1222,6 +1225,58 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         return finish;
     }
 
+    // The finish of a job arriving at `arrival` with expected time `expected` at executor q, with every
+    // job in it (in FIFO order) taking its expected time: a running one from its actual start (at
+    // least until now, since it is still running), a queued one from when a slot frees. Jobs that
+    // finished by now are gone (Prune). Admit's schedule with the realised times is not touched.
+    private double ExpectedFinish(int env, int q, int conc, double arrival, double expected)
+    {
+        var now = _now[env];
+        Prune(env, q, now);
+        Span<double> free = stackalloc double[C];
+        for (var k = 0; k < conc; k++)
+        {
+            free[k] = now;
+        }
+
+        var qi = (env * Q) + q;
+        var b = qi * _jobCap;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            // Running jobs hold their slots first; then the waiting ones in FIFO order.
+            for (var k = 0; k < _jobCount[qi]; k++)
+            {
+                var running = _jobStart[b + k] <= now;
+                if (running != (pass == 0))
+                {
+                    continue;
+                }
+
+                var slot = EarliestSlot(free, conc);
+                free[slot] = running
+                    ? Math.Max(now, _jobStart[b + k] + _jobExpected[b + k])
+                    : Math.Max(_jobArrival[b + k], free[slot]) + _jobExpected[b + k];
+            }
+        }
+
+        var s = EarliestSlot(free, conc);
+        return Math.Max(arrival, free[s]) + expected;
+    }
+
+    private static int EarliestSlot(ReadOnlySpan<double> free, int conc)
+    {
+        var slot = 0;
+        for (var k = 1; k < conc; k++)
+        {
+            if (free[k] < free[slot])
+            {
+                slot = k;
+            }
+        }
+
+        return slot;
+    }
+
     // Drops jobs finished by `t` (no later query looks before the current decision time).
     private void Prune(int env, int q, double t)
     {
@@ -1253,18 +1308,18 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private double _placedQueue;
     private double _placedExec;
 
-    private void Place(int env, int row, bool commit, out double delay, out double energy, out double completion)
+    private void Place(int env, int row, bool commit, out double delay, out double energy, out double completion, bool expectedTimes = false)
     {
         var now = _now[env];
         var m = _curModel[env];
         var mi = (env * M) + m;
-        var jitter = _curJitter[env];
+        var jitter = expectedTimes ? 1.0 : _curJitter[env];
         var pw = new DevicePowerTable(_power[env * 4], _power[(env * 4) + 1], _power[(env * 4) + 2], _power[(env * 4) + 3]);
         if (row < L)
         {
             var expected = _exec[(mi * L) + row];
             var actual = expected * jitter;
-            completion = Admit(env, 0, _localConc[env], now, actual, expected, commit);
+            completion = expectedTimes ? ExpectedFinish(env, 0, _localConc[env], now, expected) : Admit(env, 0, _localConc[env], now, actual, expected, commit);
             delay = completion - now;
             (_placedQueue, _placedExec) = (completion - actual - now, actual);
             var measured = _joules[(mi * L) + row];
@@ -1280,7 +1335,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var arrival = linkStart + upload + (0.5 * _rtt[pi]);
         AdvanceBackground(env, p, now);
         var peerExpected = _exec[mi * L] / _speed[pi];
-        var finish = Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, commit);
+        var finish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, commit);
         completion = finish + (0.5 * _rtt[pi]) + download;
         (_placedQueue, _placedExec) = (finish - (peerExpected * jitter) - arrival, peerExpected * jitter);
         delay = completion - now;
