@@ -110,7 +110,7 @@ public sealed class TrainCommandTests : IDisposable
 
     [Theory]
     [InlineData("--edges-max", "3", "--edges-max applies to the gmorl profiles")]
-    [InlineData("--contexts", "moon", "Unknown agent context set 'moon'; known: train, demo")]
+    [InlineData("--contexts", "moon", "Unknown agent context set 'moon'; known: train, train-ends, demo")]
     [InlineData("--resume", "missing.onnx", "missing.onnx")]
     public void Train_AgentProfileBadArgument_ExitsWithMessageNamingIt(string option, string? value, string expected)
     {
