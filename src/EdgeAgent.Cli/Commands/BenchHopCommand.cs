@@ -72,15 +72,17 @@ internal static class BenchHopCommand
                 return 1;
             }
 
-            await output.WriteLineAsync("path            p50 ms   p95 ms  mean ms  p50/direct  mean/direct");
+            await output.WriteLineAsync("path            p50 ms   p95 ms  mean ms  p50/direct  mean/direct  agent CPU ms/req  agent minor faults/req");
             foreach (var r in results)
             {
+                var cpu = r.AgentCpuMsPerRequest is { } ms ? ms.ToString("0.00", CultureInfo.InvariantCulture) : "-";
+                var faults = r.AgentMinorFaultsPerRequest is { } f ? f.ToString("0", CultureInfo.InvariantCulture) : "-";
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Path,-14} {r.Latency.P50Ms,7:0.0}  {r.Latency.P95Ms,7:0.0}  {r.Latency.MeanMs,7:0.0}  {r.RatioP50,10:0.000}  {r.RatioMean,11:0.000}"));
+                    $"{r.Path,-14} {r.Latency.P50Ms,7:0.0}  {r.Latency.P95Ms,7:0.0}  {r.Latency.MeanMs,7:0.0}  {r.RatioP50,10:0.000}  {r.RatioMean,11:0.000}  {cpu,16}  {faults,22}"));
             }
 
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{results[0].Latency.Samples} interleaved rounds; target: agent p50 / direct p50 <= 1.08; {Environment.ProcessorCount} logical CPUs"));
+                $"{results[0].Latency.Samples} interleaved rounds; target: agent p50 / direct p50 <= 1.08; {Environment.ProcessorCount} logical CPUs; an agent's CPU and faults per request include its background work (load stream, pings)"));
             return 0;
         });
         return command;

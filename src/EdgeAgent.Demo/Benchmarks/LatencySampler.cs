@@ -39,7 +39,15 @@ public static class LatencySampler
     /// Measures several operations interleaved round by round (A, B, C, A, B, C, ...), so that
     /// slow drifts of a shared machine's load affect every operation alike.
     /// </summary>
-    public static async Task<IReadOnlyList<LatencyResult>> MeasureInterleavedAsync(IReadOnlyList<(string Name, Func<CancellationToken, Task> Operation)> operations, int warmup, int iterations, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<LatencyResult>> MeasureInterleavedAsync(IReadOnlyList<(string Name, Func<CancellationToken, Task> Operation)> operations, int warmup, int iterations, CancellationToken cancellationToken) =>
+        MeasureInterleavedAsync(operations, warmup, iterations, measuring: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="MeasureInterleavedAsync(IReadOnlyList{ValueTuple{string, Func{CancellationToken, Task}}}, int, int, CancellationToken)"/>;
+    /// <paramref name="measuring"/> runs once after the warm-up, right before the first measured round
+    /// (to read counters such as a process's CPU time over exactly the measured rounds).
+    /// </summary>
+    public static async Task<IReadOnlyList<LatencyResult>> MeasureInterleavedAsync(IReadOnlyList<(string Name, Func<CancellationToken, Task> Operation)> operations, int warmup, int iterations, Action? measuring, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(iterations);
@@ -51,6 +59,7 @@ public static class LatencySampler
             }
         }
 
+        measuring?.Invoke();
         var samples = operations.Select(_ => new double[iterations]).ToArray();
         for (var i = 0; i < iterations; i++)
         {

@@ -145,6 +145,13 @@ public sealed class NodeProcess : IAsyncDisposable
         return _process.TotalProcessorTime;
     }
 
+    /// <summary>
+    /// Minor page faults of the process so far (field 10 of /proc/PID/stat: pages first touched or
+    /// re-mapped without I/O), or null where /proc does not say. A load-insensitive measure of the
+    /// fresh memory a request path touches.
+    /// </summary>
+    public long? MinorFaults() => ProcessCounters.MinorFaults(_process.Id);
+
     /// <summary>Sends a signal by name (STOP, CONT, TERM) with the system's kill command.</summary>
     public void Signal(string name)
     {

@@ -34,7 +34,9 @@ public sealed record OffloadHopSettings
 /// <param name="Latency">Its figures.</param>
 /// <param name="RatioP50">p50 over the direct path's p50.</param>
 /// <param name="RatioMean">Mean over the direct path's mean.</param>
-public sealed record HopResult(string Path, LatencyResult Latency, double RatioP50, double RatioMean);
+/// <param name="AgentCpuMsPerRequest">For a path through an agent: that agent process's CPU time (user + system, its background work included) over the measured rounds per request, ms; null for the direct path.</param>
+/// <param name="AgentMinorFaultsPerRequest">For a path through an agent: that agent process's minor page faults per request over the measured rounds; null for the direct path or where /proc does not say.</param>
+public sealed record HopResult(string Path, LatencyResult Latency, double RatioP50, double RatioMean, double? AgentCpuMsPerRequest = null, double? AgentMinorFaultsPerRequest = null);
 
 /// <summary>
 /// Issue 17: the offload hop. A peer and an agent (policy peer) run as separate processes of the
@@ -128,19 +130,21 @@ public static class OffloadHopBenchmark
                 return new GRPCInferenceService.GRPCInferenceServiceClient(channel);
             }
 
-            var paths = new List<(string Name, GRPCInferenceService.GRPCInferenceServiceClient Client)> { ("direct", Client(peer.Address)), ("agent", Client(agent.Address)) };
+            var paths = new List<(string Name, GRPCInferenceService.GRPCInferenceServiceClient Client, NodeProcess? Agent)> { ("direct", Client(peer.Address), null), ("agent", Client(agent.Address), agent) };
             if (baseline is not null)
             {
-                paths.Add(("baseline agent", Client(baseline.Address)));
+                paths.Add(("baseline agent", Client(baseline.Address), baseline));
             }
 
             progress("waiting until the agents place the request on the peer ...");
-            foreach (var (_, client) in paths.Skip(1))
+            foreach (var (_, client, _) in paths.Skip(1))
             {
                 await WaitForPeerPlacementAsync(client, request, cancellationToken).ConfigureAwait(false);
             }
 
             progress(string.Create(CultureInfo.InvariantCulture, $"{settings.Warmup} warm-up and {settings.Iterations} measured rounds of {request.CalculateSize():N0}-byte requests ({string.Join(", ", paths.Select(p => p.Name))}) ..."));
+            var cpuBefore = new TimeSpan[paths.Count];
+            var faultsBefore = new long?[paths.Count];
             var results = await LatencySampler.MeasureInterleavedAsync(
                 paths.Select(p => (p.Name, (Func<CancellationToken, Task>)(async ct =>
                 {
@@ -152,9 +156,23 @@ public static class OffloadHopBenchmark
                 }))).ToArray(),
                 settings.Warmup,
                 settings.Iterations,
+                () =>
+                {
+                    for (var i = 0; i < paths.Count; i++)
+                    {
+                        cpuBefore[i] = paths[i].Agent?.CpuTime() ?? TimeSpan.Zero;
+                        faultsBefore[i] = paths[i].Agent?.MinorFaults();
+                    }
+                },
                 cancellationToken).ConfigureAwait(false);
             var direct = results[0];
-            return results.Select(r => new HopResult(r.Name, r, r.P50Ms / direct.P50Ms, r.MeanMs / direct.MeanMs)).ToArray();
+            return results.Select((r, i) =>
+            {
+                var node = paths[i].Agent;
+                double? cpu = node is null ? null : (node.CpuTime() - cpuBefore[i]).TotalMilliseconds / r.Samples;
+                double? faults = node?.MinorFaults() is long after && faultsBefore[i] is long before ? (after - before) / (double)r.Samples : null;
+                return new HopResult(r.Name, r, r.P50Ms / direct.P50Ms, r.MeanMs / direct.MeanMs, cpu, faults);
+            }).ToArray();
         }
         finally
         {

@@ -34,6 +34,27 @@ public sealed class BenchmarkPiecesTests : IDisposable
     }
 
     [Fact]
+    public void ProcessCounters_StatLine_ReadsMinorFaultsAfterACommandWithSpacesAndParentheses()
+    {
+        // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt ...
+        const string Stat = "4242 (.NET a) (b)) S 1 4242 4242 0 -1 4194560 98765 12 3 0 150 40 0 0 20 0 30 0 1000 0 0";
+
+        Assert.Equal(98765L, ProcessCounters.ParseMinorFaults(Stat));
+        Assert.Null(ProcessCounters.ParseMinorFaults("4242 (edgeagent) S 1 2"));
+        Assert.Null(ProcessCounters.ParseMinorFaults("no command here"));
+        Directory.CreateDirectory(Path.Combine(_root, "9"));
+        File.WriteAllText(Path.Combine(_root, "9", "stat"), Stat);
+        Assert.Equal(98765L, ProcessCounters.MinorFaults(9, _root));
+        Assert.Null(ProcessCounters.MinorFaults(8, _root));
+    }
+
+    [Fact]
+    public void ProcessCounters_ThisProcess_HasFaulted()
+    {
+        Assert.True(ProcessCounters.MinorFaults(Environment.ProcessId) > 0);
+    }
+
+    [Fact]
     public async Task EchoService_ModelInfer_ReturnsTheRawInputsAsOutputs()
     {
         var request = new ModelInferRequest { ModelName = "m", Id = "7" };
