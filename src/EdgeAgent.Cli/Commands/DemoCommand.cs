@@ -46,6 +46,15 @@ internal static class DemoCommand
             Description = "With --compare: run N delay weights evenly spaced over [0, 1] (11: 0, 0.1, ..., 1) and print each policy's hypervolume; 1 runs --preference only.",
             DefaultValueFactory = _ => 1,
         };
+        var repeats = new Option<int>("--repeats")
+        {
+            Description = "With --compare: run every (link profile, delay weight, policy) this many times, interleaved (policies rotated, the weights walked forward then backward); points pool the repeats' items and the hypervolume ratio gets a bootstrap interval over them.",
+            DefaultValueFactory = _ => 1,
+        };
+        var runsCsv = new Option<string?>("--runs-csv")
+        {
+            Description = "With --compare: write every run (link profile, repeat, delay weight, policy, items, delays, energy, placements) to this CSV file.",
+        };
         var linkProfiles = new Option<string[]>("--link-profile")
         {
             Description = "With --compare: a link/speed context NAME:rtt=5ms,bw=200mbit,speed=2.4;NAME:... (speed in times the board's, at most 3), or 'default'; repeatable, each context is run in turn.",
@@ -84,11 +93,11 @@ internal static class DemoCommand
 
         var decisionLog = new Option<string?>("--decision-log")
         {
-            Description = "Write the agent's durable decision log here (a directory for decisions.db, or a file); off unless given. Every run of a comparison appends to it.",
+            Description = "Write the agent's durable decision log here (a directory for decisions.db, or a file); off unless given. Every run of a comparison appends to it; with several policies each policy's agent logs under DIR/POLICY.",
         };
 
         var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, linkProfiles, plot, decisionLog })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, repeats, linkProfiles, plot, runsCsv, decisionLog })
         {
             command.Options.Add(option);
         }
@@ -120,7 +129,11 @@ internal static class DemoCommand
                     DecisionLogPath = parseResult.GetValue(decisionLog) is { Length: > 0 } log ? Path.GetFullPath(log) : null,
                 };
                 settings.Validate();
-                comparison = Comparison(settings, parseResult.GetValue(compare), parseResult.GetValue(preferences), parseResult.GetValue(linkProfiles) ?? [], parseResult.Tokens.Any(t => t.Value == "--preference"));
+                comparison = Comparison(settings, parseResult.GetValue(compare), parseResult.GetValue(preferences), parseResult.GetValue(linkProfiles) ?? [], parseResult.Tokens.Any(t => t.Value == "--preference"), parseResult.GetValue(repeats));
+                if (comparison is null && parseResult.GetValue(runsCsv) is not null)
+                {
+                    throw new ArgumentException("--runs-csv goes with --compare.");
+                }
             }
             catch (ArgumentException ex)
             {
@@ -130,7 +143,7 @@ internal static class DemoCommand
 
             return comparison is null
                 ? await RunAsync(settings, cancellationToken)
-                : await CompareAsync(comparison, parseResult.GetValue(plot)!, parseResult.InvocationConfiguration.Output, cancellationToken);
+                : await CompareAsync(comparison, parseResult.GetValue(plot)!, parseResult.GetValue(runsCsv), parseResult.InvocationConfiguration.Output, cancellationToken);
         });
         return command;
     }
@@ -138,16 +151,21 @@ internal static class DemoCommand
     private static readonly string[] Policies = ["learned", "heuristic", "local", "peer"];
 
     /// <summary>The comparison the options ask for, or null without --compare; an unusable option throws naming it.</summary>
-    internal static DemoComparison? Comparison(DemoSettings settings, string? compare, int preferenceCount, string[] linkProfiles, bool preferenceGiven)
+    internal static DemoComparison? Comparison(DemoSettings settings, string? compare, int preferenceCount, string[] linkProfiles, bool preferenceGiven, int repeats = 1)
     {
         if (compare is null)
         {
-            if (preferenceCount != 1 || linkProfiles.Length > 0)
+            if (preferenceCount != 1 || linkProfiles.Length > 0 || repeats != 1)
             {
-                throw new ArgumentException("--preferences and --link-profile go with --compare.");
+                throw new ArgumentException("--preferences, --repeats and --link-profile go with --compare.");
             }
 
             return null;
+        }
+
+        if (repeats is < 1 or > 100)
+        {
+            throw new ArgumentException($"--repeats must be between 1 and 100, got {repeats}.");
         }
 
         var policies = new List<string> { settings.Policy };
@@ -182,14 +200,14 @@ internal static class DemoCommand
             contexts.Add(peers);
         }
 
-        return new DemoComparison(settings, policies, DemoComparison.EvenPreferences(preferenceCount, settings.Preference), contexts);
+        return new DemoComparison(settings, policies, DemoComparison.EvenPreferences(preferenceCount, settings.Preference), contexts, repeats);
     }
 
-    private static async Task<int> CompareAsync(DemoComparison comparison, string plotPath, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> CompareAsync(DemoComparison comparison, string plotPath, string? runsCsv, TextWriter output, CancellationToken cancellationToken)
     {
         var s = comparison.BaseSettings;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Comparing {string.Join(", ", comparison.Policies)} on the identical workload (seed {s.Seed}, {s.Rate:0.##} items/s for {s.Duration.TotalSeconds:0} s each, {s.PageWidth}x{s.PageHeight} pages), {comparison.Preferences.Count} delay weight(s), {comparison.Contexts.Count} link profile(s): {comparison.Policies.Count * comparison.Preferences.Count * comparison.Contexts.Count} runs."));
+            $"Comparing {string.Join(", ", comparison.Policies)} on the identical workload (seed {s.Seed}, {s.Rate:0.##} items/s for {s.Duration.TotalSeconds:0} s each, {s.PageWidth}x{s.PageHeight} pages), {comparison.Preferences.Count} delay weight(s), {comparison.Contexts.Count} link profile(s), {comparison.Repeats} repeat(s): {comparison.Policies.Count * comparison.Preferences.Count * comparison.Contexts.Count * comparison.Repeats} runs; per link profile one cluster, each policy's agent warmed up unmeasured, then moved between delay weights at run time."));
         try
         {
             await comparison.RunAsync(TimeProvider.System, message => output.WriteLine(message), cancellationToken);
@@ -207,6 +225,12 @@ internal static class DemoCommand
 
         await output.WriteLineAsync();
         await output.WriteAsync(comparison.Format());
+        if (runsCsv is not null)
+        {
+            comparison.SaveRunsCsv(runsCsv);
+            await output.WriteLineAsync("runs: " + Path.GetFullPath(runsCsv));
+        }
+
         foreach (var file in comparison.SavePlots(plotPath))
         {
             await output.WriteLineAsync("plot: " + file);

@@ -29,6 +29,13 @@ public sealed class DemoCluster : IAsyncDisposable
     /// <summary>The agent's services (decision log, energy estimator).</summary>
     public IServiceProvider AgentServices { get; private set; } = null!;
 
+    /// <summary>The agents, one per policy, in the order given to <see cref="StartAsync(string, IReadOnlyList{string}, double, IReadOnlyList{DemoProfile}, CancellationToken, string?, string?, IReadOnlyDictionary{string, Uri}?)"/>.</summary>
+    public IReadOnlyList<DemoAgent> Agents { get; private set; } = [];
+
+    /// <summary>The agent running <paramref name="policy"/>.</summary>
+    public DemoAgent Agent(string policy) =>
+        Agents.FirstOrDefault(a => a.Policy == policy) ?? throw new ArgumentException($"The demo cluster runs no agent with policy '{policy}'.", nameof(policy));
+
     /// <summary>Peer name to address.</summary>
     public IReadOnlyDictionary<string, Uri> Peers { get; private set; } = new Dictionary<string, Uri>();
 
@@ -41,9 +48,32 @@ public sealed class DemoCluster : IAsyncDisposable
     /// <param name="policyFile">The learned policy's file (null: the agent's default).</param>
     /// <param name="decisionLogPath">The agent's durable decision log (file or directory); null: off.</param>
     /// <param name="externalPeers">Peers already running elsewhere (name to URL: behind real links, see NetworkNamespacePeer); their bandwidth is the real link's, only the round trip is emulated.</param>
-    public static async Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null, IReadOnlyDictionary<string, Uri>? externalPeers = null)
+    public static Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null, IReadOnlyDictionary<string, Uri>? externalPeers = null) =>
+        StartAsync(modelsPath, [policy], preference, peerProfiles, cancellationToken, policyFile, decisionLogPath, externalPeers);
+
+    /// <summary>
+    /// Starts the peers, then one agent per policy in <paramref name="policies"/>, every agent
+    /// pointed at the same peers (a comparison runs one agent at a time, so each policy keeps its
+    /// own warm agent across runs instead of a cold cluster per run). With several agents and a
+    /// decision log, each agent logs under <c>decisionLogPath/POLICY</c>.
+    /// </summary>
+    /// <param name="modelsPath">Model repository served by every node.</param>
+    /// <param name="policies">One agent per policy (learned, heuristic, local or peer; distinct).</param>
+    /// <param name="preference">Initial delay weight in [0, 1].</param>
+    /// <param name="peerProfiles">The peers to start.</param>
+    /// <param name="cancellationToken">Cancels start-up.</param>
+    /// <param name="policyFile">The learned policy's file (null: the agent's default).</param>
+    /// <param name="decisionLogPath">The agents' durable decision log (file or directory); null: off.</param>
+    /// <param name="externalPeers">Peers already running elsewhere (name to URL).</param>
+    public static async Task<DemoCluster> StartAsync(string modelsPath, IReadOnlyList<string> policies, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null, IReadOnlyDictionary<string, Uri>? externalPeers = null)
     {
         ArgumentNullException.ThrowIfNull(peerProfiles);
+        ArgumentNullException.ThrowIfNull(policies);
+        if (policies.Count == 0 || policies.Distinct(StringComparer.Ordinal).Count() != policies.Count)
+        {
+            throw new ArgumentException("The demo cluster needs at least one policy, each once.", nameof(policies));
+        }
+
         var cluster = new DemoCluster();
         try
         {
@@ -87,27 +117,38 @@ public sealed class DemoCluster : IAsyncDisposable
                 extras["Security:Insecure"] = "true";
             }
 
-            var agent = await AgentHost.StartAsync(
-                new AgentHostSettings
-                {
-                    ModelsPath = modelsPath,
-                    NodeName = "agent",
-                    Policy = policy,
-                    Preference = preference,
-                    Peers = peerProfiles.Select(p => p.PeerSpec(peers[p.Name], emulateBandwidth: externalPeers is null || !externalPeers.ContainsKey(p.Name))).ToArray(),
-                    DecisionLogPath = decisionLogPath,
-                    Extra = extras,
-                },
-                Quiet,
-                cancellationToken).ConfigureAwait(false);
-            cluster._apps.Add(agent);
-            cluster.AgentAddress = agent.GetTcpAddress();
-            cluster.AgentServices = agent.Services;
+            var agents = new List<DemoAgent>();
+            foreach (var policy in policies)
+            {
+                var agent = await AgentHost.StartAsync(
+                    new AgentHostSettings
+                    {
+                        ModelsPath = modelsPath,
+                        NodeName = policies.Count == 1 ? "agent" : "agent-" + policy,
+                        Policy = policy,
+                        Preference = preference,
+                        Peers = peerProfiles.Select(p => p.PeerSpec(peers[p.Name], emulateBandwidth: externalPeers is null || !externalPeers.ContainsKey(p.Name))).ToArray(),
+                        DecisionLogPath = decisionLogPath is null || policies.Count == 1 ? decisionLogPath : Path.Combine(decisionLogPath, policy),
+                        Extra = extras,
+                    },
+                    Quiet,
+                    cancellationToken).ConfigureAwait(false);
+                cluster._apps.Add(agent);
+                agents.Add(new DemoAgent(policy, agent.GetTcpAddress(), agent.Services));
+            }
+
+            cluster.Agents = agents;
+            cluster.AgentAddress = agents[0].Address;
+            cluster.AgentServices = agents[0].Services;
             cluster.Peers = peers;
 
             // A long-running agent decides with its peers' load streams up; so does the first request of
             // a run (otherwise its first items see no peer, or not yet, depending on the machine's load).
-            await WaitForPeersAsync(agent.Services, PeerWait, cancellationToken).ConfigureAwait(false);
+            foreach (var agent in agents)
+            {
+                await WaitForPeersAsync(agent.Services, PeerWait, cancellationToken).ConfigureAwait(false);
+            }
+
             return cluster;
         }
         catch
@@ -117,7 +158,7 @@ public sealed class DemoCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>How long <see cref="StartAsync"/> waits for the agent to see every peer available before the workload starts anyway.</summary>
+    /// <summary>How long StartAsync waits for each agent to see every peer available before the workload starts anyway.</summary>
     public static TimeSpan PeerWait { get; } = TimeSpan.FromSeconds(10);
 
     private static async Task WaitForPeersAsync(IServiceProvider services, TimeSpan limit, CancellationToken cancellationToken)
@@ -206,4 +247,18 @@ public sealed class DemoCluster : IAsyncDisposable
         // The demo draws a live table on the console; node logs would tear it.
         builder.Logging.ClearProviders();
     }
+}
+
+/// <summary>One agent of a <see cref="DemoCluster"/>.</summary>
+/// <param name="Policy">The agent's policy.</param>
+/// <param name="Address">Its gRPC address.</param>
+/// <param name="Services">Its services (decision log, preference, energy estimator).</param>
+public sealed record DemoAgent(string Policy, Uri Address, IServiceProvider Services)
+{
+    /// <summary>The agent's in-memory decision log.</summary>
+    public DecisionLog Log => Services.GetRequiredService<DecisionLog>();
+
+    /// <summary>Moves the running agent to delay weight <paramref name="delayWeight"/> (as `pref set` does).</summary>
+    public void SetPreference(double delayWeight) =>
+        Services.GetRequiredService<OperatorPreference>().Set(new Preference(delayWeight), "demo");
 }

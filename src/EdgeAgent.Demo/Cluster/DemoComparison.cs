@@ -13,6 +13,12 @@ namespace EdgeAgent.Demo.Cluster;
 /// <param name="LateArrivals">Arrivals the in-flight cap delayed (0: the schedule was identical).</param>
 public sealed record DemoRunResult(string Policy, double Preference, int Context, DemoSnapshot Snapshot, double DeviceEnergyJoules, int LateArrivals)
 {
+    /// <summary>Which repeat of its (context, preference, policy) cell this run is (0 first).</summary>
+    public int Repeat { get; init; }
+
+    /// <summary>Each completed item's end-to-end time in seconds (empty when not recorded).</summary>
+    public IReadOnlyList<double> ItemSeconds { get; init; } = [];
+
     /// <summary>Mean device energy per OCR item, joules (NaN without items).</summary>
     public double EnergyPerItemJoules => Snapshot.Items > 0 ? DeviceEnergyJoules / Snapshot.Items : double.NaN;
 
@@ -24,16 +30,21 @@ public sealed record DemoRunResult(string Policy, double Preference, int Context
 }
 
 /// <summary>
-/// The demo run once per (context, preference, policy) with the identical workload (same seed,
-/// so the same items; the same fixed arrival schedule), then compared: one table side by side per
-/// context and preference, and per context each policy's measured (delay, energy) front with its
-/// hypervolume under one common reference point.
+/// The demo run <see cref="Repeats"/> times per (context, preference, policy) with the identical
+/// workload (same seed, so the same items; the same fixed arrival schedule), then compared: one
+/// table side by side per context and preference, and per context each policy's measured (delay,
+/// energy) front with its hypervolume under one common reference point, and with repeats a
+/// bootstrap interval of the hypervolume ratio. Per context one cluster is started: the peers and
+/// one agent per policy, each agent warmed up unmeasured, then moved from preference to preference
+/// at run time (as an operator's `pref set` does), so no run pays a cold start.
 /// </summary>
 public sealed class DemoComparison
 {
-    /// <summary>Creates a comparison over <paramref name="contexts"/> (each a list of emulated peers).</summary>
-    public DemoComparison(DemoSettings baseSettings, IReadOnlyList<string> policies, IReadOnlyList<double> preferences, IReadOnlyList<IReadOnlyList<DemoProfile>> contexts)
+    /// <summary>Creates a comparison over <paramref name="contexts"/> (each a list of emulated peers), each cell run <paramref name="repeats"/> times.</summary>
+    public DemoComparison(DemoSettings baseSettings, IReadOnlyList<string> policies, IReadOnlyList<double> preferences, IReadOnlyList<IReadOnlyList<DemoProfile>> contexts, int repeats = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        Repeats = repeats;
         ArgumentNullException.ThrowIfNull(baseSettings);
         ArgumentNullException.ThrowIfNull(policies);
         ArgumentNullException.ThrowIfNull(preferences);
@@ -61,6 +72,12 @@ public sealed class DemoComparison
     /// <summary>Link/speed contexts run.</summary>
     public IReadOnlyList<IReadOnlyList<DemoProfile>> Contexts { get; }
 
+    /// <summary>Runs per (context, preference, policy) cell.</summary>
+    public int Repeats { get; }
+
+    /// <summary>Bootstrap resamples for the hypervolume ratio's interval (with <see cref="Repeats"/> of 2 or more).</summary>
+    public int BootstrapResamples { get; init; } = 2000;
+
     /// <summary>Results so far, in run order.</summary>
     public List<DemoRunResult> Results { get; } = [];
 
@@ -79,79 +96,198 @@ public sealed class DemoComparison
         BaseSettings with { Policy = policy, Preference = preference, Peers = Contexts[context] };
 
     /// <summary>
-    /// The order of the runs: per context, per preference, every policy once, the policies rotated by
-    /// one place at each successive preference (learned, heuristic; then heuristic, learned; ...), so
-    /// no policy always runs first: the first run of a process pays the JIT warm-up, and a shared
-    /// machine's load drifts between the runs of one pair.
+    /// The order of the runs: per context, per repeat, per preference, every policy once, the
+    /// policies rotated by one place at each successive preference and repeat (learned, heuristic;
+    /// then heuristic, learned; ...), so no policy always runs first, and the preferences walked
+    /// forward in even repeats and backward in odd ones, so a drift of the machine's load over a
+    /// context's runs falls on every cell alike.
     /// </summary>
-    public IEnumerable<(int Context, double Preference, string Policy)> RunOrder()
+    public IEnumerable<(int Context, double Preference, string Policy)> RunOrder() =>
+        RunOrderWithRepeats().Select(r => (r.Context, r.Preference, r.Policy));
+
+    /// <summary><see cref="RunOrder"/> with each run's repeat index.</summary>
+    public IEnumerable<(int Context, int Repeat, double Preference, string Policy)> RunOrderWithRepeats()
     {
         for (var c = 0; c < Contexts.Count; c++)
         {
-            for (var k = 0; k < Preferences.Count; k++)
+            for (var r = 0; r < Repeats; r++)
             {
-                for (var j = 0; j < Policies.Count; j++)
+                for (var i = 0; i < Preferences.Count; i++)
                 {
-                    yield return (c, Preferences[k], Policies[(j + k) % Policies.Count]);
+                    var k = r % 2 == 0 ? i : Preferences.Count - 1 - i;
+                    for (var j = 0; j < Policies.Count; j++)
+                    {
+                        yield return (c, r, Preferences[k], Policies[(j + k + r) % Policies.Count]);
+                    }
                 }
             }
         }
     }
 
-    /// <summary>Length of the unmeasured warm-up run <see cref="RunAsync"/> starts with (at most the runs' duration).</summary>
+    /// <summary>Length of each agent's unmeasured warm-up runs (at most the runs' duration).</summary>
     public static TimeSpan WarmUpDuration { get; } = TimeSpan.FromSeconds(4);
 
-    /// <summary>Runs an unmeasured warm-up, then every (context, preference, policy) in <see cref="RunOrder"/>; <paramref name="progress"/> hears of each run.</summary>
+    /// <summary>
+    /// Delay weights of the warm-up runs: near the delay end (the board's sessions run) and near the
+    /// energy end (the peers' sessions and the link estimates); off the 0.1 grid, so a decision log's
+    /// warm-up rows do not mix with a measured preference's.
+    /// </summary>
+    public static IReadOnlyList<double> WarmUpPreferences { get; } = [0.999, 0.001];
+
+    /// <summary>
+    /// Per context: starts the cluster (peers and one agent per policy), warms every agent up
+    /// unmeasured (<see cref="WarmUpPreferences"/>, <see cref="WarmUpDuration"/> each), then runs every
+    /// (preference, policy, repeat) of <see cref="RunOrderWithRepeats"/> on it; <paramref name="progress"/> hears of each run.
+    /// </summary>
     public async Task RunAsync(TimeProvider time, Action<string> progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(progress);
-
-        // One short run first that is not measured: the process's first run pays the JIT and the
-        // first model loads, which would otherwise fall on whichever policy runs first.
-        var (firstContext, firstPreference, firstPolicy) = RunOrder().First();
-        var warmUp = SettingsFor(firstPolicy, firstPreference, firstContext);
-        warmUp = warmUp with { Duration = warmUp.Duration < WarmUpDuration ? warmUp.Duration : WarmUpDuration };
-        progress(string.Create(CultureInfo.InvariantCulture, $"warm-up run ({warmUp.Duration.TotalSeconds:0} s, not measured) ..."));
-        var warmUpRun = new DemoRun(warmUp);
-        await using (warmUpRun.ConfigureAwait(false))
+        var total = Contexts.Count * Repeats * Preferences.Count * Policies.Count;
+        var done = 0;
+        for (var c = 0; c < Contexts.Count; c++)
         {
-            var run = warmUpRun;
-            await run.StartAsync(progress, cancellationToken).ConfigureAwait(false);
-            await run.RunAsync(time, cancellationToken).ConfigureAwait(false);
-        }
-
-        foreach (var (c, preference, policy) in RunOrder())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var settings = SettingsFor(policy, preference, c);
-            progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}, w_delay {preference:0.###}, policy {policy}: {settings.Duration.TotalSeconds:0} s ..."));
-            var run = new DemoRun(settings);
+            var settings = SettingsFor(Policies[0], Preferences[0], c);
+            var run = new DemoRun(settings, Policies);
             await using var stop = run.ConfigureAwait(false);
             await run.StartAsync(progress, cancellationToken).ConfigureAwait(false);
-            await run.RunAsync(time, cancellationToken).ConfigureAwait(false);
-            var result = new DemoRunResult(policy, preference, c, run.Snapshot(), run.Cluster.DeviceEnergyJoules(), run.LateArrivals);
-            Results.Add(result);
-            progress(string.Create(CultureInfo.InvariantCulture,
-                $"  {result.Snapshot.Items} items, item p50 {result.Snapshot.ItemP50Ms:0} ms, {result.EnergyPerItemJoules:0.###} J/item, {result.Snapshot.LocalRequests} local / {result.Snapshot.OffloadedRequests} offloaded"));
+
+            // Warm-up, not measured: a fresh agent's first requests pay the JIT, the first runs of each
+            // ONNX Runtime session and link and load estimates still at their priors; a long-running
+            // agent has none of these, and they would fall on whichever run came first.
+            var warmUp = settings.Duration < WarmUpDuration ? settings.Duration : WarmUpDuration;
+            foreach (var policy in Policies)
+            {
+                foreach (var w in WarmUpPreferences)
+                {
+                    progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}: warm-up of {policy} at w_delay {w} ({warmUp.TotalSeconds:0} s, not measured) ..."));
+                    await run.MeasureAsync(policy, w, c, -1, warmUp, time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var (context, repeat, preference, policy) in RunOrderWithRepeats().Where(r => r.Context == c))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                done++;
+                progress(string.Create(CultureInfo.InvariantCulture,
+                    $"[{done}/{total}] context {context + 1}/{Contexts.Count}, repeat {repeat + 1}/{Repeats}, w_delay {preference:0.###}, policy {policy}: {settings.Duration.TotalSeconds:0} s ..."));
+                var result = await run.MeasureAsync(policy, preference, context, repeat, settings.Duration, time, cancellationToken).ConfigureAwait(false);
+                Results.Add(result);
+                progress(string.Create(CultureInfo.InvariantCulture,
+                    $"  {result.Snapshot.Items} items, item p50 {result.Snapshot.ItemP50Ms:0} ms, {result.EnergyPerItemJoules:0.###} J/item, {result.Snapshot.LocalRequests} local / {result.Snapshot.OffloadedRequests} offloaded"));
+            }
         }
     }
 
+    /// <summary>The runs of one (context, policy, preference) cell.</summary>
+    public IReadOnlyList<DemoRunResult> Cell(int context, string policy, double preference) =>
+        Results.Where(r => r.Context == context && r.Policy == policy && r.Preference == preference && r.Snapshot.Items > 0).ToArray();
+
     /// <summary>
-    /// The common reference point of one context: 1.1 times the worst median item delay and the
-    /// worst energy per item over every run of that context (all policies, all preferences).
+    /// The (delay, energy) point of several runs of one cell, pooled: the median of every item's
+    /// delay over the runs (the mean of the runs' medians when item delays were not recorded), and
+    /// their energy over their items. Null without items.
+    /// </summary>
+    public static ObjectivePoint? Pooled(IReadOnlyList<DemoRunResult> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var items = runs.Sum(r => r.Snapshot.Items);
+        if (runs.Count == 0 || items == 0)
+        {
+            return null;
+        }
+
+        var delay = runs.All(r => r.ItemSeconds.Count > 0)
+            ? Percentiles.Of(runs.SelectMany(r => r.ItemSeconds).ToArray(), 50)
+            : runs.Average(r => r.Snapshot.ItemP50Ms) / 1000.0;
+        return new ObjectivePoint(delay, runs.Sum(r => r.DeviceEnergyJoules) / items);
+    }
+
+    /// <summary>Each preference's pooled point of <paramref name="policy"/> in <paramref name="context"/>.</summary>
+    public IReadOnlyList<(double Preference, ObjectivePoint Point)> Points(string policy, int context) =>
+        Preferences.Select(w => (w, Pooled(Cell(context, policy, w)))).Where(p => p.Item2 is not null).Select(p => (p.w, p.Item2!.Value)).ToArray();
+
+    /// <summary>
+    /// The common reference point of one context: 1.1 times the worst pooled item delay and the
+    /// worst pooled energy per item over every cell of that context (all policies, all preferences;
+    /// with one repeat, every run). The bootstrap keeps it fixed.
     /// </summary>
     public ObjectivePoint ReferencePoint(int context)
     {
-        var points = Results.Where(r => r.Context == context && r.Snapshot.Items > 0).Select(r => r.Point).ToArray();
+        var points = Policies.SelectMany(p => Points(p, context)).Select(p => p.Point).ToArray();
         return points.Length == 0 ? new ObjectivePoint(1, 1) : new ObjectivePoint(1.1 * points.Max(p => p.Delay), 1.1 * points.Max(p => p.Energy));
     }
 
-    /// <summary>The hypervolume of <paramref name="policy"/>'s measured points in <paramref name="context"/> under <see cref="ReferencePoint"/>.</summary>
+    /// <summary>The hypervolume of <paramref name="policy"/>'s pooled points in <paramref name="context"/> under <see cref="ReferencePoint"/>.</summary>
     public double HypervolumeOf(string policy, int context) =>
-        Hypervolume.Compute(Results.Where(r => r.Context == context && r.Policy == policy && r.Snapshot.Items > 0).Select(r => r.Point), ReferencePoint(context));
+        Hypervolume.Compute(Points(policy, context).Select(p => p.Point), ReferencePoint(context));
 
-    /// <summary>The side-by-side tables (one per context and preference) and, with several preferences, the hypervolumes.</summary>
+    /// <summary>
+    /// The hypervolume ratio HV(<paramref name="subject"/>) / HV(<paramref name="baseline"/>) in
+    /// <paramref name="context"/> with a bootstrap over the repeats: each resample draws, per cell,
+    /// as many runs as it has with replacement and pools them (<see cref="Pooled"/>); the reference
+    /// point stays <see cref="ReferencePoint"/>. Returns the ratio of the pooled points, the 2.5 % and
+    /// 97.5 % quantiles of the resampled ratios and the share of resamples with the ratio at least 1
+    /// (NaN for the last three when no cell has two runs).
+    /// </summary>
+    public (double Ratio, double Low, double High, double ShareAtLeastOne) HypervolumeRatio(string subject, string baseline, int context, int seed = 1)
+    {
+        var reference = ReferencePoint(context);
+        var baselineHv = HypervolumeOf(baseline, context);
+        var ratio = baselineHv > 0 ? HypervolumeOf(subject, context) / baselineHv : double.NaN;
+        var cells = new[] { subject, baseline }.Select(p => Preferences.Select(w => Cell(context, p, w)).Where(c => c.Count > 0).ToArray()).ToArray();
+        if (!cells.Any(policy => policy.Any(c => c.Count > 1)) || BootstrapResamples < 1)
+        {
+            return (ratio, double.NaN, double.NaN, double.NaN);
+        }
+
+        var random = new Random(seed);
+        var ratios = new List<double>(BootstrapResamples);
+        var drawn = new List<DemoRunResult>();
+        var hv = new double[2];
+        for (var b = 0; b < BootstrapResamples; b++)
+        {
+            for (var p = 0; p < 2; p++)
+            {
+                var points = new List<ObjectivePoint>(cells[p].Length);
+                foreach (var cell in cells[p])
+                {
+                    drawn.Clear();
+                    for (var i = 0; i < cell.Count; i++)
+                    {
+                        drawn.Add(cell[random.Next(cell.Count)]);
+                    }
+
+                    if (Pooled(drawn) is { } point)
+                    {
+                        points.Add(point);
+                    }
+                }
+
+                hv[p] = Hypervolume.Compute(points, reference);
+            }
+
+            if (hv[1] > 0)
+            {
+                ratios.Add(hv[0] / hv[1]);
+            }
+        }
+
+        if (ratios.Count == 0)
+        {
+            return (ratio, double.NaN, double.NaN, double.NaN);
+        }
+
+        var sorted = ratios.ToArray();
+        return (ratio, Percentiles.Of(sorted, 2.5), Percentiles.Of(sorted, 97.5), ratios.Count(r => r >= 1.0) / (double)ratios.Count);
+    }
+
+    /// <summary>
+    /// The side-by-side tables (one per context and preference; with repeats, each cell's runs
+    /// pooled and their spread) and, with several preferences, the hypervolumes and, with several
+    /// policies, the first policy's hypervolume ratio against each other one (with repeats, a
+    /// bootstrap interval).
+    /// </summary>
     public string Format()
     {
         var c = CultureInfo.InvariantCulture;
@@ -161,41 +297,48 @@ public sealed class DemoComparison
             text.AppendLine(c, $"context {context + 1}: {string.Join("; ", Contexts[context].Select(p => p.Label))}");
             foreach (var preference in Preferences)
             {
-                var runs = Policies.Select(p => Results.FirstOrDefault(r => r.Context == context && r.Preference == preference && r.Policy == p)).ToArray();
-                if (runs.All(r => r is null))
+                var cells = Policies.Select(p => Results.Where(r => r.Context == context && r.Preference == preference && r.Policy == p).ToArray()).ToArray();
+                if (cells.All(r => r.Length == 0))
                 {
                     continue;
                 }
 
-                text.AppendLine(c, $"w_delay = {preference:0.###}");
-                var placements = runs.Where(r => r is not null).SelectMany(r => r!.Snapshot.Rows.Select(row => row.Placement)).Distinct()
+                text.Append(c, $"w_delay = {preference:0.###}");
+                text.AppendLine(Repeats > 1 ? string.Create(c, $" (pooled over {Repeats} repeats: requests per run, item delays pooled, energy over all items)") : "");
+                var placements = cells.SelectMany(r => r).SelectMany(r => r.Snapshot.Rows.Select(row => row.Placement)).Distinct()
                     .OrderBy(p => p.StartsWith("local", StringComparison.Ordinal) ? 0 : 1).ThenBy(p => p, StringComparer.Ordinal).ToArray();
-                var rows = new List<(string Label, Func<DemoRunResult, string> Value)>();
+                var rows = new List<(string Label, Func<DemoRunResult[], string> Value)>();
                 foreach (var placement in placements)
                 {
-                    rows.Add(($"requests {placement}", r => r.RequestsAt(placement).ToString(c)));
+                    rows.Add(($"requests {placement}", r => Repeats > 1 ? Number(r.Average(x => x.RequestsAt(placement)), "0.0") : r.Sum(x => x.RequestsAt(placement)).ToString(c)));
                 }
 
-                rows.Add(("item delay p50 ms", r => Number(r.Snapshot.ItemP50Ms, "0")));
-                rows.Add(("item delay p95 ms", r => Number(r.Snapshot.ItemP95Ms, "0")));
-                rows.Add(("device energy J/item", r => Number(r.EnergyPerItemJoules, "0.000")));
-                rows.Add(("character accuracy %", r => r.Snapshot.Items == 0 ? "-" : Number(100 * r.Snapshot.CharacterAccuracy, "0.00")));
-                rows.Add(("items (failed)", r => $"{r.Snapshot.Items} ({r.Snapshot.FailedItems})"));
-                rows.Add(("late arrivals", r => r.LateArrivals.ToString(c)));
+                rows.Add(("item delay p50 ms", r => Number(1000 * (Pooled(WithItems(r))?.Delay ?? double.NaN), "0")));
+                rows.Add(("item delay p95 ms", r => Number(P95Ms(r), "0")));
+                rows.Add(("device energy J/item", r => Number(Pooled(WithItems(r))?.Energy ?? double.NaN, "0.000")));
+                if (Repeats > 1)
+                {
+                    rows.Add(("p50 ms, runs' range", r => Range(r.Where(x => x.Snapshot.Items > 0).Select(x => x.Snapshot.ItemP50Ms), "0")));
+                    rows.Add(("J/item, runs' range", r => Range(r.Where(x => x.Snapshot.Items > 0).Select(x => x.EnergyPerItemJoules), "0.000")));
+                }
+
+                rows.Add(("character accuracy %", r => r.Sum(x => x.Snapshot.Items) == 0 ? "-" : Number(100 * r.Sum(x => x.Snapshot.CharacterAccuracy * x.Snapshot.Items) / r.Sum(x => x.Snapshot.Items), "0.00")));
+                rows.Add(("items (failed)", r => $"{r.Sum(x => x.Snapshot.Items)} ({r.Sum(x => x.Snapshot.FailedItems)})"));
+                rows.Add(("late arrivals", r => r.Sum(x => x.LateArrivals).ToString(c)));
                 var width = Math.Max(22, rows.Max(r => r.Label.Length) + 2);
                 text.Append("  ").Append("".PadRight(width));
                 foreach (var policy in Policies)
                 {
-                    text.Append(policy.PadLeft(12));
+                    text.Append(policy.PadLeft(14));
                 }
 
                 text.AppendLine();
                 foreach (var (label, value) in rows)
                 {
                     text.Append("  ").Append(label.PadRight(width));
-                    foreach (var run in runs)
+                    foreach (var cell in cells)
                     {
-                        text.Append((run is null ? "-" : value(run)).PadLeft(12));
+                        text.Append((cell.Length == 0 ? "-" : value(cell)).PadLeft(14));
                     }
 
                     text.AppendLine();
@@ -205,10 +348,19 @@ public sealed class DemoComparison
             if (Preferences.Count > 1)
             {
                 var reference = ReferencePoint(context);
-                text.AppendLine(c, $"hypervolume of the measured (item delay p50 s, device energy J/item) front, reference point ({reference.Delay:0.####} s, {reference.Energy:0.####} J) = 1.1 x the worst of every run in this context:");
+                text.AppendLine(c, $"hypervolume of the measured (item delay p50 s, device energy J/item) front, reference point ({reference.Delay:0.####} s, {reference.Energy:0.####} J) = 1.1 x the worst {(Repeats > 1 ? "pooled point" : "run")} in this context, every policy:");
                 foreach (var policy in Policies)
                 {
                     text.AppendLine(c, $"  {policy,-10} {HypervolumeOf(policy, context):0.######}");
+                }
+
+                foreach (var other in Policies.Skip(1))
+                {
+                    var (ratio, low, high, share) = HypervolumeRatio(Policies[0], other, context, BaseSettings.Seed);
+                    text.Append(c, $"  {Policies[0]} / {other}: {ratio:0.000}");
+                    text.AppendLine(double.IsNaN(low)
+                        ? " (one run per cell: no interval; --repeats 2 or more gives one)"
+                        : string.Create(c, $", bootstrap over the repeats ({BootstrapResamples} resamples, reference fixed): 95 % interval {low:0.000}-{high:0.000}, ratio >= 1 in {100 * share:0.#} % of resamples"));
                 }
             }
 
@@ -219,7 +371,55 @@ public sealed class DemoComparison
     }
 
     /// <summary>
-    /// Writes a PNG of every run's (item delay p50, energy per item) point, one colour per policy and
+    /// Writes every run as one CSV row (context, repeat, w_delay, policy, items, failed, item p50 and
+    /// p95 ms, device J, J/item, local and offloaded requests, late arrivals, requests per placement).
+    /// </summary>
+    public void SaveRunsCsv(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var c = CultureInfo.InvariantCulture;
+        var placements = Results.SelectMany(r => r.Snapshot.Rows.Select(row => row.Placement)).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var text = new StringBuilder();
+        text.AppendLine("context,repeat,w_delay,policy,items,failed_items,item_p50_ms,item_p95_ms,device_joules,joules_per_item,local_requests,offloaded_requests,late_arrivals" + string.Concat(placements.Select(p => ",requests_" + p.Replace(':', '_'))));
+        foreach (var r in Results)
+        {
+            text.Append(c, $"{r.Context + 1},{r.Repeat + 1},{r.Preference:0.######},{r.Policy},{r.Snapshot.Items},{r.Snapshot.FailedItems},{r.Snapshot.ItemP50Ms:0.###},{r.Snapshot.ItemP95Ms:0.###},{r.DeviceEnergyJoules:0.######},{r.EnergyPerItemJoules:0.######},{r.Snapshot.LocalRequests},{r.Snapshot.OffloadedRequests},{r.LateArrivals}");
+            foreach (var placement in placements)
+            {
+                text.Append(c, $",{r.RequestsAt(placement)}");
+            }
+
+            text.AppendLine();
+        }
+
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, text.ToString());
+    }
+
+    private static DemoRunResult[] WithItems(DemoRunResult[] runs) => runs.Where(r => r.Snapshot.Items > 0).ToArray();
+
+    private static double P95Ms(DemoRunResult[] runs)
+    {
+        var withItems = WithItems(runs);
+        if (withItems.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        return withItems.All(r => r.ItemSeconds.Count > 0)
+            ? 1000 * Percentiles.Of(withItems.SelectMany(r => r.ItemSeconds).ToArray(), 95)
+            : withItems.Average(r => r.Snapshot.ItemP95Ms);
+    }
+
+    private static string Range(IEnumerable<double> values, string format)
+    {
+        var list = values.Where(v => !double.IsNaN(v)).ToArray();
+        return list.Length == 0 ? "-" : Number(list.Min(), format) + "-" + Number(list.Max(), format);
+    }
+
+    /// <summary>
+    /// Writes a PNG of every cell's pooled (item delay p50, energy per item) point, one colour per policy and
     /// the context's hypervolume reference point: <paramref name="path"/> for the first context,
     /// <c>name-2.png</c>, <c>name-3.png</c>... for the others. Returns the files written.
     /// </summary>
@@ -234,8 +434,8 @@ public sealed class DemoComparison
             var plot = new ScottPlot.Plot();
             foreach (var policy in Policies)
             {
-                var points = Results.Where(r => r.Context == context && r.Policy == policy && r.Snapshot.Items > 0).OrderBy(r => r.Preference).ToArray();
-                if (points.Length == 0)
+                var points = Points(policy, context);
+                if (points.Count == 0)
                 {
                     continue;
                 }

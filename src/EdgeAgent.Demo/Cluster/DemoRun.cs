@@ -95,14 +95,18 @@ public sealed class DemoRun : IAsyncDisposable
     private DemoCluster? _cluster;
     private TextRenderer? _renderer;
 
-    /// <summary>Creates a run with <paramref name="settings"/>.</summary>
-    public DemoRun(DemoSettings settings)
+    /// <summary>Creates a run with <paramref name="settings"/>: one agent with <see cref="DemoSettings.Policy"/>, or one agent per policy of <paramref name="policies"/> sharing the same peers.</summary>
+    public DemoRun(DemoSettings settings, IReadOnlyList<string>? policies = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         Settings = settings;
+        Policies = policies is { Count: > 0 } ? policies : [settings.Policy];
         Statistics = new DemoStatistics();
     }
+
+    /// <summary>The policies of the cluster's agents (one agent each).</summary>
+    public IReadOnlyList<string> Policies { get; }
 
     /// <summary>The settings.</summary>
     public DemoSettings Settings { get; }
@@ -130,7 +134,7 @@ public sealed class DemoRun : IAsyncDisposable
 
         var font = await OcrFonts.EnsureLatinAsync(installer, cancellationToken: cancellationToken).ConfigureAwait(false);
         _renderer = new TextRenderer(font);
-        log($"Starting peers {string.Join(" and ", Settings.Peers.Select(p => $"'{p.Name}'"))} and the agent ({Settings.Policy}) on 127.0.0.1 ...");
+        log($"Starting peers {string.Join(" and ", Settings.Peers.Select(p => $"'{p.Name}'"))} and the agent ({string.Join(", ", Policies)}) on 127.0.0.1 ...");
         Dictionary<string, Uri>? external = null;
         if (Settings.RealLinks is { } cli)
         {
@@ -145,21 +149,51 @@ public sealed class DemoRun : IAsyncDisposable
             }
         }
 
-        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Settings.Policy, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile, Settings.DecisionLogPath, external).ConfigureAwait(false);
+        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Policies, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile, Settings.DecisionLogPath, external).ConfigureAwait(false);
     }
 
     /// <summary>Drives the workload for the configured time; returns when the last item is done.</summary>
     public async Task RunAsync(TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
-        using var channel = DemoCluster.Channel(Cluster.AgentAddress);
-        var runner = new OipModelRunner(DemoCluster.Client(channel), Statistics.Add);
+        LateArrivals = await DriveAsync(Cluster.AgentAddress, Statistics, Settings.Duration, time, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One measured run on the already started cluster: moves <paramref name="policy"/>'s agent to
+    /// delay weight <paramref name="preference"/> (as `pref set` does on a running agent), drives the
+    /// identical seeded workload through it for <paramref name="duration"/> and waits for the last
+    /// item; the energy is that agent's decision log over exactly this run's requests.
+    /// </summary>
+    public async Task<DemoRunResult> MeasureAsync(string policy, double preference, int context, int repeat, TimeSpan duration, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var agent = Cluster.Agent(policy);
+        agent.SetPreference(preference);
+        var position = agent.Log.Added;
+        var statistics = new DemoStatistics();
+        var late = await DriveAsync(agent.Address, statistics, duration, time, cancellationToken).ConfigureAwait(false);
+        var records = agent.Log.Since(position).Where(r => r.Success).ToArray();
+        var energy = records.GroupBy(r => r.RanAt.ToString()).ToDictionary(g => g.Key, g => g.Sum(r => r.Energy.DeviceJoules), StringComparer.Ordinal);
+        var snapshot = statistics.Snapshot();
+        snapshot = snapshot with { Rows = snapshot.Rows.Select(r => r with { EnergyJoules = energy.GetValueOrDefault(r.Placement) }).ToArray() };
+        return new DemoRunResult(policy, preference, context, snapshot, records.Sum(r => r.Energy.DeviceJoules), late)
+        {
+            Repeat = repeat,
+            ItemSeconds = statistics.ItemSeconds(),
+        };
+    }
+
+    private async Task<int> DriveAsync(Uri agent, DemoStatistics statistics, TimeSpan duration, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var channel = DemoCluster.Channel(agent);
+        var runner = new OipModelRunner(DemoCluster.Client(channel), statistics.Add);
         var dictionary = CharacterDictionary.Load(PaddleOcrModels.KeysPath(Settings.ModelsPath));
         var pipeline = new OcrPipeline(runner, dictionary) { ClassificationModel = PaddleOcrModels.Classification };
         var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
         var driver = new WorkloadDriver(time);
-        await driver.RunAsync(pipeline, workload, Statistics, Settings.Rate, Settings.Duration, cancellationToken).ConfigureAwait(false);
-        LateArrivals = driver.LateArrivals;
+        await driver.RunAsync(pipeline, workload, statistics, Settings.Rate, duration, cancellationToken).ConfigureAwait(false);
+        return driver.LateArrivals;
     }
 
     /// <summary>The figures with the agent's energy per placement.</summary>

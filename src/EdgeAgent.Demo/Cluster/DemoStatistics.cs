@@ -75,6 +75,15 @@ public sealed class DemoStatistics
         }
     }
 
+    /// <summary>Each completed item's end-to-end time in seconds, in completion order (a copy).</summary>
+    public IReadOnlyList<double> ItemSeconds()
+    {
+        lock (_gate)
+        {
+            return [.. _itemSeconds];
+        }
+    }
+
     /// <summary>A consistent copy of the figures.</summary>
     public DemoSnapshot Snapshot()
     {

@@ -72,6 +72,35 @@ public sealed class DecisionLog
         }
     }
 
+    /// <summary>Records added so far (kept or evicted): a position for <see cref="Since"/>.</summary>
+    public long Added
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _next;
+            }
+        }
+    }
+
+    /// <summary>The kept records added at or after <paramref name="position"/> (an earlier <see cref="Added"/>), oldest first; records already evicted are missing.</summary>
+    public IReadOnlyList<DecisionRecord> Since(long position)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        lock (_gate)
+        {
+            var first = Math.Max(position, _next - Math.Min(_next, _ring.Length));
+            var result = new DecisionRecord[Math.Max(0, _next - first)];
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] = _ring[(first + i) % _ring.Length]!;
+            }
+
+            return result;
+        }
+    }
+
     /// <summary>The kept records, oldest first.</summary>
     public IReadOnlyList<DecisionRecord> Snapshot()
     {

@@ -33,6 +33,14 @@ public sealed class DemoCommandTests
         Assert.Contains("--preference and --preferences", Assert.Throws<ArgumentException>(() => DemoCommand.Comparison(new DemoSettings(), "local", 11, [], preferenceGiven: true)).Message, StringComparison.Ordinal);
         Assert.Contains("go with --compare", Assert.Throws<ArgumentException>(() => DemoCommand.Comparison(new DemoSettings(), null, 11, [], preferenceGiven: false)).Message, StringComparison.Ordinal);
         Assert.Contains("--link-profile: peer 'x'", Assert.Throws<ArgumentException>(() => DemoCommand.Comparison(new DemoSettings(), "local", 1, ["x:rtt=1"], preferenceGiven: false)).Message, StringComparison.Ordinal);
+        Assert.Contains("--repeats", Assert.Throws<ArgumentException>(() => DemoCommand.Comparison(new DemoSettings(), null, 1, [], preferenceGiven: false, repeats: 3)).Message, StringComparison.Ordinal);
+        Assert.Contains("--repeats must be between 1 and 100", Assert.Throws<ArgumentException>(() => DemoCommand.Comparison(new DemoSettings(), "local", 11, [], preferenceGiven: false, repeats: 0)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Comparison_Repeats_CarriedToTheComparison()
+    {
+        Assert.Equal(3, DemoCommand.Comparison(new DemoSettings(), "heuristic", 11, [], preferenceGiven: false, repeats: 3)!.Repeats);
     }
 
     [Fact]

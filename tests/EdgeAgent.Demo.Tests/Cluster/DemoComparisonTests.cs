@@ -115,4 +115,100 @@ public sealed class DemoComparisonTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void RunOrderWithRepeats_ThreeRepeats_EveryCellThreeTimesWeightsReversedInOddRepeats()
+    {
+        var comparison = new DemoComparison(new DemoSettings(), ["learned", "heuristic"], [0, 0.5, 1], [[DemoProfiles.Edge]], repeats: 3);
+        var order = comparison.RunOrderWithRepeats().ToList();
+
+        Assert.Equal(3 * 3 * 2, order.Count);
+        Assert.All(order.GroupBy(r => (r.Preference, r.Policy)), g => Assert.Equal([0, 1, 2], g.Select(r => r.Repeat)));
+        Assert.Equal([0, 0.5, 1], order.Where(r => r.Repeat == 0).Select(r => r.Preference).Distinct());
+        Assert.Equal([1, 0.5, 0], order.Where(r => r.Repeat == 1).Select(r => r.Preference).Distinct());
+        // At one weight the first policy alternates between repeats.
+        Assert.NotEqual(order.First(r => r.Repeat == 0 && r.Preference == 0.5).Policy, order.First(r => r.Repeat == 1 && r.Preference == 0.5).Policy);
+        Assert.Equal(comparison.RunOrderWithRepeats().Select(r => (r.Context, r.Preference, r.Policy)), comparison.RunOrder());
+    }
+
+    [Fact]
+    public void Pooled_RunsWithItemDelays_MedianOfAllItemsAndEnergyOverAllItems()
+    {
+        var a = new DemoRunResult("learned", 0, 0, Snapshot(2, 999, ("local", 4)), 3, 0) { ItemSeconds = [0.1, 0.3] };
+        var b = new DemoRunResult("learned", 0, 0, Snapshot(3, 999, ("local", 6)), 1, 0) { Repeat = 1, ItemSeconds = [0.2, 0.4, 0.5] };
+
+        var point = DemoComparison.Pooled([a, b]);
+
+        Assert.Equal(new ObjectivePoint(0.3, 4.0 / 5), point);
+        Assert.Null(DemoComparison.Pooled([]));
+        // Without item delays the runs' medians are averaged.
+        Assert.Equal(0.5, DemoComparison.Pooled([a with { ItemSeconds = [] }, b with { ItemSeconds = [], Snapshot = Snapshot(3, 1, ("local", 6)) }])!.Value.Delay, 12);
+    }
+
+    [Fact]
+    public void HypervolumeRatio_Repeats_PointEstimateInsideTheBootstrapInterval()
+    {
+        var comparison = new DemoComparison(new DemoSettings(), ["learned", "heuristic"], [0, 1], [[DemoProfiles.Edge]], repeats: 2) { BootstrapResamples = 500 };
+        void Add(string policy, double w, int repeat, double delay, double joules) =>
+            comparison.Results.Add(new DemoRunResult(policy, w, 0, Snapshot(1, delay * 1000, ("local", 3)), joules, 0) { Repeat = repeat, ItemSeconds = [delay] });
+        Add("learned", 0, 0, 0.20, 2.0);
+        Add("learned", 0, 1, 0.22, 2.4);
+        Add("learned", 1, 0, 0.10, 4.0);
+        Add("learned", 1, 1, 0.11, 4.2);
+        Add("heuristic", 0, 0, 0.30, 3.0);
+        Add("heuristic", 0, 1, 0.26, 2.6);
+        Add("heuristic", 1, 0, 0.20, 5.0);
+        Add("heuristic", 1, 1, 0.18, 5.4);
+
+        var (ratio, low, high, share) = comparison.HypervolumeRatio("learned", "heuristic", 0);
+
+        var reference = comparison.ReferencePoint(0);
+        // The pooled points' worst (heuristic: nearest-rank median 0.26 s of 0.30 and 0.26 s at w 0; (5.0 + 5.4) / 2 J at w 1), not the worst run's.
+        Assert.Equal(new ObjectivePoint(1.1 * 0.26, 1.1 * 5.2), reference);
+        var learned = Hypervolume.Compute([DemoComparison.Pooled(comparison.Cell(0, "learned", 0))!.Value, DemoComparison.Pooled(comparison.Cell(0, "learned", 1))!.Value], reference);
+        Assert.Equal(learned / comparison.HypervolumeOf("heuristic", 0), ratio, 12);
+        Assert.True(low <= ratio && ratio <= high, $"{low} <= {ratio} <= {high}");
+        Assert.True(low < high);
+        // The learned points dominate the heuristic's in every resample.
+        Assert.Equal(1.0, share);
+        Assert.Contains("bootstrap over the repeats", comparison.Format(), StringComparison.Ordinal);
+        Assert.Contains("J/item, runs' range", comparison.Format(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HypervolumeRatio_OneRunPerCell_NoInterval()
+    {
+        var comparison = new DemoComparison(new DemoSettings(), ["learned", "heuristic"], [0, 1], [[DemoProfiles.Edge]]);
+        comparison.Results.Add(new DemoRunResult("learned", 0, 0, Snapshot(10, 200, ("peer:edge", 20)), 20, 0));
+        comparison.Results.Add(new DemoRunResult("heuristic", 0, 0, Snapshot(10, 300, ("peer:edge", 20)), 30, 0));
+
+        var (ratio, low, _, _) = comparison.HypervolumeRatio("learned", "heuristic", 0);
+
+        Assert.True(ratio > 1);
+        Assert.True(double.IsNaN(low));
+        Assert.Contains("no interval", comparison.Format(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SaveRunsCsv_Runs_OneRowEachWithPlacementColumns()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgeagent-runs-").FullName;
+        try
+        {
+            var comparison = new DemoComparison(new DemoSettings(), ["learned"], [0.5], [[DemoProfiles.Edge]]);
+            comparison.Results.Add(new DemoRunResult("learned", 0.5, 0, Snapshot(10, 200, ("local", 20), ("peer:edge", 4)), 20, 1));
+            var file = Path.Combine(dir, "runs.csv");
+
+            comparison.SaveRunsCsv(file);
+
+            var lines = File.ReadAllLines(file);
+            Assert.Equal(2, lines.Length);
+            Assert.EndsWith(",requests_local,requests_peer_edge", lines[0], StringComparison.Ordinal);
+            Assert.Equal("1,1,0.5,learned,10,0,200,400,20,2,20,4,1,20,4", lines[1]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

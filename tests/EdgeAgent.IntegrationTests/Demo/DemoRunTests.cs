@@ -1,6 +1,8 @@
+using EdgeAgent.Core.Offloading;
 using EdgeAgent.Demo.Cluster;
 using EdgeAgent.Demo.ModelFetch;
 using EdgeAgent.Demo.Ocr;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAgent.IntegrationTests.Demo;
 
@@ -35,5 +37,27 @@ public sealed class DemoRunTests
         Assert.True(snapshot.CharacterAccuracy >= 0.9, $"character accuracy {snapshot.CharacterAccuracy:P1}");
         Assert.Contains("modelled", run.Cluster.EnergySource(), StringComparison.Ordinal);
         Assert.All(snapshot.Rows.Where(r => r.Placement.StartsWith("peer:", StringComparison.Ordinal)), r => Assert.True(r.EnergyJoules > 0));
+    }
+
+    [RequiresOcrModelsFact]
+    public async Task MeasureAsync_TwoAgentsOnSharedPeers_EachRunCountsOnlyItsAgentsRequests()
+    {
+        await using var run = new DemoRun(new DemoSettings { Duration = TimeSpan.FromSeconds(2), Rate = 1, Policy = "local" }, ["local", "peer"]);
+        await run.StartAsync(_ => { }, CancellationToken.None).WaitAsync(Timeout);
+
+        var local = await run.MeasureAsync("local", 0.3, 0, 0, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
+        var peer = await run.MeasureAsync("peer", 0.7, 0, 1, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
+        var localAgain = await run.MeasureAsync("local", 0.7, 0, 1, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(["local", "peer"], run.Cluster.Agents.Select(a => a.Policy));
+        Assert.True(local.Snapshot.Items >= 1 && peer.Snapshot.Items >= 1, $"{local.Snapshot.LastError} {peer.Snapshot.LastError}");
+        Assert.Equal(0, local.Snapshot.OffloadedRequests);
+        Assert.Equal(0, peer.Snapshot.LocalRequests);
+        Assert.Equal(local.Snapshot.Items, local.ItemSeconds.Count);
+        Assert.Equal((1, 0.7), (peer.Repeat, run.Cluster.Agent("peer").Services.GetRequiredService<OperatorPreference>().Current.DelayWeight));
+        // Each run's energy is its own requests': the local agent's log holds both of its runs, each counted once.
+        var logged = run.Cluster.Agent("local").Log.Snapshot().Where(r => r.Success).Sum(r => r.Energy.DeviceJoules);
+        Assert.Equal(logged, local.DeviceEnergyJoules + localAgain.DeviceEnergyJoules, 9);
+        Assert.True(peer.DeviceEnergyJoules > 0);
     }
 }

@@ -32,4 +32,25 @@ public sealed class DecisionLogTests
 
         Assert.Equal((1, 1, 1, 1), (log.LocalCount, log.OffloadedCount, log.FallbackCount, log.FailedCount));
     }
+
+    [Fact]
+    public void Since_PositionFromAdded_GivesOnlyLaterRecordsAndSkipsEvicted()
+    {
+        var log = new DecisionLog(3);
+        log.Add(Record(Placement.Local(), Placement.Local(), model: "a"));
+        var position = log.Added;
+        log.Add(Record(Placement.Local(), Placement.Local(), model: "b"));
+        log.Add(Record(Placement.Local(), Placement.Local(), model: "c"));
+
+        Assert.Equal(1, position);
+        Assert.Equal(["b", "c"], log.Since(position).Select(r => r.Model));
+        Assert.Empty(log.Since(log.Added));
+
+        log.Add(Record(Placement.Local(), Placement.Local(), model: "d"));
+        log.Add(Record(Placement.Local(), Placement.Local(), model: "e"));
+
+        // "b" was evicted (capacity 3): what is kept since the position.
+        Assert.Equal(["c", "d", "e"], log.Since(position).Select(r => r.Model));
+        Assert.Equal(5, log.Added);
+    }
 }
