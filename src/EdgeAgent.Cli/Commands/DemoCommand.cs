@@ -91,13 +91,20 @@ internal static class DemoCommand
             DefaultValueFactory = _ => Defaults().Seed,
         };
 
+        var emulation = new Option<string>("--emulation")
+        {
+            Description = "What the emulated nodes' speeds stretch: wall (the run's wall time: the other nodes' use of this machine's cores slows a node too, stretched by 1/its speed) or cpu (each run's thread CPU time: every node computes as on a CPU of its own).",
+            DefaultValueFactory = _ => "wall",
+        };
+        emulation.AcceptOnlyFromAmong("wall", "cpu");
+
         var decisionLog = new Option<string?>("--decision-log")
         {
             Description = "Write the agent's durable decision log here (a directory for decisions.db, or a file); off unless given. Every run of a comparison appends to it; with several policies each policy's agent logs under DIR/POLICY.",
         };
 
         var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, repeats, linkProfiles, plot, runsCsv, decisionLog })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, repeats, linkProfiles, plot, runsCsv, emulation, decisionLog })
         {
             command.Options.Add(option);
         }
@@ -127,6 +134,7 @@ internal static class DemoCommand
                     Seed = parseResult.GetValue(seed),
                     PolicyFile = parseResult.GetValue(policyFile) is { } file ? Path.GetFullPath(file) : null,
                     DecisionLogPath = parseResult.GetValue(decisionLog) is { Length: > 0 } log ? Path.GetFullPath(log) : null,
+                    EmulationClock = parseResult.GetValue(emulation) == "wall" ? Inference.Execution.EmulationClock.Wall : Inference.Execution.EmulationClock.ThreadCpu,
                 };
                 settings.Validate();
                 comparison = Comparison(settings, parseResult.GetValue(compare), parseResult.GetValue(preferences), parseResult.GetValue(linkProfiles) ?? [], parseResult.Tokens.Any(t => t.Value == "--preference"), parseResult.GetValue(repeats));

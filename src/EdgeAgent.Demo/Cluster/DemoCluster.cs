@@ -2,6 +2,7 @@ using System.Globalization;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Hardware.Energy;
+using EdgeAgent.Inference.Execution;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
 using Grpc.Net.Client;
@@ -29,7 +30,7 @@ public sealed class DemoCluster : IAsyncDisposable
     /// <summary>The agent's services (decision log, energy estimator).</summary>
     public IServiceProvider AgentServices { get; private set; } = null!;
 
-    /// <summary>The agents, one per policy, in the order given to <see cref="StartAsync(string, IReadOnlyList{string}, double, IReadOnlyList{DemoProfile}, CancellationToken, string?, string?, IReadOnlyDictionary{string, Uri}?)"/>.</summary>
+    /// <summary>The agents, one per policy, in the order given to <see cref="StartAsync(string, IReadOnlyList{string}, double, IReadOnlyList{DemoProfile}, CancellationToken, string?, string?, IReadOnlyDictionary{string, Uri}?, EmulationClock)"/>.</summary>
     public IReadOnlyList<DemoAgent> Agents { get; private set; } = [];
 
     /// <summary>The agent running <paramref name="policy"/>.</summary>
@@ -49,7 +50,7 @@ public sealed class DemoCluster : IAsyncDisposable
     /// <param name="decisionLogPath">The agent's durable decision log (file or directory); null: off.</param>
     /// <param name="externalPeers">Peers already running elsewhere (name to URL: behind real links, see NetworkNamespacePeer); their bandwidth is the real link's, only the round trip is emulated.</param>
     public static Task<DemoCluster> StartAsync(string modelsPath, string policy, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null, IReadOnlyDictionary<string, Uri>? externalPeers = null) =>
-        StartAsync(modelsPath, [policy], preference, peerProfiles, cancellationToken, policyFile, decisionLogPath, externalPeers);
+        StartAsync(modelsPath, [policy], preference, peerProfiles, cancellationToken, policyFile, decisionLogPath, externalPeers, EmulationClock.Wall);
 
     /// <summary>
     /// Starts the peers, then one agent per policy in <paramref name="policies"/>, every agent
@@ -65,7 +66,8 @@ public sealed class DemoCluster : IAsyncDisposable
     /// <param name="policyFile">The learned policy's file (null: the agent's default).</param>
     /// <param name="decisionLogPath">The agents' durable decision log (file or directory); null: off.</param>
     /// <param name="externalPeers">Peers already running elsewhere (name to URL).</param>
-    public static async Task<DemoCluster> StartAsync(string modelsPath, IReadOnlyList<string> policies, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null, IReadOnlyDictionary<string, Uri>? externalPeers = null)
+    /// <param name="emulationClock">What the emulated nodes' speed factors stretch (ExecutionOptions.SpeedFactorClock): the wall time (the default: the nodes share this machine's cores) or each node's thread CPU time (a CPU of its own).</param>
+    public static async Task<DemoCluster> StartAsync(string modelsPath, IReadOnlyList<string> policies, double preference, IReadOnlyList<DemoProfile> peerProfiles, CancellationToken cancellationToken, string? policyFile = null, string? decisionLogPath = null, IReadOnlyDictionary<string, Uri>? externalPeers = null, EmulationClock emulationClock = EmulationClock.Wall)
     {
         ArgumentNullException.ThrowIfNull(peerProfiles);
         ArgumentNullException.ThrowIfNull(policies);
@@ -92,7 +94,7 @@ public sealed class DemoCluster : IAsyncDisposable
                         ModelsPath = modelsPath,
                         NodeName = profile.Name,
                         ComputeSpeedFactor = profile.ComputeSpeedFactor,
-                        Extra = NodeExtras(),
+                        Extra = NodeExtras(emulationClock),
                     },
                     Quiet,
                     cancellationToken).ConfigureAwait(false);
@@ -100,7 +102,7 @@ public sealed class DemoCluster : IAsyncDisposable
                 peers[profile.Name] = peer.GetTcpAddress();
             }
 
-            var extras = new Dictionary<string, string?>(NodeExtras())
+            var extras = new Dictionary<string, string?>(NodeExtras(emulationClock))
             {
                 ["Execution:ComputeSpeedFactor"] = DemoProfiles.Board.ComputeSpeedFactor.ToString("R", CultureInfo.InvariantCulture),
                 ["Agent:LocalComputeSpeed"] = DemoProfiles.Board.ComputeSpeedFactor.ToString("R", CultureInfo.InvariantCulture),
@@ -236,10 +238,13 @@ public sealed class DemoCluster : IAsyncDisposable
     }
 
     // Three executors share this machine's cores: one ONNX Runtime thread each keeps them from fighting.
-    private static Dictionary<string, string?> NodeExtras() => new()
+    // The clock says what a node's speed factor stretches (ExecutionOptions.SpeedFactorClock): the wall
+    // time, or the run's thread CPU time (a device with a CPU of its own, not slowed by the others).
+    private static Dictionary<string, string?> NodeExtras(EmulationClock clock) => new()
     {
         ["Execution:IntraOpThreads"] = "1",
         ["Execution:InterOpThreads"] = "1",
+        ["Execution:SpeedFactorClock"] = clock.ToString(),
     };
 
     private static void Quiet(WebApplicationBuilder builder)

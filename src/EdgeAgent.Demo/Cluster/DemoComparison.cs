@@ -124,6 +124,9 @@ public sealed class DemoComparison
         }
     }
 
+    /// <summary>OCR items sent straight to each peer before the agents' warm-up.</summary>
+    public static int PeerWarmUpItems { get; } = 3;
+
     /// <summary>Length of each agent's unmeasured warm-up runs (at most the runs' duration).</summary>
     public static TimeSpan WarmUpDuration { get; } = TimeSpan.FromSeconds(4);
 
@@ -154,7 +157,19 @@ public sealed class DemoComparison
 
             // Warm-up, not measured: a fresh agent's first requests pay the JIT, the first runs of each
             // ONNX Runtime session and link and load estimates still at their priors; a long-running
-            // agent has none of these, and they would fall on whichever run came first.
+            // agent has none of these, and they would fall on whichever run came first. The peers are
+            // warmed first, directly: their cold start would otherwise fall on the first agent's first
+            // offloads (a transfer measured at a fraction of the link's rate, then kept, see WarmPeersAsync).
+            progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}: warm-up of the peers ({PeerWarmUpItems} items straight to each, not measured) ..."));
+            try
+            {
+                await run.WarmPeersAsync(PeerWarmUpItems, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Grpc.Core.RpcException ex)
+            {
+                progress("  a peer refused the warm-up items (" + ex.Status.Detail + "); the agents' warm-up follows");
+            }
+
             var warmUp = settings.Duration < WarmUpDuration ? settings.Duration : WarmUpDuration;
             foreach (var policy in Policies)
             {

@@ -1,5 +1,6 @@
 using EdgeAgent.Demo.ModelFetch;
 using EdgeAgent.Demo.Ocr;
+using EdgeAgent.Inference.Execution;
 
 namespace EdgeAgent.Demo.Cluster;
 
@@ -48,6 +49,14 @@ public sealed record DemoSettings
     /// null: in-process peers with emulated links.
     /// </summary>
     public (string Executable, IReadOnlyList<string> Arguments)? RealLinks { get; init; }
+
+    /// <summary>
+    /// What the emulated nodes' speed factors stretch: <see cref="EmulationClock.Wall"/> (the default)
+    /// the wall time, so the other nodes' and the workload's use of this machine's cores also slows a
+    /// node, stretched by 1/its factor (the board at 1/3: 3x); <see cref="EmulationClock.ThreadCpu"/>
+    /// each run's thread CPU time, so every node computes as if on a CPU of its own.
+    /// </summary>
+    public EmulationClock EmulationClock { get; init; } = EmulationClock.Wall;
 
     /// <summary>Checks the settings; the message names the option.</summary>
     public void Validate()
@@ -143,13 +152,13 @@ public sealed class DemoRun : IAsyncDisposable
             {
                 var profile = Settings.Peers[i];
                 log($"Starting peer '{profile.Name}' in a network namespace behind a {profile.BandwidthBitsPerSecond / 1e6:0.###} Mbit/s tbf link ...");
-                var peer = await Live.NetworkNamespacePeer.StartAsync(profile.Name, 1 + i, profile.BandwidthBitsPerSecond / 1e6, profile.ComputeSpeedFactor, Settings.ModelsPath, cli, cancellationToken).ConfigureAwait(false);
+                var peer = await Live.NetworkNamespacePeer.StartAsync(profile.Name, 1 + i, profile.BandwidthBitsPerSecond / 1e6, profile.ComputeSpeedFactor, Settings.ModelsPath, cli, cancellationToken, Settings.EmulationClock).ConfigureAwait(false);
                 _namespacePeers.Add(peer);
                 external[profile.Name] = peer.Url;
             }
         }
 
-        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Policies, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile, Settings.DecisionLogPath, external).ConfigureAwait(false);
+        _cluster = await DemoCluster.StartAsync(Settings.ModelsPath, Policies, Settings.Preference, Settings.Peers, cancellationToken, Settings.PolicyFile, Settings.DecisionLogPath, external, Settings.EmulationClock).ConfigureAwait(false);
     }
 
     /// <summary>Drives the workload for the configured time; returns when the last item is done.</summary>
@@ -182,6 +191,30 @@ public sealed class DemoRun : IAsyncDisposable
             Repeat = repeat,
             ItemSeconds = statistics.ItemSeconds(),
         };
+    }
+
+    /// <summary>
+    /// Sends <paramref name="items"/> OCR items straight to each peer, one after the other and not
+    /// through an agent, unmeasured: the peers' first requests pay their server path's JIT and their
+    /// sessions' first runs, which would otherwise land on whichever agent offloads first and enter
+    /// its link estimate as a slow transfer (a throughput estimate is refreshed only by offloads, so
+    /// one cold transfer can keep a policy from offloading for the rest of a comparison).
+    /// </summary>
+    public async Task WarmPeersAsync(int items, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(items);
+        var dictionary = CharacterDictionary.Load(PaddleOcrModels.KeysPath(Settings.ModelsPath));
+        foreach (var (_, url) in Cluster.Peers.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            using var channel = DemoCluster.Channel(url);
+            var pipeline = new OcrPipeline(new OipModelRunner(DemoCluster.Client(channel)), dictionary) { ClassificationModel = PaddleOcrModels.Classification };
+            var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
+            var statistics = new DemoStatistics();
+            for (var i = 0; i < items; i++)
+            {
+                await OcrWorkload.ReadAsync(pipeline, workload.Next(), statistics, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<int> DriveAsync(Uri agent, DemoStatistics statistics, TimeSpan duration, TimeProvider time, CancellationToken cancellationToken)

@@ -71,7 +71,7 @@ public sealed class NetworkNamespacePeer : IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">A command failed (its output in the message) or the peer did not start.</exception>
     public static async Task<NetworkNamespacePeer> StartAsync(string name, int index, double rateMbit, double computeSpeed, string modelsPath,
-        (string Executable, IReadOnlyList<string> Arguments) cli, CancellationToken cancellationToken)
+        (string Executable, IReadOnlyList<string> Arguments) cli, CancellationToken cancellationToken, Inference.Execution.EmulationClock emulationClock = Inference.Execution.EmulationClock.Wall)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(index, 255);
@@ -106,6 +106,8 @@ public sealed class NetworkNamespacePeer : IAsyncDisposable
             peer._process = await NodeProcess.StartAsync("ip",
                 ["netns", "exec", ns, "env",
                     "EDGEAGENT_Execution__IntraOpThreads=1",
+                    "EDGEAGENT_Execution__InterOpThreads=1",
+                    "EDGEAGENT_Execution__SpeedFactorClock=" + emulationClock,
                     "EDGEAGENT_Execution__ComputeSpeedFactor=" + computeSpeed.ToString("R", CultureInfo.InvariantCulture),
                     "Logging__LogLevel__Default=Warning",
                     cli.Executable, .. cli.Arguments],

@@ -55,6 +55,22 @@ public sealed partial class LocalExecutor : IDisposable
     /// <summary>Emulated relative compute speed (1 = this machine).</summary>
     public double ComputeSpeedFactor => _options.ComputeSpeedFactor;
 
+    /// <summary>The calling thread's CPU time so far (null where it cannot be read); a seam for tests.</summary>
+    internal Func<TimeSpan?> ThreadCpuTime { get; init; } = ThreadCpuClock.Now;
+
+    // The CPU clock reading before a run when the emulation stretches CPU time, else null.
+    private TimeSpan? CpuMark() =>
+        _options.ComputeSpeedFactor < 1.0 && _options.SpeedFactorClock == EmulationClock.ThreadCpu ? ThreadCpuTime() : null;
+
+    // How much longer the slot is held after a run of wall time `exec` to emulate a device at
+    // ComputeSpeedFactor: (exec or the run's thread CPU time) / factor - exec, never negative.
+    private TimeSpan EmulatedExtra(TimeSpan exec, TimeSpan? cpuBefore)
+    {
+        var basis = cpuBefore is { } before && ThreadCpuTime() is { } after && after >= before ? after - before : exec;
+        var extra = (basis / _options.ComputeSpeedFactor) - exec;
+        return extra > TimeSpan.Zero ? extra : TimeSpan.Zero;
+    }
+
     /// <summary>
     /// Runs <paramref name="inputs"/> on <paramref name="variant"/> of <paramref name="model"/>
     /// (<see cref="ModelVariant.IsDefault"/>: the default variant) and returns the requested outputs (all when
@@ -118,6 +134,7 @@ public sealed partial class LocalExecutor : IDisposable
             }
 
             RunOutputs result;
+            var cpuBefore = CpuMark();
             try
             {
                 result = Execute(model.Name, session, inputs, outputNames, _options.MaxOutputBytes, cancellationToken);
@@ -138,9 +155,9 @@ public sealed partial class LocalExecutor : IDisposable
             {
                 if (_options.ComputeSpeedFactor < 1.0)
                 {
-                    // Emulate a slower device: hold the slot for exec / factor in total.
-                    var exec = _time.GetElapsedTime(startedAt);
-                    var extra = (exec / _options.ComputeSpeedFactor) - exec;
+                    // Emulate a slower device: hold the slot for exec / factor in total (the run's CPU
+                    // time / factor with SpeedFactorClock = ThreadCpu).
+                    var extra = EmulatedExtra(_time.GetElapsedTime(startedAt), cpuBefore);
                     if (extra > TimeSpan.Zero)
                     {
                         await Task.Delay(extra, _time, cancellationToken).ConfigureAwait(false);
@@ -257,6 +274,7 @@ public sealed partial class LocalExecutor : IDisposable
 
         var session = batch[0].Session;
         List<InferenceResult> results;
+        var cpuBefore = CpuMark();
         try
         {
             results = batch.Count == 1
@@ -277,8 +295,7 @@ public sealed partial class LocalExecutor : IDisposable
         {
             if (_options.ComputeSpeedFactor < 1.0)
             {
-                var exec = _time.GetElapsedTime(startedAt);
-                var extra = (exec / _options.ComputeSpeedFactor) - exec;
+                var extra = EmulatedExtra(_time.GetElapsedTime(startedAt), cpuBefore);
                 if (extra > TimeSpan.Zero)
                 {
                     await Task.Delay(extra, _time).ConfigureAwait(false);

@@ -143,6 +143,62 @@ public sealed class LocalExecutorTests : IDisposable
         Assert.Contains("fp32", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(EmulationClock.ThreadCpu, 80, 130)]
+    [InlineData(EmulationClock.Wall, 0, 40)]
+    public async Task RunAsync_SpeedFactorClock_StretchesThreadCpuTimeOrWallTime(EmulationClock clock, double minMs, double maxMs)
+    {
+        // The fake clock moves 1 ms per reading, so the run's wall time is a few ms; the injected
+        // thread CPU clock moves 40 ms per reading, so the run "used" 40 ms of CPU: at factor 0.5 the
+        // CPU clock holds the slot for 80 ms in all, the wall clock for twice the few ms.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromMilliseconds(1) };
+        var cpu = TimeSpan.Zero;
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { ComputeSpeedFactor = 0.5, SpeedFactorClock = clock }, time)
+        {
+            ThreadCpuTime = () =>
+            {
+                var now = cpu;
+                cpu += TimeSpan.FromMilliseconds(40);
+                return now;
+            },
+        };
+
+        var run = executor.RunAsync(_catalog.Find("add_neg")!, null, [Fp32("a", [1, 2, 3, 4], 1, 4), Fp32("b", [5, 6, 7, 8], 1, 4)], null, CancellationToken.None);
+        using (var cap = new CancellationTokenSource(Timeout))
+        {
+            while (!run.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(2));
+                await Task.Delay(2, cap.Token);
+            }
+        }
+
+        using var result = await run;
+
+        Assert.InRange(result.ExecTime.TotalMilliseconds, minMs, maxMs);
+        Assert.Equal(clock == EmulationClock.ThreadCpu ? TimeSpan.FromMilliseconds(80) : TimeSpan.Zero, cpu);
+    }
+
+    [Fact]
+    public void ThreadCpuClock_BusyThread_Advances()
+    {
+        var before = ThreadCpuClock.Now();
+        if (before is null)
+        {
+            Assert.False(OperatingSystem.IsLinux(), "Linux has CLOCK_THREAD_CPUTIME_ID");
+            return;
+        }
+
+        var x = 0.0;
+        for (var i = 0; i < 20_000_000; i++)
+        {
+            x += Math.Sqrt(i);
+        }
+
+        Assert.True(x > 0);
+        Assert.True(ThreadCpuClock.Now() > before);
+    }
+
     private static InferenceInput Fp32(string name, float[] values, params long[] shape) =>
         new(name, TensorDataType.Fp32, shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 

@@ -44,12 +44,15 @@ public sealed class DemoRunTests
     {
         await using var run = new DemoRun(new DemoSettings { Duration = TimeSpan.FromSeconds(2), Rate = 1, Policy = "local" }, ["local", "peer"]);
         await run.StartAsync(_ => { }, CancellationToken.None).WaitAsync(Timeout);
+        await run.WarmPeersAsync(1, CancellationToken.None).WaitAsync(Timeout);
 
         var local = await run.MeasureAsync("local", 0.3, 0, 0, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
         var peer = await run.MeasureAsync("peer", 0.7, 0, 1, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
         var localAgain = await run.MeasureAsync("local", 0.7, 0, 1, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(["local", "peer"], run.Cluster.Agents.Select(a => a.Policy));
+        // The peers' warm-up went straight to them: no agent logged it.
+        Assert.Equal(local.Snapshot.Requests + localAgain.Snapshot.Requests, run.Cluster.Agent("local").Log.Added);
         Assert.True(local.Snapshot.Items >= 1 && peer.Snapshot.Items >= 1, $"{local.Snapshot.LastError} {peer.Snapshot.LastError}");
         Assert.Equal(0, local.Snapshot.OffloadedRequests);
         Assert.Equal(0, peer.Snapshot.LocalRequests);
