@@ -226,7 +226,14 @@ public static class SoakBenchmark
         catch (OperationCanceledException)
         {
         }
+        catch (Exception ex) when (ex is RpcException or TimeoutException or InvalidOperationException or IOException)
+        {
+            // A peer that did not come back (a restart that outlived its start-up timeout while the
+            // whole machine was stopped, say) ends the faults, not the summary of the load.
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"faults ended early: {ex.GetType().Name}: {ex.Message}"));
+        }
 
+        var details = total.Details;
         var all = total.TakeAndReset();
         var warmup = TimeSpan.FromTicks(ranFor.Ticks / 4);
         var warm = memory.Where(m => m.At >= warmup).ToList();
@@ -248,6 +255,11 @@ public static class SoakBenchmark
             AcrossPause = all.AcrossPause.ToDictionary(p => p.Key, p => p.Value),
         };
         output.WriteLine(summary.ToString());
+        foreach (var (code, detail) in details.OrderBy(p => p.Key))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  first {code}: {detail}"));
+        }
+
         return summary;
     }
 
@@ -268,6 +280,7 @@ public static class SoakBenchmark
         catch (RpcException ex)
         {
             code = ex.StatusCode;
+            total.Detail(code, ex.Status.Detail);
         }
 
         answered();
@@ -361,6 +374,27 @@ public static class SoakBenchmark
         private List<double> _latencies = [];
         private Dictionary<StatusCode, long> _codes = [];
         private Dictionary<StatusCode, long> _acrossPause = [];
+        private readonly Dictionary<StatusCode, string> _details = [];
+
+        // The first message seen per status: where an unexpected status came from.
+        public void Detail(StatusCode code, string detail)
+        {
+            lock (_lock)
+            {
+                _details.TryAdd(code, detail.Length <= 300 ? detail : detail[..300]);
+            }
+        }
+
+        public IReadOnlyDictionary<StatusCode, string> Details
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return new Dictionary<StatusCode, string>(_details);
+                }
+            }
+        }
 
         public void Add(StatusCode code, double ms, bool acrossPause)
         {

@@ -48,10 +48,13 @@ public sealed class NodeProcessFuzzMemoryTests(ITestOutputHelper output)
         using var peerChannel = GrpcChannel.ForAddress(peer.Address, new GrpcChannelOptions { MaxSendMessageSize = 64 << 20, MaxReceiveMessageSize = 64 << 20 });
         using var agentChannel = GrpcChannel.ForAddress(agent.Address, new GrpcChannelOptions { MaxSendMessageSize = 64 << 20, MaxReceiveMessageSize = 64 << 20 });
         var targets = new (string Name, CallInvoker Invoker, NodeProcess Node)[] { ("peer", peerChannel.CreateCallInvoker(), peer), ("agent", agentChannel.CreateCallInvoker(), agent) };
+        Mark($"started peer {peer.Id} agent {agent.Id}");
 
         // Warm-up: other generated cases, so pools, sessions and JIT reach their level first.
         await ModelInferFuzzTests.Cases.SampleAsync(c => SendAsync(targets, c, new ConcurrentDictionary<StatusCode, int>(), new ConcurrentQueue<string>()), iter: Math.Min(count, 2000), threads: 4);
+        Mark("warm-up done");
         var before = await SettledAsync(targets, TimeSpan.FromSeconds(10));
+        Mark("before measured");
         output.WriteLine($"node processes: peer {peer.Id}, agent {agent.Id}; after warm-up: {Text(before)}");
 
         var counts = new ConcurrentDictionary<StatusCode, int>();
@@ -59,6 +62,7 @@ public sealed class NodeProcessFuzzMemoryTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         await ModelInferFuzzTests.Cases.SampleAsync(c => SendAsync(targets, c, counts, failures), iter: count, threads: 4);
         var ran = clock.Elapsed;
+        Mark("run done");
         var peak = targets.Select(t => t.Node.ResidentBytes() ?? 0).ToArray();
 
         // Memory must come back: pools give up what they no longer use over seconds.
@@ -70,6 +74,7 @@ public sealed class NodeProcessFuzzMemoryTests(ITestOutputHelper output)
             after = await SettledAsync(targets, TimeSpan.FromSeconds(2));
         }
 
+        Mark("after measured");
         output.WriteLine($"{count} cases x 2 nodes in {ran.TotalSeconds:0.0} s: {string.Join(", ", counts.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}");
         output.WriteLine($"at the end of the run: peer {peak[0] / 1048576.0:0.0} MB, agent {peak[1] / 1048576.0:0.0} MB; after it ({settle.Elapsed.TotalSeconds:0} s of polling): {Text(after)}");
         Assert.True(failures.IsEmpty, $"{failures.Count} requests got a status they must never get:{Environment.NewLine}{string.Join(Environment.NewLine, failures.Take(20))}");
@@ -112,6 +117,16 @@ public sealed class NodeProcessFuzzMemoryTests(ITestOutputHelper output)
         }
         while (settle.Elapsed < period);
         return lowest;
+    }
+
+    // EDGEAGENT_FAULTS_TRACE=FILE appends the test's phases with UTC times, so that an outside
+    // observer (dotnet-counters, dotnet-gcdump, /proc/PID/smaps) can tell which samples are which.
+    private static void Mark(string phase)
+    {
+        if (Environment.GetEnvironmentVariable("EDGEAGENT_FAULTS_TRACE") is { Length: > 0 } file)
+        {
+            File.AppendAllText(file, $"{DateTime.UtcNow:HH:mm:ss.fff} {phase}{Environment.NewLine}");
+        }
     }
 
     private static bool Within(long[] before, long[] after) => before.Zip(after).All(p => p.Second <= p.First * 1.10);
