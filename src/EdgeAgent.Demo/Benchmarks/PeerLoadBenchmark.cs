@@ -399,8 +399,22 @@ public sealed class PeerLoadBenchmark
             }
 
             var request = Request(model, input);
-            // One unmeasured request per client: connections, HTTP/2 windows, the sessions' first runs.
-            await Task.WhenAll(connections.Select(c => c.InferAsync(request, TimeSpan.FromMinutes(2), cancellationToken))).ConfigureAwait(false);
+            // Every client sees every member before the window (round_robin picks only members it
+            // has connected to), then one unmeasured request per member per client: connections,
+            // HTTP/2 windows, the sessions' first runs.
+            var ready = Stopwatch.GetTimestamp();
+            while (connections.Any(c => c.Members.Count(m => m.IsAvailable) < members) && Stopwatch.GetElapsedTime(ready) < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.WhenAll(connections.Select(async c =>
+            {
+                for (var i = 0; i < members; i++)
+                {
+                    await c.InferAsync(request, TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+                }
+            })).ConfigureAwait(false);
             var before = peers.Select(p => Stats(p, model)).ToList();
             var latencies = connections.Select(_ => new List<double>()).ToArray();
             var failed = 0L;
