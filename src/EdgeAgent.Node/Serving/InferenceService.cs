@@ -66,6 +66,8 @@ public sealed class InferenceService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
+        // The request's pooled bytes go back when the call is over, whatever its outcome.
+        InferMessages.ReturnAfterCall(context, request);
         RequestParameterLimits.Check(request, _options);
         var model = InferRequestValidator.ResolveModel(catalog, request.ModelName, request.ModelVersion);
         var validated = InferRequestValidator.Validate(request, model, _options.MaxRequestBytes);
@@ -88,6 +90,8 @@ public sealed class InferenceService(
         }
 
         var response = outcome.Response;
+        // A peer's response (the agent's offload) is written from its pooled bytes, then returned.
+        InferMessages.ReturnAfterCall(context, response);
         response.ModelName = model.Name;
         response.ModelVersion = model.VersionString;
         response.Id = request.Id;

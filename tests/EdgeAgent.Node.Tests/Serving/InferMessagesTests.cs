@@ -112,6 +112,75 @@ public sealed class InferMessagesTests
     }
 
     [Fact]
+    public void Return_LargeRequests_ArraysAreReusedAndEveryParseStaysExact()
+    {
+        var random = new Random(21);
+        var arrays = new HashSet<byte[]>();
+        for (var i = 0; i < 20; i++)
+        {
+            var bytes = LargeRequest(random).ToByteArray();
+            var parsed = InferMessages.ParseRequest(Segmented(bytes, 4096));
+            Assert.Equal(ModelInferRequest.Parser.ParseFrom(bytes), parsed);
+            Assert.True(MemoryMarshal.TryGetArray(parsed.RawInputContents[0].Memory, out var segment));
+            arrays.Add(segment.Array!);
+
+            InferMessages.Return(parsed);
+            InferMessages.Return(parsed); // a second return must not put the array in the pool twice
+
+            // Returned bytes may already hold another message: never forwarded as this one's.
+            Assert.False(InferMessages.TryGetReceivedBytes(parsed, out _));
+        }
+
+        // Pooled: far fewer arrays than requests (other tests may rent from the same pool meanwhile,
+        // and a full collection may free an idle array).
+        Assert.True(arrays.Count <= 10, $"{arrays.Count} arrays for 20 requests parsed and returned one after another");
+
+        // Two messages held at once never share an array (a double return would hand one out twice).
+        var first = InferMessages.ParseRequest(new ReadOnlySequence<byte>(LargeRequest(random).ToByteArray()));
+        var secondBytes = LargeRequest(random).ToByteArray();
+        var second = InferMessages.ParseRequest(new ReadOnlySequence<byte>(secondBytes));
+        Assert.True(MemoryMarshal.TryGetArray(first.RawInputContents[0].Memory, out var a));
+        Assert.True(MemoryMarshal.TryGetArray(second.RawInputContents[0].Memory, out var b));
+        Assert.NotSame(a.Array, b.Array);
+        Assert.Equal(ModelInferRequest.Parser.ParseFrom(secondBytes), second);
+        InferMessages.Return(first);
+        InferMessages.Return(second);
+    }
+
+    [Fact]
+    public void Return_SmallRequest_KeepsItsOwnArray()
+    {
+        var bytes = RandomRequest(new Random(13), rawTensors: 1).ToByteArray();
+        Assert.True(bytes.Length < 128 * 1024);
+        var parsed = InferMessages.ParseRequest(new ReadOnlySequence<byte>(bytes));
+
+        InferMessages.Return(parsed);
+
+        Assert.True(InferMessages.TryGetReceivedBytes(parsed, out var received));
+        Assert.Equal(bytes, received.ToArray());
+    }
+
+    [Fact]
+    public void ParseResponse_LargeRawOutputs_EqualToProtobufsParseAfterReturns()
+    {
+        var random = new Random(22);
+        for (var i = 0; i < 5; i++)
+        {
+            var response = new ModelInferResponse { ModelName = "m", Id = "r" + i };
+            response.Outputs.Add(new ModelInferResponse.Types.InferOutputTensor { Name = "y", Datatype = "UINT8", Shape = { 1, 150_000 } });
+            var data = new byte[150_000];
+            random.NextBytes(data);
+            response.RawOutputContents.Add(ByteString.CopyFrom(data));
+            var bytes = response.ToByteArray();
+
+            var parsed = InferMessages.ParseResponse(Segmented(bytes, 16384));
+
+            Assert.Equal(response, parsed);
+            InferMessages.Return(parsed);
+        }
+    }
+
+    [Fact]
     public void ParseResponse_RawOutputs_EqualToProtobufsParse()
     {
         var response = new ModelInferResponse { ModelName = "m", ModelVersion = "1", Id = "r" };
@@ -153,6 +222,18 @@ public sealed class InferMessagesTests
             request.RawInputContents.Add(ByteString.CopyFrom(data));
         }
 
+        return request;
+    }
+
+    // A request above the pooling threshold (128 KiB): one raw FP32 tensor of 40,000-60,000 values.
+    private static ModelInferRequest LargeRequest(Random random)
+    {
+        var count = random.Next(40_000, 60_000);
+        var request = new ModelInferRequest { ModelName = "big", Id = "id" + random.Next() };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32", Shape = { 1, count } });
+        var data = new byte[count * 4];
+        random.NextBytes(data);
+        request.RawInputContents.Add(ByteString.CopyFrom(data));
         return request;
     }
 
