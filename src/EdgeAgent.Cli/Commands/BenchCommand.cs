@@ -29,6 +29,11 @@ internal static class BenchCommand
             Description = "Measured iterations per operation on the detection model.",
             DefaultValueFactory = _ => Defaults().DetectionIterations,
         };
+        var warmup = new Option<int>("--warmup")
+        {
+            Description = "Unmeasured iterations per operation on the detection model first (the JIT tiers the request path up during the first tens of requests).",
+            DefaultValueFactory = _ => Defaults().DetectionWarmup,
+        };
         var tinyIterations = new Option<int>("--tiny-iterations")
         {
             Description = "Measured iterations per operation on the tiny model.",
@@ -49,7 +54,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchHopCommand.Create());
         command.Subcommands.Add(BenchDecisionLogCommand.Create());
         command.Subcommands.Add(BenchColdCommand.Create());
-        foreach (var option in new Option[] { models, iterations, tinyIterations, threads, noMemory })
+        foreach (var option in new Option[] { models, iterations, warmup, tinyIterations, threads, noMemory })
         {
             command.Options.Add(option);
         }
@@ -57,9 +62,9 @@ internal static class BenchCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
-            if (parseResult.GetValue(iterations) < 1 || parseResult.GetValue(tinyIterations) < 1 || parseResult.GetValue(threads) < 0)
+            if (parseResult.GetValue(iterations) < 1 || parseResult.GetValue(tinyIterations) < 1 || parseResult.GetValue(threads) < 0 || parseResult.GetValue(warmup) < 0)
             {
-                await error.WriteLineAsync("edgeagent bench: --iterations and --tiny-iterations must be at least 1 and --threads at least 0.");
+                await error.WriteLineAsync("edgeagent bench: --iterations and --tiny-iterations must be at least 1, --threads and --warmup at least 0.");
                 return 2;
             }
 
@@ -67,6 +72,7 @@ internal static class BenchCommand
             {
                 ModelsPath = parseResult.GetValue(models)!,
                 DetectionIterations = parseResult.GetValue(iterations),
+                DetectionWarmup = parseResult.GetValue(warmup),
                 TinyIterations = parseResult.GetValue(tinyIterations),
                 IntraOpThreads = parseResult.GetValue(threads),
                 CliCommand = parseResult.GetValue(noMemory) ? null : SelfCommand(),

@@ -17,7 +17,7 @@ internal static class BenchHopCommand
             DefaultValueFactory = _ => new OffloadHopSettings { Executable = "" }.ModelsPath,
         };
         var iterations = new Option<int>("--iterations") { Description = "Measured rounds.", DefaultValueFactory = _ => 40 };
-        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds first.", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds first (the JIT tiers the agent's request path up during the first tens of requests).", DefaultValueFactory = _ => new OffloadHopSettings { Executable = "" }.Warmup };
         var baseline = new Option<string?>("--baseline") { Description = "Another build's edgeagent (its apphost, or its edgeagent.dll run through dotnet) to run as a second agent on the same peer." };
         command.Options.Add(models);
         command.Options.Add(iterations);
