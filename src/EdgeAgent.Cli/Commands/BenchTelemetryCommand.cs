@@ -11,10 +11,12 @@ internal static class BenchTelemetryCommand
     public static Command Create()
     {
         var iterations = new Option<int>("--iterations") { Description = "Measured requests per path and setting.", DefaultValueFactory = _ => 2000 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds of every model on every pair before any is measured, 10 s at least (the fresh processes' JIT compiles; CPU is counted over the measured requests only).", DefaultValueFactory = _ => 300 };
         var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
         var command = new Command("telemetry",
             "Per-request cost of telemetry: an agent process and a peer process with the Prometheus listener and OTLP export of every request's trace on (to a sink in this process), against a pair with everything off, requests interleaved; p50 ratios for the local and the offload path (tiny model, and ocr-cls when present). Target <= 1.05.");
         command.Options.Add(iterations);
+        command.Options.Add(warmup);
         command.Options.Add(models);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -31,7 +33,13 @@ internal static class BenchTelemetryCommand
                 return 1;
             }
 
-            var settings = new TelemetryOverheadSettings { Iterations = count, CliCommand = cli };
+            if (parseResult.GetValue(warmup) < 0)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync("edgeagent bench telemetry: --warmup must be at least 0.");
+                return 2;
+            }
+
+            var settings = new TelemetryOverheadSettings { Iterations = count, Warmup = parseResult.GetValue(warmup), CliCommand = cli };
             if (parseResult.GetValue(models) is { } path)
             {
                 settings = settings with { ModelsPath = path };
