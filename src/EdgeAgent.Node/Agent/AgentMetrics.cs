@@ -60,13 +60,15 @@ public sealed class AgentMetrics
     public void Record(DecisionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var placement = new KeyValuePair<string, object?>("placement", record.RanAt.ToString());
+        // One string per request for both tags ("peer:NAME" is built by each ToString).
+        var where = record.RanAt.ToString();
+        var placement = new KeyValuePair<string, object?>("placement", where);
         var outcome = new KeyValuePair<string, object?>("outcome", record.Success ? "ok" : "error");
         _requests.Add(1, placement, outcome);
         _duration.Record(record.DelaySeconds, placement);
         if (record.Success)
         {
-            _energy?.RecordRequest(record.RanAt.ToString(), record.Energy);
+            _energy?.RecordRequest(where, record.Energy);
         }
 
         if (record.FallbackFrom is not null)
