@@ -124,7 +124,7 @@ public sealed class DemoComparison
         }
     }
 
-    /// <summary>OCR items sent straight to each peer before the agents' warm-up.</summary>
+    /// <summary>OCR items sent straight to each peer, and run on each agent's own executor, before the agents' warm-up runs.</summary>
     public static int PeerWarmUpItems { get; } = 3;
 
     /// <summary>Length of each agent's unmeasured warm-up runs (at most the runs' duration).</summary>
@@ -168,6 +168,16 @@ public sealed class DemoComparison
             catch (Grpc.Core.RpcException ex)
             {
                 progress("  a peer refused the warm-up items (" + ex.Status.Detail + "); the agents' warm-up follows");
+            }
+
+            progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}: warm-up of each agent's board ({PeerWarmUpItems} items on its executor, not measured) ..."));
+            try
+            {
+                await run.WarmAgentExecutorsAsync(PeerWarmUpItems, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Inference.InferenceException or ArgumentException or InvalidOperationException)
+            {
+                progress("  an agent's executor refused the warm-up items (" + ex.Message + "); the agents' warm-up runs follow");
             }
 
             var warmUp = settings.Duration < WarmUpDuration ? settings.Duration : WarmUpDuration;

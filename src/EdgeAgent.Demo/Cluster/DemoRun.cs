@@ -1,6 +1,7 @@
 using EdgeAgent.Demo.ModelFetch;
 using EdgeAgent.Demo.Ocr;
 using EdgeAgent.Inference.Execution;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAgent.Demo.Cluster;
 
@@ -208,6 +209,30 @@ public sealed class DemoRun : IAsyncDisposable
         {
             using var channel = DemoCluster.Channel(url);
             var pipeline = new OcrPipeline(new OipModelRunner(DemoCluster.Client(channel)), dictionary) { ClassificationModel = PaddleOcrModels.Classification };
+            var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
+            var statistics = new DemoStatistics();
+            for (var i = 0; i < items; i++)
+            {
+                await OcrWorkload.ReadAsync(pipeline, workload.Next(), statistics, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="items"/> OCR items on each agent's own executor (its board: slots,
+    /// emulated speed, measured statistics), one after the other and not through its dispatcher,
+    /// unmeasured: a fresh board's first runs of each model are slow (memory arenas growing), and an
+    /// estimate of a placement is refreshed only when the policy uses it, so a board measured once
+    /// cold can look slower than it is for the rest of a comparison.
+    /// </summary>
+    public async Task WarmAgentExecutorsAsync(int items, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(items);
+        var dictionary = CharacterDictionary.Load(PaddleOcrModels.KeysPath(Settings.ModelsPath));
+        foreach (var agent in Cluster.Agents)
+        {
+            var executor = agent.Services.GetRequiredService<LocalExecutor>();
+            var pipeline = new OcrPipeline(new ExecutorOcrModelRunner(executor), dictionary) { ClassificationModel = PaddleOcrModels.Classification };
             var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
             var statistics = new DemoStatistics();
             for (var i = 0; i < items; i++)

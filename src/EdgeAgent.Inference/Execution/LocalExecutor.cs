@@ -758,12 +758,16 @@ public sealed partial class LocalExecutor : IDisposable
 
         public double MeanQueueMs { get; private set; }
 
-        // Cumulative mean for the first ten runs, then an exponential mean that follows drift.
+        // Cumulative mean for the first ten runs, then an exponential mean that follows drift. The
+        // session's first run pays one-time costs (ONNX Runtime's arena growing, first page faults,
+        // kernel set-up: 3-7x a later run of the OCR models on the demo's board), so its time is the
+        // execution estimate only until a second run is measured, which replaces it.
         public void Record(double queueMs, double execMs)
         {
             Completed++;
             var alpha = Math.Max(1.0 / Completed, 0.1);
-            MeanExecMs += alpha * (execMs - MeanExecMs);
+            var execAlpha = Completed <= 2 ? 1.0 : Math.Max(1.0 / (Completed - 1), 0.1);
+            MeanExecMs += execAlpha * (execMs - MeanExecMs);
             MeanQueueMs += alpha * (queueMs - MeanQueueMs);
         }
     }

@@ -180,6 +180,52 @@ public sealed class LocalExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task MeanExecMs_ColdFirstRunThenWarmRuns_FirstRunReplacedByTheSecond()
+    {
+        // Thread CPU per run (injected): the first run 100 ms (cold), later ones 10 ms; at factor 0.5
+        // the runs take about 200, 20 and 20 ms of the fake clock.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromMilliseconds(1) };
+        var cpu = TimeSpan.Zero;
+        var costs = new Queue<double>([100, 10, 10]);
+        var before = true;
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { ComputeSpeedFactor = 0.5, SpeedFactorClock = EmulationClock.ThreadCpu }, time)
+        {
+            ThreadCpuTime = () =>
+            {
+                // Reads come in pairs, before and after a run: the run's CPU cost lands between them.
+                if (!before)
+                {
+                    cpu += TimeSpan.FromMilliseconds(costs.Dequeue());
+                }
+
+                before = !before;
+                return cpu;
+            },
+        };
+        var model = _catalog.Find("add_neg")!;
+        var means = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            var run = executor.RunAsync(model, null, [Fp32("a", [1, 2, 3, 4], 1, 4), Fp32("b", [5, 6, 7, 8], 1, 4)], null, CancellationToken.None);
+            using (var cap = new CancellationTokenSource(Timeout))
+            {
+                while (!run.IsCompleted)
+                {
+                    time.Advance(TimeSpan.FromMilliseconds(2));
+                    await Task.Delay(2, cap.Token);
+                }
+            }
+
+            (await run).Dispose();
+            means.Add(executor.MeanExecMs(model));
+        }
+
+        Assert.InRange(means[0], 190, 260);
+        Assert.InRange(means[1], 15, 45);
+        Assert.InRange(means[2], 15, 45);
+    }
+
+    [Fact]
     public void ThreadCpuClock_BusyThread_Advances()
     {
         var before = ThreadCpuClock.Now();

@@ -45,13 +45,17 @@ public sealed class DemoRunTests
         await using var run = new DemoRun(new DemoSettings { Duration = TimeSpan.FromSeconds(2), Rate = 1, Policy = "local" }, ["local", "peer"]);
         await run.StartAsync(_ => { }, CancellationToken.None).WaitAsync(Timeout);
         await run.WarmPeersAsync(1, CancellationToken.None).WaitAsync(Timeout);
+        await run.WarmAgentExecutorsAsync(1, CancellationToken.None).WaitAsync(Timeout);
+        var boardRuns = run.Cluster.Agent("local").Services.GetRequiredService<EdgeAgent.Inference.Execution.LocalExecutor>().GetLoadSnapshot().Models.Sum(m => m.Completed);
 
         var local = await run.MeasureAsync("local", 0.3, 0, 0, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
         var peer = await run.MeasureAsync("peer", 0.7, 0, 1, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
         var localAgain = await run.MeasureAsync("local", 0.7, 0, 1, TimeSpan.FromSeconds(2), TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(["local", "peer"], run.Cluster.Agents.Select(a => a.Policy));
-        // The peers' warm-up went straight to them: no agent logged it.
+        // The executor warm-up ran det, cls and rec on each agent's own board; it and the peers' warm-up
+        // bypass the dispatcher, so no agent logged them.
+        Assert.True(boardRuns >= 3, $"{boardRuns} runs on the local agent's board");
         Assert.Equal(local.Snapshot.Requests + localAgain.Snapshot.Requests, run.Cluster.Agent("local").Log.Added);
         Assert.True(local.Snapshot.Items >= 1 && peer.Snapshot.Items >= 1, $"{local.Snapshot.LastError} {peer.Snapshot.LastError}");
         Assert.Equal(0, local.Snapshot.OffloadedRequests);
