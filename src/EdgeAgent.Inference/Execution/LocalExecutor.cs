@@ -760,7 +760,7 @@ public sealed partial class LocalExecutor : IDisposable
 
         // Cumulative mean for the first ten runs, then an exponential mean that follows drift. The
         // session's first run pays one-time costs (ONNX Runtime's arena growing, first page faults,
-        // kernel set-up: 3-7x a later run of the OCR models on the demo's board), so its time is the
+        // kernel set-up: 4-7x a later run of the OCR models on the demo's board), so its time is the
         // execution estimate only until a second run is measured, which replaces it.
         public void Record(double queueMs, double execMs)
         {
