@@ -290,17 +290,23 @@ public sealed class AgentContext
 
     /// <summary>
     /// The demo's world (README "Demo", DemoProfiles): the board at 1/3 of the host with its modelled
-    /// power table (5/10/2/0 W), fp32 OCR models only (det 176 ms, cls 7 ms, rec 39 ms on the board:
-    /// the host's measured 58.7/2.4/12.9 ms x 3), `edge` (RTT 5 ms, 200 Mbit/s, 2.4x) and `cloud`
-    /// (RTT 40 ms, 50 Mbit/s, 3x), each with one executor slot, no background load, 2 OCR pages per
-    /// second of 1-2 lines (Poisson), 480x160 pages.
+    /// power table (5/10/2/0 W), fp32 OCR models only, at the demo's sizes as the live demo measured
+    /// them (quiet machine, 00:37-00:46 UTC on 2026-12-04, `edgeagent calibrate --from-log` on the
+    /// decision logs of an all-local run: 233-306 runs each): det 30 ms on a 480x160 page (request
+    /// 921,600 B, response 297,325 B), cls 5 ms, rec 59 ms on a 478-pixel-wide line (request 275,328 B,
+    /// response 1,577,107 B: about 60 time steps of 6,625 classes). (Before: det 176 ms and rec 39 ms,
+    /// the host's 640x640 det and 320-wide rec profile x 3, and a 1.06 MB rec response: a world in
+    /// which offloading det was faster, the opposite of the live demo.) `edge` (RTT 5 ms, 200 Mbit/s,
+    /// 2.4x; measured 6.5-7.5 ms, 186-190 Mbit/s, det and rec 2.2-2.3x the board) and `cloud` (RTT
+    /// 40 ms, 50 Mbit/s, 3x), each with one executor slot, no background load, 2 OCR pages per second
+    /// of 1-2 lines (Poisson).
     /// </summary>
     public static AgentContext Demo()
     {
         var c = new AgentContext { LocalConcurrency = 1, ModelCount = 3, PeerCount = 2, WorkloadCount = 1, JobsPerSecond = 2, Arrivals = ArrivalKind.Poisson };
-        c.Models[0] = Model("ocr-det", 3 * 160 * 480 * 4, 160 * 480 * 4, 0.176);
-        c.Models[1] = Model("ocr-cls", 3 * 48 * 192 * 4, 8, 0.007);
-        c.Models[2] = Model("ocr-rec", 3 * 48 * 320 * 4, 40 * 6625 * 4, 0.039);
+        c.Models[0] = Model("ocr-det", 3 * 160 * 480 * 4, 297_325, 0.030);
+        c.Models[1] = Model("ocr-cls", 3 * 48 * 192 * 4, 8, 0.005);
+        c.Models[2] = Model("ocr-rec", 3 * 48 * 478 * 4, 1_577_107, 0.059);
         c.Peers[0] = new AgentPeerProfile { Name = "edge", Kind = ServerKind.Edge, RoundTripSeconds = 0.005, UplinkBitsPerSecond = 200e6, DownlinkBitsPerSecond = 200e6, Speed = 2.4, Concurrency = 1, ServedModels = 0b111 };
         c.Peers[1] = new AgentPeerProfile { Name = "cloud", Kind = ServerKind.Cloud, RoundTripSeconds = 0.040, UplinkBitsPerSecond = 50e6, DownlinkBitsPerSecond = 50e6, Speed = 3.0, Concurrency = 1, ServedModels = 0b111 };
         c.Workloads[0] = new AgentWorkload { StageCount = 3, Stage0 = 0, Stage1 = 1, Stage2 = 2, LinesMin = 1, LinesMax = 2, Weight = 1 };

@@ -277,7 +277,7 @@ public sealed class AgentVecEnvTests
         c.JobsPerSecond = 0.1;
         c.Workloads[0] = c.Workloads[0] with { LinesMin = 2, LinesMax = 2 };
         var env = Env(c, steps: 10);
-        double det = 0.176, cls = 0.007, rec = 0.039;
+        double det = 0.030, cls = 0.005, rec = 0.059;
         (int Model, double Time)[] expected =
         [
             (0, 0), (1, det), (1, det), (2, det + cls), (2, det + (2 * cls)), (0, 10),
@@ -302,7 +302,7 @@ public sealed class AgentVecEnvTests
         c.JobsPerSecond = 0.1;
         c.Workloads[0] = c.Workloads[0] with { LinesMin = 2, LinesMax = 2 };
         var env = Env(c, steps: 10);
-        double det = 0.176, cls = 0.007, rec = 0.039;
+        double det = 0.030, cls = 0.005, rec = 0.059;
         double[] delays = [det, cls, 2 * cls, cls + rec, rec + rec];
         foreach (var d in delays)
         {
