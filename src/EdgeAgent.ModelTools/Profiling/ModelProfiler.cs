@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
 using EdgeAgent.ModelTools.Quantization;
 using EdgeAgent.Onnx;

@@ -1,5 +1,5 @@
 using System.Runtime;
-using System.Runtime.InteropServices;
+using EdgeAgent.Inference.Execution;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -83,30 +83,6 @@ public sealed partial class IdleMemoryTrimmer : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Idle after work: collected and decommitted; managed heap committed {Before} -> {After} bytes.")]
     private partial void LogTrimmed(long before, long after);
-
-    private static class NativeHeap
-    {
-        public static void Trim()
-        {
-            if (!OperatingSystem.IsLinux())
-            {
-                return;
-            }
-
-            try
-            {
-                _ = MallocTrim(0);
-            }
-            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-            {
-                // musl (Alpine) has no malloc_trim: only the managed heap is given back.
-            }
-        }
-
-        [DllImport("libc", EntryPoint = "malloc_trim")]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        private static extern int MallocTrim(nuint pad);
-    }
 }
 
 /// <summary>
