@@ -53,6 +53,18 @@ public ref struct CandidateState
 
     /// <summary>This device's estimated energy if the task is placed here, joules (<c>DevicePowerTable</c>).</summary>
     public double EnergyJoules { get; set; }
+
+    /// <summary>This agent's own requests sent to the candidate and not yet answered (0 for local rows).</summary>
+    public int OwnInFlight { get; set; }
+
+    /// <summary>Seconds until the candidate's link is through this agent's earlier uploads (0 for local rows).</summary>
+    public double UploadBacklogSeconds { get; set; }
+
+    /// <summary>This agent's requests on their way to the candidate (not yet in its queue counts).</summary>
+    public int ArrivingTasks { get; set; }
+
+    /// <summary>Expected execution seconds on the candidate of the <see cref="ArrivingTasks"/>.</summary>
+    public double ArrivingWorkSeconds { get; set; }
 }
 
 /// <summary>The task being placed, in raw quantities (the agent profile's task columns).</summary>

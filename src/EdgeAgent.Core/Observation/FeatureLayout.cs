@@ -91,6 +91,24 @@ public enum FeatureKind
 
     /// <summary>log10((deadline + 1e-4) / (T + 1e-4)) clamped to [-3, 3]: positive when the estimate meets the deadline; 3 without a deadline.</summary>
     DeadlineMarginLog,
+
+    // Own traffic (FeatureLayout.Agent(ownTraffic: true)): what the agent itself has sent that the
+    // candidate's load report does not show yet, and the delay estimate that accounts for it.
+
+    /// <summary>This agent's own requests sent to the candidate and not yet answered, log2(1 + tasks) (0 for local rows).</summary>
+    OwnInFlightLog,
+
+    /// <summary>Seconds until the link is through this agent's earlier uploads to the candidate, log10(s + 1e-4).</summary>
+    UploadBacklogLog,
+
+    /// <summary>Expected execution seconds of this agent's requests still on their way to the candidate, log10(s + 1e-4).</summary>
+    ArrivingWorkLog,
+
+    /// <summary>
+    /// The delay estimate with the agent's own traffic (<c>ObservationEncoder.OwnTrafficDelaySeconds</c>):
+    /// the upload waits for the backlog and overlaps the candidate's queue, which includes the arriving jobs; log10(s + 1e-4).
+    /// </summary>
+    OwnDelayEstimateLog,
 }
 
 /// <summary>The unit of the residual-work histogram's bins.</summary>
@@ -213,6 +231,12 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         FeatureKind.RequestBytesLog, FeatureKind.ResponseBytesLog, FeatureKind.HasDeadline, FeatureKind.DeadlineMarginLog,
     ];
 
+    /// <summary>The own-traffic columns <see cref="Agent"/> appends to <see cref="AgentScalars"/> with ownTraffic true.</summary>
+    public static IReadOnlyList<FeatureKind> OwnTrafficScalars { get; } =
+    [
+        FeatureKind.OwnInFlightLog, FeatureKind.UploadBacklogLog, FeatureKind.ArrivingWorkLog, FeatureKind.OwnDelayEstimateLog,
+    ];
+
     /// <summary>
     /// The agent profile's layout: what the live ClusterView measures per candidate (the device as
     /// one row per local variant, then the peers), the <see cref="AgentScalars"/> (21 columns: flags,
@@ -221,15 +245,18 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// <paramref name="histogramBins"/> bins of <paramref name="histogramBinSeconds"/> seconds of
     /// residual work (default 16 x 10 ms, the executors' own default, so a live histogram maps bin
     /// for bin). S = <paramref name="maxLocalVariants"/> + <paramref name="maxPeers"/> (default 3 + 8 = 11).
+    /// With <paramref name="ownTraffic"/> the <see cref="OwnTrafficScalars"/> follow the 21 (F = 41 by
+    /// default): the agent's own requests in flight, its upload backlog, the work of its requests still
+    /// on their way, and the delay estimate that accounts for them; every other column keeps its meaning.
     /// </summary>
-    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01)
+    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01, bool ownTraffic = false)
     {
         if (maxPeers < 0 || maxLocalVariants < 1)
         {
             throw new ArgumentException($"The agent layout needs at least one local row and no negative peer count; got {maxLocalVariants} local, {maxPeers} peers.", nameof(maxPeers));
         }
 
-        return new("agent", maxLocalVariants + maxPeers, AgentScalars, histogramBins, histogramBinSeconds, HistogramUnit.Seconds);
+        return new("agent", maxLocalVariants + maxPeers, ownTraffic ? AgentScalars.Concat(OwnTrafficScalars) : AgentScalars, histogramBins, histogramBinSeconds, HistogramUnit.Seconds);
     }
 
     /// <summary>Name of the simulator profile the layout belongs to ("gmorl", "shannon", "agent", ...).</summary>
@@ -402,6 +429,65 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
             $"Observation layout mismatch: {FirstDifference(policy, producer)} (policy: {policy.Describe()}; {producer}: {Describe()}).");
     }
 
+    /// <summary>
+    /// Throws unless a producer of this layout can also write <paramref name="policy"/>'s: the same
+    /// profile, S and histogram, and every scalar feature of the policy one this layout has (in any
+    /// order: the encoder writes any layout of the features it computes). This is how a newer agent
+    /// keeps loading policy files of an older layout (the 37-column agent files under the 41-column
+    /// own-traffic layout). The message is <see cref="EnsureCompatible"/>'s when the layouts are not
+    /// even of the same kind, else it names the first feature this layout does not produce.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The policy needs something this layout lacks; the message says what.</exception>
+    public void EnsureProducible(FeatureLayout policy, string producer = "this agent")
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (Equals(policy))
+        {
+            return;
+        }
+
+        var sameKind = Profile == policy.Profile && MaxServers == policy.MaxServers && HistogramBins == policy.HistogramBins
+            && HistogramUnit == policy.HistogramUnit && HistogramBinWidth.Equals(policy.HistogramBinWidth) && IsAgentLayout && policy.IsAgentLayout;
+        if (!sameKind)
+        {
+            EnsureCompatible(policy, producer);
+            return;
+        }
+
+        for (var c = 0; c < policy._scalars.Length; c++)
+        {
+            if (IndexOf(policy._scalars[c].Kind) < 0)
+            {
+                throw new InvalidOperationException(
+                    $"Observation layout mismatch: policy expects feature '{policy._scalars[c].Name}[{policy._scalars[c].Unit}]' at column {c}, which {producer} does not produce (policy: {policy.Describe()}; {producer}: {Describe()}).");
+            }
+        }
+    }
+
+    /// <summary>
+    /// For each column of <paramref name="subset"/>, the column of this layout holding the same
+    /// feature (histogram bins map bin for bin): how rows written in this layout are cut down to an
+    /// older policy's. Call <see cref="EnsureProducible"/> first.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A column of <paramref name="subset"/> has no counterpart here.</exception>
+    public int[] ColumnMap(FeatureLayout subset)
+    {
+        ArgumentNullException.ThrowIfNull(subset);
+        EnsureProducible(subset, "this layout");
+        var map = new int[subset.FeatureCount];
+        for (var c = 0; c < subset._scalars.Length; c++)
+        {
+            map[c] = IndexOf(subset._scalars[c].Kind);
+        }
+
+        for (var b = 0; b < subset.HistogramBins; b++)
+        {
+            map[subset._scalars.Length + b] = _scalars.Length + b;
+        }
+
+        return map;
+    }
+
     /// <summary>A one-line description: profile, S, F and columns.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"profile={Profile} S={MaxServers} F={FeatureCount} scalars=[{string.Join(',', _scalars.Select(s => s.Kind))}] histogram={HistogramBins}x{DescribeBinWidth()}");
@@ -492,6 +578,10 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         FeatureKind.ResponseBytesLog => new(kind, "response_bytes", "log10(1 + B)"),
         FeatureKind.HasDeadline => new(kind, "has_deadline", "1"),
         FeatureKind.DeadlineMarginLog => new(kind, "deadline_margin", "log10 ratio, [-3, 3]"),
+        FeatureKind.OwnInFlightLog => new(kind, "own_in_flight", "log2(1 + tasks)"),
+        FeatureKind.UploadBacklogLog => new(kind, "upload_backlog", "log10(s + 1e-4)"),
+        FeatureKind.ArrivingWorkLog => new(kind, "arriving_work", "log10(s + 1e-4)"),
+        FeatureKind.OwnDelayEstimateLog => new(kind, "delay_estimate_own", "log10(s + 1e-4)"),
         _ => throw new ArgumentException($"Unknown feature kind {kind}.", nameof(kind)),
     };
 }

@@ -222,6 +222,27 @@ public sealed class ObservationEncoder
             candidate.RoundTripSeconds, candidate.ExpectedExecSeconds, candidate.Running, candidate.Queued, candidate.MaxConcurrency, candidate.ResidualWorkSeconds);
 
     /// <summary>
+    /// The delay estimate with the agent's own traffic (the <see cref="FeatureKind.OwnDelayEstimateLog"/>
+    /// column): the upload starts when the link is through the agent's earlier uploads and the task
+    /// reaches the candidate half a round trip after it is sent; meanwhile the candidate's queue,
+    /// which also gets the agent's requests still on their way (<see cref="CandidateState.ArrivingTasks"/>,
+    /// <see cref="CandidateState.ArrivingWorkSeconds"/>), drains:
+    /// <code>
+    /// T = max(backlog + upload + rtt / 2, wait(running, queued + arriving, residual + arriving work)) + exec + rtt / 2 + download
+    /// </code>
+    /// with wait as <see cref="CompletionEstimate.QueueWaitSeconds(int, int, int, double)"/>. For a local
+    /// row (no link, nothing arriving) it equals <see cref="EstimateDelaySeconds"/>.
+    /// </summary>
+    public static double OwnTrafficDelaySeconds(in TaskState task, in CandidateState candidate)
+    {
+        var rtt = Math.Max(0.0, candidate.RoundTripSeconds);
+        var travel = Math.Max(0.0, candidate.UploadBacklogSeconds) + CompletionEstimate.TransferSeconds(task.RequestBytes, candidate.UplinkBitsPerSecond) + (0.5 * rtt);
+        var wait = CompletionEstimate.QueueWaitSeconds(candidate.Running, candidate.Queued + Math.Max(0, candidate.ArrivingTasks), candidate.MaxConcurrency,
+            candidate.ResidualWorkSeconds + Math.Max(0.0, candidate.ArrivingWorkSeconds));
+        return Math.Max(travel, wait) + Math.Max(0.0, candidate.ExpectedExecSeconds) + (0.5 * rtt) + CompletionEstimate.TransferSeconds(task.ResponseBytes, candidate.DownlinkBitsPerSecond);
+    }
+
+    /// <summary>
     /// Writes one present candidate's row in the agent profile. <paramref name="delaySeconds"/> is
     /// the candidate's <see cref="EstimateDelaySeconds"/>; <paramref name="bestDelaySeconds"/> and
     /// <paramref name="bestEnergyJoules"/> are the smallest delay estimate and energy over the
@@ -263,6 +284,10 @@ public sealed class ObservationEncoder
                 FeatureKind.ResponseBytesLog => (float)Math.Log10(1.0 + Math.Max(0L, task.ResponseBytes)),
                 FeatureKind.HasDeadline => task.HasDeadline ? 1f : 0f,
                 FeatureKind.DeadlineMarginLog => task.HasDeadline ? (float)Math.Clamp(LogTime(task.DeadlineSeconds) - delayLog, -3.0, 3.0) : 3f,
+                FeatureKind.OwnInFlightLog => (float)Math.Log2(1.0 + Math.Max(0, candidate.OwnInFlight)),
+                FeatureKind.UploadBacklogLog => (float)LogTime(candidate.UploadBacklogSeconds),
+                FeatureKind.ArrivingWorkLog => (float)LogTime(candidate.ArrivingWorkSeconds),
+                FeatureKind.OwnDelayEstimateLog => (float)LogTime(OwnTrafficDelaySeconds(task, candidate)),
                 _ => 0f,
             };
         }
@@ -377,6 +402,10 @@ public sealed class ObservationEncoder
             ResidualHistogram = residualHistogram,
             HistogramBinSeconds = server.HistogramBinSeconds,
             EnergyJoules = server.EstimatedEnergyJoules,
+            OwnInFlight = isLocal ? 0 : server.OwnInFlight,
+            UploadBacklogSeconds = isLocal ? 0.0 : server.UploadBacklogSeconds,
+            ArrivingTasks = isLocal ? 0 : server.ArrivingTasks,
+            ArrivingWorkSeconds = isLocal ? 0.0 : server.ArrivingWorkSeconds,
         };
     }
 

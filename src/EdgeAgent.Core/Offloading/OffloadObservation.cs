@@ -91,6 +91,27 @@ public sealed record ServerObservation
     public double AccuracyDropPoints { get; init; }
 
     /// <summary>
+    /// This agent's own requests sent to the candidate and not yet answered (uploading, at the peer or
+    /// on their way back); 0 for local rows (the device's executor reports all its jobs itself).
+    /// </summary>
+    public int OwnInFlight { get; init; }
+
+    /// <summary>
+    /// Seconds until the link to the candidate is through this agent's earlier uploads (its estimated
+    /// busy-until minus now, by the uplink estimate at each send); 0 for local rows and an idle link.
+    /// </summary>
+    public double UploadBacklogSeconds { get; init; }
+
+    /// <summary>
+    /// This agent's requests sent to the candidate whose estimated arrival there (end of their upload
+    /// + half the round trip) is still ahead: jobs the peer's load report cannot show yet. 0 for local rows.
+    /// </summary>
+    public int ArrivingTasks { get; init; }
+
+    /// <summary>Expected execution seconds on the candidate of the <see cref="ArrivingTasks"/> (as estimated when each was sent).</summary>
+    public double ArrivingWorkSeconds { get; init; }
+
+    /// <summary>
     /// What carries out this candidate, for the code that built the observation (the live agent puts
     /// the peer's connection here, so executing a decision needs no second lookup); null when the
     /// placement itself says enough. Policies and encoders ignore it.
