@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EdgeAgent.Core.Pareto;
 using EdgeAgent.Learning.Evaluation;
+using EdgeAgent.Learning.Export;
 using EdgeAgent.Learning.Simulation;
 using EdgeAgent.Learning.Simulation.Agent;
 
@@ -71,7 +72,11 @@ internal static class EvalCommand
                     }
 
                     var (agentRange, description) = AgentContexts.Get(parseResult.GetValue(contexts) ?? "train");
-                    agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed), autoReset: false);
+                    // The own-traffic layout when a policy file evaluated here has its columns (older files read their columns of it).
+                    var files = (parseResult.GetValue(compare) ?? []).Append(parseResult.GetValue(policy)).OfType<FileInfo>().Where(f => f.Exists);
+                    var ownTraffic = files.Any(HasOwnTrafficColumns);
+                    agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed), autoReset: false,
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic));
                     agentContexts = description;
                 }
                 else
@@ -173,12 +178,25 @@ internal static class EvalCommand
         return command;
     }
 
+    // A policy file recording the own-traffic columns (an unreadable file is reported when it is opened).
+    private static bool HasOwnTrafficColumns(FileInfo file)
+    {
+        try
+        {
+            return PolicyImporter.ReadLayout(file.FullName).IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog) >= 0;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Opens a policy file, registers it in <paramref name="opened"/> for disposal, and refuses a layout the simulator does not produce.</summary>
     private static OnnxLogitsModel OpenPolicy(FileInfo file, EdgeAgent.Core.Observation.FeatureLayout layout, List<OnnxLogitsModel> opened)
     {
         var model = new OnnxLogitsModel(file.FullName);
         opened.Add(model);
-        layout.EnsureCompatible(model.Layout);
+        model.ReadRowsOf(layout);
         return model;
     }
 

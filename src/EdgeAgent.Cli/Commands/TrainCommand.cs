@@ -26,6 +26,7 @@ internal static class TrainCommand
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints.", DefaultValueFactory = _ => 3 };
         var fixedPreference = new Option<double?>("--fixed-preference") { Description = "Train for this w_delay only: one policy of the multi-policy upper bound (gmorl profiles: at the benchmark context E = 6, 4/2 GHz; agent: over --contexts)." };
         var contexts = new Option<string>("--contexts") { Description = "Context ranges drawn per episode. gmorl profiles: train (E 1..8, 3.5-4.5/1.75-2.25 GHz), test (E 1..E_max, 3-5/1.5-2.5 GHz) or benchmark (E = 6, 4/2 GHz); agent: " + string.Join(", ", AgentContexts.Names) + ".", DefaultValueFactory = _ => "train" };
+        var ownTraffic = new Option<bool>("--own-traffic") { Description = "Agent profile: observe in the own-traffic layout (F = 41: the agent's own requests in flight, its upload backlog and arriving work per peer, and the delay estimate with them; what the live agent produces). Resuming a policy file of the 37-column layout maps its columns by name (new columns start at zero)." };
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Agent profile: train on the context `edgeagent calibrate --from-log` fitted to a deployment (every episode that context, arrivals drawn per episode) instead of --contexts; with --resume policies/agent-default.onnx a fine-tune for that deployment. Writing --out over the agent's --policy-file makes the agent reload it." };
         var environments = new Option<int?>("--environments") { Description = "Parallel environments (default 32)." };
         var batch = new Option<int?>("--batch") { Description = "Minibatch size (default 256)." };
@@ -53,7 +54,7 @@ internal static class TrainCommand
         var costFeatures = new Option<bool>("--cost-features") { Description = "Give the networks a scalarised cost estimate per server (gap to the cheapest server, log delay share, cheapest flag), computed inside the policy file from its inputs: the gmorl profiles' closed form, or the agent layout's own delay and energy estimates normalised by the device's fp32 row. Resuming a checkpoint or policy file without it widens it with zero weights." };
         var greedyBelow = new Option<float?>("--greedy-below") { Description = "With --cost-features: below this w_delay the actor's logits blend toward the cheapest server by the cost estimate, exactly it at w_delay = 0 (default 0: off). Resuming a checkpoint with another value keeps every weight." };
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
-        Option[] all = [profile, output, minutes, seed, edgesMax, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
+        Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
             teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration];
         foreach (var o in all)
@@ -84,7 +85,8 @@ internal static class TrainCommand
                     var (agentRange, description) = parseResult.GetValue(calibration) is { } calibrationFile
                         ? Calibrated(calibrationFile.FullName, parseResult.Tokens.Any(t => t.Value == "--contexts"))
                         : AgentContexts.Get(parseResult.GetValue(contexts)!);
-                    agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed));
+                    agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed),
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: parseResult.GetValue(ownTraffic)));
                     contextText = description;
                 }
                 else

@@ -34,7 +34,7 @@ public sealed class OnnxPolicySession : IDisposable
     /// <summary>The ORT session.</summary>
     public InferenceSession Session { get; }
 
-    /// <summary>The layout recorded in the file (equal to the expected one).</summary>
+    /// <summary>The layout recorded in the file (the expected one, or one whose every feature the expected one also has: <see cref="FeatureLayout.EnsureProducible"/>).</summary>
     public FeatureLayout Layout { get; }
 
     /// <summary>The file.</summary>
@@ -49,7 +49,7 @@ public sealed class OnnxPolicySession : IDisposable
     /// those bytes, so a file replaced meanwhile never mixes two versions.
     /// </summary>
     /// <param name="path">The policy file.</param>
-    /// <param name="expected">The layout this process's encoder produces; null accepts the file's own layout.</param>
+    /// <param name="expected">The layout this process's encoder produces; a file whose layout asks for a feature it lacks is refused (an older layout of a subset of its features is accepted and encoded as the file records it); null accepts the file's own layout.</param>
     /// <param name="options">Threads and spinning.</param>
     /// <exception cref="PolicyFileException">Missing, unreadable, wrong inputs or outputs, or another layout; the message says which.</exception>
     public static OnnxPolicySession Open(string path, FeatureLayout? expected, OnnxPolicyOptions? options = null)
@@ -112,7 +112,7 @@ public sealed class OnnxPolicySession : IDisposable
             {
                 try
                 {
-                    expected.EnsureCompatible(layout);
+                    expected.EnsureProducible(layout);
                 }
                 catch (InvalidOperationException e)
                 {

@@ -38,7 +38,7 @@ public sealed class EstimateGreedyPolicy : ISimPolicy
         int Column(FeatureKind kind) => layout.IndexOf(kind) is var c and >= 0
             ? c
             : throw new ArgumentException($"The '{MethodName}' baseline reads the {kind} column; the '{layout.Profile}' layout has none.");
-        int delayLog = Column(FeatureKind.DelayEstimateLog), energyLog = Column(FeatureKind.EnergyLog), execLog = Column(FeatureKind.ExecLog);
+        int delayLog = (layout.IndexOf(FeatureKind.OwnDelayEstimateLog) is var own and >= 0 ? own : Column(FeatureKind.DelayEstimateLog)), energyLog = Column(FeatureKind.EnergyLog), execLog = Column(FeatureKind.ExecLog);
         int isLocal = Column(FeatureKind.IsLocal), isQuantized = Column(FeatureKind.IsQuantizedVariant);
         var f = layout.FeatureCount;
         double refDelay = 0, refEnergy = 0;

@@ -15,6 +15,8 @@ public sealed class OnnxLogitsModel : ILogitsModel, IDisposable
     private float[] _mask = [];
     private float[] _pref = [];
     private float[] _logits = [];
+    private int[]? _map;
+    private int _sourceFeatures;
 
     /// <summary>Loads <paramref name="path"/> single-threaded without spinning.</summary>
     /// <exception cref="PolicyFileException">Missing or unreadable file, wrong inputs or outputs, or no valid layout.</exception>
@@ -40,6 +42,27 @@ public sealed class OnnxLogitsModel : ILogitsModel, IDisposable
             : throw new FormatException($"{_batch.Session.Path}: '{FixedDelayWeightKey}' is '{text}', not a weight in [0, 1].")
         : null;
 
+    /// <summary>
+    /// Feeds the policy rows written in <paramref name="source"/> (the environment's layout), cut down
+    /// to the file's columns by name: how a policy file of an older layout (37 agent columns) plays in
+    /// an environment that writes the own-traffic layout. Equal layouts copy rows as they are.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The file needs a column <paramref name="source"/> lacks; the message names it.</exception>
+    public void ReadRowsOf(FeatureLayout source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        source.EnsureProducible(Layout, "the simulator");
+        if (source.Equals(Layout))
+        {
+            _map = null;
+            _sourceFeatures = Layout.FeatureCount;
+            return;
+        }
+
+        _map = source.ColumnMap(Layout);
+        _sourceFeatures = source.FeatureCount;
+    }
+
     /// <inheritdoc />
     public void Logits(ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, ReadOnlySpan<float> preference, int batch, Span<float> logits)
     {
@@ -48,7 +71,24 @@ public sealed class OnnxLogitsModel : ILogitsModel, IDisposable
         Ensure(ref _mask, batch * s);
         Ensure(ref _pref, batch * 2);
         Ensure(ref _logits, batch * s);
-        servers[.._servers.Length].CopyTo(_servers);
+        if (_map is null)
+        {
+            servers[.._servers.Length].CopyTo(_servers);
+        }
+        else
+        {
+            var f = Layout.FeatureCount;
+            for (var r = 0; r < batch * s; r++)
+            {
+                var from = servers.Slice(r * _sourceFeatures, _sourceFeatures);
+                var to = _servers.AsSpan(r * f, f);
+                for (var c = 0; c < f; c++)
+                {
+                    to[c] = from[_map[c]];
+                }
+            }
+        }
+
         mask[.._mask.Length].CopyTo(_mask);
         preference[.._pref.Length].CopyTo(_pref);
         _batch.Logits(_servers, _mask, _pref, batch, _logits);

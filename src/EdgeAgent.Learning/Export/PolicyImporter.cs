@@ -1,3 +1,4 @@
+using EdgeAgent.Core.Observation;
 using EdgeAgent.Learning.Nn;
 using EdgeAgent.Onnx;
 using EdgeAgent.Onnx.Proto;
@@ -14,6 +15,22 @@ namespace EdgeAgent.Learning.Export;
 /// </summary>
 public static class PolicyImporter
 {
+    /// <summary>The observation layout <paramref name="path"/> records (its <c>edgeagent.layout.*</c> metadata).</summary>
+    /// <exception cref="InvalidDataException">Not a readable ONNX file, or no valid layout; the message says which.</exception>
+    public static FeatureLayout ReadLayout(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            var model = OnnxModelFile.Load(path);
+            return FeatureLayout.FromMetadata(model.MetadataProps.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal));
+        }
+        catch (Exception e) when (e is OnnxFormatException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Reads the actor of <paramref name="path"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not a policy file written by this build's exporter; the message names what is missing or malformed.</exception>
     public static ServerSetNetwork ReadActor(string path)

@@ -40,7 +40,7 @@ public sealed record AgentCostFeatures(int DelayLogColumn, int EnergyLogColumn, 
         int Column(FeatureKind kind) => layout.IndexOf(kind) is var c and >= 0
             ? c
             : throw new ArgumentException($"The agent cost features need the {kind} column; the '{layout.Profile}' layout has none.");
-        var features = new AgentCostFeatures(Column(FeatureKind.DelayEstimateLog), Column(FeatureKind.EnergyLog), Column(FeatureKind.ExecLog),
+        var features = new AgentCostFeatures((layout.IndexOf(FeatureKind.OwnDelayEstimateLog) is var own and >= 0 ? own : Column(FeatureKind.DelayEstimateLog)), Column(FeatureKind.EnergyLog), Column(FeatureKind.ExecLog),
             Column(FeatureKind.IsLocal), Column(FeatureKind.IsQuantizedVariant));
         features.Validate(layout.FeatureCount);
         return features;

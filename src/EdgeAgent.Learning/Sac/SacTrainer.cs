@@ -578,17 +578,38 @@ public sealed class SacTrainer
         var source = PolicyImporter.ReadActor(path);
         var shape = Agent.Actor.Shape;
         var stored = source.Shape;
+
+        // A file of an older layout whose every column this run's layout also has (the 37-column
+        // agent files under the own-traffic layout): its input rows move to their columns here and
+        // the new columns start with zero weights, so the actor computes what it did.
+        int[]? featureMap = null;
+        var fileLayout = PolicyImporter.ReadLayout(path);
+        if (!fileLayout.Equals(_env.Layout))
+        {
+            try
+            {
+                featureMap = _env.Layout.ColumnMap(fileLayout);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidDataException($"{path}: {e.Message}", e);
+            }
+
+            stored = stored with { Features = shape.Features, AgentCost = stored.AgentCost is null ? null : shape.AgentCost };
+        }
+
         if (stored != shape && !IsAdaptable(stored, shape))
         {
-            throw new InvalidDataException($"{path}: the policy's actor is '{stored.Describe()}', which this run ('{shape.Describe()}') cannot continue from.");
+            throw new InvalidDataException($"{path}: the policy's actor is '{source.Shape.Describe()}', which this run ('{shape.Describe()}') cannot continue from.");
         }
 
         var tensors = TensorFile.FromParameters(source.Parameters).ToDictionary(t => t.Name, StringComparer.Ordinal);
         foreach (var (name, tensor) in tensors.ToList())
         {
-            if (stored.InputWidth != shape.InputWidth && name.EndsWith("encoder.in.weight", StringComparison.Ordinal))
+            if ((featureMap is not null || stored.InputWidth != shape.InputWidth) && name.EndsWith("encoder.in.weight", StringComparison.Ordinal))
             {
-                tensors[name] = new StoredTensor(name, [shape.InputWidth, shape.Hidden], WidenInputRows(tensor.Data, stored, shape));
+                var data = featureMap is null ? tensor.Data : MapFeatureRows(tensor.Data, source.Shape, featureMap, shape.Features);
+                tensors[name] = new StoredTensor(name, [shape.InputWidth, shape.Hidden], WidenInputRows(data, stored, shape));
             }
         }
 
@@ -604,6 +625,7 @@ public sealed class SacTrainer
         Adapted = string.Join("; ", new[]
         {
             "actor only (critics start fresh)",
+            featureMap is not null ? $"observation columns mapped by name from the file's {fileLayout.FeatureCount} to this layout's {shape.Features} (new columns: zero weights)" : null,
             stored.PreferenceColumns != shape.PreferenceColumns ? "input layer widened with log preference columns (zero weights)" : null,
             stored.CostColumns == 0 && shape.CostColumns > 0 ? "input layer widened with cost-feature columns (zero weights)" : null,
             stored.GreedyBelow != shape.GreedyBelow ? string.Create(CultureInfo.InvariantCulture, $"greedy end below w_delay {shape.GreedyBelow:R} (was {stored.GreedyBelow:R})") : null,
@@ -617,6 +639,25 @@ public sealed class SacTrainer
         && (stored.Preference == shape.Preference || stored.Preference == PreferenceEncoding.Linear)
         && (stored.Cost is null || stored.Cost == shape.Cost)
         && (stored.AgentCost is null || stored.AgentCost == shape.AgentCost);
+
+    /// <summary>
+    /// An input layer's weights [from's input width, hidden] with the observation rows moved to the
+    /// columns <paramref name="map"/> gives (file column c -> column map[c] of a row of
+    /// <paramref name="features"/>); preference and cost rows follow unchanged, new rows are zero.
+    /// </summary>
+    private static float[] MapFeatureRows(float[] weights, ServerSetShape from, int[] map, int features)
+    {
+        var h = from.Hidden;
+        var rest = from.InputWidth - from.Features;
+        var mapped = new float[(features + rest) * h];
+        for (var c = 0; c < from.Features; c++)
+        {
+            weights.AsSpan(c * h, h).CopyTo(mapped.AsSpan(map[c] * h, h));
+        }
+
+        weights.AsSpan(from.Features * h, rest * h).CopyTo(mapped.AsSpan(features * h));
+        return mapped;
+    }
 
     /// <summary>
     /// An input layer's weights [stored input width, hidden] re-laid for <paramref name="to"/>'s wider

@@ -349,7 +349,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         var rows = Math.Max(agentRows, servers.Count);
         var (encoder, name, metadata) = Encoders.GetOrAdd(rows, static s =>
         {
-            var layout = s == LearnedPolicy.AgentLayout.MaxServers ? LearnedPolicy.AgentLayout : FeatureLayout.Agent(maxPeers: s - 3);
+            var layout = s == LearnedPolicy.AgentLayout.MaxServers ? LearnedPolicy.AgentLayout : FeatureLayout.Agent(maxPeers: s - 3, ownTraffic: true);
             var md = layout.ToMetadata();
             var version = md.TryGetValue(FeatureLayout.MetadataPrefix + "version", out var v) ? v : "?";
             return (new ObservationEncoder(layout), string.Create(CultureInfo.InvariantCulture, $"{layout.Profile}-v{version}-s{layout.MaxServers}-f{layout.FeatureCount}"),

@@ -91,8 +91,12 @@ public sealed partial class LearnedPolicy : IOffloadPolicy, IDisposable
     /// <summary>The name Agent:Policy selects it by.</summary>
     public const string PolicyName = "learned";
 
-    /// <summary>The observation layout the agent produces (<see cref="ClusterView"/> through the shared encoder): a policy file must record exactly this one.</summary>
-    public static FeatureLayout AgentLayout { get; } = FeatureLayout.Agent();
+    /// <summary>
+    /// The observation layout the agent produces (<see cref="ClusterView"/> through the shared encoder:
+    /// the own-traffic layout, F = 41): a policy file must record this one or one of a subset of its
+    /// features (the 37-column agent layout of earlier files), which is encoded as the file records it.
+    /// </summary>
+    public static FeatureLayout AgentLayout { get; } = FeatureLayout.Agent(ownTraffic: true);
 
     /// <summary>How long the watcher waits after a file event before loading (writes usually come in bursts).</summary>
     public static TimeSpan WatchDebounce { get; } = TimeSpan.FromMilliseconds(200);

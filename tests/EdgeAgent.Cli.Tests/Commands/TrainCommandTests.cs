@@ -141,6 +141,68 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_OwnTrafficResumedFromA37ColumnFile_MapsColumnsByNameAndKeepsTheLogits()
+    {
+        var plain = Path.Combine(_directory, "plain37.onnx");
+        string[] tiny = ["--profile", "agent", "--environments", "2", "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4"];
+        var (code, _, error) = Run(["train", "--out", plain, "--minutes", "0.01", .. tiny]);
+        Assert.True(code == 0, error);
+
+        // No time to train: the resumed actor is the file's, its rows moved to the 41-column layout.
+        var own = Path.Combine(_directory, "own41.onnx");
+        (code, var output, error) = Run(["train", "--out", own, "--own-traffic", "--resume", plain, "--minutes", "0.000001", .. tiny]);
+        Assert.True(code == 0, error);
+        Assert.Contains("observation columns mapped by name from the file's 37 to this layout's 41 (new columns: zero weights)", output, StringComparison.Ordinal);
+        Assert.Contains("training profile=agent S=11 F=41", output, StringComparison.Ordinal);
+
+        var layout = EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true);
+        using var oldModel = new EdgeAgent.Learning.Evaluation.OnnxLogitsModel(plain);
+        using var newModel = new EdgeAgent.Learning.Evaluation.OnnxLogitsModel(own);
+        Assert.Equal(layout, newModel.Layout);
+        oldModel.ReadRowsOf(layout);
+        newModel.ReadRowsOf(layout);
+        var env = new EdgeAgent.Learning.Simulation.Agent.AgentVecEnv(EdgeAgent.Learning.Simulation.Agent.AgentContextRange.Train, 16, 3, layout: layout);
+        var servers = new float[16 * 11 * layout.FeatureCount];
+        var mask = new float[16 * 11];
+        var preference = new float[32];
+        var actions = new int[16];
+        var rewards = new float[16];
+        var done = new bool[16];
+        var a = new float[16 * 11];
+        var b = new float[16 * 11];
+        var compared = 0;
+        for (var t = 0; t < 30; t++)
+        {
+            env.Observe(servers, mask, preference);
+            oldModel.Logits(servers, mask, preference, 16, a);
+            newModel.Logits(servers, mask, preference, 16, b);
+            for (var k = 0; k < a.Length; k++)
+            {
+                if (mask[k] > 0.5f)
+                {
+                    Assert.True(Math.Abs(a[k] - b[k]) <= 1e-4f * Math.Max(1f, Math.Abs(a[k])), $"step {t} entry {k}: 37-column file {a[k]}, resumed 41-column file {b[k]}");
+                    compared++;
+                }
+            }
+
+            for (var i = 0; i < 16; i++)
+            {
+                actions[i] = Array.FindIndex(mask, i * 11, 11, m => m > 0.5f) - (i * 11);
+            }
+
+            env.Step(actions, rewards, rewards, done);
+        }
+
+        Assert.True(compared > 100);
+
+        // eval plays both files on one own-traffic simulator: the older one reads its columns of it.
+        var eval = CliRunner.Run([EvalCommand.Create()], ["eval", "--profile", "agent", "--policy", own, "--compare", plain, "--preferences", "3", "--episodes", "1", "--seed", "5",
+            "--baselines", "heuristic,greedy-estimate"], 60);
+        Assert.True(eval.Code == 0, eval.Error);
+        Assert.Contains("| plain37 |", eval.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_AgentProfileTinyBudget_WritesPolicyWithAgentLayoutAndTrainingMetadata()
     {
         var policy = Path.Combine(_directory, "agent.onnx");

@@ -104,6 +104,19 @@ public sealed record AgentContextRange
     /// </summary>
     public double EndsProbability { get; init; }
 
+    /// <summary>
+    /// Probability that an episode is a <b>demo world</b>: the demo's device, power table and OCR
+    /// pipeline (<see cref="AgentContext.Demo"/>: det 30 ms, cls 5 ms, rec 59 ms on the board, its
+    /// tensors' sizes), each model's times scaled by one log-uniform factor in [0.7, 1.4] per model,
+    /// 2 pages/s times a log-uniform factor in [0.5, 2], Poisson or bursty arrivals, with 1-3 peers
+    /// whose round trip, bandwidth, speed, slots and background load are drawn from these ranges
+    /// (every peer serves the three models). It puts the deployments the demo stands for (board-scale
+    /// detection at the low end of the OCR det range, links the repository never lists) inside the
+    /// training distribution. 0 (the default) consumes no random numbers, so the default ranges'
+    /// episodes are unchanged.
+    /// </summary>
+    public double DemoWorldProbability { get; init; }
+
     /// <summary>True when every field of <paramref name="c"/> lies inside these ranges (the demo's contexts must).</summary>
     public bool Contains(AgentContext c, out string why)
     {
@@ -194,6 +207,12 @@ public sealed record AgentContextRange
         if (FixedContext is { } fixedContext)
         {
             c.CopyFrom(fixedContext);
+            return;
+        }
+
+        if (DemoWorldProbability > 0 && rng.NextDouble() < DemoWorldProbability)
+        {
+            DrawDemoWorld(ref rng, c);
             return;
         }
 
@@ -296,6 +315,45 @@ public sealed record AgentContextRange
         c.ExecJitterSigma = rng.Uniform(0, ExecJitterSigmaMax);
         var load = LogUniform(ref rng, LoadMin, LoadMax);
         c.JobsPerSecond = load * c.LocalConcurrency / MeanWorkPerJob(c);
+    }
+
+    private static readonly AgentContext DemoTemplate = AgentContext.Demo();
+
+    // The demo's device and workload with drawn peers (DemoWorldProbability); allocates nothing.
+    private void DrawDemoWorld(ref SimRandom rng, AgentContext c)
+    {
+        c.CopyFrom(DemoTemplate);
+        for (var m = 0; m < c.ModelCount; m++)
+        {
+            var model = c.Models[m];
+            model.ExecFp32 *= LogUniform(ref rng, 0.7, 1.4);
+            c.Models[m] = model;
+        }
+
+        c.PeerCount = 1 + rng.NextInt(3);
+        for (var p = 0; p < c.PeerCount; p++)
+        {
+            var rtt = LogUniform(ref rng, RoundTripMin, RoundTripMax);
+            var up = LogUniform(ref rng, BandwidthMin, BandwidthMax);
+            c.Peers[p] = new AgentPeerProfile
+            {
+                Name = PeerNames[p],
+                Kind = rtt < 0.02 ? ServerKind.Edge : ServerKind.Cloud,
+                RoundTripSeconds = rtt,
+                UplinkBitsPerSecond = up,
+                DownlinkBitsPerSecond = Math.Clamp(up * LogUniform(ref rng, 0.5, 4), BandwidthMin, BandwidthMax),
+                Speed = LogUniform(ref rng, SpeedMin, SpeedMax),
+                Concurrency = 1 + rng.NextInt(2),
+                ServedModels = (1 << c.ModelCount) - 1,
+                BackgroundUtilisation = rng.NextDouble() < 0.5 ? 0 : rng.Uniform(0, Math.Min(0.5, BackgroundMax)),
+                BackgroundMeanExecSeconds = LogUniform(ref rng, 0.01, 0.5),
+            };
+        }
+
+        c.Arrivals = rng.NextDouble() < BurstyProbability ? ArrivalKind.Bursty : ArrivalKind.Poisson;
+        c.BurstMean = rng.Uniform(2, 8);
+        c.ExecJitterSigma = rng.Uniform(0, ExecJitterSigmaMax);
+        c.JobsPerSecond = DemoTemplate.JobsPerSecond * LogUniform(ref rng, 0.5, 2);
     }
 
     private static readonly string[] PeerNames = ["p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"];

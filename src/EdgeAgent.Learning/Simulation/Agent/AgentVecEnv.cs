@@ -153,6 +153,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _bgNextExpected;
     private readonly double[] _bgNextActual;
     private readonly double[] _agentBusyUntil; // [n, P] latest finish of the agent's jobs on the peer
+    private readonly int _ownCap;              // own requests in flight per peer
+    private readonly int[] _ownCount;          // [n, P] own requests in flight (some may be answered by now: pruned lazily)
+    private readonly double[] _ownBack;        // [n, P, ownCap] when each own request's answer is back on the device
 
     // Scratch (one environment at a time).
     private readonly double[] _resid;      // [Q, jobCap]
@@ -160,6 +163,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly int[] _queued = new int[Q];
     private readonly double[] _residSum = new double[Q];
     private readonly int[] _residCount = new int[Q];
+    private readonly int[] _arriving = new int[Q];
+    private readonly double[] _arrivingWork = new double[Q];
     private readonly double[] _rowDelay;
     private readonly double[] _rowEnergy;
 
@@ -279,6 +284,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _bgNextExpected = new double[_n * P];
         _bgNextActual = new double[_n * P];
         _agentBusyUntil = new double[_n * P];
+        _ownCap = stepsPerEpisode + 1;
+        _ownCount = new int[_n * P];
+        _ownBack = new double[_n * P * _ownCap];
 
         _resid = new double[Q * _jobCap];
         _rowDelay = new double[_s];
@@ -423,6 +431,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Clear(_jobCount, env * Q, Q);
         Array.Clear(_linkFree, env * P, P);
         Array.Clear(_agentBusyUntil, env * P, P);
+        Array.Clear(_ownCount, env * P, P);
         for (var p = 0; p < P; p++)
         {
             DrawBackground(env, p, 0);
@@ -552,6 +561,10 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                 EstimatedEnergyJoules = energy,
                 EnergyProvenance = r < L && !double.IsNaN(_joules[(((env * M) + m) * L) + r]) ? EnergyProvenance.Measured : EnergyProvenance.Modelled,
                 AccuracyDropPoints = c.AccuracyDropPoints,
+                OwnInFlight = c.OwnInFlight,
+                UploadBacklogSeconds = c.UploadBacklogSeconds,
+                ArrivingTasks = c.ArrivingTasks,
+                ArrivingWorkSeconds = c.ArrivingWorkSeconds,
             });
         }
 
@@ -853,6 +866,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._bgNextExpected, s * P, _bgNextExpected, env * P, P);
         Array.Copy(src._bgNextActual, s * P, _bgNextActual, env * P, P);
         Array.Copy(src._agentBusyUntil, s * P, _agentBusyUntil, env * P, P);
+        Array.Copy(src._ownCount, s * P, _ownCount, env * P, P);
+        Array.Copy(src._ownBack, s * P * _ownCap, _ownBack, env * P * _ownCap, P * _ownCap);
     }
 
     // ---- context ----
@@ -1344,6 +1359,14 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         {
             _linkFree[pi] = linkStart + upload;
             _agentBusyUntil[pi] = Math.Max(_agentBusyUntil[pi], finish);
+            var own = PruneOwn(pi, now);
+            if (own >= _ownCap)
+            {
+                throw new InvalidOperationException($"Environment {env}: {own} of the agent's requests are in flight to peer {p}, the simulator's capacity.");
+            }
+
+            _ownBack[(pi * _ownCap) + own] = completion;
+            _ownCount[pi] = own + 1;
         }
     }
 
@@ -1370,13 +1393,17 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             Prune(env, q, now);
             var qi = (env * Q) + q;
             var b = qi * _jobCap;
-            int running = 0, queued = 0, n = 0;
-            var sum = 0.0;
+            int running = 0, queued = 0, n = 0, arriving = 0;
+            double sum = 0.0, arrivingWork = 0.0;
             for (var k = 0; k < _jobCount[qi]; k++)
             {
                 if (_jobArrival[b + k] > now)
                 {
-                    continue; // still on its way to the peer: the peer does not know it yet
+                    // Still on its way to the peer (only the agent's own jobs arrive in the future):
+                    // the peer does not know it yet, the agent does.
+                    arriving++;
+                    arrivingWork += _jobExpected[b + k];
+                    continue;
                 }
 
                 double residual;
@@ -1397,6 +1424,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
             _running[q] = running;
             _queued[q] = queued;
+            _arriving[q] = arriving;
+            _arrivingWork[q] = arrivingWork;
             _residCount[q] = n;
             _residSum[q] = sum;
         }
@@ -1441,7 +1470,29 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             MaxConcurrency = _slotConc[pi],
             ResidualWorkSeconds = _residSum[q],
             ResidualSeconds = _resid.AsSpan(q * _jobCap, _residCount[q]),
+            OwnInFlight = PruneOwn(pi, _now[env]),
+            UploadBacklogSeconds = Math.Max(0.0, _linkFree[pi] - _now[env]),
+            ArrivingTasks = _arriving[q],
+            ArrivingWorkSeconds = _arrivingWork[q] * _obsPeer[pi],
         };
+    }
+
+    // Drops the agent's requests to peer slot pi answered by `t`; returns how many are still in flight.
+    private int PruneOwn(int pi, double t)
+    {
+        var b = pi * _ownCap;
+        var c = _ownCount[pi];
+        var w = 0;
+        for (var k = 0; k < c; k++)
+        {
+            if (_ownBack[b + k] > t)
+            {
+                _ownBack[b + w++] = _ownBack[b + k];
+            }
+        }
+
+        _ownCount[pi] = w;
+        return w;
     }
 
     // The device-energy estimate the live agent makes for a candidate (DevicePowerTable on expected times).

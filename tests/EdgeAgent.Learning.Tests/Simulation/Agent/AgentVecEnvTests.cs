@@ -119,9 +119,54 @@ public sealed class AgentVecEnvTests
     }
 
     [Fact]
-    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation()
+    public void Observe_OwnTraffic_BacklogInFlightAndArrivingJobsAsTheAgentKnowsThem()
     {
-        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60);
+        var env = new AgentVecEnv(AgentContextRange.Fixed(Simple()), 1, 1, autoReset: false, stepsPerEpisode: 100, layout: FeatureLayout.Agent(ownTraffic: true));
+        // Tasks at 0, 0.05 and 0.1 offloaded: uploads 0-0.1, 0.1-0.2, 0.2-0.3, arrivals 0.11, 0.21, 0.31,
+        // 25 ms each on the peer, answers back at 0.245, 0.345, 0.445.
+        for (var k = 0; k < 3; k++)
+        {
+            env.Step(0, 3, out _, out _);
+        }
+
+        // Now 0.15: task 0 ran and finished at the peer (its answer is still on the way back).
+        Assert.Equal(0.15, env.Now(0), 12);
+        var peer = env.CurrentObservation(0).Servers[3];
+        Assert.Equal(0, peer.Executing + peer.Queued);
+        Assert.Equal(3, peer.OwnInFlight);
+        Assert.Equal(0.15, peer.UploadBacklogSeconds, 12);
+        Assert.Equal(2, peer.ArrivingTasks);
+        Assert.Equal(0.05, peer.ArrivingWorkSeconds, 12);
+
+        // The own-traffic estimate is the exact completion here (no jitter, no background):
+        // link 0.3-0.4, arrival 0.41, exec 0.025, half RTT, download 0.1; the classic one misses the backlog.
+        var task = new TaskState(125_000, 12_500, double.PositiveInfinity);
+        var candidate = ObservationEncoder.ToCandidate(peer, default);
+        var (exact, _) = env.ExactCostUnscaled(0, 3);
+        Assert.Equal(0.545 - 0.15, exact, 12);
+        Assert.Equal(exact, ObservationEncoder.OwnTrafficDelaySeconds(task, candidate), 12);
+        Assert.Equal(0.1 + 0.02 + 0.025 + 0.1, ObservationEncoder.EstimateDelaySeconds(task, candidate), 12);
+        var local = env.CurrentObservation(0).Servers[0];
+        Assert.Equal((0, 0.0, 0, 0.0), (local.OwnInFlight, local.UploadBacklogSeconds, local.ArrivingTasks, local.ArrivingWorkSeconds));
+
+        // At 0.3 (three local steps later) the link is free, tasks 1 and 2 arrived, and the first two answers are back.
+        for (var k = 0; k < 3; k++)
+        {
+            env.Step(0, 0, out _, out _);
+        }
+
+        Assert.Equal(0.3, env.Now(0), 12);
+        peer = env.CurrentObservation(0).Servers[3];
+        Assert.Equal((2, 1, 0.025), (peer.OwnInFlight, peer.ArrivingTasks, peer.ArrivingWorkSeconds));
+        Assert.Equal(0.0, peer.UploadBacklogSeconds, 12);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation(bool ownTraffic)
+    {
+        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60, layout: FeatureLayout.Agent(ownTraffic: ownTraffic));
         var live = new ObservationEncoder(env.Layout);
         var s = env.MaxServers;
         var f = env.FeatureCount;
