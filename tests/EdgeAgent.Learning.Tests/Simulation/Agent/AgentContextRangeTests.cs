@@ -66,6 +66,49 @@ public sealed class AgentContextRangeTests
     }
 
     [Fact]
+    public void Draw_DemoWorlds_TheDemosBoardAndPipelineWithDrawnPeersInsideTheTrainingRanges()
+    {
+        var range = AgentContextRange.Train with { DemoWorldProbability = 0.3 };
+        var demo = AgentContext.Demo();
+        var c = new AgentContext();
+        var rng = new SimRandom(23);
+        var worlds = 0;
+        for (var k = 0; k < 2000; k++)
+        {
+            range.Draw(ref rng, c);
+            c.Validate();
+            Assert.True(AgentContextRange.Train.Contains(c, out var why), why);
+            if (c.ModelCount == 3 && c.WorkloadCount == 1 && c.Power == demo.Power && c.Models[1].RequestBytes == demo.Models[1].RequestBytes)
+            {
+                worlds++;
+                Assert.InRange(c.PeerCount, 1, 3);
+                Assert.InRange(c.Models[0].ExecFp32 / demo.Models[0].ExecFp32, 0.7, 1.4);
+                Assert.InRange(c.JobsPerSecond, 1, 4);
+                Assert.All(c.Peers.Take(c.PeerCount), p => Assert.Equal(0b111, p.ServedModels));
+            }
+        }
+
+        // About 30 % demo worlds (a drawn context matches the demo's device and byte sizes only by being one).
+        Assert.InRange(worlds, 500, 700);
+    }
+
+    [Fact]
+    public void Draw_DemoWorldProbabilityZero_DrawsTheTrainingRangesUnchanged()
+    {
+        var a = new AgentContext();
+        var b = new AgentContext();
+        var ra = new SimRandom(5);
+        var rb = new SimRandom(5);
+        for (var k = 0; k < 200; k++)
+        {
+            AgentContextRange.Train.Draw(ref ra, a);
+            (AgentContextRange.Train with { DemoWorldProbability = 0 }).Draw(ref rb, b);
+            Assert.Equal(a.JobsPerSecond, b.JobsPerSecond);
+            Assert.Equal(a.PeerCount, b.PeerCount);
+        }
+    }
+
+    [Fact]
     public void Named_Unknown_ThrowsListingTheNames()
     {
         var ex = Assert.Throws<ArgumentException>(() => AgentContextRange.Named("moon"));
