@@ -6,8 +6,8 @@ namespace EdgeAgent.Learning.Nn;
 /// <summary>
 /// The agent layout's cost features: per row, the scalarised cost the row's own estimates give in
 /// the rewards' units, c = w_delay * d / t_ref + w_energy * e / e_ref, where d and e are the row's
-/// delay and device-energy estimates (its <see cref="FeatureKind.DelayEstimateLog"/> and
-/// <see cref="FeatureKind.EnergyLog"/> columns) and t_ref, e_ref are the device's fp32 variant's
+/// delay and device-energy estimates (its <see cref="FeatureKind.OwnDelayEstimateLog"/> column in the
+/// own-traffic layout, else <see cref="FeatureKind.DelayEstimateLog"/>, and <see cref="FeatureKind.EnergyLog"/>) and t_ref, e_ref are the device's fp32 variant's
 /// expected execution time and energy (the row with IsLocal 1 and IsQuantizedVariant 0: its
 /// <see cref="FeatureKind.ExecLog"/> and <see cref="FeatureKind.EnergyLog"/>), the normalisation of
 /// the agent simulator's rewards. Computed from the logarithms as
@@ -40,7 +40,9 @@ public sealed record AgentCostFeatures(int DelayLogColumn, int EnergyLogColumn, 
         int Column(FeatureKind kind) => layout.IndexOf(kind) is var c and >= 0
             ? c
             : throw new ArgumentException($"The agent cost features need the {kind} column; the '{layout.Profile}' layout has none.");
-        var features = new AgentCostFeatures((layout.IndexOf(FeatureKind.OwnDelayEstimateLog) is var own and >= 0 ? own : Column(FeatureKind.DelayEstimateLog)), Column(FeatureKind.EnergyLog), Column(FeatureKind.ExecLog),
+        // The own-traffic layout's delay estimate when it has one (it counts the agent's own uploads and arriving jobs).
+        var delay = layout.IndexOf(FeatureKind.OwnDelayEstimateLog) is var own and >= 0 ? own : Column(FeatureKind.DelayEstimateLog);
+        var features = new AgentCostFeatures(delay, Column(FeatureKind.EnergyLog), Column(FeatureKind.ExecLog),
             Column(FeatureKind.IsLocal), Column(FeatureKind.IsQuantizedVariant));
         features.Validate(layout.FeatureCount);
         return features;
