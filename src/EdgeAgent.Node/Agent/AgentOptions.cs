@@ -77,6 +77,26 @@ public sealed class AgentOptions
     /// </summary>
     public long ThroughputSampleMinBytes { get; set; } = LinkEstimator.DefaultMinimumSampleBytes;
 
+    /// <summary>
+    /// A peer link whose throughput estimate has taken no sample (from an offload or a probe) for
+    /// this long gets a link probe (<see cref="LinkProber"/>), so a policy that stopped offloading to
+    /// a peer after a slow transfer sees the link's rate again.
+    /// </summary>
+    public TimeSpan LinkProbeAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Largest link probe, both directions together, in bytes (0 switches probing off; otherwise at
+    /// least Agent:ThroughputSampleMinBytes and 16 KiB, at most 4 MiB). A probe is sized to keep the
+    /// link busy for about 25 ms at its current estimate, within these bounds.
+    /// </summary>
+    public long LinkProbeMaxBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Average bytes per second link probes may use on one peer's link: after a probe of B bytes that
+    /// link gets no other probe for B / budget seconds (at least 1 KiB/s).
+    /// </summary>
+    public long LinkProbeBudgetBytesPerSecond { get; set; } = 128 * 1024;
+
     /// <summary>Relative compute speed of this device (1 = reference), used to guess a peer's exec time before it reports one.</summary>
     public double LocalComputeSpeed { get; set; } = 1.0;
 
@@ -205,6 +225,25 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         if (options.ThroughputSampleMinBytes is < 0 or > 1L << 30)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:ThroughputSampleMinBytes is {options.ThroughputSampleMinBytes}; it must be between 0 and {1L << 30} bytes."));
+        }
+
+        Positive(options.LinkProbeAfter, "Agent:LinkProbeAfter", errors);
+        var probeFloor = Math.Max(options.ThroughputSampleMinBytes, LinkProber.MinProbeBytes);
+        if (options.LinkProbeMaxBytes != 0 && probeFloor > LinkProber.MaxProbeBytes)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Agent:LinkProbeMaxBytes is {options.LinkProbeMaxBytes}, but Agent:ThroughputSampleMinBytes ({options.ThroughputSampleMinBytes}) is above the largest probe ({LinkProber.MaxProbeBytes} bytes), so no probe could make a sample; set Agent:LinkProbeMaxBytes to 0 or lower Agent:ThroughputSampleMinBytes."));
+        }
+        else if (options.LinkProbeMaxBytes != 0 && (options.LinkProbeMaxBytes < probeFloor || options.LinkProbeMaxBytes > LinkProber.MaxProbeBytes))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Agent:LinkProbeMaxBytes is {options.LinkProbeMaxBytes}; use 0 (no link probes) or {probeFloor} to {LinkProber.MaxProbeBytes} bytes (at least Agent:ThroughputSampleMinBytes and {LinkProber.MinProbeBytes}, so a probe makes a throughput sample)."));
+        }
+
+        if (options.LinkProbeBudgetBytesPerSecond < 1024)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Agent:LinkProbeBudgetBytesPerSecond is {options.LinkProbeBudgetBytesPerSecond}; use at least 1024 bytes per second (set Agent:LinkProbeMaxBytes to 0 to switch probes off)."));
         }
 
         if (!(options.LocalComputeSpeed > 0 && double.IsFinite(options.LocalComputeSpeed)))

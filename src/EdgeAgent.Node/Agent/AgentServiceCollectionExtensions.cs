@@ -79,6 +79,14 @@ public static class AgentServiceCollectionExtensions
                 .Select(endpoint => new PeerConnection(endpoint, options, time, random, loggers.CreateLogger("EdgeAgent.Node.Agent.PeerConnection." + endpoint.Name), sp.GetService<TlsCertificateStore>(), resolvers))
                 .ToArray());
         });
+        services.TryAddSingleton(sp => new LinkProber(
+            sp.GetRequiredService<PeerConnections>(),
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value,
+            sp.GetRequiredService<IEnergyEstimator>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LinkProber>>(),
+            sp.GetService<EnergyMeter>()));
+        services.AddHostedService(sp => sp.GetRequiredService<LinkProber>());
         services.TryAddSingleton(sp => new ClusterView(
             sp.GetRequiredService<ILocalLoadSource>(),
             sp.GetRequiredService<PeerConnections>(),

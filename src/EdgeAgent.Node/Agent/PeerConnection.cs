@@ -32,7 +32,7 @@ namespace EdgeAgent.Node.Agent;
 /// evens out), its models those every available member serves.
 /// </para>
 /// </summary>
-public sealed partial class PeerConnection : IDisposable
+public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
 {
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
@@ -49,6 +49,7 @@ public sealed partial class PeerConnection : IDisposable
     private readonly Dictionary<string, (PeerConnection Connection, CancellationTokenSource Stop, Task Run)> _members = new(StringComparer.Ordinal);
     private PeerLoad _load = PeerLoad.Unknown;
     private int _inFlight;
+    private int _probeUnsupported;
     private string _resolution = "";
     private int _groupRunning;
     private CancellationToken _groupStopping;
@@ -356,6 +357,59 @@ public sealed partial class PeerConnection : IDisposable
                 Log.CircuitOpened(_logger, Name, Circuit.ConsecutiveFailures);
             }
         }
+    }
+
+    /// <summary>
+    /// True when a link probe may be sent now: the peer is available (<see cref="IsAvailable"/>), no
+    /// inference call of this agent is on the link (a probe would measure the link shared with it and
+    /// delay it), and the peer has not answered a probe with UNIMPLEMENTED (an older EdgeAgent peer;
+    /// Triton and KServe, which have no PeerService, are never probed).
+    /// </summary>
+    public bool CanProbe => IsAvailable && InFlight == 0 && Volatile.Read(ref _probeUnsupported) == 0 && !Load.ServesAnyModel;
+
+    /// <summary>
+    /// Sends one link probe (PeerService.Probe): <paramref name="requestBytes"/> filler bytes up,
+    /// <paramref name="responseBytes"/> back, and feeds the transfer to <see cref="Link"/> as a
+    /// throughput sample (the peer runs nothing, so none of the time is the peer's). Returns null
+    /// when the peer does not implement probes (it is not probed again).
+    /// </summary>
+    /// <exception cref="RpcException">The probe failed or missed <paramref name="timeout"/>.</exception>
+    public async Task<LinkProbeResult?> ProbeAsync(int requestBytes, int responseBytes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(requestBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(requestBytes, LinkProber.MaxProbeBytes / 2);
+        ArgumentOutOfRangeException.ThrowIfNegative(responseBytes);
+        var request = new ProbeRequest
+        {
+            Payload = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(ProbeFiller.Bytes.AsMemory(0, requestBytes)),
+            ResponseBytes = (uint)responseBytes,
+        };
+        var start = _time.GetTimestamp();
+        ProbeReply reply;
+        try
+        {
+            reply = await _peerClient.ProbeAsync(request, deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+        {
+            Volatile.Write(ref _probeUnsupported, 1);
+            Log.ProbeUnsupported(_logger, Name);
+            return null;
+        }
+
+        var elapsed = _time.GetElapsedTime(start);
+        var up = request.CalculateSize();
+        var down = reply.CalculateSize();
+        var rtt = TimeSpan.FromSeconds(Link.RoundTripSeconds);
+        var sampled = Link.AddTransfer(up + down, elapsed, TimeSpan.Zero);
+        var transfer = elapsed > rtt ? elapsed - rtt : TimeSpan.Zero;
+        return new LinkProbeResult(up, down, elapsed, transfer, sampled);
+    }
+
+    // Filler of the probes' requests (zeros; wrapped, not copied), allocated on the first probe.
+    private static class ProbeFiller
+    {
+        public static readonly byte[] Bytes = new byte[LinkProber.MaxProbeBytes / 2];
     }
 
     /// <summary>Closes the channel (and a group's member connections).</summary>
@@ -832,6 +886,9 @@ public sealed partial class PeerConnection : IDisposable
 
         [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Peer group {Peer} has a member at {Address}.")]
         public static partial void MemberAdded(ILogger logger, string peer, string address);
+
+        [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Peer {Peer} does not implement link probes (PeerService.Probe); its link is measured from offloads only.")]
+        public static partial void ProbeUnsupported(ILogger logger, string peer);
 
         [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "RTT probe to peer {Peer} failed with {Status}.")]
         public static partial void PingFailed(ILogger logger, string peer, StatusCode status);

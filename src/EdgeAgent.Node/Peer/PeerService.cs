@@ -11,7 +11,8 @@ namespace EdgeAgent.Node.Peer;
 
 /// <summary>
 /// edgeagent.v1.PeerService: a stream of LoadReports taken from the local executor at an
-/// interval, and the node's capabilities. Streams end when the caller cancels or the node stops.
+/// interval, the node's capabilities, and link probes (the agent's <c>LinkProber</c> measures the
+/// link's rate with them instead of running a model). Streams end when the caller cancels or the node stops.
 /// </summary>
 public sealed class PeerService(
     LocalExecutor executor,
@@ -56,6 +57,26 @@ public sealed class PeerService(
         {
             // The caller left or the node is stopping: a clean end of the stream.
         }
+    }
+
+    /// <summary>Largest payload a probe reply carries back, in bytes (a larger request is capped).</summary>
+    public const int MaxProbeResponseBytes = 2 * 1024 * 1024;
+
+    // The filler every probe reply wraps (zeros; wrapped, not copied), allocated on the first probe.
+    private static class ProbeFiller
+    {
+        public static readonly byte[] Bytes = new byte[MaxProbeResponseBytes];
+    }
+
+    /// <summary>
+    /// A link probe: the request's payload has crossed the link (its content is ignored); the reply
+    /// carries min(<c>response_bytes</c>, <see cref="MaxProbeResponseBytes"/>) filler bytes back.
+    /// </summary>
+    public override Task<ProbeReply> Probe(ProbeRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var bytes = (int)Math.Min(request.ResponseBytes, (uint)MaxProbeResponseBytes);
+        return Task.FromResult(new ProbeReply { Payload = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(ProbeFiller.Bytes.AsMemory(0, bytes)) });
     }
 
     /// <inheritdoc />

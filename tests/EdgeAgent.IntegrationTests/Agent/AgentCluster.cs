@@ -46,6 +46,9 @@ internal sealed class AgentCluster : IAsyncDisposable
             ["Agent:StaleAfter"] = "00:00:02",
             ["Agent:PingInterval"] = "00:00:00.200",
             ["Agent:Seed"] = "1",
+            // Link probes off: tests that count throughput samples or peer calls see only their own
+            // traffic. Probing has its own tests (LinkProbeTests), which switch it on.
+            ["Agent:LinkProbeMaxBytes"] = "0",
         };
         foreach (var (key, value) in extra)
         {

@@ -116,4 +116,41 @@ public sealed class AgentOptionsValidatorTests
         var message = Failures(new AgentOptions { ProfileDevice = device });
         Assert.Contains("Agent:ProfileDevice (--profile-device)", message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1024L)]
+    [InlineData(64L * 1024 - 1)]
+    [InlineData(4L * 1024 * 1024 + 1)]
+    [InlineData(-1L)]
+    public void Validate_LinkProbeMaxBytesOutOfRange_NamesTheSetting(long bytes)
+    {
+        var message = Failures(new AgentOptions { LinkProbeMaxBytes = bytes });
+        Assert.Contains($"Agent:LinkProbeMaxBytes is {bytes}; use 0 (no link probes) or 65536 to 4194304 bytes", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(64L * 1024)]
+    [InlineData(4L * 1024 * 1024)]
+    public void Validate_LinkProbeMaxBytesZeroOrInRange_Succeeds(long bytes) =>
+        Assert.True(new AgentOptionsValidator().Validate(null, new AgentOptions { LinkProbeMaxBytes = bytes }).Succeeded);
+
+    [Fact]
+    public void Validate_SampleMinimumAboveTheLargestProbe_SaysToSwitchProbesOffOrLowerIt()
+    {
+        var message = Failures(new AgentOptions { ThroughputSampleMinBytes = 16L * 1024 * 1024 });
+        Assert.Contains("Agent:LinkProbeMaxBytes is 1048576, but Agent:ThroughputSampleMinBytes (16777216) is above the largest probe", message, StringComparison.Ordinal);
+        Assert.True(new AgentOptionsValidator().Validate(null, new AgentOptions { ThroughputSampleMinBytes = 16L * 1024 * 1024, LinkProbeMaxBytes = 0 }).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_LinkProbeBudgetTooSmall_NamesTheSetting()
+    {
+        var message = Failures(new AgentOptions { LinkProbeBudgetBytesPerSecond = 100 });
+        Assert.Contains("Agent:LinkProbeBudgetBytesPerSecond is 100; use at least 1024 bytes per second", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_LinkProbeAfterNotPositive_NamesTheSetting() =>
+        Assert.Contains("Agent:LinkProbeAfter must be a positive duration", Failures(new AgentOptions { LinkProbeAfter = TimeSpan.Zero }), StringComparison.Ordinal);
 }
