@@ -16,6 +16,12 @@ public sealed record DemoRunResult(string Policy, double Preference, int Context
     /// <summary>Which repeat of its (context, preference, policy) cell this run is (0 first).</summary>
     public int Repeat { get; init; }
 
+    /// <summary>
+    /// Device energy of the agent's link probes during the run, joules: part of
+    /// <see cref="DeviceEnergyJoules"/> (probes move bytes over the radio like offloads do).
+    /// </summary>
+    public double ProbeJoules { get; init; }
+
     /// <summary>Each completed item's end-to-end time in seconds (empty when not recorded).</summary>
     public IReadOnlyList<double> ItemSeconds { get; init; } = [];
 
@@ -199,7 +205,7 @@ public sealed class DemoComparison
                 var result = await run.MeasureAsync(policy, preference, context, repeat, settings.Duration, time, cancellationToken).ConfigureAwait(false);
                 Results.Add(result);
                 progress(string.Create(CultureInfo.InvariantCulture,
-                    $"  {result.Snapshot.Items} items, item p50 {result.Snapshot.ItemP50Ms:0} ms, {result.EnergyPerItemJoules:0.###} J/item, {result.Snapshot.LocalRequests} local / {result.Snapshot.OffloadedRequests} offloaded"));
+                    $"  {result.Snapshot.Items} items, item p50 {result.Snapshot.ItemP50Ms:0} ms, {result.EnergyPerItemJoules:0.###} J/item (link probes {result.ProbeJoules:0.###} J of the run), {result.Snapshot.LocalRequests} local / {result.Snapshot.OffloadedRequests} offloaded"));
             }
         }
     }
@@ -405,10 +411,10 @@ public sealed class DemoComparison
         var c = CultureInfo.InvariantCulture;
         var placements = Results.SelectMany(r => r.Snapshot.Rows.Select(row => row.Placement)).Distinct().Order(StringComparer.Ordinal).ToArray();
         var text = new StringBuilder();
-        text.AppendLine("context,repeat,w_delay,policy,items,failed_items,item_p50_ms,item_p95_ms,device_joules,joules_per_item,local_requests,offloaded_requests,late_arrivals" + string.Concat(placements.Select(p => ",requests_" + p.Replace(':', '_'))));
+        text.AppendLine("context,repeat,w_delay,policy,items,failed_items,item_p50_ms,item_p95_ms,device_joules,joules_per_item,local_requests,offloaded_requests,late_arrivals,probe_joules" + string.Concat(placements.Select(p => ",requests_" + p.Replace(':', '_'))));
         foreach (var r in Results)
         {
-            text.Append(c, $"{r.Context + 1},{r.Repeat + 1},{r.Preference:0.######},{r.Policy},{r.Snapshot.Items},{r.Snapshot.FailedItems},{r.Snapshot.ItemP50Ms:0.###},{r.Snapshot.ItemP95Ms:0.###},{r.DeviceEnergyJoules:0.######},{r.EnergyPerItemJoules:0.######},{r.Snapshot.LocalRequests},{r.Snapshot.OffloadedRequests},{r.LateArrivals}");
+            text.Append(c, $"{r.Context + 1},{r.Repeat + 1},{r.Preference:0.######},{r.Policy},{r.Snapshot.Items},{r.Snapshot.FailedItems},{r.Snapshot.ItemP50Ms:0.###},{r.Snapshot.ItemP95Ms:0.###},{r.DeviceEnergyJoules:0.######},{r.EnergyPerItemJoules:0.######},{r.Snapshot.LocalRequests},{r.Snapshot.OffloadedRequests},{r.LateArrivals},{r.ProbeJoules:0.######}");
             foreach (var placement in placements)
             {
                 text.Append(c, $",{r.RequestsAt(placement)}");

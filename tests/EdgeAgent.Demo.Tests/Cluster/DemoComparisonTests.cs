@@ -196,15 +196,15 @@ public sealed class DemoComparisonTests
         try
         {
             var comparison = new DemoComparison(new DemoSettings(), ["learned"], [0.5], [[DemoProfiles.Edge]]);
-            comparison.Results.Add(new DemoRunResult("learned", 0.5, 0, Snapshot(10, 200, ("local", 20), ("peer:edge", 4)), 20, 1));
+            comparison.Results.Add(new DemoRunResult("learned", 0.5, 0, Snapshot(10, 200, ("local", 20), ("peer:edge", 4)), 20, 1) { ProbeJoules = 0.25 });
             var file = Path.Combine(dir, "runs.csv");
 
             comparison.SaveRunsCsv(file);
 
             var lines = File.ReadAllLines(file);
             Assert.Equal(2, lines.Length);
-            Assert.EndsWith(",requests_local,requests_peer_edge", lines[0], StringComparison.Ordinal);
-            Assert.Equal("1,1,0.5,learned,10,0,200,400,20,2,20,4,1,20,4", lines[1]);
+            Assert.EndsWith(",late_arrivals,probe_joules,requests_local,requests_peer_edge", lines[0], StringComparison.Ordinal);
+            Assert.Equal("1,1,0.5,learned,10,0,200,400,20,2,20,4,1,0.25,20,4", lines[1]);
         }
         finally
         {
