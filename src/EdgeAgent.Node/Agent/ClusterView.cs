@@ -58,7 +58,11 @@ public sealed class ClusterView
     /// size (<see cref="RecordResponseBytes"/>); a peer's downlink is its link's measured throughput
     /// (the estimator measures both directions together), and its energy covers the upload, the
     /// download and the wait between them. A peer's row carries its <see cref="PeerConnection"/> as
-    /// <see cref="ServerObservation.Handle"/>: the dispatcher sends the work there.
+    /// <see cref="ServerObservation.Handle"/>: the dispatcher sends the work there. A peer's row also
+    /// carries this agent's own traffic to it (<see cref="ServerObservation.OwnInFlight"/>,
+    /// <see cref="ServerObservation.UploadBacklogSeconds"/>, <see cref="ServerObservation.ArrivingTasks"/>,
+    /// <see cref="ServerObservation.ArrivingWorkSeconds"/>: <see cref="PeerConnection.InFlight"/> and
+    /// <see cref="PeerConnection.Traffic"/>), which the peer's load report cannot show yet.
     /// </summary>
     public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline)
     {
@@ -105,6 +109,7 @@ public sealed class ClusterView
             var exec = load.MeanExecSeconds.TryGetValue(model, out var measured) ? measured : (referenceExec ?? 0.0) / load.ComputeSpeed;
             var uplink = peer.Link.ThroughputBitsPerSecond;
             var rtt = peer.Link.RoundTripSeconds;
+            var own = peer.Traffic;
             var server = new ServerObservation
             {
                 Placement = Placement.Peer(peer.Name),
@@ -122,6 +127,10 @@ public sealed class ClusterView
                 ResidualWorkSeconds = load.ResidualWorkSeconds,
                 ResidualWorkHistogram = load.ResidualWorkHistogram,
                 HistogramBinSeconds = load.HistogramBinSeconds,
+                OwnInFlight = peer.InFlight,
+                UploadBacklogSeconds = own.UploadBacklogSeconds,
+                ArrivingTasks = own.ArrivingTasks,
+                ArrivingWorkSeconds = own.ArrivingWorkSeconds,
             };
             var transfer = CompletionEstimate.UploadSeconds(inputBytes, server) + CompletionEstimate.TransferSeconds(responseBytes, server.DownlinkBitsPerSecond);
             var total = CompletionEstimate.Seconds(task, server);

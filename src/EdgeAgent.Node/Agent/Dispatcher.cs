@@ -100,7 +100,8 @@ public sealed partial class Dispatcher(
                 }, (drain, _drainGrace));
                 try
                 {
-                    var response = await peer.InferAsync(call.Request, timeout, drain.Token).ConfigureAwait(false);
+                    var shape = new ForwardShape(requestBytes, observation.Candidate(decided)?.ExpectedExecSeconds ?? 0.0);
+                    var response = await peer.InferAsync(call.Request, shape, timeout, drain.Token).ConfigureAwait(false);
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var responseBytes = response.CalculateSize();
                     var transfer = (requestBytes + responseBytes) * 8.0 / peer.Link.ThroughputBitsPerSecond;

@@ -50,6 +50,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     private PeerLoad _load = PeerLoad.Unknown;
     private int _inFlight;
     private int _probeUnsupported;
+    private readonly Lock _trafficLock = new();
+    private readonly List<OwnForward> _forwards = [];
+    private long _linkFreeAt;
     private string _resolution = "";
     private int _groupRunning;
     private CancellationToken _groupStopping;
@@ -286,7 +289,16 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     /// </summary>
     /// <exception cref="RpcException">The peer failed, missed the deadline (DeadlineExceeded), or its
     /// circuit is open (Unavailable, nothing sent).</exception>
-    public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<ModelInferResponse> InferAsync(ModelInferRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        InferAsync(request, default, timeout, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="InferAsync(ModelInferRequest, TimeSpan, CancellationToken)"/>, and counts the call
+    /// in this agent's own traffic to the peer (<see cref="OwnTraffic"/>) with its
+    /// <paramref name="shape"/>: the bytes it puts on the link and its expected execution time there.
+    /// </summary>
+    /// <exception cref="RpcException">As the other overload.</exception>
+    public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, ForwardShape shape, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!Circuit.TryAcquire(out var trial))
@@ -298,7 +310,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         var outcome = PeerCallOutcome.Neutral;
         using var deadlineCts = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token);
-        Interlocked.Increment(ref _inFlight);
+        var forward = NoteSent(shape);
         try
         {
             var response = await _invoker.AsyncUnaryCall(ForwardMethod, null, new CallOptions(deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token), request).ConfigureAwait(false);
@@ -351,10 +363,73 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            NoteAnswered(forward);
             if (Circuit.Complete(trial, outcome))
             {
                 Log.CircuitOpened(_logger, Name, Circuit.ConsecutiveFailures);
+            }
+        }
+    }
+
+    /// <summary>
+    /// This agent's own traffic to the peer now, as the simulator models its link: the upload
+    /// backlog (the link is busy with this agent's earlier uploads until
+    /// linkFreeAt, where every call sent moves linkFreeAt = max(now, linkFreeAt) + 8 x upload bytes /
+    /// the throughput estimate at send time) and the calls still on their way (estimated arrival =
+    /// the end of their link slot + half the round-trip estimate, still ahead, and not yet answered)
+    /// with their expected execution seconds there. The in-flight count is <see cref="InFlight"/>.
+    /// </summary>
+    public OwnTraffic Traffic
+    {
+        get
+        {
+            var now = _time.GetTimestamp();
+            lock (_trafficLock)
+            {
+                var arriving = 0;
+                var work = 0.0;
+                foreach (var forward in _forwards)
+                {
+                    if (forward.ArrivalAt > now)
+                    {
+                        arriving++;
+                        work += forward.ExecSeconds;
+                    }
+                }
+
+                var backlog = _linkFreeAt > now ? (_linkFreeAt - now) / (double)_time.TimestampFrequency : 0.0;
+                return new OwnTraffic(backlog, arriving, work);
+            }
+        }
+    }
+
+    // Takes a link slot for a call being sent (the simulator's rule: one upload at a time, first in
+    // first out) and counts it in flight until NoteAnswered.
+    internal OwnForward NoteSent(ForwardShape shape)
+    {
+        var now = _time.GetTimestamp();
+        var rate = Link.ThroughputBitsPerSecond;
+        var upload = shape.UploadBytes > 0 && rate > 0 && double.IsFinite(rate) ? shape.UploadBytes * 8.0 / rate : 0.0;
+        var frequency = (double)_time.TimestampFrequency;
+        lock (_trafficLock)
+        {
+            var linkFree = Math.Max(now, _linkFreeAt) + (long)Math.Round(upload * frequency);
+            _linkFreeAt = linkFree;
+            var forward = new OwnForward(linkFree + (long)Math.Round(0.5 * Math.Max(0.0, Link.RoundTripSeconds) * frequency), Math.Max(0.0, shape.ExpectedExecSeconds));
+            _forwards.Add(forward);
+            Interlocked.Increment(ref _inFlight);
+            return forward;
+        }
+    }
+
+    // The call was answered (or failed): it is no longer on its way.
+    internal void NoteAnswered(OwnForward forward)
+    {
+        lock (_trafficLock)
+        {
+            if (_forwards.Remove(forward))
+            {
+                Interlocked.Decrement(ref _inFlight);
             }
         }
     }
@@ -893,4 +968,23 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "RTT probe to peer {Peer} failed with {Status}.")]
         public static partial void PingFailed(ILogger logger, string peer, StatusCode status);
     }
+}
+
+/// <summary>What one forwarded call puts on a peer: its upload bytes (the observation's input bytes) and its expected execution seconds there (the chosen row's).</summary>
+/// <param name="UploadBytes">Bytes the call uploads, as the observation counted them.</param>
+/// <param name="ExpectedExecSeconds">The peer's expected execution time of the call, seconds.</param>
+public readonly record struct ForwardShape(long UploadBytes, double ExpectedExecSeconds);
+
+/// <summary>This agent's own traffic to one peer (<see cref="PeerConnection.Traffic"/>).</summary>
+/// <param name="UploadBacklogSeconds">Seconds until the link is through this agent's earlier uploads (0 when idle).</param>
+/// <param name="ArrivingTasks">Calls sent whose estimated arrival at the peer is still ahead.</param>
+/// <param name="ArrivingWorkSeconds">Their expected execution seconds on the peer.</param>
+public readonly record struct OwnTraffic(double UploadBacklogSeconds, int ArrivingTasks, double ArrivingWorkSeconds);
+
+/// <summary>One call of this agent on its way to a peer: its estimated arrival (TimeProvider timestamp) and expected execution there.</summary>
+internal sealed class OwnForward(long arrivalAt, double execSeconds)
+{
+    public long ArrivalAt { get; } = arrivalAt;
+
+    public double ExecSeconds { get; } = execSeconds;
 }

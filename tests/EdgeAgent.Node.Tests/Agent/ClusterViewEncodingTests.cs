@@ -19,7 +19,7 @@ public sealed class ClusterViewEncodingTests
 {
     private static readonly DevicePowerTable Power = new(5, 10, 2, 0.5);
 
-    private static (ClusterView View, FakeTimeProvider Time) LiveSituation()
+    private static (ClusterView View, FakeTimeProvider Time) LiveSituation(bool ownTraffic = false)
     {
         var time = new FakeTimeProvider();
         var options = new AgentOptions
@@ -43,6 +43,15 @@ public sealed class ClusterViewEncodingTests
             Peer("cloud", "kind=cloud", 0.04, 5e7, time, options, running: 0, queued: 0, residual: 0, [], execSeconds: 0.008) };
         var view = new ClusterView(local, peers, new DeviceEnergyModel(options.Energy), options);
         view.RecordResponseBytes("det", 20_000);
+        if (ownTraffic)
+        {
+            // This agent sent two 600 KB requests to the edge and one to the cloud, 10 ms ago.
+            peers[0].NoteSent(new ForwardShape(600_000, 0.02));
+            peers[0].NoteSent(new ForwardShape(600_000, 0.02));
+            peers[1].NoteSent(new ForwardShape(600_000, 0.008));
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
         return (view, time);
     }
 
@@ -72,7 +81,7 @@ public sealed class ClusterViewEncodingTests
     }
 
     /// <summary>The simulator's raw form of the same situation: what its state says, in SI units.</summary>
-    private static CandidateState SimulatorCandidate(int index, TaskState task, double edgeLink, double cloudLink)
+    private static CandidateState SimulatorCandidate(int index, TaskState task, double edgeLink, double cloudLink, bool ownTraffic = false)
     {
         var localFp32 = new CandidateState
         {
@@ -89,17 +98,25 @@ public sealed class ClusterViewEncodingTests
         {
             0 => localFp32,
             1 => localInt8,
-            2 => PeerCandidate(task, 0.005, edgeLink, 0.02, running: 2, queued: 3, residual: 0.25, [0.005, 0.005, 0.015, 0.15, 0.15]),
-            _ => PeerCandidate(task, 0.04, cloudLink, 0.008, running: 0, queued: 0, residual: 0, []),
+            // The simulator's link for the agent's own uploads, by hand: edge 600 KB at 200 Mbit/s = 24 ms each,
+            // back to back from t = 0, so at t = 10 ms the link is busy until 48 ms (backlog 38 ms) and both
+            // requests arrive later (26.5 and 50.5 ms, with half the 5 ms round trip); cloud 600 KB at
+            // 50 Mbit/s = 96 ms (backlog 86 ms), arriving at 116 ms.
+            2 => PeerCandidate(task, 0.005, edgeLink, 0.02, running: 2, queued: 3, residual: 0.25, [0.005, 0.005, 0.015, 0.15, 0.15],
+                ownTraffic ? (2, 0.038, 2, 0.04) : default),
+            _ => PeerCandidate(task, 0.04, cloudLink, 0.008, running: 0, queued: 0, residual: 0, [],
+                ownTraffic ? (1, 0.086, 1, 0.008) : default),
         };
     }
 
-    private static CandidateState PeerCandidate(TaskState task, double rtt, double link, double exec, int running, int queued, double residual, double[] residuals)
+    private static CandidateState PeerCandidate(TaskState task, double rtt, double link, double exec, int running, int queued, double residual, double[] residuals,
+        (int InFlight, double Backlog, int Arriving, double ArrivingWork) own = default)
     {
         var candidate = new CandidateState
         {
             RoundTripSeconds = rtt, UplinkBitsPerSecond = link, DownlinkBitsPerSecond = link, ExpectedExecSeconds = exec,
             Running = running, Queued = queued, MaxConcurrency = 2, ResidualWorkSeconds = residual, ResidualSeconds = residuals,
+            OwnInFlight = own.InFlight, UploadBacklogSeconds = own.Backlog, ArrivingTasks = own.Arriving, ArrivingWorkSeconds = own.ArrivingWork,
         };
         var transfer = ((task.RequestBytes + task.ResponseBytes) * 8.0) / link;
         candidate.EnergyJoules = Power.OffloadJoules(transfer, ObservationEncoder.EstimateDelaySeconds(task, candidate) - transfer);
@@ -107,13 +124,17 @@ public sealed class ClusterViewEncodingTests
     }
 
     [Theory]
-    [InlineData(0.5)]
-    [InlineData(double.PositiveInfinity)]
-    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds)
+    [InlineData(0.5, false)]
+    [InlineData(double.PositiveInfinity, false)]
+    [InlineData(0.5, true)]
+    [InlineData(double.PositiveInfinity, true)]
+    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds, bool ownTraffic)
     {
-        var layout = FeatureLayout.Agent();
+        // ownTraffic: the layout with the agent's own traffic per peer (in flight, upload backlog,
+        // arriving work), the live counters of PeerConnection against the simulator's link rule.
+        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic);
         var encoder = new ObservationEncoder(layout);
-        var (view, _) = LiveSituation();
+        var (view, _) = LiveSituation(ownTraffic);
         var observation = view.Observe("det", 600_000, double.IsFinite(deadlineSeconds) ? TimeSpan.FromSeconds(deadlineSeconds) : null);
         var live = new float[layout.MaxServers * layout.FeatureCount];
         var liveMask = new float[layout.MaxServers];
@@ -130,7 +151,7 @@ public sealed class ClusterViewEncodingTests
         var bestEnergy = double.PositiveInfinity;
         for (var i = 0; i < Candidates; i++)
         {
-            var candidate = SimulatorCandidate(i, task, edgeLink, cloudLink);
+            var candidate = SimulatorCandidate(i, task, edgeLink, cloudLink, ownTraffic);
             delays[i] = ObservationEncoder.EstimateDelaySeconds(task, candidate);
             bestEnergy = Math.Min(bestEnergy, candidate.EnergyJoules);
         }
@@ -141,7 +162,7 @@ public sealed class ClusterViewEncodingTests
             var row = simulated.AsSpan(i * layout.FeatureCount, layout.FeatureCount);
             if (i < Candidates)
             {
-                encoder.WriteCandidate(row, task, SimulatorCandidate(i, task, edgeLink, cloudLink), delays[i], delays.Min(), bestEnergy);
+                encoder.WriteCandidate(row, task, SimulatorCandidate(i, task, edgeLink, cloudLink, ownTraffic), delays[i], delays.Min(), bestEnergy);
             }
             else
             {
