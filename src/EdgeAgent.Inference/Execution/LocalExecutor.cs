@@ -758,16 +758,24 @@ public sealed partial class LocalExecutor : IDisposable
 
         public double MeanQueueMs { get; private set; }
 
+        /// <summary>A run counts at most this many times the current mean in the execution estimate.</summary>
+        public const double OutlierCap = 3.0;
+
         // Cumulative mean for the first ten runs, then an exponential mean that follows drift. The
         // session's first run pays one-time costs (ONNX Runtime's arena growing, first page faults,
         // kernel set-up: 4-7x a later run of the OCR models on the demo's board), so its time is the
-        // execution estimate only until a second run is measured, which replaces it.
+        // execution estimate only until a second run is measured, which replaces it. From the third
+        // run on, a run counts at most OutlierCap x the current mean: one run slowed by a burst of
+        // other work (a 600 ms run of a 60 ms model would lift a weight-0.1 mean by 90 %, and a
+        // policy that then stops running the model here never measures it again) moves the estimate
+        // by at most 20 %, while a lasting slowdown is still followed within a few runs.
         public void Record(double queueMs, double execMs)
         {
             Completed++;
             var alpha = Math.Max(1.0 / Completed, 0.1);
             var execAlpha = Completed <= 2 ? 1.0 : Math.Max(1.0 / (Completed - 1), 0.1);
-            MeanExecMs += execAlpha * (execMs - MeanExecMs);
+            var sample = Completed <= 2 ? execMs : Math.Min(execMs, OutlierCap * MeanExecMs);
+            MeanExecMs += execAlpha * (sample - MeanExecMs);
             MeanQueueMs += alpha * (queueMs - MeanQueueMs);
         }
     }

@@ -226,6 +226,54 @@ public sealed class LocalExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task MeanExecMs_OneSlowRunAmongWarmOnes_MovesTheEstimateLittleAndALastingSlowdownIsFollowed()
+    {
+        // Thread CPU per run (injected): a cold first run, three warm 10 ms runs, one 200 ms outlier,
+        // then a lasting slowdown to 25 ms; at factor 0.5 the runs take about twice that of the fake clock.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromMilliseconds(1) };
+        var cpu = TimeSpan.Zero;
+        var costs = new Queue<double>([100, 10, 10, 10, 200, .. Enumerable.Repeat(25.0, 20)]);
+        var before = true;
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { ComputeSpeedFactor = 0.5, SpeedFactorClock = EmulationClock.ThreadCpu }, time)
+        {
+            ThreadCpuTime = () =>
+            {
+                if (!before)
+                {
+                    cpu += TimeSpan.FromMilliseconds(costs.Dequeue());
+                }
+
+                before = !before;
+                return cpu;
+            },
+        };
+        var model = _catalog.Find("add_neg")!;
+        var means = new List<double>();
+        while (costs.Count > 0)
+        {
+            var run = executor.RunAsync(model, null, [Fp32("a", [1, 2, 3, 4], 1, 4), Fp32("b", [5, 6, 7, 8], 1, 4)], null, CancellationToken.None);
+            using (var cap = new CancellationTokenSource(Timeout))
+            {
+                while (!run.IsCompleted)
+                {
+                    time.Advance(TimeSpan.FromMilliseconds(2));
+                    await Task.Delay(2, cap.Token);
+                }
+            }
+
+            (await run).Dispose();
+            means.Add(executor.MeanExecMs(model));
+        }
+
+        // Warm runs about 20 ms; after the ~400 ms outlier about (3 x 20 + min(400, 3 x 20)) / 4 = 30 ms
+        // (it would be (60 + 400) / 4 = 115 ms counted in full).
+        Assert.InRange(means[3], 15, 35);
+        Assert.InRange(means[4], 20, 50);
+        // The lasting slowdown to about 50 ms (under 3 x the mean, so counted in full) is followed.
+        Assert.InRange(means[^1], 40, 70);
+    }
+
+    [Fact]
     public void ThreadCpuClock_BusyThread_Advances()
     {
         var before = ThreadCpuClock.Now();
