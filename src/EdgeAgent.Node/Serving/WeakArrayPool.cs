@@ -17,6 +17,7 @@ internal sealed class WeakArrayPool
     private readonly int _maxShift;
     private readonly WeakReference<byte[]?>[][] _slots;
     private readonly Lock _gate = new();
+    private long _reusedBytes;
 
     /// <summary>Creates a pool for arrays of <paramref name="minBytes"/> to <paramref name="maxBytes"/> bytes (powers of two), <paramref name="perClass"/> kept per size.</summary>
     public WeakArrayPool(int minBytes, int maxBytes, int perClass)
@@ -43,6 +44,12 @@ internal sealed class WeakArrayPool
     /// <summary>The largest array this pool hands out.</summary>
     public int MaxBytes => 1 << _maxShift;
 
+    /// <summary>
+    /// Bytes of the arrays <see cref="Rent"/> handed out again instead of allocating them, since this
+    /// pool was created: work the process did that its allocation count does not show.
+    /// </summary>
+    public long ReusedBytes => Interlocked.Read(ref _reusedBytes);
+
     /// <summary>An array of at least <paramref name="length"/> bytes (at most <see cref="MaxBytes"/>), its contents undefined.</summary>
     public byte[] Rent(int length)
     {
@@ -57,6 +64,7 @@ internal sealed class WeakArrayPool
                 if (slot.TryGetTarget(out var array) && array is not null)
                 {
                     slot.SetTarget(null);
+                    Interlocked.Add(ref _reusedBytes, array.Length);
                     return array;
                 }
             }

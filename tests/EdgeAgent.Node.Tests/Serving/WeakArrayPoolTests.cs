@@ -21,6 +21,22 @@ public sealed class WeakArrayPoolTests
     }
 
     [Fact]
+    public void ReusedBytes_CountsArraysHandedOutAgain_NotFreshOnes()
+    {
+        var pool = new WeakArrayPool(128 * 1024, 1024 * 1024, perClass: 2);
+
+        var first = pool.Rent(200_000);
+        Assert.Equal(0, pool.ReusedBytes);
+        pool.Return(first);
+        var again = pool.Rent(200_000);
+        var fresh = pool.Rent(200_000);
+
+        Assert.Same(first, again);
+        Assert.NotSame(first, fresh);
+        Assert.Equal(256 * 1024, pool.ReusedBytes);
+    }
+
+    [Fact]
     public void Rent_TwoHeldAtOnce_DifferentArrays_AndAFullClassDropsTheExtra()
     {
         var pool = new WeakArrayPool(128 * 1024, 1024 * 1024, perClass: 2);
