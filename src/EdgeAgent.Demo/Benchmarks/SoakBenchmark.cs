@@ -87,7 +87,7 @@ public static class SoakBenchmark
             var capacity = await MeasureCapacityAsync(client, request, settings.CapacityDuration, cancellationToken).ConfigureAwait(false);
             var rate = capacity * settings.LoadFraction;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"capacity {capacity:0.0} req/s (closed loop, 8 callers, {settings.CapacityDuration.TotalSeconds:0} s); steady load {rate:0.0} req/s ({settings.LoadFraction:P0}) for {settings.Duration.TotalMinutes:0.##} min; deadline {settings.Deadline.TotalSeconds:0} s"));
+                $"capacity {capacity:0.0} req/s (closed loop, 8 callers, {settings.CapacityDuration.TotalSeconds:0} s{LoadAverageText()}); steady load {rate:0.0} req/s ({settings.LoadFraction:P0}) for {settings.Duration.TotalMinutes:0.##} min; deadline {settings.Deadline.TotalSeconds:0} s"));
             output.WriteLine("  time     sent     ok  errors by status                     req/s   p99 ms  agent RSS MB  peers        paused s");
             return await SteadyLoadAsync(settings, client, request, rate, agent, peers, peerPorts, repository, output, cancellationToken).ConfigureAwait(false);
         }
@@ -113,6 +113,21 @@ public static class SoakBenchmark
             catch (IOException)
             {
             }
+        }
+    }
+
+    // The machine's load average while capacity was measured (Linux), so a capacity measured on a
+    // busy machine can be told from one measured on a quiet one.
+    private static string LoadAverageText()
+    {
+        try
+        {
+            var fields = File.ReadAllText("/proc/loadavg").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields.Length >= 3 ? $", load average {fields[0]} {fields[1]} {fields[2]}" : "";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
         }
     }
 
@@ -255,9 +270,9 @@ public static class SoakBenchmark
             AcrossPause = all.AcrossPause.ToDictionary(p => p.Key, p => p.Value),
         };
         output.WriteLine(summary.ToString());
-        foreach (var (code, detail) in details.OrderBy(p => p.Key))
+        foreach (var (code, detail, count) in details)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  first {code}: {detail}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {code} x{count}: {detail}"));
         }
 
         return summary;
@@ -266,6 +281,9 @@ public static class SoakBenchmark
     // A gap this long between two turns of the load loop is a pause of the process (the loop
     // never waits longer than one request interval on its own).
     private static readonly TimeSpan PauseThreshold = TimeSpan.FromSeconds(2);
+
+    // Distinct status messages kept per status in the summary.
+    private const int MaxDetails = 4;
 
     private static async Task SendAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, TimeSpan deadline, PauseClock clock, Window window, Window total, Action answered)
     {
@@ -374,24 +392,36 @@ public static class SoakBenchmark
         private List<double> _latencies = [];
         private Dictionary<StatusCode, long> _codes = [];
         private Dictionary<StatusCode, long> _acrossPause = [];
-        private readonly Dictionary<StatusCode, string> _details = [];
+        private readonly Dictionary<StatusCode, Dictionary<string, long>> _details = [];
 
-        // The first message seen per status: where an unexpected status came from.
+        // The messages seen per status, counted (at most MaxDetails distinct ones per status, the
+        // rest counted under "other messages"): where an unexpected status came from.
         public void Detail(StatusCode code, string detail)
         {
+            detail = detail.Length <= 300 ? detail : detail[..300];
             lock (_lock)
             {
-                _details.TryAdd(code, detail.Length <= 300 ? detail : detail[..300]);
+                if (!_details.TryGetValue(code, out var messages))
+                {
+                    _details[code] = messages = new Dictionary<string, long>(StringComparer.Ordinal);
+                }
+
+                if (!messages.ContainsKey(detail) && messages.Count >= MaxDetails)
+                {
+                    detail = "other messages";
+                }
+
+                messages[detail] = messages.GetValueOrDefault(detail) + 1;
             }
         }
 
-        public IReadOnlyDictionary<StatusCode, string> Details
+        public IReadOnlyList<(StatusCode Code, string Detail, long Count)> Details
         {
             get
             {
                 lock (_lock)
                 {
-                    return new Dictionary<StatusCode, string>(_details);
+                    return [.. _details.SelectMany(d => d.Value.Select(m => (Code: d.Key, Detail: m.Key, Count: m.Value))).OrderBy(d => d.Code).ThenByDescending(d => d.Count)];
                 }
             }
         }

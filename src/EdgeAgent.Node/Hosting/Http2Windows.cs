@@ -18,11 +18,24 @@ namespace EdgeAgent.Node.Hosting;
 /// (<see cref="MaxStreamsPerConnection"/> x <see cref="StreamWindowBytes"/>) plus the most that
 /// Kestrel leaves unacknowledged before it sends a WINDOW_UPDATE (half the connection window) is
 /// below the connection window, so an admitted stream always has connection credit.
+/// <para>
+/// The stream limit is the 100 streams HTTP/2 clients assume before the server's SETTINGS frame
+/// reaches them (.NET's SocketsHttpHandler, Go's and Chrome's clients). With a lower limit, a
+/// client that opened a new connection to a node too busy to answer the preface at once (starved
+/// of CPU, stopped) sent more streams than the node allowed: Kestrel refused the excess
+/// (REFUSED_STREAM) and, once it tracked more than twice its limit, forgot refused streams whose
+/// DATA frames were still arriving and closed the whole connection (GOAWAY STREAM_CLOSED): every
+/// call on it, admitted ones included, failed with INTERNAL at the client (issue 13: the 1-hour
+/// soak's INTERNAL and UNAVAILABLE under mass admission refusal; Faults/ConnectionBurstTests).
+/// </para>
 /// </remarks>
 public static class Http2Windows
 {
-    /// <summary>Concurrent streams a client may open on one connection (clients open another connection beyond it).</summary>
-    public const int MaxStreamsPerConnection = 32;
+    /// <summary>
+    /// Concurrent streams a client may open on one connection (clients open another connection
+    /// beyond it): the 100 that clients assume before they have the server's SETTINGS.
+    /// </summary>
+    public const int MaxStreamsPerConnection = 100;
 
     /// <summary>Per-stream receive window: 512 KiB, about 100 Mbit/s per stream at 40 ms RTT.</summary>
     public const int StreamWindowBytes = 512 * 1024;
