@@ -51,8 +51,7 @@ internal static class BenchColdCommand
 
             var settings = new ColdNodeSettings
             {
-                Executable = executable,
-                LeadingArguments = leading,
+                Launch = new NodeLaunch { Executable = executable, LeadingArguments = leading },
                 Trials = parseResult.GetValue(trials),
                 Roles = roles,
                 Cases = selected,

@@ -15,10 +15,12 @@ internal static class BenchSoakCommand
         var load = new Option<double>("--load") { Description = "Share of the measured capacity offered, in (0, 1].", DefaultValueFactory = _ => 0.8 };
         var interval = new Option<double>("--interval") { Description = "Seconds between printed rows.", DefaultValueFactory = _ => 10 };
         var faultInterval = new Option<double>("--fault-interval") { Description = "Seconds between peer faults (each lasts half of it).", DefaultValueFactory = _ => 20 };
+        var startTimeout = new Option<double>("--start-timeout") { Description = "Seconds a node (agent, peer, restarted peer) may take to become ready; raise it on a machine where the soak runs at the lowest priority.", DefaultValueFactory = _ => 120 };
         command.Options.Add(minutes);
         command.Options.Add(load);
         command.Options.Add(interval);
         command.Options.Add(faultInterval);
+        command.Options.Add(startTimeout);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
@@ -27,6 +29,7 @@ internal static class BenchSoakCommand
             var l = parseResult.GetValue(load);
             var i = parseResult.GetValue(interval);
             var f = parseResult.GetValue(faultInterval);
+            var t = parseResult.GetValue(startTimeout);
             if (!(m > 0) || m > 24 * 60)
             {
                 await error.WriteLineAsync($"edgeagent bench soak: --minutes must be in (0, 1440]; got {m.ToString(CultureInfo.InvariantCulture)}.");
@@ -45,6 +48,12 @@ internal static class BenchSoakCommand
                 return 2;
             }
 
+            if (!(t >= 1) || t > 3600)
+            {
+                await error.WriteLineAsync($"edgeagent bench soak: --start-timeout must be in [1, 3600] seconds; got {t.ToString(CultureInfo.InvariantCulture)}.");
+                return 2;
+            }
+
             if (BenchCommand.SelfCommand() is not var (executable, leading))
             {
                 await error.WriteLineAsync("edgeagent bench soak: cannot tell how this edgeagent was started, so it cannot start agent and peer processes.");
@@ -53,12 +62,12 @@ internal static class BenchSoakCommand
 
             var settings = new SoakSettings
             {
-                Executable = executable,
-                LeadingArguments = leading,
+                Launch = new NodeLaunch { Executable = executable, LeadingArguments = leading },
                 Duration = TimeSpan.FromMinutes(m),
                 LoadFraction = l,
                 ReportInterval = TimeSpan.FromSeconds(i),
                 FaultInterval = TimeSpan.FromSeconds(f),
+                StartTimeout = TimeSpan.FromSeconds(t),
             };
             try
             {

@@ -14,10 +14,7 @@ namespace EdgeAgent.Demo.Benchmarks;
 public sealed record ColdNodeSettings
 {
     /// <summary>The edgeagent CLI that runs the nodes.</summary>
-    public required string Executable { get; init; }
-
-    /// <summary>Arguments before the command (the assembly when <see cref="Executable"/> is dotnet).</summary>
-    public IReadOnlyList<string> LeadingArguments { get; init; } = [];
+    public required NodeLaunch Launch { get; init; }
 
     /// <summary>Trials per case and role; each starts a new node process.</summary>
     public int Trials { get; init; } = 20;
@@ -120,7 +117,7 @@ public static class ColdNodeBenchmark
         string[] arguments = role == "agent"
             ? ["agent", "--models", repository, "--policy", "local"]
             : ["peer", "--models", repository];
-        var node = await NodeProcess.StartAsync(settings.Executable, settings.LeadingArguments, arguments,
+        var node = await NodeProcess.StartAsync(settings.Launch.Executable, settings.Launch.LeadingArguments, arguments,
             new Dictionary<string, string> { ["STATE_DIRECTORY"] = state }, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
         await using (node.ConfigureAwait(false))
         {

@@ -46,7 +46,7 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var port = FreePort();
-        return StartAsync(executable, leadingArguments, [.. arguments, "--listen", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)], port, environment, timeout, cancellationToken);
+        return StartAsync(executable, leadingArguments, [.. arguments, "--listen", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)], port, environment, timeout, TimeProvider.System, cancellationToken);
     }
 
     /// <summary>
@@ -56,10 +56,24 @@ public sealed class NodeProcess : IAsyncDisposable
     /// (another address for a node in its own network namespace).
     /// </summary>
     public static Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, TimeSpan timeout, CancellationToken cancellationToken, string host = "127.0.0.1") =>
-        StartAsync(executable, leadingArguments, arguments, port, new Dictionary<string, string>(), timeout, cancellationToken, host);
+        StartAsync(executable, leadingArguments, arguments, port, new Dictionary<string, string>(), timeout, TimeProvider.System, cancellationToken, host);
 
-    private static async Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken, string host = "127.0.0.1")
+    /// <summary>
+    /// Starts <paramref name="launch"/> with <paramref name="arguments"/> (which must make it listen
+    /// on 127.0.0.1:<paramref name="port"/>) and waits until ServerReady answers true; the start-up
+    /// <paramref name="timeout"/> and the pauses between probes run on <paramref name="time"/>.
+    /// </summary>
+    /// <exception cref="TimeoutException">Not ready within the timeout (the message names the last probe's answer).</exception>
+    /// <exception cref="InvalidOperationException">The process exited during start-up.</exception>
+    public static Task<NodeProcess> StartAsync(NodeLaunch launch, IReadOnlyList<string> arguments, int port, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(launch);
+        return StartAsync(launch.Executable, launch.LeadingArguments, arguments, port, new Dictionary<string, string>(), timeout, time, cancellationToken);
+    }
+
+    private static async Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken, string host = "127.0.0.1")
+    {
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(leadingArguments);
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(environment);
@@ -89,7 +103,8 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             using var channel = GrpcChannel.ForAddress(node.Address);
             var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
-            var started = Stopwatch.GetTimestamp();
+            var started = time.GetTimestamp();
+            var last = "no answer yet";
             while (true)
             {
                 if (process.HasExited)
@@ -104,17 +119,23 @@ public sealed class NodeProcess : IAsyncDisposable
                     {
                         return node;
                     }
+
+                    last = "ServerReady answered false";
                 }
-                catch (RpcException) when (Stopwatch.GetElapsedTime(started) < timeout)
+                catch (RpcException ex)
                 {
+                    // Not listening yet, or too slow to answer (a starved machine): asked again
+                    // until the timeout. The last probe's status used to escape as the error when
+                    // it failed after the timeout had passed (a stack trace instead of this line).
+                    last = "ServerReady " + ex.StatusCode;
                 }
 
-                if (Stopwatch.GetElapsedTime(started) >= timeout)
+                if (time.GetElapsedTime(started) >= timeout)
                 {
-                    throw new TimeoutException($"edgeagent {arguments[0]} was not ready within {timeout.TotalSeconds:0} s.");
+                    throw new TimeoutException($"edgeagent {arguments[0]} was not ready within {timeout.TotalSeconds:0} s (last probe: {last}).");
                 }
 
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch
