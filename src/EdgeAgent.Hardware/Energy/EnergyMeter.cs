@@ -329,6 +329,9 @@ public sealed partial class EnergyMeter : IDisposable
         }
     }
 
+    /// <summary>True while something listens to <c>edgeagent.energy</c> (<see cref="RecordRequest"/> records).</summary>
+    public bool RecordsRequests => _energy.Enabled;
+
     /// <summary>
     /// Records the energy this device spent on one request the agent served, as the dispatcher
     /// figured it (compute and radio, each with its provenance), tagged with where it ran.

@@ -29,6 +29,7 @@ public sealed class AgentMetrics
     private readonly Histogram<double> _decision;
     private readonly EnergyMeter? _energy;
     private readonly Counter<long> _fallbacks;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Placement, string> _placementNames = new();
 
     /// <summary>
     /// Creates the instruments; with <paramref name="peers"/>, also the per-peer gauges; with
@@ -60,8 +61,13 @@ public sealed class AgentMetrics
     public void Record(DecisionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        // One string per request for both tags ("peer:NAME" is built by each ToString).
-        var where = record.RanAt.ToString();
+        if (!_requests.Enabled && !_duration.Enabled && !_fallbacks.Enabled && _energy is not { RecordsRequests: true })
+        {
+            return;
+        }
+
+        // The placement's tag value, built once per placement ("peer:NAME" is a new string per ToString).
+        var where = _placementNames.GetOrAdd(record.RanAt, static p => p.ToString());
         var placement = new KeyValuePair<string, object?>("placement", where);
         var outcome = new KeyValuePair<string, object?>("outcome", record.Success ? "ok" : "error");
         _requests.Add(1, placement, outcome);

@@ -5,7 +5,6 @@ using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.Node.Hosting;
 using EdgeAgent.Node.Security;
-using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -36,16 +35,34 @@ public static class NodeTelemetry
     /// <summary>Spans of the request path: <c>edgeagent.decide</c>, <c>edgeagent.local</c>, <c>edgeagent.offload</c>.</summary>
     public static ActivitySource ActivitySource { get; } = new(ActivitySourceName, typeof(NodeTelemetry).Assembly.GetName().Version?.ToString());
 
-    /// <summary>The meters a node exports: EdgeAgent's own, then ASP.NET Core's HTTP server and Kestrel meters.</summary>
+    /// <summary>The meters a node exports: EdgeAgent's own (agent, energy, serving, executor).</summary>
     public static IReadOnlyList<string> MeterNames { get; } =
     [
         AgentMetrics.MeterName,
         EnergyMeter.MeterName,
         ServingMetrics.MeterName,
         Serving.ExecutorMetrics.MeterName,
+    ];
+
+    /// <summary>
+    /// ASP.NET Core's HTTP server and Kestrel meters, exported only with
+    /// <see cref="TelemetryOptions.AspNetCoreMetrics"/> (their <c>http.server.request.duration</c>
+    /// of a gRPC call duplicates <c>rpc.server.duration</c>).
+    /// </summary>
+    public static IReadOnlyList<string> AspNetCoreMeterNames { get; } =
+    [
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",
     ];
+
+    /// <summary>ASP.NET Core's ActivitySource of the server span of each request it serves.</summary>
+    internal const string AspNetCoreActivitySource = "Microsoft.AspNetCore";
+
+    // ASP.NET Core sets OpenTelemetry attributes on every server activity it creates (a tag list,
+    // the URL path joined into a new string), also on the activity it creates for logging scopes
+    // when nothing traces, and renames recorded ones "POST /route" when they end. The server span's
+    // attributes are set by ServingMetrics instead, on recorded spans only (rpc.*, server.*).
+    private const string SuppressAspNetCoreActivityData = "Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData";
 
     /// <summary>
     /// Adds telemetry to a node from the "Telemetry" section; call after every other registration
@@ -56,6 +73,8 @@ public static class NodeTelemetry
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = Resolve(builder.Configuration, out var otlp, out var protocol, out var prometheus);
+        // Read when the host starts (HostingApplicationDiagnostics); process-wide, the same for every node.
+        AppContext.SetSwitch(SuppressAspNetCoreActivityData, true);
         builder.Services.TryAddSingleton<ServingMetrics>();
         builder.Services.AddSingleton(options);
         if (options.JsonLogs)
@@ -86,6 +105,10 @@ public static class NodeTelemetry
             telemetry.WithMetrics(m =>
             {
                 m.AddMeter([.. MeterNames]);
+                if (options.AspNetCoreMetrics)
+                {
+                    m.AddMeter([.. AspNetCoreMeterNames]);
+                }
                 if (prometheus is not null)
                 {
                     // No response cache: a scrape shows the counters as they are now.
@@ -118,12 +141,13 @@ public static class NodeTelemetry
                 t.AddSource(HttpClientActivitySource);
                 t.AddSource(GrpcClientActivitySource);
                 t.SetSampler(new RequestSampler(options.TraceSampleRatio));
-                t.AddAspNetCoreInstrumentation(o =>
-                {
-                    o.EnrichWithHttpResponse = EnrichWithGrpc;
-                    // Scrapes and dashboard polls (HTTP/1.1 listener) are not request traces.
-                    o.Filter = context => !IsOperationsRequest(context);
-                });
+                // The server span of each call: ASP.NET Core's own activity, created with the
+                // caller's W3C context as its parent. No instrumentation package: its
+                // DiagnosticListener callbacks ran on every call, sampled or not, to extract the
+                // context a second time and set attributes. ServingMetrics names recorded server
+                // spans after the RPC and sets their attributes; scrapes and dashboard polls
+                // (HTTP/1.1 listeners) are not request traces and are never recorded.
+                t.AddSource(AspNetCoreActivitySource);
                 if (otlp is not null)
                 {
                     t.AddOtlpExporter(exporter => Configure(exporter, otlp, protocol, "v1/traces"));
@@ -149,10 +173,13 @@ public static class NodeTelemetry
         return builder;
     }
 
-    /// <summary>Adds the telemetry middleware (the Prometheus scrape endpoint, RPC timing); call before the serving middleware.</summary>
+    /// <summary>Adds the telemetry middleware (RPC timing and server spans, then the Prometheus scrape endpoint); call before the serving middleware.</summary>
     public static WebApplication UseEdgeAgentTelemetry(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // First: it also keeps scrapes and dashboard polls out of the traces.
+        var serving = app.Services.GetRequiredService<ServingMetrics>();
+        app.Use(serving.InvokeAsync);
         var options = app.Services.GetService<TelemetryOptions>();
         if (!string.IsNullOrWhiteSpace(options?.PrometheusListen))
         {
@@ -165,8 +192,6 @@ public static class NodeTelemetry
                 optionsName: null);
         }
 
-        var serving = app.Services.GetRequiredService<ServingMetrics>();
-        app.Use(serving.InvokeAsync);
         return app;
     }
 
@@ -241,7 +266,7 @@ public static class NodeTelemetry
         }
         catch (InvalidOperationException ex)
         {
-            throw new NodeStartupException($"{TelemetryOptions.SectionName}: {(ex.InnerException ?? ex).Message}", ex);
+            throw new NodeStartupException($"{BoundKey(ex.Message) ?? TelemetryOptions.SectionName}: {(ex.InnerException ?? ex).Message}", ex);
         }
 
         otlp = null;
@@ -297,32 +322,12 @@ public static class NodeTelemetry
         return options;
     }
 
-    // The server span of a gRPC call gets the RPC semantic conventions' attributes.
-    private static void EnrichWithGrpc(Activity activity, HttpResponse response)
+    // The configuration binder names the key it could not convert: "... at 'Telemetry:X' to type ...".
+    private static string? BoundKey(string message)
     {
-        if (response.HttpContext.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not { } method)
-        {
-            return;
-        }
-
-        activity.SetTag("rpc.system", "grpc");
-        activity.SetTag("rpc.service", method.Method.ServiceName);
-        activity.SetTag("rpc.method", method.Method.Name);
-        activity.DisplayName = method.Method.FullName.TrimStart('/');
-        var status = response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] ?? default;
-        if (status.Count == 0)
-        {
-            status = response.Headers["grpc-status"];
-        }
-
-        if (int.TryParse(status.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var code))
-        {
-            activity.SetTag("rpc.grpc.status_code", code);
-            if (code != 0)
-            {
-                activity.SetStatus(ActivityStatusCode.Error);
-            }
-        }
+        var start = message.IndexOf(" at '", StringComparison.Ordinal);
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + 5);
+        return end > start + 5 ? message[(start + 5)..end] : null;
     }
 
     private static void Configure(OtlpExporterOptions exporter, Uri endpoint, OtlpExportProtocol protocol, string signalPath)

@@ -35,12 +35,21 @@ public sealed class ServingMetrics
     /// <summary>Counts one call refused by the admission limit.</summary>
     public void AdmissionRejected(string method) => _rejections.Add(1, new KeyValuePair<string, object?>("rpc.method", method));
 
-    /// <summary>Middleware timing every gRPC call (only while something listens to the meter).</summary>
+    /// <summary>
+    /// Middleware of every call: times gRPC calls for <c>rpc.server.duration</c> (only while something
+    /// listens to the meter), and names and describes the call's server span when it is recorded
+    /// (sampled): <c>inference.GRPCInferenceService/ModelInfer</c> with rpc.system, rpc.service,
+    /// rpc.method, rpc.grpc.status_code, server.address and server.port. Unsampled calls get no
+    /// attributes; requests on the HTTP/1.1 listeners (scrapes, dashboard) are never recorded.
+    /// Runs first, before the scrape endpoint.
+    /// </summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var method = _duration.Enabled ? context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() : null;
+        var span = RecordedServerSpan(context);
+        var timed = _duration.Enabled;
+        var method = timed || span is not null ? context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() : null;
         if (method is null)
         {
             await next(context).ConfigureAwait(false);
@@ -54,14 +63,67 @@ public sealed class ServingMetrics
         }
         finally
         {
-            var tags = new TagList
+            var status = GrpcStatus(context);
+            if (timed)
             {
-                { "rpc.system", "grpc" },
-                { "rpc.service", method.Method.ServiceName },
-                { "rpc.method", method.Method.Name },
-                { "rpc.grpc.status_code", StatusTag(GrpcStatus(context)) },
-            };
-            _duration.Record(_time.GetElapsedTime(start).TotalMilliseconds, tags);
+                var tags = new TagList
+                {
+                    { "rpc.system", "grpc" },
+                    { "rpc.service", method.Method.ServiceName },
+                    { "rpc.method", method.Method.Name },
+                    { "rpc.grpc.status_code", StatusTag(status) },
+                };
+                _duration.Record(_time.GetElapsedTime(start).TotalMilliseconds, tags);
+            }
+
+            if (span is not null)
+            {
+                Describe(span, context, method, status);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The call's server span (ASP.NET Core's activity) when it is recorded, else null: unsampled
+    /// calls carry a propagation-only activity, and without tracing the activity ASP.NET Core
+    /// creates for log scopes comes from no source. A recorded span of a request on an HTTP/1.1
+    /// listener (a scrape, a dashboard poll) is turned into an unrecorded one: not a request trace.
+    /// </summary>
+    internal static Activity? RecordedServerSpan(HttpContext context)
+    {
+        var activity = context.Features.Get<IHttpActivityFeature>()?.Activity;
+        if (activity is not { IsAllDataRequested: true } || activity.Source.Name != NodeTelemetry.AspNetCoreActivitySource)
+        {
+            return null;
+        }
+
+        if (NodeTelemetry.IsOperationsRequest(context))
+        {
+            activity.IsAllDataRequested = false;
+            activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+            return null;
+        }
+
+        return activity;
+    }
+
+    // The RPC semantic conventions' server span: named service/method, rpc.* and server.* attributes.
+    private static void Describe(Activity span, HttpContext context, GrpcMethodMetadata method, int status)
+    {
+        span.DisplayName = method.Method.FullName.TrimStart('/');
+        span.SetTag("rpc.system", "grpc");
+        span.SetTag("rpc.service", method.Method.ServiceName);
+        span.SetTag("rpc.method", method.Method.Name);
+        span.SetTag("rpc.grpc.status_code", StatusTag(status));
+        if (context.Request.Host.HasValue)
+        {
+            span.SetTag("server.address", context.Request.Host.Host);
+        }
+
+        span.SetTag("server.port", context.Request.Host.Port ?? context.Connection.LocalPort);
+        if (status != 0)
+        {
+            span.SetStatus(ActivityStatusCode.Error);
         }
     }
 

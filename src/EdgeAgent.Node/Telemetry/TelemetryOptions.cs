@@ -49,6 +49,14 @@ public sealed class TelemetryOptions
     /// <summary>Default of <see cref="TraceSampleRatio"/>: one request in ten.</summary>
     public const double DefaultTraceSampleRatio = 0.1;
 
+    /// <summary>
+    /// Also export ASP.NET Core's <c>http.server.*</c> and Kestrel's <c>kestrel.*</c> meters
+    /// (Telemetry:AspNetCoreMetrics, default false). Off by default: every call a node serves is a
+    /// gRPC call, which <c>rpc.server.duration</c> already times with its method and status, and
+    /// subscribing to them adds five recordings with five to seven tags each to every call.
+    /// </summary>
+    public bool AspNetCoreMetrics { get; set; }
+
     /// <summary>Console log format: "text" (default) or "json" (one JSON object per line; flag --log-format).</summary>
     public string LogFormat { get; set; } = "text";
 

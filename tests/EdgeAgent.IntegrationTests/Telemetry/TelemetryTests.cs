@@ -135,6 +135,87 @@ public sealed partial class TelemetryTests(ITestOutputHelper output)
         Assert.Contains(trace, s => s.OperationName == "edgeagent.local" && s.ParentSpanId == peerServer.SpanId);
     }
 
+    // One locally run request is one trace: the server span (named after the RPC, rpc.* and
+    // server.* attributes), edgeagent.decide and exactly one edgeagent.local under it. A scrape of
+    // the Prometheus listener is not a request trace, even when its caller asks for it sampled.
+    [Fact]
+    public async Task LocalRequest_TracingOn_OneServerSpanOneLocalSpanAndNoScrapeSpan()
+    {
+        var spans = new SpanList();
+        var exporters = new TelemetryExporters { Traces = t => t.AddInMemoryExporter(spans) };
+        await using var cluster = new AgentCluster();
+        var settings = cluster.AgentSettings("local");
+        var agent = await cluster.StartAgentAsync(
+            settings with { Extra = new Dictionary<string, string?>(settings.Extra) { ["Telemetry:TraceSampleRatio"] = "1", ["Telemetry:PrometheusListen"] = "127.0.0.1:0" } },
+            b => b.Services.AddSingleton(exporters));
+        var channel = cluster.Channel(agent);
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, Timeout = AgentCluster.Bound };
+        var scrapeUrl = new Uri(agent.GetMetricsAddress()!, TelemetryOptions.PrometheusPath);
+        var scrapeTrace = ActivityTraceId.CreateRandom();
+        using (var sampledScrape = new HttpRequestMessage(HttpMethod.Get, scrapeUrl))
+        {
+            sampledScrape.Headers.Add("traceparent", $"00-{scrapeTrace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+            using var response = await http.SendAsync(sampledScrape);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // HTTP/1.1 serves a connection's requests one after another: once the second scrape is
+        // answered, the first has ended (and its span, had it been recorded, was exported).
+        await ScrapeAsync(http, scrapeUrl);
+        var callerTrace = ActivityTraceId.CreateRandom();
+        var client = new EdgeAgent.Contracts.Inference.GRPCInferenceService.GRPCInferenceServiceClient(channel);
+        var headers = new Grpc.Core.Metadata { { "traceparent", $"00-{callerTrace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01" } };
+        var answer = await client.ModelInferAsync(AgentCluster.AddNegRequest(), headers, deadline: DateTime.UtcNow + AgentCluster.Bound).ResponseAsync.WaitAsync(AgentCluster.Bound);
+        Assert.Equal("local", AgentCluster.Placement(answer));
+
+        await AgentCluster.WaitUntilAsync(
+            () => spans.Snapshot().Any(s => s.TraceId == callerTrace && s.Kind == ActivityKind.Server),
+            "the request's server span is exported");
+        var trace = spans.Snapshot().Where(s => s.TraceId == callerTrace).DistinctBy(s => s.SpanId).ToArray();
+        foreach (var span in trace)
+        {
+            output.WriteLine($"{span.TraceId} {span.SpanId} parent {span.ParentSpanId} {span.Kind} {span.DisplayName} {string.Join(", ", span.TagObjects.Select(t => $"{t.Key}={t.Value}"))}");
+        }
+
+        var server = Assert.Single(trace, s => s.Kind == ActivityKind.Server);
+        Assert.Equal("inference.GRPCInferenceService/ModelInfer", server.DisplayName);
+        Assert.Equal("grpc", server.GetTagItem("rpc.system"));
+        Assert.Equal("inference.GRPCInferenceService", server.GetTagItem("rpc.service"));
+        Assert.Equal("ModelInfer", server.GetTagItem("rpc.method"));
+        Assert.Equal(0, server.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(agent.GetTcpAddress().Port, Convert.ToInt32(server.GetTagItem("server.port"), CultureInfo.InvariantCulture));
+        Assert.Equal(server.SpanId, Assert.Single(trace, s => s.OperationName == "edgeagent.decide").ParentSpanId);
+        Assert.Equal(server.SpanId, Assert.Single(trace, s => s.OperationName == "edgeagent.local").ParentSpanId);
+        Assert.DoesNotContain(spans.Snapshot(), s => s.TraceId == scrapeTrace);
+    }
+
+    // ASP.NET Core's http.server.* and Kestrel's meters cost five recordings per call and duplicate
+    // rpc.server.duration: exported only with Telemetry:AspNetCoreMetrics=true.
+    [Fact]
+    public async Task PrometheusEndpoint_AspNetCoreMetrics_ExportedOnlyWhenTurnedOn()
+    {
+        await using var cluster = new AgentCluster();
+        var settings = cluster.AgentSettings("local");
+        var plain = await cluster.StartAgentAsync(settings with { Extra = new Dictionary<string, string?>(settings.Extra) { ["Telemetry:PrometheusListen"] = "127.0.0.1:0" } });
+        var withAspNetCore = await cluster.StartAgentAsync(settings with
+        {
+            Extra = new Dictionary<string, string?>(settings.Extra) { ["Telemetry:PrometheusListen"] = "127.0.0.1:0", ["Telemetry:AspNetCoreMetrics"] = "true" },
+        });
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, Timeout = AgentCluster.Bound };
+        foreach (var agent in new[] { plain, withAspNetCore })
+        {
+            Assert.Equal("local", AgentCluster.Placement(await AgentCluster.InferAsync(cluster.Channel(agent))));
+        }
+
+        var off = await ScrapeAsync(http, new Uri(plain.GetMetricsAddress()!, TelemetryOptions.PrometheusPath));
+        var on = await ScrapeAsync(http, new Uri(withAspNetCore.GetMetricsAddress()!, TelemetryOptions.PrometheusPath));
+
+        Assert.Contains(off.Samples, s => s.Name == "rpc_server_duration_milliseconds_count" && s.Labels.GetValueOrDefault("rpc_method") == "ModelInfer");
+        Assert.DoesNotContain(off.Samples, s => s.Name.StartsWith("http_server_", StringComparison.Ordinal) || s.Name.StartsWith("kestrel_", StringComparison.Ordinal));
+        Assert.Contains(on.Samples, s => s.Name == "http_server_request_duration_seconds_count" && s.Value >= 1);
+        Assert.Contains(on.Samples, s => s.Name.StartsWith("kestrel_", StringComparison.Ordinal));
+    }
+
     // Sampling is parent-based: with a root ratio of 0 a request without trace context records
     // nothing on either node, and a caller's sampled traceparent is followed on both, whole.
     [Fact]
@@ -180,6 +261,7 @@ public sealed partial class TelemetryTests(ITestOutputHelper output)
     [InlineData("Telemetry:PrometheusListen", "127.0.0.1:99999", "Telemetry:PrometheusListen (--metrics-listen)")]
     [InlineData("Telemetry:LogFormat", "xml", "Telemetry:LogFormat (--log-format)")]
     [InlineData("Telemetry:OtlpMetricInterval", "00:00:00.100", "Telemetry:OtlpMetricInterval")]
+    [InlineData("Telemetry:AspNetCoreMetrics", "sometimes", "Telemetry:AspNetCoreMetrics")]
     public async Task Start_BadTelemetrySetting_OneMessageNamingIt(string key, string value, string named)
     {
         await using var cluster = new AgentCluster();
