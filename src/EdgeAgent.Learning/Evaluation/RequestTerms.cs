@@ -74,13 +74,14 @@ public sealed record RequestTerms
 /// </summary>
 public static class SimulatedRequests
 {
-    /// <summary>Plays <paramref name="policy"/> at <paramref name="delayWeight"/> and averages every placed request.</summary>
+    /// <summary>Plays <paramref name="policy"/> at <paramref name="delayWeight"/> and averages every placed request (observations in the own-traffic layout, <c>FeatureLayout.Agent(ownTraffic: true)</c>).</summary>
     public static RequestTerms Predict(AgentContext context, ISimPolicy policy, double delayWeight, int episodes, ulong seed, int stepsPerEpisode = 100)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
-        var env = new AgentVecEnv(AgentContextRange.Fixed(context), episodes, seed, autoReset: false, stepsPerEpisode);
+        // The layout the live agent produces (a policy file of an older layout reads its columns of it: OnnxLogitsModel.ReadRowsOf).
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), episodes, seed, autoReset: false, stepsPerEpisode, Core.Observation.FeatureLayout.Agent(ownTraffic: true));
         for (var i = 0; i < episodes; i++)
         {
             env.Reset(i, seed + (ulong)i + 1);
