@@ -104,11 +104,19 @@ public sealed partial class Dispatcher(
                     var response = await peer.InferAsync(call.Request, shape, timeout, drain.Token).ConfigureAwait(false);
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var responseBytes = response.CalculateSize();
-                    var transfer = (requestBytes + responseBytes) * 8.0 / peer.Link.ThroughputBitsPerSecond;
-                    radioJoules = energy.OffloadJoules(requestBytes, responseBytes, transfer, Math.Max(0, elapsed - transfer));
                     outcome = new InferenceOutcome(response, decided, DoubleParameter(response, ResponseParameters.QueueMs), DoubleParameter(response, ResponseParameters.ExecMs));
                     span?.SetTag("rpc.grpc.status_code", 0);
                     wireSeconds = Math.Max(0, elapsed - ((outcome.QueueMs + outcome.ExecMs) / 1000.0));
+                    // Radio time: this call's measured time on the wire less the round trip, when the
+                    // peer reported its queue and exec times and that leaves a measurable transfer (1 ms,
+                    // the link estimator's rule); else the bytes at the link's estimate. (Priced at the
+                    // estimate only, two agents moving the same bytes over the same link were charged up
+                    // to 20 % apart, by whatever their estimates were at the reply.)
+                    var measured = wireSeconds - peer.Link.RoundTripSeconds;
+                    var transfer = response.Parameters.ContainsKey(ResponseParameters.ExecMs) && measured >= 0.001
+                        ? Math.Min(measured, elapsed)
+                        : Math.Min(elapsed, (requestBytes + responseBytes) * 8.0 / peer.Link.ThroughputBitsPerSecond);
+                    radioJoules = energy.OffloadJoules(requestBytes, responseBytes, transfer, Math.Max(0, elapsed - transfer));
                 }
                 catch (RpcException) when (cancellationToken.IsCancellationRequested)
                 {
