@@ -15,7 +15,7 @@ internal static class BenchSoakCommand
         var load = new Option<double>("--load") { Description = "Share of the measured capacity offered, in (0, 1].", DefaultValueFactory = _ => 0.8 };
         var interval = new Option<double>("--interval") { Description = "Seconds between printed rows.", DefaultValueFactory = _ => 10 };
         var faultInterval = new Option<double>("--fault-interval") { Description = "Seconds between peer faults (each lasts half of it).", DefaultValueFactory = _ => 20 };
-        var startTimeout = new Option<double>("--start-timeout") { Description = "Seconds a node (agent, peer, restarted peer) may take to become ready; raise it on a machine where the soak runs at the lowest priority.", DefaultValueFactory = _ => 120 };
+        var startTimeout = new Option<double>("--start-timeout") { Description = "Seconds a node (agent, peer, restarted peer) may take to become ready, and the agent to answer 20 warm-up calls; raise it on a machine where the soak runs at the lowest priority.", DefaultValueFactory = _ => 120 };
         command.Options.Add(minutes);
         command.Options.Add(load);
         command.Options.Add(interval);

@@ -34,7 +34,7 @@ public sealed record SoakSettings
     /// <summary>Each request's deadline.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a node (the agent, a peer, a restarted peer) may take to become ready.</summary>
+    /// <summary>How long a node (the agent, a peer, a restarted peer) may take to become ready, and the agent to answer 20 warm-up calls.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }
 
@@ -79,12 +79,16 @@ public static class SoakBenchmark
             using var channel = GrpcChannel.ForAddress(agent.Address, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
             var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
             var request = Request();
-            for (var i = 0; i < 20; i++)
+            await WarmUpAsync(client, request, settings.StartTimeout, cancellationToken).ConfigureAwait(false);
+            var capacity = await MeasureCapacityAsync(client, request, settings.CapacityDuration, cancellationToken).ConfigureAwait(false);
+            if (capacity < 1)
             {
-                await client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                // An open-loop rate from a capacity of nothing has no interval; this only happens
+                // when the machine gave the soak's processes no CPU while capacity was measured.
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"capacity measured {capacity:0.00} req/s in {settings.CapacityDuration.TotalSeconds:0} s{LoadAverageText()}: the soak's processes got almost no CPU; run it when the machine has some to spare."));
             }
 
-            var capacity = await MeasureCapacityAsync(client, request, settings.CapacityDuration, cancellationToken).ConfigureAwait(false);
             var rate = capacity * settings.LoadFraction;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"capacity {capacity:0.0} req/s (closed loop, 8 callers, {settings.CapacityDuration.TotalSeconds:0} s{LoadAverageText()}); steady load {rate:0.0} req/s ({settings.LoadFraction:P0}) for {settings.Duration.TotalMinutes:0.##} min; deadline {settings.Deadline.TotalSeconds:0} s"));
@@ -135,6 +139,30 @@ public static class SoakBenchmark
         NodeProcess.StartAsync(settings.Launch,
             ["peer", "--listen", $"127.0.0.1:{port}", "--models", repository, "--name", $"peer-{index}"],
             port, settings.StartTimeout, TimeProvider.System, cancellationToken);
+
+    // Twenty answered calls before capacity is measured (JIT, sessions, connections). A starved
+    // machine may miss a call's deadline: failed calls are tried again until the start-up timeout.
+    private static async Task WarmUpAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var answered = 0;
+        while (answered < 20)
+        {
+            try
+            {
+                await client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                answered++;
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (Stopwatch.GetElapsedTime(started) >= timeout)
+                {
+                    throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                        $"the agent answered {answered} of 20 warm-up calls within {timeout.TotalSeconds:0} s (last: {ex.StatusCode}: {ex.Status.Detail})."));
+                }
+            }
+        }
+    }
 
     private static async Task<double> MeasureCapacityAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, TimeSpan duration, CancellationToken cancellationToken)
     {
