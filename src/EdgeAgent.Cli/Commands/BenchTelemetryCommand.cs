@@ -11,7 +11,7 @@ internal static class BenchTelemetryCommand
     public static Command Create()
     {
         var iterations = new Option<int>("--iterations") { Description = "Measured requests per path and setting.", DefaultValueFactory = _ => 2000 };
-        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds of every model on every pair before any is measured, 10 s at least (the fresh processes' JIT compiles; CPU is counted over the measured requests only).", DefaultValueFactory = _ => 300 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds of every model on every pair before any is measured, 10 s at least, then more until no process's JIT is still tiering code up (at most 150 s); CPU is counted over the measured requests only.", DefaultValueFactory = _ => 300 };
         var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
         var command = new Command("telemetry",
             "Per-request cost of telemetry: an agent process and a peer process with the Prometheus listener and OTLP export of every request's trace on (to a sink in this process), against a pair with everything off, requests interleaved; p50 ratios for the local and the offload path (tiny model, and ocr-cls when present). Target <= 1.05.");

@@ -34,6 +34,21 @@ public sealed record TelemetryOverheadSettings
     /// <summary>The least time the warm-up of a policy's pairs takes (the JIT compiles tier-1 code in the background, behind a delay).</summary>
     public TimeSpan WarmupTime { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The most time the warm-up of a policy's pairs takes while some process is still compiling.
+    /// After <see cref="Warmup"/> rounds and <see cref="WarmupTime"/>, warming goes on until the
+    /// JIT's tier-up worker of every process has been quiet (<see cref="JitActivity"/>): measured here
+    /// (a pair of each setting under the benchmark's load, 04:04 UTC), it still used 100-400 ms of CPU
+    /// per 5 s in every process 20-60 s after start, up to 90 s in the pairs with OTLP on (more code:
+    /// the exporters run every 5 and 15 s, so their methods reach the tier-up call counts late), and
+    /// perf of an agent with telemetry on measured after the old 10 s warm-up put 26 % of its
+    /// samples in that worker against 7 % for an agent with it off.
+    /// </summary>
+    public TimeSpan WarmupLimit { get; init; } = TimeSpan.FromSeconds(150);
+
+    /// <summary>Seed of the order in which the pairs take turns each round.</summary>
+    public int Seed { get; init; } = 16;
+
     /// <summary>Repository with the PaddleOCR models; when ocr-cls is there its paths are measured too.</summary>
     public string ModelsPath { get; init; } = CacheDirectories.Models();
 
@@ -79,33 +94,23 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
             foreach (var policy in new[] { "local", "peer" })
             {
                 progress($"starting five agent + peer process pairs (policy {policy}): telemetry off (twice), metrics only, on (default sampling), on with every request traced ...");
-                await using var off = await NodePair.StartAsync(settings.CliCommand, repository, policy, [], cancellationToken).ConfigureAwait(false);
-                await using var offAgain = await NodePair.StartAsync(settings.CliCommand, repository, policy, [], cancellationToken).ConfigureAwait(false);
-                await using var metricsOnly = await NodePair.StartAsync(settings.CliCommand, repository, policy, [Prometheus], cancellationToken).ConfigureAwait(false);
-                await using var on = await NodePair.StartAsync(settings.CliCommand, repository, policy, [Prometheus, Otlp(sink.Address)], cancellationToken).ConfigureAwait(false);
-                await using var traceAll = await NodePair.StartAsync(settings.CliCommand, repository, policy, [Prometheus, Otlp(sink.Address), ["--trace-sample-ratio", "1"]], cancellationToken).ConfigureAwait(false);
+                await using var off = await NodePair.StartAsync(settings.CliCommand, repository, "off", policy, [], cancellationToken).ConfigureAwait(false);
+                await using var offAgain = await NodePair.StartAsync(settings.CliCommand, repository, "off-again", policy, [], cancellationToken).ConfigureAwait(false);
+                await using var metricsOnly = await NodePair.StartAsync(settings.CliCommand, repository, "metrics", policy, [Prometheus], cancellationToken).ConfigureAwait(false);
+                await using var on = await NodePair.StartAsync(settings.CliCommand, repository, "on", policy, [Prometheus, Otlp(sink.Address)], cancellationToken).ConfigureAwait(false);
+                await using var traceAll = await NodePair.StartAsync(settings.CliCommand, repository, "trace-all", policy, [Prometheus, Otlp(sink.Address), ["--trace-sample-ratio", "1"]], cancellationToken).ConfigureAwait(false);
                 NodePair[] pairs = [off, offAgain, metricsOnly, on, traceAll];
-                progress($"warming every pair up: {settings.Warmup} rounds of each model, at least {(int)settings.WarmupTime.TotalSeconds} s ...");
-                await WarmUpAsync(pairs, models, settings, cancellationToken).ConfigureAwait(false);
+                progress($"warming every pair up: {settings.Warmup} rounds of each model, at least {(int)settings.WarmupTime.TotalSeconds} s, then until the JIT of every process is quiet (at most {(int)settings.WarmupLimit.TotalSeconds} s) ...");
+                var (warmedFor, jitQuiet) = await WarmUpAsync(pairs, models, settings, cancellationToken).ConfigureAwait(false);
+                progress(jitQuiet
+                    ? $"warm after {warmedFor.TotalSeconds:0} s: no process used more than {JitQuietTicks * 10} ms for tier-up compiles in each of the last two {JitQuietWindow.TotalSeconds:0} s windows"
+                    : $"warm-up stopped at its limit ({warmedFor.TotalSeconds:0} s) while a process was still compiling: its compiles count in the CPU figures below");
                 foreach (var (name, tensor) in models)
                 {
                     progress($"{(policy == "local" ? "agent runs it" : "agent offloads it to its peer")}, {name}: five pairs, {settings.Iterations} interleaved requests each ...");
                     var request = OipModelRunner.BuildRequest(name, "x", tensor);
                     var exportsBefore = sink.Exports;
-                    var cpuBefore = new TimeSpan[pairs.Length];
-                    var results = await LatencySampler.MeasureInterleavedAsync(
-                        [.. pairs.Select((pair, i) => ($"{i}", (Func<CancellationToken, Task>)(async ct => await pair.Client.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false))))],
-                        Math.Min(50, settings.Warmup),
-                        settings.Iterations,
-                        () =>
-                        {
-                            for (var i = 0; i < pairs.Length; i++)
-                            {
-                                cpuBefore[i] = pairs[i].CpuTime();
-                            }
-                        },
-                        cancellationToken).ConfigureAwait(false);
-                    var cpu = pairs.Select((p, i) => (p.CpuTime() - cpuBefore[i]).TotalMilliseconds * 1000.0 / settings.Iterations).ToArray();
+                    var (results, cpu) = await MeasureAsync(pairs, request, settings, cancellationToken).ConfigureAwait(false);
                     var baseline = results[0];
                     var path = $"{(policy == "local" ? "local" : "offload")}, {name}";
                     figures.Add(Ratio($"telemetry on / off, {path}, p50", results[3], baseline, TargetRatio,
@@ -126,6 +131,10 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
             try
             {
                 Directory.Delete(repository, recursive: true);
+                if (Directory.Exists(repository + "-state"))
+                {
+                    Directory.Delete(repository + "-state", recursive: true);
+                }
             }
             catch (IOException)
             {
@@ -138,12 +147,56 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
 
     private const double TargetRatio = 1.05;
 
-    // Every model on every pair, round by round, for Warmup rounds and at least WarmupTime.
-    private static async Task WarmUpAsync(NodePair[] pairs, IReadOnlyList<(string Name, OcrTensor Tensor)> models, TelemetryOverheadSettings warmup, CancellationToken cancellationToken)
+    // Iterations requests to every pair, interleaved: each round every pair gets one request, in a
+    // new order (seeded shuffle). The rotation used before kept the pairs' cyclic order, so each pair
+    // followed the same one in four rounds of five (off after every-request-traced, on after
+    // metrics-only), and that one's leftover work and cache footprint always landed on it. CPU of each
+    // pair's two processes is counted from the first measured round to the last, background included.
+    private static async Task<(LatencyResult[] Latency, double[] CpuMicrosecondsPerRequest)> MeasureAsync(NodePair[] pairs, ModelInferRequest request, TelemetryOverheadSettings settings, CancellationToken cancellationToken)
+    {
+        var iterations = settings.Iterations;
+        for (var round = 0; round < Math.Min(50, settings.Warmup); round++)
+        {
+            foreach (var pair in pairs)
+            {
+                await pair.Client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+            }
+        }
+
+        var random = new Random(settings.Seed);
+        var order = Enumerable.Range(0, pairs.Length).ToArray();
+        var samples = pairs.Select(_ => new double[iterations]).ToArray();
+        var cpuBefore = pairs.Select(p => p.CpuTime()).ToArray();
+        for (var i = 0; i < iterations; i++)
+        {
+            random.Shuffle(order);
+            foreach (var k in order)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                await pairs[k].Client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                samples[k][i] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }
+
+        var cpu = pairs.Select((p, i) => (p.CpuTime() - cpuBefore[i]).TotalMilliseconds * 1000.0 / iterations).ToArray();
+        var latency = samples.Select((x, k) => new LatencyResult($"{k}", iterations, Percentiles.Of(x, 50), Percentiles.Of(x, 95), x.Average())).ToArray();
+        return (latency, cpu);
+    }
+
+    // Every model on every pair, round by round, for Warmup rounds and at least WarmupTime, then
+    // until the JIT of every process is quiet (JitQuietWindow twice in a row with at most
+    // JitQuietTicks of tier-up work in each process) or WarmupLimit has passed. Returns the time taken
+    // and whether the JIT was quiet.
+    private static async Task<(TimeSpan Took, bool JitQuiet)> WarmUpAsync(NodePair[] pairs, IReadOnlyList<(string Name, OcrTensor Tensor)> models, TelemetryOverheadSettings warmup, CancellationToken cancellationToken)
     {
         var requests = models.Select(m => OipModelRunner.BuildRequest(m.Name, "x", m.Tensor)).ToArray();
+        var jit = pairs.SelectMany(p => p.Jit).ToArray();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (var round = 0; round < warmup.Warmup || System.Diagnostics.Stopwatch.GetElapsedTime(started) < warmup.WarmupTime; round++)
+        var windowStarted = started;
+        var sampled = started;
+        var windowTicks = new long[jit.Length];
+        var quietWindows = 0;
+        for (var round = 0; ; round++)
         {
             foreach (var request in requests)
             {
@@ -152,8 +205,38 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
                     await pair.Client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
                 }
             }
+
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            // Read every second: an idle worker thread exits after a few seconds and takes its
+            // counts with it, so each thread is read at least once after its last work.
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(sampled) >= TimeSpan.FromSeconds(1))
+            {
+                sampled = System.Diagnostics.Stopwatch.GetTimestamp();
+                for (var i = 0; i < jit.Length; i++)
+                {
+                    windowTicks[i] += jit[i].Advance();
+                }
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(windowStarted) >= JitQuietWindow)
+            {
+                // Every process's tier-up work over the window that just ended.
+                quietWindows = windowTicks.Max() <= JitQuietTicks ? quietWindows + 1 : 0;
+                Array.Clear(windowTicks);
+                windowStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+
+            if (round + 1 >= warmup.Warmup && took >= warmup.WarmupTime && (quietWindows >= 2 || took >= warmup.WarmupLimit))
+            {
+                return (took, quietWindows >= 2);
+            }
         }
     }
+
+    // 5 s with at most 20 ms of tier-up work (0.4 % of a core) in every process, twice in a row.
+    private static readonly TimeSpan JitQuietWindow = TimeSpan.FromSeconds(5);
+
+    private const long JitQuietTicks = 2;
 
     private static readonly string[] Prometheus = ["--metrics-listen", "127.0.0.1:0"];
 
@@ -173,8 +256,13 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
 
         public TimeSpan CpuTime() => peer.CpuTime() + agent.CpuTime();
 
+        public JitActivity[] Jit { get; } = [new(peer.Id), new(agent.Id)];
+
         // flags: telemetry flag groups given to both processes ("--metrics-listen 127.0.0.1:0" gets a free port per process).
-        public static async Task<NodePair> StartAsync((string Executable, IReadOnlyList<string> Arguments) cli, string repository, string policy, IReadOnlyList<string[]> flags, CancellationToken cancellationToken)
+        // Each agent writes its own decision log in the benchmark's folder: by default every agent
+        // of the user shares one file (~/.cache/edgeagent/state), and five agents writing it waited
+        // on each other's locks (and dropped batches after the busy timeout).
+        public static async Task<NodePair> StartAsync((string Executable, IReadOnlyList<string> Arguments) cli, string repository, string name, string policy, IReadOnlyList<string[]> flags, CancellationToken cancellationToken)
         {
             var environment = new Dictionary<string, string> { ["EDGEAGENT_Execution__IntraOpThreads"] = "1", ["EDGEAGENT_Telemetry__OtlpProtocol"] = "http/protobuf" };
             List<string> Flags() => [.. flags.SelectMany(group => group[0] == "--metrics-listen" ? [group[0], "127.0.0.1:" + NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture)] : group)];
@@ -183,7 +271,7 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
             try
             {
                 var agent = await NodeProcess.StartAsync(cli.Executable, cli.Arguments,
-                    ["agent", "--models", repository, "--policy", policy, "--peer", "peer=" + peer.Address.ToString().TrimEnd('/'), .. Flags()],
+                    ["agent", "--models", repository, "--policy", policy, "--peer", "peer=" + peer.Address.ToString().TrimEnd('/'), "--decision-log", Path.Combine(repository + "-state", policy + "-" + name), .. Flags()],
                     environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
                 var pair = new NodePair(peer, agent, DemoCluster.Channel(agent.Address));
                 if (policy == "peer")

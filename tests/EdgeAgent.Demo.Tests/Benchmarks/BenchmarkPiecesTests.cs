@@ -34,6 +34,48 @@ public sealed class BenchmarkPiecesTests : IDisposable
     }
 
     [Fact]
+    public void JitActivity_WorkerThreads_CountsTheirTicksSinceTheLastCallFollowingThreadsById()
+    {
+        // A fake /proc: process 42 with a tier-up worker (thread 43), a request thread (44) and a
+        // thread whose name only starts like the worker's would not be "Tiered".
+        WriteTask(42, 43, ".NET Tiered Com", user: 30, system: 5);
+        WriteTask(42, 44, ".NET TP Worker", user: 900, system: 100);
+        var jit = new JitActivity(42, _root);
+
+        Assert.Equal(35, jit.Advance());
+        Assert.Equal(0, jit.Advance());
+
+        WriteTask(42, 43, ".NET Tiered Com", user: 32, system: 6);
+        Assert.Equal(3, jit.Advance());
+
+        // The worker exits when idle and a new one starts later: the new thread counts from zero,
+        // the gone one no longer counts (and is not negative).
+        Directory.Delete(Path.Combine(_root, "42", "task", "43"), recursive: true);
+        WriteTask(42, 45, ".NET Tiered Com", user: 4, system: 0);
+        Assert.Equal(4, jit.Advance());
+        Assert.Equal(0, new JitActivity(7, _root).Advance());
+    }
+
+    [Fact]
+    public void JitActivity_StatLine_ReadsUserPlusSystemTicksAfterACommandWithSpacesAndParentheses()
+    {
+        const string Stat = "4243 (.NET Tiered (x) Com) S 1 4242 4242 0 -1 4194560 98765 12 3 0 150 40 0 0 20 0 30 0 1000 0 0";
+
+        Assert.Equal(190L, JitActivity.ParseCpuTicks(Stat));
+        Assert.Null(JitActivity.ParseCpuTicks("4243 (edgeagent) S 1 2 3"));
+        Assert.Null(JitActivity.ParseCpuTicks("no command here"));
+    }
+
+    private void WriteTask(int pid, int thread, string name, long user, long system)
+    {
+        var folder = Path.Combine(_root, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "task", thread.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "comm"), name + "\n");
+        File.WriteAllText(Path.Combine(folder, "stat"), string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{thread} ({name}) S 1 {pid} {pid} 0 -1 4194560 10 0 0 0 {user} {system} 0 0 20 0 30 0 1000 0 0"));
+    }
+
+    [Fact]
     public void ProcessCounters_StatLine_ReadsMinorFaultsAfterACommandWithSpacesAndParentheses()
     {
         // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt ...
