@@ -27,7 +27,11 @@ internal static class AgentCommand
             Description = "The learned policy's ONNX file, reloaded when it changes (Agent:PolicyFile, default policies/agent-default.onnx beside the binary).",
         };
         var preference = new Option<double?>("--preference") { Description = "Delay weight in [0, 1]; energy weight is 1 minus it (Agent:Preference, default 0.5)." };
-        var timeout = new Option<double?>("--offload-timeout-ms") { Description = "Longest wait for a peer before running locally (Agent:OffloadTimeout, default 5000)." };
+        var timeout = new Option<double?>("--offload-timeout-ms") { Description = "Longest wait for a peer before running locally (Agent:OffloadTimeout, default 5000); a peer found hung earlier (--hung-peer-floor-ms) releases its calls to run locally at once." };
+        var hungFloor = new Option<double?>("--hung-peer-floor-ms")
+        {
+            Description = "Hung-peer detection: a peer that has answered before and now leaves a call waiting longer than max(Agent:HungPeerFactor (default 4) x its expected time, this floor) without answering anything gets no new work until a trial call succeeds, and the calls waiting on it run locally at once (Agent:HungPeerFloor, default 250; below --offload-timeout-ms; 0 turns detection off).",
+        };
         var name = new Option<string?>("--name") { Description = "Node name reported to clients (Serving:NodeName)." };
         var maxDrop = new Option<double?>("--max-accuracy-drop")
         {
@@ -54,7 +58,7 @@ internal static class AgentCommand
         var telemetry = new NodeTelemetryFlags();
 
         var command = new Command("agent", "Serve models to local applications and offload each request to where it runs best.");
-        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, name, maxDrop, profileDevice, operatorToken, decisionLog, dashboard })
+        foreach (var option in new Option[] { listen, socket, models, peers, policy, policyFile, preference, timeout, hungFloor, name, maxDrop, profileDevice, operatorToken, decisionLog, dashboard })
         {
             command.Options.Add(option);
         }
@@ -92,6 +96,13 @@ internal static class AgentCommand
                 if (parseResult.GetValue(timeout) is { } ms)
                 {
                     overrides["Agent:OffloadTimeout"] = TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);
+                }
+
+                if (parseResult.GetValue(hungFloor) is { } floorMs)
+                {
+                    overrides["Agent:HungPeerFloor"] = double.IsFinite(floorMs) && Math.Abs(floorMs) < TimeSpan.MaxValue.TotalMilliseconds
+                        ? TimeSpan.FromMilliseconds(floorMs).ToString("c", CultureInfo.InvariantCulture)
+                        : floorMs.ToString(CultureInfo.InvariantCulture);
                 }
 
                 foreach (var (key, value) in AgentHost.PeerKeys(parseResult.GetValue(peers) ?? []))

@@ -384,7 +384,9 @@ public sealed class PeerLoadBenchmark
             }
 
             var addresses = peers.Select(p => p.GetTcpAddress()).Select(a => new BalancerAddress(a.Host, a.Port)).ToArray();
-            var options = new AgentOptions { OffloadTimeout = TimeSpan.FromMinutes(1), StaleAfter = TimeSpan.FromSeconds(10) };
+            // No hung-peer detection: this measures peers under deep queues, where a closed-loop
+            // client's one call may legitimately wait many times its recent answers.
+            var options = new AgentOptions { OffloadTimeout = TimeSpan.FromMinutes(1), StaleAfter = TimeSpan.FromSeconds(10), HungPeerFloor = TimeSpan.Zero };
             var resolvers = new ResolverFactory[] { new FixedGroupResolverFactory(addresses) };
             if (!PeerEndpoint.TryParse("group=dns:///localhost:8001", out var endpoint, out var error))
             {

@@ -52,6 +52,22 @@ public sealed class AgentOptions
     /// </summary>
     public TimeSpan PeerBreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Hung-peer detection (<see cref="PeerHangDetector"/>): a peer whose oldest outstanding call
+    /// has waited this many times its expected time (the slowest of its last 32 answers, or the
+    /// call's own estimate when longer) with no answer from the peer meanwhile is taken as hung:
+    /// it gets no new work (its circuit opens) and the calls waiting on it run locally at once.
+    /// 1.5 to 1000.
+    /// </summary>
+    public double HungPeerFactor { get; set; } = 4;
+
+    /// <summary>
+    /// Shortest wait without any answer that can count as a hang (see <see cref="HungPeerFactor"/>);
+    /// below <see cref="OffloadTimeout"/>; 00:00:00 switches hung-peer detection off (a hung peer
+    /// is then noticed when a call misses the offload timeout).
+    /// </summary>
+    public TimeSpan HungPeerFloor { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Interval the agent asks peers to send load reports at.</summary>
     public TimeSpan LoadReportInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -201,6 +217,18 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
 
         Positive(options.PolicyReloadInterval, "Agent:PolicyReloadInterval", errors);
         Positive(options.OffloadTimeout, "Agent:OffloadTimeout", errors);
+        if (!(options.HungPeerFactor >= 1.5 && options.HungPeerFactor <= 1000))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Agent:HungPeerFactor is {options.HungPeerFactor}; use 1.5 to 1000 (times a call's expected time a peer may stay silent before it counts as hung)."));
+        }
+
+        if (options.HungPeerFloor < TimeSpan.Zero || (options.HungPeerFloor >= options.OffloadTimeout && options.HungPeerFloor != TimeSpan.Zero))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Agent:HungPeerFloor is {options.HungPeerFloor:c}; use 00:00:00 (no hung-peer detection) or a duration below Agent:OffloadTimeout ({options.OffloadTimeout:c}), e.g. 00:00:00.250."));
+        }
+
         Positive(options.LoadReportInterval, "Agent:LoadReportInterval", errors);
         Positive(options.PeerBreakDuration, "Agent:PeerBreakDuration", errors);
         Positive(options.StaleAfter, "Agent:StaleAfter", errors);

@@ -18,7 +18,8 @@ namespace EdgeAgent.Node.Agent;
 /// <see cref="OperatorPreference"/>) -> Execute (the local executor, or the peer with a deadline of
 /// min(request deadline, <see cref="AgentOptions.OffloadTimeout"/>)) -> on a peer failure or missed
 /// deadline, run locally within the request's own deadline (response parameter
-/// <c>edgeagent.fallback_from</c> names the peer) -> Record (one <see cref="DecisionRecord"/> to the
+/// <c>edgeagent.fallback_from</c> names the peer; a call waiting on a peer found hung,
+/// <see cref="PeerHangDetector"/>, is released early and runs locally the same way) -> Record (one <see cref="DecisionRecord"/> to the
 /// <see cref="DecisionLog"/>, which hands it to every registered <see cref="IDecisionObserver"/>, and
 /// to the meters).
 /// </summary>
@@ -142,7 +143,13 @@ public sealed partial class Dispatcher(
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var transfer = requestBytes * 8.0 / peer.Link.ThroughputBitsPerSecond;
                     radioJoules = energy.OffloadJoules(requestBytes, 0, Math.Min(transfer, elapsed), Math.Max(0, elapsed - transfer));
-                    if (ex.StatusCode is StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
+                    if (ex is PeerHungException)
+                    {
+                        // Released when the peer was found hung (PeerConnection logged that once for
+                        // every call it released); it runs locally now, well within its deadline.
+                        Log.PeerHungFallback(logger, peer.Name, call.Model.Name, elapsed * 1000);
+                    }
+                    else if (ex.StatusCode is StatusCode.NotFound or StatusCode.ResourceExhausted or StatusCode.FailedPrecondition)
                     {
                         // The peer refused this request (its load, its limits, a model it lacks), not
                         // failed: a client sending such requests in a loop must not get a warning per
@@ -321,6 +328,9 @@ public sealed partial class Dispatcher(
     {
         [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Peer {Peer} failed model {Model} with {Status} ({Detail}); running it locally.")]
         public static partial void PeerFailed(ILogger logger, string peer, string model, StatusCode status, string detail);
+
+        [LoggerMessage(EventId = 2026, Level = LogLevel.Debug, Message = "Peer {Peer} looks hung; model {Model}'s call to it was released after {WaitedMs:0} ms and runs locally.")]
+        public static partial void PeerHungFallback(ILogger logger, string peer, string model, double waitedMs);
 
         [LoggerMessage(EventId = 2024, Level = LogLevel.Debug, Message = "Peer {Peer} refused model {Model} with {Status} ({Detail}); running it locally.")]
         public static partial void PeerRefused(ILogger logger, string peer, string model, StatusCode status, string detail);

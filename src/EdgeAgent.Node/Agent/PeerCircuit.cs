@@ -8,7 +8,10 @@ namespace EdgeAgent.Node.Agent;
 /// peer is no candidate. After the break
 /// one trial call is let through (half-open): its success closes the circuit, its failure opens it
 /// again. A hung peer therefore stops receiving work when its first call times out, that is within
-/// one offload timeout, however healthy its load stream looks (issue 13).
+/// one offload timeout, however healthy its load stream looks (issue 13); a peer that answered
+/// before is found hung much sooner by <see cref="PeerHangDetector"/> (a call waiting past
+/// Agent:HungPeerFactor x its expected time, at least Agent:HungPeerFloor, with no answer from the
+/// peer meanwhile), which counts as one failure here.
 /// </summary>
 public sealed class PeerCircuit(TimeSpan breakDuration, TimeSpan maxBreak, TimeProvider time)
 {

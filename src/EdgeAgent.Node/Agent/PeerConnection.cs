@@ -81,6 +81,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         _logger = logger;
         Link = new LinkEstimator(options.PriorThroughputMbit * 1e6, minimumSampleBytes: options.ThroughputSampleMinBytes);
         Circuit = new PeerCircuit(options.PeerBreakDuration, options.ReconnectMaxDelay, time);
+        HangDetector = new PeerHangDetector(options.HungPeerFactor, options.HungPeerFloor, time);
         var sockets = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -183,6 +184,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     /// <summary>Outlier detection over this peer's inference calls.</summary>
     public PeerCircuit Circuit { get; }
 
+    /// <summary>Hung-peer detection over this peer's outstanding calls (Agent:HungPeerFactor, Agent:HungPeerFloor).</summary>
+    public PeerHangDetector HangDetector { get; }
+
     /// <summary>Inference calls forwarded to this peer and not yet answered.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -209,14 +213,15 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
 
     /// <summary>
     /// True when the peer is connected, its last report is younger than <see cref="AgentOptions.StaleAfter"/>,
-    /// and its <see cref="Circuit"/> lets calls through.
+    /// its <see cref="Circuit"/> lets calls through, and it does not look hung (<see cref="HangDetector"/>:
+    /// between the watchdog's checks a hung peer is already no candidate).
     /// </summary>
     public bool IsAvailable
     {
         get
         {
             var load = Load;
-            return load.Connected && _time.GetElapsedTime(load.ReceivedTimestamp) <= _options.StaleAfter && Circuit.AllowsCalls;
+            return load.Connected && _time.GetElapsedTime(load.ReceivedTimestamp) <= _options.StaleAfter && Circuit.AllowsCalls && !HangDetector.LooksHung;
         }
     }
 
@@ -240,6 +245,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         }
 
         var pings = PingLoopAsync(cancellationToken);
+        var watchdog = WatchdogLoopAsync(cancellationToken);
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -280,15 +286,18 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
 
         MarkDisconnected();
         await pings.ConfigureAwait(false);
+        await watchdog.ConfigureAwait(false);
     }
 
     /// <summary>
     /// Forwards one inference to the peer with a deadline of <paramref name="timeout"/> from now and
     /// feeds the link estimator from the measured transfer. A missed deadline or a transport
-    /// failure opens the peer's <see cref="Circuit"/>.
+    /// failure opens the peer's <see cref="Circuit"/>; so does the peer being found hung while the
+    /// call waits (<see cref="HangDetector"/>), which ends the call at once.
     /// </summary>
     /// <exception cref="RpcException">The peer failed, missed the deadline (DeadlineExceeded), or its
-    /// circuit is open (Unavailable, nothing sent).</exception>
+    /// circuit is open (Unavailable, nothing sent); <see cref="PeerHungException"/> (Unavailable) when
+    /// the peer was found hung while the call waited.</exception>
     public Task<ModelInferResponse> InferAsync(ModelInferRequest request, TimeSpan timeout, CancellationToken cancellationToken) =>
         InferAsync(request, default, timeout, cancellationToken);
 
@@ -309,8 +318,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         var start = _time.GetTimestamp();
         var outcome = PeerCallOutcome.Neutral;
         using var deadlineCts = new CancellationTokenSource(timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token);
         var forward = NoteSent(shape);
+        var pending = HangDetector.Sent(ExpectedAnswerTime(forward, shape, start));
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token, pending.Released);
         try
         {
             var response = await _invoker.AsyncUnaryCall(ForwardMethod, null, new CallOptions(deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token), request).ConfigureAwait(false);
@@ -335,6 +345,12 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         {
             outcome = PeerCallOutcome.Failed;
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"peer '{Name}' did not answer within {timeout.TotalMilliseconds:0} ms")));
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && pending.Released.IsCancellationRequested)
+        {
+            // The watchdog found the peer hung while this call waited: it counted the failure and
+            // opened the circuit once for all of them, so this call says nothing more.
+            throw new PeerHungException(Name, _time.GetElapsedTime(start));
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
         {
@@ -364,10 +380,74 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         finally
         {
             NoteAnswered(forward);
+            HangDetector.Ended(pending, answered: outcome == PeerCallOutcome.Healthy);
             if (Circuit.Complete(trial, outcome))
             {
                 Log.CircuitOpened(_logger, Name, Circuit.ConsecutiveFailures);
             }
+        }
+    }
+
+    // What this agent expects a call to take until its answer: its upload behind the calls already
+    // on the link and half a round trip (the forward's estimated arrival), the peer's reported
+    // queue per slot, the model's execution time there and half a round trip back.
+    private TimeSpan ExpectedAnswerTime(OwnForward forward, ForwardShape shape, long now)
+    {
+        var load = Load;
+        var arrival = Math.Max(0, forward.ArrivalAt - now) / (double)_time.TimestampFrequency;
+        var queue = load.MaxConcurrency > 0 ? Math.Max(0, load.ResidualWorkSeconds) / load.MaxConcurrency : 0.0;
+        var seconds = arrival + queue + Math.Max(0, shape.ExpectedExecSeconds) + (0.5 * Math.Max(0, Link.RoundTripSeconds));
+        return double.IsFinite(seconds) ? TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.FromDays(1).TotalSeconds)) : TimeSpan.FromDays(1);
+    }
+
+    /// <summary>
+    /// One check of <see cref="HangDetector"/>: when the peer looks hung, its circuit opens (one
+    /// failure, as a timed-out call would count) and every call waiting on it is released to run
+    /// locally. Returns the verdict, or null when the peer does not look hung.
+    /// </summary>
+    internal HangVerdict? DetectHang()
+    {
+        if (HangDetector.Check() is not { } verdict)
+        {
+            return null;
+        }
+
+        Circuit.Complete(trial: false, PeerCallOutcome.Failed);
+        var released = HangDetector.Release();
+        Log.PeerHung(_logger, Name, verdict.OldestWait.TotalMilliseconds, verdict.Silent.TotalMilliseconds, verdict.Threshold.TotalMilliseconds, released, Circuit.ConsecutiveFailures);
+        return verdict;
+    }
+
+    // Checks for a hung peer every quarter of Agent:HungPeerFloor (at least 10 ms). A check that
+    // comes late by more than half the floor is skipped: this agent itself was not running (a
+    // stopped or starved process, a long collection), so the peer's answers may be waiting unread.
+    private async Task WatchdogLoopAsync(CancellationToken cancellationToken)
+    {
+        if (!HangDetector.Enabled)
+        {
+            return;
+        }
+
+        var interval = TimeSpan.FromTicks(Math.Max(HangDetector.Floor.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
+        var late = HangDetector.Floor / 2;
+        var last = _time.GetTimestamp();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
+                var gap = _time.GetElapsedTime(last);
+                last = _time.GetTimestamp();
+                if (gap > interval + late)
+                {
+                    continue;
+                }
+
+                DetectHang();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -533,6 +613,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         // Connecting starts the channel's resolver (and so the members); it completes when one member is ready.
         var connecting = _channel.ConnectAsync(cancellationToken).ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         var pings = PingLoopAsync(cancellationToken);
+        var watchdog = WatchdogLoopAsync(cancellationToken);
         try
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
@@ -549,6 +630,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
 
         await Task.WhenAll(runs).ConfigureAwait(false);
         await pings.ConfigureAwait(false);
+        await watchdog.ConfigureAwait(false);
         await connecting.ConfigureAwait(false);
         Volatile.Write(ref _load, PeerLoad.Unknown);
     }
@@ -955,6 +1037,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
 
         [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Peer {Peer} gets no work for a while: {Failures} consecutive call(s) failed or timed out.")]
         public static partial void CircuitOpened(ILogger logger, string peer, int failures);
+
+        [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Peer {Peer} looks hung: a call waited {WaitMs:0} ms and the peer answered nothing for {SilentMs:0} ms (hung after {ThresholdMs:0} ms); it gets no work for a while ({Failures} consecutive failure(s)) and the {Released} call(s) waiting on it run locally.")]
+        public static partial void PeerHung(ILogger logger, string peer, double waitMs, double silentMs, double thresholdMs, int released, int failures);
 
         [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Peer group {Peer} (Agent:Peers:{Peer}, --peer) at {Url} has no members: {Reason}.")]
         public static partial void GroupUnresolved(ILogger logger, string peer, string url, string reason);

@@ -153,4 +153,20 @@ public sealed class AgentOptionsValidatorTests
     [Fact]
     public void Validate_LinkProbeAfterNotPositive_NamesTheSetting() =>
         Assert.Contains("Agent:LinkProbeAfter must be a positive duration", Failures(new AgentOptions { LinkProbeAfter = TimeSpan.Zero }), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(5000.0)]
+    public void Validate_HungPeerFactorOutOfRange_NamesTheSetting(double factor) =>
+        Assert.Contains("Agent:HungPeerFactor is", Failures(new AgentOptions { HungPeerFactor = factor }), StringComparison.Ordinal);
+
+    [Fact]
+    public void Validate_HungPeerFloorNotBelowTheOffloadTimeout_SaysHowToSwitchItOff()
+    {
+        var message = Failures(new AgentOptions { HungPeerFloor = TimeSpan.FromSeconds(5) });
+        Assert.Contains("Agent:HungPeerFloor is 00:00:05; use 00:00:00 (no hung-peer detection) or a duration below Agent:OffloadTimeout (00:00:05)", message, StringComparison.Ordinal);
+        Assert.Contains("Agent:HungPeerFloor is -00:00:01", Failures(new AgentOptions { HungPeerFloor = TimeSpan.FromSeconds(-1) }), StringComparison.Ordinal);
+        Assert.True(new AgentOptionsValidator().Validate(null, new AgentOptions { HungPeerFloor = TimeSpan.Zero }).Succeeded);
+    }
 }

@@ -1,0 +1,273 @@
+using System.Globalization;
+using Grpc.Core;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// Hung-peer detection from what the agent already sees (issue 13): the inference calls it has
+/// outstanding at one peer and that peer's answers. The peer looks hung when its oldest
+/// outstanding call has waited longer than
+/// <c>max(Agent:HungPeerFactor x expected, Agent:HungPeerFloor)</c> and the peer has answered
+/// nothing for that long either (no reply to any call since that call was sent). Expected is the
+/// longer of the slowest of the peer's last <see cref="RecentAnswers"/> answers and the call's own
+/// estimate when it was sent (its upload at the link estimate, the round trip, the peer's queue per
+/// slot and the model's execution time there). A peer that keeps answering other calls is slow,
+/// not hung: its late calls keep their own deadline. A peer that has not answered any call yet is
+/// not judged (nothing says how long it takes, and the link estimate may still be the prior): its
+/// calls wait for the offload timeout, as before detection existed. <see cref="Release"/> hands every call
+/// outstanding at a detection its cancellation, so the dispatcher runs them locally at once
+/// instead of waiting out the offload timeout with an admission permit held.
+/// </summary>
+public sealed class PeerHangDetector
+{
+    /// <summary>Answers whose slowest sets the expected time (a window, so one old outlier ages out).</summary>
+    public const int RecentAnswers = 32;
+
+    private readonly Lock _lock = new();
+    private readonly double _factor;
+    private readonly long _floorTicks;
+    private readonly TimeProvider _time;
+    private readonly long[] _recent = new long[RecentAnswers];
+    private int _recentCount;
+    private int _recentNext;
+    private long _recentSlowest;
+    private long _lastAnswerAt;
+    private PendingCall? _oldest;
+    private PendingCall? _newest;
+    private int _outstanding;
+    private CancellationTokenSource _release = new();
+    private long _detections;
+    private long _released;
+
+    /// <summary>Creates a detector; a <paramref name="floor"/> of zero switches detection off.</summary>
+    /// <param name="factor">Multiple of the expected time a call may wait without any answer from the peer (Agent:HungPeerFactor).</param>
+    /// <param name="floor">Shortest wait ever judged a hang (Agent:HungPeerFloor); zero: never.</param>
+    /// <param name="time">Clock of the calls' timestamps.</param>
+    public PeerHangDetector(double factor, TimeSpan floor, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _factor = factor;
+        _time = time;
+        Floor = floor;
+        _floorTicks = SecondsToTicks(floor.TotalSeconds);
+    }
+
+    /// <summary>Agent:HungPeerFloor; zero when detection is off.</summary>
+    public TimeSpan Floor { get; }
+
+    /// <summary>True unless Agent:HungPeerFloor is zero.</summary>
+    public bool Enabled => _floorTicks > 0;
+
+    /// <summary>Times the peer was found hung since start.</summary>
+    public long Detections => Interlocked.Read(ref _detections);
+
+    /// <summary>Calls released (handed to a local fallback) because the peer was found hung, since start.</summary>
+    public long ReleasedCalls => Interlocked.Read(ref _released);
+
+    /// <summary>Calls outstanding now (sent, not yet ended or released).</summary>
+    public int Outstanding
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _outstanding;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Notes a call being sent with its expected time to an answer; the returned call's
+    /// <see cref="PendingCall.Released"/> is cancelled when the peer is found hung while it waits.
+    /// </summary>
+    public PendingCall Sent(TimeSpan expected)
+    {
+        lock (_lock)
+        {
+            var call = new PendingCall(_time.GetTimestamp(), SecondsToTicks(Math.Max(0, expected.TotalSeconds)), _release.Token) { Previous = _newest };
+            if (_newest is null)
+            {
+                _oldest = call;
+            }
+            else
+            {
+                _newest.Next = call;
+            }
+
+            _newest = call;
+            _outstanding++;
+            return call;
+        }
+    }
+
+    /// <summary>Notes how a call from <see cref="Sent"/> ended.</summary>
+    /// <param name="call">The call.</param>
+    /// <param name="answered">True when the peer answered it (any status the peer itself chose): a sign of life and a latency sample.</param>
+    public void Ended(PendingCall call, bool answered)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        lock (_lock)
+        {
+            Unlink(call);
+            if (!answered)
+            {
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            _lastAnswerAt = now;
+            var elapsed = now - call.SentAt;
+            _recent[_recentNext] = elapsed;
+            _recentNext = (_recentNext + 1) % RecentAnswers;
+            _recentCount = Math.Min(RecentAnswers, _recentCount + 1);
+            var slowest = 0L;
+            for (var i = 0; i < _recentCount; i++)
+            {
+                slowest = Math.Max(slowest, _recent[i]);
+            }
+
+            _recentSlowest = slowest;
+        }
+    }
+
+    /// <summary>The verdict now (a read, no state change): null while the peer is not found hung.</summary>
+    public HangVerdict? Check()
+    {
+        if (!Enabled)
+        {
+            return null;
+        }
+
+        lock (_lock)
+        {
+            if (_oldest is not { } oldest || _recentCount == 0)
+            {
+                return null;
+            }
+
+            var now = _time.GetTimestamp();
+            var silent = now - Math.Max(_lastAnswerAt, oldest.SentAt);
+            var threshold = Math.Max(_floorTicks, (long)Math.Min(long.MaxValue / 2.0, _factor * Math.Max(_recentSlowest, oldest.ExpectedTicks)));
+            return silent > threshold
+                ? new HangVerdict(_outstanding, TicksToTime(now - oldest.SentAt), TicksToTime(silent), TicksToTime(threshold))
+                : null;
+        }
+    }
+
+    /// <summary>True when <see cref="Check"/> finds the peer hung now.</summary>
+    public bool LooksHung => Check() is not null;
+
+    /// <summary>
+    /// Called once the peer was found hung: every call outstanding now gets its
+    /// <see cref="PendingCall.Released"/> cancelled and no longer counts as outstanding. Returns how many.
+    /// </summary>
+    public int Release()
+    {
+        CancellationTokenSource released;
+        int count;
+        lock (_lock)
+        {
+            count = _outstanding;
+            for (var call = _oldest; call is not null; call = call.Next)
+            {
+                call.Detached = true;
+            }
+
+            _oldest = null;
+            _newest = null;
+            _outstanding = 0;
+            released = _release;
+            _release = new CancellationTokenSource();
+            Interlocked.Increment(ref _detections);
+            Interlocked.Add(ref _released, count);
+        }
+
+        // Outside the lock: cancellation runs the calls' continuations. The old source has no
+        // timer, so it is left to the collector (calls still linked to its token stay valid).
+        released.Cancel();
+        return count;
+    }
+
+    private void Unlink(PendingCall call)
+    {
+        if (call.Detached)
+        {
+            return;
+        }
+
+        call.Detached = true;
+        if (call.Previous is null)
+        {
+            _oldest = call.Next;
+        }
+        else
+        {
+            call.Previous.Next = call.Next;
+        }
+
+        if (call.Next is null)
+        {
+            _newest = call.Previous;
+        }
+        else
+        {
+            call.Next.Previous = call.Previous;
+        }
+
+        call.Previous = null;
+        call.Next = null;
+        _outstanding--;
+    }
+
+    private long SecondsToTicks(double seconds) => (long)Math.Min(long.MaxValue / 4.0, seconds * _time.TimestampFrequency);
+
+    private TimeSpan TicksToTime(long ticks) => TimeSpan.FromSeconds(ticks / (double)_time.TimestampFrequency);
+
+    /// <summary>One call outstanding at the peer (<see cref="Sent"/>).</summary>
+    public sealed class PendingCall
+    {
+        internal PendingCall(long sentAt, long expectedTicks, CancellationToken released)
+        {
+            SentAt = sentAt;
+            ExpectedTicks = expectedTicks;
+            Released = released;
+        }
+
+        /// <summary>Cancelled when the peer is found hung while this call waits.</summary>
+        public CancellationToken Released { get; }
+
+        internal long SentAt { get; }
+
+        internal long ExpectedTicks { get; }
+
+        internal PendingCall? Previous { get; set; }
+
+        internal PendingCall? Next { get; set; }
+
+        internal bool Detached { get; set; }
+    }
+}
+
+/// <summary>Why a peer was found hung.</summary>
+/// <param name="Outstanding">Calls outstanding at the peer.</param>
+/// <param name="OldestWait">How long the oldest of them has waited.</param>
+/// <param name="Silent">How long the peer has answered nothing while that call waited.</param>
+/// <param name="Threshold">The wait that counts as a hang for that call: max(factor x expected, floor).</param>
+public readonly record struct HangVerdict(int Outstanding, TimeSpan OldestWait, TimeSpan Silent, TimeSpan Threshold);
+
+/// <summary>
+/// A call released because its peer was found hung while it waited (UNAVAILABLE): the dispatcher
+/// runs it locally; the detection itself was logged once for all the calls it released.
+/// </summary>
+public sealed class PeerHungException : RpcException
+{
+    /// <summary>Creates the exception for a call to <paramref name="peer"/> that waited <paramref name="waited"/>.</summary>
+    public PeerHungException(string peer, TimeSpan waited)
+        : base(new Status(StatusCode.Unavailable, string.Create(CultureInfo.InvariantCulture, $"peer '{peer}' looks hung (no answer to any call while this one waited {waited.TotalMilliseconds:0} ms); the call was released")))
+    {
+        Peer = peer;
+    }
+
+    /// <summary>The peer found hung.</summary>
+    public string Peer { get; }
+}
