@@ -10,17 +10,19 @@ internal static class BenchSoakCommand
     public static Command Create()
     {
         var command = new Command("soak",
-            "Run an agent and two peers as separate processes on 127.0.0.1, measure the agent's capacity, then offer --load of it for --minutes while one peer is stopped and continued (SIGSTOP/SIGCONT) and the other killed and restarted in turn; prints throughput, errors by status, p99 latency and the agent's memory over time.");
+            "Run an agent and two peers as separate processes on 127.0.0.1, measure the agent's capacity, then offer --load of it for --minutes while one peer is stopped and continued (SIGSTOP/SIGCONT) and the other killed and restarted in turn; prints throughput, errors by status, p99 latency and the agent's memory over time, and after each SIGSTOP how long the agent kept sending the stopped peer work.");
         var minutes = new Option<double>("--minutes") { Description = "Minutes of steady load.", DefaultValueFactory = _ => 2 };
         var load = new Option<double>("--load") { Description = "Share of the measured capacity offered, in (0, 1].", DefaultValueFactory = _ => 0.8 };
         var interval = new Option<double>("--interval") { Description = "Seconds between printed rows.", DefaultValueFactory = _ => 10 };
         var faultInterval = new Option<double>("--fault-interval") { Description = "Seconds between peer faults (each lasts half of it).", DefaultValueFactory = _ => 20 };
         var startTimeout = new Option<double>("--start-timeout") { Description = "Seconds a node (agent, peer, restarted peer) may take to become ready, and the agent to answer 20 warm-up calls; raise it on a machine where the soak runs at the lowest priority.", DefaultValueFactory = _ => 120 };
+        var nodes = new Option<string?>("--nodes") { Description = "Run the agent and the peers from this edgeagent build (its edgeagent.dll, or its edgeagent executable) instead of this one: the same load and faults against another version, to compare two builds." };
         command.Options.Add(minutes);
         command.Options.Add(load);
         command.Options.Add(interval);
         command.Options.Add(faultInterval);
         command.Options.Add(startTimeout);
+        command.Options.Add(nodes);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
@@ -60,9 +62,25 @@ internal static class BenchSoakCommand
                 return 1;
             }
 
+            var launch = new NodeLaunch { Executable = executable, LeadingArguments = leading };
+            if (parseResult.GetValue(nodes) is { Length: > 0 } build)
+            {
+                var path = Path.GetFullPath(build);
+                if (!File.Exists(path))
+                {
+                    await error.WriteLineAsync($"edgeagent bench soak: --nodes: there is no file '{path}'; give another build's edgeagent.dll or edgeagent executable.");
+                    return 2;
+                }
+
+                // A dll runs under the dotnet host this command runs under (or the one on PATH).
+                launch = path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+                    ? new NodeLaunch { Executable = leading.Count > 0 ? executable : "dotnet", LeadingArguments = [path] }
+                    : new NodeLaunch { Executable = path };
+            }
+
             var settings = new SoakSettings
             {
-                Launch = new NodeLaunch { Executable = executable, LeadingArguments = leading },
+                Launch = launch,
                 Duration = TimeSpan.FromMinutes(m),
                 LoadFraction = l,
                 ReportInterval = TimeSpan.FromSeconds(i),

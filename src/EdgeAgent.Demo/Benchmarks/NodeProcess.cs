@@ -29,6 +29,9 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>Process id.</summary>
     public int Id => _process.Id;
 
+    /// <summary>Each line the node writes to its standard output (its console log), as it arrives; raised on a thread-pool thread.</summary>
+    public event Action<string>? OutputLine;
+
     /// <summary>
     /// Starts <paramref name="executable"/> with <paramref name="leadingArguments"/> (for example the
     /// assembly path when the executable is <c>dotnet</c>), then <c>agent --models DIR --policy local
@@ -94,11 +97,19 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        process.OutputDataReceived += (_, _) => { };
+        NodeProcess? launched = null;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                Volatile.Read(ref launched)?.OutputLine?.Invoke(line);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
+        var node = new NodeProcess(process, new Uri("http://" + host + ":" + port.ToString(CultureInfo.InvariantCulture)));
+        Volatile.Write(ref launched, node);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var node = new NodeProcess(process, new Uri("http://" + host + ":" + port.ToString(CultureInfo.InvariantCulture)));
         try
         {
             using var channel = GrpcChannel.ForAddress(node.Address);

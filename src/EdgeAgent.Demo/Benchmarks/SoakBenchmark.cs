@@ -208,7 +208,9 @@ public static class SoakBenchmark
         var peerState = new[] { "up", "up" };
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var restarts = new RestartLog();
-        var faults = FaultLoopAsync(settings, peers, peerPorts, repository, peerState, restarts, clock, stopFaults.Token);
+        var ejections = new EjectionLog();
+        agent.OutputLine += ejections.OnAgentLine;
+        var faults = FaultLoopAsync(settings, peers, peerPorts, repository, peerState, restarts, ejections, clock, stopFaults.Token);
         var nextReport = settings.ReportInterval;
         var interval = TimeSpan.FromSeconds(1 / rate);
         var next = TimeSpan.Zero;
@@ -299,6 +301,7 @@ public static class SoakBenchmark
             AcrossPause = all.AcrossPause.ToDictionary(p => p.Key, p => p.Value),
         };
         output.WriteLine(summary.ToString());
+        output.WriteLine(ejections.Summary());
         if (restarts.FailedCount > 0)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  peer-1 restarts that did not come up (the peer stayed down until its next turn): {restarts.FailedCount}; first: {restarts.First}"));
@@ -347,7 +350,7 @@ public static class SoakBenchmark
 
     // Peer 0 is stopped (SIGSTOP) and continued; peer 1 is killed (SIGKILL) and restarted on its
     // port; one fault per FaultInterval, each lasting half of it, until the load ends.
-    private static async Task FaultLoopAsync(SoakSettings settings, NodeProcess?[] peers, int[] ports, string repository, string[] state, RestartLog restarts, PauseClock clock, CancellationToken cancellationToken)
+    private static async Task FaultLoopAsync(SoakSettings settings, NodeProcess?[] peers, int[] ports, string repository, string[] state, RestartLog restarts, EjectionLog ejections, PauseClock clock, CancellationToken cancellationToken)
     {
         var half = settings.FaultInterval / 2;
         var turn = 0;
@@ -358,8 +361,10 @@ public static class SoakBenchmark
             if (victim == 0)
             {
                 peers[0]!.Signal("STOP");
+                ejections.Stopped();
                 state[0] = "stopped";
                 await Task.Delay(half, cancellationToken).ConfigureAwait(false);
+                ejections.Continued();
                 peers[0]!.Signal("CONT");
                 state[0] = "up";
             }
@@ -386,6 +391,67 @@ public static class SoakBenchmark
                     restarts.Failed(ex.Message);
                     state[1] = "down";
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// When the agent stopped sending work to the stopped peer-0: per SIGSTOP, the time to the
+    /// agent's first log line saying peer-0 "gets no work for a while" (its circuit opened: on a
+    /// call that timed out, or, where the agent has it, on hung-peer detection) or "sent no load
+    /// report" (its load stream went quiet for Agent:StaleAfter, which also takes it out of the
+    /// candidates), read from the agent's console log as it arrives.
+    /// </summary>
+    private sealed class EjectionLog
+    {
+        private readonly Lock _lock = new();
+        private readonly List<double?> _afterMs = [];
+        private long _stoppedAt;
+        private bool _waiting;
+
+        public void Stopped()
+        {
+            lock (_lock)
+            {
+                _stoppedAt = Stopwatch.GetTimestamp();
+                _waiting = true;
+                _afterMs.Add(null);
+            }
+        }
+
+        public void Continued()
+        {
+            lock (_lock)
+            {
+                _waiting = false;
+            }
+        }
+
+        public void OnAgentLine(string line)
+        {
+            if (!line.Contains("Peer peer-0 ", StringComparison.Ordinal)
+                || !(line.Contains("gets no work for a while", StringComparison.Ordinal) || line.Contains("sent no load report", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            lock (_lock)
+            {
+                if (_waiting)
+                {
+                    _afterMs[^1] = Stopwatch.GetElapsedTime(_stoppedAt).TotalMilliseconds;
+                    _waiting = false;
+                }
+            }
+        }
+
+        public string Summary()
+        {
+            lock (_lock)
+            {
+                var times = _afterMs.Select(ms => ms is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:0} ms") : "none").ToArray();
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"  peer-0 SIGSTOPs: {_afterMs.Count}; the agent stopped sending it work (its first log line \"Peer peer-0 ... gets no work for a while\" or \"... sent no load report\") after: {(times.Length == 0 ? "-" : string.Join(", ", times))}");
             }
         }
     }
