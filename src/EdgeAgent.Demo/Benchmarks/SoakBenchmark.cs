@@ -92,7 +92,7 @@ public static class SoakBenchmark
             var rate = capacity * settings.LoadFraction;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"capacity {capacity:0.0} req/s (closed loop, 8 callers, {settings.CapacityDuration.TotalSeconds:0} s{LoadAverageText()}); steady load {rate:0.0} req/s ({settings.LoadFraction:P0}) for {settings.Duration.TotalMinutes:0.##} min; deadline {settings.Deadline.TotalSeconds:0} s"));
-            output.WriteLine("  time     sent     ok  errors by status                     req/s   p99 ms  agent RSS MB  peers        paused s");
+            output.WriteLine("  time     sent     ok  errors by status                     req/s   p99 ms  agent RSS MB  peers        paused s  fallbacks   max ms");
             return await SteadyLoadAsync(settings, client, request, rate, agent, peers, peerPorts, repository, output, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -238,7 +238,7 @@ public static class SoakBenchmark
                 var paused = clock.Paused - pausedAtLastRow;
                 pausedAtLastRow = clock.Paused;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{now.TotalSeconds,6:0}s {Interlocked.Read(ref sent),8} {row.Ok,6}  {row.ErrorsText(),-36} {row.Count / settings.ReportInterval.TotalSeconds,6:0.0} {row.P99Ms,8:0.0} {rss / 1048576.0,12:0.0}  {string.Join(" ", peerState),-12} {paused.TotalSeconds,8:0}"));
+                    $"{now.TotalSeconds,6:0}s {Interlocked.Read(ref sent),8} {row.Ok,6}  {row.ErrorsText(),-36} {row.Count / settings.ReportInterval.TotalSeconds,6:0.0} {row.P99Ms,8:0.0} {rss / 1048576.0,12:0.0}  {string.Join(" ", peerState),-12} {paused.TotalSeconds,8:0}  {row.Fallbacks,9} {row.FallbackMaxMs,8:0}"));
                 nextReport += settings.ReportInterval;
             }
 
@@ -294,6 +294,8 @@ public static class SoakBenchmark
             RssEndBytes: memory.Count > 0 ? memory[^1].Bytes : 0,
             RssMaxBytes: memory.Count > 0 ? memory.Max(m => m.Bytes) : 0)
         {
+            Fallbacks = all.Fallbacks,
+            FallbackMaxMs = all.FallbackMaxMs,
             Active = ranFor,
             Paused = clock.Paused,
             Pauses = clock.Pauses,
@@ -326,10 +328,12 @@ public static class SoakBenchmark
         var started = Stopwatch.GetTimestamp();
         var pausesBefore = clock.Pauses;
         StatusCode code;
+        var fallback = false;
         try
         {
-            await client.ModelInferAsync(request, deadline: DateTime.UtcNow + deadline).ResponseAsync.ConfigureAwait(false);
+            var response = await client.ModelInferAsync(request, deadline: DateTime.UtcNow + deadline).ResponseAsync.ConfigureAwait(false);
             code = StatusCode.OK;
+            fallback = response.Parameters.ContainsKey(EdgeAgent.Node.Serving.ResponseParameters.FallbackFrom);
         }
         catch (RpcException ex)
         {
@@ -344,8 +348,8 @@ public static class SoakBenchmark
         // latency and may have run out its deadline in it: it is counted apart.
         clock.Tick();
         var acrossPause = clock.Pauses != pausesBefore;
-        window.Add(code, ms, acrossPause);
-        total.Add(code, ms, acrossPause);
+        window.Add(code, ms, acrossPause, fallback);
+        total.Add(code, ms, acrossPause, fallback);
     }
 
     // Peer 0 is stopped (SIGSTOP) and continued; peer 1 is killed (SIGKILL) and restarted on its
@@ -524,6 +528,8 @@ public static class SoakBenchmark
         private Dictionary<StatusCode, long> _codes = [];
         private Dictionary<StatusCode, long> _acrossPause = [];
         private readonly Dictionary<StatusCode, Dictionary<string, long>> _details = [];
+        private long _fallbacks;
+        private double _fallbackMaxMs;
 
         // The messages seen per status, counted (at most MaxDetails distinct ones per status, the
         // rest counted under "other messages"): where an unexpected status came from.
@@ -557,10 +563,16 @@ public static class SoakBenchmark
             }
         }
 
-        public void Add(StatusCode code, double ms, bool acrossPause)
+        public void Add(StatusCode code, double ms, bool acrossPause, bool fallback)
         {
             lock (_lock)
             {
+                if (fallback)
+                {
+                    _fallbacks++;
+                    _fallbackMaxMs = Math.Max(_fallbackMaxMs, ms);
+                }
+
                 if (acrossPause)
                 {
                     _acrossPause[code] = _acrossPause.GetValueOrDefault(code) + 1;
@@ -576,10 +588,12 @@ public static class SoakBenchmark
         {
             lock (_lock)
             {
-                var row = new Row(_latencies, _codes, _acrossPause);
+                var row = new Row(_latencies, _codes, _acrossPause) { Fallbacks = _fallbacks, FallbackMaxMs = _fallbackMaxMs };
                 _latencies = [];
                 _codes = [];
                 _acrossPause = [];
+                _fallbacks = 0;
+                _fallbackMaxMs = 0;
                 return row;
             }
         }
@@ -588,6 +602,11 @@ public static class SoakBenchmark
     private sealed class Row(List<double> latencies, Dictionary<StatusCode, long> codes, Dictionary<StatusCode, long> acrossPause)
     {
         public IReadOnlyDictionary<StatusCode, long> AcrossPause => acrossPause;
+
+        // Answers that ran locally after their peer failed, refused or was found hung (edgeagent.fallback_from), and the slowest of them.
+        public long Fallbacks { get; init; }
+
+        public double FallbackMaxMs { get; init; }
 
         public long Count => latencies.Count;
 
@@ -636,6 +655,12 @@ public sealed record SoakSummary(long Sent, long Answered, long Ok, IReadOnlyDic
     /// <summary>Statuses of calls in flight during a pause (not in <see cref="Ok"/>, <see cref="Errors"/> or the p99: the pause is in their latency).</summary>
     public IReadOnlyDictionary<StatusCode, long> AcrossPause { get; init; } = new Dictionary<StatusCode, long>();
 
+    /// <summary>OK answers that ran locally after a peer failed, refused or was found hung (response parameter edgeagent.fallback_from).</summary>
+    public long Fallbacks { get; init; }
+
+    /// <summary>The slowest of the <see cref="Fallbacks"/>, milliseconds.</summary>
+    public double FallbackMaxMs { get; init; }
+
     /// <summary>Requests that never got a status (must be 0).</summary>
     public long WithoutStatus => Sent - Answered;
 
@@ -644,7 +669,7 @@ public sealed record SoakSummary(long Sent, long Answered, long Ok, IReadOnlyDic
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"total: sent {Sent}, ok {Ok} ({ThroughputPerSecond:0.0}/s), errors {Text(Errors)}, across a pause {Text(AcrossPause)}, without a status {WithoutStatus}; p99 {P99Ms:0.0} ms; agent RSS after warm-up {RssAfterWarmupBytes / 1048576.0:0.0} MB, at the end {RssEndBytes / 1048576.0:0.0} MB ({MemoryGrowth:+0.0%;-0.0%}), max {RssMaxBytes / 1048576.0:0.0} MB; load ran {Active.TotalMinutes:0.0} min{(StoppedEarly ? " (stopped early)" : "")}, paused {Paused.TotalMinutes:0.0} min in {Pauses} pauses");
+        $"total: sent {Sent}, ok {Ok} ({ThroughputPerSecond:0.0}/s), errors {Text(Errors)}, across a pause {Text(AcrossPause)}, without a status {WithoutStatus}; p99 {P99Ms:0.0} ms; fallbacks {Fallbacks} (slowest {FallbackMaxMs:0} ms); agent RSS after warm-up {RssAfterWarmupBytes / 1048576.0:0.0} MB, at the end {RssEndBytes / 1048576.0:0.0} MB ({MemoryGrowth:+0.0%;-0.0%}), max {RssMaxBytes / 1048576.0:0.0} MB; load ran {Active.TotalMinutes:0.0} min{(StoppedEarly ? " (stopped early)" : "")}, paused {Paused.TotalMinutes:0.0} min in {Pauses} pauses");
 
     private static string Text(IReadOnlyDictionary<StatusCode, long> codes) =>
         codes.Count == 0 ? "none" : string.Join(", ", codes.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"));
