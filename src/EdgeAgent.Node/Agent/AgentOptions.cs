@@ -54,7 +54,7 @@ public sealed class AgentOptions
 
     /// <summary>
     /// Hung-peer detection (<see cref="PeerHangDetector"/>): a peer whose oldest outstanding call
-    /// has waited this many times its expected time (the slowest of its last 32 answers, or the
+    /// has waited this many times its expected time (the 90th percentile of its last 32 answers, or the
     /// call's own estimate when longer) with no answer from the peer meanwhile is taken as hung:
     /// it gets no new work (its circuit opens) and the calls waiting on it run locally at once.
     /// 1.5 to 1000.

@@ -405,9 +405,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     /// failure, as a timed-out call would count) and every call waiting on it is released to run
     /// locally. Returns the verdict, or null when the peer does not look hung.
     /// </summary>
-    internal HangVerdict? DetectHang()
+    internal HangVerdict? DetectHang(TimeSpan unobserved = default)
     {
-        if (HangDetector.Check() is not { } verdict)
+        if (HangDetector.Check(unobserved) is not { } verdict)
         {
             return null;
         }
@@ -419,8 +419,8 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     }
 
     // Checks for a hung peer every quarter of Agent:HungPeerFloor (at least 10 ms). A check that
-    // comes late by more than half the floor is skipped: this agent itself was not running (a
-    // stopped or starved process, a long collection), so the peer's answers may be waiting unread.
+    // comes late does not count the lateness as the peer's silence: this agent itself was not
+    // running then (a stopped or starved process, a long collection), so answers may be waiting unread.
     private async Task WatchdogLoopAsync(CancellationToken cancellationToken)
     {
         if (!HangDetector.Enabled)
@@ -429,7 +429,6 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         }
 
         var interval = TimeSpan.FromTicks(Math.Max(HangDetector.Floor.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
-        var late = HangDetector.Floor / 2;
         var last = _time.GetTimestamp();
         try
         {
@@ -438,12 +437,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
                 await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
                 var gap = _time.GetElapsedTime(last);
                 last = _time.GetTimestamp();
-                if (gap > interval + late)
-                {
-                    continue;
-                }
-
-                DetectHang();
+                DetectHang(gap > interval ? gap - interval : TimeSpan.Zero);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -9,8 +9,8 @@ namespace EdgeAgent.Node.Agent;
 /// outstanding call has waited longer than
 /// <c>max(Agent:HungPeerFactor x expected, Agent:HungPeerFloor)</c> and the peer has answered
 /// nothing for that long either (no reply to any call since that call was sent). Expected is the
-/// longer of the slowest of the peer's last <see cref="RecentAnswers"/> answers and the call's own
-/// estimate when it was sent (its upload at the link estimate, the round trip, the peer's queue per
+/// longer of the 90th percentile of the peer's last <see cref="RecentAnswers"/> answers (so one cold
+/// start or collection pause among them does not raise it) and the call's own estimate when it was sent (its upload at the link estimate, the round trip, the peer's queue per
 /// slot and the model's execution time there). A peer that keeps answering other calls is slow,
 /// not hung: its late calls keep their own deadline. A peer that has not answered any call yet is
 /// not judged (nothing says how long it takes, and the link estimate may still be the prior): its
@@ -20,7 +20,7 @@ namespace EdgeAgent.Node.Agent;
 /// </summary>
 public sealed class PeerHangDetector
 {
-    /// <summary>Answers whose slowest sets the expected time (a window, so one old outlier ages out).</summary>
+    /// <summary>Answers whose 90th percentile sets the expected time (a window, so old answers age out).</summary>
     public const int RecentAnswers = 32;
 
     private readonly Lock _lock = new();
@@ -120,18 +120,23 @@ public sealed class PeerHangDetector
             _recent[_recentNext] = elapsed;
             _recentNext = (_recentNext + 1) % RecentAnswers;
             _recentCount = Math.Min(RecentAnswers, _recentCount + 1);
-            var slowest = 0L;
-            for (var i = 0; i < _recentCount; i++)
-            {
-                slowest = Math.Max(slowest, _recent[i]);
-            }
-
-            _recentSlowest = slowest;
+            // The 90th percentile (nearest rank) of the window: the slowest few answers are left out.
+            Span<long> sorted = stackalloc long[RecentAnswers];
+            _recent.AsSpan(0, _recentCount).CopyTo(sorted);
+            sorted = sorted[.._recentCount];
+            sorted.Sort();
+            _recentSlowest = sorted[Math.Max(0, (int)Math.Ceiling(0.9 * _recentCount) - 1)];
         }
     }
 
     /// <summary>The verdict now (a read, no state change): null while the peer is not found hung.</summary>
-    public HangVerdict? Check()
+    public HangVerdict? Check() => Check(TimeSpan.Zero);
+
+    /// <summary>
+    /// The verdict now, not counting <paramref name="unobserved"/> of the peer's silence: time this
+    /// agent itself was not running (answers may have arrived unread meanwhile).
+    /// </summary>
+    public HangVerdict? Check(TimeSpan unobserved)
     {
         if (!Enabled)
         {
@@ -146,7 +151,7 @@ public sealed class PeerHangDetector
             }
 
             var now = _time.GetTimestamp();
-            var silent = now - Math.Max(_lastAnswerAt, oldest.SentAt);
+            var silent = now - Math.Max(_lastAnswerAt, oldest.SentAt) - SecondsToTicks(Math.Max(0, unobserved.TotalSeconds));
             var threshold = Math.Max(_floorTicks, (long)Math.Min(long.MaxValue / 2.0, _factor * Math.Max(_recentSlowest, oldest.ExpectedTicks)));
             return silent > threshold
                 ? new HangVerdict(_outstanding, TicksToTime(now - oldest.SentAt), TicksToTime(silent), TicksToTime(threshold))
@@ -154,7 +159,7 @@ public sealed class PeerHangDetector
         }
     }
 
-    /// <summary>True when <see cref="Check"/> finds the peer hung now.</summary>
+    /// <summary>True when <see cref="Check()"/> finds the peer hung now.</summary>
     public bool LooksHung => Check() is not null;
 
     /// <summary>

@@ -192,4 +192,35 @@ public sealed class PeerHangDetectorTests
         Assert.False(detector.Enabled);
         Assert.Null(detector.Check());
     }
+
+    [Fact]
+    public void Check_OneSlowAnswerAmongMany_DoesNotRaiseTheThreshold()
+    {
+        // A cold start (or a collection pause) among the recent answers: the 90th percentile leaves it out.
+        var detector = Detector();
+        var cold = detector.Sent(TimeSpan.Zero);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        detector.Ended(cold, answered: true);
+        for (var i = 0; i < 19; i++)
+        {
+            var warm = detector.Sent(TimeSpan.Zero);
+            _time.Advance(TimeSpan.FromMilliseconds(5));
+            detector.Ended(warm, answered: true);
+        }
+
+        detector.Sent(TimeSpan.Zero);
+        _time.Advance(TimeSpan.FromMilliseconds(251));
+        Assert.Equal(250, Assert.IsType<HangVerdict>(detector.Check()).Threshold.TotalMilliseconds, 3);
+    }
+
+    [Fact]
+    public void Check_TimeTheAgentWasNotRunning_IsNotCountedAsSilence()
+    {
+        var detector = Detector();
+        detector.Sent(TimeSpan.Zero);
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Null(detector.Check(unobserved: TimeSpan.FromSeconds(9.8)));
+        Assert.NotNull(detector.Check(unobserved: TimeSpan.FromSeconds(9.7)));
+    }
 }
