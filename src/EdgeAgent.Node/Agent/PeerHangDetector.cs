@@ -30,7 +30,7 @@ public sealed class PeerHangDetector
     private readonly long[] _recent = new long[RecentAnswers];
     private int _recentCount;
     private int _recentNext;
-    private long _recentSlowest;
+    private long _recentP90;
     private long _lastAnswerAt;
     private PendingCall? _oldest;
     private PendingCall? _newest;
@@ -125,7 +125,7 @@ public sealed class PeerHangDetector
             _recent.AsSpan(0, _recentCount).CopyTo(sorted);
             sorted = sorted[.._recentCount];
             sorted.Sort();
-            _recentSlowest = sorted[Math.Max(0, (int)Math.Ceiling(0.9 * _recentCount) - 1)];
+            _recentP90 = sorted[Math.Max(0, (int)Math.Ceiling(0.9 * _recentCount) - 1)];
         }
     }
 
@@ -152,7 +152,7 @@ public sealed class PeerHangDetector
 
             var now = _time.GetTimestamp();
             var silent = now - Math.Max(_lastAnswerAt, oldest.SentAt) - SecondsToTicks(Math.Max(0, unobserved.TotalSeconds));
-            var threshold = Math.Max(_floorTicks, (long)Math.Min(long.MaxValue / 2.0, _factor * Math.Max(_recentSlowest, oldest.ExpectedTicks)));
+            var threshold = Math.Max(_floorTicks, (long)Math.Min(long.MaxValue / 2.0, _factor * Math.Max(_recentP90, oldest.ExpectedTicks)));
             return silent > threshold
                 ? new HangVerdict(_outstanding, TicksToTime(now - oldest.SentAt), TicksToTime(silent), TicksToTime(threshold))
                 : null;
