@@ -43,6 +43,14 @@ public sealed class AgentOptions
     /// <summary>Initial delay weight in [0, 1] (1 = only delay matters, 0 = only energy).</summary>
     public double Preference { get; set; } = 0.5;
 
+    /// <summary>
+    /// Requests of at least this many bytes (uncompressed) are forwarded to a single peer while they
+    /// arrive (cut-through, issue 17): the agent decides from the request's fields before its raw
+    /// tensors and sends the peer the bytes as they come, the last one after the whole request is
+    /// parsed and valid. 0 turns it off (every request is received whole first). Default 256 KiB.
+    /// </summary>
+    public int CutThroughMinBytes { get; set; } = 256 * 1024;
+
     /// <summary>Longest wait for a peer before falling back to local execution.</summary>
     public TimeSpan OffloadTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -213,6 +221,11 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         if (options.PolicyFile is { Length: > 0 } file && file.Trim().IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
             errors.Add($"Agent:PolicyFile (--policy-file) is '{file}'; it is not a usable path.");
+        }
+
+        if (options.CutThroughMinBytes < 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:CutThroughMinBytes is {options.CutThroughMinBytes}; use 0 (off) or a positive number of bytes."));
         }
 
         Positive(options.PolicyReloadInterval, "Agent:PolicyReloadInterval", errors);

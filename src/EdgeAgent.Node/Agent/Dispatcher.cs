@@ -35,7 +35,7 @@ public sealed partial class Dispatcher(
     TimeProvider time,
     ILogger<Dispatcher> logger,
     IHostApplicationLifetime? lifetime = null,
-    IOptions<ServingOptions>? serving = null) : IInferenceBackend
+    IOptions<ServingOptions>? serving = null) : IArrivingRequestBackend
 {
     // On shutdown, offloads still waiting after half the shutdown timeout fall back to local
     // execution, so they finish inside the drain instead of being cut off (issue 13).
@@ -46,6 +46,23 @@ public sealed partial class Dispatcher(
 
     /// <summary>The policy deciding placements.</summary>
     public IOffloadPolicy Policy => policy;
+
+    /// <inheritdoc />
+    public int ArrivingMinBytes { get; } = options.Value.CutThroughMinBytes;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Observe and Decide run on the head; a peer placement on a single peer starts the peer call at
+    /// once with the bytes as they arrive (<see cref="PeerConnection.InferAsync(ArrivingRequest, ForwardShape, TimeSpan, CancellationToken)"/>),
+    /// any other placement waits for the whole request first. A request refused once whole
+    /// abandons the peer call (neither a success nor a failure of the peer) and is not recorded, as
+    /// a buffered request refused by the service never reaches the dispatcher.
+    /// </remarks>
+    public Task<InferenceOutcome> InferArrivingAsync(ArrivingCall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return InferAsync(new InferenceCall { Request = call.Body.Head!, Model = call.Model, Validated = call.Head, Deadline = call.Deadline, Arriving = call }, cancellationToken);
+    }
 
     /// <inheritdoc />
     public async Task<InferenceOutcome> InferAsync(InferenceCall call, CancellationToken cancellationToken)
@@ -102,7 +119,7 @@ public sealed partial class Dispatcher(
                 try
                 {
                     var shape = new ForwardShape(requestBytes, observation.Candidate(decided)?.ExpectedExecSeconds ?? 0.0);
-                    var response = await peer.InferAsync(call.Request, shape, timeout, drain.Token).ConfigureAwait(false);
+                    var response = await ForwardAsync(peer, call, shape, timeout, drain.Token).ConfigureAwait(false);
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var responseBytes = response.CalculateSize();
                     outcome = new InferenceOutcome(response, decided, DoubleParameter(response, ResponseParameters.QueueMs), DoubleParameter(response, ResponseParameters.ExecMs));
@@ -178,7 +195,7 @@ public sealed partial class Dispatcher(
                 try
                 {
                     var localStart = time.GetTimestamp();
-                    outcome = await local.RunAsync(call, variant, cancellationToken).ConfigureAwait(false);
+                    outcome = await local.RunAsync(await WholeAsync(call).ConfigureAwait(false), variant, cancellationToken).ConfigureAwait(false);
                     var seconds = time.GetElapsedTime(localStart).TotalSeconds;
                     _localPathSeconds.AddOrUpdate(call.Model.Name, seconds, (_, mean) => mean + (0.3 * (seconds - mean)));
                 }
@@ -201,13 +218,58 @@ public sealed partial class Dispatcher(
                 outcome.Placement.IsLocal ? 0.0 : wireSeconds, StatusCode.OK);
             return outcome;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not ArrivingRequestException)
         {
             Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, TaskFigures(0, radioJoules), success: false,
                 0.0, StatusOf(ex, call));
             throw;
         }
     }
+
+    // The request to a peer: as received, or for a call still arriving (cut-through) its bytes as
+    // they come, on a single peer; the whole request is parsed and validated meanwhile. Refused (or
+    // not as its head said), the peer call is abandoned before the peer has the whole message, and
+    // the refusal goes up (ArrivingRequestException, not recorded).
+    private static async Task<ModelInferResponse> ForwardAsync(PeerConnection peer, InferenceCall call, ForwardShape shape, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (call.Arriving is not { } arriving)
+        {
+            return await peer.InferAsync(call.Request, shape, timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!peer.ForwardsArriving)
+        {
+            return await peer.InferAsync((await arriving.CompleteAsync().ConfigureAwait(false)).Request, shape, timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var forward = peer.InferAsync(arriving.Body, shape, timeout, abandon.Token);
+        try
+        {
+            await arriving.CompleteAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await abandon.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await forward.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The abandoned call's own outcome does not matter; the refusal does.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            throw;
+        }
+
+        return await forward.ConfigureAwait(false);
+    }
+
+    // The whole call: itself, or once arrived, a call still arriving.
+    private static async Task<InferenceCall> WholeAsync(InferenceCall call) =>
+        call.Arriving is { } arriving ? await arriving.CompleteAsync().ConfigureAwait(false) : call;
 
     /// <summary>
     /// How long the peer may take: the offload timeout, or less when the caller's deadline must also

@@ -44,6 +44,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     private readonly CallInvoker _invoker;
     private readonly ResolverFactory? _resolverFactory;
     private readonly ServiceProvider? _channelServices;
+    private readonly ForwardedBodies? _bodies;
     private readonly Security.TlsCertificateStore? _tls;
     private readonly Lock _membersLock = new();
     private readonly Dictionary<string, (PeerConnection Connection, CancellationTokenSource Stop, Task Run)> _members = new(StringComparer.Ordinal);
@@ -148,9 +149,11 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         else
         {
             HttpMessageHandler handler = endpoint.Emulation.IsNone ? sockets : new EmulatedLinkHandler(endpoint.Emulation, time, sockets);
+            // Outermost, so an emulated link paces forwarded bodies too.
+            _bodies = new ForwardedBodies(time, handler);
             _channel = GrpcChannel.ForAddress(channelUrl, new GrpcChannelOptions
             {
-                HttpHandler = handler,
+                HttpHandler = _bodies,
                 DisposeHttpClient = true,
                 MaxReceiveMessageSize = options.MaxPeerMessageBytes,
                 MaxSendMessageSize = options.MaxPeerMessageBytes,
@@ -323,10 +326,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token, pending.Released);
         try
         {
-            var response = await _invoker.AsyncUnaryCall(ForwardMethod, null, new CallOptions(deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token), request).ConfigureAwait(false);
+            var response = await _invoker.AsyncUnaryCall(ForwardMethod, null, new CallOptions(headers: _bodies?.HeadersOf(request), deadline: _time.GetUtcNow().UtcDateTime + timeout, cancellationToken: linked.Token), request).ConfigureAwait(false);
             outcome = PeerCallOutcome.Healthy;
-            var elapsed = _time.GetElapsedTime(start);
-            Link.AddTransfer(request.CalculateSize() + response.CalculateSize(), elapsed, PeerBusyTime(response));
+            AddTransfer(request, response, start);
             return response;
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
@@ -442,6 +444,58 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="InferAsync(ArrivingRequest, ForwardShape, TimeSpan, CancellationToken)"/>
+    /// can forward a request while it arrives: a single peer (a group's calls may be retried on another
+    /// member, which needs the whole message in the channel's retry buffer).
+    /// </summary>
+    public bool ForwardsArriving => _bodies is not null;
+
+    /// <summary>
+    /// As <see cref="InferAsync(ModelInferRequest, ForwardShape, TimeSpan, CancellationToken)"/>, for
+    /// a request still arriving (issue 17, cut-through): the call starts now and its message is
+    /// <paramref name="body"/>'s bytes, sent as they arrive, the last byte once the agent has released
+    /// it (<see cref="ArrivingRequest.ReleaseTail"/>). The timeout counts from now, the rest of the
+    /// client's upload included. Cancel <paramref name="cancellationToken"/> to abandon the call (a
+    /// refused request): the peer never gets the whole message, and the call counts as neither a
+    /// success nor a failure of the peer.
+    /// </summary>
+    /// <exception cref="RpcException">As the other overloads.</exception>
+    /// <exception cref="InvalidOperationException">The peer is a group (<see cref="ForwardsArriving"/> is false).</exception>
+    public async Task<ModelInferResponse> InferAsync(ArrivingRequest body, ForwardShape shape, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (_bodies is null)
+        {
+            throw new InvalidOperationException($"Peer '{Name}' is a group; its calls are forwarded whole.");
+        }
+
+        var forwarded = _bodies.Add(body);
+        try
+        {
+            return await InferAsync(forwarded.Placeholder, shape, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _bodies.Remove(forwarded);
+        }
+    }
+
+    // A link sample from a forwarded call. For a body forwarded while it arrived (cut-through), the
+    // bytes sent before it had arrived whole went at the client's pace, not the link's: the sample
+    // is what crossed after that.
+    private void AddTransfer(ModelInferRequest request, ModelInferResponse response, long start)
+    {
+        if (_bodies?.Find(request) is not { } forwarded)
+        {
+            Link.AddTransfer(request.CalculateSize() + response.CalculateSize(), _time.GetElapsedTime(start), PeerBusyTime(response));
+        }
+        else if (forwarded.ArrivedAt is { } arrived)
+        {
+            Link.AddTransfer(forwarded.Body.Length - forwarded.SentAtArrival + response.CalculateSize(), _time.GetElapsedTime(Math.Max(start, arrived)), PeerBusyTime(response));
         }
     }
 

@@ -129,12 +129,18 @@ public static class MalformedMessages
     /// TBase)</c> named by <see cref="BindServiceMethodAttribute"/>, each method's handler the
     /// public override on the service type), with <see cref="Checked"/> methods.
     /// </summary>
-    internal sealed class CheckingServiceMethodProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] TService>
+    internal sealed class CheckingServiceMethodProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] TService>(IServiceProvider services)
         : IServiceMethodProvider<TService>
         where TService : class
     {
         public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context)
         {
+            // The agent serves ModelInfer so that it reads arriving requests itself (cut-through
+            // forwarding, issue 17): bound as client-streaming, the unary wire format. Told by its
+            // dispatcher's registration: nothing is resolved here (options are validated at start,
+            // which reports a bad setting its own way).
+            var arriving = typeof(TService) == typeof(Serving.InferenceService)
+                && services.GetService<IServiceProviderIsService>()?.IsService(typeof(Agent.Dispatcher)) == true;
             var (bindMethod, baseType) = FindBindMethod(typeof(TService));
             if (bindMethod is null)
             {
@@ -143,7 +149,7 @@ public static class MalformedMessages
 
             try
             {
-                bindMethod.Invoke(null, [new Binder(context, baseType!), null]);
+                bindMethod.Invoke(null, [new Binder(context, baseType!, arriving), null]);
             }
             catch (TargetInvocationException ex) when (ex.InnerException is not null)
             {
@@ -176,10 +182,25 @@ public static class MalformedMessages
             return (null, null);
         }
 
-        private sealed class Binder(ServiceMethodProviderContext<TService> context, Type baseType) : ServiceBinderBase
+        private sealed class Binder(ServiceMethodProviderContext<TService> context, Type baseType, bool arriving) : ServiceBinderBase
         {
             public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
             {
+                if (arriving && method.Name == nameof(Serving.InferenceService.ModelInfer))
+                {
+                    var checkedMethod = Checked(method);
+                    var streaming = new Method<TRequest, TResponse>(MethodType.ClientStreaming, method.ServiceName, method.Name, checkedMethod.RequestMarshaller, checkedMethod.ResponseMarshaller);
+                    var found = typeof(TService).GetMethod(nameof(Serving.InferenceService.ModelInferArriving), BindingFlags.Public | BindingFlags.Instance, [typeof(IAsyncStreamReader<TRequest>), typeof(ServerCallContext)])
+                        ?? throw new InvalidOperationException($"Could not find '{nameof(Serving.InferenceService.ModelInferArriving)}' on {typeof(TService)}.");
+                    var streamingMetadata = new List<object>();
+                    streamingMetadata.AddRange(typeof(TService).GetCustomAttributes(inherit: true));
+                    streamingMetadata.AddRange(found.GetCustomAttributes(inherit: true));
+                    streamingMetadata.Add(new HttpMethodMetadata(["POST"], acceptCorsPreflight: true));
+                    context.AddClientStreamingMethod(streaming, streamingMetadata,
+                        (Grpc.AspNetCore.Server.Model.ClientStreamingServerMethod<TService, TRequest, TResponse>)Delegate.CreateDelegate(typeof(Grpc.AspNetCore.Server.Model.ClientStreamingServerMethod<TService, TRequest, TResponse>), found));
+                    return;
+                }
+
                 var (invoker, metadata) = Handler<Grpc.AspNetCore.Server.Model.UnaryServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(TRequest), typeof(ServerCallContext));
                 context.AddUnaryMethod(Checked(method), metadata, invoker);
             }

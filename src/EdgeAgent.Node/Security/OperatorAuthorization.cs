@@ -242,4 +242,38 @@ public sealed class InferenceAuthorizationInterceptor(CallerAuthorization author
 
         return continuation(request, context);
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The agent's ModelInfer (client-streaming, so it runs before the body is read): a refused
+    /// call's body is read and discarded first, as a unary call's was, so the refusal never ends a
+    /// stream the client is still sending on (see the admission refusal in ServingServiceCollectionExtensions).
+    /// </remarks>
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuation);
+        if (options.Value.RequireInferenceCredential)
+        {
+            try
+            {
+                authorization.Demand(context, "inference", role: null);
+            }
+            catch (RpcException)
+            {
+                try
+                {
+                    await context.GetHttpContext().Request.Body.CopyToAsync(Stream.Null, context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+                {
+                    // The client left, or no HTTP call is behind the context: refuse anyway.
+                }
+
+                throw;
+            }
+        }
+
+        return await continuation(requestStream, context).ConfigureAwait(false);
+    }
 }

@@ -39,6 +39,13 @@ public sealed class InferenceCall
     /// <summary>The caller's deadline in UTC, or null when it set none.</summary>
     public DateTime? Deadline { get; init; }
 
+    /// <summary>
+    /// Set for a call whose raw input tensors are still arriving (<see cref="IArrivingRequestBackend"/>):
+    /// <see cref="Request"/> and <see cref="Validated"/> are then its head only (no raw tensors), and
+    /// <see cref="ArrivingCall.CompleteAsync"/> gives the whole call.
+    /// </summary>
+    public ArrivingCall? Arriving { get; init; }
+
     /// <summary>Time left until <see cref="Deadline"/> at <paramref name="now"/> (null when no deadline).</summary>
     public TimeSpan? Remaining(DateTimeOffset now) => Deadline is { } deadline ? deadline - now.UtcDateTime : null;
 
@@ -47,10 +54,16 @@ public sealed class InferenceCall
     /// when its deadline has passed, Cancelled otherwise (the caller left). The service throws it;
     /// the agent's dispatcher records its status.
     /// </summary>
-    public InferenceException Cancellation(DateTimeOffset now) =>
-        Remaining(now) is { } left && left <= TimeSpan.Zero
-            ? new InferenceException(InferenceError.DeadlineExceeded, $"The deadline passed before model '{Model.Name}' finished.")
+    public InferenceException Cancellation(DateTimeOffset now) => Cancellation(Model, Deadline, now);
+
+    /// <summary>As <see cref="Cancellation(DateTimeOffset)"/>, for a call on <paramref name="model"/> with <paramref name="deadline"/> (UTC or null).</summary>
+    public static InferenceException Cancellation(ServedModel model, DateTime? deadline, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return deadline is { } due && due - now.UtcDateTime <= TimeSpan.Zero
+            ? new InferenceException(InferenceError.DeadlineExceeded, $"The deadline passed before model '{model.Name}' finished.")
             : new InferenceException(InferenceError.Cancelled, "The caller cancelled the request.");
+    }
 }
 
 /// <summary>What a backend returns: the response and where and how long it ran.</summary>
@@ -59,3 +72,62 @@ public sealed class InferenceCall
 /// <param name="QueueMs">Milliseconds spent queued where it ran.</param>
 /// <param name="ExecMs">Milliseconds of execution where it ran.</param>
 public sealed record InferenceOutcome(ModelInferResponse Response, Placement Placement, double QueueMs, double ExecMs);
+
+/// <summary>
+/// An <see cref="IInferenceBackend"/> that also takes ModelInfer requests whose bodies are still
+/// arriving (the agent's dispatcher: it forwards the bytes to a peer as they come, issue 17).
+/// </summary>
+public interface IArrivingRequestBackend : IInferenceBackend
+{
+    /// <summary>Requests of at least this many bytes are handed over while they arrive (0: never).</summary>
+    int ArrivingMinBytes { get; }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> as <see cref="IInferenceBackend.InferAsync"/> runs a complete
+    /// request. It decides from the validated head and gets the whole request from
+    /// <see cref="ArrivingCall.CompleteAsync"/>, whose <see cref="ArrivingRequestException"/>
+    /// (a request the service refuses, or one whose head is not final) it lets through unrecorded,
+    /// having cancelled anything it started.
+    /// </summary>
+    /// <param name="call">The request's head, validated, and its arriving body.</param>
+    /// <param name="cancellationToken">Cancelled when the caller goes away or its deadline passes.</param>
+    Task<InferenceOutcome> InferArrivingAsync(ArrivingCall call, CancellationToken cancellationToken);
+}
+
+/// <summary>One ModelInfer whose raw input tensors are still arriving, as handed to an <see cref="IArrivingRequestBackend"/>.</summary>
+public sealed class ArrivingCall
+{
+    private readonly Lock _gate = new();
+    private Task<InferenceCall>? _complete;
+
+    /// <summary>The request's bytes as they arrive (forward them with <see cref="ArrivingRequest.CopyToAsync"/>).</summary>
+    public required ArrivingRequest Body { get; init; }
+
+    /// <summary>The served model the head names.</summary>
+    public required ServedModel Model { get; init; }
+
+    /// <summary>The head's tensors, checked as far as the head can be (<see cref="InferRequestValidator.ValidateHead"/>): names, datatypes, shapes, byte counts.</summary>
+    public required ValidatedRequest Head { get; init; }
+
+    /// <summary>The caller's deadline in UTC, or null when it set none.</summary>
+    public DateTime? Deadline { get; init; }
+
+    /// <summary>Parses and validates the whole request once it is in (see <see cref="CompleteAsync"/>).</summary>
+    public required Func<Task<InferenceCall>> Complete { get; init; }
+
+    /// <summary>
+    /// The whole request, parsed and validated as a buffered one is; the body's tail is then released
+    /// to forwards (<see cref="ArrivingRequest.ReleaseTail"/>). Every call returns the same task.
+    /// </summary>
+    /// <exception cref="ArrivingRequestException">The service refuses the request (<see cref="ArrivingRequestException.Refusal"/>), or its head is not final (<see cref="ArrivingRequestException.HeadNotFinal"/>).</exception>
+    public Task<InferenceCall> CompleteAsync()
+    {
+        lock (_gate)
+        {
+            return _complete ??= Complete();
+        }
+    }
+
+    /// <summary>Time left until <see cref="Deadline"/> at <paramref name="now"/> (null when no deadline).</summary>
+    public TimeSpan? Remaining(DateTimeOffset now) => Deadline is { } deadline ? deadline - now.UtcDateTime : null;
+}

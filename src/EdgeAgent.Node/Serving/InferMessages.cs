@@ -88,6 +88,35 @@ public static class InferMessages
     }
 
     /// <summary>
+    /// An array for a message of <paramref name="length"/> bytes whose first raw tensor's data starts
+    /// at <paramref name="firstTensorData"/> (-1: none known), and the offset to place the message at
+    /// so that data starts at a multiple of 64; pooled for large messages (<see cref="ReturnArray"/>).
+    /// </summary>
+    internal static (byte[] Buffer, int Offset, bool Pooled) RentFor(int length, int firstTensorData)
+    {
+        var offset = firstTensorData < 0 ? 0 : (Alignment - (firstTensorData % Alignment)) % Alignment;
+        var size = offset + length;
+        var pooled = size >= MinPooledBytes && size <= Buffers.MaxBytes;
+        var buffer = pooled ? Buffers.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        return (buffer, offset, pooled);
+    }
+
+    /// <summary>Gives an array from <see cref="RentFor"/> back to the pool.</summary>
+    internal static void ReturnArray(byte[] buffer) => Buffers.Return(buffer);
+
+    /// <summary>
+    /// Parses a ModelInferRequest whose bytes are <paramref name="length"/> bytes of
+    /// <paramref name="buffer"/> at <paramref name="offset"/> (raw tensors as views), and remembers
+    /// them as received (<see cref="TryGetReceivedBytes"/>); the array belongs to the caller.
+    /// </summary>
+    internal static ModelInferRequest ParseRequestIn(byte[] buffer, int offset, int length)
+    {
+        var request = Parse(buffer, offset, length, RawInputContentsField, ModelInferRequest.Parser, static (m, b) => m.RawInputContents.Add(b));
+        ReceivedRanges.AddOrUpdate(request, new Received(buffer, offset, length, pooled: false));
+        return request;
+    }
+
+    /// <summary>
     /// Gives the pooled array <paramref name="message"/> (a request or response parsed by this
     /// class) was parsed into back to the pool. Call only when nothing reads the message's bytes any
     /// more; the message must not be used afterwards. Messages parsed into arrays of their own, or
@@ -156,8 +185,28 @@ public static class InferMessages
         context.Complete();
     }
 
+    private static readonly ConditionalWeakTable<ModelInferRequest, object> Placeholders = new();
+
+    /// <summary>
+    /// A message for a cut-through forward to hand to grpc-dotnet while the agent's HTTP handler sends
+    /// the arriving bytes instead (Agent/ForwardedBodies); <see cref="ForwardingRequest"/> refuses to
+    /// serialise it, so a forward whose body was not replaced fails in the agent instead of sending a
+    /// peer an empty request.
+    /// </summary>
+    internal static ModelInferRequest NewForwardPlaceholder()
+    {
+        var placeholder = new ModelInferRequest();
+        Placeholders.Add(placeholder, Placeholders);
+        return placeholder;
+    }
+
     private static void SerializeForwarded(ModelInferRequest request, SerializationContext context)
     {
+        if (Placeholders.TryGetValue(request, out _))
+        {
+            throw new InvalidOperationException("A cut-through forward's body was not replaced by its arriving bytes.");
+        }
+
         if (TryGetReceivedBytes(request, out var bytes))
         {
             context.SetPayloadLength(bytes.Length);
@@ -182,11 +231,7 @@ public static class InferMessages
         Span<byte> head = stackalloc byte[HeadBytes];
         var headLength = Math.Min(length, HeadBytes);
         payload.Slice(0, headLength).CopyTo(head);
-        var first = FirstField(head[..headLength], length, field);
-        var offset = first < 0 ? 0 : (Alignment - (first % Alignment)) % Alignment;
-        var size = offset + length;
-        var pooled = size >= MinPooledBytes && size <= Buffers.MaxBytes;
-        var buffer = pooled ? Buffers.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        var (buffer, offset, pooled) = RentFor(length, FirstField(head[..headLength], length, field));
         payload.CopyTo(buffer.AsSpan(offset));
         return (buffer, offset, pooled);
     }

@@ -44,14 +44,26 @@ public static class InferRequestValidator
     /// <param name="model">The model it names (see <see cref="ResolveModel"/>).</param>
     /// <param name="maxRequestBytes">Cap on the request's tensor data in bytes (Serving:MaxRequestBytes).</param>
     /// <exception cref="InferenceException">InvalidArgument naming the tensor and the problem.</exception>
-    public static ValidatedRequest Validate(ModelInferRequest request, ServedModel model, long maxRequestBytes)
+    public static ValidatedRequest Validate(ModelInferRequest request, ServedModel model, long maxRequestBytes) =>
+        Validate(request, model, maxRequestBytes, headOnly: false);
+
+    /// <summary>
+    /// Validates the head of a request whose raw input tensors are still arriving
+    /// (<see cref="ArrivingRequest.Head"/>): everything <see cref="Validate(ModelInferRequest, ServedModel, long)"/>
+    /// checks except the raw tensors' count and lengths, which only the whole request has.
+    /// </summary>
+    /// <exception cref="InferenceException">As <see cref="Validate(ModelInferRequest, ServedModel, long)"/>.</exception>
+    public static ValidatedRequest ValidateHead(ModelInferRequest head, ServedModel model, long maxRequestBytes) =>
+        Validate(head, model, maxRequestBytes, headOnly: true);
+
+    private static ValidatedRequest Validate(ModelInferRequest request, ServedModel model, long maxRequestBytes, bool headOnly)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(model);
 
         var rawCount = request.RawInputContents.Count;
-        var raw = rawCount > 0;
-        if (raw && rawCount != request.Inputs.Count)
+        var raw = headOnly || rawCount > 0;
+        if (!headOnly && raw && rawCount != request.Inputs.Count)
         {
             throw Invalid($"The request has {request.Inputs.Count} inputs but {rawCount} raw_input_contents entries; raw data needs exactly one entry per input, in the order of inputs.");
         }
@@ -80,7 +92,7 @@ public static class InferRequestValidator
 
             seen[modelIndex] = true;
             var expected = model.Inputs[modelIndex];
-            var validated = ValidateInput(request, i, input, expected, raw);
+            var validated = ValidateInput(request, i, input, expected, raw, headOnly);
             try
             {
                 totalBytes = checked(totalBytes + validated.ByteCount);
@@ -114,7 +126,7 @@ public static class InferRequestValidator
         return new ValidatedRequest(inputs, outputs, raw, totalBytes);
     }
 
-    private static ValidatedInput ValidateInput(ModelInferRequest request, int index, ModelInferRequest.Types.InferInputTensor input, TensorMetadata expected, bool raw)
+    private static ValidatedInput ValidateInput(ModelInferRequest request, int index, ModelInferRequest.Types.InferInputTensor input, TensorMetadata expected, bool raw, bool headOnly)
     {
         var name = input.Name;
         if (!TensorDataTypes.TryParse(input.Datatype, out var type))
@@ -168,7 +180,7 @@ public static class InferRequestValidator
                 throw Invalid($"Input '{WireText.Printable(name)}' sets typed contents while the request also uses raw_input_contents; use one or the other for all inputs.");
             }
 
-            var length = request.RawInputContents[index].Length;
+            var length = headOnly ? bytes : request.RawInputContents[index].Length;
             if (length != bytes)
             {
                 throw Invalid(string.Create(CultureInfo.InvariantCulture,

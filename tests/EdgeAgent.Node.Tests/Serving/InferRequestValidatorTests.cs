@@ -44,6 +44,46 @@ public sealed class InferRequestValidatorTests : IClassFixture<InferRequestValid
         Assert.Contains(malformed.Fragment, ex.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ValidateHead_MalformedRequestWithRawTensors_PassesOnlyWhenTheWholeFailsForItsTensors(MalformedCase malformed)
+    {
+        // A head that passes lets the agent start forwarding; the whole request must then fail only
+        // on what the head lacks (the raw tensors), so no head check is missing. A head refused is
+        // answered from the whole request (InferenceService), with the whole request's error.
+        var request = malformed.Build();
+        var model = _catalog.Find(request.ModelName);
+        if (request.RawInputContents.Count == 0 || model is null)
+        {
+            return; // no head (only ever validated whole), or an unknown model (refused from the head by ResolveModel)
+        }
+
+        var head = request.Clone();
+        head.RawInputContents.Clear();
+        var whole = Assert.Throws<InferenceException>(() => InferRequestValidator.Validate(request, model, MalformedRequests.CapBytes));
+
+        if (Record.Exception(() => InferRequestValidator.ValidateHead(head, model, MalformedRequests.CapBytes)) is null)
+        {
+            Assert.Contains("raw_input_contents", whole.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void ValidateHead_RawRequest_SameFiguresAsTheWhole()
+    {
+        var request = MalformedRequests.Raw();
+        var head = request.Clone();
+        head.RawInputContents.Clear();
+        var model = _catalog.Find("add_neg")!;
+
+        var validatedHead = InferRequestValidator.ValidateHead(head, model, MalformedRequests.CapBytes);
+        var validated = InferRequestValidator.Validate(request, model, MalformedRequests.CapBytes);
+
+        Assert.True(validatedHead.UsesRawInputs);
+        Assert.Equal(validated.TotalInputBytes, validatedHead.TotalInputBytes);
+        Assert.Equal(validated.Inputs.Select(i => i.ByteCount), validatedHead.Inputs.Select(i => i.ByteCount));
+    }
+
     [Fact]
     public void Validate_TypedRequest_ReturnsShapesAndByteCounts()
     {

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Node.Serving;
+using Grpc.Core;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// The HTTP handler under a peer's gRPC channel that sends a request still arriving at the agent
+/// (<see cref="ArrivingRequest"/>) as the body of a ModelInfer call (issue 17, cut-through). grpc-dotnet
+/// serialises a unary call's whole message before it writes it; this handler replaces that body
+/// with the arriving bytes, prefixed as gRPC frames a message, so everything else about the call
+/// stays grpc-dotnet's: headers, deadline, cancellation, the response and its status, telemetry.
+/// A call is marked for it by a request header naming one of the bodies added here; the header
+/// is removed before the request leaves the process.
+/// </summary>
+internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    /// <summary>The header (never sent) that names the body of a forwarded call.</summary>
+    public const string Header = "edgeagent-forwarded-body";
+
+    // Bytes handed to the HTTP/2 stream per write at least (or the rest): fewer, larger writes than
+    // the arrival's own pieces, without waiting long for them on a fast client.
+    private const int MinimumChunk = 64 * 1024;
+
+    private readonly ConcurrentDictionary<long, Forwarded> _bodies = new();
+    private readonly ConcurrentDictionary<ModelInferRequest, Forwarded> _byPlaceholder = new(ReferenceEqualityComparer.Instance);
+    private long _next;
+
+    /// <summary>Registers <paramref name="body"/> for one call: make the call with <see cref="Forwarded.Placeholder"/> as its message, and <see cref="Remove"/> it afterwards.</summary>
+    public Forwarded Add(ArrivingRequest body)
+    {
+        var forwarded = new Forwarded(Interlocked.Increment(ref _next), body, InferMessages.NewForwardPlaceholder());
+        _bodies[forwarded.Id] = forwarded;
+        _byPlaceholder[forwarded.Placeholder] = forwarded;
+        return forwarded;
+    }
+
+    /// <summary>Forgets a call's body.</summary>
+    public void Remove(Forwarded forwarded)
+    {
+        ArgumentNullException.ThrowIfNull(forwarded);
+        _bodies.TryRemove(forwarded.Id, out _);
+        _byPlaceholder.TryRemove(forwarded.Placeholder, out _);
+    }
+
+    /// <summary>The registered call whose message is <paramref name="request"/>, or null.</summary>
+    public Forwarded? Find(ModelInferRequest request) => _byPlaceholder.GetValueOrDefault(request);
+
+    /// <summary>The headers that mark a call with <paramref name="request"/> as its message (null for any other message).</summary>
+    public Metadata? HeadersOf(ModelInferRequest request) => Find(request)?.Headers;
+
+    /// <inheritdoc />
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Headers.TryGetValues(Header, out var values))
+        {
+            request.Headers.Remove(Header);
+            if (!long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || !_bodies.TryGetValue(id, out var forwarded))
+            {
+                throw new InvalidOperationException("A forwarded call names no body registered with its peer connection.");
+            }
+
+            var content = new BodyContent(forwarded, time);
+            if (request.Content is { } original)
+            {
+                foreach (var header in original.Headers)
+                {
+                    content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            request.Content = content;
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>One forwarded call's body and when it had arrived whole.</summary>
+    internal sealed class Forwarded(long id, ArrivingRequest body, ModelInferRequest placeholder)
+    {
+        public long Id { get; } = id;
+
+        public ArrivingRequest Body { get; } = body;
+
+        /// <summary>The call's message for grpc-dotnet (never serialised: the body replaces it).</summary>
+        public ModelInferRequest Placeholder { get; } = placeholder;
+
+        public Metadata Headers { get; } = new() { { Header, id.ToString(CultureInfo.InvariantCulture) } };
+
+        /// <summary>When the last byte of the request had arrived at the agent (TimeProvider timestamp), once it has.</summary>
+        public long? ArrivedAt { get; set; }
+
+        /// <summary>Bytes of the message already written to the peer at <see cref="ArrivedAt"/>.</summary>
+        public int SentAtArrival { get; set; }
+    }
+
+    private sealed class BodyContent(Forwarded forwarded, TimeProvider time) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+            forwarded.Body.CopyToAsync(stream, MinimumChunk, sent =>
+            {
+                forwarded.ArrivedAt = time.GetTimestamp();
+                forwarded.SentAtArrival = sent;
+            }, cancellationToken);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}

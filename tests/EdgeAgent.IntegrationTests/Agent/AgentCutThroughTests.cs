@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using EdgeAgent.Contracts.Inference;
+using EdgeAgent.Inference;
+using EdgeAgent.Node.Hosting;
+using EdgeAgent.Node.Serving;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeAgent.IntegrationTests.Agent;
+
+/// <summary>
+/// Cut-through forwarding (issue 17): an agent forwards a large request to its peer while it
+/// arrives. The peer must get exactly the client's bytes, and never a complete message the agent
+/// refuses; odd encodings are handled as a buffered request is.
+/// </summary>
+public sealed class AgentCutThroughTests
+{
+    private static readonly Method<byte[], ModelInferResponse> RawModelInfer = new(
+        MethodType.Unary, GRPCInferenceService.Descriptor.FullName, "ModelInfer",
+        Marshallers.Create(bytes => bytes, bytes => bytes),
+        Marshallers.Create(response => response.ToByteArray(), ModelInferResponse.Parser.ParseFrom));
+
+    [Fact]
+    public async Task ModelInfer_LargeRequestWithAnUnknownField_PeerGetsTheClientsBytes()
+    {
+        await using var cluster = new AgentCluster();
+        var (recorder, channel) = await StartAsync(cluster);
+        var bytes = Concat(Unknown(99, 7), AgentCluster.AddNegRequest(rows: 200).ToByteArray());
+
+        var response = await SendAsync(channel, bytes);
+
+        AgentCluster.AssertAddNegOutputs(response, rows: 200);
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+        Assert.Equal([bytes], recorder.Received);
+    }
+
+    [Fact]
+    public async Task ModelInfer_FieldAfterTheTensors_HandledWholeWithTheLastValue()
+    {
+        await using var cluster = new AgentCluster();
+        var (recorder, channel) = await StartAsync(cluster);
+        var bytes = Concat(AgentCluster.AddNegRequest(rows: 200).ToByteArray(), new ModelInferRequest { Id = "late-id" }.ToByteArray());
+
+        var response = await SendAsync(channel, bytes);
+
+        AgentCluster.AssertAddNegOutputs(response, rows: 200);
+        Assert.Equal("late-id", response.Id);
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+        // One complete request reached the peer (the cut-through call was abandoned before its last
+        // byte), the same in meaning; a message protobuf would encode otherwise is sent re-encoded.
+        var received = Assert.Single(recorder.Received);
+        Assert.Equal(ModelInferRequest.Parser.ParseFrom(bytes), ModelInferRequest.Parser.ParseFrom(received));
+    }
+
+    [Fact]
+    public async Task ModelInfer_MalformedTail_InvalidArgumentAndThePeerGetsNoRequest()
+    {
+        await using var cluster = new AgentCluster();
+        var (recorder, channel) = await StartAsync(cluster);
+        var bytes = Concat(AgentCluster.AddNegRequest(rows: 200).ToByteArray(), [0x47, 0x01]); // wire type 7: invalid
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => SendAsync(channel, bytes));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.StartsWith("Malformed ModelInferRequest", ex.Status.Detail, StringComparison.Ordinal);
+        // The abandoned forward did not count against the peer: the next request goes there.
+        var response = await SendAsync(channel, AgentCluster.AddNegRequest(rows: 200).ToByteArray());
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+        Assert.Single(recorder.Received);
+    }
+
+    [Fact]
+    public async Task ModelInfer_TensorShorterThanItsShape_InvalidArgumentAndThePeerGetsNoRequest()
+    {
+        await using var cluster = new AgentCluster();
+        var (recorder, channel) = await StartAsync(cluster);
+        var request = AgentCluster.AddNegRequest(rows: 200);
+        request.RawInputContents[1] = ByteString.CopyFrom(request.RawInputContents[1].Span[..^4]);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => SendAsync(channel, request.ToByteArray()));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("raw_input_contents[1]", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(recorder.Received);
+    }
+
+    [Fact]
+    public async Task ModelInfer_UnknownModelInTheHead_NotFoundAsBuffered()
+    {
+        await using var cluster = new AgentCluster();
+        var (recorder, channel) = await StartAsync(cluster);
+        var request = AgentCluster.AddNegRequest(rows: 200);
+        request.ModelName = "absent";
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => SendAsync(channel, request.ToByteArray()));
+
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Empty(recorder.Received);
+    }
+
+    [Fact]
+    public async Task ModelInfer_OverTheMessageLimit_ResourceExhaustedAsGrpc()
+    {
+        await using var cluster = new AgentCluster();
+        var (recorder, channel) = await StartAsync(cluster, ("Serving:MaxRequestBytes", "2048"));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => SendAsync(channel, AgentCluster.AddNegRequest(rows: 200).ToByteArray()));
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Equal("Received message exceeds the maximum configured message size.", ex.Status.Detail);
+        Assert.Empty(recorder.Received);
+    }
+
+    [Fact]
+    public async Task ModelInfer_PeerRefusesAfterTheBody_RunsLocallyWithTheWholeRequest()
+    {
+        await using var cluster = new AgentCluster();
+        var (recorder, channel) = await StartAsync(cluster);
+        recorder.Refuse = true;
+
+        var response = await SendAsync(channel, AgentCluster.AddNegRequest(rows: 200).ToByteArray());
+
+        AgentCluster.AssertAddNegOutputs(response, rows: 200);
+        Assert.Equal("local", AgentCluster.Placement(response));
+        Assert.Equal("cloud", response.Parameters[ResponseParameters.FallbackFrom].StringParam);
+        Assert.Single(recorder.Received);
+    }
+
+    private static async Task<(Recorder Recorder, GrpcChannel Channel)> StartAsync(AgentCluster cluster, params (string Key, string Value)[] extra)
+    {
+        var recorder = new Recorder();
+        var peer = await cluster.StartPeerAsync("cloud", configure: b => recorder.Install(b));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
+        {
+            Extra = AgentCluster.FastAgentSettings([("Agent:CutThroughMinBytes", "1024"), .. extra]),
+        });
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+        return (recorder, channel);
+    }
+
+    private static async Task<ModelInferResponse> SendAsync(GrpcChannel channel, byte[] message) =>
+        await channel.CreateCallInvoker().AsyncUnaryCall(RawModelInfer, null, new CallOptions(deadline: DateTime.UtcNow + AgentCluster.Bound), message)
+            .ResponseAsync.WaitAsync(AgentCluster.Bound);
+
+    private static byte[] Unknown(int field, ulong value)
+    {
+        var stream = new MemoryStream();
+        var output = new CodedOutputStream(stream);
+        output.WriteTag(field, WireFormat.WireType.Varint);
+        output.WriteUInt64(value);
+        output.Flush();
+        return stream.ToArray();
+    }
+
+    private static byte[] Concat(byte[] a, byte[] b) => [.. a, .. b];
+
+    // The peer's backend, recording the bytes of each request it runs.
+    private sealed class Recorder
+    {
+        private readonly ConcurrentQueue<byte[]> _received = new();
+
+        public IReadOnlyList<byte[]> Received => [.. _received];
+
+        /// <summary>When set, the peer refuses each request it received (RESOURCE_EXHAUSTED: its load), so the agent runs it locally.</summary>
+        public bool Refuse { get; set; }
+
+        public void Install(WebApplicationBuilder builder) =>
+            builder.Services.AddSingleton<IInferenceBackend>(sp => new Backend(sp.GetRequiredService<LocalInferenceBackend>(), this));
+
+        private sealed class Backend(LocalInferenceBackend local, Recorder recorder) : IInferenceBackend
+        {
+            public Task<InferenceOutcome> InferAsync(InferenceCall call, CancellationToken cancellationToken)
+            {
+                recorder._received.Enqueue(InferMessages.TryGetReceivedBytes(call.Request, out var bytes) ? bytes.ToArray() : call.Request.ToByteArray());
+                if (recorder.Refuse)
+                {
+                    throw new InferenceException(InferenceError.ResourceExhausted, "The test peer refuses.");
+                }
+
+                return local.InferAsync(call, cancellationToken);
+            }
+        }
+    }
+}
