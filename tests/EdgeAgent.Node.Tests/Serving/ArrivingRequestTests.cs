@@ -20,7 +20,7 @@ public sealed class ArrivingRequestTests
     {
         var request = Request(new Random(seed), tensors: 2);
         var bytes = request.ToByteArray();
-        var pipe = new Pipe();
+        var pipe = NewPipe();
         var feeding = FeedAsync(pipe.Writer, Framed(bytes), piece);
 
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
@@ -39,7 +39,7 @@ public sealed class ArrivingRequestTests
     {
         var request = Request(new Random(4), tensors: 1);
         var bytes = Concat(Unknown(99, 12345), request.ToByteArray());
-        var pipe = new Pipe();
+        var pipe = NewPipe();
         var feeding = FeedAsync(pipe.Writer, Framed(bytes), 100);
 
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
@@ -60,9 +60,9 @@ public sealed class ArrivingRequestTests
         var message = new byte[length == 0 ? 300 : length];
         var framed = Framed(message);
         framed[0] = compressed;
-        var pipe = new Pipe();
-        await pipe.Writer.WriteAsync(framed);
-        await pipe.Writer.CompleteAsync();
+        var pipe = NewPipe();
+        await pipe.Writer.WriteAsync(framed).AsTask().WaitAsync(Bound);
+        await pipe.Writer.CompleteAsync().AsTask().WaitAsync(Bound);
 
         var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 200, overLimit ? 50_000 : int.MaxValue, CancellationToken.None).WaitAsync(Bound);
 
@@ -78,7 +78,7 @@ public sealed class ArrivingRequestTests
         var request = Request(new Random(5), tensors: 1);
         var late = new ModelInferRequest { Id = "late-id" };
         var bytes = Concat(request.ToByteArray(), late.ToByteArray());
-        var pipe = new Pipe();
+        var pipe = NewPipe();
         var feeding = FeedAsync(pipe.Writer, Framed(bytes), 64);
 
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
@@ -94,7 +94,7 @@ public sealed class ArrivingRequestTests
     public async Task TryStartAsync_TensorBeforeOtherFields_NoHead()
     {
         var bytes = Concat(new ModelInferRequest { RawInputContents = { ByteString.CopyFrom(new byte[500]) } }.ToByteArray(), new ModelInferRequest { ModelName = "m" }.ToByteArray());
-        var pipe = new Pipe();
+        var pipe = NewPipe();
         var feeding = FeedAsync(pipe.Writer, Framed(bytes), 50);
 
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
@@ -110,7 +110,7 @@ public sealed class ArrivingRequestTests
     {
         var bytes = Request(new Random(6), tensors: 1).ToByteArray();
         var framed = Framed(bytes);
-        var pipe = new Pipe();
+        var pipe = NewPipe();
         var feeding = FeedAsync(pipe.Writer, framed.AsMemory(0, framed.Length - 10).ToArray(), 1000);
 
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
@@ -125,7 +125,7 @@ public sealed class ArrivingRequestTests
     public async Task CompleteAsync_DataAfterTheMessage_AdditionalDataAsGrpc()
     {
         var bytes = Request(new Random(7), tensors: 1).ToByteArray();
-        var pipe = new Pipe();
+        var pipe = NewPipe();
         var feeding = FeedAsync(pipe.Writer, Concat(Framed(bytes), [0, 0, 0, 0, 1, 8]), 777);
 
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
@@ -141,7 +141,7 @@ public sealed class ArrivingRequestTests
     {
         // A field with wire type 7 (invalid) after the tensor.
         var bytes = Concat(Request(new Random(8), tensors: 1).ToByteArray(), [0x47, 0x01]);
-        var pipe = new Pipe();
+        var pipe = NewPipe();
         var feeding = FeedAsync(pipe.Writer, Framed(bytes), 512);
 
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
@@ -157,8 +157,8 @@ public sealed class ArrivingRequestTests
     {
         var bytes = Request(new Random(9), tensors: 2).ToByteArray();
         var framed = Framed(bytes);
-        var pipe = new Pipe();
-        await pipe.Writer.WriteAsync(framed.AsMemory(0, 2000));
+        var pipe = NewPipe();
+        await pipe.Writer.WriteAsync(framed.AsMemory(0, 2000)).AsTask().WaitAsync(Bound);
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
         var destination = new MemoryStream();
         int? sentAtArrival = null;
@@ -166,8 +166,8 @@ public sealed class ArrivingRequestTests
         var copy = arriving!.CopyToAsync(destination, 1, sent => sentAtArrival = sent, CancellationToken.None);
         await WaitUntilAsync(() => destination.Length >= 1000);
         Assert.Null(sentAtArrival);
-        await pipe.Writer.WriteAsync(framed.AsMemory(2000));
-        await pipe.Writer.CompleteAsync();
+        await pipe.Writer.WriteAsync(framed.AsMemory(2000)).AsTask().WaitAsync(Bound);
+        await pipe.Writer.CompleteAsync().AsTask().WaitAsync(Bound);
         await arriving.CompleteAsync().WaitAsync(Bound);
         await WaitUntilAsync(() => destination.Length == framed.Length - 1);
         Assert.False(copy.IsCompleted);
@@ -183,13 +183,13 @@ public sealed class ArrivingRequestTests
     public async Task CopyToAsync_BodyFails_EndsOnlyWhenCancelled()
     {
         var framed = Framed(Request(new Random(10), tensors: 1).ToByteArray());
-        var pipe = new Pipe();
-        await pipe.Writer.WriteAsync(framed.AsMemory(0, 3000));
+        var pipe = NewPipe();
+        await pipe.Writer.WriteAsync(framed.AsMemory(0, 3000)).AsTask().WaitAsync(Bound);
         using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
         using var abandon = new CancellationTokenSource();
         var copy = arriving!.CopyToAsync(Stream.Null, 1, null, abandon.Token);
 
-        await pipe.Writer.CompleteAsync();
+        await pipe.Writer.CompleteAsync().AsTask().WaitAsync(Bound);
         await Assert.ThrowsAsync<RpcException>(() => arriving.CompleteAsync().WaitAsync(Bound));
         await Task.Yield();
         Assert.False(copy.IsCompleted);
@@ -202,9 +202,9 @@ public sealed class ArrivingRequestTests
     public async Task Dispose_ForwardWaitingForTheTail_Cancelled()
     {
         var framed = Framed(Request(new Random(11), tensors: 1).ToByteArray());
-        var pipe = new Pipe();
-        await pipe.Writer.WriteAsync(framed);
-        await pipe.Writer.CompleteAsync();
+        var pipe = NewPipe();
+        await pipe.Writer.WriteAsync(framed).AsTask().WaitAsync(Bound);
+        await pipe.Writer.CompleteAsync().AsTask().WaitAsync(Bound);
         var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
         await arriving!.CompleteAsync().WaitAsync(Bound);
         var copy = arriving.CopyToAsync(Stream.Null, 1, null, CancellationToken.None);
@@ -213,6 +213,10 @@ public sealed class ArrivingRequestTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => copy.WaitAsync(Bound));
     }
+
+    // No back pressure: a test writes a whole body before anything reads it (the default pipe's
+    // writer would wait once 64 KiB are unread, and the test with it).
+    private static Pipe NewPipe() => new(new PipeOptions(pauseWriterThreshold: 0));
 
     private static ModelInferRequest Request(Random random, int tensors)
     {
@@ -256,11 +260,11 @@ public sealed class ArrivingRequestTests
     {
         for (var offset = 0; offset < bytes.Length; offset += piece)
         {
-            await writer.WriteAsync(bytes.AsMemory(offset, Math.Min(piece, bytes.Length - offset)));
+            await writer.WriteAsync(bytes.AsMemory(offset, Math.Min(piece, bytes.Length - offset))).AsTask().WaitAsync(Bound);
             await Task.Yield();
         }
 
-        await writer.CompleteAsync();
+        await writer.CompleteAsync().AsTask().WaitAsync(Bound);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
