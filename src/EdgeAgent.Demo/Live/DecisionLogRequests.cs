@@ -63,6 +63,7 @@ public sealed record DecisionLogRequests(string Database, IReadOnlyList<LoggedRe
                 ExecSeconds = r.ExecSeconds,
                 ComputeJoules = r.ComputeJoules,
                 RadioJoules = r.RadioJoules,
+                FallbackFrom = r.FallbackFrom,
                 Success = r.Outcome == "ok",
             }).ToList();
             return new DecisionLogRequests(database.FilePath, requests, layout, group.Key, rows.Count - requests.Count);

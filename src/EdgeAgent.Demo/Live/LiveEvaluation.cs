@@ -238,11 +238,11 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         sb.AppendLine(inv, $"within {report.Tolerance:P0} (delay and energy): {report.WithinTolerance} of {report.Points.Count} preferences");
         sb.AppendLine(inv, $"hypervolume of the (mean delay s, mean energy J per request) fronts under ({report.Reference.Delay:0.####} s, {report.Reference.Energy:0.####} J): live {report.LiveHypervolume:0.######}, sim {report.PredictedHypervolume:0.######}");
         sb.AppendLine();
-        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec ms | live compute / radio J | sim compute / radio J |");
+        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec / overhead ms | live compute / radio J | sim compute / radio J |");
         sb.AppendLine("|---|---|---|---|---|");
         foreach (var p in report.Points)
         {
-            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} |");
+            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} / {p.Predicted.OverheadSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} |");
         }
 
         return sb.ToString();

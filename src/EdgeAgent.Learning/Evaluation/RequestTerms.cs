@@ -5,8 +5,9 @@ namespace EdgeAgent.Learning.Evaluation;
 /// <summary>
 /// Mean per-request figures of one run (live, from the decision log) or one prediction (the agent
 /// simulator): delay and device energy, the delay split into queue wait, transfer (wire time of
-/// offloads: upload, round trip, download) and execution, the rest the agent's own overhead (live
-/// only: decoding, deciding, building the response), energy split into compute and radio, and the
+/// offloads: upload, round trip, download) and execution, the rest the agent's own overhead
+/// (decoding, deciding, building the response; in the simulator the calibrated per-model overhead),
+/// energy split into compute and radio, and the
 /// share of requests run on each placement.
 /// </summary>
 public sealed record RequestTerms
@@ -26,7 +27,7 @@ public sealed record RequestTerms
     /// <summary>Mean execution time per request, s.</summary>
     public double ExecSeconds { get; init; }
 
-    /// <summary>Mean delay not in the three terms, s (the agent's own work; 0 in the simulator).</summary>
+    /// <summary>Mean delay not in the three terms, s (the agent's own work; in the simulator the context's overhead per request).</summary>
     public double OverheadSeconds => DelaySeconds - QueueSeconds - TransferSeconds - ExecSeconds;
 
     /// <summary>Mean device energy per request, J.</summary>

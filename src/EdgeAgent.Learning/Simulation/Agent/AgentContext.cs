@@ -74,6 +74,16 @@ public struct AgentModelProfile
     /// </summary>
     public double ObservedExecRatio { get; set; }
 
+    /// <summary>
+    /// The agent's own time per request run on the device (decoding, deciding, tensor conversion,
+    /// building the response: the decision log's delay less its queue, transfer and execution), s;
+    /// added after the task's completion, so a pipeline's next stage waits for it. 0: none.
+    /// </summary>
+    public double OverheadLocalSeconds { get; set; }
+
+    /// <summary>The agent's own time per request offloaded to a peer (as <see cref="OverheadLocalSeconds"/>, outside the peer call), s. 0: none.</summary>
+    public double OverheadPeerSeconds { get; set; }
+
     /// <summary>Expected execution time of variant <paramref name="v"/> (0 fp32, 1 int8, 2 mixed).</summary>
     public readonly double Exec(int v) => v switch { 0 => ExecFp32, 1 => ExecInt8, _ => ExecMixed };
 
@@ -119,6 +129,12 @@ public struct AgentPeerProfile
 
     /// <summary>What the agent's observation shows as this peer's expected execution time over the true one (0 or unset: 1).</summary>
     public double ObservedExecRatio { get; set; }
+
+    /// <summary>The round trip the agent's observation shows for this peer (its own estimate), s; 0 or unset: the true <see cref="RoundTripSeconds"/>.</summary>
+    public double ObservedRoundTripSeconds { get; set; }
+
+    /// <summary>The throughput the agent's observation shows for this peer's link (its own estimate, both directions), bit/s; 0 or unset: the true bandwidths.</summary>
+    public double ObservedBitsPerSecond { get; set; }
 }
 
 /// <summary>
@@ -148,6 +164,20 @@ public struct AgentWorkload
 
     /// <summary>Share of jobs (relative weight).</summary>
     public double Weight { get; set; }
+
+    /// <summary>
+    /// Mean lines per job (a calibrated pipeline): each job has floor(mean) or floor(mean) + 1 lines,
+    /// the latter with probability frac(mean), within [<see cref="LinesMin"/>, <see cref="LinesMax"/>].
+    /// 0 or unset: uniform between <see cref="LinesMin"/> and <see cref="LinesMax"/>.
+    /// </summary>
+    public double LinesMean { get; set; }
+
+    /// <summary>
+    /// True: the lines of a job run one after another (line k + 1's first per-line stage is decided
+    /// when line k's last stage is back), as the demo's OcrPipeline reads them; false (the default of
+    /// the training ranges): every line's first per-line stage is decided when stage 0 is back.
+    /// </summary>
+    public bool SequentialLines { get; set; }
 
     /// <summary>Model of stage <paramref name="k"/>.</summary>
     public readonly int Stage(int k) => k switch { 0 => Stage0, 1 => Stage1, _ => Stage2 };
@@ -261,6 +291,7 @@ public sealed class AgentContext
             }
 
             Require(model.DeadlineSeconds > 0, $"model {m} ({model.Name}) deadline must be positive (+infinity for none)");
+            Require(model.OverheadLocalSeconds is >= 0 and <= 60 && model.OverheadPeerSeconds is >= 0 and <= 60, $"model {m} ({model.Name}) agent overheads must be in [0, 60] s");
         }
 
         for (var p = 0; p < PeerCount; p++)
@@ -272,6 +303,7 @@ public sealed class AgentContext
             Require(peer.Concurrency is >= 1 and <= MaxConcurrency, $"peer {p} concurrency must be in [1, {MaxConcurrency}]");
             Require(peer.BackgroundUtilisation is >= 0 and < 1, $"peer {p} background utilisation must be in [0, 1)");
             Require(peer.BackgroundUtilisation == 0 || peer.BackgroundMeanExecSeconds is >= 1e-3 and <= 100, $"peer {p} background mean exec must be in [1 ms, 100 s] when there is background load");
+            Require(peer.ObservedRoundTripSeconds >= 0 && double.IsFinite(peer.ObservedRoundTripSeconds) && peer.ObservedBitsPerSecond >= 0 && double.IsFinite(peer.ObservedBitsPerSecond), $"peer {p} observed round trip and throughput must be finite and non-negative (0: the true values)");
         }
 
         for (var w = 0; w < WorkloadCount; w++)
@@ -285,6 +317,7 @@ public sealed class AgentContext
 
             Require(wl.StageCount == 1 || (wl.LinesMin >= 1 && wl.LinesMax >= wl.LinesMin && wl.LinesMax <= MaxLines), $"workload {w} lines must satisfy 1 <= min <= max <= {MaxLines}");
             Require(wl.Weight > 0 && double.IsFinite(wl.Weight), $"workload {w} weight must be positive");
+            Require(wl.LinesMean == 0 || (wl.LinesMean >= wl.LinesMin && wl.LinesMean <= wl.LinesMax), $"workload {w} mean lines must be 0 (uniform) or within [LinesMin, LinesMax], got {wl.LinesMean}");
         }
     }
 

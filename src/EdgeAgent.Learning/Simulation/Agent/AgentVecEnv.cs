@@ -29,9 +29,16 @@ namespace EdgeAgent.Learning.Simulation.Agent;
 /// queues behind that task's ticket. After a quiet stretch (no agent task on the peer) only the
 /// last 20 mean background job times before a decision are simulated, which bounds the cost of a
 /// step however far apart decisions are.</para>
-/// <para>Energy (this device's, Core's <see cref="DevicePowerTable"/>): local = the variant's
-/// measured joules, else (busy - idle) x actual execution time; offload = radio W x (upload +
-/// download time) + wait W x the rest of the delay.</para>
+/// <para>Energy (this device's, Core's <see cref="DevicePowerTable"/>), as the live agent's
+/// Dispatcher prices it: local = the variant's measured joules, else (busy - idle) x actual
+/// execution time; offload = radio W x the call's transfer time (the call less the peer's queue
+/// and execution and the round trip the agent sees: waiting for the link, upload and download)
+/// + wait W x the rest of the call (round trip, the peer's queue and execution).</para>
+/// <para>Calibrated contexts add what the live demo does beyond this: the agent's own time per
+/// request (<see cref="AgentModelProfile.OverheadLocalSeconds"/>, after the task, in its delay),
+/// a pipeline's lines one after another (<see cref="AgentWorkload.SequentialLines"/>), the lines'
+/// mean (<see cref="AgentWorkload.LinesMean"/>) and the agent's estimates of each peer's link in
+/// the observations (<see cref="AgentPeerProfile.ObservedRoundTripSeconds"/>).</para>
 /// <para>Rewards (one preference weight meaningful across models): delay cost = delay / t_ref(m),
 /// energy cost = energy / e_ref(m), where t_ref(m) and e_ref(m) are the expected execution time
 /// and energy of model m on the device's fp32 variant in this episode: running on an idle device
@@ -79,6 +86,10 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _exec;     // [n, M, L] NaN = absent
     private readonly double[] _obsLocal; // [n, M] observed / true expected device time
     private readonly double[] _obsPeer;  // [n, P] observed / true expected peer time
+    private readonly double[] _obsRtt;   // [n, P] the round trip the agent sees (its estimate), s
+    private readonly double[] _obsRate;  // [n, P] the throughput the agent sees (its estimate), bit/s; 0: the true bandwidths
+    private readonly double[] _ovLocal;  // [n, M] the agent's own time per local request, s
+    private readonly double[] _ovPeer;   // [n, M] the agent's own time per offloaded request, s
     private readonly double[] _joules;   // [n, M, L] NaN = not measured
     private readonly double[] _drop;     // [n, M, L]
     private readonly double[] _deadline; // [n, M]
@@ -101,6 +112,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly int[] _wlStageCount; // [n, W]
     private readonly int[] _wlLinesMin;
     private readonly int[] _wlLinesMax;
+    private readonly double[] _wlLinesMean; // [n, W] 0: uniform lines
+    private readonly bool[] _wlSequential;  // [n, W] lines one after another
     private readonly double[] _wlCum;   // [n, W] cumulative weights (normalised)
     private readonly int[] _arrivalKind;
     private readonly double[] _jobRate;
@@ -212,6 +225,10 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _exec = new double[_n * M * L];
         _obsLocal = new double[_n * M];
         _obsPeer = new double[_n * P];
+        _obsRtt = new double[_n * P];
+        _obsRate = new double[_n * P];
+        _ovLocal = new double[_n * M];
+        _ovPeer = new double[_n * M];
         _joules = new double[_n * M * L];
         _drop = new double[_n * M * L];
         _deadline = new double[_n * M];
@@ -234,6 +251,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _wlStageCount = new int[_n * W];
         _wlLinesMin = new int[_n * W];
         _wlLinesMax = new int[_n * W];
+        _wlLinesMean = new double[_n * W];
+        _wlSequential = new bool[_n * W];
         _wlCum = new double[_n * W];
         _arrivalKind = new int[_n];
         _jobRate = new double[_n];
@@ -663,7 +682,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
         var m = _curModel[env];
         Place(env, action, commit: true, out var delay, out var energy, out var completion);
-        _lastTask[env] = new AgentTaskOutcome(m, action, delay, _placedQueue, delay - _placedQueue - _placedExec, _placedExec, energy);
+        _lastTask[env] = new AgentTaskOutcome(m, action, delay, _placedQueue, delay - _placedQueue - _placedExec - _placedOverhead, _placedExec, energy) { OverheadSeconds = _placedOverhead };
         delayCost = delay / _tRef[(env * M) + m];
         energyCost = energy / _eRef[(env * M) + m];
         _sumDelay[env] += delay;
@@ -796,6 +815,10 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._exec, s * M * L, _exec, env * M * L, M * L);
         Array.Copy(src._obsLocal, s * M, _obsLocal, env * M, M);
         Array.Copy(src._obsPeer, s * P, _obsPeer, env * P, P);
+        Array.Copy(src._obsRtt, s * P, _obsRtt, env * P, P);
+        Array.Copy(src._obsRate, s * P, _obsRate, env * P, P);
+        Array.Copy(src._ovLocal, s * M, _ovLocal, env * M, M);
+        Array.Copy(src._ovPeer, s * M, _ovPeer, env * M, M);
         Array.Copy(src._joules, s * M * L, _joules, env * M * L, M * L);
         Array.Copy(src._drop, s * M * L, _drop, env * M * L, M * L);
         Array.Copy(src._deadline, s * M, _deadline, env * M, M);
@@ -818,6 +841,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._wlStageCount, s * W, _wlStageCount, env * W, W);
         Array.Copy(src._wlLinesMin, s * W, _wlLinesMin, env * W, W);
         Array.Copy(src._wlLinesMax, s * W, _wlLinesMax, env * W, W);
+        Array.Copy(src._wlLinesMean, s * W, _wlLinesMean, env * W, W);
+        Array.Copy(src._wlSequential, s * W, _wlSequential, env * W, W);
         Array.Copy(src._wlCum, s * W, _wlCum, env * W, W);
         _arrivalKind[env] = src._arrivalKind[s];
         _jobRate[env] = src._jobRate[s];
@@ -889,6 +914,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _req[mi] = model.RequestBytes;
             _resp[mi] = model.ResponseBytes;
             _obsLocal[mi] = model.ObservedExecRatio > 0 && double.IsFinite(model.ObservedExecRatio) ? model.ObservedExecRatio : 1;
+            _ovLocal[mi] = m < c.ModelCount ? model.OverheadLocalSeconds : 0;
+            _ovPeer[mi] = m < c.ModelCount ? model.OverheadPeerSeconds : 0;
             // Deadlines in whole TimeSpan ticks, as the live agent holds them.
             _deadline[mi] = m < c.ModelCount && double.IsFinite(model.DeadlineSeconds) ? new TimeSpan((long)Math.Round(model.DeadlineSeconds * TimeSpan.TicksPerSecond)).TotalSeconds : double.PositiveInfinity;
             for (var v = 0; v < L; v++)
@@ -915,6 +942,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _down[pi] = peer.DownlinkBitsPerSecond;
             _speed[pi] = p < c.PeerCount ? peer.Speed : 1;
             _obsPeer[pi] = peer.ObservedExecRatio > 0 && double.IsFinite(peer.ObservedExecRatio) ? peer.ObservedExecRatio : 1;
+            _obsRtt[pi] = peer.ObservedRoundTripSeconds > 0 ? peer.ObservedRoundTripSeconds : peer.RoundTripSeconds;
+            _obsRate[pi] = peer.ObservedBitsPerSecond > 0 ? peer.ObservedBitsPerSecond : 0;
             _served[pi] = p < c.PeerCount ? peer.ServedModels : 0;
             _bgMeanExec[pi] = peer.BackgroundMeanExecSeconds;
             _bgRate[pi] = p < c.PeerCount && peer.BackgroundUtilisation > 0 ? peer.BackgroundUtilisation * peer.Concurrency / peer.BackgroundMeanExecSeconds : 0;
@@ -939,6 +968,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _wlStages[(wi * 3) + 2] = wl.Stage2;
             _wlLinesMin[wi] = Math.Max(1, wl.LinesMin);
             _wlLinesMax[wi] = Math.Max(Math.Max(1, wl.LinesMin), wl.LinesMax);
+            _wlLinesMean[wi] = wl.LinesMean;
+            _wlSequential[wi] = wl.SequentialLines;
             cum += w < c.WorkloadCount ? wl.Weight / total : 0;
             _wlCum[wi] = w < c.WorkloadCount - 1 ? cum : 1.0;
         }
@@ -1002,7 +1033,18 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
         _nextWorkload[env] = w;
         var wi = (env * W) + w;
-        _nextLines[env] = _wlLinesMin[wi] + rng.NextInt(_wlLinesMax[wi] - _wlLinesMin[wi] + 1);
+        var linesMean = _wlLinesMean[wi];
+        if (linesMean > 0)
+        {
+            // A calibrated mean: floor(mean) or one more, so the mean is the log's.
+            var low = Math.Floor(linesMean);
+            var lines = (int)low + (rng.NextDouble() < linesMean - low ? 1 : 0);
+            _nextLines[env] = Math.Clamp(lines, _wlLinesMin[wi], _wlLinesMax[wi]);
+        }
+        else
+        {
+            _nextLines[env] = _wlLinesMin[wi] + rng.NextInt(_wlLinesMax[wi] - _wlLinesMin[wi] + 1);
+        }
         var sigma = _jitterSigma[env];
         for (var k = 0; k < Jit; k++)
         {
@@ -1080,15 +1122,24 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var rec = _curRec[env];
         var wl = _recWorkload[(env * _recCap) + rec];
         var stages = _wlStageCount[(env * W) + wl];
+        var sequential = _wlSequential[(env * W) + wl];
         var stage = _curStage[env];
         if (stage + 1 >= stages)
         {
+            // A line's last stage: with sequential lines the next line starts now.
+            var next = _curLine[env] + 1;
+            if (sequential && stage > 0 && next < _recLines[(env * _recCap) + rec])
+            {
+                AddPending(env, completion, rec, 1, next);
+            }
+
             return;
         }
 
         if (stage == 0)
         {
-            for (var line = 0; line < _recLines[(env * _recCap) + rec]; line++)
+            var lines = sequential ? 1 : _recLines[(env * _recCap) + rec];
+            for (var line = 0; line < lines; line++)
             {
                 AddPending(env, completion, rec, 1, line);
             }
@@ -1322,6 +1373,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     // Queue wait and execution time of the last placement Place computed (transfer = delay - both).
     private double _placedQueue;
     private double _placedExec;
+    private double _placedOverhead;
 
     private void Place(int env, int row, bool commit, out double delay, out double energy, out double completion, bool expectedTimes = false)
     {
@@ -1334,9 +1386,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         {
             var expected = _exec[(mi * L) + row];
             var actual = expected * jitter;
-            completion = expectedTimes ? ExpectedFinish(env, 0, _localConc[env], now, expected) : Admit(env, 0, _localConc[env], now, actual, expected, commit);
+            var finish = expectedTimes ? ExpectedFinish(env, 0, _localConc[env], now, expected) : Admit(env, 0, _localConc[env], now, actual, expected, commit);
+            _placedOverhead = _ovLocal[mi];
+            completion = finish + _placedOverhead;
             delay = completion - now;
-            (_placedQueue, _placedExec) = (completion - actual - now, actual);
+            (_placedQueue, _placedExec) = (finish - actual - now, actual);
             var measured = _joules[(mi * L) + row];
             energy = pw.LocalJoules(actual, double.IsNaN(measured) ? null : measured);
             return;
@@ -1350,22 +1404,32 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var arrival = linkStart + upload + (0.5 * _rtt[pi]);
         AdvanceBackground(env, p, now);
         var peerExpected = _exec[mi * L] / _speed[pi];
-        var finish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, commit);
-        completion = finish + (0.5 * _rtt[pi]) + download;
-        (_placedQueue, _placedExec) = (finish - (peerExpected * jitter) - arrival, peerExpected * jitter);
+        var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, commit);
+        var back = peerFinish + (0.5 * _rtt[pi]) + download;
+        (_placedQueue, _placedExec) = (peerFinish - (peerExpected * jitter) - arrival, peerExpected * jitter);
+        _placedOverhead = _ovPeer[mi];
+        completion = back + _placedOverhead;
         delay = completion - now;
-        energy = pw.OffloadJoules(upload + download, delay - upload - download);
+        // As the agent prices it (Dispatcher): radio for the call's wire time (the call less the peer's
+        // queue and execution) less the round trip it estimates, when that leaves at least 1 ms, else the
+        // bytes at its throughput estimate; waiting for the rest of the call.
+        var call = back - now;
+        var wire = call - _placedQueue - _placedExec - _obsRtt[pi];
+        var radioTime = wire >= 0.001
+            ? Math.Min(wire, call)
+            : Math.Min(call, _obsRate[pi] > 0 ? (_req[mi] + _resp[mi]) * 8.0 / _obsRate[pi] : upload + download);
+        energy = pw.OffloadJoules(radioTime, call - radioTime);
         if (commit)
         {
             _linkFree[pi] = linkStart + upload;
-            _agentBusyUntil[pi] = Math.Max(_agentBusyUntil[pi], finish);
+            _agentBusyUntil[pi] = Math.Max(_agentBusyUntil[pi], peerFinish);
             var own = PruneOwn(pi, now);
             if (own >= _ownCap)
             {
                 throw new InvalidOperationException($"Environment {env}: {own} of the agent's requests are in flight to peer {p}, the simulator's capacity.");
             }
 
-            _ownBack[(pi * _ownCap) + own] = completion;
+            _ownBack[(pi * _ownCap) + own] = back;
             _ownCount[pi] = own + 1;
         }
     }
@@ -1461,9 +1525,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         return new CandidateState
         {
             IsLocal = false,
-            RoundTripSeconds = _rtt[pi],
-            UplinkBitsPerSecond = _up[pi],
-            DownlinkBitsPerSecond = _down[pi],
+            RoundTripSeconds = _obsRtt[pi],
+            UplinkBitsPerSecond = _obsRate[pi] > 0 ? _obsRate[pi] : _up[pi],
+            DownlinkBitsPerSecond = _obsRate[pi] > 0 ? _obsRate[pi] : _down[pi],
             ExpectedExecSeconds = _exec[mi * L] / _speed[pi] * _obsPeer[pi],
             Running = _running[q],
             Queued = _queued[q],
@@ -1523,7 +1587,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 /// <param name="Row">Row it was placed on (0-2 local variants, 3.. peers).</param>
 /// <param name="DelaySeconds">Completion minus decision time.</param>
 /// <param name="QueueSeconds">Waiting for an executor slot.</param>
-/// <param name="TransferSeconds">Upload (including waiting for the link), round trip and download; 0 locally.</param>
+/// <param name="TransferSeconds">Upload (including waiting for the link), round trip and download; 0 locally (the agent's overhead is not in it).</param>
 /// <param name="ExecSeconds">Execution (with its jitter).</param>
 /// <param name="EnergyJoules">The device's energy.</param>
-public readonly record struct AgentTaskOutcome(int Model, int Row, double DelaySeconds, double QueueSeconds, double TransferSeconds, double ExecSeconds, double EnergyJoules);
+public readonly record struct AgentTaskOutcome(int Model, int Row, double DelaySeconds, double QueueSeconds, double TransferSeconds, double ExecSeconds, double EnergyJoules)
+{
+    /// <summary>The agent's own time (the model's calibrated overhead; in the delay, not in the other terms).</summary>
+    public double OverheadSeconds { get; init; }
+}

@@ -357,6 +357,96 @@ public sealed class AgentVecEnvTests
     }
 
     [Fact]
+    public void Pipeline_SequentialLines_NextLineStartsWhenThePreviousLineIsBack()
+    {
+        // The demo's OcrPipeline reads a page's lines one after another: cls, rec of line 1, then line 2.
+        var c = AgentContext.Demo();
+        c.PeerCount = 0;
+        c.ExecJitterSigma = 0;
+        c.Arrivals = ArrivalKind.Periodic;
+        c.JobsPerSecond = 0.1;
+        c.Workloads[0] = c.Workloads[0] with { LinesMin = 2, LinesMax = 2, SequentialLines = true };
+        var env = Env(c, steps: 10);
+        double det = 0.030, cls = 0.005, rec = 0.059;
+        (int Model, double Time, double Delay)[] expected =
+        [
+            (0, 0, det), (1, det, cls), (2, det + cls, rec), (1, det + cls + rec, cls), (2, det + cls + rec + cls, rec), (0, 10, det),
+        ];
+        foreach (var (model, time, delay) in expected)
+        {
+            Assert.Equal(model, env.CurrentModel(0));
+            Assert.Equal(time, env.Now(0), 12);
+            Assert.Equal(delay, env.ExactCostUnscaled(0, 0).DelaySeconds, 12);
+            env.Step(0, 0, out _, out _);
+        }
+    }
+
+    [Fact]
+    public void Pipeline_LinesMean_JobsHaveThatManyLinesOnAverage()
+    {
+        var c = AgentContext.Demo();
+        c.PeerCount = 0;
+        c.ExecJitterSigma = 0;
+        c.Arrivals = ArrivalKind.Periodic;
+        c.JobsPerSecond = 1;
+        c.Workloads[0] = c.Workloads[0] with { LinesMin = 1, LinesMax = 2, LinesMean = 1.25, SequentialLines = true };
+        var env = Env(c, steps: 20_000);
+        var perModel = new int[3];
+        for (var k = 0; k < 20_000; k++)
+        {
+            perModel[env.CurrentModel(0)]++;
+            env.Step(0, 0, out _, out _);
+        }
+
+        Assert.InRange(perModel[1] / (double)perModel[0], 1.22, 1.28);
+    }
+
+    [Fact]
+    public void Step_AgentOverhead_InTheDelayAfterTheTaskAndTheNextStageWaitsForIt()
+    {
+        var c = AgentContext.Demo();
+        c.ExecJitterSigma = 0;
+        c.Arrivals = ArrivalKind.Periodic;
+        c.JobsPerSecond = 0.1;
+        c.Models[0].OverheadLocalSeconds = 0.002;
+        c.Models[0].OverheadPeerSeconds = 0.004;
+        c.Workloads[0] = c.Workloads[0] with { LinesMin = 1, LinesMax = 1 };
+        var env = Env(c, steps: 10);
+
+        var peerDelay = env.ExactCostUnscaled(0, 3).DelaySeconds;
+        env.Step(0, 0, out _, out _);
+
+        var task = env.LastTask(0);
+        Assert.Equal(0.030 + 0.002, task.DelaySeconds, 12);
+        Assert.Equal(0.002, task.OverheadSeconds, 12);
+        Assert.Equal(0, task.TransferSeconds, 12);
+        Assert.Equal(0.032, env.Now(0), 12);
+        var edge = c.Peers[0];
+        var transfer = (c.Models[0].RequestBytes * 8.0 / edge.UplinkBitsPerSecond) + edge.RoundTripSeconds + (c.Models[0].ResponseBytes * 8.0 / edge.DownlinkBitsPerSecond);
+        Assert.Equal(transfer + (0.030 / edge.Speed) + 0.004, peerDelay, 12);
+    }
+
+    [Fact]
+    public void Step_OffloadEnergy_PricedAsTheDispatcherDoes_LinkWaitIsRadioTimeRoundTripIsWaiting()
+    {
+        var c = Simple();
+        c.Peers[0].ObservedRoundTripSeconds = 0.025; // the agent's estimate, 5 ms above the truth
+        var env = Env(c);
+        env.Step(0, 3, out _, out _);
+
+        // Task 1 at 0.05 waits 0.05 s for the link (free at 0.1): the agent's measured wire time holds that
+        // wait, the upload, the round trip and the download; it takes its RTT estimate off as waiting.
+        env.Step(0, 3, out _, out _);
+
+        var task = env.LastTask(0);
+        var wire = 0.05 + 0.1 + 0.02 + 0.1;
+        Assert.Equal(wire, task.TransferSeconds, 12);
+        var radio = wire - 0.025;
+        Assert.Equal((2 * radio) + (0.5 * (task.DelaySeconds - radio)), task.EnergyJoules, 12);
+        Assert.Equal(0.025, env.CurrentObservation(0).Servers[3].RoundTripSeconds, 12);
+    }
+
+    [Fact]
     public void StepAndObserve_Batch_AllocateNothing()
     {
         var env = new AgentVecEnv(AgentContextRange.Train, 16, seed: 4, autoReset: true, stepsPerEpisode: 50);

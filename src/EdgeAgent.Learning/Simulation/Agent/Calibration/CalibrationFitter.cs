@@ -77,9 +77,11 @@ public static class CalibrationFitter
             // The device's fp32 time: measured when it ran locally, else what the agent expected (its profile or estimate).
             double deviceExec;
             string source;
-            if (exec.TryGetValue("local", out var local) && local.Count >= 3 && local.Median > 0)
+            // The mean, not the median: the simulator's jitter is a mean-1 factor on this time, and what
+            // is predicted is the mean delay (a log-normal spread of sigma 0.5 puts the mean 13 % above the median).
+            if (exec.TryGetValue("local", out var local) && local.Count >= 3 && local.Mean > 0)
             {
-                (deviceExec, source) = (local.Median, "measured");
+                (deviceExec, source) = (local.Mean, "measured");
             }
             else
             {
@@ -93,6 +95,11 @@ public static class CalibrationFitter
             // How far the agent's own expectation (what its policy saw) is from what ran.
             var observedLocal = Distribution.Of(rows.Select(r => columns.LocalDefaultRow(r) is { } row ? columns.Time(r, row, columns.Exec) : double.NaN).Where(v => v > 0));
             var observedRatio = source == "measured" && observedLocal is not null ? Math.Clamp(observedLocal.Median / deviceExec, 0.01, 100) : 1;
+
+            // The agent's own time per request (decoding, deciding, tensors, the response), outside the
+            // executor and the peer call; fallbacks left out (their delay holds the failed peer call).
+            static double Overhead(IEnumerable<LoggedRequest> rows) =>
+                rows.Select(r => r.DelaySeconds - r.QueueSeconds - r.TransferSeconds - r.ExecSeconds).Where(v => double.IsFinite(v)).Select(v => Math.Max(0, v)).DefaultIfEmpty(0).Average();
             models.Add(new ModelCalibration
             {
                 ObservedExecRatio = observedRatio,
@@ -102,8 +109,10 @@ public static class CalibrationFitter
                 ResponseBytes = (long)(Distribution.Of(rows.Select(r => columns.ResponseBytes(r)).Where(v => v >= 0))?.Median ?? 0),
                 DeviceExecSeconds = deviceExec,
                 DeviceExecSource = source,
-                Int8ExecSeconds = exec.TryGetValue("local:int8", out var i8) ? i8.Median : null,
-                MixedExecSeconds = exec.TryGetValue("local:mixed", out var mx) ? mx.Median : null,
+                OverheadLocalSeconds = Overhead(rows.Where(r => !r.Offloaded && r.FallbackFrom is null)),
+                OverheadPeerSeconds = Overhead(rows.Where(r => r.Offloaded)),
+                Int8ExecSeconds = exec.TryGetValue("local:int8", out var i8) ? i8.Mean : null,
+                MixedExecSeconds = exec.TryGetValue("local:mixed", out var mx) ? mx.Mean : null,
                 ExecSeconds = exec,
                 DelaySeconds = delay,
             });
@@ -162,11 +171,11 @@ public static class CalibrationFitter
 
             // Speed: the device's fp32 time over the peer's, geometric mean over its models weighted by requests.
             var speedTerms = ran.GroupBy(r => r.Model, StringComparer.Ordinal)
-                .Select(g => (Log: Math.Log(deviceExecOf[g.Key] / Math.Max(1e-6, Distribution.Of(g.Select(r => r.ExecSeconds))!.Median)), Weight: (double)g.Count()))
+                .Select(g => (Log: Math.Log(deviceExecOf[g.Key] / Math.Max(1e-6, Distribution.Of(g.Select(r => r.ExecSeconds))!.Mean)), Weight: (double)g.Count()))
                 .ToArray();
             var observedTerms = ran.GroupBy(r => r.Model, StringComparer.Ordinal)
                 .Select(g => (Observed: Distribution.Of(g.Select(r => columns.Time(r, IndexOf(r.Candidates, placement), columns.Exec)).Where(v => v > 0))?.Median ?? double.NaN,
-                    Measured: Distribution.Of(g.Select(r => r.ExecSeconds))!.Median, Weight: (double)g.Count()))
+                    Measured: Distribution.Of(g.Select(r => r.ExecSeconds))!.Mean, Weight: (double)g.Count()))
                 .Where(t => t.Observed > 0 && t.Measured > 0).ToArray();
             var observedPeerRatio = observedTerms.Length == 0 ? 1 : Math.Clamp(Math.Exp(observedTerms.Sum(t => Math.Log(t.Observed / t.Measured) * t.Weight) / observedTerms.Sum(t => t.Weight)), 0.01, 100);
             double speed;
@@ -234,14 +243,18 @@ public static class CalibrationFitter
             notes.Add("no local request with compute energy: busy power is the agent's default");
         }
 
-        // Offload joules = radio W x transfer + wait W x the rest of the peer call; the transfer as the agent computed it.
+        // Offload joules = radio W x transfer + wait W x the rest of the peer call; the transfer as the
+        // agent's Dispatcher computes it: the wire time less its round-trip estimate when that leaves at
+        // least 1 ms, else the bytes at its throughput estimate (the estimates the decision saw).
         var offloads = ok.Where(r => r.Offloaded && r.RadioJoules > 0).Select(r =>
         {
             var row = IndexOf(r.Candidates, r.RanAt);
             var rate = row >= 0 ? columns.Rate(r, row, columns.Uplink) : double.NaN;
+            var rtt = row >= 0 ? columns.Time(r, row, columns.RoundTrip) : double.NaN;
             var bits = 8.0 * (r.InputBytes + Math.Max(0, columns.ResponseBytes(r)));
             var elapsed = r.TransferSeconds + r.QueueSeconds + r.ExecSeconds;
-            var transfer = rate > 0 ? Math.Min(elapsed, bits / rate) : double.NaN;
+            var measured = r.TransferSeconds - rtt;
+            var transfer = measured >= 0.001 ? Math.Min(elapsed, measured) : rate > 0 ? Math.Min(elapsed, bits / rate) : double.NaN;
             return (Transfer: transfer, Wait: Math.Max(0, elapsed - transfer), Joules: r.RadioJoules);
         }).Where(x => double.IsFinite(x.Transfer)).ToArray();
         var (radio, wait) = (defaults.RadioWatts, defaults.WaitWatts);
@@ -299,6 +312,8 @@ public static class CalibrationFitter
                 Stages = pipeline,
                 LinesMin = Math.Clamp((int)Math.Floor(perLine), 1, AgentContext.MaxLines),
                 LinesMax = Math.Clamp((int)Math.Ceiling(perLine), 1, AgentContext.MaxLines),
+                LinesMean = Math.Clamp(perLine, 1, AgentContext.MaxLines),
+                SequentialLines = true, // the OCR pipeline (OcrPipeline.ReadAsync) reads a page's lines one after another
                 Weight = jobs,
             });
             jobArrivals.AddRange(ok.Where(r => r.Model == Ocr[0]).Select(r => (r.ArrivedAt, r.DelayWeight)));

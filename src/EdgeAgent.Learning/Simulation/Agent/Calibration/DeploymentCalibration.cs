@@ -91,7 +91,7 @@ public sealed record ModelCalibration
     /// <summary>Response bytes (median of the agent's record of them).</summary>
     public long ResponseBytes { get; init; }
 
-    /// <summary>fp32 execution time on the device the simulator uses, s (measured median, or the agent's expected time when it never ran locally).</summary>
+    /// <summary>fp32 execution time on the device the simulator uses, s (measured mean: the simulator's jitter is a mean-1 factor on it; or the agent's expected time when it never ran locally).</summary>
     public double DeviceExecSeconds { get; init; }
 
     /// <summary>Where <see cref="DeviceExecSeconds"/> comes from ("measured" or "expected").</summary>
@@ -99,6 +99,12 @@ public sealed record ModelCalibration
 
     /// <summary>The agent's expected fp32 time in its observations (median) over <see cref="DeviceExecSeconds"/> (1 when it never ran locally): how far its estimate is off.</summary>
     public double ObservedExecRatio { get; init; } = 1;
+
+    /// <summary>The agent's own time per request run on the device (delay less queue, transfer and execution; mean over local requests that were not fallbacks), s.</summary>
+    public double OverheadLocalSeconds { get; init; }
+
+    /// <summary>The agent's own time per offloaded request (outside the peer call; mean), s.</summary>
+    public double OverheadPeerSeconds { get; init; }
 
     /// <summary>int8 execution time on the device, s (null: never offered).</summary>
     public double? Int8ExecSeconds { get; init; }
@@ -131,7 +137,7 @@ public sealed record PeerCalibration
     /// <summary>How <see cref="RoundTripSeconds"/> and <see cref="BitsPerSecond"/> were obtained.</summary>
     public string LinkSource { get; init; } = "";
 
-    /// <summary>Compute speed relative to the device (device fp32 exec / peer exec, geometric mean over models).</summary>
+    /// <summary>Compute speed relative to the device (device fp32 exec / the peer's mean exec, geometric mean over models).</summary>
     public double Speed { get; init; } = 1;
 
     /// <summary>Slots of the peer's executor (its row's concurrency feature).</summary>
@@ -170,6 +176,12 @@ public sealed record WorkloadCalibration
 
     /// <summary>Share of jobs.</summary>
     public double Weight { get; init; } = 1;
+
+    /// <summary>Mean lines per job (0: uniform between the fewest and most).</summary>
+    public double LinesMean { get; init; }
+
+    /// <summary>True: a job's lines run one after another (the OCR pipeline of the demo reads them so).</summary>
+    public bool SequentialLines { get; init; }
 }
 
 /// <summary>How jobs arrived.</summary>
@@ -273,6 +285,8 @@ public sealed record DeploymentCalibration
             profile.ExecInt8 = model.Int8ExecSeconds ?? double.NaN;
             profile.ExecMixed = model.MixedExecSeconds ?? double.NaN;
             profile.ObservedExecRatio = model.ObservedExecRatio;
+            profile.OverheadLocalSeconds = Math.Clamp(model.OverheadLocalSeconds, 0, 60);
+            profile.OverheadPeerSeconds = Math.Clamp(model.OverheadPeerSeconds, 0, 60);
             c.Models[m] = profile;
             index[model.Name] = m;
         }
@@ -302,6 +316,8 @@ public sealed record DeploymentCalibration
                 Concurrency = Math.Clamp(peer.Concurrency, 1, AgentContext.MaxConcurrency),
                 ServedModels = served,
                 ObservedExecRatio = peer.ObservedExecRatio,
+                ObservedRoundTripSeconds = peer.ObservedRoundTripSeconds is { } rtt && double.IsFinite(rtt.Median) ? Math.Max(0, rtt.Median) : 0,
+                ObservedBitsPerSecond = peer.ObservedBitsPerSecond is { } rate && double.IsFinite(rate.Median) ? Math.Max(0, rate.Median) : 0,
             };
         }
 
@@ -323,6 +339,8 @@ public sealed record DeploymentCalibration
                 Stage2 = wl.Stages.Count > 2 ? index[wl.Stages[2]] : 0,
                 LinesMin = Math.Clamp(wl.LinesMin, 1, AgentContext.MaxLines),
                 LinesMax = Math.Clamp(Math.Max(wl.LinesMin, wl.LinesMax), 1, AgentContext.MaxLines),
+                LinesMean = wl.LinesMean > 0 ? Math.Clamp(wl.LinesMean, Math.Clamp(wl.LinesMin, 1, AgentContext.MaxLines), Math.Clamp(Math.Max(wl.LinesMin, wl.LinesMax), 1, AgentContext.MaxLines)) : 0,
+                SequentialLines = wl.SequentialLines,
                 Weight = wl.Weight,
             };
         }

@@ -50,6 +50,9 @@ public sealed record LoggedRequest
     /// <summary>This device's radio (and waiting) energy, J.</summary>
     public double RadioJoules { get; init; }
 
+    /// <summary>The peer the policy chose that failed or was late, so the request ran on the device (null: none).</summary>
+    public string? FallbackFrom { get; init; }
+
     /// <summary>False when the request failed.</summary>
     public bool Success { get; init; } = true;
 

@@ -31,7 +31,8 @@ public sealed class CalibrationFitterTests : IDisposable
             var transfer = offload ? 0.010 + ((bytes + 1000) * 8 / 1e8) : 0;
             var queue = 0.001;
             var delay = queue + exec + transfer;
-            var radio = offload ? (2.0 * ((bytes + 1000) * 8 / 1e8)) + (0.5 * (queue + exec + 0.010)) : 0;
+            // As the Dispatcher prices it: radio for the wire time less its RTT estimate (11 ms), waiting for the rest.
+            var radio = offload ? (2.0 * (transfer - 0.011)) + (0.5 * (queue + exec + 0.011)) : 0;
             list.Add(new LoggedRequest
             {
                 Timestamp = T0.AddSeconds((0.5 * i) + delay),
@@ -168,6 +169,84 @@ public sealed class CalibrationFitterTests : IDisposable
         Assert.Contains(calibration.Notes, n => n.Contains("big: fewer than 3 local runs", StringComparison.Ordinal));
         Assert.InRange(calibration.Peers[0].Speed, 3.9, 4.1);
     }
+
+    [Fact]
+    public void Fit_SpreadOfExecutionTimes_DeviceTimeIsTheMeanSoTheSimulatorsMeanIsTheLogs()
+    {
+        // Regression: the median was used; with a mean-1 log-normal jitter of sigma 0.8 the simulator's
+        // mean execution was exp(-0.32) = 0.73 of the log's.
+        var requests = Deployment(3000, sigma: 0.8, seed: 5);
+        var measured = requests.Where(r => r.Model == "big" && r.RanAt == "local").Average(r => r.ExecSeconds);
+
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+
+        var big = calibration.Models.Single(m => m.Name == "big");
+        Assert.Equal(measured, big.DeviceExecSeconds, 9);
+        Assert.InRange(calibration.Peers[0].Speed, 3.6, 4.4);
+    }
+
+    [Fact]
+    public void Fit_AgentOverheadAndFallbacks_OverheadPerModelWithoutTheFallbacks()
+    {
+        var requests = Deployment(300, sigma: 0.1)
+            .Select((r, i) => r with { DelaySeconds = r.DelaySeconds + (r.Offloaded ? 0.004 : 0.002) })
+            .Select((r, i) => i == 3 ? r with { FallbackFrom = "edge", DelaySeconds = r.DelaySeconds + 5 } : r)
+            .ToList();
+
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+
+        Assert.All(calibration.Models, m => Assert.Equal(0.002, m.OverheadLocalSeconds, 9));
+        Assert.All(calibration.Models, m => Assert.Equal(0.004, m.OverheadPeerSeconds, 9));
+        var context = calibration.ToContext();
+        Assert.Equal(0.002, context.Models[0].OverheadLocalSeconds, 9);
+        Assert.Equal(0.011, context.Peers[0].ObservedRoundTripSeconds, 4);
+        Assert.InRange(context.Peers[0].ObservedBitsPerSecond, 0.99e8, 1.01e8);
+    }
+
+    [Fact]
+    public void Fit_OcrPipeline_LinesOneAfterAnotherWithTheLogsMean()
+    {
+        // Three jobs of det, then cls and rec per line: 1, 2 and 1 lines (4/3 per job).
+        var requests = new List<LoggedRequest>();
+        var t = 0.0;
+        foreach (var lines in new[] { 1, 2, 1, 1, 2, 1 })
+        {
+            var at = t;
+            requests.Add(Ocr("ocr-det", at));
+            for (var l = 0; l < lines; l++)
+            {
+                requests.Add(Ocr("ocr-cls", at + 0.1 + (0.2 * l)));
+                requests.Add(Ocr("ocr-rec", at + 0.2 + (0.2 * l)));
+            }
+
+            t += 1;
+        }
+
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+
+        var workload = Assert.Single(calibration.Arrivals.Workloads);
+        Assert.Equal(["ocr-det", "ocr-cls", "ocr-rec"], workload.Stages);
+        Assert.Equal(4.0 / 3.0, workload.LinesMean, 9);
+        Assert.True(workload.SequentialLines);
+        var context = calibration.ToContext();
+        Assert.Equal(4.0 / 3.0, context.Workloads[0].LinesMean, 9);
+        Assert.True(context.Workloads[0].SequentialLines);
+        Assert.Equal((1, 2), (context.Workloads[0].LinesMin, context.Workloads[0].LinesMax));
+    }
+
+    private static LoggedRequest Ocr(string model, double at) => new()
+    {
+        Timestamp = T0.AddSeconds(at + 0.05),
+        Model = model,
+        InputBytes = 1000,
+        Candidates = ["local", "peer:edge"],
+        Features = Features(0.05, 0.02),
+        Mask = Mask(),
+        RanAt = "local",
+        DelaySeconds = 0.05,
+        ExecSeconds = 0.05,
+        ComputeJoules = 0.25,
+    };
 
     [Fact]
     public void Fit_TooFewRequests_OneLineSayingWhatToDo()
