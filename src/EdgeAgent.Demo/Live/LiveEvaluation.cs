@@ -59,11 +59,12 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
         ("agent overhead", Predicted.OverheadSeconds - Live.OverheadSeconds),
     }.MaxBy(t => Math.Abs(t.Item2));
 
-    /// <summary>The energy term whose difference (predicted - live, J) is largest in size: compute or radio.</summary>
+    /// <summary>The energy term whose difference (predicted - live, J) is largest in size: compute, radio or link probes.</summary>
     public (string Term, double Joules) EnergyTerm => new[]
     {
         ("energy: compute", Predicted.ComputeJoules - Live.ComputeJoules),
         ("energy: radio/wait", Predicted.RadioJoules - Live.RadioJoules),
+        ("energy: link probes", Predicted.ProbeJoules - Live.ProbeJoules),
     }.MaxBy(t => Math.Abs(t.Item2));
 }
 
@@ -133,6 +134,23 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
     /// <summary>The decision log the runs write.</summary>
     public string DatabasePath => Path.Combine(Path.GetFullPath(settings.OutputDirectory), "log", "decisions.db");
 
+    /// <summary>The runs' link-probe energy per preference (the decision log holds requests only), written after the live runs.</summary>
+    public string ProbesPath => Path.Combine(Path.GetFullPath(settings.OutputDirectory), "log", "probes.json");
+
+    /// <summary>The agent's link probes as the prediction models them: the demo agent's settings (AgentOptions defaults).</summary>
+    public static LinkProbeModel AgentProbes()
+    {
+        var options = new Node.Agent.AgentOptions();
+        return new LinkProbeModel
+        {
+            ProbeAfterSeconds = options.LinkProbeAfter.TotalSeconds,
+            MaxBytes = options.LinkProbeMaxBytes,
+            MinBytes = Math.Max(options.ThroughputSampleMinBytes, Node.Agent.LinkProber.MinProbeBytes),
+            BudgetBytesPerSecond = options.LinkProbeBudgetBytesPerSecond,
+            TargetSeconds = Node.Agent.LinkProber.TargetProbeSeconds,
+        };
+    }
+
     /// <summary>Runs the sweep live, then predicts it.</summary>
     public async Task<LiveEvaluationReport> RunAsync(TimeProvider time, Action<string> progress, CancellationToken cancellationToken)
     {
@@ -147,6 +165,8 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var demo = settings.Demo with { DecisionLogPath = Path.GetDirectoryName(DatabasePath) };
         var comparison = new DemoComparison(demo, [demo.Policy], settings.Preferences, [demo.Peers]);
         await comparison.RunAsync(time, progress, cancellationToken).ConfigureAwait(false);
+        var probes = comparison.Results.GroupBy(r => r.Preference).ToDictionary(g => g.Key.ToString("R", CultureInfo.InvariantCulture), g => g.Sum(r => r.ProbeJoules));
+        File.WriteAllText(ProbesPath, JsonSerializer.Serialize(probes, Json));
         return Predict(progress);
     }
 
@@ -182,12 +202,18 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             _ => CorePolicyBaseline.AllPeer(),
         };
 
+        var probeJoules = ReadProbes();
+        var probeModel = AgentProbes();
         var points = new List<LivePoint>();
         foreach (var preference in settings.Preferences)
         {
             var rows = log.Requests.Where(r => r.Success && Math.Abs(r.DelayWeight - preference) < 1e-6).ToArray();
             var live = RequestTerms.Of(rows.Select(r => (r.RanAt, r.DelaySeconds, r.QueueSeconds, r.TransferSeconds, r.ExecSeconds, r.EnergyJoules, r.ComputeJoules)).ToArray());
-            var predicted = SimulatedRequests.Predict(context, policy, preference, settings.Episodes, settings.Seed, settings.StepsPerEpisode);
+            var probed = probeJoules?.FirstOrDefault(p => Math.Abs(p.Key - preference) < 1e-6).Value;
+            live = live.WithProbes(probed ?? 0);
+
+            // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
+            var predicted = SimulatedRequests.Predict(context, policy, preference, settings.Episodes, settings.Seed, settings.StepsPerEpisode, probeJoules is null ? null : probeModel);
             var point = new LivePoint(preference, live, predicted);
             points.Add(point);
             progress(string.Create(CultureInfo.InvariantCulture,
@@ -216,6 +242,25 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         };
     }
 
+    // The live runs' probe joules per preference, or null when the file is missing (runs of an older edgeagent).
+    private Dictionary<double, double>? ReadProbes()
+    {
+        if (!File.Exists(ProbesPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            var read = JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(ProbesPath)) ?? [];
+            return read.ToDictionary(p => double.Parse(p.Key, CultureInfo.InvariantCulture), p => p.Value);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or IOException)
+        {
+            throw new CalibrationException($"{ProbesPath}: cannot read the runs' link-probe energy ({ex.Message}); delete it to predict without probes.", ex);
+        }
+    }
+
     /// <summary>The table printed and put in the Markdown report.</summary>
     public static string Format(LiveEvaluationReport report)
     {
@@ -223,7 +268,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {report.Episodes} simulated episodes per preference on {report.Calibration}");
-        sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait (energy)");
+        sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy)");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
@@ -238,11 +283,11 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         sb.AppendLine(inv, $"within {report.Tolerance:P0} (delay and energy): {report.WithinTolerance} of {report.Points.Count} preferences");
         sb.AppendLine(inv, $"hypervolume of the (mean delay s, mean energy J per request) fronts under ({report.Reference.Delay:0.####} s, {report.Reference.Energy:0.####} J): live {report.LiveHypervolume:0.######}, sim {report.PredictedHypervolume:0.######}");
         sb.AppendLine();
-        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec / overhead ms | live compute / radio J | sim compute / radio J |");
+        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec / overhead ms | live compute / radio / probes J | sim compute / radio / probes J |");
         sb.AppendLine("|---|---|---|---|---|");
         foreach (var p in report.Points)
         {
-            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} / {p.Predicted.OverheadSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} |");
+            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} / {p.Predicted.OverheadSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} / {p.Live.ProbeJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} / {p.Predicted.ProbeJoules:0.0000} |");
         }
 
         return sb.ToString();

@@ -37,7 +37,15 @@ public sealed record RequestTerms
     public double ComputeJoules { get; init; }
 
     /// <summary>Mean radio and waiting energy per request (offloads), J.</summary>
-    public double RadioJoules => EnergyJoules - ComputeJoules;
+    public double RadioJoules => EnergyJoules - ComputeJoules - ProbeJoules;
+
+    /// <summary>Mean energy of the agent's link probes per request (the run's or episode's probes over its requests; in <see cref="EnergyJoules"/>), J.</summary>
+    public double ProbeJoules { get; init; }
+
+    /// <summary>These terms with <paramref name="joules"/> of link probes spread over the requests.</summary>
+    public RequestTerms WithProbes(double joules) => Requests == 0 || !(joules > 0)
+        ? this
+        : this with { ProbeJoules = ProbeJoules + (joules / Requests), EnergyJoules = EnergyJoules + (joules / Requests) };
 
     /// <summary>Share of requests per placement ("local", "local:int8", "peer:edge").</summary>
     public IReadOnlyDictionary<string, double> Placements { get; init; } = new Dictionary<string, double>();
@@ -75,8 +83,13 @@ public sealed record RequestTerms
 /// </summary>
 public static class SimulatedRequests
 {
-    /// <summary>Plays <paramref name="policy"/> at <paramref name="delayWeight"/> and averages every placed request (observations in the own-traffic layout, <c>FeatureLayout.Agent(ownTraffic: true)</c>).</summary>
-    public static RequestTerms Predict(AgentContext context, ISimPolicy policy, double delayWeight, int episodes, ulong seed, int stepsPerEpisode = 100)
+    /// <summary>
+    /// Plays <paramref name="policy"/> at <paramref name="delayWeight"/> and averages every placed
+    /// request (observations in the own-traffic layout, <c>FeatureLayout.Agent(ownTraffic: true)</c>);
+    /// with <paramref name="probes"/>, each episode's link probes (<see cref="LinkProbeModel"/>) are
+    /// added to the energy, spread over its requests as the live agent's are over a run's.
+    /// </summary>
+    public static RequestTerms Predict(AgentContext context, ISimPolicy policy, double delayWeight, int episodes, ulong seed, int stepsPerEpisode = 100, LinkProbeModel? probes = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(policy);
@@ -96,6 +109,13 @@ public static class SimulatedRequests
         var actions = new int[n];
         var outcomes = new List<(string, double, double, double, double, double, double)>(episodes * stepsPerEpisode);
         var names = Enumerable.Range(0, env.MaxServers).Select(r => r < LocalVariants.Count ? (r == 0 ? "local" : "local:" + LocalVariants.Names[r]) : "peer:" + context.Peers[Math.Min(r - LocalVariants.Count, AgentContext.MaxPeers - 1)].Name).ToArray();
+        var calls = new List<(double Sent, double Back)>[n * AgentContext.MaxPeers];
+        for (var k = 0; k < calls.Length; k++)
+        {
+            calls[k] = [];
+        }
+
+        var ends = new double[n];
         policy.Begin(env, delayWeight, seed);
         while (Enumerable.Range(0, n).Any(i => !env.IsDone(i)))
         {
@@ -108,13 +128,35 @@ public static class SimulatedRequests
                     continue;
                 }
 
+                var now = env.Now(i);
                 env.Step(i, actions[i], out _, out _);
                 var t = env.LastTask(i);
                 var local = t.Row < LocalVariants.Count;
+                ends[i] = Math.Max(ends[i], now + t.DelaySeconds);
+                if (!local)
+                {
+                    calls[(i * AgentContext.MaxPeers) + (t.Row - LocalVariants.Count)].Add((now, now + t.DelaySeconds - t.OverheadSeconds));
+                }
+
                 outcomes.Add((names[t.Row], t.DelaySeconds, t.QueueSeconds, t.TransferSeconds, t.ExecSeconds, t.EnergyJoules, local ? t.EnergyJoules : 0));
             }
         }
 
-        return RequestTerms.Of(outcomes);
+        var terms = RequestTerms.Of(outcomes);
+        if (probes is null)
+        {
+            return terms;
+        }
+
+        var joules = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            for (var p = 0; p < context.PeerCount; p++)
+            {
+                joules += probes.Episode(context, p, calls[(i * AgentContext.MaxPeers) + p], ends[i]).Joules;
+            }
+        }
+
+        return terms.WithProbes(joules);
     }
 }

@@ -239,6 +239,12 @@ public sealed class AgentContext
     /// <summary>Mean jobs per burst (<see cref="ArrivalKind.Bursty"/>).</summary>
     public double BurstMean { get; set; } = 4;
 
+    /// <summary>
+    /// Expected execution time of model m on peer p at [p * <see cref="MaxModels"/> + m], s (a
+    /// calibrated deployment's measured mean there); 0: the device's fp32 time / the peer's speed.
+    /// </summary>
+    public double[] PeerExecSeconds { get; } = new double[MaxPeers * MaxModels];
+
     /// <summary>Sigma of the log-normal factor (mean 1) on each task's actual execution time (0: exactly the expected time).</summary>
     public double ExecJitterSigma { get; set; } = 0.1;
 
@@ -251,6 +257,7 @@ public sealed class AgentContext
         Array.Copy(other.Models, Models, MaxModels);
         ModelCount = other.ModelCount;
         Array.Copy(other.Peers, Peers, MaxPeers);
+        Array.Copy(other.PeerExecSeconds, PeerExecSeconds, PeerExecSeconds.Length);
         PeerCount = other.PeerCount;
         Array.Copy(other.Workloads, Workloads, MaxWorkloads);
         WorkloadCount = other.WorkloadCount;
@@ -306,6 +313,7 @@ public sealed class AgentContext
             Require(peer.ObservedRoundTripSeconds >= 0 && double.IsFinite(peer.ObservedRoundTripSeconds) && peer.ObservedBitsPerSecond >= 0 && double.IsFinite(peer.ObservedBitsPerSecond), $"peer {p} observed round trip and throughput must be finite and non-negative (0: the true values)");
         }
 
+        Require(PeerExecSeconds.All(v => v >= 0 && double.IsFinite(v)), "peer execution times must be finite and non-negative (0: device time / speed)");
         for (var w = 0; w < WorkloadCount; w++)
         {
             var wl = Workloads[w];

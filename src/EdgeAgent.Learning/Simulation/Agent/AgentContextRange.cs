@@ -210,6 +210,8 @@ public sealed record AgentContextRange
             return;
         }
 
+        Array.Clear(c.PeerExecSeconds); // drawn peers run at the device's time / their speed
+
         if (DemoWorldProbability > 0 && rng.NextDouble() < DemoWorldProbability)
         {
             DrawDemoWorld(ref rng, c);

@@ -48,8 +48,9 @@ namespace EdgeAgent.Learning.Simulation.Agent;
 /// sums of the rewards).</para>
 /// <para>Observations are written by Core's <see cref="ObservationEncoder.WriteCandidate"/>, the
 /// code the live agent's <see cref="ObservationEncoder.Encode"/> calls; the candidate's estimates
-/// are those the live ClusterView makes (expected times, not the jittered truth; residual work =
-/// expected - elapsed for running tasks, expected for queued ones, as the executors report it).</para>
+/// are those the live ClusterView makes (expected times, not the jittered truth, scaled by a
+/// calibrated context's ObservedExecRatio as the agent's own estimates are; residual work = that
+/// expected time - elapsed for running tasks, expected for queued ones, as the executors report it).</para>
 /// </remarks>
 public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 {
@@ -100,6 +101,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _up;
     private readonly double[] _down;
     private readonly double[] _speed;
+    private readonly double[] _peerExec; // [n, P, M] expected exec of model m on peer p, s (device fp32 / speed unless calibrated per model)
     private readonly int[] _served;
     private readonly int[] _slotConc;   // [n, P] peer executor concurrency
     private readonly double[] _bgRate;
@@ -161,6 +163,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _jobStart;
     private readonly double[] _jobFinish;
     private readonly double[] _jobExpected;
+    private readonly double[] _jobObserved; // [n, Q, jobCap] the expected time as the executor reports it (the agent's estimate)
     private readonly double[] _linkFree;   // [n, P]
     private readonly double[] _bgNext;     // [n, P] next background arrival
     private readonly double[] _bgNextExpected;
@@ -239,6 +242,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _up = new double[_n * P];
         _down = new double[_n * P];
         _speed = new double[_n * P];
+        _peerExec = new double[_n * P * M];
         _served = new int[_n * P];
         _slotConc = new int[_n * P];
         _bgRate = new double[_n * P];
@@ -298,6 +302,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jobStart = new double[_n * Q * _jobCap];
         _jobFinish = new double[_n * Q * _jobCap];
         _jobExpected = new double[_n * Q * _jobCap];
+        _jobObserved = new double[_n * Q * _jobCap];
         _linkFree = new double[_n * P];
         _bgNext = new double[_n * P];
         _bgNextExpected = new double[_n * P];
@@ -830,6 +835,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._up, s * P, _up, env * P, P);
         Array.Copy(src._down, s * P, _down, env * P, P);
         Array.Copy(src._speed, s * P, _speed, env * P, P);
+        Array.Copy(src._peerExec, s * P * M, _peerExec, env * P * M, P * M);
         Array.Copy(src._served, s * P, _served, env * P, P);
         Array.Copy(src._slotConc, s * P, _slotConc, env * P, P);
         Array.Copy(src._bgRate, s * P, _bgRate, env * P, P);
@@ -886,6 +892,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._jobStart, s * Q * _jobCap, _jobStart, env * Q * _jobCap, Q * _jobCap);
         Array.Copy(src._jobFinish, s * Q * _jobCap, _jobFinish, env * Q * _jobCap, Q * _jobCap);
         Array.Copy(src._jobExpected, s * Q * _jobCap, _jobExpected, env * Q * _jobCap, Q * _jobCap);
+        Array.Copy(src._jobObserved, s * Q * _jobCap, _jobObserved, env * Q * _jobCap, Q * _jobCap);
         Array.Copy(src._linkFree, s * P, _linkFree, env * P, P);
         Array.Copy(src._bgNext, s * P, _bgNext, env * P, P);
         Array.Copy(src._bgNextExpected, s * P, _bgNextExpected, env * P, P);
@@ -941,6 +948,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _up[pi] = peer.UplinkBitsPerSecond;
             _down[pi] = peer.DownlinkBitsPerSecond;
             _speed[pi] = p < c.PeerCount ? peer.Speed : 1;
+            for (var m = 0; m < M; m++)
+            {
+                var own = p < c.PeerCount && m < c.ModelCount ? c.PeerExecSeconds[(p * M) + m] : 0;
+                _peerExec[(pi * M) + m] = own > 0 && double.IsFinite(own) ? own : m < c.ModelCount ? c.Models[m].ExecFp32 / _speed[pi] : 1;
+            }
             _obsPeer[pi] = peer.ObservedExecRatio > 0 && double.IsFinite(peer.ObservedExecRatio) ? peer.ObservedExecRatio : 1;
             _obsRtt[pi] = peer.ObservedRoundTripSeconds > 0 ? peer.ObservedRoundTripSeconds : peer.RoundTripSeconds;
             _obsRate[pi] = peer.ObservedBitsPerSecond > 0 ? peer.ObservedBitsPerSecond : 0;
@@ -1222,7 +1234,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
             if (_jobCount[qi] < cap || InSystem(env, q, a) < cap)
             {
-                Admit(env, q, _slotConc[pi], a, _bgNextActual[pi], _bgNextExpected[pi], commit: true);
+                Admit(env, q, _slotConc[pi], a, _bgNextActual[pi], _bgNextExpected[pi], _bgNextExpected[pi], commit: true);
             }
             else
             {
@@ -1250,7 +1262,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     }
 
     // FIFO with `conc` identical slots: a job arriving (in arrival order) starts on the earliest free slot.
-    private double Admit(int env, int q, int conc, double arrival, double actual, double expected, bool commit)
+    private double Admit(int env, int q, int conc, double arrival, double actual, double expected, double observed, bool commit)
     {
         var sb = ((env * Q) + q) * C;
         var slot = 0;
@@ -1285,6 +1297,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _jobStart[b] = start;
             _jobFinish[b] = finish;
             _jobExpected[b] = expected;
+            _jobObserved[b] = observed;
             _jobCount[qi] = c + 1;
         }
 
@@ -1360,6 +1373,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                     _jobStart[b + w] = _jobStart[b + k];
                     _jobFinish[b + w] = _jobFinish[b + k];
                     _jobExpected[b + w] = _jobExpected[b + k];
+                    _jobObserved[b + w] = _jobObserved[b + k];
                 }
 
                 w++;
@@ -1386,7 +1400,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         {
             var expected = _exec[(mi * L) + row];
             var actual = expected * jitter;
-            var finish = expectedTimes ? ExpectedFinish(env, 0, _localConc[env], now, expected) : Admit(env, 0, _localConc[env], now, actual, expected, commit);
+            var finish = expectedTimes ? ExpectedFinish(env, 0, _localConc[env], now, expected) : Admit(env, 0, _localConc[env], now, actual, expected, expected * _obsLocal[mi], commit);
             _placedOverhead = _ovLocal[mi];
             completion = finish + _placedOverhead;
             delay = completion - now;
@@ -1403,8 +1417,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var linkStart = Math.Max(now, _linkFree[pi]);
         var arrival = linkStart + upload + (0.5 * _rtt[pi]);
         AdvanceBackground(env, p, now);
-        var peerExpected = _exec[mi * L] / _speed[pi];
-        var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, commit);
+        var peerExpected = _peerExec[(pi * M) + m];
+        var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, peerExpected * _obsPeer[pi], commit);
         var back = peerFinish + (0.5 * _rtt[pi]) + download;
         (_placedQueue, _placedExec) = (peerFinish - (peerExpected * jitter) - arrival, peerExpected * jitter);
         _placedOverhead = _ovPeer[mi];
@@ -1466,7 +1480,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                     // Still on its way to the peer (only the agent's own jobs arrive in the future):
                     // the peer does not know it yet, the agent does.
                     arriving++;
-                    arrivingWork += _jobExpected[b + k];
+                    arrivingWork += _jobObserved[b + k];
                     continue;
                 }
 
@@ -1474,12 +1488,12 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                 if (_jobStart[b + k] <= now)
                 {
                     running++;
-                    residual = Math.Max(0, _jobExpected[b + k] - (now - _jobStart[b + k]));
+                    residual = Math.Max(0, _jobObserved[b + k] - (now - _jobStart[b + k]));
                 }
                 else
                 {
                     queued++;
-                    residual = _jobExpected[b + k];
+                    residual = _jobObserved[b + k];
                 }
 
                 _resid[(q * _jobCap) + n++] = residual;
@@ -1528,7 +1542,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             RoundTripSeconds = _obsRtt[pi],
             UplinkBitsPerSecond = _obsRate[pi] > 0 ? _obsRate[pi] : _up[pi],
             DownlinkBitsPerSecond = _obsRate[pi] > 0 ? _obsRate[pi] : _down[pi],
-            ExpectedExecSeconds = _exec[mi * L] / _speed[pi] * _obsPeer[pi],
+            ExpectedExecSeconds = _peerExec[(pi * M) + m] * _obsPeer[pi],
             Running = _running[q],
             Queued = _queued[q],
             MaxConcurrency = _slotConc[pi],
@@ -1537,7 +1551,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             OwnInFlight = PruneOwn(pi, _now[env]),
             UploadBacklogSeconds = Math.Max(0.0, _linkFree[pi] - _now[env]),
             ArrivingTasks = _arriving[q],
-            ArrivingWorkSeconds = _arrivingWork[q] * _obsPeer[pi],
+            ArrivingWorkSeconds = _arrivingWork[q],
         };
     }
 

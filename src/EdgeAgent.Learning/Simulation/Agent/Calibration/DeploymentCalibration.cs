@@ -322,6 +322,19 @@ public sealed record DeploymentCalibration
         }
 
         c.PeerCount = peers.Length;
+
+        // Each model's own mean time on each peer where it ran there (at least 3 times): a single
+        // speed per peer misplaces models whose ratio to the device differs (ORT threads, batch shapes).
+        for (var p = 0; p < peers.Length; p++)
+        {
+            for (var m = 0; m < Models.Count; m++)
+            {
+                if (Models[m].ExecSeconds.TryGetValue("peer:" + peers[p].Name, out var measured) && measured.Count >= 3 && measured.Mean > 0 && double.IsFinite(measured.Mean))
+                {
+                    c.PeerExecSeconds[(p * AgentContext.MaxModels) + m] = measured.Mean;
+                }
+            }
+        }
         var workloads = Arrivals.Workloads.Where(w => w.Stages.Count > 0 && w.Stages.All(index.ContainsKey)).Take(AgentContext.MaxWorkloads).ToArray();
         if (workloads.Length == 0)
         {

@@ -234,6 +234,48 @@ public sealed class CalibrationFitterTests : IDisposable
         Assert.Equal((1, 2), (context.Workloads[0].LinesMin, context.Workloads[0].LinesMax));
     }
 
+    [Fact]
+    public void ToContext_ModelsRanOnThePeer_EachModelsOwnMeanTimeThere()
+    {
+        var requests = Deployment(600, sigma: 0.1);
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+        var context = calibration.ToContext();
+
+        for (var m = 0; m < context.ModelCount; m++)
+        {
+            var name = context.Models[m].Name;
+            var measured = requests.Where(r => r.Model == name && r.RanAt == "peer:edge").Average(r => r.ExecSeconds);
+            Assert.Equal(measured, context.PeerExecSeconds[m], 9);
+        }
+
+        // The simulator runs them there at those times (no jitter here) and shows them in its observations.
+        context.ExecJitterSigma = 0;
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), 1, 3, autoReset: false);
+        env.Reset(0, 5);
+        var m0 = env.CurrentModel(0);
+        Assert.Equal(context.PeerExecSeconds[m0] * context.Peers[0].ObservedExecRatio, env.CurrentObservation(0).Servers[3].ExpectedExecSeconds, 9);
+        env.Step(0, 3, out _, out _);
+        Assert.Equal(context.PeerExecSeconds[m0], env.LastTask(0).ExecSeconds, 9);
+    }
+
+    [Fact]
+    public void Observe_AgentExpectsHalfTheTime_QueuedWorkReportedAtTheAgentsEstimate()
+    {
+        var calibration = CalibrationFitter.Fit(Deployment(300, sigma: 0, observed: 0.5), Layout, "test.db", "agent-v2-s11-f37");
+        var context = calibration.ToContext();
+        context.LocalConcurrency = 1;
+        context.Arrivals = ArrivalKind.Periodic;
+        context.JobsPerSecond = 1000;
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), 1, 3, autoReset: false);
+        env.Reset(0, 5);
+        var first = context.Models[env.CurrentModel(0)];
+        env.Step(0, 0, out _, out _);
+
+        // 1 ms later the first task is still running: the executor reports its expected time at the agent's estimate.
+        var local = env.CurrentObservation(0).Servers[0];
+        Assert.Equal((first.ExecFp32 * 0.5) - env.Now(0), local.ResidualWorkSeconds, 6);
+    }
+
     private static LoggedRequest Ocr(string model, double at) => new()
     {
         Timestamp = T0.AddSeconds(at + 0.05),
