@@ -65,6 +65,28 @@ public sealed class EvalLiveCommandTests : IDisposable
     }
 
     [Fact]
+    public void EvalLive_FromLogWithTheRunsProbes_ProbeJoulesSpreadOverTheRunsRequests()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "log"));
+        using (var db = DecisionDatabase.OpenForWriting(Path.Combine(_dir, "log", "decisions.db")))
+        {
+            db.Insert([.. Enumerable.Range(0, 30).SelectMany(i => new[] { DurableDecisionLog.ToRow(Record(i, 0)), DurableDecisionLog.ToRow(Record(i, 1)) })]);
+        }
+
+        File.WriteAllText(Path.Combine(_dir, "log", "probes.json"), "{\"0\": 0.3, \"1\": 0.06}");
+
+        var (code, _, error) = Run("--from-log", "--report", _dir, "--preferences", "2", "--policy", "heuristic", "--episodes", "2");
+
+        Assert.True(code == 0, error);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "report.json")));
+        var points = report.RootElement.GetProperty("points");
+        Assert.Equal(0.01, points[0].GetProperty("live").GetProperty("probe_joules").GetDouble(), 9);
+        Assert.Equal(0.016 + 0.01, points[0].GetProperty("live").GetProperty("energy_joules").GetDouble(), 9);
+        Assert.Equal(0.002, points[1].GetProperty("live").GetProperty("probe_joules").GetDouble(), 9);
+        Assert.True(points[1].GetProperty("predicted").GetProperty("probe_joules").GetDouble() >= 0);
+    }
+
+    [Fact]
     public void EvalLive_BadArguments_OneLineExitTwo()
     {
         var (code, _, error) = Run("--preferences", "1", "--report", _dir);
