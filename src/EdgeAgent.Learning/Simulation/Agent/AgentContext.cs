@@ -245,6 +245,13 @@ public sealed class AgentContext
     /// </summary>
     public double[] PeerExecSeconds { get; } = new double[MaxPeers * MaxModels];
 
+    /// <summary>
+    /// The round trip the agent takes off an offload's wire time when it prices the radio time, for
+    /// model m on peer p at [p * <see cref="MaxModels"/> + m], s: its RTT estimate at the reply, which
+    /// a large transfer raises (a calibrated deployment's); 0: the RTT its observation shows.
+    /// </summary>
+    public double[] PeerPricedRoundTripSeconds { get; } = new double[MaxPeers * MaxModels];
+
     /// <summary>Sigma of the log-normal factor (mean 1) on each task's actual execution time (0: exactly the expected time).</summary>
     public double ExecJitterSigma { get; set; } = 0.1;
 
@@ -258,6 +265,7 @@ public sealed class AgentContext
         ModelCount = other.ModelCount;
         Array.Copy(other.Peers, Peers, MaxPeers);
         Array.Copy(other.PeerExecSeconds, PeerExecSeconds, PeerExecSeconds.Length);
+        Array.Copy(other.PeerPricedRoundTripSeconds, PeerPricedRoundTripSeconds, PeerPricedRoundTripSeconds.Length);
         PeerCount = other.PeerCount;
         Array.Copy(other.Workloads, Workloads, MaxWorkloads);
         WorkloadCount = other.WorkloadCount;
@@ -314,6 +322,7 @@ public sealed class AgentContext
         }
 
         Require(PeerExecSeconds.All(v => v >= 0 && double.IsFinite(v)), "peer execution times must be finite and non-negative (0: device time / speed)");
+        Require(PeerPricedRoundTripSeconds.All(v => v >= 0 && double.IsFinite(v)), "priced round trips must be finite and non-negative (0: the observed round trip)");
         for (var w = 0; w < WorkloadCount; w++)
         {
             var wl = Workloads[w];

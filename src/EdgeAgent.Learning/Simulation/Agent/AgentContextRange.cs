@@ -211,6 +211,7 @@ public sealed record AgentContextRange
         }
 
         Array.Clear(c.PeerExecSeconds); // drawn peers run at the device's time / their speed
+        Array.Clear(c.PeerPricedRoundTripSeconds);
 
         if (DemoWorldProbability > 0 && rng.NextDouble() < DemoWorldProbability)
         {

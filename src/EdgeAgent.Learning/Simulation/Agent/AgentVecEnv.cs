@@ -101,6 +101,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _up;
     private readonly double[] _down;
     private readonly double[] _speed;
+    private readonly double[] _pricedRtt; // [n, P, M] the round trip the agent takes off the wire time when pricing radio
     private readonly double[] _peerExec; // [n, P, M] expected exec of model m on peer p, s (device fp32 / speed unless calibrated per model)
     private readonly int[] _served;
     private readonly int[] _slotConc;   // [n, P] peer executor concurrency
@@ -243,6 +244,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _down = new double[_n * P];
         _speed = new double[_n * P];
         _peerExec = new double[_n * P * M];
+        _pricedRtt = new double[_n * P * M];
         _served = new int[_n * P];
         _slotConc = new int[_n * P];
         _bgRate = new double[_n * P];
@@ -836,6 +838,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._down, s * P, _down, env * P, P);
         Array.Copy(src._speed, s * P, _speed, env * P, P);
         Array.Copy(src._peerExec, s * P * M, _peerExec, env * P * M, P * M);
+        Array.Copy(src._pricedRtt, s * P * M, _pricedRtt, env * P * M, P * M);
         Array.Copy(src._served, s * P, _served, env * P, P);
         Array.Copy(src._slotConc, s * P, _slotConc, env * P, P);
         Array.Copy(src._bgRate, s * P, _bgRate, env * P, P);
@@ -952,6 +955,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             {
                 var own = p < c.PeerCount && m < c.ModelCount ? c.PeerExecSeconds[(p * M) + m] : 0;
                 _peerExec[(pi * M) + m] = own > 0 && double.IsFinite(own) ? own : m < c.ModelCount ? c.Models[m].ExecFp32 / _speed[pi] : 1;
+                var priced = p < c.PeerCount && m < c.ModelCount ? c.PeerPricedRoundTripSeconds[(p * M) + m] : 0;
+                _pricedRtt[(pi * M) + m] = priced > 0 && double.IsFinite(priced) ? priced : peer.ObservedRoundTripSeconds > 0 ? peer.ObservedRoundTripSeconds : peer.RoundTripSeconds;
             }
             _obsPeer[pi] = peer.ObservedExecRatio > 0 && double.IsFinite(peer.ObservedExecRatio) ? peer.ObservedExecRatio : 1;
             _obsRtt[pi] = peer.ObservedRoundTripSeconds > 0 ? peer.ObservedRoundTripSeconds : peer.RoundTripSeconds;
@@ -1428,7 +1433,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         // queue and execution) less the round trip it estimates, when that leaves at least 1 ms, else the
         // bytes at its throughput estimate; waiting for the rest of the call.
         var call = back - now;
-        var wire = call - _placedQueue - _placedExec - _obsRtt[pi];
+        var wire = call - _placedQueue - _placedExec - _pricedRtt[(pi * M) + m];
         var radioTime = wire >= 0.001
             ? Math.Min(wire, call)
             : Math.Min(call, _obsRate[pi] > 0 ? (_req[mi] + _resp[mi]) * 8.0 / _obsRate[pi] : upload + download);

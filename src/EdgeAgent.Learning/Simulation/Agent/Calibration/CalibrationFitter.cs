@@ -151,7 +151,7 @@ public static class CalibrationFitter
             {
                 (rtt, rate, linkSource) = (Math.Max(0, line.Intercept), 1.0 / line.Slope, string.Create(inv, $"fitted: wire time against bytes over {points.Length} models"));
             }
-            else if (points.Length >= 1 && observedRtt is not null)
+            else if (points.Length >= 1 && ran.Length >= 3 && observedRtt is not null)
             {
                 // One size (or no usable slope): the agent's measured RTT, the rest of the wire time is the bytes' transfer.
                 var p = points.OrderByDescending(x => x.Weight).First();
@@ -164,7 +164,9 @@ public static class CalibrationFitter
             {
                 rtt = observedRtt?.Median ?? 0.01;
                 rate = observedRate?.Median ?? 100e6;
-                linkSource = ran.Length == 0 ? "never used: the agent's RTT and throughput estimates" : "the agent's RTT and throughput estimates";
+                // Fewer than 3 requests (a cold warm-up transfer took 4.9 Mbit/s of a 40 Mbit/s link): the
+                // agent's estimates, which its link probes keep fresh, say more than one wire time.
+                linkSource = ran.Length == 0 ? "never used: the agent's RTT and throughput estimates" : string.Create(inv, $"{ran.Length} request(s) only: the agent's RTT and throughput estimates");
             }
 
             rate = Math.Clamp(rate, 1e3, 1e11);
@@ -212,6 +214,24 @@ public static class CalibrationFitter
         }
 
         var device = FitDevice(ok, columns, logRatios, notes);
+
+        // The round trip the agent took off each offload's wire time when it priced the radio time:
+        // its RTT estimate at the reply, which a large transfer raises above the one the decision saw
+        // (the demo's edge: 10 ms at the decision, 17-20 ms at the reply of det and rec). Recovered from
+        // the joules with the fitted power: transfer = (J - wait W x call) / (radio W - wait W).
+        if (device.RadioWatts - device.WaitWatts > 1e-6)
+        {
+            peers = [.. peers.Select(peer => peer with
+            {
+                PricedRoundTripSeconds = ok.Where(r => r.RanAt == "peer:" + peer.Name && modelSet.Contains(r.Model) && r.RadioJoules > 0)
+                    .Select(r => (r.Model, Rtt: r.TransferSeconds - ((r.RadioJoules - (device.WaitWatts * (r.TransferSeconds + r.QueueSeconds + r.ExecSeconds))) / (device.RadioWatts - device.WaitWatts))))
+                    .Where(x => double.IsFinite(x.Rtt) && x.Rtt > 0)
+                    .GroupBy(x => x.Model, StringComparer.Ordinal)
+                    .Where(g => g.Count() >= 3)
+                    .ToDictionary(g => g.Key, g => g.Average(x => x.Rtt), StringComparer.Ordinal),
+            })];
+        }
+
         var arrivals = FitArrivals(ok.Where(r => modelSet.Contains(r.Model)).ToArray(), modelNames, notes);
         notes.Add("peers' background load from other clients is not identifiable from one agent's log: 0 in the context");
         return new DeploymentCalibration

@@ -160,6 +160,9 @@ public sealed record PeerCalibration
 
     /// <summary>Models it ran.</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>Per model, the round trip the agent took off the wire time when it priced an offload's radio time (its RTT estimate at the reply; mean), s.</summary>
+    public IReadOnlyDictionary<string, double> PricedRoundTripSeconds { get; init; } = new Dictionary<string, double>();
 }
 
 /// <summary>One workload of the mix.</summary>
@@ -332,6 +335,11 @@ public sealed record DeploymentCalibration
                 if (Models[m].ExecSeconds.TryGetValue("peer:" + peers[p].Name, out var measured) && measured.Count >= 3 && measured.Mean > 0 && double.IsFinite(measured.Mean))
                 {
                     c.PeerExecSeconds[(p * AgentContext.MaxModels) + m] = measured.Mean;
+                }
+
+                if (peers[p].PricedRoundTripSeconds.TryGetValue(Models[m].Name, out var priced) && priced > 0 && double.IsFinite(priced))
+                {
+                    c.PeerPricedRoundTripSeconds[(p * AgentContext.MaxModels) + m] = priced;
                 }
             }
         }

@@ -259,6 +259,52 @@ public sealed class CalibrationFitterTests : IDisposable
     }
 
     [Fact]
+    public void Fit_AgentPricesRadioWithAHigherRttAtTheReply_SimulatorPricesOffloadsWithIt()
+    {
+        // The big model's replies were priced with a 30 ms RTT estimate (a large transfer delays the
+        // pings), the small one's with 11 ms, the decision's estimate.
+        var requests = Deployment(600, sigma: 0).Select(r => r.Offloaded && r.Model == "big"
+            ? r with { RadioJoules = (2.0 * (r.TransferSeconds - 0.030)) + (0.5 * (r.QueueSeconds + r.ExecSeconds + 0.030)) }
+            : r).ToList();
+
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+
+        // With the fitted power table, each model's priced round trip reproduces its mean offload joules
+        // (the power and the round trip are not separately identifiable from joules alone).
+        var edge = calibration.Peers[0];
+        var power = calibration.Device;
+        foreach (var model in new[] { "big", "small" })
+        {
+            var rows = requests.Where(r => r.Offloaded && r.Model == model).ToArray();
+            var x = edge.PricedRoundTripSeconds[model];
+            var predicted = rows.Average(r => (power.RadioWatts * (r.TransferSeconds - x)) + (power.WaitWatts * (r.QueueSeconds + r.ExecSeconds + x)));
+            Assert.Equal(rows.Average(r => r.RadioJoules), predicted, 9);
+        }
+
+        Assert.True(edge.PricedRoundTripSeconds["big"] > edge.PricedRoundTripSeconds["small"]);
+        var context = calibration.ToContext();
+        var big = Array.FindIndex(context.Models, m => m.Name == "big");
+        Assert.Equal(edge.PricedRoundTripSeconds["big"], context.PeerPricedRoundTripSeconds[big], 12);
+    }
+
+    [Fact]
+    public void Fit_OneColdOffload_LinkFromTheAgentsEstimatesNotFromItsWireTime()
+    {
+        // Regression: eval live --real-links, where the policy kept everything local, fitted the edge's
+        // 40 Mbit/s link at 4.9 Mbit/s from one warm-up transfer, and the simulator priced every link probe at it.
+        var requests = Deployment(120, sigma: 0).Where(r => !r.Offloaded).ToList();
+        var one = Deployment(120, sigma: 0).First(r => r.Offloaded);
+        requests.Add(one with { TransferSeconds = one.TransferSeconds * 10 });
+
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+
+        var edge = calibration.Peers[0];
+        Assert.InRange(edge.BitsPerSecond, 0.999e8, 1.001e8);
+        Assert.Equal(0.011, edge.RoundTripSeconds, 4);
+        Assert.Contains("1 request(s) only", edge.LinkSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Observe_AgentExpectsHalfTheTime_QueuedWorkReportedAtTheAgentsEstimate()
     {
         var calibration = CalibrationFitter.Fit(Deployment(300, sigma: 0, observed: 0.5), Layout, "test.db", "agent-v2-s11-f37");
