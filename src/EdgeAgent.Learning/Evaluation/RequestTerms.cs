@@ -7,8 +7,8 @@ namespace EdgeAgent.Learning.Evaluation;
 /// simulator): delay and device energy, the delay split into queue wait, transfer (wire time of
 /// offloads: upload, round trip, download) and execution, the rest the agent's own overhead
 /// (decoding, deciding, building the response; in the simulator the calibrated per-model overhead),
-/// energy split into compute and radio, and the
-/// share of requests run on each placement.
+/// energy split into compute, radio and the agent's link probes, and the share of requests run on
+/// each placement.
 /// </summary>
 public sealed record RequestTerms
 {
