@@ -13,7 +13,7 @@ namespace EdgeAgent.Learning.Evaluation;
 public static class AgentContexts
 {
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["train", "train-ends", "demo", "peers-0", "peers-1", "peers-8", "slow-links", "fast-links", "rtt-0.2ms", "rtt-300ms", "bw-1mbit", "bw-1000mbit", "speed-0.25x", "speed-20x", "no-noise", "demo-slow-links", "demo-near-edge", "train-demo", "demo-world"];
+    public static IReadOnlyList<string> Names { get; } = ["train", "train-ends", "demo", "peers-0", "peers-1", "peers-8", "slow-links", "fast-links", "rtt-0.2ms", "rtt-300ms", "bw-1mbit", "bw-1000mbit", "speed-0.25x", "speed-20x", "no-noise", "demo-slow-links", "demo-near-edge", "demo-fast-cloud", "train-demo", "demo-world"];
 
     /// <summary>The demo's context with its two peers' round trip (s), bandwidth up and down (bit/s) and speed replaced.</summary>
     private static AgentContext Demo((double Rtt, double Bandwidth, double Speed) edge, (double Rtt, double Bandwidth, double Speed) cloud)
@@ -58,6 +58,7 @@ public static class AgentContexts
             "no-noise" => (train with { ExecJitterSigmaMax = 0, BackgroundMax = 0 }, "training ranges without execution-time jitter and peer background load (the observation's estimates then miss only the queue model's approximations)"),
             "demo-slow-links" => (AgentContextRange.Fixed(Demo(edge: (0.030, 20e6, 2.0), cloud: (0.150, 10e6, 3.0))), "the demo's context with slow links (edge 30 ms 20 Mbit/s 2x, cloud 150 ms 10 Mbit/s 3x: the live comparison's second link profile)"),
             "demo-near-edge" => (AgentContextRange.Fixed(Demo(edge: (0.002, 500e6, 1.2), cloud: (0.080, 100e6, 3.0))), "the demo's context with a fast near edge of board class (edge 2 ms 500 Mbit/s 1.2x, cloud 80 ms 100 Mbit/s 3x: the live comparison's third link profile)"),
+            "demo-fast-cloud" => (AgentContextRange.Fixed(Demo(edge: (0.010, 100e6, 1.2), cloud: (0.030, 400e6, 3.0))), "the demo's context with a fast cloud behind a slow edge (edge 10 ms 100 Mbit/s 1.2x, cloud 30 ms 400 Mbit/s 3x: the live comparison's second link profile since 4 December 05:22 UTC)"),
             _ => throw new ArgumentException($"Unknown agent context set '{name}'; known: {string.Join(", ", Names)}."),
         };
     }

@@ -265,6 +265,7 @@ public sealed class AgentBaselinesTests
     [Theory]
     [InlineData("demo-slow-links", 0.030, 20e6, 2.0, 0.150, 10e6, 3.0)]
     [InlineData("demo-near-edge", 0.002, 500e6, 1.2, 0.080, 100e6, 3.0)]
+    [InlineData("demo-fast-cloud", 0.010, 100e6, 1.2, 0.030, 400e6, 3.0)]
     public void AgentContexts_LiveLinkProfiles_AreTheDemoWithThoseLinks(string name, double edgeRtt, double edgeBandwidth, double edgeSpeed, double cloudRtt, double cloudBandwidth, double cloudSpeed)
     {
         var (range, _) = AgentContexts.Get(name);
