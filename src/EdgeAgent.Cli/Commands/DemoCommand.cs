@@ -103,8 +103,14 @@ internal static class DemoCommand
             Description = "Write the agent's durable decision log here (a directory for decisions.db, or a file); off unless given. Every run of a comparison appends to it; with several policies each policy's agent logs under DIR/POLICY.",
         };
 
+        var poolRuns = new Option<string[]>("--pool-runs")
+        {
+            Description = "With --compare: run nothing; read the runs of earlier comparisons from these --runs-csv files (the same --compare, --preferences and --link-profile, in the same order) and pool them as repeats, file after file, then print the tables, hypervolumes and bootstrap intervals of all of them (--runs-csv writes the pooled runs, --plot the points).",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
         var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, repeats, linkProfiles, plot, runsCsv, emulation, decisionLog })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, repeats, linkProfiles, plot, runsCsv, emulation, decisionLog, poolRuns })
         {
             command.Options.Add(option);
         }
@@ -138,15 +144,25 @@ internal static class DemoCommand
                 };
                 settings.Validate();
                 comparison = Comparison(settings, parseResult.GetValue(compare), parseResult.GetValue(preferences), parseResult.GetValue(linkProfiles) ?? [], parseResult.Tokens.Any(t => t.Value == "--preference"), parseResult.GetValue(repeats));
-                if (comparison is null && parseResult.GetValue(runsCsv) is not null)
+                if (comparison is null && (parseResult.GetValue(runsCsv) is not null || parseResult.GetValue(poolRuns) is { Length: > 0 }))
                 {
-                    throw new ArgumentException("--runs-csv goes with --compare.");
+                    throw new ArgumentException("--runs-csv and --pool-runs go with --compare.");
+                }
+
+                if (comparison is not null && parseResult.GetValue(poolRuns) is { Length: > 0 } files)
+                {
+                    comparison = Pooled(comparison, files);
                 }
             }
             catch (ArgumentException ex)
             {
                 await parseResult.InvocationConfiguration.Error.WriteLineAsync("edgeagent demo: " + ex.Message);
                 return 2;
+            }
+
+            if (comparison is not null && comparison.Results.Count > 0)
+            {
+                return await ReportAsync(comparison, parseResult.GetValue(plot)!, parseResult.GetValue(runsCsv), parseResult.InvocationConfiguration.Output);
             }
 
             return comparison is null
@@ -209,6 +225,72 @@ internal static class DemoCommand
         }
 
         return new DemoComparison(settings, policies, DemoComparison.EvenPreferences(preferenceCount, settings.Preference), contexts, repeats);
+    }
+
+    /// <summary>
+    /// The comparison <paramref name="planned"/> with the runs of <paramref name="files"/> (earlier
+    /// --runs-csv files of the same comparison) as its results: the repeats of each file follow the
+    /// previous file's, and the comparison's repeat count is their total. A file that cannot be read,
+    /// or a run whose link profile, policy or delay weight the comparison does not have, throws
+    /// naming it.
+    /// </summary>
+    internal static DemoComparison Pooled(DemoComparison planned, IReadOnlyList<string> files)
+    {
+        var runs = new List<DemoRunResult>();
+        var offset = 0;
+        foreach (var file in files)
+        {
+            IReadOnlyList<DemoRunResult> loaded;
+            try
+            {
+                loaded = DemoComparison.LoadRunsCsv(file, offset);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                throw new ArgumentException($"--pool-runs: {ex.Message}", ex);
+            }
+
+            foreach (var run in loaded)
+            {
+                if (run.Context >= planned.Contexts.Count || !planned.Policies.Contains(run.Policy) || !planned.Preferences.Any(w => Math.Abs(w - run.Preference) < 1e-9))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"--pool-runs: {file} has a run of link profile {run.Context + 1}, policy {run.Policy}, w_delay {run.Preference}, which this comparison does not have ({planned.Contexts.Count} link profile(s), policies {string.Join(", ", planned.Policies)}, {planned.Preferences.Count} delay weight(s)); give the same --compare, --preferences and --link-profile as the runs had."));
+                }
+
+                runs.Add(run with { Preference = planned.Preferences.First(w => Math.Abs(w - run.Preference) < 1e-9) });
+            }
+
+            offset = runs.Count == 0 ? offset : runs.Max(r => r.Repeat) + 1;
+        }
+
+        if (runs.Count == 0)
+        {
+            throw new ArgumentException("--pool-runs: the files hold no runs.");
+        }
+
+        var pooled = new DemoComparison(planned.BaseSettings, planned.Policies, planned.Preferences, planned.Contexts, offset);
+        pooled.Results.AddRange(runs);
+        return pooled;
+    }
+
+    private static async Task<int> ReportAsync(DemoComparison comparison, string plotPath, string? runsCsv, TextWriter output)
+    {
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Pooled {comparison.Results.Count} runs ({comparison.Repeats} repeat(s) in all) of {string.Join(", ", comparison.Policies)}; nothing run."));
+        await output.WriteLineAsync();
+        await output.WriteAsync(comparison.Format());
+        if (runsCsv is not null)
+        {
+            comparison.SaveRunsCsv(runsCsv);
+            await output.WriteLineAsync("runs: " + Path.GetFullPath(runsCsv));
+        }
+
+        foreach (var file in comparison.SavePlots(plotPath))
+        {
+            await output.WriteLineAsync("plot: " + file);
+        }
+
+        return 0;
     }
 
     private static async Task<int> CompareAsync(DemoComparison comparison, string plotPath, string? runsCsv, TextWriter output, CancellationToken cancellationToken)

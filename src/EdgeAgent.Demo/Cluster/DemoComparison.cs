@@ -403,7 +403,9 @@ public sealed class DemoComparison
 
     /// <summary>
     /// Writes every run as one CSV row (context, repeat, w_delay, policy, items, failed, item p50 and
-    /// p95 ms, device J, J/item, local and offloaded requests, late arrivals, requests per placement).
+    /// p95 ms, device J, J/item, local and offloaded requests, late arrivals, probe J, character
+    /// accuracy, each item's delay in ms separated by ';', requests per placement).
+    /// <see cref="LoadRunsCsv"/> reads it back, so runs of several invocations can be pooled.
     /// </summary>
     public void SaveRunsCsv(string path)
     {
@@ -411,10 +413,11 @@ public sealed class DemoComparison
         var c = CultureInfo.InvariantCulture;
         var placements = Results.SelectMany(r => r.Snapshot.Rows.Select(row => row.Placement)).Distinct().Order(StringComparer.Ordinal).ToArray();
         var text = new StringBuilder();
-        text.AppendLine("context,repeat,w_delay,policy,items,failed_items,item_p50_ms,item_p95_ms,device_joules,joules_per_item,local_requests,offloaded_requests,late_arrivals,probe_joules" + string.Concat(placements.Select(p => ",requests_" + p.Replace(':', '_'))));
+        text.AppendLine("context,repeat,w_delay,policy,items,failed_items,item_p50_ms,item_p95_ms,device_joules,joules_per_item,local_requests,offloaded_requests,late_arrivals,probe_joules,character_accuracy,item_ms" + string.Concat(placements.Select(p => ",requests_" + p.Replace(':', '_'))));
         foreach (var r in Results)
         {
-            text.Append(c, $"{r.Context + 1},{r.Repeat + 1},{r.Preference:0.######},{r.Policy},{r.Snapshot.Items},{r.Snapshot.FailedItems},{r.Snapshot.ItemP50Ms:0.###},{r.Snapshot.ItemP95Ms:0.###},{r.DeviceEnergyJoules:0.######},{r.EnergyPerItemJoules:0.######},{r.Snapshot.LocalRequests},{r.Snapshot.OffloadedRequests},{r.LateArrivals},{r.ProbeJoules:0.######}");
+            text.Append(c, $"{r.Context + 1},{r.Repeat + 1},{r.Preference:0.######},{r.Policy},{r.Snapshot.Items},{r.Snapshot.FailedItems},{r.Snapshot.ItemP50Ms:0.###},{r.Snapshot.ItemP95Ms:0.###},{r.DeviceEnergyJoules:0.######},{r.EnergyPerItemJoules:0.######},{r.Snapshot.LocalRequests},{r.Snapshot.OffloadedRequests},{r.LateArrivals},{r.ProbeJoules:0.######},{r.Snapshot.CharacterAccuracy:0.######},");
+            text.AppendJoin(';', r.ItemSeconds.Select(s => (s * 1000).ToString("0.###", c)));
             foreach (var placement in placements)
             {
                 text.Append(c, $",{r.RequestsAt(placement)}");
@@ -426,6 +429,84 @@ public sealed class DemoComparison
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         File.WriteAllText(full, text.ToString());
+    }
+
+    /// <summary>
+    /// Reads the runs of a <see cref="SaveRunsCsv"/> file (columns found by name; a file without
+    /// <c>item_ms</c> gives runs without item delays, pooled by their medians). Each run's repeat is
+    /// its file repeat plus <paramref name="repeatOffset"/>, so the runs of several invocations of the
+    /// same comparison pool as more repeats. The requests per placement come back; per-placement
+    /// latencies and energies do not (they are not in the file).
+    /// </summary>
+    /// <exception cref="FormatException">The file lacks a needed column or a value does not parse; the message names the file, line and column.</exception>
+    public static IReadOnlyList<DemoRunResult> LoadRunsCsv(string path, int repeatOffset = 0)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var c = CultureInfo.InvariantCulture;
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0)
+        {
+            throw new FormatException($"{path} is empty; expected the header of `demo --compare --runs-csv`.");
+        }
+
+        var header = lines[0].Split(',');
+        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new FormatException($"{path} has no column '{name}'; expected a file written by `demo --compare --runs-csv`.");
+        var (context, repeat, weight, policy, items, failed, p50, p95, joules, late) = (Column("context"), Column("repeat"), Column("w_delay"), Column("policy"), Column("items"), Column("failed_items"), Column("item_p50_ms"), Column("item_p95_ms"), Column("device_joules"), Column("late_arrivals"));
+        var probe = Array.IndexOf(header, "probe_joules");
+        var accuracy = Array.IndexOf(header, "character_accuracy");
+        var itemMs = Array.IndexOf(header, "item_ms");
+        var placements = header.Select((name, i) => (name, i)).Where(h => h.name.StartsWith("requests_", StringComparison.Ordinal))
+            .Select(h => (Placement: PlacementOf(h.name["requests_".Length..]), Index: h.i)).ToArray();
+        var runs = new List<DemoRunResult>(lines.Length - 1);
+        for (var n = 1; n < lines.Length; n++)
+        {
+            if (lines[n].Length == 0)
+            {
+                continue;
+            }
+
+            var cells = lines[n].Split(',');
+            if (cells.Length != header.Length)
+            {
+                throw new FormatException($"{path} line {n + 1} has {cells.Length} values for {header.Length} columns.");
+            }
+
+            double Number(int i) => double.TryParse(cells[i], NumberStyles.Float, c, out var v) ? v : throw new FormatException($"{path} line {n + 1}: column '{header[i]}' is '{cells[i]}', not a number.");
+            int Count(int i) => int.TryParse(cells[i], NumberStyles.Integer, c, out var v) && v >= 0 ? v : throw new FormatException($"{path} line {n + 1}: column '{header[i]}' is '{cells[i]}', not a count.");
+            var rows = placements.Select(p => new PlacementRow(p.Placement, Count(p.Index), double.NaN, double.NaN, double.NaN, 0)).Where(r => r.Requests > 0).ToArray();
+            var itemCount = Count(items);
+            var snapshot = new DemoSnapshot(rows, itemCount, Count(failed), accuracy >= 0 ? Number(accuracy) : double.NaN, 0, Number(p50), Number(p95), null);
+            var seconds = itemMs >= 0 && cells[itemMs].Length > 0
+                ? cells[itemMs].Split(';').Select(v => double.TryParse(v, NumberStyles.Float, c, out var ms) ? ms / 1000.0 : throw new FormatException($"{path} line {n + 1}: item delay '{v}' is not a number.")).ToArray()
+                : [];
+            if (seconds.Length != 0 && seconds.Length != itemCount)
+            {
+                throw new FormatException($"{path} line {n + 1}: {seconds.Length} item delays for {itemCount} items.");
+            }
+
+            runs.Add(new DemoRunResult(cells[policy], Number(weight), Count(context) - 1, snapshot, Number(joules), Count(late))
+            {
+                Repeat = Count(repeat) - 1 + repeatOffset,
+                ProbeJoules = probe >= 0 ? Number(probe) : 0.0,
+                ItemSeconds = seconds,
+            });
+        }
+
+        return runs;
+
+        // The column name's '_' after "local"/"peer" was the placement's ':' (peer names may hold '_').
+        static string PlacementOf(string column)
+        {
+            foreach (var prefix in new[] { "local_", "peer_" })
+            {
+                if (column.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return prefix[..^1] + ":" + column[prefix.Length..];
+                }
+            }
+
+            return column;
+        }
     }
 
     private static DemoRunResult[] WithItems(DemoRunResult[] runs) => runs.Where(r => r.Snapshot.Items > 0).ToArray();

@@ -203,12 +203,63 @@ public sealed class DemoComparisonTests
 
             var lines = File.ReadAllLines(file);
             Assert.Equal(2, lines.Length);
-            Assert.EndsWith(",late_arrivals,probe_joules,requests_local,requests_peer_edge", lines[0], StringComparison.Ordinal);
-            Assert.Equal("1,1,0.5,learned,10,0,200,400,20,2,20,4,1,0.25,20,4", lines[1]);
+            Assert.EndsWith(",late_arrivals,probe_joules,character_accuracy,item_ms,requests_local,requests_peer_edge", lines[0], StringComparison.Ordinal);
+            Assert.Equal("1,1,0.5,learned,10,0,200,400,20,2,20,4,1,0.25,0.95,,20,4", lines[1]);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void LoadRunsCsv_SavedRuns_GiveTheSamePointsAndRepeatsShifted()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgeagent-runs-").FullName;
+        try
+        {
+            var comparison = new DemoComparison(new DemoSettings(), ["learned", "heuristic"], [0, 1], [[DemoProfiles.Edge, DemoProfiles.Cloud]]);
+            comparison.Results.Add(new DemoRunResult("learned", 0, 0, Snapshot(3, 200, ("peer:edge", 9)), 0.6, 0) { ItemSeconds = [0.1, 0.2, 0.3], ProbeJoules = 0.05 });
+            comparison.Results.Add(new DemoRunResult("heuristic", 1, 0, Snapshot(2, 150, ("local", 5), ("peer:cloud", 1)), 1.2, 2) { Repeat = 1, ItemSeconds = [0.125, 0.175] });
+            var file = Path.Combine(dir, "runs.csv");
+            comparison.SaveRunsCsv(file);
+
+            var runs = DemoComparison.LoadRunsCsv(file, repeatOffset: 2);
+
+            Assert.Equal(2, runs.Count);
+            Assert.Equal(("learned", 0.0, 0, 2), (runs[0].Policy, runs[0].Preference, runs[0].Context, runs[0].Repeat));
+            Assert.Equal([0.1, 0.2, 0.3], runs[0].ItemSeconds);
+            Assert.Equal(0.05, runs[0].ProbeJoules, 9);
+            Assert.Equal(9, runs[0].RequestsAt("peer:edge"));
+            Assert.Equal(3, runs[1].Repeat);
+            Assert.Equal(2, runs[1].LateArrivals);
+            Assert.Equal(5, runs[1].RequestsAt("local"));
+            Assert.Equal(1, runs[1].RequestsAt("peer:cloud"));
+            Assert.Equal(comparison.Results[1].Point, runs[1].Point);
+            Assert.Equal(DemoComparison.Pooled([comparison.Results[0]]), DemoComparison.Pooled([runs[0]]));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void LoadRunsCsv_MissingColumn_FailsNamingFileAndColumn()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "context,repeat,w_delay,policy\n1,1,0,learned\n");
+
+            var e = Assert.Throws<FormatException>(() => DemoComparison.LoadRunsCsv(file));
+
+            Assert.Contains(file, e.Message, StringComparison.Ordinal);
+            Assert.Contains("no column 'items'", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 }
