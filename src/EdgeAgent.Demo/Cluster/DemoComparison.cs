@@ -130,8 +130,23 @@ public sealed class DemoComparison
         }
     }
 
-    /// <summary>OCR items sent straight to each peer, and run on each agent's own executor, before the agents' warm-up runs.</summary>
-    public static int PeerWarmUpItems { get; } = 3;
+    /// <summary>Fewest OCR items of the direct warm-ups (<see cref="WarmUpItems"/>).</summary>
+    public const int MinWarmUpItems = 3;
+
+    /// <summary>Most OCR items of the direct warm-ups (<see cref="WarmUpItems"/>).</summary>
+    public const int MaxWarmUpItems = 20;
+
+    /// <summary>
+    /// OCR items sent straight to each peer, and run on each agent's own executor, before the agents'
+    /// warm-up runs: the items of one measured run (rate x duration, the same seeded items), between
+    /// <see cref="MinWarmUpItems"/> and <see cref="MaxWarmUpItems"/>. A placement's execution estimate
+    /// is refreshed only when it is used, so an estimate a policy never uses again stays at what these
+    /// items measured. Three items were too few: the seeded workload's first three hold its widest
+    /// text lines (recognition inputs of 345-510 KB against 184-350 KB later, and recognition time
+    /// grows with the width), so the board's recognition read 155 ms against 72-80 ms in all-local
+    /// runs and the cloud's 42 ms against 22-23 ms, for a whole link profile (13:25 UTC, 4 December).
+    /// </summary>
+    public int WarmUpItems => Math.Clamp((int)Math.Ceiling(BaseSettings.Rate * BaseSettings.Duration.TotalSeconds), MinWarmUpItems, MaxWarmUpItems);
 
     /// <summary>Length of each agent's unmeasured warm-up runs (at most the runs' duration).</summary>
     public static TimeSpan WarmUpDuration { get; } = TimeSpan.FromSeconds(4);
@@ -166,20 +181,20 @@ public sealed class DemoComparison
             // agent has none of these, and they would fall on whichever run came first. The peers are
             // warmed first, directly: their cold start would otherwise fall on the first agent's first
             // offloads (a transfer measured at a fraction of the link's rate, then kept, see WarmPeersAsync).
-            progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}: warm-up of the peers ({PeerWarmUpItems} items straight to each, not measured) ..."));
+            progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}: warm-up of the peers ({WarmUpItems} items straight to each, not measured) ..."));
             try
             {
-                await run.WarmPeersAsync(PeerWarmUpItems, cancellationToken).ConfigureAwait(false);
+                await run.WarmPeersAsync(WarmUpItems, cancellationToken).ConfigureAwait(false);
             }
             catch (Grpc.Core.RpcException ex)
             {
                 progress("  a peer refused the warm-up items (" + ex.Status.Detail + "); the agents' warm-up follows");
             }
 
-            progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}: warm-up of each agent's board ({PeerWarmUpItems} items on its executor, not measured) ..."));
+            progress(string.Create(CultureInfo.InvariantCulture, $"context {c + 1}/{Contexts.Count}: warm-up of each agent's board ({WarmUpItems} items on its executor, not measured) ..."));
             try
             {
-                await run.WarmAgentExecutorsAsync(PeerWarmUpItems, cancellationToken).ConfigureAwait(false);
+                await run.WarmAgentExecutorsAsync(WarmUpItems, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is Inference.InferenceException or ArgumentException or InvalidOperationException)
             {

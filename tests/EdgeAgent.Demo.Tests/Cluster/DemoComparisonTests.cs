@@ -43,6 +43,18 @@ public sealed class DemoComparisonTests
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(2.0, 5, 10)]
+    [InlineData(2.0, 4, 8)]
+    [InlineData(0.2, 5, DemoComparison.MinWarmUpItems)]
+    [InlineData(2.0, 60, DemoComparison.MaxWarmUpItems)]
+    public void WarmUpItems_RateAndDuration_TheItemsOfOneRunWithinBounds(double rate, int seconds, int expected)
+    {
+        var comparison = new DemoComparison(new DemoSettings { Rate = rate, Duration = TimeSpan.FromSeconds(seconds) }, ["learned"], [0.5], [[DemoProfiles.Edge]]);
+
+        Assert.Equal(expected, comparison.WarmUpItems);
+    }
+
     [Fact]
     public void EvenPreferences_Eleven_AreTenthsFromZeroToOne()
     {
