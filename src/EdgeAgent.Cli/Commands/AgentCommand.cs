@@ -30,7 +30,7 @@ internal static class AgentCommand
         var timeout = new Option<double?>("--offload-timeout-ms") { Description = "Longest wait for a peer before running locally (Agent:OffloadTimeout, default 5000); a peer found hung earlier (--hung-peer-floor-ms) releases its calls to run locally at once." };
         var hungFloor = new Option<double?>("--hung-peer-floor-ms")
         {
-            Description = "Hung-peer detection: a peer that has answered before and now leaves a call waiting longer than max(Agent:HungPeerFactor (default 4) x its expected time, this floor) without answering anything gets no new work until a trial call succeeds, and the calls waiting on it run locally at once (Agent:HungPeerFloor, default 250; below --offload-timeout-ms; 0 turns detection off).",
+            Description = "Hung-peer detection: a peer that has answered before and now leaves a call waiting longer than max(Agent:HungPeerFactor (default 4) x its expected time, this floor) without answering anything gets no new work until a trial call succeeds, and the calls waiting on it run locally at once (Agent:HungPeerFloor, default 250; 0 turns detection off; at or above --offload-timeout-ms it never acts first).",
         };
         var name = new Option<string?>("--name") { Description = "Node name reported to clients (Serving:NodeName)." };
         var maxDrop = new Option<double?>("--max-accuracy-drop")

@@ -71,8 +71,9 @@ public sealed class AgentOptions
 
     /// <summary>
     /// Shortest wait without any answer that can count as a hang (see <see cref="HungPeerFactor"/>);
-    /// below <see cref="OffloadTimeout"/>; 00:00:00 switches hung-peer detection off (a hung peer
-    /// is then noticed when a call misses the offload timeout).
+    /// 00:00:00 switches hung-peer detection off, and a floor at or above <see cref="OffloadTimeout"/>
+    /// never acts before it (either way a hung peer is then noticed when a call misses the offload
+    /// timeout), so a short offload timeout set alone is not an error.
     /// </summary>
     public TimeSpan HungPeerFloor { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -236,10 +237,10 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
                 $"Agent:HungPeerFactor is {options.HungPeerFactor}; use 1.5 to 1000 (times a call's expected time a peer may stay silent before it counts as hung)."));
         }
 
-        if (options.HungPeerFloor < TimeSpan.Zero || (options.HungPeerFloor >= options.OffloadTimeout && options.HungPeerFloor != TimeSpan.Zero))
+        if (options.HungPeerFloor < TimeSpan.Zero)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture,
-                $"Agent:HungPeerFloor is {options.HungPeerFloor:c}; use 00:00:00 (no hung-peer detection) or a duration below Agent:OffloadTimeout ({options.OffloadTimeout:c}), e.g. 00:00:00.250."));
+                $"Agent:HungPeerFloor is {options.HungPeerFloor:c}; use 00:00:00 (no hung-peer detection) or a positive duration below Agent:OffloadTimeout ({options.OffloadTimeout:c}), e.g. 00:00:00.250."));
         }
 
         Positive(options.LoadReportInterval, "Agent:LoadReportInterval", errors);
