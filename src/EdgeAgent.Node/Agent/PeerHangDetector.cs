@@ -80,23 +80,43 @@ public sealed class PeerHangDetector
     /// Notes a call being sent with its expected time to an answer; the returned call's
     /// <see cref="PendingCall.Released"/> is cancelled when the peer is found hung while it waits.
     /// </summary>
-    public PendingCall Sent(TimeSpan expected)
+    /// <param name="expected">The call's expected time to an answer.</param>
+    /// <param name="judged">
+    /// False for a call whose message is still arriving at the agent (cut-through): the peer cannot
+    /// answer before it has the last byte, so the call is judged only from <see cref="StartJudging"/>.
+    /// </param>
+    public PendingCall Sent(TimeSpan expected, bool judged = true)
     {
         lock (_lock)
         {
-            var call = new PendingCall(_time.GetTimestamp(), SecondsToTicks(Math.Max(0, expected.TotalSeconds)), _release.Token) { Previous = _newest };
-            if (_newest is null)
+            var now = _time.GetTimestamp();
+            var call = new PendingCall(now, SecondsToTicks(Math.Max(0, expected.TotalSeconds)), _release.Token) { Judged = judged, JudgedFrom = now };
+            Append(call);
+            return call;
+        }
+    }
+
+    /// <summary>
+    /// The last byte of a call sent with <c>judged: false</c> has been handed to the peer: from now
+    /// on its wait counts. Nothing happens for a call already judged, ended or released.
+    /// </summary>
+    public void StartJudging(PendingCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        lock (_lock)
+        {
+            if (call.Detached || call.Judged)
             {
-                _oldest = call;
-            }
-            else
-            {
-                _newest.Next = call;
+                return;
             }
 
-            _newest = call;
-            _outstanding++;
-            return call;
+            // It moves to the end of the list, which so stays ordered by the time each judged call
+            // is judged from (calls not judged yet keep their places).
+            Unlink(call);
+            call.Detached = false;
+            call.Judged = true;
+            call.JudgedFrom = _time.GetTimestamp();
+            Append(call);
         }
     }
 
@@ -116,7 +136,7 @@ public sealed class PeerHangDetector
 
             var now = _time.GetTimestamp();
             _lastAnswerAt = now;
-            var elapsed = now - call.SentAt;
+            var elapsed = now - call.JudgedFrom;
             _recent[_recentNext] = elapsed;
             _recentNext = (_recentNext + 1) % RecentAnswers;
             _recentCount = Math.Min(RecentAnswers, _recentCount + 1);
@@ -145,16 +165,27 @@ public sealed class PeerHangDetector
 
         lock (_lock)
         {
-            if (_oldest is not { } oldest || _recentCount == 0)
+            // The oldest call judged: the first judged one in the list (a call still uploading is skipped).
+            PendingCall? oldest = null;
+            for (var call = _oldest; call is not null; call = call.Next)
+            {
+                if (call.Judged)
+                {
+                    oldest = call;
+                    break;
+                }
+            }
+
+            if (oldest is null || _recentCount == 0)
             {
                 return null;
             }
 
             var now = _time.GetTimestamp();
-            var silent = now - Math.Max(_lastAnswerAt, oldest.SentAt) - SecondsToTicks(Math.Max(0, unobserved.TotalSeconds));
+            var silent = now - Math.Max(_lastAnswerAt, oldest.JudgedFrom) - SecondsToTicks(Math.Max(0, unobserved.TotalSeconds));
             var threshold = Math.Max(_floorTicks, (long)Math.Min(long.MaxValue / 2.0, _factor * Math.Max(_recentP90, oldest.ExpectedTicks)));
             return silent > threshold
-                ? new HangVerdict(_outstanding, TicksToTime(now - oldest.SentAt), TicksToTime(silent), TicksToTime(threshold))
+                ? new HangVerdict(_outstanding, TicksToTime(now - oldest.JudgedFrom), TicksToTime(silent), TicksToTime(threshold))
                 : null;
         }
     }
@@ -191,6 +222,23 @@ public sealed class PeerHangDetector
         // timer, so it is left to the collector (calls still linked to its token stay valid).
         released.Cancel();
         return count;
+    }
+
+    private void Append(PendingCall call)
+    {
+        call.Previous = _newest;
+        call.Next = null;
+        if (_newest is null)
+        {
+            _oldest = call;
+        }
+        else
+        {
+            _newest.Next = call;
+        }
+
+        _newest = call;
+        _outstanding++;
     }
 
     private void Unlink(PendingCall call)
@@ -250,12 +298,18 @@ public sealed class PeerHangDetector
         internal PendingCall? Next { get; set; }
 
         internal bool Detached { get; set; }
+
+        /// <summary>False while the call's message is still arriving (cut-through): its wait does not count yet.</summary>
+        internal bool Judged { get; set; }
+
+        /// <summary>When its wait started to count: when it was sent, or its last byte was (<see cref="StartJudging"/>).</summary>
+        internal long JudgedFrom { get; set; }
     }
 }
 
 /// <summary>Why a peer was found hung.</summary>
 /// <param name="Outstanding">Calls outstanding at the peer.</param>
-/// <param name="OldestWait">How long the oldest of them has waited.</param>
+/// <param name="OldestWait">How long the oldest of them has waited (a call forwarded while it arrived: since its last byte was handed to the peer).</param>
 /// <param name="Silent">How long the peer has answered nothing while that call waited.</param>
 /// <param name="Threshold">The wait that counts as a hang for that call: max(factor x expected, floor).</param>
 public readonly record struct HangVerdict(int Outstanding, TimeSpan OldestWait, TimeSpan Silent, TimeSpan Threshold);

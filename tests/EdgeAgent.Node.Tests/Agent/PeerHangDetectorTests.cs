@@ -223,4 +223,58 @@ public sealed class PeerHangDetectorTests
         Assert.Null(detector.Check(unobserved: TimeSpan.FromSeconds(9.8)));
         Assert.NotNull(detector.Check(unobserved: TimeSpan.FromSeconds(9.7)));
     }
+
+    [Fact]
+    public void Check_CallStillUploading_JudgedOnlyFromWhenItsLastByteWent()
+    {
+        // A cut-through call: its message follows the client's upload, and the peer cannot answer before it has the last byte.
+        var detector = Detector();
+        var call = detector.Sent(TimeSpan.Zero, judged: false);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Null(detector.Check());
+
+        detector.StartJudging(call);
+        _time.Advance(Floor);
+        Assert.Null(detector.Check());
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        var verdict = Assert.IsType<HangVerdict>(detector.Check());
+        Assert.Equal(251, verdict.OldestWait.TotalMilliseconds, 3);
+        Assert.Equal(1, verdict.Outstanding);
+    }
+
+    [Fact]
+    public void Check_CallStillUploadingBeforeAJudgedOne_TheJudgedOneDecides()
+    {
+        var detector = Detector();
+        var uploading = detector.Sent(TimeSpan.Zero, judged: false);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        detector.Sent(TimeSpan.Zero);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        detector.StartJudging(uploading);
+
+        // 50 ms later the call sent at 100 ms has waited 250 ms, the one judged from its last byte 50 ms.
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.Null(detector.Check());
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(251, Assert.IsType<HangVerdict>(detector.Check()).OldestWait.TotalMilliseconds, 3);
+    }
+
+    [Fact]
+    public void Release_CallStillUploading_IsReleasedToo()
+    {
+        var detector = Detector();
+        var uploading = detector.Sent(TimeSpan.Zero, judged: false);
+        detector.Sent(TimeSpan.Zero);
+        _time.Advance(TimeSpan.FromMilliseconds(251));
+
+        Assert.Equal(2, Assert.IsType<HangVerdict>(detector.Check()).Outstanding);
+        Assert.Equal(2, detector.Release());
+        Assert.True(uploading.Released.IsCancellationRequested);
+
+        // Its last byte goes after the release: nothing changes.
+        detector.StartJudging(uploading);
+        Assert.Equal(0, detector.Outstanding);
+        Assert.Null(detector.Check());
+    }
 }
