@@ -96,6 +96,9 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
 
         /// <summary>Bytes of the message already written to the peer at <see cref="ArrivedAt"/>.</summary>
         public int SentAtArrival { get; set; }
+
+        /// <summary>Called once the message's last byte has been written to the peer's stream (hung-peer detection judges the call from then on).</summary>
+        public Action? BodySent { get; set; }
     }
 
     private sealed class BodyContent(Forwarded forwarded, TimeProvider time) : HttpContent
@@ -103,12 +106,17 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
             SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
-            forwarded.Body.CopyToAsync(stream, MinimumChunk, sent =>
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await forwarded.Body.CopyToAsync(stream, MinimumChunk, sent =>
             {
                 forwarded.ArrivedAt = time.GetTimestamp();
                 forwarded.SentAtArrival = sent;
-            }, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
+
+            // The peer has the whole message only now; until here the client's upload set the pace.
+            forwarded.BodySent?.Invoke();
+        }
 
         protected override bool TryComputeLength(out long length)
         {

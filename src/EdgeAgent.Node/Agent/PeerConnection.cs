@@ -322,7 +322,15 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         var outcome = PeerCallOutcome.Neutral;
         using var deadlineCts = new CancellationTokenSource(timeout, _time);
         var forward = NoteSent(shape);
-        var pending = HangDetector.Sent(ExpectedAnswerTime(forward, shape, start));
+        // A call whose message is still arriving (cut-through) waits for the client's upload, not
+        // for the peer: it is judged only once its last byte has been written to the peer.
+        var arriving = _bodies?.Find(request);
+        var pending = HangDetector.Sent(ExpectedAnswerTime(forward, shape, start), judged: arriving is null);
+        if (arriving is not null)
+        {
+            arriving.BodySent = () => HangDetector.StartJudging(pending);
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token, pending.Released);
         try
         {
