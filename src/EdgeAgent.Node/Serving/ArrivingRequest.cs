@@ -436,7 +436,7 @@ public sealed class ArrivingRequest : IDisposable
         while (position < length)
         {
             var start = position;
-            if (!TryReadVarint(head, ref position, out var tag))
+            if (!InferMessages.TryReadVarint(head, ref position, out var tag))
             {
                 return position >= head.Length && head.Length < length ? ScanResult.NeedMore : ScanResult.None;
             }
@@ -449,7 +449,7 @@ public sealed class ArrivingRequest : IDisposable
             switch ((int)(tag & 7))
             {
                 case 0:
-                    if (!TryReadVarint(head, ref position, out _))
+                    if (!InferMessages.TryReadVarint(head, ref position, out _))
                     {
                         return head.Length < length ? ScanResult.NeedMore : ScanResult.None;
                     }
@@ -459,7 +459,7 @@ public sealed class ArrivingRequest : IDisposable
                     position += 8;
                     break;
                 case 2:
-                    if (!TryReadVarint(head, ref position, out var size))
+                    if (!InferMessages.TryReadVarint(head, ref position, out var size))
                     {
                         return head.Length < length ? ScanResult.NeedMore : ScanResult.None;
                     }
@@ -505,8 +505,8 @@ public sealed class ArrivingRequest : IDisposable
         var position = from;
         while (position < message.Length)
         {
-            if (!TryReadVarint(message, ref position, out var tag) || tag != ((RawInputContentsField << 3) | 2)
-                || !TryReadVarint(message, ref position, out var size) || size > (ulong)(message.Length - position))
+            if (!InferMessages.TryReadVarint(message, ref position, out var tag) || tag != ((RawInputContentsField << 3) | 2)
+                || !InferMessages.TryReadVarint(message, ref position, out var size) || size > (ulong)(message.Length - position))
             {
                 return false;
             }
@@ -515,27 +515,6 @@ public sealed class ArrivingRequest : IDisposable
         }
 
         return true;
-    }
-
-    private static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
-    {
-        value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (position >= data.Length)
-            {
-                return false;
-            }
-
-            var b = data[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }
 

@@ -379,7 +379,8 @@ public static class InferMessages
         return -1;
     }
 
-    private static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
+    /// <summary>Reads one protobuf base-128 varint at <paramref name="position"/>; false when it is cut short or longer than 10 bytes.</summary>
+    internal static bool TryReadVarint(ReadOnlySpan<byte> data, ref int position, out ulong value)
     {
         value = 0;
         for (var shift = 0; shift < 64; shift += 7)
