@@ -277,6 +277,14 @@ internal static class DemoCommand
     private static async Task<int> ReportAsync(DemoComparison comparison, string plotPath, string? runsCsv, TextWriter output)
     {
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Pooled {comparison.Results.Count} runs ({comparison.Repeats} repeat(s) in all) of {string.Join(", ", comparison.Policies)}; nothing run."));
+        await WriteResultsAsync(comparison, plotPath, runsCsv, output);
+
+        return 0;
+    }
+
+    /// <summary>The comparison's tables, then its runs file (--runs-csv) and plots (--plot), each path printed.</summary>
+    private static async Task WriteResultsAsync(DemoComparison comparison, string plotPath, string? runsCsv, TextWriter output)
+    {
         await output.WriteLineAsync();
         await output.WriteAsync(comparison.Format());
         if (runsCsv is not null)
@@ -289,8 +297,6 @@ internal static class DemoCommand
         {
             await output.WriteLineAsync("plot: " + file);
         }
-
-        return 0;
     }
 
     private static async Task<int> CompareAsync(DemoComparison comparison, string plotPath, string? runsCsv, TextWriter output, CancellationToken cancellationToken)
@@ -313,18 +319,7 @@ internal static class DemoCommand
             return 1;
         }
 
-        await output.WriteLineAsync();
-        await output.WriteAsync(comparison.Format());
-        if (runsCsv is not null)
-        {
-            comparison.SaveRunsCsv(runsCsv);
-            await output.WriteLineAsync("runs: " + Path.GetFullPath(runsCsv));
-        }
-
-        foreach (var file in comparison.SavePlots(plotPath))
-        {
-            await output.WriteLineAsync("plot: " + file);
-        }
+        await WriteResultsAsync(comparison, plotPath, runsCsv, output);
 
         return comparison.Results.All(r => r.Snapshot.Items > 0) ? 0 : 1;
     }
