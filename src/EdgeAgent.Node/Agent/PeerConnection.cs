@@ -864,8 +864,13 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
         {
             // Triton, KServe and other plain Open Inference Protocol servers have no PeerService.
+            HangDetector.ForgetAnswers();
             return await FollowReadinessAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        // Connected (again): the process on this address may be a new one (a restart), so it is
+        // not judged hung by its predecessor's answer times (issue 13; PeerHangDetector.ForgetAnswers).
+        HangDetector.ForgetAnswers();
 
         // The first call paid for the connection set-up and the first calls for warm-up on both
         // sides: the first RTT sample is the fastest of three small calls after it.

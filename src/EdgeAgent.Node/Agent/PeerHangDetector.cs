@@ -149,6 +149,37 @@ public sealed class PeerHangDetector
         }
     }
 
+    /// <summary>Answers in the window the expected time is taken from (at most <see cref="RecentAnswers"/>); zero: the peer is not judged.</summary>
+    public int KnownAnswers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _recentCount;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forgets the peer's answers (their latency window and the time of the last one): called when
+    /// the connection to the peer is made again, since the process answering on that address may be
+    /// another one (a restart) with its own speed and cold first calls. Until the new process has
+    /// answered once it is not judged, as a peer that never answered; calls outstanding now keep
+    /// their places and are still released if it is found hung later.
+    /// </summary>
+    public void ForgetAnswers()
+    {
+        lock (_lock)
+        {
+            Array.Clear(_recent);
+            _recentCount = 0;
+            _recentNext = 0;
+            _recentP90 = 0;
+            _lastAnswerAt = 0;
+        }
+    }
+
     /// <summary>The verdict now (a read, no state change): null while the peer is not found hung.</summary>
     public HangVerdict? Check() => Check(TimeSpan.Zero);
 

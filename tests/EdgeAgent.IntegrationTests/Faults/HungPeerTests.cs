@@ -220,6 +220,38 @@ public sealed class HungPeerTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
+    // A peer restarted on the same address is another process: when the connection is made again
+    // the agent forgets the answer times of the one before it, so the new one's cold first calls are
+    // not judged by its predecessor's (it is not judged until it has answered once itself).
+    [Fact]
+    public async Task RunAsync_PeerRestartedOnTheSameAddress_ItsPredecessorsAnswersForgotten()
+    {
+        await using var cluster = new AgentCluster();
+        var peer = await cluster.StartPeerAsync("cloud");
+        var address = peer.GetTcpAddress();
+        Assert.True(PeerEndpoint.TryParse("cloud", address.ToString(), out var endpoint, out var error), error);
+        var options = new AgentOptions { ReconnectInitialDelay = TimeSpan.FromMilliseconds(50), ReconnectMaxDelay = TimeSpan.FromMilliseconds(300) };
+        using var connection = new PeerConnection(endpoint, options, TimeProvider.System, new Random(1), NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = connection.RunAsync(stop.Token);
+        await AgentCluster.WaitUntilAsync(() => connection.Load.Connected, "the agent connects to the peer");
+        await connection.InferAsync(AgentCluster.AddNegRequest(), options.OffloadTimeout, CancellationToken.None).WaitAsync(Bound);
+        await connection.InferAsync(AgentCluster.AddNegRequest(), options.OffloadTimeout, CancellationToken.None).WaitAsync(Bound);
+        Assert.Equal(2, connection.HangDetector.KnownAnswers);
+
+        await cluster.StopAsync(peer);
+        await AgentCluster.WaitUntilAsync(() => !connection.Load.Connected, "the agent sees the peer gone");
+        Assert.Equal(2, connection.HangDetector.KnownAnswers);
+        await cluster.StartPeerAsync("cloud", listen: $"127.0.0.1:{address.Port}");
+        await AgentCluster.WaitUntilAsync(() => connection.Load is { Connected: true, Connects: >= 2 }, "the agent reconnects to the restarted peer");
+
+        Assert.Equal(0, connection.HangDetector.KnownAnswers);
+        await connection.InferAsync(AgentCluster.AddNegRequest(), options.OffloadTimeout, CancellationToken.None).WaitAsync(Bound);
+        Assert.Equal(1, connection.HangDetector.KnownAnswers);
+        await stop.CancelAsync();
+        await run.WaitAsync(Bound);
+    }
+
     // End to end at the soak's offload timeout (5 s) with detection at its defaults: a peer that
     // served the agent hangs under load; no request is lost, the calls waiting on it run locally
     // long before the offload timeout, and it stops getting work within the detection time.

@@ -32,6 +32,41 @@ public sealed class PeerHangDetectorTests
     }
 
     [Fact]
+    public void ForgetAnswers_ANewProcessOnTheAddress_NotJudgedUntilItAnswersThenByItsOwnAnswers()
+    {
+        // The predecessor answered in 5 ms: the threshold would be the floor.
+        var detector = Detector();
+        detector.ForgetAnswers();
+        var cold = detector.Sent(TimeSpan.FromMilliseconds(10));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Its cold first call (JIT, first runs) is not judged by the predecessor's 5 ms.
+        Assert.Equal(0, detector.KnownAnswers);
+        Assert.Null(detector.Check());
+        detector.Ended(cold, answered: true);
+        Assert.Equal(1, detector.KnownAnswers);
+
+        // Then it is judged by its own answers: 4 x 1 s.
+        detector.Sent(TimeSpan.FromMilliseconds(10));
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Null(detector.Check());
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(4000, Assert.IsType<HangVerdict>(detector.Check()).Threshold.TotalMilliseconds, 3);
+    }
+
+    [Fact]
+    public void ForgetAnswers_CallsOutstanding_StillReleasedOnADetection()
+    {
+        var detector = Detector();
+        var waiting = detector.Sent(TimeSpan.FromMilliseconds(10));
+        detector.ForgetAnswers();
+
+        Assert.Equal(1, detector.Outstanding);
+        Assert.Equal(1, detector.Release());
+        Assert.True(waiting.Released.IsCancellationRequested);
+    }
+
+    [Fact]
     public void Check_NoCallOutstanding_NotHung()
     {
         var detector = Detector();
