@@ -12,11 +12,13 @@ internal static class BenchTelemetryCommand
     {
         var iterations = new Option<int>("--iterations") { Description = "Measured requests per path and setting.", DefaultValueFactory = _ => 2000 };
         var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds of every model on every pair before any is measured, 10 s at least, then more until no process's JIT is still tiering code up (at most 150 s); CPU is counted over the measured requests only.", DefaultValueFactory = _ => 300 };
+        var paths = new Option<string>("--paths") { Description = "Paths measured: local (the agent runs the request), offload (it offloads it to its peer) or both.", DefaultValueFactory = _ => "both" };
         var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
         var command = new Command("telemetry",
             "Per-request cost of telemetry: an agent process and a peer process with the Prometheus listener and OTLP export of every request's trace on (to a sink in this process), against a pair with everything off, requests interleaved; p50 ratios for the local and the offload path (tiny model, and ocr-cls when present). Target <= 1.05.");
         command.Options.Add(iterations);
         command.Options.Add(warmup);
+        command.Options.Add(paths);
         command.Options.Add(models);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -39,7 +41,20 @@ internal static class BenchTelemetryCommand
                 return 2;
             }
 
-            var settings = new TelemetryOverheadSettings { Iterations = count, Warmup = parseResult.GetValue(warmup), CliCommand = cli };
+            string[]? measured = parseResult.GetValue(paths) switch
+            {
+                "both" => ["local", "offload"],
+                "local" => ["local"],
+                "offload" => ["offload"],
+                _ => null,
+            };
+            if (measured is null)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent bench telemetry: --paths must be local, offload or both; got '{parseResult.GetValue(paths)}'.");
+                return 2;
+            }
+
+            var settings = new TelemetryOverheadSettings { Iterations = count, Warmup = parseResult.GetValue(warmup), CliCommand = cli, Paths = measured };
             if (parseResult.GetValue(models) is { } path)
             {
                 settings = settings with { ModelsPath = path };
