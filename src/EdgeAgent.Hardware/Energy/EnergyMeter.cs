@@ -16,6 +16,8 @@ namespace EdgeAgent.Hardware.Energy;
 /// machine's total, task.compute and task.radio for energy charged to tasks, and <c>provenance</c> =
 /// measured, modelled or reported), where the agent also records each request's figures
 /// (<see cref="RecordRequest"/>, with its <c>placement</c>); and the gauge <c>edgeagent.power</c> (W).
+/// <c>edgeagent.energy</c> is an observable counter: the meter keeps each tag set's total and reports
+/// them when collected, so neither a sample nor a request makes a metric recording of its own.
 /// </summary>
 public sealed partial class EnergyMeter : IDisposable
 {
@@ -40,7 +42,15 @@ public sealed partial class EnergyMeter : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Meter _meter;
-    private readonly Counter<double> _energy;
+    private readonly ObservableCounter<double> _energy;
+
+    // The totals edgeagent.energy reports when collected, one cell per tag set (scope, placement of
+    // an agent's request or none, provenance). Samples (50 per second by default) and requests add
+    // to a cell instead of each making an OpenTelemetry aggregation update (a lookup of the tag set
+    // in the SDK's store per call). The device cell is made up front: a sample allocates nothing.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Scope, string? Placement, string Provenance), EnergyCell> _totals = new();
+    private readonly EnergyCell _deviceTotal;
+    private readonly EnergyCell _chargedTotal;
     private readonly long _origin;
     private readonly EnergyProvenance _provenance;
     private readonly KeyValuePair<string, object?> _provenanceTag;
@@ -80,7 +90,9 @@ public sealed partial class EnergyMeter : IDisposable
         _provenance = source.Kind == PowerSourceKind.Measured ? EnergyProvenance.Measured : EnergyProvenance.Modelled;
         _provenanceTag = new(ProvenanceTag, ProvenanceName(_provenance));
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _energy = _meter.CreateCounter<double>("edgeagent.energy", "J",
+        _deviceTotal = _totals.GetOrAdd(("device", null, ProvenanceName(_provenance)), static _ => new EnergyCell());
+        _chargedTotal = _totals.GetOrAdd(("task.compute", null, ProvenanceName(_provenance)), static _ => new EnergyCell());
+        _energy = _meter.CreateObservableCounter("edgeagent.energy", ObserveEnergy, "J",
             "Energy: scope=device is this machine's total; task.compute and task.radio are charged to tasks (by placement for the agent's requests); provenance measured, modelled or reported.");
         _meter.CreateObservableGauge("edgeagent.power", ObservePower, "W",
             "Latest power of this machine (rail=total) and of each rail the source reports.");
@@ -312,7 +324,7 @@ public sealed partial class EnergyMeter : IDisposable
 
         if (deltaJoules > 0)
         {
-            _energy.Add(deltaJoules, DeviceScope, _provenanceTag);
+            _deviceTotal.Add(deltaJoules);
         }
 
         return true;
@@ -329,7 +341,7 @@ public sealed partial class EnergyMeter : IDisposable
         }
     }
 
-    /// <summary>True while something listens to <c>edgeagent.energy</c> (<see cref="RecordRequest"/> records).</summary>
+    /// <summary>True while something listens to <c>edgeagent.energy</c> (<see cref="RecordRequest"/> counts).</summary>
     public bool RecordsRequests => _energy.Enabled;
 
     /// <summary>
@@ -342,9 +354,8 @@ public sealed partial class EnergyMeter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(placement);
         ArgumentNullException.ThrowIfNull(energy);
-        var where = new KeyValuePair<string, object?>(PlacementTag, placement);
-        AddFigure(energy.Compute, TaskComputeScope, where);
-        AddFigure(energy.Radio, TaskRadioScope, where);
+        AddFigure(energy.Compute, "task.compute", placement);
+        AddFigure(energy.Radio, "task.radio", placement);
     }
 
     /// <inheritdoc />
@@ -555,15 +566,60 @@ public sealed partial class EnergyMeter : IDisposable
     {
         if (joules > 0)
         {
-            _energy.Add(joules, TaskComputeScope, _provenanceTag);
+            _chargedTotal.Add(joules);
         }
     }
 
-    private void AddFigure(EnergyFigure figure, KeyValuePair<string, object?> scope, KeyValuePair<string, object?> placement)
+    private void AddFigure(EnergyFigure figure, string scope, string placement)
     {
         if (figure.Joules > 0 && double.IsFinite(figure.Joules))
         {
-            _energy.Add(figure.Joules, scope, placement, new KeyValuePair<string, object?>(ProvenanceTag, ProvenanceName(figure.Provenance)));
+            _totals.GetOrAdd((scope, placement, ProvenanceName(figure.Provenance)), static _ => new EnergyCell()).Add(figure.Joules);
+        }
+    }
+
+    // Every tag set's total so far; a set appears once something was added to it (as a counter's
+    // series appears with its first recording).
+    private IEnumerable<Measurement<double>> ObserveEnergy()
+    {
+        foreach (var ((scope, placement, provenance), cell) in _totals)
+        {
+            if (cell.Total is > 0 and var joules)
+            {
+                var scopeTag = scope switch
+                {
+                    "device" => DeviceScope,
+                    "task.compute" => TaskComputeScope,
+                    "task.radio" => TaskRadioScope,
+                    _ => new KeyValuePair<string, object?>(ScopeTag, scope),
+                };
+                yield return placement is null
+                    ? new Measurement<double>(joules, scopeTag, new KeyValuePair<string, object?>(ProvenanceTag, provenance))
+                    : new Measurement<double>(joules, scopeTag, new KeyValuePair<string, object?>(PlacementTag, placement), new KeyValuePair<string, object?>(ProvenanceTag, provenance));
+            }
+        }
+    }
+
+    // A running total in joules, added to from any thread.
+    private sealed class EnergyCell
+    {
+        private double _total;
+
+        public double Total => Volatile.Read(ref _total);
+
+        public void Add(double joules)
+        {
+            var seen = Volatile.Read(ref _total);
+            while (true)
+            {
+                var found = Interlocked.CompareExchange(ref _total, seen + joules, seen);
+                if (found.Equals(seen))
+                {
+                    return;
+                }
+
+                seen = found;
+            }
         }
     }
 

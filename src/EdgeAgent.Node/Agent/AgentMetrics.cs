@@ -11,6 +11,9 @@ namespace EdgeAgent.Node.Agent;
 /// energy goes to the one energy instrument, <c>edgeagent.energy</c> of EdgeAgent.Hardware's
 /// <see cref="EnergyMeter"/> (by placement, scope and provenance). Created through IMeterFactory so
 /// tests can listen to one host's meter; exported by Telemetry/NodeTelemetry when an exporter is on.
+/// <c>edgeagent.requests</c> is an observable counter: the agent counts each placement and outcome
+/// itself and reports the totals when the meter is collected (a scrape, an OTLP export), so a
+/// request costs no aggregation update of its own for it.
 /// </summary>
 public sealed class AgentMetrics
 {
@@ -24,12 +27,16 @@ public sealed class AgentMetrics
     private static readonly IReadOnlyList<double> DecisionBuckets =
         [0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01];
 
-    private readonly Counter<long> _requests;
+    private readonly ObservableCounter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _decision;
     private readonly EnergyMeter? _energy;
     private readonly Counter<long> _fallbacks;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Placement, string> _placementNames = new();
+    // Per placement: its tag value (built once; "peer:NAME" is a new string per ToString) and its
+    // request counts by outcome, which edgeagent.requests reports when collected. A request adds one
+    // to a cell here instead of making an OpenTelemetry aggregation update of its own (a lookup of
+    // its tag set in the SDK's store per call, the largest part of telemetry's per-request cost).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Placement, PlacementCounts> _placements = new();
 
     /// <summary>
     /// Creates the instruments; with <paramref name="peers"/>, also the per-peer gauges; with
@@ -40,7 +47,7 @@ public sealed class AgentMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         _energy = energy;
         var meter = meterFactory.Create(MeterName);
-        _requests = meter.CreateCounter<long>("edgeagent.requests", "{request}", "Requests handled by the agent, by placement and outcome.");
+        _requests = meter.CreateObservableCounter("edgeagent.requests", ObserveRequests, "{request}", "Requests handled by the agent, by placement and outcome.");
         _duration = meter.CreateHistogram("edgeagent.task.duration", "s", "End-to-end time of a request inside the agent.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _decision = meter.CreateHistogram("edgeagent.decision.duration", "s", "Time the policy took to decide one placement (observation to placement).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DecisionBuckets });
         _fallbacks = meter.CreateCounter<long>("edgeagent.fallbacks", "{request}", "Offloaded requests that fell back to local execution.");
@@ -66,12 +73,18 @@ public sealed class AgentMetrics
             return;
         }
 
-        // The placement's tag value, built once per placement ("peer:NAME" is a new string per ToString).
-        var where = _placementNames.GetOrAdd(record.RanAt, static p => p.ToString());
-        var placement = new KeyValuePair<string, object?>("placement", where);
-        var outcome = new KeyValuePair<string, object?>("outcome", record.Success ? "ok" : "error");
-        _requests.Add(1, placement, outcome);
-        _duration.Record(record.DelaySeconds, placement);
+        var counts = _placements.GetOrAdd(record.RanAt, static p => new PlacementCounts(p.ToString()));
+        var where = counts.Name;
+        if (record.Success)
+        {
+            Interlocked.Increment(ref counts.Ok);
+        }
+        else
+        {
+            Interlocked.Increment(ref counts.Failed);
+        }
+
+        _duration.Record(record.DelaySeconds, new KeyValuePair<string, object?>("placement", where));
         if (record.Success)
         {
             _energy?.RecordRequest(where, record.Energy);
@@ -81,6 +94,31 @@ public sealed class AgentMetrics
         {
             _fallbacks.Add(1, new KeyValuePair<string, object?>("peer", record.FallbackFrom));
         }
+    }
+
+    // Cumulative counts of each placement and outcome seen so far (an outcome appears once counted).
+    private IEnumerable<Measurement<long>> ObserveRequests()
+    {
+        foreach (var counts in _placements.Values)
+        {
+            var placement = new KeyValuePair<string, object?>("placement", counts.Name);
+            if (Volatile.Read(ref counts.Ok) is > 0 and var ok)
+            {
+                yield return new Measurement<long>(ok, placement, new KeyValuePair<string, object?>("outcome", "ok"));
+            }
+
+            if (Volatile.Read(ref counts.Failed) is > 0 and var failed)
+            {
+                yield return new Measurement<long>(failed, placement, new KeyValuePair<string, object?>("outcome", "error"));
+            }
+        }
+    }
+
+    private sealed class PlacementCounts(string name)
+    {
+        public readonly string Name = name;
+        public long Ok;
+        public long Failed;
     }
 
     private static IEnumerable<Measurement<double>> Each(PeerConnections peers, Func<PeerConnection, double> value)

@@ -336,10 +336,14 @@ public sealed class EnergyMeterTests
 
         meter.RecordRequest("peer:cloud", new TaskEnergy(new EnergyFigure(0.0, EnergyProvenance.Measured), new EnergyFigure(0.25, EnergyProvenance.Modelled)));
         meter.RecordRequest("local:int8", new TaskEnergy(new EnergyFigure(1.5, EnergyProvenance.Measured), EnergyFigure.Zero));
+        meter.RecordRequest("local:int8", new TaskEnergy(new EnergyFigure(0.5, EnergyProvenance.Measured), EnergyFigure.Zero));
 
+        // Totals kept by the meter and reported when collected (cumulative), not a measurement per request.
+        Assert.Empty(seen);
+        listener.RecordObservableInstruments();
         Assert.Equal(
-            [(0.25, "task.radio", "peer:cloud", "modelled"), (1.5, "task.compute", "local:int8", "measured")],
-            seen);
+            [(2.0, "task.compute", "local:int8", "measured"), (0.25, "task.radio", "peer:cloud", "modelled")],
+            seen.OrderBy(s => s.Scope, StringComparer.Ordinal));
     }
 
     [Fact]

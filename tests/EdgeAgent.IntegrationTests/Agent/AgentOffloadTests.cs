@@ -36,6 +36,7 @@ public sealed class AgentOffloadTests(ITestOutputHelper output)
         listener.Start();
 
         var response = await AgentCluster.InferAsync(cluster.Channel(agent));
+        listener.RecordObservableInstruments();
 
         AgentCluster.AssertAddNegOutputs(response);
         Assert.Equal("local", AgentCluster.Placement(response));

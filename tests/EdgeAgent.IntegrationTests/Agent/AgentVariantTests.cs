@@ -54,6 +54,7 @@ public sealed class AgentVariantTests
         listener.Start();
 
         var response = await AgentCluster.InferAsync(cluster.Channel(agent));
+        listener.RecordObservableInstruments();
 
         AgentCluster.AssertAddNegOutputs(response);
         Assert.Equal("local:int8", AgentCluster.Placement(response));
