@@ -257,6 +257,31 @@ public sealed class ObservationEncoder
             throw new ArgumentException($"A server row holds {FeatureCount} features; got a span of {row.Length}.", nameof(row));
         }
 
+        WriteRow(row, task, new RowTerms(task, bestDelaySeconds, bestEnergyJoules), candidate, delaySeconds);
+    }
+
+    // The logarithms every row of one observation shares, computed once per observation (the same
+    // calls on the same values as per row, so the same floats).
+    private readonly struct RowTerms
+    {
+        public readonly double BestDelayLog;
+        public readonly double BestEnergyLog;
+        public readonly float RequestBytesLog;
+        public readonly float ResponseBytesLog;
+        public readonly double DeadlineLog;
+
+        public RowTerms(in TaskState task, double bestDelaySeconds, double bestEnergyJoules)
+        {
+            BestDelayLog = LogTime(bestDelaySeconds);
+            BestEnergyLog = LogEnergy(bestEnergyJoules);
+            RequestBytesLog = (float)Math.Log10(1.0 + Math.Max(0L, task.RequestBytes));
+            ResponseBytesLog = (float)Math.Log10(1.0 + Math.Max(0L, task.ResponseBytes));
+            DeadlineLog = task.HasDeadline ? LogTime(task.DeadlineSeconds) : 0.0;
+        }
+    }
+
+    private void WriteRow(Span<float> row, in TaskState task, in RowTerms terms, in CandidateState candidate, double delaySeconds)
+    {
         var delayLog = LogTime(delaySeconds);
         var energyLog = LogEnergy(candidate.EnergyJoules);
         for (var c = 0; c < _kinds.Length; c++)
@@ -278,12 +303,12 @@ public sealed class ObservationEncoder
                 FeatureKind.ResidualWorkLog => (float)LogTime(candidate.ResidualWorkSeconds),
                 FeatureKind.EnergyLog => (float)energyLog,
                 FeatureKind.DelayEstimateLog => (float)delayLog,
-                FeatureKind.DelayVsBestLog => (float)Math.Clamp(delayLog - LogTime(bestDelaySeconds), 0.0, 10.0),
-                FeatureKind.EnergyVsBestLog => (float)Math.Clamp(energyLog - LogEnergy(bestEnergyJoules), 0.0, 10.0),
-                FeatureKind.RequestBytesLog => (float)Math.Log10(1.0 + Math.Max(0L, task.RequestBytes)),
-                FeatureKind.ResponseBytesLog => (float)Math.Log10(1.0 + Math.Max(0L, task.ResponseBytes)),
+                FeatureKind.DelayVsBestLog => (float)Math.Clamp(delayLog - terms.BestDelayLog, 0.0, 10.0),
+                FeatureKind.EnergyVsBestLog => (float)Math.Clamp(energyLog - terms.BestEnergyLog, 0.0, 10.0),
+                FeatureKind.RequestBytesLog => terms.RequestBytesLog,
+                FeatureKind.ResponseBytesLog => terms.ResponseBytesLog,
                 FeatureKind.HasDeadline => task.HasDeadline ? 1f : 0f,
-                FeatureKind.DeadlineMarginLog => task.HasDeadline ? (float)Math.Clamp(LogTime(task.DeadlineSeconds) - delayLog, -3.0, 3.0) : 3f,
+                FeatureKind.DeadlineMarginLog => task.HasDeadline ? (float)Math.Clamp(terms.DeadlineLog - delayLog, -3.0, 3.0) : 3f,
                 FeatureKind.OwnInFlightLog => (float)Math.Log2(1.0 + Math.Max(0, candidate.OwnInFlight)),
                 FeatureKind.UploadBacklogLog => (float)LogTime(candidate.UploadBacklogSeconds),
                 FeatureKind.ArrivingWorkLog => (float)LogTime(candidate.ArrivingWorkSeconds),
@@ -364,6 +389,7 @@ public sealed class ObservationEncoder
             bestEnergy = Math.Min(bestEnergy, state.EnergyJoules);
         }
 
+        var terms = new RowTerms(task, bestDelay, bestEnergy);
         for (var i = 0; i < MaxServers; i++)
         {
             var row = servers.Slice(i * FeatureCount, FeatureCount);
@@ -376,7 +402,7 @@ public sealed class ObservationEncoder
 
             var s = list[i];
             var state = ToCandidate(s, HistogramSpan(s.ResidualWorkHistogram));
-            WriteCandidate(row, task, state, delays[i], bestDelay, bestEnergy);
+            WriteRow(row, task, terms, state, delays[i]);
             mask[i] = 1f;
         }
     }
