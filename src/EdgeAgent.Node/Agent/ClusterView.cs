@@ -110,7 +110,12 @@ public sealed class ClusterView
             var uplink = peer.Link.ThroughputBitsPerSecond;
             var rtt = peer.Link.RoundTripSeconds;
             var own = peer.Traffic;
-            var server = new ServerObservation
+
+            // The energy from the same quantities the row carries (transfer = upload + download,
+            // total = CompletionEstimate.Seconds of the row), so the row is built once, not copied.
+            var transfer = CompletionEstimate.TransferSeconds(inputBytes, uplink) + CompletionEstimate.TransferSeconds(responseBytes, uplink);
+            var total = CompletionEstimate.Seconds(inputBytes, responseBytes, uplink, uplink, rtt, exec, load.Running, load.Queued, load.MaxConcurrency, load.ResidualWorkSeconds);
+            servers.Add(new ServerObservation
             {
                 Placement = Placement.Peer(peer.Name),
                 Handle = peer,
@@ -131,10 +136,9 @@ public sealed class ClusterView
                 UploadBacklogSeconds = own.UploadBacklogSeconds,
                 ArrivingTasks = own.ArrivingTasks,
                 ArrivingWorkSeconds = own.ArrivingWorkSeconds,
-            };
-            var transfer = CompletionEstimate.UploadSeconds(inputBytes, server) + CompletionEstimate.TransferSeconds(responseBytes, server.DownlinkBitsPerSecond);
-            var total = CompletionEstimate.Seconds(task, server);
-            servers.Add(server with { EstimatedEnergyJoules = _energy.OffloadJoules(inputBytes, responseBytes, transfer, total - transfer), EnergyProvenance = EnergyProvenance.Modelled });
+                EstimatedEnergyJoules = _energy.OffloadJoules(inputBytes, responseBytes, transfer, total - transfer),
+                EnergyProvenance = EnergyProvenance.Modelled,
+            });
         }
 
         return new OffloadObservation(task, servers);

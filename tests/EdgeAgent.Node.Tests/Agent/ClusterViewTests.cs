@@ -1,4 +1,5 @@
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Core.Offloading.Policies;
 using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Node.Agent;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -89,6 +90,87 @@ public sealed class ClusterViewTests
         Assert.Equal(100e6, observation.Servers[1].UplinkBitsPerSecond);
         // Radio energy: 2 W for 1 MB at the 100 Mbit/s prior = 0.08 s.
         Assert.Equal(2 * 0.08, observation.Servers[1].EstimatedEnergyJoules, 9);
+    }
+
+    [Fact]
+    public void Observe_PeerRowEnergy_IsTheOffloadEnergyOfTheRowsOwnCompletionEstimate()
+    {
+        // Each peer row is built once with its energy; the straightforward form computes the energy
+        // from the finished row (upload + download seconds, CompletionEstimate.Seconds of the task on
+        // the row) and copies the row with it. Both must give the same joules, bit for bit.
+        var time = new FakeTimeProvider();
+        var options = new AgentOptions { StaleAfter = TimeSpan.FromHours(1) };
+        var energy = new DeviceEnergyModel(options.Energy);
+        var random = new Random(11);
+        var peers = new List<PeerConnection>();
+        for (var p = 0; p < 6; p++)
+        {
+            Assert.True(PeerEndpoint.TryParse($"peer{p}", $"http://127.0.0.1:{1 + p};kind={(p % 2 == 0 ? "edge" : "cloud")}", out var endpoint, out var error), error);
+            var peer = new PeerConnection(endpoint, options, time, new Random(p), NullLogger.Instance);
+            if (p != 5)
+            {
+                // Peer 5 keeps the link priors.
+                var rtt = 0.0005 + (random.NextDouble() * 0.1);
+                peer.Link.AddRoundTrip(TimeSpan.FromSeconds(rtt));
+                peer.Link.AddTransfer(1_000_000, TimeSpan.FromSeconds(rtt + 0.01 + (8e6 / (1e6 + (random.NextDouble() * 1e9)))), TimeSpan.FromSeconds(0.01));
+            }
+
+            peers.Add(peer);
+        }
+
+        try
+        {
+            var local = new FixedLocal(new LocalLoad { MeanExecSeconds = 0.06 });
+            var view = new ClusterView(local, peers, energy, options);
+            for (var trial = 0; trial < 200; trial++)
+            {
+                if (trial % 3 != 0)
+                {
+                    view.RecordResponseBytes("det", random.Next(1, 1_000_000));
+                }
+
+                foreach (var peer in peers)
+                {
+                    peer.ApplyLoad(new PeerLoad
+                    {
+                        Connected = random.Next(6) != 0,
+                        ReceivedTimestamp = time.GetTimestamp(),
+                        Running = random.Next(3),
+                        Queued = random.Next(6),
+                        MaxConcurrency = random.Next(3),
+                        ResidualWorkSeconds = random.NextDouble(),
+                        Models = new HashSet<string>(["det"], StringComparer.Ordinal),
+                        MeanExecSeconds = random.Next(3) == 0 ? new Dictionary<string, double>(StringComparer.Ordinal) : new Dictionary<string, double>(StringComparer.Ordinal) { ["det"] = random.NextDouble() * 0.05 },
+                    });
+                    if (random.Next(4) == 0)
+                    {
+                        peer.NoteSent(new ForwardShape(random.Next(1, 2_000_000), random.NextDouble() * 0.05));
+                    }
+                }
+
+                var inputBytes = random.Next(3) == 0 ? 0 : random.Next(1, 5_000_000);
+                var observation = view.Observe("det", inputBytes, random.Next(2) == 0 ? null : TimeSpan.FromSeconds(1));
+                foreach (var row in observation.Servers.Where(s => s.Kind != ServerKind.Local))
+                {
+                    var bare = row with { EstimatedEnergyJoules = 0 };
+                    var responseBytes = observation.Task.ExpectedResponseBytes;
+                    var transfer = CompletionEstimate.UploadSeconds(inputBytes, bare) + CompletionEstimate.TransferSeconds(responseBytes, bare.DownlinkBitsPerSecond);
+                    var total = CompletionEstimate.Seconds(observation.Task, bare);
+                    var expected = energy.OffloadJoules(inputBytes, responseBytes, transfer, total - transfer);
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(row.EstimatedEnergyJoules));
+                    Assert.Equal(EnergyProvenance.Modelled, row.EnergyProvenance);
+                }
+
+                time.Advance(TimeSpan.FromMilliseconds(random.Next(20)));
+            }
+        }
+        finally
+        {
+            foreach (var peer in peers)
+            {
+                peer.Dispose();
+            }
+        }
     }
 
     [Fact]
