@@ -1,6 +1,7 @@
 using EdgeAgent.Core.Observation;
 using EdgeAgent.Onnx;
 using EdgeAgent.Onnx.Proto;
+using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeAgent.Inference.Policy;
@@ -139,7 +140,10 @@ public sealed class OnnxPolicySession : IDisposable
     /// A second session of the same file specialised to one observation of <paramref name="rows"/>
     /// rows, all present: the `mask` input becomes a constant of ones [1, rows] and batch and S become
     /// 1 and <paramref name="rows"/>, so ONNX Runtime folds the masking nodes (presence, its
-    /// logarithm, the pooling count: 57 -> 47 nodes for the agent policy) when it loads the graph.
+    /// logarithm, the pooling count: 57 -> 47 nodes for the agent policy) when it loads the graph;
+    /// the nodes that folding leaves multiplying by ones or adding zeros are then removed
+    /// (<see cref="RemoveIdentityNodes"/>: 47 -> 44 nodes), kept only when the session's logits
+    /// are bit for bit those of the graph with them.
     /// Inputs `servers` [1, rows, F] and `preference` [1, 2], output `logits` [1, rows]; the logits
     /// are those of <see cref="Session"/> with a mask of ones. Null when this graph cannot be
     /// specialised (no symbolic batch and S, or ONNX Runtime refuses the result): the caller then
@@ -166,14 +170,181 @@ public sealed class OnnxPolicySession : IDisposable
             return null;
         }
 
-        using var so = CreateSessionOptions(_options);
+        InferenceSession session;
+        using (var so = CreateSessionOptions(_options))
+        {
+            try
+            {
+                session = new InferenceSession(specialised, so);
+            }
+            catch (OnnxRuntimeException)
+            {
+                return null;
+            }
+        }
+
+        // The constant mask leaves nodes that multiply by ones or add zeros: without them ONNX
+        // Runtime has fewer kernels to run. Kept only if its logits are those of the session above,
+        // bit for bit.
+        var stripped = OpenWithoutIdentities(specialised);
+        if (stripped is not null && SameLogits(session, stripped, rows))
+        {
+            session.Dispose();
+            return stripped;
+        }
+
+        stripped?.Dispose();
+        return session;
+    }
+
+    /// <summary>
+    /// Removes the nodes of <paramref name="graph"/> that pass a value through unchanged: x * 1 and
+    /// x + 0, x - 0 (against an initializer of only ones or zeros, either side of Mul and Add), and
+    /// zero terms of a Sum (a Sum left with one term goes too). A node whose output is a graph
+    /// output stays. x * 1 = x, x + 0 = x and x - 0 = x hold exactly in floating point (including
+    /// -0 and infinities), so only a broadcast to a larger shape could make a removal change
+    /// anything; callers compare the results (<see cref="OpenPresentRowsSession"/>).
+    /// </summary>
+    /// <returns>The number of nodes removed.</returns>
+    internal static int RemoveIdentityNodes(GraphProto graph)
+    {
+        var initializers = graph.InitializersByName();
+        var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        bool All(string name, float value) =>
+            initializers.TryGetValue(name, out var tensor) && OnnxTensors.TypeOf(tensor) == DataType.Float && OnnxTensors.ToFloats(tensor).All(v => v == value);
+
+        var removed = 0;
+        foreach (var node in graph.Node.ToArray())
+        {
+            if (node.Output.Count != 1 || outputs.Contains(node.Output[0]) || !string.IsNullOrEmpty(node.Domain))
+            {
+                continue;
+            }
+
+            string? passes = null;
+            switch (node.OpType)
+            {
+                case "Mul" when node.Input.Count == 2:
+                    passes = All(node.Input[1], 1f) ? node.Input[0] : All(node.Input[0], 1f) ? node.Input[1] : null;
+                    break;
+                case "Add" when node.Input.Count == 2:
+                    passes = All(node.Input[1], 0f) ? node.Input[0] : All(node.Input[0], 0f) ? node.Input[1] : null;
+                    break;
+                case "Sub" when node.Input.Count == 2:
+                    passes = All(node.Input[1], 0f) ? node.Input[0] : null;
+                    break;
+                case "Sum":
+                    var terms = node.Input.Where(i => !All(i, 0f)).ToArray();
+                    if (terms.Length == 1)
+                    {
+                        passes = terms[0];
+                    }
+                    else if (terms.Length > 1 && terms.Length < node.Input.Count)
+                    {
+                        node.Input.Clear();
+                        node.Input.AddRange(terms);
+                        removed++;
+                    }
+
+                    break;
+            }
+
+            if (passes is not null)
+            {
+                graph.ReplaceInput(node.Output[0], passes);
+                graph.Node.Remove(node);
+                removed++;
+            }
+        }
+
+        graph.RemoveUnusedInitializers();
+        return removed;
+    }
+
+    // The specialised graph with its constants folded (ONNX Runtime's basic level, written out)
+    // and the identity nodes removed; null when there were none or anything failed.
+    private InferenceSession? OpenWithoutIdentities(byte[] specialised)
+    {
+        var folded = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"edgeagent-policy-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
         try
         {
-            return new InferenceSession(specialised, so);
+            using (var basic = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC, OptimizedModelFilePath = folded })
+            using (new InferenceSession(specialised, basic))
+            {
+            }
+
+            var model = OnnxModelFile.Parse(File.ReadAllBytes(folded), Path, checkVersions: false);
+            if (RemoveIdentityNodes(model.Graph) == 0)
+            {
+                return null;
+            }
+
+            using var so = CreateSessionOptions(_options);
+            return new InferenceSession(OnnxModelFile.ToBytes(model), so);
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or OnnxFormatException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(folded);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A temporary file left behind; nothing depends on it.
+            }
+        }
+    }
+
+    // True when both sessions (servers [1, rows, F], preference [1, 2] -> logits [1, rows]) give the
+    // same logits, bit for bit, on observations drawn over the features' ranges and preferences
+    // from end to end.
+    private bool SameLogits(InferenceSession expected, InferenceSession actual, int rows)
+    {
+        var f = Layout.FeatureCount;
+        var random = new Random(rows);
+        var servers = new float[rows * f];
+        var preference = new float[2];
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var serversValue = OrtValue.CreateTensorValueFromMemory(servers, [1, rows, f]);
+            using var preferenceValue = OrtValue.CreateTensorValueFromMemory(preference, [1, 2]);
+            for (var trial = 0; trial < 16; trial++)
+            {
+                for (var i = 0; i < servers.Length; i++)
+                {
+                    servers[i] = (float)((random.NextDouble() * 8) - 4);
+                }
+
+                var w = trial switch { 0 => 0f, 1 => 1f, _ => (float)random.NextDouble() };
+                (preference[0], preference[1]) = (w, 1 - w);
+                using var a = expected.Run(runOptions, InputNames[..1].Append(InputNames[2]).ToArray(), [serversValue, preferenceValue], OutputNames);
+                using var b = actual.Run(runOptions, InputNames[..1].Append(InputNames[2]).ToArray(), [serversValue, preferenceValue], OutputNames);
+                var x = a[0].GetTensorDataAsSpan<float>();
+                var y = b[0].GetTensorDataAsSpan<float>();
+                if (x.Length != rows || y.Length != rows || !a[0].GetTensorTypeAndShape().Shape.SequenceEqual(b[0].GetTensorTypeAndShape().Shape))
+                {
+                    return false;
+                }
+
+                for (var i = 0; i < rows; i++)
+                {
+                    if (BitConverter.SingleToInt32Bits(x[i]) != BitConverter.SingleToInt32Bits(y[i]))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
         }
         catch (OnnxRuntimeException)
         {
-            return null;
+            return false;
         }
     }
 

@@ -2,8 +2,10 @@ using EdgeAgent.Core.Observation;
 using EdgeAgent.Inference.Policy;
 using EdgeAgent.Learning.Export;
 using EdgeAgent.Learning.Nn;
+using EdgeAgent.Onnx;
 using EdgeAgent.TestModels;
 using Microsoft.ML.OnnxRuntime;
+using DataType = EdgeAgent.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace EdgeAgent.Inference.Tests.Policy;
 
@@ -137,6 +139,78 @@ public sealed class OnnxPolicySessionTests : IDisposable
         }
 
         Assert.Equal(5, policy.Decide(servers, mask, [0.5f, 0.5f]));
+    }
+
+    [Fact]
+    public void RemoveIdentityNodes_OnesAndZeros_RemovedWhereTheyPassAValueThrough()
+    {
+        // y = Sum(x * ones, zeros + x, x - zeros, zeros, x * twos) * ones: the output node stays.
+        var model = new GraphBuilder("identities")
+            .Input("x", DataType.Float, 1, 3)
+            .Output("y", DataType.Float, 1, 3)
+            .Initializer("ones", [1f, 1f, 1f], 1, 3)
+            .Initializer("zeros", [0f, -0f, 0f], 1, 3)
+            .Initializer("twos", [2f, 2f, 2f], 1, 3)
+            .Node("Mul", ["x", "ones"], ["a"])
+            .Node("Add", ["zeros", "x"], ["b"])
+            .Node("Sub", ["x", "zeros"], ["c"])
+            .Node("Sub", ["zeros", "x"], ["minus_x"])
+            .Node("Mul", ["x", "twos"], ["d"])
+            .Node("Sum", ["a", "b", "c", "zeros", "d", "minus_x"], ["e"])
+            .Node("Mul", ["e", "ones"], ["y"])
+            .Build();
+
+        var removed = OnnxPolicySession.RemoveIdentityNodes(model.Graph);
+
+        // Mul(x, ones), Add(zeros, x), Sub(x, zeros) go; the Sum loses its zero term; 0 - x and x * 2 stay; so does the output's node.
+        Assert.Equal(4, removed);
+        Assert.Equal(["Sub", "Mul", "Sum", "Mul"], model.Graph.Node.Select(n => n.OpType));
+        Assert.Equal(["x", "x", "x", "d", "minus_x"], model.Graph.Node.Single(n => n.OpType == "Sum").Input);
+    }
+
+    [Fact]
+    public void OpenPresentRowsSession_CommittedAgentPolicy_SameDecisionsAsTheFileGraph()
+    {
+        var file = Path.Combine(RepositoryRoot(), "policies", "agent-default.onnx");
+        using var session = OnnxPolicySession.Open(file, null);
+        var layout = session.Layout;
+        var f = layout.FeatureCount;
+        var random = new Random(9);
+        for (var k = 1; k <= layout.MaxServers; k++)
+        {
+            using var specialised = session.OpenPresentRowsSession(k);
+            Assert.NotNull(specialised);
+            for (var trial = 0; trial < 10; trial++)
+            {
+                var rows = Rows(layout, k, random);
+                var w = (float)random.NextDouble();
+                float[] preference = [w, 1 - w];
+                using var servers = OrtValue.CreateTensorValueFromMemory(rows, [1, k, f]);
+                using var mask = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1f, k).ToArray(), [1, k]);
+                using var pref = OrtValue.CreateTensorValueFromMemory(preference, [1, 2]);
+                using var full = session.Session.Run(new RunOptions(), ["servers", "mask", "preference"], [servers, mask, pref], ["logits"]);
+                using var special = specialised.Run(new RunOptions(), ["servers", "preference"], [servers, pref], ["logits"]);
+                var expected = full[0].GetTensorDataAsSpan<float>().ToArray();
+                var actual = special[0].GetTensorDataAsSpan<float>().ToArray();
+                for (var i = 0; i < k; i++)
+                {
+                    Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"{k} rows: logit {i} is {actual[i]} specialised, {expected[i]} from the file's graph");
+                }
+            }
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "EdgeAgent.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (EdgeAgent.sln) was not found above " + AppContext.BaseDirectory);
     }
 
     [Fact]
