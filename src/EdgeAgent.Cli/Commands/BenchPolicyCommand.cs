@@ -69,6 +69,12 @@ internal static class BenchPolicyCommand
                     console.WriteLine(learned.ToString());
                     console.WriteLine(fileGraph.ToString());
                     console.WriteLine(heuristic.ToString());
+                    foreach (var part in result.Parts)
+                    {
+                        console.WriteLine(part.ToString());
+                    }
+
+                    console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"garbage collection pauses during the timed decisions: {result.GcPauseUs:0} us in all"));
                     console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"p99 agent decision {learned.P99Us:0.0} us (target <= 100 us: {(learned.P99Us <= 100 ? "met" : "not met")}); {learned.P50Us / Math.Max(heuristic.P50Us, 1e-3):0.0}x the heuristic's decision at p50; specialised / file's own graph: p50 {learned.P50Us / Math.Max(fileGraph.P50Us, 1e-3):0.000}, p99 {learned.P99Us / Math.Max(fileGraph.P99Us, 1e-3):0.000}"));
                     return 0;

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
+using EdgeAgent.Core.Observation;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Core.Offloading.Policies;
 using EdgeAgent.Hardware.Energy;
@@ -9,19 +11,28 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeAgent.Demo.Benchmarks;
 
-/// <summary>Latency of one way of deciding, microseconds.</summary>
-public sealed record DecisionLatency(string Name, int Count, double P50Us, double P99Us, double MeanUs, double MaxUs)
+/// <summary>
+/// Latency of one way of deciding, microseconds, and what it allocated: bytes per decision on the
+/// deciding thread (<see cref="GC.GetAllocatedBytesForCurrentThread"/>, independent of the CPU's
+/// speed and load), the decisions during which a gen0 collection ran, and the decisions during which
+/// the deciding thread was preempted (an involuntary context switch: another thread took its CPU)
+/// with the p99 of the decisions that were not (<see cref="P99NotPreemptedUs"/>; NaN where the
+/// count cannot be read).
+/// </summary>
+public sealed record DecisionLatency(string Name, int Count, double P50Us, double P99Us, double MeanUs, double MaxUs, double AllocatedBytes = 0, int WithCollection = 0, int Preempted = 0, double P99NotPreemptedUs = double.NaN)
 {
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Name,-44} n={Count} mean={MeanUs,7:0.0} us  p50={P50Us,7:0.0} us  p99={P99Us,7:0.0} us  max={MaxUs,8:0.0} us");
+        $"{Name,-44} n={Count} mean={MeanUs,7:0.0} us  p50={P50Us,7:0.0} us  p99={P99Us,7:0.0} us  max={MaxUs,8:0.0} us  alloc={AllocatedBytes,5:0} B  gc={WithCollection}  preempted={Preempted} (p99 of the rest {P99NotPreemptedUs:0.0} us)");
 }
 
 /// <summary>The three ways of deciding <see cref="AgentDecisionBenchmark.Run"/> measures on the same observations.</summary>
 /// <param name="Learned">The learned policy as the agent runs it (sessions specialised to the present rows unless the runner turns that off).</param>
 /// <param name="LearnedFileGraph">The same policy running the file's own graph with a mask of ones (the runner before the specialisation).</param>
 /// <param name="Heuristic">The heuristic.</param>
-public sealed record AgentDecisionResult(DecisionLatency Learned, DecisionLatency LearnedFileGraph, DecisionLatency Heuristic);
+/// <param name="Parts">The parts of the learned decision timed on their own, interleaved with each other in a second phase after the decisions: <see cref="ClusterView.Observe"/>, the encoder, and the ONNX Runtime run on the encoded rows (row packing, the run, argmax).</param>
+/// <param name="GcPauseUs">Total pause of the garbage collections during the timed decisions (first phase), microseconds.</param>
+public sealed record AgentDecisionResult(DecisionLatency Learned, DecisionLatency LearnedFileGraph, DecisionLatency Heuristic, IReadOnlyList<DecisionLatency> Parts, double GcPauseUs);
 
 /// <summary>
 /// A decision as the agent makes it on the request path, measured: <see cref="ClusterView.Observe"/>
@@ -120,16 +131,26 @@ public static class AgentDecisionBenchmark
 
             IOffloadPolicy[] deciders = [policy, fileGraph, new HeuristicPolicy()];
             var timings = new double[deciders.Length][];
+            var allocated = new long[deciders.Length];
+            var collected = new int[deciders.Length];
+            var preempted = new bool[deciders.Length][];
             for (var d = 0; d < deciders.Length; d++)
             {
                 timings[d] = new double[decisions];
+                preempted[d] = new bool[decisions];
             }
 
             var sink = 0;
             var disagreements = 0;
+            var pauseBefore = TimeSpan.Zero;
             Span<Placement> chosen = new Placement[deciders.Length];
             for (var i = -warmup; i < decisions; i++)
             {
+                if (i == 0)
+                {
+                    pauseBefore = GC.GetTotalPauseDuration();
+                }
+
                 var k = (i + warmup) % Pool;
                 local.Load = locals[k];
                 for (var p = 0; p < peers.Count; p++)
@@ -140,12 +161,18 @@ public static class AgentDecisionBenchmark
                 for (var j = 0; j < deciders.Length; j++)
                 {
                     var d = (i + warmup + j) % deciders.Length;
+                    var gen0 = GC.CollectionCount(0);
+                    var bytes = GC.GetAllocatedBytesForCurrentThread();
+                    var switches = ThreadSwitches.Involuntary();
                     var t0 = Stopwatch.GetTimestamp();
                     chosen[d] = deciders[d].Decide(view.Observe("ocr-det", 1_228_800, TimeSpan.FromSeconds(2)), preferences[k]);
                     var t1 = Stopwatch.GetTimestamp();
                     if (i >= 0)
                     {
                         timings[d][i] = (t1 - t0) * 1e6 / Stopwatch.Frequency;
+                        preempted[d][i] = ThreadSwitches.Involuntary() != switches;
+                        allocated[d] += GC.GetAllocatedBytesForCurrentThread() - bytes;
+                        collected[d] += GC.CollectionCount(0) == gen0 ? 0 : 1;
                     }
                 }
 
@@ -153,6 +180,7 @@ public static class AgentDecisionBenchmark
                 disagreements += chosen[0] == chosen[1] ? 0 : 1;
             }
 
+            var pauseUs = (GC.GetTotalPauseDuration() - pauseBefore).TotalMicroseconds;
             GC.KeepAlive(sink);
             if (disagreements > 0)
             {
@@ -160,10 +188,13 @@ public static class AgentDecisionBenchmark
                 throw new InvalidOperationException($"The specialised and the file's own graph chose differently in {disagreements} of {decisions + warmup} decisions.");
             }
 
+            var parts = MeasureParts(policy.Current, view, local, locals, peers, peerLoads, preferences, decisions, warmup);
             return new AgentDecisionResult(
-                Summarise($"agent decision, learned ({candidates} candidates)", timings[0]),
-                Summarise($"  same, file's own graph (mask input)", timings[1]),
-                Summarise($"agent decision, heuristic ({candidates} candidates)", timings[2]));
+                Summarise($"agent decision, learned ({candidates} candidates)", timings[0], allocated[0], collected[0], preempted[0]),
+                Summarise($"  same, file's own graph (mask input)", timings[1], allocated[1], collected[1], preempted[1]),
+                Summarise($"agent decision, heuristic ({candidates} candidates)", timings[2], allocated[2], collected[2], preempted[2]),
+                parts,
+                pauseUs);
         }
         finally
         {
@@ -172,6 +203,93 @@ public static class AgentDecisionBenchmark
                 peer.Dispose();
             }
         }
+    }
+
+    // The learned decision's parts on their own, interleaved with each other in the same rotation:
+    // the observation, the encoding of an observation made beforehand, and the ONNX Runtime run on
+    // rows encoded beforehand. Separate from the decisions so they do not warm the caches for them.
+    private static DecisionLatency[] MeasureParts(OnnxPolicy policy, ClusterView view, FixedLocal local, LocalLoad[] locals, List<PeerConnection> peers, PeerLoad[][] peerLoads, Preference[] preferences, int decisions, int warmup)
+    {
+        var pool = locals.Length;
+        var (s, f) = (policy.Layout.MaxServers, policy.Layout.FeatureCount);
+        var encoder = new ObservationEncoder(policy.Layout);
+        var observations = new OffloadObservation[pool];
+        var rows = new float[pool][];
+        var masks = new float[pool][];
+        var preferenceRows = new float[pool][];
+        for (var k = 0; k < pool; k++)
+        {
+            local.Load = locals[k];
+            for (var p = 0; p < peers.Count; p++)
+            {
+                peers[p].ApplyLoad(peerLoads[k][p]);
+            }
+
+            observations[k] = view.Observe("ocr-det", 1_228_800, TimeSpan.FromSeconds(2));
+            (rows[k], masks[k], preferenceRows[k]) = (new float[s * f], new float[s], new float[2]);
+            encoder.Encode(observations[k], preferences[k], rows[k], masks[k], preferenceRows[k]);
+        }
+
+        var (servers, mask, preference) = (new float[s * f], new float[s], new float[2]);
+        const int Parts = 3;
+        var timings = new double[Parts][];
+        var allocated = new long[Parts];
+        var collected = new int[Parts];
+        var preempted = new bool[Parts][];
+        for (var d = 0; d < Parts; d++)
+        {
+            timings[d] = new double[decisions];
+            preempted[d] = new bool[decisions];
+        }
+
+        var sink = 0;
+        for (var i = -warmup; i < decisions; i++)
+        {
+            var k = (i + warmup) % pool;
+            local.Load = locals[k];
+            for (var p = 0; p < peers.Count; p++)
+            {
+                peers[p].ApplyLoad(peerLoads[k][p]);
+            }
+
+            for (var j = 0; j < Parts; j++)
+            {
+                var d = (i + warmup + j) % Parts;
+                var gen0 = GC.CollectionCount(0);
+                var bytes = GC.GetAllocatedBytesForCurrentThread();
+                var switches = ThreadSwitches.Involuntary();
+                var t0 = Stopwatch.GetTimestamp();
+                switch (d)
+                {
+                    case 0:
+                        sink += view.Observe("ocr-det", 1_228_800, TimeSpan.FromSeconds(2)).Servers.Count;
+                        break;
+                    case 1:
+                        encoder.Encode(observations[k], preferences[k], servers, mask, preference);
+                        break;
+                    default:
+                        sink += policy.Decide(rows[k], masks[k], preferenceRows[k]);
+                        break;
+                }
+
+                var t1 = Stopwatch.GetTimestamp();
+                if (i >= 0)
+                {
+                    timings[d][i] = (t1 - t0) * 1e6 / Stopwatch.Frequency;
+                    preempted[d][i] = ThreadSwitches.Involuntary() != switches;
+                    allocated[d] += GC.GetAllocatedBytesForCurrentThread() - bytes;
+                    collected[d] += GC.CollectionCount(0) == gen0 ? 0 : 1;
+                }
+            }
+        }
+
+        GC.KeepAlive(sink);
+        return
+        [
+            Summarise("  part: ClusterView.Observe", timings[0], allocated[0], collected[0], preempted[0]),
+            Summarise("  part: encoding (ObservationEncoder)", timings[1], allocated[1], collected[1], preempted[1]),
+            Summarise("  part: ONNX Runtime run on encoded rows", timings[2], allocated[2], collected[2], preempted[2]),
+        ];
     }
 
     private static double[] Histogram(Random random)
@@ -185,11 +303,72 @@ public static class AgentDecisionBenchmark
         return histogram;
     }
 
-    private static DecisionLatency Summarise(string name, double[] values)
+    private static DecisionLatency Summarise(string name, double[] values, long allocatedBytes, int withCollection, bool[] preempted)
     {
         var sorted = (double[])values.Clone();
         Array.Sort(sorted);
-        double Percentile(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-        return new DecisionLatency(name, sorted.Length, Percentile(0.5), Percentile(0.99), sorted.Average(), sorted[^1]);
+        var kept = values.Where((_, i) => !preempted[i]).Order().ToArray();
+        var count = preempted.Count(p => p);
+        return new DecisionLatency(name, sorted.Length, Percentile(sorted, 0.5), Percentile(sorted, 0.99), sorted.Average(), sorted[^1], (double)allocatedBytes / sorted.Length, withCollection,
+            count, ThreadSwitches.Readable && kept.Length > 0 ? Percentile(kept, 0.99) : double.NaN);
     }
+
+    private static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+}
+
+/// <summary>The calling thread's involuntary context switches so far (getrusage RUSAGE_THREAD, Linux); 0 where it cannot be read.</summary>
+internal static class ThreadSwitches
+{
+    private const int RusageThread = 1;
+
+    /// <summary>True when the count can be read here.</summary>
+    public static bool Readable { get; } = Probe();
+
+    /// <summary>Involuntary context switches of the calling thread (ru_nivcsw).</summary>
+    public static long Involuntary() => Readable && GetRusage(RusageThread, out var usage) == 0 ? usage.InvoluntarySwitches : 0;
+
+    private static bool Probe()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            return GetRusage(RusageThread, out _) == 0;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    // struct rusage: two struct timeval (two longs each), then 14 longs ending with ru_nvcsw, ru_nivcsw.
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Rusage
+    {
+        public nint UserSeconds;
+        public nint UserMicroseconds;
+        public nint SystemSeconds;
+        public nint SystemMicroseconds;
+        public nint MaxRss;
+        public nint SharedText;
+        public nint UnsharedData;
+        public nint UnsharedStack;
+        public nint MinorFaults;
+        public nint MajorFaults;
+        public nint Swaps;
+        public nint BlockIn;
+        public nint BlockOut;
+        public nint MessagesSent;
+        public nint MessagesReceived;
+        public nint Signals;
+        public nint VoluntarySwitches;
+        public nint InvoluntarySwitches;
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int GetRusage(int who, out Rusage usage);
 }
