@@ -22,6 +22,12 @@ public sealed record DemoRunResult(string Policy, double Preference, int Context
     /// </summary>
     public double ProbeJoules { get; init; }
 
+    /// <summary>
+    /// Device energy of the agent's idle-time execution probes during the run, joules (Node's
+    /// ExecutionProber): part of <see cref="DeviceEnergyJoules"/>.
+    /// </summary>
+    public double ExecProbeJoules { get; init; }
+
     /// <summary>Each completed item's end-to-end time in seconds (empty when not recorded).</summary>
     public IReadOnlyList<double> ItemSeconds { get; init; } = [];
 
@@ -220,7 +226,7 @@ public sealed class DemoComparison
                 var result = await run.MeasureAsync(policy, preference, context, repeat, settings.Duration, time, cancellationToken).ConfigureAwait(false);
                 Results.Add(result);
                 progress(string.Create(CultureInfo.InvariantCulture,
-                    $"  {result.Snapshot.Items} items, item p50 {result.Snapshot.ItemP50Ms:0} ms, {result.EnergyPerItemJoules:0.###} J/item (link probes {result.ProbeJoules:0.###} J of the run), {result.Snapshot.LocalRequests} local / {result.Snapshot.OffloadedRequests} offloaded"));
+                    $"  {result.Snapshot.Items} items, item p50 {result.Snapshot.ItemP50Ms:0} ms, {result.EnergyPerItemJoules:0.###} J/item (link probes {result.ProbeJoules:0.###} J, execution probes {result.ExecProbeJoules:0.###} J of the run), {result.Snapshot.LocalRequests} local / {result.Snapshot.OffloadedRequests} offloaded"));
             }
         }
     }
@@ -418,7 +424,7 @@ public sealed class DemoComparison
 
     /// <summary>
     /// Writes every run as one CSV row (context, repeat, w_delay, policy, items, failed, item p50 and
-    /// p95 ms, device J, J/item, local and offloaded requests, late arrivals, probe J, character
+    /// p95 ms, device J, J/item, local and offloaded requests, late arrivals, link probe J, execution probe J, character
     /// accuracy, each item's delay in ms separated by ';', requests per placement).
     /// <see cref="LoadRunsCsv"/> reads it back, so runs of several invocations can be pooled.
     /// </summary>
@@ -428,10 +434,10 @@ public sealed class DemoComparison
         var c = CultureInfo.InvariantCulture;
         var placements = Results.SelectMany(r => r.Snapshot.Rows.Select(row => row.Placement)).Distinct().Order(StringComparer.Ordinal).ToArray();
         var text = new StringBuilder();
-        text.AppendLine("context,repeat,w_delay,policy,items,failed_items,item_p50_ms,item_p95_ms,device_joules,joules_per_item,local_requests,offloaded_requests,late_arrivals,probe_joules,character_accuracy,item_ms" + string.Concat(placements.Select(p => ",requests_" + p.Replace(':', '_'))));
+        text.AppendLine("context,repeat,w_delay,policy,items,failed_items,item_p50_ms,item_p95_ms,device_joules,joules_per_item,local_requests,offloaded_requests,late_arrivals,probe_joules,exec_probe_joules,character_accuracy,item_ms" + string.Concat(placements.Select(p => ",requests_" + p.Replace(':', '_'))));
         foreach (var r in Results)
         {
-            text.Append(c, $"{r.Context + 1},{r.Repeat + 1},{r.Preference:0.######},{r.Policy},{r.Snapshot.Items},{r.Snapshot.FailedItems},{r.Snapshot.ItemP50Ms:0.###},{r.Snapshot.ItemP95Ms:0.###},{r.DeviceEnergyJoules:0.######},{r.EnergyPerItemJoules:0.######},{r.Snapshot.LocalRequests},{r.Snapshot.OffloadedRequests},{r.LateArrivals},{r.ProbeJoules:0.######},{r.Snapshot.CharacterAccuracy:0.######},");
+            text.Append(c, $"{r.Context + 1},{r.Repeat + 1},{r.Preference:0.######},{r.Policy},{r.Snapshot.Items},{r.Snapshot.FailedItems},{r.Snapshot.ItemP50Ms:0.###},{r.Snapshot.ItemP95Ms:0.###},{r.DeviceEnergyJoules:0.######},{r.EnergyPerItemJoules:0.######},{r.Snapshot.LocalRequests},{r.Snapshot.OffloadedRequests},{r.LateArrivals},{r.ProbeJoules:0.######},{r.ExecProbeJoules:0.######},{r.Snapshot.CharacterAccuracy:0.######},");
             text.AppendJoin(';', r.ItemSeconds.Select(s => (s * 1000).ToString("0.###", c)));
             foreach (var placement in placements)
             {
@@ -468,6 +474,7 @@ public sealed class DemoComparison
         int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new FormatException($"{path} has no column '{name}'; expected a file written by `demo --compare --runs-csv`.");
         var (context, repeat, weight, policy, items, failed, p50, p95, joules, late) = (Column("context"), Column("repeat"), Column("w_delay"), Column("policy"), Column("items"), Column("failed_items"), Column("item_p50_ms"), Column("item_p95_ms"), Column("device_joules"), Column("late_arrivals"));
         var probe = Array.IndexOf(header, "probe_joules");
+        var execProbe = Array.IndexOf(header, "exec_probe_joules");
         var accuracy = Array.IndexOf(header, "character_accuracy");
         var itemMs = Array.IndexOf(header, "item_ms");
         var placements = header.Select((name, i) => (name, i)).Where(h => h.name.StartsWith("requests_", StringComparison.Ordinal))
@@ -503,6 +510,7 @@ public sealed class DemoComparison
             {
                 Repeat = Count(repeat) - 1 + repeatOffset,
                 ProbeJoules = probe >= 0 ? Number(probe) : 0.0,
+                ExecProbeJoules = execProbe >= 0 ? Number(execProbe) : 0.0,
                 ItemSeconds = seconds,
             });
         }

@@ -2,6 +2,7 @@ using EdgeAgent.Demo.ModelFetch;
 using EdgeAgent.Demo.Ocr;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Node.Agent;
+using EdgeAgent.Node.Serving;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAgent.Demo.Cluster;
@@ -175,7 +176,8 @@ public sealed class DemoRun : IAsyncDisposable
     /// delay weight <paramref name="preference"/> (as `pref set` does on a running agent), drives the
     /// identical seeded workload through it for <paramref name="duration"/> and waits for the last
     /// item; the energy is that agent's decision log over exactly this run's requests plus the
-    /// device energy of the link probes it sent during the run (<see cref="LinkProber"/>).
+    /// device energy of the link probes it sent (<see cref="LinkProber"/>) and of the idle-time
+    /// execution probes its executor ran (<see cref="ExecutionProber"/>) during the run.
     /// </summary>
     public async Task<DemoRunResult> MeasureAsync(string policy, double preference, int context, int repeat, TimeSpan duration, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -185,18 +187,22 @@ public sealed class DemoRun : IAsyncDisposable
         var position = agent.Log.Added;
         var prober = agent.Services.GetService<LinkProber>();
         var probeStart = prober?.Totals.Joules ?? 0.0;
+        var execProber = agent.Services.GetService<ExecutionProber>();
+        var execProbeStart = execProber?.Totals.Joules ?? 0.0;
         var statistics = new DemoStatistics();
         var late = await DriveAsync(agent.Address, statistics, duration, time, cancellationToken).ConfigureAwait(false);
         var records = agent.Log.Since(position).Where(r => r.Success).ToArray();
         var probeJoules = (prober?.Totals.Joules ?? 0.0) - probeStart;
+        var execProbeJoules = (execProber?.Totals.Joules ?? 0.0) - execProbeStart;
         var energy = records.GroupBy(r => r.RanAt.ToString()).ToDictionary(g => g.Key, g => g.Sum(r => r.Energy.DeviceJoules), StringComparer.Ordinal);
         var snapshot = statistics.Snapshot();
         snapshot = snapshot with { Rows = snapshot.Rows.Select(r => r with { EnergyJoules = energy.GetValueOrDefault(r.Placement) }).ToArray() };
-        return new DemoRunResult(policy, preference, context, snapshot, records.Sum(r => r.Energy.DeviceJoules) + probeJoules, late)
+        return new DemoRunResult(policy, preference, context, snapshot, records.Sum(r => r.Energy.DeviceJoules) + probeJoules + execProbeJoules, late)
         {
             Repeat = repeat,
             ItemSeconds = statistics.ItemSeconds(),
             ProbeJoules = probeJoules,
+            ExecProbeJoules = execProbeJoules,
         };
     }
 

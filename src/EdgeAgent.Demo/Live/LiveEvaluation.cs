@@ -59,12 +59,16 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
         ("agent overhead", Predicted.OverheadSeconds - Live.OverheadSeconds),
     }.MaxBy(t => Math.Abs(t.Item2));
 
-    /// <summary>The energy term whose difference (predicted - live, J) is largest in size: compute, radio or link probes.</summary>
+    /// <summary>
+    /// The energy term whose difference (predicted - live, J) is largest in size: compute, radio or
+    /// probes (live: the link probes and the idle-time execution probes of the runs; predicted: the
+    /// link probes only, the simulator has no execution probes).
+    /// </summary>
     public (string Term, double Joules) EnergyTerm => new[]
     {
         ("energy: compute", Predicted.ComputeJoules - Live.ComputeJoules),
         ("energy: radio/wait", Predicted.RadioJoules - Live.RadioJoules),
-        ("energy: link probes", Predicted.ProbeJoules - Live.ProbeJoules),
+        ("energy: probes", Predicted.ProbeJoules - Live.ProbeJoules),
     }.MaxBy(t => Math.Abs(t.Item2));
 }
 
@@ -165,7 +169,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var demo = settings.Demo with { DecisionLogPath = Path.GetDirectoryName(DatabasePath) };
         var comparison = new DemoComparison(demo, [demo.Policy], settings.Preferences, [demo.Peers]);
         await comparison.RunAsync(time, progress, cancellationToken).ConfigureAwait(false);
-        var probes = comparison.Results.GroupBy(r => r.Preference).ToDictionary(g => g.Key.ToString("R", CultureInfo.InvariantCulture), g => g.Sum(r => r.ProbeJoules));
+        var probes = comparison.Results.GroupBy(r => r.Preference).ToDictionary(g => g.Key.ToString("R", CultureInfo.InvariantCulture), g => g.Sum(r => r.ProbeJoules + r.ExecProbeJoules));
         File.WriteAllText(ProbesPath, JsonSerializer.Serialize(probes, Json));
         return Predict(progress);
     }
@@ -257,7 +261,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         }
         catch (Exception ex) when (ex is JsonException or FormatException or IOException)
         {
-            throw new CalibrationException($"{ProbesPath}: cannot read the runs' link-probe energy ({ex.Message}); delete it to predict without probes.", ex);
+            throw new CalibrationException($"{ProbesPath}: cannot read the runs' probe energy ({ex.Message}); delete it to predict without probes.", ex);
         }
     }
 
@@ -268,7 +272,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {report.Episodes} simulated episodes per preference on {report.Calibration}");
-        sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy)");
+        sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, probes (energy; live: link and execution probes, sim: link probes)");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");

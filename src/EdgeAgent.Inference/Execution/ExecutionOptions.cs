@@ -19,7 +19,7 @@ public enum GraphOptimization
 /// How the local executor runs ONNX Runtime sessions; bound from the "Execution" configuration
 /// section (for example <c>Execution__MaxConcurrency=2</c> in the environment).
 /// </summary>
-public sealed class ExecutionOptions
+public sealed class ExecutionOptions : IValidatableObject
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Execution";
@@ -86,6 +86,33 @@ public sealed class ExecutionOptions
     /// <summary>Window over which the service rate (completions per second) is measured.</summary>
     [Range(0.1, 3600, ErrorMessage = "Execution:ServiceRateWindowSeconds must be between 0.1 and 3600.")]
     public double ServiceRateWindowSeconds { get; set; } = 10;
+
+    /// <summary>Shortest idle-probe interval above 0, in seconds.</summary>
+    public const double MinIdleProbeIntervalSeconds = 1;
+
+    /// <summary>Longest idle-probe interval, in seconds (one day).</summary>
+    public const double MaxIdleProbeIntervalSeconds = 86_400;
+
+    /// <summary>
+    /// Idle-time execution probes (<see cref="LocalExecutor.ProbeIdleAsync"/>): when the executor is
+    /// idle, a model variant whose execution estimate has taken no run for this many seconds runs
+    /// a retained recent input of its own once, so an estimate refreshed only by use cannot stay
+    /// stale for good. 0 switches probes off; otherwise 1 to 86400. The default of 15 s costs at
+    /// most one run per served model variant per 15 s, and only while nothing else runs.
+    /// </summary>
+    public double IdleProbeIntervalSeconds { get; set; } = 15;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!double.IsFinite(IdleProbeIntervalSeconds) || (IdleProbeIntervalSeconds != 0
+            && (IdleProbeIntervalSeconds < MinIdleProbeIntervalSeconds || IdleProbeIntervalSeconds > MaxIdleProbeIntervalSeconds)))
+        {
+            yield return new ValidationResult(
+                $"Execution:IdleProbeIntervalSeconds is {IdleProbeIntervalSeconds}; use 0 (no idle-time execution probes) or {MinIdleProbeIntervalSeconds} to {MaxIdleProbeIntervalSeconds} seconds.",
+                [nameof(IdleProbeIntervalSeconds)]);
+        }
+    }
 }
 
 /// <summary>The time an emulated slow-down (<see cref="ExecutionOptions.ComputeSpeedFactor"/>) stretches.</summary>

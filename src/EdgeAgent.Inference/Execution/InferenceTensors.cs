@@ -109,7 +109,7 @@ public sealed class ExecutorQueueFullException : InferenceException
 /// <param name="Name">Model name.</param>
 /// <param name="Version">Served version.</param>
 /// <param name="Variant">Variant.</param>
-/// <param name="MeanExecMs">Mean measured execution time per request in milliseconds (0 before the first run); a batched run's time is shared evenly by its requests.</param>
+/// <param name="MeanExecMs">Mean measured execution time per request in milliseconds (0 before the first run; robust and recency-weighted over the last runs, <see cref="ExecTimeEstimate"/>); a batched run's time is shared evenly by its requests.</param>
 /// <param name="MeanQueueMs">Mean measured queue wait in milliseconds.</param>
 /// <param name="Completed">Runs completed.</param>
 /// <param name="Failed">Runs that failed.</param>
@@ -117,12 +117,22 @@ public sealed record ModelLoadStats(string Name, string Version, string Variant,
 {
     /// <summary>ONNX Runtime runs that completed them: fewer than <see cref="Completed"/> when requests were batched (mean batch = Completed / Runs).</summary>
     public long Runs { get; init; }
+
+    /// <summary>Execution time as a line in the input size (<see cref="ExecTimeLine.None"/> until enough runs of different sizes).</summary>
+    public ExecTimeLine ExecLine { get; init; }
 }
+
+/// <summary>One idle-time execution probe that ran (<see cref="LocalExecutor.ProbeIdleAsync"/>).</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Variant">The variant that ran.</param>
+/// <param name="InputBytes">Its input, bytes.</param>
+/// <param name="ExecTime">The time the slot was held (with the emulated slow-down, as for a request).</param>
+public sealed record ExecutionProbe(string Model, string Variant, long InputBytes, TimeSpan ExecTime);
 
 /// <summary>
 /// The executor's queued and running work at one instant. Residual work of a running task is its
 /// expected execution time minus the time it has run (at least 0); of a queued task its full
-/// expected time. Expected time is the measured mean of its model and variant.
+/// expected time. Expected time is its model variant's estimate for its input size (<see cref="ExecTimeEstimate.ExpectedMs"/>).
 /// </summary>
 public sealed record LoadSnapshot
 {

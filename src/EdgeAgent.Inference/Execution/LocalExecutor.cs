@@ -29,6 +29,9 @@ public sealed partial class LocalExecutor : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ServedModel, DynamicBatcher<BatchRequest, InferenceResult>> _batchers = new();
     private int _queued;
     private int _running;
+    // The idle-time execution probe running now (null when none): cancelled when a request is admitted.
+    private WorkItem? _probe;
+    private CancellationTokenSource? _probeCancel;
 
     /// <summary>Creates an executor over <paramref name="catalog"/>.</summary>
     public LocalExecutor(ModelCatalog catalog, ExecutionOptions options, TimeProvider? timeProvider = null, ILogger<LocalExecutor>? logger = null)
@@ -117,7 +120,23 @@ public sealed partial class LocalExecutor : IDisposable
             return await RunBatchedAsync(model, session, inputs, outputNames, items, cancellationToken).ConfigureAwait(false);
         }
 
-        var item = Admit(model, session);
+        var result = await RunAloneAsync(Admit(model, session, InputBytes(inputs)), model, session, inputs, outputNames, cancellationToken).ConfigureAwait(false);
+        if (_options.IdleProbeIntervalSeconds > 0)
+        {
+            Retain(model, session, inputs, outputNames);
+        }
+
+        return result;
+    }
+
+    private async Task<InferenceResult> RunAloneAsync(
+        WorkItem item,
+        ServedModel model,
+        ModelSession session,
+        IReadOnlyList<InferenceInput> inputs,
+        IReadOnlyList<string>? outputNames,
+        CancellationToken cancellationToken)
+    {
         var acquired = false;
         var succeeded = false;
         try
@@ -212,7 +231,7 @@ public sealed partial class LocalExecutor : IDisposable
             ct => _slots.WaitAsync(ct),
             () => _slots.Release(),
             batch => RunBatchAsync(m, batch)));
-        var item = Admit(model, session);
+        var item = Admit(model, session, InputBytes(inputs));
         var succeeded = false;
         try
         {
@@ -411,14 +430,158 @@ public sealed partial class LocalExecutor : IDisposable
 
     private sealed record BatchRequest(WorkItem Item, ModelSession Session, IReadOnlyList<InferenceInput> Inputs, IReadOnlyList<string>? OutputNames, int Items);
 
-    /// <summary>Mean measured execution time of a model's variant in milliseconds; 0 before the first run.</summary>
+    /// <summary>
+    /// Mean measured execution time of a model's variant in milliseconds (robust and recency-weighted,
+    /// <see cref="ExecTimeEstimate.MeanMs"/>); 0 before the first run.
+    /// </summary>
     public double MeanExecMs(ServedModel model, string? variant = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var name = ModelVariant.IsDefault(variant) ? model.DefaultVariant : variant!;
         lock (_lock)
         {
-            return _stats.TryGetValue((model.Name, model.Version, name), out var stats) ? stats.MeanExecMs : 0;
+            return _stats.TryGetValue((model.Name, model.Version, name), out var stats) ? stats.Exec.MeanMs : 0;
+        }
+    }
+
+    /// <summary>
+    /// The expected execution time in milliseconds of a run of a model's variant on
+    /// <paramref name="inputBytes"/> bytes of input (<see cref="ExecTimeEstimate.ExpectedMs"/>: the fitted
+    /// line in the input size, else the mean); 0 before the first run. A read; allocates nothing.
+    /// </summary>
+    public double ExpectedExecMs(ServedModel model, long inputBytes, string? variant = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var name = ModelVariant.IsDefault(variant) ? model.DefaultVariant : variant!;
+        lock (_lock)
+        {
+            return _stats.TryGetValue((model.Name, model.Version, name), out var stats) ? stats.Exec.ExpectedMs(inputBytes) : 0;
+        }
+    }
+
+    /// <summary>The total input bytes of a request (what <see cref="ExpectedExecMs"/> is fitted against).</summary>
+    public static long InputBytes(IReadOnlyList<InferenceInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        long total = 0;
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            total += inputs[i].Data.Length;
+        }
+
+        return total;
+    }
+
+    /// <summary>True when Execution:IdleProbeIntervalSeconds is above 0.</summary>
+    public bool ProbesEnabled => _options.IdleProbeIntervalSeconds > 0;
+
+    /// <summary>
+    /// One idle-time execution probe, when one is due: if nothing is queued or running, the model
+    /// variant whose estimate has gone longest without a run, and at least
+    /// Execution:IdleProbeIntervalSeconds, runs its retained recent input (the inputs of a request,
+    /// copied at most once per half interval) once, like a request, and the run enters its
+    /// <see cref="ExecTimeEstimate"/>. So an estimate refreshed only by use (a placement the policy
+    /// stopped using after a slow run) does not keep a stale value for good. A request admitted
+    /// while the probe runs cancels it (ONNX Runtime terminates the run; nothing is recorded), so it
+    /// waits at most for the run's termination. The probe is not shown in <see cref="GetLoadSnapshot"/>,
+    /// the service rate or the model's completed count. Returns what ran, or null (nothing due,
+    /// not idle, probes off, cancelled, failed).
+    /// </summary>
+    public async Task<ExecutionProbe?> ProbeIdleAsync(CancellationToken cancellationToken)
+    {
+        if (!ProbesEnabled)
+        {
+            return null;
+        }
+
+        WorkItem item;
+        Retained retained;
+        CancellationTokenSource cancel;
+        lock (_lock)
+        {
+            if (_queued != 0 || _running != 0 || _probe is not null)
+            {
+                return null;
+            }
+
+            var now = _time.GetTimestamp();
+            var interval = TimeSpan.FromSeconds(_options.IdleProbeIntervalSeconds);
+            ModelStats? due = null;
+            foreach (var stats in _stats.Values)
+            {
+                if (stats.Retained is not null && _time.GetElapsedTime(stats.LastRunAt, now) >= interval
+                    && (due is null || stats.LastRunAt < due.LastRunAt))
+                {
+                    due = stats;
+                }
+            }
+
+            if (due is null)
+            {
+                return null;
+            }
+
+            retained = due.Retained!;
+            cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            item = new WorkItem(due, now, retained.Bytes) { Probe = true };
+            _work.Add(item);
+            _queued++;
+            _probe = item;
+            _probeCancel = cancel;
+        }
+
+        try
+        {
+            using var result = await RunAloneAsync(item, retained.Model, retained.Session, retained.Inputs, retained.OutputNames, cancel.Token).ConfigureAwait(false);
+            return new ExecutionProbe(retained.Model.Name, result.Variant, retained.Bytes, result.ExecTime);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is InferenceException or ObjectDisposedException)
+        {
+            return null;
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _probe = null;
+                _probeCancel = null;
+            }
+
+            cancel.Dispose();
+        }
+    }
+
+    // Keeps a copy of this request's inputs as its model variant's probe input, when the retained
+    // one is older than half the probe interval (or there is none): one copy per model variant and
+    // half interval, not per request.
+    private void Retain(ServedModel model, ModelSession session, IReadOnlyList<InferenceInput> inputs, IReadOnlyList<string>? outputNames)
+    {
+        ModelStats? stats;
+        var now = _time.GetTimestamp();
+        lock (_lock)
+        {
+            if (!_stats.TryGetValue((model.Name, model.Version, session.Variant), out stats)
+                || (stats.Retained is not null && _time.GetElapsedTime(stats.Retained.At, now).TotalSeconds < _options.IdleProbeIntervalSeconds / 2))
+            {
+                return;
+            }
+        }
+
+        var copies = new InferenceInput[inputs.Count];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            copies[i] = new InferenceInput(input.Name, input.DataType, (long[])input.Shape.Clone(), input.Data.ToArray());
+        }
+
+        var retained = new Retained(model, session, copies, outputNames?.ToArray(), InputBytes(inputs), now);
+        lock (_lock)
+        {
+            stats.Retained = retained;
         }
     }
 
@@ -435,10 +598,28 @@ public sealed partial class LocalExecutor : IDisposable
         {
             queued = _queued;
             running = _running;
+            if (_probe is { } probe)
+            {
+                // An idle-time probe yields to any request: not load.
+                if (probe.StartedAt is null)
+                {
+                    queued--;
+                }
+                else
+                {
+                    running--;
+                }
+            }
+
             var fallback = FallbackMeanMs();
             foreach (var item in _work)
             {
-                var expected = item.Stats.Completed > 0 ? item.Stats.MeanExecMs : fallback;
+                if (item.Probe)
+                {
+                    continue;
+                }
+
+                var expected = item.Stats.Completed > 0 ? item.Stats.Exec.ExpectedMs(item.InputBytes) : fallback;
                 // A request running in a batch of n: the batch's expected n x share minus its
                 // elapsed time, split evenly over its requests.
                 var residual = item.StartedAt is { } started
@@ -451,7 +632,7 @@ public sealed partial class LocalExecutor : IDisposable
 
             rate = ServiceRate(now);
             models = _stats.Values
-                .Select(s => new ModelLoadStats(s.Model, s.Version, s.Variant, s.MeanExecMs, s.MeanQueueMs, s.Completed, s.Failed) { Runs = s.Runs })
+                .Select(s => new ModelLoadStats(s.Model, s.Version, s.Variant, s.Exec.MeanMs, s.MeanQueueMs, s.Completed, s.Failed) { Runs = s.Runs, ExecLine = s.Exec.Line })
                 .OrderBy(s => s.Name, StringComparer.Ordinal).ThenBy(s => s.Variant, StringComparer.Ordinal)
                 .ToArray();
         }
@@ -474,8 +655,10 @@ public sealed partial class LocalExecutor : IDisposable
     /// <inheritdoc />
     public void Dispose() => _slots.Dispose();
 
-    private WorkItem Admit(ServedModel model, ModelSession session)
+    private WorkItem Admit(ServedModel model, ModelSession session, long inputBytes)
     {
+        WorkItem item;
+        CancellationTokenSource? probe;
         lock (_lock)
         {
             if (_queued + _running >= _options.MaxConcurrency + _options.QueueCapacity)
@@ -492,11 +675,26 @@ public sealed partial class LocalExecutor : IDisposable
                 _stats[key] = stats;
             }
 
-            var item = new WorkItem(stats, _time.GetTimestamp());
+            item = new WorkItem(stats, _time.GetTimestamp(), inputBytes);
             _work.Add(item);
             _queued++;
-            return item;
+            probe = _probeCancel;
         }
+
+        // A request never waits behind an idle-time probe longer than its termination.
+        if (probe is not null)
+        {
+            try
+            {
+                probe.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The probe ended meanwhile.
+            }
+        }
+
+        return item;
     }
 
     // One run of one or more requests: each is charged its share of the run (the run's time over
@@ -510,11 +708,20 @@ public sealed partial class LocalExecutor : IDisposable
             var now = _time.GetTimestamp();
             for (var i = 0; i < items.Count; i++)
             {
-                items[i].Stats.Record(queueTimes[i].TotalMilliseconds, share);
+                if (items[i].Probe)
+                {
+                    items[i].Stats.RecordProbe(items[i].InputBytes, share, now);
+                    continue;
+                }
+
+                items[i].Stats.Record(queueTimes[i].TotalMilliseconds, share, items[i].InputBytes, now);
                 _completions.Enqueue(now);
             }
 
-            items[0].Stats.Runs++;
+            if (!items[0].Probe)
+            {
+                items[0].Stats.Runs++;
+            }
         }
     }
 
@@ -538,7 +745,7 @@ public sealed partial class LocalExecutor : IDisposable
                 _running--;
             }
 
-            if (!succeeded)
+            if (!succeeded && !item.Probe)
             {
                 item.Stats.Failed++;
             }
@@ -558,7 +765,7 @@ public sealed partial class LocalExecutor : IDisposable
         {
             if (stats.Completed > 0)
             {
-                sum += stats.MeanExecMs * stats.Completed;
+                sum += stats.Exec.MeanMs * stats.Completed;
                 count += stats.Completed;
             }
         }
@@ -727,18 +934,26 @@ public sealed partial class LocalExecutor : IDisposable
         }
     }
 
-    private sealed class WorkItem(ModelStats stats, long enqueuedAt)
+    private sealed class WorkItem(ModelStats stats, long enqueuedAt, long inputBytes)
     {
         public ModelStats Stats { get; } = stats;
 
         public long EnqueuedAt { get; } = enqueuedAt;
+
+        public long InputBytes { get; } = inputBytes;
 
         public long? StartedAt { get; set; }
 
         public int BatchSize { get; set; } = 1;
 
         public bool Released { get; set; }
+
+        // An idle-time execution probe (ProbeIdleAsync), not a request.
+        public bool Probe { get; init; }
     }
+
+    // A request's inputs kept for idle-time probes of its model variant, copied when retained.
+    private sealed record Retained(ServedModel Model, ModelSession Session, IReadOnlyList<InferenceInput> Inputs, IReadOnlyList<string>? OutputNames, long Bytes, long At);
 
     private sealed class ModelStats(string model, string version, string variant)
     {
@@ -754,29 +969,27 @@ public sealed partial class LocalExecutor : IDisposable
 
         public long Runs { get; set; }
 
-        public double MeanExecMs { get; private set; }
-
         public double MeanQueueMs { get; private set; }
 
-        /// <summary>A run counts at most this many times the current mean in the execution estimate.</summary>
-        public const double OutlierCap = 3.0;
+        // Execution time from the recent runs (requests and probes): robust, recency-weighted, by input size.
+        public ExecTimeEstimate Exec { get; } = new();
 
-        // Cumulative mean for the first ten runs, then an exponential mean that follows drift. The
-        // session's first run pays one-time costs (ONNX Runtime's arena growing, first page faults,
-        // kernel set-up: 4-7x a later run of the OCR models on the demo's board), so its time is the
-        // execution estimate only until a second run is measured, which replaces it. From the third
-        // run on, a run counts at most OutlierCap x the current mean: one run slowed by a burst of
-        // other work (a 600 ms run of a 60 ms model would lift a weight-0.1 mean by 90 %, and a
-        // policy that then stops running the model here never measures it again) moves the estimate
-        // by at most 20 %, while a lasting slowdown is still followed within a few runs.
-        public void Record(double queueMs, double execMs)
+        // TimeProvider timestamp of the last run recorded (request or probe).
+        public long LastRunAt { get; private set; }
+
+        public Retained? Retained { get; set; }
+
+        public void Record(double queueMs, double execMs, long inputBytes, long now)
         {
             Completed++;
-            var alpha = Math.Max(1.0 / Completed, 0.1);
-            var execAlpha = Completed <= 2 ? 1.0 : Math.Max(1.0 / (Completed - 1), 0.1);
-            var sample = Completed <= 2 ? execMs : Math.Min(execMs, OutlierCap * MeanExecMs);
-            MeanExecMs += execAlpha * (sample - MeanExecMs);
-            MeanQueueMs += alpha * (queueMs - MeanQueueMs);
+            MeanQueueMs += Math.Max(1.0 / Completed, 0.1) * (queueMs - MeanQueueMs);
+            RecordProbe(inputBytes, execMs, now);
+        }
+
+        public void RecordProbe(long inputBytes, double execMs, long now)
+        {
+            Exec.Record(inputBytes, execMs);
+            LastRunAt = now;
         }
     }
 

@@ -52,7 +52,10 @@ public sealed class ClusterView
     /// its profile's p50 execution time, its energy (the profile's measured figure when a sensor
     /// measured it, else the energy estimator's for that time) and its accuracy drop; all local
     /// rows share the executor's queue. The default row without a profile keeps the executor's
-    /// measured mean. Peers follow in name order. A candidate without a measured execution
+    /// measured estimate for this task's input size (<see cref="ILocalLoadSource.ExpectedExecSeconds"/>:
+    /// a robust, recency-weighted line in the input bytes over the recent runs, else their mean);
+    /// a peer's row likewise its load report's line at this size, else its mean. Peers follow in
+    /// name order. A candidate without a measured execution
     /// time borrows another's scaled by compute speed (exec_peer = exec_local * speed_local / speed_peer),
     /// and is 0 when nobody has run the model yet. The task carries the model's expected response
     /// size (<see cref="RecordResponseBytes"/>); a peer's downlink is its link's measured throughput
@@ -79,20 +82,23 @@ public sealed class ClusterView
             }
         }
 
+        // This task's expected execution here from the executor's recent runs, by input size.
+        var localMeasured = _local.ExpectedExecSeconds(model, inputBytes) ?? localLoad.MeanExecSeconds;
+
         // Reference exec time at speed 1, from whichever candidate has measured the model.
-        double? referenceExec = (localLoad.MeanExecSeconds ?? defaultCost?.ExecSeconds) * _localSpeed;
+        double? referenceExec = (localMeasured ?? defaultCost?.ExecSeconds) * _localSpeed;
         var peerLoads = new PeerLoad[Peers.Count];
         for (var i = 0; i < Peers.Count; i++)
         {
             peerLoads[i] = Peers[i].Load;
-            if (referenceExec is null && peerLoads[i].MeanExecSeconds.TryGetValue(model, out var peerExec))
+            if (referenceExec is null && peerLoads[i].TryGetExpectedExecSeconds(model, inputBytes, out var peerExec))
             {
                 referenceExec = peerExec * peerLoads[i].ComputeSpeed;
             }
         }
 
         var servers = new List<ServerObservation>(localLoad.Variants.Count + 1 + Peers.Count);
-        var localExec = defaultCost?.ExecSeconds ?? localLoad.MeanExecSeconds ?? ((referenceExec ?? 0.0) / _localSpeed);
+        var localExec = defaultCost?.ExecSeconds ?? localMeasured ?? ((referenceExec ?? 0.0) / _localSpeed);
         servers.Add(LocalRow(Placement.Local(), ModelVariant.Default, localExec, defaultCost, localServes, localLoad));
         foreach (var cost in localLoad.Variants)
         {
@@ -106,7 +112,7 @@ public sealed class ClusterView
         {
             var peer = Peers[i];
             var load = peerLoads[i];
-            var exec = load.MeanExecSeconds.TryGetValue(model, out var measured) ? measured : (referenceExec ?? 0.0) / load.ComputeSpeed;
+            var exec = load.TryGetExpectedExecSeconds(model, inputBytes, out var measured) ? measured : (referenceExec ?? 0.0) / load.ComputeSpeed;
             var uplink = peer.Link.ThroughputBitsPerSecond;
             var rtt = peer.Link.RoundTripSeconds;
             var own = peer.Traffic;

@@ -10,6 +10,15 @@ public interface ILocalLoadSource
 
     /// <summary>The executor's load now and what it knows of <paramref name="model"/>'s cost; a read, no I/O.</summary>
     LocalLoad GetLoad(string model);
+
+    /// <summary>
+    /// The expected execution seconds of the model's default variant here for a request of
+    /// <paramref name="inputBytes"/> of input (tensor data), from the executor's recent runs
+    /// (<see cref="EdgeAgent.Inference.Execution.ExecTimeEstimate"/>); null before the first run or
+    /// when the source does not estimate by size (then <see cref="LocalLoad.MeanExecSeconds"/> is the estimate).
+    /// A read; no I/O, no allocation.
+    /// </summary>
+    double? ExpectedExecSeconds(string model, long inputBytes) => null;
 }
 
 /// <summary>A snapshot of the local executor for one model.</summary>

@@ -34,6 +34,14 @@ public sealed class LocalExecutorLoadSource(LocalExecutor executor, LocalVariant
         };
     }
 
+    /// <inheritdoc />
+    public double? ExpectedExecSeconds(string model, long inputBytes)
+    {
+        var served = executor.Catalog.Find(model);
+        var ms = served is null ? 0 : executor.ExpectedExecMs(served, inputBytes);
+        return ms > 0 ? ms / 1000.0 : null;
+    }
+
     private IReadOnlyList<LocalVariantCost> Offered(ServedModel served)
     {
         var costs = profiles!.For(served.Name);

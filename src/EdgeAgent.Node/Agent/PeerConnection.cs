@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Contracts.V1;
+using EdgeAgent.Inference.Execution;
 using EdgeAgent.Node.Serving;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -969,12 +970,18 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     {
         var models = new HashSet<string>(capabilityModels, StringComparer.Ordinal);
         var meanExec = new Dictionary<string, double>(StringComparer.Ordinal);
+        var lines = new Dictionary<string, ExecTimeLine>(StringComparer.Ordinal);
         foreach (var model in report.Models)
         {
             models.Add(model.Name);
             if (model.MeanExecMs > 0)
             {
                 meanExec[model.Name] = model.MeanExecMs / 1000.0;
+                var line = new ExecTimeLine(model.ExecInterceptMs, model.ExecMsPerByte, (long)Math.Min(model.ExecMinBytes, long.MaxValue), (long)Math.Min(model.ExecMaxBytes, long.MaxValue));
+                if (line.IsUsable)
+                {
+                    lines[model.Name] = line;
+                }
             }
         }
 
@@ -992,6 +999,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
             ServiceRatePerSecond = report.ServiceRatePerSecond,
             Models = models,
             MeanExecSeconds = meanExec,
+            ExecLines = lines,
             ComputeSpeed = speed,
             Reports = previous.Reports + 1,
             Connects = connects,

@@ -1,3 +1,5 @@
+using EdgeAgent.Inference.Execution;
+
 namespace EdgeAgent.Node.Agent;
 
 /// <summary>
@@ -44,6 +46,30 @@ public sealed record PeerLoad
 
     /// <summary>Measured mean execution seconds per model on the peer (absent when unknown).</summary>
     public IReadOnlyDictionary<string, double> MeanExecSeconds { get; init; } = new Dictionary<string, double>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Execution time per model on the peer as a line in the request's input bytes, fitted by the
+    /// peer on its recent runs (absent when the peer has too few runs of different sizes, or for a
+    /// peer group).
+    /// </summary>
+    public IReadOnlyDictionary<string, ExecTimeLine> ExecLines { get; init; } = new Dictionary<string, ExecTimeLine>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The expected execution seconds on the peer of a request for <paramref name="model"/> with
+    /// <paramref name="inputBytes"/> of input: the peer's line at that size when it sent one, else its
+    /// mean; false when the peer has not measured the model. A read; allocates nothing.
+    /// </summary>
+    public bool TryGetExpectedExecSeconds(string model, long inputBytes, out double seconds)
+    {
+        if (!MeanExecSeconds.TryGetValue(model, out var mean))
+        {
+            seconds = 0;
+            return false;
+        }
+
+        seconds = ExecLines.TryGetValue(model, out var line) && line.At(inputBytes) is { } ms ? Math.Max(ms / 1000.0, 0.1 * mean) : mean;
+        return true;
+    }
 
     /// <summary>Compute speed the peer declares (1 = reference).</summary>
     public double ComputeSpeed { get; init; } = 1.0;

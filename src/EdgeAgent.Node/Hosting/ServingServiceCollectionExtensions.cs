@@ -1,3 +1,5 @@
+using EdgeAgent.Core.Offloading;
+using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Inference;
 using EdgeAgent.Inference.Execution;
 using EdgeAgent.Inference.Repository;
@@ -25,7 +27,7 @@ public static class ServingServiceCollectionExtensions
     /// <summary>
     /// Registers what both roles serve: options (Serving, Models, Execution; validated at start),
     /// the model repository and catalog (sessions created once), the <see cref="LocalExecutor"/>,
-    /// <see cref="LocalInferenceBackend"/>, gRPC with message limits from Serving:MaxRequestBytes,
+    /// <see cref="LocalInferenceBackend"/>, the idle-time <see cref="ExecutionProber"/>, gRPC with message limits from Serving:MaxRequestBytes,
     /// and grpc.health.v1 health. It does not register an <see cref="IInferenceBackend"/>: the
     /// peer registers the local backend, the agent its dispatcher.
     /// </summary>
@@ -45,6 +47,16 @@ public static class ServingServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<LocalExecutor>>()));
         services.TryAddSingleton<LocalInferenceBackend>();
+        // Both roles probe their idle executor (a peer's estimates feed its load reports); the
+        // agent's probes are priced by its energy estimator, a peer has none (0 J).
+        services.TryAddSingleton(sp => new ExecutionProber(
+            sp.GetRequiredService<LocalExecutor>(),
+            sp.GetRequiredService<IOptions<ExecutionOptions>>().Value,
+            sp.GetService<IEnergyEstimator>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ExecutionProber>>(),
+            sp.GetService<EnergyMeter>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ExecutionProber>());
         services.TryAddSingleton<ExecutorMetrics>();
         services.TryAddSingleton<RejectedCallLog>();
         services.AddHostedService<IdleMemoryTrimmer>();

@@ -9,7 +9,8 @@ public static class LoadReports
 {
     /// <summary>
     /// A LoadReport of <paramref name="snapshot"/>. Models lists every served model (variants
-    /// aggregated: mean execution time weighted by completions), including ones not yet run.
+    /// aggregated: mean execution time weighted by completions; the execution-time line in the
+    /// input size of the variant with the most completions), including ones not yet run.
     /// </summary>
     public static LoadReport FromSnapshot(LoadSnapshot snapshot, ModelCatalog catalog)
     {
@@ -35,21 +36,32 @@ public static class LoadReports
         {
             long completed = 0;
             double weighted = 0;
+            ModelLoadStats? most = null;
             foreach (var stats in snapshot.Models)
             {
                 if (stats.Name == model.Name && stats.Version == model.VersionString)
                 {
                     completed += stats.Completed;
                     weighted += stats.MeanExecMs * stats.Completed;
+                    if (most is null || stats.Completed > most.Completed)
+                    {
+                        most = stats;
+                    }
                 }
             }
 
+            // The line of the variant that ran most (the one requests get).
+            var line = most?.ExecLine ?? ExecTimeLine.None;
             report.Models.Add(new ModelLoad
             {
                 Name = model.Name,
                 Version = model.VersionString,
                 MeanExecMs = completed > 0 ? weighted / completed : 0,
                 Completed = (ulong)completed,
+                ExecInterceptMs = line.IsUsable ? line.InterceptMs : 0,
+                ExecMsPerByte = line.IsUsable ? line.MsPerByte : 0,
+                ExecMinBytes = line.IsUsable ? (ulong)line.MinBytes : 0,
+                ExecMaxBytes = line.IsUsable ? (ulong)line.MaxBytes : 0,
             });
         }
 

@@ -208,15 +208,15 @@ public sealed class DemoComparisonTests
         try
         {
             var comparison = new DemoComparison(new DemoSettings(), ["learned"], [0.5], [[DemoProfiles.Edge]]);
-            comparison.Results.Add(new DemoRunResult("learned", 0.5, 0, Snapshot(10, 200, ("local", 20), ("peer:edge", 4)), 20, 1) { ProbeJoules = 0.25 });
+            comparison.Results.Add(new DemoRunResult("learned", 0.5, 0, Snapshot(10, 200, ("local", 20), ("peer:edge", 4)), 20, 1) { ProbeJoules = 0.25, ExecProbeJoules = 0.125 });
             var file = Path.Combine(dir, "runs.csv");
 
             comparison.SaveRunsCsv(file);
 
             var lines = File.ReadAllLines(file);
             Assert.Equal(2, lines.Length);
-            Assert.EndsWith(",late_arrivals,probe_joules,character_accuracy,item_ms,requests_local,requests_peer_edge", lines[0], StringComparison.Ordinal);
-            Assert.Equal("1,1,0.5,learned,10,0,200,400,20,2,20,4,1,0.25,0.95,,20,4", lines[1]);
+            Assert.EndsWith(",late_arrivals,probe_joules,exec_probe_joules,character_accuracy,item_ms,requests_local,requests_peer_edge", lines[0], StringComparison.Ordinal);
+            Assert.Equal("1,1,0.5,learned,10,0,200,400,20,2,20,4,1,0.25,0.125,0.95,,20,4", lines[1]);
         }
         finally
         {
@@ -231,7 +231,7 @@ public sealed class DemoComparisonTests
         try
         {
             var comparison = new DemoComparison(new DemoSettings(), ["learned", "heuristic"], [0, 1], [[DemoProfiles.Edge, DemoProfiles.Cloud]]);
-            comparison.Results.Add(new DemoRunResult("learned", 0, 0, Snapshot(3, 200, ("peer:edge", 9)), 0.6, 0) { ItemSeconds = [0.1, 0.2, 0.3], ProbeJoules = 0.05 });
+            comparison.Results.Add(new DemoRunResult("learned", 0, 0, Snapshot(3, 200, ("peer:edge", 9)), 0.6, 0) { ItemSeconds = [0.1, 0.2, 0.3], ProbeJoules = 0.05, ExecProbeJoules = 0.02 });
             comparison.Results.Add(new DemoRunResult("heuristic", 1, 0, Snapshot(2, 150, ("local", 5), ("peer:cloud", 1)), 1.2, 2) { Repeat = 1, ItemSeconds = [0.125, 0.175] });
             var file = Path.Combine(dir, "runs.csv");
             comparison.SaveRunsCsv(file);
@@ -242,6 +242,7 @@ public sealed class DemoComparisonTests
             Assert.Equal(("learned", 0.0, 0, 2), (runs[0].Policy, runs[0].Preference, runs[0].Context, runs[0].Repeat));
             Assert.Equal([0.1, 0.2, 0.3], runs[0].ItemSeconds);
             Assert.Equal(0.05, runs[0].ProbeJoules, 9);
+            Assert.Equal(0.02, runs[0].ExecProbeJoules, 9);
             Assert.Equal(9, runs[0].RequestsAt("peer:edge"));
             Assert.Equal(3, runs[1].Repeat);
             Assert.Equal(2, runs[1].LateArrivals);

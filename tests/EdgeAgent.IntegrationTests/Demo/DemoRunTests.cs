@@ -62,11 +62,11 @@ public sealed class DemoRunTests
         Assert.Equal(0, peer.Snapshot.LocalRequests);
         Assert.Equal(local.Snapshot.Items, local.ItemSeconds.Count);
         Assert.Equal((1, 0.7), (peer.Repeat, run.Cluster.Agent("peer").Services.GetRequiredService<OperatorPreference>().Current.DelayWeight));
-        // Each run's energy is its own requests' plus the link probes its agent sent during it: the local
-        // agent's log holds both of its runs, each counted once.
+        // Each run's energy is its own requests' plus the link and execution probes its agent ran during
+        // it: the local agent's log holds both of its runs, each counted once.
         var logged = run.Cluster.Agent("local").Log.Snapshot().Where(r => r.Success).Sum(r => r.Energy.DeviceJoules);
-        Assert.True(local.ProbeJoules >= 0 && localAgain.ProbeJoules >= 0);
-        Assert.Equal(logged, local.DeviceEnergyJoules - local.ProbeJoules + localAgain.DeviceEnergyJoules - localAgain.ProbeJoules, 9);
+        Assert.True(local.ProbeJoules >= 0 && localAgain.ProbeJoules >= 0 && local.ExecProbeJoules >= 0 && localAgain.ExecProbeJoules >= 0);
+        Assert.Equal(logged, local.DeviceEnergyJoules - local.ProbeJoules - local.ExecProbeJoules + localAgain.DeviceEnergyJoules - localAgain.ProbeJoules - localAgain.ExecProbeJoules, 9);
         Assert.True(peer.DeviceEnergyJoules > 0);
     }
 }

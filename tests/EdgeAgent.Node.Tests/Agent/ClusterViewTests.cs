@@ -196,4 +196,61 @@ public sealed class ClusterViewTests
         using var b = new PeerConnection(endpoint, options, new FakeTimeProvider(), new Random(7), NullLogger.Instance);
         Assert.Equal(Enumerable.Range(0, 5).Select(a.BackoffDelay), Enumerable.Range(0, 5).Select(b.BackoffDelay));
     }
+
+    [Fact]
+    public void Observe_SizeAwareLocalEstimate_ThisTasksExpectedExecNotTheMean()
+    {
+        var options = new AgentOptions();
+        var local = new FixedLocal(new LocalLoad { MeanExecSeconds = 0.090 }, expected: bytes => 0.02 + (bytes * 2e-7));
+        var view = new ClusterView(local, [], new DeviceEnergyModel(options.Energy), options);
+
+        var narrow = view.Observe("rec", 200_000, null).Servers[0];
+        var wide = view.Observe("rec", 500_000, null).Servers[0];
+
+        Assert.Equal(0.06, narrow.ExpectedExecSeconds, 9);
+        Assert.Equal(0.12, wide.ExpectedExecSeconds, 9);
+        Assert.Equal(new DeviceEnergyModel(options.Energy).LocalJoules(0.06, "fp32"), narrow.EstimatedEnergyJoules, 9);
+    }
+
+    [Fact]
+    public void Observe_PeerReportsALine_ItsEstimateAtThisSizeElseItsMean()
+    {
+        var options = new AgentOptions();
+        var time = new FakeTimeProvider();
+        Assert.True(PeerEndpoint.TryParse("edge=http://127.0.0.1:9", out var endpoint, out _));
+        using var edge = new PeerConnection(endpoint, options, time, new Random(1), NullLogger.Instance);
+        edge.ApplyLoad(new PeerLoad
+        {
+            Connected = true,
+            ReceivedTimestamp = time.GetTimestamp(),
+            Models = new HashSet<string>(["rec", "det"], StringComparer.Ordinal),
+            MeanExecSeconds = new Dictionary<string, double>(StringComparer.Ordinal) { ["rec"] = 0.1, ["det"] = 0.03 },
+            ExecLines = new Dictionary<string, Inference.Execution.ExecTimeLine>(StringComparer.Ordinal) { ["rec"] = new(10, 0.0002, 100_000, 500_000) },
+        });
+        var view = new ClusterView(new FixedLocal(new LocalLoad()), [edge], new DeviceEnergyModel(options.Energy), options);
+
+        Assert.Equal(0.05, view.Observe("rec", 200_000, null).Servers[1].ExpectedExecSeconds, 9);
+        // Sizes outside the measured range are clamped to it: no extrapolation.
+        Assert.Equal(0.11, view.Observe("rec", 2_000_000, null).Servers[1].ExpectedExecSeconds, 9);
+        Assert.Equal(0.03, view.Observe("det", 2_000_000, null).Servers[1].ExpectedExecSeconds, 9);
+    }
+
+    [Fact]
+    public void Observe_SizeAwareEstimate_AllocatesNoMoreThanTheMean()
+    {
+        var options = new AgentOptions();
+        var mean = new ClusterView(new FixedLocal(new LocalLoad { MeanExecSeconds = 0.09 }), [], new DeviceEnergyModel(options.Energy), options);
+        var sized = new ClusterView(new FixedLocal(new LocalLoad { MeanExecSeconds = 0.09 }, expected: bytes => bytes * 1e-7), [], new DeviceEnergyModel(options.Energy), options);
+        mean.Observe("rec", 1000, null);
+        sized.Observe("rec", 1000, null);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        mean.Observe("rec", 1000, null);
+        var meanBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        sized.Observe("rec", 1000, null);
+        var sizedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(meanBytes, sizedBytes);
+    }
 }

@@ -54,4 +54,57 @@ public sealed class PeerServiceTests
         Assert.Equal(4ul, report.Models[0].Completed);
         Assert.Equal(0ul, report.Models[1].Completed);
     }
+
+    [Fact]
+    public void FromSnapshot_VariantWithALine_ReportsTheLineOfTheMostCompletedVariant()
+    {
+        using var repo = new TempRepository().Add("rec", 1, TinyOnnx.AddNeg());
+        using var catalog = ModelCatalog.Load(ModelRepository.Open(repo.Root), new ExecutionOptions());
+        var snapshot = new LoadSnapshot
+        {
+            Timestamp = DateTimeOffset.UnixEpoch,
+            Queued = 0,
+            Running = 0,
+            HistogramBinMs = 10,
+            ResidualWorkHistogram = [0],
+            TotalResidualWorkMs = 0,
+            ServiceRatePerSecond = 0,
+            MaxConcurrency = 1,
+            QueueCapacity = 8,
+            Models =
+            [
+                new ModelLoadStats("rec", "1", "fp32", 80, 1, 30, 0) { ExecLine = new ExecTimeLine(20, 0.0002, 150_000, 500_000) },
+                new ModelLoadStats("rec", "1", "int8", 30, 1, 2, 0) { ExecLine = new ExecTimeLine(5, 0.0001, 150_000, 500_000) },
+            ],
+        };
+
+        var model = LoadReports.FromSnapshot(snapshot, catalog).Models[0];
+
+        Assert.Equal((20.0, 0.0002, 150_000ul, 500_000ul), (model.ExecInterceptMs, model.ExecMsPerByte, model.ExecMinBytes, model.ExecMaxBytes));
+    }
+
+    [Fact]
+    public void FromSnapshot_NoLine_ZeroSlope()
+    {
+        using var repo = new TempRepository().Add("det", 1, TinyOnnx.AddNeg());
+        using var catalog = ModelCatalog.Load(ModelRepository.Open(repo.Root), new ExecutionOptions());
+        var snapshot = new LoadSnapshot
+        {
+            Timestamp = DateTimeOffset.UnixEpoch,
+            Queued = 0,
+            Running = 0,
+            HistogramBinMs = 10,
+            ResidualWorkHistogram = [0],
+            TotalResidualWorkMs = 0,
+            ServiceRatePerSecond = 0,
+            MaxConcurrency = 1,
+            QueueCapacity = 8,
+            Models = [new ModelLoadStats("det", "1", "fp32", 36, 1, 30, 0)],
+        };
+
+        var model = LoadReports.FromSnapshot(snapshot, catalog).Models[0];
+
+        Assert.Equal((0.0, 0ul), (model.ExecMsPerByte, model.ExecMaxBytes));
+        Assert.Equal(36, model.MeanExecMs, 9);
+    }
 }
