@@ -539,9 +539,24 @@ public sealed partial class LocalExecutor : IDisposable
         {
             return null;
         }
-        catch (Exception ex) when (ex is InferenceException or ObjectDisposedException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return null;
+            // The retained input failed: drop it, so it is not retried every tick; the next
+            // successful request retains a fresh one.
+            lock (_lock)
+            {
+                if (ReferenceEquals(item.Stats.Retained, retained))
+                {
+                    item.Stats.Retained = null;
+                }
+            }
+
+            if (ex is InferenceException or ObjectDisposedException)
+            {
+                return null;
+            }
+
+            throw;
         }
         finally
         {

@@ -108,7 +108,16 @@ public sealed partial class ExecutionProber : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 await Task.Delay(Tick, _time, stoppingToken).ConfigureAwait(false);
-                await ProbeDueAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await ProbeDueAsync(stoppingToken).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A failed probe only means no refresh this time; it must not stop the node.
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
+                {
+                    Log.ProbeFailed(_logger, ex.GetType().Name, ex.Message);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -119,7 +128,10 @@ public sealed partial class ExecutionProber : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3220, Level = LogLevel.Debug, Message = "Idle-time execution probe of {Model} ({Variant}, {InputBytes} input bytes): {ExecMs:0.0} ms, {Joules:0.0000} J.")]
+        [LoggerMessage(EventId = 3221, Level = LogLevel.Debug, Message = "An idle-time execution probe failed ({Error}: {Message}); the next is tried at the next tick.")]
+        public static partial void ProbeFailed(ILogger logger, string error, string message);
+
+        [LoggerMessage(EventId = 3222, Level = LogLevel.Debug, Message = "Idle-time execution probe of {Model} ({Variant}, {InputBytes} input bytes): {ExecMs:0.0} ms, {Joules:0.0000} J.")]
         public static partial void Probed(ILogger logger, string model, string variant, long inputBytes, double execMs, double joules);
     }
 }
