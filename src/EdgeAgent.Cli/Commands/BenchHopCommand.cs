@@ -10,7 +10,7 @@ internal static class BenchHopCommand
     public static Command Create()
     {
         var command = new Command("hop",
-            "The offload hop (issue 17): a peer and an agent (policy peer) as separate processes on 127.0.0.1, this process the client; a 4,915,200-byte ocr-det request (FP32 1x3x640x640) sent round by round directly to the peer and through the agent; prints p50, p95 and mean of each path and their ratios to the direct path (target: at most 1.08x). --baseline runs a second agent from another build on the same peer, interleaved: before and after a change in one run.");
+            "The offload hop (issue 17): a peer and an agent (policy peer) as separate processes on 127.0.0.1, this process the client; a 4,915,200-byte ocr-det request (FP32 1x3x640x640) sent round by round directly to the peer and through the agent; prints p50, p95 and mean of each path and their ratios to the direct path (target: at most 1.08x), and each path's time beside the model (latency less the queue and execution time the answer reports), whose difference from the direct path is the hop's cost without the model's run-to-run variation. --baseline runs a second agent from another build on the same peer, interleaved: before and after a change in one run.");
         var models = new Option<string>("--models")
         {
             Description = "Model repository holding the PaddleOCR models (`edgeagent models fetch paddleocr`).",
@@ -72,17 +72,21 @@ internal static class BenchHopCommand
                 return 1;
             }
 
-            await output.WriteLineAsync("path            p50 ms   p95 ms  mean ms  p50/direct  mean/direct  agent CPU ms/req  agent minor faults/req");
+            await output.WriteLineAsync("path            p50 ms   p95 ms  mean ms  p50/direct  mean/direct  agent CPU ms/req  agent minor faults/req  beside model p50 ms  extra ms  p50/direct at equal model time");
+            var direct = results[0];
             foreach (var r in results)
             {
                 var cpu = r.AgentCpuMsPerRequest is { } ms ? ms.ToString("0.00", CultureInfo.InvariantCulture) : "-";
                 var faults = r.AgentMinorFaultsPerRequest is { } f ? f.ToString("0", CultureInfo.InvariantCulture) : "-";
+                var beside = r.BesideModelP50Ms is { } b ? b.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+                var extra = r.ExtraOverDirectMs(direct) is { } e ? e.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+                var equal = r.RatioAtEqualModelTime(direct) is { } q ? q.ToString("0.000", CultureInfo.InvariantCulture) : "-";
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Path,-14} {r.Latency.P50Ms,7:0.0}  {r.Latency.P95Ms,7:0.0}  {r.Latency.MeanMs,7:0.0}  {r.RatioP50,10:0.000}  {r.RatioMean,11:0.000}  {cpu,16}  {faults,22}"));
+                    $"{r.Path,-14} {r.Latency.P50Ms,7:0.0}  {r.Latency.P95Ms,7:0.0}  {r.Latency.MeanMs,7:0.0}  {r.RatioP50,10:0.000}  {r.RatioMean,11:0.000}  {cpu,16}  {faults,22}  {beside,19}  {extra,8}  {equal,30}"));
             }
 
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{results[0].Latency.Samples} interleaved rounds; target: agent p50 / direct p50 <= 1.08; {Environment.ProcessorCount} logical CPUs; an agent's CPU and faults per request include its background work (load stream, pings)"));
+                $"{direct.Latency.Samples} interleaved rounds; target: agent p50 / direct p50 <= 1.08; {Environment.ProcessorCount} logical CPUs; an agent's CPU and faults per request include its background work (load stream, pings); beside model = latency less the queue and exec ms the answer reports (the peer's), extra = that over direct's, at equal model time = 1 + extra / direct p50"));
             return 0;
         });
         return command;

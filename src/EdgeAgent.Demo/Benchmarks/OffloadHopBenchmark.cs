@@ -40,7 +40,32 @@ public sealed record OffloadHopSettings
 /// <param name="RatioMean">Mean over the direct path's mean.</param>
 /// <param name="AgentCpuMsPerRequest">For a path through an agent: that agent process's CPU time (user + system, its background work included) over the measured rounds per request, ms; null for the direct path.</param>
 /// <param name="AgentMinorFaultsPerRequest">For a path through an agent: that agent process's minor page faults per request over the measured rounds; null for the direct path or where /proc does not say.</param>
-public sealed record HopResult(string Path, LatencyResult Latency, double RatioP50, double RatioMean, double? AgentCpuMsPerRequest = null, double? AgentMinorFaultsPerRequest = null);
+/// <param name="BesideModelP50Ms">
+/// p50 over the measured rounds of each call's latency less the queue and execution time its answer
+/// reports (<c>edgeagent.queue_ms</c> + <c>edgeagent.exec_ms</c>: the peer's, which an agent passes on):
+/// the time the path spends beside the model itself. Null when the answers do not report them.
+/// </param>
+public sealed record HopResult(string Path, LatencyResult Latency, double RatioP50, double RatioMean, double? AgentCpuMsPerRequest = null, double? AgentMinorFaultsPerRequest = null, double? BesideModelP50Ms = null)
+{
+    /// <summary>
+    /// This path's time beside the model over the direct path's, ms (p50s of <see cref="BesideModelP50Ms"/>):
+    /// the hop's cost without the model's run-to-run variation, which is most of the p50 ratio's noise.
+    /// </summary>
+    public double? ExtraOverDirectMs(HopResult direct)
+    {
+        ArgumentNullException.ThrowIfNull(direct);
+        return BesideModelP50Ms is { } mine && direct.BesideModelP50Ms is { } theirs ? mine - theirs : null;
+    }
+
+    /// <summary>
+    /// The p50 ratio this path would have at the direct path's model time: 1 + <see cref="ExtraOverDirectMs"/> / the direct p50.
+    /// </summary>
+    public double? RatioAtEqualModelTime(HopResult direct)
+    {
+        ArgumentNullException.ThrowIfNull(direct);
+        return ExtraOverDirectMs(direct) is { } extra ? 1 + (extra / direct.Latency.P50Ms) : null;
+    }
+}
 
 /// <summary>
 /// Issue 17: the offload hop. A peer and an agent (policy peer) run as separate processes of the
@@ -148,15 +173,23 @@ public static class OffloadHopBenchmark
 
             progress(string.Create(CultureInfo.InvariantCulture, $"{settings.Warmup} warm-up and {settings.Iterations} measured rounds of {request.CalculateSize():N0}-byte requests ({string.Join(", ", paths.Select(p => p.Name))}) ..."));
             var cpuBefore = new TimeSpan[paths.Count];
+            // Per path, every call's latency less the queue and execution time its answer reports.
+            var besideModel = paths.Select(_ => new List<double>()).ToArray();
             var faultsBefore = new long?[paths.Count];
             var results = await LatencySampler.MeasureInterleavedAsync(
-                paths.Select(p => (p.Name, (Func<CancellationToken, Task>)(async ct =>
+                paths.Select((p, i) => (p.Name, (Func<CancellationToken, Task>)(async ct =>
                 {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     var response = await p.Client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: ct).ResponseAsync.ConfigureAwait(false);
+                    var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                     if (response.RawOutputContents.Count == 0 && response.Outputs.Count == 0)
                     {
                         throw new InvalidOperationException($"{p.Name} answered without outputs.");
                     }
+
+                    besideModel[i].Add(Reported(response, ResponseParameters.QueueMs) is { } queue && Reported(response, ResponseParameters.ExecMs) is { } exec
+                        ? elapsed - queue - exec
+                        : double.NaN);
                 }))).ToArray(),
                 settings.Warmup,
                 settings.Iterations,
@@ -175,7 +208,10 @@ public static class OffloadHopBenchmark
                 var node = paths[i].Agent;
                 double? cpu = node is null ? null : (node.CpuTime() - cpuBefore[i]).TotalMilliseconds / r.Samples;
                 double? faults = node?.MinorFaults() is long after && faultsBefore[i] is long before ? (after - before) / (double)r.Samples : null;
-                return new HopResult(r.Name, r, r.P50Ms / direct.P50Ms, r.MeanMs / direct.MeanMs, cpu, faults);
+                // The measured rounds are each path's last calls.
+                var measured = besideModel[i].Skip(besideModel[i].Count - r.Samples).ToArray();
+                double? beside = measured.Length == r.Samples && measured.All(double.IsFinite) ? Percentiles.Of(measured, 50) : null;
+                return new HopResult(r.Name, r, r.P50Ms / direct.P50Ms, r.MeanMs / direct.MeanMs, cpu, faults, beside);
             }).ToArray();
         }
         finally
@@ -186,6 +222,12 @@ public static class OffloadHopBenchmark
             }
         }
     }
+
+    // A double parameter of an answer, or null when it has none.
+    private static double? Reported(ModelInferResponse response, string name) =>
+        response.Parameters.TryGetValue(name, out var value) && value.ParameterChoiceCase == InferParameter.ParameterChoiceOneofCase.DoubleParam
+            ? value.DoubleParam
+            : null;
 
     private static async Task WaitForPeerPlacementAsync(GRPCInferenceService.GRPCInferenceServiceClient client, ModelInferRequest request, CancellationToken cancellationToken)
     {
