@@ -55,6 +55,9 @@ public static class NodeTelemetry
         "Microsoft.AspNetCore.Server.Kestrel",
     ];
 
+    /// <summary>The .NET runtime's meter (<c>dotnet.gc.*</c>, <c>dotnet.process.*</c>, <c>dotnet.jit.*</c>, ...), exported only with <see cref="TelemetryOptions.RuntimeMetrics"/>.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     /// <summary>ASP.NET Core's ActivitySource of the server span of each request it serves.</summary>
     internal const string AspNetCoreActivitySource = "Microsoft.AspNetCore";
 
@@ -109,6 +112,12 @@ public static class NodeTelemetry
                 {
                     m.AddMeter([.. AspNetCoreMeterNames]);
                 }
+
+                if (options.RuntimeMetrics)
+                {
+                    m.AddMeter(RuntimeMeterName);
+                }
+
                 if (prometheus is not null)
                 {
                     // No response cache: a scrape shows the counters as they are now.

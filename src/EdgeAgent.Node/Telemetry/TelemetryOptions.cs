@@ -57,6 +57,16 @@ public sealed class TelemetryOptions
     /// </summary>
     public bool AspNetCoreMetrics { get; set; }
 
+    /// <summary>
+    /// Also export the .NET runtime's own meter, <c>System.Runtime</c> (Telemetry:RuntimeMetrics,
+    /// default false): managed heap per generation and the GC's committed memory after the last
+    /// collection, collections, the process's working set, JIT-compiled methods and bytes, thread
+    /// pool and lock contention. Nearly all of them are observable instruments read at each export or
+    /// scrape (no cost per call; <c>dotnet.exceptions</c> counts each exception). Tells managed from
+    /// native memory on a running node (<c>edgeagent bench soak</c> reads them per row).
+    /// </summary>
+    public bool RuntimeMetrics { get; set; }
+
     /// <summary>Console log format: "text" (default) or "json" (one JSON object per line; flag --log-format).</summary>
     public string LogFormat { get; set; } = "text";
 

@@ -216,6 +216,34 @@ public sealed partial class TelemetryTests(ITestOutputHelper output)
         Assert.Contains(on.Samples, s => s.Name.StartsWith("kestrel_", StringComparison.Ordinal));
     }
 
+    // The runtime's System.Runtime meter (managed heap, GC committed memory, JIT) is exported only
+    // with Telemetry:RuntimeMetrics=true; bench soak reads managed memory from it.
+    [Fact]
+    public async Task PrometheusEndpoint_RuntimeMetrics_ExportedOnlyWhenTurnedOn()
+    {
+        await using var cluster = new AgentCluster();
+        var settings = cluster.AgentSettings("local");
+        var plain = await cluster.StartAgentAsync(settings with { Extra = new Dictionary<string, string?>(settings.Extra) { ["Telemetry:PrometheusListen"] = "127.0.0.1:0" } });
+        var withRuntime = await cluster.StartAgentAsync(settings with
+        {
+            Extra = new Dictionary<string, string?>(settings.Extra) { ["Telemetry:PrometheusListen"] = "127.0.0.1:0", ["Telemetry:RuntimeMetrics"] = "true" },
+        });
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, Timeout = AgentCluster.Bound };
+        foreach (var agent in new[] { plain, withRuntime })
+        {
+            Assert.Equal("local", AgentCluster.Placement(await AgentCluster.InferAsync(cluster.Channel(agent))));
+        }
+
+        GC.Collect();
+        var off = await ScrapeAsync(http, new Uri(plain.GetMetricsAddress()!, TelemetryOptions.PrometheusPath));
+        var on = await ScrapeAsync(http, new Uri(withRuntime.GetMetricsAddress()!, TelemetryOptions.PrometheusPath));
+
+        Assert.DoesNotContain(off.Samples, s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
+        Assert.Contains(on.Samples, s => s.Name.StartsWith("dotnet_gc_last_collection_heap_size", StringComparison.Ordinal) && s.Value > 0);
+        Assert.Contains(on.Samples, s => s.Name.StartsWith("dotnet_gc_last_collection_memory_committed_size", StringComparison.Ordinal) && s.Value > 0);
+        Assert.Contains(on.Samples, s => s.Name == "rpc_server_duration_milliseconds_count");
+    }
+
     // Sampling is parent-based: with a root ratio of 0 a request without trace context records
     // nothing on either node, and a caller's sampled traceparent is followed on both, whole.
     [Fact]
