@@ -68,10 +68,16 @@ public sealed class NodeProcess : IAsyncDisposable
     /// </summary>
     /// <exception cref="TimeoutException">Not ready within the timeout (the message names the last probe's answer).</exception>
     /// <exception cref="InvalidOperationException">The process exited during start-up.</exception>
-    public static Task<NodeProcess> StartAsync(NodeLaunch launch, IReadOnlyList<string> arguments, int port, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public static Task<NodeProcess> StartAsync(NodeLaunch launch, IReadOnlyList<string> arguments, int port, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken) =>
+        StartAsync(launch, arguments, new Dictionary<string, string>(), port, timeout, time, cancellationToken);
+
+    /// <summary>As the overload without <paramref name="environment"/>, with these environment variables set for the process.</summary>
+    /// <exception cref="TimeoutException">Not ready within the timeout (the message names the last probe's answer).</exception>
+    /// <exception cref="InvalidOperationException">The process exited during start-up.</exception>
+    public static Task<NodeProcess> StartAsync(NodeLaunch launch, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, int port, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(launch);
-        return StartAsync(launch.Executable, launch.LeadingArguments, arguments, port, new Dictionary<string, string>(), timeout, time, cancellationToken);
+        return StartAsync(launch.Executable, launch.LeadingArguments, arguments, port, environment, timeout, time, cancellationToken);
     }
 
     private static async Task<NodeProcess> StartAsync(string executable, IReadOnlyList<string> leadingArguments, IReadOnlyList<string> arguments, int port, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken, string host = "127.0.0.1")

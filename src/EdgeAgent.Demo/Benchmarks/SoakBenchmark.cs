@@ -44,8 +44,9 @@ public sealed record SoakSettings
 /// capacity is measured with closed-loop callers, then a steady open-loop load at a fraction of it
 /// runs while the peers fail and recover in turn: one is stopped (SIGSTOP, a hung peer) and
 /// continued, the other killed (SIGKILL) and restarted on its port. Every interval prints the
-/// throughput, errors by status, p99 latency and the agent's resident memory; the summary counts
-/// requests that never got a status (there must be none) and the memory growth after warm-up.
+/// throughput, errors by status, p99 latency and the agent's memory (<see cref="NodeMemorySample"/>:
+/// resident, managed heap, GC committed, native, code); the summary counts requests that never got
+/// a status (there must be none) and the memory growth after warm-up (<see cref="MemoryTrend"/>).
 /// </summary>
 public static class SoakBenchmark
 {
@@ -71,10 +72,20 @@ public static class SoakBenchmark
             }
 
             var agentPort = NodeProcess.FreePort();
+            // The agent serves Prometheus metrics with the runtime's meter (Telemetry:RuntimeMetrics),
+            // from which each row takes the managed heap and the collector's committed memory.
+            var metricsPort = NodeProcess.FreePort();
             agent = await NodeProcess.StartAsync(settings.Launch,
                 ["agent", "--listen", $"127.0.0.1:{agentPort}", "--models", repository, "--policy", "heuristic",
-                 "--peer", $"peer-0=http://127.0.0.1:{peerPorts[0]};kind=edge", "--peer", $"peer-1=http://127.0.0.1:{peerPorts[1]};kind=edge"],
+                 "--peer", $"peer-0=http://127.0.0.1:{peerPorts[0]};kind=edge", "--peer", $"peer-1=http://127.0.0.1:{peerPorts[1]};kind=edge",
+                 "--metrics-listen", $"127.0.0.1:{metricsPort}",
+                 // Its own durable decision log (on by default), removed with the repository: not the
+                 // user's default file, which concurrent soaks would share.
+                 "--decision-log", Path.Combine(repository, "decisions.db")],
+                new Dictionary<string, string> { ["EDGEAGENT_Telemetry__RuntimeMetrics"] = "true" },
                 agentPort, settings.StartTimeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            using var http = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version11 };
+            var runtime = new RuntimeMemoryScraper(http, new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
 
             using var channel = GrpcChannel.ForAddress(agent.Address, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
             var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
@@ -92,8 +103,8 @@ public static class SoakBenchmark
             var rate = capacity * settings.LoadFraction;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"capacity {capacity:0.0} req/s (closed loop, 8 callers, {settings.CapacityDuration.TotalSeconds:0} s{LoadAverageText()}); steady load {rate:0.0} req/s ({settings.LoadFraction:P0}) for {settings.Duration.TotalMinutes:0.##} min; deadline {settings.Deadline.TotalSeconds:0} s"));
-            output.WriteLine("  time     sent     ok  errors by status                     req/s   p99 ms  agent RSS MB  peers        paused s  fallbacks   max ms");
-            return await SteadyLoadAsync(settings, client, request, rate, agent, peers, peerPorts, repository, output, cancellationToken).ConfigureAwait(false);
+            output.WriteLine("  time     sent     ok  errors by status                     req/s   p99 ms  agent RSS MB  peers        paused s  fallbacks   max ms  managed MB  GC commit MB  native MB  code MB");
+            return await SteadyLoadAsync(settings, client, request, rate, agent, runtime, peers, peerPorts, repository, output, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -192,6 +203,7 @@ public static class SoakBenchmark
         ModelInferRequest request,
         double rate,
         NodeProcess agent,
+        RuntimeMemoryScraper runtime,
         NodeProcess?[] peers,
         int[] peerPorts,
         string repository,
@@ -205,12 +217,14 @@ public static class SoakBenchmark
         var inFlight = new ConcurrentDictionary<Task, byte>();
         var clock = new PauseClock(TimeProvider.System, PauseThreshold);
         var memory = new List<(TimeSpan At, long Bytes)>();
+        var samples = new List<(TimeSpan At, NodeMemorySample Sample)>();
         var peerState = new[] { "up", "up" };
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var restarts = new RestartLog();
         var ejections = new EjectionLog();
         agent.OutputLine += ejections.OnAgentLine;
         var faults = FaultLoopAsync(settings, peers, peerPorts, repository, peerState, restarts, ejections, clock, stopFaults.Token);
+        var scraping = runtime.RunAsync(settings.ReportInterval / 2, stopFaults.Token);
         var nextReport = settings.ReportInterval;
         var interval = TimeSpan.FromSeconds(1 / rate);
         var next = TimeSpan.Zero;
@@ -234,11 +248,18 @@ public static class SoakBenchmark
             {
                 var rss = agent.ResidentBytes() ?? 0;
                 memory.Add((now, rss));
+                var (managed, committed) = runtime.Latest;
+                var sample = NodeMemory.ReadStatus(agent.Id) is { } status ? status with { ManagedHeap = managed, GcCommitted = committed } : null;
+                if (sample is not null)
+                {
+                    samples.Add((now, sample));
+                }
+
                 var row = window.TakeAndReset();
                 var paused = clock.Paused - pausedAtLastRow;
                 pausedAtLastRow = clock.Paused;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{now.TotalSeconds,6:0}s {Interlocked.Read(ref sent),8} {row.Ok,6}  {row.ErrorsText(),-36} {row.Count / settings.ReportInterval.TotalSeconds,6:0.0} {row.P99Ms,8:0.0} {rss / 1048576.0,12:0.0}  {string.Join(" ", peerState),-12} {paused.TotalSeconds,8:0}  {row.Fallbacks,9} {row.FallbackMaxMs,8:0}"));
+                    $"{now.TotalSeconds,6:0}s {Interlocked.Read(ref sent),8} {row.Ok,6}  {row.ErrorsText(),-36} {row.Count / settings.ReportInterval.TotalSeconds,6:0.0} {row.P99Ms,8:0.0} {rss / 1048576.0,12:0.0}  {string.Join(" ", peerState),-12} {paused.TotalSeconds,8:0}  {row.Fallbacks,9} {row.FallbackMaxMs,8:0}  {Mb(sample?.ManagedHeap),10} {Mb(sample?.GcCommitted),13} {Mb(sample?.Native),10} {Mb(sample?.Code),8}"));
                 nextReport += settings.ReportInterval;
             }
 
@@ -265,6 +286,7 @@ public static class SoakBenchmark
         {
         }
 
+        await scraping.ConfigureAwait(false);
         try
         {
             await faults.ConfigureAwait(false);
@@ -303,6 +325,7 @@ public static class SoakBenchmark
             AcrossPause = all.AcrossPause.ToDictionary(p => p.Key, p => p.Value),
         };
         output.WriteLine(summary.ToString());
+        output.WriteLine(MemoryTrend.Describe(samples.Where(m => m.At >= warmup).Select(m => m.Sample).ToList()));
         output.WriteLine(ejections.Summary());
         if (restarts.FailedCount > 0)
         {
@@ -319,6 +342,8 @@ public static class SoakBenchmark
     // A gap this long between two turns of the load loop is a pause of the process (the loop
     // never waits longer than one request interval on its own).
     private static readonly TimeSpan PauseThreshold = TimeSpan.FromSeconds(2);
+
+    private static string Mb(long? bytes) => bytes is { } b ? (b / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) : "-";
 
     // Distinct status messages kept per status in the summary.
     private const int MaxDetails = 4;
