@@ -44,6 +44,12 @@ public sealed record LiveEvaluationSettings
 /// <param name="Predicted">Simulated on the calibrated context.</param>
 public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerms Predicted)
 {
+    /// <summary>
+    /// The live runs' idle-time execution-probe energy per request, J: a live-only term (the
+    /// simulator has no execution probes), not part of <see cref="Live"/>'s energy.
+    /// </summary>
+    public double ExecProbeJoules { get; init; }
+
     /// <summary>(predicted - live) / live of the mean delay per request.</summary>
     public double DelayGap => (Predicted.DelaySeconds - Live.DelaySeconds) / Live.DelaySeconds;
 
@@ -61,14 +67,13 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
 
     /// <summary>
     /// The energy term whose difference (predicted - live, J) is largest in size: compute, radio or
-    /// probes (live: the link probes and the idle-time execution probes of the runs; predicted: the
-    /// link probes only, the simulator has no execution probes).
+    /// link probes. The live runs' execution probes are not compared (<see cref="ExecProbeJoules"/>).
     /// </summary>
     public (string Term, double Joules) EnergyTerm => new[]
     {
         ("energy: compute", Predicted.ComputeJoules - Live.ComputeJoules),
         ("energy: radio/wait", Predicted.RadioJoules - Live.RadioJoules),
-        ("energy: probes", Predicted.ProbeJoules - Live.ProbeJoules),
+        ("energy: link probes", Predicted.ProbeJoules - Live.ProbeJoules),
     }.MaxBy(t => Math.Abs(t.Item2));
 }
 
@@ -141,6 +146,13 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
     /// <summary>The runs' link-probe energy per preference (the decision log holds requests only), written after the live runs.</summary>
     public string ProbesPath => Path.Combine(Path.GetFullPath(settings.OutputDirectory), "log", "probes.json");
 
+    /// <summary>
+    /// The runs' idle-time execution-probe energy per preference (Node's ExecutionProber), written
+    /// after the live runs. The simulator has no execution probes: reported as their own live-only
+    /// term, not added to the live energy the prediction is compared with.
+    /// </summary>
+    public string ExecProbesPath => Path.Combine(Path.GetFullPath(settings.OutputDirectory), "log", "exec-probes.json");
+
     /// <summary>The agent's link probes as the prediction models them: the demo agent's settings (AgentOptions defaults).</summary>
     public static LinkProbeModel AgentProbes()
     {
@@ -169,8 +181,10 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var demo = settings.Demo with { DecisionLogPath = Path.GetDirectoryName(DatabasePath) };
         var comparison = new DemoComparison(demo, [demo.Policy], settings.Preferences, [demo.Peers]);
         await comparison.RunAsync(time, progress, cancellationToken).ConfigureAwait(false);
-        var probes = comparison.Results.GroupBy(r => r.Preference).ToDictionary(g => g.Key.ToString("R", CultureInfo.InvariantCulture), g => g.Sum(r => r.ProbeJoules + r.ExecProbeJoules));
+        var probes = comparison.Results.GroupBy(r => r.Preference).ToDictionary(g => g.Key.ToString("R", CultureInfo.InvariantCulture), g => g.Sum(r => r.ProbeJoules));
         File.WriteAllText(ProbesPath, JsonSerializer.Serialize(probes, Json));
+        var execProbes = comparison.Results.GroupBy(r => r.Preference).ToDictionary(g => g.Key.ToString("R", CultureInfo.InvariantCulture), g => g.Sum(r => r.ExecProbeJoules));
+        File.WriteAllText(ExecProbesPath, JsonSerializer.Serialize(execProbes, Json));
         return Predict(progress);
     }
 
@@ -206,7 +220,8 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             _ => CorePolicyBaseline.AllPeer(),
         };
 
-        var probeJoules = ReadProbes();
+        var probeJoules = ReadProbes(ProbesPath);
+        var execProbeJoules = ReadProbes(ExecProbesPath);
         var probeModel = AgentProbes();
         var points = new List<LivePoint>();
         foreach (var preference in settings.Preferences)
@@ -218,7 +233,8 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
             // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
             var predicted = SimulatedRequests.Predict(context, policy, preference, settings.Episodes, settings.Seed, settings.StepsPerEpisode, probeJoules is null ? null : probeModel);
-            var point = new LivePoint(preference, live, predicted);
+            var execProbed = execProbeJoules?.FirstOrDefault(p => Math.Abs(p.Key - preference) < 1e-6).Value ?? 0;
+            var point = new LivePoint(preference, live, predicted) { ExecProbeJoules = live.Requests > 0 ? execProbed / live.Requests : 0 };
             points.Add(point);
             progress(string.Create(CultureInfo.InvariantCulture,
                 $"w_delay {preference:0.###}: live {live.DelaySeconds * 1000:0.#} ms {live.EnergyJoules:0.####} J ({live.Requests} requests, {live.OffloadedShare:P0} offloaded); sim {predicted.DelaySeconds * 1000:0.#} ms {predicted.EnergyJoules:0.####} J ({predicted.OffloadedShare:P0} offloaded)"));
@@ -246,22 +262,22 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         };
     }
 
-    // The live runs' probe joules per preference, or null when the file is missing (runs of an older edgeagent).
-    private Dictionary<double, double>? ReadProbes()
+    // The live runs' (link or execution) probe joules per preference, or null when the file is missing (runs of an older edgeagent).
+    private static Dictionary<double, double>? ReadProbes(string path)
     {
-        if (!File.Exists(ProbesPath))
+        if (!File.Exists(path))
         {
             return null;
         }
 
         try
         {
-            var read = JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(ProbesPath)) ?? [];
+            var read = JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path)) ?? [];
             return read.ToDictionary(p => double.Parse(p.Key, CultureInfo.InvariantCulture), p => p.Value);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or IOException)
         {
-            throw new CalibrationException($"{ProbesPath}: cannot read the runs' probe energy ({ex.Message}); delete it to predict without probes.", ex);
+            throw new CalibrationException($"{path}: cannot read the runs' probe energy ({ex.Message}); delete it to predict without probes.", ex);
         }
     }
 
@@ -272,7 +288,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {report.Episodes} simulated episodes per preference on {report.Calibration}");
-        sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, probes (energy; live: link and execution probes, sim: link probes)");
+        sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy); the live runs' idle-time execution probes (not simulated) are their own column below, not in the compared energy");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
@@ -287,11 +303,11 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         sb.AppendLine(inv, $"within {report.Tolerance:P0} (delay and energy): {report.WithinTolerance} of {report.Points.Count} preferences");
         sb.AppendLine(inv, $"hypervolume of the (mean delay s, mean energy J per request) fronts under ({report.Reference.Delay:0.####} s, {report.Reference.Energy:0.####} J): live {report.LiveHypervolume:0.######}, sim {report.PredictedHypervolume:0.######}");
         sb.AppendLine();
-        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec / overhead ms | live compute / radio / probes J | sim compute / radio / probes J |");
-        sb.AppendLine("|---|---|---|---|---|");
+        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec / overhead ms | live compute / radio / link probes J | sim compute / radio / link probes J | live execution probes J (not simulated) |");
+        sb.AppendLine("|---|---|---|---|---|---|");
         foreach (var p in report.Points)
         {
-            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} / {p.Predicted.OverheadSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} / {p.Live.ProbeJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} / {p.Predicted.ProbeJoules:0.0000} |");
+            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} / {p.Predicted.OverheadSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} / {p.Live.ProbeJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} / {p.Predicted.ProbeJoules:0.0000} | {p.ExecProbeJoules:0.0000} |");
         }
 
         return sb.ToString();

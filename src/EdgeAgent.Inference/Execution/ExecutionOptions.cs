@@ -97,10 +97,12 @@ public sealed class ExecutionOptions : IValidatableObject
     /// Idle-time execution probes (<see cref="LocalExecutor.ProbeIdleAsync"/>): when the executor is
     /// idle, a model variant whose execution estimate has taken no run for this many seconds runs
     /// a retained recent input of its own once, so an estimate refreshed only by use cannot stay
-    /// stale for good. 0 switches probes off; otherwise 1 to 86400. The default of 15 s costs at
-    /// most one run per served model variant per 15 s, and only while nothing else runs.
+    /// stale for good. 0 switches probes off; otherwise 1 to 86400. At most
+    /// <see cref="LocalExecutor.ProbesPerInterval"/> probes start per interval over all model
+    /// variants together, and only while nothing else runs: with the default of 30 s, at most one
+    /// run every 10 s (the demo's OCR models: 5-90 ms each on the board).
     /// </summary>
-    public double IdleProbeIntervalSeconds { get; set; } = 15;
+    public double IdleProbeIntervalSeconds { get; set; } = 30;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

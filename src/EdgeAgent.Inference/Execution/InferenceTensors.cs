@@ -126,8 +126,12 @@ public sealed record ModelLoadStats(string Name, string Version, string Variant,
 /// <param name="Model">The model.</param>
 /// <param name="Variant">The variant that ran.</param>
 /// <param name="InputBytes">Its input, bytes.</param>
-/// <param name="ExecTime">The time the slot was held (with the emulated slow-down, as for a request).</param>
-public sealed record ExecutionProbe(string Model, string Variant, long InputBytes, TimeSpan ExecTime);
+/// <param name="ExecTime">The time the slot was held (with the emulated slow-down, as for a request); for a cancelled probe, until it gave way.</param>
+public sealed record ExecutionProbe(string Model, string Variant, long InputBytes, TimeSpan ExecTime)
+{
+    /// <summary>True when a request arrived and the probe gave way before it ended (nothing recorded in the estimate).</summary>
+    public bool Cancelled { get; init; }
+}
 
 /// <summary>
 /// The executor's queued and running work at one instant. Residual work of a running task is its

@@ -32,6 +32,7 @@ public sealed partial class LocalExecutor : IDisposable
     // The idle-time execution probe running now (null when none): cancelled when a request is admitted.
     private WorkItem? _probe;
     private CancellationTokenSource? _probeCancel;
+    private long? _lastProbeAt;
 
     /// <summary>Creates an executor over <paramref name="catalog"/>.</summary>
     public LocalExecutor(ModelCatalog catalog, ExecutionOptions options, TimeProvider? timeProvider = null, ILogger<LocalExecutor>? logger = null)
@@ -475,17 +476,24 @@ public sealed partial class LocalExecutor : IDisposable
     /// <summary>True when Execution:IdleProbeIntervalSeconds is above 0.</summary>
     public bool ProbesEnabled => _options.IdleProbeIntervalSeconds > 0;
 
+    /// <summary>Most idle-time probes per Execution:IdleProbeIntervalSeconds, over all model variants together.</summary>
+    public const int ProbesPerInterval = 3;
+
     /// <summary>
     /// One idle-time execution probe, when one is due: if nothing is queued or running, the model
     /// variant whose estimate has gone longest without a run, and at least
     /// Execution:IdleProbeIntervalSeconds, runs its retained recent input (the inputs of a request,
     /// copied at most once per half interval) once, like a request, and the run enters its
     /// <see cref="ExecTimeEstimate"/>. So an estimate refreshed only by use (a placement the policy
-    /// stopped using after a slow run) does not keep a stale value for good. A request admitted
-    /// while the probe runs cancels it (ONNX Runtime terminates the run; nothing is recorded), so it
-    /// waits at most for the run's termination. The probe is not shown in <see cref="GetLoadSnapshot"/>,
-    /// the service rate or the model's completed count. Returns what ran, or null (nothing due,
-    /// not idle, probes off, cancelled, failed).
+    /// stopped using after a slow run) does not keep a stale value for good. At most
+    /// <see cref="ProbesPerInterval"/> probes start per interval, over all model variants together
+    /// (the stalest first), so their cost does not grow with the number of models. A request admitted
+    /// while the probe runs cancels it (ONNX Runtime terminates the run; nothing is recorded; the
+    /// result says <see cref="ExecutionProbe.Cancelled"/> with the time it held the slot, which still
+    /// cost energy), so the request waits at most for the run's termination. The probe is not shown
+    /// in <see cref="GetLoadSnapshot"/>, the service rate or the model's completed count. Returns what
+    /// ran, or null (nothing due, not idle, over the budget, probes off, cancelled before it started,
+    /// failed).
     /// </summary>
     public async Task<ExecutionProbe?> ProbeIdleAsync(CancellationToken cancellationToken)
     {
@@ -506,6 +514,12 @@ public sealed partial class LocalExecutor : IDisposable
 
             var now = _time.GetTimestamp();
             var interval = TimeSpan.FromSeconds(_options.IdleProbeIntervalSeconds);
+            if (_lastProbeAt is { } last && _time.GetElapsedTime(last, now) < interval / ProbesPerInterval)
+            {
+                // The budget: at most ProbesPerInterval probes per interval, whatever the number of models.
+                return null;
+            }
+
             ModelStats? due = null;
             foreach (var stats in _stats.Values)
             {
@@ -528,6 +542,7 @@ public sealed partial class LocalExecutor : IDisposable
             _queued++;
             _probe = item;
             _probeCancel = cancel;
+            _lastProbeAt = now;
         }
 
         try
@@ -537,7 +552,16 @@ public sealed partial class LocalExecutor : IDisposable
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return null;
+            // A request arrived: the probe gave way. What it ran until then still cost energy.
+            long? started;
+            lock (_lock)
+            {
+                started = item.StartedAt;
+            }
+
+            return started is { } at
+                ? new ExecutionProbe(retained.Model.Name, retained.Session.Variant, retained.Bytes, _time.GetElapsedTime(at)) { Cancelled = true }
+                : null;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -613,7 +637,7 @@ public sealed partial class LocalExecutor : IDisposable
         {
             queued = _queued;
             running = _running;
-            if (_probe is { } probe)
+            if (_probe is { Released: false } probe)
             {
                 // An idle-time probe yields to any request: not load.
                 if (probe.StartedAt is null)

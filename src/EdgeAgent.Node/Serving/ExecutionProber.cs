@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace EdgeAgent.Node.Serving;
 
 /// <summary>What the <see cref="ExecutionProber"/> has spent: probes run, their execution time and device joules.</summary>
-/// <param name="Probes">Probes that ran to the end.</param>
+/// <param name="Probes">Probes that held the executor's slot (including those that gave way to a request).</param>
 /// <param name="Seconds">Their execution time (slot held), seconds.</param>
 /// <param name="Joules">Their device energy by the agent's energy estimator (0 on a node without one: a peer).</param>
 public readonly record struct ExecutionProbeTotals(long Probes, double Seconds, double Joules);
@@ -20,9 +20,12 @@ public readonly record struct ExecutionProbeTotals(long Probes, double Seconds, 
 /// would a peer's for the models no client sends it. Every <see cref="Tick"/> (at most a tenth of
 /// the interval) it asks the executor for one idle-time probe (<see cref="LocalExecutor.ProbeIdleAsync"/>:
 /// only when nothing is queued or running, for the model variant whose estimate is the stalest and
-/// older than Execution:IdleProbeIntervalSeconds, on a retained recent input; a request arriving
-/// meanwhile cancels it). Each probe's device energy (the energy estimator's figure for a local run
-/// of that time and variant, as the dispatcher's for a request) is counted in <see cref="Totals"/>
+/// older than Execution:IdleProbeIntervalSeconds, on a retained recent input, at most
+/// <see cref="LocalExecutor.ProbesPerInterval"/> per interval over all models; a request arriving
+/// meanwhile cancels it). On a peer a probe is skipped whenever the peer is busy, is not shown in
+/// its load reports, and costs the peer nothing else. Each probe's device energy (the energy
+/// estimator's figure for a local run of the time it held the slot, as the dispatcher's for a
+/// request; for a probe that gave way, the part it ran) is counted in <see cref="Totals"/>
 /// and, when the node has an <see cref="EnergyMeter"/>, recorded on it with placement
 /// <c>probe:local</c>. Execution:IdleProbeIntervalSeconds = 0 switches it off.
 /// </summary>
@@ -91,7 +94,7 @@ public sealed partial class ExecutionProber : BackgroundService
 
         var provenance = _energy?.LocalProvenance ?? EnergyProvenance.Modelled;
         _meter?.RecordRequest("probe:local", new TaskEnergy(new EnergyFigure(joules, provenance), EnergyFigure.Zero));
-        Log.Probed(_logger, probe.Model, probe.Variant, probe.InputBytes, probe.ExecTime.TotalMilliseconds, joules);
+        Log.Probed(_logger, probe.Model, probe.Variant, probe.InputBytes, probe.ExecTime.TotalMilliseconds, joules, probe.Cancelled);
         return probe;
     }
 
@@ -131,7 +134,7 @@ public sealed partial class ExecutionProber : BackgroundService
         [LoggerMessage(EventId = 3221, Level = LogLevel.Debug, Message = "An idle-time execution probe failed ({Error}: {Message}); the next is tried at the next tick.")]
         public static partial void ProbeFailed(ILogger logger, string error, string message);
 
-        [LoggerMessage(EventId = 3222, Level = LogLevel.Debug, Message = "Idle-time execution probe of {Model} ({Variant}, {InputBytes} input bytes): {ExecMs:0.0} ms, {Joules:0.0000} J.")]
-        public static partial void Probed(ILogger logger, string model, string variant, long inputBytes, double execMs, double joules);
+        [LoggerMessage(EventId = 3222, Level = LogLevel.Debug, Message = "Idle-time execution probe of {Model} ({Variant}, {InputBytes} input bytes): {ExecMs:0.0} ms, {Joules:0.0000} J (gave way to a request: {Cancelled}).")]
+        public static partial void Probed(ILogger logger, string model, string variant, long inputBytes, double execMs, double joules, bool cancelled);
     }
 }

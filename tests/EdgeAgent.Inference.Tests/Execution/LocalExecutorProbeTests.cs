@@ -11,7 +11,7 @@ namespace EdgeAgent.Inference.Tests.Execution;
 public sealed class LocalExecutorProbeTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly TempRepository _repo = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+    private readonly TempRepository _repo = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg()).Add("other", 1, TinyOnnx.AddNeg());
     private readonly ModelCatalog _catalog;
 
     public LocalExecutorProbeTests()
@@ -96,15 +96,42 @@ public sealed class LocalExecutorProbeTests : IDisposable
 
         var probe = executor.ProbeIdleAsync(CancellationToken.None);
         var during = executor.GetLoadSnapshot();
+        time.Advance(TimeSpan.FromMilliseconds(4));
         var request = executor.RunAsync(model, null, Inputs(), null, CancellationToken.None);
-        var cancelled = await probe.WaitAsync(Timeout);
-        await CompleteAsync(request, time);
+        var gaveWay = await probe.WaitAsync(Timeout);
+        var served = await CompleteAsync(request, time);
 
-        Assert.False(probe.IsFaulted);
-        Assert.Null(cancelled);
+        // The probe held the slot 4 ms of its 20 (its energy still counts) and the request did not wait
+        // for the other 16: the fake clock moves only in the test's 2 ms steps while it waits.
+        Assert.NotNull(gaveWay);
+        Assert.True(gaveWay.Cancelled);
+        Assert.Equal(TimeSpan.FromMilliseconds(4), gaveWay.ExecTime);
+        Assert.True(served.QueueTime < TimeSpan.FromMilliseconds(16), $"queued {served.QueueTime.TotalMilliseconds} ms behind the probe");
         Assert.Equal((0, 0, 0.0), (during.Running, during.Queued, during.TotalResidualWorkMs));
         var stats = Assert.Single(executor.GetLoadSnapshot().Models);
         Assert.Equal((2L, 0L), (stats.Completed, stats.Failed));
+    }
+
+    [Fact]
+    public async Task ProbeIdleAsync_TwoModelsDue_AtMostOneProbePerThirdOfTheInterval()
+    {
+        var time = new FakeTimeProvider();
+        using var executor = new LocalExecutor(_catalog, new ExecutionOptions { IdleProbeIntervalSeconds = 30 }, time);
+        (await executor.RunAsync(_catalog.Find("add_neg")!, null, Inputs(), null, CancellationToken.None).WaitAsync(Timeout)).Dispose();
+        time.Advance(TimeSpan.FromSeconds(1));
+        (await executor.RunAsync(_catalog.Find("other")!, null, Inputs(), null, CancellationToken.None).WaitAsync(Timeout)).Dispose();
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        var first = await executor.ProbeIdleAsync(CancellationToken.None).WaitAsync(Timeout);
+        var overBudget = await executor.ProbeIdleAsync(CancellationToken.None).WaitAsync(Timeout);
+        time.Advance(TimeSpan.FromSeconds(10));
+        var second = await executor.ProbeIdleAsync(CancellationToken.None).WaitAsync(Timeout);
+
+        // The stalest first.
+        Assert.Equal("add_neg", first?.Model);
+        Assert.Null(overBudget);
+        Assert.Equal("other", second?.Model);
+        Assert.Equal(3, LocalExecutor.ProbesPerInterval);
     }
 
     [Fact]
@@ -157,7 +184,7 @@ public sealed class LocalExecutorProbeTests : IDisposable
     [Theory]
     [InlineData(0, true)]
     [InlineData(1, true)]
-    [InlineData(15, true)]
+    [InlineData(30, true)]
     [InlineData(86_400, true)]
     [InlineData(0.5, false)]
     [InlineData(-1, false)]
@@ -181,9 +208,9 @@ public sealed class LocalExecutorProbeTests : IDisposable
     }
 
     [Fact]
-    public void ExecutionOptions_Default_ProbesEvery15Seconds()
+    public void ExecutionOptions_Default_ProbesAfter30Seconds()
     {
-        Assert.Equal(15, new ExecutionOptions().IdleProbeIntervalSeconds);
+        Assert.Equal(30, new ExecutionOptions().IdleProbeIntervalSeconds);
     }
 
     // An executor emulating a half-speed device on an injected CPU clock (10 ms per run): each run
