@@ -60,23 +60,9 @@ public sealed class PeerServiceTests
     {
         using var repo = new TempRepository().Add("rec", 1, TinyOnnx.AddNeg());
         using var catalog = ModelCatalog.Load(ModelRepository.Open(repo.Root), new ExecutionOptions());
-        var snapshot = new LoadSnapshot
-        {
-            Timestamp = DateTimeOffset.UnixEpoch,
-            Queued = 0,
-            Running = 0,
-            HistogramBinMs = 10,
-            ResidualWorkHistogram = [0],
-            TotalResidualWorkMs = 0,
-            ServiceRatePerSecond = 0,
-            MaxConcurrency = 1,
-            QueueCapacity = 8,
-            Models =
-            [
-                new ModelLoadStats("rec", "1", "fp32", 80, 1, 30, 0) { ExecLine = new ExecTimeLine(20, 0.0002, 150_000, 500_000) },
-                new ModelLoadStats("rec", "1", "int8", 30, 1, 2, 0) { ExecLine = new ExecTimeLine(5, 0.0001, 150_000, 500_000) },
-            ],
-        };
+        var snapshot = IdleSnapshot(
+            new ModelLoadStats("rec", "1", "fp32", 80, 1, 30, 0) { ExecLine = new ExecTimeLine(20, 0.0002, 150_000, 500_000) },
+            new ModelLoadStats("rec", "1", "int8", 30, 1, 2, 0) { ExecLine = new ExecTimeLine(5, 0.0001, 150_000, 500_000) });
 
         var model = LoadReports.FromSnapshot(snapshot, catalog).Models[0];
 
@@ -88,23 +74,26 @@ public sealed class PeerServiceTests
     {
         using var repo = new TempRepository().Add("det", 1, TinyOnnx.AddNeg());
         using var catalog = ModelCatalog.Load(ModelRepository.Open(repo.Root), new ExecutionOptions());
-        var snapshot = new LoadSnapshot
-        {
-            Timestamp = DateTimeOffset.UnixEpoch,
-            Queued = 0,
-            Running = 0,
-            HistogramBinMs = 10,
-            ResidualWorkHistogram = [0],
-            TotalResidualWorkMs = 0,
-            ServiceRatePerSecond = 0,
-            MaxConcurrency = 1,
-            QueueCapacity = 8,
-            Models = [new ModelLoadStats("det", "1", "fp32", 36, 1, 30, 0)],
-        };
+        var snapshot = IdleSnapshot(new ModelLoadStats("det", "1", "fp32", 36, 1, 30, 0));
 
         var model = LoadReports.FromSnapshot(snapshot, catalog).Models[0];
 
         Assert.Equal((0.0, 0ul), (model.ExecMsPerByte, model.ExecMaxBytes));
         Assert.Equal(36, model.MeanExecMs, 9);
     }
+
+    // An idle peer's snapshot (nothing queued or running) with these models' statistics.
+    private static LoadSnapshot IdleSnapshot(params ModelLoadStats[] models) => new()
+    {
+        Timestamp = DateTimeOffset.UnixEpoch,
+        Queued = 0,
+        Running = 0,
+        HistogramBinMs = 10,
+        ResidualWorkHistogram = [0],
+        TotalResidualWorkMs = 0,
+        ServiceRatePerSecond = 0,
+        MaxConcurrency = 1,
+        QueueCapacity = 8,
+        Models = models,
+    };
 }
