@@ -49,9 +49,11 @@ internal static class BenchPolicyCommand
                 var options = new OnnxPolicyOptions { IntraOpThreads = parseResult.GetValue(threads), AllowSpinning = parseResult.GetValue(spinning), SpecializePresentRows = !parseResult.GetValue(fileGraph) };
                 var file = parseResult.GetValue(policyFile)!.FullName;
                 bool agentLayout;
+                string fileLayout;
                 using (var probe = OnnxPolicySession.Open(file, expected: null, options))
                 {
                     agentLayout = probe.Layout.IsAgentLayout;
+                    fileLayout = probe.Layout.Describe(); // the file's own columns (37 or 41), not the agent's full layout
                 }
 
                 if (agentLayout)
@@ -65,7 +67,7 @@ internal static class BenchPolicyCommand
 
                     var result = AgentDecisionBenchmark.Run(file, candidateCount, decisions: count, warmup: 2000, seed: 1, runner: options);
                     var (learned, fileGraph, heuristic) = (result.Learned, result.LearnedFileGraph, result.Heuristic);
-                    console.WriteLine($"policy {file}: {LearnedPolicy.AgentLayout.Describe()}");
+                    console.WriteLine($"policy {file}: {fileLayout}");
                     console.WriteLine(learned.ToString());
                     console.WriteLine(fileGraph.ToString());
                     console.WriteLine(heuristic.ToString());

@@ -33,15 +33,18 @@ internal static class EvalCommand
         var seed = new Option<ulong>("--seed") { Description = "Run seed (episode k uses a seed derived from it and k).", DefaultValueFactory = _ => 1 };
         var report = new Option<DirectoryInfo?>("--report") { Description = "Directory for report.json, report.md and fronts.png." };
         var rollout = new Option<bool>("--rollout") { Description = "Also evaluate the rollout baseline (expensive: sparse preferences, few episodes)." };
+        var rolloutGrid = new Option<bool>("--rollout-grid") { Description = "Evaluate the rollout baseline at the uniform preference grid (--preferences) instead of its sparse preferences (0, 0.5, 0.9-1), so its hypervolume compares with the other methods'." };
         var rolloutEpisodes = new Option<int>("--rollout-episodes") { Description = "Episodes for the rollout baseline.", DefaultValueFactory = _ => 10 };
         var rolloutHorizon = new Option<int>("--rollout-horizon") { Description = "Greedy steps after the tried placement.", DefaultValueFactory = _ => 10 };
         var rolloutFutures = new Option<int>("--rollout-futures") { Description = "Sampled futures per tried placement.", DefaultValueFactory = _ => 4 };
         var compare = new Option<FileInfo[]>("--compare") { Description = "Other preference-conditioned policy files evaluated beside --policy on the same seeds (for example one trained on other context ranges); repeatable.", AllowMultipleArgumentsPerToken = true };
         var upperBound = new Option<DirectoryInfo?>("--upper-bound") { Description = "Directory of fixed-preference policies (edgeagent train --fixed-preference W): the multi-policy upper bound, each evaluated at its own W only." };
+        var rewardUnits = new Option<string>("--reward-units") { Description = "Agent profile: the objectives' units, model (each task's delay and energy / its model's fp32 time and energy on the idle device) or item (every model's seconds and joules alike, / the mix's mean fp32 task: an episode's total as OCR items add it up).", DefaultValueFactory = _ => "model" };
+        rewardUnits.AcceptOnlyFromAmong("model", "item");
         var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines (default all). gmorl profiles: random,all-cloud,least-loaded,greedy,linucb; agent: greedy,greedy-expected,greedy-estimate,heuristic,linucb,all-local,all-peer (greedy: the simulator's exact one-step cost, which knows each task's realised execution time, so clairvoyant; greedy-expected: the same exact queues with expected instead of realised execution times, what a scheduler could know; greedy-estimate: the lowest one-step cost by the observation's own estimates, what a deployed policy sees)." };
 
         var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
-        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare })
+        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutGrid, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare, rewardUnits })
         {
             command.Options.Add(o);
         }
@@ -76,11 +79,17 @@ internal static class EvalCommand
                     var files = (parseResult.GetValue(compare) ?? []).Append(parseResult.GetValue(policy)).OfType<FileInfo>().Where(f => f.Exists);
                     var ownTraffic = files.Any(HasOwnTrafficColumns);
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed), autoReset: false,
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic));
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic),
+                        rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     agentContexts = description;
                 }
                 else
                 {
+                    if (parseResult.Tokens.Any(t => t.Value == "--reward-units"))
+                    {
+                        throw new ArgumentException("--reward-units applies to the agent profile (--profile agent).");
+                    }
+
                     range = BuildContexts(parseResult.GetValue(contexts), parseResult.GetValue(edges), parseResult.GetValue(edgesMin), parseResult.GetValue(edgesMax),
                         parseResult.GetValue(cloudGhz), parseResult.GetValue(cloudRange), parseResult.GetValue(edgeGhz), parseResult.GetValue(edgeRange));
                 }
@@ -103,6 +112,11 @@ internal static class EvalCommand
                     BendPreferences = parseResult.GetValue(noBend) ? [] : EvaluationSettings.BendGrid(ExpectedUtility.UniformGrid(n)),
                     SparseEpisodes = parseResult.GetValue(rolloutEpisodes),
                 };
+                if (parseResult.GetValue(rolloutGrid))
+                {
+                    settings = settings with { SparsePreferences = settings.Preferences };
+                }
+
                 settings.Validate();
                 var evaluator = new FrontEvaluator(settings) { Progress = m => error.WriteLine(m) };
                 var layout = settings.Prototype().Layout;

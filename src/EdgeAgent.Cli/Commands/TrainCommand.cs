@@ -53,10 +53,12 @@ internal static class TrainCommand
         var endpoints = new Option<double?>("--endpoints") { Description = "Share of drawn preferences that are exactly w_delay = 0 or 1, half each (default 0)." };
         var costFeatures = new Option<bool>("--cost-features") { Description = "Give the networks a scalarised cost estimate per server (gap to the cheapest server, log delay share, cheapest flag), computed inside the policy file from its inputs: the gmorl profiles' closed form, or the agent layout's own delay and energy estimates normalised by the device's fp32 row. Resuming a checkpoint or policy file without it widens it with zero weights." };
         var greedyBelow = new Option<float?>("--greedy-below") { Description = "With --cost-features: below this w_delay the actor's logits blend toward the cheapest server by the cost estimate, exactly it at w_delay = 0 (default 0: off). Resuming a checkpoint with another value keeps every weight." };
+        var rewardUnits = new Option<string>("--reward-units") { Description = "Agent profile: how each task's delay and energy are scaled into the rewards (and the rollout teacher's costs): model (by its model's fp32 time and energy on the idle device) or item (every model's seconds and joules alike, by the mix's mean fp32 task: the units of an OCR item's delay and joules). Recorded in the policy file's edgeagent.training.reward_units.", DefaultValueFactory = _ => "model" };
+        rewardUnits.AcceptOnlyFromAmong("model", "item");
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration];
+            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, rewardUnits];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -86,7 +88,8 @@ internal static class TrainCommand
                         ? Calibrated(calibrationFile.FullName, parseResult.Tokens.Any(t => t.Value == "--contexts"))
                         : AgentContexts.Get(parseResult.GetValue(contexts)!);
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed),
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: parseResult.GetValue(ownTraffic)));
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: parseResult.GetValue(ownTraffic)),
+                        rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     contextText = description;
                 }
                 else
@@ -94,6 +97,11 @@ internal static class TrainCommand
                     if (parseResult.GetValue(calibration) is not null)
                     {
                         throw new ArgumentException("--calibration applies to the agent profile (--profile agent).");
+                    }
+
+                    if (parseResult.Tokens.Any(t => t.Value == "--reward-units"))
+                    {
+                        throw new ArgumentException("--reward-units applies to the agent profile (--profile agent).");
                     }
 
                     parameters = MecParameters.ForProfile(profileName) with { MaxEdges = parseResult.GetValue(edgesMax) ?? 10 };
@@ -191,6 +199,7 @@ internal static class TrainCommand
                     ["edgeagent.training.contexts"] = contextText,
                     ["edgeagent.training.fixed_delay_weight"] = fixedW?.ToString("R", CultureInfo.InvariantCulture) ?? "",
                     ["edgeagent.training.final_probe"] = probeText,
+                    ["edgeagent.training.reward_units"] = agentEnvironment is AgentVecEnv trained ? trained.RewardUnits.ToString().ToLowerInvariant() : "",
                 };
                 PolicyExporter.Save(trainer.Agent.Actor, trainer.Layout, outFile.FullName, metadata);
                 console.WriteLine($"wrote {outFile.FullName} ({new FileInfo(outFile.FullName).Length} bytes) and checkpoint {checkpointPath}");

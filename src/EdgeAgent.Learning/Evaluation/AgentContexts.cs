@@ -13,7 +13,7 @@ namespace EdgeAgent.Learning.Evaluation;
 public static class AgentContexts
 {
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["train", "train-ends", "demo", "peers-0", "peers-1", "peers-8", "slow-links", "fast-links", "rtt-0.2ms", "rtt-300ms", "bw-1mbit", "bw-1000mbit", "speed-0.25x", "speed-20x", "no-noise", "demo-slow-links", "demo-near-edge", "demo-fast-cloud", "train-demo", "demo-world"];
+    public static IReadOnlyList<string> Names { get; } = ["train", "train-ends", "demo", "peers-0", "peers-1", "peers-8", "slow-links", "fast-links", "rtt-0.2ms", "rtt-300ms", "bw-1mbit", "bw-1000mbit", "speed-0.25x", "speed-20x", "no-noise", "demo-slow-links", "demo-near-edge", "demo-fast-cloud", "train-demo", "train-demo-half", "demo-world"];
 
     /// <summary>The demo's context with its two peers' round trip (s), bandwidth up and down (bit/s) and speed replaced.</summary>
     private static AgentContext Demo((double Rtt, double Bandwidth, double Speed) edge, (double Rtt, double Bandwidth, double Speed) cloud)
@@ -42,6 +42,7 @@ public static class AgentContexts
             "train" => (train, "agent training ranges (0-8 peers, RTT 0.2-300 ms, 1-1000 Mbit/s, peer speed 0.25-20x, idle to overload)"),
             "train-ends" => (train with { EndsProbability = 0.5 }, "agent training ranges, half the episodes with one quantity pinned at an end of its range (peer count 0 or 8, every RTT 0.2 or 300 ms, every link 1 or 1000 Mbit/s, every peer 0.25x or 20x)"),
             "train-demo" => (train with { DemoWorldProbability = 0.3 }, "agent training ranges, 30 % of the episodes demo worlds (the demo's board, power table and OCR pipeline, times x 0.7-1.4, 1-4 pages/s, 1-3 peers with links, speeds and load drawn from the training ranges)"),
+            "train-demo-half" => (train with { DemoWorldProbability = 0.5 }, "agent training ranges, 50 % of the episodes demo worlds (the demo's board, power table and OCR pipeline, times x 0.7-1.4, 1-4 pages/s, 1-3 peers with links, speeds and load drawn from the training ranges)"),
             "demo-world" => (train with { DemoWorldProbability = 1 }, "demo worlds: the demo's board, power table and OCR pipeline (times x 0.7-1.4, 1-4 pages/s) with 1-3 peers whose links, speeds and load are drawn from the training ranges"),
             "demo" => (AgentContextRange.Fixed(AgentContext.Demo()), "the demo's context (OCR pipeline, edge 5 ms 200 Mbit/s 2.4x, cloud 40 ms 50 Mbit/s 3x)"),
             "peers-0" => (train with { PeersMin = 0, PeersMax = 0 }, "training ranges with 0 peers (the device's variants only)"),

@@ -75,6 +75,9 @@ public sealed class EvaluationReport
     /// <summary>Contexts, as text.</summary>
     public required string Contexts { get; init; }
 
+    /// <summary>The agent profile's reward units of the objectives ("model" or "item"; null for the other profiles).</summary>
+    public string? RewardUnits { get; init; }
+
     /// <summary>Episodes per point.</summary>
     public int Episodes { get; init; }
 
@@ -220,6 +223,7 @@ public sealed class EvaluationReport
             VersusUpperBound = versusUpper,
             Profile = settings.Profile,
             Contexts = settings.ContextText,
+            RewardUnits = settings.Environment is Simulation.Agent.AgentVecEnv agent ? agent.RewardUnits.ToString().ToLowerInvariant() : null,
             Episodes = settings.Episodes,
             Seed = settings.Seed,
             UniformPreferences = settings.Preferences.Count,

@@ -39,9 +39,11 @@ public static class ReportWriter
         sb.AppendLine();
         sb.AppendLine(inv, $"- profile `{report.Profile}`, contexts {report.Contexts}, {report.Episodes} episodes per point, seed {report.Seed}");
         sb.AppendLine(inv, $"- preferences: {report.UniformPreferences} uniform + {report.BendPreferences} bend points (w_delay >= 0.9); common random numbers across methods and preferences");
-        sb.AppendLine(report.Profile == Simulation.Agent.AgentVecEnv.ProfileName
-            ? "- objectives: mean total episode delay and device energy in the rewards' units: per task, delay / t_ref and energy / e_ref of its model (t_ref, e_ref: expected time and energy on the idle device's fp32 variant, so local on an idle device costs 1 and 1), summed over the episode's decisions; exact completion times"
-            : "- objectives: mean total episode delay (s) and energy (J), actual completion times (servers drained after the last decision)");
+        sb.AppendLine(report.Profile != Simulation.Agent.AgentVecEnv.ProfileName
+            ? "- objectives: mean total episode delay (s) and energy (J), actual completion times (servers drained after the last decision)"
+            : report.RewardUnits == "item"
+                ? "- objectives: mean total episode delay and device energy in the rewards' item units: per task, delay / T and energy / (T p(m)) (T: the mix's mean fp32 device time per task, p(m): the device's fp32 power on the task's model, so seconds and joules of every model weigh alike), summed over the episode's decisions; exact completion times"
+                : "- objectives: mean total episode delay and device energy in the rewards' units: per task, delay / t_ref and energy / e_ref of its model (t_ref, e_ref: expected time and energy on the idle device's fp32 variant, so local on an idle device costs 1 and 1), summed over the episode's decisions; exact completion times");
         var (ds, es) = report.Profile == Simulation.Agent.AgentVecEnv.ProfileName ? ("", "") : (" s", " J");
         sb.AppendLine(inv, $"- hypervolume reference point (componentwise worst over all compared methods): delay {report.ReferencePoint.Delay:0.###}{ds}, energy {report.ReferencePoint.Energy:0.#####}{es}; ideal point: delay {report.IdealPoint.Delay:0.###}{ds}, energy {report.IdealPoint.Energy:0.#####}{es}");
         sb.AppendLine(inv, $"- HV: uniform-grid points (plus preference-independent points); HV(all): also bend points; ratios vs `{report.RatioBase}`; normalised HV: objectives scaled to [0,1] between ideal and worst, reference (1.1, 1.1), max 1.21; EU: expected utility over the uniform grid (max 1)");
@@ -134,8 +136,9 @@ public static class ReportWriter
         rp.MarkerShape = ScottPlot.MarkerShape.Cross;
         rp.MarkerSize = 10;
         var agent = report.Profile == Simulation.Agent.AgentVecEnv.ProfileName;
-        plot.XLabel(agent ? "mean total episode delay cost (delay / t_ref per task)" : "mean total episode delay (s)");
-        plot.YLabel(agent ? "mean total episode energy cost (energy / e_ref per task)" : "mean total episode energy (J)");
+        var item = report.RewardUnits == "item";
+        plot.XLabel(!agent ? "mean total episode delay (s)" : item ? "mean total episode delay cost (delay / T per task)" : "mean total episode delay cost (delay / t_ref per task)");
+        plot.YLabel(!agent ? "mean total episode energy (J)" : item ? "mean total episode energy cost (energy / (T p) per task)" : "mean total episode energy cost (energy / e_ref per task)");
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"{report.Profile}: {report.Contexts}, {report.Episodes} episodes/point"));
         plot.ShowLegend();
         plot.SavePng(path, 1100, 750);

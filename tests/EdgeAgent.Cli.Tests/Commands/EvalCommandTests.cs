@@ -17,6 +17,7 @@ public sealed class EvalCommandTests : IDisposable
     [InlineData("--cloud-ghz-range", "3-5", "--cloud-ghz-range must be MIN:MAX")]
     [InlineData("--preferences", "1", "--preferences must be at least 2")]
     [InlineData("--baselines", "greedy,oracle", "unknown baseline 'oracle'")]
+    [InlineData("--reward-units", "item", "--reward-units applies to the agent profile")]
     public void Eval_BadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)
     {
         string[] args = option == "--preferences"

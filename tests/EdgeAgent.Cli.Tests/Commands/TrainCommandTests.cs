@@ -195,6 +195,14 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.True(compared > 100);
 
+        // bench policy names each file's own layout: F = 37 for the older file, 41 for the resumed one.
+        var bench37 = Run("bench", "policy", "--policy", plain, "--decisions", "100");
+        Assert.True(bench37.Code == 0, bench37.Error);
+        Assert.Contains("S=11 F=37", bench37.Output, StringComparison.Ordinal);
+        var bench41 = Run("bench", "policy", "--policy", own, "--decisions", "100");
+        Assert.True(bench41.Code == 0, bench41.Error);
+        Assert.Contains("S=11 F=41", bench41.Output, StringComparison.Ordinal);
+
         // eval plays both files on one own-traffic simulator: the older one reads its columns of it.
         var eval = CliRunner.Run([EvalCommand.Create()], ["eval", "--profile", "agent", "--policy", own, "--compare", plain, "--preferences", "3", "--episodes", "1", "--seed", "5",
             "--baselines", "heuristic,greedy-estimate"], 60);
@@ -219,6 +227,38 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("agent", session.Metadata["edgeagent.training.profile"]);
         Assert.Equal("4", session.Metadata["edgeagent.training.seed"]);
         Assert.StartsWith("edgeagent train --profile agent", session.Metadata["edgeagent.training.command"], StringComparison.Ordinal);
+        Assert.Equal("model", session.Metadata["edgeagent.training.reward_units"]);
+    }
+
+    [Fact]
+    public void Train_AgentProfileItemRewardUnits_RecordsThemAndEvalReportsInThem()
+    {
+        var policy = Path.Combine(_directory, "item.onnx");
+        var (code, _, error) = Run("train", "--profile", "agent", "--out", policy, "--minutes", "0.01", "--environments", "2",
+            "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4", "--reward-units", "item");
+        Assert.True(code == 0, error);
+        using (var session = EdgeAgent.Inference.Policy.OnnxPolicySession.Open(policy, null))
+        {
+            Assert.Equal("item", session.Metadata["edgeagent.training.reward_units"]);
+        }
+
+        var report = Path.Combine(_directory, "item-report");
+        var eval = CliRunner.Run([EvalCommand.Create()], ["eval", "--profile", "agent", "--policy", policy, "--contexts", "demo", "--preferences", "3", "--episodes", "1",
+            "--seed", "5", "--baselines", "heuristic", "--reward-units", "item", "--report", report], 60);
+        Assert.True(eval.Code == 0, eval.Error);
+        Assert.Contains("in the rewards' item units: per task, delay / T", File.ReadAllText(Path.Combine(report, "report.md")), StringComparison.Ordinal);
+        var model = CliRunner.Run([EvalCommand.Create()], ["eval", "--profile", "agent", "--policy", policy, "--contexts", "demo", "--preferences", "3", "--episodes", "1",
+            "--seed", "5", "--baselines", "heuristic", "--report", report], 60);
+        Assert.True(model.Code == 0, model.Error);
+        Assert.Contains("delay / t_ref and energy / e_ref of its model", File.ReadAllText(Path.Combine(report, "report.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_RewardUnitsOnTheGmorlProfile_IsRefusedNamingTheOption()
+    {
+        var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "g.onnx"), "--minutes", "0.01", "--reward-units", "item");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--reward-units applies to the agent profile", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -42,7 +42,9 @@ namespace EdgeAgent.Learning.Simulation.Agent;
 /// <para>Rewards (one preference weight meaningful across models): delay cost = delay / t_ref(m),
 /// energy cost = energy / e_ref(m), where t_ref(m) and e_ref(m) are the expected execution time
 /// and energy of model m on the device's fp32 variant in this episode: running on an idle device
-/// costs (1, 1). <see cref="DelayRewardScale"/> = <see cref="EnergyRewardScale"/> = 1.
+/// costs (1, 1) (<see cref="AgentRewardUnits.Model"/>, the default); with <see cref="AgentRewardUnits.Item"/>
+/// delay / T and energy / (T p(m)), every model alike (<see cref="MeanTaskSeconds"/>).
+/// <see cref="DelayRewardScale"/> = <see cref="EnergyRewardScale"/> = 1.
 /// <see cref="EpisodeSummary"/> gives both the seconds/joules totals and the cost totals
 /// (<see cref="EpisodeSummary.DelayCost"/>, <see cref="EpisodeSummary.EnergyCost"/> = minus the
 /// sums of the rewards).</para>
@@ -187,9 +189,16 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
     /// <summary>Creates <paramref name="count"/> environments and resets each from <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentException">A setting is out of range (named in the message).</exception>
-    public AgentVecEnv(AgentContextRange contexts, int count, ulong seed, bool autoReset = true, int stepsPerEpisode = 100, FeatureLayout? layout = null)
+    public AgentVecEnv(AgentContextRange contexts, int count, ulong seed, bool autoReset = true, int stepsPerEpisode = 100, FeatureLayout? layout = null,
+        AgentRewardUnits rewardUnits = AgentRewardUnits.Model)
     {
         ArgumentNullException.ThrowIfNull(contexts);
+        if (!Enum.IsDefined(rewardUnits))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rewardUnits), rewardUnits, "Unknown reward units.");
+        }
+
+        RewardUnits = rewardUnits;
         if (count is < 1 or > 1 << 16)
         {
             throw new ArgumentOutOfRangeException(nameof(count), count, "The environment count must be in [1, 65536].");
@@ -352,17 +361,20 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     /// <inheritdoc />
     public bool AutoReset { get; }
 
-    /// <summary>1: the delay reward is already normalised per model (delay / t_ref(m)).</summary>
+    /// <summary>1: the delay reward is already normalised (delay / t_ref(m), or / T in item units).</summary>
     public double DelayRewardScale => 1.0;
 
-    /// <summary>1: the energy reward is already normalised per model (energy / e_ref(m)).</summary>
+    /// <summary>1: the energy reward is already normalised (energy / e_ref(m), or / (T p(m)) in item units).</summary>
     public double EnergyRewardScale => 1.0;
 
     /// <summary>Steps taken by all environments since construction.</summary>
     public long TotalSteps { get; private set; }
 
     /// <inheritdoc />
-    public IVecEnv CreateLike(int count, ulong seed, bool autoReset) => new AgentVecEnv(Contexts, count, seed, autoReset, _steps, Layout);
+    public IVecEnv CreateLike(int count, ulong seed, bool autoReset) => new AgentVecEnv(Contexts, count, seed, autoReset, _steps, Layout, RewardUnits);
+
+    /// <summary>How each task's delay and energy are scaled into the rewards (<see cref="AgentRewardUnits"/>).</summary>
+    public AgentRewardUnits RewardUnits { get; }
 
     /// <inheritdoc />
     public void SetPreference(int env, double delayWeight)
@@ -425,7 +437,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     /// <summary>Peers of <paramref name="env"/>'s current episode.</summary>
     public int PeerCount(int env) => _peerCount[env];
 
-    /// <summary>t_ref and e_ref of model <paramref name="model"/> in <paramref name="env"/>'s episode (the reward's units).</summary>
+    /// <summary>The reward's units of model <paramref name="model"/> in <paramref name="env"/>'s episode: t_ref and e_ref (<see cref="AgentRewardUnits.Model"/>), or T and T p(m) (<see cref="AgentRewardUnits.Item"/>).</summary>
     public (double Seconds, double Joules) Reference(int env, int model) => (_tRef[(env * M) + model], _eRef[(env * M) + model]);
 
     /// <inheritdoc />
@@ -940,6 +952,18 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _eRef[mi] = m < c.ModelCount ? Math.Max(1e-9, pw.LocalJoules(model.ExecFp32, double.IsNaN(model.JoulesFp32) ? null : model.JoulesFp32)) : 1;
         }
 
+        if (RewardUnits == AgentRewardUnits.Item)
+        {
+            // Every model in seconds of the mix's mean fp32 task (T), energy at the model's own fp32 power.
+            var perTask = MeanTaskSeconds(c);
+            for (var m = 0; m < c.ModelCount; m++)
+            {
+                var mi = (env * M) + m;
+                _eRef[mi] = Math.Max(1e-12, _eRef[mi] * (perTask / _tRef[mi]));
+                _tRef[mi] = perTask;
+            }
+        }
+
         _peerCount[env] = c.PeerCount;
         for (var p = 0; p < P; p++)
         {
@@ -998,6 +1022,29 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     }
 
     private string PeerName(int env, int p) => _peerNames[(env * P) + p];
+
+    /// <summary>
+    /// T of <see cref="AgentRewardUnits.Item"/>: the mean fp32 device time per task of <paramref name="c"/>'s
+    /// workload mix, sum over workloads of weight x (stage 0 + mean lines x later stages) over the same
+    /// sum of task counts (mean lines: the calibrated mean, else the middle of the range).
+    /// </summary>
+    public static double MeanTaskSeconds(AgentContext c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        double seconds = 0, tasks = 0;
+        for (var w = 0; w < c.WorkloadCount; w++)
+        {
+            var wl = c.Workloads[w];
+            var min = Math.Max(1, wl.LinesMin);
+            var lines = wl.StageCount <= 1 ? 0 : wl.LinesMean > 0 ? wl.LinesMean : (min + Math.Max(min, wl.LinesMax)) / 2.0;
+            double Exec(int model) => (uint)model < (uint)c.ModelCount ? c.Models[model].ExecFp32 : 0;
+            var perLine = (wl.StageCount > 1 ? Exec(wl.Stage1) : 0) + (wl.StageCount > 2 ? Exec(wl.Stage2) : 0);
+            seconds += wl.Weight * (Exec(wl.Stage0) + (lines * perLine));
+            tasks += wl.Weight * (1 + (lines * (Math.Min(3, wl.StageCount) - 1)));
+        }
+
+        return seconds > 0 && tasks > 0 ? seconds / tasks : 1;
+    }
 
     // ---- arrivals and decisions ----
 
