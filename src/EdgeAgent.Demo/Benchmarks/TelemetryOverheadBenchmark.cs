@@ -46,6 +46,15 @@ public sealed record TelemetryOverheadSettings
     /// </summary>
     public TimeSpan WarmupLimit { get; init; } = TimeSpan.FromSeconds(150);
 
+    /// <summary>
+    /// Consecutive blocks the measured rounds of each model are split into. The CPU figures are the
+    /// median over the blocks of each block's ratio (every pair measured over the same rounds): a
+    /// burst of other work on the machine that lands on one pair in one block moves one block's
+    /// ratio, not the figure, and the spread of the blocks (and of the two "off" pairs) shows the
+    /// resolution of the run.
+    /// </summary>
+    public int Blocks { get; init; } = 5;
+
     /// <summary>Seed of the order in which the pairs take turns each round.</summary>
     public int Seed { get; init; } = 16;
 
@@ -68,14 +77,17 @@ public sealed record TelemetryOverheadSettings
 /// second measures the noise floor), one with metrics only (--metrics-listen), one with telemetry
 /// on as an operator turns it on (--metrics-listen and --otlp-endpoint with HTTP/protobuf to a sink
 /// in this process that accepts every export; the default --trace-sample-ratio), and one with
-/// every request traced (--trace-sample-ratio 1). Requests to the five are interleaved, in an
-/// order that rotates each round, so machine load hits all alike. Paths: the agent running the
+/// every request traced (--trace-sample-ratio 1). Requests to the five are interleaved, in a new
+/// shuffled order each round, so machine load hits all alike. Paths: the agent running the
 /// request itself (policy local) and offloading it to its peer (policy peer), on the tiny model
 /// (y = x + 1, where the overhead is the largest share) and on ocr-cls when the OCR models are
 /// present. Figures: p50 of each setting / p50 of the first pair with everything off, and the CPU
-/// time the agent and peer processes used per request (user + system from the kernel, background
-/// work such as exports included) against the same: far less sensitive to other jobs on the
-/// machine than latency, which on a shared machine is mostly scheduling.
+/// time the agent and peer processes used per request (every thread's run time from the kernel,
+/// background work such as exports included) against the same, as the median over
+/// <see cref="TelemetryOverheadSettings.Blocks"/> blocks of rounds of each block's ratio: far less
+/// sensitive to other jobs on the machine than latency, which on a shared machine is mostly
+/// scheduling, but not insensitive (a busy machine makes every request's code run with cold
+/// caches): the two "off" pairs show the resolution of each run.
 /// </summary>
 public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings settings, Action<string> progress)
 {
@@ -113,11 +125,17 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
                     : $"warm-up stopped at its limit ({warmedFor.TotalSeconds:0} s) while a process was still compiling: its compiles count in the CPU figures below");
                 foreach (var (name, tensor) in models)
                 {
-                    progress($"{(policy == "local" ? "agent runs it" : "agent offloads it to its peer")}, {name}: five pairs, {settings.Iterations} interleaved requests each ...");
+                    progress($"{(policy == "local" ? "agent runs it" : "agent offloads it to its peer")}, {name}: five pairs, {settings.Iterations} interleaved requests each in {settings.Blocks} blocks ...");
                     var request = OipModelRunner.BuildRequest(name, "x", tensor);
                     var exportsBefore = sink.Exports;
-                    var (results, cpu, jit) = await MeasureAsync(pairs, request, settings, cancellationToken).ConfigureAwait(false);
-                    var steady = cpu.Select((c, k) => c - jit[k]).ToArray();
+                    var measured = await MeasureAsync(pairs, request, settings, cancellationToken).ConfigureAwait(false);
+                    for (var k = 0; k < pairs.Length; k++)
+                    {
+                        progress(string.Create(CultureInfo.InvariantCulture, $"  {PairNames[k]}: {measured.MeanCpu(k, lessTierUp: false):0} us of CPU per request (kernel's total {measured.KernelCpu[k]:0}), per block {string.Join(" ", measured.BlockCpu.Select(b => b[k].ToString("0", CultureInfo.InvariantCulture)))}; by thread: ")
+                            + string.Join(", ", measured.ByThread[k].Where(t => t.Value >= 1).OrderByDescending(t => t.Value).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Value:0}"))));
+                    }
+
+                    var results = measured.Latency;
                     var baseline = results[0];
                     var path = $"{(policy == "local" ? "local" : "offload")}, {name}";
                     figures.Add(Ratio($"telemetry on / off, {path}, p50", results[3], baseline, TargetRatio,
@@ -125,15 +143,15 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
                     figures.Add(Ratio($"  metrics only / off, {path}, p50", results[2], baseline, TargetRatio, "--metrics-listen (nothing scrapes it during the run)"));
                     figures.Add(Ratio($"  every request traced / off, {path}, p50", results[4], baseline, double.PositiveInfinity, "--trace-sample-ratio 1: not the default; shown for what full tracing costs"));
                     figures.Add(Ratio($"  off (second pair) / off, {path}, p50", results[1], baseline, double.PositiveInfinity, "two identical pairs: the noise floor of this comparison on this machine"));
-                    figures.Add(Cpu($"CPU per request, telemetry on / off, {path}", cpu[3], cpu[0], TargetRatio, "agent + peer processes, user + system, background work included (exports, load streams)"));
-                    figures.Add(Cpu($"  CPU per request, metrics only / off, {path}", cpu[2], cpu[0], TargetRatio, "--metrics-listen"));
-                    figures.Add(Cpu($"  CPU per request, every request traced / off, {path}", cpu[4], cpu[0], double.PositiveInfinity, "--trace-sample-ratio 1"));
-                    figures.Add(Cpu($"  CPU per request, off (second pair) / off, {path}", cpu[1], cpu[0], double.PositiveInfinity, "the noise floor"));
-                    figures.Add(Cpu($"CPU per request less the JIT's tier-up, telemetry on / off, {path}", steady[3], steady[0], TargetRatio,
-                        string.Create(CultureInfo.InvariantCulture, $"as above without the CPU of each process's tier-up compiler thread over the same rounds (code compiled once, not per request): {jit[3]:0} us vs {jit[0]:0} us of it per request; metrics only {jit[2]:0}, every request traced {jit[4]:0}, second off pair {jit[1]:0}")));
-                    figures.Add(Cpu($"  less tier-up, metrics only / off, {path}", steady[2], steady[0], TargetRatio, "--metrics-listen"));
-                    figures.Add(Cpu($"  less tier-up, every request traced / off, {path}", steady[4], steady[0], double.PositiveInfinity, "--trace-sample-ratio 1"));
-                    figures.Add(Cpu($"  less tier-up, off (second pair) / off, {path}", steady[1], steady[0], double.PositiveInfinity, "the noise floor"));
+                    figures.Add(Cpu($"CPU per request, telemetry on / off, {path}", measured, 3, false, TargetRatio, "agent + peer processes, every thread, background work included (exports, load streams)"));
+                    figures.Add(Cpu($"  CPU per request, metrics only / off, {path}", measured, 2, false, TargetRatio, "--metrics-listen"));
+                    figures.Add(Cpu($"  CPU per request, every request traced / off, {path}", measured, 4, false, double.PositiveInfinity, "--trace-sample-ratio 1"));
+                    figures.Add(Cpu($"  CPU per request, off (second pair) / off, {path}", measured, 1, false, double.PositiveInfinity, "the noise floor"));
+                    figures.Add(Cpu($"CPU per request less the JIT's tier-up, telemetry on / off, {path}", measured, 3, true, TargetRatio,
+                        string.Create(CultureInfo.InvariantCulture, $"as above without the CPU of each process's tier-up compiler thread in the same blocks (code compiled once, not per request): {measured.MeanJit(3):0} us vs {measured.MeanJit(0):0} us of it per request; metrics only {measured.MeanJit(2):0}, every request traced {measured.MeanJit(4):0}, second off pair {measured.MeanJit(1):0}")));
+                    figures.Add(Cpu($"  less tier-up, metrics only / off, {path}", measured, 2, true, TargetRatio, "--metrics-listen"));
+                    figures.Add(Cpu($"  less tier-up, every request traced / off, {path}", measured, 4, true, double.PositiveInfinity, "--trace-sample-ratio 1"));
+                    figures.Add(Cpu($"  less tier-up, off (second pair) / off, {path}", measured, 1, true, double.PositiveInfinity, "the noise floor"));
                 }
             }
         }
@@ -159,18 +177,22 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
 
     private const double TargetRatio = 1.05;
 
+    private static readonly string[] PairNames = ["off", "off (second pair)", "metrics only", "on", "every request traced"];
+
     // Iterations requests to every pair, interleaved: each round every pair gets one request, in a
     // new order (seeded shuffle). The rotation used before kept the pairs' cyclic order, so each pair
     // followed the same one in four rounds of five (off after every-request-traced, on after
-    // metrics-only), and that one's leftover work and cache footprint always landed on it. CPU of each
-    // pair's two processes is counted from the first measured round to the last, background included,
-    // and apart from it the CPU of their JIT tier-up threads over the same rounds (read every second,
-    // as in the warm-up: an idle worker exits and takes its counts with it). The warm-up ends when
-    // that thread used at most 20 ms per 5 s in each process, which is up to 4 ms per second, and the
-    // pairs with telemetry on keep tiering up the exporters' code for minutes (it runs every 5 and
-    // 15 s, so it reaches the tier-up call counts late): at ~200 rounds per second that alone can be
-    // 20 us per request per process, compiled once and not a cost of each request.
-    private static async Task<(LatencyResult[] Latency, double[] CpuMicrosecondsPerRequest, double[] JitMicrosecondsPerRequest)> MeasureAsync(NodePair[] pairs, ModelInferRequest request, TelemetryOverheadSettings settings, CancellationToken cancellationToken)
+    // metrics-only), and that one's leftover work and cache footprint always landed on it. The rounds
+    // are measured in Blocks consecutive blocks: CPU of each pair's two processes per block, by
+    // thread (ThreadCpu: nanoseconds from schedstat, threads read at least every second, as an idle
+    // worker exits and takes its counts with it), background work included, and the CPU of their
+    // JIT tier-up threads apart (the warm-up ends when that thread used at most 20 ms per 5 s in each
+    // process, up to 4 ms per second, and the pairs with telemetry on keep tiering up the exporters'
+    // code for minutes: it runs every 5 and 15 s, so it reaches the tier-up call counts late; at
+    // ~200 rounds per second that alone can be 20 us per request per process, compiled once and not
+    // a cost of each request). The kernel's own total per pair (10 ms ticks) over all blocks is kept
+    // as a check of the per-thread sums.
+    private static async Task<Measurement> MeasureAsync(NodePair[] pairs, ModelInferRequest request, TelemetryOverheadSettings settings, CancellationToken cancellationToken)
     {
         var iterations = settings.Iterations;
         for (var round = 0; round < Math.Min(50, settings.Warmup); round++)
@@ -184,38 +206,85 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
         var random = new Random(settings.Seed);
         var order = Enumerable.Range(0, pairs.Length).ToArray();
         var samples = pairs.Select(_ => new double[iterations]).ToArray();
-        var jitTicks = new long[pairs.Length];
+        var blocks = Math.Clamp(settings.Blocks, 1, iterations);
+        var threads = pairs.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToArray();
+        var blockCpu = new double[blocks][];
+        var blockJit = new double[blocks][];
         foreach (var pair in pairs)
         {
-            pair.JitTicks();
+            pair.ThreadNanoseconds(new Dictionary<string, long>(StringComparer.Ordinal));
         }
 
-        var jitRead = System.Diagnostics.Stopwatch.GetTimestamp();
-        var cpuBefore = pairs.Select(p => p.CpuTime()).ToArray();
-        for (var i = 0; i < iterations; i++)
+        var threadsRead = System.Diagnostics.Stopwatch.GetTimestamp();
+        var kernelBefore = pairs.Select(p => p.CpuTime()).ToArray();
+        var blockStart = threads.Select(t => (Cpu: 0L, Jit: 0L)).ToArray();
+        for (var block = 0; block < blocks; block++)
         {
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(jitRead) >= TimeSpan.FromSeconds(1))
+            var first = block * iterations / blocks;
+            var last = (block + 1) * iterations / blocks;
+            for (var i = first; i < last; i++)
             {
-                jitRead = System.Diagnostics.Stopwatch.GetTimestamp();
-                for (var k = 0; k < pairs.Length; k++)
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(threadsRead) >= TimeSpan.FromSeconds(1))
                 {
-                    jitTicks[k] += pairs[k].JitTicks();
+                    threadsRead = System.Diagnostics.Stopwatch.GetTimestamp();
+                    for (var k = 0; k < pairs.Length; k++)
+                    {
+                        pairs[k].ThreadNanoseconds(threads[k]);
+                    }
+                }
+
+                random.Shuffle(order);
+                foreach (var k in order)
+                {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    await pairs[k].Client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                    samples[k][i] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
             }
 
-            random.Shuffle(order);
-            foreach (var k in order)
+            threadsRead = System.Diagnostics.Stopwatch.GetTimestamp();
+            blockCpu[block] = new double[pairs.Length];
+            blockJit[block] = new double[pairs.Length];
+            for (var k = 0; k < pairs.Length; k++)
             {
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                await pairs[k].Client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-                samples[k][i] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                pairs[k].ThreadNanoseconds(threads[k]);
+                var (cpu, jit) = (threads[k].Values.Sum(), TierUp(threads[k]));
+                blockCpu[block][k] = (cpu - blockStart[k].Cpu) / 1000.0 / (last - first);
+                blockJit[block][k] = (jit - blockStart[k].Jit) / 1000.0 / (last - first);
+                blockStart[k] = (cpu, jit);
             }
         }
 
-        var cpu = pairs.Select((p, i) => (p.CpuTime() - cpuBefore[i]).TotalMilliseconds * 1000.0 / iterations).ToArray();
-        var jit = pairs.Select((p, k) => (jitTicks[k] + p.JitTicks()) * JitTickMicroseconds / iterations).ToArray();
+        var kernel = pairs.Select((p, k) => (p.CpuTime() - kernelBefore[k]).TotalMilliseconds * 1000.0 / iterations).ToArray();
+        var byThread = threads.Select(t => t.ToDictionary(e => e.Key, e => e.Value / 1000.0 / iterations, StringComparer.Ordinal)).ToArray();
         var latency = samples.Select((x, k) => new LatencyResult($"{k}", iterations, Percentiles.Of(x, 50), Percentiles.Of(x, 95), x.Average())).ToArray();
-        return (latency, cpu, jit);
+        return new Measurement(latency, blockCpu, blockJit, kernel, byThread);
+    }
+
+    private static long TierUp(Dictionary<string, long> threads) =>
+        threads.Where(e => e.Key.EndsWith(ThreadCpu.TierUpWorker, StringComparison.Ordinal)).Sum(e => e.Value);
+
+    // One path's measured rounds: p50 latency per pair over all blocks; per block and pair the CPU
+    // and the tier-up CPU per request (us, agent + peer, from the threads' run times); the kernel's
+    // total per pair over all blocks (us per request, 10 ms ticks); CPU per request by thread.
+    private sealed record Measurement(LatencyResult[] Latency, double[][] BlockCpu, double[][] BlockJit, double[] KernelCpu, Dictionary<string, double>[] ByThread)
+    {
+        // Pair k's ratio to the first pair in each block (with or without tier-up), and their median.
+        public (double Median, double[] Blocks) Ratio(int k, bool lessTierUp)
+        {
+            var ratios = BlockCpu.Select((cpu, b) => lessTierUp ? (cpu[k] - BlockJit[b][k]) / (cpu[0] - BlockJit[b][0]) : cpu[k] / cpu[0]).ToArray();
+            return (Median(ratios), ratios);
+        }
+
+        public double MeanCpu(int k, bool lessTierUp) => BlockCpu.Select((cpu, b) => cpu[k] - (lessTierUp ? BlockJit[b][k] : 0)).Average();
+
+        public double MeanJit(int k) => BlockJit.Average(jit => jit[k]);
+
+        private static double Median(double[] values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
     }
 
     // Every model on every pair, round by round, for Warmup rounds and at least WarmupTime, then
@@ -273,9 +342,6 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
 
     private const long JitQuietTicks = 2;
 
-    // /proc's clock tick (USER_HZ) in microseconds.
-    private const double JitTickMicroseconds = 10_000;
-
     private static readonly string[] Prometheus = ["--metrics-listen", "127.0.0.1:0"];
 
     private static string[] Otlp(Uri sink) => ["--otlp-endpoint", sink.ToString()];
@@ -284,8 +350,13 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
         new(name, with.P50Ms / without.P50Ms, "x", target, string.Create(CultureInfo.InvariantCulture,
             $"{what}; p50 {with.P50Ms * 1000:0} us vs {without.P50Ms * 1000:0} us (means {with.MeanMs * 1000:0} / {without.MeanMs * 1000:0}); {with.Samples} interleaved samples"));
 
-    private static BenchmarkFigure Cpu(string name, double withUs, double withoutUs, double target, string what) =>
-        new(name, withUs / withoutUs, "x", target, string.Create(CultureInfo.InvariantCulture, $"{what}; {withUs:0} us vs {withoutUs:0} us of CPU per request"));
+    // The median over the blocks of pair k's CPU per request / the first pair's in the same block.
+    private static BenchmarkFigure Cpu(string name, Measurement measured, int k, bool lessTierUp, double target, string what)
+    {
+        var (median, blocks) = measured.Ratio(k, lessTierUp);
+        return new(name, median, "x", target, string.Create(CultureInfo.InvariantCulture,
+            $"{what}; median of {blocks.Length} blocks ({string.Join(", ", blocks.Select(r => r.ToString("0.000", CultureInfo.InvariantCulture)))}); {measured.MeanCpu(k, lessTierUp):0} us vs {measured.MeanCpu(0, lessTierUp):0} us of CPU per request"));
+    }
 
     // An agent process and the peer process it offloads to.
     private sealed class NodePair(NodeProcess peer, NodeProcess agent, GrpcChannel channel) : IAsyncDisposable
@@ -296,8 +367,21 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
 
         public JitActivity[] Jit { get; } = [new(peer.Id), new(agent.Id)];
 
-        // Ticks both processes' tier-up threads used since the previous call.
-        public long JitTicks() => Jit.Sum(j => j.Advance());
+        private readonly ThreadCpu[] _threads = [new(peer.Id), new(agent.Id)];
+
+        // Adds the CPU nanoseconds each thread of both processes used since the previous call to
+        // totals, by "agent NAME" / "peer NAME".
+        public void ThreadNanoseconds(Dictionary<string, long> totals)
+        {
+            for (var i = 0; i < _threads.Length; i++)
+            {
+                foreach (var (name, ticks) in _threads[i].Advance())
+                {
+                    var key = (i == 0 ? "peer " : "agent ") + name;
+                    totals[key] = totals.GetValueOrDefault(key) + ticks;
+                }
+            }
+        }
 
         // flags: telemetry flag groups given to both processes ("--metrics-listen 127.0.0.1:0" gets a free port per process).
         // Each agent writes its own decision log in the benchmark's folder: by default every agent

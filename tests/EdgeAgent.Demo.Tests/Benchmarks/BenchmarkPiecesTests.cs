@@ -57,6 +57,46 @@ public sealed class BenchmarkPiecesTests : IDisposable
     }
 
     [Fact]
+    public void ThreadCpu_Threads_CountsNanosecondsByNameSinceTheLastCallFollowingThreadsById()
+    {
+        // A fake /proc: process 42 with two thread-pool workers, the tier-up worker and an exporter
+        // thread; schedstat's run time (ns) where the kernel keeps it, else stat's 10 ms ticks.
+        WriteTask(42, 43, ".NET TP Worker", user: 100, system: 20, runNanoseconds: 1_200_000_500);
+        WriteTask(42, 44, ".NET TP Worker", user: 50, system: 0, runNanoseconds: 499_999_000);
+        WriteTask(42, 45, ".NET Tiered Com", user: 7, system: 1);
+        WriteTask(42, 46, "OpenTelemetry-B", user: 2, system: 0, runNanoseconds: 21_000_000);
+        var threads = new ThreadCpu(42, _root);
+
+        var first = threads.Advance();
+        Assert.Equal(1_699_999_500, first[".NET TP Worker"]);
+        Assert.Equal(80_000_000, first[ThreadCpu.TierUpWorker]);
+        Assert.Equal(21_000_000, first["OpenTelemetry-B"]);
+        Assert.Empty(threads.Advance());
+
+        // A worker exits and a new one starts (counted from zero); another keeps working.
+        Directory.Delete(Path.Combine(_root, "42", "task", "44"), recursive: true);
+        WriteTask(42, 47, ".NET TP Worker", user: 3, system: 1, runNanoseconds: 40_000);
+        WriteTask(42, 43, ".NET TP Worker", user: 110, system: 21, runNanoseconds: 1_300_000_500);
+        var second = threads.Advance();
+        Assert.Equal(100_040_000, second[".NET TP Worker"]);
+        Assert.Single(second);
+
+        // A thread id reused under another name counts from zero under the new name.
+        WriteTask(42, 46, "EdgeAgent energ", user: 1, system: 0, runNanoseconds: 7_000);
+        Assert.Equal(7_000, threads.Advance()["EdgeAgent energ"]);
+        Assert.Empty(new ThreadCpu(7, _root).Advance());
+    }
+
+    [Fact]
+    public void ThreadCpu_SchedstatLine_ReadsTheRunTimeInNanoseconds()
+    {
+        Assert.Equal(618494076L, ThreadCpu.ParseSchedstat("618494076 796781599 477\n"));
+        Assert.Equal(12L, ThreadCpu.ParseSchedstat("12\n"));
+        Assert.Null(ThreadCpu.ParseSchedstat("x 1 2"));
+        Assert.Null(ThreadCpu.ParseSchedstat(""));
+    }
+
+    [Fact]
     public void JitActivity_StatLine_ReadsUserPlusSystemTicksAfterACommandWithSpacesAndParentheses()
     {
         const string Stat = "4243 (.NET Tiered (x) Com) S 1 4242 4242 0 -1 4194560 98765 12 3 0 150 40 0 0 20 0 30 0 1000 0 0";
@@ -66,13 +106,17 @@ public sealed class BenchmarkPiecesTests : IDisposable
         Assert.Null(JitActivity.ParseCpuTicks("no command here"));
     }
 
-    private void WriteTask(int pid, int thread, string name, long user, long system)
+    private void WriteTask(int pid, int thread, string name, long user, long system, long? runNanoseconds = null)
     {
         var folder = Path.Combine(_root, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "task", thread.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "comm"), name + "\n");
         File.WriteAllText(Path.Combine(folder, "stat"), string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{thread} ({name}) S 1 {pid} {pid} 0 -1 4194560 10 0 0 0 {user} {system} 0 0 20 0 30 0 1000 0 0"));
+        if (runNanoseconds is { } nanoseconds)
+        {
+            File.WriteAllText(Path.Combine(folder, "schedstat"), string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{nanoseconds} 5000 3\n"));
+        }
     }
 
     [Fact]

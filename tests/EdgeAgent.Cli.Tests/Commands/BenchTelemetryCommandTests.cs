@@ -1,0 +1,18 @@
+using EdgeAgent.Cli.Commands;
+
+namespace EdgeAgent.Cli.Tests.Commands;
+
+public sealed class BenchTelemetryCommandTests
+{
+    [Theory]
+    [InlineData(new[] { "--iterations", "5" }, "--iterations must be at least 10; got 5.")]
+    [InlineData(new[] { "--blocks", "0" }, "--blocks must be between 1 and --iterations (2000); got 0.")]
+    [InlineData(new[] { "--iterations", "20", "--blocks", "21" }, "--blocks must be between 1 and --iterations (20); got 21.")]
+    public void BenchTelemetry_BadOption_ExitsTwoNamingIt(string[] options, string expected)
+    {
+        var (code, _, error) = CliRunner.Run([BenchCommand.Create()], ["bench", "telemetry", .. options], 60);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+}
