@@ -28,9 +28,11 @@ internal static class EvalLiveCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the rendered workload and of the simulated episodes.", DefaultValueFactory = _ => 1 };
         var realLinks = new Option<bool>("--real-links") { Description = "Run each peer as its own process in a Linux network namespace behind a veth pair with tbf at its profile's bandwidth (needs root and iproute2; this kernel has no netem, so the round trip stays emulated in the agent). Without it, or where namespaces cannot be made, peers run in-process with emulated links." };
         var fromLog = new Option<bool>("--from-log") { Description = "Do not run the cluster: predict the runs already logged in --report's decision log again (e.g. after changing the simulator or the calibration)." };
+        var observed = new Option<string>("--observed-estimates") { Description = "Which of the agent's own estimates (expected execution times, RTT, throughput) the simulated policy sees: 'run' (each preference's from its own run in the log, the link estimates mixed over the run's spread), 'run-median' (each run's medians) or 'log' (the calibration's, the same for every run).", DefaultValueFactory = _ => LiveEvaluation.EstimatesRun };
+        observed.AcceptOnlyFromAmong(LiveEvaluation.EstimatesRun, LiveEvaluation.EstimatesRunMedian, LiveEvaluation.EstimatesLog);
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed })
         {
             command.Options.Add(option);
         }
@@ -97,6 +99,7 @@ internal static class EvalLiveCommand
                     CalibrationPath = parseResult.GetValue(calibration),
                     Episodes = e,
                     Seed = (ulong)parseResult.GetValue(seed),
+                    ObservedEstimates = parseResult.GetValue(observed)!,
                 });
             }
             catch (ArgumentException ex)

@@ -36,6 +36,14 @@ public sealed record LiveEvaluationSettings
 
     /// <summary>Relative gap beyond which sim and live disagree.</summary>
     public double Tolerance { get; init; } = 0.10;
+
+    /// <summary>
+    /// Which of the agent's own estimates (expected execution times, RTT, throughput) the simulated
+    /// policy sees: <see cref="LiveEvaluation.EstimatesRun"/> (the default: each preference's from
+    /// its own run, the link estimates at the run's spread), <see cref="LiveEvaluation.EstimatesRunMedian"/>
+    /// (each run's medians) or <see cref="LiveEvaluation.EstimatesLog"/> (the calibration's, every run alike).
+    /// </summary>
+    public string ObservedEstimates { get; init; } = LiveEvaluation.EstimatesRun;
 }
 
 /// <summary>One preference: the live terms from the decision log and the simulator's prediction.</summary>
@@ -49,6 +57,13 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
     /// simulator has no execution probes), not part of <see cref="Live"/>'s energy.
     /// </summary>
     public double ExecProbeJoules { get; init; }
+
+    /// <summary>
+    /// The agent's estimates the prediction showed the simulated policy, as ratios to the times the
+    /// simulator runs: per model name its expected device time, per "peer:NAME" its expected peer
+    /// times (from this preference's run, or the calibration's for every run).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ObservedExecRatios { get; init; } = new Dictionary<string, double>();
 
     /// <summary>(predicted - live) / live of the mean delay per request.</summary>
     public double DelayGap => (Predicted.DelaySeconds - Live.DelaySeconds) / Live.DelaySeconds;
@@ -101,6 +116,9 @@ public sealed record LiveEvaluationReport
     /// <summary>Simulated episodes per preference.</summary>
     public int Episodes { get; init; }
 
+    /// <summary>Whose estimates the simulated policy saw (<see cref="LiveEvaluationSettings.ObservedEstimates"/>).</summary>
+    public string ObservedEstimates { get; init; } = LiveEvaluation.EstimatesRun;
+
     /// <summary>Tolerance of the sim-to-real target.</summary>
     public double Tolerance { get; init; }
 
@@ -139,6 +157,27 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: each run's estimates, the link estimates at the run's spread.</summary>
+    public const string EstimatesRun = "run";
+
+    /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: each run's median estimates.</summary>
+    public const string EstimatesRunMedian = "run-median";
+
+    /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: the calibration's estimates for every run.</summary>
+    public const string EstimatesLog = "log";
+
+    /// <summary>
+    /// Quantile levels of a run's spread that the prediction mixes (an equal share of simulated
+    /// episodes each; <see cref="CalibrationFitter.AtObservedLevel"/>): the agent's RTT estimate at
+    /// the level, its throughput estimate at 1 - level, request and response bytes at the level.
+    /// Within a run the agent's RTT estimate swings (the demo's edge: 8.5 to 30 ms, a large transfer
+    /// raises it) and so does its record of the recognition response (1.4 to 2.3 MB), and the
+    /// policy's choice near a switch point follows (a peer's delay estimate 104-131 ms against the
+    /// board's 92 ms: some requests one way, some the other); one median puts every simulated
+    /// request on one side.
+    /// </summary>
+    public static readonly IReadOnlyList<double> LinkEstimateLevels = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95];
 
     /// <summary>The decision log the runs write.</summary>
     public string DatabasePath => Path.Combine(Path.GetFullPath(settings.OutputDirectory), "log", "decisions.db");
@@ -226,18 +265,33 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var points = new List<LivePoint>();
         foreach (var preference in settings.Preferences)
         {
-            var rows = log.Requests.Where(r => r.Success && Math.Abs(r.DelayWeight - preference) < 1e-6).ToArray();
-            var live = RequestTerms.Of(rows.Select(r => (r.RanAt, r.DelaySeconds, r.QueueSeconds, r.TransferSeconds, r.ExecSeconds, r.EnergyJoules, r.ComputeJoules)).ToArray());
+            var run = log.Requests.Where(r => Math.Abs(r.DelayWeight - preference) < 1e-6).ToArray();
+            var rows = run.Where(r => r.Success).ToArray();
+            var live = RequestTerms.Of(rows.Select(r => (r.Model, r.RanAt, r.DelaySeconds, r.QueueSeconds, r.TransferSeconds, r.ExecSeconds, r.EnergyJoules, r.ComputeJoules)).ToArray());
             var probed = probeJoules?.FirstOrDefault(p => Math.Abs(p.Key - preference) < 1e-6).Value;
             live = live.WithProbes(probed ?? 0);
 
+            // What the agent's policy saw in this run: its estimates move between runs (refreshed by
+            // use), and near a switch point the placement follows them.
+            var perRun = settings.ObservedEstimates != EstimatesLog;
+            var observed = perRun ? CalibrationFitter.WithObservedEstimates(calibration, run, log.Layout) : calibration;
+            var contexts = settings.ObservedEstimates == EstimatesRun ? LinkEstimateLevels.Select(level => CalibrationFitter.AtObservedLevel(observed, run, log.Layout, level).ToContext()).ToArray()
+                : perRun ? [observed.ToContext()] : [context];
+
             // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
-            var predicted = SimulatedRequests.Predict(context, policy, preference, settings.Episodes, settings.Seed, settings.StepsPerEpisode, probeJoules is null ? null : probeModel);
+            var parts = contexts.Select(c => SimulatedRequests.Predict(c, policy, preference, settings.Episodes, settings.Seed, settings.StepsPerEpisode, probeJoules is null ? null : probeModel)).ToArray();
+            var predicted = RequestTerms.Mean(parts);
             var execProbed = execProbeJoules?.FirstOrDefault(p => Math.Abs(p.Key - preference) < 1e-6).Value ?? 0;
-            var point = new LivePoint(preference, live, predicted) { ExecProbeJoules = live.Requests > 0 ? execProbed / live.Requests : 0 };
+            var point = new LivePoint(preference, live, predicted)
+            {
+                ExecProbeJoules = live.Requests > 0 ? execProbed / live.Requests : 0,
+                ObservedExecRatios = observed.Models.Select(m => (m.Name, m.ObservedExecRatio))
+                    .Concat(observed.Peers.Select(p => ("peer:" + p.Name, p.ObservedExecRatio)))
+                    .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal),
+            };
             points.Add(point);
             progress(string.Create(CultureInfo.InvariantCulture,
-                $"w_delay {preference:0.###}: live {live.DelaySeconds * 1000:0.#} ms {live.EnergyJoules:0.####} J ({live.Requests} requests, {live.OffloadedShare:P0} offloaded); sim {predicted.DelaySeconds * 1000:0.#} ms {predicted.EnergyJoules:0.####} J ({predicted.OffloadedShare:P0} offloaded)"));
+                $"w_delay {preference:0.###}: live {live.DelaySeconds * 1000:0.#} ms {live.EnergyJoules:0.####} J ({live.Requests} requests, {live.OffloadedShare:P0} offloaded); sim {predicted.DelaySeconds * 1000:0.#} ms {predicted.EnergyJoules:0.####} J ({predicted.OffloadedShare:P0} offloaded); agent's estimates / simulated times: {string.Join(", ", point.ObservedExecRatios.Select(r => $"{r.Key} {r.Value:0.###}"))}"));
         }
 
         var usable = points.Where(p => p.Live.Requests > 0).ToArray();
@@ -254,6 +308,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             Rate = settings.Demo.Rate,
             Calibration = calibrationPath,
             Episodes = settings.Episodes,
+            ObservedEstimates = settings.ObservedEstimates,
             Tolerance = settings.Tolerance,
             Points = points,
             Reference = reference,
@@ -287,7 +342,12 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         ArgumentNullException.ThrowIfNull(report);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {report.Episodes} simulated episodes per preference on {report.Calibration}");
+        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {report.Episodes} simulated episodes per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
+        {
+            EstimatesRun => "each preference's own run (link estimates mixed over the run's 10-90 % quantiles)",
+            EstimatesRunMedian => "each preference's own run (medians)",
+            _ => "the calibration (every run alike)",
+        }}");
         sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy); the live runs' idle-time execution probes (not simulated) are their own column below, not in the compared energy");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");
@@ -303,11 +363,11 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         sb.AppendLine(inv, $"within {report.Tolerance:P0} (delay and energy): {report.WithinTolerance} of {report.Points.Count} preferences");
         sb.AppendLine(inv, $"hypervolume of the (mean delay s, mean energy J per request) fronts under ({report.Reference.Delay:0.####} s, {report.Reference.Energy:0.####} J): live {report.LiveHypervolume:0.######}, sim {report.PredictedHypervolume:0.######}");
         sb.AppendLine();
-        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec / overhead ms | live compute / radio / link probes J | sim compute / radio / link probes J | live execution probes J (not simulated) |");
-        sb.AppendLine("|---|---|---|---|---|---|");
+        sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec / overhead ms | live compute / radio / link probes J | sim compute / radio / link probes J | live execution probes J (not simulated) | offloaded per model live / sim |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var p in report.Points)
         {
-            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} / {p.Predicted.OverheadSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} / {p.Live.ProbeJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} / {p.Predicted.ProbeJoules:0.0000} | {p.ExecProbeJoules:0.0000} |");
+            sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} / {p.Predicted.OverheadSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} / {p.Live.ProbeJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} / {p.Predicted.ProbeJoules:0.0000} | {p.ExecProbeJoules:0.0000} | {string.Join(", ", p.Live.OffloadedByModel.Keys.Union(p.Predicted.OffloadedByModel.Keys, StringComparer.Ordinal).Select(m => string.Create(inv, $"{m} {(p.Live.OffloadedByModel.TryGetValue(m, out var l) ? l : 0):P0} / {(p.Predicted.OffloadedByModel.TryGetValue(m, out var q) ? q : 0):P0}")))} |");
         }
 
         return sb.ToString();

@@ -53,8 +53,42 @@ public sealed record RequestTerms
     /// <summary>Share of requests that ran on a peer.</summary>
     public double OffloadedShare => Placements.Where(p => p.Key.StartsWith("peer:", StringComparison.Ordinal)).Sum(p => p.Value);
 
-    /// <summary>Averages <paramref name="outcomes"/> (placement, delay, queue, transfer, exec, energy, compute energy).</summary>
-    public static RequestTerms Of(IReadOnlyCollection<(string Placement, double Delay, double Queue, double Transfer, double Exec, double Energy, double Compute)> outcomes)
+    /// <summary>Share of each model's requests that ran on a peer, by model name.</summary>
+    public IReadOnlyDictionary<string, double> OffloadedByModel { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>
+    /// The mean of predictions made alike on equal numbers of requests (a mixture of contexts, each
+    /// an equal share): every term and share averaged, requests summed.
+    /// </summary>
+    public static RequestTerms Mean(IReadOnlyList<RequestTerms> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentOutOfRangeException.ThrowIfZero(parts.Count);
+        if (parts.Count == 1)
+        {
+            return parts[0];
+        }
+
+        static Dictionary<string, double> Average(IReadOnlyList<RequestTerms> parts, Func<RequestTerms, IReadOnlyDictionary<string, double>> of) =>
+            parts.SelectMany(p => of(p).Keys).Distinct(StringComparer.Ordinal)
+                .ToDictionary(k => k, k => parts.Average(p => of(p).TryGetValue(k, out var v) ? v : 0), StringComparer.Ordinal);
+        return new RequestTerms
+        {
+            Requests = parts.Sum(p => p.Requests),
+            DelaySeconds = parts.Average(p => p.DelaySeconds),
+            QueueSeconds = parts.Average(p => p.QueueSeconds),
+            TransferSeconds = parts.Average(p => p.TransferSeconds),
+            ExecSeconds = parts.Average(p => p.ExecSeconds),
+            EnergyJoules = parts.Average(p => p.EnergyJoules),
+            ComputeJoules = parts.Average(p => p.ComputeJoules),
+            ProbeJoules = parts.Average(p => p.ProbeJoules),
+            Placements = Average(parts, p => p.Placements),
+            OffloadedByModel = Average(parts, p => p.OffloadedByModel),
+        };
+    }
+
+    /// <summary>Averages <paramref name="outcomes"/> (model, placement, delay, queue, transfer, exec, energy, compute energy).</summary>
+    public static RequestTerms Of(IReadOnlyCollection<(string Model, string Placement, double Delay, double Queue, double Transfer, double Exec, double Energy, double Compute)> outcomes)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
         if (outcomes.Count == 0)
@@ -72,6 +106,8 @@ public sealed record RequestTerms
             EnergyJoules = outcomes.Average(o => o.Energy),
             ComputeJoules = outcomes.Average(o => o.Compute),
             Placements = outcomes.GroupBy(o => o.Placement, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count() / (double)outcomes.Count, StringComparer.Ordinal),
+            OffloadedByModel = outcomes.GroupBy(o => o.Model, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count(o => o.Placement.StartsWith("peer:", StringComparison.Ordinal)) / (double)g.Count(), StringComparer.Ordinal),
         };
     }
 }
@@ -107,7 +143,7 @@ public static class SimulatedRequests
         var mask = new float[n * env.MaxServers];
         var preference = new float[n * 2];
         var actions = new int[n];
-        var outcomes = new List<(string, double, double, double, double, double, double)>(episodes * stepsPerEpisode);
+        var outcomes = new List<(string, string, double, double, double, double, double, double)>(episodes * stepsPerEpisode);
         var names = Enumerable.Range(0, env.MaxServers).Select(r => r < LocalVariants.Count ? (r == 0 ? "local" : "local:" + LocalVariants.Names[r]) : "peer:" + context.Peers[Math.Min(r - LocalVariants.Count, AgentContext.MaxPeers - 1)].Name).ToArray();
         var calls = new List<(double Sent, double Back)>[n * AgentContext.MaxPeers];
         for (var k = 0; k < calls.Length; k++)
@@ -138,7 +174,7 @@ public static class SimulatedRequests
                     calls[(i * AgentContext.MaxPeers) + (t.Row - LocalVariants.Count)].Add((now, now + t.DelaySeconds - t.OverheadSeconds));
                 }
 
-                outcomes.Add((names[t.Row], t.DelaySeconds, t.QueueSeconds, t.TransferSeconds, t.ExecSeconds, t.EnergyJoules, local ? t.EnergyJoules : 0));
+                outcomes.Add((context.Models[t.Model].Name, names[t.Row], t.DelaySeconds, t.QueueSeconds, t.TransferSeconds, t.ExecSeconds, t.EnergyJoules, local ? t.EnergyJoules : 0));
             }
         }
 

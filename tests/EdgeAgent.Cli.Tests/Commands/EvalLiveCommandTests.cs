@@ -16,11 +16,11 @@ public sealed class EvalLiveCommandTests : IDisposable
     private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run([EvalCommand.Create()], ["eval", "live", .. args], 120);
 
     // Two runs of one model, at w_delay 0 (everything on peer "edge") and 1 (everything local).
-    private static DecisionRecord Record(int i, double preference)
+    private static DecisionRecord Record(int i, double preference, double localExpected = 0.04)
     {
         ServerObservation[] servers =
         [
-            new() { Placement = Placement.Local(), Kind = ServerKind.Local, ExpectedExecSeconds = 0.04, MaxConcurrency = 1, EstimatedEnergyJoules = 0.2 },
+            new() { Placement = Placement.Local(), Kind = ServerKind.Local, ExpectedExecSeconds = localExpected, MaxConcurrency = 1, EstimatedEnergyJoules = 0.2 },
             new() { Placement = Placement.Peer("edge"), Kind = ServerKind.Edge, UplinkBitsPerSecond = 1e8, DownlinkBitsPerSecond = 1e8, RoundTripSeconds = 0.005, ExpectedExecSeconds = 0.01, MaxConcurrency = 1 },
         ];
         var local = preference > 0.5;
@@ -84,6 +84,37 @@ public sealed class EvalLiveCommandTests : IDisposable
         Assert.Equal(0.016 + 0.01, points[0].GetProperty("live").GetProperty("energy_joules").GetDouble(), 9);
         Assert.Equal(0.002, points[1].GetProperty("live").GetProperty("probe_joules").GetDouble(), 9);
         Assert.True(points[1].GetProperty("predicted").GetProperty("probe_joules").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public void EvalLive_FromLogEstimatesMovedBetweenRuns_EachPredictionSeesItsOwnRunsEstimates()
+    {
+        // The agent expected the board's 40 ms in the run at w_delay 1 and twice that in the run at 0.
+        Directory.CreateDirectory(Path.Combine(_dir, "log"));
+        using (var db = DecisionDatabase.OpenForWriting(Path.Combine(_dir, "log", "decisions.db")))
+        {
+            db.Insert([.. Enumerable.Range(0, 30).SelectMany(i => new[] { DurableDecisionLog.ToRow(Record(i, 0, localExpected: 0.08)), DurableDecisionLog.ToRow(Record(i, 1)) })]);
+        }
+
+        double Ratio(JsonElement point) => point.GetProperty("observed_exec_ratios").GetProperty("cls").GetDouble();
+        var (code, output, error) = Run("--from-log", "--report", _dir, "--preferences", "2", "--policy", "heuristic", "--episodes", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains("from each preference's own run", output, StringComparison.Ordinal);
+        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "report.json"))))
+        {
+            var points = report.RootElement.GetProperty("points");
+            Assert.Equal(2.0, Ratio(points[0]), 3);
+            Assert.Equal(1.0, Ratio(points[1]), 3);
+            Assert.Equal("run", report.RootElement.GetProperty("observed_estimates").GetString());
+        }
+
+        var (logCode, _, logError) = Run("--from-log", "--observed-estimates", "log", "--report", _dir, "--preferences", "2", "--policy", "heuristic", "--episodes", "2");
+        Assert.True(logCode == 0, logError);
+        using (var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "report.json"))))
+        {
+            var points = report.RootElement.GetProperty("points");
+            Assert.Equal(Ratio(points[0]), Ratio(points[1]), 9);
+        }
     }
 
     [Fact]

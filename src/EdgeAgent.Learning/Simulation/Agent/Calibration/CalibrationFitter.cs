@@ -245,6 +245,175 @@ public static class CalibrationFitter
         };
     }
 
+    /// <summary>
+    /// The calibration with the agent's own estimates (what its policy saw) taken from
+    /// <paramref name="requests"/> alone, one stretch of the log such as one eval live run: per
+    /// model the median expected fp32 time on the device over <see cref="ModelCalibration.DeviceExecSeconds"/>;
+    /// per peer the expected execution times over the times the simulator runs there (geometric mean
+    /// over the models it was offered for, weighted by requests) and its RTT and throughput
+    /// estimates. The agent refreshes an estimate only when it uses it (or probes it), so it moves
+    /// between runs (the board's recognition estimate: 94-102 ms in one run, 74.5 ms in the next),
+    /// and the policy's choice near a switch point follows it; the whole log's medians show every
+    /// run the same estimate. A model or peer the stretch has no observation of keeps the
+    /// calibration's value; the true times, links and power are the calibration's.
+    /// </summary>
+    /// <param name="calibration">The deployment's calibration (fitted from the whole log, or a file).</param>
+    /// <param name="requests">The stretch's requests (any order; failed ones are left out).</param>
+    /// <param name="layout">The layout their features are in (agent layout).</param>
+    /// <exception cref="CalibrationException">Not the agent layout (one line).</exception>
+    public static DeploymentCalibration WithObservedEstimates(DeploymentCalibration calibration, IReadOnlyList<LoggedRequest> requests, FeatureLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(calibration);
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(layout);
+        if (!layout.IsAgentLayout || layout.HistogramUnit != HistogramUnit.Seconds)
+        {
+            throw new CalibrationException("The requests are not in the agent's observation layout; observed estimates are read from logs of `edgeagent agent`.");
+        }
+
+        var ok = requests.Where(r => r.Success).ToArray();
+        if (ok.Length == 0)
+        {
+            return calibration;
+        }
+
+        var columns = new Columns(layout);
+        var models = calibration.Models.Select(model =>
+        {
+            var observed = Distribution.Of(ok.Where(r => r.Model == model.Name)
+                .Select(r => columns.LocalDefaultRow(r) is { } row ? columns.Time(r, row, columns.Exec) : double.NaN).Where(v => v > 0));
+            return observed is null || !(model.DeviceExecSeconds > 0)
+                ? model
+                : model with { ObservedExecRatio = Math.Clamp(observed.Median / model.DeviceExecSeconds, 0.01, 100) };
+        }).ToArray();
+
+        var peers = calibration.Peers.Select(peer =>
+        {
+            var placement = "peer:" + peer.Name;
+            var seen = ok.Select(r => (Request: r, Row: IndexOf(r.Candidates, placement)))
+                .Where(x => x.Row >= 0 && x.Row < x.Request.Mask.Length && x.Request.Mask[x.Row] > 0).ToArray();
+            if (seen.Length == 0)
+            {
+                return peer;
+            }
+
+            var terms = seen.GroupBy(x => x.Request.Model, StringComparer.Ordinal)
+                .Select(g => (
+                    Observed: Distribution.Of(g.Select(x => columns.Time(x.Request, x.Row, columns.Exec)).Where(v => v > 0))?.Median ?? double.NaN,
+                    Simulated: SimulatedPeerExec(calibration, peer, g.Key),
+                    Weight: (double)g.Count()))
+                .Where(t => t.Observed > 0 && t.Simulated > 0 && double.IsFinite(t.Simulated)).ToArray();
+            return peer with
+            {
+                ObservedExecRatio = terms.Length == 0 ? peer.ObservedExecRatio
+                    : Math.Clamp(Math.Exp(terms.Sum(t => Math.Log(t.Observed / t.Simulated) * t.Weight) / terms.Sum(t => t.Weight)), 0.01, 100),
+                ObservedRoundTripSeconds = Distribution.Of(seen.Select(x => columns.Time(x.Request, x.Row, columns.RoundTrip)).Where(double.IsFinite)) ?? peer.ObservedRoundTripSeconds,
+                ObservedBitsPerSecond = Distribution.Of(seen.Select(x => columns.Rate(x.Request, x.Row, columns.Uplink)).Where(v => v > 0 && double.IsFinite(v))) ?? peer.ObservedBitsPerSecond,
+            };
+        }).ToArray();
+
+        return calibration with { Models = models, Peers = peers };
+    }
+
+    /// <summary>
+    /// The calibration at one <paramref name="level"/> (0 to 1) of the spread, within
+    /// <paramref name="requests"/>, of what makes an offload look slow to the agent: each peer's RTT
+    /// estimate at the level-quantile and its throughput estimate at 1 - level, each model's request
+    /// and response bytes at the level-quantile (the agent's record of the response), and its
+    /// execution times on every server scaled with the request bytes (a line of time against size
+    /// fitted to the requests, relative to its value at their mean size). A mixture of
+    /// contexts at evenly spread levels stands in for the per-request swing of these estimates
+    /// (taken together, as if they moved as one: a simplification) that one median removes: near a
+    /// switch point the live policy sends some requests one way and some the other.
+    /// </summary>
+    /// <param name="calibration">The calibration (usually <see cref="WithObservedEstimates"/> of the same requests).</param>
+    /// <param name="requests">The stretch's requests.</param>
+    /// <param name="layout">The layout their features are in (agent layout).</param>
+    /// <param name="level">Quantile level, 0 to 1 (0.5: the medians).</param>
+    /// <exception cref="CalibrationException">Not the agent layout (one line).</exception>
+    public static DeploymentCalibration AtObservedLevel(DeploymentCalibration calibration, IReadOnlyList<LoggedRequest> requests, FeatureLayout layout, double level)
+    {
+        ArgumentNullException.ThrowIfNull(calibration);
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentOutOfRangeException.ThrowIfLessThan(level, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(level, 1);
+        if (!layout.IsAgentLayout || layout.HistogramUnit != HistogramUnit.Seconds)
+        {
+            throw new CalibrationException("The requests are not in the agent's observation layout; observed estimates are read from logs of `edgeagent agent`.");
+        }
+
+        var ok = requests.Where(r => r.Success).ToArray();
+        var columns = new Columns(layout);
+        static Distribution? Point(Distribution? d, double p) => d is null || !double.IsFinite(d.Quantile(p)) ? d : Distribution.Of([d.Quantile(p)]);
+        var models = calibration.Models.Select(model =>
+        {
+            var rows = ok.Where(r => r.Model == model.Name).ToArray();
+            var request = Distribution.Of(rows.Select(r => (double)r.InputBytes).Where(v => v > 0));
+            var response = Distribution.Of(rows.Select(r => columns.ResponseBytes(r)).Where(v => v >= 0));
+            if (request is null)
+            {
+                return model;
+            }
+
+            // Execution time grows with the input (a recognition line's width: 48 ms at 150 KB, 188 ms
+            // at 550 KB on the demo's board), and the requests kept on the board near a switch point
+            // are the widest: every server's times scaled by the size line at this level's bytes over
+            // the line at the mean bytes (so the mixture keeps the calibrated means).
+            var bytes = request.Quantile(level);
+            var scale = ExecSizeScale(rows, bytes, request.Mean);
+            Distribution Scaled(Distribution d) => d with { Mean = d.Mean * scale, Quantiles = [.. d.Quantiles.Select(v => v * scale)] };
+            return model with
+            {
+                RequestBytes = (long)Math.Round(bytes),
+                ResponseBytes = response is null ? model.ResponseBytes : (long)Math.Round(response.Quantile(level)),
+                DeviceExecSeconds = model.DeviceExecSeconds * scale,
+                Int8ExecSeconds = model.Int8ExecSeconds * scale,
+                MixedExecSeconds = model.MixedExecSeconds * scale,
+                ExecSeconds = model.ExecSeconds.ToDictionary(e => e.Key, e => Scaled(e.Value), StringComparer.Ordinal),
+            };
+        }).ToArray();
+        var peers = calibration.Peers.Select(peer => peer with
+        {
+            ObservedRoundTripSeconds = Point(peer.ObservedRoundTripSeconds, level),
+            ObservedBitsPerSecond = Point(peer.ObservedBitsPerSecond, 1 - level),
+        }).ToArray();
+        return calibration with { Models = models, Peers = peers };
+    }
+
+    // Least squares of each request's execution time over its server's mean in these rows against its
+    // input bytes (servers pooled: the shape of time against size is the model's), evaluated at
+    // `bytes` over at `mean`; 1 when the rows cannot tell (fewer than 5, one size, a line through 0 or below).
+    private static double ExecSizeScale(LoggedRequest[] rows, double bytes, double mean)
+    {
+        var means = rows.Where(r => r.ExecSeconds > 0).GroupBy(r => r.RanAt, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Average(r => r.ExecSeconds), StringComparer.Ordinal);
+        var points = rows.Where(r => r.ExecSeconds > 0 && means[r.RanAt] > 0).Select(r => (Bits: (double)r.InputBytes, Seconds: r.ExecSeconds / means[r.RanAt], Weight: 1.0)).ToArray();
+        if (points.Length < 5 || FitLine(points) is not { } line)
+        {
+            return 1;
+        }
+
+        var at = line.Intercept + (line.Slope * bytes);
+        var atMean = line.Intercept + (line.Slope * mean);
+        return at > 0 && atMean > 0 ? Math.Clamp(at / atMean, 0.2, 5) : 1;
+    }
+
+    // The time the simulator runs a model on a peer (DeploymentCalibration.ToContext): its own mean
+    // there when it ran there at least 3 times, else the device's time / the peer's speed; NaN when
+    // the calibration does not list the model.
+    private static double SimulatedPeerExec(DeploymentCalibration calibration, PeerCalibration peer, string model)
+    {
+        var m = calibration.Models.FirstOrDefault(x => x.Name == model);
+        if (m is null)
+        {
+            return double.NaN;
+        }
+
+        return m.ExecSeconds.TryGetValue("peer:" + peer.Name, out var measured) && measured.Count >= 3 && measured.Mean > 0 && double.IsFinite(measured.Mean)
+            ? measured.Mean
+            : m.DeviceExecSeconds / Math.Max(1e-9, peer.Speed);
+    }
+
     private static DeviceCalibration FitDevice(LoggedRequest[] ok, Columns columns, List<double> logRatios, List<string> notes)
     {
         var inv = CultureInfo.InvariantCulture;

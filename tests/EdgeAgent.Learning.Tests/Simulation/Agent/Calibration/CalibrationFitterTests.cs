@@ -15,7 +15,7 @@ public sealed class CalibrationFitterTests : IDisposable
     // A deployment with known truth: device fp32 times 0.1 s (small) and 0.2 s (big) with a
     // log-normal spread, peer "edge" 4x faster behind RTT 10 ms and 100 Mbit/s, local executor of
     // 2 slots, compute power 5 W, radio 2 W and wait 0.5 W, one job every 0.5 s.
-    private static List<LoggedRequest> Deployment(int count, double sigma, int seed = 1, double observed = 1)
+    private static List<LoggedRequest> Deployment(int count, double sigma, int seed = 1, double observed = 1, double observedRtt = 0.011)
     {
         var random = new Random(seed);
         var list = new List<LoggedRequest>();
@@ -39,7 +39,7 @@ public sealed class CalibrationFitterTests : IDisposable
                 Model = model,
                 InputBytes = bytes,
                 Candidates = ["local", "peer:edge"],
-                Features = Features(device * observed, device / 4 * observed),
+                Features = Features(device * observed, device / 4 * observed, observedRtt),
                 Mask = Mask(),
                 RanAt = offload ? "peer:edge" : "local",
                 DelaySeconds = delay,
@@ -57,7 +57,7 @@ public sealed class CalibrationFitterTests : IDisposable
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-    private static float[] Features(double localExec, double peerExec)
+    private static float[] Features(double localExec, double peerExec, double rtt = 0.011)
     {
         var f = Layout.FeatureCount;
         var features = Enumerable.Repeat(-1f, Layout.MaxServers * f).ToArray();
@@ -70,7 +70,7 @@ public sealed class CalibrationFitterTests : IDisposable
         Set(1, FeatureKind.IsLocal, 0);
         Set(1, FeatureKind.IsQuantizedVariant, 0);
         Set(1, FeatureKind.Concurrency, 1);
-        Set(1, FeatureKind.RoundTripLog, ObservationEncoder.LogTime(0.011));
+        Set(1, FeatureKind.RoundTripLog, ObservationEncoder.LogTime(rtt));
         Set(1, FeatureKind.UplinkLog, Math.Log10(1e8));
         Set(1, FeatureKind.ExecLog, ObservationEncoder.LogTime(peerExec));
         Set(1, FeatureKind.ResponseBytesLog, Math.Log10(1 + 1000));
@@ -154,6 +154,73 @@ public sealed class CalibrationFitterTests : IDisposable
         // What actually runs is the truth, not the observation.
         env.Step(0, 0, out _, out _);
         Assert.Equal(model.ExecFp32, env.LastTask(0).ExecSeconds, 9);
+    }
+
+    [Fact]
+    public void WithObservedEstimates_OneRunsRows_TheEstimatesOfThatRunOverTheCalibratedTruth()
+    {
+        // The whole log: the agent's estimates right. One run: it expected half the times and a 30 ms RTT.
+        var calibration = CalibrationFitter.Fit(Deployment(300, sigma: 0), Layout, "test.db", "agent-v2-s11-f37");
+        var run = Deployment(60, sigma: 0, observed: 0.5, observedRtt: 0.030);
+
+        var observed = CalibrationFitter.WithObservedEstimates(calibration, run, Layout);
+
+        Assert.All(calibration.Models, m => Assert.Equal(1.0, m.ObservedExecRatio, 6));
+        Assert.All(observed.Models, m => Assert.Equal(0.5, m.ObservedExecRatio, 6));
+        Assert.Equal(0.5, observed.Peers[0].ObservedExecRatio, 6);
+        Assert.Equal(0.030, observed.Peers[0].ObservedRoundTripSeconds!.Median, 4);
+        Assert.Equal(0.011, calibration.Peers[0].ObservedRoundTripSeconds!.Median, 4);
+
+        // The truth stays the calibration's: what runs, and the link the simulator moves bytes over.
+        Assert.Equal(calibration.Models.Select(m => m.DeviceExecSeconds), observed.Models.Select(m => m.DeviceExecSeconds));
+        Assert.Equal(calibration.Peers[0].RoundTripSeconds, observed.Peers[0].RoundTripSeconds);
+        var context = observed.ToContext();
+        Assert.Equal(0.030, context.Peers[0].ObservedRoundTripSeconds, 4);
+        Assert.Equal(0.5, context.Models[0].ObservedExecRatio, 6);
+
+        // A run without rows (or with none of a model) keeps the calibration's estimates.
+        Assert.Same(calibration, CalibrationFitter.WithObservedEstimates(calibration, [], Layout));
+        var smallOnly = CalibrationFitter.WithObservedEstimates(calibration, [.. run.Where(r => r.Model == "small")], Layout);
+        Assert.Equal(1.0, smallOnly.Models.Single(m => m.Name == "big").ObservedExecRatio, 6);
+        Assert.Equal(0.5, smallOnly.Models.Single(m => m.Name == "small").ObservedExecRatio, 6);
+    }
+
+    [Fact]
+    public void AtObservedLevel_SizesSpread_BytesAtTheQuantileAndTimesScaledWithThem()
+    {
+        // The big model's inputs 200-600 KB, its time proportional to them on every server (mean size 400 KB);
+        // the agent's RTT estimate 5 to 25 ms.
+        var requests = Deployment(500, sigma: 0).Select((r, i) =>
+        {
+            var rtt = 0.005 + (0.005 * (i % 5));
+            var row = r with { Features = Features(r.Model == "big" ? 0.2 : 0.1, r.Model == "big" ? 0.05 : 0.025, rtt) };
+            if (r.Model != "big")
+            {
+                return row;
+            }
+
+            var bytes = 200_000 + (100_000 * (i / 2 % 5));
+            return row with { InputBytes = bytes, ExecSeconds = r.ExecSeconds * bytes / 400_000.0 };
+        }).ToList();
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+        var big = calibration.Models.Single(m => m.Name == "big");
+
+        var high = CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 1.0);
+        var middle = CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 0.5);
+
+        var highBig = high.Models.Single(m => m.Name == "big");
+        Assert.Equal(600_000, highBig.RequestBytes);
+        Assert.Equal(big.DeviceExecSeconds * 1.5, highBig.DeviceExecSeconds, 4);
+        Assert.Equal(big.ExecSeconds["peer:edge"].Mean * 1.5, highBig.ExecSeconds["peer:edge"].Mean, 4);
+        Assert.Equal(big.DeviceExecSeconds, middle.Models.Single(m => m.Name == "big").DeviceExecSeconds, 4);
+        Assert.Equal(100_000, high.Models.Single(m => m.Name == "small").RequestBytes);
+        Assert.Equal(calibration.Models.Single(m => m.Name == "small").DeviceExecSeconds, high.Models.Single(m => m.Name == "small").DeviceExecSeconds, 9);
+
+        // The agent's RTT estimate at the level, its throughput estimate at the other end; the true link unchanged.
+        Assert.Equal(0.025, high.ToContext().Peers[0].ObservedRoundTripSeconds, 4);
+        Assert.Equal(0.005, CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 0).ToContext().Peers[0].ObservedRoundTripSeconds, 4);
+        Assert.Equal(calibration.Peers[0].RoundTripSeconds, high.Peers[0].RoundTripSeconds);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 1.5));
     }
 
     [Fact]
