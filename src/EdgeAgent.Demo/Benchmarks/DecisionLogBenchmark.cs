@@ -90,6 +90,7 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
                 progress($"agent runs it, {name}: decision log on vs off, {settings.Iterations} interleaved requests each ...");
                 var request = OipModelRunner.BuildRequest(name, "x", tensor);
                 var warmup = Math.Min(200, settings.Iterations);
+                TimeSpan offCpu = default, onCpu = default;
                 var results = await LatencySampler.MeasureInterleavedAsync(
                     [
                         ("off", async ct => await offClient.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)),
@@ -97,7 +98,13 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
                     ],
                     warmup,
                     settings.Iterations,
+                    () => (offCpu, onCpu) = (off.CpuTime(), on.CpuTime()),
                     cancellationToken).ConfigureAwait(false);
+
+                // The writer's work for the last requests lands up to one flush interval after them: counted too.
+                await Task.Delay(settings.FlushInterval * 2, cancellationToken).ConfigureAwait(false);
+                var offUs = (off.CpuTime() - offCpu).TotalMilliseconds * 1000 / settings.Iterations;
+                var onUs = (on.CpuTime() - onCpu).TotalMilliseconds * 1000 / settings.Iterations;
                 requests += warmup + settings.Iterations;
                 var (a, b) = (results[1], results[0]);
                 figures.Add(new BenchmarkFigure(
@@ -106,6 +113,12 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
                     "x",
                     1.05,
                     string.Create(CultureInfo.InvariantCulture, $"on p50 {a.P50Ms * 1000:0} us (mean {a.MeanMs * 1000:0}, mean ratio {a.MeanMs / b.MeanMs:0.000}); off p50 {b.P50Ms * 1000:0} us (mean {b.MeanMs * 1000:0}); {a.Samples} interleaved samples")));
+                figures.Add(new BenchmarkFigure(
+                    $"  agent CPU per request, log on / off, {name}",
+                    onUs / offUs,
+                    "x",
+                    1.05,
+                    string.Create(CultureInfo.InvariantCulture, $"on {onUs:0} us, off {offUs:0} us of user + system time per request over the measured requests (the on agent's writer included, {settings.FlushInterval.TotalMilliseconds * 2:0} ms after the last); +{onUs - offUs:0} us")));
             }
 
             // The logging agent must really have logged: every request it served is a row (after its flush).
