@@ -61,7 +61,8 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
     /// <summary>
     /// The agent's estimates the prediction showed the simulated policy, as ratios to the times the
     /// simulator runs: per model name its expected device time, per "peer:NAME" its expected peer
-    /// times (from this preference's run, or the calibration's for every run).
+    /// times (geometric mean over models) and per "peer:NAME/MODEL" the model's there (from this
+    /// preference's run, or the calibration's for every run).
     /// </summary>
     public IReadOnlyDictionary<string, double> ObservedExecRatios { get; init; } = new Dictionary<string, double>();
 
@@ -287,6 +288,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
                 ExecProbeJoules = live.Requests > 0 ? execProbed / live.Requests : 0,
                 ObservedExecRatios = observed.Models.Select(m => (m.Name, m.ObservedExecRatio))
                     .Concat(observed.Peers.Select(p => ("peer:" + p.Name, p.ObservedExecRatio)))
+                    .Concat(observed.Peers.SelectMany(p => p.ObservedExecRatios.Select(r => ("peer:" + p.Name + "/" + r.Key, r.Value))))
                     .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal),
             };
             points.Add(point);

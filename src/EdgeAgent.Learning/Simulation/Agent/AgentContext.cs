@@ -252,6 +252,14 @@ public sealed class AgentContext
     /// </summary>
     public double[] PeerPricedRoundTripSeconds { get; } = new double[MaxPeers * MaxModels];
 
+    /// <summary>
+    /// The agent's expected execution time of model m on peer p in its observations over the true
+    /// one, at [p * <see cref="MaxModels"/> + m] (a calibrated deployment's: one ratio per peer
+    /// averages models whose estimates are off in opposite directions); 0: the peer's
+    /// <see cref="AgentPeerProfile.ObservedExecRatio"/>.
+    /// </summary>
+    public double[] PeerObservedExecRatio { get; } = new double[MaxPeers * MaxModels];
+
     /// <summary>Sigma of the log-normal factor (mean 1) on each task's actual execution time (0: exactly the expected time).</summary>
     public double ExecJitterSigma { get; set; } = 0.1;
 
@@ -266,6 +274,7 @@ public sealed class AgentContext
         Array.Copy(other.Peers, Peers, MaxPeers);
         Array.Copy(other.PeerExecSeconds, PeerExecSeconds, PeerExecSeconds.Length);
         Array.Copy(other.PeerPricedRoundTripSeconds, PeerPricedRoundTripSeconds, PeerPricedRoundTripSeconds.Length);
+        Array.Copy(other.PeerObservedExecRatio, PeerObservedExecRatio, PeerObservedExecRatio.Length);
         PeerCount = other.PeerCount;
         Array.Copy(other.Workloads, Workloads, MaxWorkloads);
         WorkloadCount = other.WorkloadCount;
@@ -323,6 +332,7 @@ public sealed class AgentContext
 
         Require(PeerExecSeconds.All(v => v >= 0 && double.IsFinite(v)), "peer execution times must be finite and non-negative (0: device time / speed)");
         Require(PeerPricedRoundTripSeconds.All(v => v >= 0 && double.IsFinite(v)), "priced round trips must be finite and non-negative (0: the observed round trip)");
+        Require(PeerObservedExecRatio.All(v => v >= 0 && double.IsFinite(v)), "observed execution ratios per peer and model must be finite and non-negative (0: the peer's ratio)");
         for (var w = 0; w < WorkloadCount; w++)
         {
             var wl = Workloads[w];

@@ -212,6 +212,7 @@ public sealed record AgentContextRange
 
         Array.Clear(c.PeerExecSeconds); // drawn peers run at the device's time / their speed
         Array.Clear(c.PeerPricedRoundTripSeconds);
+        Array.Clear(c.PeerObservedExecRatio); // drawn peers: their ObservedExecRatio for every model
 
         if (DemoWorldProbability > 0 && rng.NextDouble() < DemoWorldProbability)
         {

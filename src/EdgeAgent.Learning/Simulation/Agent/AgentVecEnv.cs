@@ -88,7 +88,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly long[] _resp;
     private readonly double[] _exec;     // [n, M, L] NaN = absent
     private readonly double[] _obsLocal; // [n, M] observed / true expected device time
-    private readonly double[] _obsPeer;  // [n, P] observed / true expected peer time
+    private readonly double[] _obsPeer;  // [n, P, M] observed / true expected time of model m on peer p
     private readonly double[] _obsRtt;   // [n, P] the round trip the agent sees (its estimate), s
     private readonly double[] _obsRate;  // [n, P] the throughput the agent sees (its estimate), bit/s; 0: the true bandwidths
     private readonly double[] _ovLocal;  // [n, M] the agent's own time per local request, s
@@ -237,7 +237,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _resp = new long[_n * M];
         _exec = new double[_n * M * L];
         _obsLocal = new double[_n * M];
-        _obsPeer = new double[_n * P];
+        _obsPeer = new double[_n * P * M];
         _obsRtt = new double[_n * P];
         _obsRate = new double[_n * P];
         _ovLocal = new double[_n * M];
@@ -833,7 +833,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._resp, s * M, _resp, env * M, M);
         Array.Copy(src._exec, s * M * L, _exec, env * M * L, M * L);
         Array.Copy(src._obsLocal, s * M, _obsLocal, env * M, M);
-        Array.Copy(src._obsPeer, s * P, _obsPeer, env * P, P);
+        Array.Copy(src._obsPeer, s * P * M, _obsPeer, env * P * M, P * M);
         Array.Copy(src._obsRtt, s * P, _obsRtt, env * P, P);
         Array.Copy(src._obsRate, s * P, _obsRate, env * P, P);
         Array.Copy(src._ovLocal, s * M, _ovLocal, env * M, M);
@@ -981,8 +981,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                 _peerExec[(pi * M) + m] = own > 0 && double.IsFinite(own) ? own : m < c.ModelCount ? c.Models[m].ExecFp32 / _speed[pi] : 1;
                 var priced = p < c.PeerCount && m < c.ModelCount ? c.PeerPricedRoundTripSeconds[(p * M) + m] : 0;
                 _pricedRtt[(pi * M) + m] = priced > 0 && double.IsFinite(priced) ? priced : peer.ObservedRoundTripSeconds > 0 ? peer.ObservedRoundTripSeconds : peer.RoundTripSeconds;
+                var observed = p < c.PeerCount && m < c.ModelCount ? c.PeerObservedExecRatio[(p * M) + m] : 0;
+                _obsPeer[(pi * M) + m] = observed > 0 && double.IsFinite(observed) ? observed
+                    : peer.ObservedExecRatio > 0 && double.IsFinite(peer.ObservedExecRatio) ? peer.ObservedExecRatio : 1;
             }
-            _obsPeer[pi] = peer.ObservedExecRatio > 0 && double.IsFinite(peer.ObservedExecRatio) ? peer.ObservedExecRatio : 1;
+
             _obsRtt[pi] = peer.ObservedRoundTripSeconds > 0 ? peer.ObservedRoundTripSeconds : peer.RoundTripSeconds;
             _obsRate[pi] = peer.ObservedBitsPerSecond > 0 ? peer.ObservedBitsPerSecond : 0;
             _served[pi] = p < c.PeerCount ? peer.ServedModels : 0;
@@ -1470,7 +1473,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var arrival = linkStart + upload + (0.5 * _rtt[pi]);
         AdvanceBackground(env, p, now);
         var peerExpected = _peerExec[(pi * M) + m];
-        var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, peerExpected * _obsPeer[pi], commit);
+        var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, peerExpected * _obsPeer[(pi * M) + m], commit);
         var back = peerFinish + (0.5 * _rtt[pi]) + download;
         (_placedQueue, _placedExec) = (peerFinish - (peerExpected * jitter) - arrival, peerExpected * jitter);
         _placedOverhead = _ovPeer[mi];
@@ -1594,7 +1597,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             RoundTripSeconds = _obsRtt[pi],
             UplinkBitsPerSecond = _obsRate[pi] > 0 ? _obsRate[pi] : _up[pi],
             DownlinkBitsPerSecond = _obsRate[pi] > 0 ? _obsRate[pi] : _down[pi],
-            ExpectedExecSeconds = _peerExec[(pi * M) + m] * _obsPeer[pi],
+            ExpectedExecSeconds = _peerExec[(pi * M) + m] * _obsPeer[(pi * M) + m],
             Running = _running[q],
             Queued = _queued[q],
             MaxConcurrency = _slotConc[pi],

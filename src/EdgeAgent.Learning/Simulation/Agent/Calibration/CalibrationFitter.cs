@@ -176,7 +176,7 @@ public static class CalibrationFitter
                 .Select(g => (Log: Math.Log(deviceExecOf[g.Key] / Math.Max(1e-6, Distribution.Of(g.Select(r => r.ExecSeconds))!.Mean)), Weight: (double)g.Count()))
                 .ToArray();
             var observedTerms = ran.GroupBy(r => r.Model, StringComparer.Ordinal)
-                .Select(g => (Observed: Distribution.Of(g.Select(r => columns.Time(r, IndexOf(r.Candidates, placement), columns.Exec)).Where(v => v > 0))?.Median ?? double.NaN,
+                .Select(g => (Model: g.Key, Observed: Distribution.Of(g.Select(r => columns.Time(r, IndexOf(r.Candidates, placement), columns.Exec)).Where(v => v > 0))?.Median ?? double.NaN,
                     Measured: Distribution.Of(g.Select(r => r.ExecSeconds))!.Mean, Weight: (double)g.Count()))
                 .Where(t => t.Observed > 0 && t.Measured > 0).ToArray();
             var observedPeerRatio = observedTerms.Length == 0 ? 1 : Math.Clamp(Math.Exp(observedTerms.Sum(t => Math.Log(t.Observed / t.Measured) * t.Weight) / observedTerms.Sum(t => t.Weight)), 0.01, 100);
@@ -205,6 +205,7 @@ public static class CalibrationFitter
                 Speed = Math.Clamp(speed, 1e-3, 1e3),
                 Concurrency = Math.Clamp(concurrency, 1, AgentContext.MaxConcurrency),
                 ObservedExecRatio = observedPeerRatio,
+                ObservedExecRatios = observedTerms.ToDictionary(t => t.Model, t => Math.Clamp(t.Observed / t.Measured, 0.01, 100), StringComparer.Ordinal),
                 ObservedRoundTripSeconds = observedRtt,
                 ObservedBitsPerSecond = observedRate,
                 TransferSeconds = Distribution.Of(ran.Select(r => r.TransferSeconds)),
@@ -249,8 +250,8 @@ public static class CalibrationFitter
     /// The calibration with the agent's own estimates (what its policy saw) taken from
     /// <paramref name="requests"/> alone, one stretch of the log such as one eval live run: per
     /// model the median expected fp32 time on the device over <see cref="ModelCalibration.DeviceExecSeconds"/>;
-    /// per peer the expected execution times over the times the simulator runs there (geometric mean
-    /// over the models it was offered for, weighted by requests) and its RTT and throughput
+    /// per peer the expected execution time of each model over the time the simulator runs it there
+    /// (and their geometric mean over the models, weighted by requests) and its RTT and throughput
     /// estimates. The agent refreshes an estimate only when it uses it (or probes it), so it moves
     /// between runs (the board's recognition estimate: 94-102 ms in one run, 74.5 ms in the next),
     /// and the policy's choice near a switch point follows it; the whole log's medians show every
@@ -299,6 +300,7 @@ public static class CalibrationFitter
 
             var terms = seen.GroupBy(x => x.Request.Model, StringComparer.Ordinal)
                 .Select(g => (
+                    Model: g.Key,
                     Observed: Distribution.Of(g.Select(x => columns.Time(x.Request, x.Row, columns.Exec)).Where(v => v > 0))?.Median ?? double.NaN,
                     Simulated: SimulatedPeerExec(calibration, peer, g.Key),
                     Weight: (double)g.Count()))
@@ -307,6 +309,11 @@ public static class CalibrationFitter
             {
                 ObservedExecRatio = terms.Length == 0 ? peer.ObservedExecRatio
                     : Math.Clamp(Math.Exp(terms.Sum(t => Math.Log(t.Observed / t.Simulated) * t.Weight) / terms.Sum(t => t.Weight)), 0.01, 100),
+                // Models the stretch did not offer this peer keep the calibration's ratio.
+                ObservedExecRatios = new Dictionary<string, double>(
+                    peer.ObservedExecRatios.Where(r => !terms.Any(t => t.Model == r.Key))
+                        .Concat(terms.Select(t => KeyValuePair.Create(t.Model, Math.Clamp(t.Observed / t.Simulated, 0.01, 100)))),
+                    StringComparer.Ordinal),
                 ObservedRoundTripSeconds = Distribution.Of(seen.Select(x => columns.Time(x.Request, x.Row, columns.RoundTrip)).Where(double.IsFinite)) ?? peer.ObservedRoundTripSeconds,
                 ObservedBitsPerSecond = Distribution.Of(seen.Select(x => columns.Rate(x.Request, x.Row, columns.Uplink)).Where(v => v > 0 && double.IsFinite(v))) ?? peer.ObservedBitsPerSecond,
             };

@@ -146,6 +146,13 @@ public sealed record PeerCalibration
     /// <summary>The agent's expected execution time on this peer (its observations) over the measured one, geometric mean over models (1: no runs).</summary>
     public double ObservedExecRatio { get; init; } = 1;
 
+    /// <summary>
+    /// The same ratio per model (by name): the agent's estimates of one peer can be off in opposite
+    /// directions for different models (the demo's edge: detection expected 18 ms against 14 ms
+    /// measured, recognition below its measured time). A model missing here takes <see cref="ObservedExecRatio"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ObservedExecRatios { get; init; } = new Dictionary<string, double>();
+
     /// <summary>The agent's RTT measurements as its observations carried them, s.</summary>
     public Distribution? ObservedRoundTripSeconds { get; init; }
 
@@ -340,6 +347,11 @@ public sealed record DeploymentCalibration
                 if (peers[p].PricedRoundTripSeconds.TryGetValue(Models[m].Name, out var priced) && priced > 0 && double.IsFinite(priced))
                 {
                     c.PeerPricedRoundTripSeconds[(p * AgentContext.MaxModels) + m] = priced;
+                }
+
+                if (peers[p].ObservedExecRatios.TryGetValue(Models[m].Name, out var observed) && observed > 0 && double.IsFinite(observed))
+                {
+                    c.PeerObservedExecRatio[(p * AgentContext.MaxModels) + m] = observed;
                 }
             }
         }

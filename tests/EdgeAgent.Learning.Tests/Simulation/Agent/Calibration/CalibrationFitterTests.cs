@@ -149,7 +149,7 @@ public sealed class CalibrationFitterTests : IDisposable
         Assert.Equal(model.ExecFp32 * model.ObservedExecRatio, local.ExpectedExecSeconds, 12);
         Assert.Equal(0.5, local.ExpectedExecSeconds / model.ExecFp32, 6);
         var peer = observation.Servers.Single(s => s.Placement.ToString() == "peer:edge");
-        Assert.Equal(model.ExecFp32 / context.Peers[0].Speed * context.Peers[0].ObservedExecRatio, peer.ExpectedExecSeconds, 12);
+        Assert.Equal(model.ExecFp32 / context.Peers[0].Speed * context.PeerObservedExecRatio[env.CurrentModel(0)], peer.ExpectedExecSeconds, 12);
 
         // What actually runs is the truth, not the observation.
         env.Step(0, 0, out _, out _);
@@ -221,6 +221,37 @@ public sealed class CalibrationFitterTests : IDisposable
         Assert.Equal(0.005, CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 0).ToContext().Peers[0].ObservedRoundTripSeconds, 4);
         Assert.Equal(calibration.Peers[0].RoundTripSeconds, high.Peers[0].RoundTripSeconds);
         Assert.Throws<ArgumentOutOfRangeException>(() => CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 1.5));
+    }
+
+    [Fact]
+    public void Fit_PeerEstimatesOffInOppositeDirections_EachModelsOwnRatioInTheObservations()
+    {
+        // On the peer the agent expects the small model at twice its time and the big one at half:
+        // one ratio per peer (their geometric mean, 1) would show both at the truth.
+        var requests = Deployment(300, sigma: 0).Select(r => r with
+        {
+            Features = Features(r.Model == "big" ? 0.2 : 0.1, r.Model == "big" ? 0.05 * 0.5 : 0.025 * 2),
+        }).ToList();
+
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+
+        var edge = Assert.Single(calibration.Peers);
+        Assert.Equal(2.0, edge.ObservedExecRatios["small"], 6);
+        Assert.Equal(0.5, edge.ObservedExecRatios["big"], 6);
+        var context = calibration.ToContext();
+        context.ExecJitterSigma = 0;
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), 1, 3, autoReset: false);
+        for (var seed = 1UL; seed <= 8; seed++)
+        {
+            env.Reset(0, seed);
+            var m = env.CurrentModel(0);
+            var expected = context.Models[m].Name == "big" ? 0.5 : 2.0;
+            Assert.Equal(context.PeerExecSeconds[m] * expected, env.CurrentObservation(0).Servers.Single(s => s.Placement.ToString() == "peer:edge").ExpectedExecSeconds, 6);
+        }
+
+        // A run of its own carries its own per-model ratios.
+        var run = CalibrationFitter.WithObservedEstimates(calibration, Deployment(60, sigma: 0), Layout);
+        Assert.All(run.Peers[0].ObservedExecRatios.Values, r => Assert.Equal(1.0, r, 6));
     }
 
     [Fact]
@@ -320,7 +351,7 @@ public sealed class CalibrationFitterTests : IDisposable
         var env = new AgentVecEnv(AgentContextRange.Fixed(context), 1, 3, autoReset: false);
         env.Reset(0, 5);
         var m0 = env.CurrentModel(0);
-        Assert.Equal(context.PeerExecSeconds[m0] * context.Peers[0].ObservedExecRatio, env.CurrentObservation(0).Servers[3].ExpectedExecSeconds, 9);
+        Assert.Equal(context.PeerExecSeconds[m0] * context.PeerObservedExecRatio[m0], env.CurrentObservation(0).Servers[3].ExpectedExecSeconds, 9);
         env.Step(0, 3, out _, out _);
         Assert.Equal(context.PeerExecSeconds[m0], env.LastTask(0).ExecSeconds, 9);
     }
