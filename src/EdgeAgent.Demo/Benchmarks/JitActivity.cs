@@ -37,26 +37,11 @@ public sealed class JitActivity(int pid, string procRoot = "/proc")
     public Dictionary<int, long> ReadWorkerTicks()
     {
         var result = new Dictionary<int, long>();
-        string[] tasks;
-        try
-        {
-            tasks = Directory.GetDirectories(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "task"));
-        }
-        catch (IOException)
-        {
-            return result;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return result;
-        }
-
-        foreach (var task in tasks)
+        foreach (var (thread, task) in ThreadCpu.Tasks(procRoot, pid))
         {
             try
             {
                 if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(WorkerName, StringComparison.Ordinal)
-                    || !int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var thread)
                     || ParseCpuTicks(File.ReadAllText(Path.Combine(task, "stat"))) is not { } ticks)
                 {
                     continue;

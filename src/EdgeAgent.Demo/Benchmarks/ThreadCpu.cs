@@ -46,26 +46,11 @@ public sealed class ThreadCpu(int pid, string procRoot = "/proc")
     public Dictionary<int, (string Name, long Nanoseconds)> Read()
     {
         var result = new Dictionary<int, (string, long)>();
-        string[] tasks;
-        try
-        {
-            tasks = Directory.GetDirectories(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "task"));
-        }
-        catch (IOException)
-        {
-            return result;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return result;
-        }
-
-        foreach (var task in tasks)
+        foreach (var (thread, task) in Tasks(procRoot, pid))
         {
             try
             {
-                if (!int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var thread)
-                    || RunNanoseconds(task) is not { } nanoseconds)
+                if (RunNanoseconds(task) is not { } nanoseconds)
                 {
                     continue;
                 }
@@ -79,6 +64,32 @@ public sealed class ThreadCpu(int pid, string procRoot = "/proc")
         }
 
         return result;
+    }
+
+    /// <summary>Each thread of process <paramref name="pid"/> with its /proc task directory (none when the process is gone or /proc does not say).</summary>
+    internal static IEnumerable<(int Thread, string Directory)> Tasks(string procRoot, int pid)
+    {
+        string[] tasks;
+        try
+        {
+            tasks = Directory.GetDirectories(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "task"));
+        }
+        catch (IOException)
+        {
+            yield break;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            yield break;
+        }
+
+        foreach (var task in tasks)
+        {
+            if (int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var thread))
+            {
+                yield return (thread, task);
+            }
+        }
     }
 
     /// <summary>The run time in nanoseconds from the text of a schedstat file (its first field: time on the CPU), or null when it is not of that form.</summary>
