@@ -19,7 +19,7 @@ internal static class BenchDecisionLogCommand
         var only = new Option<string?>("--only") { Description = "Run one part: overhead or kill." };
         only.AcceptOnlyFromAmong("overhead", "kill");
         var command = new Command("decision-log",
-            "The durable decision log (issue 15): per-request cost, an agent process writing its log against one with --decision-log off, requests interleaved (p50 ratio, target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
+            "The durable decision log (issue 15): per-request cost, an agent process writing its log against one with --decision-log off and a second one off (the noise floor), warmed up until their JIT is quiet, requests interleaved (p50 and CPU per request ratios, target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
         foreach (var option in new Option[] { iterations, models, clients, load, flush, keep, only })
         {
             command.Options.Add(option);

@@ -18,6 +18,15 @@ public sealed record DecisionLogBenchmarkSettings
     /// <summary>Measured requests per model and setting (overhead part).</summary>
     public int Iterations { get; init; } = 2000;
 
+    /// <summary>Unmeasured rounds per model before measuring (overhead part); then on, for at least <see cref="WarmupTime"/>, until the agents' JIT is quiet or <see cref="WarmupLimit"/>.</summary>
+    public int Warmup { get; init; } = 1000;
+
+    /// <summary>Shortest warm-up per model (overhead part).</summary>
+    public TimeSpan WarmupTime { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest warm-up per model (overhead part): measuring starts then even if a JIT is still tiering code up.</summary>
+    public TimeSpan WarmupLimit { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Repository with the PaddleOCR models; when ocr-cls is there its path is measured too.</summary>
     public string ModelsPath { get; init; } = CacheDirectories.Models();
 
@@ -54,17 +63,24 @@ public sealed record DecisionLogKillResult(int Sent, int Acknowledged, int Ackno
 }
 
 /// <summary>
-/// Issue 15's decision-log targets, with real agent processes. Overhead: two `edgeagent agent`
-/// processes serving the same repository with policy local, one with `--decision-log off`, one
-/// writing to a temporary directory, requests interleaved between them (tiny model, and ocr-cls
-/// when present); figure p50 on / p50 off (target &lt;= 1.05). Kill: one agent writing its log,
+/// Issue 15's decision-log targets, with real agent processes. Overhead: three `edgeagent agent`
+/// processes serving the same repository with policy local, one writing its log to a temporary
+/// directory and two with `--decision-log off` (the second is the noise floor), warmed up until
+/// their JIT is quiet, requests interleaved among them (tiny model, and ocr-cls when present);
+/// figures p50 on / p50 off and CPU per request on / off (target &lt;= 1.05). Kill: one agent writing its log,
 /// driven by closed-loop clients, killed with SIGKILL; then the database must pass
 /// <c>PRAGMA integrity_check</c>, open with the agent's own checks, and hold at least every request
 /// acknowledged more than one flush interval before the kill.
 /// </summary>
 public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, Action<string> progress)
 {
-    /// <summary>The overhead figures (log on / off per model).</summary>
+    /// <summary>
+    /// The overhead figures (log on / off per model): three agent processes, the first and the third
+    /// with <c>--decision-log off</c> (the third is the noise floor: two identical processes differ
+    /// too), the second writing its log; every model warmed up on all three until their JIT is quiet,
+    /// then requests interleaved in a new shuffled order each round. CPU per request is every
+    /// thread's run time (schedstat), the writer's included, also without the JIT's tier-up thread.
+    /// </summary>
     public async Task<IReadOnlyList<BenchmarkFigure>> RunOverheadAsync(CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -73,66 +89,176 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         {
             var (repository, models) = WriteRepository(work, settings.ModelsPath);
             var logDir = Path.Combine(work, "state");
-            progress("starting two agent processes (policy local), one writing its decision log to " + logDir + " ...");
+            progress("starting three agent processes (policy local): log off, log on (writing to " + logDir + "), log off again (noise floor) ...");
             var environment = new Dictionary<string, string> { ["EDGEAGENT_Execution__IntraOpThreads"] = "1" };
             await using var off = await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
                 ["agent", "--models", repository, "--policy", "local", "--decision-log", "off"], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
             await using var on = await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
                 ["agent", "--models", repository, "--policy", "local", "--decision-log", logDir], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
-            using var offChannel = DemoCluster.Channel(off.Address);
-            using var onChannel = DemoCluster.Channel(on.Address);
-            var offClient = new GRPCInferenceService.GRPCInferenceServiceClient(offChannel);
-            var onClient = new GRPCInferenceService.GRPCInferenceServiceClient(onChannel);
-            var figures = new List<BenchmarkFigure>();
-            var requests = 0;
-            foreach (var (name, tensor) in models)
+            await using var noise = await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
+                ["agent", "--models", repository, "--policy", "local", "--decision-log", "off"], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            NodeProcess[] agents = [off, on, noise];
+            var channels = agents.Select(a => DemoCluster.Channel(a.Address)).ToArray();
+            try
             {
-                progress($"agent runs it, {name}: decision log on vs off, {settings.Iterations} interleaved requests each ...");
-                var request = OipModelRunner.BuildRequest(name, "x", tensor);
-                var warmup = Math.Min(200, settings.Iterations);
-                TimeSpan offCpu = default, onCpu = default;
-                var results = await LatencySampler.MeasureInterleavedAsync(
-                    [
-                        ("off", async ct => await offClient.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)),
-                        ("on", async ct => await onClient.ModelInferAsync(request, cancellationToken: ct).ResponseAsync.ConfigureAwait(false)),
-                    ],
-                    warmup,
-                    settings.Iterations,
-                    () => (offCpu, onCpu) = (off.CpuTime(), on.CpuTime()),
-                    cancellationToken).ConfigureAwait(false);
+                var clients = channels.Select(c => new GRPCInferenceService.GRPCInferenceServiceClient(c)).ToArray();
+                var figures = new List<BenchmarkFigure>();
+                var requests = 0;
+                foreach (var (name, tensor) in models)
+                {
+                    var request = OipModelRunner.BuildRequest(name, "x", tensor);
+                    progress(string.Create(CultureInfo.InvariantCulture, $"{name}: warming the three agents up ({settings.Warmup} rounds, at least {settings.WarmupTime.TotalSeconds:0} s, then until their JIT is quiet, at most {settings.WarmupLimit.TotalSeconds:0} s) ..."));
+                    var (rounds, took, quiet) = await WarmUpAsync(agents, clients, request, cancellationToken).ConfigureAwait(false);
+                    progress(string.Create(CultureInfo.InvariantCulture, $"{name}: warm after {rounds} rounds, {took.TotalSeconds:0} s ({(quiet ? "JIT quiet" : "JIT still tiering up: warm-up limit")}); {settings.Iterations} interleaved requests each ..."));
+                    var (latency, cpu) = await MeasureAsync(agents, clients, request, cancellationToken).ConfigureAwait(false);
+                    requests += rounds + settings.Iterations;
+                    figures.AddRange(Figures(name, latency, cpu));
+                }
 
-                // The writer's work for the last requests lands up to one flush interval after them: counted too.
-                await Task.Delay(settings.FlushInterval * 2, cancellationToken).ConfigureAwait(false);
-                var offUs = (off.CpuTime() - offCpu).TotalMilliseconds * 1000 / settings.Iterations;
-                var onUs = (on.CpuTime() - onCpu).TotalMilliseconds * 1000 / settings.Iterations;
-                requests += warmup + settings.Iterations;
-                var (a, b) = (results[1], results[0]);
-                figures.Add(new BenchmarkFigure(
-                    $"decision log on / off, local, {name}, p50",
-                    a.P50Ms / b.P50Ms,
-                    "x",
-                    1.05,
-                    string.Create(CultureInfo.InvariantCulture, $"on p50 {a.P50Ms * 1000:0} us (mean {a.MeanMs * 1000:0}, mean ratio {a.MeanMs / b.MeanMs:0.000}); off p50 {b.P50Ms * 1000:0} us (mean {b.MeanMs * 1000:0}); {a.Samples} interleaved samples")));
-                figures.Add(new BenchmarkFigure(
-                    $"  agent CPU per request, log on / off, {name}",
-                    onUs / offUs,
-                    "x",
-                    1.05,
-                    string.Create(CultureInfo.InvariantCulture, $"on {onUs:0} us, off {offUs:0} us of user + system time per request over the measured requests (the on agent's writer included, {settings.FlushInterval.TotalMilliseconds * 2:0} ms after the last); +{onUs - offUs:0} us")));
+                // The logging agent must really have logged: every request it served is a row (after its flush).
+                var path = Path.Combine(logDir, "decisions.db");
+                var rows = await WaitForRowsAsync(path, requests, settings.FlushInterval * 4 + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                progress(string.Create(CultureInfo.InvariantCulture, $"the logging agent wrote {rows} rows for {requests} requests"));
+                figures.Add(new BenchmarkFigure("requests served with the log on that are not in it", Math.Max(0, requests - rows), "", 0,
+                    string.Create(CultureInfo.InvariantCulture, $"{rows} rows for {requests} requests (warm-up included)")));
+                return figures;
             }
-
-            // The logging agent must really have logged: every request it served is a row (after its flush).
-            var path = Path.Combine(logDir, "decisions.db");
-            var rows = await WaitForRowsAsync(path, requests, settings.FlushInterval * 4 + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-            progress(string.Create(CultureInfo.InvariantCulture, $"the logging agent wrote {rows} rows for {requests} requests"));
-            figures.Add(new BenchmarkFigure("requests served with the log on that are not in it", Math.Max(0, requests - rows), "", 0,
-                string.Create(CultureInfo.InvariantCulture, $"{rows} rows for {requests} requests (warm-up included)")));
-            return figures;
+            finally
+            {
+                foreach (var channel in channels)
+                {
+                    channel.Dispose();
+                }
+            }
         }
         finally
         {
             TryDelete(work);
         }
+    }
+
+    private IEnumerable<BenchmarkFigure> Figures(string name, double[][] latency, Dictionary<string, long>[] cpu)
+    {
+        var n = settings.Iterations;
+        double Us(int k, bool tierUp) => cpu[k].Where(e => tierUp || e.Key != ThreadCpu.TierUpWorker).Sum(e => e.Value) / 1000.0 / n;
+        double TierUp(int k) => cpu[k].GetValueOrDefault(ThreadCpu.TierUpWorker) / 1000.0 / n;
+        var p50 = latency.Select(x => Percentiles.Of(x, 50) * 1000).ToArray();
+        var mean = latency.Select(x => x.Average() * 1000).ToArray();
+        var (onUs, offUs, noiseUs) = (Us(1, true), Us(0, true), Us(2, true));
+        var (onLess, offLess, noiseLess) = (Us(1, false), Us(0, false), Us(2, false));
+        yield return new BenchmarkFigure(
+            $"decision log on / off, local, {name}, p50",
+            p50[1] / p50[0],
+            "x",
+            1.05,
+            string.Create(CultureInfo.InvariantCulture, $"on p50 {p50[1]:0} us (mean {mean[1]:0}, mean ratio {mean[1] / mean[0]:0.000}); off p50 {p50[0]:0} us (mean {mean[0]:0}); noise pair (off / off) {p50[2] / p50[0]:0.000}; {n} interleaved samples each"));
+        yield return new BenchmarkFigure(
+            $"  agent CPU per request, log on / off, {name}",
+            onUs / offUs,
+            "x",
+            1.05,
+            string.Create(CultureInfo.InvariantCulture, $"on {onUs:0} us, off {offUs:0} us (+{onUs - offUs:0}) of every thread's run time per request over the measured requests (the on agent's writer included, {settings.FlushInterval.TotalMilliseconds * 2:0} ms after the last); noise pair {noiseUs / offUs:0.000}"));
+        yield return new BenchmarkFigure(
+            $"  the same less the JIT's tier-up, {name}",
+            onLess / offLess,
+            "x",
+            1.05,
+            string.Create(CultureInfo.InvariantCulture, $"on {onLess:0} us, off {offLess:0} us (+{onLess - offLess:0}); tier-up {TierUp(1):0.0} / {TierUp(0):0.0} / {TierUp(2):0.0} us per request (on / off / noise); noise pair {noiseLess / offLess:0.000}"));
+    }
+
+    // Rounds of one request to each agent until Warmup rounds and WarmupTime have passed and every
+    // agent's tier-up worker used at most 20 ms in each of two 5 s windows in a row, or WarmupLimit.
+    private async Task<(int Rounds, TimeSpan Took, bool JitQuiet)> WarmUpAsync(NodeProcess[] agents, GRPCInferenceService.GRPCInferenceServiceClient[] clients, ModelInferRequest request, CancellationToken cancellationToken)
+    {
+        var jit = agents.Select(a => new JitActivity(a.Id)).ToArray();
+        foreach (var j in jit)
+        {
+            j.Advance();
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var (windowStarted, sampled) = (started, started);
+        var windowTicks = new long[jit.Length];
+        var quietWindows = 0;
+        for (var round = 1; ; round++)
+        {
+            foreach (var client in clients)
+            {
+                await client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+            }
+
+            if (Stopwatch.GetElapsedTime(sampled) >= TimeSpan.FromSeconds(1))
+            {
+                sampled = Stopwatch.GetTimestamp();
+                for (var i = 0; i < jit.Length; i++)
+                {
+                    windowTicks[i] += jit[i].Advance();
+                }
+            }
+
+            if (Stopwatch.GetElapsedTime(windowStarted) >= TimeSpan.FromSeconds(5))
+            {
+                quietWindows = windowTicks.Max() <= 2 ? quietWindows + 1 : 0;
+                Array.Clear(windowTicks);
+                windowStarted = Stopwatch.GetTimestamp();
+            }
+
+            var took = Stopwatch.GetElapsedTime(started);
+            if (round >= settings.Warmup && took >= settings.WarmupTime && (quietWindows >= 2 || took >= settings.WarmupLimit))
+            {
+                return (round, took, quietWindows >= 2);
+            }
+        }
+    }
+
+    // Iterations rounds, one request to each agent per round in a new seeded shuffled order; latency
+    // per agent (ms) and each agent's CPU by thread name (ns) over the rounds and two flush intervals after.
+    private async Task<(double[][] Latency, Dictionary<string, long>[] Cpu)> MeasureAsync(NodeProcess[] agents, GRPCInferenceService.GRPCInferenceServiceClient[] clients, ModelInferRequest request, CancellationToken cancellationToken)
+    {
+        var threads = agents.Select(a => new ThreadCpu(a.Id)).ToArray();
+        var cpu = agents.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToArray();
+        void Read()
+        {
+            for (var k = 0; k < threads.Length; k++)
+            {
+                foreach (var (thread, ns) in threads[k].Advance())
+                {
+                    cpu[k][thread] = cpu[k].GetValueOrDefault(thread) + ns;
+                }
+            }
+        }
+
+        foreach (var t in threads)
+        {
+            t.Advance();
+        }
+
+        var latency = agents.Select(_ => new double[settings.Iterations]).ToArray();
+        var order = Enumerable.Range(0, agents.Length).ToArray();
+        var random = new Random(15);
+        var read = Stopwatch.GetTimestamp();
+        for (var i = 0; i < settings.Iterations; i++)
+        {
+            random.Shuffle(order);
+            foreach (var k in order)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await clients[k].ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                latency[k][i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+
+            // Threads are read at least every second: an idle worker exits and takes its counts with it.
+            if (Stopwatch.GetElapsedTime(read) >= TimeSpan.FromSeconds(1))
+            {
+                read = Stopwatch.GetTimestamp();
+                Read();
+            }
+        }
+
+        // The writer's work for the last requests lands up to one flush interval after them: counted too.
+        await Task.Delay(settings.FlushInterval * 2, cancellationToken).ConfigureAwait(false);
+        Read();
+        return (latency, cpu);
     }
 
     /// <summary>

@@ -149,12 +149,17 @@ public sealed class DecisionDatabaseException : Exception
 /// is microseconds since the Unix epoch, <c>features</c> float32 little-endian [S, F] row-major,
 /// <c>mask</c> one byte per row, <c>candidates</c> a JSON array of placements) and table
 /// <c>layouts</c> (name, and the layout's ONNX-metadata description as a JSON object, so features can
-/// be decoded after the code changed).
+/// be decoded after the code changed). Schema 2 adds <c>decisions.feature_count</c> (F): when it is
+/// set, <c>features</c> holds only the present rows (mask 1) in row order, [P, F], and every absent
+/// row is all <see cref="EdgeAgent.Core.Observation.ObservationEncoder.AbsentValue"/> (an
+/// observation row of 11 with 1-4 servers present takes 164-656 bytes instead of 1,804); when it is
+/// NULL (rows of schema 1, or a row whose absent rows hold other values) <c>features</c> is the whole
+/// [S, F]. <see cref="Read"/> returns [S, F] either way.
 /// </remarks>
 public sealed class DecisionDatabase : IDisposable
 {
     /// <summary>Schema version this build writes and reads; older files are migrated on opening for writing.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary><c>PRAGMA application_id</c> of an EdgeAgent decision log ("EAdl").</summary>
     public const int ApplicationId = 0x4541_646C;
@@ -193,14 +198,33 @@ public sealed class DecisionDatabase : IDisposable
             status_code INTEGER NOT NULL);
         CREATE INDEX decisions_ts ON decisions(ts_us);
         """,
+        // 2: features of new rows hold the present rows only (no row is rewritten).
+        "ALTER TABLE decisions ADD COLUMN feature_count INTEGER;",
     ];
 
     private const string Columns =
         "d.id, d.ts_us, d.model, d.input_bytes, l.name, d.candidates, d.features, d.mask, d.w_delay, d.w_energy, d.decided, d.ran_at, d.fallback_from, " +
-        "d.delay_s, d.queue_s, d.transfer_s, d.exec_s, d.compute_j, d.compute_provenance, d.radio_j, d.radio_provenance, d.outcome, d.status_code, l.metadata";
+        "d.delay_s, d.queue_s, d.transfer_s, d.exec_s, d.compute_j, d.compute_provenance, d.radio_j, d.radio_provenance, d.outcome, d.status_code, l.metadata, ";
+
+    private const string InsertSql =
+        "INSERT INTO decisions (ts_us, model, input_bytes, layout_id, candidates, features, mask, w_delay, w_energy, decided, ran_at, fallback_from, " +
+        "delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code, feature_count) VALUES " +
+        "($ts, $model, $bytes, $layout, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status, $fc);";
+
+    private static readonly string[] InsertParameters =
+        ["$ts", "$model", "$bytes", "$layout", "$candidates", "$features", "$mask", "$wd", "$we", "$decided", "$ran", "$fallback", "$delay", "$queue", "$transfer", "$exec", "$cj", "$cp", "$rj", "$rp", "$outcome", "$status", "$fc"];
 
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, long> _layoutIds = new(StringComparer.Ordinal);
+
+    // Statements prepared once and reused (the writer runs the same few each batch; preparing them
+    // each time was a measurable part of a row's cost).
+    private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
+    private SqliteCommand? _insert;
+    private SqliteParameter[] _insertParameters = [];
+    private IReadOnlyList<string>? _lastCandidates;
+    private string _lastCandidatesJson = "[]";
+    private int _version;
 
     private DecisionDatabase(string path, SqliteConnection connection)
     {
@@ -315,6 +339,7 @@ public sealed class DecisionDatabase : IDisposable
                 $"Decision log '{FilePath}' has schema version {version}, newer than the {SchemaVersion} this edgeagent knows; use a newer edgeagent or another DecisionLog:Path."));
         }
 
+        _version = (int)version;
         if (!writable)
         {
             if (version < 1)
@@ -339,13 +364,14 @@ public sealed class DecisionDatabase : IDisposable
             Execute(Migrations[v], transaction);
             Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA application_id = {ApplicationId}; PRAGMA user_version = {v + 1};"), transaction);
             transaction.Commit();
+            _version = v + 1;
         }
     }
 
     /// <summary>The schema version of the open file.</summary>
     public int Version => (int)ScalarLong("PRAGMA user_version;");
 
-    /// <summary>Writes <paramref name="rows"/> in one transaction.</summary>
+    /// <summary>Writes <paramref name="rows"/> in one transaction (one prepared statement, reused).</summary>
     /// <exception cref="SqliteException">The write failed (disk full, I/O error, busy beyond the timeout).</exception>
     public void Insert(IReadOnlyList<DecisionRow> rows)
     {
@@ -356,43 +382,36 @@ public sealed class DecisionDatabase : IDisposable
         }
 
         using var transaction = _connection.BeginTransaction();
-        using var command = _connection.CreateCommand();
+        var command = InsertCommand();
         command.Transaction = transaction;
-        command.CommandText =
-            "INSERT INTO decisions (ts_us, model, input_bytes, layout_id, candidates, features, mask, w_delay, w_energy, decided, ran_at, fallback_from, " +
-            "delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code) VALUES " +
-            "($ts, $model, $bytes, $layout, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status);";
-        var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
-        foreach (var name in new[] { "$ts", "$model", "$bytes", "$layout", "$candidates", "$features", "$mask", "$wd", "$we", "$decided", "$ran", "$fallback", "$delay", "$queue", "$transfer", "$exec", "$cj", "$cp", "$rj", "$rp", "$outcome", "$status" })
-        {
-            p[name] = command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
+        var p = _insertParameters;
         var layoutIds = new Dictionary<string, long>(_layoutIds, StringComparer.Ordinal);
         foreach (var row in rows)
         {
-            p["$ts"].Value = ToMicroseconds(row.Timestamp);
-            p["$model"].Value = row.Model;
-            p["$bytes"].Value = row.InputBytes;
-            p["$layout"].Value = LayoutId(row.Layout, row.LayoutMetadata, transaction, layoutIds);
-            p["$candidates"].Value = JsonSerializer.Serialize(row.Candidates, DecisionJson.Default.IReadOnlyListString);
-            p["$features"].Value = FloatsToBytes(row.Features);
-            p["$mask"].Value = MaskToBytes(row.Mask);
-            p["$wd"].Value = row.DelayWeight;
-            p["$we"].Value = row.EnergyWeight;
-            p["$decided"].Value = row.Decided;
-            p["$ran"].Value = row.RanAt;
-            p["$fallback"].Value = (object?)row.FallbackFrom ?? DBNull.Value;
-            p["$delay"].Value = row.DelaySeconds;
-            p["$queue"].Value = row.QueueSeconds;
-            p["$transfer"].Value = row.TransferSeconds;
-            p["$exec"].Value = row.ExecSeconds;
-            p["$cj"].Value = row.ComputeJoules;
-            p["$cp"].Value = row.ComputeProvenance;
-            p["$rj"].Value = row.RadioJoules;
-            p["$rp"].Value = row.RadioProvenance;
-            p["$outcome"].Value = row.Outcome;
-            p["$status"].Value = row.StatusCode;
+            var (features, featureCount) = StoredFeatures(row.Features, row.Mask);
+            p[0].Value = ToMicroseconds(row.Timestamp);
+            p[1].Value = row.Model;
+            p[2].Value = row.InputBytes;
+            p[3].Value = LayoutId(row.Layout, row.LayoutMetadata, transaction, layoutIds);
+            p[4].Value = CandidatesJson(row.Candidates);
+            p[5].Value = features;
+            p[6].Value = MaskToBytes(row.Mask);
+            p[7].Value = row.DelayWeight;
+            p[8].Value = row.EnergyWeight;
+            p[9].Value = row.Decided;
+            p[10].Value = row.RanAt;
+            p[11].Value = (object?)row.FallbackFrom ?? DBNull.Value;
+            p[12].Value = row.DelaySeconds;
+            p[13].Value = row.QueueSeconds;
+            p[14].Value = row.TransferSeconds;
+            p[15].Value = row.ExecSeconds;
+            p[16].Value = row.ComputeJoules;
+            p[17].Value = row.ComputeProvenance;
+            p[18].Value = row.RadioJoules;
+            p[19].Value = row.RadioProvenance;
+            p[20].Value = row.Outcome;
+            p[21].Value = row.StatusCode;
+            p[22].Value = featureCount is { } f ? f : DBNull.Value;
             command.ExecuteNonQuery();
         }
 
@@ -402,6 +421,95 @@ public sealed class DecisionDatabase : IDisposable
         {
             _layoutIds[name] = id;
         }
+    }
+
+    private SqliteCommand InsertCommand()
+    {
+        if (_insert is null)
+        {
+            var command = _connection.CreateCommand();
+            command.CommandText = InsertSql;
+            _insertParameters = [.. InsertParameters.Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name }))];
+            _insert = command;
+        }
+
+        return _insert;
+    }
+
+    // Consecutive rows almost always have the same candidates: their JSON is made once.
+    private string CandidatesJson(IReadOnlyList<string> candidates)
+    {
+        if (_lastCandidates is null || !_lastCandidates.SequenceEqual(candidates, StringComparer.Ordinal))
+        {
+            _lastCandidatesJson = JsonSerializer.Serialize(candidates, DecisionJson.Default.IReadOnlyListString);
+            _lastCandidates = [.. candidates];
+        }
+
+        return _lastCandidatesJson;
+    }
+
+    /// <summary>
+    /// The <c>features</c> value of a row and its <c>feature_count</c>: the present rows only with F
+    /// when every absent row is all <see cref="EdgeAgent.Core.Observation.ObservationEncoder.AbsentValue"/>
+    /// (as the encoder writes them), else the whole [S, F] and null.
+    /// </summary>
+    internal static (byte[] Bytes, int? FeatureCount) StoredFeatures(float[] features, float[] mask)
+    {
+        var s = mask.Length;
+        if (s == 0 || features.Length % s != 0)
+        {
+            return (FloatsToBytes(features), null);
+        }
+
+        var f = features.Length / s;
+        var present = 0;
+        for (var i = 0; i < s; i++)
+        {
+            if (mask[i] > 0)
+            {
+                present++;
+            }
+            else if (features.AsSpan(i * f, f).IndexOfAnyExcept(EdgeAgent.Core.Observation.ObservationEncoder.AbsentValue) >= 0)
+            {
+                return (FloatsToBytes(features), null);
+            }
+        }
+
+        var bytes = new byte[present * f * sizeof(float)];
+        var at = 0;
+        for (var i = 0; i < s; i++)
+        {
+            if (mask[i] > 0)
+            {
+                WriteFloats(features.AsSpan(i * f, f), bytes.AsSpan(at));
+                at += f * sizeof(float);
+            }
+        }
+
+        return (bytes, f);
+    }
+
+    // The [S, F] features of a stored value: present rows expanded back in mask order, absent rows all AbsentValue.
+    private static float[] ExpandFeatures(byte[] stored, float[] mask, int featureCount)
+    {
+        var features = new float[mask.Length * featureCount];
+        features.AsSpan().Fill(EdgeAgent.Core.Observation.ObservationEncoder.AbsentValue);
+        var at = 0;
+        for (var i = 0; i < mask.Length && at + (featureCount * sizeof(float)) <= stored.Length; i++)
+        {
+            if (mask[i] > 0)
+            {
+                var row = features.AsSpan(i * featureCount, featureCount);
+                for (var k = 0; k < featureCount; k++)
+                {
+                    row[k] = BinaryPrimitives.ReadSingleLittleEndian(stored.AsSpan(at + (k * sizeof(float))));
+                }
+
+                at += featureCount * sizeof(float);
+            }
+        }
+
+        return features;
     }
 
     private long LayoutId(string name, string metadata, SqliteTransaction transaction, Dictionary<string, long> known)
@@ -464,12 +572,9 @@ public sealed class DecisionDatabase : IDisposable
     public long Prune(DateTimeOffset now, TimeSpan maxAge, long maxBytes, long maxRows)
     {
         long deleted = 0;
-        using (var command = _connection.CreateCommand())
-        {
-            command.CommandText = "DELETE FROM decisions WHERE ts_us < $cutoff;";
-            command.Parameters.AddWithValue("$cutoff", ToMicroseconds(now - maxAge));
-            deleted += command.ExecuteNonQuery();
-        }
+        var byAge = Statement("DELETE FROM decisions WHERE ts_us < $cutoff;", "$cutoff");
+        byAge.Parameters[0].Value = ToMicroseconds(now - maxAge);
+        deleted += byAge.ExecuteNonQuery();
 
         if (maxRows > 0)
         {
@@ -510,9 +615,8 @@ public sealed class DecisionDatabase : IDisposable
 
     private long DeleteOldest(long count)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "DELETE FROM decisions WHERE id IN (SELECT id FROM decisions ORDER BY id LIMIT $n);";
-        command.Parameters.AddWithValue("$n", count);
+        var command = Statement("DELETE FROM decisions WHERE id IN (SELECT id FROM decisions ORDER BY id LIMIT $n);", "$n");
+        command.Parameters[0].Value = count;
         return command.ExecuteNonQuery();
     }
 
@@ -521,7 +625,7 @@ public sealed class DecisionDatabase : IDisposable
     public IEnumerable<DecisionRow> Read(DateTimeOffset? since = null)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM decisions d JOIN layouts l ON l.id = d.layout_id WHERE d.ts_us >= $since ORDER BY d.id;";
+        command.CommandText = $"SELECT {Columns}{(_version >= 2 ? "d.feature_count" : "NULL")} FROM decisions d JOIN layouts l ON l.id = d.layout_id WHERE d.ts_us >= $since ORDER BY d.id;";
         command.Parameters.AddWithValue("$since", since is { } s ? ToMicroseconds(s) : long.MinValue);
         SqliteDataReader reader;
         try
@@ -557,7 +661,14 @@ public sealed class DecisionDatabase : IDisposable
         }
     }
 
-    private static DecisionRow ReadRow(SqliteDataReader r) => new()
+    private static DecisionRow ReadRow(SqliteDataReader r)
+    {
+        var mask = BytesToMask((byte[])r.GetValue(7));
+        var stored = (byte[])r.GetValue(6);
+        return ReadRow(r, mask, r.IsDBNull(24) ? BytesToFloats(stored) : ExpandFeatures(stored, mask, r.GetInt32(24)));
+    }
+
+    private static DecisionRow ReadRow(SqliteDataReader r, float[] mask, float[] features) => new()
     {
         Id = r.GetInt64(0),
         Timestamp = FromMicroseconds(r.GetInt64(1)),
@@ -565,8 +676,8 @@ public sealed class DecisionDatabase : IDisposable
         InputBytes = r.GetInt64(3),
         Layout = r.GetString(4),
         Candidates = JsonSerializer.Deserialize(r.GetString(5), DecisionJson.Default.IReadOnlyListString) ?? [],
-        Features = BytesToFloats((byte[])r.GetValue(6)),
-        Mask = BytesToMask((byte[])r.GetValue(7)),
+        Features = features,
+        Mask = mask,
         DelayWeight = r.GetDouble(8),
         EnergyWeight = r.GetDouble(9),
         Decided = r.GetString(10),
@@ -622,12 +733,22 @@ public sealed class DecisionDatabase : IDisposable
     public static byte[] FloatsToBytes(ReadOnlySpan<float> values)
     {
         var bytes = new byte[values.Length * sizeof(float)];
-        for (var i = 0; i < values.Length; i++)
+        WriteFloats(values, bytes);
+        return bytes;
+    }
+
+    private static void WriteFloats(ReadOnlySpan<float> values, Span<byte> bytes)
+    {
+        if (BitConverter.IsLittleEndian)
         {
-            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).CopyTo(bytes);
+            return;
         }
 
-        return bytes;
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes[(i * sizeof(float))..], values[i]);
+        }
     }
 
     /// <summary>The floats of a <c>features</c> value.</summary>
@@ -642,7 +763,16 @@ public sealed class DecisionDatabase : IDisposable
         return values;
     }
 
-    private static byte[] MaskToBytes(float[] mask) => [.. mask.Select(m => m > 0 ? (byte)1 : (byte)0)];
+    private static byte[] MaskToBytes(float[] mask)
+    {
+        var bytes = new byte[mask.Length];
+        for (var i = 0; i < mask.Length; i++)
+        {
+            bytes[i] = mask[i] > 0 ? (byte)1 : (byte)0;
+        }
+
+        return bytes;
+    }
 
     private static float[] BytesToMask(byte[] bytes) => [.. bytes.Select(b => b != 0 ? 1f : 0f)];
 
@@ -654,11 +784,24 @@ public sealed class DecisionDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private object? Scalar(string sql)
+    private object? Scalar(string sql) => Statement(sql).ExecuteScalar();
+
+    // A statement outside any transaction, prepared on first use and kept until Dispose.
+    private SqliteCommand Statement(string sql, string? parameter = null)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
+        if (!_statements.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            if (parameter is not null)
+            {
+                command.Parameters.Add(new SqliteParameter { ParameterName = parameter });
+            }
+
+            _statements[sql] = command;
+        }
+
+        return command;
     }
 
     private long ScalarLong(string sql) => Scalar(sql) is long value ? value : 0;
@@ -670,7 +813,17 @@ public sealed class DecisionDatabase : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _insert?.Dispose();
+        foreach (var command in _statements.Values)
+        {
+            command.Dispose();
+        }
+
+        _statements.Clear();
+        _connection.Dispose();
+    }
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyList<string>))]

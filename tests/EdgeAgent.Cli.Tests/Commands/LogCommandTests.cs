@@ -193,7 +193,7 @@ public sealed class LogCommandTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 2;";
+            command.CommandText = $"PRAGMA user_version = {DecisionDatabase.SchemaVersion + 1};";
             command.ExecuteNonQuery();
         }
 
@@ -201,7 +201,7 @@ public sealed class LogCommandTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.Contains("schema version 2, newer than the 1", error, StringComparison.Ordinal);
+        Assert.Contains($"schema version {DecisionDatabase.SchemaVersion + 1}, newer than the {DecisionDatabase.SchemaVersion}", error, StringComparison.Ordinal);
     }
 
     [Theory]

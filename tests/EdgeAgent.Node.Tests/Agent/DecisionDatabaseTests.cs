@@ -71,6 +71,113 @@ public sealed class DecisionDatabaseTests : IDisposable
     }
 
     [Fact]
+    public void Insert_StoresOnlyThePresentRows_AndReadExpandsThem()
+    {
+        var row = DurableDecisionLog.ToRow(DecisionRecords.Create(T0, 1));
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            db.Insert([row]);
+        }
+
+        // 3 of 11 rows present: the stored blob is [3, F], feature_count F.
+        var f = LearnedPolicy.AgentLayout.FeatureCount;
+        Assert.Equal((long)(3 * f * sizeof(float)), Pragma(DbPath, "SELECT length(features) FROM decisions;"));
+        Assert.Equal((long)f, Pragma(DbPath, "SELECT feature_count FROM decisions;"));
+        using var read = DecisionDatabase.OpenForReading(DbPath);
+        Assert.Equal(row.Features, read.Read().Single().Features);
+    }
+
+    [Fact]
+    public void Insert_AbsentRowsNotAllAbsentValue_StoresTheWholeObservation()
+    {
+        var row = DurableDecisionLog.ToRow(DecisionRecords.Create(T0, 1));
+        var features = (float[])row.Features.Clone();
+        features[^1] = 0.5f;
+        row = row with { Features = features };
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            db.Insert([row]);
+        }
+
+        Assert.Equal((long)(features.Length * sizeof(float)), Pragma(DbPath, "SELECT length(features) FROM decisions;"));
+        Assert.Equal(DBNull.Value, Pragma(DbPath, "SELECT feature_count FROM decisions;"));
+        using var read = DecisionDatabase.OpenForReading(DbPath);
+        Assert.Equal(features, read.Read().Single().Features);
+    }
+
+    [Fact]
+    public void SchemaOneFile_IsReadAsWritten_ThenMigratedKeepingItsRows()
+    {
+        // A version-1 file as EdgeAgent wrote it before schema 2: features always the whole [S, F].
+        var old = DurableDecisionLog.ToRow(DecisionRecords.Create(T0, 1));
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = SchemaOne + $"PRAGMA application_id = {DecisionDatabase.ApplicationId}; PRAGMA user_version = 1;" +
+                "INSERT INTO layouts (name, metadata) VALUES ($layout, $metadata);" +
+                "INSERT INTO decisions (ts_us, model, input_bytes, layout_id, candidates, features, mask, w_delay, w_energy, decided, ran_at, fallback_from, delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code) " +
+                "VALUES ($ts, $model, $bytes, 1, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status);";
+            command.Parameters.AddWithValue("$layout", old.Layout);
+            command.Parameters.AddWithValue("$metadata", old.LayoutMetadata);
+            command.Parameters.AddWithValue("$ts", DecisionDatabase.ToMicroseconds(old.Timestamp));
+            command.Parameters.AddWithValue("$model", old.Model);
+            command.Parameters.AddWithValue("$bytes", old.InputBytes);
+            command.Parameters.AddWithValue("$candidates", System.Text.Json.JsonSerializer.Serialize(old.Candidates));
+            command.Parameters.AddWithValue("$features", DecisionDatabase.FloatsToBytes(old.Features));
+            command.Parameters.AddWithValue("$mask", old.Mask.Select(m => m > 0 ? (byte)1 : (byte)0).ToArray());
+            command.Parameters.AddWithValue("$wd", old.DelayWeight);
+            command.Parameters.AddWithValue("$we", old.EnergyWeight);
+            command.Parameters.AddWithValue("$decided", old.Decided);
+            command.Parameters.AddWithValue("$ran", old.RanAt);
+            command.Parameters.AddWithValue("$fallback", (object?)old.FallbackFrom ?? DBNull.Value);
+            command.Parameters.AddWithValue("$delay", old.DelaySeconds);
+            command.Parameters.AddWithValue("$queue", old.QueueSeconds);
+            command.Parameters.AddWithValue("$transfer", old.TransferSeconds);
+            command.Parameters.AddWithValue("$exec", old.ExecSeconds);
+            command.Parameters.AddWithValue("$cj", old.ComputeJoules);
+            command.Parameters.AddWithValue("$cp", old.ComputeProvenance);
+            command.Parameters.AddWithValue("$rj", old.RadioJoules);
+            command.Parameters.AddWithValue("$rp", old.RadioProvenance);
+            command.Parameters.AddWithValue("$outcome", old.Outcome);
+            command.Parameters.AddWithValue("$status", old.StatusCode);
+            command.ExecuteNonQuery();
+        }
+
+        using (var read = DecisionDatabase.OpenForReading(DbPath))
+        {
+            Assert.Equal(1, read.Version);
+            Assert.Equal(old with { Id = 1 }, read.Read().Single() with { Candidates = old.Candidates, Features = old.Features, Mask = old.Mask });
+            Assert.Equal(old.Features, read.Read().Single().Features);
+        }
+
+        var added = DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddSeconds(1), 2));
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            Assert.Equal(DecisionDatabase.SchemaVersion, db.Version);
+            db.Insert([added]);
+        }
+
+        using var again = DecisionDatabase.OpenForReading(DbPath);
+        var rows = again.Read().ToArray();
+        Assert.Equal(2, rows.Length);
+        Assert.Equal(old.Features, rows[0].Features);
+        Assert.Equal(added.Features, rows[1].Features);
+        Assert.Equal(DBNull.Value, Pragma(DbPath, "SELECT feature_count FROM decisions WHERE id = 1;"));
+    }
+
+    // Schema version 1's tables exactly as the first migration created them.
+    private const string SchemaOne = """
+        CREATE TABLE layouts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, metadata TEXT NOT NULL);
+        CREATE TABLE decisions (id INTEGER PRIMARY KEY, ts_us INTEGER NOT NULL, model TEXT NOT NULL, input_bytes INTEGER NOT NULL,
+            layout_id INTEGER NOT NULL REFERENCES layouts(id), candidates TEXT NOT NULL, features BLOB NOT NULL, mask BLOB NOT NULL,
+            w_delay REAL NOT NULL, w_energy REAL NOT NULL, decided TEXT NOT NULL, ran_at TEXT NOT NULL, fallback_from TEXT,
+            delay_s REAL NOT NULL, queue_s REAL NOT NULL, transfer_s REAL NOT NULL, exec_s REAL NOT NULL, compute_j REAL NOT NULL,
+            compute_provenance TEXT NOT NULL, radio_j REAL NOT NULL, radio_provenance TEXT NOT NULL, outcome TEXT NOT NULL, status_code INTEGER NOT NULL);
+        CREATE INDEX decisions_ts ON decisions(ts_us);
+        """;
+
+    [Fact]
     public void OpenForWriting_OlderSchema_IsMigrated()
     {
         // Version 0 of an EdgeAgent file: marked, no tables yet (a file created before the first migration committed).
@@ -185,7 +292,8 @@ public sealed class DecisionDatabaseTests : IDisposable
     public void Prune_BySize_UsedBytesUnderTheLimitAndFileShrinks()
     {
         using var db = DecisionDatabase.OpenForWriting(DbPath);
-        for (var batch = 0; batch < 4; batch++)
+        // Rows of 3 present servers of 11 take about 0.8 KB (features of the present rows only, schema 2).
+        for (var batch = 0; batch < 8; batch++)
         {
             db.Insert([.. Enumerable.Range(batch * 500, 500).Select(i => DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddMilliseconds(i), i)))]);
         }
@@ -194,13 +302,13 @@ public sealed class DecisionDatabaseTests : IDisposable
         const long limit = 1024 * 1024;
         Assert.True(before > 2 * limit, $"test needs more than 2 MiB of rows; got {before}");
 
-        var deleted = db.Prune(T0.AddSeconds(2), TimeSpan.FromDays(1), limit, 0);
+        var deleted = db.Prune(T0.AddSeconds(4), TimeSpan.FromDays(1), limit, 0);
         Pragma(DbPath, "PRAGMA wal_checkpoint(TRUNCATE);");
 
         Assert.True(db.UsedBytes() <= limit, $"used {db.UsedBytes()} bytes after pruning to {limit}");
         Assert.True(new FileInfo(DbPath).Length <= limit + (64 * 1024), $"file is {new FileInfo(DbPath).Length} bytes");
-        Assert.Equal(2000 - deleted, db.Count());
-        Assert.Equal(T0.AddMilliseconds(1999), db.Read().Last().Timestamp);
+        Assert.Equal(4000 - deleted, db.Count());
+        Assert.Equal(T0.AddMilliseconds(3999), db.Read().Last().Timestamp);
     }
 
     [Fact]
