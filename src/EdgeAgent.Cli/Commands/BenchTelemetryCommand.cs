@@ -11,7 +11,8 @@ internal static class BenchTelemetryCommand
     public static Command Create()
     {
         var iterations = new Option<int>("--iterations") { Description = "Measured requests per path and setting.", DefaultValueFactory = _ => 2000 };
-        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds of every model on every pair before any is measured, 10 s at least, then more until no process's JIT is still tiering code up (at most 150 s); CPU is counted over the measured requests only.", DefaultValueFactory = _ => 300 };
+        var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds of every model on every pair before any is measured, 10 s at least, then more until no process's JIT is still tiering code up (at most --warmup-limit); CPU is counted over the measured requests only.", DefaultValueFactory = _ => 300 };
+        var warmupLimit = new Option<int>("--warmup-limit") { Description = "Longest warm-up in seconds (10 to 3600): the measured rounds start then even if a process's JIT is still tiering code up (the pairs with OTLP export on compile the exporters' code for minutes).", DefaultValueFactory = _ => 150 };
         var blocks = new Option<int>("--blocks") { Description = "Consecutive blocks the measured requests of each model are split into; the CPU ratios are the median of the blocks' ratios (each block's are listed).", DefaultValueFactory = _ => 5 };
         var paths = new Option<string>("--paths") { Description = "Paths measured: local (the agent runs the request), offload (it offloads it to its peer) or both.", DefaultValueFactory = _ => "both" };
         var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
@@ -19,6 +20,7 @@ internal static class BenchTelemetryCommand
             "Per-request cost of telemetry: an agent process and a peer process with the Prometheus listener and OTLP export of every request's trace on (to a sink in this process), against a pair with everything off, requests interleaved; p50 ratios for the local and the offload path (tiny model, and ocr-cls when present). Target <= 1.05.");
         command.Options.Add(iterations);
         command.Options.Add(warmup);
+        command.Options.Add(warmupLimit);
         command.Options.Add(blocks);
         command.Options.Add(paths);
         command.Options.Add(models);
@@ -35,6 +37,13 @@ internal static class BenchTelemetryCommand
             if (blockCount < 1 || blockCount > count)
             {
                 await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent bench telemetry: --blocks must be between 1 and --iterations ({count}); got {blockCount}.");
+                return 2;
+            }
+
+            var limit = parseResult.GetValue(warmupLimit);
+            if (limit < 10 || limit > 3600)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent bench telemetry: --warmup-limit must be between 10 and 3600 seconds; got {limit}.");
                 return 2;
             }
 
@@ -63,7 +72,7 @@ internal static class BenchTelemetryCommand
                 return 2;
             }
 
-            var settings = new TelemetryOverheadSettings { Iterations = count, Warmup = parseResult.GetValue(warmup), Blocks = blockCount, CliCommand = cli, Paths = measured };
+            var settings = new TelemetryOverheadSettings { Iterations = count, Warmup = parseResult.GetValue(warmup), WarmupLimit = TimeSpan.FromSeconds(limit), Blocks = blockCount, CliCommand = cli, Paths = measured };
             if (parseResult.GetValue(models) is { } path)
             {
                 settings = settings with { ModelsPath = path };
