@@ -15,7 +15,7 @@ internal static class CalibrateCommand
         var output = new Option<string>("--out") { Description = "Calibration file to write.", DefaultValueFactory = _ => "calibration.json" };
         var since = new Option<string?>("--since") { Description = "Only requests at or after this time: ISO 8601 or a duration back from now (90s, 15m, 2h, 7d)." };
         var command = new Command("calibrate",
-            "Fit the agent simulator's context to a deployment from its decision log: per peer round trip, bandwidth, speed and slots; per model and server execution times; the arrival process and workload mix; the device's power table; the empirical distributions (quantiles) they came from. Writes a versioned JSON file for `train --calibration` and `eval live`.");
+            "Fit the agent simulator's context to a deployment from its decision log: per peer round trip, uplink and downlink rates, speed and slots; per model and server execution times; the arrival process and workload mix; the device's power table; the empirical distributions (quantiles) they came from. Writes a versioned JSON file for `train --calibration` and `eval live`.");
         command.Options.Add(fromLog);
         command.Options.Add(output);
         command.Options.Add(since);
@@ -80,16 +80,22 @@ internal static class CalibrateCommand
         sb.AppendLine(inv, $"Calibration of {c.Source.Requests} requests ({c.Source.From:u} to {c.Source.To:u}) written to {path}");
         sb.AppendLine(inv, $"device: {c.Device.LocalConcurrency} slot(s); power {c.Device.IdleWatts:0.##}/{c.Device.BusyWatts:0.##}/{c.Device.RadioWatts:0.##}/{c.Device.WaitWatts:0.##} W idle/busy/radio/wait ({c.Device.PowerSource}); exec jitter sigma {c.Device.ExecJitterSigma:0.###}");
         sb.AppendLine(inv, $"arrivals: {c.Arrivals.Kind}, {c.Arrivals.JobsPerSecond:0.###} jobs/s (gap CV {c.Arrivals.CoefficientOfVariation:0.##}); workloads: {string.Join(", ", c.Arrivals.Workloads.Select(w => string.Join(">", w.Stages) + (w.Stages.Count > 1 ? string.Create(inv, $" ({w.LinesMin}-{w.LinesMax} lines)") : "")))}");
-        sb.AppendLine("model        requests  request B  response B  device ms  source     measured exec p50 ms by server");
+        sb.AppendLine("model        requests  request B  response B  (record)  device ms  source     measured exec p50 ms by server");
         foreach (var m in c.Models)
         {
-            sb.AppendLine(inv, $"{m.Name,-12} {m.Requests,8} {m.RequestBytes,10} {m.ResponseBytes,11} {m.DeviceExecSeconds * 1000,10:0.##}  {m.DeviceExecSource,-9}  {string.Join(", ", m.ExecSeconds.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => string.Create(inv, $"{e.Key} {e.Value.Median * 1000:0.##} (n {e.Value.Count})")))}");
+            sb.AppendLine(inv, $"{m.Name,-12} {m.Requests,8} {m.RequestBytes,10} {m.ResponseBytes,11} {(m.ObservedResponseBytes > 0 ? m.ObservedResponseBytes : m.ResponseBytes),9} {m.DeviceExecSeconds * 1000,10:0.##}  {m.DeviceExecSource,-9}  {string.Join(", ", m.ExecSeconds.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => string.Create(inv, $"{e.Key} {e.Value.Median * 1000:0.##} (n {e.Value.Count})")))}");
         }
 
-        sb.AppendLine("peer         requests  rtt ms  Mbit/s    speed  slots  link");
+        sb.AppendLine("peer         requests  rtt ms  up Mbit/s  down Mbit/s  one rate    speed  slots  link");
         foreach (var p in c.Peers)
         {
-            sb.AppendLine(inv, $"{p.Name,-12} {p.Requests,8} {p.RoundTripSeconds * 1000,7:0.##} {p.BitsPerSecond / 1e6,7:0.#} {p.Speed,8:0.###} {p.Concurrency,6}  {p.LinkSource}");
+            var up = p.UplinkBitsPerSecond > 0 ? p.UplinkBitsPerSecond : p.BitsPerSecond;
+            var down = p.DownlinkBitsPerSecond > 0 ? p.DownlinkBitsPerSecond : p.BitsPerSecond;
+            sb.AppendLine(inv, $"{p.Name,-12} {p.Requests,8} {p.RoundTripSeconds * 1000,7:0.##} {up / 1e6,10:0.#} {down / 1e6,12:0.#} {p.BitsPerSecond / 1e6,9:0.#} {p.Speed,8:0.###} {p.Concurrency,6}  {p.LinkSource}");
+            foreach (var (model, residual) in p.WireResidualSeconds.OrderBy(r => r.Key, StringComparer.Ordinal))
+            {
+                sb.AppendLine(inv, $"  {model,-10} wire time less the fitted link, ms: p5 {residual.Quantile(0.05) * 1000:+0.0;-0.0} p50 {residual.Median * 1000:+0.0;-0.0} p95 {residual.Quantile(0.95) * 1000:+0.0;-0.0} (mean {residual.Mean * 1000:+0.00;-0.00}, n {residual.Count})");
+            }
         }
 
         foreach (var note in c.Notes)

@@ -170,15 +170,26 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
     /// <summary>
     /// Quantile levels of a run's spread that the prediction mixes (an equal share of simulated
-    /// episodes each; <see cref="CalibrationFitter.AtObservedLevel"/>): the agent's RTT estimate at
-    /// the level, its throughput estimate at 1 - level, request and response bytes at the level.
-    /// Within a run the agent's RTT estimate swings (the demo's edge: 8.5 to 30 ms, a large transfer
-    /// raises it) and so does its record of the recognition response (1.4 to 2.3 MB), and the
-    /// policy's choice near a switch point follows (a peer's delay estimate 104-131 ms against the
-    /// board's 92 ms: some requests one way, some the other); one median puts every simulated
-    /// request on one side.
+    /// episodes each; <see cref="CalibrationFitter.AtObservedLevel(DeploymentCalibration, IReadOnlyList{LoggedRequest}, Core.Observation.FeatureLayout, double, double, double)"/>):
+    /// context k has the request and response bytes and the size-scaled execution times at level
+    /// k, the agent's RTT and throughput estimates at level (3k + 5) mod 10 and its response-size
+    /// record at level (3k + 7) mod 10 (<see cref="ObservedLevels"/>), three spreads that move
+    /// independently in the decision log. Within a run the agent's RTT estimate swings (the demo's
+    /// edge: 7 to 30 ms, a large transfer raises it) and so do its record of the recognition
+    /// response (1.4 to 2.4 MB) and the lines' widths (184 to 636 KB), and the policy's choice near a
+    /// switch point follows; one median puts every simulated request on one side.
     /// </summary>
     public static readonly IReadOnlyList<double> LinkEstimateLevels = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95];
+
+    /// <summary>
+    /// The (size, link, record) levels of the mixture's contexts: <see cref="LinkEstimateLevels"/>
+    /// paired by two permutations whose correlations with the identity and with each other are
+    /// at most 0.03 in absolute value (before 2026-12-04 21:30 UTC every quantity was at one level
+    /// with the throughput estimate at the other end, which paired the widest lines with the
+    /// slowest-looking link: never offloaded near a switch point).
+    /// </summary>
+    public static IReadOnlyList<(double Size, double Link, double Record)> ObservedLevels { get; } =
+        [.. Enumerable.Range(0, 10).Select(k => (LinkEstimateLevels[k], LinkEstimateLevels[((3 * k) + 5) % 10], LinkEstimateLevels[((3 * k) + 7) % 10]))];
 
     /// <summary>The decision log the runs write.</summary>
     public string DatabasePath => Path.Combine(Path.GetFullPath(settings.OutputDirectory), "log", "decisions.db");
@@ -276,7 +287,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             // use), and near a switch point the placement follows them.
             var perRun = settings.ObservedEstimates != EstimatesLog;
             var observed = perRun ? CalibrationFitter.WithObservedEstimates(calibration, run, log.Layout) : calibration;
-            var contexts = settings.ObservedEstimates == EstimatesRun ? LinkEstimateLevels.Select(level => CalibrationFitter.AtObservedLevel(observed, run, log.Layout, level).ToContext()).ToArray()
+            var contexts = settings.ObservedEstimates == EstimatesRun ? ObservedLevels.Select(l => CalibrationFitter.AtObservedLevel(observed, run, log.Layout, l.Size, l.Link, l.Record).ToContext()).ToArray()
                 : perRun ? [observed.ToContext()] : [context];
 
             // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
@@ -346,7 +357,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {report.Episodes} simulated episodes per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
         {
-            EstimatesRun => "each preference's own run (link estimates mixed over the run's 10-90 % quantiles)",
+            EstimatesRun => "each preference's own run (sizes, link estimates and response-size records each mixed over the run's 5-95 % quantiles, independently)",
             EstimatesRunMedian => "each preference's own run (medians)",
             _ => "the calibration (every run alike)",
         }}");

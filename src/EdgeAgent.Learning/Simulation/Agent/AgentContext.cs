@@ -40,6 +40,12 @@ public struct AgentModelProfile
     /// <summary>Bytes of one response (what an offload downloads).</summary>
     public long ResponseBytes { get; set; }
 
+    /// <summary>
+    /// The response size the agent's observation shows (its smoothed record of recent responses, a
+    /// calibrated deployment's), bytes; 0 or unset: <see cref="ResponseBytes"/>, the observation is the truth.
+    /// </summary>
+    public long ObservedResponseBytes { get; set; }
+
     /// <summary>Expected execution time on the device per variant (fp32, int8, mixed), s; NaN = the variant is not offered (no profile, or over the accuracy bound). fp32 is required.</summary>
     public double ExecFp32 { get; set; }
 
@@ -308,7 +314,7 @@ public sealed class AgentContext
         {
             var model = Models[m];
             Require(model.ExecFp32 > 0 && double.IsFinite(model.ExecFp32), $"model {m} ({model.Name}) needs a positive fp32 exec time");
-            Require(model.RequestBytes >= 0 && model.ResponseBytes >= 0, $"model {m} ({model.Name}) bytes must be non-negative");
+            Require(model.RequestBytes >= 0 && model.ResponseBytes >= 0 && model.ObservedResponseBytes >= 0, $"model {m} ({model.Name}) bytes must be non-negative");
             for (var v = 1; v < LocalVariants.Count; v++)
             {
                 Require(double.IsNaN(model.Exec(v)) || model.Exec(v) > 0, $"model {m} ({model.Name}) variant {LocalVariants.Names[v]} exec must be positive or NaN (not offered)");

@@ -86,6 +86,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly int[] _modelCount;
     private readonly long[] _req;        // [n, M]
     private readonly long[] _resp;
+    private readonly long[] _obsResp;
     private readonly double[] _exec;     // [n, M, L] NaN = absent
     private readonly double[] _obsLocal; // [n, M] observed / true expected device time
     private readonly double[] _obsPeer;  // [n, P, M] observed / true expected time of model m on peer p
@@ -235,6 +236,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _modelCount = new int[_n];
         _req = new long[_n * M];
         _resp = new long[_n * M];
+        _obsResp = new long[_n * M];
         _exec = new double[_n * M * L];
         _obsLocal = new double[_n * M];
         _obsPeer = new double[_n * P * M];
@@ -831,6 +833,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _modelCount[env] = src._modelCount[s];
         Array.Copy(src._req, s * M, _req, env * M, M);
         Array.Copy(src._resp, s * M, _resp, env * M, M);
+        Array.Copy(src._obsResp, s * M, _obsResp, env * M, M);
         Array.Copy(src._exec, s * M * L, _exec, env * M * L, M * L);
         Array.Copy(src._obsLocal, s * M, _obsLocal, env * M, M);
         Array.Copy(src._obsPeer, s * P * M, _obsPeer, env * P * M, P * M);
@@ -935,6 +938,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _modelNames[mi] = model.Name ?? "";
             _req[mi] = model.RequestBytes;
             _resp[mi] = model.ResponseBytes;
+            _obsResp[mi] = model.ObservedResponseBytes > 0 ? model.ObservedResponseBytes : model.ResponseBytes;
             _obsLocal[mi] = model.ObservedExecRatio > 0 && double.IsFinite(model.ObservedExecRatio) ? model.ObservedExecRatio : 1;
             _ovLocal[mi] = m < c.ModelCount ? model.OverheadLocalSeconds : 0;
             _ovPeer[mi] = m < c.ModelCount ? model.OverheadPeerSeconds : 0;
@@ -1236,7 +1240,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private TaskState CurrentTask(int env)
     {
         var mi = (env * M) + _curModel[env];
-        return new TaskState(_req[mi], _resp[mi], _deadline[mi]);
+        return new TaskState(_req[mi], _obsResp[mi], _deadline[mi]); // what the agent's observation shows
     }
 
     // ---- executors ----

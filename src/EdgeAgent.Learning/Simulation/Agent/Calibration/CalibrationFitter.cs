@@ -20,6 +20,17 @@ public static class CalibrationFitter
     /// <summary>Fewest successful requests a fit needs.</summary>
     public const int MinimumRequests = 5;
 
+    /// <summary>
+    /// The weight the agent's record of a model's response size gives the newest response
+    /// (Node's <c>ClusterView.RecordResponseBytes</c>: record = 0.3 x newest + 0.7 x record). The
+    /// decision log keeps that record (the observation's response-size feature), not each
+    /// response's size; two consecutive records of a model recover the response between them.
+    /// </summary>
+    public const double ResponseRecordWeight = 0.3;
+
+    // Fewest requests a peer's per-request link fit needs (with 3 unknowns: RTT, uplink, downlink).
+    private const int MinimumLinkRequests = 6;
+
     private static readonly string[] Ocr = ["ocr-det", "ocr-cls", "ocr-rec"];
 
     /// <summary>Fits the calibration.</summary>
@@ -58,6 +69,8 @@ public static class CalibrationFitter
                 .OrderBy(n => Array.IndexOf(Ocr, n) is var i && i >= 0 ? i : Ocr.Length).ThenBy(n => n, StringComparer.Ordinal)];
         }
 
+        var responses = ResponseBytesOf(requests, layout);
+        double Response(LoggedRequest r) => responses.TryGetValue(r, out var b) ? b : Math.Max(0, columns.ResponseBytes(r));
         var logRatios = new List<double>();
         var models = new List<ModelCalibration>();
         foreach (var name in modelNames)
@@ -106,7 +119,8 @@ public static class CalibrationFitter
                 Name = name,
                 Requests = rows.Length,
                 RequestBytes = (long)Distribution.Of(rows.Select(r => (double)r.InputBytes))!.Median,
-                ResponseBytes = (long)(Distribution.Of(rows.Select(r => columns.ResponseBytes(r)).Where(v => v >= 0))?.Median ?? 0),
+                ResponseBytes = (long)Math.Round(Distribution.Of(rows.Select(Response).Where(v => v >= 0))?.Median ?? 0),
+                ObservedResponseBytes = (long)Math.Round(Distribution.Of(rows.Select(r => columns.ResponseBytes(r)).Where(v => v >= 0))?.Median ?? 0),
                 DeviceExecSeconds = deviceExec,
                 DeviceExecSource = source,
                 OverheadLocalSeconds = Overhead(rows.Where(r => !r.Offloaded && r.FallbackFrom is null)),
@@ -140,24 +154,26 @@ public static class CalibrationFitter
             var observedRate = Distribution.Of(seen.Select(x => columns.Rate(x.Request, x.Row, columns.Uplink)).Where(v => v > 0));
             var concurrency = seen.Length == 0 ? 1 : (int)Math.Round(Distribution.Of(seen.Select(x => (double)columns.Value(x.Request, x.Row, columns.Concurrency)))!.Median);
 
-            // Wire time against bytes moved: one point per model (its medians), weighted by its requests.
-            var points = ran.GroupBy(r => r.Model, StringComparer.Ordinal).Select(g => (
-                Bits: 8.0 * (Distribution.Of(g.Select(r => (double)r.InputBytes))!.Median + Math.Max(0, Distribution.Of(g.Select(r => columns.ResponseBytes(r)))?.Median ?? 0)),
-                Seconds: Distribution.Of(g.Select(r => r.TransferSeconds))!.Median,
-                Weight: (double)g.Count())).ToArray();
-            double rtt, rate;
+            // Wire time against the bytes each request moved up (its input) and down (its response).
+            var wire = ran.Select(r => new WireSample(r.Model, 8.0 * r.InputBytes, 8.0 * Response(r), r.TransferSeconds)).Where(x => double.IsFinite(x.Seconds)).ToArray();
+            double rtt, rate, up = 0, down = 0;
             string linkSource;
-            if (points.Length >= 2 && FitLine(points) is { } line && line.Slope > 0 && line.Intercept >= -0.0005)
+            IReadOnlyDictionary<string, Distribution> residuals = new Dictionary<string, Distribution>();
+            if (FitLink(wire) is { } link)
             {
-                (rtt, rate, linkSource) = (Math.Max(0, line.Intercept), 1.0 / line.Slope, string.Create(inv, $"fitted: wire time against bytes over {points.Length} models"));
+                (rtt, rate, up, down) = (link.RoundTripSeconds, link.BitsPerSecond, link.UplinkBitsPerSecond, link.DownlinkBitsPerSecond);
+                residuals = link.Residuals;
+                linkSource = link.Split
+                    ? string.Create(inv, $"fitted: each request's wire time against its bytes up and down ({wire.Length} requests, {ran.Select(r => r.Model).Distinct(StringComparer.Ordinal).Count()} models)")
+                    : string.Create(inv, $"fitted: each request's wire time against its bytes, one rate both ways ({wire.Length} requests; up and down not separable)");
             }
-            else if (points.Length >= 1 && ran.Length >= 3 && observedRtt is not null)
+            else if (wire.Length >= 3 && observedRtt is not null)
             {
                 // One size (or no usable slope): the agent's measured RTT, the rest of the wire time is the bytes' transfer.
-                var p = points.OrderByDescending(x => x.Weight).First();
+                var bits = wire.Average(x => x.UpBits + x.DownBits);
                 rtt = observedRtt.Median;
-                var rest = p.Seconds - rtt;
-                rate = rest > 1e-6 && p.Bits > 0 ? p.Bits / rest : observedRate?.Median ?? 100e6;
+                var rest = wire.Average(x => x.Seconds) - rtt;
+                rate = rest > 1e-6 && bits > 0 ? bits / rest : observedRate?.Median ?? 100e6;
                 linkSource = "measured RTT; bandwidth from the wire time of one request size";
             }
             else
@@ -170,6 +186,7 @@ public static class CalibrationFitter
             }
 
             rate = Math.Clamp(rate, 1e3, 1e11);
+            (up, down) = up > 0 && down > 0 ? (Math.Clamp(up, 1e3, 1e11), Math.Clamp(down, 1e3, 1e11)) : (0, 0);
 
             // Speed: the device's fp32 time over the peer's, geometric mean over its models weighted by requests.
             var speedTerms = ran.GroupBy(r => r.Model, StringComparer.Ordinal)
@@ -201,6 +218,9 @@ public static class CalibrationFitter
                 Requests = ran.Length,
                 RoundTripSeconds = rtt,
                 BitsPerSecond = rate,
+                UplinkBitsPerSecond = up,
+                DownlinkBitsPerSecond = down,
+                WireResidualSeconds = residuals,
                 LinkSource = linkSource,
                 Speed = Math.Clamp(speed, 1e-3, 1e3),
                 Concurrency = Math.Clamp(concurrency, 1, AgentContext.MaxConcurrency),
@@ -214,7 +234,7 @@ public static class CalibrationFitter
             });
         }
 
-        var device = FitDevice(ok, columns, logRatios, notes);
+        var device = FitDevice(ok, columns, Response, logRatios, notes);
 
         // The round trip the agent took off each offload's wire time when it priced the radio time:
         // its RTT estimate at the reply, which a large transfer raises above the one the decision saw
@@ -222,15 +242,7 @@ public static class CalibrationFitter
         // the joules with the fitted power: transfer = (J - wait W x call) / (radio W - wait W).
         if (device.RadioWatts - device.WaitWatts > 1e-6)
         {
-            peers = [.. peers.Select(peer => peer with
-            {
-                PricedRoundTripSeconds = ok.Where(r => r.RanAt == "peer:" + peer.Name && modelSet.Contains(r.Model) && r.RadioJoules > 0)
-                    .Select(r => (r.Model, Rtt: r.TransferSeconds - ((r.RadioJoules - (device.WaitWatts * (r.TransferSeconds + r.QueueSeconds + r.ExecSeconds))) / (device.RadioWatts - device.WaitWatts))))
-                    .Where(x => double.IsFinite(x.Rtt) && x.Rtt > 0)
-                    .GroupBy(x => x.Model, StringComparer.Ordinal)
-                    .Where(g => g.Count() >= 3)
-                    .ToDictionary(g => g.Key, g => g.Average(x => x.Rtt), StringComparer.Ordinal),
-            })];
+            peers = [.. peers.Select(peer => peer with { PricedRoundTripSeconds = PricedRoundTrips(ok.Where(r => modelSet.Contains(r.Model)), peer.Name, device) })];
         }
 
         var arrivals = FitArrivals(ok.Where(r => modelSet.Contains(r.Model)).ToArray(), modelNames, notes);
@@ -246,13 +258,25 @@ public static class CalibrationFitter
         };
     }
 
+    // The round trip the agent took off each offload's wire time when it priced the radio time, per
+    // model with at least 3 offloads to the peer (mean), recovered from the joules with the fitted
+    // power: transfer = (J - wait W x call) / (radio W - wait W).
+    private static Dictionary<string, double> PricedRoundTrips(IEnumerable<LoggedRequest> ok, string peer, DeviceCalibration device) =>
+        ok.Where(r => r.RanAt == "peer:" + peer && r.RadioJoules > 0)
+            .Select(r => (r.Model, Rtt: r.TransferSeconds - ((r.RadioJoules - (device.WaitWatts * (r.TransferSeconds + r.QueueSeconds + r.ExecSeconds))) / (device.RadioWatts - device.WaitWatts))))
+            .Where(x => double.IsFinite(x.Rtt) && x.Rtt > 0)
+            .GroupBy(x => x.Model, StringComparer.Ordinal)
+            .Where(g => g.Count() >= 3)
+            .ToDictionary(g => g.Key, g => g.Average(x => x.Rtt), StringComparer.Ordinal);
+
     /// <summary>
     /// The calibration with the agent's own estimates (what its policy saw) taken from
     /// <paramref name="requests"/> alone, one stretch of the log such as one eval live run: per
     /// model the median expected fp32 time on the device over <see cref="ModelCalibration.DeviceExecSeconds"/>;
     /// per peer the expected execution time of each model over the time the simulator runs it there
-    /// (and their geometric mean over the models, weighted by requests) and its RTT and throughput
-    /// estimates. The agent refreshes an estimate only when it uses it (or probes it), so it moves
+    /// (and their geometric mean over the models, weighted by requests), its RTT and throughput
+    /// estimates, the round trip it took off each offload's wire time when it priced the radio
+    /// energy (from the stretch's joules), and its record of each model's response size (median). The agent refreshes an estimate only when it uses it (or probes it), so it moves
     /// between runs (the board's recognition estimate: 94-102 ms in one run, 74.5 ms in the next),
     /// and the policy's choice near a switch point follows it; the whole log's medians show every
     /// run the same estimate. A model or peer the stretch has no observation of keeps the
@@ -283,6 +307,8 @@ public static class CalibrationFitter
         {
             var observed = Distribution.Of(ok.Where(r => r.Model == model.Name)
                 .Select(r => columns.LocalDefaultRow(r) is { } row ? columns.Time(r, row, columns.Exec) : double.NaN).Where(v => v > 0));
+            var record = Distribution.Of(ok.Where(r => r.Model == model.Name).Select(r => columns.ResponseBytes(r)).Where(v => v >= 0));
+            model = record is null ? model : model with { ObservedResponseBytes = (long)Math.Round(record.Median) };
             return observed is null || !(model.DeviceExecSeconds > 0)
                 ? model
                 : model with { ObservedExecRatio = Math.Clamp(observed.Median / model.DeviceExecSeconds, 0.01, 100) };
@@ -315,6 +341,17 @@ public static class CalibrationFitter
                         .Concat(terms.Select(t => KeyValuePair.Create(t.Model, Math.Clamp(t.Observed / t.Simulated, 0.01, 100)))),
                     StringComparer.Ordinal),
                 ObservedRoundTripSeconds = Distribution.Of(seen.Select(x => columns.Time(x.Request, x.Row, columns.RoundTrip)).Where(double.IsFinite)) ?? peer.ObservedRoundTripSeconds,
+                // What the agent took off as the round trip when it priced this stretch's offloads: its
+                // RTT estimate at the reply, which moves with the run (the demo's edge: 17-20 ms in the
+                // all-offloaded run, 7-8 ms where only recognition went); models with fewer than 3
+                // offloads in the stretch keep the calibration's.
+                PricedRoundTripSeconds = calibration.Device.RadioWatts - calibration.Device.WaitWatts > 1e-6
+                    ? new Dictionary<string, double>(
+                        PricedRoundTrips(ok, peer.Name, calibration.Device) is var own
+                            ? peer.PricedRoundTripSeconds.Where(p => !own.ContainsKey(p.Key)).Concat(own)
+                            : peer.PricedRoundTripSeconds,
+                        StringComparer.Ordinal)
+                    : peer.PricedRoundTripSeconds,
                 ObservedBitsPerSecond = Distribution.Of(seen.Select(x => columns.Rate(x.Request, x.Row, columns.Uplink)).Where(v => v > 0 && double.IsFinite(v))) ?? peer.ObservedBitsPerSecond,
             };
         }).ToArray();
@@ -323,28 +360,52 @@ public static class CalibrationFitter
     }
 
     /// <summary>
-    /// The calibration at one <paramref name="level"/> (0 to 1) of the spread, within
-    /// <paramref name="requests"/>, of what makes an offload look slow to the agent: each peer's RTT
-    /// estimate at the level-quantile and its throughput estimate at 1 - level, each model's request
-    /// and response bytes at the level-quantile (the agent's record of the response), and its
-    /// execution times on every server scaled with the request bytes (a line of time against size
-    /// fitted to the requests, relative to its value at their mean size). A mixture of
-    /// contexts at evenly spread levels stands in for the per-request swing of these estimates
-    /// (taken together, as if they moved as one: a simplification) that one median removes: near a
-    /// switch point the live policy sends some requests one way and some the other.
+    /// The calibration at one <paramref name="level"/> (0 to 1) of a stretch's spread, every
+    /// quantity at the same level: <see cref="AtObservedLevel(DeploymentCalibration, IReadOnlyList{LoggedRequest}, FeatureLayout, double, double, double)"/>
+    /// with the link and record levels equal to it.
     /// </summary>
     /// <param name="calibration">The calibration (usually <see cref="WithObservedEstimates"/> of the same requests).</param>
     /// <param name="requests">The stretch's requests.</param>
     /// <param name="layout">The layout their features are in (agent layout).</param>
     /// <param name="level">Quantile level, 0 to 1 (0.5: the medians).</param>
     /// <exception cref="CalibrationException">Not the agent layout (one line).</exception>
-    public static DeploymentCalibration AtObservedLevel(DeploymentCalibration calibration, IReadOnlyList<LoggedRequest> requests, FeatureLayout layout, double level)
+    public static DeploymentCalibration AtObservedLevel(DeploymentCalibration calibration, IReadOnlyList<LoggedRequest> requests, FeatureLayout layout, double level) =>
+        AtObservedLevel(calibration, requests, layout, level, level, level);
+
+    /// <summary>
+    /// The calibration at one point of the spread, within <paramref name="requests"/> (one stretch
+    /// of the log such as one eval live run), of what the agent decides on and what it moves: each
+    /// model's request bytes, its responses' sizes (recovered: <see cref="ResponseBytesOf"/>) and
+    /// its execution times on every server scaled with the request bytes (a line of time against
+    /// size fitted to the requests, relative to its value at their mean size), all at
+    /// <paramref name="sizeLevel"/>; each peer's RTT and throughput estimates at
+    /// <paramref name="linkLevel"/> (they rise together in the log: a large transfer raises both);
+    /// the agent's record of each model's response size at <paramref name="recordLevel"/>. The
+    /// three move independently in the decision log (request bytes against RTT estimate,
+    /// throughput estimate and response record: |correlation| at most 0.19 over four sweeps of the
+    /// demo), so a mixture of contexts should spread them independently; a context at one level of
+    /// all three pairs the widest lines with the slowest-looking link. A mixture of contexts at
+    /// spread levels stands in for the per-request swing that one median removes: near a switch
+    /// point the live policy sends some requests one way and some the other.
+    /// </summary>
+    /// <param name="calibration">The calibration (usually <see cref="WithObservedEstimates"/> of the same requests).</param>
+    /// <param name="requests">The stretch's requests.</param>
+    /// <param name="layout">The layout their features are in (agent layout).</param>
+    /// <param name="sizeLevel">Quantile level of the sizes and times, 0 to 1.</param>
+    /// <param name="linkLevel">Quantile level of the agent's RTT and throughput estimates, 0 to 1.</param>
+    /// <param name="recordLevel">Quantile level of the agent's response-size record, 0 to 1.</param>
+    /// <exception cref="CalibrationException">Not the agent layout (one line).</exception>
+    public static DeploymentCalibration AtObservedLevel(DeploymentCalibration calibration, IReadOnlyList<LoggedRequest> requests, FeatureLayout layout, double sizeLevel, double linkLevel, double recordLevel)
     {
         ArgumentNullException.ThrowIfNull(calibration);
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentNullException.ThrowIfNull(layout);
-        ArgumentOutOfRangeException.ThrowIfLessThan(level, 0);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(level, 1);
+        foreach (var level in (ReadOnlySpan<double>)[sizeLevel, linkLevel, recordLevel])
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(level, 0);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(level, 1);
+        }
+
         if (!layout.IsAgentLayout || layout.HistogramUnit != HistogramUnit.Seconds)
         {
             throw new CalibrationException("The requests are not in the agent's observation layout; observed estimates are read from logs of `edgeagent agent`.");
@@ -352,12 +413,14 @@ public static class CalibrationFitter
 
         var ok = requests.Where(r => r.Success).ToArray();
         var columns = new Columns(layout);
+        var responses = ResponseBytesOf(requests, layout);
         static Distribution? Point(Distribution? d, double p) => d is null || !double.IsFinite(d.Quantile(p)) ? d : Distribution.Of([d.Quantile(p)]);
         var models = calibration.Models.Select(model =>
         {
             var rows = ok.Where(r => r.Model == model.Name).ToArray();
             var request = Distribution.Of(rows.Select(r => (double)r.InputBytes).Where(v => v > 0));
-            var response = Distribution.Of(rows.Select(r => columns.ResponseBytes(r)).Where(v => v >= 0));
+            var response = Distribution.Of(rows.Select(r => responses.TryGetValue(r, out var b) ? b : double.NaN).Where(v => v >= 0));
+            var record = Distribution.Of(rows.Select(r => columns.ResponseBytes(r)).Where(v => v >= 0));
             if (request is null)
             {
                 return model;
@@ -367,13 +430,14 @@ public static class CalibrationFitter
             // at 550 KB on the demo's board), and the requests kept on the board near a switch point
             // are the widest: every server's times scaled by the size line at this level's bytes over
             // the line at the mean bytes (so the mixture keeps the calibrated means).
-            var bytes = request.Quantile(level);
+            var bytes = request.Quantile(sizeLevel);
             var scale = ExecSizeScale(rows, bytes, request.Mean);
             Distribution Scaled(Distribution d) => d with { Mean = d.Mean * scale, Quantiles = [.. d.Quantiles.Select(v => v * scale)] };
             return model with
             {
                 RequestBytes = (long)Math.Round(bytes),
-                ResponseBytes = response is null ? model.ResponseBytes : (long)Math.Round(response.Quantile(level)),
+                ResponseBytes = response is null ? model.ResponseBytes : (long)Math.Round(response.Quantile(sizeLevel)),
+                ObservedResponseBytes = record is null ? model.ObservedResponseBytes : (long)Math.Round(record.Quantile(recordLevel)),
                 DeviceExecSeconds = model.DeviceExecSeconds * scale,
                 Int8ExecSeconds = model.Int8ExecSeconds * scale,
                 MixedExecSeconds = model.MixedExecSeconds * scale,
@@ -382,8 +446,8 @@ public static class CalibrationFitter
         }).ToArray();
         var peers = calibration.Peers.Select(peer => peer with
         {
-            ObservedRoundTripSeconds = Point(peer.ObservedRoundTripSeconds, level),
-            ObservedBitsPerSecond = Point(peer.ObservedBitsPerSecond, 1 - level),
+            ObservedRoundTripSeconds = Point(peer.ObservedRoundTripSeconds, linkLevel),
+            ObservedBitsPerSecond = Point(peer.ObservedBitsPerSecond, linkLevel),
         }).ToArray();
         return calibration with { Models = models, Peers = peers };
     }
@@ -421,7 +485,7 @@ public static class CalibrationFitter
             : m.DeviceExecSeconds / Math.Max(1e-9, peer.Speed);
     }
 
-    private static DeviceCalibration FitDevice(LoggedRequest[] ok, Columns columns, List<double> logRatios, List<string> notes)
+    private static DeviceCalibration FitDevice(LoggedRequest[] ok, Columns columns, Func<LoggedRequest, double> response, List<double> logRatios, List<string> notes)
     {
         var inv = CultureInfo.InvariantCulture;
         var locals = ok.Where(r => !r.Offloaded && r.ExecSeconds > 0).ToArray();
@@ -447,7 +511,7 @@ public static class CalibrationFitter
             var row = IndexOf(r.Candidates, r.RanAt);
             var rate = row >= 0 ? columns.Rate(r, row, columns.Uplink) : double.NaN;
             var rtt = row >= 0 ? columns.Time(r, row, columns.RoundTrip) : double.NaN;
-            var bits = 8.0 * (r.InputBytes + Math.Max(0, columns.ResponseBytes(r)));
+            var bits = 8.0 * (r.InputBytes + response(r));
             var elapsed = r.TransferSeconds + r.QueueSeconds + r.ExecSeconds;
             var measured = r.TransferSeconds - rtt;
             var transfer = measured >= 0.001 ? Math.Min(elapsed, measured) : rate > 0 ? Math.Min(elapsed, bits / rate) : double.NaN;
@@ -578,6 +642,169 @@ public static class CalibrationFitter
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// Each successful request's response size in bytes, recovered from the agent's record of the
+    /// model's response size that the log keeps (the observation's response-size feature, smoothed
+    /// with <see cref="ResponseRecordWeight"/>): where a request was decided after the previous
+    /// request of its model had replied and the next one was decided after it replied, the two
+    /// records around its reply give its size exactly; every other request of the model gets the
+    /// least-squares line of those sizes against the request bytes (recognition's response grows
+    /// with its line: 5.75 x the request on the demo), or the record when fewer than 3 were
+    /// recovered. Recovered sizes far off that line (an unlogged reply in between) are replaced by it.
+    /// </summary>
+    /// <param name="requests">The log's requests (any order; failed ones set no record but carry one).</param>
+    /// <param name="layout">The layout their features are in (agent layout).</param>
+    /// <returns>Bytes by request (by reference), for the successful requests.</returns>
+    public static IReadOnlyDictionary<LoggedRequest, double> ResponseBytesOf(IReadOnlyList<LoggedRequest> requests, FeatureLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ArgumentNullException.ThrowIfNull(layout);
+        var columns = new Columns(layout);
+        var result = new Dictionary<LoggedRequest, double>(ReferenceEqualityComparer.Instance);
+        foreach (var group in requests.GroupBy(r => r.Model, StringComparer.Ordinal))
+        {
+            // Reply order (the log's order of recording); a record is read where a request was decided.
+            var seq = group.OrderBy(r => r.Timestamp).ToArray();
+            var exact = new List<(LoggedRequest Request, double Bytes)>();
+            for (var k = 0; k < seq.Length; k++)
+            {
+                var r = seq[k];
+                if (!r.Success || k + 1 >= seq.Length)
+                {
+                    continue;
+                }
+
+                var next = seq[k + 1];
+                var before = columns.ResponseBytes(r);
+                var after = columns.ResponseBytes(next);
+                var alone = next.ArrivedAt >= r.Timestamp && (k == 0 || r.ArrivedAt >= seq[k - 1].Timestamp);
+                if (!alone || !double.IsFinite(before) || !(after > 0))
+                {
+                    continue;
+                }
+
+                // The first response of a model is recorded as it is.
+                var bytes = before > 0 ? (after - ((1 - ResponseRecordWeight) * before)) / ResponseRecordWeight : after;
+                if (bytes > 0)
+                {
+                    exact.Add((r, bytes));
+                }
+            }
+
+            var line = exact.Count >= 3 ? FitLine([.. exact.Select(x => ((double)x.Request.InputBytes, x.Bytes, 1.0))]) : null;
+            if (line is null && exact.Count >= 3)
+            {
+                // One request size: the sizes' median.
+                var median = Distribution.Of(exact.Select(x => x.Bytes))!.Median;
+                line = (median, 0);
+            }
+
+            if (line is { } l)
+            {
+                // Off the line by more than 5 % (and 64 B): an unlogged reply changed the record in between; refit without them.
+                static double At((double Intercept, double Slope) l, LoggedRequest r) => l.Intercept + (l.Slope * r.InputBytes);
+                var kept = exact.Where(x => Math.Abs(x.Bytes - At(l, x.Request)) <= Math.Max(64, 0.05 * Math.Abs(At(l, x.Request)))).ToList();
+                if (kept.Count >= 3 && kept.Count < exact.Count && FitLine([.. kept.Select(x => ((double)x.Request.InputBytes, x.Bytes, 1.0))]) is { } refit)
+                {
+                    l = refit;
+                }
+
+                foreach (var (request, bytes) in kept)
+                {
+                    result[request] = bytes;
+                }
+
+                foreach (var r in seq.Where(r => r.Success && !result.ContainsKey(r)))
+                {
+                    result[r] = Math.Max(0, At(l, r));
+                }
+            }
+            else
+            {
+                foreach (var r in seq.Where(r => r.Success))
+                {
+                    result[r] = exact.FirstOrDefault(x => ReferenceEquals(x.Request, r)).Bytes is var b && b > 0 ? b : Math.Max(0, columns.ResponseBytes(r));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>One offloaded request's wire time and the bits it moved each way.</summary>
+    /// <param name="Model">Its model.</param>
+    /// <param name="UpBits">Bits uploaded (the request).</param>
+    /// <param name="DownBits">Bits downloaded (the response).</param>
+    /// <param name="Seconds">Its wire time (the peer call less the peer's queue and execution), s.</param>
+    public sealed record WireSample(string Model, double UpBits, double DownBits, double Seconds);
+
+    /// <summary>A peer's link fitted to its requests' wire times.</summary>
+    /// <param name="RoundTripSeconds">The round trip (intercept), s.</param>
+    /// <param name="BitsPerSecond">One rate both ways (the fit of the wire time against all bits moved).</param>
+    /// <param name="UplinkBitsPerSecond">Uplink rate (equal to <paramref name="BitsPerSecond"/> when not <paramref name="Split"/>).</param>
+    /// <param name="DownlinkBitsPerSecond">Downlink rate (likewise).</param>
+    /// <param name="Split">True when the two directions were fitted apart.</param>
+    /// <param name="Residuals">Per model, the wire time less the fitted one, s.</param>
+    public sealed record LinkFit(double RoundTripSeconds, double BitsPerSecond, double UplinkBitsPerSecond, double DownlinkBitsPerSecond, bool Split, IReadOnlyDictionary<string, Distribution> Residuals);
+
+    /// <summary>
+    /// Least squares of each request's wire time = RTT + up bits / uplink + down bits / downlink
+    /// (the mean is what the simulator predicts, so squares, not a robust loss). The two rates are
+    /// fitted apart when the requests' up and down bits are not (nearly) proportional to each other
+    /// (|correlation| below 0.99, e.g. detection uploads 3x what it downloads, recognition the
+    /// reverse) and both slopes come out positive; else one rate both ways against the bits
+    /// moved. Null with fewer than 6 requests, one size only, or no positive slope, or a round
+    /// trip below -0.5 ms.
+    /// </summary>
+    /// <param name="samples">The peer's requests.</param>
+    public static LinkFit? FitLink(IReadOnlyList<WireSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.Count < MinimumLinkRequests)
+        {
+            return null;
+        }
+
+        var n = (double)samples.Count;
+        var mu = samples.Average(x => x.UpBits);
+        var md = samples.Average(x => x.DownBits);
+        var mt = samples.Average(x => x.Seconds);
+        double suu = 0, sdd = 0, sud = 0, sut = 0, sdt = 0;
+        foreach (var x in samples)
+        {
+            var (u, d, t) = (x.UpBits - mu, x.DownBits - md, x.Seconds - mt);
+            suu += u * u;
+            sdd += d * d;
+            sud += u * d;
+            sut += u * t;
+            sdt += d * t;
+        }
+
+        Dictionary<string, Distribution> Residuals(Func<WireSample, double> predict) =>
+            samples.GroupBy(x => x.Model, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Distribution.Of(g.Select(x => x.Seconds - predict(x)))!, StringComparer.Ordinal);
+
+        var separable = suu > 1e-6 * n * mu * mu && sdd > 1e-6 * n * md * md && (sud * sud) < 0.98 * suu * sdd;
+        if (separable)
+        {
+            var det = (suu * sdd) - (sud * sud);
+            var bu = ((sut * sdd) - (sdt * sud)) / det;
+            var bd = ((sdt * suu) - (sut * sud)) / det;
+            var a = mt - (bu * mu) - (bd * md);
+            if (bu > 0 && bd > 0 && a >= -0.0005 && FitLine([.. samples.Select(x => (x.UpBits + x.DownBits, x.Seconds, 1.0))]) is { } one && one.Slope > 0)
+            {
+                var rtt = Math.Max(0, a);
+                return new LinkFit(rtt, 1.0 / one.Slope, 1.0 / bu, 1.0 / bd, true, Residuals(x => a + (bu * x.UpBits) + (bd * x.DownBits)));
+            }
+        }
+
+        if (FitLine([.. samples.Select(x => (x.UpBits + x.DownBits, x.Seconds, 1.0))]) is { } line && line.Slope > 0 && line.Intercept >= -0.0005)
+        {
+            return new LinkFit(Math.Max(0, line.Intercept), 1.0 / line.Slope, 1.0 / line.Slope, 1.0 / line.Slope, false, Residuals(x => line.Intercept + (line.Slope * (x.UpBits + x.DownBits))));
+        }
+
+        return null;
     }
 
     // Weighted least squares of Seconds = a + b Bits.

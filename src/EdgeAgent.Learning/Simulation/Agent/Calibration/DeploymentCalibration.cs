@@ -88,8 +88,15 @@ public sealed record ModelCalibration
     /// <summary>Request bytes (median).</summary>
     public long RequestBytes { get; init; }
 
-    /// <summary>Response bytes (median of the agent's record of them).</summary>
+    /// <summary>Response bytes (median of each response's size, recovered from the agent's record of them: <see cref="CalibrationFitter.ResponseBytesOf"/>).</summary>
     public long ResponseBytes { get; init; }
+
+    /// <summary>
+    /// The response size the agent's observations showed (median of its smoothed record, which
+    /// follows the recent responses, not the request being decided); 0 (files written before
+    /// it): <see cref="ResponseBytes"/>.
+    /// </summary>
+    public long ObservedResponseBytes { get; init; }
 
     /// <summary>fp32 execution time on the device the simulator uses, s (measured mean: the simulator's jitter is a mean-1 factor on it; or the agent's expected time when it never ran locally).</summary>
     public double DeviceExecSeconds { get; init; }
@@ -128,11 +135,20 @@ public sealed record PeerCalibration
     /// <summary>Requests it ran.</summary>
     public int Requests { get; init; }
 
-    /// <summary>Round trip the simulator uses, s (intercept of wire time against bytes; the agent's measured RTT when the fit is not possible).</summary>
+    /// <summary>Round trip the simulator uses, s (intercept of the requests' wire times against their bytes up and down; the agent's measured RTT when the fit is not possible).</summary>
     public double RoundTripSeconds { get; init; }
 
-    /// <summary>Bandwidth the simulator uses each way, bit/s (slope of wire time against bytes moved, or the agent's throughput estimate).</summary>
+    /// <summary>One rate both ways, bit/s (slope of the requests' wire times against all the bytes they moved, or the agent's throughput estimate); the simulator's rate in a direction without its own.</summary>
     public double BitsPerSecond { get; init; }
+
+    /// <summary>Uplink rate the simulator uses, bit/s (fitted apart from the downlink: <see cref="CalibrationFitter.FitLink"/>); 0: <see cref="BitsPerSecond"/>.</summary>
+    public double UplinkBitsPerSecond { get; init; }
+
+    /// <summary>Downlink rate the simulator uses, bit/s; 0: <see cref="BitsPerSecond"/>.</summary>
+    public double DownlinkBitsPerSecond { get; init; }
+
+    /// <summary>Per model, each request's wire time less the fitted link's, s (the spread the simulator's fixed link leaves out).</summary>
+    public IReadOnlyDictionary<string, Distribution> WireResidualSeconds { get; init; } = new Dictionary<string, Distribution>();
 
     /// <summary>How <see cref="RoundTripSeconds"/> and <see cref="BitsPerSecond"/> were obtained.</summary>
     public string LinkSource { get; init; } = "";
@@ -218,7 +234,7 @@ public sealed record ArrivalCalibration
 
 /// <summary>
 /// A deployment's context fitted from its decision log (<c>edgeagent calibrate --from-log</c>):
-/// per peer the link (round trip, bandwidth) and compute speed, per model and server the execution
+/// per peer the link (round trip, uplink and downlink rates) and compute speed, per model and server the execution
 /// times, the arrival process, the device's power table, each as the values the agent simulator
 /// uses plus the empirical distributions they came from. Versioned JSON
 /// (<see cref="SchemaName"/>, <see cref="SchemaVersion"/>); <see cref="ToContext"/> gives the
@@ -295,6 +311,7 @@ public sealed record DeploymentCalibration
             profile.ExecInt8 = model.Int8ExecSeconds ?? double.NaN;
             profile.ExecMixed = model.MixedExecSeconds ?? double.NaN;
             profile.ObservedExecRatio = model.ObservedExecRatio;
+            profile.ObservedResponseBytes = Math.Max(0, model.ObservedResponseBytes);
             profile.OverheadLocalSeconds = Math.Clamp(model.OverheadLocalSeconds, 0, 60);
             profile.OverheadPeerSeconds = Math.Clamp(model.OverheadPeerSeconds, 0, 60);
             c.Models[m] = profile;
@@ -320,8 +337,8 @@ public sealed record DeploymentCalibration
                 Name = peer.Name,
                 Kind = ServerKind.Edge,
                 RoundTripSeconds = Math.Max(0, peer.RoundTripSeconds),
-                UplinkBitsPerSecond = peer.BitsPerSecond,
-                DownlinkBitsPerSecond = peer.BitsPerSecond,
+                UplinkBitsPerSecond = peer.UplinkBitsPerSecond > 0 ? peer.UplinkBitsPerSecond : peer.BitsPerSecond,
+                DownlinkBitsPerSecond = peer.DownlinkBitsPerSecond > 0 ? peer.DownlinkBitsPerSecond : peer.BitsPerSecond,
                 Speed = peer.Speed,
                 Concurrency = Math.Clamp(peer.Concurrency, 1, AgentContext.MaxConcurrency),
                 ServedModels = served,
