@@ -22,7 +22,7 @@ internal static class EvalLiveCommand
         var preferences = new Option<int>("--preferences") { Description = "Delay weights evenly spaced over [0, 1] (11: 0, 0.1, ..., 1).", DefaultValueFactory = _ => 11 };
         var linkProfile = new Option<string>("--link-profile") { Description = "The demo peers: NAME:rtt=5ms,bw=200mbit,speed=2.4;NAME:... or 'default'.", DefaultValueFactory = _ => "default" };
         var calibration = new Option<string?>("--calibration") { Description = "Predict with this calibration file (default: fit one from this run's own decision log)." };
-        var episodes = new Option<int>("--episodes") { Description = "Simulated episodes of 100 decisions per preference.", DefaultValueFactory = _ => 16 };
+        var episodes = new Option<int>("--episodes") { Description = "Simulated episodes of 100 decisions per preference (with --observed-estimates run: a tenth of it, at least 1, at each of the mixture's 100 contexts).", DefaultValueFactory = _ => 16 };
         var report = new Option<string>("--report") { Description = "Directory for the decision log, calibration.json, report.json, report.md and fronts.png.", DefaultValueFactory = _ => "eval-live" };
         var models = new Option<string>("--models") { Description = "Model repository with the PaddleOCR models.", DefaultValueFactory = _ => Defaults().ModelsPath };
         var seed = new Option<int>("--seed") { Description = "Seed of the rendered workload and of the simulated episodes.", DefaultValueFactory = _ => 1 };

@@ -25,7 +25,7 @@ public sealed record LiveEvaluationSettings
     /// <summary>A calibration file to predict with (null: fitted from this run's own log).</summary>
     public string? CalibrationPath { get; init; }
 
-    /// <summary>Simulated episodes per preference.</summary>
+    /// <summary>Simulated episodes per preference and context (with the run's estimates, <see cref="LiveEvaluation.EstimatesRun"/>: a tenth of it, at least 1, at each of the mixture's 100 contexts).</summary>
     public int Episodes { get; init; } = 16;
 
     /// <summary>Decisions per simulated episode.</summary>
@@ -114,7 +114,7 @@ public sealed record LiveEvaluationReport
     /// <summary>The calibration predicted with.</summary>
     public string Calibration { get; init; } = "";
 
-    /// <summary>Simulated episodes per preference.</summary>
+    /// <summary>Simulated episodes per preference and context (<see cref="LiveEvaluationSettings.Episodes"/>).</summary>
     public int Episodes { get; init; }
 
     /// <summary>Whose estimates the simulated policy saw (<see cref="LiveEvaluationSettings.ObservedEstimates"/>).</summary>
@@ -169,27 +169,30 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
     public const string EstimatesLog = "log";
 
     /// <summary>
-    /// Quantile levels of a run's spread that the prediction mixes (an equal share of simulated
-    /// episodes each; <see cref="CalibrationFitter.AtObservedLevel(DeploymentCalibration, IReadOnlyList{LoggedRequest}, Core.Observation.FeatureLayout, double, double, double)"/>):
-    /// context k has the request and response bytes and the size-scaled execution times at level
-    /// k, the agent's RTT and throughput estimates at level (3k + 5) mod 10 and its response-size
-    /// record at level (3k + 7) mod 10 (<see cref="ObservedLevels"/>), three spreads that move
-    /// independently in the decision log. Within a run the agent's RTT estimate swings (the demo's
-    /// edge: 7 to 30 ms, a large transfer raises it) and so do its record of the recognition
-    /// response (1.4 to 2.4 MB) and the lines' widths (184 to 636 KB), and the policy's choice near a
-    /// switch point follows; one median puts every simulated request on one side.
+    /// Quantile levels of a run's spread that the prediction mixes
+    /// (<see cref="CalibrationFitter.AtObservedLevel(DeploymentCalibration, IReadOnlyList{LoggedRequest}, Core.Observation.FeatureLayout, double, double, double)"/>,
+    /// <see cref="ObservedLevels"/>). Within a run the agent's RTT estimate swings (the demo's edge:
+    /// 7 to 30 ms, a large transfer raises it) and so do its record of the recognition response
+    /// (1.4 to 2.4 MB) and the lines' widths (184 to 636 KB), and the policy's choice near a switch
+    /// point follows; one median puts every simulated request on one side.
     /// </summary>
     public static readonly IReadOnlyList<double> LinkEstimateLevels = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95];
 
     /// <summary>
-    /// The (size, link, record) levels of the mixture's contexts: <see cref="LinkEstimateLevels"/>
-    /// paired by two permutations whose correlations with the identity and with each other are
-    /// at most 0.03 in absolute value (before 2026-12-04 21:30 UTC every quantity was at one level
-    /// with the throughput estimate at the other end, which paired the widest lines with the
-    /// slowest-looking link: never offloaded near a switch point).
+    /// The (size, link, record) levels of the mixture's 100 contexts: every pair of a size level
+    /// (request and response bytes, size-scaled execution times) and a link level (the agent's RTT
+    /// and throughput estimates) of <see cref="LinkEstimateLevels"/>, the response-size record at
+    /// level (size + 3 x link) mod 10 (uncorrelated with both): the three spreads move
+    /// independently in the decision log (|correlation| at most 0.19 over four demo sweeps).
+    /// Before 2026-12-04 21:30 UTC the mixture had 10 contexts with every quantity at one level
+    /// and the throughput estimate at the other end, which paired the widest lines with the
+    /// slowest-looking link, so near a switch point they were never offloaded.
     /// </summary>
     public static IReadOnlyList<(double Size, double Link, double Record)> ObservedLevels { get; } =
-        [.. Enumerable.Range(0, 10).Select(k => (LinkEstimateLevels[k], LinkEstimateLevels[((3 * k) + 5) % 10], LinkEstimateLevels[((3 * k) + 7) % 10]))];
+        [.. from size in Enumerable.Range(0, 10) from link in Enumerable.Range(0, 10) select (LinkEstimateLevels[size], LinkEstimateLevels[link], LinkEstimateLevels[(size + (3 * link)) % 10])];
+
+    /// <summary>Simulated episodes at each of the mixture's contexts for <paramref name="episodes"/> (<c>--episodes</c>): a tenth of it, at least 1.</summary>
+    public static int EpisodesPerLevel(int episodes) => Math.Max(1, (int)Math.Ceiling(episodes / 10.0));
 
     /// <summary>The decision log the runs write.</summary>
     public string DatabasePath => Path.Combine(Path.GetFullPath(settings.OutputDirectory), "log", "decisions.db");
@@ -291,7 +294,11 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
                 : perRun ? [observed.ToContext()] : [context];
 
             // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
-            var parts = contexts.Select(c => SimulatedRequests.Predict(c, policy, preference, settings.Episodes, settings.Seed, settings.StepsPerEpisode, probeJoules is null ? null : probeModel)).ToArray();
+            var episodes = contexts.Length > 1 ? EpisodesPerLevel(settings.Episodes) : settings.Episodes;
+            // Each context its own episodes' seeds (episode i of context k: seed + 4096 k + i + 1): with the
+            // same streams in every context the mixture would average one small sample of arrivals and
+            // execution jitter (2 episodes at sigma 0.75: the board's mean time 6 % off) 100 times.
+            var parts = contexts.Select((c, k) => SimulatedRequests.Predict(c, policy, preference, episodes, settings.Seed + (4096UL * (ulong)k), settings.StepsPerEpisode, probeJoules is null ? null : probeModel)).ToArray();
             var predicted = RequestTerms.Mean(parts);
             var execProbed = execProbeJoules?.FirstOrDefault(p => Math.Abs(p.Key - preference) < 1e-6).Value ?? 0;
             var point = new LivePoint(preference, live, predicted)
@@ -355,9 +362,9 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         ArgumentNullException.ThrowIfNull(report);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {report.Episodes} simulated episodes per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
+        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {(report.ObservedEstimates == EstimatesRun ? string.Create(inv, $"{EpisodesPerLevel(report.Episodes)} simulated episodes at each of {ObservedLevels.Count} contexts") : string.Create(inv, $"{report.Episodes} simulated episodes"))} per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
         {
-            EstimatesRun => "each preference's own run (sizes, link estimates and response-size records each mixed over the run's 5-95 % quantiles, independently)",
+            EstimatesRun => "each preference's own run (a mixture of 100 contexts: sizes x link estimates at the run's 5-95 % quantiles, the response-size record uncorrelated with both)",
             EstimatesRunMedian => "each preference's own run (medians)",
             _ => "the calibration (every run alike)",
         }}");
