@@ -92,9 +92,14 @@ public static class CalibrationFitter
             string source;
             // The mean, not the median: the simulator's jitter is a mean-1 factor on this time, and what
             // is predicted is the mean delay (a log-normal spread of sigma 0.5 puts the mean 13 % above the median).
+            // Each server's mean at the model's mean request size (near a switch point the board keeps
+            // the narrow recognition lines and the edge gets the wide ones, so their plain means are of
+            // different sizes).
+            var meanBytes = rows.Average(r => (double)r.InputBytes);
+            var (sizeSlope, atMeanBytes) = ExecAtMeanSize(rows, meanBytes);
             if (exec.TryGetValue("local", out var local) && local.Count >= 3 && local.Mean > 0)
             {
-                (deviceExec, source) = (local.Mean, "measured");
+                (deviceExec, source) = (atMeanBytes.TryGetValue("local", out var atMean) ? atMean : local.Mean, "measured");
             }
             else
             {
@@ -128,6 +133,9 @@ public static class CalibrationFitter
                 Int8ExecSeconds = exec.TryGetValue("local:int8", out var i8) ? i8.Mean : null,
                 MixedExecSeconds = exec.TryGetValue("local:mixed", out var mx) ? mx.Mean : null,
                 ExecSeconds = exec,
+                MeanRequestBytes = meanBytes,
+                ExecSizeSlope = sizeSlope,
+                ExecAtMeanBytesSeconds = atMeanBytes,
                 DelaySeconds = delay,
             });
         }
@@ -430,10 +438,14 @@ public static class CalibrationFitter
             // at 550 KB on the demo's board), and the requests kept on the board near a switch point
             // are the widest: every server's times scaled by the size line at this level's bytes over
             // the line at the mean bytes (so the mixture keeps the calibrated means).
+            // With the calibration's size line (k at its mean size), the times at this level's bytes;
+            // a calibration written without one: the rows' pooled line relative to their mean.
             var bytes = request.Quantile(sizeLevel);
-            var scale = ExecSizeScale(rows, bytes, request.Mean);
+            var scale = model.MeanRequestBytes > 0
+                ? Math.Clamp(1 + (model.ExecSizeSlope * (bytes - model.MeanRequestBytes) / model.MeanRequestBytes), 0.2, 5)
+                : ExecSizeScale(rows, bytes, request.Mean);
             Distribution Scaled(Distribution d) => d with { Mean = d.Mean * scale, Quantiles = [.. d.Quantiles.Select(v => v * scale)] };
-            return model with
+            var scaled = model with
             {
                 RequestBytes = (long)Math.Round(bytes),
                 ResponseBytes = response is null ? model.ResponseBytes : (long)Math.Round(response.Quantile(sizeLevel)),
@@ -442,14 +454,93 @@ public static class CalibrationFitter
                 Int8ExecSeconds = model.Int8ExecSeconds * scale,
                 MixedExecSeconds = model.MixedExecSeconds * scale,
                 ExecSeconds = model.ExecSeconds.ToDictionary(e => e.Key, e => Scaled(e.Value), StringComparer.Ordinal),
+                ExecAtMeanBytesSeconds = model.ExecAtMeanBytesSeconds.ToDictionary(e => e.Key, e => e.Value * scale, StringComparer.Ordinal),
+            };
+
+            // What the agent expected on the board for a request of this size: its own estimates are
+            // size-aware lines too, not always as steep as the times (recognition: 0.8 of the
+            // board's slope), so the observation follows the line of its estimates against the bytes.
+            var estimate = model.DeviceExecSource == "measured" && scaled.DeviceExecSeconds > 0
+                ? EstimateAt([.. rows.Select(r => (Bytes: (double)r.InputBytes, Estimate: columns.LocalDefaultRow(r) is { } row ? columns.Time(r, row, columns.Exec) : double.NaN)).Where(p => p.Estimate > 0)], bytes)
+                : null;
+            return estimate is { } e ? scaled with { ObservedExecRatio = Math.Clamp(e / scaled.DeviceExecSeconds, 0.01, 100) } : scaled;
+        }).ToArray();
+        var sized = calibration with { Models = models };
+        var peers = calibration.Peers.Select(peer =>
+        {
+            // Likewise each model's expected time on the peer, from the peer's row in the stretch.
+            var placement = "peer:" + peer.Name;
+            var ratios = new Dictionary<string, double>(peer.ObservedExecRatios, StringComparer.Ordinal);
+            foreach (var model in models)
+            {
+                var points = ok.Where(r => r.Model == model.Name).Select(r => (Request: r, Row: IndexOf(r.Candidates, placement)))
+                    .Where(x => x.Row >= 0 && x.Row < x.Request.Mask.Length && x.Request.Mask[x.Row] > 0)
+                    .Select(x => (Bytes: (double)x.Request.InputBytes, Estimate: columns.Time(x.Request, x.Row, columns.Exec))).Where(p => p.Estimate > 0).ToArray();
+                var simulated = SimulatedPeerExec(sized, peer, model.Name);
+                if (EstimateAt(points, model.RequestBytes) is { } e && simulated > 0 && double.IsFinite(simulated))
+                {
+                    ratios[model.Name] = Math.Clamp(e / simulated, 0.01, 100);
+                }
+            }
+
+            return peer with
+            {
+                ObservedRoundTripSeconds = Point(peer.ObservedRoundTripSeconds, linkLevel),
+                ObservedBitsPerSecond = Point(peer.ObservedBitsPerSecond, linkLevel),
+                ObservedExecRatios = ratios,
             };
         }).ToArray();
-        var peers = calibration.Peers.Select(peer => peer with
+        return sized with { Peers = peers };
+    }
+
+    // How execution time grows with the request bytes, and each server's time at the mean size:
+    // exec_s(bytes) = c_s (1 + k (bytes - M) / M). k is the relative slope at M of each server's own
+    // least-squares line of time against bytes (servers with at least 5 runs over sizes spread by 5 %
+    // or more), averaged with their runs as weights, in [0, 2] (0 when no server can tell); c_s, the
+    // time at M, follows from the server's mean and the mean size of its runs. Pooling the servers'
+    // times over their own means instead flattened k (0.4-0.5 against 0.9-1.1 per server on the
+    // demo's mixed runs), because which server runs a request depends on its size.
+    private static (double Slope, Dictionary<string, double> AtMean) ExecAtMeanSize(LoggedRequest[] rows, double meanBytes)
+    {
+        var groups = rows.Where(r => r.ExecSeconds > 0 && double.IsFinite(r.ExecSeconds)).GroupBy(r => r.RanAt, StringComparer.Ordinal).Where(g => g.Count() >= 3).ToArray();
+        var slopes = new List<(double K, double Weight)>();
+        foreach (var g in groups.Where(g => g.Count() >= 5))
         {
-            ObservedRoundTripSeconds = Point(peer.ObservedRoundTripSeconds, linkLevel),
-            ObservedBitsPerSecond = Point(peer.ObservedBitsPerSecond, linkLevel),
-        }).ToArray();
-        return calibration with { Models = models, Peers = peers };
+            var bytes = g.Select(r => (double)r.InputBytes).ToArray();
+            var mean = bytes.Average();
+            var sd = Math.Sqrt(bytes.Sum(b => (b - mean) * (b - mean)) / bytes.Length);
+            if (mean > 0 && sd >= 0.05 * mean && FitLine([.. g.Select(r => ((double)r.InputBytes, r.ExecSeconds, 1.0))]) is { } line && line.Intercept + (line.Slope * meanBytes) is var at && at > 0)
+            {
+                slopes.Add((line.Slope * meanBytes / at, g.Count()));
+            }
+        }
+
+        var k = slopes.Count == 0 || !(meanBytes > 0) ? 0 : Math.Clamp(slopes.Sum(x => x.K * x.Weight) / slopes.Sum(x => x.Weight), 0, 2);
+        var atMean = groups.ToDictionary(
+            g => g.Key,
+            g => g.Average(r => r.ExecSeconds) / Math.Max(0.2, 1 + (k * (g.Average(r => (double)r.InputBytes) - meanBytes) / Math.Max(1, meanBytes))),
+            StringComparer.Ordinal);
+        return (k, atMean);
+    }
+
+    // The least-squares line of an estimate against the request bytes evaluated at `bytes`, or null
+    // with fewer than 5 points, sizes spread by less than 5 %, or a value at or below 0 there.
+    private static double? EstimateAt(IReadOnlyList<(double Bytes, double Estimate)> points, double bytes)
+    {
+        if (points.Count < 5)
+        {
+            return null;
+        }
+
+        var mean = points.Average(p => p.Bytes);
+        var sd = Math.Sqrt(points.Sum(p => (p.Bytes - mean) * (p.Bytes - mean)) / points.Count);
+        if (!(mean > 0) || sd < 0.05 * mean || FitLine([.. points.Select(p => (p.Bytes, p.Estimate, 1.0))]) is not { } line)
+        {
+            return null;
+        }
+
+        var at = line.Intercept + (line.Slope * bytes);
+        return at > 0 && double.IsFinite(at) ? at : null;
     }
 
     // Least squares of each request's execution time over its server's mean in these rows against its
@@ -480,7 +571,8 @@ public static class CalibrationFitter
             return double.NaN;
         }
 
-        return m.ExecSeconds.TryGetValue("peer:" + peer.Name, out var measured) && measured.Count >= 3 && measured.Mean > 0 && double.IsFinite(measured.Mean)
+        return m.ExecAtMeanBytesSeconds.TryGetValue("peer:" + peer.Name, out var atMean) && atMean > 0 && double.IsFinite(atMean) ? atMean
+            : m.ExecSeconds.TryGetValue("peer:" + peer.Name, out var measured) && measured.Count >= 3 && measured.Mean > 0 && double.IsFinite(measured.Mean)
             ? measured.Mean
             : m.DeviceExecSeconds / Math.Max(1e-9, peer.Speed);
     }

@@ -98,8 +98,22 @@ public sealed record ModelCalibration
     /// </summary>
     public long ObservedResponseBytes { get; init; }
 
-    /// <summary>fp32 execution time on the device the simulator uses, s (measured mean: the simulator's jitter is a mean-1 factor on it; or the agent's expected time when it never ran locally).</summary>
+    /// <summary>fp32 execution time on the device the simulator uses, s (measured mean at <see cref="MeanRequestBytes"/>: the simulator's jitter is a mean-1 factor on it; or the agent's expected time when it never ran locally).</summary>
     public double DeviceExecSeconds { get; init; }
+
+    /// <summary>Mean request bytes of the model's requests (0 in files written before 2026-12-04 22:00 UTC: the times are plain means).</summary>
+    public double MeanRequestBytes { get; init; }
+
+    /// <summary>
+    /// Relative slope of execution time against request bytes at <see cref="MeanRequestBytes"/>:
+    /// time(bytes) = time at the mean x (1 + slope x (bytes - mean) / mean); each server's own
+    /// least-squares line, pooled (recognition on the demo: 0.9-1.1, a line's time in proportion to
+    /// its width). 0: not size-dependent or not identifiable.
+    /// </summary>
+    public double ExecSizeSlope { get; init; }
+
+    /// <summary>Each server's execution time at <see cref="MeanRequestBytes"/> (servers with at least 3 runs), s; what the simulator runs there.</summary>
+    public IReadOnlyDictionary<string, double> ExecAtMeanBytesSeconds { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Where <see cref="DeviceExecSeconds"/> comes from ("measured" or "expected").</summary>
     public string DeviceExecSource { get; init; } = "measured";
@@ -356,7 +370,11 @@ public sealed record DeploymentCalibration
         {
             for (var m = 0; m < Models.Count; m++)
             {
-                if (Models[m].ExecSeconds.TryGetValue("peer:" + peers[p].Name, out var measured) && measured.Count >= 3 && measured.Mean > 0 && double.IsFinite(measured.Mean))
+                if (Models[m].ExecAtMeanBytesSeconds.TryGetValue("peer:" + peers[p].Name, out var atMean) && atMean > 0 && double.IsFinite(atMean))
+                {
+                    c.PeerExecSeconds[(p * AgentContext.MaxModels) + m] = atMean;
+                }
+                else if (Models[m].ExecSeconds.TryGetValue("peer:" + peers[p].Name, out var measured) && measured.Count >= 3 && measured.Mean > 0 && double.IsFinite(measured.Mean))
                 {
                     c.PeerExecSeconds[(p * AgentContext.MaxModels) + m] = measured.Mean;
                 }

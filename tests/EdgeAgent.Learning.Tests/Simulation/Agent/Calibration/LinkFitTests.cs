@@ -263,4 +263,35 @@ public sealed class LinkFitTests
         Assert.All(calibration.Peers[0].PricedRoundTripSeconds.Where(p => p.Key != "cls").Select(p => p.Value), v => Assert.Equal(0.010, v, 0.001));
         Assert.All(observed.Peers[0].PricedRoundTripSeconds.Values, v => Assert.Equal(0.020, v, 1e-6));
     }
+
+    [Fact]
+    public void Fit_PlacementDependsOnSize_EachServersTimeAtTheMeanSize()
+    {
+        // Time in proportion to the bytes (board 100 ms at 400 KB, the edge 4x faster); the board kept
+        // the requests under 400 KB, the edge got the rest. The plain means (75 and 31 ms) are of
+        // different sizes; at the mean size both are the truth.
+        var log = Log(600, 0.008, 190e6, 185e6).Where(r => r.Model == "rec").Select(r =>
+        {
+            var local = r.InputBytes < 400_000;
+            var exec = 0.1 * r.InputBytes / 400_000.0 / (local ? 1 : 4);
+            return r with { RanAt = local ? "local" : "peer:edge", ExecSeconds = exec, TransferSeconds = local ? 0 : r.TransferSeconds, DelaySeconds = exec + (local ? 0 : r.TransferSeconds) };
+        }).ToList();
+        var mean = log.Average(r => (double)r.InputBytes);
+
+        var calibration = CalibrationFitter.Fit(log, Layout, "test.db", "agent-v2-s11-f41");
+
+        var rec = Assert.Single(calibration.Models);
+        Assert.Equal(mean, rec.MeanRequestBytes, 1e-6);
+        Assert.Equal(1.0, rec.ExecSizeSlope, 0.01);
+        Assert.Equal(0.1 * mean / 400_000, rec.DeviceExecSeconds, 1e-4);
+        Assert.Equal(0.025 * mean / 400_000, rec.ExecAtMeanBytesSeconds["peer:edge"], 1e-4);
+        Assert.True(rec.ExecSeconds["local"].Mean < 0.9 * rec.DeviceExecSeconds);
+        var context = calibration.ToContext();
+        Assert.Equal(rec.ExecAtMeanBytesSeconds["peer:edge"], context.PeerExecSeconds[0], 9);
+
+        // At the widest lines' level the times are the widest lines' times on both servers.
+        var wide = CalibrationFitter.AtObservedLevel(calibration, log, Layout, 1.0, 0.5, 0.5).Models.Single();
+        Assert.Equal(0.1 * log.Max(r => r.InputBytes) / 400_000, wide.DeviceExecSeconds, 1e-4);
+        Assert.Equal(0.025 * log.Max(r => r.InputBytes) / 400_000, wide.ExecAtMeanBytesSeconds["peer:edge"], 1e-4);
+    }
 }
