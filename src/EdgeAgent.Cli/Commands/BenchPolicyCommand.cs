@@ -53,7 +53,7 @@ internal static class BenchPolicyCommand
                 using (var probe = OnnxPolicySession.Open(file, expected: null, options))
                 {
                     agentLayout = probe.Layout.IsAgentLayout;
-                    fileLayout = probe.Layout.Describe(); // the file's own columns (37 or 41), not the agent's full layout
+                    fileLayout = probe.Layout.Describe(); // the file's own columns (37, 41 or 42), not the agent's full layout
                 }
 
                 if (agentLayout)

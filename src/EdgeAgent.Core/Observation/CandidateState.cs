@@ -54,6 +54,13 @@ public ref struct CandidateState
     /// <summary>This device's estimated energy if the task is placed here, joules (<c>DevicePowerTable</c>).</summary>
     public double EnergyJoules { get; set; }
 
+    /// <summary>
+    /// This device's estimated energy with the agent's own traffic, joules: for a peer the power table
+    /// on <see cref="ObservationEncoder.OwnTrafficOffloadSeconds"/> (the wait for the link behind the
+    /// agent's earlier uploads priced as radio time); for a local row equal to <see cref="EnergyJoules"/>.
+    /// </summary>
+    public double OwnTrafficEnergyJoules { get; set; }
+
     /// <summary>This agent's own requests sent to the candidate and not yet answered (0 for local rows).</summary>
     public int OwnInFlight { get; set; }
 

@@ -109,6 +109,15 @@ public enum FeatureKind
     /// the upload waits for the backlog and overlaps the candidate's queue, which includes the arriving jobs; log10(s + 1e-4).
     /// </summary>
     OwnDelayEstimateLog,
+
+    /// <summary>
+    /// This device's estimated energy with the agent's own traffic (<c>ObservationEncoder.OwnTrafficOffloadSeconds</c>):
+    /// for a peer, radio power while the upload waits for the link behind the agent's earlier uploads and
+    /// while the request and response travel, waiting power for the rest of the own-traffic delay
+    /// estimate (round trip, the candidate's queue with the arriving jobs, execution), as the Dispatcher
+    /// prices a finished offload; for a local row the same as <see cref="EnergyLog"/>; log10(J + 1e-6).
+    /// </summary>
+    OwnEnergyLog,
 }
 
 /// <summary>The unit of the residual-work histogram's bins.</summary>
@@ -234,7 +243,7 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// <summary>The own-traffic columns <see cref="Agent"/> appends to <see cref="AgentScalars"/> with ownTraffic true.</summary>
     public static IReadOnlyList<FeatureKind> OwnTrafficScalars { get; } =
     [
-        FeatureKind.OwnInFlightLog, FeatureKind.UploadBacklogLog, FeatureKind.ArrivingWorkLog, FeatureKind.OwnDelayEstimateLog,
+        FeatureKind.OwnInFlightLog, FeatureKind.UploadBacklogLog, FeatureKind.ArrivingWorkLog, FeatureKind.OwnDelayEstimateLog, FeatureKind.OwnEnergyLog,
     ];
 
     /// <summary>
@@ -245,9 +254,11 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// <paramref name="histogramBins"/> bins of <paramref name="histogramBinSeconds"/> seconds of
     /// residual work (default 16 x 10 ms, the executors' own default, so a live histogram maps bin
     /// for bin). S = <paramref name="maxLocalVariants"/> + <paramref name="maxPeers"/> (default 3 + 8 = 11).
-    /// With <paramref name="ownTraffic"/> the <see cref="OwnTrafficScalars"/> follow the 21 (F = 41 by
+    /// With <paramref name="ownTraffic"/> the <see cref="OwnTrafficScalars"/> follow the 21 (F = 42 by
     /// default): the agent's own requests in flight, its upload backlog, the work of its requests still
-    /// on their way, and the delay estimate that accounts for them; every other column keeps its meaning.
+    /// on their way, and the delay and energy estimates that account for them; every other column keeps
+    /// its meaning (files of the 41-column own-traffic layout, without the energy estimate, and of the
+    /// 37-column layout read a subset of these columns).
     /// </summary>
     public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01, bool ownTraffic = false)
     {
@@ -433,8 +444,8 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// Throws unless a producer of this layout can also write <paramref name="policy"/>'s: the same
     /// profile, S and histogram, and every scalar feature of the policy one this layout has (in any
     /// order: the encoder writes any layout of the features it computes). This is how a newer agent
-    /// keeps loading policy files of an older layout (the 37-column agent files under the 41-column
-    /// own-traffic layout). The message is <see cref="EnsureCompatible"/>'s when the layouts are not
+    /// keeps loading policy files of an older layout (the 37-column agent files and the 41-column
+    /// own-traffic files under the 42-column own-traffic layout). The message is <see cref="EnsureCompatible"/>'s when the layouts are not
     /// even of the same kind, else it names the first feature this layout does not produce.
     /// </summary>
     /// <exception cref="InvalidOperationException">The policy needs something this layout lacks; the message says what.</exception>
@@ -582,6 +593,7 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         FeatureKind.UploadBacklogLog => new(kind, "upload_backlog", "log10(s + 1e-4)"),
         FeatureKind.ArrivingWorkLog => new(kind, "arriving_work", "log10(s + 1e-4)"),
         FeatureKind.OwnDelayEstimateLog => new(kind, "delay_estimate_own", "log10(s + 1e-4)"),
+        FeatureKind.OwnEnergyLog => new(kind, "device_energy_estimate_own", "log10(J + 1e-6)"),
         _ => throw new ArgumentException($"Unknown feature kind {kind}.", nameof(kind)),
     };
 }

@@ -243,6 +243,28 @@ public sealed class ObservationEncoder
     }
 
     /// <summary>
+    /// The times an offload's device energy is priced on, with the agent's own traffic: the one place
+    /// the simulator's observation and the live ClusterView take them from (each applies its power
+    /// model: radio W * <paramref name="radioSeconds"/> + wait W * <paramref name="waitSeconds"/>).
+    /// As the Dispatcher prices a finished offload (its wire time less the round trip is radio, the
+    /// wait for the link included), radio is the wait for the link behind the agent's earlier uploads
+    /// plus the upload and the download:
+    /// <code>
+    /// radio = backlog + request bytes / uplink + response bytes / downlink
+    /// wait  = OwnTrafficDelaySeconds - radio   (round trip, the rest of the candidate's queue, execution)
+    /// </code>
+    /// Without own traffic (backlog 0, nothing arriving) it gives the times of the classic estimate
+    /// (transfer, <see cref="EstimateDelaySeconds"/> - transfer). Not for local rows (no link).
+    /// </summary>
+    public static void OwnTrafficOffloadSeconds(in TaskState task, in CandidateState candidate, out double radioSeconds, out double waitSeconds)
+    {
+        radioSeconds = Math.Max(0.0, candidate.UploadBacklogSeconds)
+            + CompletionEstimate.TransferSeconds(task.RequestBytes, task.ResponseBytes, candidate.UplinkBitsPerSecond, candidate.DownlinkBitsPerSecond);
+        var rest = OwnTrafficDelaySeconds(task, candidate) - radioSeconds;
+        waitSeconds = double.IsNaN(rest) ? 0.0 : Math.Max(0.0, rest); // a dead link: radio is infinite already
+    }
+
+    /// <summary>
     /// Writes one present candidate's row in the agent profile. <paramref name="delaySeconds"/> is
     /// the candidate's <see cref="EstimateDelaySeconds"/>; <paramref name="bestDelaySeconds"/> and
     /// <paramref name="bestEnergyJoules"/> are the smallest delay estimate and energy over the
@@ -313,6 +335,7 @@ public sealed class ObservationEncoder
                 FeatureKind.UploadBacklogLog => (float)LogTime(candidate.UploadBacklogSeconds),
                 FeatureKind.ArrivingWorkLog => (float)LogTime(candidate.ArrivingWorkSeconds),
                 FeatureKind.OwnDelayEstimateLog => (float)LogTime(OwnTrafficDelaySeconds(task, candidate)),
+                FeatureKind.OwnEnergyLog => (float)LogEnergy(candidate.OwnTrafficEnergyJoules),
                 _ => 0f,
             };
         }
@@ -428,6 +451,7 @@ public sealed class ObservationEncoder
             ResidualHistogram = residualHistogram,
             HistogramBinSeconds = server.HistogramBinSeconds,
             EnergyJoules = server.EstimatedEnergyJoules,
+            OwnTrafficEnergyJoules = server.OwnTrafficEnergyJoules ?? server.EstimatedEnergyJoules,
             OwnInFlight = isLocal ? 0 : server.OwnInFlight,
             UploadBacklogSeconds = isLocal ? 0.0 : server.UploadBacklogSeconds,
             ArrivingTasks = isLocal ? 0 : server.ArrivingTasks,

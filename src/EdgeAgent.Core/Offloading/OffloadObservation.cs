@@ -87,6 +87,16 @@ public sealed record ServerObservation
     /// </summary>
     public EnergyProvenance EnergyProvenance { get; init; } = EnergyProvenance.Modelled;
 
+    /// <summary>
+    /// Energy this device spends if the task is placed here counting this agent's own traffic, joules:
+    /// for a peer, radio power also while the upload waits for the link behind the agent's earlier
+    /// uploads (<see cref="UploadBacklogSeconds"/>) and waiting power for the rest of the own-traffic
+    /// delay estimate (<c>ObservationEncoder.OwnTrafficOffloadSeconds</c>), as the Dispatcher prices the
+    /// finished offload. Null (producers that do not compute it): <see cref="EstimatedEnergyJoules"/>,
+    /// which is the same for local rows and for a peer without own traffic.
+    /// </summary>
+    public double? OwnTrafficEnergyJoules { get; init; }
+
     /// <summary>Accuracy loss of the variant against the float model, in points (0 for peers and the float model).</summary>
     public double AccuracyDropPoints { get; init; }
 

@@ -9,7 +9,8 @@ namespace EdgeAgent.Learning.Baselines;
 /// with the lowest estimated one-step cost w_delay d / t_ref + w_energy e / e_ref, where d and e are
 /// the row's own delay and device-energy estimates from the observation (the
 /// <see cref="FeatureKind.OwnDelayEstimateLog"/> column in the own-traffic layout, else
-/// <see cref="FeatureKind.DelayEstimateLog"/>, and <see cref="FeatureKind.EnergyLog"/> columns the
+/// <see cref="FeatureKind.DelayEstimateLog"/>, and the <see cref="FeatureKind.OwnEnergyLog"/> column
+/// when the layout has one, else <see cref="FeatureKind.EnergyLog"/>: columns the
 /// live agent's ClusterView also writes) and t_ref, e_ref the fp32 variant's expected time and
 /// energy (the rewards' normalisation; 1 s and 1 J without an fp32 row). It sees what a deployed
 /// policy sees. <see cref="GreedyPolicy"/> ("greedy") instead ranks rows by the simulator's exact
@@ -41,7 +42,8 @@ public sealed class EstimateGreedyPolicy : ISimPolicy
             : throw new ArgumentException($"The '{MethodName}' baseline reads the {kind} column; the '{layout.Profile}' layout has none.");
         // The own-traffic layout's delay estimate when it has one, as the agent cost features read it.
         var delayLog = layout.IndexOf(FeatureKind.OwnDelayEstimateLog) is var own and >= 0 ? own : Column(FeatureKind.DelayEstimateLog);
-        int energyLog = Column(FeatureKind.EnergyLog), execLog = Column(FeatureKind.ExecLog);
+        var energyLog = layout.IndexOf(FeatureKind.OwnEnergyLog) is var ownEnergy and >= 0 ? ownEnergy : Column(FeatureKind.EnergyLog);
+        var execLog = Column(FeatureKind.ExecLog);
         int isLocal = Column(FeatureKind.IsLocal), isQuantized = Column(FeatureKind.IsQuantizedVariant);
         var f = layout.FeatureCount;
         double refDelay = 0, refEnergy = 0;

@@ -7,7 +7,8 @@ namespace EdgeAgent.Learning.Nn;
 /// The agent layout's cost features: per row, the scalarised cost the row's own estimates give in
 /// the rewards' units, c = w_delay * d / t_ref + w_energy * e / e_ref, where d and e are the row's
 /// delay and device-energy estimates (its <see cref="FeatureKind.OwnDelayEstimateLog"/> column in the
-/// own-traffic layout, else <see cref="FeatureKind.DelayEstimateLog"/>, and <see cref="FeatureKind.EnergyLog"/>) and t_ref, e_ref are the device's fp32 variant's
+/// own-traffic layout, else <see cref="FeatureKind.DelayEstimateLog"/>, and its
+/// <see cref="FeatureKind.OwnEnergyLog"/> column when the layout has one, else <see cref="FeatureKind.EnergyLog"/>) and t_ref, e_ref are the device's fp32 variant's
 /// expected execution time and energy (the row with IsLocal 1 and IsQuantizedVariant 0: its
 /// <see cref="FeatureKind.ExecLog"/> and <see cref="FeatureKind.EnergyLog"/>), the normalisation of
 /// the agent simulator's rewards. Computed from the logarithms as
@@ -42,7 +43,9 @@ public sealed record AgentCostFeatures(int DelayLogColumn, int EnergyLogColumn, 
             : throw new ArgumentException($"The agent cost features need the {kind} column; the '{layout.Profile}' layout has none.");
         // The own-traffic layout's delay estimate when it has one (it counts the agent's own uploads and arriving jobs).
         var delay = layout.IndexOf(FeatureKind.OwnDelayEstimateLog) is var own and >= 0 ? own : Column(FeatureKind.DelayEstimateLog);
-        var features = new AgentCostFeatures(delay, Column(FeatureKind.EnergyLog), Column(FeatureKind.ExecLog),
+        // Likewise its energy estimate (the wait for the link behind the agent's uploads priced as radio, as the simulator and the Dispatcher do).
+        var energy = layout.IndexOf(FeatureKind.OwnEnergyLog) is var ownEnergy and >= 0 ? ownEnergy : Column(FeatureKind.EnergyLog);
+        var features = new AgentCostFeatures(delay, energy, Column(FeatureKind.ExecLog),
             Column(FeatureKind.IsLocal), Column(FeatureKind.IsQuantizedVariant));
         features.Validate(layout.FeatureCount);
         return features;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeAgent.Core.Observation;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Core.Offloading.Policies;
 
@@ -60,7 +61,9 @@ public sealed class ClusterView
     /// and is 0 when nobody has run the model yet. The task carries the model's expected response
     /// size (<see cref="RecordResponseBytes"/>); a peer's downlink is its link's measured throughput
     /// (the estimator measures both directions together), and its energy covers the upload, the
-    /// download and the wait between them. A peer's row carries its <see cref="PeerConnection"/> as
+    /// download and the wait between them; its <see cref="ServerObservation.OwnTrafficEnergyJoules"/> also
+    /// prices the wait for the link behind this agent's earlier uploads as radio time and waits for the
+    /// own-traffic delay estimate (<see cref="ObservationEncoder.OwnTrafficOffloadSeconds"/>). A peer's row carries its <see cref="PeerConnection"/> as
     /// <see cref="ServerObservation.Handle"/>: the dispatcher sends the work there. A peer's row also
     /// carries this agent's own traffic to it (<see cref="ServerObservation.OwnInFlight"/>,
     /// <see cref="ServerObservation.UploadBacklogSeconds"/>, <see cref="ServerObservation.ArrivingTasks"/>,
@@ -121,6 +124,16 @@ public sealed class ClusterView
             // total = CompletionEstimate.Seconds of the row), so the row is built once, not copied.
             var transfer = CompletionEstimate.TransferSeconds(inputBytes, uplink) + CompletionEstimate.TransferSeconds(responseBytes, uplink);
             var total = CompletionEstimate.Seconds(inputBytes, responseBytes, uplink, uplink, rtt, exec, load.Running, load.Queued, load.MaxConcurrency, load.ResidualWorkSeconds);
+
+            // The energy with this agent's own traffic: the times from the encoder's one rule
+            // (ObservationEncoder.OwnTrafficOffloadSeconds, as the simulator's observation takes them).
+            var state = new CandidateState
+            {
+                RoundTripSeconds = rtt, UplinkBitsPerSecond = uplink, DownlinkBitsPerSecond = uplink, ExpectedExecSeconds = exec,
+                Running = load.Running, Queued = load.Queued, MaxConcurrency = load.MaxConcurrency, ResidualWorkSeconds = load.ResidualWorkSeconds,
+                UploadBacklogSeconds = own.UploadBacklogSeconds, ArrivingTasks = own.ArrivingTasks, ArrivingWorkSeconds = own.ArrivingWorkSeconds,
+            };
+            ObservationEncoder.OwnTrafficOffloadSeconds(new TaskState(inputBytes, responseBytes, double.PositiveInfinity), state, out var radio, out var wait);
             servers.Add(new ServerObservation
             {
                 Placement = Placement.Peer(peer.Name),
@@ -143,6 +156,7 @@ public sealed class ClusterView
                 ArrivingTasks = own.ArrivingTasks,
                 ArrivingWorkSeconds = own.ArrivingWorkSeconds,
                 EstimatedEnergyJoules = _energy.OffloadJoules(inputBytes, responseBytes, transfer, total - transfer),
+                OwnTrafficEnergyJoules = _energy.OffloadJoules(inputBytes, responseBytes, radio, wait),
                 EnergyProvenance = EnergyProvenance.Modelled,
             });
         }

@@ -93,8 +93,9 @@ public sealed partial class LearnedPolicy : IOffloadPolicy, IDisposable
 
     /// <summary>
     /// The observation layout the agent produces (<see cref="ClusterView"/> through the shared encoder:
-    /// the own-traffic layout, F = 41): a policy file must record this one or one of a subset of its
-    /// features (the 37-column agent layout of earlier files), which is encoded as the file records it.
+    /// the own-traffic layout, F = 42): a policy file must record this one or one of a subset of its
+    /// features (the 41-column own-traffic and 37-column agent layouts of earlier files), which is
+    /// encoded as the file records it.
     /// </summary>
     public static FeatureLayout AgentLayout { get; } = FeatureLayout.Agent(ownTraffic: true);
 

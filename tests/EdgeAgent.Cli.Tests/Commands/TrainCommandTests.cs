@@ -148,12 +148,12 @@ public sealed class TrainCommandTests : IDisposable
         var (code, _, error) = Run(["train", "--out", plain, "--minutes", "0.01", .. tiny]);
         Assert.True(code == 0, error);
 
-        // No time to train: the resumed actor is the file's, its rows moved to the 41-column layout.
+        // No time to train: the resumed actor is the file's, its rows moved to the 42-column layout.
         var own = Path.Combine(_directory, "own41.onnx");
         (code, var output, error) = Run(["train", "--out", own, "--own-traffic", "--resume", plain, "--minutes", "0.000001", .. tiny]);
         Assert.True(code == 0, error);
-        Assert.Contains("observation columns mapped by name from the file's 37 to this layout's 41 (new columns: zero weights)", output, StringComparison.Ordinal);
-        Assert.Contains("training profile=agent S=11 F=41", output, StringComparison.Ordinal);
+        Assert.Contains("observation columns mapped by name from the file's 37 to this layout's 42 (new columns: zero weights)", output, StringComparison.Ordinal);
+        Assert.Contains("training profile=agent S=11 F=42", output, StringComparison.Ordinal);
 
         var layout = EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true);
         using var oldModel = new EdgeAgent.Learning.Evaluation.OnnxLogitsModel(plain);
@@ -180,7 +180,7 @@ public sealed class TrainCommandTests : IDisposable
             {
                 if (mask[k] > 0.5f)
                 {
-                    Assert.True(Math.Abs(a[k] - b[k]) <= 1e-4f * Math.Max(1f, Math.Abs(a[k])), $"step {t} entry {k}: 37-column file {a[k]}, resumed 41-column file {b[k]}");
+                    Assert.True(Math.Abs(a[k] - b[k]) <= 1e-4f * Math.Max(1f, Math.Abs(a[k])), $"step {t} entry {k}: 37-column file {a[k]}, resumed 42-column file {b[k]}");
                     compared++;
                 }
             }
@@ -195,13 +195,13 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.True(compared > 100);
 
-        // bench policy names each file's own layout: F = 37 for the older file, 41 for the resumed one.
+        // bench policy names each file's own layout: F = 37 for the older file, 42 for the resumed one.
         var bench37 = Run("bench", "policy", "--policy", plain, "--decisions", "100");
         Assert.True(bench37.Code == 0, bench37.Error);
         Assert.Contains("S=11 F=37", bench37.Output, StringComparison.Ordinal);
         var bench41 = Run("bench", "policy", "--policy", own, "--decisions", "100");
         Assert.True(bench41.Code == 0, bench41.Error);
-        Assert.Contains("S=11 F=41", bench41.Output, StringComparison.Ordinal);
+        Assert.Contains("S=11 F=42", bench41.Output, StringComparison.Ordinal);
 
         // eval plays both files on one own-traffic simulator: the older one reads its columns of it.
         var eval = CliRunner.Run([EvalCommand.Create()], ["eval", "--profile", "agent", "--policy", own, "--compare", plain, "--preferences", "3", "--episodes", "1", "--seed", "5",

@@ -224,6 +224,7 @@ public sealed class EncoderEquivalenceTests
                     FeatureKind.UploadBacklogLog => (float)ObservationEncoder.LogTime(candidate.UploadBacklogSeconds),
                     FeatureKind.ArrivingWorkLog => (float)ObservationEncoder.LogTime(candidate.ArrivingWorkSeconds),
                     FeatureKind.OwnDelayEstimateLog => (float)ObservationEncoder.LogTime(ObservationEncoder.OwnTrafficDelaySeconds(task, candidate)),
+                    FeatureKind.OwnEnergyLog => (float)ObservationEncoder.LogEnergy(candidate.OwnTrafficEnergyJoules),
                     _ => 0f,
                 };
             }

@@ -88,12 +88,14 @@ public sealed class ClusterViewEncodingTests
             IsLocal = true, ExpectedExecSeconds = 0.03, Running = 1, Queued = 2, MaxConcurrency = 1, ResidualWorkSeconds = 0.095,
             ResidualSeconds = [0.005, 0.025, 0.065], UplinkBitsPerSecond = double.PositiveInfinity, DownlinkBitsPerSecond = double.PositiveInfinity,
             EnergyJoules = Power.LocalJoules(0.03),
+            OwnTrafficEnergyJoules = Power.LocalJoules(0.03),
         };
         var localInt8 = localFp32;
         localInt8.IsQuantizedVariant = true;
         localInt8.AccuracyDropPoints = 0.4;
         localInt8.ExpectedExecSeconds = 0.012;
         localInt8.EnergyJoules = Power.LocalJoules(0.012, 0.05);
+        localInt8.OwnTrafficEnergyJoules = localInt8.EnergyJoules;
         return index switch
         {
             0 => localFp32,
@@ -120,6 +122,10 @@ public sealed class ClusterViewEncodingTests
         };
         var transfer = ((task.RequestBytes + task.ResponseBytes) * 8.0) / link;
         candidate.EnergyJoules = Power.OffloadJoules(transfer, ObservationEncoder.EstimateDelaySeconds(task, candidate) - transfer);
+        // With own traffic the simulator prices the wait for the link behind the agent's uploads as radio
+        // time and waits for the rest of the own-traffic estimate (written out here, not through the encoder's helper).
+        var radio = own.Backlog + transfer;
+        candidate.OwnTrafficEnergyJoules = Power.OffloadJoules(radio, ObservationEncoder.OwnTrafficDelaySeconds(task, candidate) - radio);
         return candidate;
     }
 

@@ -545,6 +545,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
             var c = Candidate(env, r);
             c.EnergyJoules = _rowEnergy[r];
+            c.OwnTrafficEnergyJoules = OwnTrafficEnergy(env, r, task, c, _rowEnergy[r]);
             Encoder.WriteCandidate(row, task, c, _rowDelay[r], bestDelay, bestEnergy);
             mask[r] = 1f;
         }
@@ -581,6 +582,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             var c = Candidate(env, r);
             var delay = present ? ObservationEncoder.EstimateDelaySeconds(task, c) : 0;
             var energy = present ? EstimatedEnergy(env, r, task, c, delay) : 0;
+            var ownEnergy = present ? OwnTrafficEnergy(env, r, task, c, energy) : 0;
             var placement = r < L ? (r == 0 ? Placement.Local() : Placement.Local(LocalVariants.Names[r])) : Placement.Peer(PeerName(env, r - L));
             list.Add(new ServerObservation
             {
@@ -599,6 +601,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                 ResidualWorkHistogram = hist,
                 HistogramBinSeconds = Layout.HistogramBinSeconds,
                 EstimatedEnergyJoules = energy,
+                OwnTrafficEnergyJoules = ownEnergy,
                 EnergyProvenance = r < L && !double.IsNaN(_joules[(((env * M) + m) * L) + r]) ? EnergyProvenance.Measured : EnergyProvenance.Modelled,
                 AccuracyDropPoints = c.AccuracyDropPoints,
                 OwnInFlight = c.OwnInFlight,
@@ -1644,6 +1647,20 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
         var transfer = Core.Offloading.Policies.CompletionEstimate.TransferSeconds(task.RequestBytes, task.ResponseBytes, c.UplinkBitsPerSecond, c.DownlinkBitsPerSecond);
         return pw.OffloadJoules(transfer, delayEstimate - transfer);
+    }
+
+    // The estimate with the agent's own traffic (ObservationEncoder.OwnTrafficOffloadSeconds, as the live
+    // ClusterView): a local row's is its EstimatedEnergy.
+    private double OwnTrafficEnergy(int env, int row, in TaskState task, in CandidateState c, double localEnergy)
+    {
+        if (row < L)
+        {
+            return localEnergy;
+        }
+
+        var pw = new DevicePowerTable(_power[env * 4], _power[(env * 4) + 1], _power[(env * 4) + 2], _power[(env * 4) + 3]);
+        ObservationEncoder.OwnTrafficOffloadSeconds(task, c, out var radio, out var wait);
+        return pw.OffloadJoules(radio, wait);
     }
 
     private void CheckEnv(int env)

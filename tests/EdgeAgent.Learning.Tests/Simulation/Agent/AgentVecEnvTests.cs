@@ -142,10 +142,22 @@ public sealed class AgentVecEnvTests
         // link 0.3-0.4, arrival 0.41, exec 0.025, half RTT, download 0.1; the classic one misses the backlog.
         var task = new TaskState(125_000, 12_500, double.PositiveInfinity);
         var candidate = ObservationEncoder.ToCandidate(peer, default);
-        var (exact, _) = env.ExactCostUnscaled(0, 3);
+        var (exact, exactEnergy) = env.ExactCostUnscaled(0, 3);
         Assert.Equal(0.545 - 0.15, exact, 12);
         Assert.Equal(exact, ObservationEncoder.OwnTrafficDelaySeconds(task, candidate), 12);
         Assert.Equal(0.1 + 0.02 + 0.025 + 0.1, ObservationEncoder.EstimateDelaySeconds(task, candidate), 12);
+
+        // So is the own-traffic energy estimate: the 0.15 s wait for the link is radio time (2 W), as the
+        // simulator prices the offload: radio 0.15 + 0.1 + 0.1, waiting (0.5 W) for the round trip and the
+        // execution. The classic estimate leaves the link wait out and under-prices the offload.
+        Assert.Equal((2 * 0.35) + (0.5 * 0.045), exactEnergy, 12);
+        Assert.Equal(exactEnergy, peer.OwnTrafficEnergyJoules!.Value, 12);
+        Assert.Equal((2 * 0.2) + (0.5 * 0.045), peer.EstimatedEnergyJoules, 12);
+        var row = new float[env.MaxServers * env.FeatureCount];
+        env.Observe(0, row, new float[env.MaxServers], new float[2]);
+        var layout = env.Layout;
+        Assert.Equal((float)ObservationEncoder.LogEnergy(exactEnergy), row[(3 * env.FeatureCount) + layout.IndexOf(FeatureKind.OwnEnergyLog)], 6);
+        Assert.Equal((float)ObservationEncoder.LogEnergy(peer.EstimatedEnergyJoules), row[(3 * env.FeatureCount) + layout.IndexOf(FeatureKind.EnergyLog)], 6);
         var local = env.CurrentObservation(0).Servers[0];
         Assert.Equal((0, 0.0, 0, 0.0), (local.OwnInFlight, local.UploadBacklogSeconds, local.ArrivingTasks, local.ArrivingWorkSeconds));
 
