@@ -189,6 +189,7 @@ internal static class EvalCommand
 
         command.Subcommands.Add(CreateSpeed());
         command.Subcommands.Add(EvalLiveCommand.Create());
+        command.Subcommands.Add(EvalLiveCompareCommand.Create());
         return command;
     }
 

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using EdgeAgent.Demo.Live;
+
+namespace EdgeAgent.Cli.Commands;
+
+/// <summary>`edgeagent eval live-compare`: two policies' `eval live` sweeps under one reference point, the hypervolume ratio with a bootstrap over the sweeps.</summary>
+internal static class EvalLiveCompareCommand
+{
+    public static Command Create()
+    {
+        var baseline = new Option<string[]>("--baseline") { Description = "`eval live --report` directories (or their report.json) of the baseline policy's sweeps, in the order they ran.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var candidate = new Option<string[]>("--candidate") { Description = "The candidate policy's sweeps, in the order they ran (with as many as --baseline, run interleaved, they are resampled in pairs).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples.", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap.", DefaultValueFactory = _ => 1 };
+        var unpaired = new Option<bool>("--unpaired") { Description = "Resample each group's sweeps on its own even with equal counts." };
+        var output = new Option<string?>("--out") { Description = "Also write the table to this Markdown file." };
+        var command = new Command("live-compare",
+            "Compare two policies' live fronts from several `eval live` sweeps each (e.g. the generic and a fine-tuned policy, run interleaved): every sweep's live hypervolume under one reference point (1.1 x the worst mean delay and energy of all sweeps), the ratio of the candidate's mean hypervolume to the baseline's, and its 95 % bootstrap interval over the sweeps; beyond noise = the interval's lower end above 1.");
+        foreach (var option in new Option[] { baseline, candidate, resamples, seed, unpaired, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var console = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            try
+            {
+                if (parseResult.GetValue(resamples) is var n && n is < 100 or > 1_000_000)
+                {
+                    throw new ArgumentException($"--resamples must be between 100 and 1000000, got {n}.");
+                }
+
+                var b = parseResult.GetValue(baseline)!.Select(LiveSweep.Read).ToArray();
+                var c = parseResult.GetValue(candidate)!.Select(LiveSweep.Read).ToArray();
+                var result = LiveComparison.Compare(b, c, n, parseResult.GetValue(seed), paired: !parseResult.GetValue(unpaired));
+                var text = LiveComparison.Format(b, c, result);
+                await console.WriteLineAsync(text);
+                if (parseResult.GetValue(output) is { } path)
+                {
+                    await File.WriteAllTextAsync(path, "# Live hypervolume: candidate against baseline\n\n" + text, cancellationToken);
+                    await console.WriteLineAsync("wrote " + Path.GetFullPath(path));
+                }
+
+                return 0;
+            }
+            catch (ArgumentException ex)
+            {
+                await error.WriteLineAsync("edgeagent eval live-compare: " + ex.Message);
+                return 2;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,81 @@
+using EdgeAgent.Core.Pareto;
+using EdgeAgent.Demo.Live;
+
+namespace EdgeAgent.Demo.Tests.Live;
+
+public sealed class LiveComparisonTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgeagent-livecompare-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static LiveSweep Sweep(string label, params (double Delay, double Energy)[] points) =>
+        new(label, "learned", [.. points.Select((p, i) => (i / 10.0, new ObjectivePoint(p.Delay, p.Energy)))]);
+
+    [Fact]
+    public void Compare_EverySweepUnderOneReference_RatioOfMeanHypervolumes()
+    {
+        var result = LiveComparison.Compare([Sweep("g1", (1, 2), (2, 1))], [Sweep("t1", (1, 1))]);
+
+        // reference 1.1 x the worst of both: (2.2, 2.2); HV(g1) = 1.2 x 0.2 + 0.2 x 1 = 0.44; HV(t1) = 1.2 x 1.2 = 1.44
+        Assert.Equal(new ObjectivePoint(2.2, 2.2), result.Reference);
+        Assert.Equal(0.44, result.Baseline[0], 9);
+        Assert.Equal(1.44, result.Candidate[0], 9);
+        Assert.Equal(1.44 / 0.44, result.Ratio, 9);
+        Assert.True(double.IsNaN(result.Low)); // one sweep each: no interval
+        Assert.Contains("no interval", LiveComparison.Format([Sweep("g1", (1, 2), (2, 1))], [Sweep("t1", (1, 1))], result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_InterleavedPairsWithDrift_PairedBootstrapSeesTheGainTheUnpairedOneDoesNot()
+    {
+        // the machine drifts from sweep pair to pair; within each pair the candidate is better
+        LiveSweep[] generic = [Sweep("g1", (1, 1)), Sweep("g2", (1.5, 1.5)), Sweep("g3", (2, 2))];
+        LiveSweep[] tuned = [Sweep("t1", (0.9, 0.9)), Sweep("t2", (1.4, 1.4)), Sweep("t3", (1.9, 1.9))];
+
+        var paired = LiveComparison.Compare(generic, tuned, resamples: 2000);
+        var unpaired = LiveComparison.Compare(generic, tuned, resamples: 2000, paired: false);
+
+        Assert.True(paired.Paired);
+        Assert.True(paired.Low > 1, $"paired low {paired.Low}");
+        Assert.True(paired.CandidateBeyondNoise);
+        Assert.Equal(1.0, paired.ShareAboveOne);
+        Assert.False(unpaired.Paired);
+        Assert.True(unpaired.Low < 1, $"unpaired low {unpaired.Low}");
+        Assert.Equal(paired.Ratio, unpaired.Ratio, 12);
+        Assert.Contains("candidate beyond noise", LiveComparison.Format(generic, tuned, paired), StringComparison.Ordinal);
+        Assert.Contains("not decided", LiveComparison.Format(generic, tuned, unpaired), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_UnequalCounts_ResamplesEachGroupOnItsOwn()
+    {
+        var result = LiveComparison.Compare([Sweep("g1", (1, 1)), Sweep("g2", (1.2, 1.2))], [Sweep("t1", (1, 1))], resamples: 500);
+
+        Assert.False(result.Paired);
+        Assert.Equal(500, result.Resamples);
+        Assert.InRange(result.Low, 0.5, result.High);
+    }
+
+    [Fact]
+    public void Read_EvalLiveReport_LivePointsOfPreferencesWithRequests()
+    {
+        var run = Path.Combine(_dir, "generic1");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "report.json"), """
+            {"policy": "learned", "policy_file": "/x/agent-default.onnx", "points": [
+              {"preference": 0, "live": {"requests": 10, "delay_seconds": 0.5, "energy_joules": 0.1}, "predicted": {"requests": 5, "delay_seconds": 0.4, "energy_joules": 0.1}},
+              {"preference": 0.5, "live": {"requests": 0, "delay_seconds": 0, "energy_joules": 0}, "predicted": {"requests": 5, "delay_seconds": 0.4, "energy_joules": 0.1}},
+              {"preference": 1, "live": {"requests": 9, "delay_seconds": 0.05, "energy_joules": 0.3}, "predicted": {"requests": 5, "delay_seconds": 0.4, "energy_joules": 0.1}}]}
+            """);
+
+        var sweep = LiveSweep.Read(run);
+
+        Assert.Equal("generic1", sweep.Label);
+        Assert.Equal("learned (agent-default.onnx)", sweep.Policy);
+        Assert.Equal([(0.0, new ObjectivePoint(0.5, 0.1)), (1.0, new ObjectivePoint(0.05, 0.3))], sweep.Points);
+        Assert.Throws<ArgumentException>(() => LiveSweep.Read(Path.Combine(_dir, "missing")));
+        File.WriteAllText(Path.Combine(_dir, "bad.json"), "{\"policy\": \"learned\"}");
+        Assert.Throws<ArgumentException>(() => LiveSweep.Read(Path.Combine(_dir, "bad.json")));
+    }
+}
