@@ -43,8 +43,9 @@ internal static class EvalCommand
         rewardUnits.AcceptOnlyFromAmong("model", "item");
         var baselines = new Option<string?>("--baselines") { Description = "Comma-separated subset of baselines (default all). gmorl profiles: random,all-cloud,least-loaded,greedy,linucb; agent: greedy,greedy-expected,greedy-estimate,heuristic,linucb,all-local,all-peer (greedy: the simulator's exact one-step cost, which knows each task's realised execution time, so clairvoyant; greedy-expected: the same exact queues with expected instead of realised execution times, what a scheduler could know; greedy-estimate: the lowest one-step cost by the observation's own estimates, what a deployed policy sees)." };
 
+        var calibration = new Option<FileInfo?>("--calibration") { Description = "Agent profile: evaluate on the context `edgeagent calibrate --from-log` (or `eval live`) fitted to a deployment (every episode that context, arrivals drawn per episode) instead of --contexts: e.g. a fine-tuned policy (--policy) against the generic one (--compare) and greedy-expected there." };
         var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
-        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutGrid, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare, rewardUnits })
+        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutGrid, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare, rewardUnits, calibration })
         {
             command.Options.Add(o);
         }
@@ -74,7 +75,9 @@ internal static class EvalCommand
                         throw new ArgumentException($"{gmorlOnly.Name} applies to the gmorl profiles; choose agent contexts with --contexts ({string.Join(", ", AgentContexts.Names)}).");
                     }
 
-                    var (agentRange, description) = AgentContexts.Get(parseResult.GetValue(contexts) ?? "train");
+                    var (agentRange, description) = parseResult.GetValue(calibration) is { } calibrationFile
+                        ? TrainCommand.Calibrated(calibrationFile.FullName, parseResult.GetValue(contexts) is not null)
+                        : AgentContexts.Get(parseResult.GetValue(contexts) ?? "train");
                     // The own-traffic layout when a policy file evaluated here has its columns (older files read their columns of it).
                     var files = (parseResult.GetValue(compare) ?? []).Append(parseResult.GetValue(policy)).OfType<FileInfo>().Where(f => f.Exists);
                     var ownTraffic = files.Any(HasOwnTrafficColumns);
@@ -88,6 +91,11 @@ internal static class EvalCommand
                     if (parseResult.Tokens.Any(t => t.Value == "--reward-units"))
                     {
                         throw new ArgumentException("--reward-units applies to the agent profile (--profile agent).");
+                    }
+
+                    if (parseResult.GetValue(calibration) is not null)
+                    {
+                        throw new ArgumentException("--calibration applies to the agent profile (--profile agent).");
                     }
 
                     range = BuildContexts(parseResult.GetValue(contexts), parseResult.GetValue(edges), parseResult.GetValue(edgesMin), parseResult.GetValue(edgesMax),
@@ -180,7 +188,7 @@ internal static class EvalCommand
 
                 return Task.FromResult(0);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or EdgeAgent.Inference.Policy.PolicyFileException)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or EdgeAgent.Inference.Policy.PolicyFileException or EdgeAgent.Learning.Simulation.Agent.Calibration.CalibrationException)
             {
                 error.WriteLine($"eval: {ex.Message}");
                 return Task.FromResult(2);

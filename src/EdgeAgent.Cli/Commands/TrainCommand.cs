@@ -214,8 +214,8 @@ internal static class TrainCommand
         return command;
     }
 
-    // The calibrated deployment as a fixed context range, and its description for the policy file's metadata.
-    private static (AgentContextRange Range, string Description) Calibrated(string path, bool contextsGiven)
+    // The calibrated deployment as a fixed context range, and its description for the policy file's metadata (and `eval --calibration`'s report).
+    internal static (AgentContextRange Range, string Description) Calibrated(string path, bool contextsGiven)
     {
         if (contextsGiven)
         {

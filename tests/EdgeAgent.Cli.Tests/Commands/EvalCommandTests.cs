@@ -162,4 +162,36 @@ public sealed class EvalCommandTests : IDisposable
             Assert.Contains(method, output, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Eval_AgentProfileWithCalibration_EvaluatesOnTheCalibratedContext()
+    {
+        var calibration = Path.Combine(_directory, "calibration.json");
+        var context = EdgeAgent.Learning.Simulation.Agent.AgentContext.Demo();
+        new EdgeAgent.Learning.Simulation.Agent.Calibration.DeploymentCalibration
+        {
+            Source = new() { Database = "decisions.db", Requests = 100 },
+            Models = [.. Enumerable.Range(0, context.ModelCount).Select(m => new EdgeAgent.Learning.Simulation.Agent.Calibration.ModelCalibration
+            {
+                Name = context.Models[m].Name, RequestBytes = context.Models[m].RequestBytes, ResponseBytes = context.Models[m].ResponseBytes, DeviceExecSeconds = context.Models[m].ExecFp32,
+            })],
+            Peers = [new() { Name = "edge", RoundTripSeconds = 0.0002, BitsPerSecond = 1e9, Speed = 0.25, Concurrency = 1 }],
+            Arrivals = new() { Kind = "poisson", JobsPerSecond = 1, Workloads = [new() { Stages = ["ocr-det", "ocr-cls", "ocr-rec"], LinesMin = 1, LinesMax = 2 }] },
+        }.Write(calibration);
+        var layout = EdgeAgent.Core.Observation.FeatureLayout.Agent();
+        var policy = Path.Combine(_directory, "agent.onnx");
+        EdgeAgent.Learning.Export.PolicyExporter.Save(new EdgeAgent.Learning.Nn.ServerSetNetwork(new EdgeAgent.Learning.Nn.ServerSetShape(layout.FeatureCount, Hidden: 8), new Random(3)), layout, policy);
+
+        var (code, output, error) = Run("eval", "--profile", "agent", "--calibration", calibration, "--policy", policy, "--episodes", "2", "--preferences", "3", "--no-bend", "--baselines", "greedy-expected");
+        var (both, _, bothError) = Run("eval", "--profile", "agent", "--calibration", calibration, "--contexts", "demo", "--episodes", "1", "--preferences", "2", "--no-bend");
+        var (gmorl, _, gmorlError) = Run("eval", "--calibration", calibration, "--episodes", "1", "--preferences", "2", "--no-bend");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("contexts calibrated calibration.json (100 requests of decisions.db; 3 models; peers edge 0.2 ms 1000 Mbit/s 0.25x", output, StringComparison.Ordinal);
+        Assert.Contains("| greedy-expected |", output, StringComparison.Ordinal);
+        Assert.Equal(2, both);
+        Assert.Contains("--calibration and --contexts exclude each other", bothError, StringComparison.Ordinal);
+        Assert.Equal(2, gmorl);
+        Assert.Contains("--calibration applies to the agent profile", gmorlError, StringComparison.Ordinal);
+    }
 }
