@@ -137,6 +137,12 @@ public sealed record LiveEvaluationReport
 
     /// <summary>Preferences where both gaps are within the tolerance.</summary>
     public int WithinTolerance => Points.Count(p => Math.Abs(p.DelayGap) <= Tolerance && Math.Abs(p.EnergyGap) <= Tolerance);
+
+    /// <summary>
+    /// The runs that kept every request on the board, live and (at most <see cref="LiveEvaluation.AllLocalShare"/> offloaded) in
+    /// the prediction: the same configuration run after run, so their live execution times spread only with the machine.
+    /// </summary>
+    public IReadOnlyList<LivePoint> AllLocalRuns => [.. Points.Where(p => p.Live.Requests > 0 && p.Live.OffloadedShare == 0 && p.Predicted.OffloadedShare <= LiveEvaluation.AllLocalShare)];
 }
 
 /// <summary>
@@ -190,6 +196,54 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
     /// </summary>
     public static IReadOnlyList<(double Size, double Link, double Record)> ObservedLevels { get; } =
         [.. from size in Enumerable.Range(0, 10) from link in Enumerable.Range(0, 10) select (LinkEstimateLevels[size], LinkEstimateLevels[link], LinkEstimateLevels[(size + (3 * link)) % 10])];
+
+    /// <summary>Largest simulated share offloaded for a run to count among <see cref="LiveEvaluationReport.AllLocalRuns"/>.</summary>
+    public const double AllLocalShare = 0.05;
+
+    /// <summary>Most requests offloaded live for a transfer gap to be called a few requests' (<see cref="Explain"/>).</summary>
+    public const int FewRequests = 3;
+
+    /// <summary>
+    /// What explains a preference whose gap is beyond the tolerance, beyond the largest term: for an
+    /// execution gap in a run that kept everything on the board, where the run's board time lies in
+    /// the spread of the sweep's all-local runs (the same configuration run after run: a machine's
+    /// drift, which one calibrated mean cannot follow, when the other all-local runs' spread covers
+    /// the gap); for a transfer gap, how many requests went to a peer live against the prediction's
+    /// share of the same requests (one or two wide requests decide a mean near a switch point).
+    /// Null within the tolerance.
+    /// </summary>
+    public static string? Explain(LivePoint point, LiveEvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        ArgumentNullException.ThrowIfNull(report);
+        if (point.Live.Requests == 0 || (Math.Abs(point.DelayGap) <= report.Tolerance && Math.Abs(point.EnergyGap) <= report.Tolerance))
+        {
+            return null;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        var (term, seconds) = point.DelayTerm;
+        var (energyTerm, _) = point.EnergyTerm;
+        var local = report.AllLocalRuns;
+        if ((term == "execution" || energyTerm == "energy: compute") && local.Contains(point) && local.Count >= 3)
+        {
+            var times = local.Select(p => p.Live.ExecSeconds).ToArray();
+            var mean = times.Average();
+            var sd = Math.Sqrt(times.Sum(t => (t - mean) * (t - mean)) / (times.Length - 1));
+            var within = point.Predicted.ExecSeconds >= times.Min() && point.Predicted.ExecSeconds <= times.Max();
+            return string.Create(inv,
+                $"execution, run to run: the board's mean execution {point.Live.ExecSeconds * 1000:0.0} ms in this run, {times.Min() * 1000:0.0}-{times.Max() * 1000:0.0} ms (mean {mean * 1000:0.0}, sd {sd * 1000:0.0} = {sd / mean:P1}) over the sweep's {times.Length} all-local runs, simulated {point.Predicted.ExecSeconds * 1000:0.0} ms ({(within ? "inside" : "outside")} that spread{(within ? ": the machine's drift between runs, which one calibrated mean cannot follow" : ": the calibration's mean itself is off")})");
+        }
+
+        var offloaded = (int)Math.Round(point.Live.OffloadedShare * point.Live.Requests);
+        if (term == "transfer" && offloaded <= FewRequests && point.Predicted.OffloadedShare * point.Live.Requests < FewRequests + 1)
+        {
+            return string.Create(inv,
+                $"transfer, a few requests: {offloaded} of {point.Live.Requests} requests offloaded live, {point.Predicted.OffloadedShare * point.Live.Requests:0.0} expected by the prediction's share; they decide {seconds * 1000:+0.0;-0.0} ms of the mean");
+        }
+
+        return string.Create(inv, $"{term} {seconds * 1000:+0.0;-0.0} ms");
+    }
 
     /// <summary>Simulated episodes at each of the mixture's contexts for <paramref name="episodes"/> (<c>--episodes</c>): a tenth of it, at least 1.</summary>
     public static int EpisodesPerLevel(int episodes) => Math.Max(1, (int)Math.Ceiling(episodes / 10.0));
@@ -381,6 +435,14 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
         sb.AppendLine();
         sb.AppendLine(inv, $"within {report.Tolerance:P0} (delay and energy): {report.WithinTolerance} of {report.Points.Count} preferences");
+        foreach (var p in report.Points)
+        {
+            if (Explain(p, report) is { } why)
+            {
+                sb.AppendLine(inv, $"- w_delay {p.Preference:0.###} beyond {report.Tolerance:P0}: {why}");
+            }
+        }
+
         sb.AppendLine(inv, $"hypervolume of the (mean delay s, mean energy J per request) fronts under ({report.Reference.Delay:0.####} s, {report.Reference.Energy:0.####} J): live {report.LiveHypervolume:0.######}, sim {report.PredictedHypervolume:0.######}");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live queue / transfer / exec / overhead ms | sim queue / transfer / exec / overhead ms | live compute / radio / link probes J | sim compute / radio / link probes J | live execution probes J (not simulated) | offloaded per model live / sim |");

@@ -1,5 +1,6 @@
 using EdgeAgent.Core.Pareto;
 using EdgeAgent.Demo.Live;
+using LearningTerms = EdgeAgent.Learning.Evaluation.RequestTerms;
 
 namespace EdgeAgent.Demo.Tests.Live;
 
@@ -77,5 +78,42 @@ public sealed class LiveComparisonTests : IDisposable
         Assert.Throws<ArgumentException>(() => LiveSweep.Read(Path.Combine(_dir, "missing")));
         File.WriteAllText(Path.Combine(_dir, "bad.json"), "{\"policy\": \"learned\"}");
         Assert.Throws<ArgumentException>(() => LiveSweep.Read(Path.Combine(_dir, "bad.json")));
+    }
+}
+
+public sealed class LiveEvaluationExplainTests
+{
+    private static LearningTerms Terms(int requests, double delayMs, double execMs, double transferMs, double offloaded, double joules) => new()
+    {
+        Requests = requests,
+        DelaySeconds = delayMs / 1000,
+        ExecSeconds = execMs / 1000,
+        TransferSeconds = transferMs / 1000,
+        EnergyJoules = joules,
+        ComputeJoules = joules * (1 - offloaded),
+        Placements = offloaded > 0 ? new Dictionary<string, double> { ["local"] = 1 - offloaded, ["peer:edge"] = offloaded } : new Dictionary<string, double> { ["local"] = 1 },
+    };
+
+    [Fact]
+    public void Explain_AllLocalRunOffTheMean_NamesTheRunToRunSpreadOfTheBoard()
+    {
+        var sim = Terms(80, 43.8, 42.0, 0, 0, 0.21);
+        LivePoint[] points =
+        [
+            new(0, Terms(81, 61.3, 40, 20, 2 / 81.0, 0.23), Terms(80, 48.5, 41, 6, 0.02, 0.22)),
+            new(0.7, Terms(80, 44.4, 42.6, 0, 0, 0.213), sim),
+            new(0.8, Terms(80, 38.4, 36.6, 0, 0, 0.184), sim),
+            new(0.9, Terms(80, 40.6, 38.8, 0, 0, 0.194), sim),
+            new(1, Terms(80, 47.6, 45.8, 0, 0, 0.229), sim),
+        ];
+        var report = new LiveEvaluationReport { Points = points, Tolerance = 0.10 };
+
+        Assert.Equal(4, report.AllLocalRuns.Count);
+        Assert.Null(LiveEvaluation.Explain(points[1], report)); // within 10 %
+        var drift = LiveEvaluation.Explain(points[2], report);
+        Assert.StartsWith("execution, run to run: the board's mean execution 36.6 ms in this run, 36.6-45.8 ms", drift, StringComparison.Ordinal);
+        Assert.Contains("over the sweep's 4 all-local runs, simulated 42.0 ms (inside that spread: the machine's drift", drift, StringComparison.Ordinal);
+        Assert.Equal("transfer, a few requests: 2 of 81 requests offloaded live, 1.6 expected by the prediction's share; they decide -14.0 ms of the mean", LiveEvaluation.Explain(points[0], report));
+        Assert.Contains("- w_delay 0.8 beyond 10 %: execution, run to run", LiveEvaluation.Format(report), StringComparison.Ordinal);
     }
 }
