@@ -15,6 +15,7 @@ internal static class BenchTelemetryCommand
         var warmupLimit = new Option<int>("--warmup-limit") { Description = "Longest warm-up in seconds (10 to 3600): the measured rounds start then even if a process's JIT is still tiering code up (the pairs with OTLP export on compile the exporters' code for minutes).", DefaultValueFactory = _ => 150 };
         var blocks = new Option<int>("--blocks") { Description = "Consecutive blocks the measured requests of each model are split into; the CPU ratios are the median of the blocks' ratios (each block's are listed).", DefaultValueFactory = _ => 5 };
         var paths = new Option<string>("--paths") { Description = "Paths measured: local (the agent runs the request), offload (it offloads it to its peer) or both.", DefaultValueFactory = _ => "both" };
+        var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "OTLP transport of the pairs with export on: grpc (the default of --otlp-endpoint) or http/protobuf; the benchmark's sink answers both.", DefaultValueFactory = _ => "grpc" };
         var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
         var command = new Command("telemetry",
             "Per-request cost of telemetry: an agent process and a peer process with the Prometheus listener and OTLP export of every request's trace on (to a sink in this process), against a pair with everything off, requests interleaved; p50 ratios for the local and the offload path (tiny model, and ocr-cls when present). Target <= 1.05.");
@@ -24,6 +25,7 @@ internal static class BenchTelemetryCommand
         command.Options.Add(blocks);
         command.Options.Add(paths);
         command.Options.Add(models);
+        command.Options.Add(otlpProtocol);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var count = parseResult.GetValue(iterations);
@@ -72,7 +74,14 @@ internal static class BenchTelemetryCommand
                 return 2;
             }
 
-            var settings = new TelemetryOverheadSettings { Iterations = count, Warmup = parseResult.GetValue(warmup), WarmupLimit = TimeSpan.FromSeconds(limit), Blocks = blockCount, CliCommand = cli, Paths = measured };
+            var protocol = parseResult.GetValue(otlpProtocol);
+            if (protocol is not ("grpc" or "http/protobuf"))
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent bench telemetry: --otlp-protocol must be grpc or http/protobuf; got '{protocol}'.");
+                return 2;
+            }
+
+            var settings = new TelemetryOverheadSettings { OtlpProtocol = protocol, Iterations = count, Warmup = parseResult.GetValue(warmup), WarmupLimit = TimeSpan.FromSeconds(limit), Blocks = blockCount, CliCommand = cli, Paths = measured };
             if (parseResult.GetValue(models) is { } path)
             {
                 settings = settings with { ModelsPath = path };

@@ -67,6 +67,14 @@ public sealed record TelemetryOverheadSettings
     /// </summary>
     public IReadOnlyList<string> Paths { get; init; } = ["local", "offload"];
 
+    /// <summary>
+    /// OTLP transport of the pairs with export on: "grpc" (the default, as <c>--otlp-endpoint</c>
+    /// alone gives; the exporter shares the HTTP/2 client code the agent's offloads keep compiled)
+    /// or "http/protobuf" (an HTTP/1.1 request per export; the benchmark's only transport before
+    /// 4 December 23:00 UTC). The sink in the benchmark answers both.
+    /// </summary>
+    public string OtlpProtocol { get; init; } = "grpc";
+
     /// <summary>Executable and leading arguments that run the edgeagent CLI.</summary>
     public required (string Executable, IReadOnlyList<string> Arguments) CliCommand { get; init; }
 }
@@ -75,7 +83,7 @@ public sealed record TelemetryOverheadSettings
 /// What telemetry costs per request. Five clusters of separate processes (each an `edgeagent
 /// agent` and the `edgeagent peer` it offloads to): two with every exporter off (the default; the
 /// second measures the noise floor), one with metrics only (--metrics-listen), one with telemetry
-/// on as an operator turns it on (--metrics-listen and --otlp-endpoint with HTTP/protobuf to a sink
+/// on as an operator turns it on (--metrics-listen and --otlp-endpoint, OTLP over gRPC by default or HTTP/protobuf, to a sink
 /// in this process that accepts every export; the default --trace-sample-ratio), and one with
 /// every request traced (--trace-sample-ratio 1). Requests to the five are interleaved, in a new
 /// shuffled order each round, so machine load hits all alike. Paths: the agent running the
@@ -112,11 +120,12 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
             foreach (var policy in settings.Paths.Select(p => p == "offload" ? "peer" : p))
             {
                 progress($"starting five agent + peer process pairs (policy {policy}): telemetry off (twice), metrics only, on (default sampling), on with every request traced ...");
-                await using var off = await NodePair.StartAsync(settings.CliCommand, repository, "off", policy, [], cancellationToken).ConfigureAwait(false);
-                await using var offAgain = await NodePair.StartAsync(settings.CliCommand, repository, "off-again", policy, [], cancellationToken).ConfigureAwait(false);
-                await using var metricsOnly = await NodePair.StartAsync(settings.CliCommand, repository, "metrics", policy, [Prometheus], cancellationToken).ConfigureAwait(false);
-                await using var on = await NodePair.StartAsync(settings.CliCommand, repository, "on", policy, [Prometheus, Otlp(sink.Address)], cancellationToken).ConfigureAwait(false);
-                await using var traceAll = await NodePair.StartAsync(settings.CliCommand, repository, "trace-all", policy, [Prometheus, Otlp(sink.Address), ["--trace-sample-ratio", "1"]], cancellationToken).ConfigureAwait(false);
+                await using var off = await NodePair.StartAsync(settings.CliCommand, repository, "off", policy, [], null, cancellationToken).ConfigureAwait(false);
+                await using var offAgain = await NodePair.StartAsync(settings.CliCommand, repository, "off-again", policy, [], null, cancellationToken).ConfigureAwait(false);
+                await using var metricsOnly = await NodePair.StartAsync(settings.CliCommand, repository, "metrics", policy, [Prometheus], null, cancellationToken).ConfigureAwait(false);
+                var otlp = Otlp(sink.AddressFor(settings.OtlpProtocol));
+                await using var on = await NodePair.StartAsync(settings.CliCommand, repository, "on", policy, [Prometheus, otlp], settings.OtlpProtocol, cancellationToken).ConfigureAwait(false);
+                await using var traceAll = await NodePair.StartAsync(settings.CliCommand, repository, "trace-all", policy, [Prometheus, otlp, ["--trace-sample-ratio", "1"]], settings.OtlpProtocol, cancellationToken).ConfigureAwait(false);
                 NodePair[] pairs = [off, offAgain, metricsOnly, on, traceAll];
                 progress($"warming every pair up: {settings.Warmup} rounds of each model, at least {(int)settings.WarmupTime.TotalSeconds} s, then until the JIT of every process is quiet (at most {(int)settings.WarmupLimit.TotalSeconds} s) ...");
                 var (warmedFor, jitQuiet) = await WarmUpAsync(pairs, models, settings, cancellationToken).ConfigureAwait(false);
@@ -139,7 +148,7 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
                     var baseline = results[0];
                     var path = $"{(policy == "local" ? "local" : "offload")}, {name}";
                     figures.Add(Ratio($"telemetry on / off, {path}, p50", results[3], baseline, TargetRatio,
-                        $"--metrics-listen and --otlp-endpoint, default --trace-sample-ratio {EdgeAgent.Node.Telemetry.TelemetryOptions.DefaultTraceSampleRatio.ToString(CultureInfo.InvariantCulture)}; {sink.Exports - exportsBefore} OTLP exports ({sink.Bytes / 1024} KiB so far)"));
+                        $"--metrics-listen and --otlp-endpoint (OTLP over {settings.OtlpProtocol}), default --trace-sample-ratio {EdgeAgent.Node.Telemetry.TelemetryOptions.DefaultTraceSampleRatio.ToString(CultureInfo.InvariantCulture)}; {sink.Exports - exportsBefore} OTLP exports ({sink.Bytes / 1024} KiB so far)"));
                     figures.Add(Ratio($"  metrics only / off, {path}, p50", results[2], baseline, TargetRatio, "--metrics-listen (nothing scrapes it during the run)"));
                     figures.Add(Ratio($"  every request traced / off, {path}, p50", results[4], baseline, double.PositiveInfinity, "--trace-sample-ratio 1: not the default; shown for what full tracing costs"));
                     figures.Add(Ratio($"  off (second pair) / off, {path}, p50", results[1], baseline, double.PositiveInfinity, "two identical pairs: the noise floor of this comparison on this machine"));
@@ -383,13 +392,20 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
             }
         }
 
-        // flags: telemetry flag groups given to both processes ("--metrics-listen 127.0.0.1:0" gets a free port per process).
+        // flags: telemetry flag groups given to both processes ("--metrics-listen 127.0.0.1:0" gets a free port per process);
+        // otlpProtocol: Telemetry:OtlpProtocol of both (the pairs with OTLP export on).
         // Each agent writes its own decision log in the benchmark's folder: by default every agent
         // of the user shares one file (~/.cache/edgeagent/state), and five agents writing it waited
         // on each other's locks (and dropped batches after the busy timeout).
-        public static async Task<NodePair> StartAsync((string Executable, IReadOnlyList<string> Arguments) cli, string repository, string name, string policy, IReadOnlyList<string[]> flags, CancellationToken cancellationToken)
+        public static async Task<NodePair> StartAsync((string Executable, IReadOnlyList<string> Arguments) cli, string repository, string name, string policy, IReadOnlyList<string[]> flags, string? otlpProtocol, CancellationToken cancellationToken)
         {
-            var environment = new Dictionary<string, string> { ["EDGEAGENT_Execution__IntraOpThreads"] = "1", ["EDGEAGENT_Telemetry__OtlpProtocol"] = "http/protobuf" };
+            var environment = new Dictionary<string, string> { ["EDGEAGENT_Execution__IntraOpThreads"] = "1" };
+            if (otlpProtocol is not null)
+            {
+                // As an operator sets it (Telemetry:OtlpProtocol; grpc when unset).
+                environment["EDGEAGENT_Telemetry__OtlpProtocol"] = otlpProtocol;
+            }
+
             List<string> Flags() => [.. flags.SelectMany(group => group[0] == "--metrics-listen" ? [group[0], "127.0.0.1:" + NodeProcess.FreePort().ToString(CultureInfo.InvariantCulture)] : group)];
 
             var peer = await NodeProcess.StartAsync(cli.Executable, cli.Arguments, ["peer", "--models", repository, "--name", "peer", .. Flags()], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
@@ -438,46 +454,78 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
         }
     }
 
-    // Accepts OTLP/HTTP protobuf exports like a collector (an empty Export*ServiceResponse is a
-    // zero-length protobuf message) and counts them.
-    private sealed class OtlpSink
+    // Accepts OTLP exports like a collector and counts them: OTLP/HTTP protobuf on an HTTP/1.1
+    // listener (an empty Export*ServiceResponse is a zero-length protobuf message) and OTLP/gRPC on
+    // an HTTP/2 listener without TLS (the same empty message in a gRPC frame, grpc-status 0).
+    internal sealed class OtlpSink
     {
         private long _exports;
         private long _bytes;
 
-        private OtlpSink(WebApplication app, Uri address)
+        private OtlpSink(WebApplication app, Uri address, Uri grpcAddress)
         {
             App = app;
             Address = address;
+            GrpcAddress = grpcAddress;
         }
 
         public WebApplication App { get; }
 
+        /// <summary>OTLP/HTTP protobuf: the base address (the exporter posts to /v1/traces, /v1/metrics).</summary>
         public Uri Address { get; }
+
+        /// <summary>OTLP/gRPC: the collector's address.</summary>
+        public Uri GrpcAddress { get; }
 
         public long Exports => Interlocked.Read(ref _exports);
 
         public long Bytes => Interlocked.Read(ref _bytes);
 
+        public Uri AddressFor(string protocol) => protocol == "grpc" ? GrpcAddress : Address;
+
         public static async Task<OtlpSink> StartAsync(CancellationToken cancellationToken)
         {
             var port = NodeProcess.FreePort();
+            var grpcPort = NodeProcess.FreePort();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1));
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Listen(System.Net.IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http1);
+                k.Listen(System.Net.IPAddress.Loopback, grpcPort, o => o.Protocols = HttpProtocols.Http2);
+            });
             var app = builder.Build();
-            var sink = new OtlpSink(app, new Uri("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)));
+            var sink = new OtlpSink(app, Local(port), Local(grpcPort));
             app.MapPost("/v1/{signal}", async (HttpContext context) =>
             {
-                using var body = new MemoryStream();
-                await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
-                Interlocked.Increment(ref sink._exports);
-                Interlocked.Add(ref sink._bytes, body.Length);
+                await sink.CountAsync(context).ConfigureAwait(false);
                 context.Response.ContentType = "application/x-protobuf";
                 context.Response.StatusCode = StatusCodes.Status200OK;
             });
+            // opentelemetry.proto.collector.{trace,metrics,logs}.v1.*Service/Export
+            app.MapPost("/{service}/Export", async (HttpContext context) =>
+            {
+                await sink.CountAsync(context).ConfigureAwait(false);
+                context.Response.ContentType = "application/grpc";
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.AppendTrailer("grpc-status", "0");
+                await context.Response.Body.WriteAsync(EmptyGrpcMessage, context.RequestAborted).ConfigureAwait(false);
+            });
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             return sink;
+        }
+
+        // Uncompressed, length 0: an empty Export*ServiceResponse (full success).
+        private static readonly byte[] EmptyGrpcMessage = new byte[5];
+
+        private static Uri Local(int port) => new("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+
+        private async Task CountAsync(HttpContext context)
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
+            Interlocked.Increment(ref _exports);
+            Interlocked.Add(ref _bytes, body.Length);
         }
     }
 }
