@@ -7,7 +7,10 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EdgeAgent.IntegrationTests.Agent;
 
@@ -127,6 +130,32 @@ public sealed class AgentCutThroughTests
         Assert.Equal("local", AgentCluster.Placement(response));
         Assert.Equal("cloud", response.Parameters[ResponseParameters.FallbackFrom].StringParam);
         Assert.Single(recorder.Received);
+    }
+
+    [Fact]
+    public async Task ModelInfer_LargeRequest_BothNodesReceiveIntoTheLargeBlockPool()
+    {
+        await using var cluster = new AgentCluster();
+        var recorder = new Recorder();
+        var peer = await cluster.StartPeerAsync("cloud", configure: b => recorder.Install(b));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
+        {
+            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024")),
+        });
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+        var pools = new[] { agent, peer }.Select(app => Assert.IsType<TransportMemoryPoolFactory>(app.Services.GetRequiredService<IMemoryPoolFactory<byte>>())).ToList();
+        var rentsBefore = pools.Select(p => p.Rents).ToList();
+        var bytes = AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray(); // 2 MiB
+
+        var response = await SendAsync(channel, bytes);
+
+        AgentCluster.AssertAddNegOutputs(response, rows: 64 * 1024);
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+        Assert.Equal([bytes], recorder.Received);
+        // Kestrel's transport on both nodes took its buffers from the 64 KiB pool, without the 1-byte wait for data.
+        Assert.All(pools.Zip(rentsBefore), p => Assert.True(p.First.Rents > p.Second, "the node's transport rented no block from TransportMemoryPoolFactory"));
+        Assert.All(new[] { agent, peer }, app => Assert.False(app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.WaitForDataBeforeAllocatingBuffer));
     }
 
     private static async Task<(Recorder Recorder, GrpcChannel Channel)> StartAsync(AgentCluster cluster, params (string Key, string Value)[] extra)
