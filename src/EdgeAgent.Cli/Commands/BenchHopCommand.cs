@@ -18,18 +18,24 @@ internal static class BenchHopCommand
         };
         var iterations = new Option<int>("--iterations") { Description = "Measured rounds.", DefaultValueFactory = _ => 40 };
         var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds first (the JIT tiers the agent's request path up during the first tens of requests).", DefaultValueFactory = _ => new OffloadHopSettings { Executable = "" }.Warmup };
+        var jitQuiet = new Option<int>("--jit-quiet-limit")
+        {
+            Description = "Before the warm-up rounds, go on with rounds until every node's JIT tier-up worker is quiet (at most 20 ms in each of two 5 s windows in a row), for at most this many seconds (0: do not wait).",
+            DefaultValueFactory = _ => (int)new OffloadHopSettings { Executable = "" }.JitQuietLimit.TotalSeconds,
+        };
         var baseline = new Option<string?>("--baseline") { Description = "Another build's edgeagent (its apphost, or its edgeagent.dll run through dotnet) to run as a second agent on the same peer." };
         command.Options.Add(models);
         command.Options.Add(iterations);
         command.Options.Add(warmup);
+        command.Options.Add(jitQuiet);
         command.Options.Add(baseline);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
             var output = parseResult.InvocationConfiguration.Output;
-            if (parseResult.GetValue(iterations) < 1 || parseResult.GetValue(warmup) < 0)
+            if (parseResult.GetValue(iterations) < 1 || parseResult.GetValue(warmup) < 0 || parseResult.GetValue(jitQuiet) < 0)
             {
-                await error.WriteLineAsync("edgeagent bench hop: --iterations must be at least 1 and --warmup at least 0.");
+                await error.WriteLineAsync("edgeagent bench hop: --iterations must be at least 1, --warmup and --jit-quiet-limit at least 0.");
                 return 2;
             }
 
@@ -60,6 +66,7 @@ internal static class BenchHopCommand
                 ModelsPath = parseResult.GetValue(models)!,
                 Iterations = parseResult.GetValue(iterations),
                 Warmup = parseResult.GetValue(warmup),
+                JitQuietLimit = TimeSpan.FromSeconds(parseResult.GetValue(jitQuiet)),
             };
             IReadOnlyList<HopResult> results;
             try

@@ -31,6 +31,15 @@ public sealed record OffloadHopSettings
     /// then its background compiles take CPU from the peer's ONNX Runtime threads.
     /// </summary>
     public int Warmup { get; init; } = 60;
+
+    /// <summary>
+    /// Before the <see cref="Warmup"/> rounds, rounds go on until every node's JIT tier-up worker
+    /// (peer and agents, <see cref="JitActivity"/>) used at most 20 ms in each of two 5 s windows in a
+    /// row, or until this much time has passed: a node keeps recompiling its hot methods for minutes
+    /// after it starts (65 % of an agent's CPU samples on the tier-up worker in rounds 60-120 of a run
+    /// on a loaded machine), which takes the 2 cores from the transfers and the model. Zero: no wait.
+    /// </summary>
+    public TimeSpan JitQuietLimit { get; init; } = TimeSpan.FromSeconds(120);
 }
 
 /// <summary>One path's latency and its ratio to the direct path.</summary>
@@ -171,6 +180,20 @@ public static class OffloadHopBenchmark
                 await WaitForPeerPlacementAsync(client, request, cancellationToken).ConfigureAwait(false);
             }
 
+            var nodes = new List<(string Name, NodeProcess Node)> { ("peer", peer), ("agent", agent) };
+            if (baseline is not null)
+            {
+                nodes.Add(("baseline agent", baseline));
+            }
+
+            if (settings.JitQuietLimit > TimeSpan.Zero)
+            {
+                progress(string.Create(CultureInfo.InvariantCulture, $"warming up until every node's JIT tier-up is quiet (at most {settings.JitQuietLimit.TotalSeconds:0} s) ..."));
+                var (rounds, took, quiet) = await WarmUpUntilJitQuietAsync(paths.Select(p => p.Client).ToArray(), request, nodes.Select(n => n.Node).ToArray(), settings.JitQuietLimit, cancellationToken).ConfigureAwait(false);
+                progress(string.Create(CultureInfo.InvariantCulture, $"  {rounds} rounds in {took.TotalSeconds:0} s: {(quiet ? "JIT quiet" : "JIT NOT quiet at the limit")}"));
+            }
+
+            var jit = nodes.Select(n => new JitActivity(n.Node.Id)).ToArray();
             progress(string.Create(CultureInfo.InvariantCulture, $"{settings.Warmup} warm-up and {settings.Iterations} measured rounds of {request.CalculateSize():N0}-byte requests ({string.Join(", ", paths.Select(p => p.Name))}) ..."));
             var cpuBefore = new TimeSpan[paths.Count];
             // Per path, every call's latency less the queue and execution time its answer reports.
@@ -200,8 +223,14 @@ public static class OffloadHopBenchmark
                         cpuBefore[i] = paths[i].Agent?.CpuTime() ?? TimeSpan.Zero;
                         faultsBefore[i] = paths[i].Agent?.MinorFaults();
                     }
+
+                    foreach (var j in jit)
+                    {
+                        j.Advance();
+                    }
                 },
                 cancellationToken).ConfigureAwait(false);
+            progress("JIT tier-up CPU during the measured rounds: " + string.Join(", ", nodes.Select((n, i) => string.Create(CultureInfo.InvariantCulture, $"{n.Name} {jit[i].Advance() * 10} ms"))));
             var direct = results[0];
             return results.Select((r, i) =>
             {
@@ -219,6 +248,46 @@ public static class OffloadHopBenchmark
             foreach (var channel in channels)
             {
                 channel.Dispose();
+            }
+        }
+    }
+
+    // Rounds of one call on each path until every node's tier-up worker used at most 2 clock ticks
+    // (20 ms) in each of two 5 s windows in a row, or `limit`.
+    private static async Task<(int Rounds, TimeSpan Took, bool Quiet)> WarmUpUntilJitQuietAsync(GRPCInferenceService.GRPCInferenceServiceClient[] clients, ModelInferRequest request, NodeProcess[] nodes, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var jit = nodes.Select(n => new JitActivity(n.Id)).ToArray();
+        foreach (var j in jit)
+        {
+            j.Advance();
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var windowStarted = started;
+        var windowTicks = new long[jit.Length];
+        var quietWindows = 0;
+        for (var round = 1; ; round++)
+        {
+            foreach (var client in clients)
+            {
+                await client.ModelInferAsync(request, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(windowStarted) >= TimeSpan.FromSeconds(5))
+            {
+                for (var i = 0; i < jit.Length; i++)
+                {
+                    windowTicks[i] = jit[i].Advance();
+                }
+
+                quietWindows = windowTicks.Max() <= 2 ? quietWindows + 1 : 0;
+                windowStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (quietWindows >= 2 || took >= limit)
+            {
+                return (round, took, quietWindows >= 2);
             }
         }
     }
