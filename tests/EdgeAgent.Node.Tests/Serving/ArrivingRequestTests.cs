@@ -181,6 +181,35 @@ public sealed class ArrivingRequestTests
     }
 
     [Fact]
+    public async Task CopyToAsync_ArrivingInSmallPieces_WritesPiecesOfAtLeastTheMinimum()
+    {
+        var request = new ModelInferRequest { ModelName = "model" };
+        request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "UINT8", Shape = { 1, 300_000 } });
+        var data = new byte[300_000];
+        new Random(12).NextBytes(data);
+        request.RawInputContents.Add(ByteString.CopyFrom(data));
+        var framed = Framed(request.ToByteArray());
+        var pipe = NewPipe();
+        await pipe.Writer.WriteAsync(framed.AsMemory(0, 1024)).AsTask().WaitAsync(Bound);
+        using var arriving = await ArrivingRequest.TryStartAsync(pipe.Reader, 1, int.MaxValue, CancellationToken.None).WaitAsync(Bound);
+        var destination = new RecordingStream();
+        const int Minimum = 32 * 1024;
+
+        var copy = arriving!.CopyToAsync(destination, Minimum, null, CancellationToken.None);
+        await FeedAsync(pipe.Writer, framed[1024..], piece: 1000);
+        await arriving.CompleteAsync().WaitAsync(Bound);
+        arriving.ReleaseTail();
+        await copy.WaitAsync(Bound);
+
+        Assert.Equal(framed, destination.ToArray());
+        // The prefix, then pieces of at least the minimum, but for the rest before the held-back byte and that byte.
+        var writes = destination.Writes;
+        Assert.Equal(ArrivingRequest.PrefixBytes, writes[0]);
+        Assert.All(writes.Skip(1).SkipLast(2), w => Assert.True(w >= Minimum, $"a write of {w} bytes"));
+        Assert.Equal(1, writes[^1]);
+    }
+
+    [Fact]
     public async Task CopyToAsync_BodyFails_EndsOnlyWhenCancelled()
     {
         var framed = Framed(Request(new Random(10), tensors: 1).ToByteArray());
@@ -266,6 +295,17 @@ public sealed class ArrivingRequestTests
         }
 
         await writer.CompleteAsync().AsTask().WaitAsync(Bound);
+    }
+
+    private sealed class RecordingStream : MemoryStream
+    {
+        public List<int> Writes { get; } = [];
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes.Add(buffer.Length);
+            return base.WriteAsync(buffer, cancellationToken);
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
