@@ -14,9 +14,10 @@ internal static class EvalLiveCompareCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap.", DefaultValueFactory = _ => 1 };
         var unpaired = new Option<bool>("--unpaired") { Description = "Resample each group's sweeps on its own even with equal counts." };
         var output = new Option<string?>("--out") { Description = "Also write the table to this Markdown file." };
+        var plotFile = new Option<string?>("--plot") { Description = "Also write a PNG of every sweep's live points (baseline filled, candidate open)." };
         var command = new Command("live-compare",
             "Compare two policies' live fronts from several `eval live` sweeps each (e.g. the generic and a fine-tuned policy, run interleaved): every sweep's live hypervolume under one reference point (1.1 x the worst mean delay and energy of all sweeps), the ratio of the candidate's mean hypervolume to the baseline's, and its 95 % bootstrap interval over the sweeps; beyond noise = the interval's lower end above 1.");
-        foreach (var option in new Option[] { baseline, candidate, resamples, seed, unpaired, output })
+        foreach (var option in new Option[] { baseline, candidate, resamples, seed, unpaired, output, plotFile })
         {
             command.Options.Add(option);
         }
@@ -41,6 +42,12 @@ internal static class EvalLiveCompareCommand
                 {
                     await File.WriteAllTextAsync(path, "# Live hypervolume: candidate against baseline\n\n" + text, cancellationToken);
                     await console.WriteLineAsync("wrote " + Path.GetFullPath(path));
+                }
+
+                if (parseResult.GetValue(plotFile) is { } png)
+                {
+                    LiveComparison.Plot(b, c, result, png);
+                    await console.WriteLineAsync("wrote " + Path.GetFullPath(png));
                 }
 
                 return 0;

@@ -169,6 +169,36 @@ public static class LiveComparison
         };
     }
 
+    /// <summary>Writes a PNG of every sweep's live points (baseline filled, candidate open; each sweep's points joined in preference order).</summary>
+    public static void Plot(IReadOnlyList<LiveSweep> baseline, IReadOnlyList<LiveSweep> candidate, LiveComparisonResult result, string path)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(result);
+        var plot = new ScottPlot.Plot();
+        var groups = new[] { (Sweeps: baseline, Name: "baseline", Color: ScottPlot.Colors.OrangeRed, Open: false), (Sweeps: candidate, Name: "candidate", Color: ScottPlot.Colors.RoyalBlue, Open: true) };
+        foreach (var (sweeps, name, color, open) in groups)
+        {
+            for (var i = 0; i < sweeps.Count; i++)
+            {
+                var points = sweeps[i].Points.OrderBy(p => p.Preference).ToArray();
+                var scatter = plot.Add.Scatter(points.Select(p => p.Point.Delay * 1000).ToArray(), points.Select(p => p.Point.Energy).ToArray());
+                scatter.Color = color.WithAlpha(0.8);
+                scatter.LineWidth = 1;
+                scatter.MarkerSize = 7;
+                scatter.MarkerShape = open ? ScottPlot.MarkerShape.OpenCircle : ScottPlot.MarkerShape.FilledCircle;
+                scatter.LegendText = i == 0 ? string.Create(CultureInfo.InvariantCulture, $"{name}: {sweeps[i].Policy}") : "";
+            }
+        }
+
+        var interval = double.IsNaN(result.Low) ? "" : string.Create(CultureInfo.InvariantCulture, $" (95 % {result.Low:0.000}-{result.High:0.000})");
+        plot.Title(string.Create(CultureInfo.InvariantCulture, $"live fronts, {baseline.Count} + {candidate.Count} sweeps: candidate / baseline HV {result.Ratio:0.000}") + interval);
+        plot.XLabel("mean delay per request (ms)");
+        plot.YLabel("mean device energy per request (J)");
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.SavePng(path, 1000, 640);
+    }
+
     /// <summary>The table printed: each sweep's hypervolume and policy, then the ratio and its interval.</summary>
     public static string Format(IReadOnlyList<LiveSweep> baseline, IReadOnlyList<LiveSweep> candidate, LiveComparisonResult result)
     {

@@ -242,7 +242,10 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
                 $"transfer, a few requests: {offloaded} of {point.Live.Requests} requests offloaded live, {point.Predicted.OffloadedShare * point.Live.Requests:0.0} expected by the prediction's share; they decide {seconds * 1000:+0.0;-0.0} ms of the mean");
         }
 
-        return string.Create(inv, $"{term} {seconds * 1000:+0.0;-0.0} ms");
+        var (_, joules) = point.EnergyTerm;
+        return Math.Abs(point.DelayGap) > report.Tolerance
+            ? string.Create(inv, $"{term} {seconds * 1000:+0.0;-0.0} ms")
+            : string.Create(inv, $"{energyTerm} {joules:+0.0000;-0.0000} J (delay within {report.Tolerance:P0})");
     }
 
     /// <summary>Simulated episodes at each of the mixture's contexts for <paramref name="episodes"/> (<c>--episodes</c>): a tenth of it, at least 1.</summary>
@@ -489,7 +492,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"{report.Policy}: live vs simulated (per request), {report.Context}"));
         plot.XLabel("mean delay per request (ms)");
         plot.YLabel("mean device energy per request (J)");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight); // a front's upper right is dominated, so empty; the lower right holds the energy end
         plot.SavePng(png, 1000, 640);
         return [json, md, png];
     }

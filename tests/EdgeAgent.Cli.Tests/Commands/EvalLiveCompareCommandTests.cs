@@ -29,8 +29,9 @@ public sealed class EvalLiveCompareCommandTests : IDisposable
         string[] generic = [Report("g1", "agent-default.onnx", 1, 1), Report("g2", "agent-default.onnx", 1.3, 1.3)];
         string[] tuned = [Report("t1", "tuned.onnx", 0.9, 0.9), Report("t2", "tuned.onnx", 1.2, 1.2)];
         var md = Path.Combine(_dir, "compare.md");
+        var png = Path.Combine(_dir, "compare.png");
 
-        var (code, output, error) = Run(["--baseline", .. generic, "--candidate", .. tuned, "--resamples", "500", "--out", md]);
+        var (code, output, error) = Run(["--baseline", .. generic, "--candidate", .. tuned, "--resamples", "500", "--out", md, "--plot", png]);
 
         Assert.True(code == 0, error);
         Assert.Contains("| baseline | g1 | learned (agent-default.onnx) | 2 |", output, StringComparison.Ordinal);
@@ -38,6 +39,7 @@ public sealed class EvalLiveCompareCommandTests : IDisposable
         Assert.Contains("in pairs", output, StringComparison.Ordinal);
         Assert.Contains("candidate beyond noise", output, StringComparison.Ordinal);
         Assert.Contains("candidate / baseline (mean HV)", File.ReadAllText(md), StringComparison.Ordinal);
+        Assert.True(new FileInfo(png).Length > 1000);
     }
 
     [Fact]

@@ -115,5 +115,7 @@ public sealed class LiveEvaluationExplainTests
         Assert.Contains("over the sweep's 4 all-local runs, simulated 42.0 ms (inside that spread: the machine's drift", drift, StringComparison.Ordinal);
         Assert.Equal("transfer, a few requests: 2 of 81 requests offloaded live, 1.6 expected by the prediction's share; they decide -14.0 ms of the mean", LiveEvaluation.Explain(points[0], report));
         Assert.Contains("- w_delay 0.8 beyond 10 %: execution, run to run", LiveEvaluation.Format(report), StringComparison.Ordinal);
+        var energyOnly = new LivePoint(0.1, Terms(80, 100, 20, 70, 0.9, 0.030), Terms(80, 101, 20, 71, 0.9, 0.034));
+        Assert.Equal("energy: radio/wait +0.0036 J (delay within 10 %)", LiveEvaluation.Explain(energyOnly, report with { Points = [.. points, energyOnly] }));
     }
 }
