@@ -166,18 +166,7 @@ public sealed class EvalCommandTests : IDisposable
     [Fact]
     public void Eval_AgentProfileWithCalibration_EvaluatesOnTheCalibratedContext()
     {
-        var calibration = Path.Combine(_directory, "calibration.json");
-        var context = EdgeAgent.Learning.Simulation.Agent.AgentContext.Demo();
-        new EdgeAgent.Learning.Simulation.Agent.Calibration.DeploymentCalibration
-        {
-            Source = new() { Database = "decisions.db", Requests = 100 },
-            Models = [.. Enumerable.Range(0, context.ModelCount).Select(m => new EdgeAgent.Learning.Simulation.Agent.Calibration.ModelCalibration
-            {
-                Name = context.Models[m].Name, RequestBytes = context.Models[m].RequestBytes, ResponseBytes = context.Models[m].ResponseBytes, DeviceExecSeconds = context.Models[m].ExecFp32,
-            })],
-            Peers = [new() { Name = "edge", RoundTripSeconds = 0.0002, BitsPerSecond = 1e9, Speed = 0.25, Concurrency = 1 }],
-            Arrivals = new() { Kind = "poisson", JobsPerSecond = 1, Workloads = [new() { Stages = ["ocr-det", "ocr-cls", "ocr-rec"], LinesMin = 1, LinesMax = 2 }] },
-        }.Write(calibration);
+        var calibration = CalibrationFiles.WriteDemoWithOnePeer(Path.Combine(_directory, "calibration.json"), 0.0002, 1e9, 0.25);
         var layout = EdgeAgent.Core.Observation.FeatureLayout.Agent();
         var policy = Path.Combine(_directory, "agent.onnx");
         EdgeAgent.Learning.Export.PolicyExporter.Save(new EdgeAgent.Learning.Nn.ServerSetNetwork(new EdgeAgent.Learning.Nn.ServerSetShape(layout.FeatureCount, Hidden: 8), new Random(3)), layout, policy);

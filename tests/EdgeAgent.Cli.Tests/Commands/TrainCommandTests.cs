@@ -264,18 +264,7 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void Train_AgentProfileWithCalibration_ResumesThePolicyOnTheCalibratedContextAndRecordsIt()
     {
-        var calibration = Path.Combine(_directory, "calibration.json");
-        var context = EdgeAgent.Learning.Simulation.Agent.AgentContext.Demo();
-        new EdgeAgent.Learning.Simulation.Agent.Calibration.DeploymentCalibration
-        {
-            Source = new() { Database = "decisions.db", Requests = 100 },
-            Models = [.. Enumerable.Range(0, context.ModelCount).Select(m => new EdgeAgent.Learning.Simulation.Agent.Calibration.ModelCalibration
-            {
-                Name = context.Models[m].Name, RequestBytes = context.Models[m].RequestBytes, ResponseBytes = context.Models[m].ResponseBytes, DeviceExecSeconds = context.Models[m].ExecFp32,
-            })],
-            Peers = [new() { Name = "edge", RoundTripSeconds = 0.2, BitsPerSecond = 2e6, Speed = 0.5, Concurrency = 1 }],
-            Arrivals = new() { Kind = "poisson", JobsPerSecond = 1, Workloads = [new() { Stages = ["ocr-det", "ocr-cls", "ocr-rec"], LinesMin = 1, LinesMax = 2 }] },
-        }.Write(calibration);
+        var calibration = CalibrationFiles.WriteDemoWithOnePeer(Path.Combine(_directory, "calibration.json"), 0.2, 2e6, 0.5);
         var generic = Path.Combine(_directory, "generic.onnx");
         string[] tiny = ["--profile", "agent", "--minutes", "0.01", "--environments", "2", "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4"];
         Assert.Equal(0, Run(["train", "--out", generic, .. tiny]).Code);
