@@ -16,6 +16,7 @@ internal static class BenchTelemetryCommand
         var blocks = new Option<int>("--blocks") { Description = "Consecutive blocks the measured requests of each model are split into; the CPU ratios are the median of the blocks' ratios (each block's are listed).", DefaultValueFactory = _ => 5 };
         var paths = new Option<string>("--paths") { Description = "Paths measured: local (the agent runs the request), offload (it offloads it to its peer) or both.", DefaultValueFactory = _ => "both" };
         var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "OTLP transport of the pairs with export on: grpc (the default of --otlp-endpoint) or http/protobuf; the benchmark's sink answers both.", DefaultValueFactory = _ => "grpc" };
+        var nodes = new Option<string?>("--nodes") { Description = "Run the agents and peers from this edgeagent build instead of this one: its edgeagent executable (e.g. a publish folder's, as an operator deploys it), its edgeagent.dll, or the folder holding them; the benchmark prints whether that build carries ReadyToRun code." };
         var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
         var command = new Command("telemetry",
             "Per-request cost of telemetry: an agent process and a peer process with the Prometheus listener and OTLP export of every request's trace on (to a sink in this process), against a pair with everything off, requests interleaved; p50 ratios for the local and the offload path (tiny model, and ocr-cls when present). Target <= 1.05.");
@@ -26,6 +27,7 @@ internal static class BenchTelemetryCommand
         command.Options.Add(paths);
         command.Options.Add(models);
         command.Options.Add(otlpProtocol);
+        command.Options.Add(nodes);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var count = parseResult.GetValue(iterations);
@@ -53,6 +55,26 @@ internal static class BenchTelemetryCommand
             {
                 await parseResult.InvocationConfiguration.Error.WriteLineAsync("edgeagent bench telemetry: cannot tell how this edgeagent was started, so it cannot start agent and peer processes.");
                 return 1;
+            }
+
+            if (parseResult.GetValue(nodes) is { Length: > 0 } build)
+            {
+                var nodePath = Path.GetFullPath(build);
+                if (Directory.Exists(nodePath))
+                {
+                    nodePath = Path.Combine(nodePath, "edgeagent");
+                }
+
+                if (!File.Exists(nodePath))
+                {
+                    await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent bench telemetry: --nodes: there is no file '{nodePath}'; give a build's edgeagent executable, its edgeagent.dll or their folder.");
+                    return 2;
+                }
+
+                // A dll runs under the dotnet host this command runs under (or the one on PATH).
+                cli = nodePath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+                    ? (cli.Item2.Count > 0 ? cli.Item1 : "dotnet", [nodePath])
+                    : (nodePath, []);
             }
 
             if (parseResult.GetValue(warmup) < 0)

@@ -119,7 +119,7 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
         {
             foreach (var policy in settings.Paths.Select(p => p == "offload" ? "peer" : p))
             {
-                progress($"starting five agent + peer process pairs (policy {policy}): telemetry off (twice), metrics only, on (default sampling), on with every request traced ...");
+                progress($"starting five agent + peer process pairs (policy {policy}): telemetry off (twice), metrics only, on (default sampling), on with every request traced; nodes: {NodeBuild.Describe(settings.CliCommand.Executable, settings.CliCommand.Arguments)} ...");
                 await using var off = await NodePair.StartAsync(settings.CliCommand, repository, "off", policy, [], null, cancellationToken).ConfigureAwait(false);
                 await using var offAgain = await NodePair.StartAsync(settings.CliCommand, repository, "off-again", policy, [], null, cancellationToken).ConfigureAwait(false);
                 await using var metricsOnly = await NodePair.StartAsync(settings.CliCommand, repository, "metrics", policy, [Prometheus], null, cancellationToken).ConfigureAwait(false);
@@ -127,11 +127,17 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
                 await using var on = await NodePair.StartAsync(settings.CliCommand, repository, "on", policy, [Prometheus, otlp], settings.OtlpProtocol, cancellationToken).ConfigureAwait(false);
                 await using var traceAll = await NodePair.StartAsync(settings.CliCommand, repository, "trace-all", policy, [Prometheus, otlp, ["--trace-sample-ratio", "1"]], settings.OtlpProtocol, cancellationToken).ConfigureAwait(false);
                 NodePair[] pairs = [off, offAgain, metricsOnly, on, traceAll];
+                progress("ready after (start to ServerReady, ms, peer / agent): " + string.Join(", ", pairs.Select((p, k) => string.Create(CultureInfo.InvariantCulture, $"{PairNames[k]} {p.Peer.ReadyAfter.TotalMilliseconds:0} / {p.Agent.ReadyAfter.TotalMilliseconds:0}"))));
                 progress($"warming every pair up: {settings.Warmup} rounds of each model, at least {(int)settings.WarmupTime.TotalSeconds} s, then until the JIT of every process is quiet (at most {(int)settings.WarmupLimit.TotalSeconds} s) ...");
-                var (warmedFor, jitQuiet) = await WarmUpAsync(pairs, models, settings, cancellationToken).ConfigureAwait(false);
+                var (warmedFor, jitQuiet, tierUpTicks) = await WarmUpAsync(pairs, models, settings, cancellationToken).ConfigureAwait(false);
                 progress(jitQuiet
                     ? $"warm after {warmedFor.TotalSeconds:0} s: no process used more than {JitQuietTicks * 10} ms for tier-up compiles in each of the last two {JitQuietWindow.TotalSeconds:0} s windows"
                     : $"warm-up stopped at its limit ({warmedFor.TotalSeconds:0} s) while a process was still compiling: its compiles count in the CPU figures below");
+                // What start-up and warm-up cost each pair (the same requests for all): the processes'
+                // CPU since they started (the kernel's total) and the part their tier-up workers used
+                // (read every second, so a worker that ran and exited between two reads is missed).
+                progress("CPU from start to the end of the warm-up, s, agent + peer (of it tier-up workers): " + string.Join(", ", pairs.Select((p, k) => string.Create(CultureInfo.InvariantCulture,
+                    $"{PairNames[k]} {p.CpuTime().TotalSeconds:0.0} ({(tierUpTicks[2 * k] + tierUpTicks[(2 * k) + 1]) / 100.0:0.0})"))));
                 foreach (var (name, tensor) in models)
                 {
                     progress($"{(policy == "local" ? "agent runs it" : "agent offloads it to its peer")}, {name}: five pairs, {settings.Iterations} interleaved requests each in {settings.Blocks} blocks ...");
@@ -298,9 +304,10 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
 
     // Every model on every pair, round by round, for Warmup rounds and at least WarmupTime, then
     // until the JIT of every process is quiet (JitQuietWindow twice in a row with at most
-    // JitQuietTicks of tier-up work in each process) or WarmupLimit has passed. Returns the time taken
-    // and whether the JIT was quiet.
-    private static async Task<(TimeSpan Took, bool JitQuiet)> WarmUpAsync(NodePair[] pairs, IReadOnlyList<(string Name, OcrTensor Tensor)> models, TelemetryOverheadSettings warmup, CancellationToken cancellationToken)
+    // JitQuietTicks of tier-up work in each process) or WarmupLimit has passed. Returns the time taken,
+    // whether the JIT was quiet and each process's tier-up ticks since it started (peer, agent of
+    // each pair in turn).
+    private static async Task<(TimeSpan Took, bool JitQuiet, long[] TierUpTicks)> WarmUpAsync(NodePair[] pairs, IReadOnlyList<(string Name, OcrTensor Tensor)> models, TelemetryOverheadSettings warmup, CancellationToken cancellationToken)
     {
         var requests = models.Select(m => OipModelRunner.BuildRequest(m.Name, "x", m.Tensor)).ToArray();
         var jit = pairs.SelectMany(p => p.Jit).ToArray();
@@ -308,6 +315,7 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
         var windowStarted = started;
         var sampled = started;
         var windowTicks = new long[jit.Length];
+        var totalTicks = new long[jit.Length];
         var quietWindows = 0;
         for (var round = 0; ; round++)
         {
@@ -327,7 +335,9 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
                 sampled = System.Diagnostics.Stopwatch.GetTimestamp();
                 for (var i = 0; i < jit.Length; i++)
                 {
-                    windowTicks[i] += jit[i].Advance();
+                    var ticks = jit[i].Advance();
+                    windowTicks[i] += ticks;
+                    totalTicks[i] += ticks;
                 }
             }
 
@@ -341,7 +351,7 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
 
             if (round + 1 >= warmup.Warmup && took >= warmup.WarmupTime && (quietWindows >= 2 || took >= warmup.WarmupLimit))
             {
-                return (took, quietWindows >= 2);
+                return (took, quietWindows >= 2, totalTicks);
             }
         }
     }
@@ -370,6 +380,10 @@ public sealed class TelemetryOverheadBenchmark(TelemetryOverheadSettings setting
     // An agent process and the peer process it offloads to.
     private sealed class NodePair(NodeProcess peer, NodeProcess agent, GrpcChannel channel) : IAsyncDisposable
     {
+        public NodeProcess Peer => peer;
+
+        public NodeProcess Agent => agent;
+
         public GRPCInferenceService.GRPCInferenceServiceClient Client { get; } = new(channel);
 
         public TimeSpan CpuTime() => peer.CpuTime() + agent.CpuTime();

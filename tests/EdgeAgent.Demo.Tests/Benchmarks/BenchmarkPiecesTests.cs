@@ -28,6 +28,26 @@ public sealed class BenchmarkPiecesTests : IDisposable
     }
 
     [Fact]
+    public void NodeBuild_ReadyToRun_TellsPrecompiledFromIlOnlyAndFindsTheDll()
+    {
+        // The shared framework ships ReadyToRun code; this test assembly is a plain build (IL only).
+        Assert.True(NodeBuild.IsReadyToRun(typeof(object).Assembly.Location));
+        Assert.False(NodeBuild.IsReadyToRun(typeof(BenchmarkPiecesTests).Assembly.Location));
+        Directory.CreateDirectory(_root);
+        var text = Path.Combine(_root, "edgeagent.dll");
+        File.WriteAllText(text, "not an assembly");
+        Assert.Null(NodeBuild.IsReadyToRun(text));
+        Assert.Null(NodeBuild.IsReadyToRun(Path.Combine(_root, "missing.dll")));
+
+        // The apphost runs the edgeagent.dll beside it; under dotnet the dll is the leading argument.
+        Assert.Equal(text, NodeBuild.Assembly(Path.Combine(_root, "edgeagent"), []));
+        Assert.Equal(text, NodeBuild.Assembly("dotnet", [text]));
+        Assert.Null(NodeBuild.Assembly(Path.Combine(_root, "elsewhere", "edgeagent"), []));
+        Assert.Contains("unreadable", NodeBuild.Describe(Path.Combine(_root, "edgeagent"), []), StringComparison.Ordinal);
+        Assert.Contains("IL only", NodeBuild.Describe("dotnet", [typeof(BenchmarkPiecesTests).Assembly.Location]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ResidentMemory_ThisProcess_IsPositive()
     {
         Assert.True(ResidentMemory.OfProcess(Environment.ProcessId) > 0);
