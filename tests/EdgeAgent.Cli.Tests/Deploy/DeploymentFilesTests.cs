@@ -129,6 +129,21 @@ public sealed partial class DeploymentFilesTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void CliProject_RidSpecificPublishIsReadyToRun_AndItsRestoreFetchesCrossgen()
+    {
+        // PublishReadyToRun applies to RID-specific builds only (a plain build and dotnet test are IL
+        // only), and also when just RuntimeIdentifiers is set: `dotnet restore -r RID` sets the plural,
+        // and that restore (Dockerfile.arm64's own layer) must fetch the crossgen package for the
+        // publish with --no-restore after it.
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(Root, "src", "EdgeAgent.Cli", "EdgeAgent.Cli.csproj"));
+        var r2r = project.Descendants("PublishReadyToRun").Single();
+        Assert.Equal("true", r2r.Value.Trim());
+        var condition = r2r.Parent!.Attribute("Condition")?.Value ?? "";
+        Assert.Contains("'$(RuntimeIdentifier)' != ''", condition, StringComparison.Ordinal);
+        Assert.Contains("'$(RuntimeIdentifiers)' != ''", condition, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Dockerfile_CrossBuildsWithoutEmulation_CachedRestore_HealthCheck_NonRoot()
     {
         var stages = DockerStages(File.ReadAllText(Path.Combine(Root, "Dockerfile.arm64")));
