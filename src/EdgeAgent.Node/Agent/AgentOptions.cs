@@ -51,6 +51,15 @@ public sealed class AgentOptions
     /// </summary>
     public int CutThroughMinBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// For a request forwarded while it arrives (<see cref="CutThroughMinBytes"/>): a peer's answer
+    /// of at least this many bytes goes on to the caller as it arrives (response cut-through, issue
+    /// 17), with the agent's own fields encoded after it. Once its first byte is written, a peer that
+    /// fails mid-answer ends the call with a reset stream instead of a local run. 0 turns it off
+    /// (every answer is received whole, then written). Default 256 KiB.
+    /// </summary>
+    public int RelayMinBytes { get; set; } = 256 * 1024;
+
     /// <summary>Longest wait for a peer before falling back to local execution.</summary>
     public TimeSpan OffloadTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -227,6 +236,11 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         if (options.CutThroughMinBytes < 0)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:CutThroughMinBytes is {options.CutThroughMinBytes}; use 0 (off) or a positive number of bytes."));
+        }
+
+        if (options.RelayMinBytes < 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:RelayMinBytes is {options.RelayMinBytes}; use 0 (off) or a positive number of bytes."));
         }
 
         Positive(options.PolicyReloadInterval, "Agent:PolicyReloadInterval", errors);

@@ -51,9 +51,12 @@ public sealed partial class Dispatcher(
     public int ArrivingMinBytes { get; } = options.Value.CutThroughMinBytes;
 
     /// <inheritdoc />
+    public int RelayMinBytes { get; } = options.Value.RelayMinBytes;
+
+    /// <inheritdoc />
     /// <remarks>
     /// Observe and Decide run on the head; a peer placement on a single peer starts the peer call at
-    /// once with the bytes as they arrive (<see cref="PeerConnection.InferAsync(ArrivingRequest, ForwardShape, TimeSpan, CancellationToken)"/>),
+    /// once with the bytes as they arrive (<see cref="PeerConnection.InferAsync(ArrivingRequest, ForwardShape, TimeSpan, CancellationToken, ResponseRelay)"/>),
     /// any other placement waits for the whole request first. A request refused once whole
     /// abandons the peer call (neither a success nor a failure of the peer) and is not recorded, as
     /// a buffered request refused by the service never reaches the dispatcher.
@@ -119,6 +122,12 @@ public sealed partial class Dispatcher(
                 try
                 {
                     var shape = new ForwardShape(requestBytes, observation.Candidate(decided)?.ExpectedExecSeconds ?? 0.0);
+                    if (call.Arriving?.Relay is { } relay)
+                    {
+                        // The answer names this placement whether it is relayed or written whole.
+                        relay.Placement = decided.ToString();
+                    }
+
                     var response = await ForwardAsync(peer, call, shape, timeout, drain.Token).ConfigureAwait(false);
                     var elapsed = time.GetElapsedTime(peerStart).TotalSeconds;
                     var responseBytes = response.CalculateSize();
@@ -139,6 +148,15 @@ public sealed partial class Dispatcher(
                 catch (RpcException) when (cancellationToken.IsCancellationRequested)
                 {
                     throw new OperationCanceledException("The caller cancelled or its deadline passed.", cancellationToken);
+                }
+                catch (RpcException ex) when (call.Arriving?.Relay is { Began: true })
+                {
+                    // The peer's answer was already on its way to the caller (response cut-through):
+                    // no local run can replace it now; the service resets the caller's stream.
+                    span?.SetTag("rpc.grpc.status_code", (int)ex.StatusCode);
+                    span?.SetStatus(ActivityStatusCode.Error, ex.StatusCode.ToString());
+                    Log.PeerFailedMidRelay(logger, peer.Name, call.Model.Name, ex.StatusCode, ex.Status.Detail);
+                    throw;
                 }
                 catch (RpcException ex) when (!FallsBackLocally(ex.StatusCode))
                 {
@@ -243,7 +261,7 @@ public sealed partial class Dispatcher(
         }
 
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var forward = peer.InferAsync(arriving.Body, shape, timeout, abandon.Token);
+        var forward = peer.InferAsync(arriving.Body, shape, timeout, abandon.Token, arriving.Relay);
         try
         {
             await arriving.CompleteAsync().ConfigureAwait(false);
@@ -393,6 +411,9 @@ public sealed partial class Dispatcher(
 
         [LoggerMessage(EventId = 2026, Level = LogLevel.Debug, Message = "Peer {Peer} looks hung; model {Model}'s call to it was released after {WaitedMs:0} ms and runs locally.")]
         public static partial void PeerHungFallback(ILogger logger, string peer, string model, double waitedMs);
+
+        [LoggerMessage(EventId = 2027, Level = LogLevel.Warning, Message = "Peer {Peer} failed model {Model} with {Status} ({Detail}) after its answer had begun to reach the caller; the caller's stream is reset.")]
+        public static partial void PeerFailedMidRelay(ILogger logger, string peer, string model, StatusCode status, string detail);
 
         [LoggerMessage(EventId = 2024, Level = LogLevel.Debug, Message = "Peer {Peer} refused model {Model} with {Status} ({Detail}); running it locally.")]
         public static partial void PeerRefused(ILogger logger, string peer, string model, StatusCode status, string detail);

@@ -29,10 +29,14 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
     private readonly ConcurrentDictionary<ModelInferRequest, Forwarded> _byPlaceholder = new(ReferenceEqualityComparer.Instance);
     private long _next;
 
-    /// <summary>Registers <paramref name="body"/> for one call: make the call with <see cref="Forwarded.Placeholder"/> as its message, and <see cref="Remove"/> it afterwards.</summary>
-    public Forwarded Add(ArrivingRequest body)
+    /// <summary>
+    /// Registers <paramref name="body"/> for one call: make the call with <see cref="Forwarded.Placeholder"/>
+    /// as its message, and <see cref="Remove"/> it afterwards. With a <paramref name="relay"/>, the
+    /// peer's answer is handed to it as the call's reader reads it (response cut-through).
+    /// </summary>
+    public Forwarded Add(ArrivingRequest body, ResponseRelay? relay = null)
     {
-        var forwarded = new Forwarded(Interlocked.Increment(ref _next), body, InferMessages.NewForwardPlaceholder());
+        var forwarded = new Forwarded(Interlocked.Increment(ref _next), body, InferMessages.NewForwardPlaceholder()) { Relay = relay };
         _bodies[forwarded.Id] = forwarded;
         _byPlaceholder[forwarded.Placeholder] = forwarded;
         return forwarded;
@@ -53,9 +57,10 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
     public Metadata? HeadersOf(ModelInferRequest request) => Find(request)?.Headers;
 
     /// <inheritdoc />
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Forwarded? relayed = null;
         if (request.Headers.TryGetValues(Header, out var values))
         {
             request.Headers.Remove(Header);
@@ -74,9 +79,16 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
             }
 
             request.Content = content;
+            relayed = forwarded.Relay is null ? null : forwarded;
         }
 
-        return base.SendAsync(request, cancellationToken);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (relayed?.Relay is { } relay && response.StatusCode == HttpStatusCode.OK)
+        {
+            response.Content = new RelayedContent(response.Content, relay);
+        }
+
+        return response;
     }
 
     /// <summary>One forwarded call's body and when it had arrived whole.</summary>
@@ -99,6 +111,119 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
 
         /// <summary>Called once the message's last byte has been written to the peer's stream (hung-peer detection judges the call from then on).</summary>
         public Action? BodySent { get; set; }
+
+        /// <summary>Where the peer's answer goes on to the caller as it is read (null: not relayed).</summary>
+        public ResponseRelay? Relay { get; init; }
+    }
+
+    // The peer's response body as grpc-dotnet reads it, each read also handed to the relay.
+    private sealed class RelayedContent : HttpContent
+    {
+        private readonly HttpContent _inner;
+        private readonly ResponseRelay _relay;
+
+        public RelayedContent(HttpContent inner, ResponseRelay relay)
+        {
+            _inner = inner;
+            _relay = relay;
+            foreach (var header in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            var source = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (source.ConfigureAwait(false))
+            {
+                await source.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+
+        protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
+            new RelayingStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _relay);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    private sealed class RelayingStream(Stream inner, ResponseRelay relay) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (read > 0)
+            {
+                await relay.OnReadAsync(buffer[..read], cancellationToken).ConfigureAwait(false);
+            }
+
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private sealed class BodyContent(Forwarded forwarded, TimeProvider time) : HttpContent

@@ -457,7 +457,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     }
 
     /// <summary>
-    /// Whether <see cref="InferAsync(ArrivingRequest, ForwardShape, TimeSpan, CancellationToken)"/>
+    /// Whether <see cref="InferAsync(ArrivingRequest, ForwardShape, TimeSpan, CancellationToken, ResponseRelay)"/>
     /// can forward a request while it arrives: a single peer (a group's calls may be retried on another
     /// member, which needs the whole message in the channel's retry buffer).
     /// </summary>
@@ -472,9 +472,14 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     /// refused request): the peer never gets the whole message, and the call counts as neither a
     /// success nor a failure of the peer.
     /// </summary>
+    /// <param name="body">The request as it arrives.</param>
+    /// <param name="shape">The call's bytes and expected execution time, for this agent's own traffic.</param>
+    /// <param name="timeout">The peer's time from now.</param>
+    /// <param name="cancellationToken">Abandons the call.</param>
+    /// <param name="relay">Where the peer's answer goes on to the caller as it arrives (response cut-through), or null.</param>
     /// <exception cref="RpcException">As the other overloads.</exception>
     /// <exception cref="InvalidOperationException">The peer is a group (<see cref="ForwardsArriving"/> is false).</exception>
-    public async Task<ModelInferResponse> InferAsync(ArrivingRequest body, ForwardShape shape, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<ModelInferResponse> InferAsync(ArrivingRequest body, ForwardShape shape, TimeSpan timeout, CancellationToken cancellationToken, ResponseRelay? relay = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (_bodies is null)
@@ -482,7 +487,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
             throw new InvalidOperationException($"Peer '{Name}' is a group; its calls are forwarded whole.");
         }
 
-        var forwarded = _bodies.Add(body);
+        var forwarded = _bodies.Add(body, relay);
         try
         {
             return await InferAsync(forwarded.Placeholder, shape, timeout, cancellationToken).ConfigureAwait(false);

@@ -189,7 +189,18 @@ public static class MalformedMessages
                 if (arriving && method.Name == nameof(Serving.InferenceService.ModelInfer))
                 {
                     var checkedMethod = Checked(method);
-                    var streaming = new Method<TRequest, TResponse>(MethodType.ClientStreaming, method.ServiceName, method.Name, checkedMethod.RequestMarshaller, checkedMethod.ResponseMarshaller);
+                    // A relayed answer (ResponseRelay.Written) has been written by the relay: nothing more.
+                    var response = checkedMethod.ResponseMarshaller;
+                    var relayAware = new Marshaller<TResponse>(
+                        (message, serialization) =>
+                        {
+                            if (!ReferenceEquals(message, Serving.ResponseRelay.Written))
+                            {
+                                response.ContextualSerializer(message, serialization);
+                            }
+                        },
+                        response.ContextualDeserializer);
+                    var streaming = new Method<TRequest, TResponse>(MethodType.ClientStreaming, method.ServiceName, method.Name, checkedMethod.RequestMarshaller, relayAware);
                     var found = typeof(TService).GetMethod(nameof(Serving.InferenceService.ModelInferArriving), BindingFlags.Public | BindingFlags.Instance, [typeof(IAsyncStreamReader<TRequest>), typeof(ServerCallContext)])
                         ?? throw new InvalidOperationException($"Could not find '{nameof(Serving.InferenceService.ModelInferArriving)}' on {typeof(TService)}.");
                     var streamingMetadata = new List<object>();

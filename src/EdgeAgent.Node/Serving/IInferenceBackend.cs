@@ -83,6 +83,12 @@ public interface IArrivingRequestBackend : IInferenceBackend
     int ArrivingMinBytes { get; }
 
     /// <summary>
+    /// For a call handed over while it arrives: a peer's answer of at least this many bytes goes
+    /// on to the caller as it arrives (<see cref="ArrivingCall.Relay"/>; 0: answers are written whole).
+    /// </summary>
+    int RelayMinBytes => 0;
+
+    /// <summary>
     /// Runs <paramref name="call"/> as <see cref="IInferenceBackend.InferAsync"/> runs a complete
     /// request. It decides from the validated head and gets the whole request from
     /// <see cref="ArrivingCall.CompleteAsync"/>, whose <see cref="ArrivingRequestException"/>
@@ -111,6 +117,13 @@ public sealed class ArrivingCall
 
     /// <summary>The caller's deadline in UTC, or null when it set none.</summary>
     public DateTime? Deadline { get; init; }
+
+    /// <summary>
+    /// Where a forward may write the peer's answer on to the caller as it arrives (issue 17, response
+    /// cut-through; null: the answer is written whole). Once it has <see cref="ResponseRelay.Began"/>,
+    /// a failed peer call is not run locally: the caller's stream is reset.
+    /// </summary>
+    public ResponseRelay? Relay { get; init; }
 
     /// <summary>Parses and validates the whole request once it is in (see <see cref="CompleteAsync"/>).</summary>
     public required Func<Task<InferenceCall>> Complete { get; init; }

@@ -147,11 +147,16 @@ public sealed class InferenceService(
             return await ModelInfer(await WholeAsync(body).ConfigureAwait(false), context).ConfigureAwait(false);
         }
 
+        // A large answer from a peer goes on to the caller as it arrives (issue 17, response cut-through).
+        var relay = arriving.RelayMinBytes > 0
+            ? new ResponseRelay(context, arriving.RelayMinBytes, _options.TransportMessageLimit, model.Name, model.VersionString, body.Head!.Id)
+            : null;
         var call = new ArrivingCall
         {
             Body = body,
             Model = model,
             Head = head,
+            Relay = relay,
             Deadline = context.Deadline == DateTime.MaxValue ? null : context.Deadline.ToUniversalTime(),
             Complete = async () =>
             {
@@ -187,6 +192,12 @@ public sealed class InferenceService(
         {
             outcome = await arriving.InferArrivingAsync(call, context.CancellationToken).ConfigureAwait(false);
         }
+        catch (Exception) when (relay is { Began: true })
+        {
+            // Part of the peer's answer is with the caller: no status can follow it, the stream is reset.
+            relay.Abort();
+            throw;
+        }
         catch (ArrivingRequestException ex) when (ex.HeadNotFinal is { } whole)
         {
             return await ModelInfer(whole, context).ConfigureAwait(false);
@@ -199,6 +210,27 @@ public sealed class InferenceService(
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             throw InferenceCall.Cancellation(model, call.Deadline, timeProvider.GetUtcNow());
+        }
+
+        if (relay is { Began: true })
+        {
+            InferMessages.ReturnAfterCall(context, outcome.Response);
+            if (relay.IsBroken)
+            {
+                // The caller went away while the answer was relayed.
+                relay.Abort();
+                throw InferenceCall.Cancellation(model, call.Deadline, timeProvider.GetUtcNow());
+            }
+
+            try
+            {
+                return await relay.CompleteAsync(outcome.QueueMs, outcome.ExecMs, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                relay.Abort();
+                throw;
+            }
         }
 
         return Stamped(outcome, model, body.Head!.Id, context);

@@ -158,6 +158,63 @@ public sealed class AgentCutThroughTests
         Assert.All(new[] { agent, peer }, app => Assert.False(app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.WaitForDataBeforeAllocatingBuffer));
     }
 
+    [Fact]
+    public async Task ModelInfer_LargeAnswer_RelayedAsItArrivesWithTheAgentsFieldsAfterThePeers()
+    {
+        await using var cluster = new AgentCluster();
+        var (recorder, channel) = await StartAsync(cluster, ("Agent:RelayMinBytes", "1024"));
+        var request = AgentCluster.AddNegRequest(rows: 4096); // 128 KiB in, 128 KiB out
+        request.Id = "relay-1";
+
+        var raw = await SendForBytesAsync(channel, request.ToByteArray());
+        var response = ModelInferResponse.Parser.ParseFrom(raw);
+
+        AgentCluster.AssertAddNegOutputs(response, rows: 4096);
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+        Assert.Equal("relay-1", response.Id);
+        Assert.Equal("add_neg", response.ModelName);
+        Assert.Equal(InferParameter.ParameterChoiceOneofCase.DoubleParam, response.Parameters[ResponseParameters.ExecMs].ParameterChoiceCase);
+        Assert.Equal(InferParameter.ParameterChoiceOneofCase.DoubleParam, response.Parameters[ResponseParameters.QueueMs].ParameterChoiceCase);
+        Assert.False(response.Parameters.ContainsKey(ResponseParameters.FallbackFrom));
+        // Relayed: the peer's own fields (its placement "local") are on the wire, the agent's after them.
+        Assert.Equal(2, Occurrences(raw, System.Text.Encoding.UTF8.GetBytes(ResponseParameters.Placement)));
+        Assert.Single(recorder.Received);
+    }
+
+    [Fact]
+    public async Task ModelInfer_LargeAnswerUnderTheRelayMinimum_WrittenWholeAsBefore()
+    {
+        await using var cluster = new AgentCluster();
+        var (_, channel) = await StartAsync(cluster);
+        var request = AgentCluster.AddNegRequest(rows: 4096);
+
+        var raw = await SendForBytesAsync(channel, request.ToByteArray());
+        var response = ModelInferResponse.Parser.ParseFrom(raw);
+
+        AgentCluster.AssertAddNegOutputs(response, rows: 4096);
+        Assert.Equal("peer:cloud", AgentCluster.Placement(response));
+        Assert.Equal(1, Occurrences(raw, System.Text.Encoding.UTF8.GetBytes(ResponseParameters.Placement)));
+    }
+
+    [Fact]
+    public async Task ModelInfer_PeerCutOffMidAnswer_CallerGetsAnErrorNotALocalRun()
+    {
+        await using var cluster = new AgentCluster();
+        // A peer whose ModelInfer answer announces 1 MiB, sends 256 KiB of it and resets the stream.
+        var peer = await cluster.StartPeerAsync("cloud", configure: b => b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new CutOffAnswers()));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
+        {
+            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024"), ("Agent:RelayMinBytes", "1024")),
+        });
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => SendAsync(channel, AgentCluster.AddNegRequest(rows: 200).ToByteArray()));
+
+        // Part of the peer's answer had reached the caller: an error, not the local run a whole-written answer would get.
+        Assert.NotEqual(StatusCode.OK, ex.StatusCode);
+    }
+
     private static async Task<(Recorder Recorder, GrpcChannel Channel)> StartAsync(AgentCluster cluster, params (string Key, string Value)[] extra)
     {
         var recorder = new Recorder();
@@ -174,6 +231,55 @@ public sealed class AgentCutThroughTests
     private static async Task<ModelInferResponse> SendAsync(GrpcChannel channel, byte[] message) =>
         await channel.CreateCallInvoker().AsyncUnaryCall(RawModelInfer, null, new CallOptions(deadline: DateTime.UtcNow + AgentCluster.Bound), message)
             .ResponseAsync.WaitAsync(AgentCluster.Bound);
+
+    private static readonly Method<byte[], byte[]> RawBothWays = new(
+        MethodType.Unary, GRPCInferenceService.Descriptor.FullName, "ModelInfer",
+        Marshallers.Create(bytes => bytes, bytes => bytes),
+        Marshallers.Create(bytes => bytes, bytes => bytes));
+
+    private static async Task<byte[]> SendForBytesAsync(GrpcChannel channel, byte[] message) =>
+        await channel.CreateCallInvoker().AsyncUnaryCall(RawBothWays, null, new CallOptions(deadline: DateTime.UtcNow + AgentCluster.Bound), message)
+            .ResponseAsync.WaitAsync(AgentCluster.Bound);
+
+    private static int Occurrences(byte[] haystack, byte[] needle)
+    {
+        var count = 0;
+        for (var i = haystack.AsSpan().IndexOf(needle); i >= 0;)
+        {
+            count++;
+            var next = haystack.AsSpan(i + 1).IndexOf(needle);
+            i = next < 0 ? -1 : i + 1 + next;
+        }
+
+        return count;
+    }
+
+    // Answers ModelInfer with the start of a 1 MiB message, then resets the stream; every other call passes.
+    private sealed class CutOffAnswers : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, following) =>
+            {
+                if (!context.Request.Path.Value!.EndsWith("/ModelInfer", StringComparison.Ordinal))
+                {
+                    await following(context);
+                    return;
+                }
+
+                await context.Request.Body.CopyToAsync(Stream.Null);
+                context.Response.ContentType = "application/grpc";
+                var part = new byte[5 + (256 * 1024)];
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(part.AsSpan(1), 1024 * 1024);
+                part[5] = 0x0A; // field 1, length-delimited: a valid start
+                await context.Response.Body.WriteAsync(part);
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(200);
+                context.Abort();
+            });
+            next(app);
+        };
+    }
 
     private static byte[] Unknown(int field, ulong value)
     {
