@@ -60,6 +60,13 @@ public sealed class AgentOptions
     /// </summary>
     public int RelayMinBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Bytes one receive from a single peer's connection takes at most (<c>ReadAheadStream</c>
+    /// under the HTTP/2 client, issue 17): .NET's client alone receives a frame at a time, each after
+    /// a 1-byte wait for data. 0 leaves the client's own receives. Default 64 KiB.
+    /// </summary>
+    public int PeerReadAheadBytes { get; set; } = ReadAheadStream.DefaultBytes;
+
     /// <summary>Longest wait for a peer before falling back to local execution.</summary>
     public TimeSpan OffloadTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -236,6 +243,11 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         if (options.CutThroughMinBytes < 0)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:CutThroughMinBytes is {options.CutThroughMinBytes}; use 0 (off) or a positive number of bytes."));
+        }
+
+        if (options.PeerReadAheadBytes < 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:PeerReadAheadBytes is {options.PeerReadAheadBytes}; use 0 (off) or a positive number of bytes."));
         }
 
         if (options.RelayMinBytes < 0)

@@ -125,6 +125,27 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
             channelUrl = new UriBuilder(Uri.UriSchemeHttps, tlsTargetHost, dialPort).Uri;
         }
 
+        if (tlsTargetHost is null && !endpoint.IsGroup && options.PeerReadAheadBytes > 0)
+        {
+            // A single peer: its answers are received up to PeerReadAheadBytes per call (a group's
+            // connections are made by the balancer, which sets its own connect callback).
+            var readAhead = options.PeerReadAheadBytes;
+            sockets.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+                    return new ReadAheadStream(new NetworkStream(socket, ownsSocket: true), readAhead);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
         if (endpoint.IsGroup)
         {
             _resolverFactory = resolvers?.LastOrDefault(r => string.Equals(r.Name, PeerEndpoint.GroupScheme, StringComparison.OrdinalIgnoreCase))
