@@ -187,8 +187,9 @@ internal static class TrainCommand
                     $"training profile={trainer.Layout.Profile} S={trainer.Layout.MaxServers} F={trainer.Layout.FeatureCount} contexts={contextText} preference={(fixedW is null ? "conditioned" : fixedW.Value.ToString("0.###", CultureInfo.InvariantCulture))} actor={PolicyExporter.SizeSummary(trainer.Agent.Actor)} critics=2x{trainer.Agent.Critic1.ParameterCount} weights; {options}"));
                 trainer.Run(p => console.WriteLine(p.ToString()), cancellationToken);
                 var final = trainer.Probe();
-                var probeText = string.Join(' ', final.Select(p => string.Create(CultureInfo.InvariantCulture, $"w={p.DelayWeight:0.##}:{p.Ratio:0.0000}")));
-                console.WriteLine($"final probe (policy/greedy scalarised cost, {trainer.ProbeContext}): {probeText}");
+                var probeText = string.Join(' ', final.Select(p => p.Describe()));
+                var expectedText = final.All(p => double.IsFinite(p.ExpectedRatio)) ? "; after '/': policy/greedy-expected" : "";
+                console.WriteLine($"final probe (policy/greedy scalarised cost{expectedText}, {trainer.ProbeContext}): {probeText}");
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     ["edgeagent.training.command"] = "edgeagent " + string.Join(' ', parseResult.Tokens.Select(t => t.Value)),

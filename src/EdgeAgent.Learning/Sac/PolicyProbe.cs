@@ -1,21 +1,34 @@
+using EdgeAgent.Learning.Baselines;
 using EdgeAgent.Learning.Simulation;
+using EdgeAgent.Learning.Simulation.Agent;
 
 namespace EdgeAgent.Learning.Sac;
 
 /// <summary>The probe's verdict at one preference.</summary>
 /// <param name="DelayWeight">w_delay.</param>
 /// <param name="PolicyCost">Mean scalarised episode cost of the policy (w_T*alpha_T*delay + w_E*alpha_E*energy).</param>
-/// <param name="GreedyCost">The same for the greedy baseline on the same episodes.</param>
-public readonly record struct ProbePoint(double DelayWeight, double PolicyCost, double GreedyCost)
+/// <param name="GreedyCost">The same for the greedy baseline on the same episodes (the simulator's exact one-step cost, which knows each task's realised execution time: clairvoyant).</param>
+/// <param name="ExpectedCost">The same for greedy-expected (<see cref="ExpectedGreedyPolicy"/>: exact queues with expected execution times, what a scheduler could know); NaN where the environment is not the agent simulator.</param>
+public readonly record struct ProbePoint(double DelayWeight, double PolicyCost, double GreedyCost, double ExpectedCost = double.NaN)
 {
     /// <summary>Policy cost over greedy cost: below 1 means the policy is better.</summary>
     public double Ratio => GreedyCost > 0 ? PolicyCost / GreedyCost : double.NaN;
+
+    /// <summary>Policy cost over greedy-expected's: below 1 means the policy is better than a non-clairvoyant greedy; NaN without it.</summary>
+    public double ExpectedRatio => ExpectedCost > 0 ? PolicyCost / ExpectedCost : double.NaN;
+
+    /// <summary>"w=W:R" or, with greedy-expected, "w=W:R/E" (R policy/greedy, E policy/greedy-expected).</summary>
+    public string Describe() => double.IsFinite(ExpectedRatio)
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"w={DelayWeight:0.##}:{Ratio:0.0000}/{ExpectedRatio:0.0000}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"w={DelayWeight:0.##}:{Ratio:0.0000}");
 }
 
 /// <summary>
 /// A quick running measure of front quality during training: the deterministic policy and the
 /// greedy baseline play the same episodes (common random numbers) at a few preferences in one
-/// fixed context, and their mean scalarised costs are compared. Not the evaluation; a compass.
+/// fixed context, and their mean scalarised costs are compared. On the agent simulator greedy-expected
+/// plays them too: clairvoyant greedy is a bound no policy can reach, greedy-expected one it can beat.
+/// Not the evaluation; a compass.
 /// </summary>
 public sealed class PolicyProbe
 {
@@ -28,6 +41,7 @@ public sealed class PolicyProbe
     private readonly bool[] _done;
     private readonly ulong _seed;
     private ProbePoint[]? _greedy;
+    private ProbePoint[]? _expected;
 
     /// <summary>Creates the probe over <paramref name="delayWeights"/> x <paramref name="episodes"/> environments of the gmorl model.</summary>
     public PolicyProbe(MecParameters parameters, ContextRange context, IReadOnlyList<double> delayWeights, int episodes, ulong seed)
@@ -64,12 +78,17 @@ public sealed class PolicyProbe
     public IReadOnlyList<ProbePoint> Run(DiscreteSac agent)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        _greedy ??= Play(null);
-        var policy = Play(agent);
-        return [.. policy.Select((p, i) => p with { GreedyCost = _greedy[i].PolicyCost })];
+        _greedy ??= Play(null, expected: false);
+        if (_env is AgentVecEnv)
+        {
+            _expected ??= Play(null, expected: true);
+        }
+
+        var policy = Play(agent, expected: false);
+        return [.. policy.Select((p, i) => p with { GreedyCost = _greedy[i].PolicyCost, ExpectedCost = _expected is null ? double.NaN : _expected[i].PolicyCost })];
     }
 
-    private ProbePoint[] Play(DiscreteSac? agent)
+    private ProbePoint[] Play(DiscreteSac? agent, bool expected)
     {
         var n = _env.Count;
         for (var i = 0; i < n; i++)
@@ -94,7 +113,7 @@ public sealed class PolicyProbe
             {
                 for (var i = 0; i < n; i++)
                 {
-                    _actions[i] = _env.IsDone(i) ? 0 : GreedyTeacher.Choose(_env, i, _env.DelayWeight(i));
+                    _actions[i] = _env.IsDone(i) ? 0 : expected ? ExpectedGreedyPolicy.Choose(_env, i) : GreedyTeacher.Choose(_env, i, _env.DelayWeight(i));
                 }
             }
 

@@ -84,8 +84,11 @@ public sealed record TrainingProgress(
             $"t={Elapsed.TotalMinutes:0.0}min steps={EnvironmentSteps} ({StepsPerSecond:0}/s) updates={Updates} ({UpdatesPerSecond:0.0}/s) phase={(Cloning ? "clone" : "sac")} entropy={Last.Entropy:0.000} behaviour_entropy={BehaviourEntropy:0.000} alpha={Last.Temperature:0.0000} critic_loss={Last.CriticLoss:0.0000} actor_loss={Last.ActorLoss:0.000} meanQ={Last.MeanQ:0.00}");
         if (Probe is { Count: > 0 })
         {
-            var parts = Probe.Select(p => string.Create(CultureInfo.InvariantCulture, $"w={p.DelayWeight:0.##}:{p.Ratio:0.0000}"));
-            line += string.Create(CultureInfo.InvariantCulture, $" probe(policy/greedy cost, {ProbeContext}) mean={Probe.Average(p => p.Ratio):0.0000} [{string.Join(' ', parts)}]");
+            var parts = Probe.Select(p => p.Describe());
+            var expected = Probe.All(p => double.IsFinite(p.ExpectedRatio))
+                ? string.Create(CultureInfo.InvariantCulture, $"/greedy-expected cost after '/', {ProbeContext}) mean={Probe.Average(p => p.Ratio):0.0000}/{Probe.Average(p => p.ExpectedRatio):0.0000}")
+                : string.Create(CultureInfo.InvariantCulture, $", {ProbeContext}) mean={Probe.Average(p => p.Ratio):0.0000}");
+            line += $" probe(policy/greedy cost{expected} [{string.Join(' ', parts)}]";
         }
 
         return line;
@@ -464,7 +467,8 @@ public sealed class SacTrainer
 
     private PolicyProbe CreateProbe()
     {
-        double[] weights = _settings.FixedDelayWeight is { } w ? [w] : [0.1, 0.5, 0.85, 0.9, 0.95, 1.0];
+        // 0.2 and 0.3: where the agent profile's fronts bend (offloading gives way to the device), which 0.1 and 0.5 miss.
+        double[] weights = _settings.FixedDelayWeight is { } w ? [w] : [0.1, 0.2, 0.3, 0.5, 0.85, 0.9, 0.95, 1.0];
         var episodes = _settings.FixedDelayWeight is null ? _settings.ProbeEpisodes : _settings.ProbeEpisodes * 4;
         if (_settings.ProbeEnvironment is { } probeEnvironment)
         {

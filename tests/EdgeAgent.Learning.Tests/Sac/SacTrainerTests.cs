@@ -1,6 +1,7 @@
 using EdgeAgent.Learning.Nn;
 using EdgeAgent.Learning.Sac;
 using EdgeAgent.Learning.Simulation;
+using EdgeAgent.Learning.Simulation.Agent;
 
 namespace EdgeAgent.Learning.Tests.Sac;
 
@@ -76,6 +77,36 @@ public sealed class SacTrainerTests : IDisposable
         var point = Assert.Single(probe);
         Assert.Equal(0.9, point.DelayWeight);
         Assert.True(point.PolicyCost > 0 && point.GreedyCost > 0);
+    }
+
+    [Fact]
+    public void Probe_Gmorl_CoversTheBendPreferencesWithoutGreedyExpected()
+    {
+        var trainer = new SacTrainer(Small, Settings(null, 8), TimeProvider.System);
+
+        var probe = trainer.Probe();
+
+        Assert.Equal([0.1, 0.2, 0.3, 0.5, 0.85, 0.9, 0.95, 1.0], probe.Select(p => p.DelayWeight));
+        Assert.All(probe, p => Assert.True(p.GreedyCost > 0 && double.IsNaN(p.ExpectedCost) && double.IsNaN(p.ExpectedRatio)));
+        Assert.DoesNotContain("/", probe[0].Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Probe_AgentProfile_AlsoComparesWithGreedyExpected()
+    {
+        var env = new AgentVecEnv(AgentContextRange.Fixed(AgentContext.Demo()), count: 4, seed: 5, layout: Core.Observation.FeatureLayout.Agent(ownTraffic: true));
+        var settings = Settings(null, 8) with { Environment = env, ProbeEpisodes = 2 };
+        var trainer = new SacTrainer(Small, settings, TimeProvider.System);
+
+        var probe = trainer.Probe();
+
+        Assert.Equal(8, probe.Count);
+        Assert.All(probe, p =>
+        {
+            Assert.True(p.GreedyCost > 0 && p.ExpectedCost > 0, $"w={p.DelayWeight}: greedy {p.GreedyCost}, greedy-expected {p.ExpectedCost}");
+            Assert.Equal(p.PolicyCost / p.ExpectedCost, p.ExpectedRatio, 12);
+            Assert.Matches(@"^w=[0-9.]+:[0-9.]+/[0-9.]+$", p.Describe());
+        });
     }
 
     [Fact]
