@@ -707,6 +707,25 @@ public static class CalibrationFitter
         // Gaps that vary little: a fixed rate (a load generator); far more than exponential: bursts
         // (geometric bursts of mean b, close together: CV^2 ~ 2b - 1).
         var (kind, burst) = cv < 0.35 ? ("periodic", 1.0) : cv > 1.5 ? ("bursty", Math.Max(1, ((cv * cv) + 1) / 2)) : ("poisson", 1.0);
+
+        // A load generator at a fixed rate whose gaps stretched only while the agent fell behind (a
+        // client that holds back when too many of its items are in flight: eval live at 6 items/s
+        // with every request to a 300 ms cloud and a one-slot edge): the middle half of the gaps
+        // within 5 % of their median (exponential gaps: 1.6 x) and at most 10 % of them beyond 1.5 x
+        // it. The offered rate is the generator's, 1 / the median gap; the long gaps are back-pressure,
+        // not arrivals the simulator should draw (they made it Poisson at a lower rate, whose queues
+        // the live runs never saw).
+        if (kind != "periodic" && cv <= 1.5 && gaps.Length >= 20 && Distribution.Of(gaps) is { } spread && spread.Median > 0)
+        {
+            var iqr = spread.Quantile(0.75) - spread.Quantile(0.25);
+            var stretched = gaps.Count(g => g > 1.5 * spread.Median);
+            if (iqr <= 0.1 * spread.Median && stretched <= 0.1 * gaps.Length)
+            {
+                notes.Add(string.Create(inv, $"arrivals: periodic at 1 / the median gap ({spread.Median * 1000:0.#} ms, middle half within {iqr / spread.Median:P1} of it); {stretched} of {gaps.Length} gaps over 1.5 x it (the client held back; CV of all gaps {cv:0.##}, rate over them {rate:0.###} jobs/s) left out of the rate"));
+                kind = "periodic";
+                rate = 1 / spread.Median;
+            }
+        }
         if (span <= 0)
         {
             notes.Add("one job only: arrival rate 1/s assumed");

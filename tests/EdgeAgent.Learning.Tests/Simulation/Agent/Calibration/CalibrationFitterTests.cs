@@ -132,6 +132,40 @@ public sealed class CalibrationFitterTests : IDisposable
     }
 
     [Fact]
+    public void Fit_FixedRateClientHeldBackNowAndThen_PeriodicAtTheGeneratorsRate()
+    {
+        // Regression (eval live at 6 items/s, 5 December): a periodic generator whose gaps stretched by
+        // a second at every 20th request while the agent fell behind was fitted as Poisson at a lower rate.
+        var requests = Deployment(600, sigma: 0.1);
+        var held = requests.Select((r, i) => r with { Timestamp = r.Timestamp.AddSeconds(1.0 * (i / 20)) }).ToList();
+
+        var calibration = CalibrationFitter.Fit(held, Layout, "test.db", "agent-v2-s11-f37");
+
+        Assert.Equal("periodic", calibration.Arrivals.Kind);
+        Assert.InRange(calibration.Arrivals.JobsPerSecond, 1.99, 2.01);
+        Assert.InRange(calibration.Arrivals.CoefficientOfVariation, 0.35, 1.5);
+        Assert.Contains(calibration.Notes, n => n.Contains("1 / the median gap", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Fit_ExponentialGaps_StayPoisson()
+    {
+        var random = new Random(7);
+        var at = 0.0;
+        var requests = Deployment(600, sigma: 0.1).Select((r, i) =>
+        {
+            at += -Math.Log(1 - random.NextDouble()) * 0.5;
+            return r with { Timestamp = T0.AddSeconds(at + r.DelaySeconds) };
+        }).ToList();
+
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+
+        Assert.Equal("poisson", calibration.Arrivals.Kind);
+        Assert.InRange(calibration.Arrivals.JobsPerSecond, 1.7, 2.3);
+        Assert.DoesNotContain(calibration.Notes, n => n.Contains("1 / the median gap", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Fit_AgentExpectsHalfTheTimes_RatioRecordedAndCarriedIntoTheSimulatorsObservations()
     {
         var calibration = CalibrationFitter.Fit(Deployment(300, sigma: 0, observed: 0.5), Layout, "test.db", "agent-v2-s11-f37");
