@@ -10,7 +10,8 @@ namespace EdgeAgent.Demo.Live;
 /// <param name="Label">Where it came from (the report's directory).</param>
 /// <param name="Policy">The policy and its file, as the report names them.</param>
 /// <param name="Points">(w_delay, live point) of every preference with requests.</param>
-public sealed record LiveSweep(string Label, string Policy, IReadOnlyList<(double Preference, ObjectivePoint Point)> Points)
+/// <param name="Predicted">(w_delay, the simulator's predicted point) of the same preferences, where the report has one (empty when not).</param>
+public sealed record LiveSweep(string Label, string Policy, IReadOnlyList<(double Preference, ObjectivePoint Point)> Points, IReadOnlyList<(double Preference, ObjectivePoint Point)>? Predicted = null)
 {
     /// <summary>
     /// Reads <c>report.json</c> of an `eval live` report directory (or the file itself): the live
@@ -37,16 +38,23 @@ public sealed record LiveSweep(string Label, string Policy, IReadOnlyList<(doubl
             }
 
             var points = new List<(double, ObjectivePoint)>();
+            var predicted = new List<(double, ObjectivePoint)>();
             foreach (var p in root.GetProperty("points").EnumerateArray())
             {
                 var live = p.GetProperty("live");
                 if (live.GetProperty("requests").GetInt32() > 0)
                 {
-                    points.Add((p.GetProperty("preference").GetDouble(), new ObjectivePoint(live.GetProperty("delay_seconds").GetDouble(), live.GetProperty("energy_joules").GetDouble())));
+                    var w = p.GetProperty("preference").GetDouble();
+                    points.Add((w, new ObjectivePoint(live.GetProperty("delay_seconds").GetDouble(), live.GetProperty("energy_joules").GetDouble())));
+                    if (p.TryGetProperty("predicted", out var sim) && sim.ValueKind == JsonValueKind.Object
+                        && sim.GetProperty("delay_seconds").GetDouble() is var d && sim.GetProperty("energy_joules").GetDouble() is var e && double.IsFinite(d) && double.IsFinite(e))
+                    {
+                        predicted.Add((w, new ObjectivePoint(d, e)));
+                    }
                 }
             }
 
-            return new LiveSweep(Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? file, policy, points);
+            return new LiveSweep(Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? file, policy, points, predicted.Count == points.Count ? predicted : []);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -87,6 +95,13 @@ public sealed record LiveComparisonResult
 
     /// <summary>"Beyond noise": the interval's lower end above 1.</summary>
     public bool CandidateBeyondNoise => Low > 1;
+
+    /// <summary>
+    /// What the simulator expected of the same comparison: the mean hypervolume of the candidate
+    /// sweeps' predicted points over the baseline sweeps' (each report's own prediction, under
+    /// <see cref="Reference"/> too); NaN when a sweep's report has no prediction.
+    /// </summary>
+    public double PredictedRatio { get; init; } = double.NaN;
 }
 
 /// <summary>
@@ -155,8 +170,17 @@ public static class LiveComparison
             }
         }
 
+        var predictedRatio = double.NaN;
+        if (baseline.Concat(candidate).All(s => s.Predicted is { Count: > 0 }))
+        {
+            var pb = baseline.Average(s => Hypervolume.Compute(s.Predicted!.Select(p => p.Point), reference));
+            var pc = candidate.Average(s => Hypervolume.Compute(s.Predicted!.Select(p => p.Point), reference));
+            predictedRatio = pb > 0 ? pc / pb : double.NaN;
+        }
+
         return new LiveComparisonResult
         {
+            PredictedRatio = predictedRatio,
             Reference = reference,
             Baseline = b,
             Candidate = c,
@@ -233,6 +257,11 @@ public static class LiveComparison
             sb.AppendLine(result.CandidateBeyondNoise ? "candidate beyond noise (interval's lower end above 1)"
                 : result.High < 1 ? "candidate worse beyond noise (interval's upper end below 1)"
                 : "not decided: the interval holds 1");
+        }
+
+        if (double.IsFinite(result.PredictedRatio))
+        {
+            sb.AppendLine(inv, $"the simulator's prediction in each sweep's report, under the same reference point: candidate / baseline (mean HV) {result.PredictedRatio:0.0000}");
         }
 
         return sb.ToString();

@@ -49,6 +49,22 @@ public sealed class LiveComparisonTests : IDisposable
     }
 
     [Fact]
+    public void Compare_SweepsWithPredictions_AlsoGivesTheSimulatorsRatioUnderTheLiveReference()
+    {
+        // live: as in the first test (reference (2.2, 2.2) from the live points); predicted: g1 (1, 1) -> HV 1.44, t1 (2, 1) -> 0.24
+        var g = new LiveSweep("g1", "learned", [(0, new ObjectivePoint(1, 2)), (1, new ObjectivePoint(2, 1))], [(0, new ObjectivePoint(1, 1)), (1, new ObjectivePoint(1, 1))]);
+        var t = new LiveSweep("t1", "learned", [(0, new ObjectivePoint(1, 1))], [(0, new ObjectivePoint(2, 1))]);
+
+        var result = LiveComparison.Compare([g], [t]);
+
+        Assert.Equal(new ObjectivePoint(2.2, 2.2), result.Reference);
+        Assert.Equal(1.44 / 0.44, result.Ratio, 9);
+        Assert.Equal(0.24 / 1.44, result.PredictedRatio, 9);
+        Assert.Contains("the simulator's prediction in each sweep's report, under the same reference point: candidate / baseline (mean HV) 0.1667", LiveComparison.Format([g], [t], result), StringComparison.Ordinal);
+        Assert.True(double.IsNaN(LiveComparison.Compare([g], [Sweep("t2", (1, 1))]).PredictedRatio)); // a sweep without prediction: none
+    }
+
+    [Fact]
     public void Compare_UnequalCounts_ResamplesEachGroupOnItsOwn()
     {
         var result = LiveComparison.Compare([Sweep("g1", (1, 1)), Sweep("g2", (1.2, 1.2))], [Sweep("t1", (1, 1))], resamples: 500);
@@ -75,6 +91,7 @@ public sealed class LiveComparisonTests : IDisposable
         Assert.Equal("generic1", sweep.Label);
         Assert.Equal("learned (agent-default.onnx)", sweep.Policy);
         Assert.Equal([(0.0, new ObjectivePoint(0.5, 0.1)), (1.0, new ObjectivePoint(0.05, 0.3))], sweep.Points);
+        Assert.Equal([(0.0, new ObjectivePoint(0.4, 0.1)), (1.0, new ObjectivePoint(0.4, 0.1))], sweep.Predicted!);
         Assert.Throws<ArgumentException>(() => LiveSweep.Read(Path.Combine(_dir, "missing")));
         File.WriteAllText(Path.Combine(_dir, "bad.json"), "{\"policy\": \"learned\"}");
         Assert.Throws<ArgumentException>(() => LiveSweep.Read(Path.Combine(_dir, "bad.json")));
