@@ -189,7 +189,7 @@ internal static class TrainCommand
                 var final = trainer.Probe();
                 var probeText = string.Join(' ', final.Select(p => p.Describe()));
                 var expectedText = final.All(p => double.IsFinite(p.ExpectedRatio)) ? "; after '/': policy/greedy-expected" : "";
-                console.WriteLine($"final probe (policy/greedy scalarised cost{expectedText}, {trainer.ProbeContext}): {probeText}");
+                console.WriteLine($"final probe (policy/greedy scalarised cost, {trainer.ProbeContext}{expectedText}): {probeText}");
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     ["edgeagent.training.command"] = "edgeagent " + string.Join(' ', parseResult.Tokens.Select(t => t.Value)),

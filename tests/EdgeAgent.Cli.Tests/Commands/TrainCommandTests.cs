@@ -220,7 +220,7 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.True(code == 0, error);
         Assert.Contains("training profile=agent S=11", output, StringComparison.Ordinal);
-        Assert.Contains("final probe (policy/greedy scalarised cost, training contexts, other seeds)", output, StringComparison.Ordinal);
+        Assert.Contains("final probe (policy/greedy scalarised cost, training contexts, other seeds; after '/': policy/greedy-expected): w=0.1:", output, StringComparison.Ordinal);
         using var session = EdgeAgent.Inference.Policy.OnnxPolicySession.Open(policy, null);
         Assert.Equal("agent", session.Layout.Profile);
         Assert.Equal(11, session.Layout.MaxServers);
