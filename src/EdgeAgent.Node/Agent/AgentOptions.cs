@@ -56,9 +56,11 @@ public sealed class AgentOptions
     /// of at least this many bytes goes on to the caller as it arrives (response cut-through, issue
     /// 17), with the agent's own fields encoded after it. Once its first byte is written, a peer that
     /// fails mid-answer ends the call with a reset stream instead of a local run. 0 turns it off
-    /// (every answer is received whole, then written). Default 256 KiB.
+    /// (every answer is received whole, then written), the default: measured, the relay bought no
+    /// latency beyond the benchmark's spread (README, "The offload hop") and it gives up the local
+    /// fallback for a peer failing mid-answer, so it is opt-in (for example 262144).
     /// </summary>
-    public int RelayMinBytes { get; set; } = 256 * 1024;
+    public int RelayMinBytes { get; set; }
 
     /// <summary>
     /// Bytes one receive from a single peer's connection takes at most (<c>ReadAheadStream</c>
