@@ -182,7 +182,7 @@ public sealed class AgentCutThroughTests
     }
 
     [Fact]
-    public async Task ModelInfer_LargeAnswerUnderTheRelayMinimum_WrittenWholeAsBefore()
+    public async Task ModelInfer_LargeAnswerWithTheRelayOffByDefault_WrittenWholeAsBefore()
     {
         await using var cluster = new AgentCluster();
         var (_, channel) = await StartAsync(cluster);
