@@ -38,7 +38,7 @@ public sealed class EmulatedLinkHandler : DelegatingHandler
 
         if (request.Content is not null && _uplink.Limited)
         {
-            request.Content = new PacedRequestContent(request.Content, _uplink);
+            request.Content = WrappedContent.OnWrite(request.Content, stream => new PacedStream(stream, _uplink));
         }
 
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -49,103 +49,10 @@ public sealed class EmulatedLinkHandler : DelegatingHandler
 
         if (_downlink.Limited)
         {
-            response.Content = new PacedResponseContent(response.Content, _downlink);
+            response.Content = WrappedContent.OnRead(response.Content, stream => new PacedStream(stream, _downlink));
         }
 
         return response;
-    }
-
-    private sealed class PacedRequestContent : HttpContent
-    {
-        private readonly HttpContent _inner;
-        private readonly LinkPacer _pacer;
-
-        public PacedRequestContent(HttpContent inner, LinkPacer pacer)
-        {
-            _inner = inner;
-            _pacer = pacer;
-            foreach (var header in inner.Headers)
-            {
-                Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            var paced = new PacedStream(stream, _pacer);
-            await using (paced.ConfigureAwait(false))
-            {
-                await _inner.CopyToAsync(paced, context, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
-
-    private sealed class PacedResponseContent : HttpContent
-    {
-        private readonly HttpContent _inner;
-        private readonly LinkPacer _pacer;
-
-        public PacedResponseContent(HttpContent inner, LinkPacer pacer)
-        {
-            _inner = inner;
-            _pacer = pacer;
-            foreach (var header in inner.Headers)
-            {
-                Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-        }
-
-        protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-            new PacedStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _pacer);
-
-        protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            var source = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (source.ConfigureAwait(false))
-            {
-                await source.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 
     /// <summary>A stream that waits on the pacer for every chunk written or read.</summary>

@@ -85,7 +85,7 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (relayed?.Relay is { } relay && response.StatusCode == HttpStatusCode.OK)
         {
-            response.Content = new RelayedContent(response.Content, relay);
+            response.Content = WrappedContent.OnRead(response.Content, stream => new RelayingStream(stream, relay));
         }
 
         return response;
@@ -116,56 +116,7 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
         public ResponseRelay? Relay { get; init; }
     }
 
-    // The peer's response body as grpc-dotnet reads it, each read also handed to the relay.
-    private sealed class RelayedContent : HttpContent
-    {
-        private readonly HttpContent _inner;
-        private readonly ResponseRelay _relay;
-
-        public RelayedContent(HttpContent inner, ResponseRelay relay)
-        {
-            _inner = inner;
-            _relay = relay;
-            foreach (var header in inner.Headers)
-            {
-                Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            var source = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (source.ConfigureAwait(false))
-            {
-                await source.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
-
-        protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-            new RelayingStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _relay);
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
-
+    // The peer's response body as grpc-dotnet reads it (through WrappedContent.OnRead), each read also handed to the relay.
     private sealed class RelayingStream(Stream inner, ResponseRelay relay) : Stream
     {
         public override bool CanRead => true;
