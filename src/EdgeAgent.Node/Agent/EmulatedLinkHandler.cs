@@ -56,26 +56,12 @@ public sealed class EmulatedLinkHandler : DelegatingHandler
     }
 
     /// <summary>A stream that waits on the pacer for every chunk written or read.</summary>
-    private sealed class PacedStream(Stream inner, LinkPacer pacer) : Stream
+    private sealed class PacedStream(Stream inner, LinkPacer pacer) : WrappingStream(inner)
     {
-        public override bool CanRead => inner.CanRead;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => inner.CanWrite;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             await pacer.WaitAsync(buffer.Length, cancellationToken).ConfigureAwait(false);
-            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await Inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -83,7 +69,7 @@ public sealed class EmulatedLinkHandler : DelegatingHandler
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             if (n > 0)
             {
                 await pacer.WaitAsync(n, cancellationToken).ConfigureAwait(false);
@@ -95,33 +81,13 @@ public sealed class EmulatedLinkHandler : DelegatingHandler
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override Task FlushAsync(CancellationToken cancellationToken) => Inner.FlushAsync(cancellationToken);
 
-        public override void Flush() => inner.Flush();
+        public override void Flush() => Inner.Flush();
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The paced stream is asynchronous only.");
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("The paced stream is asynchronous only.");
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await inner.DisposeAsync().ConfigureAwait(false);
-            await base.DisposeAsync().ConfigureAwait(false);
-        }
     }
 }
 

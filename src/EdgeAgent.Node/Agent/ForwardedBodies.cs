@@ -117,25 +117,15 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
     }
 
     // The peer's response body as grpc-dotnet reads it (through WrappedContent.OnRead), each read also handed to the relay.
-    private sealed class RelayingStream(Stream inner, ResponseRelay relay) : Stream
+    private sealed class RelayingStream(Stream inner, ResponseRelay relay) : WrappingStream(inner)
     {
         public override bool CanRead => true;
 
-        public override bool CanSeek => false;
-
         public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var read = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             if (read > 0)
             {
                 await relay.OnReadAsync(buffer[..read], cancellationToken).ConfigureAwait(false);
@@ -154,27 +144,7 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
         {
         }
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await inner.DisposeAsync().ConfigureAwait(false);
-            await base.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     private sealed class BodyContent(Forwarded forwarded, TimeProvider time) : HttpContent

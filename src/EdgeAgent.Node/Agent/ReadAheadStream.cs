@@ -9,21 +9,19 @@ namespace EdgeAgent.Node.Agent;
 /// socket holds, up to the buffer, and the client's reads (the zero-byte ones included) are
 /// served from it while it holds bytes. Writes pass straight through.
 /// </summary>
-internal sealed class ReadAheadStream : Stream
+internal sealed class ReadAheadStream : WrappingStream
 {
     /// <summary>Bytes one receive takes at most.</summary>
     public const int DefaultBytes = 64 * 1024;
 
-    private readonly Stream _inner;
     private readonly byte[] _buffer;
     private int _start;
     private int _end;
 
     public ReadAheadStream(Stream inner, int bufferBytes = DefaultBytes)
+        : base(inner)
     {
-        ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferBytes, 1);
-        _inner = inner;
         _buffer = new byte[bufferBytes];
     }
 
@@ -31,18 +29,6 @@ internal sealed class ReadAheadStream : Stream
     public long Receives { get; private set; }
 
     public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => _inner.CanWrite;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -52,13 +38,13 @@ internal sealed class ReadAheadStream : Stream
             {
                 // A read as large as the buffer takes the socket's bytes directly.
                 Receives++;
-                return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                return await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
             }
 
             // Nothing held: one receive waits for data and takes what is there (a zero-byte read
             // is answered once it has, as the socket would answer it).
             Receives++;
-            var read = await _inner.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
+            var read = await Inner.ReadAsync(_buffer, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 return 0;
@@ -84,7 +70,7 @@ internal sealed class ReadAheadStream : Stream
         if (_start == _end)
         {
             Receives++;
-            var read = _inner.Read(_buffer);
+            var read = Inner.Read(_buffer);
             if (read == 0)
             {
                 return 0;
@@ -101,36 +87,16 @@ internal sealed class ReadAheadStream : Stream
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _inner.WriteAsync(buffer, cancellationToken);
+        Inner.WriteAsync(buffer, cancellationToken);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _inner.WriteAsync(buffer, offset, count, cancellationToken);
+        Inner.WriteAsync(buffer, offset, count, cancellationToken);
 
-    public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => Inner.Write(buffer, offset, count);
 
-    public override void Write(ReadOnlySpan<byte> buffer) => _inner.Write(buffer);
+    public override void Write(ReadOnlySpan<byte> buffer) => Inner.Write(buffer);
 
-    public override void Flush() => _inner.Flush();
+    public override void Flush() => Inner.Flush();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await _inner.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
+    public override Task FlushAsync(CancellationToken cancellationToken) => Inner.FlushAsync(cancellationToken);
 }
