@@ -17,13 +17,18 @@ namespace EdgeAgent.IntegrationTests.Faults;
 /// requests of <see cref="ModelInferFuzzTests"/> from this (separate) client process. Each node's
 /// resident memory after the run must come back within 10 % of its level after a warm-up pass
 /// (what the client allocates is not in the figure, unlike the in-process test's managed heap).
-/// Bounded in CI (500 requests per node after 500 of warm-up); EDGEAGENT_FAULTS=full sends 10,000
-/// after 2,000.
+/// The warm-up pass is 2,000 generated cases always (about 4 s): with a warm-up as short as the
+/// measured run (500), whether the run met a larger output or tensor shape than the warm-up had
+/// decided the result, and a loaded machine saw +11-12 % on both nodes without any leak. Bounded
+/// in CI (500 requests per node after the warm-up); EDGEAGENT_FAULTS=full sends 10,000.
 /// </summary>
 [Collection(FaultCollection.Name)]
 public sealed class NodeProcessFuzzMemoryTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
+
+    /// <summary>Generated cases sent to each node before the level the run is compared with is taken.</summary>
+    private const int WarmUpCases = 2000;
 
     [Fact]
     public async Task ModelInfer_FuzzedNodesAsProcesses_NoUnknownOrInternalAndEachNodesMemoryReturns()
@@ -51,7 +56,7 @@ public sealed class NodeProcessFuzzMemoryTests(ITestOutputHelper output)
         Mark($"started peer {peer.Id} agent {agent.Id}");
 
         // Warm-up: other generated cases, so pools, sessions and JIT reach their level first.
-        await ModelInferFuzzTests.Cases.SampleAsync(c => SendAsync(targets, c, new ConcurrentDictionary<StatusCode, int>(), new ConcurrentQueue<string>()), iter: Math.Min(count, 2000), threads: 4);
+        await ModelInferFuzzTests.Cases.SampleAsync(c => SendAsync(targets, c, new ConcurrentDictionary<StatusCode, int>(), new ConcurrentQueue<string>()), iter: WarmUpCases, threads: 4);
         Mark("warm-up done");
         var before = await SettledAsync(targets, TimeSpan.FromSeconds(10));
         Mark("before measured");
