@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace EdgeAgent.Node.Agent;
 
@@ -86,6 +87,63 @@ public sealed record DecisionRow
     /// <summary>F, the features per row.</summary>
     public int FeatureCount => Mask.Length == 0 ? 0 : Features.Length / Mask.Length;
 }
+
+/// <summary>
+/// The values of one row as <see cref="DecisionDatabase"/> binds them: the columns of
+/// <see cref="DecisionRow"/>, with the candidates as their JSON array and the features and mask as
+/// spans (the caller may reuse the buffers behind them once the row is bound).
+/// </summary>
+internal readonly ref struct DecisionRowValues
+{
+    public required DateTimeOffset Timestamp { get; init; }
+
+    public required string Model { get; init; }
+
+    public long InputBytes { get; init; }
+
+    public required string Layout { get; init; }
+
+    public required string LayoutMetadata { get; init; }
+
+    public required string CandidatesJson { get; init; }
+
+    public required ReadOnlySpan<float> Features { get; init; }
+
+    public required ReadOnlySpan<float> Mask { get; init; }
+
+    public double DelayWeight { get; init; }
+
+    public double EnergyWeight { get; init; }
+
+    public required string Decided { get; init; }
+
+    public required string RanAt { get; init; }
+
+    public string? FallbackFrom { get; init; }
+
+    public double DelaySeconds { get; init; }
+
+    public double QueueSeconds { get; init; }
+
+    public double TransferSeconds { get; init; }
+
+    public double ExecSeconds { get; init; }
+
+    public double ComputeJoules { get; init; }
+
+    public required string ComputeProvenance { get; init; }
+
+    public double RadioJoules { get; init; }
+
+    public required string RadioProvenance { get; init; }
+
+    public required string Outcome { get; init; }
+
+    public int StatusCode { get; init; }
+}
+
+/// <summary>The values of the row of <paramref name="item"/>.</summary>
+internal delegate DecisionRowValues DecisionRowValuesOf<in T>(T item);
 
 /// <summary>Why a decision database cannot be used.</summary>
 public enum DecisionDatabaseProblem
@@ -211,17 +269,19 @@ public sealed class DecisionDatabase : IDisposable
         "delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code, feature_count) VALUES " +
         "($ts, $model, $bytes, $layout, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status, $fc);";
 
-    private static readonly string[] InsertParameters =
-        ["$ts", "$model", "$bytes", "$layout", "$candidates", "$features", "$mask", "$wd", "$we", "$decided", "$ran", "$fallback", "$delay", "$queue", "$transfer", "$exec", "$cj", "$cp", "$rj", "$rp", "$outcome", "$status", "$fc"];
-
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, long> _layoutIds = new(StringComparer.Ordinal);
 
     // Statements prepared once and reused (the writer runs the same few each batch; preparing them
     // each time was a measurable part of a row's cost).
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
-    private SqliteCommand? _insert;
-    private SqliteParameter[] _insertParameters = [];
+    private sqlite3_stmt? _insert;
+    private byte[] _scratchFeatures = [];
+    private byte[] _scratchMask = [];
+    private byte[] _scratchText = new byte[256];
+
+    // What each INSERT parameter (1-23) holds now; Kind None (after a failure too) binds again.
+    private readonly Bound[] _bound = new Bound[24];
     private IReadOnlyList<string>? _lastCandidates;
     private string _lastCandidatesJson = "[]";
     private int _version;
@@ -288,6 +348,9 @@ public sealed class DecisionDatabase : IDisposable
         try
         {
             connection.Open();
+            // The writer's INSERT runs on SQLite's own API, outside Microsoft.Data.Sqlite's retry
+            // loop: SQLite waits for a lock itself, as long as the connection's DefaultTimeout.
+            raw.sqlite3_busy_timeout(connection.Handle, builder.DefaultTimeout * 1000);
             database.Prepare(writable: mode != SqliteOpenMode.ReadOnly);
             return database;
         }
@@ -376,43 +439,68 @@ public sealed class DecisionDatabase : IDisposable
     public void Insert(IReadOnlyList<DecisionRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count == 0)
+        Insert(rows, row => new DecisionRowValues
+        {
+            Timestamp = row.Timestamp,
+            Model = row.Model,
+            InputBytes = row.InputBytes,
+            Layout = row.Layout,
+            LayoutMetadata = row.LayoutMetadata,
+            CandidatesJson = CandidatesJson(row.Candidates),
+            Features = row.Features,
+            Mask = row.Mask,
+            DelayWeight = row.DelayWeight,
+            EnergyWeight = row.EnergyWeight,
+            Decided = row.Decided,
+            RanAt = row.RanAt,
+            FallbackFrom = row.FallbackFrom,
+            DelaySeconds = row.DelaySeconds,
+            QueueSeconds = row.QueueSeconds,
+            TransferSeconds = row.TransferSeconds,
+            ExecSeconds = row.ExecSeconds,
+            ComputeJoules = row.ComputeJoules,
+            ComputeProvenance = row.ComputeProvenance,
+            RadioJoules = row.RadioJoules,
+            RadioProvenance = row.RadioProvenance,
+            Outcome = row.Outcome,
+            StatusCode = row.StatusCode,
+        });
+    }
+
+    /// <summary>
+    /// Writes one row per item of <paramref name="items"/> in one transaction. The values are bound
+    /// straight to the prepared INSERT (SQLite copies them): no row object, boxed value or UTF-8
+    /// array per row, so <paramref name="valuesOf"/> may return spans over buffers it reuses.
+    /// </summary>
+    /// <exception cref="SqliteException">The write failed (disk full, I/O error, busy beyond the timeout).</exception>
+    internal void Insert<T>(IReadOnlyList<T> items, DecisionRowValuesOf<T> valuesOf)
+    {
+        if (items.Count == 0)
         {
             return;
         }
 
+        var statement = InsertStatement();
         using var transaction = _connection.BeginTransaction();
-        var command = InsertCommand();
-        command.Transaction = transaction;
-        var p = _insertParameters;
         var layoutIds = new Dictionary<string, long>(_layoutIds, StringComparer.Ordinal);
-        foreach (var row in rows)
+        try
         {
-            var (features, featureCount) = StoredFeatures(row.Features, row.Mask);
-            p[0].Value = ToMicroseconds(row.Timestamp);
-            p[1].Value = row.Model;
-            p[2].Value = row.InputBytes;
-            p[3].Value = LayoutId(row.Layout, row.LayoutMetadata, transaction, layoutIds);
-            p[4].Value = CandidatesJson(row.Candidates);
-            p[5].Value = features;
-            p[6].Value = MaskToBytes(row.Mask);
-            p[7].Value = row.DelayWeight;
-            p[8].Value = row.EnergyWeight;
-            p[9].Value = row.Decided;
-            p[10].Value = row.RanAt;
-            p[11].Value = (object?)row.FallbackFrom ?? DBNull.Value;
-            p[12].Value = row.DelaySeconds;
-            p[13].Value = row.QueueSeconds;
-            p[14].Value = row.TransferSeconds;
-            p[15].Value = row.ExecSeconds;
-            p[16].Value = row.ComputeJoules;
-            p[17].Value = row.ComputeProvenance;
-            p[18].Value = row.RadioJoules;
-            p[19].Value = row.RadioProvenance;
-            p[20].Value = row.Outcome;
-            p[21].Value = row.StatusCode;
-            p[22].Value = featureCount is { } f ? f : DBNull.Value;
-            command.ExecuteNonQuery();
+            for (var i = 0; i < items.Count; i++)
+            {
+                var row = valuesOf(items[i]);
+                Bind(statement, row, LayoutId(row.Layout, row.LayoutMetadata, transaction, layoutIds));
+                var rc = raw.sqlite3_step(statement);
+                raw.sqlite3_reset(statement);
+                if (rc != raw.SQLITE_DONE)
+                {
+                    SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+                }
+            }
+        }
+        catch
+        {
+            Array.Clear(_bound);
+            throw;
         }
 
         transaction.Commit();
@@ -423,14 +511,134 @@ public sealed class DecisionDatabase : IDisposable
         }
     }
 
-    private SqliteCommand InsertCommand()
+    private void Bind(sqlite3_stmt statement, in DecisionRowValues row, long layoutId)
+    {
+        var mask = row.Mask;
+        var featureCount = StoredFeatures(row.Features, mask, ref _scratchFeatures, out var featureBytes);
+        if (_scratchMask.Length < mask.Length)
+        {
+            _scratchMask = new byte[mask.Length];
+        }
+
+        for (var i = 0; i < mask.Length; i++)
+        {
+            _scratchMask[i] = mask[i] > 0 ? (byte)1 : (byte)0;
+        }
+
+        // Parameters in the order of InsertSql ($ts is 1). SQLite keeps a statement's bindings
+        // across resets, so a value equal to the previous row's is not bound again (model, layout,
+        // candidates, placements, provenances, outcome and status repeat from row to row).
+        BindInt64(statement, 1, ToMicroseconds(row.Timestamp));
+        BindText(statement, 2, row.Model);
+        BindInt64(statement, 3, row.InputBytes);
+        BindInt64(statement, 4, layoutId);
+        BindText(statement, 5, row.CandidatesJson);
+        BindBlob(statement, 6, _scratchFeatures.AsSpan(0, featureBytes));
+        BindBlob(statement, 7, _scratchMask.AsSpan(0, mask.Length));
+        BindDouble(statement, 8, row.DelayWeight);
+        BindDouble(statement, 9, row.EnergyWeight);
+        BindText(statement, 10, row.Decided);
+        BindText(statement, 11, row.RanAt);
+        BindText(statement, 12, row.FallbackFrom);
+        BindDouble(statement, 13, row.DelaySeconds);
+        BindDouble(statement, 14, row.QueueSeconds);
+        BindDouble(statement, 15, row.TransferSeconds);
+        BindDouble(statement, 16, row.ExecSeconds);
+        BindDouble(statement, 17, row.ComputeJoules);
+        BindText(statement, 18, row.ComputeProvenance);
+        BindDouble(statement, 19, row.RadioJoules);
+        BindText(statement, 20, row.RadioProvenance);
+        BindText(statement, 21, row.Outcome);
+        BindInt64(statement, 22, row.StatusCode);
+        if (featureCount is { } f)
+        {
+            BindInt64(statement, 23, f);
+        }
+        else
+        {
+            BindText(statement, 23, null);
+        }
+    }
+
+    private void BindInt64(sqlite3_stmt statement, int index, long value)
+    {
+        if (_bound[index].Kind != BoundKind.Number || _bound[index].Bits != value)
+        {
+            _bound[index] = default;
+            Check(raw.sqlite3_bind_int64(statement, index, value));
+            _bound[index] = new(BoundKind.Number, value, null);
+        }
+    }
+
+    private void BindDouble(sqlite3_stmt statement, int index, double value)
+    {
+        var bits = BitConverter.DoubleToInt64Bits(value);
+        if (_bound[index].Kind != BoundKind.Real || _bound[index].Bits != bits)
+        {
+            _bound[index] = default;
+            Check(raw.sqlite3_bind_double(statement, index, value));
+            _bound[index] = new(BoundKind.Real, bits, null);
+        }
+    }
+
+    // UTF-8 through a reused buffer (SQLite copies the bytes: SQLITE_TRANSIENT); null is NULL.
+    private void BindText(sqlite3_stmt statement, int index, string? value)
+    {
+        if (_bound[index].Kind == BoundKind.Text && string.Equals(_bound[index].Text, value, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        _bound[index] = default;
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(statement, index));
+        }
+        else
+        {
+            var most = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+            if (_scratchText.Length < most)
+            {
+                _scratchText = new byte[Math.Max(most, _scratchText.Length * 2)];
+            }
+
+            var length = System.Text.Encoding.UTF8.GetBytes(value, _scratchText);
+            // An empty span is a null pointer, which SQLite would store as NULL.
+            Check(length == 0 ? raw.sqlite3_bind_text(statement, index, string.Empty) : raw.sqlite3_bind_text(statement, index, _scratchText.AsSpan(0, length)));
+        }
+
+        _bound[index] = new(BoundKind.Text, 0, value);
+    }
+
+    private void BindBlob(sqlite3_stmt statement, int index, ReadOnlySpan<byte> value) =>
+        Check(value.IsEmpty ? raw.sqlite3_bind_zeroblob(statement, index, 0) : raw.sqlite3_bind_blob(statement, index, value));
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+        }
+    }
+
+    private enum BoundKind
+    {
+        None,
+        Number,
+        Real,
+        Text,
+    }
+
+    private readonly record struct Bound(BoundKind Kind, long Bits, string? Text);
+
+    // The INSERT, prepared once per connection on SQLite's own API (Microsoft.Data.Sqlite's command
+    // boxed every value, made a UTF-8 array per text value and looked each parameter up by name per row).
+    private sqlite3_stmt InsertStatement()
     {
         if (_insert is null)
         {
-            var command = _connection.CreateCommand();
-            command.CommandText = InsertSql;
-            _insertParameters = [.. InsertParameters.Select(name => command.Parameters.Add(new SqliteParameter { ParameterName = name }))];
-            _insert = command;
+            Check(raw.sqlite3_prepare_v2(_connection.Handle, InsertSql, out var statement));
+            _insert = statement;
         }
 
         return _insert;
@@ -453,40 +661,57 @@ public sealed class DecisionDatabase : IDisposable
     /// when every absent row is all <see cref="EdgeAgent.Core.Observation.ObservationEncoder.AbsentValue"/>
     /// (as the encoder writes them), else the whole [S, F] and null.
     /// </summary>
-    internal static (byte[] Bytes, int? FeatureCount) StoredFeatures(float[] features, float[] mask)
+    /// <param name="features">[S, F] row-major.</param>
+    /// <param name="mask">[S].</param>
+    /// <param name="buffer">Receives the bytes (grown when too small; reused across rows).</param>
+    /// <param name="length">Bytes written to <paramref name="buffer"/>.</param>
+    /// <returns>F when only the present rows were written, else null.</returns>
+    internal static int? StoredFeatures(ReadOnlySpan<float> features, ReadOnlySpan<float> mask, ref byte[] buffer, out int length)
     {
         var s = mask.Length;
-        if (s == 0 || features.Length % s != 0)
-        {
-            return (FloatsToBytes(features), null);
-        }
-
-        var f = features.Length / s;
+        int? stored = null;
+        var f = s == 0 ? 0 : features.Length / s;
         var present = 0;
-        for (var i = 0; i < s; i++)
+        if (s > 0 && features.Length % s == 0)
         {
-            if (mask[i] > 0)
+            stored = f;
+            for (var i = 0; i < s; i++)
             {
-                present++;
-            }
-            else if (features.AsSpan(i * f, f).IndexOfAnyExcept(EdgeAgent.Core.Observation.ObservationEncoder.AbsentValue) >= 0)
-            {
-                return (FloatsToBytes(features), null);
+                if (mask[i] > 0)
+                {
+                    present++;
+                }
+                else if (features.Slice(i * f, f).IndexOfAnyExcept(EdgeAgent.Core.Observation.ObservationEncoder.AbsentValue) >= 0)
+                {
+                    stored = null;
+                    break;
+                }
             }
         }
 
-        var bytes = new byte[present * f * sizeof(float)];
+        length = (stored is null ? features.Length : present * f) * sizeof(float);
+        if (buffer.Length < length)
+        {
+            buffer = new byte[Math.Max(length, buffer.Length * 2)];
+        }
+
+        if (stored is null)
+        {
+            WriteFloats(features, buffer);
+            return null;
+        }
+
         var at = 0;
         for (var i = 0; i < s; i++)
         {
             if (mask[i] > 0)
             {
-                WriteFloats(features.AsSpan(i * f, f), bytes.AsSpan(at));
+                WriteFloats(features.Slice(i * f, f), buffer.AsSpan(at));
                 at += f * sizeof(float);
             }
         }
 
-        return (bytes, f);
+        return f;
     }
 
     // The [S, F] features of a stored value: present rows expanded back in mask order, absent rows all AbsentValue.
@@ -763,17 +988,6 @@ public sealed class DecisionDatabase : IDisposable
         return values;
     }
 
-    private static byte[] MaskToBytes(float[] mask)
-    {
-        var bytes = new byte[mask.Length];
-        for (var i = 0; i < mask.Length; i++)
-        {
-            bytes[i] = mask[i] > 0 ? (byte)1 : (byte)0;
-        }
-
-        return bytes;
-    }
-
     private static float[] BytesToMask(byte[] bytes) => [.. bytes.Select(b => b != 0 ? 1f : 0f)];
 
     private void Execute(string sql, SqliteTransaction? transaction = null)
@@ -816,6 +1030,7 @@ public sealed class DecisionDatabase : IDisposable
     public void Dispose()
     {
         _insert?.Dispose();
+        _insert = null;
         foreach (var command in _statements.Values)
         {
             command.Dispose();

@@ -170,7 +170,8 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
 
         Volatile.Write(ref _state, (int)DurableDecisionLogState.Writing);
         Log.Writing(_logger, database.FilePath, _options.MaxSizeMegabytes, _options.MaxAge);
-        var batch = new List<DecisionRow>(_options.BatchSize);
+        var batch = new List<DecisionRecord>(_options.BatchSize);
+        var rows = new RowEncoder();
         var busyWarned = false;
         try
         {
@@ -196,12 +197,12 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
 
                 while (batch.Count < _options.BatchSize && reader.TryRead(out var queued))
                 {
-                    batch.Add(ToRow(queued.Record));
+                    batch.Add(queued.Record);
                 }
 
                 try
                 {
-                    database.Insert(batch);
+                    database.Insert(batch, rows.Values);
                     Interlocked.Add(ref _written, batch.Count);
                     _writtenCounter.Add(batch.Count);
                     busyWarned = false;
@@ -345,16 +346,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
     {
         ArgumentNullException.ThrowIfNull(record);
         var servers = record.Observation.Servers;
-        var agentRows = LearnedPolicy.AgentLayout.MaxServers;
-        var rows = Math.Max(agentRows, servers.Count);
-        var (encoder, name, metadata) = Encoders.GetOrAdd(rows, static s =>
-        {
-            var layout = s == LearnedPolicy.AgentLayout.MaxServers ? LearnedPolicy.AgentLayout : FeatureLayout.Agent(maxPeers: s - 3, ownTraffic: true);
-            var md = layout.ToMetadata();
-            var version = md.TryGetValue(FeatureLayout.MetadataPrefix + "version", out var v) ? v : "?";
-            return (new ObservationEncoder(layout), string.Create(CultureInfo.InvariantCulture, $"{layout.Profile}-v{version}-s{layout.MaxServers}-f{layout.FeatureCount}"),
-                JsonSerializer.Serialize(new Dictionary<string, string>(md, StringComparer.Ordinal), DecisionJson.Default.DictionaryStringString));
-        });
+        var (encoder, name, metadata) = EncoderFor(servers.Count);
         var features = new float[encoder.MaxServers * encoder.FeatureCount];
         var mask = new float[encoder.MaxServers];
         Span<float> preference = stackalloc float[2];
@@ -385,6 +377,105 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
             Outcome = record.Success ? "ok" : "error",
             StatusCode = record.StatusCode,
         };
+    }
+
+    // The encoder, layout name and layout description for an observation of `servers` candidates:
+    // the agent's layout, or the same layout with more peer rows when it holds more candidates.
+    private static (ObservationEncoder Encoder, string Name, string Metadata) EncoderFor(int servers) =>
+        Encoders.GetOrAdd(Math.Max(LearnedPolicy.AgentLayout.MaxServers, servers), static s =>
+        {
+            var layout = s == LearnedPolicy.AgentLayout.MaxServers ? LearnedPolicy.AgentLayout : FeatureLayout.Agent(maxPeers: s - 3, ownTraffic: true);
+            var md = layout.ToMetadata();
+            var version = md.TryGetValue(FeatureLayout.MetadataPrefix + "version", out var v) ? v : "?";
+            return (new ObservationEncoder(layout), string.Create(CultureInfo.InvariantCulture, $"{layout.Profile}-v{version}-s{layout.MaxServers}-f{layout.FeatureCount}"),
+                JsonSerializer.Serialize(new Dictionary<string, string>(md, StringComparer.Ordinal), DecisionJson.Default.DictionaryStringString));
+        });
+
+    /// <summary>
+    /// The writer's rows: the same values as <see cref="ToRow"/>, encoded into buffers reused from
+    /// row to row, with the candidates' JSON and the placements' names made once while they repeat
+    /// (no <see cref="DecisionRow"/>, feature array or string per row).
+    /// </summary>
+    private sealed class RowEncoder
+    {
+        private readonly Dictionary<Placement, string> _names = [];
+        private float[] _features = [];
+        private float[] _mask = [];
+        private Placement[] _candidates = [];
+        private string _candidatesJson = "[]";
+
+        public DecisionRowValues Values(DecisionRecord record)
+        {
+            var servers = record.Observation.Servers;
+            var (encoder, name, metadata) = EncoderFor(servers.Count);
+            var size = encoder.MaxServers * encoder.FeatureCount;
+            if (_features.Length != size)
+            {
+                _features = new float[size];
+                _mask = new float[encoder.MaxServers];
+            }
+
+            Span<float> preference = stackalloc float[2];
+            encoder.Encode(record.Observation, record.Preference, _features, _mask, preference);
+            return new DecisionRowValues
+            {
+                Timestamp = record.Timestamp,
+                Model = record.Model,
+                InputBytes = record.InputBytes,
+                Layout = name,
+                LayoutMetadata = metadata,
+                CandidatesJson = CandidatesJson(servers),
+                Features = _features,
+                Mask = _mask,
+                DelayWeight = record.Preference.DelayWeight,
+                EnergyWeight = record.Preference.EnergyWeight,
+                Decided = Name(record.Decided),
+                RanAt = Name(record.RanAt),
+                FallbackFrom = record.FallbackFrom,
+                DelaySeconds = record.DelaySeconds,
+                QueueSeconds = record.QueueSeconds,
+                TransferSeconds = record.TransferSeconds,
+                ExecSeconds = record.ExecSeconds,
+                ComputeJoules = record.Energy.Compute.Joules,
+                ComputeProvenance = ProvenanceName(record.Energy.Compute.Provenance),
+                RadioJoules = record.Energy.Radio.Joules,
+                RadioProvenance = ProvenanceName(record.Energy.Radio.Provenance),
+                Outcome = record.Success ? "ok" : "error",
+                StatusCode = record.StatusCode,
+            };
+        }
+
+        private string Name(Placement placement)
+        {
+            if (!_names.TryGetValue(placement, out var name))
+            {
+                name = placement.ToString();
+                if (_names.Count < 1024)
+                {
+                    _names[placement] = name;
+                }
+            }
+
+            return name;
+        }
+
+        // Consecutive observations almost always hold the same candidates: their JSON is made once.
+        private string CandidatesJson(IReadOnlyList<ServerObservation> servers)
+        {
+            var same = servers.Count == _candidates.Length;
+            for (var i = 0; same && i < servers.Count; i++)
+            {
+                same = servers[i].Placement == _candidates[i];
+            }
+
+            if (!same)
+            {
+                _candidates = [.. servers.Select(s => s.Placement)];
+                _candidatesJson = JsonSerializer.Serialize<IReadOnlyList<string>>([.. _candidates.Select(p => p.ToString())], DecisionJson.Default.IReadOnlyListString);
+            }
+
+            return _candidatesJson;
+        }
     }
 
     private static string ProvenanceName(EnergyProvenance provenance) => provenance switch

@@ -79,6 +79,40 @@ public sealed class DurableDecisionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Writer_RowsEqualToRowInEveryColumn()
+    {
+        // The writer binds from reused buffers and skips values equal to the previous row's; what
+        // it stores must still be exactly ToRow's row (varying placements, fallbacks, outcomes and
+        // statuses from row to row, and a second batch after the first).
+        var durable = Create();
+        await durable.StartAsync(CancellationToken.None);
+        var records = Enumerable.Range(0, 40).Select(i => DecisionRecords.Create(T0.AddMilliseconds(i), i, success: i % 5 != 4)).ToArray();
+        foreach (var record in records[..25])
+        {
+            durable.OnDecision(record);
+        }
+
+        await durable.FlushAsync(CancellationToken.None).WaitAsync(Bound);
+        foreach (var record in records[25..])
+        {
+            durable.OnDecision(record);
+        }
+
+        await durable.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        var rows = ReadAll(DbPath);
+        Assert.Equal(records.Length, rows.Length);
+        for (var i = 0; i < records.Length; i++)
+        {
+            var (expected, actual) = (DurableDecisionLog.ToRow(records[i]), rows[i]);
+            Assert.Equal(expected.Features, actual.Features);
+            Assert.Equal(expected.Mask, actual.Mask);
+            Assert.Equal(expected.Candidates, actual.Candidates);
+            Assert.Equal(expected with { Id = actual.Id, Features = actual.Features, Mask = actual.Mask, Candidates = actual.Candidates }, actual);
+        }
+    }
+
+    [Fact]
     public async Task OnDecision_WriterBlockedByALock_ReturnsAtOnceAndCountsDrops()
     {
         var durable = Create(new DecisionLogOptions { QueueCapacity = 16, BatchSize = 4 });
