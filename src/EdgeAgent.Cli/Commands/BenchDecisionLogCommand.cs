@@ -16,11 +16,12 @@ internal static class BenchDecisionLogCommand
         var load = new Option<string>("--load") { Description = "How long the load runs before kill -9 (e.g. 8s).", DefaultValueFactory = _ => "8s" };
         var flush = new Option<int>("--flush-ms") { Description = "DecisionLog:FlushInterval of the killed agent in milliseconds (the durability bound checked).", DefaultValueFactory = _ => 200 };
         var keep = new Option<string?>("--keep") { Description = "Directory to keep the killed agent's decisions.db in (for sqlite3); default: a temporary directory, deleted." };
+        var perSide = new Option<int>("--per-side") { Description = "Agent processes with the log on and as many with it off (overhead; 2 to 4: each side's first two are a noise pair).", DefaultValueFactory = _ => 2 };
         var only = new Option<string?>("--only") { Description = "Run one part: overhead or kill." };
         only.AcceptOnlyFromAmong("overhead", "kill");
         var command = new Command("decision-log",
-            "The durable decision log (issue 15): per-request cost, an agent process writing its log against one with --decision-log off and a second one off (the noise floor), warmed up until their JIT is quiet, requests interleaved (p50 and CPU per request ratios, target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
-        foreach (var option in new Option[] { iterations, models, clients, load, flush, keep, only })
+            "The durable decision log (issue 15): per-request cost, agent processes writing their log against as many with --decision-log off (two of each by default; each side's two are a noise pair), warmed up until their JIT is quiet, requests interleaved (p50 and CPU per request ratios of the pooled sides, target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
+        foreach (var option in new Option[] { iterations, models, clients, load, flush, keep, perSide, only })
         {
             command.Options.Add(option);
         }
@@ -53,6 +54,12 @@ internal static class BenchDecisionLogCommand
                 return 2;
             }
 
+            if (parseResult.GetValue(perSide) is var sides && (sides < 2 || sides > 4))
+            {
+                await error.WriteLineAsync($"edgeagent bench decision-log: --per-side must be between 2 and 4; got {sides}.");
+                return 2;
+            }
+
             if (BenchCommand.SelfCommand() is not { } cli)
             {
                 await error.WriteLineAsync("edgeagent bench decision-log: cannot tell how this edgeagent was started, so it cannot start agent processes.");
@@ -64,6 +71,7 @@ internal static class BenchDecisionLogCommand
                 Iterations = count,
                 CliCommand = cli,
                 Clients = n,
+                AgentsPerSide = sides,
                 LoadBeforeKill = loadFor,
                 FlushInterval = TimeSpan.FromMilliseconds(ms),
             };

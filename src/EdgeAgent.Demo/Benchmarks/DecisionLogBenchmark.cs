@@ -18,6 +18,9 @@ public sealed record DecisionLogBenchmarkSettings
     /// <summary>Measured requests per model and setting (overhead part).</summary>
     public int Iterations { get; init; } = 2000;
 
+    /// <summary>Agent processes with the log on, and as many with it off (at least 2: each side's two give a noise pair).</summary>
+    public int AgentsPerSide { get; init; } = 2;
+
     /// <summary>Unmeasured rounds per model before measuring (overhead part); then on, for at least <see cref="WarmupTime"/>, until the agents' JIT is quiet or <see cref="WarmupLimit"/>.</summary>
     public int Warmup { get; init; } = 1000;
 
@@ -63,11 +66,12 @@ public sealed record DecisionLogKillResult(int Sent, int Acknowledged, int Ackno
 }
 
 /// <summary>
-/// Issue 15's decision-log targets, with real agent processes. Overhead: three `edgeagent agent`
-/// processes serving the same repository with policy local, one writing its log to a temporary
-/// directory and two with `--decision-log off` (the second is the noise floor), warmed up until
-/// their JIT is quiet, requests interleaved among them (tiny model, and ocr-cls when present);
-/// figures p50 on / p50 off and CPU per request on / off (target &lt;= 1.05). Kill: one agent writing its log,
+/// Issue 15's decision-log targets, with real agent processes. Overhead: `edgeagent agent`
+/// processes serving the same repository with policy local, two (<see cref="DecisionLogBenchmarkSettings.AgentsPerSide"/>)
+/// writing their logs to a temporary directory and as many with `--decision-log off` (each side's
+/// first two are a noise pair), warmed up until their JIT is quiet, requests interleaved among them
+/// (tiny model, and ocr-cls when present); figures p50 on / p50 off and CPU per request on / off
+/// (each side pooled; target &lt;= 1.05). Kill: one agent writing its log,
 /// driven by closed-loop clients, killed with SIGKILL; then the database must pass
 /// <c>PRAGMA integrity_check</c>, open with the agent's own checks, and hold at least every request
 /// acknowledged more than one flush interval before the kill.
@@ -75,11 +79,12 @@ public sealed record DecisionLogKillResult(int Sent, int Acknowledged, int Ackno
 public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, Action<string> progress)
 {
     /// <summary>
-    /// The overhead figures (log on / off per model): three agent processes, the first and the third
-    /// with <c>--decision-log off</c> (the third is the noise floor: two identical processes differ
-    /// too), the second writing its log; every model warmed up on all three until their JIT is quiet,
-    /// then requests interleaved in a new shuffled order each round. CPU per request is every
-    /// thread's run time (schedstat), the writer's included, also without the JIT's tier-up thread.
+    /// The overhead figures (log on / off per model): agent processes started alternately with
+    /// <c>--decision-log off</c> and writing their log, as many on each side (two identical processes
+    /// differ too: each side's first two are a noise pair); every model warmed up on all of them
+    /// until their JIT is quiet, then, after the warm-up's rows are written, requests interleaved in
+    /// a new shuffled order each round. CPU per request is every thread's run time (schedstat), the
+    /// writers' included, also without the JIT's tier-up thread.
     /// </summary>
     public async Task<IReadOnlyList<BenchmarkFigure>> RunOverheadAsync(CancellationToken cancellationToken)
     {
@@ -88,16 +93,22 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         try
         {
             var (repository, models) = WriteRepository(work, settings.ModelsPath);
-            var logDir = Path.Combine(work, "state");
-            progress("starting three agent processes (policy local): log off, log on (writing to " + logDir + "), log off again (noise floor) ...");
+            var sides = Math.Max(2, settings.AgentsPerSide);
+            var logDirs = Enumerable.Range(0, sides).Select(i => Path.Combine(work, $"state-{i}")).ToArray();
+            progress(string.Create(CultureInfo.InvariantCulture, $"starting {2 * sides} agent processes (policy local), alternately with the log off and on (writing to {work}/state-N) ..."));
             var environment = new Dictionary<string, string> { ["EDGEAGENT_Execution__IntraOpThreads"] = "1" };
-            await using var off = await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
-                ["agent", "--models", repository, "--policy", "local", "--decision-log", "off"], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
-            await using var on = await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
-                ["agent", "--models", repository, "--policy", "local", "--decision-log", logDir], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
-            await using var noise = await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
-                ["agent", "--models", repository, "--policy", "local", "--decision-log", "off"], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
-            NodeProcess[] agents = [off, on, noise];
+            // Off, on, off, on, ...: index 2i is off, 2i + 1 is on (logging to logDirs[i]).
+            var agents = new List<NodeProcess>();
+            await using var stopAgents = new AsyncDisposables(agents);
+            for (var i = 0; i < sides; i++)
+            {
+                foreach (var log in new[] { "off", logDirs[i] })
+                {
+                    agents.Add(await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
+                        ["agent", "--models", repository, "--policy", "local", "--decision-log", log], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false));
+                }
+            }
+
             var channels = agents.Select(a => DemoCluster.Channel(a.Address)).ToArray();
             try
             {
@@ -107,20 +118,27 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
                 foreach (var (name, tensor) in models)
                 {
                     var request = OipModelRunner.BuildRequest(name, "x", tensor);
-                    progress(string.Create(CultureInfo.InvariantCulture, $"{name}: warming the three agents up ({settings.Warmup} rounds, at least {settings.WarmupTime.TotalSeconds:0} s, then until their JIT is quiet, at most {settings.WarmupLimit.TotalSeconds:0} s) ..."));
-                    var (rounds, took, quiet) = await WarmUpAsync(agents, clients, request, cancellationToken).ConfigureAwait(false);
+                    progress(string.Create(CultureInfo.InvariantCulture, $"{name}: warming the {agents.Count} agents up ({settings.Warmup} rounds, at least {settings.WarmupTime.TotalSeconds:0} s, then until their JIT is quiet, at most {settings.WarmupLimit.TotalSeconds:0} s) ..."));
+                    var (rounds, took, quiet) = await WarmUpAsync([.. agents], clients, request, cancellationToken).ConfigureAwait(false);
                     progress(string.Create(CultureInfo.InvariantCulture, $"{name}: warm after {rounds} rounds, {took.TotalSeconds:0} s ({(quiet ? "JIT quiet" : "JIT still tiering up: warm-up limit")}); {settings.Iterations} interleaved requests each ..."));
-                    var (latency, cpu) = await MeasureAsync(agents, clients, request, cancellationToken).ConfigureAwait(false);
+                    var (latency, cpu) = await MeasureAsync([.. agents], clients, request, cancellationToken).ConfigureAwait(false);
                     requests += rounds + settings.Iterations;
                     figures.AddRange(Figures(name, latency, cpu));
                 }
 
-                // The logging agent must really have logged: every request it served is a row (after its flush).
-                var path = Path.Combine(logDir, "decisions.db");
-                var rows = await WaitForRowsAsync(path, requests, settings.FlushInterval * 4 + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-                progress(string.Create(CultureInfo.InvariantCulture, $"the logging agent wrote {rows} rows for {requests} requests"));
-                figures.Add(new BenchmarkFigure("requests served with the log on that are not in it", Math.Max(0, requests - rows), "", 0,
-                    string.Create(CultureInfo.InvariantCulture, $"{rows} rows for {requests} requests (warm-up included)")));
+                // The logging agents must really have logged: every request they served is a row (after their flush).
+                long missing = 0;
+                var counts = new List<string>();
+                foreach (var dir in logDirs)
+                {
+                    var rows = await WaitForRowsAsync(Path.Combine(dir, "decisions.db"), requests, settings.FlushInterval * 4 + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                    missing += Math.Max(0, requests - rows);
+                    counts.Add(rows.ToString(CultureInfo.InvariantCulture));
+                }
+
+                progress(string.Create(CultureInfo.InvariantCulture, $"the logging agents wrote {string.Join(" / ", counts)} rows for {requests} requests each"));
+                figures.Add(new BenchmarkFigure("requests served with the log on that are not in it", missing, "", 0,
+                    string.Create(CultureInfo.InvariantCulture, $"{string.Join(" / ", counts)} rows for {requests} requests each (warm-up included)")));
                 return figures;
             }
             finally
@@ -137,33 +155,38 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         }
     }
 
+    // Agents 2i are off, 2i + 1 on. Ratios pool each side (sum of CPU, p50 of all its samples): one
+    // process's own spread (JIT and dynamic PGO choices, memory layout) then weighs less; the noise
+    // pairs (the two first agents of a side against each other) show what that spread is.
     private IEnumerable<BenchmarkFigure> Figures(string name, double[][] latency, Dictionary<string, long>[] cpu)
     {
         var n = settings.Iterations;
+        var off = Enumerable.Range(0, latency.Length).Where(k => k % 2 == 0).ToArray();
+        var on = Enumerable.Range(0, latency.Length).Where(k => k % 2 == 1).ToArray();
         double Us(int k, bool tierUp) => cpu[k].Where(e => tierUp || e.Key != ThreadCpu.TierUpWorker).Sum(e => e.Value) / 1000.0 / n;
-        double TierUp(int k) => cpu[k].GetValueOrDefault(ThreadCpu.TierUpWorker) / 1000.0 / n;
-        var p50 = latency.Select(x => Percentiles.Of(x, 50) * 1000).ToArray();
-        var mean = latency.Select(x => x.Average() * 1000).ToArray();
-        var (onUs, offUs, noiseUs) = (Us(1, true), Us(0, true), Us(2, true));
-        var (onLess, offLess, noiseLess) = (Us(1, false), Us(0, false), Us(2, false));
+        double Side(int[] side, bool tierUp) => side.Average(k => Us(k, tierUp));
+        double TierUp(int[] side) => side.Average(k => cpu[k].GetValueOrDefault(ThreadCpu.TierUpWorker) / 1000.0 / n);
+        double P50(params int[] side) => Percentiles.Of([.. side.SelectMany(k => latency[k])], 50) * 1000;
+        string Each(int[] side, bool tierUp) => string.Join(" / ", side.Select(k => Us(k, tierUp).ToString("0", CultureInfo.InvariantCulture)));
+        var (p50On, p50Off) = (P50(on), P50(off));
+        var (meanOn, meanOff) = (on.Average(k => latency[k].Average()) * 1000, off.Average(k => latency[k].Average()) * 1000);
         yield return new BenchmarkFigure(
             $"decision log on / off, local, {name}, p50",
-            p50[1] / p50[0],
+            p50On / p50Off,
             "x",
             1.05,
-            string.Create(CultureInfo.InvariantCulture, $"on p50 {p50[1]:0} us (mean {mean[1]:0}, mean ratio {mean[1] / mean[0]:0.000}); off p50 {p50[0]:0} us (mean {mean[0]:0}); noise pair (off / off) {p50[2] / p50[0]:0.000}; {n} interleaved samples each"));
-        yield return new BenchmarkFigure(
-            $"  agent CPU per request, log on / off, {name}",
-            onUs / offUs,
-            "x",
-            1.05,
-            string.Create(CultureInfo.InvariantCulture, $"on {onUs:0} us, off {offUs:0} us (+{onUs - offUs:0}) of every thread's run time per request over the measured requests (the on agent's writer included, {settings.FlushInterval.TotalMilliseconds * 2:0} ms after the last); noise pair {noiseUs / offUs:0.000}"));
-        yield return new BenchmarkFigure(
-            $"  the same less the JIT's tier-up, {name}",
-            onLess / offLess,
-            "x",
-            1.05,
-            string.Create(CultureInfo.InvariantCulture, $"on {onLess:0} us, off {offLess:0} us (+{onLess - offLess:0}); tier-up {TierUp(1):0.0} / {TierUp(0):0.0} / {TierUp(2):0.0} us per request (on / off / noise); noise pair {noiseLess / offLess:0.000}"));
+            string.Create(CultureInfo.InvariantCulture, $"on p50 {p50On:0} us (mean {meanOn:0}, mean ratio {meanOn / meanOff:0.000}); off p50 {p50Off:0} us (mean {meanOff:0}); {on.Length} + {off.Length} agents, {n} interleaved samples each; noise pairs off / off {P50(off[1]) / P50(off[0]):0.000}, on / on {P50(on[1]) / P50(on[0]):0.000}"));
+        foreach (var tierUp in new[] { true, false })
+        {
+            var (onUs, offUs) = (Side(on, tierUp), Side(off, tierUp));
+            yield return new BenchmarkFigure(
+                tierUp ? $"  agent CPU per request, log on / off, {name}" : $"  the same less the JIT's tier-up, {name}",
+                onUs / offUs,
+                "x",
+                1.05,
+                string.Create(CultureInfo.InvariantCulture, $"on {onUs:0} us ({Each(on, tierUp)}), off {offUs:0} us ({Each(off, tierUp)}), {onUs - offUs:+0;-0;0} us of every thread's run time per request (the on agents' writers included, {settings.FlushInterval.TotalMilliseconds * 2:0} ms after the last); noise pairs off / off {Us(off[1], tierUp) / Us(off[0], tierUp):0.000}, on / on {Us(on[1], tierUp) / Us(on[0], tierUp):0.000}")
+                    + (tierUp ? "" : string.Create(CultureInfo.InvariantCulture, $"; tier-up {TierUp(on):0.0} / {TierUp(off):0.0} us per request (on / off)")));
+        }
     }
 
     // Rounds of one request to each agent until Warmup rounds and WarmupTime have passed and every
@@ -228,6 +251,8 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
             }
         }
 
+        // The warm-up's last rows are written up to one flush interval after it: not counted.
+        await Task.Delay(settings.FlushInterval * 2, cancellationToken).ConfigureAwait(false);
         foreach (var t in threads)
         {
             t.Advance();
@@ -440,6 +465,19 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         catch (IOException)
         {
             // A temporary folder; leave it.
+        }
+    }
+}
+
+/// <summary>Disposes the agents started so far, last first (also when a later one fails to start).</summary>
+internal sealed class AsyncDisposables(List<NodeProcess> items) : IAsyncDisposable
+{
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = items.Count - 1; i >= 0; i--)
+        {
+            await items[i].DisposeAsync();
         }
     }
 }
