@@ -269,6 +269,69 @@ public sealed class AgentContext
     /// <summary>Sigma of the log-normal factor (mean 1) on each task's actual execution time (0: exactly the expected time).</summary>
     public double ExecJitterSigma { get; set; } = 0.1;
 
+    /// <summary>Most request-size classes (<see cref="SizeClassCount"/>).</summary>
+    public const int MaxSizeClasses = 10;
+
+    /// <summary>
+    /// The client's cap on jobs in flight (a job from its arrival until its last task is back, as the
+    /// demo's WorkloadDriver counts an OCR item): an arrival due while this many jobs are in flight
+    /// waits until one finishes, then comes at once (the schedule itself does not move, so late
+    /// arrivals catch up); its delays count from when it comes. 0: no cap (an open arrival process).
+    /// </summary>
+    public int MaxJobsInFlight { get; set; }
+
+    /// <summary>
+    /// Request-size classes of the workload (a calibrated deployment's spread of request sizes: the
+    /// recognition lines' widths): each job draws one class, uniformly, and every task of it takes
+    /// its model's profile in that class (<see cref="SizeClassModels"/>: request and response bytes,
+    /// the device's expected times and the agent's estimate of them; <see cref="SizeClassPeerExecSeconds"/>,
+    /// <see cref="SizeClassPeerObservedExecRatio"/>), so the load of an episode is the mix of sizes,
+    /// as in a live run, not one size for all. The agent's record of each model's response size,
+    /// deadlines and measured joules stay <see cref="Models"/>'. 0: every task at <see cref="Models"/>' profile.
+    /// </summary>
+    public int SizeClassCount { get; set; }
+
+    /// <summary>Model m's profile in size class k at [k * <see cref="MaxModels"/> + m] (<see cref="SizeClassCount"/>).</summary>
+    public AgentModelProfile[] SizeClassModels { get; } = new AgentModelProfile[MaxSizeClasses * MaxModels];
+
+    /// <summary>Expected execution time of model m on peer p in size class k at [(k * <see cref="MaxPeers"/> + p) * <see cref="MaxModels"/> + m], s; 0: the class's device fp32 time / the peer's speed.</summary>
+    public double[] SizeClassPeerExecSeconds { get; } = new double[MaxSizeClasses * MaxPeers * MaxModels];
+
+    /// <summary>The agent's expected time of model m on peer p in size class k over the true one, at the index of <see cref="SizeClassPeerExecSeconds"/>; 0: the peer's ratio as without classes.</summary>
+    public double[] SizeClassPeerObservedExecRatio { get; } = new double[MaxSizeClasses * MaxPeers * MaxModels];
+
+    /// <summary>
+    /// Sets <see cref="SizeClassCount"/> and the classes' profiles from <paramref name="classes"/>,
+    /// contexts of the same deployment at different request sizes (the same models and peers in the
+    /// same order; their models, <see cref="PeerExecSeconds"/> and <see cref="PeerObservedExecRatio"/>
+    /// are taken, the rest of this context stays).
+    /// </summary>
+    /// <exception cref="ArgumentException">More than <see cref="MaxSizeClasses"/> classes, or a class with other models or peers.</exception>
+    public void SetSizeClasses(IReadOnlyList<AgentContext> classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count > MaxSizeClasses)
+        {
+            throw new ArgumentException($"At most {MaxSizeClasses} size classes, got {classes.Count}.", nameof(classes));
+        }
+
+        for (var k = 0; k < classes.Count; k++)
+        {
+            var c = classes[k];
+            if (c.ModelCount != ModelCount || c.PeerCount != PeerCount || Enumerable.Range(0, ModelCount).Any(m => c.Models[m].Name != Models[m].Name)
+                || Enumerable.Range(0, PeerCount).Any(p => c.Peers[p].Name != Peers[p].Name))
+            {
+                throw new ArgumentException($"Size class {k} has other models or peers than the context.", nameof(classes));
+            }
+
+            Array.Copy(c.Models, 0, SizeClassModels, k * MaxModels, MaxModels);
+            Array.Copy(c.PeerExecSeconds, 0, SizeClassPeerExecSeconds, k * MaxPeers * MaxModels, MaxPeers * MaxModels);
+            Array.Copy(c.PeerObservedExecRatio, 0, SizeClassPeerObservedExecRatio, k * MaxPeers * MaxModels, MaxPeers * MaxModels);
+        }
+
+        SizeClassCount = classes.Count;
+    }
+
     /// <summary>Copies every field of <paramref name="other"/> into this instance.</summary>
     public void CopyFrom(AgentContext other)
     {
@@ -288,6 +351,11 @@ public sealed class AgentContext
         JobsPerSecond = other.JobsPerSecond;
         BurstMean = other.BurstMean;
         ExecJitterSigma = other.ExecJitterSigma;
+        MaxJobsInFlight = other.MaxJobsInFlight;
+        SizeClassCount = other.SizeClassCount;
+        Array.Copy(other.SizeClassModels, SizeClassModels, SizeClassModels.Length);
+        Array.Copy(other.SizeClassPeerExecSeconds, SizeClassPeerExecSeconds, SizeClassPeerExecSeconds.Length);
+        Array.Copy(other.SizeClassPeerObservedExecRatio, SizeClassPeerObservedExecRatio, SizeClassPeerObservedExecRatio.Length);
     }
 
     /// <summary>Throws unless the context is usable; the message names the field.</summary>
@@ -309,6 +377,20 @@ public sealed class AgentContext
         Require(JobsPerSecond > 0 && double.IsFinite(JobsPerSecond), $"JobsPerSecond must be positive, got {JobsPerSecond}");
         Require(BurstMean >= 1 && double.IsFinite(BurstMean), $"BurstMean must be at least 1, got {BurstMean}");
         Require(ExecJitterSigma is >= 0 and <= 2, $"ExecJitterSigma must be in [0, 2], got {ExecJitterSigma}");
+        Require(MaxJobsInFlight is >= 0 and <= 1024, $"MaxJobsInFlight must be in [0, 1024] (0: no cap), got {MaxJobsInFlight}");
+        Require(SizeClassCount is >= 0 and <= MaxSizeClasses, $"SizeClassCount must be in [0, {MaxSizeClasses}], got {SizeClassCount}");
+        for (var k = 0; k < SizeClassCount; k++)
+        {
+            for (var m = 0; m < ModelCount; m++)
+            {
+                var model = SizeClassModels[(k * MaxModels) + m];
+                Require(model.ExecFp32 > 0 && double.IsFinite(model.ExecFp32) && model.RequestBytes >= 0 && model.ResponseBytes >= 0,
+                    $"size class {k} of model {m} needs a positive fp32 exec time and non-negative bytes");
+            }
+        }
+
+        Require(SizeClassPeerExecSeconds.All(v => v >= 0 && double.IsFinite(v)) && SizeClassPeerObservedExecRatio.All(v => v >= 0 && double.IsFinite(v)),
+            "size classes' peer execution times and observed ratios must be finite and non-negative");
         Require(Power.ActiveWatts >= 0 && Power.RadioWatts >= 0 && Power.WaitWatts >= 0, "power table watts must be non-negative");
         for (var m = 0; m < ModelCount; m++)
         {

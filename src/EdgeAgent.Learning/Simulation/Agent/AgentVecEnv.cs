@@ -38,7 +38,12 @@ namespace EdgeAgent.Learning.Simulation.Agent;
 /// request (<see cref="AgentModelProfile.OverheadLocalSeconds"/>, after the task, in its delay),
 /// a pipeline's lines one after another (<see cref="AgentWorkload.SequentialLines"/>), the lines'
 /// mean (<see cref="AgentWorkload.LinesMean"/>) and the agent's estimates of each peer's link in
-/// the observations (<see cref="AgentPeerProfile.ObservedRoundTripSeconds"/>).</para>
+/// the observations (<see cref="AgentPeerProfile.ObservedRoundTripSeconds"/>), the client's cap on
+/// jobs in flight (<see cref="AgentContext.MaxJobsInFlight"/>: the demo's driver holds an item back
+/// while 8 are in flight, then sends it at once) and the spread of request sizes within an episode
+/// (<see cref="AgentContext.SizeClassCount"/>: each job draws a size class, and its tasks' bytes,
+/// times and the agent's estimates of them are that class's, so the load is a mix of sizes as in a
+/// live run).</para>
 /// <para>Rewards (one preference weight meaningful across models): delay cost = delay / t_ref(m),
 /// energy cost = energy / e_ref(m), where t_ref(m) and e_ref(m) are the expected execution time
 /// and energy of model m on the device's fp32 variant in this episode: running on an idle device
@@ -66,6 +71,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private const int M = AgentContext.MaxModels;
     private const int W = AgentContext.MaxWorkloads;
     private const int Jit = 1 + (2 * AgentContext.MaxLines); // jitters per job: stage 0, then 2 per line
+    private const int K = AgentContext.MaxSizeClasses;
     private const double BackgroundWarmup = 20; // mean background job times simulated before a decision after a quiet stretch
 
     private readonly int _n;
@@ -125,6 +131,14 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _jobRate;
     private readonly double[] _burstMean;
     private readonly double[] _jitterSigma;
+    private readonly int[] _maxInFlight; // [n] the client's cap on jobs in flight (0: none)
+    private readonly int[] _sizeClasses; // [n] request-size classes (0: none)
+    private long[]? _cReq;               // [n, K, M] allocated when a context first has size classes
+    private long[]? _cResp;
+    private double[]? _cExec;            // [n, K, M, L]
+    private double[]? _cObsLocal;        // [n, K, M]
+    private double[]? _cPeerExec;        // [n, K, P, M]
+    private double[]? _cObsPeer;         // [n, K, P, M]
 
     // Per environment: dynamic state.
     private readonly double[] _now;
@@ -135,10 +149,14 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly int[] _burstLeft;
     private readonly int[] _nextWorkload;   // the pre-drawn next exogenous job
     private readonly int[] _nextLines;
+    private readonly int[] _nextClass;      // the next job's size class
     private readonly double[] _nextJitter;  // [n, Jit]
     private readonly int[] _recNext;        // records used
     private readonly int[] _recWorkload;    // [n, recCap]
     private readonly int[] _recLines;
+    private readonly int[] _recClass;       // [n, recCap] the job's size class
+    private readonly int[] _recLeft;        // [n, recCap] its tasks not yet placed
+    private readonly double[] _recDone;     // [n, recCap] the latest completion of its placed tasks
     private readonly double[] _recJitter;   // [n, recCap, Jit]
     private readonly int[] _pendCount;
     private readonly double[] _pendTime;    // [n, pendCap]
@@ -149,6 +167,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly int[] _curRec;
     private readonly int[] _curStage;
     private readonly int[] _curLine;
+    private readonly int[] _curClass;
     private readonly double[] _curJitter;
     private readonly double[] _sumDelay;
     private readonly double[] _sumEnergy;
@@ -187,6 +206,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _arrivingWork = new double[Q];
     private readonly double[] _rowDelay;
     private readonly double[] _rowEnergy;
+    private readonly double[] _doneScratch;
 
     /// <summary>Creates <paramref name="count"/> environments and resets each from <paramref name="seed"/>.</summary>
     /// <exception cref="ArgumentException">A setting is out of range (named in the message).</exception>
@@ -275,6 +295,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jobRate = new double[_n];
         _burstMean = new double[_n];
         _jitterSigma = new double[_n];
+        _maxInFlight = new int[_n];
+        _sizeClasses = new int[_n];
 
         _now = new double[_n];
         _step = new int[_n];
@@ -284,10 +306,14 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _burstLeft = new int[_n];
         _nextWorkload = new int[_n];
         _nextLines = new int[_n];
+        _nextClass = new int[_n];
         _nextJitter = new double[_n * Jit];
         _recNext = new int[_n];
         _recWorkload = new int[_n * _recCap];
         _recLines = new int[_n * _recCap];
+        _recClass = new int[_n * _recCap];
+        _recLeft = new int[_n * _recCap];
+        _recDone = new double[_n * _recCap];
         _recJitter = new double[_n * _recCap * Jit];
         _pendCount = new int[_n];
         _pendTime = new double[_n * _pendCap];
@@ -298,6 +324,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _curRec = new int[_n];
         _curStage = new int[_n];
         _curLine = new int[_n];
+        _curClass = new int[_n];
         _curJitter = new double[_n];
         _sumDelay = new double[_n];
         _sumEnergy = new double[_n];
@@ -328,6 +355,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _resid = new double[Q * _jobCap];
         _rowDelay = new double[_s];
         _rowEnergy = new double[_s];
+        _doneScratch = new double[_recCap];
 
         for (var i = 0; i < _n; i++)
         {
@@ -718,6 +746,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _misses[env]++;
         }
 
+        var ri = (env * _recCap) + _curRec[env];
+        _recDone[ri] = Math.Max(_recDone[ri], completion);
+        _recLeft[ri]--;
         SpawnFollowUps(env, completion);
         _step[env]++;
         TotalSteps++;
@@ -875,6 +906,18 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jobRate[env] = src._jobRate[s];
         _burstMean[env] = src._burstMean[s];
         _jitterSigma[env] = src._jitterSigma[s];
+        _maxInFlight[env] = src._maxInFlight[s];
+        _sizeClasses[env] = src._sizeClasses[s];
+        if (src._cReq is not null)
+        {
+            EnsureSizeClassArrays();
+            Array.Copy(src._cReq, s * K * M, _cReq!, env * K * M, K * M);
+            Array.Copy(src._cResp!, s * K * M, _cResp!, env * K * M, K * M);
+            Array.Copy(src._cExec!, s * K * M * L, _cExec!, env * K * M * L, K * M * L);
+            Array.Copy(src._cObsLocal!, s * K * M, _cObsLocal!, env * K * M, K * M);
+            Array.Copy(src._cPeerExec!, s * K * P * M, _cPeerExec!, env * K * P * M, K * P * M);
+            Array.Copy(src._cObsPeer!, s * K * P * M, _cObsPeer!, env * K * P * M, K * P * M);
+        }
 
         _now[env] = src._now[s];
         _step[env] = src._step[s];
@@ -884,10 +927,14 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _burstLeft[env] = src._burstLeft[s];
         _nextWorkload[env] = src._nextWorkload[s];
         _nextLines[env] = src._nextLines[s];
+        _nextClass[env] = src._nextClass[s];
         Array.Copy(src._nextJitter, s * Jit, _nextJitter, env * Jit, Jit);
         _recNext[env] = src._recNext[s];
         Array.Copy(src._recWorkload, s * _recCap, _recWorkload, env * _recCap, _recCap);
         Array.Copy(src._recLines, s * _recCap, _recLines, env * _recCap, _recCap);
+        Array.Copy(src._recClass, s * _recCap, _recClass, env * _recCap, _recCap);
+        Array.Copy(src._recLeft, s * _recCap, _recLeft, env * _recCap, _recCap);
+        Array.Copy(src._recDone, s * _recCap, _recDone, env * _recCap, _recCap);
         Array.Copy(src._recJitter, s * _recCap * Jit, _recJitter, env * _recCap * Jit, _recCap * Jit);
         _pendCount[env] = src._pendCount[s];
         Array.Copy(src._pendTime, s * _pendCap, _pendTime, env * _pendCap, _pendCap);
@@ -898,6 +945,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _curRec[env] = src._curRec[s];
         _curStage[env] = src._curStage[s];
         _curLine[env] = src._curLine[s];
+        _curClass[env] = src._curClass[s];
         _curJitter[env] = src._curJitter[s];
         _sumDelay[env] = src._sumDelay[s];
         _sumEnergy[env] = src._sumEnergy[s];
@@ -1029,7 +1077,63 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jobRate[env] = c.JobsPerSecond;
         _burstMean[env] = c.BurstMean;
         _jitterSigma[env] = c.ExecJitterSigma;
+        _maxInFlight[env] = c.MaxJobsInFlight;
+        _sizeClasses[env] = c.SizeClassCount;
+        if (c.SizeClassCount > 0)
+        {
+            EnsureSizeClassArrays();
+            for (var k = 0; k < c.SizeClassCount; k++)
+            {
+                for (var m = 0; m < M; m++)
+                {
+                    var ci = (((env * K) + k) * M) + m;
+                    var model = m < c.ModelCount ? c.SizeClassModels[(k * M) + m] : default;
+                    _cReq![ci] = model.RequestBytes;
+                    _cResp![ci] = model.ResponseBytes;
+                    _cObsLocal![ci] = model.ObservedExecRatio > 0 && double.IsFinite(model.ObservedExecRatio) ? model.ObservedExecRatio : 1;
+                    for (var v = 0; v < L; v++)
+                    {
+                        _cExec![(ci * L) + v] = m < c.ModelCount ? model.Exec(v) : double.NaN;
+                    }
+
+                    for (var p = 0; p < P; p++)
+                    {
+                        var pi = (env * P) + p;
+                        var cpi = (((((env * K) + k) * P) + p) * M) + m;
+                        var x = (((k * P) + p) * M) + m;
+                        var own = p < c.PeerCount && m < c.ModelCount ? c.SizeClassPeerExecSeconds[x] : 0;
+                        _cPeerExec![cpi] = own > 0 && double.IsFinite(own) ? own : m < c.ModelCount ? model.ExecFp32 / _speed[pi] : 1;
+                        var observed = p < c.PeerCount && m < c.ModelCount ? c.SizeClassPeerObservedExecRatio[x] : 0;
+                        _cObsPeer![cpi] = observed > 0 && double.IsFinite(observed) ? observed : _obsPeer[(pi * M) + m];
+                    }
+                }
+            }
+        }
     }
+
+    private void EnsureSizeClassArrays()
+    {
+        _cReq ??= new long[_n * K * M];
+        _cResp ??= new long[_n * K * M];
+        _cExec ??= new double[_n * K * M * L];
+        _cObsLocal ??= new double[_n * K * M];
+        _cPeerExec ??= new double[_n * K * P * M];
+        _cObsPeer ??= new double[_n * K * P * M];
+    }
+
+    // The current task's request and response bytes, expected times and the agent's estimates of them:
+    // its job's size class when the context has classes, else the model's profile.
+    private long ReqOf(int env, int m) => _sizeClasses[env] > 0 ? _cReq![(((env * K) + _curClass[env]) * M) + m] : _req[(env * M) + m];
+
+    private long RespOf(int env, int m) => _sizeClasses[env] > 0 ? _cResp![(((env * K) + _curClass[env]) * M) + m] : _resp[(env * M) + m];
+
+    private double ExecOf(int env, int m, int row) => _sizeClasses[env] > 0 ? _cExec![(((((env * K) + _curClass[env]) * M) + m) * L) + row] : _exec[(((env * M) + m) * L) + row];
+
+    private double ObsLocalOf(int env, int m) => _sizeClasses[env] > 0 ? _cObsLocal![(((env * K) + _curClass[env]) * M) + m] : _obsLocal[(env * M) + m];
+
+    private double PeerExecOf(int env, int p, int m) => _sizeClasses[env] > 0 ? _cPeerExec![(((((env * K) + _curClass[env]) * P) + p) * M) + m] : _peerExec[(((env * P) + p) * M) + m];
+
+    private double ObsPeerOf(int env, int p, int m) => _sizeClasses[env] > 0 ? _cObsPeer![(((((env * K) + _curClass[env]) * P) + p) * M) + m] : _obsPeer[(((env * P) + p) * M) + m];
 
     private string PeerName(int env, int p) => _peerNames[(env * P) + p];
 
@@ -1124,6 +1228,52 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         {
             _nextJitter[(env * Jit) + k] = sigma > 0 ? Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma)) : 1.0;
         }
+
+        // Drawn only with classes, so the streams of contexts without them are unchanged.
+        _nextClass[env] = _sizeClasses[env] > 0 ? rng.NextInt(_sizeClasses[env]) : 0;
+    }
+
+    // When a job due at `due` may come under the client's cap on jobs in flight: `due` when fewer
+    // than the cap are in flight then, else the completion that brings them below it; +infinity
+    // while that depends on tasks not yet placed (a pending stage comes first).
+    private double Unblocked(int env, double due)
+    {
+        var cap = _maxInFlight[env];
+        if (cap <= 0)
+        {
+            return due;
+        }
+
+        var unknown = 0;
+        var finite = 0;
+        var count = Math.Min(_recNext[env], _recCap);
+        for (var k = 0; k < count; k++)
+        {
+            var ri = (env * _recCap) + k;
+            if (_recLeft[ri] > 0)
+            {
+                unknown++;
+            }
+            else if (_recDone[ri] > due)
+            {
+                _doneScratch[finite++] = _recDone[ri];
+            }
+        }
+
+        if (unknown + finite < cap)
+        {
+            return due;
+        }
+
+        if (unknown >= cap)
+        {
+            return double.PositiveInfinity;
+        }
+
+        // In flight at t: unknown + #{done > t}; below the cap from the (cap - unknown)-th latest completion on.
+        var span = _doneScratch.AsSpan(0, finite);
+        span.Sort();
+        return span[finite - (cap - unknown)];
     }
 
     // The next decision: the earliest of the next exogenous arrival and the pending pipeline stages.
@@ -1131,7 +1281,13 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     {
         var pc = _pendCount[env];
         var best = -1;
-        var bestTime = _nextArrival[env];
+        var arrival = Unblocked(env, _nextArrival[env]);
+        if (double.IsPositiveInfinity(arrival) && pc == 0)
+        {
+            arrival = _nextArrival[env]; // cannot happen (a job with tasks left has a pending stage); never stall
+        }
+
+        var bestTime = arrival;
         for (var k = 0; k < pc; k++)
         {
             var t = _pendTime[(env * _pendCap) + k];
@@ -1155,6 +1311,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _curStage[env] = stage;
             _curLine[env] = line;
             _curJitter[env] = _recJitter[(((env * _recCap) + rec) * Jit) + 1 + (2 * line) + (stage - 1)];
+            _curClass[env] = _recClass[(env * _recCap) + rec];
             var last = (env * _pendCap) + pc - 1;
             _pendTime[pi] = _pendTime[last];
             _pendRec[pi] = _pendRec[last];
@@ -1170,8 +1327,13 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _recNext[env]++;
         _recWorkload[(env * _recCap) + r] = _nextWorkload[env];
         _recLines[(env * _recCap) + r] = _nextLines[env];
+        _recClass[(env * _recCap) + r] = _nextClass[env];
+        var stages = _wlStageCount[(env * W) + _nextWorkload[env]];
+        _recLeft[(env * _recCap) + r] = stages <= 1 ? 1 : 1 + (_nextLines[env] * (stages - 1));
+        _recDone[(env * _recCap) + r] = 0;
         Array.Copy(_nextJitter, env * Jit, _recJitter, ((env * _recCap) + r) * Jit, Jit);
-        _now[env] = _nextArrival[env];
+        _now[env] = arrival; // later than scheduled when the client's cap held it back; the schedule goes on
+        _curClass[env] = _nextClass[env];
         _curModel[env] = _wlStages[((env * W) + _nextWorkload[env]) * 3];
         _curRec[env] = r;
         _curStage[env] = 0;
@@ -1243,7 +1405,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private TaskState CurrentTask(int env)
     {
         var mi = (env * M) + _curModel[env];
-        return new TaskState(_req[mi], _obsResp[mi], _deadline[mi]); // what the agent's observation shows
+        return new TaskState(ReqOf(env, _curModel[env]), _obsResp[mi], _deadline[mi]); // what the agent's observation shows
     }
 
     // ---- executors ----
@@ -1460,9 +1622,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var pw = new DevicePowerTable(_power[env * 4], _power[(env * 4) + 1], _power[(env * 4) + 2], _power[(env * 4) + 3]);
         if (row < L)
         {
-            var expected = _exec[(mi * L) + row];
+            var expected = ExecOf(env, m, row);
             var actual = expected * jitter;
-            var finish = expectedTimes ? ExpectedFinish(env, 0, _localConc[env], now, expected) : Admit(env, 0, _localConc[env], now, actual, expected, expected * _obsLocal[mi], commit);
+            var finish = expectedTimes ? ExpectedFinish(env, 0, _localConc[env], now, expected) : Admit(env, 0, _localConc[env], now, actual, expected, expected * ObsLocalOf(env, m), commit);
             _placedOverhead = _ovLocal[mi];
             completion = finish + _placedOverhead;
             delay = completion - now;
@@ -1474,13 +1636,15 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
         var p = row - L;
         var pi = (env * P) + p;
-        var upload = _req[mi] * 8.0 / _up[pi];
-        var download = _resp[mi] * 8.0 / _down[pi];
+        var reqBytes = ReqOf(env, m);
+        var respBytes = RespOf(env, m);
+        var upload = reqBytes * 8.0 / _up[pi];
+        var download = respBytes * 8.0 / _down[pi];
         var linkStart = Math.Max(now, _linkFree[pi]);
         var arrival = linkStart + upload + (0.5 * _rtt[pi]);
         AdvanceBackground(env, p, now);
-        var peerExpected = _peerExec[(pi * M) + m];
-        var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, peerExpected * _obsPeer[(pi * M) + m], commit);
+        var peerExpected = PeerExecOf(env, p, m);
+        var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, peerExpected * ObsPeerOf(env, p, m), commit);
         var back = peerFinish + (0.5 * _rtt[pi]) + download;
         (_placedQueue, _placedExec) = (peerFinish - (peerExpected * jitter) - arrival, peerExpected * jitter);
         _placedOverhead = _ovPeer[mi];
@@ -1493,7 +1657,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var wire = call - _placedQueue - _placedExec - _pricedRtt[(pi * M) + m];
         var radioTime = wire >= 0.001
             ? Math.Min(wire, call)
-            : Math.Min(call, _obsRate[pi] > 0 ? (_req[mi] + _resp[mi]) * 8.0 / _obsRate[pi] : upload + download);
+            : Math.Min(call, _obsRate[pi] > 0 ? (reqBytes + respBytes) * 8.0 / _obsRate[pi] : upload + download);
         energy = pw.OffloadJoules(radioTime, call - radioTime);
         if (commit)
         {
@@ -1586,7 +1750,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                 RoundTripSeconds = 0,
                 UplinkBitsPerSecond = double.PositiveInfinity,
                 DownlinkBitsPerSecond = double.PositiveInfinity,
-                ExpectedExecSeconds = _exec[(mi * L) + row] * _obsLocal[mi],
+                ExpectedExecSeconds = ExecOf(env, m, row) * ObsLocalOf(env, m),
                 Running = _running[0],
                 Queued = _queued[0],
                 MaxConcurrency = _localConc[env],
@@ -1604,7 +1768,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             RoundTripSeconds = _obsRtt[pi],
             UplinkBitsPerSecond = _obsRate[pi] > 0 ? _obsRate[pi] : _up[pi],
             DownlinkBitsPerSecond = _obsRate[pi] > 0 ? _obsRate[pi] : _down[pi],
-            ExpectedExecSeconds = _peerExec[(pi * M) + m] * _obsPeer[(pi * M) + m],
+            ExpectedExecSeconds = PeerExecOf(env, p, m) * ObsPeerOf(env, p, m),
             Running = _running[q],
             Queued = _queued[q],
             MaxConcurrency = _slotConc[pi],

@@ -514,6 +514,98 @@ public sealed class AgentVecEnvTests
     }
 
     [Fact]
+    public void Arrivals_ClientCapOnJobsInFlight_HoldsArrivalsBackUntilAJobFinishesThenTheyComeAtOnce()
+    {
+        // Jobs due every 50 ms, 100 ms each on one slot, at most 2 in flight (the demo driver's cap, here 2):
+        // job 2 comes as job 0 finishes (0.1), job 3 waits for job 1 (0.2), job 4 for job 2 (0.3); the delay
+        // counts from when a job comes, so it stays at 2 x 100 ms instead of growing with the backlog.
+        var c = Simple();
+        c.MaxJobsInFlight = 2;
+        var env = Env(c);
+        (double Now, double Delay)[] expected = [(0, 0.1), (0.05, 0.15), (0.1, 0.2), (0.2, 0.2), (0.3, 0.2), (0.4, 0.2), (0.5, 0.2)];
+        foreach (var (now, delay) in expected)
+        {
+            Assert.Equal(now, env.Now(0), 12);
+            env.Step(0, 0, out _, out _);
+            Assert.Equal(delay, env.LastTask(0).DelaySeconds, 12);
+        }
+
+        // Without the cap the arrivals keep their schedule and the queue grows.
+        var open = Env(Simple());
+        for (var k = 0; k < 7; k++)
+        {
+            Assert.Equal(0.05 * k, open.Now(0), 12);
+            open.Step(0, 0, out _, out _);
+            Assert.Equal(0.1 + (0.05 * k), open.LastTask(0).DelaySeconds, 12);
+        }
+    }
+
+    [Fact]
+    public void Arrivals_ClientCap_APipelineJobIsInFlightUntilItsLastStageIsBack()
+    {
+        // Cap 1 (as a client reading one page at a time): the next page comes when the last line's
+        // recognition of the previous one is back (det 30 + cls 5 + rec 59 ms), not on its 10 ms schedule;
+        // the page after it is already due then, so it comes at once too.
+        var c = AgentContext.Demo();
+        c.PeerCount = 0;
+        c.ExecJitterSigma = 0;
+        c.Arrivals = ArrivalKind.Periodic;
+        c.JobsPerSecond = 100;
+        c.MaxJobsInFlight = 1;
+        c.Workloads[0] = c.Workloads[0] with { LinesMin = 1, LinesMax = 1, SequentialLines = true };
+        var env = Env(c, steps: 9);
+        const double job = 0.030 + 0.005 + 0.059;
+        (int Model, double Time)[] expected = [(0, 0), (1, 0.030), (2, 0.035), (0, job), (1, job + 0.030), (2, job + 0.035), (0, 2 * job)];
+        foreach (var (model, time) in expected)
+        {
+            Assert.Equal(model, env.CurrentModel(0));
+            Assert.Equal(time, env.Now(0), 12);
+            env.Step(0, 0, out _, out _);
+            Assert.Equal(0, env.LastTask(0).QueueSeconds, 12);
+        }
+    }
+
+    [Fact]
+    public void SizeClasses_EachJobTakesOneClassBytesTimesAndEstimates_AndTheMixIsTheLoad()
+    {
+        // Two classes: 125 kB at 0.1 s and 250 kB at 0.2 s (responses 12.5 / 25 kB; the agent expects
+        // 0.8x the device's time in the wide class); jobs 1 s apart, so no queueing.
+        var c = Simple(jobsPerSecond: 1);
+        var narrow = Simple(jobsPerSecond: 1);
+        var wide = Simple(jobsPerSecond: 1);
+        wide.Models[0] = AgentContext.Model("m", 250_000, 25_000, 0.2) with { ObservedExecRatio = 0.8 };
+        c.SetSizeClasses([narrow, wide]);
+        c.Validate();
+        var env = Env(c, steps: 400);
+        var seen = new int[2];
+        var peer = c.Peers[0];
+        for (var k = 0; k < 400; k++)
+        {
+            var local = env.ExactCostUnscaled(0, 0).DelaySeconds;
+            var cls = Math.Abs(local - 0.1) < 1e-12 ? 0 : 1;
+            Assert.Equal(cls == 0 ? 0.1 : 0.2, local, 12);
+            seen[cls]++;
+            var (bytes, response, exec) = cls == 0 ? (125_000L, 12_500L, 0.1) : (250_000L, 25_000L, 0.2);
+            var observation = env.CurrentObservation(0);
+            Assert.Equal(bytes, observation.Task.InputBytes);
+            Assert.Equal(exec * (cls == 0 ? 1.0 : 0.8), observation.Servers[0].ExpectedExecSeconds, 12);
+            var offload = env.ExactCostUnscaled(0, 3).DelaySeconds;
+            Assert.Equal((bytes * 8.0 / peer.UplinkBitsPerSecond) + peer.RoundTripSeconds + (exec / peer.Speed) + (response * 8.0 / peer.DownlinkBitsPerSecond), offload, 12);
+            env.Step(0, 0, out _, out _);
+        }
+
+        Assert.InRange(seen[0], 160, 240);
+
+        // Without classes every task is the model's own profile (and the arrival stream is unchanged).
+        var plain = Env(Simple(jobsPerSecond: 1), steps: 10);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(0.1, plain.ExactCostUnscaled(0, 0).DelaySeconds, 12);
+            plain.Step(0, 0, out _, out _);
+        }
+    }
+
+    [Fact]
     public void Constructor_WrongLayout_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentException>(() => new AgentVecEnv(AgentContextRange.Train, 1, 1, layout: FeatureLayout.Gmorl()));
