@@ -30,9 +30,12 @@ internal static class EvalLiveCommand
         var fromLog = new Option<bool>("--from-log") { Description = "Do not run the cluster: predict the runs already logged in --report's decision log again (e.g. after changing the simulator or the calibration)." };
         var observed = new Option<string>("--observed-estimates") { Description = "Which of the agent's own estimates (expected execution times, RTT, throughput) the simulated policy sees: 'run' (each preference's from its own run in the log, sizes, link estimates and response-size records each mixed over the run's spread), 'run-median' (each run's medians) or 'log' (the calibration's, the same for every run).", DefaultValueFactory = _ => LiveEvaluation.EstimatesRun };
         observed.AcceptOnlyFromAmong(LiveEvaluation.EstimatesRun, LiveEvaluation.EstimatesRunMedian, LiveEvaluation.EstimatesLog);
+        var sizeMix = new Option<string>("--size-mix") { Description = "With --observed-estimates run: 'per-job' (each simulated job draws its size from the run's 5-95 % levels, as a live run mixes them) or 'per-context' (one size level per simulated context, the prediction before 5 December 2026).", DefaultValueFactory = _ => LiveEvaluation.SizesPerJob };
+        sizeMix.AcceptOnlyFromAmong(LiveEvaluation.SizesPerJob, LiveEvaluation.SizesPerContext);
+        var clientCap = new Option<int>("--client-cap") { Description = "Items in flight the simulated client allows, as the demo's driver (an arrival due at the cap waits for an item to finish); 0: open arrivals (the prediction before 5 December 2026).", DefaultValueFactory = _ => WorkloadDriver.DefaultMaxInFlight };
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap })
         {
             command.Options.Add(option);
         }
@@ -100,6 +103,8 @@ internal static class EvalLiveCommand
                     Episodes = e,
                     Seed = (ulong)parseResult.GetValue(seed),
                     ObservedEstimates = parseResult.GetValue(observed)!,
+                    SizeMix = parseResult.GetValue(sizeMix)!,
+                    ClientMaxInFlight = parseResult.GetValue(clientCap) is var cap && cap is >= 0 and <= 1024 ? cap : throw new ArgumentException($"--client-cap must be between 0 and 1024, got {cap}."),
                 });
             }
             catch (ArgumentException ex)

@@ -24,8 +24,11 @@ public sealed class WorkloadDriver
     /// <summary>Arrivals of the last run that waited for an in-flight slot (sent later than scheduled).</summary>
     public int LateArrivals { get; private set; }
 
+    /// <summary>The default of <see cref="MaxInFlight"/> (the demo's and eval live's driver; the simulator's prediction models it).</summary>
+    public const int DefaultMaxInFlight = 8;
+
     /// <summary>Items allowed in flight at once.</summary>
-    public int MaxInFlight { get; init; } = 8;
+    public int MaxInFlight { get; init; } = DefaultMaxInFlight;
 
     /// <summary>Runs items at <paramref name="ratePerSecond"/> for <paramref name="duration"/>, then waits for those in flight.</summary>
     public async Task RunAsync(OcrPipeline pipeline, OcrWorkload workload, DemoStatistics statistics, double ratePerSecond, TimeSpan duration, CancellationToken cancellationToken)

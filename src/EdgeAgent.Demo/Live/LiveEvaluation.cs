@@ -6,6 +6,7 @@ using EdgeAgent.Core.Pareto;
 using EdgeAgent.Demo.Cluster;
 using EdgeAgent.Learning.Baselines;
 using EdgeAgent.Learning.Evaluation;
+using EdgeAgent.Learning.Simulation.Agent;
 using EdgeAgent.Learning.Simulation.Agent.Calibration;
 
 namespace EdgeAgent.Demo.Live;
@@ -44,6 +45,21 @@ public sealed record LiveEvaluationSettings
     /// (each run's medians) or <see cref="LiveEvaluation.EstimatesLog"/> (the calibration's, every run alike).
     /// </summary>
     public string ObservedEstimates { get; init; } = LiveEvaluation.EstimatesRun;
+
+    /// <summary>
+    /// How the run's spread of request sizes enters the prediction with <see cref="LiveEvaluation.EstimatesRun"/>:
+    /// <see cref="LiveEvaluation.SizesPerJob"/> (the default since 5 December 2026: every simulated
+    /// context draws each job's size from the run's 10 size levels, as a live run mixes them) or
+    /// <see cref="LiveEvaluation.SizesPerContext"/> (before: one size level per context, every job of
+    /// a context at it, which overstates queueing near full load: queueing is convex in the load).
+    /// </summary>
+    public string SizeMix { get; init; } = LiveEvaluation.SizesPerJob;
+
+    /// <summary>
+    /// The client's cap on items in flight in the simulated arrivals (<see cref="Learning.Simulation.Agent.AgentContext.MaxJobsInFlight"/>):
+    /// the demo driver's <see cref="WorkloadDriver.DefaultMaxInFlight"/> by default; 0: open arrivals (before 5 December 2026).
+    /// </summary>
+    public int ClientMaxInFlight { get; init; } = WorkloadDriver.DefaultMaxInFlight;
 }
 
 /// <summary>One preference: the live terms from the decision log and the simulator's prediction.</summary>
@@ -120,6 +136,12 @@ public sealed record LiveEvaluationReport
     /// <summary>Whose estimates the simulated policy saw (<see cref="LiveEvaluationSettings.ObservedEstimates"/>).</summary>
     public string ObservedEstimates { get; init; } = LiveEvaluation.EstimatesRun;
 
+    /// <summary>How the sizes were mixed (<see cref="LiveEvaluationSettings.SizeMix"/>; reports written before it: per context).</summary>
+    public string SizeMix { get; init; } = LiveEvaluation.SizesPerContext;
+
+    /// <summary>The simulated client's cap on items in flight (<see cref="LiveEvaluationSettings.ClientMaxInFlight"/>; reports written before it: 0, none).</summary>
+    public int ClientMaxInFlight { get; init; }
+
     /// <summary>Tolerance of the sim-to-real target.</summary>
     public double Tolerance { get; init; }
 
@@ -167,6 +189,12 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
     /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: each run's estimates, the link estimates at the run's spread.</summary>
     public const string EstimatesRun = "run";
+
+    /// <summary><see cref="LiveEvaluationSettings.SizeMix"/>: each simulated job draws its size level (size classes).</summary>
+    public const string SizesPerJob = "per-job";
+
+    /// <summary><see cref="LiveEvaluationSettings.SizeMix"/>: one size level per simulated context.</summary>
+    public const string SizesPerContext = "per-context";
 
     /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: each run's median estimates.</summary>
     public const string EstimatesRunMedian = "run-median";
@@ -246,6 +274,41 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         return Math.Abs(point.DelayGap) > report.Tolerance
             ? string.Create(inv, $"{term} {seconds * 1000:+0.0;-0.0} ms")
             : string.Create(inv, $"{energyTerm} {joules:+0.0000;-0.0000} J (delay within {report.Tolerance:P0})");
+    }
+
+    /// <summary>
+    /// The mixture's 100 contexts with each job's size drawn within the context
+    /// (<see cref="LiveEvaluationSettings.SizeMix"/> <see cref="SizesPerJob"/>): every pair of a link
+    /// level and a response-record level of <see cref="LinkEstimateLevels"/> (the record at level
+    /// (3 x link + record) mod 10, so the two stay uncorrelated), each with the run's 10 size levels as
+    /// size classes (<see cref="CalibrationFitter.AtObservedLevel(DeploymentCalibration, IReadOnlyList{LoggedRequest}, Core.Observation.FeatureLayout, double, double, double)"/>
+    /// at each size level: bytes, size-scaled times, the agent's size-aware estimates); the jitter is
+    /// the spread around the size lines (<see cref="DeviceCalibration.ExecResidualSigma"/>) when the
+    /// calibration has it, since the classes carry the sizes' spread.
+    /// </summary>
+    public static AgentContext[] PerJobSizeContexts(DeploymentCalibration observed, IReadOnlyList<LoggedRequest> run, Core.Observation.FeatureLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(observed);
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(layout);
+        var classes = LinkEstimateLevels.Select(size => CalibrationFitter.AtObservedLevel(observed, run, layout, size, 0.5, 0.5).ToContext()).ToArray();
+        var contexts = new List<AgentContext>(LinkEstimateLevels.Count * LinkEstimateLevels.Count);
+        for (var link = 0; link < LinkEstimateLevels.Count; link++)
+        {
+            for (var record = 0; record < LinkEstimateLevels.Count; record++)
+            {
+                var c = CalibrationFitter.AtObservedLevel(observed, run, layout, 0.5, LinkEstimateLevels[link], LinkEstimateLevels[((3 * link) + record) % LinkEstimateLevels.Count]).ToContext();
+                c.SetSizeClasses(classes);
+                if (observed.Device.ExecResidualSigma > 0)
+                {
+                    c.ExecJitterSigma = Math.Clamp(observed.Device.ExecResidualSigma, 0, 2);
+                }
+
+                contexts.Add(c);
+            }
+        }
+
+        return [.. contexts];
     }
 
     /// <summary>Simulated episodes at each of the mixture's contexts for <paramref name="episodes"/> (<c>--episodes</c>): a tenth of it, at least 1.</summary>
@@ -347,8 +410,14 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             // use), and near a switch point the placement follows them.
             var perRun = settings.ObservedEstimates != EstimatesLog;
             var observed = perRun ? CalibrationFitter.WithObservedEstimates(calibration, run, log.Layout) : calibration;
-            var contexts = settings.ObservedEstimates == EstimatesRun ? ObservedLevels.Select(l => CalibrationFitter.AtObservedLevel(observed, run, log.Layout, l.Size, l.Link, l.Record).ToContext()).ToArray()
-                : perRun ? [observed.ToContext()] : [context];
+            var contexts = settings.ObservedEstimates != EstimatesRun ? (perRun ? [observed.ToContext()] : [context])
+                : settings.SizeMix == SizesPerContext ? ObservedLevels.Select(l => CalibrationFitter.AtObservedLevel(observed, run, log.Layout, l.Size, l.Link, l.Record).ToContext()).ToArray()
+                : PerJobSizeContexts(observed, run, log.Layout);
+            foreach (var c in contexts)
+            {
+                // The demo driver holds an item back while its cap is in flight (WorkloadDriver).
+                c.MaxJobsInFlight = settings.ClientMaxInFlight;
+            }
 
             // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
             var episodes = contexts.Length > 1 ? EpisodesPerLevel(settings.Episodes) : settings.Episodes;
@@ -386,6 +455,8 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             Calibration = calibrationPath,
             Episodes = settings.Episodes,
             ObservedEstimates = settings.ObservedEstimates,
+            SizeMix = settings.SizeMix,
+            ClientMaxInFlight = settings.ClientMaxInFlight,
             Tolerance = settings.Tolerance,
             Points = points,
             Reference = reference,
@@ -421,10 +492,11 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {(report.ObservedEstimates == EstimatesRun ? string.Create(inv, $"{EpisodesPerLevel(report.Episodes)} simulated episodes at each of {ObservedLevels.Count} contexts") : string.Create(inv, $"{report.Episodes} simulated episodes"))} per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
         {
-            EstimatesRun => "each preference's own run (a mixture of 100 contexts: sizes x link estimates at the run's 5-95 % quantiles, the response-size record uncorrelated with both)",
+            EstimatesRun when report.SizeMix == SizesPerContext => "each preference's own run (a mixture of 100 contexts: sizes x link estimates at the run's 5-95 % quantiles, the response-size record uncorrelated with both)",
+            EstimatesRun => "each preference's own run (a mixture of 100 contexts: link estimates x response-size records at the run's 5-95 % quantiles, each job's size drawn from the run's 5-95 % levels within every context)",
             EstimatesRunMedian => "each preference's own run (medians)",
             _ => "the calibration (every run alike)",
-        }}");
+        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}");
         sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy); the live runs' idle-time execution probes (not simulated) are their own column below, not in the compared energy");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");

@@ -72,6 +72,7 @@ public static class CalibrationFitter
         var responses = ResponseBytesOf(requests, layout);
         double Response(LoggedRequest r) => responses.TryGetValue(r, out var b) ? b : Math.Max(0, columns.ResponseBytes(r));
         var logRatios = new List<double>();
+        var residualLogRatios = new List<double>();
         var models = new List<ModelCalibration>();
         foreach (var name in modelNames)
         {
@@ -97,6 +98,13 @@ public static class CalibrationFitter
             // different sizes).
             var meanBytes = rows.Average(r => (double)r.InputBytes);
             var (sizeSlope, atMeanBytes) = ExecAtMeanSize(rows, meanBytes);
+            foreach (var group in rows.GroupBy(r => r.RanAt, StringComparer.Ordinal).Where(g => g.Count() >= 5 && atMeanBytes.ContainsKey(g.Key)))
+            {
+                // Each time against its server's size line at its own bytes (ExecAtMeanSize's line).
+                var at = atMeanBytes[group.Key];
+                residualLogRatios.AddRange(group.Where(r => r.ExecSeconds > 0 && at > 0).Select(r =>
+                    Math.Log(r.ExecSeconds / (at * Math.Max(0.2, 1 + (sizeSlope * (r.InputBytes - meanBytes) / Math.Max(1, meanBytes)))))));
+            }
             if (exec.TryGetValue("local", out var local) && local.Count >= 3 && local.Mean > 0)
             {
                 (deviceExec, source) = (atMeanBytes.TryGetValue("local", out var atMean) ? atMean : local.Mean, "measured");
@@ -242,7 +250,7 @@ public static class CalibrationFitter
             });
         }
 
-        var device = FitDevice(ok, columns, Response, logRatios, notes);
+        var device = FitDevice(ok, columns, Response, logRatios, notes) with { ExecResidualSigma = Math.Clamp(SampleSd(residualLogRatios), 0, 2) };
 
         // The round trip the agent took off each offload's wire time when it priced the radio time:
         // its RTT estimate at the reply, which a large transfer raises above the one the decision saw
@@ -500,6 +508,18 @@ public static class CalibrationFitter
     // time at M, follows from the server's mean and the mean size of its runs. Pooling the servers'
     // times over their own means instead flattened k (0.4-0.5 against 0.9-1.1 per server on the
     // demo's mixed runs), because which server runs a request depends on its size.
+    // The sample standard deviation, 0 with fewer than 10 values.
+    private static double SampleSd(IReadOnlyList<double> values)
+    {
+        if (values.Count < 10)
+        {
+            return 0;
+        }
+
+        var mean = values.Average();
+        return Math.Sqrt(values.Sum(x => (x - mean) * (x - mean)) / (values.Count - 1));
+    }
+
     private static (double Slope, Dictionary<string, double> AtMean) ExecAtMeanSize(LoggedRequest[] rows, double meanBytes)
     {
         var groups = rows.Where(r => r.ExecSeconds > 0 && double.IsFinite(r.ExecSeconds)).GroupBy(r => r.RanAt, StringComparer.Ordinal).Where(g => g.Count() >= 3).ToArray();

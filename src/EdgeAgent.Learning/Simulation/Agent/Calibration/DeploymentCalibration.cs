@@ -72,6 +72,15 @@ public sealed record DeviceCalibration
     /// <summary>Sigma of the log-normal spread of execution times around each (model, server)'s median, pooled.</summary>
     public double ExecJitterSigma { get; init; }
 
+    /// <summary>
+    /// Sigma of the log-normal spread of execution times around each (model, server)'s size line
+    /// (<see cref="ModelCalibration.ExecAtMeanBytesSeconds"/>, <see cref="ModelCalibration.ExecSizeSlope"/>),
+    /// pooled: the spread left when the request's size is known, which a simulator that draws each
+    /// job's size (size classes) adds as its jitter; <see cref="ExecJitterSigma"/> holds the sizes'
+    /// spread too. 0 (files written before it, or too few requests): not fitted.
+    /// </summary>
+    public double ExecResidualSigma { get; init; }
+
     /// <summary>Queue wait of requests that ran locally, s.</summary>
     public Distribution? LocalQueueSeconds { get; init; }
 }

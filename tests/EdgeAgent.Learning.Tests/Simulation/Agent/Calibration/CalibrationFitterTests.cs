@@ -258,6 +258,24 @@ public sealed class CalibrationFitterTests : IDisposable
     }
 
     [Fact]
+    public void Fit_TimesGrowWithSize_ResidualSigmaIsTheSpreadAroundTheSizeLineOnly()
+    {
+        // The big model's inputs 200-600 KB, its time proportional to them, jitter sigma 0.1: the spread
+        // around each server's median holds the sizes' spread too; around the size line only the jitter's.
+        var requests = Deployment(1000, sigma: 0.1).Select((r, i) =>
+        {
+            var bytes = 200_000 + (100_000 * (i / 2 % 5));
+            return r.Model != "big" ? r : r with { InputBytes = bytes, ExecSeconds = r.ExecSeconds * bytes / 400_000.0 };
+        }).ToList();
+
+        var calibration = CalibrationFitter.Fit(requests, Layout, "test.db", "agent-v2-s11-f37");
+
+        Assert.InRange(calibration.Device.ExecResidualSigma, 0.085, 0.115);
+        Assert.True(calibration.Device.ExecJitterSigma > 0.2, $"jitter sigma {calibration.Device.ExecJitterSigma}");
+        Assert.InRange(CalibrationFitter.Fit(Deployment(1000, sigma: 0.1), Layout, "test.db", "agent-v2-s11-f37").Device.ExecResidualSigma, 0.085, 0.115);
+    }
+
+    [Fact]
     public void Fit_PeerEstimatesOffInOppositeDirections_EachModelsOwnRatioInTheObservations()
     {
         // On the peer the agent expects the small model at twice its time and the big one at half:
