@@ -276,11 +276,19 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             : string.Create(inv, $"{energyTerm} {joules:+0.0000;-0.0000} J (delay within {report.Tolerance:P0})");
     }
 
+    /// <summary>Level index (of <see cref="LinkEstimateLevels"/>) of peer <paramref name="peer"/>'s link estimates in the per-job mixture's context (<paramref name="j"/>, <paramref name="r"/>): (j + peer x r) mod 10, so the first two peers' levels cross every pair.</summary>
+    public static int PeerLevelIndex(int j, int r, int peer) => (j + (peer * r)) % LinkEstimateLevels.Count;
+
+    /// <summary>Level index of the response-size record in the per-job mixture's context (<paramref name="j"/>, <paramref name="r"/>): (3 j + r) mod 10, every level equally often with each level of the first peer's.</summary>
+    public static int RecordLevelIndex(int j, int r) => ((3 * j) + r) % LinkEstimateLevels.Count;
+
     /// <summary>
     /// The mixture's 100 contexts with each job's size drawn within the context
-    /// (<see cref="LiveEvaluationSettings.SizeMix"/> <see cref="SizesPerJob"/>): every pair of a link
-    /// level and a response-record level of <see cref="LinkEstimateLevels"/> (the record at level
-    /// (3 x link + record) mod 10, so the two stay uncorrelated), each with the run's 10 size levels as
+    /// (<see cref="LiveEvaluationSettings.SizeMix"/> <see cref="SizesPerJob"/>): each peer's link
+    /// estimates at a level of its own and the response record at another (levels of
+    /// <see cref="LinkEstimateLevels"/>; for context (j, r) peer p at (j + p r) mod 10, the record at
+    /// (3 j + r) mod 10: the first two peers cross every pair of levels; in the log one peer's
+    /// estimates do not move with another's), each with the run's 10 size levels as
     /// size classes (<see cref="CalibrationFitter.AtObservedLevel(DeploymentCalibration, IReadOnlyList{LoggedRequest}, Core.Observation.FeatureLayout, double, double, double)"/>
     /// at each size level: bytes, size-scaled times, the agent's size-aware estimates); the jitter is
     /// the spread around the size lines (<see cref="DeviceCalibration.ExecResidualSigma"/>) when the
@@ -292,12 +300,14 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(layout);
         var classes = LinkEstimateLevels.Select(size => CalibrationFitter.AtObservedLevel(observed, run, layout, size, 0.5, 0.5).ToContext()).ToArray();
-        var contexts = new List<AgentContext>(LinkEstimateLevels.Count * LinkEstimateLevels.Count);
-        for (var link = 0; link < LinkEstimateLevels.Count; link++)
+        var n = LinkEstimateLevels.Count;
+        var contexts = new List<AgentContext>(n * n);
+        for (var j = 0; j < n; j++)
         {
-            for (var record = 0; record < LinkEstimateLevels.Count; record++)
+            for (var r = 0; r < n; r++)
             {
-                var c = CalibrationFitter.AtObservedLevel(observed, run, layout, 0.5, LinkEstimateLevels[link], LinkEstimateLevels[((3 * link) + record) % LinkEstimateLevels.Count]).ToContext();
+                var (a, b) = (j, r);
+                var c = CalibrationFitter.AtObservedLevel(observed, run, layout, 0.5, p => LinkEstimateLevels[PeerLevelIndex(a, b, p)], LinkEstimateLevels[RecordLevelIndex(a, b)]).ToContext();
                 c.SetSizeClasses(classes);
                 if (observed.Device.ExecResidualSigma > 0)
                 {
@@ -493,7 +503,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {(report.ObservedEstimates == EstimatesRun ? string.Create(inv, $"{EpisodesPerLevel(report.Episodes)} simulated episodes at each of {ObservedLevels.Count} contexts") : string.Create(inv, $"{report.Episodes} simulated episodes"))} per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
         {
             EstimatesRun when report.SizeMix == SizesPerContext => "each preference's own run (a mixture of 100 contexts: sizes x link estimates at the run's 5-95 % quantiles, the response-size record uncorrelated with both)",
-            EstimatesRun => "each preference's own run (a mixture of 100 contexts: link estimates x response-size records at the run's 5-95 % quantiles, each job's size drawn from the run's 5-95 % levels within every context)",
+            EstimatesRun => "each preference's own run (a mixture of 100 contexts: each peer's link estimates and the response-size record at levels of their own of the run's 5-95 % quantiles, each job's size drawn from the run's 5-95 % levels within every context)",
             EstimatesRunMedian => "each preference's own run (medians)",
             _ => "the calibration (every run alike)",
         }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}");

@@ -12,6 +12,19 @@ public sealed class LiveEvaluationTests
     }
 
     [Fact]
+    public void PerJobMixture_EachPeerItsOwnLinkLevel_TheFirstTwoCrossEveryPair_RecordUncorrelated()
+    {
+        // The cloud's and the edge's estimates do not move together in the log (at the energy end the
+        // cheaper-looking one wins): at one level for both, the same peer won almost every context.
+        var cells = (from j in Enumerable.Range(0, 10) from r in Enumerable.Range(0, 10)
+                     select (Edge: LiveEvaluation.PeerLevelIndex(j, r, 0), Cloud: LiveEvaluation.PeerLevelIndex(j, r, 1), Record: LiveEvaluation.RecordLevelIndex(j, r))).ToArray();
+        Assert.Equal(100, cells.Select(c => (c.Edge, c.Cloud)).Distinct().Count());
+        Assert.All(cells.GroupBy(c => c.Edge), g => Assert.Equal(10, g.Select(c => c.Record).Distinct().Count()));
+        Assert.InRange(Correlation([.. cells.Select(c => (double)c.Cloud)], [.. cells.Select(c => (double)c.Record)]), -0.2, 0.2);
+        Assert.InRange(Correlation([.. cells.Select(c => (double)c.Edge)], [.. cells.Select(c => (double)c.Cloud)]), -0.01, 0.01);
+    }
+
+    [Fact]
     public void ObservedLevels_EverySizeWithEveryLinkLevel_RecordUncorrelatedWithBoth()
     {
         var levels = LiveEvaluation.ObservedLevels;

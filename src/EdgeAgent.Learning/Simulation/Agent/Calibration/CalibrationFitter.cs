@@ -413,10 +413,28 @@ public static class CalibrationFitter
     /// <exception cref="CalibrationException">Not the agent layout (one line).</exception>
     public static DeploymentCalibration AtObservedLevel(DeploymentCalibration calibration, IReadOnlyList<LoggedRequest> requests, FeatureLayout layout, double sizeLevel, double linkLevel, double recordLevel)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(linkLevel, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(linkLevel, 1);
+        return AtObservedLevel(calibration, requests, layout, sizeLevel, _ => linkLevel, recordLevel);
+    }
+
+    /// <summary>
+    /// <see cref="AtObservedLevel(DeploymentCalibration, IReadOnlyList{LoggedRequest}, FeatureLayout, double, double, double)"/>
+    /// with each peer's link estimates at a level of its own (<paramref name="peerLinkLevel"/> of the
+    /// peer's index): one peer's estimates do not move with another's in the decision log (the
+    /// cloud's and the edge's throughput estimates: correlation -0.96 to +0.86 from run to run, -0.11
+    /// in the 6 items/s sweep's w_delay 0 run), and at the energy end the choice between two peers
+    /// follows which estimate is the better at the moment: at one level for both, the same peer wins
+    /// almost every context (the edge at 88 % simulated against 54 % live in that run).
+    /// </summary>
+    /// <exception cref="CalibrationException">Not the agent layout (one line).</exception>
+    public static DeploymentCalibration AtObservedLevel(DeploymentCalibration calibration, IReadOnlyList<LoggedRequest> requests, FeatureLayout layout, double sizeLevel, Func<int, double> peerLinkLevel, double recordLevel)
+    {
         ArgumentNullException.ThrowIfNull(calibration);
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentNullException.ThrowIfNull(layout);
-        foreach (var level in (ReadOnlySpan<double>)[sizeLevel, linkLevel, recordLevel])
+        ArgumentNullException.ThrowIfNull(peerLinkLevel);
+        foreach (var level in (ReadOnlySpan<double>)[sizeLevel, recordLevel, .. Enumerable.Range(0, calibration.Peers.Count).Select(peerLinkLevel)])
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(level, 0);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(level, 1);
@@ -474,8 +492,9 @@ public static class CalibrationFitter
             return estimate is { } e ? scaled with { ObservedExecRatio = Math.Clamp(e / scaled.DeviceExecSeconds, 0.01, 100) } : scaled;
         }).ToArray();
         var sized = calibration with { Models = models };
-        var peers = calibration.Peers.Select(peer =>
+        var peers = calibration.Peers.Select((peer, index) =>
         {
+            var linkLevel = peerLinkLevel(index);
             // Likewise each model's expected time on the peer, from the peer's row in the stretch.
             var placement = "peer:" + peer.Name;
             var ratios = new Dictionary<string, double>(peer.ObservedExecRatios, StringComparer.Ordinal);
@@ -508,18 +527,6 @@ public static class CalibrationFitter
     // time at M, follows from the server's mean and the mean size of its runs. Pooling the servers'
     // times over their own means instead flattened k (0.4-0.5 against 0.9-1.1 per server on the
     // demo's mixed runs), because which server runs a request depends on its size.
-    // The sample standard deviation, 0 with fewer than 10 values.
-    private static double SampleSd(IReadOnlyList<double> values)
-    {
-        if (values.Count < 10)
-        {
-            return 0;
-        }
-
-        var mean = values.Average();
-        return Math.Sqrt(values.Sum(x => (x - mean) * (x - mean)) / (values.Count - 1));
-    }
-
     private static (double Slope, Dictionary<string, double> AtMean) ExecAtMeanSize(LoggedRequest[] rows, double meanBytes)
     {
         var groups = rows.Where(r => r.ExecSeconds > 0 && double.IsFinite(r.ExecSeconds)).GroupBy(r => r.RanAt, StringComparer.Ordinal).Where(g => g.Count() >= 3).ToArray();
@@ -541,6 +548,18 @@ public static class CalibrationFitter
             g => g.Average(r => r.ExecSeconds) / Math.Max(0.2, 1 + (k * (g.Average(r => (double)r.InputBytes) - meanBytes) / Math.Max(1, meanBytes))),
             StringComparer.Ordinal);
         return (k, atMean);
+    }
+
+    // The sample standard deviation, 0 with fewer than 10 values.
+    private static double SampleSd(IReadOnlyList<double> values)
+    {
+        if (values.Count < 10)
+        {
+            return 0;
+        }
+
+        var mean = values.Average();
+        return Math.Sqrt(values.Sum(x => (x - mean) * (x - mean)) / (values.Count - 1));
     }
 
     // The least-squares line of an estimate against the request bytes evaluated at `bytes`, or null

@@ -255,6 +255,12 @@ public sealed class CalibrationFitterTests : IDisposable
         Assert.Equal(0.005, CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 0).ToContext().Peers[0].ObservedRoundTripSeconds, 4);
         Assert.Equal(calibration.Peers[0].RoundTripSeconds, high.Peers[0].RoundTripSeconds);
         Assert.Throws<ArgumentOutOfRangeException>(() => CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 1.5));
+
+        // Each peer's link estimates at a level of its own (by the peer's index); the sizes stay at theirs.
+        var perPeer = CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 1.0, p => p == 0 ? 0.0 : 1.0, 1.0);
+        Assert.Equal(0.005, perPeer.ToContext().Peers[0].ObservedRoundTripSeconds, 4);
+        Assert.Equal(600_000, perPeer.Models.Single(m => m.Name == "big").RequestBytes);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CalibrationFitter.AtObservedLevel(calibration, requests, Layout, 0.5, _ => 2.0, 0.5));
     }
 
     [Fact]
