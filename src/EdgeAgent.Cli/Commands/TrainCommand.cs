@@ -44,6 +44,7 @@ internal static class TrainCommand
         teacher.AcceptOnlyFromAmong("greedy", "rollout");
         var teacherWeight = new Option<double?>("--teacher-weight") { Description = "Weight of the teacher's cross-entropy kept in SAC's actor loss after the warm start (default 0: pure SAC)." };
         var dagger = new Option<double?>("--dagger") { Description = "While cloning, the chance an environment follows the actor's own action, so the teacher labels the states the actor reaches (default 0)." };
+        var cloningExploration = new Option<double?>("--cloning-exploration") { Description = "While cloning, the chance an environment acts at random (before --dagger's share; exploration for the critics; default 0.2). With --dagger 1 and a small value the teacher labels nearly only the states the actor's own actions reach." };
         var rolloutHorizon = new Option<int?>("--rollout-horizon") { Description = "Greedy steps the rollout teacher simulates after each tried placement (default 10)." };
         var focus = new Option<double?>("--focus") { Description = "Share of drawn preferences taken from [0.8, 1], where the gmorl profile's trade-off lies (default 0.5; 0 with --low-focus 0 draws uniformly)." };
         var lowFocus = new Option<double?>("--low-focus") { Description = "Share of drawn preferences taken from [0, --low-focus-max], where servers differ only by upload energy (default 0.1)." };
@@ -58,7 +59,7 @@ internal static class TrainCommand
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, rewardUnits];
+            teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, rewardUnits];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -133,6 +134,7 @@ internal static class TrainCommand
                     Teacher = Enum.Parse<TeacherKind>(parseResult.GetValue(teacher)!, ignoreCase: true),
                     TeacherWeight = parseResult.GetValue(teacherWeight) ?? defaults.TeacherWeight,
                     CloningStudentProbability = parseResult.GetValue(dagger) ?? defaults.CloningStudentProbability,
+                    CloningExploration = parseResult.GetValue(cloningExploration) ?? defaults.CloningExploration,
                     RolloutHorizon = parseResult.GetValue(rolloutHorizon) ?? defaults.RolloutHorizon,
                     RolloutFutures = parseResult.GetValue(rolloutFutures) ?? defaults.RolloutFutures,
                     FocusProbability = parseResult.GetValue(focus) ?? defaults.FocusProbability,
