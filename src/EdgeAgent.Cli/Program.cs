@@ -1,6 +1,10 @@
 using System.CommandLine;
 using EdgeAgent.Cli.Commands;
 
+// First: the shared ArrayPool keeps enough arrays for a peer's large answer (issue 17, the offload
+// hop; src/EdgeAgent.Node/README.md, Hosting/).
+EdgeAgent.Node.Hosting.SharedArrayPoolRetention.Apply();
+
 var root = new RootCommand("EdgeAgent: edge-cloud collaborative inference with a learned offloading policy.");
 foreach (var command in CommandCatalog.Create())
 {
