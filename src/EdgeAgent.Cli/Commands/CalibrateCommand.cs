@@ -14,11 +14,13 @@ internal static class CalibrateCommand
         var fromLog = new Option<string>("--from-log") { Description = "The agent's decision log (decisions.db).", Required = true };
         var output = new Option<string>("--out") { Description = "Calibration file to write.", DefaultValueFactory = _ => "calibration.json" };
         var since = new Option<string?>("--since") { Description = "Only requests at or after this time: ISO 8601 or a duration back from now (90s, 15m, 2h, 7d)." };
+        var clientCap = new Option<int>("--client-cap") { Description = "The client's cap on jobs in flight, written into the file for the simulator (an arrival due at the cap waits for a job to finish; the demo's driver: 8); the log cannot tell it. 0: open arrivals.", DefaultValueFactory = _ => 0 };
         var command = new Command("calibrate",
             "Fit the agent simulator's context to a deployment from its decision log: per peer round trip, uplink and downlink rates, speed and slots; per model and server execution times; the arrival process and workload mix; the device's power table; the empirical distributions (quantiles) they came from. Writes a versioned JSON file for `train --calibration` and `eval live`.");
         command.Options.Add(fromLog);
         command.Options.Add(output);
         command.Options.Add(since);
+        command.Options.Add(clientCap);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var stdout = parseResult.InvocationConfiguration.Output;
@@ -35,10 +37,17 @@ internal static class CalibrateCommand
                 from = parsed;
             }
 
+            if (parseResult.GetValue(clientCap) is var cap && cap is < 0 or > 1024)
+            {
+                await stderr.WriteLineAsync($"edgeagent calibrate: --client-cap must be between 0 and 1024, got {cap}.");
+                return 2;
+            }
+
             DeploymentCalibration calibration;
             try
             {
                 calibration = FromLog(parseResult.GetValue(fromLog)!, from);
+                calibration = calibration with { Arrivals = calibration.Arrivals with { ClientMaxInFlight = cap } };
             }
             catch (DecisionDatabaseException ex)
             {
@@ -79,7 +88,7 @@ internal static class CalibrateCommand
         var sb = new System.Text.StringBuilder();
         sb.AppendLine(inv, $"Calibration of {c.Source.Requests} requests ({c.Source.From:u} to {c.Source.To:u}) written to {path}");
         sb.AppendLine(inv, $"device: {c.Device.LocalConcurrency} slot(s); power {c.Device.IdleWatts:0.##}/{c.Device.BusyWatts:0.##}/{c.Device.RadioWatts:0.##}/{c.Device.WaitWatts:0.##} W idle/busy/radio/wait ({c.Device.PowerSource}); exec jitter sigma {c.Device.ExecJitterSigma:0.###}");
-        sb.AppendLine(inv, $"arrivals: {c.Arrivals.Kind}, {c.Arrivals.JobsPerSecond:0.###} jobs/s (gap CV {c.Arrivals.CoefficientOfVariation:0.##}); workloads: {string.Join(", ", c.Arrivals.Workloads.Select(w => string.Join(">", w.Stages) + (w.Stages.Count > 1 ? string.Create(inv, $" ({w.LinesMin}-{w.LinesMax} lines)") : "")))}");
+        sb.AppendLine(inv, $"arrivals: {c.Arrivals.Kind}, {c.Arrivals.JobsPerSecond:0.###} jobs/s (gap CV {c.Arrivals.CoefficientOfVariation:0.##}){(c.Arrivals.ClientMaxInFlight > 0 ? string.Create(inv, $", client cap {c.Arrivals.ClientMaxInFlight} jobs in flight") : "")}; workloads: {string.Join(", ", c.Arrivals.Workloads.Select(w => string.Join(">", w.Stages) + (w.Stages.Count > 1 ? string.Create(inv, $" ({w.LinesMin}-{w.LinesMax} lines)") : "")))}");
         sb.AppendLine("model        requests  request B  response B  (record)  device ms  source     measured exec p50 ms by server");
         foreach (var m in c.Models)
         {

@@ -387,7 +387,9 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         }
         else
         {
+            // The file carries the driver's cap, so `train --calibration` with it trains on the same arrivals.
             calibration = log.Calibrate();
+            calibration = calibration with { Arrivals = calibration.Arrivals with { ClientMaxInFlight = settings.ClientMaxInFlight } };
             calibrationPath = Path.Combine(Path.GetFullPath(settings.OutputDirectory), "calibration.json");
             calibration.Write(calibrationPath);
         }

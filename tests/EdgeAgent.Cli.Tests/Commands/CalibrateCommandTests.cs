@@ -65,6 +65,33 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.InRange(calibration.Arrivals.JobsPerSecond, 3.9, 4.1);
         Assert.Equal(0.04, calibration.Models[0].DeviceExecSeconds, 6);
         Assert.Equal(1, calibration.ToContext().PeerCount);
+        Assert.Equal(0, calibration.Arrivals.ClientMaxInFlight);
+    }
+
+    [Fact]
+    public void Calibrate_ClientCap_WrittenIntoTheFileAndTheContext()
+    {
+        WriteDatabase(40);
+
+        var (code, output, error) = Run("--from-log", DbPath, "--out", OutPath, "--client-cap", "8");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("client cap 8 jobs in flight", output, StringComparison.Ordinal);
+        var calibration = DeploymentCalibration.Read(OutPath);
+        Assert.Equal(8, calibration.Arrivals.ClientMaxInFlight);
+        Assert.Equal(8, calibration.ToContext().MaxJobsInFlight);
+    }
+
+    [Fact]
+    public void Calibrate_ClientCapOutOfRange_OneLineExitTwo()
+    {
+        WriteDatabase(40);
+
+        var (code, _, error) = Run("--from-log", DbPath, "--out", OutPath, "--client-cap", "-1");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--client-cap", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(OutPath));
     }
 
     [Fact]

@@ -253,6 +253,15 @@ public sealed record ArrivalCalibration
 
     /// <summary>The workload mix.</summary>
     public IReadOnlyList<WorkloadCalibration> Workloads { get; init; } = [];
+
+    /// <summary>
+    /// The client's cap on jobs in flight (<see cref="AgentContext.MaxJobsInFlight"/>: an arrival due
+    /// while this many jobs are in flight waits for one to finish, as the demo's driver holds items
+    /// back at 8); 0 (files written before 5 December 2026 too): open arrivals. Not identifiable from
+    /// the log alone (a client that never reached its cap looks the same): <c>calibrate --client-cap</c>
+    /// sets it, <c>eval live</c> writes its driver's; <c>train --calibration</c> trains with it.
+    /// </summary>
+    public int ClientMaxInFlight { get; init; }
 }
 
 /// <summary>
@@ -320,6 +329,7 @@ public sealed record DeploymentCalibration
                 "periodic" => ArrivalKind.Periodic,
                 _ => ArrivalKind.Poisson,
             },
+            MaxJobsInFlight = Arrivals.ClientMaxInFlight,
         };
         if (Models.Count is 0 or > AgentContext.MaxModels)
         {

@@ -516,6 +516,26 @@ public sealed class CalibrationFitterTests : IDisposable
         Assert.Equal(calibration.Models[0].ExecSeconds["local"].Quantiles, read.Models[0].ExecSeconds["local"].Quantiles);
     }
 
+    [Fact]
+    public void ClientCap_WrittenAndRead_ContextAndTrainingRangeHoldItemsBackAtIt_AFileWithoutItIsOpen()
+    {
+        var fitted = CalibrationFitter.Fit(Deployment(120, sigma: 0.1), Layout, "test.db", "agent-v2-s11-f37");
+        var path = Path.Combine(_dir, "calibration.json");
+        Assert.Equal(0, fitted.Arrivals.ClientMaxInFlight); // the log alone cannot tell a cap
+        Assert.Equal(0, fitted.ToContext().MaxJobsInFlight);
+
+        (fitted with { Arrivals = fitted.Arrivals with { ClientMaxInFlight = 8 } }).Write(path);
+        var read = DeploymentCalibration.Read(path);
+
+        Assert.Equal(8, read.ToContext().MaxJobsInFlight);
+        // What `train --calibration` trains on: the fixed range's context.
+        Assert.Equal(8, AgentContextRange.Fixed(read.ToContext()).FixedContext!.MaxJobsInFlight);
+        var older = File.ReadAllText(path).Replace("\"client_max_in_flight\": 8,", "", StringComparison.Ordinal).Replace(",\n    \"client_max_in_flight\": 8", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("client_max_in_flight", older, StringComparison.Ordinal);
+        File.WriteAllText(path, older);
+        Assert.Equal(0, DeploymentCalibration.Read(path).ToContext().MaxJobsInFlight);
+    }
+
     [Theory]
     [InlineData("{\"schema\":\"edgeagent.calibration\",\"version\":2}", "schema version 2")]
     [InlineData("{\"schema\":\"edgeagent.calibration\",\"version\":0}", "calibrate the log again")]
