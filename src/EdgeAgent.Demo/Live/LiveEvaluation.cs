@@ -60,6 +60,14 @@ public sealed record LiveEvaluationSettings
     /// the demo driver's <see cref="WorkloadDriver.DefaultMaxInFlight"/> by default; 0: open arrivals (before 5 December 2026).
     /// </summary>
     public int ClientMaxInFlight { get; init; } = WorkloadDriver.DefaultMaxInFlight;
+
+    /// <summary>
+    /// Which execution times the prediction of each preference runs: <see cref="LiveEvaluation.ExecTimesRun"/>
+    /// (the default since 5 December 2026 07:20 UTC: each server's times at the speed it ran in that
+    /// preference's run, <see cref="CalibrationFitter.WithRunExecutionTimes"/>; the machine's speed
+    /// drifts from run to run) or <see cref="LiveEvaluation.ExecTimesSweep"/> (the calibration's, one mean per model and server for every run, before).
+    /// </summary>
+    public string ExecTimes { get; init; } = LiveEvaluation.ExecTimesRun;
 }
 
 /// <summary>One preference: the live terms from the decision log and the simulator's prediction.</summary>
@@ -81,6 +89,13 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
     /// preference's run, or the calibration's for every run).
     /// </summary>
     public IReadOnlyDictionary<string, double> ObservedExecRatios { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>
+    /// With <see cref="LiveEvaluation.ExecTimesRun"/>: per server ("local", "peer:NAME") the factor the
+    /// run's execution times put on the calibration's (measured / the size lines; 1 where the run had
+    /// too few requests there). Empty with <see cref="LiveEvaluation.ExecTimesSweep"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> ExecTimeFactors { get; init; } = new Dictionary<string, double>();
 
     /// <summary>(predicted - live) / live of the mean delay per request.</summary>
     public double DelayGap => (Predicted.DelaySeconds - Live.DelaySeconds) / Live.DelaySeconds;
@@ -142,6 +157,9 @@ public sealed record LiveEvaluationReport
     /// <summary>The simulated client's cap on items in flight (<see cref="LiveEvaluationSettings.ClientMaxInFlight"/>; reports written before it: 0, none).</summary>
     public int ClientMaxInFlight { get; init; }
 
+    /// <summary>Whose execution times the prediction ran (<see cref="LiveEvaluationSettings.ExecTimes"/>; reports written before it: the sweep's).</summary>
+    public string ExecTimes { get; init; } = LiveEvaluation.ExecTimesSweep;
+
     /// <summary>Tolerance of the sim-to-real target.</summary>
     public double Tolerance { get; init; }
 
@@ -195,6 +213,12 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
     /// <summary><see cref="LiveEvaluationSettings.SizeMix"/>: one size level per simulated context.</summary>
     public const string SizesPerContext = "per-context";
+
+    /// <summary><see cref="LiveEvaluationSettings.ExecTimes"/>: each server's times at its speed in the preference's own run.</summary>
+    public const string ExecTimesRun = "run";
+
+    /// <summary><see cref="LiveEvaluationSettings.ExecTimes"/>: the calibration's times for every run.</summary>
+    public const string ExecTimesSweep = "sweep";
 
     /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: each run's median estimates.</summary>
     public const string EstimatesRunMedian = "run-median";
@@ -420,9 +444,14 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
             // What the agent's policy saw in this run: its estimates move between runs (refreshed by
             // use), and near a switch point the placement follows them.
+            // The machine's speed in this run (it drifts from run to run): each server's times scaled to
+            // what it measured, before the agent's estimates are read as ratios to them.
+            var (timed, factors) = settings.ExecTimes == ExecTimesRun
+                ? CalibrationFitter.WithRunExecutionTimes(calibration, run)
+                : (calibration, (IReadOnlyDictionary<string, double>)new Dictionary<string, double>());
             var perRun = settings.ObservedEstimates != EstimatesLog;
-            var observed = perRun ? CalibrationFitter.WithObservedEstimates(calibration, run, log.Layout) : calibration;
-            var contexts = settings.ObservedEstimates != EstimatesRun ? (perRun ? [observed.ToContext()] : [context])
+            var observed = perRun ? CalibrationFitter.WithObservedEstimates(timed, run, log.Layout) : timed;
+            var contexts = settings.ObservedEstimates != EstimatesRun ? (perRun || settings.ExecTimes == ExecTimesRun ? [observed.ToContext()] : [context])
                 : settings.SizeMix == SizesPerContext ? ObservedLevels.Select(l => CalibrationFitter.AtObservedLevel(observed, run, log.Layout, l.Size, l.Link, l.Record).ToContext()).ToArray()
                 : PerJobSizeContexts(observed, run, log.Layout);
             foreach (var c in contexts)
@@ -442,6 +471,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             var point = new LivePoint(preference, live, predicted)
             {
                 ExecProbeJoules = live.Requests > 0 ? execProbed / live.Requests : 0,
+                ExecTimeFactors = factors,
                 ObservedExecRatios = observed.Models.Select(m => (m.Name, m.ObservedExecRatio))
                     .Concat(observed.Peers.Select(p => ("peer:" + p.Name, p.ObservedExecRatio)))
                     .Concat(observed.Peers.SelectMany(p => p.ObservedExecRatios.Select(r => ("peer:" + p.Name + "/" + r.Key, r.Value))))
@@ -469,6 +499,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             ObservedEstimates = settings.ObservedEstimates,
             SizeMix = settings.SizeMix,
             ClientMaxInFlight = settings.ClientMaxInFlight,
+            ExecTimes = settings.ExecTimes,
             Tolerance = settings.Tolerance,
             Points = points,
             Reference = reference,
@@ -508,7 +539,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             EstimatesRun => "each preference's own run (a mixture of 100 contexts: each peer's link estimates and the response-size record at levels of their own of the run's 5-95 % quantiles, each job's size drawn from the run's 5-95 % levels within every context)",
             EstimatesRunMedian => "each preference's own run (medians)",
             _ => "the calibration (every run alike)",
-        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}");
+        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}{(report.ExecTimes == ExecTimesRun ? "; execution times at each server's speed in the preference's own run" : "; execution times the calibration's (one mean per model and server)")}");
         sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy); the live runs' idle-time execution probes (not simulated) are their own column below, not in the compared energy");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");
@@ -528,6 +559,11 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             {
                 sb.AppendLine(inv, $"- w_delay {p.Preference:0.###} beyond {report.Tolerance:P0}: {why}");
             }
+        }
+
+        if (report.ExecTimes == ExecTimesRun)
+        {
+            sb.AppendLine(inv, $"each run's execution speed, measured / the calibration's size lines, per server (1: too few requests there): {string.Join("; ", report.Points.Select(p => string.Create(inv, $"{p.Preference:0.###}: {string.Join(", ", p.ExecTimeFactors.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => string.Create(inv, $"{f.Key} {f.Value:0.000}")))}")))}");
         }
 
         sb.AppendLine(inv, $"hypervolume of the (mean delay s, mean energy J per request) fronts under ({report.Reference.Delay:0.####} s, {report.Reference.Energy:0.####} J): live {report.LiveHypervolume:0.######}, sim {report.PredictedHypervolume:0.######}");

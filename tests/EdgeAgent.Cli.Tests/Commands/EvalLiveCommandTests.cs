@@ -16,18 +16,18 @@ public sealed class EvalLiveCommandTests : IDisposable
     private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run([EvalCommand.Create()], ["eval", "live", .. args], 120);
 
     // Two runs of one model, at w_delay 0 (everything on peer "edge") and 1 (everything local).
-    private static DecisionRecord Record(int i, double preference, double localExpected = 0.04)
+    private static DecisionRecord Record(int i, double preference, double localExpected = 0.04, double boardExec = 0.04, bool? onBoard = null)
     {
         ServerObservation[] servers =
         [
             new() { Placement = Placement.Local(), Kind = ServerKind.Local, ExpectedExecSeconds = localExpected, MaxConcurrency = 1, EstimatedEnergyJoules = 0.2 },
             new() { Placement = Placement.Peer("edge"), Kind = ServerKind.Edge, UplinkBitsPerSecond = 1e8, DownlinkBitsPerSecond = 1e8, RoundTripSeconds = 0.005, ExpectedExecSeconds = 0.01, MaxConcurrency = 1 },
         ];
-        var local = preference > 0.5;
+        var local = onBoard ?? preference > 0.5;
         var ran = local ? Placement.Local() : Placement.Peer("edge");
-        var exec = local ? 0.04 : 0.01;
+        var exec = local ? boardExec : 0.01;
         var transfer = local ? 0 : 0.005 + (8 * 100_000 / 1e8);
-        var start = preference > 0.5 ? 100 : 0;
+        var start = 100 * preference;
         return new DecisionRecord(T0.AddSeconds(start + (0.5 * i) + exec + transfer), "cls", 100_000, ran, ran, null, new Preference(preference),
             exec + transfer + 0.001, 0, exec, new TaskEnergy(new EnergyFigure(local ? 5 * exec : 0, EnergyProvenance.Modelled), new EnergyFigure(local ? 0 : (2 * 0.008) + 0, EnergyProvenance.Modelled)),
             true, new OffloadObservation(new TaskObservation("cls", 100_000, null), servers))
@@ -118,6 +118,41 @@ public sealed class EvalLiveCommandTests : IDisposable
     }
 
     [Fact]
+    public void EvalLive_FromLogBoardSlowerInOneRun_ExecTimesRunPredictsEachRunAtItsSpeed_SweepAtTheMean()
+    {
+        // Runs at w_delay 0 (on the peer), 0.5 (the board at 40 ms) and 1 (the board at 50 ms): the calibration's board mean is 45 ms.
+        Directory.CreateDirectory(Path.Combine(_dir, "log"));
+        using (var db = DecisionDatabase.OpenForWriting(Path.Combine(_dir, "log", "decisions.db")))
+        {
+            db.Insert([.. Enumerable.Range(0, 30).SelectMany(i => new[]
+            {
+                DurableDecisionLog.ToRow(Record(i, 0)),
+                DurableDecisionLog.ToRow(Record(i, 0.5, boardExec: 0.04, onBoard: true)),
+                DurableDecisionLog.ToRow(Record(i, 1, boardExec: 0.05, onBoard: true)),
+            })]);
+        }
+
+        double[] Predicted(string execTimes, out JsonElement factors)
+        {
+            var (code, _, error) = Run("--from-log", "--report", _dir, "--preferences", "3", "--policy", "local", "--episodes", "2", "--exec-times", execTimes);
+            Assert.True(code == 0, error);
+            using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "report.json")));
+            var points = report.RootElement.GetProperty("points");
+            factors = points[2].GetProperty("exec_time_factors").Clone();
+            return [.. Enumerable.Range(1, 2).Select(k => points[k].GetProperty("predicted").GetProperty("exec_seconds").GetDouble())];
+        }
+
+        var run = Predicted("run", out var runFactors);
+        var sweep = Predicted("sweep", out var sweepFactors);
+
+        Assert.InRange(run[0], 0.038, 0.042);
+        Assert.InRange(run[1], 0.0475, 0.0525);
+        Assert.Equal(0.05 / 0.045, runFactors.GetProperty("local").GetDouble(), 3);
+        Assert.All(sweep, e => Assert.InRange(e, 0.0425, 0.0475));
+        Assert.Empty(sweepFactors.EnumerateObject());
+    }
+
+    [Fact]
     public void EvalLive_BadArguments_OneLineExitTwo()
     {
         var (code, _, error) = Run("--preferences", "1", "--report", _dir);
@@ -132,5 +167,9 @@ public sealed class EvalLiveCommandTests : IDisposable
         var (linkCode, _, linkError) = Run("--link-profile", "edge:rtt=fast", "--report", _dir);
         Assert.Equal(2, linkCode);
         Assert.StartsWith("edgeagent eval live: --link-profile:", linkError, StringComparison.Ordinal);
+
+        var (execCode, _, execError) = Run("--from-log", "--report", _dir, "--exec-times", "median");
+        Assert.NotEqual(0, execCode);
+        Assert.Contains("'median' not recognized", execError, StringComparison.Ordinal);
     }
 }

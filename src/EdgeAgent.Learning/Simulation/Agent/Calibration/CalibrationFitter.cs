@@ -375,6 +375,65 @@ public static class CalibrationFitter
         return calibration with { Models = models, Peers = peers };
     }
 
+    /// <summary>Fewest requests a server must have run in a stretch for <see cref="WithRunExecutionTimes"/> to take its time from the stretch.</summary>
+    public const int MinimumRunExecRequests = 10;
+
+    /// <summary>
+    /// The calibration with each server's execution times at the speed it ran during one stretch of
+    /// the log (one eval live run): per server (the board, each peer) the sum of its measured times
+    /// over the sum of what the calibration's size lines give for the same requests
+    /// (<see cref="ModelCalibration.ExecAtMeanBytesSeconds"/>, <see cref="ModelCalibration.ExecSizeSlope"/>:
+    /// the sizes it ran are accounted for), applied to every model's times on that server. The
+    /// emulated board and peers share one machine whose speed drifts over minutes (the board's
+    /// all-local runs of one sweep: 41.8-50.6 ms per request; its detection 3.44 to 3.88 ms per
+    /// 100 KB over 5 minutes), which one calibrated mean per model cannot follow; the drift is a
+    /// condition of the run, like its link. A server with fewer than <see cref="MinimumRunExecRequests"/>
+    /// requests in the stretch keeps the calibration's times; the factor is clamped to [0.5, 2].
+    /// Returns the calibration and the factor applied per server ("local", "peer:NAME"; 1 where kept).
+    /// </summary>
+    /// <param name="calibration">The deployment's calibration (fitted from the whole log, or a file).</param>
+    /// <param name="requests">The stretch's requests (failed ones are left out).</param>
+    public static (DeploymentCalibration Calibration, IReadOnlyDictionary<string, double> Factors) WithRunExecutionTimes(DeploymentCalibration calibration, IReadOnlyList<LoggedRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(calibration);
+        ArgumentNullException.ThrowIfNull(requests);
+        var models = calibration.Models.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        double? Line(LoggedRequest r)
+        {
+            if (!models.TryGetValue(r.Model, out var m))
+            {
+                return null;
+            }
+
+            var at = m.ExecAtMeanBytesSeconds.TryGetValue(r.RanAt, out var a) && a > 0 && double.IsFinite(a) ? a
+                : r.RanAt == "local" ? m.DeviceExecSeconds : double.NaN;
+            var scale = m.MeanRequestBytes > 0 ? Math.Clamp(1 + (m.ExecSizeSlope * (r.InputBytes - m.MeanRequestBytes) / m.MeanRequestBytes), 0.2, 5) : 1;
+            return at > 0 && double.IsFinite(at) ? at * scale : null;
+        }
+
+        var factors = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var server in requests.Where(r => r.Success && r.ExecSeconds > 0 && double.IsFinite(r.ExecSeconds)).GroupBy(r => r.RanAt, StringComparer.Ordinal))
+        {
+            var pairs = server.Select(r => (Measured: r.ExecSeconds, Line: Line(r))).Where(p => p.Line is > 0).ToArray();
+            factors[server.Key] = pairs.Length >= MinimumRunExecRequests
+                ? Math.Clamp(pairs.Sum(p => p.Measured) / pairs.Sum(p => p.Line!.Value), 0.5, 2)
+                : 1;
+        }
+
+        double Factor(string server) => factors.TryGetValue(server, out var f) ? f : 1;
+        static Distribution Scaled(Distribution d, double f) => f == 1 ? d : d with { Mean = d.Mean * f, Quantiles = [.. d.Quantiles.Select(v => v * f)] };
+        var local = Factor("local");
+        var scaled = calibration.Models.Select(m => m with
+        {
+            DeviceExecSeconds = m.DeviceExecSeconds * local,
+            Int8ExecSeconds = m.Int8ExecSeconds * local,
+            MixedExecSeconds = m.MixedExecSeconds * local,
+            ExecAtMeanBytesSeconds = m.ExecAtMeanBytesSeconds.ToDictionary(e => e.Key, e => e.Value * Factor(e.Key), StringComparer.Ordinal),
+            ExecSeconds = m.ExecSeconds.ToDictionary(e => e.Key, e => Scaled(e.Value, Factor(e.Key)), StringComparer.Ordinal),
+        }).ToArray();
+        return (calibration with { Models = scaled }, factors);
+    }
+
     /// <summary>
     /// The calibration at one <paramref name="level"/> (0 to 1) of a stretch's spread, every
     /// quantity at the same level: <see cref="AtObservedLevel(DeploymentCalibration, IReadOnlyList{LoggedRequest}, FeatureLayout, double, double, double)"/>

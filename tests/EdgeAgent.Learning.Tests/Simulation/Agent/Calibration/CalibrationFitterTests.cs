@@ -281,6 +281,45 @@ public sealed class CalibrationFitterTests : IDisposable
         Assert.InRange(CalibrationFitter.Fit(Deployment(1000, sigma: 0.1), Layout, "test.db", "agent-v2-s11-f37").Device.ExecResidualSigma, 0.085, 0.115);
     }
 
+    // The deployment with the big model's inputs from bytesOf (its time proportional to them on every
+    // server, 400 KB the mean of the whole log) and the board's times stretched by boardFactor.
+    private static List<LoggedRequest> SizedDeployment(int count, int seed, Func<int, long> bytesOf, double boardFactor) =>
+        [.. Deployment(count, sigma: 0, seed).Select((r, i) =>
+        {
+            var bytes = r.Model == "big" ? bytesOf(i) : r.InputBytes;
+            var exec = r.Model == "big" ? r.ExecSeconds * bytes / 400_000.0 : r.ExecSeconds;
+            return r with { InputBytes = bytes, ExecSeconds = r.RanAt == "local" ? exec * boardFactor : exec };
+        })];
+
+    [Fact]
+    public void WithRunExecutionTimes_BoardSlowerInOneRun_EachServersTimesAtItsSpeedThere_SizesAccountedFor()
+    {
+        var calibration = CalibrationFitter.Fit(SizedDeployment(600, 1, i => 200_000 + (100_000 * (i / 2 % 5)), 1), Layout, "test.db", "agent-v2-s11-f37");
+        // One run with only the widest inputs (600 KB: 1.5x the mean's time) and the board 25 % slower.
+        var run = SizedDeployment(120, 2, _ => 600_000, 1.25);
+
+        var (timed, factors) = CalibrationFitter.WithRunExecutionTimes(calibration, run);
+
+        Assert.Equal(1.25, factors["local"], 3); // the widths are the size line's, not the board's speed
+        Assert.Equal(1.0, factors["peer:edge"], 3);
+        foreach (var (before, after) in calibration.Models.Zip(timed.Models))
+        {
+            Assert.Equal(before.DeviceExecSeconds * 1.25, after.DeviceExecSeconds, 9);
+            Assert.Equal(before.ExecAtMeanBytesSeconds["local"] * 1.25, after.ExecAtMeanBytesSeconds["local"], 9);
+            Assert.Equal(before.ExecAtMeanBytesSeconds["peer:edge"], after.ExecAtMeanBytesSeconds["peer:edge"], 9);
+            Assert.Equal(before.ExecSeconds["local"].Mean * 1.25, after.ExecSeconds["local"].Mean, 9);
+        }
+
+        // The agent's estimates are then read as ratios to the run's times (what it saw stays what it saw).
+        var observed = CalibrationFitter.WithObservedEstimates(timed, run, Layout);
+        Assert.All(observed.Models, m => Assert.Equal(1 / 1.25, m.ObservedExecRatio, 3));
+
+        // Fewer than MinimumRunExecRequests on a server: the calibration's times there.
+        var (kept, few) = CalibrationFitter.WithRunExecutionTimes(calibration, [.. run.Where(r => r.RanAt == "local").Take(CalibrationFitter.MinimumRunExecRequests - 1)]);
+        Assert.Equal(1.0, few["local"]);
+        Assert.Equal(calibration.Models.Select(m => m.DeviceExecSeconds), kept.Models.Select(m => m.DeviceExecSeconds));
+    }
+
     [Fact]
     public void Fit_PeerEstimatesOffInOppositeDirections_EachModelsOwnRatioInTheObservations()
     {
