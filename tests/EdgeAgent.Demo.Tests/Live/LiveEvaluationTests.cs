@@ -36,6 +36,30 @@ public sealed class LiveEvaluationTests
         Assert.InRange(Math.Abs(Correlation([.. levels.Select(l => l.Link)], [.. levels.Select(l => l.Record)])), 0, 1e-9);
     }
 
+    [Fact]
+    public void Explain_TransferGap_NamesEachPeersShareLiveAndSimulated_LargestDifferenceFirst_WithTheLiveShareSd()
+    {
+        // The 6 items/s sweep's w_delay 0.2: as many offloads live and simulated, more of them to the far cloud live.
+        var live = new Learning.Evaluation.RequestTerms
+        {
+            Requests = 449, DelaySeconds = 0.0933, TransferSeconds = 0.0474, ExecSeconds = 0.040,
+            EnergyJoules = 0.1102, ComputeJoules = 0.0997,
+            Placements = new Dictionary<string, double> { ["local"] = 0.551, ["peer:cloud"] = 0.139, ["peer:edge"] = 0.310 },
+        };
+        var sim = live with
+        {
+            DelaySeconds = 0.0829, TransferSeconds = 0.0391,
+            Placements = new Dictionary<string, double> { ["local"] = 0.544, ["peer:cloud"] = 0.112, ["peer:edge"] = 0.344 },
+        };
+        var point = new LivePoint(0.2, live, sim);
+        var report = new LiveEvaluationReport { Tolerance = 0.10, Points = [point] };
+
+        var why = LiveEvaluation.Explain(point, report);
+
+        Assert.Equal("transfer -8.3 ms; share of requests live / simulated: peer:edge 31.0 % / 34.4 % (live sd 2.2 points), peer:cloud 13.9 % / 11.2 % (live sd 1.6 points)", why);
+        Assert.Null(LiveEvaluation.Explain(new LivePoint(0.2, live, live), report));
+    }
+
     [Theory]
     [InlineData(16, 2)]
     [InlineData(10, 1)]
