@@ -33,11 +33,9 @@ internal static class EvalLiveCommand
         var sizeMix = new Option<string>("--size-mix") { Description = "With --observed-estimates run: 'per-job' (each simulated job draws its size from the run's 5-95 % levels, as a live run mixes them) or 'per-context' (one size level per simulated context, the prediction before 5 December 2026).", DefaultValueFactory = _ => LiveEvaluation.SizesPerJob };
         sizeMix.AcceptOnlyFromAmong(LiveEvaluation.SizesPerJob, LiveEvaluation.SizesPerContext);
         var clientCap = new Option<int>("--client-cap") { Description = "Items in flight the simulated client allows, as the demo's driver (an arrival due at the cap waits for an item to finish); 0: open arrivals (the prediction before 5 December 2026).", DefaultValueFactory = _ => WorkloadDriver.DefaultMaxInFlight };
-        var execTimes = new Option<string>("--exec-times") { Description = "Which execution times each preference's prediction runs: 'run' (each server's, board and peers, at the speed it ran in that preference's run: measured over the calibration's size lines; the machine's speed drifts from run to run) or 'sweep' (the calibration's, one mean per model and server for every run: the prediction before 5 December 2026 07:20 UTC).", DefaultValueFactory = _ => LiveEvaluation.ExecTimesRun };
-        execTimes.AcceptOnlyFromAmong(LiveEvaluation.ExecTimesRun, LiveEvaluation.ExecTimesSweep);
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap, execTimes })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap })
         {
             command.Options.Add(option);
         }
@@ -107,7 +105,6 @@ internal static class EvalLiveCommand
                     ObservedEstimates = parseResult.GetValue(observed)!,
                     SizeMix = parseResult.GetValue(sizeMix)!,
                     ClientMaxInFlight = parseResult.GetValue(clientCap) is var cap && cap is >= 0 and <= 1024 ? cap : throw new ArgumentException($"--client-cap must be between 0 and 1024, got {cap}."),
-                    ExecTimes = parseResult.GetValue(execTimes)!,
                 });
             }
             catch (ArgumentException ex)

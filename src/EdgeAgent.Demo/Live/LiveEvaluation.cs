@@ -60,14 +60,6 @@ public sealed record LiveEvaluationSettings
     /// the demo driver's <see cref="WorkloadDriver.DefaultMaxInFlight"/> by default; 0: open arrivals (before 5 December 2026).
     /// </summary>
     public int ClientMaxInFlight { get; init; } = WorkloadDriver.DefaultMaxInFlight;
-
-    /// <summary>
-    /// Which execution times the prediction of each preference runs: <see cref="LiveEvaluation.ExecTimesRun"/>
-    /// (the default since 5 December 2026 07:20 UTC: each server's times at the speed it ran in that
-    /// preference's run, <see cref="CalibrationFitter.WithRunExecutionTimes"/>; the machine's speed
-    /// drifts from run to run) or <see cref="LiveEvaluation.ExecTimesSweep"/> (the calibration's, one mean per model and server for every run, before).
-    /// </summary>
-    public string ExecTimes { get; init; } = LiveEvaluation.ExecTimesRun;
 }
 
 /// <summary>One preference: the live terms from the decision log and the simulator's prediction.</summary>
@@ -91,11 +83,25 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
     public IReadOnlyDictionary<string, double> ObservedExecRatios { get; init; } = new Dictionary<string, double>();
 
     /// <summary>
-    /// With <see cref="LiveEvaluation.ExecTimesRun"/>: per server ("local", "peer:NAME") the factor the
-    /// run's execution times put on the calibration's (measured / the size lines; 1 where the run had
-    /// too few requests there). Empty with <see cref="LiveEvaluation.ExecTimesSweep"/>.
+    /// Per server ("local", "peer:NAME") the factor this run's execution times put on the
+    /// calibration's (measured / the size lines; 1 where the run had too few requests there):
+    /// what <see cref="PredictedAtRunSpeeds"/> ran with.
     /// </summary>
     public IReadOnlyDictionary<string, double> ExecTimeFactors { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>
+    /// The speed-conditioned prediction: as <see cref="Predicted"/> but every server's execution
+    /// times at the speed it ran in this very run (<see cref="CalibrationFitter.WithRunExecutionTimes"/>).
+    /// Not a prospective prediction (it uses speeds measured in the run it predicts): a diagnostic
+    /// that separates the machine's drift from the simulator's dynamics. Null in reports written before it.
+    /// </summary>
+    public RequestTerms? PredictedAtRunSpeeds { get; init; }
+
+    /// <summary>(speed-conditioned - live) / live of the mean delay per request (NaN without <see cref="PredictedAtRunSpeeds"/>).</summary>
+    public double DelayGapAtRunSpeeds => PredictedAtRunSpeeds is { } p ? (p.DelaySeconds - Live.DelaySeconds) / Live.DelaySeconds : double.NaN;
+
+    /// <summary>(speed-conditioned - live) / live of the mean energy per request (NaN without <see cref="PredictedAtRunSpeeds"/>).</summary>
+    public double EnergyGapAtRunSpeeds => PredictedAtRunSpeeds is { } p ? (p.EnergyJoules - Live.EnergyJoules) / Live.EnergyJoules : double.NaN;
 
     /// <summary>(predicted - live) / live of the mean delay per request.</summary>
     public double DelayGap => (Predicted.DelaySeconds - Live.DelaySeconds) / Live.DelaySeconds;
@@ -157,9 +163,6 @@ public sealed record LiveEvaluationReport
     /// <summary>The simulated client's cap on items in flight (<see cref="LiveEvaluationSettings.ClientMaxInFlight"/>; reports written before it: 0, none).</summary>
     public int ClientMaxInFlight { get; init; }
 
-    /// <summary>Whose execution times the prediction ran (<see cref="LiveEvaluationSettings.ExecTimes"/>; reports written before it: the sweep's).</summary>
-    public string ExecTimes { get; init; } = LiveEvaluation.ExecTimesSweep;
-
     /// <summary>Tolerance of the sim-to-real target.</summary>
     public double Tolerance { get; init; }
 
@@ -175,8 +178,11 @@ public sealed record LiveEvaluationReport
     /// <summary>Hypervolume of the predicted points.</summary>
     public double PredictedHypervolume { get; init; }
 
-    /// <summary>Preferences where both gaps are within the tolerance.</summary>
+    /// <summary>Preferences where both gaps of the (prospective) prediction are within the tolerance.</summary>
     public int WithinTolerance => Points.Count(p => Math.Abs(p.DelayGap) <= Tolerance && Math.Abs(p.EnergyGap) <= Tolerance);
+
+    /// <summary>Preferences where both gaps of the speed-conditioned prediction (<see cref="LivePoint.PredictedAtRunSpeeds"/>) are within the tolerance.</summary>
+    public int WithinToleranceAtRunSpeeds => Points.Count(p => Math.Abs(p.DelayGapAtRunSpeeds) <= Tolerance && Math.Abs(p.EnergyGapAtRunSpeeds) <= Tolerance);
 
     /// <summary>
     /// The runs that kept every request on the board, live and (at most <see cref="LiveEvaluation.AllLocalShare"/> offloaded) in
@@ -213,12 +219,6 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
     /// <summary><see cref="LiveEvaluationSettings.SizeMix"/>: one size level per simulated context.</summary>
     public const string SizesPerContext = "per-context";
-
-    /// <summary><see cref="LiveEvaluationSettings.ExecTimes"/>: each server's times at its speed in the preference's own run.</summary>
-    public const string ExecTimesRun = "run";
-
-    /// <summary><see cref="LiveEvaluationSettings.ExecTimes"/>: the calibration's times for every run.</summary>
-    public const string ExecTimesSweep = "sweep";
 
     /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: each run's median estimates.</summary>
     public const string EstimatesRunMedian = "run-median";
@@ -463,34 +463,41 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
             // What the agent's policy saw in this run: its estimates move between runs (refreshed by
             // use), and near a switch point the placement follows them.
-            // The machine's speed in this run (it drifts from run to run): each server's times scaled to
-            // what it measured, before the agent's estimates are read as ratios to them.
-            var (timed, factors) = settings.ExecTimes == ExecTimesRun
-                ? CalibrationFitter.WithRunExecutionTimes(calibration, run)
-                : (calibration, (IReadOnlyDictionary<string, double>)new Dictionary<string, double>());
             var perRun = settings.ObservedEstimates != EstimatesLog;
-            var observed = perRun ? CalibrationFitter.WithObservedEstimates(timed, run, log.Layout) : timed;
-            var contexts = settings.ObservedEstimates != EstimatesRun ? (perRun || settings.ExecTimes == ExecTimesRun ? [observed.ToContext()] : [context])
-                : settings.SizeMix == SizesPerContext ? ObservedLevels.Select(l => CalibrationFitter.AtObservedLevel(observed, run, log.Layout, l.Size, l.Link, l.Record).ToContext()).ToArray()
-                : PerJobSizeContexts(observed, run, log.Layout);
-            foreach (var c in contexts)
+            (DeploymentCalibration Observed, RequestTerms Predicted) PredictWith(DeploymentCalibration timed, bool timesOfThisRun)
             {
-                // The demo driver holds an item back while its cap is in flight (WorkloadDriver).
-                c.MaxJobsInFlight = settings.ClientMaxInFlight;
+                var observed = perRun ? CalibrationFitter.WithObservedEstimates(timed, run, log.Layout) : timed;
+                var contexts = settings.ObservedEstimates != EstimatesRun ? (perRun || timesOfThisRun ? [observed.ToContext()] : [context])
+                    : settings.SizeMix == SizesPerContext ? ObservedLevels.Select(l => CalibrationFitter.AtObservedLevel(observed, run, log.Layout, l.Size, l.Link, l.Record).ToContext()).ToArray()
+                    : PerJobSizeContexts(observed, run, log.Layout);
+                foreach (var c in contexts)
+                {
+                    // The demo driver holds an item back while its cap is in flight (WorkloadDriver).
+                    c.MaxJobsInFlight = settings.ClientMaxInFlight;
+                }
+
+                // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
+                var episodes = contexts.Length > 1 ? EpisodesPerLevel(settings.Episodes) : settings.Episodes;
+                // Each context its own episodes' seeds (episode i of context k: seed + 4096 k + i + 1): with the
+                // same streams in every context the mixture would average one small sample of arrivals and
+                // execution jitter (2 episodes at sigma 0.75: the board's mean time 6 % off) 100 times.
+                var parts = contexts.Select((c, k) => SimulatedRequests.Predict(c, policy, preference, episodes, settings.Seed + (4096UL * (ulong)k), settings.StepsPerEpisode, probeJoules is null ? null : probeModel)).ToArray();
+                return (observed, RequestTerms.Mean(parts));
             }
 
-            // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
-            var episodes = contexts.Length > 1 ? EpisodesPerLevel(settings.Episodes) : settings.Episodes;
-            // Each context its own episodes' seeds (episode i of context k: seed + 4096 k + i + 1): with the
-            // same streams in every context the mixture would average one small sample of arrivals and
-            // execution jitter (2 episodes at sigma 0.75: the board's mean time 6 % off) 100 times.
-            var parts = contexts.Select((c, k) => SimulatedRequests.Predict(c, policy, preference, episodes, settings.Seed + (4096UL * (ulong)k), settings.StepsPerEpisode, probeJoules is null ? null : probeModel)).ToArray();
-            var predicted = RequestTerms.Mean(parts);
+            // Prospective: one calibrated speed per server for the whole sweep. Speed-conditioned: each
+            // server's times at the speed it ran in this run (the machine drifts from run to run), the
+            // agent's estimates then read as ratios to them; it uses the run it predicts, so it is a
+            // diagnostic of the simulator's dynamics, not a prediction.
+            var (observed, predicted) = PredictWith(calibration, false);
+            var (atRunSpeeds, factors) = CalibrationFitter.WithRunExecutionTimes(calibration, run);
+            var (_, conditioned) = PredictWith(atRunSpeeds, true);
             var execProbed = execProbeJoules?.FirstOrDefault(p => Math.Abs(p.Key - preference) < 1e-6).Value ?? 0;
             var point = new LivePoint(preference, live, predicted)
             {
                 ExecProbeJoules = live.Requests > 0 ? execProbed / live.Requests : 0,
                 ExecTimeFactors = factors,
+                PredictedAtRunSpeeds = conditioned,
                 ObservedExecRatios = observed.Models.Select(m => (m.Name, m.ObservedExecRatio))
                     .Concat(observed.Peers.Select(p => ("peer:" + p.Name, p.ObservedExecRatio)))
                     .Concat(observed.Peers.SelectMany(p => p.ObservedExecRatios.Select(r => ("peer:" + p.Name + "/" + r.Key, r.Value))))
@@ -498,7 +505,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             };
             points.Add(point);
             progress(string.Create(CultureInfo.InvariantCulture,
-                $"w_delay {preference:0.###}: live {live.DelaySeconds * 1000:0.#} ms {live.EnergyJoules:0.####} J ({live.Requests} requests, {live.OffloadedShare:P0} offloaded); sim {predicted.DelaySeconds * 1000:0.#} ms {predicted.EnergyJoules:0.####} J ({predicted.OffloadedShare:P0} offloaded); agent's estimates / simulated times: {string.Join(", ", point.ObservedExecRatios.Select(r => $"{r.Key} {r.Value:0.###}"))}"));
+                $"w_delay {preference:0.###}: live {live.DelaySeconds * 1000:0.#} ms {live.EnergyJoules:0.####} J ({live.Requests} requests, {live.OffloadedShare:P0} offloaded); sim {predicted.DelaySeconds * 1000:0.#} ms {predicted.EnergyJoules:0.####} J ({predicted.OffloadedShare:P0} offloaded); at the run's speeds {conditioned.DelaySeconds * 1000:0.#} ms {conditioned.EnergyJoules:0.####} J; agent's estimates / simulated times: {string.Join(", ", point.ObservedExecRatios.Select(r => $"{r.Key} {r.Value:0.###}"))}"));
         }
 
         var usable = points.Where(p => p.Live.Requests > 0).ToArray();
@@ -518,7 +525,6 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             ObservedEstimates = settings.ObservedEstimates,
             SizeMix = settings.SizeMix,
             ClientMaxInFlight = settings.ClientMaxInFlight,
-            ExecTimes = settings.ExecTimes,
             Tolerance = settings.Tolerance,
             Points = points,
             Reference = reference,
@@ -558,7 +564,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             EstimatesRun => "each preference's own run (a mixture of 100 contexts: each peer's link estimates and the response-size record at levels of their own of the run's 5-95 % quantiles, each job's size drawn from the run's 5-95 % levels within every context)",
             EstimatesRunMedian => "each preference's own run (medians)",
             _ => "the calibration (every run alike)",
-        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}{(report.ExecTimes == ExecTimesRun ? "; execution times at each server's speed in the preference's own run" : "; execution times the calibration's (one mean per model and server)")}");
+        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}; execution times the calibration's, one speed per server for the sweep (prospective; the speed-conditioned prediction below)");
         sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy); the live runs' idle-time execution probes (not simulated) are their own column below, not in the compared energy");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");
@@ -580,9 +586,18 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             }
         }
 
-        if (report.ExecTimes == ExecTimesRun)
+        if (report.Points.Any(p => p.PredictedAtRunSpeeds is not null))
         {
-            sb.AppendLine(inv, $"each run's execution speed, measured / the calibration's size lines, per server (1: too few requests there): {string.Join("; ", report.Points.Select(p => string.Create(inv, $"{p.Preference:0.###}: {string.Join(", ", p.ExecTimeFactors.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => string.Create(inv, $"{f.Key} {f.Value:0.000}")))}")))}");
+            sb.AppendLine(inv, $"speed-conditioned (each server's execution at the speed it ran in that run; uses the run it predicts, so not prospective): within {report.Tolerance:P0} {report.WithinToleranceAtRunSpeeds} of {report.Points.Count} preferences (prospective above: {report.WithinTolerance} of {report.Points.Count})");
+            sb.AppendLine();
+            sb.AppendLine("| w_delay | live ms | speed-conditioned sim ms | delay gap | live J | speed-conditioned sim J | energy gap | offloaded live / sim | run's speed per server (measured / the calibration's size lines; 1: too few requests there) |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            foreach (var p in report.Points.Where(p => p.PredictedAtRunSpeeds is not null))
+            {
+                sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.DelaySeconds * 1000:0.0} | {p.PredictedAtRunSpeeds!.DelaySeconds * 1000:0.0} | {Percent(p.DelayGapAtRunSpeeds, report.Tolerance)} | {p.Live.EnergyJoules:0.0000} | {p.PredictedAtRunSpeeds.EnergyJoules:0.0000} | {Percent(p.EnergyGapAtRunSpeeds, report.Tolerance)} | {p.Live.OffloadedShare:P0} / {p.PredictedAtRunSpeeds.OffloadedShare:P0} | {string.Join(", ", p.ExecTimeFactors.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => string.Create(inv, $"{f.Key} {f.Value:0.000}")))} |");
+            }
+
+            sb.AppendLine();
         }
 
         sb.AppendLine(inv, $"hypervolume of the (mean delay s, mean energy J per request) fronts under ({report.Reference.Delay:0.####} s, {report.Reference.Energy:0.####} J): live {report.LiveHypervolume:0.######}, sim {report.PredictedHypervolume:0.######}");
