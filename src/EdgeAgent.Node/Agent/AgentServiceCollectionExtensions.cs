@@ -28,7 +28,7 @@ public static class AgentServiceCollectionExtensions
     /// (profiled quantized variants offered as extra local candidates), peer connections, the
     /// <see cref="ClusterView"/>, the <see cref="DecisionLog"/> handing every record to the registered
     /// <see cref="IDecisionObserver"/>s (the <see cref="DurableDecisionLog"/>, section "DecisionLog", is
-    /// one), metrics, and the
+    /// one; it follows reloads of DecisionLog:Enabled), metrics, and the
     /// <see cref="Dispatcher"/> as the <see cref="IInferenceBackend"/>. Registrations made before
     /// this call for <see cref="IOffloadPolicy"/>, <see cref="IEnergyEstimator"/> or
     /// <see cref="OperatorPreference"/> win (TryAdd), so a fixed policy, a measured energy
@@ -95,7 +95,7 @@ public static class AgentServiceCollectionExtensions
         services.AddOptions<DecisionLogOptions>().BindConfiguration(DecisionLogOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DecisionLogOptions>, DecisionLogOptionsValidator>());
         services.TryAddSingleton(sp => new DurableDecisionLog(
-            sp.GetRequiredService<IOptions<DecisionLogOptions>>(),
+            sp.GetRequiredService<IOptionsMonitor<DecisionLogOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetRequiredService<ILogger<DurableDecisionLog>>()));

@@ -15,7 +15,7 @@ namespace EdgeAgent.Node.Agent;
 /// <summary>What the durable decision log is doing.</summary>
 public enum DurableDecisionLogState
 {
-    /// <summary>Switched off (DecisionLog:Enabled = false).</summary>
+    /// <summary>Switched off (DecisionLog:Enabled = false, at start or by a configuration reload).</summary>
     Off,
 
     /// <summary>Configured, the writer not yet running.</summary>
@@ -36,7 +36,10 @@ public enum DurableDecisionLogState
 /// in batches to a <see cref="DecisionDatabase"/>, applying retention after each batch. A corrupt
 /// file is moved aside with one warning and a new one started; any other failure to open or write
 /// (permissions, a full disk, a newer schema) stops logging with one warning and the metric
-/// <c>edgeagent.decision_log.failures</c>, never serving.
+/// <c>edgeagent.decision_log.failures</c>, never serving. DecisionLog:Enabled is also applied when the
+/// configuration is reloaded (<see cref="SetEnabled"/>): false pauses the log (no record is queued,
+/// what is queued is still written, the file stays open), true resumes it (opening the file if the
+/// agent started with the log off); the other settings are read at start.
 /// </summary>
 public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedService, IAsyncDisposable
 {
@@ -45,7 +48,13 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
     private readonly DecisionLogOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<Queued>? _channel;
+    private readonly Func<string, string?>? _environment;
+    private readonly object _gate = new();
+    private readonly IDisposable? _reload;
+    private Channel<Queued>? _channel;
+    private bool _enabled;
+    private bool _started;
+    private bool _disposed;
     private readonly CancellationTokenSource _abort = new();
     private readonly Counter<long> _writtenCounter;
     private readonly Counter<long> _droppedCounter;
@@ -72,29 +81,56 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _environment = environment;
         var meter = meterFactory.Create(AgentMetrics.MeterName);
         _writtenCounter = meter.CreateCounter<long>("edgeagent.decision_log.written", "{row}", "Rows written to the durable decision log.");
         _droppedCounter = meter.CreateCounter<long>("edgeagent.decision_log.dropped", "{record}", "Records the durable decision log did not write (reason: queue_full, stopped, busy).");
         _failureCounter = meter.CreateCounter<long>("edgeagent.decision_log.failures", "{failure}", "Failures that stopped the durable decision log or replaced its file (kind: corrupt, unavailable, newer_schema, foreign, write).");
         meter.CreateObservableGauge("edgeagent.decision_log.active", () => State == DurableDecisionLogState.Writing ? 1 : 0, "1", "1 while the durable decision log writes rows.");
+        _state = (int)DurableDecisionLogState.Starting;
         if (_options.Enabled)
         {
-            FilePath = _options.ResolvePath(environment);
-            _channel = Channel.CreateBounded<Queued>(new BoundedChannelOptions(_options.QueueCapacity)
-            {
-                SingleReader = true,
-                SingleWriter = false,
-                FullMode = BoundedChannelFullMode.Wait,
-            });
-            _state = (int)DurableDecisionLogState.Starting;
+            CreateQueue();
+            _enabled = true;
         }
     }
 
-    /// <summary>The database file, or null when the log is off.</summary>
-    public string? FilePath { get; }
+    /// <summary>
+    /// As the other constructor, with DecisionLog:Enabled followed on every configuration reload
+    /// (<see cref="SetEnabled"/>); the other settings are those at start.
+    /// </summary>
+    /// <param name="options">The DecisionLog settings and their reloads.</param>
+    /// <param name="time">Clock of retention by age, file names of moved-aside files and the flush wait.</param>
+    /// <param name="meterFactory">Creates the instruments (meter "EdgeAgent.Agent").</param>
+    /// <param name="logger">Warnings when logging stops or a file is moved aside.</param>
+    /// <param name="environment">Reads environment variables for the default path (null: the process environment).</param>
+    public DurableDecisionLog(IOptionsMonitor<DecisionLogOptions> options, TimeProvider time, IMeterFactory meterFactory, ILogger<DurableDecisionLog> logger, Func<string, string?>? environment = null)
+        : this(Options.Create((options ?? throw new ArgumentNullException(nameof(options))).CurrentValue), time, meterFactory, logger, environment)
+    {
+        _reload = options.OnChange((changed, name) =>
+        {
+            if (name is null || name == Options.DefaultName)
+            {
+                SetEnabled(changed.Enabled);
+            }
+        });
+    }
+
+    /// <summary>The database file, or null while the log has been off since start.</summary>
+    public string? FilePath { get; private set; }
+
+    /// <summary>True while records are taken (DecisionLog:Enabled, at start or as last reloaded).</summary>
+    public bool Enabled => Volatile.Read(ref _enabled);
 
     /// <summary>What the log is doing.</summary>
-    public DurableDecisionLogState State => (DurableDecisionLogState)Volatile.Read(ref _state);
+    public DurableDecisionLogState State
+    {
+        get
+        {
+            var state = (DurableDecisionLogState)Volatile.Read(ref _state);
+            return state != DurableDecisionLogState.Stopped && !Enabled ? DurableDecisionLogState.Off : state;
+        }
+    }
 
     /// <summary>Why logging stopped (one line), or null.</summary>
     public string? Problem => Volatile.Read(ref _problem);
@@ -114,16 +150,17 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
     /// <inheritdoc />
     public void OnDecision(DecisionRecord record)
     {
-        if (_channel is null)
+        // Off or paused: nothing is queued (the queue exists whenever _enabled has been true).
+        if (!Volatile.Read(ref _enabled))
         {
             return;
         }
 
-        if (State == DurableDecisionLogState.Stopped)
+        if (Volatile.Read(ref _state) == (int)DurableDecisionLogState.Stopped)
         {
             Drop(1, "stopped");
         }
-        else if (!_channel.Writer.TryWrite(new Queued(record, _time.GetTimestamp())))
+        else if (!Volatile.Read(ref _channel)!.Writer.TryWrite(new Queued(record, _time.GetTimestamp())))
         {
             Drop(1, "queue_full");
         }
@@ -132,15 +169,72 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_channel is null)
+        lock (_gate)
         {
-            Log.Off(_logger);
-            return Task.CompletedTask;
+            _started = true;
+            if (!_enabled)
+            {
+                Log.Off(_logger);
+                return Task.CompletedTask;
+            }
+
+            StartWriter();
         }
 
-        _loop ??= Task.Run(() => RunAsync(_channel.Reader, _abort.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Switches the log on or off while the agent runs (a configuration reload of DecisionLog:Enabled
+    /// calls it). Off pauses: records are no longer queued, those already queued are still written
+    /// within the flush interval, and the database stays open. On resumes, opening the database
+    /// first if the log has been off since start (the path and the other settings are those at start).
+    /// A log stopped by a failure stays stopped. Logs one line when the setting changes.
+    /// </summary>
+    public void SetEnabled(bool enabled)
+    {
+        lock (_gate)
+        {
+            if (_disposed || enabled == _enabled)
+            {
+                return;
+            }
+
+            if (!enabled)
+            {
+                Volatile.Write(ref _enabled, false);
+                Log.Paused(_logger, _channel?.Reader.Count ?? 0);
+                return;
+            }
+
+            if (_channel is null)
+            {
+                CreateQueue();
+            }
+
+            Volatile.Write(ref _enabled, true);
+            if (_started)
+            {
+                StartWriter();
+            }
+
+            Log.Resumed(_logger, FilePath!);
+        }
+    }
+
+    // The path and the bounded queue (once: a resumed log writes to the same file through the same queue).
+    private void CreateQueue()
+    {
+        FilePath = _options.ResolvePath(_environment);
+        Volatile.Write(ref _channel, Channel.CreateBounded<Queued>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        }));
+    }
+
+    private void StartWriter() => _loop ??= Task.Run(() => RunAsync(_channel!.Reader, _abort.Token), CancellationToken.None);
 
     /// <summary>
     /// Does nothing: requests still finishing while the node drains are recorded after the hosted
@@ -491,7 +585,15 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
     /// <summary>Writes what is queued (for at most <see cref="DrainTimeout"/>), then closes the database.</summary>
     public async ValueTask DisposeAsync()
     {
-        _channel?.Writer.TryComplete();
+        Channel<Queued>? channel;
+        lock (_gate)
+        {
+            _disposed = true;
+            channel = _channel;
+        }
+
+        _reload?.Dispose();
+        channel?.Writer.TryComplete();
         if (_loop is not null)
         {
             try
@@ -524,6 +626,12 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
 
         [LoggerMessage(EventId = 2063, Level = LogLevel.Warning, Message = "Decision log stopped; requests are still served: {Problem}")]
         public static partial void Stopped(ILogger logger, string problem);
+
+        [LoggerMessage(EventId = 2065, Level = LogLevel.Information, Message = "Decision log paused (DecisionLog:Enabled = false reloaded); {Queued} queued records are still written.")]
+        public static partial void Paused(ILogger logger, int queued);
+
+        [LoggerMessage(EventId = 2066, Level = LogLevel.Information, Message = "Decision log resumed (DecisionLog:Enabled = true reloaded), writing to {Path}.")]
+        public static partial void Resumed(ILogger logger, string path);
 
         [LoggerMessage(EventId = 2064, Level = LogLevel.Warning, Message = "Decision log {Path} was locked by another process beyond the busy timeout; {Rows} rows were not written (logging goes on).")]
         public static partial void Busy(ILogger logger, string path, int rows);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using EdgeAgent.Node.Agent;
 using EdgeAgent.TestModels;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -329,6 +330,119 @@ public sealed class DurableDecisionLogTests : IDisposable
         Assert.Equal(DurableDecisionLogState.Off, durable.State);
         Assert.Null(durable.FilePath);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public async Task SetEnabled_PausedThenResumed_OnlyRecordsTakenWhileOnAreWritten()
+    {
+        var durable = Create();
+        await durable.StartAsync(CancellationToken.None);
+        var records = Enumerable.Range(0, 9).Select(i => DecisionRecords.Create(T0.AddMilliseconds(i), i)).ToArray();
+        foreach (var record in records[..3])
+        {
+            durable.OnDecision(record);
+        }
+
+        durable.SetEnabled(false);
+        Assert.Equal(DurableDecisionLogState.Off, durable.State);
+        foreach (var record in records[3..5])
+        {
+            durable.OnDecision(record);
+        }
+
+        // What was queued before the pause is still written.
+        await WaitUntilAsync(() => durable.Written == 3, "the records queued before the pause are written");
+        durable.SetEnabled(true);
+        foreach (var record in records[5..])
+        {
+            durable.OnDecision(record);
+        }
+
+        await durable.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        var rows = ReadAll(DbPath);
+        Assert.Equal(records[..3].Concat(records[5..]).Select(r => r.Timestamp), rows.Select(r => r.Timestamp));
+        Assert.Equal((7, 0), (durable.Written, durable.Dropped));
+        Assert.Contains(_logger.Entries, e => e.Message.Contains("paused", StringComparison.Ordinal));
+        Assert.Contains(_logger.Entries, e => e.Message.Contains("resumed", StringComparison.Ordinal));
+        Assert.Empty(_logger.Warnings);
+    }
+
+    [Fact]
+    public async Task SetEnabled_OffSinceStart_ResumeOpensTheFileAndWrites()
+    {
+        var durable = Create(new DecisionLogOptions { Enabled = false });
+        await durable.StartAsync(CancellationToken.None);
+        durable.OnDecision(DecisionRecords.Create(T0));
+        Assert.Null(durable.FilePath);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir));
+
+        durable.SetEnabled(true);
+        durable.OnDecision(DecisionRecords.Create(T0.AddSeconds(1), 1));
+        await durable.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        Assert.Equal(DbPath, durable.FilePath);
+        Assert.Equal([T0.AddSeconds(1)], ReadAll(DbPath).Select(r => r.Timestamp));
+        Assert.Equal(1, durable.Written);
+    }
+
+    [Fact]
+    public async Task SetEnabled_AfterAFailureStoppedTheLog_StaysStopped()
+    {
+        // A file where the database's directory should be: the log cannot open and stops.
+        File.WriteAllText(Path.Combine(_dir, "sub"), "a file, not a directory");
+        var durable = Create(new DecisionLogOptions { Path = Path.Combine(_dir, "sub", "x.db") });
+        await durable.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => durable.State == DurableDecisionLogState.Stopped, "the log stops");
+
+        durable.SetEnabled(false);
+        durable.SetEnabled(true);
+        durable.OnDecision(DecisionRecords.Create(T0));
+        await durable.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        Assert.Equal(DurableDecisionLogState.Stopped, durable.State);
+        Assert.Equal(0, durable.Written);
+        Assert.Equal(1, durable.Dropped);
+    }
+
+    [Fact]
+    public async Task ConfigurationReload_OfEnabled_PausesAndResumesTheLog()
+    {
+        // The agent's registration: options bound to configuration, the log built on the monitor.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DecisionLog:Path"] = DbPath,
+            ["DecisionLog:Enabled"] = "true",
+            ["DecisionLog:FlushInterval"] = "00:00:00",
+        }).Build();
+        using var services = new ServiceCollection().AddMetrics().AddSingleton<IConfiguration>(configuration)
+            .AddOptions<DecisionLogOptions>().BindConfiguration(DecisionLogOptions.Section).Services.BuildServiceProvider();
+        var durable = new DurableDecisionLog(services.GetRequiredService<IOptionsMonitor<DecisionLogOptions>>(), TimeProvider.System, services.GetRequiredService<IMeterFactory>(), _logger);
+        await durable.StartAsync(CancellationToken.None);
+        durable.OnDecision(DecisionRecords.Create(T0));
+        await WaitUntilAsync(() => durable.Written == 1, "the first record is written");
+
+        configuration["DecisionLog:Enabled"] = "false";
+        configuration.Reload();
+        Assert.False(durable.Enabled);
+        durable.OnDecision(DecisionRecords.Create(T0.AddSeconds(1), 1));
+
+        // A reload of other keys leaves the setting alone; Enabled back to true resumes.
+        configuration["DecisionLog:MaxRows"] = "1000";
+        configuration.Reload();
+        Assert.False(durable.Enabled);
+        configuration["DecisionLog:Enabled"] = "true";
+        configuration.Reload();
+        Assert.True(durable.Enabled);
+        durable.OnDecision(DecisionRecords.Create(T0.AddSeconds(2), 2));
+        await durable.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        Assert.Equal([T0, T0.AddSeconds(2)], ReadAll(DbPath).Select(r => r.Timestamp));
+
+        // Disposed: a later reload changes nothing.
+        configuration["DecisionLog:Enabled"] = "false";
+        configuration.Reload();
+        Assert.True(durable.Enabled);
     }
 
     [Fact]
