@@ -10,18 +10,19 @@ internal static class BenchDecisionLogCommand
 {
     public static Command Create()
     {
-        var iterations = new Option<int>("--iterations") { Description = "Measured requests per model and setting (overhead).", DefaultValueFactory = _ => 2000 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per model (overhead): each holds two blocks with the log on and two with it off, in a shuffled order, in one agent process.", DefaultValueFactory = _ => 24 };
+        var blockMs = new Option<int>("--block-ms") { Description = "How long a block's requests take, in milliseconds (overhead): requests per block = this times the rate seen in the warm-up.", DefaultValueFactory = _ => 500 };
+        var paced = new Option<bool>("--paced") { Description = "Also measure the tiny model paced to ocr-cls's request rate (overhead): tells the log's cost per row from its cost per batch." };
         var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
         var clients = new Option<int>("--clients") { Description = "Concurrent closed-loop clients driving the agent that is killed.", DefaultValueFactory = _ => 8 };
         var load = new Option<string>("--load") { Description = "How long the load runs before kill -9 (e.g. 8s).", DefaultValueFactory = _ => "8s" };
         var flush = new Option<int>("--flush-ms") { Description = "DecisionLog:FlushInterval of the killed agent in milliseconds (the durability bound checked).", DefaultValueFactory = _ => 200 };
         var keep = new Option<string?>("--keep") { Description = "Directory to keep the killed agent's decisions.db in (for sqlite3); default: a temporary directory, deleted." };
-        var perSide = new Option<int>("--per-side") { Description = "Agent processes with the log on and as many with it off (overhead; 2 to 4: each side's first two are a noise pair).", DefaultValueFactory = _ => 2 };
         var only = new Option<string?>("--only") { Description = "Run one part: overhead or kill." };
         only.AcceptOnlyFromAmong("overhead", "kill");
         var command = new Command("decision-log",
-            "The durable decision log (issue 15): per-request cost, agent processes writing their log against as many with --decision-log off (two of each by default; each side's two are a noise pair), warmed up until their JIT is quiet, requests interleaved (p50 and CPU per request ratios of the pooled sides, target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
-        foreach (var option in new Option[] { iterations, models, clients, load, flush, keep, perSide, only })
+            "The durable decision log (issue 15): per-request cost, one agent process whose log is switched on and off by reloads of its appsettings.json (DecisionLog:Enabled), in rounds of two 'on' and two 'off' blocks of requests in a shuffled order after a warm-up until its JIT is quiet: CPU per request and p50 on / off with 95 % bootstrap intervals over rounds and the A/A controls on / on and off / off (target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
+        foreach (var option in new Option[] { rounds, blockMs, paced, models, clients, load, flush, keep, only })
         {
             command.Options.Add(option);
         }
@@ -29,10 +30,16 @@ internal static class BenchDecisionLogCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
-            var count = parseResult.GetValue(iterations);
-            if (count < 10)
+            var count = parseResult.GetValue(rounds);
+            if (count < 2 || count > 1000)
             {
-                await error.WriteLineAsync($"edgeagent bench decision-log: --iterations must be at least 10; got {count}.");
+                await error.WriteLineAsync($"edgeagent bench decision-log: --rounds must be between 2 and 1000; got {count}.");
+                return 2;
+            }
+
+            if (parseResult.GetValue(blockMs) is var block && (block < 50 || block > 60_000))
+            {
+                await error.WriteLineAsync($"edgeagent bench decision-log: --block-ms must be between 50 and 60000; got {block}.");
                 return 2;
             }
 
@@ -54,12 +61,6 @@ internal static class BenchDecisionLogCommand
                 return 2;
             }
 
-            if (parseResult.GetValue(perSide) is var sides && (sides < 2 || sides > 4))
-            {
-                await error.WriteLineAsync($"edgeagent bench decision-log: --per-side must be between 2 and 4; got {sides}.");
-                return 2;
-            }
-
             if (BenchCommand.SelfCommand() is not { } cli)
             {
                 await error.WriteLineAsync("edgeagent bench decision-log: cannot tell how this edgeagent was started, so it cannot start agent processes.");
@@ -68,10 +69,11 @@ internal static class BenchDecisionLogCommand
 
             var settings = new DecisionLogBenchmarkSettings
             {
-                Iterations = count,
+                Rounds = count,
+                BlockTime = TimeSpan.FromMilliseconds(block),
+                PacedTiny = parseResult.GetValue(paced),
                 CliCommand = cli,
                 Clients = n,
-                AgentsPerSide = sides,
                 LoadBeforeKill = loadFor,
                 FlushInterval = TimeSpan.FromMilliseconds(ms),
             };
@@ -100,6 +102,15 @@ internal static class BenchDecisionLogCommand
                 }
 
                 console.Write(table);
+                if (Console.IsOutputRedirected)
+                {
+                    // A file gets every figure on one line too (the table wraps its columns at the console's default width).
+                    foreach (var figure in figures)
+                    {
+                        await parseResult.InvocationConfiguration.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"figure | {figure.Name.Trim()} | {figure.Value.ToString(figure.Unit == "x" ? "0.000" : "0", CultureInfo.InvariantCulture)} {figure.Unit} | {(figure.Met ? "met" : "not met")} | {figure.Detail}"));
+                    }
+                }
+
                 ok = figures.All(f => f.Met);
             }
 

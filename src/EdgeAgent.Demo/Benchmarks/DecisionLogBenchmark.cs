@@ -15,20 +15,23 @@ namespace EdgeAgent.Demo.Benchmarks;
 /// <summary>Settings of <see cref="DecisionLogBenchmark"/>.</summary>
 public sealed record DecisionLogBenchmarkSettings
 {
-    /// <summary>Measured requests per model and setting (overhead part).</summary>
-    public int Iterations { get; init; } = 2000;
+    /// <summary>Rounds per model (overhead part): each holds two blocks with the log on and two with it off, in a shuffled order.</summary>
+    public int Rounds { get; init; } = 24;
 
-    /// <summary>Agent processes with the log on, and as many with it off (at least 2: each side's two give a noise pair).</summary>
-    public int AgentsPerSide { get; init; } = 2;
+    /// <summary>How long a block's requests take (overhead part): its request count is this times the rate seen in the warm-up.</summary>
+    public TimeSpan BlockTime { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Unmeasured rounds per model before measuring (overhead part); then on, for at least <see cref="WarmupTime"/>, until the agents' JIT is quiet or <see cref="WarmupLimit"/>.</summary>
-    public int Warmup { get; init; } = 1000;
+    /// <summary>Wait after the agent's configuration file is rewritten before a block starts (its reload is delayed 250 ms).</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(600);
 
-    /// <summary>Shortest warm-up per model (overhead part).</summary>
+    /// <summary>Shortest warm-up per model (overhead part); blocks alternate on and off until then and until the agent's JIT is quiet.</summary>
     public TimeSpan WarmupTime { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Longest warm-up per model (overhead part): measuring starts then even if a JIT is still tiering code up.</summary>
+    /// <summary>Longest warm-up per model (overhead part): measuring starts then even if the JIT is still tiering code up.</summary>
     public TimeSpan WarmupLimit { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Also measure the tiny model paced to ocr-cls's request rate (a pause after each request), to tell the log's cost per row from its cost per batch.</summary>
+    public bool PacedTiny { get; init; }
 
     /// <summary>Repository with the PaddleOCR models; when ocr-cls is there its path is measured too.</summary>
     public string ModelsPath { get; init; } = CacheDirectories.Models();
@@ -66,25 +69,36 @@ public sealed record DecisionLogKillResult(int Sent, int Acknowledged, int Ackno
 }
 
 /// <summary>
-/// Issue 15's decision-log targets, with real agent processes. Overhead: `edgeagent agent`
-/// processes serving the same repository with policy local, two (<see cref="DecisionLogBenchmarkSettings.AgentsPerSide"/>)
-/// writing their logs to a temporary directory and as many with `--decision-log off` (each side's
-/// first two are a noise pair), warmed up until their JIT is quiet, requests interleaved among them
-/// (tiny model, and ocr-cls when present); figures p50 on / p50 off and CPU per request on / off
-/// (each side pooled; target &lt;= 1.05). Kill: one agent writing its log,
-/// driven by closed-loop clients, killed with SIGKILL; then the database must pass
-/// <c>PRAGMA integrity_check</c>, open with the agent's own checks, and hold at least every request
-/// acknowledged more than one flush interval before the kill.
+/// Issue 15's decision-log targets, with real agent processes. Overhead: one `edgeagent agent`
+/// process (policy local, tiny model and ocr-cls when present) whose log is switched on and off
+/// while it runs, through a reload of DecisionLog:Enabled in its appsettings.json, in many short
+/// blocks of requests: each round holds two blocks with the log on and two with it off in a
+/// shuffled order, so JIT state, memory layout, CPU frequency and a neighbour's drift are shared by
+/// both settings. Figures: CPU per request on / off (every thread's run time from schedstat over
+/// each block, the writer's last batch included) and p50 on / off, with bootstrap intervals over
+/// rounds and the A/A controls (on / on and off / off blocks of the same rounds, measured the same
+/// way); target &lt;= 1.05. Kill: one agent writing its log, driven by closed-loop clients, killed
+/// with SIGKILL; then the database must pass <c>PRAGMA integrity_check</c>, open with the agent's
+/// own checks, and hold at least every request acknowledged more than one flush interval before
+/// the kill.
 /// </summary>
 public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, Action<string> progress)
 {
+    private const string PausedLine = "Decision log paused";
+    private const string ResumedLine = "Decision log resumed";
+
     /// <summary>
-    /// The overhead figures (log on / off per model): agent processes started alternately with
-    /// <c>--decision-log off</c> and writing their log, as many on each side (two identical processes
-    /// differ too: each side's first two are a noise pair); every model warmed up on all of them
-    /// until their JIT is quiet, then, after the warm-up's rows are written, requests interleaved in
-    /// a new shuffled order each round. CPU per request is every thread's run time (schedstat), the
-    /// writers' included, also without the JIT's tier-up thread.
+    /// The overhead figures (log on / off per model, in one agent process): the agent starts with
+    /// its configuration in a temporary content root (<c>DOTNET_CONTENTROOT</c>) and its log in a
+    /// temporary directory; before every block the bench rewrites appsettings.json (atomically, with
+    /// DecisionLog:Enabled for the block, also when unchanged, so every block follows a reload),
+    /// waits for the agent's "paused" / "resumed" line when the setting changed and
+    /// <see cref="DecisionLogBenchmarkSettings.Settle"/> in any case; then sends the block's requests
+    /// one after another and waits one flush interval, so the writer's last batch of an "on" block
+    /// is inside it. Warm-up: blocks alternately on and off until <see cref="DecisionLogBenchmarkSettings.WarmupTime"/>
+    /// has passed and the JIT's tier-up worker used at most 20 ms in the last 10 s (or
+    /// <see cref="DecisionLogBenchmarkSettings.WarmupLimit"/>). Afterwards every "on" block's
+    /// requests must be rows of the log and no "off" block may have written one.
     /// </summary>
     public async Task<IReadOnlyList<BenchmarkFigure>> RunOverheadAsync(CancellationToken cancellationToken)
     {
@@ -93,61 +107,78 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         try
         {
             var (repository, models) = WriteRepository(work, settings.ModelsPath);
-            var sides = Math.Max(2, settings.AgentsPerSide);
-            var logDirs = Enumerable.Range(0, sides).Select(i => Path.Combine(work, $"state-{i}")).ToArray();
-            progress(string.Create(CultureInfo.InvariantCulture, $"starting {2 * sides} agent processes (policy local), alternately with the log off and on (writing to {work}/state-N) ..."));
-            var environment = new Dictionary<string, string> { ["EDGEAGENT_Execution__IntraOpThreads"] = "1" };
-            // Off, on, off, on, ...: index 2i is off, 2i + 1 is on (logging to logDirs[i]).
-            var agents = new List<NodeProcess>();
-            await using var stopAgents = new AsyncDisposables(agents);
-            for (var i = 0; i < sides; i++)
+            var contentRoot = Directory.CreateDirectory(Path.Combine(work, "config")).FullName;
+            var database = Path.Combine(work, "state", "decisions.db");
+            var config = new AgentConfigFile(contentRoot);
+            config.Write(enabled: true, block: 0);
+            progress(string.Create(CultureInfo.InvariantCulture, $"starting one agent process (policy local, log {database}, configuration {config.Path}) ..."));
+            var environment = new Dictionary<string, string>
             {
-                foreach (var log in new[] { "off", logDirs[i] })
+                ["EDGEAGENT_Execution__IntraOpThreads"] = "1",
+                ["EDGEAGENT_DecisionLog__Path"] = database,
+                ["EDGEAGENT_DecisionLog__FlushInterval"] = settings.FlushInterval.ToString("c", CultureInfo.InvariantCulture),
+                ["DOTNET_CONTENTROOT"] = contentRoot,
+            };
+            await using var agent = await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
+                ["agent", "--models", repository, "--policy", "local"], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            using var channel = DemoCluster.Channel(agent.Address);
+            var run = new BlockRunner(agent, new GRPCInferenceService.GRPCInferenceServiceClient(channel), config, settings);
+            var figures = new List<BenchmarkFigure>();
+            var rates = new Dictionary<string, double>(StringComparer.Ordinal);
+            var measured = new List<(string Name, IReadOnlyList<Block> Blocks)>();
+            var plan = models.Select(m => (m.Name, Label: m.Name, m.Tensor, Paced: false)).ToList();
+            if (settings.PacedTiny && models.Count > 1)
+            {
+                plan.Add((TinyModel.Name, TinyModel.Name + " paced to " + models[1].Name + "'s rate", models[0].Tensor, true));
+            }
+
+            foreach (var (name, label, tensor, paced) in plan)
+            {
+                var request = OipModelRunner.BuildRequest(name, "x", tensor);
+                var gap = TimeSpan.Zero;
+                if (paced)
                 {
-                    agents.Add(await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
-                        ["agent", "--models", repository, "--policy", "local", "--decision-log", log], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false));
+                    // The pause that brings the tiny model's request rate down to ocr-cls's.
+                    gap = TimeSpan.FromSeconds(Math.Max(0.001, (1 / rates[models[1].Name]) - (1 / rates[name])));
+                }
+
+                progress(string.Create(CultureInfo.InvariantCulture, $"{label}: warming up (blocks alternately on and off, at least {settings.WarmupTime.TotalSeconds:0} s, then until the JIT is quiet, at most {settings.WarmupLimit.TotalSeconds:0} s) ..."));
+                var (rate, took, quiet) = await run.WarmUpAsync(request, gap, cancellationToken).ConfigureAwait(false);
+                if (!paced)
+                {
+                    rates[name] = rate;
+                }
+
+                var perBlock = (int)Math.Clamp(Math.Round(rate * settings.BlockTime.TotalSeconds), 20, 50_000);
+                progress(string.Create(CultureInfo.InvariantCulture, $"{label}: warm after {took.TotalSeconds:0} s ({(quiet ? "JIT quiet" : "JIT still tiering up: warm-up limit")}), {rate:0} requests/s; {settings.Rounds} rounds of 2 + 2 blocks of {perBlock} requests ..."));
+                var blocks = await run.MeasureAsync(request, perBlock, gap, cancellationToken).ConfigureAwait(false);
+                measured.Add((label, blocks));
+                figures.AddRange(Figures(label, blocks));
+            }
+
+            // Every "on" block's requests are rows; no "off" block wrote one (the switch took effect before each block).
+            await Task.Delay(settings.FlushInterval * 2, cancellationToken).ConfigureAwait(false);
+            var stamps = RowTimes(database);
+            long missing = 0, extra = 0, onRequests = 0;
+            foreach (var block in measured.SelectMany(m => m.Blocks))
+            {
+                var rows = CountBetween(stamps, block.Started, block.Ended);
+                if (block.On)
+                {
+                    onRequests += block.Requests;
+                    missing += Math.Max(0, block.Requests - rows);
+                    extra += Math.Max(0, rows - block.Requests);
+                }
+                else
+                {
+                    extra += rows;
                 }
             }
 
-            var channels = agents.Select(a => DemoCluster.Channel(a.Address)).ToArray();
-            try
-            {
-                var clients = channels.Select(c => new GRPCInferenceService.GRPCInferenceServiceClient(c)).ToArray();
-                var figures = new List<BenchmarkFigure>();
-                var requests = 0;
-                foreach (var (name, tensor) in models)
-                {
-                    var request = OipModelRunner.BuildRequest(name, "x", tensor);
-                    progress(string.Create(CultureInfo.InvariantCulture, $"{name}: warming the {agents.Count} agents up ({settings.Warmup} rounds, at least {settings.WarmupTime.TotalSeconds:0} s, then until their JIT is quiet, at most {settings.WarmupLimit.TotalSeconds:0} s) ..."));
-                    var (rounds, took, quiet) = await WarmUpAsync([.. agents], clients, request, cancellationToken).ConfigureAwait(false);
-                    progress(string.Create(CultureInfo.InvariantCulture, $"{name}: warm after {rounds} rounds, {took.TotalSeconds:0} s ({(quiet ? "JIT quiet" : "JIT still tiering up: warm-up limit")}); {settings.Iterations} interleaved requests each ..."));
-                    var (latency, cpu) = await MeasureAsync([.. agents], clients, request, cancellationToken).ConfigureAwait(false);
-                    requests += rounds + settings.Iterations;
-                    figures.AddRange(Figures(name, latency, cpu));
-                }
-
-                // The logging agents must really have logged: every request they served is a row (after their flush).
-                long missing = 0;
-                var counts = new List<string>();
-                foreach (var dir in logDirs)
-                {
-                    var rows = await WaitForRowsAsync(Path.Combine(dir, "decisions.db"), requests, settings.FlushInterval * 4 + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-                    missing += Math.Max(0, requests - rows);
-                    counts.Add(rows.ToString(CultureInfo.InvariantCulture));
-                }
-
-                progress(string.Create(CultureInfo.InvariantCulture, $"the logging agents wrote {string.Join(" / ", counts)} rows for {requests} requests each"));
-                figures.Add(new BenchmarkFigure("requests served with the log on that are not in it", missing, "", 0,
-                    string.Create(CultureInfo.InvariantCulture, $"{string.Join(" / ", counts)} rows for {requests} requests each (warm-up included)")));
-                return figures;
-            }
-            finally
-            {
-                foreach (var channel in channels)
-                {
-                    channel.Dispose();
-                }
-            }
+            progress(string.Create(CultureInfo.InvariantCulture, $"the log holds {stamps.Length} rows; measured blocks: {onRequests} requests with the log on, {missing} of them missing, {extra} rows where none was due"));
+            figures.Add(new BenchmarkFigure("requests of 'on' blocks not in the log + rows during 'off' blocks", missing + extra, "", 0,
+                string.Create(CultureInfo.InvariantCulture, $"{missing} missing of {onRequests}; {extra} unexpected rows ({stamps.Length} rows in all, warm-up included)")));
+            return figures;
         }
         finally
         {
@@ -155,135 +186,237 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         }
     }
 
-    // Agents 2i are off, 2i + 1 on. Ratios pool each side (sum of CPU, p50 of all its samples): one
-    // process's own spread (JIT and dynamic PGO choices, memory layout) then weighs less; the noise
-    // pairs (the two first agents of a side against each other) show what that spread is.
-    private IEnumerable<BenchmarkFigure> Figures(string name, double[][] latency, Dictionary<string, long>[] cpu)
+    private IEnumerable<BenchmarkFigure> Figures(string name, IReadOnlyList<Block> blocks)
     {
-        var n = settings.Iterations;
-        var off = Enumerable.Range(0, latency.Length).Where(k => k % 2 == 0).ToArray();
-        var on = Enumerable.Range(0, latency.Length).Where(k => k % 2 == 1).ToArray();
-        double Us(int k, bool tierUp) => cpu[k].Where(e => tierUp || e.Key != ThreadCpu.TierUpWorker).Sum(e => e.Value) / 1000.0 / n;
-        double Side(int[] side, bool tierUp) => side.Average(k => Us(k, tierUp));
-        double TierUp(int[] side) => side.Average(k => cpu[k].GetValueOrDefault(ThreadCpu.TierUpWorker) / 1000.0 / n);
-        double P50(params int[] side) => Percentiles.Of([.. side.SelectMany(k => latency[k])], 50) * 1000;
-        string Each(int[] side, bool tierUp) => string.Join(" / ", side.Select(k => Us(k, tierUp).ToString("0", CultureInfo.InvariantCulture)));
-        var (p50On, p50Off) = (P50(on), P50(off));
-        var (meanOn, meanOff) = (on.Average(k => latency[k].Average()) * 1000, off.Average(k => latency[k].Average()) * 1000);
-        yield return new BenchmarkFigure(
-            $"decision log on / off, local, {name}, p50",
-            p50On / p50Off,
-            "x",
-            1.05,
-            string.Create(CultureInfo.InvariantCulture, $"on p50 {p50On:0} us (mean {meanOn:0}, mean ratio {meanOn / meanOff:0.000}); off p50 {p50Off:0} us (mean {meanOff:0}); {on.Length} + {off.Length} agents, {n} interleaved samples each; noise pairs off / off {P50(off[1]) / P50(off[0]):0.000}, on / on {P50(on[1]) / P50(on[0]):0.000}"));
-        foreach (var tierUp in new[] { true, false })
+        var inv = CultureInfo.InvariantCulture;
+        var perBlock = blocks[0].Requests;
+        var rate = blocks.Sum(b => b.Requests) / blocks.Sum(b => b.RequestSeconds);
+        // Rows per batch: the writer gathers for half a flush interval after the oldest queued record.
+        var rowsPerBatch = Math.Max(1, rate * settings.FlushInterval.TotalSeconds / 2);
+        foreach (var (label, value) in new (string, Func<Block, double>)[]
         {
-            var (onUs, offUs) = (Side(on, tierUp), Side(off, tierUp));
+            ("agent CPU per request", b => b.CpuNanoseconds),
+            ("the same less the JIT's tier-up", b => b.CpuNanoseconds - b.TierUpNanoseconds),
+        })
+        {
+            var measuredBlocks = blocks.Select(b => new MeasuredBlock(b.Round, b.On, b.Requests, value(b))).ToArray();
+            var ab = BlockComparison.OnOverOff(measuredBlocks);
+            var onOn = BlockComparison.SameSetting(measuredBlocks, on: true);
+            var offOff = BlockComparison.SameSetting(measuredBlocks, on: false);
+            var onUs = blocks.Where(b => b.On).Sum(value) / blocks.Where(b => b.On).Sum(b => b.Requests) / 1000;
+            var offUs = blocks.Where(b => !b.On).Sum(value) / blocks.Where(b => !b.On).Sum(b => b.Requests) / 1000;
+            var first = label == "agent CPU per request";
             yield return new BenchmarkFigure(
-                tierUp ? $"  agent CPU per request, log on / off, {name}" : $"  the same less the JIT's tier-up, {name}",
-                onUs / offUs,
+                first ? $"decision log on / off, {name}, {label}" : $"  {label}, {name}",
+                ab.Ratio,
                 "x",
                 1.05,
-                string.Create(CultureInfo.InvariantCulture, $"on {onUs:0} us ({Each(on, tierUp)}), off {offUs:0} us ({Each(off, tierUp)}), {onUs - offUs:+0;-0;0} us of every thread's run time per request (the on agents' writers included, {settings.FlushInterval.TotalMilliseconds * 2:0} ms after the last); noise pairs off / off {Us(off[1], tierUp) / Us(off[0], tierUp):0.000}, on / on {Us(on[1], tierUp) / Us(on[0], tierUp):0.000}")
-                    + (tierUp ? "" : string.Create(CultureInfo.InvariantCulture, $"; tier-up {TierUp(on):0.0} / {TierUp(off):0.0} us per request (on / off)")));
+                string.Create(inv, $"95 % {ab.Low:0.000}-{ab.High:0.000} ({ab.Pairs} rounds); on {onUs:0.0} us, off {offUs:0.0} us, {onUs - offUs:+0.0;-0.0;0} us per request (~{(onUs - offUs) * rowsPerBatch:0} us per batch of ~{rowsPerBatch:0} rows); A/A on / on {Aa(onOn)}, off / off {Aa(offOff)}")
+                    + (first ? string.Create(inv, $"; {perBlock} requests per block, {rate:0} requests/s") : ""));
+            if (first)
+            {
+                yield return new BenchmarkFigure($"  upper end of its 95 % interval, {name}", ab.High, "x", 1.05, "the log's cost is shown to be within the target only when this is");
+            }
+        }
+
+        var p50 = blocks.Select(b => new MeasuredBlock(b.Round, b.On, b.Requests, b.P50Microseconds * b.Requests)).ToArray();
+        var latency = BlockComparison.OnOverOff(p50);
+        yield return new BenchmarkFigure(
+            $"  p50 latency (mean of blocks' p50), {name}",
+            latency.Ratio,
+            "x",
+            1.05,
+            string.Create(inv, $"95 % {latency.Low:0.000}-{latency.High:0.000}; on {blocks.Where(b => b.On).Average(b => b.P50Microseconds):0} us, off {blocks.Where(b => !b.On).Average(b => b.P50Microseconds):0} us; A/A on / on {Aa(BlockComparison.SameSetting(p50, on: true))}, off / off {Aa(BlockComparison.SameSetting(p50, on: false))}"));
+    }
+
+    private static string Aa(RatioInterval r) => string.Create(CultureInfo.InvariantCulture, $"{r.Ratio:0.000} ({r.Low:0.000}-{r.High:0.000})");
+
+    /// <summary>One measured block: the setting, its requests, their wall-clock span and the agent's CPU over it.</summary>
+    private sealed record Block(int Round, bool On, int Requests, DateTimeOffset Started, DateTimeOffset Ended, double RequestSeconds, long CpuNanoseconds, long TierUpNanoseconds, double P50Microseconds);
+
+    /// <summary>The agent's appsettings.json: DecisionLog:Enabled and a block number, replaced atomically (write, then rename).</summary>
+    private sealed class AgentConfigFile(string directory)
+    {
+        public string Path { get; } = System.IO.Path.Combine(directory, "appsettings.json");
+
+        public void Write(bool enabled, int block)
+        {
+            var temporary = Path + ".new";
+            File.WriteAllText(temporary, string.Create(CultureInfo.InvariantCulture,
+                $"{{ \"DecisionLog\": {{ \"Enabled\": {(enabled ? "true" : "false")} }}, \"BenchDecisionLog\": {{ \"Block\": {block} }} }}\n"));
+            File.Move(temporary, Path, overwrite: true);
         }
     }
 
-    // Rounds of one request to each agent until Warmup rounds and WarmupTime have passed and every
-    // agent's tier-up worker used at most 20 ms in each of two 5 s windows in a row, or WarmupLimit.
-    private async Task<(int Rounds, TimeSpan Took, bool JitQuiet)> WarmUpAsync(NodeProcess[] agents, GRPCInferenceService.GRPCInferenceServiceClient[] clients, ModelInferRequest request, CancellationToken cancellationToken)
+    /// <summary>Switches the agent's log, runs blocks of requests and reads its CPU around them.</summary>
+    private sealed class BlockRunner
     {
-        var jit = agents.Select(a => new JitActivity(a.Id)).ToArray();
-        foreach (var j in jit)
+        private readonly NodeProcess _agent;
+        private readonly GRPCInferenceService.GRPCInferenceServiceClient _client;
+        private readonly AgentConfigFile _config;
+        private readonly DecisionLogBenchmarkSettings _settings;
+        private readonly ThreadCpu _cpu;
+        private readonly Random _random = new(15);
+        private bool _on = true;
+        private int _block;
+        private TaskCompletionSource? _switched;
+        private string? _awaited;
+
+        public BlockRunner(NodeProcess agent, GRPCInferenceService.GRPCInferenceServiceClient client, AgentConfigFile config, DecisionLogBenchmarkSettings settings)
         {
-            j.Advance();
+            (_agent, _client, _config, _settings) = (agent, client, config, settings);
+            _cpu = new ThreadCpu(agent.Id);
+            _agent.OutputLine += line =>
+            {
+                if (Volatile.Read(ref _awaited) is { } awaited && line.Contains(awaited, StringComparison.Ordinal))
+                {
+                    Volatile.Read(ref _switched)?.TrySetResult();
+                }
+            };
         }
 
-        var started = Stopwatch.GetTimestamp();
-        var (windowStarted, sampled) = (started, started);
-        var windowTicks = new long[jit.Length];
-        var quietWindows = 0;
-        for (var round = 1; ; round++)
+        // Blocks alternately on and off until the warm-up time has passed and the tier-up worker used
+        // at most 20 ms (2 clock ticks) over the last 10 s (or the limit); the request rate of the last block.
+        public async Task<(double Rate, TimeSpan Took, bool JitQuiet)> WarmUpAsync(ModelInferRequest request, TimeSpan gap, CancellationToken cancellationToken)
         {
-            foreach (var client in clients)
+            var started = Stopwatch.GetTimestamp();
+            // The tier-up worker over the whole time (blocks and the pauses between them), in clock ticks.
+            var jit = new JitActivity(_agent.Id);
+            jit.Advance();
+            var recent = new Queue<(long At, long Ticks)>();
+            var perBlock = 100;
+            double rate = 0;
+            for (var i = 0; ; i++)
             {
-                await client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-            }
-
-            if (Stopwatch.GetElapsedTime(sampled) >= TimeSpan.FromSeconds(1))
-            {
-                sampled = Stopwatch.GetTimestamp();
-                for (var i = 0; i < jit.Length; i++)
+                var block = await RunAsync(request, i % 2 == 0, -1, perBlock, gap, cancellationToken).ConfigureAwait(false);
+                rate = block.Requests / block.RequestSeconds;
+                perBlock = (int)Math.Clamp(Math.Round(rate * _settings.BlockTime.TotalSeconds), 20, 50_000);
+                var now = Stopwatch.GetTimestamp();
+                recent.Enqueue((now, jit.Advance()));
+                while (Stopwatch.GetElapsedTime(recent.Peek().At, now) > TimeSpan.FromSeconds(10))
                 {
-                    windowTicks[i] += jit[i].Advance();
+                    recent.Dequeue();
+                }
+
+                var took = Stopwatch.GetElapsedTime(started);
+                var quiet = took >= TimeSpan.FromSeconds(10) && recent.Sum(r => r.Ticks) <= 2;
+                if (took >= _settings.WarmupTime && (quiet || took >= _settings.WarmupLimit))
+                {
+                    return (rate, took, quiet);
+                }
+            }
+        }
+
+        public async Task<IReadOnlyList<Block>> MeasureAsync(ModelInferRequest request, int perBlock, TimeSpan gap, CancellationToken cancellationToken)
+        {
+            var blocks = new List<Block>();
+            bool[] settingsOfRound = [true, true, false, false];
+            for (var round = 0; round < _settings.Rounds; round++)
+            {
+                _random.Shuffle(settingsOfRound);
+                foreach (var on in settingsOfRound)
+                {
+                    blocks.Add(await RunAsync(request, on, round, perBlock, gap, cancellationToken).ConfigureAwait(false));
                 }
             }
 
-            if (Stopwatch.GetElapsedTime(windowStarted) >= TimeSpan.FromSeconds(5))
+            return blocks;
+        }
+
+        private async Task<Block> RunAsync(ModelInferRequest request, bool on, int round, int count, TimeSpan gap, CancellationToken cancellationToken)
+        {
+            await SwitchAsync(on, cancellationToken).ConfigureAwait(false);
+            var latency = new double[count];
+            _cpu.Advance();
+            var started = DateTimeOffset.UtcNow;
+            var clock = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count; i++)
             {
-                quietWindows = windowTicks.Max() <= 2 ? quietWindows + 1 : 0;
-                Array.Clear(windowTicks);
-                windowStarted = Stopwatch.GetTimestamp();
+                var sent = Stopwatch.GetTimestamp();
+                await _client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                latency[i] = Stopwatch.GetElapsedTime(sent).TotalMicroseconds;
+                if (gap > TimeSpan.Zero)
+                {
+                    await Task.Delay(gap, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            var took = Stopwatch.GetElapsedTime(started);
-            if (round >= settings.Warmup && took >= settings.WarmupTime && (quietWindows >= 2 || took >= settings.WarmupLimit))
+            var requestSeconds = Stopwatch.GetElapsedTime(clock).TotalSeconds;
+            var ended = DateTimeOffset.UtcNow;
+            // The writer's last batch of an "on" block lands within one flush interval: counted in the block.
+            await Task.Delay(_settings.FlushInterval, cancellationToken).ConfigureAwait(false);
+            var used = _cpu.Advance();
+            return new Block(round, on, count, started, ended, requestSeconds, used.Values.Sum(), used.GetValueOrDefault(ThreadCpu.TierUpWorker),
+                Percentiles.Of(latency, 50));
+        }
+
+        // Rewrites the configuration (also when the setting stays: every block follows a reload),
+        // waits for the agent's line when the setting changes, and the settle time in any case.
+        private async Task SwitchAsync(bool on, CancellationToken cancellationToken)
+        {
+            var changed = on != _on;
+            var switched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _switched, switched);
+            Volatile.Write(ref _awaited, changed ? (on ? ResumedLine : PausedLine) : null);
+            _config.Write(on, ++_block);
+            await Task.Delay(_settings.Settle, cancellationToken).ConfigureAwait(false);
+            if (changed)
             {
-                return (round, took, quietWindows >= 2);
+                try
+                {
+                    await switched.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    throw new InvalidOperationException($"The agent did not log '{(on ? ResumedLine : PausedLine)}' within 10 s of its configuration being changed; is its content root {_config.Path}?");
+                }
             }
+
+            Volatile.Write(ref _awaited, null);
+            _on = on;
         }
     }
 
-    // Iterations rounds, one request to each agent per round in a new seeded shuffled order; latency
-    // per agent (ms) and each agent's CPU by thread name (ns) over the rounds and two flush intervals after.
-    private async Task<(double[][] Latency, Dictionary<string, long>[] Cpu)> MeasureAsync(NodeProcess[] agents, GRPCInferenceService.GRPCInferenceServiceClient[] clients, ModelInferRequest request, CancellationToken cancellationToken)
+    // The log's row times (microseconds since the Unix epoch), sorted.
+    private static long[] RowTimes(string path)
     {
-        var threads = agents.Select(a => new ThreadCpu(a.Id)).ToArray();
-        var cpu = agents.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToArray();
-        void Read()
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ts_us FROM decisions ORDER BY ts_us;";
+        var times = new List<long>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            for (var k = 0; k < threads.Length; k++)
-            {
-                foreach (var (thread, ns) in threads[k].Advance())
-                {
-                    cpu[k][thread] = cpu[k].GetValueOrDefault(thread) + ns;
-                }
-            }
+            times.Add(reader.GetInt64(0));
         }
 
-        // The warm-up's last rows are written up to one flush interval after it: not counted.
-        await Task.Delay(settings.FlushInterval * 2, cancellationToken).ConfigureAwait(false);
-        foreach (var t in threads)
+        return [.. times];
+    }
+
+    // Rows stamped within [from, to] (5 ms of slack each side; blocks are further apart than that).
+    private static int CountBetween(long[] sorted, DateTimeOffset from, DateTimeOffset to)
+    {
+        static long Us(DateTimeOffset t) => (t - DateTimeOffset.UnixEpoch).Ticks / 10;
+        var low = LowerBound(sorted, Us(from) - 5_000);
+        var high = LowerBound(sorted, Us(to) + 5_000 + 1);
+        return high - low;
+    }
+
+    private static int LowerBound(long[] sorted, long value)
+    {
+        var index = Array.BinarySearch(sorted, value);
+        if (index < 0)
         {
-            t.Advance();
+            return ~index;
         }
 
-        var latency = agents.Select(_ => new double[settings.Iterations]).ToArray();
-        var order = Enumerable.Range(0, agents.Length).ToArray();
-        var random = new Random(15);
-        var read = Stopwatch.GetTimestamp();
-        for (var i = 0; i < settings.Iterations; i++)
+        while (index > 0 && sorted[index - 1] == value)
         {
-            random.Shuffle(order);
-            foreach (var k in order)
-            {
-                var started = Stopwatch.GetTimestamp();
-                await clients[k].ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-                latency[k][i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            }
-
-            // Threads are read at least every second: an idle worker exits and takes its counts with it.
-            if (Stopwatch.GetElapsedTime(read) >= TimeSpan.FromSeconds(1))
-            {
-                read = Stopwatch.GetTimestamp();
-                Read();
-            }
+            index--;
         }
 
-        // The writer's work for the last requests lands up to one flush interval after them: counted too.
-        await Task.Delay(settings.FlushInterval * 2, cancellationToken).ConfigureAwait(false);
-        Read();
-        return (latency, cpu);
+        return index;
     }
 
     /// <summary>
@@ -411,36 +544,6 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         }
     }
 
-    private static async Task<long> WaitForRowsAsync(string path, long expected, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        long rows = 0;
-        while (Stopwatch.GetElapsedTime(started) < timeout)
-        {
-            if (File.Exists(path))
-            {
-                try
-                {
-                    using var db = DecisionDatabase.OpenForReading(path);
-                    rows = db.Count();
-                }
-                catch (Exception ex) when (ex is DecisionDatabaseException or SqliteException)
-                {
-                    // Being created; try again.
-                }
-
-                if (rows >= expected)
-                {
-                    break;
-                }
-            }
-
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-        }
-
-        return rows;
-    }
-
     private static (string Repository, List<(string Name, OcrTensor Tensor)> Models) WriteRepository(string work, string modelsPath)
     {
         var repository = TinyModel.WriteRepository(Path.Combine(work, "models"));
@@ -465,19 +568,6 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         catch (IOException)
         {
             // A temporary folder; leave it.
-        }
-    }
-}
-
-/// <summary>Disposes the agents started so far, last first (also when a later one fails to start).</summary>
-internal sealed class AsyncDisposables(List<NodeProcess> items) : IAsyncDisposable
-{
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        for (var i = items.Count - 1; i >= 0; i--)
-        {
-            await items[i].DisposeAsync();
         }
     }
 }

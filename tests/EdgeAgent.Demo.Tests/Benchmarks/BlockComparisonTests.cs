@@ -1,0 +1,97 @@
+using EdgeAgent.Demo.Benchmarks;
+
+namespace EdgeAgent.Demo.Tests.Benchmarks;
+
+public sealed class BlockComparisonTests
+{
+    // Rounds of two "on" and two "off" blocks of 100 requests; value per request on = off * factor,
+    // with a drift across rounds that both settings share.
+    private static List<MeasuredBlock> Rounds(int rounds, double factor, Func<int, int, double>? noise = null)
+    {
+        var blocks = new List<MeasuredBlock>();
+        for (var r = 0; r < rounds; r++)
+        {
+            var drift = 1 + (0.3 * r / rounds);
+            bool[] order = r % 2 == 0 ? [true, false, false, true] : [false, true, true, false];
+            for (var k = 0; k < order.Length; k++)
+            {
+                var perRequest = 300 * drift * (order[k] ? factor : 1) * (noise?.Invoke(r, k) ?? 1);
+                blocks.Add(new MeasuredBlock(r, order[k], 100, perRequest * 100));
+            }
+        }
+
+        return blocks;
+    }
+
+    [Fact]
+    public void OnOverOff_NoNoise_IsTheFactorWithAPointInterval()
+    {
+        var ratio = BlockComparison.OnOverOff(Rounds(10, 1.03));
+
+        Assert.Equal(1.03, ratio.Ratio, 9);
+        Assert.Equal(1.03, ratio.Low, 9);
+        Assert.Equal(1.03, ratio.High, 9);
+        Assert.Equal(10, ratio.Pairs);
+    }
+
+    [Fact]
+    public void OnOverOff_IsTheRatioOfSumsPerRequest()
+    {
+        MeasuredBlock[] blocks = [new(0, true, 100, 1100), new(0, false, 200, 2000), new(1, true, 300, 3000), new(1, false, 100, 900)];
+
+        // On: 4100 / 400 = 10.25 per request; off: 2900 / 300.
+        Assert.Equal(10.25 / (2900.0 / 300), BlockComparison.OnOverOff(blocks).Ratio, 9);
+    }
+
+    [Fact]
+    public void OnOverOff_NoisyBlocks_IntervalHoldsThePointAndNarrowsWithMoreRounds()
+    {
+        var random = new Random(3);
+        var noise = new double[400, 4];
+        for (var r = 0; r < 400; r++)
+        {
+            for (var k = 0; k < 4; k++)
+            {
+                noise[r, k] = 1 + ((random.NextDouble() - 0.5) * 0.2);
+            }
+        }
+
+        var few = BlockComparison.OnOverOff(Rounds(10, 1.02, (r, k) => noise[r, k]));
+        var many = BlockComparison.OnOverOff(Rounds(400, 1.02, (r, k) => noise[r, k]));
+
+        Assert.InRange(few.Ratio, few.Low, few.High);
+        Assert.InRange(many.Ratio, many.Low, many.High);
+        Assert.True(many.High - many.Low < (few.High - few.Low) / 3, $"{few} vs {many}");
+        Assert.InRange(1.02, many.Low, many.High);
+    }
+
+    [Fact]
+    public void SameSetting_ComparesEachRoundsFirstBlockWithItsSecond()
+    {
+        // The first "on" block of each round costs 10 % more than the second; "off" blocks are equal.
+        var blocks = new List<MeasuredBlock>();
+        for (var r = 0; r < 6; r++)
+        {
+            blocks.Add(new MeasuredBlock(r, true, 100, 1100));
+            blocks.Add(new MeasuredBlock(r, false, 100, 1000));
+            blocks.Add(new MeasuredBlock(r, true, 100, 1000));
+            blocks.Add(new MeasuredBlock(r, false, 100, 1000));
+        }
+
+        Assert.Equal(1.1, BlockComparison.SameSetting(blocks, on: true).Ratio, 9);
+        Assert.Equal(1.0, BlockComparison.SameSetting(blocks, on: false).Ratio, 9);
+        Assert.Equal(6, BlockComparison.SameSetting(blocks, on: false).Pairs);
+    }
+
+    [Fact]
+    public void SameSetting_RoundsWithOneBlockOfTheSetting_LeftOut()
+    {
+        MeasuredBlock[] blocks = [new(0, true, 100, 1000), new(0, false, 100, 1000), new(1, true, 100, 1200), new(1, true, 100, 1000)];
+
+        var ratio = BlockComparison.SameSetting(blocks, on: true);
+
+        Assert.Equal((1.2, 1), (Math.Round(ratio.Ratio, 9), ratio.Pairs));
+        Assert.Equal(0, BlockComparison.SameSetting(blocks, on: false).Pairs);
+        Assert.True(double.IsNaN(BlockComparison.SameSetting(blocks, on: false).Ratio));
+    }
+}
