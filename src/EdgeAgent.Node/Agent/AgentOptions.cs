@@ -69,6 +69,14 @@ public sealed class AgentOptions
     /// </summary>
     public int PeerReadAheadBytes { get; set; } = ReadAheadStream.DefaultBytes;
 
+    /// <summary>
+    /// While a request is forwarded to a single plaintext peer as it arrives (<see cref="CutThroughMinBytes"/>),
+    /// the body's DATA frames are sent to the peer in batches of up to this many bytes instead of one
+    /// 16 KiB frame per send (<c>PeerWriteBatches</c>, issue 17); only on connections whose peer opened
+    /// them with windows of at least twice this. 0 turns it off. Default 128 KiB, at most 256 KiB.
+    /// </summary>
+    public int PeerWriteBatchBytes { get; set; } = PeerWriteBatches.DefaultBytes;
+
     /// <summary>Longest wait for a peer before falling back to local execution.</summary>
     public TimeSpan OffloadTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -250,6 +258,11 @@ public sealed class AgentOptionsValidator(IEnumerable<OffloadPolicyRegistration>
         if (options.PeerReadAheadBytes < 0)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:PeerReadAheadBytes is {options.PeerReadAheadBytes}; use 0 (off) or a positive number of bytes."));
+        }
+
+        if (options.PeerWriteBatchBytes != 0 && (options.PeerWriteBatchBytes < PeerWriteBatches.FullFrameBytes || options.PeerWriteBatchBytes > PeerWriteBatches.MaxBytes))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Agent:PeerWriteBatchBytes is {options.PeerWriteBatchBytes}; use 0 (off) or {PeerWriteBatches.FullFrameBytes} to {PeerWriteBatches.MaxBytes} bytes."));
         }
 
         if (options.RelayMinBytes < 0)

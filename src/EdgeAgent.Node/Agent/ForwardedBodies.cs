@@ -14,9 +14,11 @@ namespace EdgeAgent.Node.Agent;
 /// with the arriving bytes, prefixed as gRPC frames a message, so everything else about the call
 /// stays grpc-dotnet's: headers, deadline, cancellation, the response and its status, telemetry.
 /// A call is marked for it by a request header naming one of the bodies added here; the header
-/// is removed before the request leaves the process.
+/// is removed before the request leaves the process. With <paramref name="batches"/>, the body's
+/// frames are sent to the peer in batches while it is written, and what is kept is sent whenever
+/// the body has to wait (<see cref="PeerWriteBatches"/>).
 /// </summary>
-internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inner) : DelegatingHandler(inner)
+internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inner, PeerWriteBatches? batches = null) : DelegatingHandler(inner)
 {
     /// <summary>The header (never sent) that names the body of a forwarded call.</summary>
     public const string Header = "edgeagent-forwarded-body";
@@ -69,7 +71,7 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
                 throw new InvalidOperationException("A forwarded call names no body registered with its peer connection.");
             }
 
-            var content = new BodyContent(forwarded, time);
+            var content = new BodyContent(forwarded, time, batches);
             if (request.Content is { } original)
             {
                 foreach (var header in original.Headers)
@@ -147,18 +149,29 @@ internal sealed class ForwardedBodies(TimeProvider time, HttpMessageHandler inne
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private sealed class BodyContent(Forwarded forwarded, TimeProvider time) : HttpContent
+    private sealed class BodyContent(Forwarded forwarded, TimeProvider time, PeerWriteBatches? batches) : HttpContent
     {
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
             SerializeToStreamAsync(stream, context, CancellationToken.None);
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            await forwarded.Body.CopyToAsync(stream, MinimumChunk, sent =>
+            batches?.Begin();
+            try
             {
-                forwarded.ArrivedAt = time.GetTimestamp();
-                forwarded.SentAtArrival = sent;
-            }, cancellationToken).ConfigureAwait(false);
+                await forwarded.Body.CopyToAsync(stream, MinimumChunk, sent =>
+                {
+                    forwarded.ArrivedAt = time.GetTimestamp();
+                    forwarded.SentAtArrival = sent;
+                }, cancellationToken, batches is null ? null : batches.FlushAsync).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (batches is not null)
+                {
+                    await batches.EndAsync().ConfigureAwait(false);
+                }
+            }
 
             // The peer has the whole message only now; until here the client's upload set the pace.
             forwarded.BodySent?.Invoke();

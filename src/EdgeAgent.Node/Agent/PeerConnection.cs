@@ -46,6 +46,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     private readonly ResolverFactory? _resolverFactory;
     private readonly ServiceProvider? _channelServices;
     private readonly ForwardedBodies? _bodies;
+    private readonly PeerWriteBatches? _batches;
     private readonly Security.TlsCertificateStore? _tls;
     private readonly Lock _membersLock = new();
     private readonly Dictionary<string, (PeerConnection Connection, CancellationTokenSource Stop, Task Run)> _members = new(StringComparer.Ordinal);
@@ -125,10 +126,17 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
             channelUrl = new UriBuilder(Uri.UriSchemeHttps, tlsTargetHost, dialPort).Uri;
         }
 
-        if (tlsTargetHost is null && !endpoint.IsGroup && options.PeerReadAheadBytes > 0)
+        // A forwarded body's frames are batched on plaintext single-peer connections (under TLS the
+        // frames are encrypted records by the time they reach the connection's stream).
+        var batches = tlsTargetHost is null && !endpoint.IsGroup && !endpoint.UsesTls && options.PeerWriteBatchBytes > 0
+            ? new PeerWriteBatches(options.PeerWriteBatchBytes, time)
+            : null;
+        _batches = batches;
+        if (tlsTargetHost is null && !endpoint.IsGroup && (options.PeerReadAheadBytes > 0 || batches is not null))
         {
-            // A single peer: its answers are received up to PeerReadAheadBytes per call (a group's
-            // connections are made by the balancer, which sets its own connect callback).
+            // A single peer: its answers are received up to PeerReadAheadBytes per call, a forwarded
+            // body is sent in batches (a group's connections are made by the balancer, which sets its
+            // own connect callback).
             var readAhead = options.PeerReadAheadBytes;
             sockets.ConnectCallback = async (context, cancellationToken) =>
             {
@@ -136,7 +144,13 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
                 try
                 {
                     await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
-                    return new ReadAheadStream(new NetworkStream(socket, ownsSocket: true), readAhead);
+                    Stream connection = new NetworkStream(socket, ownsSocket: true);
+                    if (batches is not null)
+                    {
+                        connection = batches.Wrap(connection);
+                    }
+
+                    return readAhead > 0 ? new ReadAheadStream(connection, readAhead) : connection;
                 }
                 catch
                 {
@@ -172,7 +186,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         {
             HttpMessageHandler handler = endpoint.Emulation.IsNone ? sockets : new EmulatedLinkHandler(endpoint.Emulation, time, sockets);
             // Outermost, so an emulated link paces forwarded bodies too.
-            _bodies = new ForwardedBodies(time, handler);
+            _bodies = new ForwardedBodies(time, handler, batches);
             _channel = GrpcChannel.ForAddress(channelUrl, new GrpcChannelOptions
             {
                 HttpHandler = _bodies,
@@ -196,6 +210,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         "ModelInfer",
         InferMessages.ForwardingRequest,
         InferMessages.ReceivingResponse);
+
+    /// <summary>The batching of forwarded bodies on this peer's connections (null: off, a group, or TLS).</summary>
+    internal PeerWriteBatches? WriteBatches => _batches;
 
     /// <summary>The configured peer.</summary>
     public PeerEndpoint Endpoint { get; }

@@ -224,9 +224,10 @@ public sealed class ArrivingRequest : IDisposable
     /// <param name="minimumChunk">Fewest bytes per write, but for the last ones.</param>
     /// <param name="arrivedWhole">Called once, when the whole message has arrived, with the bytes of it written by then.</param>
     /// <param name="cancellationToken">Ends the copy (the forward is abandoned).</param>
+    /// <param name="beforeWait">Called before each wait for more of the message or for the tail's release (the forward's batched sends go out then).</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired, or the call ended before the tail was released.</exception>
     /// <exception cref="RpcException">The body failed (see <see cref="CompleteAsync"/>), once <paramref name="cancellationToken"/> fired or the call ended.</exception>
-    public async Task CopyToAsync(Stream destination, int minimumChunk, Action<int>? arrivedWhole, CancellationToken cancellationToken)
+    public async Task CopyToAsync(Stream destination, int minimumChunk, Action<int>? arrivedWhole, CancellationToken cancellationToken, Func<ValueTask>? beforeWait = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
         lock (_gate)
@@ -245,7 +246,13 @@ public sealed class ArrivingRequest : IDisposable
             var whole = false;
             while (sent < held)
             {
-                var arrived = await WaitForAsync(Math.Min(held, sent + Math.Max(1, minimumChunk)), cancellationToken).ConfigureAwait(false);
+                var wanted = Math.Min(held, sent + Math.Max(1, minimumChunk));
+                if (beforeWait is not null && Arrived < wanted)
+                {
+                    await beforeWait().ConfigureAwait(false);
+                }
+
+                var arrived = await WaitForAsync(wanted, cancellationToken).ConfigureAwait(false);
                 if (arrived == Length && !whole)
                 {
                     whole = true;
@@ -258,6 +265,11 @@ public sealed class ArrivingRequest : IDisposable
                     await destination.WriteAsync(_buffer.AsMemory(_offset + sent, upTo - sent), cancellationToken).ConfigureAwait(false);
                     sent = upTo;
                 }
+            }
+
+            if (beforeWait is not null && !_tail.Task.IsCompleted)
+            {
+                await beforeWait().ConfigureAwait(false);
             }
 
             await _tail.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -215,6 +215,107 @@ public sealed class AgentCutThroughTests
         Assert.NotEqual(StatusCode.OK, ex.StatusCode);
     }
 
+    [Fact]
+    public async Task ModelInfer_LargeAndSmallRequests_LargeSentInBatchesBothAsTheClientsBytes()
+    {
+        await using var cluster = new AgentCluster();
+        var recorder = new Recorder();
+        var peer = await cluster.StartPeerAsync("cloud", configure: b => recorder.Install(b));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
+        {
+            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024")),
+        });
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+        var batches = agent.Services.GetRequiredService<EdgeAgent.Node.Agent.PeerConnections>().Single().WriteBatches;
+        Assert.NotNull(batches); // on by default for a plaintext single peer
+        var small = AgentCluster.AddNegRequest(rows: 200).ToByteArray(); // 6.4 KB: one DATA frame
+        var large = AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray(); // 2 MiB
+
+        var smallResponse = await SendAsync(channel, small);
+        var batchedAfterSmall = batches.BatchedSends;
+        var largeResponse = await SendAsync(channel, large);
+
+        AgentCluster.AssertAddNegOutputs(smallResponse, rows: 200);
+        AgentCluster.AssertAddNegOutputs(largeResponse, rows: 64 * 1024);
+        Assert.All(new[] { smallResponse, largeResponse }, r => Assert.Equal("peer:cloud", AgentCluster.Placement(r)));
+        Assert.Equal([small, large], recorder.Received);
+        Assert.Equal(0, batchedAfterSmall);
+        Assert.True(batches.BatchedSends > 0, "the large request's frames were never sent together");
+        Assert.False(batches.Active);
+    }
+
+    [Fact]
+    public async Task ModelInfer_PeerKilledMidRequest_FallsBackLocallyWithTheWholeRequest()
+    {
+        await using var cluster = new AgentCluster();
+        var midBody = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var peer = await cluster.StartPeerAsync("cloud", configure: b => b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new StallsMidBody(midBody, null)));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
+        {
+            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024")),
+        });
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+
+        var inFlight = SendAsync(channel, AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray());
+        await midBody.Task.WaitAsync(AgentCluster.Bound);
+        await cluster.StopAsync(peer, abort: true);
+        var response = await inFlight;
+
+        AgentCluster.AssertAddNegOutputs(response, rows: 64 * 1024);
+        Assert.Equal("local", AgentCluster.Placement(response));
+        Assert.Equal("cloud", response.Parameters[ResponseParameters.FallbackFrom].StringParam);
+    }
+
+    [Fact]
+    public async Task ModelInfer_CallerDeadlinePassesWhileThePeerHasTheRequest_DeadlineExceededAndThePeerCallEnds()
+    {
+        await using var cluster = new AgentCluster();
+        var midBody = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var peerCallEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var peer = await cluster.StartPeerAsync("cloud", configure: b => b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new StallsMidBody(midBody, peerCallEnded)));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
+        {
+            OffloadTimeout = TimeSpan.FromSeconds(60),
+            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024")),
+        });
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+
+        var call = channel.CreateCallInvoker().AsyncUnaryCall(RawModelInfer, null, new CallOptions(deadline: DateTime.UtcNow + TimeSpan.FromSeconds(3)), AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(AgentCluster.Bound));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.True(midBody.Task.IsCompleted);
+        await peerCallEnded.Task.WaitAsync(AgentCluster.Bound);
+    }
+
+    [Fact]
+    public async Task ModelInfer_CallerCancelsWhileForwarding_ThePeerCallEnds()
+    {
+        await using var cluster = new AgentCluster();
+        var midBody = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var peerCallEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var peer = await cluster.StartPeerAsync("cloud", configure: b => b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new StallsMidBody(midBody, peerCallEnded)));
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
+        {
+            OffloadTimeout = TimeSpan.FromSeconds(60),
+            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024")),
+        });
+        var channel = cluster.Channel(agent);
+        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+        using var cancel = new CancellationTokenSource();
+
+        var call = channel.CreateCallInvoker().AsyncUnaryCall(RawModelInfer, null, new CallOptions(deadline: DateTime.UtcNow + AgentCluster.Bound, cancellationToken: cancel.Token), AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray());
+        await midBody.Task.WaitAsync(AgentCluster.Bound);
+        await cancel.CancelAsync();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(AgentCluster.Bound));
+
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        await peerCallEnded.Task.WaitAsync(AgentCluster.Bound);
+    }
+
     private static async Task<(Recorder Recorder, GrpcChannel Channel)> StartAsync(AgentCluster cluster, params (string Key, string Value)[] extra)
     {
         var recorder = new Recorder();
@@ -276,6 +377,42 @@ public sealed class AgentCutThroughTests
                 await context.Response.Body.FlushAsync();
                 await Task.Delay(200);
                 context.Abort();
+            });
+            next(app);
+        };
+    }
+
+    // Reads the first 512 KiB of a ModelInfer body, says so, then waits until the call ends (the
+    // agent abandons it, or the peer is stopped) and says that; every other call passes.
+    private sealed class StallsMidBody(TaskCompletionSource midBody, TaskCompletionSource? ended) : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, following) =>
+            {
+                if (!context.Request.Path.Value!.EndsWith("/ModelInfer", StringComparison.Ordinal))
+                {
+                    await following(context);
+                    return;
+                }
+
+                var buffer = new byte[64 * 1024];
+                long read = 0;
+                try
+                {
+                    int n;
+                    while (read < 512 * 1024 && (n = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+                    {
+                        read += n;
+                    }
+
+                    midBody.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException or Microsoft.AspNetCore.Connections.ConnectionResetException)
+                {
+                    ended?.TrySetResult();
+                }
             });
             next(app);
         };
