@@ -70,7 +70,7 @@ public sealed class AgentOptions
     public int PeerReadAheadBytes { get; set; } = ReadAheadStream.DefaultBytes;
 
     /// <summary>
-    /// While a request is forwarded to a single plaintext peer as it arrives (<see cref="CutThroughMinBytes"/>),
+    /// While a request is forwarded to a single plaintext peer (no emulated link) as it arrives (<see cref="CutThroughMinBytes"/>),
     /// the body's DATA frames are sent to the peer in batches of up to this many bytes instead of one
     /// 16 KiB frame per send (<c>PeerWriteBatches</c>, issue 17); only on connections whose peer opened
     /// them with windows of at least twice this. 0 turns it off. Default 128 KiB, at most 256 KiB.

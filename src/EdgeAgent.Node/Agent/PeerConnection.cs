@@ -127,8 +127,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         }
 
         // A forwarded body's frames are batched on plaintext single-peer connections (under TLS the
-        // frames are encrypted records by the time they reach the connection's stream).
-        var batches = tlsTargetHost is null && !endpoint.IsGroup && !endpoint.UsesTls && options.PeerWriteBatchBytes > 0
+        // frames are encrypted records by the time they reach the connection's stream); not under an
+        // emulated link, whose pacing would hold frames in a batch between its paced writes.
+        var batches = tlsTargetHost is null && !endpoint.IsGroup && !endpoint.UsesTls && endpoint.Emulation.IsNone && options.PeerWriteBatchBytes > 0
             ? new PeerWriteBatches(options.PeerWriteBatchBytes, time)
             : null;
         _batches = batches;
