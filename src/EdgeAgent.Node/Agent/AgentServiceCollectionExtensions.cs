@@ -107,6 +107,7 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton<Dispatcher>();
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService<AgentBackgroundService>();
+        services.AddHostedService<ConfigurationReloadCheck>();
         return services;
     }
 

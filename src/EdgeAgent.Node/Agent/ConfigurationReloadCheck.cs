@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeAgent.Node.Agent;
+
+/// <summary>
+/// Tells the operator when a reload of the agent's configuration (appsettings.json edited while it
+/// runs) holds a value it cannot use. The agent follows reloads of <c>Agent:Preference</c> and
+/// <c>DecisionLog:Enabled</c> through <see cref="IOptionsMonitor{TOptions}"/>, which drops a reload
+/// that does not bind or validate without a word: the running settings stay, and the operator would
+/// not know the edit was refused. On every reload this builds both settings afresh (binding and the
+/// same validators as at start) and logs one warning naming the setting and why, for each that fails.
+/// </summary>
+internal sealed partial class ConfigurationReloadCheck(
+    IConfiguration configuration,
+    IOptionsFactory<AgentOptions> agent,
+    IOptionsFactory<DecisionLogOptions> decisionLog,
+    ILogger<ConfigurationReloadCheck> logger) : IHostedService, IDisposable
+{
+    private IDisposable? _subscription;
+
+    /// <summary>Checks the current configuration once, as a reload would (tests call it directly).</summary>
+    /// <returns>The problems found, one line each; empty when both settings load.</returns>
+    public IReadOnlyList<string> Check()
+    {
+        var problems = new List<string>();
+        Try(() => agent.Create(Options.DefaultName), AgentOptions.Section, problems);
+        Try(() => decisionLog.Create(Options.DefaultName), DecisionLogOptions.Section, problems);
+        foreach (var problem in problems)
+        {
+            Log.ReloadRefused(logger, problem);
+        }
+
+        return problems;
+    }
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, () => Check());
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _subscription = null;
+    }
+
+    private static void Try(Action create, string section, List<string> problems)
+    {
+        try
+        {
+            create();
+        }
+        catch (OptionsValidationException ex)
+        {
+            problems.Add(string.Join(" ", ex.Failures));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's own message names the key and the value ("Failed to convert configuration value 'x' at 'DecisionLog:Enabled' to type 'System.Boolean'").
+            problems.Add(ex.Message.Contains(':', StringComparison.Ordinal) ? ex.Message : $"{section}: {ex.Message}");
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2040, Level = LogLevel.Warning, Message = "Configuration reload refused, the running settings are kept: {Problem}")]
+        public static partial void ReloadRefused(ILogger logger, string problem);
+    }
+}
