@@ -105,6 +105,7 @@ internal abstract class DeadlineSleeper : IDisposable
     /// <summary>Any other clock: a timer of that clock sets an event the thread waits on.</summary>
     private sealed class TimerDeadlineSleeper : DeadlineSleeper
     {
+        private static readonly TimeSpan RecheckPeriod = TimeSpan.FromMilliseconds(20);
         private readonly TimeProvider _time;
         private readonly ManualResetEventSlim _fired = new();
         private readonly ITimer _timer;
@@ -140,7 +141,11 @@ internal abstract class DeadlineSleeper : IDisposable
 
                 try
                 {
-                    _fired.Wait(cancellationToken);
+                    // The clock can also move between reading it and arming the timer without passing
+                    // the deadline yet: the timer is then due later than the deadline and may never fire
+                    // on a clock that stops short of it. So the wait is bounded in real time and the loop
+                    // reads the clock again (only clocks other than the system's take this path).
+                    _fired.Wait(RecheckPeriod, cancellationToken);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
