@@ -236,12 +236,7 @@ internal sealed class BatchedWriteStream : WrappingStream
         _gate.Wait();
         try
         {
-            if (_length > 0)
-            {
-                Sends++;
-                Inner.Write(_kept.AsSpan(0, _length));
-                _length = 0;
-            }
+            SendKept();
 
             Sends++;
             Inner.Write(buffer);
@@ -257,12 +252,7 @@ internal sealed class BatchedWriteStream : WrappingStream
         _gate.Wait();
         try
         {
-            if (_length > 0)
-            {
-                Sends++;
-                Inner.Write(_kept.AsSpan(0, _length));
-                _length = 0;
-            }
+            SendKept();
 
             Inner.Flush();
         }
@@ -399,9 +389,26 @@ internal sealed class BatchedWriteStream : WrappingStream
     // Under the gate.
     private async ValueTask SendKeptAsync()
     {
+        if (TakeKept() is int length)
+        {
+            await Inner.WriteAsync(_kept.AsMemory(0, length)).ConfigureAwait(false);
+        }
+    }
+
+    private void SendKept()
+    {
+        if (TakeKept() is int length)
+        {
+            Inner.Write(_kept.AsSpan(0, length));
+        }
+    }
+
+    /// <summary>Counts the send of what is kept and empties it; null when nothing is kept.</summary>
+    private int? TakeKept()
+    {
         if (_length == 0)
         {
-            return;
+            return null;
         }
 
         var length = _length;
@@ -412,6 +419,6 @@ internal sealed class BatchedWriteStream : WrappingStream
             _batches.CountBatchedSend();
         }
 
-        await Inner.WriteAsync(_kept.AsMemory(0, length)).ConfigureAwait(false);
+        return length;
     }
 }
