@@ -272,17 +272,7 @@ public sealed class AgentCutThroughTests
     public async Task ModelInfer_CallerDeadlinePassesWhileThePeerHasTheRequest_DeadlineExceededAndThePeerCallEnds()
     {
         await using var cluster = new AgentCluster();
-        var midBody = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var peerCallEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var peer = await cluster.StartPeerAsync("cloud", configure: b => b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new StallsMidBody(midBody, peerCallEnded)));
-        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
-        {
-            OffloadTimeout = TimeSpan.FromSeconds(60),
-            // No hung-peer detection: the stalled peer would be replaced by a local run before the caller's deadline or cancellation.
-            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024"), ("Agent:HungPeerFloor", "00:00:00")),
-        });
-        var channel = cluster.Channel(agent);
-        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+        var (channel, midBody, peerCallEnded) = await StartStallingPeerAsync(cluster);
 
         var call = channel.CreateCallInvoker().AsyncUnaryCall(RawModelInfer, null, new CallOptions(deadline: DateTime.UtcNow + TimeSpan.FromSeconds(5)), AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray());
         await midBody.Task.WaitAsync(AgentCluster.Bound);
@@ -296,6 +286,21 @@ public sealed class AgentCutThroughTests
     public async Task ModelInfer_CallerCancelsWhileForwarding_ThePeerCallEnds()
     {
         await using var cluster = new AgentCluster();
+        var (channel, midBody, peerCallEnded) = await StartStallingPeerAsync(cluster);
+        using var cancel = new CancellationTokenSource();
+
+        var call = channel.CreateCallInvoker().AsyncUnaryCall(RawModelInfer, null, new CallOptions(deadline: DateTime.UtcNow + AgentCluster.Bound, cancellationToken: cancel.Token), AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray());
+        await midBody.Task.WaitAsync(AgentCluster.Bound);
+        await cancel.CancelAsync();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(AgentCluster.Bound));
+
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        await peerCallEnded.Task.WaitAsync(AgentCluster.Bound);
+    }
+
+    /// <summary>An agent forwarding to a peer that stalls in the middle of every request body (midBody) until its call ends (peerCallEnded).</summary>
+    private static async Task<(GrpcChannel Channel, TaskCompletionSource MidBody, TaskCompletionSource PeerCallEnded)> StartStallingPeerAsync(AgentCluster cluster)
+    {
         var midBody = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var peerCallEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var peer = await cluster.StartPeerAsync("cloud", configure: b => b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new StallsMidBody(midBody, peerCallEnded)));
@@ -307,15 +312,7 @@ public sealed class AgentCutThroughTests
         });
         var channel = cluster.Channel(agent);
         await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
-        using var cancel = new CancellationTokenSource();
-
-        var call = channel.CreateCallInvoker().AsyncUnaryCall(RawModelInfer, null, new CallOptions(deadline: DateTime.UtcNow + AgentCluster.Bound, cancellationToken: cancel.Token), AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray());
-        await midBody.Task.WaitAsync(AgentCluster.Bound);
-        await cancel.CancelAsync();
-        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(AgentCluster.Bound));
-
-        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
-        await peerCallEnded.Task.WaitAsync(AgentCluster.Bound);
+        return (channel, midBody, peerCallEnded);
     }
 
     private static async Task<(Recorder Recorder, GrpcChannel Channel)> StartAsync(AgentCluster cluster, params (string Key, string Value)[] extra)
