@@ -136,14 +136,7 @@ public sealed class AgentCutThroughTests
     public async Task ModelInfer_LargeRequest_BothNodesReceiveIntoTheLargeBlockPool()
     {
         await using var cluster = new AgentCluster();
-        var recorder = new Recorder();
-        var peer = await cluster.StartPeerAsync("cloud", configure: b => recorder.Install(b));
-        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
-        {
-            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024")),
-        });
-        var channel = cluster.Channel(agent);
-        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+        var (recorder, channel, agent, peer) = await StartNodesAsync(cluster);
         var pools = new[] { agent, peer }.Select(app => Assert.IsType<TransportMemoryPoolFactory>(app.Services.GetRequiredService<IMemoryPoolFactory<byte>>())).ToList();
         var rentsBefore = pools.Select(p => p.Rents).ToList();
         var bytes = AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray(); // 2 MiB
@@ -219,14 +212,7 @@ public sealed class AgentCutThroughTests
     public async Task ModelInfer_LargeAndSmallRequests_LargeSentInBatchesBothAsTheClientsBytes()
     {
         await using var cluster = new AgentCluster();
-        var recorder = new Recorder();
-        var peer = await cluster.StartPeerAsync("cloud", configure: b => recorder.Install(b));
-        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
-        {
-            Extra = AgentCluster.FastAgentSettings(("Agent:CutThroughMinBytes", "1024")),
-        });
-        var channel = cluster.Channel(agent);
-        await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
+        var (recorder, channel, agent, _) = await StartNodesAsync(cluster);
         var batches = agent.Services.GetRequiredService<EdgeAgent.Node.Agent.PeerConnections>().Single().WriteBatches;
         Assert.NotNull(batches); // on by default for a plaintext single peer
         var small = AgentCluster.AddNegRequest(rows: 200).ToByteArray(); // 6.4 KB: one DATA frame
@@ -317,6 +303,13 @@ public sealed class AgentCutThroughTests
 
     private static async Task<(Recorder Recorder, GrpcChannel Channel)> StartAsync(AgentCluster cluster, params (string Key, string Value)[] extra)
     {
+        var (recorder, channel, _, _) = await StartNodesAsync(cluster, extra);
+        return (recorder, channel);
+    }
+
+    /// <summary>A recording peer and an agent forwarding to it as requests arrive; the nodes too, for tests that look inside them.</summary>
+    private static async Task<(Recorder Recorder, GrpcChannel Channel, WebApplication Agent, WebApplication Peer)> StartNodesAsync(AgentCluster cluster, params (string Key, string Value)[] extra)
+    {
         var recorder = new Recorder();
         var peer = await cluster.StartPeerAsync("cloud", configure: b => recorder.Install(b));
         var agent = await cluster.StartAgentAsync(cluster.AgentSettings("peer", $"cloud={peer.GetTcpAddress()}") with
@@ -325,7 +318,7 @@ public sealed class AgentCutThroughTests
         });
         var channel = cluster.Channel(agent);
         await AgentCluster.WaitForPeerAsync(channel, "cloud", connected: true);
-        return (recorder, channel);
+        return (recorder, channel, agent, peer);
     }
 
     private static async Task<ModelInferResponse> SendAsync(GrpcChannel channel, byte[] message) =>
