@@ -255,16 +255,27 @@ public sealed class AgentCutThroughTests
     }
 
     [Fact]
-    public async Task ModelInfer_CallerDeadlinePassesWhileThePeerHasTheRequest_DeadlineExceededAndThePeerCallEnds()
+    public async Task ModelInfer_CallerDeadlineNearsWhileThePeerHasTheRequest_LocalFallbackOrDeadlineExceededAndThePeerCallEnds()
     {
         await using var cluster = new AgentCluster();
         var (channel, midBody, peerCallEnded) = await StartStallingPeerAsync(cluster);
 
         var call = channel.CreateCallInvoker().AsyncUnaryCall(RawModelInfer, null, new CallOptions(deadline: DateTime.UtcNow + TimeSpan.FromSeconds(5)), AgentCluster.AddNegRequest(rows: 64 * 1024).ToByteArray());
         await midBody.Task.WaitAsync(AgentCluster.Bound);
-        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(AgentCluster.Bound));
+        try
+        {
+            // The peer's budget is the caller's deadline less a reserve for running locally
+            // (Dispatcher.OffloadBudget): when the local run fits in what is left, the caller gets
+            // the local answer; when the machine is slow, the deadline passes first.
+            var response = await call.ResponseAsync.WaitAsync(AgentCluster.Bound);
+            Assert.Equal("local", AgentCluster.Placement(response));
+            Assert.Equal("cloud", response.Parameters[ResponseParameters.FallbackFrom].StringParam);
+        }
+        catch (RpcException ex)
+        {
+            Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        }
 
-        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         await peerCallEnded.Task.WaitAsync(AgentCluster.Bound);
     }
 
