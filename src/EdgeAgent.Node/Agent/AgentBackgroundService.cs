@@ -41,6 +41,16 @@ public sealed partial class AgentBackgroundService(
             }
         });
         await Task.WhenAll(peers.Select(p => p.RunAsync(stoppingToken))).ConfigureAwait(false);
+
+        // The subscription lives as long as this method: an agent without peers has no loops to wait
+        // on, and returning here would stop it following the configured preference.
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private static partial class Log

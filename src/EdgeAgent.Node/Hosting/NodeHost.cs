@@ -69,6 +69,7 @@ public static partial class NodeHost
             builder.Services.AddEdgeAgentPeer();
         }
 
+        builder.Services.AddHostedService<ConfigurationFileCheck>();
         builder.AddEdgeAgentTelemetry(role);
         if (role == NodeRole.Agent)
         {
@@ -130,7 +131,19 @@ public static partial class NodeHost
     public static WebApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides, NodeRole role)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            // appsettings.json (or appsettings.{Environment}.json) in the content root cannot be read.
+            throw new NodeStartupException(ConfigurationFiles.Describe(ex), ex);
+        }
+
+        // A running node refuses an edit that leaves a JSON file unreadable instead of dropping its settings.
+        ConfigurationFiles.KeepLastGoodOnReload(builder.Configuration);
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
         builder.Configuration.AddCommandLine(args);
         if (overrides is not null)
