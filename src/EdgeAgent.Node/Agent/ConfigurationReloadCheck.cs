@@ -1,8 +1,7 @@
+using EdgeAgent.Node.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 
 namespace EdgeAgent.Node.Agent;
 
@@ -18,13 +17,11 @@ internal sealed partial class ConfigurationReloadCheck(
     IConfiguration configuration,
     IOptionsFactory<AgentOptions> agent,
     IOptionsFactory<DecisionLogOptions> decisionLog,
-    ILogger<ConfigurationReloadCheck> logger) : IHostedService, IDisposable
+    ILogger<ConfigurationReloadCheck> logger) : ConfigurationReloadWatcher(configuration)
 {
-    private IDisposable? _subscription;
-
-    /// <summary>Checks the current configuration once, as a reload would (tests call it directly).</summary>
+    /// <summary>Checks the current configuration once, as a reload would.</summary>
     /// <returns>The problems found, one line each; empty when both settings load.</returns>
-    public IReadOnlyList<string> Check()
+    public override IReadOnlyList<string> Check()
     {
         var problems = new List<string>();
         Try(() => agent.Create(Options.DefaultName), AgentOptions.Section, problems);
@@ -35,27 +32,6 @@ internal sealed partial class ConfigurationReloadCheck(
         }
 
         return problems;
-    }
-
-    /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, () => Check());
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        _subscription?.Dispose();
-        _subscription = null;
     }
 
     private static void Try(Action create, string section, List<string> problems)

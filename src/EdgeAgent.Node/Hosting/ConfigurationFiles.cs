@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
 
 namespace EdgeAgent.Node.Hosting;
 
@@ -135,14 +133,12 @@ public sealed class LastGoodJsonConfigurationProvider(LastGoodJsonConfigurationS
 /// (<see cref="LastGoodJsonConfigurationProvider"/>): the node keeps running on the settings it read
 /// last, and the operator learns the edit did not apply and why. Registered for both roles.
 /// </summary>
-internal sealed partial class ConfigurationFileCheck(IConfiguration configuration, ILogger<ConfigurationFileCheck> logger) : IHostedService, IDisposable
+internal sealed partial class ConfigurationFileCheck(IConfiguration configuration, ILogger<ConfigurationFileCheck> logger) : ConfigurationReloadWatcher(configuration)
 {
-    private IDisposable? _subscription;
-
-    /// <summary>Logs and returns the refusals pending (tests call it directly).</summary>
-    public IReadOnlyList<string> Check()
+    /// <summary>Logs and returns the refusals pending.</summary>
+    public override IReadOnlyList<string> Check()
     {
-        if (configuration is not IConfigurationRoot root)
+        if (Configuration is not IConfigurationRoot root)
         {
             return [];
         }
@@ -158,27 +154,6 @@ internal sealed partial class ConfigurationFileCheck(IConfiguration configuratio
         }
 
         return refusals;
-    }
-
-    /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, () => Check());
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        _subscription?.Dispose();
-        _subscription = null;
     }
 
     private static partial class Log
