@@ -198,6 +198,7 @@ internal static class EvalCommand
         command.Subcommands.Add(CreateSpeed());
         command.Subcommands.Add(EvalLiveCommand.Create());
         command.Subcommands.Add(EvalLiveCompareCommand.Create());
+        command.Subcommands.Add(EvalLivePredictCommand.Create());
         return command;
     }
 

@@ -125,13 +125,14 @@ public static class SimulatedRequests
     /// with <paramref name="probes"/>, each episode's link probes (<see cref="LinkProbeModel"/>) are
     /// added to the energy, spread over its requests as the live agent's are over a run's.
     /// </summary>
-    public static RequestTerms Predict(AgentContext context, ISimPolicy policy, double delayWeight, int episodes, ulong seed, int stepsPerEpisode = 100, LinkProbeModel? probes = null)
+    public static RequestTerms Predict(AgentContext context, ISimPolicy policy, double delayWeight, int episodes, ulong seed, int stepsPerEpisode = 100, LinkProbeModel? probes = null,
+        AgentRewardUnits rewardUnits = AgentRewardUnits.Model)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
         // The layout the live agent produces (a policy file of an older layout reads its columns of it: OnnxLogitsModel.ReadRowsOf).
-        var env = new AgentVecEnv(AgentContextRange.Fixed(context), episodes, seed, autoReset: false, stepsPerEpisode, Core.Observation.FeatureLayout.Agent(ownTraffic: true));
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), episodes, seed, autoReset: false, stepsPerEpisode, Core.Observation.FeatureLayout.Agent(ownTraffic: true), rewardUnits);
         for (var i = 0; i < episodes; i++)
         {
             env.Reset(i, seed + (ulong)i + 1);
