@@ -18,11 +18,15 @@ internal static class BenchDecisionLogCommand
         var load = new Option<string>("--load") { Description = "How long the load runs before kill -9 (e.g. 8s).", DefaultValueFactory = _ => "8s" };
         var flush = new Option<int>("--flush-ms") { Description = "DecisionLog:FlushInterval of the killed agent in milliseconds (the durability bound checked).", DefaultValueFactory = _ => 200 };
         var keep = new Option<string?>("--keep") { Description = "Directory to keep the killed agent's decisions.db in (for sqlite3); default: a temporary directory, deleted." };
+        var blocksCsv = new Option<string?>("--blocks-csv") { Description = "Write every measured block (model, round, setting, requests, times, CPU per agent thread name) to this CSV file (overhead)." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once in a block (overhead; closed loop): 1 sends them one after another.", DefaultValueFactory = _ => 1 };
+        var agentCpus = new Option<string?>("--agent-cpus") { Description = "Run the overhead part's agent under taskset -c with this CPU list (e.g. 1)." };
+        var agentEnv = new Option<string[]>("--agent-env") { Description = "KEY=VALUE environment variable for the overhead part's agent (repeatable), e.g. a runtime setting.", AllowMultipleArgumentsPerToken = false };
         var only = new Option<string?>("--only") { Description = "Run one part: overhead or kill." };
         only.AcceptOnlyFromAmong("overhead", "kill");
         var command = new Command("decision-log",
             "The durable decision log (issue 15): per-request cost, one agent process whose log is switched on and off by reloads of its appsettings.json (DecisionLog:Enabled), in rounds of two 'on' and two 'off' blocks of requests in a shuffled order after a warm-up until its JIT is quiet: CPU per request and p50 on / off with 95 % bootstrap intervals over rounds and the A/A controls on / on and off / off (target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
-        foreach (var option in new Option[] { rounds, blockMs, paced, models, clients, load, flush, keep, only })
+        foreach (var option in new Option[] { rounds, blockMs, paced, models, clients, load, flush, keep, blocksCsv, concurrency, agentCpus, agentEnv, only })
         {
             command.Options.Add(option);
         }
@@ -76,6 +80,10 @@ internal static class BenchDecisionLogCommand
                 Clients = n,
                 LoadBeforeKill = loadFor,
                 FlushInterval = TimeSpan.FromMilliseconds(ms),
+                BlocksCsvPath = parseResult.GetValue(blocksCsv),
+                Concurrency = Math.Clamp(parseResult.GetValue(concurrency), 1, 256),
+                AgentCpus = parseResult.GetValue(agentCpus),
+                AgentEnvironment = (parseResult.GetValue(agentEnv) ?? []).Select(e => e.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal),
             };
             if (parseResult.GetValue(models) is { } path)
             {

@@ -67,6 +67,42 @@ public static class BlockComparison
         return Ratio(blocks, side, confidence, resamples, seed);
     }
 
+    /// <summary>
+    /// The placebo control with the same shape as <see cref="OnOverOff"/>: in each round the first
+    /// "on" and the first "off" block (numerator) against the second "on" and the second "off" block
+    /// (denominator), so both sides hold as many blocks of each setting and the setting's effect
+    /// cancels; its interval is what the on / off interval would be with no effect, so the benchmark
+    /// resolves a difference of X when this interval lies inside 1 +- X. Rounds without two blocks of
+    /// each setting, and further blocks, are left out.
+    /// </summary>
+    /// <param name="blocks">The measured blocks, in measuring order.</param>
+    /// <param name="confidence">Coverage of the interval.</param>
+    /// <param name="resamples">Bootstrap resamples.</param>
+    /// <param name="seed">Seed of the resampling.</param>
+    public static RatioInterval Placebo(IReadOnlyList<MeasuredBlock> blocks, double confidence = 0.95, int resamples = 4000, int seed = 15)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        var counts = blocks.GroupBy(b => (b.Round, b.On)).ToDictionary(g => g.Key, g => g.Count());
+        var seen = new Dictionary<(int, bool), int>();
+        var side = new int[blocks.Count];
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            side[i] = -1;
+            var round = blocks[i].Round;
+            if (counts.GetValueOrDefault((round, true)) < 2 || counts.GetValueOrDefault((round, false)) < 2)
+            {
+                continue;
+            }
+
+            var key = (round, blocks[i].On);
+            var position = seen.GetValueOrDefault(key);
+            seen[key] = position + 1;
+            side[i] = position switch { 0 => 1, 1 => 0, _ => -1 };
+        }
+
+        return Ratio(blocks, side, confidence, resamples, seed);
+    }
+
     // side[i]: 1 = numerator, 0 = denominator, -1 = left out.
     private static RatioInterval Ratio(IReadOnlyList<MeasuredBlock> blocks, int[] side, double confidence, int resamples, int seed)
     {

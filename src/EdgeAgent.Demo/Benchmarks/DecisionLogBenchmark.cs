@@ -45,6 +45,18 @@ public sealed record DecisionLogBenchmarkSettings
     /// <summary>DecisionLog:FlushInterval of the killed agent (the durability bound checked).</summary>
     public TimeSpan FlushInterval { get; init; } = new DecisionLogOptions().FlushInterval;
 
+    /// <summary>Requests in flight at once in a block (closed loop): 1 sends them one after another.</summary>
+    public int Concurrency { get; init; } = 1;
+
+    /// <summary>When set, the overhead part's agent runs under <c>taskset -c</c> with this CPU list (its threads stay on those CPUs).</summary>
+    public string? AgentCpus { get; init; }
+
+    /// <summary>Environment variables added to the overhead part's agent (for example a runtime setting).</summary>
+    public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>When set, every measured block (model, round, setting, requests, times, CPU per agent thread name) is written to this CSV file, for analysis of the noise.</summary>
+    public string? BlocksCsvPath { get; init; }
+
     /// <summary>Executable and leading arguments that run the edgeagent CLI.</summary>
     public required (string Executable, IReadOnlyList<string> Arguments) CliCommand { get; init; }
 }
@@ -119,7 +131,15 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
                 ["EDGEAGENT_DecisionLog__FlushInterval"] = settings.FlushInterval.ToString("c", CultureInfo.InvariantCulture),
                 ["DOTNET_CONTENTROOT"] = contentRoot,
             };
-            await using var agent = await NodeProcess.StartAsync(settings.CliCommand.Executable, settings.CliCommand.Arguments,
+            foreach (var (key, value) in settings.AgentEnvironment)
+            {
+                environment[key] = value;
+            }
+
+            var (executable, leading) = settings.AgentCpus is { } cpus
+                ? ("taskset", (IReadOnlyList<string>)["-c", cpus, settings.CliCommand.Executable, .. settings.CliCommand.Arguments])
+                : (settings.CliCommand.Executable, settings.CliCommand.Arguments);
+            await using var agent = await NodeProcess.StartAsync(executable, leading,
                 ["agent", "--models", repository, "--policy", "local"], environment, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
             using var channel = DemoCluster.Channel(agent.Address);
             var run = new BlockRunner(agent, new GRPCInferenceService.GRPCInferenceServiceClient(channel), config, settings);
@@ -153,6 +173,11 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
                 progress(string.Create(CultureInfo.InvariantCulture, $"{label}: warm after {took.TotalSeconds:0} s ({(quiet ? "JIT quiet" : "JIT still tiering up: warm-up limit")}), {rate:0} requests/s; {settings.Rounds} rounds of 2 + 2 blocks of {perBlock} requests ..."));
                 var blocks = await run.MeasureAsync(request, perBlock, gap, cancellationToken).ConfigureAwait(false);
                 measured.Add((label, blocks));
+                if (settings.BlocksCsvPath is { } csv)
+                {
+                    WriteBlocks(csv, label, blocks);
+                }
+
                 figures.AddRange(Figures(label, blocks));
             }
 
@@ -216,6 +241,10 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
             if (first)
             {
                 yield return new BenchmarkFigure($"  upper end of its 95 % interval, {name}", ab.High, "x", 1.05, "the log's cost is shown to be within the target only when this is");
+                var placebo = BlockComparison.Placebo(measuredBlocks);
+                var reach = Math.Max(placebo.High - 1, 1 - placebo.Low);
+                yield return new BenchmarkFigure($"  placebo: how far its interval reaches from 1, {name}", reach, "x", 0.05,
+                    string.Create(inv, $"placebo (each round's 1st on + 1st off blocks / 2nd on + 2nd off: as many blocks of each setting per side as on / off, so the log cancels) {placebo.Ratio:0.000}, 95 % {placebo.Low:0.000}-{placebo.High:0.000} ({placebo.Pairs} rounds): the benchmark resolves 5 % when this is at most 0.05"));
             }
         }
 
@@ -229,10 +258,39 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
             string.Create(inv, $"95 % {latency.Low:0.000}-{latency.High:0.000}; on {blocks.Where(b => b.On).Average(b => b.P50Microseconds):0} us, off {blocks.Where(b => !b.On).Average(b => b.P50Microseconds):0} us; A/A on / on {Aa(BlockComparison.SameSetting(p50, on: true))}, off / off {Aa(BlockComparison.SameSetting(p50, on: false))}"));
     }
 
+    // One line per block and thread name: model, round, setting, requests, request seconds, window seconds, p50, thread name, CPU nanoseconds.
+    private static void WriteBlocks(string path, string label, IReadOnlyList<Block> blocks)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var lines = new List<string>();
+        if (!File.Exists(path))
+        {
+            lines.Add("model,index,round,on,requests,request_s,window_s,p50_us,thread,cpu_ns");
+        }
+
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            var b = blocks[i];
+            foreach (var (thread, ns) in b.Threads)
+            {
+                lines.Add(string.Create(inv, $"{label.Replace(',', ' ')},{i},{b.Round},{(b.On ? 1 : 0)},{b.Requests},{b.RequestSeconds:0.000000},{b.WindowSeconds:0.000000},{b.P50Microseconds:0.0},{thread.Replace(',', ' ')},{ns}"));
+            }
+        }
+
+        File.AppendAllLines(path, lines);
+    }
+
     private static string Aa(RatioInterval r) => string.Create(CultureInfo.InvariantCulture, $"{r.Ratio:0.000} ({r.Low:0.000}-{r.High:0.000})");
 
     /// <summary>One measured block: the setting, its requests, their wall-clock span and the agent's CPU over it.</summary>
-    private sealed record Block(int Round, bool On, int Requests, DateTimeOffset Started, DateTimeOffset Ended, double RequestSeconds, long CpuNanoseconds, long TierUpNanoseconds, double P50Microseconds);
+    private sealed record Block(int Round, bool On, int Requests, DateTimeOffset Started, DateTimeOffset Ended, double RequestSeconds, long CpuNanoseconds, long TierUpNanoseconds, double P50Microseconds)
+    {
+        /// <summary>CPU nanoseconds per agent thread name over the block's window.</summary>
+        public IReadOnlyDictionary<string, long> Threads { get; init; } = new Dictionary<string, long>();
+
+        /// <summary>Seconds from the first request to the CPU reading after the block (the requests and one flush interval).</summary>
+        public double WindowSeconds { get; init; }
+    }
 
     /// <summary>The agent's appsettings.json: DecisionLog:Enabled and a block number, replaced atomically (write, then rename).</summary>
     private sealed class AgentConfigFile(string directory)
@@ -330,24 +388,32 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
             _cpu.Advance();
             var started = DateTimeOffset.UtcNow;
             var clock = Stopwatch.GetTimestamp();
-            for (var i = 0; i < count; i++)
+            var next = -1;
+            async Task LoopAsync()
             {
-                var sent = Stopwatch.GetTimestamp();
-                await _client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-                latency[i] = Stopwatch.GetElapsedTime(sent).TotalMicroseconds;
-                if (gap > TimeSpan.Zero)
+                for (var i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
                 {
-                    await Task.Delay(gap, cancellationToken).ConfigureAwait(false);
+                    var sent = Stopwatch.GetTimestamp();
+                    await _client.ModelInferAsync(request, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                    latency[i] = Stopwatch.GetElapsedTime(sent).TotalMicroseconds;
+                    if (gap > TimeSpan.Zero)
+                    {
+                        await Task.Delay(gap, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
+
+            await Task.WhenAll(Enumerable.Range(0, Math.Max(1, _settings.Concurrency)).Select(_ => LoopAsync())).ConfigureAwait(false);
 
             var requestSeconds = Stopwatch.GetElapsedTime(clock).TotalSeconds;
             var ended = DateTimeOffset.UtcNow;
             // The writer's last batch of an "on" block lands within one flush interval: counted in the block.
             await Task.Delay(_settings.FlushInterval, cancellationToken).ConfigureAwait(false);
             var used = _cpu.Advance();
+            var window = Stopwatch.GetElapsedTime(clock).TotalSeconds;
             return new Block(round, on, count, started, ended, requestSeconds, used.Values.Sum(), used.GetValueOrDefault(ThreadCpu.TierUpWorker),
-                Percentiles.Of(latency, 50));
+                Percentiles.Of(latency, 50))
+            { Threads = used, WindowSeconds = window };
         }
 
         // Rewrites the configuration (also when the setting stays: every block follows a reload),

@@ -94,4 +94,36 @@ public sealed class BlockComparisonTests
         Assert.Equal(0, BlockComparison.SameSetting(blocks, on: false).Pairs);
         Assert.True(double.IsNaN(BlockComparison.SameSetting(blocks, on: false).Ratio));
     }
+
+    [Fact]
+    public void Placebo_FirstOnAndOffAgainstSecond_TheSettingCancels()
+    {
+        // "On" costs 20 % more than "off" in every round; the first block of each setting 10 % more than its second.
+        var blocks = new List<MeasuredBlock>();
+        for (var r = 0; r < 6; r++)
+        {
+            blocks.Add(new MeasuredBlock(r, true, 100, 1320));
+            blocks.Add(new MeasuredBlock(r, false, 100, 1100));
+            blocks.Add(new MeasuredBlock(r, false, 100, 1000));
+            blocks.Add(new MeasuredBlock(r, true, 100, 1200));
+        }
+
+        var placebo = BlockComparison.Placebo(blocks);
+
+        Assert.Equal(1.1, placebo.Ratio, 9);
+        Assert.Equal(6, placebo.Pairs);
+        Assert.Equal(1.2, BlockComparison.OnOverOff(blocks).Ratio, 9);
+    }
+
+    [Fact]
+    public void Placebo_NoEffectNoNoise_IsOneAndRoundsWithoutTwoOfEach_LeftOut()
+    {
+        var blocks = Rounds(8, 1.05);
+        blocks.Add(new MeasuredBlock(99, true, 100, 5000));
+        blocks.Add(new MeasuredBlock(99, false, 100, 1000));
+
+        var placebo = BlockComparison.Placebo(blocks);
+
+        Assert.Equal((1.0, 1.0, 1.0, 8), (Math.Round(placebo.Ratio, 9), Math.Round(placebo.Low, 9), Math.Round(placebo.High, 9), placebo.Pairs));
+    }
 }
