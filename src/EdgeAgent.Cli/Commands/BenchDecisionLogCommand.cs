@@ -22,11 +22,12 @@ internal static class BenchDecisionLogCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once in a block (overhead; closed loop): 1 sends them one after another.", DefaultValueFactory = _ => 1 };
         var agentCpus = new Option<string?>("--agent-cpus") { Description = "Run the overhead part's agent under taskset -c with this CPU list (e.g. 1)." };
         var agentEnv = new Option<string[]>("--agent-env") { Description = "KEY=VALUE environment variable for the overhead part's agent (repeatable), e.g. a runtime setting.", AllowMultipleArgumentsPerToken = false };
+        var settle = new Option<int>("--settle-ms") { Description = "Wait after the agent's configuration file is rewritten before a block starts, in milliseconds (overhead; its reload comes 250 ms after the change).", DefaultValueFactory = _ => 600 };
         var only = new Option<string?>("--only") { Description = "Run one part: overhead or kill." };
         only.AcceptOnlyFromAmong("overhead", "kill");
         var command = new Command("decision-log",
-            "The durable decision log (issue 15): per-request cost, one agent process whose log is switched on and off by reloads of its appsettings.json (DecisionLog:Enabled), in rounds of two 'on' and two 'off' blocks of requests in a shuffled order after a warm-up until its JIT is quiet: CPU per request and p50 on / off with 95 % bootstrap intervals over rounds and the A/A controls on / on and off / off (target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
-        foreach (var option in new Option[] { rounds, blockMs, paced, models, clients, load, flush, keep, blocksCsv, concurrency, agentCpus, agentEnv, only })
+            "The durable decision log (issue 15): per-request cost, one agent process whose log is switched on and off by reloads of its appsettings.json (DecisionLog:Enabled), in rounds of two 'on' and two 'off' blocks of requests in a shuffled order after a warm-up until its JIT is quiet: CPU per request and p50 on / off with 95 % bootstrap intervals over rounds, a placebo control of the same shape (1st on + 1st off against 2nd on + 2nd off: resolves 5 % when it reaches at most 0.05 from 1) and the A/A controls on / on and off / off (target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
+        foreach (var option in new Option[] { rounds, blockMs, paced, models, clients, load, flush, keep, blocksCsv, concurrency, agentCpus, agentEnv, settle, only })
         {
             command.Options.Add(option);
         }
@@ -83,6 +84,7 @@ internal static class BenchDecisionLogCommand
                 BlocksCsvPath = parseResult.GetValue(blocksCsv),
                 Concurrency = Math.Clamp(parseResult.GetValue(concurrency), 1, 256),
                 AgentCpus = parseResult.GetValue(agentCpus),
+                Settle = TimeSpan.FromMilliseconds(Math.Clamp(parseResult.GetValue(settle), 300, 10_000)),
                 AgentEnvironment = (parseResult.GetValue(agentEnv) ?? []).Select(e => e.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal),
             };
             if (parseResult.GetValue(models) is { } path)

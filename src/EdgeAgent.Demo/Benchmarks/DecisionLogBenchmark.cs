@@ -88,8 +88,9 @@ public sealed record DecisionLogKillResult(int Sent, int Acknowledged, int Ackno
 /// shuffled order, so JIT state, memory layout, CPU frequency and a neighbour's drift are shared by
 /// both settings. Figures: CPU per request on / off (every thread's run time from schedstat over
 /// each block, the writer's last batch included) and p50 on / off, with bootstrap intervals over
-/// rounds and the A/A controls (on / on and off / off blocks of the same rounds, measured the same
-/// way); target &lt;= 1.05. Kill: one agent writing its log, driven by closed-loop clients, killed
+/// rounds, the placebo control of the same shape (<see cref="BlockComparison.Placebo"/>: what the
+/// benchmark resolves) and the A/A controls (on / on and off / off blocks of the same rounds,
+/// measured the same way); target &lt;= 1.05. Kill: one agent writing its log, driven by closed-loop clients, killed
 /// with SIGKILL; then the database must pass <c>PRAGMA integrity_check</c>, open with the agent's
 /// own checks, and hold at least every request acknowledged more than one flush interval before
 /// the kill.
