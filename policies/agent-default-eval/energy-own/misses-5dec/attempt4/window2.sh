@@ -1,0 +1,8 @@
+#!/bin/bash
+# s2c: 7 minutes of DAgger cloning with 4 updates per vector step (imitation capacity), resumed from s1's checkpoint; then its selection
+cd /tmp/rew6
+./stage.sh s2c 0 --resume /tmp/rew6/w/s1.ckpt --out /tmp/rew6/w/s2c.onnx --minutes 52 --seed 64 --profile agent --own-traffic --contexts train-demo \
+  --teacher rollout --dagger 0.5 --bc-updates 1000000 --teacher-weight 2 --updates-per-step 4 --focus 0 --low-focus 0.3 --endpoints 0.3 \
+  --cost-features --greedy-below 0.02 --probe-minutes 0 --progress-seconds 60 --checkpoint-minutes 3
+./sel.sh /tmp/rew6/w/s2c.onnx s2c 50 0 9 11
+echo "window2 done $(date -u +%T)" >> w/times
