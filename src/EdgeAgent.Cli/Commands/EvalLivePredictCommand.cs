@@ -24,7 +24,7 @@ internal static class EvalLivePredictCommand
     {
         var calibration = new Option<string>("--calibration") { Description = "The deployment: a calibration file (`calibrate --from-log`, `eval live`, or one written for screening).", Required = true };
         var policies = new Option<string[]>("--policy-file") { Description = "Learned policy files; the first is the baseline every other front is compared with.", Required = true, AllowMultipleArgumentsPerToken = true };
-        var baselines = new Option<string?>("--baselines") { Description = "Comma-separated baselines played as well: greedy-expected, greedy-expected-item (the same in item reward units), heuristic, rollout, rollout-item, all-local, all-peer.", DefaultValueFactory = _ => "greedy-expected,greedy-expected-item,heuristic" };
+        var baselines = new Option<string?>("--baselines") { Description = "Comma-separated baselines played as well: greedy-expected, heuristic, rollout, rollout-item (the rollout teacher scoring its look-ahead in item reward units, as `train --reward-units item`), all-local, all-peer.", DefaultValueFactory = _ => "greedy-expected,heuristic" };
         var preferences = new Option<int>("--preferences") { Description = "Delay weights evenly spaced over [0, 1].", DefaultValueFactory = _ => 11 };
         var episodes = new Option<int>("--episodes") { Description = "Simulated episodes of --steps decisions per preference.", DefaultValueFactory = _ => 20 };
         var steps = new Option<int>("--steps") { Description = "Decisions per episode.", DefaultValueFactory = _ => 100 };
@@ -95,7 +95,6 @@ internal static class EvalLivePredictCommand
                     methods.Add(b switch
                     {
                         "greedy-expected" => (b, new ExpectedGreedyPolicy(), AgentRewardUnits.Model),
-                        "greedy-expected-item" => (b, new ExpectedGreedyPolicy(), AgentRewardUnits.Item),
                         "heuristic" => (b, CorePolicyBaseline.Heuristic(), AgentRewardUnits.Model),
                         "rollout" => (b, new RolloutPolicy(), AgentRewardUnits.Model),
                         "rollout-item" => (b, new RolloutPolicy(), AgentRewardUnits.Item),
