@@ -100,8 +100,7 @@ public sealed class LastGoodJsonConfigurationProvider(LastGoodJsonConfigurationS
     {
         if (!_loaded)
         {
-            base.Load(stream);
-            Interlocked.Exchange(ref _refusal, null);
+            base.Load(stream); // at start a bad file throws, and start-up fails; nothing can be pending yet
             return;
         }
 
