@@ -1,8 +1,9 @@
 using System.CommandLine;
+using EdgeAgent.Cli.Commands;
 
 namespace EdgeAgent.Cli.Tests.Commands;
 
-/// <summary>Runs commands under a root command as the edgeagent binary would, capturing both streams.</summary>
+/// <summary>Runs commands under a root command as the edgeagent binary would (its parse-error rule included), capturing both streams.</summary>
 internal static class CliRunner
 {
     /// <summary>
@@ -11,15 +12,10 @@ internal static class CliRunner
     /// </summary>
     public static (int Code, string Output, string Error) Run(Command[] commands, string[] args, int timeoutSeconds = 120)
     {
-        var root = new RootCommand();
-        foreach (var command in commands)
-        {
-            root.Subcommands.Add(command);
-        }
-
+        var root = EdgeAgentCommandLine.CreateRoot(commands);
         var output = new StringWriter();
         var error = new StringWriter();
-        var task = root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var task = EdgeAgentCommandLine.InvokeAsync(root, args, new InvocationConfiguration { Output = output, Error = error });
         Assert.True(task.Wait(TimeSpan.FromSeconds(timeoutSeconds)), $"'{string.Join(' ', args)}' did not finish within {timeoutSeconds} s");
         return (task.Result, output.ToString(), error.ToString());
     }

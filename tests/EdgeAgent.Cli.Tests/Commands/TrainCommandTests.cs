@@ -34,7 +34,7 @@ public sealed class TrainCommandTests : IDisposable
     {
         var (code, _, error) = Run("train", "--out", Path.Combine(_directory, "p.onnx"), option, value);
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains($"'{value}'", error, StringComparison.Ordinal);
         Assert.Contains(choice, error, StringComparison.Ordinal);
     }
