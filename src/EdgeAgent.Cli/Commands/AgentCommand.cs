@@ -95,14 +95,12 @@ internal static class AgentCommand
 
                 if (parseResult.GetValue(timeout) is { } ms)
                 {
-                    overrides["Agent:OffloadTimeout"] = TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);
+                    overrides["Agent:OffloadTimeout"] = Duration(ms);
                 }
 
                 if (parseResult.GetValue(hungFloor) is { } floorMs)
                 {
-                    overrides["Agent:HungPeerFloor"] = double.IsFinite(floorMs) && Math.Abs(floorMs) < TimeSpan.MaxValue.TotalMilliseconds
-                        ? TimeSpan.FromMilliseconds(floorMs).ToString("c", CultureInfo.InvariantCulture)
-                        : floorMs.ToString(CultureInfo.InvariantCulture);
+                    overrides["Agent:HungPeerFloor"] = Duration(floorMs);
                 }
 
                 foreach (var (key, value) in AgentHost.PeerKeys(parseResult.GetValue(peers) ?? []))
@@ -115,6 +113,13 @@ internal static class AgentCommand
         });
         return command;
     }
+
+    // Milliseconds as a setting's duration; a value no duration holds (NaN, infinite, beyond
+    // TimeSpan's range) is passed as given, so binding refuses it with a message naming the setting.
+    private static string Duration(double milliseconds) =>
+        double.IsFinite(milliseconds) && Math.Abs(milliseconds) < TimeSpan.MaxValue.TotalMilliseconds
+            ? TimeSpan.FromMilliseconds(milliseconds).ToString("c", CultureInfo.InvariantCulture)
+            : milliseconds.ToString(CultureInfo.InvariantCulture);
 
     private static void Set<T>(Dictionary<string, string?> overrides, string key, T? value)
     {

@@ -128,14 +128,19 @@ internal static partial class EdgeAgentCommandLine
             return text;
         }
 
-        var kind = match.Groups["type"].Value switch
+        var type = match.Groups["type"].Value;
+        if (type.StartsWith("System.Nullable`1[", StringComparison.Ordinal))
+        {
+            type = type["System.Nullable`1[".Length..].TrimEnd(']');
+        }
+
+        var kind = type switch
         {
             "System.Double" or "System.Single" or "System.Decimal" => "a number",
             "System.Int32" or "System.Int64" or "System.Int16" or "System.UInt32" or "System.UInt64" or "System.Byte" => "a whole number",
             "System.Boolean" => "true or false",
             "System.TimeSpan" => "a duration",
             "System.IO.FileInfo" or "System.IO.DirectoryInfo" or "System.IO.FileSystemInfo" => "a path",
-            var other when other.StartsWith("System.Nullable", StringComparison.Ordinal) => "a value of the expected type",
             var other => $"a {other.Split('.')[^1]}",
         };
         var symbol = match.Groups["symbol"].Value == "option" ? $"option '{match.Groups["name"].Value}'"

@@ -94,7 +94,7 @@ internal static class HwCommand
         };
         count.Validators.Add(r =>
         {
-            if (r.GetValue(count) < 0)
+            if (OptionRange.TryGetValue(r, count, out var lines) && lines < 0)
             {
                 r.AddError("--count cannot be negative.");
             }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Numerics;
 
@@ -13,7 +14,11 @@ internal static class OptionRange
     {
         option.Validators.Add(result =>
         {
-            var value = result.GetValue(option);
+            if (!TryGetValue(result, option, out var value))
+            {
+                return;
+            }
+
             if (value is null || value < min || value > max)
             {
                 var suffix = unit is null ? string.Empty : " " + unit;
@@ -29,12 +34,33 @@ internal static class OptionRange
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValue(option) is { } value && (value < min || value > max))
+            if (TryGetValue(result, option, out var given) && given is { } value && (value < min || value > max))
             {
                 var suffix = unit is null ? string.Empty : " " + unit;
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between {min} and {max}{suffix}."));
             }
         });
         return option;
+    }
+
+    /// <summary>
+    /// The option's value for a validator; false when the given text does not convert to
+    /// <typeparamref name="T"/>. The parser reports that itself ("option '--days': 'abc' is not a whole
+    /// number."), but `GetValue` throws on it, and a validator
+    /// that throws ends the process during parsing with a stack trace.
+    /// </summary>
+    public static bool TryGetValue<T>(OptionResult result, Option<T> option, out T? value)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        try
+        {
+            value = result.GetValue(option);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
     }
 }

@@ -79,7 +79,17 @@ public static partial class NodeHost
         // Last, after every AddGrpc: binds every service with request parsers that answer a
         // malformed message with INVALID_ARGUMENT (MalformedMessages).
         builder.Services.AddMalformedMessageStatus();
-        var app = builder.Build();
+        WebApplication app;
+        try
+        {
+            // Building resolves the host's options (HostOptions reads Serving:ShutdownTimeout), so a
+            // setting that fails validation can stop it here, before StartAsync.
+            app = builder.Build();
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw StartupFailure(ex);
+        }
         app.UseEdgeAgentTelemetry();
         if (role == NodeRole.Agent)
         {
@@ -316,7 +326,7 @@ public static partial class NodeHost
         }
         catch (OptionsValidationException ex)
         {
-            throw new NodeStartupException(string.Join(" ", ex.Failures.Select(StartupMessages.WithoutValidatorPrefix)), ex);
+            throw StartupFailure(ex);
         }
         catch (PolicyFileException ex)
         {
@@ -370,6 +380,10 @@ public static partial class NodeHost
         var tcp = addresses.Where(a => !a.Contains("unix:", StringComparison.Ordinal)).ToList();
         return tcp.Count >= 2 ? new Uri(tcp[^1]) : throw new InvalidOperationException("The node's health endpoint is not bound; is it started?");
     }
+
+    // A setting that failed validation as the one-line start-up message naming it.
+    private static NodeStartupException StartupFailure(OptionsValidationException ex) =>
+        new(string.Join(" ", ex.Failures.Select(StartupMessages.WithoutValidatorPrefix)), ex);
 
     private static T Bind<T>(IConfiguration configuration, string section)
         where T : new()

@@ -28,6 +28,9 @@ public sealed class EdgeAgentCommandLineTests
     [InlineData(new[] { "agent", "--port=8001" }, "edgeagent agent: unknown option '--port=8001'.")]
     [InlineData(new[] { "version", "extra" }, "edgeagent version: unexpected argument 'extra'.")]
     [InlineData(new[] { "quantize", "model.onnx" }, "edgeagent quantize: Option '--out' is required.")]
+    [InlineData(new[] { "certs", "ca", "--out", "ca", "--days", "abc" }, "edgeagent certs ca: option '--days': 'abc' is not a whole number.")]
+    [InlineData(new[] { "certs", "rotate", "--ca", "ca", "--cert", "c.crt", "--key", "c.key", "--days", "NaN" }, "edgeagent certs rotate: option '--days': 'NaN' is not a whole number.")]
+    [InlineData(new[] { "hw", "watch", "--count", "" }, "edgeagent hw watch: option '--count': '' is not a whole number.")]
     public void UnparseableArguments_OneLineNamingTheProblem_Exit2(string[] args, string expected)
     {
         var (code, output, error) = Run(args);

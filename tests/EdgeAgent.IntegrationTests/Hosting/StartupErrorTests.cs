@@ -54,6 +54,36 @@ public sealed class StartupErrorTests
         Assert.StartsWith("edgeagent: Endpoint:Listen (--listen): ", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("peer")]
+    [InlineData("agent")]
+    public async Task NodeCommand_EmptyName_ExitsTwoWithOneLineNamingTheSetting(string role)
+    {
+        // Building the host resolves the serving options (the host's shutdown timeout reads them),
+        // so this setting fails before StartAsync: it used to end the process with a stack trace.
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+
+        var (code, output, error) = await InProcessCli.RunAsync(role, "--listen", "127.0.0.1:0", "--models", repository.Root, "--name", "");
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal(["edgeagent: Serving:NodeName must not be empty."], error.Trim().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("1e999", "Infinity")]
+    [InlineData("NaN", "NaN")]
+    public async Task AgentCommand_OffloadTimeoutNoDurationHolds_ExitsTwoNamingTheSetting(string value, string shown)
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+
+        var (code, _, error) = await InProcessCli.RunAsync("agent", "--listen", "127.0.0.1:0", "--models", repository.Root, "--offload-timeout-ms", value);
+
+        Assert.Equal(2, code);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains($"'{shown}' at 'Agent:OffloadTimeout'", error, StringComparison.Ordinal);
+    }
+
     private sealed class CapturingLoggerProvider : ILoggerProvider
     {
         public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
