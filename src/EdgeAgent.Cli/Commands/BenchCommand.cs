@@ -24,6 +24,7 @@ internal static class BenchCommand
             Description = "Model repository holding the PaddleOCR models (`edgeagent models fetch paddleocr`).",
             DefaultValueFactory = _ => Defaults().ModelsPath,
         };
+        models.MustNotBeEmpty();
         var iterations = new Option<int>("--iterations")
         {
             Description = "Measured iterations per operation on the detection model.",

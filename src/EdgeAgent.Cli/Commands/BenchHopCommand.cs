@@ -16,6 +16,7 @@ internal static class BenchHopCommand
             Description = "Model repository holding the PaddleOCR models (`edgeagent models fetch paddleocr`).",
             DefaultValueFactory = _ => new OffloadHopSettings { Executable = "" }.ModelsPath,
         };
+        models.MustNotBeEmpty();
         var iterations = new Option<int>("--iterations") { Description = "Measured rounds.", DefaultValueFactory = _ => 40 };
         var warmup = new Option<int>("--warmup") { Description = "Unmeasured rounds first (the JIT tiers the agent's request path up during the first tens of requests).", DefaultValueFactory = _ => new OffloadHopSettings { Executable = "" }.Warmup };
         var jitQuiet = new Option<int>("--jit-quiet-limit")

@@ -13,6 +13,7 @@ internal static class BenchPeerCommand
         static PeerLoadBenchmarkSettings Defaults() => new();
 
         var models = new Option<string>("--models") { Description = "Model repository (`edgeagent models fetch paddleocr`).", DefaultValueFactory = _ => Defaults().ModelsPath };
+        models.MustNotBeEmpty();
         var model = new Option<string[]>("--model") { Description = "A model to load, repeatable (default ocr-det and ocr-cls); single FP32 input.", AllowMultipleArgumentsPerToken = false };
         var clients = new Option<int[]>("--clients") { Description = "Concurrent clients of one measured point, repeatable (default 8 and 32); each is its own gRPC channel and connection.", AllowMultipleArgumentsPerToken = false };
         var duration = new Option<TimeSpan>("--duration")

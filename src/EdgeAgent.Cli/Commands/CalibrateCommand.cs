@@ -11,8 +11,9 @@ internal static class CalibrateCommand
 {
     public static Command Create()
     {
-        var fromLog = new Option<string>("--from-log") { Description = "The agent's decision log (decisions.db).", Required = true };
+        var fromLog = new Option<string>("--from-log") { Description = "The agent's decision log (decisions.db).", Required = true }.MustNotBeEmpty();
         var output = new Option<string>("--out") { Description = "Calibration file to write.", DefaultValueFactory = _ => "calibration.json" };
+        output.MustNotBeEmpty();
         var since = new Option<string?>("--since") { Description = "Only requests at or after this time: ISO 8601 or a duration back from now (90s, 15m, 2h, 7d)." };
         var clientCap = new Option<int>("--client-cap") { Description = "The client's cap on jobs in flight, written into the file for the simulator (an arrival due at the cap waits for a job to finish; the demo's driver: 8); the log cannot tell it. 0: open arrivals.", DefaultValueFactory = _ => 0 };
         var command = new Command("calibrate",

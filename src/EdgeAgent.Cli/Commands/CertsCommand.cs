@@ -25,6 +25,7 @@ internal static class CertsCommand
     private static Command CreateCa()
     {
         var output = new Option<string>("--out") { Description = "Folder for ca.crt and ca.key (created when missing).", DefaultValueFactory = _ => "." };
+        output.MustNotBeEmpty();
         var name = new Option<string>("--name") { Description = "Common name of the CA.", DefaultValueFactory = _ => "EdgeAgent CA" };
         var days = new Option<int>("--days") { Description = "Validity in days.", DefaultValueFactory = _ => 3650 }.MustBeBetween(1, 36500);
         var force = new Option<bool>("--force") { Description = "Overwrite an existing ca.crt and ca.key." };
@@ -60,6 +61,7 @@ internal static class CertsCommand
         };
         var days = new Option<int>("--days") { Description = "Validity in days.", DefaultValueFactory = _ => 90 }.MustBeBetween(1, 36500);
         var output = new Option<string>("--out") { Description = "Folder for NAME.crt and NAME.key.", DefaultValueFactory = _ => "." };
+        output.MustNotBeEmpty();
         var force = new Option<bool>("--force") { Description = "Overwrite existing files." };
         var command = new Command("issue", "Issue a node certificate signed by the CA: OUT/NAME.crt (certificate, then the CA certificate) and OUT/NAME.key (mode 0600).");
         foreach (var option in new Option[] { ca, role, name, sans, days, output, force })

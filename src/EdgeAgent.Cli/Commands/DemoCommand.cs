@@ -75,6 +75,7 @@ internal static class DemoCommand
             Description = "Model repository holding (or receiving) the PaddleOCR models.",
             DefaultValueFactory = _ => Defaults().ModelsPath,
         };
+        models.MustNotBeEmpty();
         var page = new Option<string>("--page")
         {
             Description = "Size of the rendered pages, WIDTHxHEIGHT in pixels.",

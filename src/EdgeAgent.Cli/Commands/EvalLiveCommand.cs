@@ -25,6 +25,7 @@ internal static class EvalLiveCommand
         var episodes = new Option<int>("--episodes") { Description = "Simulated episodes of 100 decisions per preference (with --observed-estimates run: a tenth of it, at least 1, at each of the mixture's 100 contexts).", DefaultValueFactory = _ => 16 };
         var report = new Option<string>("--report") { Description = "Directory for the decision log, calibration.json, report.json, report.md and fronts.png.", DefaultValueFactory = _ => "eval-live" };
         var models = new Option<string>("--models") { Description = "Model repository with the PaddleOCR models.", DefaultValueFactory = _ => Defaults().ModelsPath };
+        models.MustNotBeEmpty();
         var seed = new Option<int>("--seed") { Description = "Seed of the rendered workload and of the simulated episodes.", DefaultValueFactory = _ => 1 };
         var realLinks = new Option<bool>("--real-links") { Description = "Run each peer as its own process in a Linux network namespace behind a veth pair with tbf at its profile's bandwidth (needs root and iproute2; this kernel has no netem, so the round trip stays emulated in the agent). Without it, or where namespaces cannot be made, peers run in-process with emulated links." };
         var fromLog = new Option<bool>("--from-log") { Description = "Do not run the cluster: predict the runs already logged in --report's decision log again (e.g. after changing the simulator or the calibration)." };

@@ -84,8 +84,11 @@ internal static class LogCommand
                 }
                 else
                 {
-                    partial = Path.GetFullPath(outPath);
-                    var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                    // Removed again if the export fails, once this run has opened it (never a file or
+                    // directory the run could not open: a directory named by --out stays).
+                    var full = Path.GetFullPath(outPath);
+                    var file = new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                    partial = full;
                     await using (file.ConfigureAwait(false))
                     {
                         rows = await DecisionExport.WriteAsync(database.Read(from), exportFormat, file, layouts, cancellationToken).ConfigureAwait(false);
@@ -115,7 +118,7 @@ internal static class LogCommand
                     {
                         File.Delete(partial);
                     }
-                    catch (IOException)
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {
                         // Leave a partial file rather than hide the first error.
                     }

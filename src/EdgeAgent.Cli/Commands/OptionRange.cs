@@ -5,7 +5,7 @@ using System.Numerics;
 
 namespace EdgeAgent.Cli.Commands;
 
-/// <summary>Range checks for numeric options, with one error message form for every command.</summary>
+/// <summary>Value checks for options (numeric ranges, non-empty text), with one error message form for every command.</summary>
 internal static class OptionRange
 {
     /// <summary>Rejects values outside [<paramref name="min"/>, <paramref name="max"/>]: "--name must be between min and max[ unit]."</summary>
@@ -19,7 +19,7 @@ internal static class OptionRange
                 return;
             }
 
-            if (value is null || value < min || value > max)
+            if (value is null || T.IsNaN(value) || value < min || value > max)
             {
                 var suffix = unit is null ? string.Empty : " " + unit;
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between {min} and {max}{suffix}."));
@@ -34,10 +34,23 @@ internal static class OptionRange
     {
         option.Validators.Add(result =>
         {
-            if (TryGetValue(result, option, out var given) && given is { } value && (value < min || value > max))
+            if (TryGetValue(result, option, out var given) && given is { } value && (T.IsNaN(value) || value < min || value > max))
             {
                 var suffix = unit is null ? string.Empty : " " + unit;
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between {min} and {max}{suffix}."));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Rejects an empty or blank value (`--from-log ""`): "--name must not be empty."</summary>
+    public static Option<string> MustNotBeEmpty(this Option<string> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && string.IsNullOrWhiteSpace(result.GetValue(option)))
+            {
+                result.AddError($"{option.Name} must not be empty.");
             }
         });
         return option;

@@ -19,6 +19,7 @@ internal static class QuantizeCommand
             Description = "Output model path (for a repository variant: <version folder>/model.<variant>.onnx); with --search, the folder for variants and the report.",
             Required = true,
         };
+        output.MustNotBeEmpty();
         var mode = new Option<string>("--mode") { Description = "static (int8 QDQ, calibrated), dynamic (int8 weights, run-time activations), fp16, int4 (MatMulNBits).", DefaultValueFactory = _ => "static" };
         mode.AcceptOnlyFromAmong("static", "dynamic", "fp16", "int4");
         var calibration = new Option<string?>("--calibration") { Description = "Folder of calibration inputs (.npy float32 or raw float32 files; one sub-folder per sample for several inputs)." };

@@ -94,6 +94,18 @@ public sealed class CalibrateCommandTests : IDisposable
         Assert.False(File.Exists(OutPath));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void Calibrate_EmptyLogPath_OneLineExitTwo(string path)
+    {
+        var (code, _, error) = Run("--from-log", path, "--out", OutPath);
+
+        Assert.Equal(2, code);
+        Assert.Equal("edgeagent calibrate: --from-log must not be empty.", error.Trim().Split('\n')[0]);
+        Assert.False(File.Exists(OutPath));
+    }
+
     [Fact]
     public void Calibrate_EmptyLog_OneLineExitTwo()
     {

@@ -114,6 +114,20 @@ public sealed class LogCommandTests : IDisposable
     }
 
     [Fact]
+    public void Export_OutIsADirectory_OneLineErrorAndTheDirectoryStays()
+    {
+        WriteDatabase();
+        var directory = Directory.CreateDirectory(Path.Combine(_dir, "exports"));
+        File.WriteAllText(Path.Combine(directory.FullName, "keep.txt"), "x");
+
+        var (code, _, error) = Run("--db", DbPath, "--format", "csv", "--out", directory.FullName);
+
+        Assert.Equal(2, code);
+        Assert.Equal([$"edgeagent log export: cannot write '{directory.FullName}': "], error.Trim().Split('\n').Select(l => l[..(l.IndexOf("': ", StringComparison.Ordinal) + 3)]));
+        Assert.True(File.Exists(Path.Combine(directory.FullName, "keep.txt")));
+    }
+
+    [Fact]
     public void Export_JsonlToStandardOutput_ParsesBackToTheRowsSince()
     {
         var rows = WriteDatabase();

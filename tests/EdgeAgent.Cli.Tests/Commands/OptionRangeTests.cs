@@ -11,6 +11,8 @@ public sealed class OptionRangeTests
     [InlineData(new[] { "hw", "bench", "--rounds", "0" }, "--rounds must be between 1 and 100.")]
     [InlineData(new[] { "hw", "bench", "--timer-slack-us", "-1" }, "--timer-slack-us must be between 0 and 100000 us.")]
     [InlineData(new[] { "hw", "watch", "--interval-ms", "5" }, "--interval-ms must be between 20 and 60000.")]
+    [InlineData(new[] { "hw", "bench", "--rate", "NaN" }, "--rate must be between 1 and 1000 Hz.")]
+    [InlineData(new[] { "hw", "bench", "--seconds", "NaN" }, "--seconds must be between 0.5 and 600.")]
     public void HwOptions_OutOfRange_ErrorNamesOptionAndRange(string[] args, string expected)
     {
         var root = new RootCommand();
