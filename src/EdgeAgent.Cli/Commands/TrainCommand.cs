@@ -46,7 +46,8 @@ internal static class TrainCommand
         var dagger = new Option<double?>("--dagger") { Description = "While cloning, the chance an environment follows the actor's own action, so the teacher labels the states the actor reaches (default 0)." };
         var cloningExploration = new Option<double?>("--cloning-exploration") { Description = "While cloning, the chance an environment acts at random (before --dagger's share; exploration for the critics; default 0.2). With --dagger 1 and a small value the teacher labels nearly only the states the actor's own actions reach." };
         var rolloutHorizon = new Option<int?>("--rollout-horizon") { Description = "Greedy steps the rollout teacher simulates after each tried placement (default 10)." };
-        var focus = new Option<double?>("--focus") { Description = "Share of drawn preferences taken from [0.8, 1], where the gmorl profile's trade-off lies (default 0.5; 0 with --low-focus 0 draws uniformly)." };
+        var focus = new Option<double?>("--focus") { Description = "Share of drawn preferences taken from [--focus-min, 1], by default [0.8, 1], where the gmorl profile's trade-off lies (default 0.5; 0 with --low-focus 0 draws uniformly)." };
+        var focusMin = new Option<double?>("--focus-min") { Description = "Lower end of the focused preference range [--focus-min, 1], w_delay in [0, 1) (default 0.8)." };
         var lowFocus = new Option<double?>("--low-focus") { Description = "Share of drawn preferences taken from [0, --low-focus-max], where servers differ only by upload energy (default 0.1)." };
         var preferenceEncoding = new Option<string>("--preference-encoding") { Description = "How the preference enters the networks: linear (w_delay, w_energy) or log (also ln(w + 0.01), finer near either end). Resuming a linear checkpoint with log widens it with zero weights.", DefaultValueFactory = _ => "linear" };
         preferenceEncoding.AcceptOnlyFromAmong("linear", "log");
@@ -59,7 +60,7 @@ internal static class TrainCommand
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, focus, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, rewardUnits];
+            teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, focus, focusMin, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, rewardUnits];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -138,6 +139,7 @@ internal static class TrainCommand
                     RolloutHorizon = parseResult.GetValue(rolloutHorizon) ?? defaults.RolloutHorizon,
                     RolloutFutures = parseResult.GetValue(rolloutFutures) ?? defaults.RolloutFutures,
                     FocusProbability = parseResult.GetValue(focus) ?? defaults.FocusProbability,
+                    FocusDelayWeightMin = parseResult.GetValue(focusMin) ?? defaults.FocusDelayWeightMin,
                     LowFocusProbability = parseResult.GetValue(lowFocus) ?? defaults.LowFocusProbability,
                     LowFocusDelayWeightMax = parseResult.GetValue(lowFocusMax) ?? defaults.LowFocusDelayWeightMax,
                     PreferenceEncoding = Enum.Parse<PreferenceEncoding>(parseResult.GetValue(preferenceEncoding)!, ignoreCase: true),

@@ -18,6 +18,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--gamma", "1", "Gamma")]
     [InlineData("--low-focus-max", "0", "LowFocusDelayWeightMax")]
     [InlineData("--endpoints", "1.5", "EndpointProbability")]
+    [InlineData("--focus-min", "1", "FocusDelayWeightMin")]
     [InlineData("--cloning-exploration", "1.5", "CloningExploration = 1.5 is out of range")]
     [InlineData("--greedy-below", "0.01", "GreedyBelow = 0.01 is out of range: 0 without cost features")]
     public void Train_BadArgument_ExitsWithMessageNamingIt(string option, string value, string expected)

@@ -173,6 +173,21 @@ public sealed class TeacherTests
     }
 
     [Fact]
+    public void DrawDelayWeight_FocusMin_PutsTheFocusedShareAboveIt()
+    {
+        var options = new SacOptions { FocusProbability = 0.3, FocusDelayWeightMin = 0.55, LowFocusProbability = 0.3 };
+        var random = new Random(5);
+        var draws = Enumerable.Range(0, 20_000).Select(_ => options.DrawDelayWeight(random)).ToArray();
+
+        var band = draws.Count(w => w is >= 0.55 and < 0.8) / (double)draws.Length;
+
+        // 0.3 of the draws uniform on [0.55, 1] (0.25 / 0.45 of them in the band) + 0.4 uniform on [0, 1] (0.25 of them).
+        var expected = (0.3 * 0.25 / 0.45) + (0.4 * 0.25);
+        Assert.InRange(band, expected - 0.015, expected + 0.015);
+        Assert.All(draws, w => Assert.InRange(w, 0, 1));
+    }
+
+    [Fact]
     public void DrawDelayWeight_Endpoints_PutsTheConfiguredShareOnExactlyZeroAndOne()
     {
         var options = new SacOptions { EndpointProbability = 0.1 };
