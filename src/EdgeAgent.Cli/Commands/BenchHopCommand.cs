@@ -24,7 +24,7 @@ internal static class BenchHopCommand
             Description = "Before the warm-up rounds, go on with rounds until every node's JIT tier-up worker is quiet (at most 20 ms in each of two 5 s windows in a row), for at most this many seconds (0: do not wait).",
             DefaultValueFactory = _ => (int)new OffloadHopSettings { Executable = "" }.JitQuietLimit.TotalSeconds,
         };
-        var baseline = new Option<string?>("--baseline") { Description = "Another build's edgeagent (its apphost, or its edgeagent.dll run through dotnet) to run as a second agent on the same peer." };
+        var baseline = new Option<string?>("--baseline") { Description = "Another build's edgeagent (its apphost, or its edgeagent.dll run through dotnet) to run as a second agent on the same peer." }.MustNotBeEmpty();
         command.Options.Add(models);
         command.Options.Add(iterations);
         command.Options.Add(warmup);

@@ -45,7 +45,40 @@ internal static partial class EdgeAgentCommandLine
             return Task.FromResult(UsageExitCode);
         }
 
-        return result.InvokeAsync(configuration, cancellationToken);
+        configuration.EnableDefaultExceptionHandler = false;
+        return InvokeAsync(result, configuration, cancellationToken);
+    }
+
+    /// <summary>The environment variable and value that show an unexpected failure's stack trace.</summary>
+    public const string DebugVariable = "EDGEAGENT_Logging__LogLevel__EdgeAgent";
+
+    // Runs the command. A failure the command did not turn into its own message is one line naming
+    // the command, the exception's type and message, exit 1 (System.CommandLine's default handler
+    // printed "Unhandled exception:" and the stack trace); the trace only with
+    // EDGEAGENT_Logging__LogLevel__EdgeAgent=Debug (or Trace), as for a node's start-up failure.
+    private static async Task<int> InvokeAsync(ParseResult result, InvocationConfiguration configuration, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return 1; // cancelled (Ctrl+C): nothing to report, as before
+        }
+        catch (Exception ex)
+        {
+            var path = CommandPath(result);
+            var message = string.Join(' ', ex.Message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            await configuration.Error.WriteLineAsync($"{path}: {message} ({ex.GetType().Name}; {DebugVariable}=Debug shows the stack trace)").ConfigureAwait(false);
+            if (Environment.GetEnvironmentVariable(DebugVariable) is { } level
+                && (level.Equals("Debug", StringComparison.OrdinalIgnoreCase) || level.Equals("Trace", StringComparison.OrdinalIgnoreCase)))
+            {
+                await configuration.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+            }
+
+            return 1;
+        }
     }
 
     /// <summary>

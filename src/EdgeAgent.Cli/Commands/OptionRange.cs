@@ -44,11 +44,13 @@ internal static class OptionRange
     }
 
     /// <summary>Rejects an empty or blank value (`--from-log ""`): "--name must not be empty."</summary>
-    public static Option<string> MustNotBeEmpty(this Option<string> option)
+    public static TOption MustNotBeEmpty<TOption>(this TOption option)
+        where TOption : Option
     {
+        ArgumentNullException.ThrowIfNull(option);
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && string.IsNullOrWhiteSpace(result.GetValue(option)))
+            if (result.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
             {
                 result.AddError($"{option.Name} must not be empty.");
             }

@@ -99,6 +99,35 @@ public sealed class EdgeAgentCommandLineTests
     }
 
     [Fact]
+    public async Task UnexpectedFailure_OneLineNamingTheCommand_Exit1()
+    {
+        var failing = new Command("explode", "Throws.");
+        failing.SetAction((Func<ParseResult, int>)(_ => throw new InvalidOperationException("the disk caught fire\nreally")));
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await EdgeAgentCommandLine.InvokeAsync(EdgeAgentCommandLine.CreateRoot([failing]), ["explode"], new InvocationConfiguration { Output = output, Error = error })
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, code);
+        var lines = Lines(error.ToString());
+        Assert.StartsWith("edgeagent explode: the disk caught fire really (InvalidOperationException; ", lines[0], StringComparison.Ordinal);
+        if (Environment.GetEnvironmentVariable(EdgeAgentCommandLine.DebugVariable) is null)
+        {
+            Assert.Single(lines);
+        }
+    }
+
+    [Fact]
+    public void EmptyNullableOption_Refused()
+    {
+        var (code, _, error) = Run("bench", "hop", "--baseline", "");
+
+        Assert.Equal(2, code);
+        Assert.Equal("edgeagent bench hop: --baseline must not be empty.", Lines(error)[0]);
+    }
+
+    [Fact]
     public void CommandsOwnValidation_Unchanged()
     {
         var (code, _, error) = Run("pref", "set", "2");
