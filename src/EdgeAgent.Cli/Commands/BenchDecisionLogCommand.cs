@@ -10,7 +10,7 @@ internal static class BenchDecisionLogCommand
 {
     public static Command Create()
     {
-        var rounds = new Option<int>("--rounds") { Description = "Rounds per model (overhead): each holds two blocks with the log on and two with it off, in a shuffled order, in one agent process.", DefaultValueFactory = _ => 24 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per model (overhead): each holds eight blocks in the order on off off on off on on off (log on / off), in one agent process.", DefaultValueFactory = _ => 12 };
         var blockMs = new Option<int>("--block-ms") { Description = "How long a block's requests take, in milliseconds (overhead): requests per block = this times the rate seen in the warm-up.", DefaultValueFactory = _ => 500 };
         var paced = new Option<bool>("--paced") { Description = "Also measure the tiny model paced to ocr-cls's request rate (overhead): tells the log's cost per row from its cost per batch." };
         var models = new Option<string?>("--models") { Description = "Repository with the PaddleOCR models; ocr-cls is measured too when it is there (default: the models cache)." };
@@ -26,7 +26,7 @@ internal static class BenchDecisionLogCommand
         var only = new Option<string?>("--only") { Description = "Run one part: overhead or kill." };
         only.AcceptOnlyFromAmong("overhead", "kill");
         var command = new Command("decision-log",
-            "The durable decision log (issue 15): per-request cost, one agent process whose log is switched on and off by reloads of its appsettings.json (DecisionLog:Enabled), in rounds of two 'on' and two 'off' blocks of requests in a shuffled order after a warm-up until its JIT is quiet: CPU per request and p50 on / off with 95 % bootstrap intervals over rounds, a placebo control of the same shape (1st on + 1st off against 2nd on + 2nd off: resolves 5 % when it reaches at most 0.05 from 1) and the A/A controls on / on and off / off (target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
+            "The durable decision log (issue 15): per-request cost, one agent process whose log is switched on and off by reloads of its appsettings.json (DecisionLog:Enabled), in rounds of eight blocks of requests in the order on off off on off on on off (a drift linear within a round cancels) after a warm-up until its JIT is quiet: CPU per request and p50 on / off with 95 % bootstrap intervals over rounds, a placebo control of the same shape (each setting's 1st + 4th blocks against its 2nd + 3rd: resolves 5 % when it reaches at most 0.05 from 1), the drift within rounds and the A/A controls on / on and off / off (target <= 1.05; tiny model and ocr-cls when present); then an agent writing its log killed with kill -9 under load: PRAGMA integrity_check, the agent's own opening checks, and every request acknowledged more than one flush interval before the kill in the file.");
         foreach (var option in new Option[] { rounds, blockMs, paced, models, clients, load, flush, keep, blocksCsv, concurrency, agentCpus, agentEnv, settle, only })
         {
             command.Options.Add(option);

@@ -19,8 +19,13 @@ public readonly record struct RatioInterval(double Ratio, double Low, double Hig
 /// setting on and off, in rounds that each hold the same number of blocks of both in a shuffled
 /// order. The ratio is (sum of on values / on requests) / (sum of off values / off requests); its
 /// interval comes from resampling whole rounds with replacement (a round's blocks are adjacent in
-/// time, so drift within a round cancels). The A/A controls compare, in every round, the first
-/// block of a setting with the second one of the same setting, measured and resampled the same way.
+/// time, so drift across rounds cancels). The A/A controls compare, in every round, a setting's
+/// blocks with its other blocks, and the placebo both settings' blocks with their other blocks, by
+/// the same split (<see cref="Side"/>: with two blocks of a setting the first against the second,
+/// with four its 1st and 4th against its 2nd and 3rd), measured and resampled the same way. In rounds
+/// of four "on" and four "off" blocks in the order on off off on off on on off, the on / off
+/// comparison and the placebo both have sides whose blocks average the same position in the round,
+/// so a drift that is linear within a round cancels in both.
 /// </summary>
 public static class BlockComparison
 {
@@ -36,9 +41,10 @@ public static class BlockComparison
     }
 
     /// <summary>
-    /// The A/A control of one setting: in each round its first block (numerator) against its second
-    /// (denominator), the same statistic and interval as <see cref="OnOverOff"/>. Other blocks of
-    /// the setting, and rounds with fewer than two of them, are left out.
+    /// The A/A control of one setting: in each round its blocks split by <see cref="Side"/> (two
+    /// blocks: the first against the second; four: the 1st and 4th against the 2nd and 3rd), the same
+    /// statistic and interval as <see cref="OnOverOff"/>. Rounds with fewer than two blocks of the
+    /// setting, and blocks beyond the split, are left out.
     /// </summary>
     /// <param name="blocks">The measured blocks, in measuring order.</param>
     /// <param name="on">The setting compared with itself.</param>
@@ -61,19 +67,20 @@ public static class BlockComparison
 
             var position = seen.GetValueOrDefault(blocks[i].Round);
             seen[blocks[i].Round] = position + 1;
-            side[i] = position switch { 0 => 1, 1 => 0, _ => -1 };
+            side[i] = Side(position, count[blocks[i].Round]);
         }
 
         return Ratio(blocks, side, confidence, resamples, seed);
     }
 
     /// <summary>
-    /// The placebo control with the same shape as <see cref="OnOverOff"/>: in each round the first
-    /// "on" and the first "off" block (numerator) against the second "on" and the second "off" block
-    /// (denominator), so both sides hold as many blocks of each setting and the setting's effect
-    /// cancels; its interval is what the on / off interval would be with no effect, so the benchmark
-    /// resolves a difference of X when this interval lies inside 1 +- X. Rounds without two blocks of
-    /// each setting, and further blocks, are left out.
+    /// The placebo control with the same shape as <see cref="OnOverOff"/>: in each round the blocks
+    /// of both settings split by <see cref="Side"/> (two of each: the first "on" and the first "off"
+    /// block against the second "on" and the second "off"; four of each: every setting's 1st and 4th
+    /// against its 2nd and 3rd), so both sides hold as many blocks of each setting and the setting's
+    /// effect cancels; its interval is what the on / off interval would be with no effect, so the
+    /// benchmark resolves a difference of X when this interval lies inside 1 +- X. Rounds without two
+    /// blocks of each setting, and blocks beyond the split, are left out.
     /// </summary>
     /// <param name="blocks">The measured blocks, in measuring order.</param>
     /// <param name="confidence">Coverage of the interval.</param>
@@ -97,10 +104,58 @@ public static class BlockComparison
             var key = (round, blocks[i].On);
             var position = seen.GetValueOrDefault(key);
             seen[key] = position + 1;
-            side[i] = position switch { 0 => 1, 1 => 0, _ => -1 };
+            side[i] = Side(position, counts[key]);
         }
 
         return Ratio(blocks, side, confidence, resamples, seed);
+    }
+
+    /// <summary>
+    /// The drift within rounds: in each round the second half of its blocks (numerator, in measuring
+    /// order) against the first half, the same statistic and interval as <see cref="OnOverOff"/>.
+    /// Only rounds whose halves hold as many blocks of each setting count (so the setting's effect
+    /// cancels; in the order on off off on off on on off each half holds two of each).
+    /// </summary>
+    /// <param name="blocks">The measured blocks, in measuring order.</param>
+    /// <param name="confidence">Coverage of the interval.</param>
+    /// <param name="resamples">Bootstrap resamples.</param>
+    /// <param name="seed">Seed of the resampling.</param>
+    public static RatioInterval SecondHalf(IReadOnlyList<MeasuredBlock> blocks, double confidence = 0.95, int resamples = 4000, int seed = 15)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        var side = new int[blocks.Count];
+        foreach (var round in Enumerable.Range(0, blocks.Count).GroupBy(i => blocks[i].Round))
+        {
+            var indices = round.ToArray();
+            var half = indices.Length / 2;
+            var balanced = indices.Length % 2 == 0
+                && indices.Take(half).Count(i => blocks[i].On) == indices.Skip(half).Count(i => blocks[i].On);
+            for (var k = 0; k < indices.Length; k++)
+            {
+                side[indices[k]] = !balanced ? -1 : k < half ? 0 : 1;
+            }
+        }
+
+        return Ratio(blocks, side, confidence, resamples, seed);
+    }
+
+    /// <summary>
+    /// Where a setting's block goes in the A/A and placebo controls: 1 = numerator, 0 = denominator,
+    /// -1 = left out. <paramref name="position"/> is its place among the <paramref name="count"/>
+    /// blocks of its setting in its round (0-based). Two blocks: the first against the second. Four
+    /// or more: in each group of four the 1st and 4th against the 2nd and 3rd (an A B B A split, which
+    /// cancels a drift that is linear over the group); blocks beyond the last whole group (or beyond
+    /// two, with two or three) are left out.
+    /// </summary>
+    public static int Side(int position, int count)
+    {
+        var used = count >= 4 ? count - (count % 4) : Math.Min(count, 2);
+        if (used < 2 || position >= used)
+        {
+            return -1;
+        }
+
+        return used == 2 ? (position == 0 ? 1 : 0) : (position % 4) is 0 or 3 ? 1 : 0;
     }
 
     // side[i]: 1 = numerator, 0 = denominator, -1 = left out.

@@ -15,8 +15,8 @@ namespace EdgeAgent.Demo.Benchmarks;
 /// <summary>Settings of <see cref="DecisionLogBenchmark"/>.</summary>
 public sealed record DecisionLogBenchmarkSettings
 {
-    /// <summary>Rounds per model (overhead part): each holds two blocks with the log on and two with it off, in a shuffled order.</summary>
-    public int Rounds { get; init; } = 24;
+    /// <summary>Rounds per model (overhead part): each holds four blocks with the log on and four with it off, in the order <see cref="DecisionLogBenchmark.RoundOrder"/>.</summary>
+    public int Rounds { get; init; } = 12;
 
     /// <summary>How long a block's requests take (overhead part): its request count is this times the rate seen in the warm-up.</summary>
     public TimeSpan BlockTime { get; init; } = TimeSpan.FromMilliseconds(500);
@@ -84,9 +84,10 @@ public sealed record DecisionLogKillResult(int Sent, int Acknowledged, int Ackno
 /// Issue 15's decision-log targets, with real agent processes. Overhead: one `edgeagent agent`
 /// process (policy local, tiny model and ocr-cls when present) whose log is switched on and off
 /// while it runs, through a reload of DecisionLog:Enabled in its appsettings.json, in many short
-/// blocks of requests: each round holds two blocks with the log on and two with it off in a
-/// shuffled order, so JIT state, memory layout, CPU frequency and a neighbour's drift are shared by
-/// both settings. Figures: CPU per request on / off (every thread's run time from schedstat over
+/// blocks of requests: each round holds four blocks with the log on and four with it off in the
+/// order on off off on off on on off (<see cref="RoundOrder"/>), so JIT state, memory layout, CPU
+/// frequency and a neighbour's drift are shared by both settings, and a drift that is linear within
+/// a round cancels in the on / off comparison and in the placebo control. Figures: CPU per request on / off (every thread's run time from schedstat over
 /// each block, the writer's last batch included) and p50 on / off, with bootstrap intervals over
 /// rounds, the placebo control of the same shape (<see cref="BlockComparison.Placebo"/>: what the
 /// benchmark resolves) and the A/A controls (on / on and off / off blocks of the same rounds,
@@ -97,6 +98,16 @@ public sealed record DecisionLogKillResult(int Sent, int Acknowledged, int Ackno
 /// </summary>
 public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, Action<string> progress)
 {
+    /// <summary>
+    /// The settings of a round's blocks (true: log on), the same in every round: on off off on off on
+    /// on off. Both settings' blocks average position 4.5 of 1-8, so a linear drift within the round
+    /// cancels in on / off; so it does in the placebo (<see cref="BlockComparison.Placebo"/>: each
+    /// setting's 1st and 4th block, at 1, 7 and 2, 8, against its 2nd and 3rd, at 4, 6 and 3, 5), and
+    /// each setting has one block that follows a block of the same setting (3 and 7) and three that
+    /// follow a switch, the round's first block following the previous round's last ("off").
+    /// </summary>
+    public static IReadOnlyList<bool> RoundOrder { get; } = [true, false, false, true, false, true, true, false];
+
     private const string PausedLine = "Decision log paused";
     private const string ResumedLine = "Decision log resumed";
 
@@ -171,7 +182,7 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
                 }
 
                 var perBlock = (int)Math.Clamp(Math.Round(rate * settings.BlockTime.TotalSeconds), 20, 50_000);
-                progress(string.Create(CultureInfo.InvariantCulture, $"{label}: warm after {took.TotalSeconds:0} s ({(quiet ? "JIT quiet" : "JIT still tiering up: warm-up limit")}), {rate:0} requests/s; {settings.Rounds} rounds of 2 + 2 blocks of {perBlock} requests ..."));
+                progress(string.Create(CultureInfo.InvariantCulture, $"{label}: warm after {took.TotalSeconds:0} s ({(quiet ? "JIT quiet" : "JIT still tiering up: warm-up limit")}), {rate:0} requests/s; {settings.Rounds} rounds of 8 blocks (on off off on off on on off) of {perBlock} requests ..."));
                 var blocks = await run.MeasureAsync(request, perBlock, gap, cancellationToken).ConfigureAwait(false);
                 measured.Add((label, blocks));
                 if (settings.BlocksCsvPath is { } csv)
@@ -244,8 +255,9 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
                 yield return new BenchmarkFigure($"  upper end of its 95 % interval, {name}", ab.High, "x", 1.05, "the log's cost is shown to be within the target only when this is");
                 var placebo = BlockComparison.Placebo(measuredBlocks);
                 var reach = Math.Max(placebo.High - 1, 1 - placebo.Low);
+                var drift = BlockComparison.SecondHalf(measuredBlocks);
                 yield return new BenchmarkFigure($"  placebo: how far its interval reaches from 1, {name}", reach, "x", 0.05,
-                    string.Create(inv, $"placebo (each round's 1st on + 1st off blocks / 2nd on + 2nd off: as many blocks of each setting per side as on / off, so the log cancels) {placebo.Ratio:0.000}, 95 % {placebo.Low:0.000}-{placebo.High:0.000} ({placebo.Pairs} rounds): the benchmark resolves 5 % when this is at most 0.05"));
+                    string.Create(inv, $"placebo (in each round every setting's 1st + 4th blocks / its 2nd + 3rd: as many blocks of each setting per side as on / off, so the log cancels, and the same mean position in the round) {placebo.Ratio:0.000}, 95 % {placebo.Low:0.000}-{placebo.High:0.000} ({placebo.Pairs} rounds): the benchmark resolves 5 % when this is at most 0.05; drift within rounds (2nd half / 1st half, two blocks of each setting in each half; cancels in on / off and the placebo when linear) {drift.Ratio:0.000}, 95 % {drift.Low:0.000}-{drift.High:0.000}"));
             }
         }
 
@@ -259,14 +271,15 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
             string.Create(inv, $"95 % {latency.Low:0.000}-{latency.High:0.000}; on {blocks.Where(b => b.On).Average(b => b.P50Microseconds):0} us, off {blocks.Where(b => !b.On).Average(b => b.P50Microseconds):0} us; A/A on / on {Aa(BlockComparison.SameSetting(p50, on: true))}, off / off {Aa(BlockComparison.SameSetting(p50, on: false))}"));
     }
 
-    // One line per block and thread name: model, round, setting, requests, request seconds, window seconds, p50, thread name, CPU nanoseconds.
+    // One line per block and thread name: model, round, setting, requests, request seconds, window seconds, p50, thread name, CPU nanoseconds,
+    // and the block's first request and its CPU reading as Unix seconds (to line blocks up with a profiler's samples).
     private static void WriteBlocks(string path, string label, IReadOnlyList<Block> blocks)
     {
         var inv = CultureInfo.InvariantCulture;
         var lines = new List<string>();
         if (!File.Exists(path))
         {
-            lines.Add("model,index,round,on,requests,request_s,window_s,p50_us,thread,cpu_ns");
+            lines.Add("model,index,round,on,requests,request_s,window_s,p50_us,thread,cpu_ns,started_unix_s,read_unix_s");
         }
 
         for (var i = 0; i < blocks.Count; i++)
@@ -274,7 +287,7 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
             var b = blocks[i];
             foreach (var (thread, ns) in b.Threads)
             {
-                lines.Add(string.Create(inv, $"{label.Replace(',', ' ')},{i},{b.Round},{(b.On ? 1 : 0)},{b.Requests},{b.RequestSeconds:0.000000},{b.WindowSeconds:0.000000},{b.P50Microseconds:0.0},{thread.Replace(',', ' ')},{ns}"));
+                lines.Add(string.Create(inv, $"{label.Replace(',', ' ')},{i},{b.Round},{(b.On ? 1 : 0)},{b.Requests},{b.RequestSeconds:0.000000},{b.WindowSeconds:0.000000},{b.P50Microseconds:0.0},{thread.Replace(',', ' ')},{ns},{b.Started.ToUnixTimeMilliseconds() / 1000.0:0.000},{(b.Started.ToUnixTimeMilliseconds() / 1000.0) + b.WindowSeconds:0.000}"));
             }
         }
 
@@ -315,7 +328,6 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         private readonly AgentConfigFile _config;
         private readonly DecisionLogBenchmarkSettings _settings;
         private readonly ThreadCpu _cpu;
-        private readonly Random _random = new(15);
         private bool _on = true;
         private int _block;
         private TaskCompletionSource? _switched;
@@ -369,11 +381,9 @@ public sealed class DecisionLogBenchmark(DecisionLogBenchmarkSettings settings, 
         public async Task<IReadOnlyList<Block>> MeasureAsync(ModelInferRequest request, int perBlock, TimeSpan gap, CancellationToken cancellationToken)
         {
             var blocks = new List<Block>();
-            bool[] settingsOfRound = [true, true, false, false];
             for (var round = 0; round < _settings.Rounds; round++)
             {
-                _random.Shuffle(settingsOfRound);
-                foreach (var on in settingsOfRound)
+                foreach (var on in RoundOrder)
                 {
                     blocks.Add(await RunAsync(request, on, round, perBlock, gap, cancellationToken).ConfigureAwait(false));
                 }

@@ -126,4 +126,89 @@ public sealed class BlockComparisonTests
 
         Assert.Equal((1.0, 1.0, 1.0, 8), (Math.Round(placebo.Ratio, 9), Math.Round(placebo.Low, 9), Math.Round(placebo.High, 9), placebo.Pairs));
     }
+
+    // Rounds of eight blocks in the benchmark's order (on off off on off on on off) with a drift that
+    // is linear within each round (each block costs `step` more than the one before) and restarts.
+    private static List<MeasuredBlock> DriftingRounds(int rounds, double factor, double step)
+    {
+        var blocks = new List<MeasuredBlock>();
+        for (var r = 0; r < rounds; r++)
+        {
+            for (var k = 0; k < DecisionLogBenchmark.RoundOrder.Count; k++)
+            {
+                var on = DecisionLogBenchmark.RoundOrder[k];
+                blocks.Add(new MeasuredBlock(r, on, 100, 100 * ((300 * (on ? factor : 1)) + (step * k))));
+            }
+        }
+
+        return blocks;
+    }
+
+    [Fact]
+    public void RoundOrder_FourOfEachSetting_SamePositionSums_OneBlockOfEachAfterItsOwnSetting()
+    {
+        var order = DecisionLogBenchmark.RoundOrder;
+        var on = Enumerable.Range(0, order.Count).Where(k => order[k]).ToArray();
+        var off = Enumerable.Range(0, order.Count).Where(k => !order[k]).ToArray();
+
+        Assert.Equal((4, 4), (on.Length, off.Length));
+        Assert.Equal(on.Sum(), off.Sum());
+        // Every round follows one ending "off" (the last block), so the first block follows a switch.
+        Assert.False(order[^1]);
+        Assert.Equal(1, on.Count(k => k > 0 && order[k - 1]));
+        Assert.Equal(1, off.Count(k => k > 0 && !order[k - 1]));
+    }
+
+    [Theory]
+    [InlineData(0, 2, 1)]
+    [InlineData(1, 2, 0)]
+    [InlineData(0, 4, 1)]
+    [InlineData(1, 4, 0)]
+    [InlineData(2, 4, 0)]
+    [InlineData(3, 4, 1)]
+    [InlineData(2, 3, -1)]
+    [InlineData(0, 1, -1)]
+    [InlineData(4, 5, -1)]
+    [InlineData(7, 8, 1)]
+    [InlineData(5, 8, 0)]
+    public void Side_TwoBlocksFirstAgainstSecond_FourFirstAndFourthAgainstTheMiddle(int position, int count, int expected)
+    {
+        Assert.Equal(expected, BlockComparison.Side(position, count));
+    }
+
+    [Fact]
+    public void EightBlockRounds_LinearDriftWithinRounds_CancelsInOnOffPlaceboAndAA_ShowsInSecondHalf()
+    {
+        // 3 % of a block's cost per position: a round's last block costs about 21 % more than its first.
+        var blocks = DriftingRounds(10, 1.04, 9);
+
+        Assert.Equal(1.04, BlockComparison.OnOverOff(blocks).Ratio, 2);
+        var placebo = BlockComparison.Placebo(blocks);
+        Assert.Equal((1.0, 10), (Math.Round(placebo.Ratio, 9), placebo.Pairs));
+        Assert.True(BlockComparison.SecondHalf(blocks).Ratio > 1.1, $"{BlockComparison.SecondHalf(blocks)}");
+        // The A/A splits: on at positions 1 + 7 against 4 + 6, off at 2 + 8 against 3 + 5: within one position.
+        Assert.InRange(BlockComparison.SameSetting(blocks, on: true).Ratio, 0.97, 1.0);
+        Assert.InRange(BlockComparison.SameSetting(blocks, on: false).Ratio, 1.0, 1.03);
+    }
+
+    [Fact]
+    public void EightBlockRounds_TheOldFirstAgainstSecondSplit_WouldHaveSeenTheDrift()
+    {
+        // What the four-block rounds' placebo compared (each setting's first block against its second)
+        // carries a linear drift whenever first blocks come earlier than second ones, as they do.
+        var blocks = DriftingRounds(10, 1.0, 9).Where((b, i) => i % 8 < 4).ToList();
+
+        Assert.True(BlockComparison.Placebo(blocks).Ratio < 0.97, $"{BlockComparison.Placebo(blocks)}");
+    }
+
+    [Fact]
+    public void SecondHalf_NoDrift_IsOne_UnbalancedRounds_LeftOut()
+    {
+        var blocks = DriftingRounds(4, 1.2, 0);
+        blocks.AddRange([new(99, true, 100, 1000), new(99, true, 100, 1000), new(99, false, 100, 1000), new(99, false, 100, 1000)]);
+
+        var drift = BlockComparison.SecondHalf(blocks);
+
+        Assert.Equal((1.0, 4), (Math.Round(drift.Ratio, 9), drift.Pairs));
+    }
 }
