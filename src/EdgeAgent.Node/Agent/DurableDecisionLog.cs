@@ -510,14 +510,21 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
             long sum = 0;
             foreach (var record in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch))
             {
-                var observation = record.Observation;
-                sum += record.InputBytes + record.Model.Length + observation.Task.InputBytes;
-                var servers = observation.Servers;
+                // Null-tolerant: a malformed record fails where it did before (encoding), not here.
+                sum += record.InputBytes + (record.Model?.Length ?? 0);
+                if (record.Observation is not { Servers: { } servers } observation)
+                {
+                    continue;
+                }
+
+                sum += observation.Task?.InputBytes ?? 0;
                 for (var i = 0; i < servers.Count; i++)
                 {
-                    var server = servers[i];
-                    sum += server.Queued + (long)server.ResidualWorkSeconds + server.Placement.Target.Length
-                        + (server.ResidualWorkHistogram is double[] histogram ? histogram.Length : 0);
+                    if (servers[i] is { } server)
+                    {
+                        sum += server.Queued + (long)server.ResidualWorkSeconds + (server.Placement.Target?.Length ?? 0)
+                            + (server.ResidualWorkHistogram is double[] histogram ? histogram.Length : 0);
+                    }
                 }
             }
 
