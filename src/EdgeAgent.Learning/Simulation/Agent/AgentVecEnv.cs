@@ -133,6 +133,14 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _jitterSigma;
     private readonly int[] _maxInFlight; // [n] the client's cap on jobs in flight (0: none)
     private readonly int[] _sizeClasses; // [n] request-size classes (0: none)
+    private readonly double[] _estDecay; // [n] dynamics of the agent's execution-time estimates (AgentContext.ExecEstimateDecay; 0: off)
+    private readonly int _estCap;        // runs waiting to finish before they reach an estimate, per env
+    private double[]? _estSum;           // [n, Q, M] recency-weighted sum of the runs' execution-time factors (allocated when a context uses it)
+    private double[]? _estWeight;        // [n, Q, M] the sum of their weights
+    private double[]? _estPendTime;      // [n, estCap] when a placed run finishes (it reaches the estimate then)
+    private int[]? _estPendKey;          // [n, estCap] its executor * M + model
+    private double[]? _estPendFactor;    // [n, estCap] its execution-time factor
+    private int[]? _estPendCount;        // [n]
     private long[]? _cReq;               // [n, K, M] allocated when a context first has size classes
     private long[]? _cResp;
     private double[]? _cExec;            // [n, K, M, L]
@@ -246,6 +254,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _bgQueue = 32;
         _jobCap = C + _bgQueue + stepsPerEpisode + 64;
         _pendCap = (stepsPerEpisode * AgentContext.MaxLines) + 8;
+        _estCap = stepsPerEpisode + 8;
         _recCap = stepsPerEpisode + 2;
         _seed = seed;
 
@@ -297,6 +306,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jitterSigma = new double[_n];
         _maxInFlight = new int[_n];
         _sizeClasses = new int[_n];
+        _estDecay = new double[_n];
 
         _now = new double[_n];
         _step = new int[_n];
@@ -478,6 +488,10 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         rng = new SimRandom(episodeSeed);
         Contexts.Draw(ref rng, _draw); // fixed contexts are validated by AgentContextRange.Fixed; drawn ones are valid by construction
         Load(env, _draw);
+        if (_estDecay[env] > 0)
+        {
+            ResetEstimates(env, episodeSeed);
+        }
         for (var p = 0; p < P; p++)
         {
             _bgRng[(env * P) + p] = new SimRandom(SimRandom.Mix(episodeSeed, 0xB6B6_0000UL + (ulong)p));
@@ -969,6 +983,17 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._agentBusyUntil, s * P, _agentBusyUntil, env * P, P);
         Array.Copy(src._ownCount, s * P, _ownCount, env * P, P);
         Array.Copy(src._ownBack, s * P * _ownCap, _ownBack, env * P * _ownCap, P * _ownCap);
+        _estDecay[env] = src._estDecay[s];
+        if (src._estDecay[s] > 0)
+        {
+            EnsureEstimateArrays();
+            Array.Copy(src._estSum!, s * Q * M, _estSum!, env * Q * M, Q * M);
+            Array.Copy(src._estWeight!, s * Q * M, _estWeight!, env * Q * M, Q * M);
+            Array.Copy(src._estPendTime!, s * _estCap, _estPendTime!, env * _estCap, _estCap);
+            Array.Copy(src._estPendKey!, s * _estCap, _estPendKey!, env * _estCap, _estCap);
+            Array.Copy(src._estPendFactor!, s * _estCap, _estPendFactor!, env * _estCap, _estCap);
+            _estPendCount![env] = src._estPendCount![s];
+        }
     }
 
     // ---- context ----
@@ -1079,6 +1104,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jitterSigma[env] = c.ExecJitterSigma;
         _maxInFlight[env] = c.MaxJobsInFlight;
         _sizeClasses[env] = c.SizeClassCount;
+        _estDecay[env] = c.ExecEstimateDecay;
         if (c.SizeClassCount > 0)
         {
             EnsureSizeClassArrays();
@@ -1129,11 +1155,136 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
     private double ExecOf(int env, int m, int row) => _sizeClasses[env] > 0 ? _cExec![(((((env * K) + _curClass[env]) * M) + m) * L) + row] : _exec[(((env * M) + m) * L) + row];
 
-    private double ObsLocalOf(int env, int m) => _sizeClasses[env] > 0 ? _cObsLocal![(((env * K) + _curClass[env]) * M) + m] : _obsLocal[(env * M) + m];
+    private double ObsLocalOf(int env, int m) => (_sizeClasses[env] > 0 ? _cObsLocal![(((env * K) + _curClass[env]) * M) + m] : _obsLocal[(env * M) + m]) * EstimateFactor(env, 0, m);
 
     private double PeerExecOf(int env, int p, int m) => _sizeClasses[env] > 0 ? _cPeerExec![(((((env * K) + _curClass[env]) * P) + p) * M) + m] : _peerExec[(((env * P) + p) * M) + m];
 
-    private double ObsPeerOf(int env, int p, int m) => _sizeClasses[env] > 0 ? _cObsPeer![(((((env * K) + _curClass[env]) * P) + p) * M) + m] : _obsPeer[(((env * P) + p) * M) + m];
+    private double ObsPeerOf(int env, int p, int m) => (_sizeClasses[env] > 0 ? _cObsPeer![(((((env * K) + _curClass[env]) * P) + p) * M) + m] : _obsPeer[(((env * P) + p) * M) + m]) * EstimateFactor(env, 1 + p, m);
+
+    // ---- the agent's execution-time estimates (AgentContext.ExecEstimateDecay) ----
+
+    /// <summary>Runs of earlier traffic each estimate holds at an episode's start (the live ExecTimeEstimate keeps 32).</summary>
+    public const int EstimateWarmRuns = 32;
+
+    // Executor q's estimate of model m over the expected time: the recency-weighted mean of the
+    // execution-time factors of its finished runs (1 with the dynamics off).
+    private double EstimateFactor(int env, int q, int m)
+    {
+        if (_estDecay[env] <= 0)
+        {
+            return 1.0;
+        }
+
+        var i = (((env * Q) + q) * M) + m;
+        return _estWeight![i] > 0 ? _estSum![i] / _estWeight[i] : 1.0;
+    }
+
+    /// <summary>
+    /// The factor (estimate over expected time) <paramref name="env"/>'s agent currently puts on
+    /// executor <paramref name="executor"/>'s (0 the device, 1 + p peer p) time of model
+    /// <paramref name="model"/>: 1 with <see cref="AgentContext.ExecEstimateDecay"/> off.
+    /// </summary>
+    public double ExecEstimateFactor(int env, int executor, int model)
+    {
+        CheckEnv(env);
+        ArgumentOutOfRangeException.ThrowIfNegative(executor);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(executor, Q);
+        ArgumentOutOfRangeException.ThrowIfNegative(model);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(model, M);
+        if (_estDecay[env] > 0)
+        {
+            FlushEstimates(env, _now[env]);
+        }
+
+        return EstimateFactor(env, executor, model);
+    }
+
+    private void EnsureEstimateArrays()
+    {
+        _estSum ??= new double[_n * Q * M];
+        _estWeight ??= new double[_n * Q * M];
+        _estPendTime ??= new double[_n * _estCap];
+        _estPendKey ??= new int[_n * _estCap];
+        _estPendFactor ??= new double[_n * _estCap];
+        _estPendCount ??= new int[_n];
+    }
+
+    // At an episode's start every estimate holds a draw of the recency-weighted mean over the
+    // earlier runs, from its own stream (the episode's arrivals and jitters are unchanged).
+    private void ResetEstimates(int env, ulong episodeSeed)
+    {
+        EnsureEstimateArrays();
+        var rng = new SimRandom(SimRandom.Mix(episodeSeed, 0xE5E5_0000UL));
+        var decay = _estDecay[env];
+        var sigma = _jitterSigma[env];
+        for (var i = env * Q * M; i < (env + 1) * Q * M; i++)
+        {
+            double sum = 0, weight = 0;
+            for (var k = 0; k < EstimateWarmRuns; k++)
+            {
+                var factor = sigma > 0 ? Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma)) : 1.0;
+                sum = (decay * sum) + factor;
+                weight = (decay * weight) + 1;
+            }
+
+            _estSum![i] = sum;
+            _estWeight![i] = weight;
+        }
+
+        _estPendCount![env] = 0;
+    }
+
+    // A placed run reaches its executor's estimate when it finishes (in time order).
+    private void PushEstimate(int env, int q, int m, double finish, double factor)
+    {
+        var n = _estPendCount![env];
+        if (n == _estCap)
+        {
+            FlushEstimates(env, double.PositiveInfinity, oldestOnly: true);
+            n = _estPendCount[env];
+        }
+
+        var b = (env * _estCap) + n;
+        _estPendTime![b] = finish;
+        _estPendKey![b] = (q * M) + m;
+        _estPendFactor![b] = factor;
+        _estPendCount[env] = n + 1;
+    }
+
+    private void FlushEstimates(int env, double now, bool oldestOnly = false)
+    {
+        var b = env * _estCap;
+        var decay = _estDecay[env];
+        while (_estPendCount![env] > 0)
+        {
+            var n = _estPendCount[env];
+            var first = -1;
+            for (var k = 0; k < n; k++)
+            {
+                if (_estPendTime![b + k] <= now && (first < 0 || _estPendTime[b + k] < _estPendTime[b + first]))
+                {
+                    first = k;
+                }
+            }
+
+            if (first < 0)
+            {
+                return;
+            }
+
+            var i = (env * Q * M) + _estPendKey![b + first];
+            _estSum![i] = (decay * _estSum[i]) + _estPendFactor![b + first];
+            _estWeight![i] = (decay * _estWeight[i]) + 1;
+            _estPendTime![b + first] = _estPendTime[b + n - 1];
+            _estPendKey[b + first] = _estPendKey[b + n - 1];
+            _estPendFactor[b + first] = _estPendFactor[b + n - 1];
+            _estPendCount[env] = n - 1;
+            if (oldestOnly)
+            {
+                return;
+            }
+        }
+    }
 
     private string PeerName(int env, int p) => _peerNames[(env * P) + p];
 
@@ -1629,6 +1780,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             completion = finish + _placedOverhead;
             delay = completion - now;
             (_placedQueue, _placedExec) = (finish - actual - now, actual);
+            if (commit && !expectedTimes && row == 0 && _estDecay[env] > 0)
+            {
+                PushEstimate(env, 0, m, finish, jitter);
+            }
+
             var measured = _joules[(mi * L) + row];
             energy = pw.LocalJoules(actual, double.IsNaN(measured) ? null : measured);
             return;
@@ -1647,6 +1803,10 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, peerExpected * ObsPeerOf(env, p, m), commit);
         var back = peerFinish + (0.5 * _rtt[pi]) + download;
         (_placedQueue, _placedExec) = (peerFinish - (peerExpected * jitter) - arrival, peerExpected * jitter);
+        if (commit && !expectedTimes && _estDecay[env] > 0)
+        {
+            PushEstimate(env, 1 + p, m, peerFinish, jitter);
+        }
         _placedOverhead = _ovPeer[mi];
         completion = back + _placedOverhead;
         delay = completion - now;
@@ -1680,6 +1840,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private void Scan(int env)
     {
         var now = _now[env];
+        if (_estDecay[env] > 0)
+        {
+            FlushEstimates(env, now);
+        }
+
         for (var q = 0; q < Q; q++)
         {
             if (q > 0)

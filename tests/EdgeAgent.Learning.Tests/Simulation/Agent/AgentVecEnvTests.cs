@@ -606,6 +606,92 @@ public sealed class AgentVecEnvTests
     }
 
     [Fact]
+    public void ExecEstimates_Dynamics_EachRunReachesItsExecutorsEstimateWhenItFinishes_RecencyWeighted()
+    {
+        // Jobs 1 s apart, 100 ms each on the board (jitter sigma 0.3), always run there: at every decision
+        // the board's estimate of the model is the recency-weighted mean (decay 0.85) of the factors of the
+        // runs before it (32 drawn for the episode's start, then each run's own), and the observation's
+        // expected time is 100 ms times it; the peer, never used, keeps its start.
+        var c = Simple(jobsPerSecond: 1);
+        c.ExecJitterSigma = 0.3;
+        c.ExecEstimateDecay = 0.85;
+        c.Validate();
+        var env = Env(c, steps: 40);
+        var weight = 0.0;
+        for (var k = 0; k < AgentVecEnv.EstimateWarmRuns; k++)
+        {
+            weight = (0.85 * weight) + 1;
+        }
+
+        var factor = env.ExecEstimateFactor(0, 0, 0);
+        var peer = env.ExecEstimateFactor(0, 1, 0);
+        Assert.NotEqual(1.0, factor);
+        var sum = factor * weight;
+        var moved = 0;
+        for (var k = 0; k < 40; k++)
+        {
+            Assert.Equal(sum / weight, env.ExecEstimateFactor(0, 0, 0), 12);
+            Assert.Equal(0.1 * sum / weight, env.CurrentObservation(0).Servers[0].ExpectedExecSeconds, 12);
+            Assert.Equal(peer, env.ExecEstimateFactor(0, 1, 0), 12);
+            env.Step(0, 0, out _, out _);
+            var run = env.LastTask(0).ExecSeconds / 0.1;
+            moved += Math.Abs(run - 1) > 1e-6 ? 1 : 0;
+            sum = (0.85 * sum) + run;
+            weight = (0.85 * weight) + 1;
+        }
+
+        Assert.Equal(40, moved);
+
+        // A run still executing at the decision has not reached the estimate: jobs 50 ms apart, 100 ms each.
+        var busy = Simple(jobsPerSecond: 20);
+        busy.ExecJitterSigma = 0.3;
+        busy.ExecEstimateDecay = 0.85;
+        var queued = Env(busy, steps: 10);
+        var start = queued.ExecEstimateFactor(0, 0, 0);
+        queued.Step(0, 0, out _, out _);
+        Assert.Equal(0.05, queued.Now(0), 12);
+        Assert.Equal(start, queued.ExecEstimateFactor(0, 0, 0), 12);
+
+        // Off (the default, every training context): the estimates stay at the profile's ratio.
+        var off = Simple(jobsPerSecond: 1);
+        off.ExecJitterSigma = 0.3;
+        var still = Env(off, steps: 10);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(1.0, still.ExecEstimateFactor(0, 0, 0));
+            Assert.Equal(0.1, still.CurrentObservation(0).Servers[0].ExpectedExecSeconds, 12);
+            still.Step(0, 0, out _, out _);
+        }
+    }
+
+    [Fact]
+    public void ExecEstimates_Dynamics_TheEpisodesArrivalsJittersAndOutcomesAreUnchanged()
+    {
+        // The estimates draw their start from a stream of their own and only change what the policy
+        // sees: the same placements give the same tasks, times, delays and energies with or without them.
+        AgentVecEnv Make(double decay)
+        {
+            var c = Simple(jobsPerSecond: 12);
+            c.ExecJitterSigma = 0.4;
+            c.ExecEstimateDecay = decay;
+            return Env(c, steps: 60, seed: 7);
+        }
+
+        var plain = Make(0);
+        var moving = Make(0.85);
+        for (var k = 0; k < 60; k++)
+        {
+            var action = k % 3 == 0 ? 3 : 0;
+            Assert.Equal(plain.Now(0), moving.Now(0), 12);
+            plain.Step(0, action, out var d0, out var e0);
+            moving.Step(0, action, out var d1, out var e1);
+            Assert.Equal(d0, d1, 12);
+            Assert.Equal(e0, e1, 12);
+            Assert.Equal(plain.LastTask(0).ExecSeconds, moving.LastTask(0).ExecSeconds, 12);
+        }
+    }
+
+    [Fact]
     public void Constructor_WrongLayout_ThrowsNamingIt()
     {
         var ex = Assert.Throws<ArgumentException>(() => new AgentVecEnv(AgentContextRange.Train, 1, 1, layout: FeatureLayout.Gmorl()));
