@@ -34,9 +34,11 @@ internal static class EvalLiveCommand
         var sizeMix = new Option<string>("--size-mix") { Description = "With --observed-estimates run: 'per-job' (each simulated job draws its size from the run's 5-95 % levels, as a live run mixes them) or 'per-context' (one size level per simulated context, the prediction before 5 December 2026).", DefaultValueFactory = _ => LiveEvaluation.SizesPerJob };
         sizeMix.AcceptOnlyFromAmong(LiveEvaluation.SizesPerJob, LiveEvaluation.SizesPerContext);
         var clientCap = new Option<int>("--client-cap") { Description = "Items in flight the simulated client allows, as the demo's driver (an arrival due at the cap waits for an item to finish); 0: open arrivals (the prediction before 5 December 2026).", DefaultValueFactory = _ => WorkloadDriver.DefaultMaxInFlight };
+        var passes = new Option<int>("--passes") { Description = "Passes over the preferences, forward then backward then forward ... (each run --duration long; each preference's point pools its runs, the calibration all runs): with 2 or more the machine's drift over the sweep does not fall on the last preferences.", DefaultValueFactory = _ => 1 };
+        var dynamics = new Option<string>("--estimator-dynamics") { Description = "The agent's estimates in the prediction: 'off' (fixed within each simulated context) or 'exec' (each server's execution-time estimate of each model moves with the simulated runs' times, recency-weighted as the agent's executors estimate them).", DefaultValueFactory = _ => LiveEvaluation.DynamicsOff };
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap, passes, dynamics })
         {
             command.Options.Add(option);
         }
@@ -69,6 +71,16 @@ internal static class EvalLiveCommand
                 if (file is not null && !File.Exists(file))
                 {
                     throw new ArgumentException($"--policy-file: {file} does not exist.");
+                }
+
+                if (parseResult.GetValue(passes) is var n && n is < 1 or > 20)
+                {
+                    throw new ArgumentException($"--passes must be between 1 and 20, got {n}.");
+                }
+
+                if (parseResult.GetValue(dynamics) is not (LiveEvaluation.DynamicsOff or LiveEvaluation.DynamicsExec) and var d)
+                {
+                    throw new ArgumentException($"--estimator-dynamics must be '{LiveEvaluation.DynamicsOff}' or '{LiveEvaluation.DynamicsExec}', got '{d}'.");
                 }
 
                 var demo = new DemoSettings
@@ -106,6 +118,8 @@ internal static class EvalLiveCommand
                     ObservedEstimates = parseResult.GetValue(observed)!,
                     SizeMix = parseResult.GetValue(sizeMix)!,
                     ClientMaxInFlight = parseResult.GetValue(clientCap) is var cap && cap is >= 0 and <= 1024 ? cap : throw new ArgumentException($"--client-cap must be between 0 and 1024, got {cap}."),
+                    Passes = n,
+                    EstimatorDynamics = parseResult.GetValue(dynamics)!,
                 });
             }
             catch (ArgumentException ex)

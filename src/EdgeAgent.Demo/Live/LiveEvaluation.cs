@@ -60,6 +60,25 @@ public sealed record LiveEvaluationSettings
     /// the demo driver's <see cref="WorkloadDriver.DefaultMaxInFlight"/> by default; 0: open arrivals (before 5 December 2026).
     /// </summary>
     public int ClientMaxInFlight { get; init; } = WorkloadDriver.DefaultMaxInFlight;
+
+    /// <summary>
+    /// Passes over the preferences (<see cref="DemoComparison"/>'s repeats): the sweep walks them
+    /// forward, then backward, and so on, each run <see cref="DemoSettings.Duration"/> long, and each
+    /// preference's live point pools its runs (the log keeps every run's requests under its
+    /// preference; the calibration is fitted over all of them). With one pass the machine's drift over
+    /// the sweep falls on its last preferences; with an even number a drift linear in time falls on
+    /// every preference alike (each one's runs sit symmetrically about the sweep's middle).
+    /// </summary>
+    public int Passes { get; init; } = 1;
+
+    /// <summary>
+    /// How the agent's own execution-time estimates behave in the prediction's simulated observations:
+    /// <see cref="LiveEvaluation.DynamicsOff"/> (fixed per simulated context, the prediction before
+    /// 5 December 2026 12:39 UTC) or <see cref="LiveEvaluation.DynamicsExec"/> (each server's estimate of
+    /// each model moves with the simulated runs' execution times as the agent's ExecTimeEstimate
+    /// follows the real ones: <see cref="AgentContext.ExecEstimateDecay"/>).
+    /// </summary>
+    public string EstimatorDynamics { get; init; } = LiveEvaluation.DynamicsOff;
 }
 
 /// <summary>One preference: the live terms from the decision log and the simulator's prediction.</summary>
@@ -166,6 +185,12 @@ public sealed record LiveEvaluationReport
     /// <summary>Tolerance of the sim-to-real target.</summary>
     public double Tolerance { get; init; }
 
+    /// <summary>Passes over the preferences (<see cref="LiveEvaluationSettings.Passes"/>; reports written before it: 1).</summary>
+    public int Passes { get; init; } = 1;
+
+    /// <summary>The estimates' dynamics in the prediction (<see cref="LiveEvaluationSettings.EstimatorDynamics"/>; reports written before it: off).</summary>
+    public string EstimatorDynamics { get; init; } = LiveEvaluation.DynamicsOff;
+
     /// <summary>One entry per preference.</summary>
     public IReadOnlyList<LivePoint> Points { get; init; } = [];
 
@@ -219,6 +244,19 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
     /// <summary><see cref="LiveEvaluationSettings.SizeMix"/>: one size level per simulated context.</summary>
     public const string SizesPerContext = "per-context";
+
+    /// <summary><see cref="LiveEvaluationSettings.EstimatorDynamics"/>: the agent's estimates fixed within each simulated context.</summary>
+    public const string DynamicsOff = "off";
+
+    /// <summary><see cref="LiveEvaluationSettings.EstimatorDynamics"/>: the agent's execution-time estimates move with the simulated runs.</summary>
+    public const string DynamicsExec = "exec";
+
+    /// <summary>
+    /// The preferences in the order the live runs take them with <paramref name="passes"/> passes
+    /// (<see cref="DemoComparison.RunOrderWithRepeats"/>: forward, backward, forward, ...).
+    /// </summary>
+    public static IReadOnlyList<double> RunOrder(IReadOnlyList<double> preferences, int passes) =>
+        [.. new DemoComparison(new DemoSettings(), ["learned"], preferences, [[]], passes).RunOrderWithRepeats().Select(r => r.Preference)];
 
     /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: each run's median estimates.</summary>
     public const string EstimatesRunMedian = "run-median";
@@ -406,7 +444,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         }
 
         var demo = settings.Demo with { DecisionLogPath = Path.GetDirectoryName(DatabasePath) };
-        var comparison = new DemoComparison(demo, [demo.Policy], settings.Preferences, [demo.Peers]);
+        var comparison = new DemoComparison(demo, [demo.Policy], settings.Preferences, [demo.Peers], settings.Passes);
         await comparison.RunAsync(time, progress, cancellationToken).ConfigureAwait(false);
         var probes = comparison.Results.GroupBy(r => r.Preference).ToDictionary(g => g.Key.ToString("R", CultureInfo.InvariantCulture), g => g.Sum(r => r.ProbeJoules));
         File.WriteAllText(ProbesPath, JsonSerializer.Serialize(probes, Json));
@@ -474,6 +512,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
                 {
                     // The demo driver holds an item back while its cap is in flight (WorkloadDriver).
                     c.MaxJobsInFlight = settings.ClientMaxInFlight;
+                    c.ExecEstimateDecay = settings.EstimatorDynamics == DynamicsExec ? Inference.Execution.ExecTimeEstimate.Decay : 0;
                 }
 
                 // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
@@ -525,6 +564,8 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             ObservedEstimates = settings.ObservedEstimates,
             SizeMix = settings.SizeMix,
             ClientMaxInFlight = settings.ClientMaxInFlight,
+            Passes = settings.Passes,
+            EstimatorDynamics = settings.EstimatorDynamics,
             Tolerance = settings.Tolerance,
             Points = points,
             Reference = reference,
@@ -558,13 +599,13 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         ArgumentNullException.ThrowIfNull(report);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {report.RunSeconds:0} s at {report.Rate:0.##} items/s per preference; prediction: {(report.ObservedEstimates == EstimatesRun ? string.Create(inv, $"{EpisodesPerLevel(report.Episodes)} simulated episodes at each of {ObservedLevels.Count} contexts") : string.Create(inv, $"{report.Episodes} simulated episodes"))} per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
+        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {(report.Passes > 1 ? string.Create(inv, $"{report.Passes} passes (forward, backward, ...) of {report.RunSeconds:0} s") : string.Create(inv, $"{report.RunSeconds:0} s"))} at {report.Rate:0.##} items/s per preference; prediction: {(report.ObservedEstimates == EstimatesRun ? string.Create(inv, $"{EpisodesPerLevel(report.Episodes)} simulated episodes at each of {ObservedLevels.Count} contexts") : string.Create(inv, $"{report.Episodes} simulated episodes"))} per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
         {
             EstimatesRun when report.SizeMix == SizesPerContext => "each preference's own run (a mixture of 100 contexts: sizes x link estimates at the run's 5-95 % quantiles, the response-size record uncorrelated with both)",
             EstimatesRun => "each preference's own run (a mixture of 100 contexts: each peer's link estimates and the response-size record at levels of their own of the run's 5-95 % quantiles, each job's size drawn from the run's 5-95 % levels within every context)",
             EstimatesRunMedian => "each preference's own run (medians)",
             _ => "the calibration (every run alike)",
-        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}; execution times the calibration's, one speed per server for the sweep (prospective; the speed-conditioned prediction below)");
+        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}{(report.EstimatorDynamics == DynamicsExec ? "; the agent's execution-time estimates move with the simulated runs (recency-weighted, as its executors' estimates)" : "")}; execution times the calibration's, one speed per server for the sweep (prospective; the speed-conditioned prediction below)");
         sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy); the live runs' idle-time execution probes (not simulated) are their own column below, not in the compared energy");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");

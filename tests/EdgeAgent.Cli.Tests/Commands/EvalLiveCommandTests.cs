@@ -148,6 +148,26 @@ public sealed class EvalLiveCommandTests : IDisposable
     }
 
     [Fact]
+    public void EvalLive_FromLogEstimatorDynamicsExec_PredictsWithMovingEstimates_AndSaysSo()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "log"));
+        using (var db = DecisionDatabase.OpenForWriting(Path.Combine(_dir, "log", "decisions.db")))
+        {
+            db.Insert([.. Enumerable.Range(0, 30).SelectMany(i => new[] { DurableDecisionLog.ToRow(Record(i, 0)), DurableDecisionLog.ToRow(Record(i, 1)) })]);
+        }
+
+        var (code, output, error) = Run("--from-log", "--report", _dir, "--preferences", "2", "--policy", "heuristic", "--episodes", "2", "--estimator-dynamics", "exec", "--passes", "2");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("execution-time estimates move with the simulated runs", output, StringComparison.Ordinal);
+        Assert.Contains("2 passes (forward, backward, ...)", output, StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "report.json")));
+        Assert.Equal("exec", report.RootElement.GetProperty("estimator_dynamics").GetString());
+        Assert.Equal(2, report.RootElement.GetProperty("passes").GetInt32());
+        Assert.True(report.RootElement.GetProperty("points")[1].GetProperty("predicted").GetProperty("requests").GetInt32() > 0);
+    }
+
+    [Fact]
     public void EvalLive_BadArguments_OneLineExitTwo()
     {
         var (code, _, error) = Run("--preferences", "1", "--report", _dir);
@@ -162,5 +182,13 @@ public sealed class EvalLiveCommandTests : IDisposable
         var (linkCode, _, linkError) = Run("--link-profile", "edge:rtt=fast", "--report", _dir);
         Assert.Equal(2, linkCode);
         Assert.StartsWith("edgeagent eval live: --link-profile:", linkError, StringComparison.Ordinal);
+
+        var (passesCode, _, passesError) = Run("--passes", "0", "--report", _dir);
+        Assert.Equal(2, passesCode);
+        Assert.Equal("edgeagent eval live: --passes must be between 1 and 20, got 0.", passesError.Trim());
+
+        var (dynamicsCode, _, dynamicsError) = Run("--estimator-dynamics", "links", "--report", _dir);
+        Assert.Equal(2, dynamicsCode);
+        Assert.Equal("edgeagent eval live: --estimator-dynamics must be 'off' or 'exec', got 'links'.", dynamicsError.Trim());
     }
 }

@@ -12,6 +12,30 @@ public sealed class LiveEvaluationTests
     }
 
     [Fact]
+    public void RunOrder_Passes_ForwardThenBackward_AnEvenNumberPutsEveryPreferenceAtTheSweepsMiddleOnAverage()
+    {
+        double[] preferences = [0, 0.5, 1];
+        Assert.Equal(new double[] { 0, 0.5, 1 }, LiveEvaluation.RunOrder(preferences, 1));
+        Assert.Equal(new double[] { 0, 0.5, 1, 1, 0.5, 0 }, LiveEvaluation.RunOrder(preferences, 2));
+        Assert.Equal(new double[] { 0, 0.5, 1, 1, 0.5, 0, 0, 0.5, 1 }, LiveEvaluation.RunOrder(preferences, 3));
+
+        // With an even number of passes each preference's runs sit symmetrically about the middle of the
+        // sweep, so a drift linear in time adds the same to every preference's pooled point.
+        var eleven = Enumerable.Range(0, 11).Select(i => i / 10.0).ToArray();
+        foreach (var passes in new[] { 2, 4 })
+        {
+            var order = LiveEvaluation.RunOrder(eleven, passes);
+            Assert.Equal(11 * passes, order.Count);
+            foreach (var w in eleven)
+            {
+                var slots = order.Select((p, i) => (p, i)).Where(x => x.p == w).Select(x => (double)x.i).ToArray();
+                Assert.Equal(passes, slots.Length);
+                Assert.Equal((order.Count - 1) / 2.0, slots.Average(), 12);
+            }
+        }
+    }
+
+    [Fact]
     public void PerJobMixture_EachPeerItsOwnLinkLevel_TheFirstTwoCrossEveryPair_RecordUncorrelated()
     {
         // The cloud's and the edge's estimates do not move together in the log (at the energy end the
