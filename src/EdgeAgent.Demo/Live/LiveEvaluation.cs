@@ -76,7 +76,7 @@ public sealed record LiveEvaluationSettings
     /// <see cref="LiveEvaluation.DynamicsOff"/> (fixed per simulated context, the prediction before
     /// 5 December 2026 12:39 UTC) or <see cref="LiveEvaluation.DynamicsExec"/> (each server's estimate of
     /// each model moves with the simulated runs' execution times as the agent's ExecTimeEstimate
-    /// follows the real ones: <see cref="AgentContext.ExecEstimateDecay"/>).
+    /// follows the real ones: <see cref="AgentContext.DynamicExecEstimates"/>).
     /// </summary>
     public string EstimatorDynamics { get; init; } = LiveEvaluation.DynamicsOff;
 }
@@ -512,7 +512,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
                 {
                     // The demo driver holds an item back while its cap is in flight (WorkloadDriver).
                     c.MaxJobsInFlight = settings.ClientMaxInFlight;
-                    c.ExecEstimateDecay = settings.EstimatorDynamics == DynamicsExec ? Inference.Execution.ExecTimeEstimate.Decay : 0;
+                    c.DynamicExecEstimates = settings.EstimatorDynamics == DynamicsExec;
                 }
 
                 // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).

@@ -73,6 +73,29 @@ public sealed class ExecTimeEstimate
     /// <summary>The expected milliseconds of a run on <paramref name="bytes"/> of input: the line's value, else the mean (0 before the first run).</summary>
     public double ExpectedMs(long bytes) => Line.At(bytes) is { } ms ? Math.Max(ms, 0.1 * MeanMs) : MeanMs;
 
+    /// <summary>Makes this estimate a copy of <paramref name="other"/> (its runs and fit); allocates nothing.</summary>
+    public void CopyFrom(ExecTimeEstimate other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Array.Copy(other._bytes, _bytes, Capacity);
+        Array.Copy(other._ms, _ms, Capacity);
+        _next = other._next;
+        _count = other._count;
+        Runs = other.Runs;
+        MeanMs = other.MeanMs;
+        Line = other.Line;
+    }
+
+    /// <summary>Forgets every run (as a new estimate); allocates nothing.</summary>
+    public void Clear()
+    {
+        _next = 0;
+        _count = 0;
+        Runs = 0;
+        MeanMs = 0;
+        Line = ExecTimeLine.None;
+    }
+
     /// <summary>Adds one run of <paramref name="bytes"/> input that took <paramref name="ms"/> and refits.</summary>
     public void Record(long bytes, double ms)
     {

@@ -180,4 +180,32 @@ public sealed class ExecTimeEstimateTests
         Assert.Equal(0, estimate.Runs);
         Assert.Equal(0, estimate.MeanMs);
     }
+
+    [Fact]
+    public void CopyFrom_TakesTheOthersRunsAndFit_Clear_ForgetsEveryRun()
+    {
+        var source = new ExecTimeEstimate();
+        for (var k = 0; k < 40; k++)
+        {
+            source.Record(100_000 + (10_000 * (k % 7)), 20 + (k % 7) + (0.1 * (k % 3)));
+        }
+
+        var copy = new ExecTimeEstimate();
+        copy.Record(5, 999);
+        copy.CopyFrom(source);
+        Assert.Equal(source.Runs, copy.Runs);
+        Assert.Equal(source.MeanMs, copy.MeanMs);
+        Assert.Equal(source.Line, copy.Line);
+        source.Record(130_000, 40);
+        copy.Record(130_000, 40);
+        Assert.Equal(source.ExpectedMs(120_000), copy.ExpectedMs(120_000), 12);
+
+        copy.Clear();
+        Assert.Equal(0, copy.Runs);
+        Assert.Equal(0, copy.MeanMs);
+        Assert.Equal(ExecTimeLine.None, copy.Line);
+        copy.Record(100_000, 10);
+        copy.Record(100_000, 12);
+        Assert.Equal(12, copy.MeanMs, 12); // the first run after Clear is a session's first again
+    }
 }

@@ -281,17 +281,18 @@ public sealed class AgentContext
     public int MaxJobsInFlight { get; set; }
 
     /// <summary>
-    /// Dynamics of the agent's own execution-time estimates (0: off, every estimate fixed for the
-    /// episode at the profile's observed ratio, as before; the training contexts' setting). Above 0:
-    /// the weight of a run relative to the next newer one in a recency-weighted mean, as the live
-    /// executors' ExecTimeEstimate keeps it (0.85): each executor's estimate of each model is the
-    /// observed ratio times the recency-weighted mean of the execution-time factors (the log-normal
-    /// jitter) of its runs finished by the decision, so it moves request by request with the runs the
-    /// simulated agent sends there and stays where it is on an executor it does not use; at an
-    /// episode's start each holds a draw of that mean over 32 earlier runs (its own random stream, so
-    /// arrivals and jitters are the same with and without it). For predicting a live run.
+    /// Dynamics of the agent's own execution-time estimates (false: off, every estimate fixed for the
+    /// episode at the profile's observed ratio, as before; the training contexts' setting). True: each
+    /// executor (the device, each peer) keeps the live executors' estimate of each model
+    /// (Inference's ExecTimeEstimate: robust, recency-weighted mean and line in the input size over
+    /// its last 32 runs), fed with the simulated runs (input bytes, execution time with its jitter)
+    /// as each finishes; the agent's observed time is the observed ratio times that estimate over
+    /// the expected time. So it moves request by request with the runs the simulated agent sends
+    /// there and stays where it is on an executor it does not use. At an episode's start each holds
+    /// 32 earlier runs drawn from the context (size class, jitter) on its own random stream, so
+    /// arrivals and jitters are the same with and without it. For predicting a live run.
     /// </summary>
-    public double ExecEstimateDecay { get; set; }
+    public bool DynamicExecEstimates { get; set; }
 
     /// <summary>
     /// Request-size classes of the workload (a calibrated deployment's spread of request sizes: the
@@ -365,7 +366,7 @@ public sealed class AgentContext
         BurstMean = other.BurstMean;
         ExecJitterSigma = other.ExecJitterSigma;
         MaxJobsInFlight = other.MaxJobsInFlight;
-        ExecEstimateDecay = other.ExecEstimateDecay;
+        DynamicExecEstimates = other.DynamicExecEstimates;
         SizeClassCount = other.SizeClassCount;
         Array.Copy(other.SizeClassModels, SizeClassModels, SizeClassModels.Length);
         Array.Copy(other.SizeClassPeerExecSeconds, SizeClassPeerExecSeconds, SizeClassPeerExecSeconds.Length);
@@ -391,7 +392,6 @@ public sealed class AgentContext
         Require(JobsPerSecond > 0 && double.IsFinite(JobsPerSecond), $"JobsPerSecond must be positive, got {JobsPerSecond}");
         Require(BurstMean >= 1 && double.IsFinite(BurstMean), $"BurstMean must be at least 1, got {BurstMean}");
         Require(ExecJitterSigma is >= 0 and <= 2, $"ExecJitterSigma must be in [0, 2], got {ExecJitterSigma}");
-        Require(ExecEstimateDecay is >= 0 and < 1, $"ExecEstimateDecay must be in [0, 1) (0: off), got {ExecEstimateDecay}");
         Require(MaxJobsInFlight is >= 0 and <= 1024, $"MaxJobsInFlight must be in [0, 1024] (0: no cap), got {MaxJobsInFlight}");
         Require(SizeClassCount is >= 0 and <= MaxSizeClasses, $"SizeClassCount must be in [0, {MaxSizeClasses}], got {SizeClassCount}");
         for (var k = 0; k < SizeClassCount; k++)

@@ -1,5 +1,6 @@
 using EdgeAgent.Core.Observation;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Inference.Execution;
 
 namespace EdgeAgent.Learning.Simulation.Agent;
 
@@ -133,13 +134,13 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _jitterSigma;
     private readonly int[] _maxInFlight; // [n] the client's cap on jobs in flight (0: none)
     private readonly int[] _sizeClasses; // [n] request-size classes (0: none)
-    private readonly double[] _estDecay; // [n] dynamics of the agent's execution-time estimates (AgentContext.ExecEstimateDecay; 0: off)
+    private readonly bool[] _estOn;      // [n] dynamics of the agent's execution-time estimates (AgentContext.DynamicExecEstimates)
     private readonly int _estCap;        // runs waiting to finish before they reach an estimate, per env
-    private double[]? _estSum;           // [n, Q, M] recency-weighted sum of the runs' execution-time factors (allocated when a context uses it)
-    private double[]? _estWeight;        // [n, Q, M] the sum of their weights
+    private ExecTimeEstimate[]? _est;    // [n, Q, M] each executor's estimate of each model (allocated when a context uses it)
     private double[]? _estPendTime;      // [n, estCap] when a placed run finishes (it reaches the estimate then)
     private int[]? _estPendKey;          // [n, estCap] its executor * M + model
-    private double[]? _estPendFactor;    // [n, estCap] its execution-time factor
+    private long[]? _estPendBytes;       // [n, estCap] its input bytes
+    private double[]? _estPendMs;        // [n, estCap] its execution time, ms
     private int[]? _estPendCount;        // [n]
     private long[]? _cReq;               // [n, K, M] allocated when a context first has size classes
     private long[]? _cResp;
@@ -306,7 +307,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jitterSigma = new double[_n];
         _maxInFlight = new int[_n];
         _sizeClasses = new int[_n];
-        _estDecay = new double[_n];
+        _estOn = new bool[_n];
 
         _now = new double[_n];
         _step = new int[_n];
@@ -488,7 +489,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         rng = new SimRandom(episodeSeed);
         Contexts.Draw(ref rng, _draw); // fixed contexts are validated by AgentContextRange.Fixed; drawn ones are valid by construction
         Load(env, _draw);
-        if (_estDecay[env] > 0)
+        if (_estOn[env])
         {
             ResetEstimates(env, episodeSeed);
         }
@@ -983,15 +984,19 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._agentBusyUntil, s * P, _agentBusyUntil, env * P, P);
         Array.Copy(src._ownCount, s * P, _ownCount, env * P, P);
         Array.Copy(src._ownBack, s * P * _ownCap, _ownBack, env * P * _ownCap, P * _ownCap);
-        _estDecay[env] = src._estDecay[s];
-        if (src._estDecay[s] > 0)
+        _estOn[env] = src._estOn[s];
+        if (src._estOn[s])
         {
             EnsureEstimateArrays();
-            Array.Copy(src._estSum!, s * Q * M, _estSum!, env * Q * M, Q * M);
-            Array.Copy(src._estWeight!, s * Q * M, _estWeight!, env * Q * M, Q * M);
+            for (var i = 0; i < Q * M; i++)
+            {
+                _est![(env * Q * M) + i].CopyFrom(src._est![(s * Q * M) + i]);
+            }
+
             Array.Copy(src._estPendTime!, s * _estCap, _estPendTime!, env * _estCap, _estCap);
             Array.Copy(src._estPendKey!, s * _estCap, _estPendKey!, env * _estCap, _estCap);
-            Array.Copy(src._estPendFactor!, s * _estCap, _estPendFactor!, env * _estCap, _estCap);
+            Array.Copy(src._estPendBytes!, s * _estCap, _estPendBytes!, env * _estCap, _estCap);
+            Array.Copy(src._estPendMs!, s * _estCap, _estPendMs!, env * _estCap, _estCap);
             _estPendCount![env] = src._estPendCount![s];
         }
     }
@@ -1104,7 +1109,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jitterSigma[env] = c.ExecJitterSigma;
         _maxInFlight[env] = c.MaxJobsInFlight;
         _sizeClasses[env] = c.SizeClassCount;
-        _estDecay[env] = c.ExecEstimateDecay;
+        _estOn[env] = c.DynamicExecEstimates;
         if (c.SizeClassCount > 0)
         {
             EnsureSizeClassArrays();
@@ -1161,81 +1166,101 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
     private double ObsPeerOf(int env, int p, int m) => (_sizeClasses[env] > 0 ? _cObsPeer![(((((env * K) + _curClass[env]) * P) + p) * M) + m] : _obsPeer[(((env * P) + p) * M) + m]) * EstimateFactor(env, 1 + p, m);
 
-    // ---- the agent's execution-time estimates (AgentContext.ExecEstimateDecay) ----
+    // ---- the agent's execution-time estimates (AgentContext.DynamicExecEstimates) ----
 
-    /// <summary>Runs of earlier traffic each estimate holds at an episode's start (the live ExecTimeEstimate keeps 32).</summary>
-    public const int EstimateWarmRuns = 32;
+    /// <summary>Runs of earlier traffic each estimate holds at an episode's start (ExecTimeEstimate keeps 32).</summary>
+    public const int EstimateWarmRuns = ExecTimeEstimate.Capacity;
 
-    // Executor q's estimate of model m over the expected time: the recency-weighted mean of the
-    // execution-time factors of its finished runs (1 with the dynamics off).
+    // Executor q's estimate of the current task's model m at its size over the expected time (1 with the dynamics off).
     private double EstimateFactor(int env, int q, int m)
     {
-        if (_estDecay[env] <= 0)
+        if (!_estOn[env])
         {
             return 1.0;
         }
 
-        var i = (((env * Q) + q) * M) + m;
-        return _estWeight![i] > 0 ? _estSum![i] / _estWeight[i] : 1.0;
+        var estimate = _est![(((env * Q) + q) * M) + m];
+        var expected = q == 0 ? ExecOf(env, m, 0) : PeerExecOf(env, q - 1, m);
+        return estimate.Runs > 0 && expected > 0 && double.IsFinite(expected) ? estimate.ExpectedMs(ReqOf(env, m)) / 1000.0 / expected : 1.0;
     }
 
     /// <summary>
-    /// The factor (estimate over expected time) <paramref name="env"/>'s agent currently puts on
-    /// executor <paramref name="executor"/>'s (0 the device, 1 + p peer p) time of model
-    /// <paramref name="model"/>: 1 with <see cref="AgentContext.ExecEstimateDecay"/> off.
+    /// The factor (the agent's estimate over the expected time) <paramref name="env"/>'s agent
+    /// currently puts on executor <paramref name="executor"/>'s (0 the device, 1 + p peer p) time of
+    /// the current task's model at its size: 1 with <see cref="AgentContext.DynamicExecEstimates"/> off.
     /// </summary>
-    public double ExecEstimateFactor(int env, int executor, int model)
+    public double ExecEstimateFactor(int env, int executor)
     {
         CheckEnv(env);
         ArgumentOutOfRangeException.ThrowIfNegative(executor);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(executor, Q);
-        ArgumentOutOfRangeException.ThrowIfNegative(model);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(model, M);
-        if (_estDecay[env] > 0)
+        if (_estOn[env])
         {
             FlushEstimates(env, _now[env]);
         }
 
-        return EstimateFactor(env, executor, model);
+        return EstimateFactor(env, executor, _curModel[env]);
     }
 
     private void EnsureEstimateArrays()
     {
-        _estSum ??= new double[_n * Q * M];
-        _estWeight ??= new double[_n * Q * M];
+        if (_est is null)
+        {
+            _est = new ExecTimeEstimate[_n * Q * M];
+            for (var i = 0; i < _est.Length; i++)
+            {
+                _est[i] = new ExecTimeEstimate();
+            }
+        }
+
         _estPendTime ??= new double[_n * _estCap];
         _estPendKey ??= new int[_n * _estCap];
-        _estPendFactor ??= new double[_n * _estCap];
+        _estPendBytes ??= new long[_n * _estCap];
+        _estPendMs ??= new double[_n * _estCap];
         _estPendCount ??= new int[_n];
     }
 
-    // At an episode's start every estimate holds a draw of the recency-weighted mean over the
-    // earlier runs, from its own stream (the episode's arrivals and jitters are unchanged).
+    // At an episode's start every estimate of a present model and executor holds 32 earlier runs
+    // (each of a size class drawn uniformly, with its jitter), drawn from a stream of its own (the
+    // episode's arrivals and jitters are unchanged); one more first, which the estimate drops as a
+    // session's first run.
     private void ResetEstimates(int env, ulong episodeSeed)
     {
         EnsureEstimateArrays();
         var rng = new SimRandom(SimRandom.Mix(episodeSeed, 0xE5E5_0000UL));
-        var decay = _estDecay[env];
         var sigma = _jitterSigma[env];
-        for (var i = env * Q * M; i < (env + 1) * Q * M; i++)
+        var classes = _sizeClasses[env];
+        var saved = _curClass[env];
+        for (var q = 0; q < Q; q++)
         {
-            double sum = 0, weight = 0;
-            for (var k = 0; k < EstimateWarmRuns; k++)
+            for (var m = 0; m < M; m++)
             {
-                var factor = sigma > 0 ? Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma)) : 1.0;
-                sum = (decay * sum) + factor;
-                weight = (decay * weight) + 1;
-            }
+                var estimate = _est![(((env * Q) + q) * M) + m];
+                estimate.Clear();
+                if (m >= _modelCount[env] || (q > 0 && q - 1 >= _peerCount[env]))
+                {
+                    continue;
+                }
 
-            _estSum![i] = sum;
-            _estWeight![i] = weight;
+                for (var k = 0; k <= EstimateWarmRuns; k++)
+                {
+                    _curClass[env] = classes > 0 ? rng.NextInt(classes) : 0;
+                    var expected = q == 0 ? ExecOf(env, m, 0) : PeerExecOf(env, q - 1, m);
+                    var factor = sigma > 0 ? Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma)) : 1.0;
+                    if (expected > 0 && double.IsFinite(expected))
+                    {
+                        estimate.Record(ReqOf(env, m), expected * factor * 1000.0);
+                    }
+                }
+            }
         }
 
+        _curClass[env] = saved;
         _estPendCount![env] = 0;
     }
 
     // A placed run reaches its executor's estimate when it finishes (in time order).
-    private void PushEstimate(int env, int q, int m, double finish, double factor)
+    private void PushEstimate(int env, int q, int m, double finish, long bytes, double seconds)
     {
         var n = _estPendCount![env];
         if (n == _estCap)
@@ -1247,14 +1272,14 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var b = (env * _estCap) + n;
         _estPendTime![b] = finish;
         _estPendKey![b] = (q * M) + m;
-        _estPendFactor![b] = factor;
+        _estPendBytes![b] = bytes;
+        _estPendMs![b] = seconds * 1000.0;
         _estPendCount[env] = n + 1;
     }
 
     private void FlushEstimates(int env, double now, bool oldestOnly = false)
     {
         var b = env * _estCap;
-        var decay = _estDecay[env];
         while (_estPendCount![env] > 0)
         {
             var n = _estPendCount[env];
@@ -1272,12 +1297,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                 return;
             }
 
-            var i = (env * Q * M) + _estPendKey![b + first];
-            _estSum![i] = (decay * _estSum[i]) + _estPendFactor![b + first];
-            _estWeight![i] = (decay * _estWeight[i]) + 1;
+            _est![(env * Q * M) + _estPendKey![b + first]].Record(_estPendBytes![b + first], _estPendMs![b + first]);
             _estPendTime![b + first] = _estPendTime[b + n - 1];
             _estPendKey[b + first] = _estPendKey[b + n - 1];
-            _estPendFactor[b + first] = _estPendFactor[b + n - 1];
+            _estPendBytes[b + first] = _estPendBytes[b + n - 1];
+            _estPendMs[b + first] = _estPendMs[b + n - 1];
             _estPendCount[env] = n - 1;
             if (oldestOnly)
             {
@@ -1780,9 +1804,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             completion = finish + _placedOverhead;
             delay = completion - now;
             (_placedQueue, _placedExec) = (finish - actual - now, actual);
-            if (commit && !expectedTimes && row == 0 && _estDecay[env] > 0)
+            if (commit && !expectedTimes && row == 0 && _estOn[env])
             {
-                PushEstimate(env, 0, m, finish, jitter);
+                PushEstimate(env, 0, m, finish, ReqOf(env, m), actual);
             }
 
             var measured = _joules[(mi * L) + row];
@@ -1803,9 +1827,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var peerFinish = expectedTimes ? ExpectedFinish(env, 1 + p, _slotConc[pi], arrival, peerExpected) : Admit(env, 1 + p, _slotConc[pi], arrival, peerExpected * jitter, peerExpected, peerExpected * ObsPeerOf(env, p, m), commit);
         var back = peerFinish + (0.5 * _rtt[pi]) + download;
         (_placedQueue, _placedExec) = (peerFinish - (peerExpected * jitter) - arrival, peerExpected * jitter);
-        if (commit && !expectedTimes && _estDecay[env] > 0)
+        if (commit && !expectedTimes && _estOn[env])
         {
-            PushEstimate(env, 1 + p, m, peerFinish, jitter);
+            PushEstimate(env, 1 + p, m, peerFinish, reqBytes, peerExpected * jitter);
         }
         _placedOverhead = _ovPeer[mi];
         completion = back + _placedOverhead;
@@ -1840,7 +1864,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private void Scan(int env)
     {
         var now = _now[env];
-        if (_estDecay[env] > 0)
+        if (_estOn[env])
         {
             FlushEstimates(env, now);
         }

@@ -1,5 +1,6 @@
 using EdgeAgent.Core.Observation;
 using EdgeAgent.Core.Offloading;
+using EdgeAgent.Inference.Execution;
 using EdgeAgent.Learning.Simulation;
 using EdgeAgent.Learning.Simulation.Agent;
 
@@ -606,60 +607,64 @@ public sealed class AgentVecEnvTests
     }
 
     [Fact]
-    public void ExecEstimates_Dynamics_EachRunReachesItsExecutorsEstimateWhenItFinishes_RecencyWeighted()
+    public void ExecEstimates_Dynamics_EachRunReachesItsExecutorsEstimateWhenItFinishes_AsTheLiveExecutorsEstimate()
     {
         // Jobs 1 s apart, 100 ms each on the board (jitter sigma 0.3), always run there: at every decision
-        // the board's estimate of the model is the recency-weighted mean (decay 0.85) of the factors of the
-        // runs before it (32 drawn for the episode's start, then each run's own), and the observation's
-        // expected time is 100 ms times it; the peer, never used, keeps its start.
+        // the board's estimate is an ExecTimeEstimate holding the runs before it (32 drawn for the episode's
+        // start, then each finished run's own time), and the observation's expected time is that estimate;
+        // the peer, never used, keeps its start.
         var c = Simple(jobsPerSecond: 1);
         c.ExecJitterSigma = 0.3;
-        c.ExecEstimateDecay = 0.85;
+        c.DynamicExecEstimates = true;
         c.Validate();
         var env = Env(c, steps: 40);
-        var weight = 0.0;
-        for (var k = 0; k < AgentVecEnv.EstimateWarmRuns; k++)
-        {
-            weight = (0.85 * weight) + 1;
-        }
-
-        var factor = env.ExecEstimateFactor(0, 0, 0);
-        var peer = env.ExecEstimateFactor(0, 1, 0);
-        Assert.NotEqual(1.0, factor);
-        var sum = factor * weight;
+        var peer = env.ExecEstimateFactor(0, 1);
+        var previous = env.ExecEstimateFactor(0, 0);
+        Assert.NotEqual(1.0, previous);
+        var mirror = new ExecTimeEstimate();
         var moved = 0;
         for (var k = 0; k < 40; k++)
         {
-            Assert.Equal(sum / weight, env.ExecEstimateFactor(0, 0, 0), 12);
-            Assert.Equal(0.1 * sum / weight, env.CurrentObservation(0).Servers[0].ExpectedExecSeconds, 12);
-            Assert.Equal(peer, env.ExecEstimateFactor(0, 1, 0), 12);
+            var factor = env.ExecEstimateFactor(0, 0);
+            Assert.Equal(0.1 * factor, env.CurrentObservation(0).Servers[0].ExpectedExecSeconds, 12);
+            Assert.Equal(peer, env.ExecEstimateFactor(0, 1), 12);
+            if (k > ExecTimeEstimate.Capacity)
+            {
+                // Every run the estimate holds is now one this test saw: it is the live estimate of them.
+                Assert.Equal(mirror.ExpectedMs(125_000) / 100.0, factor, 9);
+            }
+
+            moved += Math.Abs(factor - previous) > 1e-9 ? 1 : 0;
+            previous = factor;
             env.Step(0, 0, out _, out _);
-            var run = env.LastTask(0).ExecSeconds / 0.1;
-            moved += Math.Abs(run - 1) > 1e-6 ? 1 : 0;
-            sum = (0.85 * sum) + run;
-            weight = (0.85 * weight) + 1;
+            mirror.Record(125_000, env.LastTask(0).ExecSeconds * 1000.0);
         }
 
-        Assert.Equal(40, moved);
+        Assert.InRange(moved, 35, 40);
 
         // A run still executing at the decision has not reached the estimate: jobs 50 ms apart, 100 ms each.
         var busy = Simple(jobsPerSecond: 20);
         busy.ExecJitterSigma = 0.3;
-        busy.ExecEstimateDecay = 0.85;
+        busy.DynamicExecEstimates = true;
         var queued = Env(busy, steps: 10);
-        var start = queued.ExecEstimateFactor(0, 0, 0);
+        var start = queued.ExecEstimateFactor(0, 0);
         queued.Step(0, 0, out _, out _);
         Assert.Equal(0.05, queued.Now(0), 12);
-        Assert.Equal(start, queued.ExecEstimateFactor(0, 0, 0), 12);
+        Assert.Equal(start, queued.ExecEstimateFactor(0, 0), 12);
 
-        // Off (the default, every training context): the estimates stay at the profile's ratio.
+        // Without jitter the estimate is the expected time; off (the default, every training context): 1.
+        var exact = Simple(jobsPerSecond: 1);
+        exact.DynamicExecEstimates = true;
+        var steady = Env(exact, steps: 5);
         var off = Simple(jobsPerSecond: 1);
         off.ExecJitterSigma = 0.3;
-        var still = Env(off, steps: 10);
-        for (var k = 0; k < 10; k++)
+        var still = Env(off, steps: 5);
+        for (var k = 0; k < 5; k++)
         {
-            Assert.Equal(1.0, still.ExecEstimateFactor(0, 0, 0));
+            Assert.Equal(1.0, steady.ExecEstimateFactor(0, 0), 12);
+            Assert.Equal(1.0, still.ExecEstimateFactor(0, 0));
             Assert.Equal(0.1, still.CurrentObservation(0).Servers[0].ExpectedExecSeconds, 12);
+            steady.Step(0, 0, out _, out _);
             still.Step(0, 0, out _, out _);
         }
     }
@@ -669,16 +674,16 @@ public sealed class AgentVecEnvTests
     {
         // The estimates draw their start from a stream of their own and only change what the policy
         // sees: the same placements give the same tasks, times, delays and energies with or without them.
-        AgentVecEnv Make(double decay)
+        AgentVecEnv Make(bool dynamic)
         {
             var c = Simple(jobsPerSecond: 12);
             c.ExecJitterSigma = 0.4;
-            c.ExecEstimateDecay = decay;
+            c.DynamicExecEstimates = dynamic;
             return Env(c, steps: 60, seed: 7);
         }
 
-        var plain = Make(0);
-        var moving = Make(0.85);
+        var plain = Make(false);
+        var moving = Make(true);
         for (var k = 0; k < 60; k++)
         {
             var action = k % 3 == 0 ? 3 : 0;
