@@ -289,8 +289,10 @@ public sealed class AgentContext
     /// as each finishes; the agent's observed time is the observed ratio times that estimate over
     /// the expected time. So it moves request by request with the runs the simulated agent sends
     /// there and stays where it is on an executor it does not use. At an episode's start each holds
-    /// 32 earlier runs drawn from the context (size class, jitter) on its own random stream, so
-    /// arrivals and jitters are the same with and without it. For predicting a live run.
+    /// 32 earlier runs (size classes and jitters drawn on a random stream of its own, so arrivals and
+    /// jitters are the same with and without it; the jitters divided by their recency-weighted mean):
+    /// the episode starts near the observed ratio's level, with a live estimate's spread of runs
+    /// behind it, and moves from there. For predicting a live run.
     /// </summary>
     public bool DynamicExecEstimates { get; set; }
 

@@ -1220,17 +1220,22 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _estPendCount ??= new int[_n];
     }
 
-    // At an episode's start every estimate of a present model and executor holds 32 earlier runs
-    // (each of a size class drawn uniformly, with its jitter), drawn from a stream of its own (the
-    // episode's arrivals and jitters are unchanged); one more first, which the estimate drops as a
-    // session's first run.
+    // At an episode's start every estimate of a present model and executor holds 32 earlier runs,
+    // each of a size class drawn uniformly and with a jitter drawn as the context's, from a stream of
+    // its own (the episode's arrivals and jitters are unchanged), the jitters divided by their
+    // recency-weighted mean: the estimate starts at the level the context gives (the run's logged
+    // estimates, in eval live) with the spread of runs a live estimate has behind it (a history of
+    // identical runs would make its robust scale the 5 % floor and reject the first real runs as
+    // outliers), and moves from there with the runs the simulated agent sends. One more run first,
+    // which the estimate drops as a session's first.
     private void ResetEstimates(int env, ulong episodeSeed)
     {
         EnsureEstimateArrays();
         var rng = new SimRandom(SimRandom.Mix(episodeSeed, 0xE5E5_0000UL));
-        var sigma = _jitterSigma[env];
         var classes = _sizeClasses[env];
+        var sigma = _jitterSigma[env];
         var saved = _curClass[env];
+        Span<double> factors = stackalloc double[EstimateWarmRuns + 1];
         for (var q = 0; q < Q; q++)
         {
             for (var m = 0; m < M; m++)
@@ -1242,14 +1247,27 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                     continue;
                 }
 
+                // Oldest first; the newest run weighs 1, each older one ExecTimeEstimate.Decay times the next.
+                double sum = 0, weight = 0, w = 1;
+                for (var k = EstimateWarmRuns; k >= 0; k--)
+                {
+                    factors[k] = sigma > 0 ? Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma)) : 1.0;
+                    if (k > 0)
+                    {
+                        sum += w * factors[k];
+                        weight += w;
+                        w *= ExecTimeEstimate.Decay;
+                    }
+                }
+
+                var mean = sum / weight;
                 for (var k = 0; k <= EstimateWarmRuns; k++)
                 {
                     _curClass[env] = classes > 0 ? rng.NextInt(classes) : 0;
                     var expected = q == 0 ? ExecOf(env, m, 0) : PeerExecOf(env, q - 1, m);
-                    var factor = sigma > 0 ? Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma)) : 1.0;
                     if (expected > 0 && double.IsFinite(expected))
                     {
-                        estimate.Record(ReqOf(env, m), expected * factor * 1000.0);
+                        estimate.Record(ReqOf(env, m), expected * factors[k] / mean * 1000.0);
                     }
                 }
             }
