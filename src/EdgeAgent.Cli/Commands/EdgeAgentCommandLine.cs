@@ -199,6 +199,7 @@ internal static partial class EdgeAgentCommandLine
 
     // The names among `symbols` (name, aliases) that `token` is a prefix of, that are a prefix of it,
     // or that are within two edits of it (one for short names): `--interval` -> `--interval-ms`, `--agnt` -> `--agent`.
+    // The distance is the OCR metric's Levenshtein (loads EdgeAgent.Demo, only on a parse error).
     private static List<string> Similar(IEnumerable<(string Name, IEnumerable<string> Aliases)> symbols, string token)
     {
         var similar = new List<string>();
@@ -208,7 +209,7 @@ internal static partial class EdgeAgentCommandLine
             {
                 var close = candidate.Length > 2 && token.Length > 2
                     && (candidate.StartsWith(token, StringComparison.Ordinal) || token.StartsWith(candidate, StringComparison.Ordinal)
-                        || EditDistance(candidate, token) <= (candidate.Length >= 6 ? 2 : 1));
+                        || EdgeAgent.Demo.Ocr.CharacterAccuracy.EditDistance(candidate, token) <= (candidate.Length >= 6 ? 2 : 1));
                 if (close && !similar.Contains(name))
                 {
                     similar.Add(name);
@@ -217,29 +218,5 @@ internal static partial class EdgeAgentCommandLine
         }
 
         return similar;
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 }
