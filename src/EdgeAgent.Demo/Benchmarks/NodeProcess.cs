@@ -15,6 +15,9 @@ namespace EdgeAgent.Demo.Benchmarks;
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
+    /// <summary>The environment variable through which a started node watches its starter (Serving:StopWithProcessId).</summary>
+    public const string SupervisorVariable = "EDGEAGENT_Serving__StopWithProcessId";
+
     private readonly Process _process;
 
     private NodeProcess(Process process, Uri address)
@@ -103,6 +106,9 @@ public sealed class NodeProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        // The node stops when this process exits, even by SIGKILL, which cannot be passed on
+        // (SupervisorWatch); a caller's environment may set another id, or 0 for off.
+        start.Environment[SupervisorVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -179,6 +185,13 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until the process exits by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return _process.ExitCode;
     }
 
     /// <summary>Resident set size now, in bytes.</summary>

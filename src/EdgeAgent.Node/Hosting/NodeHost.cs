@@ -70,6 +70,7 @@ public static partial class NodeHost
         }
 
         builder.Services.AddHostedService<ConfigurationFileCheck>();
+        builder.Services.AddHostedService<SupervisorWatch>();
         builder.AddEdgeAgentTelemetry(role);
         if (role == NodeRole.Agent)
         {

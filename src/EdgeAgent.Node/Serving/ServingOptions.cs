@@ -70,6 +70,15 @@ public sealed class ServingOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "Serving:IdleMemoryTrim must be between 00:00:00 (off) and 01:00:00.")]
     public TimeSpan IdleMemoryTrim { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// When above 0, the node stops (as on SIGTERM) once the process with this id has exited
+    /// (<see cref="Hosting.SupervisorWatch"/>): a supervisor that starts nodes as children sets its
+    /// own id here (EDGEAGENT_Serving__StopWithProcessId), so they do not outlive it when it is killed
+    /// with SIGKILL. 0 (the default) turns it off.
+    /// </summary>
+    [Range(0, int.MaxValue, ErrorMessage = "Serving:StopWithProcessId must be a process id (1 or more), or 0 for off.")]
+    public int StopWithProcessId { get; set; }
+
     /// <summary>The gRPC message limit derived from <see cref="MaxRequestBytes"/> (twice the cap, at most 2 GB - 1).</summary>
     public int TransportMessageLimit => (int)Math.Min(int.MaxValue, MaxRequestBytes * 2);
 }

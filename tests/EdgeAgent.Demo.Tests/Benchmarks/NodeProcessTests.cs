@@ -44,4 +44,24 @@ public sealed class NodeProcessTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => start);
         Assert.Equal("edgeagent agent exited with code 3 during start-up.", error.Message);
     }
+
+    [Fact]
+    public async Task StartAsync_StartedNode_WatchesTheStartingProcess()
+    {
+        // The node is told to stop when this process exits (Serving:StopWithProcessId): the stand-in
+        // exits with 3 when the variable holds this process's id, else 4.
+        var time = new FakeTimeProvider();
+        var script = "test \"$" + NodeProcess.SupervisorVariable + "\" = \"" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\" && exit 3; exit 4";
+        var start = NodeProcess.StartAsync(
+            new NodeLaunch { Executable = "sh", LeadingArguments = ["-c", script] },
+            ["agent"], NodeProcess.FreePort(), TimeSpan.FromDays(365), time, CancellationToken.None);
+        while (!start.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(200));
+            await Task.Delay(1);
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => start);
+        Assert.Equal("edgeagent agent exited with code 3 during start-up.", error.Message);
+    }
 }
