@@ -183,10 +183,10 @@ public sealed partial class LocalVariantProfiles
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2040, Level = LogLevel.Warning, Message = "Variant profile '{Path}' cannot be used ({Reason}); its variants are not offered, the default variant runs.")]
+        [LoggerMessage(EventId = 2045, Level = LogLevel.Warning, Message = "Variant profile '{Path}' cannot be used ({Reason}); its variants are not offered, the default variant runs.")]
         public static partial void ProfileUnreadable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "Variant profile '{Path}': variant {Variant} is not offered: {Problem}.")]
+        [LoggerMessage(EventId = 2046, Level = LogLevel.Warning, Message = "Variant profile '{Path}': variant {Variant} is not offered: {Problem}.")]
         public static partial void VariantInvalid(ILogger logger, string path, string variant, string problem);
 
         [LoggerMessage(EventId = 2042, Level = LogLevel.Information, Message = "Variant {Variant} of {Model} is not offered: {Reason} (profile '{Path}').")]
