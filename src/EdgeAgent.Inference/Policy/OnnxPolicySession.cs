@@ -57,6 +57,11 @@ public sealed class OnnxPolicySession : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new OnnxPolicyOptions();
+        if (Directory.Exists(path))
+        {
+            throw new PolicyFileException($"Policy file '{path}' is a directory; give the policy's .onnx file.");
+        }
+
         if (!File.Exists(path))
         {
             throw new PolicyFileException($"Policy file '{path}' does not exist.");
@@ -127,12 +132,66 @@ public sealed class OnnxPolicySession : IDisposable
                 throw new PolicyFileException($"Policy file '{path}': input 'servers' has shape [{string.Join(',', features)}], expected [batch, S, {layout.FeatureCount}].");
             }
 
+            CheckWeightsFinite(path, bytes);
             return new OnnxPolicySession(session, layout, path, metadata.AsReadOnly(), bytes, options);
         }
         catch
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a file with a NaN or infinite weight (a float initializer or Constant): ONNX Runtime
+    /// loads it, and its logits are NaN, which compare false with everything, so the agent would
+    /// silently choose the first present candidate on every request. A damaged file or a training
+    /// run that diverged; the message names the tensor and the element.
+    /// </summary>
+    /// <exception cref="PolicyFileException">A float weight is not finite.</exception>
+    internal static void CheckWeightsFinite(string path, byte[] bytes)
+    {
+        ModelProto model;
+        try
+        {
+            model = OnnxModelFile.Parse(bytes, path, checkVersions: false);
+        }
+        catch (OnnxFormatException)
+        {
+            // ONNX Runtime has loaded it; what our reader cannot follow it does not judge.
+            return;
+        }
+
+        var tensors = model.Graph.Initializer.Concat(model.Graph.Node
+            .Where(n => n.OpType == "Constant")
+            .SelectMany(n => n.Attribute)
+            .Where(a => a.T is not null)
+            .Select(a => a.T));
+        foreach (var tensor in tensors)
+        {
+            if (tensor.DataType != (int)DataType.Float)
+            {
+                continue;
+            }
+
+            float[] values;
+            try
+            {
+                values = OnnxTensors.ToFloats(tensor);
+            }
+            catch (OnnxFormatException)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i]))
+                {
+                    throw new PolicyFileException(
+                        $"Policy file '{path}': weight '{tensor.Name}' holds {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at element {i} of {values.Length}; the file is damaged or its training diverged, and it would decide nothing sensible.");
+                }
+            }
         }
     }
 

@@ -221,4 +221,43 @@ public sealed class OnnxPolicySessionTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => session.OpenPresentRowsSession(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => session.OpenPresentRowsSession(layout.MaxServers + 1));
     }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    [InlineData(float.NegativeInfinity, "-Infinity")]
+    public void Open_PolicyWithANonFiniteWeight_IsRefusedNamingTheTensorAndElement(float value, string shown)
+    {
+        // ONNX Runtime loads such a file; its logits would be NaN and every decision the first row.
+        var path = AgentPolicy(9);
+        var model = OnnxModelFile.Load(path);
+        var victim = model.Graph.Initializer.Where(t => t.DataType == (int)DataType.Float).OrderByDescending(OnnxTensors.ElementCount).First();
+        var values = OnnxTensors.ToFloats(victim);
+        values[values.Length / 2] = value;
+        var replacement = OnnxTensors.FromFloats(victim.Name, values, [.. victim.Dims]);
+        model.Graph.Initializer[model.Graph.Initializer.IndexOf(victim)] = replacement;
+        OnnxModelFile.Save(model, path);
+
+        var error = Assert.Throws<PolicyFileException>(() => OnnxPolicySession.Open(path, FeatureLayout.Agent()));
+
+        Assert.Equal($"Policy file '{path}': weight '{victim.Name}' holds {shown} at element {values.Length / 2} of {values.Length}; the file is damaged or its training diverged, and it would decide nothing sensible.", error.Message);
+    }
+
+    [Fact]
+    public void Open_CommittedPolicies_AllWeightsFinite()
+    {
+        foreach (var file in new[] { "agent-default.onnx", "gmorl-default.onnx" })
+        {
+            var path = Path.Combine(RepositoryRoot(), "policies", file);
+            OnnxPolicySession.CheckWeightsFinite(path, File.ReadAllBytes(path));
+        }
+    }
+
+    [Fact]
+    public void Open_Directory_IsRefusedSayingSo()
+    {
+        var error = Assert.Throws<PolicyFileException>(() => OnnxPolicySession.Open(_directory, FeatureLayout.Agent()));
+
+        Assert.Equal($"Policy file '{_directory}' is a directory; give the policy's .onnx file.", error.Message);
+    }
 }

@@ -136,6 +136,26 @@ public sealed class LearnedPolicyTests : IDisposable
     }
 
     [Fact]
+    public void CheckForChange_FileWithANaNWeight_KeepsRunningPolicyAndNamesTheWeight()
+    {
+        // A damaged or diverged file loads in ONNX Runtime; run, its NaN logits would pick the first row every time.
+        PolicyFiles.PreferPeer(PolicyPath, Layout);
+        var time = new FakeTimeProvider();
+        var logger = new ListLogger<LearnedPolicy>();
+        using var policy = Create(time, logger);
+
+        Replace(() => PolicyFiles.LinearCost(PolicyPath + ".new", Layout,
+            new Dictionary<FeatureKind, float> { [FeatureKind.IsLocal] = float.NaN }, new Dictionary<FeatureKind, float> { [FeatureKind.IsLocal] = -1 }));
+        time.Advance(Poll);
+
+        Assert.Equal(Placement.Peer("edge"), policy.Decide(Situation(), new Preference(0.5)));
+        Assert.Equal(0, policy.Reloads);
+        var warning = Assert.Single(logger.Warnings);
+        Assert.Contains("weight 'w' holds NaN", warning, StringComparison.Ordinal);
+        Assert.Contains("the running policy stays", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CheckForChange_FileDeleted_KeepsRunningPolicy()
     {
         PolicyFiles.PreferPeer(PolicyPath, Layout);
