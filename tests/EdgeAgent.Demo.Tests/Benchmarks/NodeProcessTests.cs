@@ -29,19 +29,8 @@ public sealed class NodeProcessTests
     [Fact]
     public async Task StartAsync_ProcessExitsDuringStartUp_FailsNamingTheExitCode()
     {
-        // The clock moves on in the probes' 200 ms steps, never near the (long) start-up timeout:
-        // the exit is what ends the wait.
-        var time = new FakeTimeProvider();
-        var start = NodeProcess.StartAsync(
-            new NodeLaunch { Executable = "sh", LeadingArguments = ["-c", "exit 3"] },
-            ["agent"], NodeProcess.FreePort(), TimeSpan.FromDays(365), time, CancellationToken.None);
-        while (!start.IsCompleted)
-        {
-            time.Advance(TimeSpan.FromMilliseconds(200));
-            await Task.Delay(1);
-        }
+        var error = await StartShellAsync("exit 3");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => start);
         Assert.Equal("edgeagent agent exited with code 3 during start-up.", error.Message);
     }
 
@@ -50,8 +39,20 @@ public sealed class NodeProcessTests
     {
         // The node is told to stop when this process exits (Serving:StopWithProcessId): the stand-in
         // exits with 3 when the variable holds this process's id, else 4.
+        var id = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var error = await StartShellAsync("test \"$" + NodeProcess.SupervisorVariable + "\" = \"" + id + "\" && exit 3; exit 4");
+
+        Assert.Equal("edgeagent agent exited with code 3 during start-up.", error.Message);
+    }
+
+    /// <summary>
+    /// Starts a shell script as an agent that never listens and returns how the start failed. The
+    /// clock moves on in the probes' 200 ms steps, never near the (long) start-up timeout: the
+    /// script's exit is what ends the wait.
+    /// </summary>
+    private static async Task<InvalidOperationException> StartShellAsync(string script)
+    {
         var time = new FakeTimeProvider();
-        var script = "test \"$" + NodeProcess.SupervisorVariable + "\" = \"" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\" && exit 3; exit 4";
         var start = NodeProcess.StartAsync(
             new NodeLaunch { Executable = "sh", LeadingArguments = ["-c", script] },
             ["agent"], NodeProcess.FreePort(), TimeSpan.FromDays(365), time, CancellationToken.None);
@@ -61,7 +62,6 @@ public sealed class NodeProcessTests
             await Task.Delay(1);
         }
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => start);
-        Assert.Equal("edgeagent agent exited with code 3 during start-up.", error.Message);
+        return await Assert.ThrowsAsync<InvalidOperationException>(() => start);
     }
 }
