@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -204,12 +205,16 @@ public static class TensorFile
         return parameters.Select(p => new StoredTensor(prefix + p.Name, p.Shape, p.Value));
     }
 
-    /// <summary>Copies stored values into parameters matched by (prefixed) name and shape.</summary>
-    /// <exception cref="InvalidDataException">A parameter is missing or its shape differs.</exception>
+    /// <summary>
+    /// Copies stored values into parameters matched by (prefixed) name and shape. Every tensor is
+    /// checked before any is copied, so a refused file leaves the parameters as they were.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A parameter is missing, its shape differs, or a stored value is NaN or infinite.</exception>
     public static void CopyInto(IReadOnlyDictionary<string, StoredTensor> tensors, IEnumerable<Parameter> parameters, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentNullException.ThrowIfNull(parameters);
+        var pairs = new List<(StoredTensor Stored, Parameter Parameter)>();
         foreach (var p in parameters)
         {
             if (!tensors.TryGetValue(prefix + p.Name, out var t))
@@ -222,7 +227,20 @@ public static class TensorFile
                 throw new InvalidDataException($"Tensor '{t.Name}' has shape [{string.Join(',', t.Shape)}] but the network expects [{string.Join(',', p.Shape)}].");
             }
 
-            t.Data.CopyTo(p.Value, 0);
+            // train --resume of a damaged or diverged file went on training NaN weights and wrote another NaN policy.
+            var bad = Array.FindIndex(t.Data, v => !float.IsFinite(v));
+            if (bad >= 0)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"Tensor '{t.Name}' holds {t.Data[bad]} at element {bad} of {t.Data.Length}: the file is damaged or the training that wrote it diverged."));
+            }
+
+            pairs.Add((t, p));
+        }
+
+        foreach (var (stored, parameter) in pairs)
+        {
+            stored.Data.CopyTo(parameter.Value, 0);
         }
     }
 

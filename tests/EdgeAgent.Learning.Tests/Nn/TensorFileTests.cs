@@ -84,4 +84,22 @@ public sealed class TensorFileTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => TensorFile.CopyInto(new Dictionary<string, StoredTensor>(), network.Parameters));
         Assert.Contains("encoder.in.weight", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CopyInto_NonFiniteValue_RefusedNamingTensorAndElementAndLeavesTheNetworkAsItWas()
+    {
+        // train --resume of a damaged or diverged file continued on NaN weights (entropy 0, actor
+        // loss 0) and wrote another NaN policy.
+        var source = new ServerSetNetwork(new ServerSetShape(3, Hidden: 8), new Random(1));
+        var target = new ServerSetNetwork(new ServerSetShape(3, Hidden: 8), new Random(2));
+        var tensors = TensorFile.FromParameters(source.Parameters).ToDictionary(t => t.Name);
+        var before = target.Parameters.Select(p => p.Value.ToArray()).ToList();
+        var last = target.Parameters.Last(p => p.Value.Length > 3);
+        tensors[last.Name].Data[3] = float.NaN;
+
+        var e = Assert.Throws<InvalidDataException>(() => TensorFile.CopyInto(tensors, target.Parameters));
+
+        Assert.Equal($"Tensor '{last.Name}' holds NaN at element 3 of {last.Value.Length}: the file is damaged or the training that wrote it diverged.", e.Message);
+        Assert.Equal(before, target.Parameters.Select(p => p.Value.ToArray()).ToList());
+    }
 }
