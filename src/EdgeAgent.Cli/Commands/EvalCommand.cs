@@ -80,9 +80,10 @@ internal static class EvalCommand
                         : AgentContexts.Get(parseResult.GetValue(contexts) ?? "train");
                     // The own-traffic layout when a policy file evaluated here has its columns (older files read their columns of it).
                     var files = (parseResult.GetValue(compare) ?? []).Append(parseResult.GetValue(policy)).OfType<FileInfo>().Where(f => f.Exists);
-                    var ownTraffic = files.Any(HasOwnTrafficColumns);
+                    var ownTraffic = files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog));
+                    var ownRate = ownTraffic && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog));
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed), autoReset: false,
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic),
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate),
                         rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     agentContexts = description;
                 }
@@ -202,12 +203,12 @@ internal static class EvalCommand
         return command;
     }
 
-    // A policy file recording the own-traffic columns (an unreadable file is reported when it is opened).
-    private static bool HasOwnTrafficColumns(FileInfo file)
+    // A policy file recording the column of `kind` (an unreadable file is reported when it is opened).
+    private static bool HasColumn(FileInfo file, EdgeAgent.Core.Observation.FeatureKind kind)
     {
         try
         {
-            return PolicyImporter.ReadLayout(file.FullName).IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog) >= 0;
+            return PolicyImporter.ReadLayout(file.FullName).IndexOf(kind) >= 0;
         }
         catch (InvalidDataException)
         {

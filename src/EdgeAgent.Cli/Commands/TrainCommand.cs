@@ -27,6 +27,7 @@ internal static class TrainCommand
         var fixedPreference = new Option<double?>("--fixed-preference") { Description = "Train for this w_delay only: one policy of the multi-policy upper bound (gmorl profiles: at the benchmark context E = 6, 4/2 GHz; agent: over --contexts)." };
         var contexts = new Option<string>("--contexts") { Description = "Context ranges drawn per episode. gmorl profiles: train (E 1..8, 3.5-4.5/1.75-2.25 GHz), test (E 1..E_max, 3-5/1.5-2.5 GHz) or benchmark (E = 6, 4/2 GHz); agent: " + string.Join(", ", AgentContexts.Names) + ".", DefaultValueFactory = _ => "train" };
         var ownTraffic = new Option<bool>("--own-traffic") { Description = "Agent profile: observe in the own-traffic layout (F = 42: the agent's own requests in flight, its upload backlog and arriving work per peer, and the delay and device-energy estimates with them; what the live agent produces). Resuming a policy file of the 37- or 41-column layout maps its columns by name (new columns start at zero)." };
+        var ownRate = new Option<bool>("--own-rate") { Description = "Agent profile: the own-traffic layout plus the agent's own recent request rate (F = 43: own_request_rate, log2(1 + requests/s), Core's OwnRequestRate, decayed over 2 s; what the live agent produces). Implies --own-traffic. Resuming a file of an older layout maps its columns by name (the new column starts at zero)." };
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Agent profile: train on the context `edgeagent calibrate --from-log` fitted to a deployment (every episode that context, arrivals drawn per episode) instead of --contexts; with --resume policies/agent-default.onnx a fine-tune for that deployment. Writing --out over the agent's --policy-file makes the agent reload it." };
         var environments = new Option<int?>("--environments") { Description = "Parallel environments (default 32)." };
         var batch = new Option<int?>("--batch") { Description = "Minibatch size (default 256)." };
@@ -58,7 +59,7 @@ internal static class TrainCommand
         var rewardUnits = new Option<string>("--reward-units") { Description = "Agent profile: how each task's delay and energy are scaled into the rewards (and the rollout teacher's costs): model (by its model's fp32 time and energy on the idle device) or item (every model's seconds and joules alike, by the mix's mean fp32 task: the units of an OCR item's delay and joules). Recorded in the policy file's edgeagent.training.reward_units.", DefaultValueFactory = _ => "model" };
         rewardUnits.AcceptOnlyFromAmong("model", "item");
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
-        Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
+        Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, ownRate, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
             teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, focus, focusMin, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, rewardUnits];
         foreach (var o in all)
@@ -90,7 +91,7 @@ internal static class TrainCommand
                         ? Calibrated(calibrationFile.FullName, parseResult.Tokens.Any(t => t.Value == "--contexts"))
                         : AgentContexts.Get(parseResult.GetValue(contexts)!);
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed),
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: parseResult.GetValue(ownTraffic)),
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: parseResult.GetValue(ownTraffic) || parseResult.GetValue(ownRate), ownRate: parseResult.GetValue(ownRate)),
                         rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     contextText = description;
                 }

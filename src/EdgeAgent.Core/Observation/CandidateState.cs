@@ -82,4 +82,10 @@ public readonly record struct TaskState(long RequestBytes, long ResponseBytes, d
 {
     /// <summary>True when the task has a finite deadline.</summary>
     public bool HasDeadline => double.IsFinite(DeadlineSeconds);
+
+    /// <summary>
+    /// This agent's own recent request arrival rate when the task arrived, requests per second
+    /// (<see cref="OwnRequestRate.Arrive"/>; 0 when the producer does not measure it).
+    /// </summary>
+    public double OwnRequestsPerSecond { get; init; }
 }

@@ -118,6 +118,13 @@ public enum FeatureKind
     /// prices a finished offload; for a local row the same as <see cref="EnergyLog"/>; log10(J + 1e-6).
     /// </summary>
     OwnEnergyLog,
+
+    /// <summary>
+    /// This agent's own recent request arrival rate (<see cref="OwnRequestRate"/>: requests per second,
+    /// decayed over 2 s), log2(1 + requests/s); the same in every row. What a placement costs the
+    /// agent's own later requests depends on it, which the one-step estimates do not price.
+    /// </summary>
+    OwnRequestRateLog,
 }
 
 /// <summary>The unit of the residual-work histogram's bins.</summary>
@@ -246,6 +253,9 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         FeatureKind.OwnInFlightLog, FeatureKind.UploadBacklogLog, FeatureKind.ArrivingWorkLog, FeatureKind.OwnDelayEstimateLog, FeatureKind.OwnEnergyLog,
     ];
 
+    /// <summary>The column <see cref="Agent"/> appends after the own-traffic columns with ownRate true.</summary>
+    public static IReadOnlyList<FeatureKind> OwnRateScalars { get; } = [FeatureKind.OwnRequestRateLog];
+
     /// <summary>
     /// The agent profile's layout: what the live ClusterView measures per candidate (the device as
     /// one row per local variant, then the peers), the <see cref="AgentScalars"/> (21 columns: flags,
@@ -258,16 +268,34 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// default): the agent's own requests in flight, its upload backlog, the work of its requests still
     /// on their way, and the delay and energy estimates that account for them; every other column keeps
     /// its meaning (files of the 41-column own-traffic layout, without the energy estimate, and of the
-    /// 37-column layout read a subset of these columns).
+    /// 37-column layout read a subset of these columns). With <paramref name="ownRate"/> (and
+    /// <paramref name="ownTraffic"/>) the <see cref="OwnRateScalars"/> follow those (F = 43): the agent's
+    /// own recent request rate; files of the 42-column layout read a subset of these columns.
     /// </summary>
-    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01, bool ownTraffic = false)
+    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01, bool ownTraffic = false, bool ownRate = false)
     {
+        if (ownRate && !ownTraffic)
+        {
+            throw new ArgumentException("The own request rate column follows the own-traffic columns; ask for ownTraffic too.", nameof(ownRate));
+        }
+
         if (maxPeers < 0 || maxLocalVariants < 1)
         {
             throw new ArgumentException($"The agent layout needs at least one local row and no negative peer count; got {maxLocalVariants} local, {maxPeers} peers.", nameof(maxPeers));
         }
 
-        return new("agent", maxLocalVariants + maxPeers, ownTraffic ? AgentScalars.Concat(OwnTrafficScalars) : AgentScalars, histogramBins, histogramBinSeconds, HistogramUnit.Seconds);
+        IEnumerable<FeatureKind> scalars = AgentScalars;
+        if (ownTraffic)
+        {
+            scalars = scalars.Concat(OwnTrafficScalars);
+        }
+
+        if (ownRate)
+        {
+            scalars = scalars.Concat(OwnRateScalars);
+        }
+
+        return new("agent", maxLocalVariants + maxPeers, scalars, histogramBins, histogramBinSeconds, HistogramUnit.Seconds);
     }
 
     /// <summary>Name of the simulator profile the layout belongs to ("gmorl", "shannon", "agent", ...).</summary>
@@ -594,6 +622,7 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         FeatureKind.ArrivingWorkLog => new(kind, "arriving_work", "log10(s + 1e-4)"),
         FeatureKind.OwnDelayEstimateLog => new(kind, "delay_estimate_own", "log10(s + 1e-4)"),
         FeatureKind.OwnEnergyLog => new(kind, "device_energy_estimate_own", "log10(J + 1e-6)"),
+        FeatureKind.OwnRequestRateLog => new(kind, "own_request_rate", "log2(1 + requests/s)"),
         _ => throw new ArgumentException($"Unknown feature kind {kind}.", nameof(kind)),
     };
 }

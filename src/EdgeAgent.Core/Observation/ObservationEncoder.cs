@@ -291,6 +291,7 @@ public sealed class ObservationEncoder
         public readonly float RequestBytesLog;
         public readonly float ResponseBytesLog;
         public readonly double DeadlineLog;
+        public readonly float OwnRequestRateLog;
 
         public RowTerms(in TaskState task, double bestDelaySeconds, double bestEnergyJoules)
         {
@@ -299,6 +300,7 @@ public sealed class ObservationEncoder
             RequestBytesLog = (float)Math.Log10(1.0 + Math.Max(0L, task.RequestBytes));
             ResponseBytesLog = (float)Math.Log10(1.0 + Math.Max(0L, task.ResponseBytes));
             DeadlineLog = task.HasDeadline ? LogTime(task.DeadlineSeconds) : 0.0;
+            OwnRequestRateLog = (float)LogRequestRate(task.OwnRequestsPerSecond);
         }
     }
 
@@ -336,6 +338,7 @@ public sealed class ObservationEncoder
                 FeatureKind.ArrivingWorkLog => (float)LogTime(candidate.ArrivingWorkSeconds),
                 FeatureKind.OwnDelayEstimateLog => (float)LogTime(OwnTrafficDelaySeconds(task, candidate)),
                 FeatureKind.OwnEnergyLog => (float)LogEnergy(candidate.OwnTrafficEnergyJoules),
+                FeatureKind.OwnRequestRateLog => terms.OwnRequestRateLog,
                 _ => 0f,
             };
         }
@@ -383,6 +386,10 @@ public sealed class ObservationEncoder
     public static double LogEnergy(double joules) =>
         Math.Log10(Math.Clamp(double.IsNaN(joules) ? 0.0 : joules, 0.0, 1e6) + FeatureLayout.EnergyOffsetJoules);
 
+    /// <summary>log2(1 + requests/s) with the rate clamped to [0, 1e6] (NaN as 0): the own request rate's transform.</summary>
+    public static double LogRequestRate(double requestsPerSecond) =>
+        Math.Log2(1.0 + Math.Clamp(double.IsNaN(requestsPerSecond) ? 0.0 : requestsPerSecond, 0.0, 1e6));
+
     private double LogRate(double bitsPerSecond) =>
         Math.Log10(double.IsPositiveInfinity(bitsPerSecond) ? LocalUplinkBitsPerSecond : Math.Clamp(double.IsNaN(bitsPerSecond) ? 1.0 : bitsPerSecond, 1.0, LocalUplinkBitsPerSecond));
 
@@ -394,7 +401,7 @@ public sealed class ObservationEncoder
     {
         var list = observation.Servers;
         var t = observation.Task;
-        var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity);
+        var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity) { OwnRequestsPerSecond = t.OwnRequestsPerSecond };
         Span<double> delays = MaxServers <= 256 ? stackalloc double[MaxServers] : new double[MaxServers];
         var bestDelay = double.PositiveInfinity;
         var bestEnergy = double.PositiveInfinity;

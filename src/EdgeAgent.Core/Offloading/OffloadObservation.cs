@@ -24,6 +24,12 @@ public sealed record TaskObservation(string Model, long InputBytes, TimeSpan? De
     /// response size so far); 0 when unknown, which makes the download term of the delay estimate 0.
     /// </summary>
     public long ExpectedResponseBytes { get; init; }
+
+    /// <summary>
+    /// This agent's own recent request arrival rate when this request arrived, requests per second
+    /// (<c>EdgeAgent.Core.Observation.OwnRequestRate</c>, fed at every request's arrival); 0 when not measured.
+    /// </summary>
+    public double OwnRequestsPerSecond { get; init; }
 }
 
 /// <summary>

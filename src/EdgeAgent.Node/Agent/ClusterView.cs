@@ -17,6 +17,8 @@ public sealed class ClusterView
     private readonly IEnergyEstimator _energy;
     private readonly double _localSpeed;
     private readonly ConcurrentDictionary<string, long> _responseBytes = new(StringComparer.Ordinal);
+    private readonly Lock _arrivalLock = new();
+    private OwnRequestRate _ownRate;
 
     /// <summary>Creates the view over the local executor and the peer connections.</summary>
     public ClusterView(ILocalLoadSource local, IReadOnlyList<PeerConnection> peers, IEnergyEstimator energy, AgentOptions options)
@@ -44,6 +46,20 @@ public sealed class ClusterView
         }
     }
 
+    /// <summary>
+    /// Records a request reaching this agent at <paramref name="nowSeconds"/> (the Dispatcher calls it
+    /// once per request, on arrival) and returns the agent's own recent request rate before it,
+    /// requests per second: Core's <see cref="OwnRequestRate"/>, the estimator the simulator feeds
+    /// at each decision, for the observation's <see cref="TaskObservation.OwnRequestsPerSecond"/>.
+    /// </summary>
+    public double RecordRequestArrival(double nowSeconds)
+    {
+        lock (_arrivalLock)
+        {
+            return _ownRate.Arrive(nowSeconds);
+        }
+    }
+
     /// <summary>The expected response size of <paramref name="model"/> (0 before its first response).</summary>
     public long ExpectedResponseBytes(string model) => _responseBytes.GetValueOrDefault(model);
 
@@ -68,12 +84,14 @@ public sealed class ClusterView
     /// carries this agent's own traffic to it (<see cref="ServerObservation.OwnInFlight"/>,
     /// <see cref="ServerObservation.UploadBacklogSeconds"/>, <see cref="ServerObservation.ArrivingTasks"/>,
     /// <see cref="ServerObservation.ArrivingWorkSeconds"/>: <see cref="PeerConnection.InFlight"/> and
-    /// <see cref="PeerConnection.Traffic"/>), which the peer's load report cannot show yet.
+    /// <see cref="PeerConnection.Traffic"/>), which the peer's load report cannot show yet. The task
+    /// carries <paramref name="ownRequestsPerSecond"/>, the agent's own request rate when the request
+    /// arrived (<see cref="RecordRequestArrival"/>; 0 for an observation that is not a request's).
     /// </summary>
-    public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline)
+    public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline, double ownRequestsPerSecond = 0)
     {
         var responseBytes = ExpectedResponseBytes(model);
-        var task = new TaskObservation(model, inputBytes, deadline) { ExpectedResponseBytes = responseBytes };
+        var task = new TaskObservation(model, inputBytes, deadline) { ExpectedResponseBytes = responseBytes, OwnRequestsPerSecond = ownRequestsPerSecond };
         var localServes = _local.Serves(model);
         var localLoad = _local.GetLoad(model);
         LocalVariantCost? defaultCost = null;

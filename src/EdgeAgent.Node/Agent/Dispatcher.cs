@@ -74,7 +74,8 @@ public sealed partial class Dispatcher(
         var start = time.GetTimestamp();
         var remaining = call.Remaining(time.GetUtcNow());
         var requestBytes = call.Validated.TotalInputBytes;
-        var observation = cluster.Observe(call.Model.Name, requestBytes, remaining);
+        var ownRate = cluster.RecordRequestArrival(start / (double)time.TimestampFrequency);
+        var observation = cluster.Observe(call.Model.Name, requestBytes, remaining, ownRate);
         var currentPreference = preference.Current;
         var decided = Decide(observation, currentPreference);
 

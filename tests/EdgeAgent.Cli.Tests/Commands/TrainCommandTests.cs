@@ -143,6 +143,24 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_OwnRateResumedFromA42ColumnFile_WritesThe43ColumnLayout()
+    {
+        var own = Path.Combine(_directory, "own42.onnx");
+        string[] tiny = ["--profile", "agent", "--environments", "2", "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4"];
+        var (code, _, error) = Run(["train", "--out", own, "--own-traffic", "--minutes", "0.01", .. tiny]);
+        Assert.True(code == 0, error);
+
+        var rate = Path.Combine(_directory, "rate43.onnx");
+        (code, var output, error) = Run(["train", "--out", rate, "--own-rate", "--resume", own, "--minutes", "0.000001", .. tiny]);
+        Assert.True(code == 0, error);
+        Assert.Contains("observation columns mapped by name from the file's 42 to this layout's 43 (new columns: zero weights)", output, StringComparison.Ordinal);
+        Assert.Contains("training profile=agent S=11 F=43", output, StringComparison.Ordinal);
+        using var model = new EdgeAgent.Learning.Evaluation.OnnxLogitsModel(rate);
+        Assert.Equal(EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true), model.Layout);
+        Assert.Equal("own_request_rate[log2(1 + requests/s)]", model.Layout.ColumnNames()[26]);
+    }
+
+    [Fact]
     public void Train_OwnTrafficResumedFromA37ColumnFile_MapsColumnsByNameAndKeepsTheLogits()
     {
         var plain = Path.Combine(_directory, "plain37.onnx");

@@ -13,13 +13,13 @@ namespace EdgeAgent.Core.Tests.Observation;
 /// </summary>
 public sealed class EncoderEquivalenceTests
 {
-    public static TheoryData<bool> Layouts => new() { false, true };
+    public static TheoryData<bool, bool> Layouts => new() { { false, false }, { true, false }, { true, true } };
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void Encode_ConstructedObservations_SameFloatsAsTheStraightforwardForm(bool ownTraffic)
+    public void Encode_ConstructedObservations_SameFloatsAsTheStraightforwardForm(bool ownTraffic, bool ownRate)
     {
-        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic);
+        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate);
         var encoder = new ObservationEncoder(layout);
         var reference = new Reference(layout, encoder.LocalUplinkBitsPerSecond);
         var (s, f) = (layout.MaxServers, layout.FeatureCount);
@@ -42,7 +42,7 @@ public sealed class EncoderEquivalenceTests
     [Fact]
     public void WriteCandidate_SimulatorEntry_SameFloatsAsTheStraightforwardForm()
     {
-        var layout = FeatureLayout.Agent(ownTraffic: true);
+        var layout = FeatureLayout.Agent(ownTraffic: true, ownRate: true);
         var encoder = new ObservationEncoder(layout);
         var reference = new Reference(layout, encoder.LocalUplinkBitsPerSecond);
         var random = new Random(23);
@@ -52,7 +52,7 @@ public sealed class EncoderEquivalenceTests
         {
             var observation = Observation(random, layout.MaxServers);
             var t = observation.Task;
-            var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity);
+            var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity) { OwnRequestsPerSecond = t.OwnRequestsPerSecond };
             var server = observation.Servers[random.Next(observation.Servers.Count)];
             var residuals = new double[random.Next(4)];
             for (var i = 0; i < residuals.Length; i++)
@@ -103,7 +103,7 @@ public sealed class EncoderEquivalenceTests
     private static OffloadObservation Observation(Random random, int maxServers)
     {
         var deadline = random.Next(3) == 0 ? (TimeSpan?)null : TimeSpan.FromSeconds(random.NextDouble() * 2);
-        var task = new TaskObservation("det", random.Next(4) == 0 ? 0 : random.Next(1, 5_000_000), deadline) { ExpectedResponseBytes = random.Next(3) == 0 ? 0 : random.Next(1, 500_000) };
+        var task = new TaskObservation("det", random.Next(4) == 0 ? 0 : random.Next(1, 5_000_000), deadline) { ExpectedResponseBytes = random.Next(3) == 0 ? 0 : random.Next(1, 500_000), OwnRequestsPerSecond = random.Next(5) switch { 0 => 0.0, 1 => double.NaN, 2 => 1e9, _ => random.NextDouble() * 200 } };
         var locals = 1 + random.Next(3);
         var peers = random.Next(maxServers - locals + 1);
         var servers = new List<ServerObservation>();
@@ -157,7 +157,7 @@ public sealed class EncoderEquivalenceTests
         {
             var list = observation.Servers;
             var t = observation.Task;
-            var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity);
+            var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity) { OwnRequestsPerSecond = t.OwnRequestsPerSecond };
             var delays = new double[_layout.MaxServers];
             var bestDelay = double.PositiveInfinity;
             var bestEnergy = double.PositiveInfinity;
@@ -225,6 +225,7 @@ public sealed class EncoderEquivalenceTests
                     FeatureKind.ArrivingWorkLog => (float)ObservationEncoder.LogTime(candidate.ArrivingWorkSeconds),
                     FeatureKind.OwnDelayEstimateLog => (float)ObservationEncoder.LogTime(ObservationEncoder.OwnTrafficDelaySeconds(task, candidate)),
                     FeatureKind.OwnEnergyLog => (float)ObservationEncoder.LogEnergy(candidate.OwnTrafficEnergyJoules),
+                    FeatureKind.OwnRequestRateLog => (float)Math.Log2(1.0 + Math.Clamp(double.IsNaN(task.OwnRequestsPerSecond) ? 0.0 : task.OwnRequestsPerSecond, 0.0, 1e6)),
                     _ => 0f,
                 };
             }

@@ -130,18 +130,35 @@ public sealed class ClusterViewEncodingTests
     }
 
     [Theory]
-    [InlineData(0.5, false)]
-    [InlineData(double.PositiveInfinity, false)]
-    [InlineData(0.5, true)]
-    [InlineData(double.PositiveInfinity, true)]
-    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds, bool ownTraffic)
+    [InlineData(0.5, false, false)]
+    [InlineData(double.PositiveInfinity, false, false)]
+    [InlineData(0.5, true, false)]
+    [InlineData(double.PositiveInfinity, true, false)]
+    [InlineData(0.5, true, true)]
+    [InlineData(double.PositiveInfinity, true, true)]
+    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds, bool ownTraffic, bool ownRate)
     {
         // ownTraffic: the layout with the agent's own traffic per peer (in flight, upload backlog,
         // arriving work), the live counters of PeerConnection against the simulator's link rule.
-        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic);
+        // ownRate: also the agent's own request rate, fed live at each request's arrival (as the
+        // Dispatcher does, on the agent's clock) and in the simulator at each decision (on the
+        // episode's clock, which starts at the first request).
+        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate);
         var encoder = new ObservationEncoder(layout);
         var (view, _) = LiveSituation(ownTraffic);
-        var observation = view.Observe("det", 600_000, double.IsFinite(deadlineSeconds) ? TimeSpan.FromSeconds(deadlineSeconds) : null);
+        double[] arrivals = [0, 0.05, 0.12, 0.2, 0.21, 0.4, 0.43, 0.7, 1.3];
+        var liveRate = 0.0;
+        var simulatedRate = 0.0;
+        var simulatedEstimator = default(OwnRequestRate);
+        foreach (var t in arrivals)
+        {
+            liveRate = view.RecordRequestArrival(5_000 + t);
+            simulatedRate = simulatedEstimator.Arrive(t);
+        }
+
+        Assert.Equal(simulatedRate, liveRate, 1e-9);
+        Assert.True(liveRate > 1);
+        var observation = view.Observe("det", 600_000, double.IsFinite(deadlineSeconds) ? TimeSpan.FromSeconds(deadlineSeconds) : null, ownRate ? liveRate : 0);
         var live = new float[layout.MaxServers * layout.FeatureCount];
         var liveMask = new float[layout.MaxServers];
         encoder.Encode(observation, new Preference(0.3), live, liveMask, new float[2]);
@@ -151,7 +168,7 @@ public sealed class ClusterViewEncodingTests
         var edgeLink = view.Peers[0].Link.ThroughputBitsPerSecond;
         var cloudLink = view.Peers[1].Link.ThroughputBitsPerSecond;
         Assert.Equal(2e8, edgeLink, 1e-3 * 2e8);
-        var task = new TaskState(RequestBytes: 600_000, ResponseBytes: 20_000, DeadlineSeconds: deadlineSeconds);
+        var task = new TaskState(RequestBytes: 600_000, ResponseBytes: 20_000, DeadlineSeconds: deadlineSeconds) { OwnRequestsPerSecond = ownRate ? simulatedRate : 0 };
         const int Candidates = 4;
         var delays = new double[Candidates];
         var bestEnergy = double.PositiveInfinity;

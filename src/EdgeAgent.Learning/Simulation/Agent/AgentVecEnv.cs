@@ -151,6 +151,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
     // Per environment: dynamic state.
     private readonly double[] _now;
+    private readonly OwnRequestRate[] _ownRate; // [n] the agent's own request rate, fed at every decision (a request reaching the agent)
+    private readonly double[] _curRate;         // [n] its value when the current decision's request arrived, requests/s
     private readonly int[] _step;
     private readonly bool[] _done;
     private readonly double[] _delayWeight;
@@ -310,6 +312,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _estOn = new bool[_n];
 
         _now = new double[_n];
+        _ownRate = new OwnRequestRate[_n];
+        _curRate = new double[_n];
         _step = new int[_n];
         _done = new bool[_n];
         _delayWeight = new double[_n];
@@ -499,6 +503,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
 
         _now[env] = 0;
+        _ownRate[env] = default;
+        _curRate[env] = 0;
         _step[env] = 0;
         _done[env] = false;
         _burstLeft[env] = 0;
@@ -655,7 +661,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
 
         var deadline = task.HasDeadline ? new TimeSpan((long)Math.Round(task.DeadlineSeconds * TimeSpan.TicksPerSecond)) : (TimeSpan?)null;
-        return new OffloadObservation(new TaskObservation(_modelNames[(env * M) + m], task.RequestBytes, deadline) { ExpectedResponseBytes = task.ResponseBytes }, list);
+        return new OffloadObservation(new TaskObservation(_modelNames[(env * M) + m], task.RequestBytes, deadline) { ExpectedResponseBytes = task.ResponseBytes, OwnRequestsPerSecond = task.OwnRequestsPerSecond }, list);
     }
 
     /// <summary>
@@ -935,6 +941,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
 
         _now[env] = src._now[s];
+        _ownRate[env] = src._ownRate[s];
+        _curRate[env] = src._curRate[s];
         _step[env] = src._step[s];
         _done[env] = src._done[s];
         _delayWeight[env] = src._delayWeight[s];
@@ -1511,6 +1519,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _pendStage[pi] = _pendStage[last];
             _pendLine[pi] = _pendLine[last];
             _pendCount[env] = pc - 1;
+            _curRate[env] = _ownRate[env].Arrive(bestTime);
             AdvanceAllBackground(env);
             return;
         }
@@ -1533,6 +1542,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _curLine[env] = 0;
         _curJitter[env] = _nextJitter[env * Jit];
         DrawNextJob(env, first: false);
+        _curRate[env] = _ownRate[env].Arrive(arrival);
         AdvanceAllBackground(env);
     }
 
@@ -1598,7 +1608,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private TaskState CurrentTask(int env)
     {
         var mi = (env * M) + _curModel[env];
-        return new TaskState(ReqOf(env, _curModel[env]), _obsResp[mi], _deadline[mi]); // what the agent's observation shows
+        return new TaskState(ReqOf(env, _curModel[env]), _obsResp[mi], _deadline[mi]) { OwnRequestsPerSecond = _curRate[env] }; // what the agent's observation shows
     }
 
     // ---- executors ----

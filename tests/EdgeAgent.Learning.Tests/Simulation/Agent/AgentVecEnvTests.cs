@@ -175,11 +175,12 @@ public sealed class AgentVecEnvTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation(bool ownTraffic)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation(bool ownTraffic, bool ownRate)
     {
-        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60, layout: FeatureLayout.Agent(ownTraffic: ownTraffic));
+        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60, layout: FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate));
         var live = new ObservationEncoder(env.Layout);
         var s = env.MaxServers;
         var f = env.FeatureCount;
@@ -214,6 +215,63 @@ public sealed class AgentVecEnvTests
         }
 
         Assert.Equal(3200, compared);
+    }
+
+    [Fact]
+    public void Observe_OwnRequestRate_IsCoresEstimatorFedAtEveryDecision()
+    {
+        // Every decision is a request reaching the agent (a job's first stage or a pipeline's later
+        // one): the column is Core's OwnRequestRate fed at those times, as the live Dispatcher feeds it.
+        var layout = FeatureLayout.Agent(ownTraffic: true, ownRate: true);
+        var env = new AgentVecEnv(AgentContextRange.Fixed(AgentContext.Demo()), 1, 3, autoReset: false, stepsPerEpisode: 200, layout: layout);
+        env.Reset(0, 11);
+        var column = layout.IndexOf(FeatureKind.OwnRequestRateLog);
+        var rows = new float[env.MaxServers * env.FeatureCount];
+        var mask = new float[env.MaxServers];
+        var expected = default(OwnRequestRate);
+        var rng = new SimRandom(3);
+        var last = 0.0;
+        for (var k = 0; k < 200; k++)
+        {
+            var rate = expected.Arrive(env.Now(0));
+            Assert.Equal(rate, env.CurrentObservation(0).Task.OwnRequestsPerSecond, 12);
+            env.Observe(0, rows, mask, new float[2]);
+            for (var r = 0; r < env.MaxServers; r++)
+            {
+                Assert.Equal(mask[r] > 0 ? (float)ObservationEncoder.LogRequestRate(rate) : -1f, rows[(r * env.FeatureCount) + column]);
+            }
+
+            last = rate;
+            env.Step(0, RandomPresent(env, 0, ref rng), out _, out _);
+            if (env.IsDone(0))
+            {
+                break;
+            }
+        }
+
+        // The demo sends 2 pages a second of 1-2 lines, det + (cls + rec) per line: 8 requests a second on average.
+        Assert.InRange(last, 2.0, 20.0);
+    }
+
+    [Fact]
+    public void CopyState_OwnRequestRate_TravelsWithTheSnapshot()
+    {
+        var layout = FeatureLayout.Agent(ownTraffic: true, ownRate: true);
+        var env = new AgentVecEnv(AgentContextRange.Fixed(AgentContext.Demo()), 2, 3, autoReset: false, stepsPerEpisode: 100, layout: layout);
+        env.Reset(0, 5);
+        env.Reset(1, 6);
+        for (var k = 0; k < 30; k++)
+        {
+            env.Step(0, 0, out _, out _);
+        }
+
+        env.CopyState(1, env, 0);
+        for (var k = 0; k < 10; k++)
+        {
+            Assert.Equal(env.CurrentObservation(0).Task.OwnRequestsPerSecond, env.CurrentObservation(1).Task.OwnRequestsPerSecond);
+            env.Step(0, 0, out _, out _);
+            env.Step(1, 0, out _, out _);
+        }
     }
 
     [Fact]
