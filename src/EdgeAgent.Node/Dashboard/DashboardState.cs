@@ -108,7 +108,7 @@ public sealed record DashboardState
             Front = FrontOf(window, preference.DelayWeight),
             PolicyFront = latest is null
                 ? new PolicyFrontFigures(null, 0, [], [], null, "No request has been served yet: the policy's front is computed for the latest request's model and size.")
-                : PolicyFrontOf(policy, cluster.Observe(latest.Model, latest.InputBytes, deadline: null), preference.DelayWeight),
+                : PolicyFrontOf(policy, cluster.Observe(latest.Model, latest.InputBytes, deadline: null, latest.Observation.Task.OwnRequestsPerSecond), preference.DelayWeight),
             RecentDecisions = window.Count,
         };
     }

@@ -58,7 +58,9 @@ namespace EdgeAgent.Learning.Simulation.Agent;
 /// code the live agent's <see cref="ObservationEncoder.Encode"/> calls; the candidate's estimates
 /// are those the live ClusterView makes (expected times, not the jittered truth, scaled by a
 /// calibrated context's ObservedExecRatio as the agent's own estimates are; residual work = that
-/// expected time - elapsed for running tasks, expected for queued ones, as the executors report it).</para>
+/// expected time - elapsed for running tasks, expected for queued ones, as the executors report it).
+/// The agent's own request rate (<see cref="OwnRequestRate"/>, the <c>own_request_rate</c> column) is fed at
+/// every decision, a request reaching the agent, as the live Dispatcher feeds it at each arrival.</para>
 /// </remarks>
 public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 {
