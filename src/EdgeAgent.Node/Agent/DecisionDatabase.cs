@@ -107,9 +107,27 @@ internal readonly ref struct DecisionRowValues
 
     public required string CandidatesJson { get; init; }
 
-    public required ReadOnlySpan<float> Features { get; init; }
+    /// <summary>The features [S, F] (when not <see cref="Stored"/>).</summary>
+    public ReadOnlySpan<float> Features { get; init; }
 
-    public required ReadOnlySpan<float> Mask { get; init; }
+    /// <summary>The mask [S] (when not <see cref="Stored"/>).</summary>
+    public ReadOnlySpan<float> Mask { get; init; }
+
+    /// <summary>
+    /// True when the row's observation is already in its stored form (<see cref="StoredFeatureBytes"/>,
+    /// <see cref="StoredFeatureCount"/>, <see cref="MaskBytes"/>, as <see cref="DecisionDatabase.StoredFeatures"/>
+    /// makes them), so binding copies bytes instead of reading <see cref="Features"/> and <see cref="Mask"/>.
+    /// </summary>
+    public bool Stored { get; init; }
+
+    /// <summary>The <c>features</c> value (when <see cref="Stored"/>).</summary>
+    public ReadOnlySpan<byte> StoredFeatureBytes { get; init; }
+
+    /// <summary>The <c>feature_count</c> value, null for the whole [S, F] (when <see cref="Stored"/>).</summary>
+    public int? StoredFeatureCount { get; init; }
+
+    /// <summary>The <c>mask</c> value, one byte per row (when <see cref="Stored"/>).</summary>
+    public ReadOnlySpan<byte> MaskBytes { get; init; }
 
     public double DelayWeight { get; init; }
 
@@ -513,16 +531,27 @@ public sealed class DecisionDatabase : IDisposable
 
     private void Bind(sqlite3_stmt statement, in DecisionRowValues row, long layoutId)
     {
-        var mask = row.Mask;
-        var featureCount = StoredFeatures(row.Features, mask, ref _scratchFeatures, out var featureBytes);
-        if (_scratchMask.Length < mask.Length)
+        ReadOnlySpan<byte> features;
+        ReadOnlySpan<byte> maskBytes;
+        int? featureCount;
+        if (row.Stored)
         {
-            _scratchMask = new byte[mask.Length];
+            features = row.StoredFeatureBytes;
+            maskBytes = row.MaskBytes;
+            featureCount = row.StoredFeatureCount;
         }
-
-        for (var i = 0; i < mask.Length; i++)
+        else
         {
-            _scratchMask[i] = mask[i] > 0 ? (byte)1 : (byte)0;
+            var mask = row.Mask;
+            featureCount = StoredFeatures(row.Features, mask, ref _scratchFeatures, out var featureBytes);
+            if (_scratchMask.Length < mask.Length)
+            {
+                _scratchMask = new byte[mask.Length];
+            }
+
+            WriteMask(mask, _scratchMask);
+            features = _scratchFeatures.AsSpan(0, featureBytes);
+            maskBytes = _scratchMask.AsSpan(0, mask.Length);
         }
 
         // Parameters in the order of InsertSql ($ts is 1). SQLite keeps a statement's bindings
@@ -533,8 +562,8 @@ public sealed class DecisionDatabase : IDisposable
         BindInt64(statement, 3, row.InputBytes);
         BindInt64(statement, 4, layoutId);
         BindText(statement, 5, row.CandidatesJson);
-        BindBlob(statement, 6, _scratchFeatures.AsSpan(0, featureBytes));
-        BindBlob(statement, 7, _scratchMask.AsSpan(0, mask.Length));
+        BindBlob(statement, 6, features);
+        BindBlob(statement, 7, maskBytes);
         BindDouble(statement, 8, row.DelayWeight);
         BindDouble(statement, 9, row.EnergyWeight);
         BindText(statement, 10, row.Decided);
@@ -668,6 +697,22 @@ public sealed class DecisionDatabase : IDisposable
     /// <returns>F when only the present rows were written, else null.</returns>
     internal static int? StoredFeatures(ReadOnlySpan<float> features, ReadOnlySpan<float> mask, ref byte[] buffer, out int length)
     {
+        var stored = StoredFeatureCount(features, mask, out length);
+        if (buffer.Length < length)
+        {
+            buffer = new byte[Math.Max(length, buffer.Length * 2)];
+        }
+
+        WriteStoredFeatures(features, mask, stored, buffer);
+        return stored;
+    }
+
+    /// <summary>
+    /// The <c>feature_count</c> of a row (F when only the present rows are stored, null for the whole
+    /// [S, F]) and the length in bytes of its <c>features</c> value.
+    /// </summary>
+    internal static int? StoredFeatureCount(ReadOnlySpan<float> features, ReadOnlySpan<float> mask, out int length)
+    {
         var s = mask.Length;
         int? stored = null;
         var f = s == 0 ? 0 : features.Length / s;
@@ -690,28 +735,36 @@ public sealed class DecisionDatabase : IDisposable
         }
 
         length = (stored is null ? features.Length : present * f) * sizeof(float);
-        if (buffer.Length < length)
-        {
-            buffer = new byte[Math.Max(length, buffer.Length * 2)];
-        }
+        return stored;
+    }
 
-        if (stored is null)
+    /// <summary>Writes the <c>features</c> value of a row whose <c>feature_count</c> is <paramref name="stored"/> (see <see cref="StoredFeatureCount"/>).</summary>
+    internal static void WriteStoredFeatures(ReadOnlySpan<float> features, ReadOnlySpan<float> mask, int? stored, Span<byte> destination)
+    {
+        if (stored is not { } f)
         {
-            WriteFloats(features, buffer);
-            return null;
+            WriteFloats(features, destination);
+            return;
         }
 
         var at = 0;
-        for (var i = 0; i < s; i++)
+        for (var i = 0; i < mask.Length; i++)
         {
             if (mask[i] > 0)
             {
-                WriteFloats(features.Slice(i * f, f), buffer.AsSpan(at));
+                WriteFloats(features.Slice(i * f, f), destination[at..]);
                 at += f * sizeof(float);
             }
         }
+    }
 
-        return f;
+    /// <summary>The <c>mask</c> value: one byte per row, 1 present, 0 absent.</summary>
+    internal static void WriteMask(ReadOnlySpan<float> mask, Span<byte> destination)
+    {
+        for (var i = 0; i < mask.Length; i++)
+        {
+            destination[i] = mask[i] > 0 ? (byte)1 : (byte)0;
+        }
     }
 
     // The [S, F] features of a stored value: present rows expanded back in mask order, absent rows all AbsentValue.

@@ -84,7 +84,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         _environment = environment;
         var meter = meterFactory.Create(AgentMetrics.MeterName);
         _writtenCounter = meter.CreateCounter<long>("edgeagent.decision_log.written", "{row}", "Rows written to the durable decision log.");
-        _droppedCounter = meter.CreateCounter<long>("edgeagent.decision_log.dropped", "{record}", "Records the durable decision log did not write (reason: queue_full, stopped, busy).");
+        _droppedCounter = meter.CreateCounter<long>("edgeagent.decision_log.dropped", "{record}", "Records the durable decision log did not write (reason: queue_full, stopped, busy, invalid).");
         _failureCounter = meter.CreateCounter<long>("edgeagent.decision_log.failures", "{failure}", "Failures that stopped the durable decision log or replaced its file (kind: corrupt, unavailable, newer_schema, foreign, write).");
         meter.CreateObservableGauge("edgeagent.decision_log.active", () => State == DurableDecisionLogState.Writing ? 1 : 0, "1", "1 while the durable decision log writes rows.");
         _state = (int)DurableDecisionLogState.Starting;
@@ -159,8 +159,26 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         if (Volatile.Read(ref _state) == (int)DurableDecisionLogState.Stopped)
         {
             Drop(1, "stopped");
+            return;
         }
-        else if (!Volatile.Read(ref _channel)!.Writer.TryWrite(new Queued(record, _time.GetTimestamp())))
+
+        // The row is prepared here, while the record and its observation are still in this core's
+        // cache: encoding them in the writer up to a flush interval later waited for a cache miss
+        // on nearly every object of the record (perf, 5 December), and it is the same work either way.
+        PreparedRow row;
+        try
+        {
+            row = PreparedRow.Of(record);
+        }
+#pragma warning disable CA1031 // Logging must never fail a request: a record that cannot be encoded is dropped and counted.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Drop(1, "invalid");
+            return;
+        }
+
+        if (!Volatile.Read(ref _channel)!.Writer.TryWrite(new Queued(row, _time.GetTimestamp())))
         {
             Drop(1, "queue_full");
         }
@@ -264,8 +282,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
 
         Volatile.Write(ref _state, (int)DurableDecisionLogState.Writing);
         Log.Writing(_logger, database.FilePath, _options.MaxSizeMegabytes, _options.MaxAge);
-        var batch = new List<DecisionRecord>(_options.BatchSize);
-        var rows = new RowEncoder();
+        var batch = new List<PreparedRow>(_options.BatchSize);
         var busyWarned = false;
         try
         {
@@ -291,13 +308,12 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
 
                 while (batch.Count < _options.BatchSize && reader.TryRead(out var queued))
                 {
-                    batch.Add(queued.Record);
+                    batch.Add(queued.Row);
                 }
 
                 try
                 {
-                    RowEncoder.Warm(batch);
-                    database.Insert(batch, rows.Values);
+                    database.Insert(batch, static row => row.Values());
                     Interlocked.Add(ref _written, batch.Count);
                     _writtenCounter.Add(batch.Count);
                     busyWarned = false;
@@ -487,127 +503,170 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         });
 
     /// <summary>
-    /// The writer's rows: the same values as <see cref="ToRow"/>, encoded into buffers reused from
-    /// row to row, with the candidates' JSON and the placements' names made once while they repeat
-    /// (no <see cref="DecisionRow"/>, feature array or string per row).
+    /// A record's row as the writer binds it, made on the request thread by <see cref="Of"/>: the
+    /// same values as <see cref="ToRow"/>, with the observation already in its stored form (present
+    /// feature rows and mask as bytes, one array per record), the candidates' JSON and the
+    /// placements' names shared while they repeat. The writer reads only these objects, never the
+    /// record or its observation.
     /// </summary>
-    private sealed class RowEncoder
+    private sealed class PreparedRow
     {
-        // Keeps Warm's reads from being optimised away.
-        private static long _warmed;
+        private const int MaxNames = 1024;
 
-        /// <summary>
-        /// Reads, record after record, the objects that encoding a row reads (the record, its
-        /// observation, the candidate list, each candidate and its histogram) before the rows are
-        /// encoded. They were made on the request threads up to a flush interval earlier and are
-        /// no longer in this core's cache; encoding one record at a time waited for each of its
-        /// misses in turn (perf: most of the writer's encoding samples were the first reads of
-        /// a record), while in this loop the records do not depend on each other, so the
-        /// processor overlaps their misses. Reads nothing the rows do not read anyway.
-        /// </summary>
-        public static void Warm(List<DecisionRecord> batch)
-        {
-            long sum = 0;
-            foreach (var record in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch))
-            {
-                // Null-tolerant: a malformed record fails where it did before (encoding), not here.
-                sum += record.InputBytes + (record.Model?.Length ?? 0);
-                if (record.Observation is not { Servers: { } servers } observation)
-                {
-                    continue;
-                }
+        // Placement names (shared by every thread; bounded).
+        private static readonly ConcurrentDictionary<Placement, string> Names = new();
+        private static int _names;
 
-                sum += observation.Task?.InputBytes ?? 0;
-                for (var i = 0; i < servers.Count; i++)
-                {
-                    if (servers[i] is { } server)
-                    {
-                        sum += server.Queued + (long)server.ResidualWorkSeconds + (server.Placement.Target?.Length ?? 0)
-                            + (server.ResidualWorkHistogram is double[] histogram ? histogram.Length : 0);
-                    }
-                }
-            }
+        // Per request thread: the encoder's output buffers and the last candidates and their JSON.
+        [ThreadStatic]
+        private static float[]? t_features;
 
-            Volatile.Write(ref _warmed, sum);
-        }
+        [ThreadStatic]
+        private static float[]? t_mask;
 
-        private readonly Dictionary<Placement, string> _names = [];
-        private float[] _features = [];
-        private float[] _mask = [];
-        private Placement[] _candidates = [];
+        [ThreadStatic]
+        private static Placement[]? t_candidates;
+
+        [ThreadStatic]
+        private static string? t_candidatesJson;
+
+        private DateTimeOffset _timestamp;
+        private string _model = string.Empty;
+        private long _inputBytes;
+        private string _layout = string.Empty;
+        private string _layoutMetadata = string.Empty;
         private string _candidatesJson = "[]";
+        private byte[] _observation = [];
+        private int _featureBytes;
+        private int? _featureCount;
+        private double _delayWeight;
+        private double _energyWeight;
+        private string _decided = string.Empty;
+        private string _ranAt = string.Empty;
+        private string? _fallbackFrom;
+        private double _delaySeconds;
+        private double _queueSeconds;
+        private double _transferSeconds;
+        private double _execSeconds;
+        private double _computeJoules;
+        private string _computeProvenance = string.Empty;
+        private double _radioJoules;
+        private string _radioProvenance = string.Empty;
+        private bool _success;
+        private int _statusCode;
 
-        public DecisionRowValues Values(DecisionRecord record)
+        public static PreparedRow Of(DecisionRecord record)
         {
             var servers = record.Observation.Servers;
             var (encoder, name, metadata) = EncoderFor(servers.Count);
             var size = encoder.MaxServers * encoder.FeatureCount;
-            if (_features.Length != size)
+            var features = t_features;
+            var mask = t_mask;
+            if (features is null || mask is null || features.Length != size || mask.Length != encoder.MaxServers)
             {
-                _features = new float[size];
-                _mask = new float[encoder.MaxServers];
+                t_features = features = new float[size];
+                t_mask = mask = new float[encoder.MaxServers];
             }
 
             Span<float> preference = stackalloc float[2];
-            encoder.Encode(record.Observation, record.Preference, _features, _mask, preference);
-            return new DecisionRowValues
+            encoder.Encode(record.Observation, record.Preference, features, mask, preference);
+            var featureCount = DecisionDatabase.StoredFeatureCount(features, mask, out var featureBytes);
+            var observation = new byte[featureBytes + mask.Length];
+            DecisionDatabase.WriteStoredFeatures(features, mask, featureCount, observation);
+            DecisionDatabase.WriteMask(mask, observation.AsSpan(featureBytes));
+            var energy = record.Energy;
+            return new PreparedRow
             {
-                Timestamp = record.Timestamp,
-                Model = record.Model,
-                InputBytes = record.InputBytes,
-                Layout = name,
-                LayoutMetadata = metadata,
-                CandidatesJson = CandidatesJson(servers),
-                Features = _features,
-                Mask = _mask,
-                DelayWeight = record.Preference.DelayWeight,
-                EnergyWeight = record.Preference.EnergyWeight,
-                Decided = Name(record.Decided),
-                RanAt = Name(record.RanAt),
-                FallbackFrom = record.FallbackFrom,
-                DelaySeconds = record.DelaySeconds,
-                QueueSeconds = record.QueueSeconds,
-                TransferSeconds = record.TransferSeconds,
-                ExecSeconds = record.ExecSeconds,
-                ComputeJoules = record.Energy.Compute.Joules,
-                ComputeProvenance = ProvenanceName(record.Energy.Compute.Provenance),
-                RadioJoules = record.Energy.Radio.Joules,
-                RadioProvenance = ProvenanceName(record.Energy.Radio.Provenance),
-                Outcome = record.Success ? "ok" : "error",
-                StatusCode = record.StatusCode,
+                _timestamp = record.Timestamp,
+                _model = record.Model,
+                _inputBytes = record.InputBytes,
+                _layout = name,
+                _layoutMetadata = metadata,
+                _candidatesJson = CandidatesJson(servers),
+                _observation = observation,
+                _featureBytes = featureBytes,
+                _featureCount = featureCount,
+                _delayWeight = record.Preference.DelayWeight,
+                _energyWeight = record.Preference.EnergyWeight,
+                _decided = Name(record.Decided),
+                _ranAt = Name(record.RanAt),
+                _fallbackFrom = record.FallbackFrom,
+                _delaySeconds = record.DelaySeconds,
+                _queueSeconds = record.QueueSeconds,
+                _transferSeconds = record.TransferSeconds,
+                _execSeconds = record.ExecSeconds,
+                _computeJoules = energy.Compute.Joules,
+                _computeProvenance = ProvenanceName(energy.Compute.Provenance),
+                _radioJoules = energy.Radio.Joules,
+                _radioProvenance = ProvenanceName(energy.Radio.Provenance),
+                _success = record.Success,
+                _statusCode = record.StatusCode,
             };
         }
 
-        private string Name(Placement placement)
+        public DecisionRowValues Values() => new()
         {
-            if (!_names.TryGetValue(placement, out var name))
+            Timestamp = _timestamp,
+            Model = _model,
+            InputBytes = _inputBytes,
+            Layout = _layout,
+            LayoutMetadata = _layoutMetadata,
+            CandidatesJson = _candidatesJson,
+            Stored = true,
+            StoredFeatureBytes = _observation.AsSpan(0, _featureBytes),
+            StoredFeatureCount = _featureCount,
+            MaskBytes = _observation.AsSpan(_featureBytes),
+            DelayWeight = _delayWeight,
+            EnergyWeight = _energyWeight,
+            Decided = _decided,
+            RanAt = _ranAt,
+            FallbackFrom = _fallbackFrom,
+            DelaySeconds = _delaySeconds,
+            QueueSeconds = _queueSeconds,
+            TransferSeconds = _transferSeconds,
+            ExecSeconds = _execSeconds,
+            ComputeJoules = _computeJoules,
+            ComputeProvenance = _computeProvenance,
+            RadioJoules = _radioJoules,
+            RadioProvenance = _radioProvenance,
+            Outcome = _success ? "ok" : "error",
+            StatusCode = _statusCode,
+        };
+
+        private static string Name(Placement placement)
+        {
+            if (Names.TryGetValue(placement, out var name))
             {
-                name = placement.ToString();
-                if (_names.Count < 1024)
-                {
-                    _names[placement] = name;
-                }
+                return name;
+            }
+
+            name = placement.ToString();
+            if (Volatile.Read(ref _names) < MaxNames && Names.TryAdd(placement, name))
+            {
+                Interlocked.Increment(ref _names);
             }
 
             return name;
         }
 
-        // Consecutive observations almost always hold the same candidates: their JSON is made once.
-        private string CandidatesJson(IReadOnlyList<ServerObservation> servers)
+        // Consecutive observations almost always hold the same candidates: their JSON is made once per thread.
+        private static string CandidatesJson(IReadOnlyList<ServerObservation> servers)
         {
-            var same = servers.Count == _candidates.Length;
+            var last = t_candidates;
+            var same = last is not null && t_candidatesJson is not null && servers.Count == last.Length;
             for (var i = 0; same && i < servers.Count; i++)
             {
-                same = servers[i].Placement == _candidates[i];
+                same = servers[i].Placement == last![i];
             }
 
             if (!same)
             {
-                _candidates = [.. servers.Select(s => s.Placement)];
-                _candidatesJson = JsonSerializer.Serialize<IReadOnlyList<string>>([.. _candidates.Select(p => p.ToString())], DecisionJson.Default.IReadOnlyListString);
+                last = [.. servers.Select(s => s.Placement)];
+                t_candidatesJson = JsonSerializer.Serialize<IReadOnlyList<string>>([.. last.Select(p => p.ToString())], DecisionJson.Default.IReadOnlyListString);
+                t_candidates = last;
             }
 
-            return _candidatesJson;
+            return t_candidatesJson!;
         }
     }
 
@@ -649,8 +708,8 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         _abort.Dispose();
     }
 
-    // A record and when it was queued (TimeProvider timestamp), for the flush deadline.
-    private readonly record struct Queued(DecisionRecord Record, long QueuedAt);
+    // A record's prepared row and when it was queued (TimeProvider timestamp), for the flush deadline.
+    private readonly record struct Queued(PreparedRow Row, long QueuedAt);
 
     private static partial class Log
     {
