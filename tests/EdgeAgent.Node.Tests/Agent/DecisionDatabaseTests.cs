@@ -178,6 +178,89 @@ public sealed class DecisionDatabaseTests : IDisposable
         """;
 
     [Fact]
+    public void SchemaTwoFile_MigratedToThree_KeepsItsRowsAndDropsTheTimeIndex()
+    {
+        // A version-2 file: schema 1's tables and index plus feature_count, rows stored by the current code.
+        var old = Enumerable.Range(0, 5).Select(i => DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddSeconds(i), i))).ToArray();
+        Pragma(DbPath, "PRAGMA auto_vacuum = INCREMENTAL;");
+        Pragma(DbPath, SchemaOne + "ALTER TABLE decisions ADD COLUMN feature_count INTEGER;" +
+            $"PRAGMA application_id = {DecisionDatabase.ApplicationId}; PRAGMA user_version = 2;");
+        using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString()))
+        {
+            raw.Open();
+            foreach (var row in old)
+            {
+                using var command = raw.CreateCommand();
+                command.CommandText = "INSERT OR IGNORE INTO layouts (name, metadata) VALUES ($layout, $metadata);" +
+                    "INSERT INTO decisions (ts_us, model, input_bytes, layout_id, candidates, features, mask, w_delay, w_energy, decided, ran_at, fallback_from, delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code, feature_count) " +
+                    "VALUES ($ts, $model, $bytes, 1, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status, NULL);";
+                command.Parameters.AddWithValue("$layout", row.Layout);
+                command.Parameters.AddWithValue("$metadata", row.LayoutMetadata);
+                command.Parameters.AddWithValue("$ts", DecisionDatabase.ToMicroseconds(row.Timestamp));
+                command.Parameters.AddWithValue("$model", row.Model);
+                command.Parameters.AddWithValue("$bytes", row.InputBytes);
+                command.Parameters.AddWithValue("$candidates", System.Text.Json.JsonSerializer.Serialize(row.Candidates));
+                command.Parameters.AddWithValue("$features", DecisionDatabase.FloatsToBytes(row.Features));
+                command.Parameters.AddWithValue("$mask", row.Mask.Select(m => m > 0 ? (byte)1 : (byte)0).ToArray());
+                command.Parameters.AddWithValue("$wd", row.DelayWeight);
+                command.Parameters.AddWithValue("$we", row.EnergyWeight);
+                command.Parameters.AddWithValue("$decided", row.Decided);
+                command.Parameters.AddWithValue("$ran", row.RanAt);
+                command.Parameters.AddWithValue("$fallback", (object?)row.FallbackFrom ?? DBNull.Value);
+                command.Parameters.AddWithValue("$delay", row.DelaySeconds);
+                command.Parameters.AddWithValue("$queue", row.QueueSeconds);
+                command.Parameters.AddWithValue("$transfer", row.TransferSeconds);
+                command.Parameters.AddWithValue("$exec", row.ExecSeconds);
+                command.Parameters.AddWithValue("$cj", row.ComputeJoules);
+                command.Parameters.AddWithValue("$cp", row.ComputeProvenance);
+                command.Parameters.AddWithValue("$rj", row.RadioJoules);
+                command.Parameters.AddWithValue("$rp", row.RadioProvenance);
+                command.Parameters.AddWithValue("$outcome", row.Outcome);
+                command.Parameters.AddWithValue("$status", row.StatusCode);
+                command.ExecuteNonQuery();
+            }
+        }
+
+        var added = DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddSeconds(10), 7));
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            Assert.Equal(3, db.Version);
+            db.Insert([added]);
+        }
+
+        Assert.Equal(0L, Pragma(DbPath, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'decisions_ts';"));
+        using var read = DecisionDatabase.OpenForReading(DbPath);
+        var rows = read.Read().ToArray();
+        Assert.Equal(6, rows.Length);
+        for (var i = 0; i < old.Length; i++)
+        {
+            Assert.Equal(old[i].Features, rows[i].Features);
+            Assert.Equal(old[i] with { Id = i + 1 }, rows[i] with { Candidates = old[i].Candidates, Features = old[i].Features, Mask = old[i].Mask });
+        }
+
+        Assert.Equal(added.Features, rows[5].Features);
+        Assert.Equal(3, read.Read(T0.AddSeconds(3)).Count());
+    }
+
+    [Fact]
+    public void Prune_ByAge_DeletesTheOldRowsBeforeTheFirstYoungOneInIdOrder()
+    {
+        // Ids follow time except row 4, written after a clock set back: it waits until row 3 is old too.
+        int[] seconds = [0, 10, 20, 30, 5, 40];
+        using var db = DecisionDatabase.OpenForWriting(DbPath);
+        db.Insert([.. seconds.Select((s, i) => DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddSeconds(s), i)))]);
+
+        var minute = TimeSpan.FromSeconds(60);
+        Assert.Equal(2, db.Prune(T0.AddSeconds(15) + minute, minute, long.MaxValue, 0));
+        Assert.Equal([20, 30, 5, 40], db.Read().Select(r => (int)(r.Timestamp - T0).TotalSeconds));
+        Assert.Equal(1, db.Prune(T0.AddSeconds(25) + minute, minute, long.MaxValue, 0));
+        Assert.Equal([30, 5, 40], db.Read().Select(r => (int)(r.Timestamp - T0).TotalSeconds));
+        Assert.Equal(2, db.Prune(T0.AddSeconds(35) + minute, minute, long.MaxValue, 0));
+        Assert.Equal(1, db.Prune(T0.AddSeconds(99) + minute, minute, long.MaxValue, 0));
+        Assert.Equal(0, db.Count());
+    }
+
+    [Fact]
     public void OpenForWriting_OlderSchema_IsMigrated()
     {
         // Version 0 of an EdgeAgent file: marked, no tables yet (a file created before the first migration committed).
