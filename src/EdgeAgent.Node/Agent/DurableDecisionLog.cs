@@ -507,9 +507,10 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
     /// same values as <see cref="ToRow"/>, with the observation already in its stored form (present
     /// feature rows and mask as bytes, one array per record), the candidates' JSON and the
     /// placements' names shared while they repeat. The writer reads only these objects, never the
-    /// record or its observation.
+    /// record or its observation. A struct, so the queue holds it without an object per request (the
+    /// observation's bytes are the one array).
     /// </summary>
-    private sealed class PreparedRow
+    private struct PreparedRow
     {
         private const int MaxNames = 1024;
 
@@ -531,27 +532,27 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
         private static string? t_candidatesJson;
 
         private DateTimeOffset _timestamp;
-        private string _model = string.Empty;
+        private string _model;
         private long _inputBytes;
-        private string _layout = string.Empty;
-        private string _layoutMetadata = string.Empty;
-        private string _candidatesJson = "[]";
-        private byte[] _observation = [];
+        private string _layout;
+        private string _layoutMetadata;
+        private string _candidatesJson;
+        private byte[] _observation;
         private int _featureBytes;
         private int? _featureCount;
         private double _delayWeight;
         private double _energyWeight;
-        private string _decided = string.Empty;
-        private string _ranAt = string.Empty;
+        private string _decided;
+        private string _ranAt;
         private string? _fallbackFrom;
         private double _delaySeconds;
         private double _queueSeconds;
         private double _transferSeconds;
         private double _execSeconds;
         private double _computeJoules;
-        private string _computeProvenance = string.Empty;
+        private string _computeProvenance;
         private double _radioJoules;
-        private string _radioProvenance = string.Empty;
+        private string _radioProvenance;
         private bool _success;
         private int _statusCode;
 
@@ -604,7 +605,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
             };
         }
 
-        public DecisionRowValues Values() => new()
+        public readonly DecisionRowValues Values() => new()
         {
             Timestamp = _timestamp,
             Model = _model,
