@@ -36,9 +36,11 @@ internal static class EvalLiveCommand
         var clientCap = new Option<int>("--client-cap") { Description = "Items in flight the simulated client allows, as the demo's driver (an arrival due at the cap waits for an item to finish); 0: open arrivals (the prediction before 5 December 2026).", DefaultValueFactory = _ => WorkloadDriver.DefaultMaxInFlight };
         var passes = new Option<int>("--passes") { Description = "Passes over the preferences, forward then backward then forward ... (each run --duration long; each preference's point pools its runs, the calibration all runs): with 2 or more the machine's drift over the sweep does not fall on the last preferences.", DefaultValueFactory = _ => 1 };
         var dynamics = new Option<string>("--estimator-dynamics") { Description = "The agent's estimates in the prediction: 'off' (fixed within each simulated context) or 'exec' (each server's execution-time estimate of each model moves with the simulated runs' times, recency-weighted as the agent's executors estimate them).", DefaultValueFactory = _ => LiveEvaluation.DynamicsOff };
+        var peerReports = new Option<string>("--peer-reports") { Description = "The simulated agent's picture of each peer's queue: 'lagged' (as the live agent's, from the peer's last load report, sent every Agent:LoadReportInterval) or 'exact' (the queue as it is at each decision).", DefaultValueFactory = _ => LiveEvaluation.ReportsExact };
+        var traceObservations = new Option<string?>("--trace-observations") { Description = "Also write the prospective prediction's simulated observations to this CSV file (each decision of the first episode at every mixture context: one line per present candidate, the features by name), to set beside the decision log's rows at a switch point." };
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap, passes, dynamics })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap, passes, dynamics, peerReports, traceObservations })
         {
             command.Options.Add(option);
         }
@@ -83,6 +85,11 @@ internal static class EvalLiveCommand
                     throw new ArgumentException($"--estimator-dynamics must be '{LiveEvaluation.DynamicsOff}' or '{LiveEvaluation.DynamicsExec}', got '{d}'.");
                 }
 
+                if (parseResult.GetValue(peerReports) is not (LiveEvaluation.ReportsExact or LiveEvaluation.ReportsLagged) and var pr)
+                {
+                    throw new ArgumentException($"--peer-reports must be '{LiveEvaluation.ReportsLagged}' or '{LiveEvaluation.ReportsExact}', got '{pr}'.");
+                }
+
                 var demo = new DemoSettings
                 {
                     Duration = parseResult.GetValue(duration),
@@ -120,6 +127,8 @@ internal static class EvalLiveCommand
                     ClientMaxInFlight = parseResult.GetValue(clientCap) is var cap && cap is >= 0 and <= 1024 ? cap : throw new ArgumentException($"--client-cap must be between 0 and 1024, got {cap}."),
                     Passes = n,
                     EstimatorDynamics = parseResult.GetValue(dynamics)!,
+                    PeerReports = parseResult.GetValue(peerReports)!,
+                    ObservationTracePath = parseResult.GetValue(traceObservations) is { } tracePath ? Path.GetFullPath(tracePath) : null,
                 });
             }
             catch (ArgumentException ex)

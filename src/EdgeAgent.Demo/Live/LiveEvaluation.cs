@@ -79,6 +79,22 @@ public sealed record LiveEvaluationSettings
     /// follows the real ones: <see cref="AgentContext.DynamicExecEstimates"/>).
     /// </summary>
     public string EstimatorDynamics { get; init; } = LiveEvaluation.DynamicsOff;
+
+    /// <summary>
+    /// How old the simulated agent's picture of each peer's queue is: <see cref="LiveEvaluation.ReportsLagged"/>
+    /// (as the live agent's, from each peer's last load report, every Agent:LoadReportInterval:
+    /// <see cref="AgentContext.PeerReportIntervalSeconds"/>) or <see cref="LiveEvaluation.ReportsExact"/>
+    /// (the queue as it is at each decision, the prediction before 5 December 2026 16:00 UTC).
+    /// </summary>
+    public string PeerReports { get; init; } = LiveEvaluation.ReportsExact;
+
+    /// <summary>
+    /// A CSV file for the prospective prediction's simulated observations (null: none): every decision of
+    /// the first episode at each of the mixture's contexts, one line per present candidate with the
+    /// feature columns by name (the decision log's layout names), to set beside the log's rows at the
+    /// same preference (a diagnostic of what the simulated agent saw at a switch point).
+    /// </summary>
+    public string? ObservationTracePath { get; init; }
 }
 
 /// <summary>One preference: the live terms from the decision log and the simulator's prediction.</summary>
@@ -191,6 +207,9 @@ public sealed record LiveEvaluationReport
     /// <summary>The estimates' dynamics in the prediction (<see cref="LiveEvaluationSettings.EstimatorDynamics"/>; reports written before it: off).</summary>
     public string EstimatorDynamics { get; init; } = LiveEvaluation.DynamicsOff;
 
+    /// <summary>The simulated agent's picture of the peers' queues (<see cref="LiveEvaluationSettings.PeerReports"/>; reports written before it: exact).</summary>
+    public string PeerReports { get; init; } = LiveEvaluation.ReportsExact;
+
     /// <summary>One entry per preference.</summary>
     public IReadOnlyList<LivePoint> Points { get; init; } = [];
 
@@ -250,6 +269,15 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
     /// <summary><see cref="LiveEvaluationSettings.EstimatorDynamics"/>: the agent's execution-time estimates move with the simulated runs.</summary>
     public const string DynamicsExec = "exec";
+
+    /// <summary><see cref="LiveEvaluationSettings.PeerReports"/>: each peer's queue as it is at the decision.</summary>
+    public const string ReportsExact = "exact";
+
+    /// <summary><see cref="LiveEvaluationSettings.PeerReports"/>: each peer's queue as its last load report showed it.</summary>
+    public const string ReportsLagged = "lagged";
+
+    /// <summary>The interval of the peers' load reports the prediction uses with <see cref="ReportsLagged"/>: the agent's (AgentOptions.LoadReportInterval).</summary>
+    public static double AgentReportIntervalSeconds() => new Node.Agent.AgentOptions().LoadReportInterval.TotalSeconds;
 
     /// <summary>
     /// The preferences in the order the live runs take them with <paramref name="passes"/> passes
@@ -489,6 +517,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
         var probeJoules = ReadProbes(ProbesPath);
         var execProbeJoules = ReadProbes(ExecProbesPath);
+        using var trace = settings.ObservationTracePath is { } tracePath ? new ObservationTrace(tracePath, Core.Observation.FeatureLayout.Agent(ownTraffic: true)) : null;
         var probeModel = AgentProbes();
         var points = new List<LivePoint>();
         foreach (var preference in settings.Preferences)
@@ -513,6 +542,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
                     // The demo driver holds an item back while its cap is in flight (WorkloadDriver).
                     c.MaxJobsInFlight = settings.ClientMaxInFlight;
                     c.DynamicExecEstimates = settings.EstimatorDynamics == DynamicsExec;
+                    c.PeerReportIntervalSeconds = settings.PeerReports == ReportsLagged ? AgentReportIntervalSeconds() : 0;
                 }
 
                 // The prediction counts probes only when the live runs' probes are known (a log of an older edgeagent has none).
@@ -520,7 +550,9 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
                 // Each context its own episodes' seeds (episode i of context k: seed + 4096 k + i + 1): with the
                 // same streams in every context the mixture would average one small sample of arrivals and
                 // execution jitter (2 episodes at sigma 0.75: the board's mean time 6 % off) 100 times.
-                var parts = contexts.Select((c, k) => SimulatedRequests.Predict(c, policy, preference, episodes, settings.Seed + (4096UL * (ulong)k), settings.StepsPerEpisode, probeJoules is null ? null : probeModel)).ToArray();
+                var traced = timesOfThisRun ? null : trace;
+                var parts = contexts.Select((c, k) => SimulatedRequests.Predict(c, policy, preference, episodes, settings.Seed + (4096UL * (ulong)k), settings.StepsPerEpisode, probeJoules is null ? null : probeModel,
+                    trace: traced is null ? null : d => traced.Write(preference, k, d))).ToArray();
                 return (observed, RequestTerms.Mean(parts));
             }
 
@@ -566,6 +598,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             ClientMaxInFlight = settings.ClientMaxInFlight,
             Passes = settings.Passes,
             EstimatorDynamics = settings.EstimatorDynamics,
+            PeerReports = settings.PeerReports,
             Tolerance = settings.Tolerance,
             Points = points,
             Reference = reference,
@@ -605,7 +638,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             EstimatesRun => "each preference's own run (a mixture of 100 contexts: each peer's link estimates and the response-size record at levels of their own of the run's 5-95 % quantiles, each job's size drawn from the run's 5-95 % levels within every context)",
             EstimatesRunMedian => "each preference's own run (medians)",
             _ => "the calibration (every run alike)",
-        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}{(report.EstimatorDynamics == DynamicsExec ? "; the agent's execution-time estimates move with the simulated runs (recency-weighted, as its executors' estimates)" : "")}; execution times the calibration's, one speed per server for the sweep (prospective; the speed-conditioned prediction below)");
+        }}{(report.ClientMaxInFlight > 0 ? string.Create(inv, $"; simulated client: at most {report.ClientMaxInFlight} items in flight, as the demo's driver") : "; simulated arrivals open (no client cap)")}{(report.EstimatorDynamics == DynamicsExec ? "; the agent's execution-time estimates move with the simulated runs (recency-weighted, as its executors' estimates)" : "")}{(report.PeerReports == ReportsLagged ? string.Create(inv, $"; each peer's queue as its last load report showed it (every {AgentReportIntervalSeconds() * 1000:0} ms, as the agent's)") : "")}; execution times the calibration's, one speed per server for the sweep (prospective; the speed-conditioned prediction below)");
         sb.AppendLine("per request means; gap = (sim - live) / live; term = the largest difference (sim - live) among queueing, transfer, execution, agent overhead (delay) and compute, radio/wait, link probes (energy); the live runs' idle-time execution probes (not simulated) are their own column below, not in the compared energy");
         sb.AppendLine();
         sb.AppendLine("| w_delay | live ms | sim ms | delay gap | live J | sim J | energy gap | offloaded live / sim | delay term (sim - live) | energy term (sim - live) |");
@@ -694,4 +727,44 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
     private static string Percent(double gap, double tolerance) =>
         double.IsFinite(gap) ? gap.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) + (Math.Abs(gap) <= tolerance ? "" : " *") : "-";
+}
+
+/// <summary>
+/// Writes simulated decisions (<see cref="SimulatedDecision"/>) as CSV: w_delay, context, episode,
+/// time, model, placement, candidate, then one column per feature of the layout by name.
+/// </summary>
+internal sealed class ObservationTrace : IDisposable
+{
+    private readonly StreamWriter _writer;
+
+    public ObservationTrace(string path, Core.Observation.FeatureLayout layout)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _writer = new StreamWriter(path, append: false);
+        _writer.WriteLine("w_delay,context,episode,time_s,model,placement,candidate," + string.Join(',', layout.Scalars.Select(s => s.Name).Concat(Enumerable.Range(0, layout.HistogramBins).Select(b => string.Create(CultureInfo.InvariantCulture, $"residual_hist_{b}")))));
+    }
+
+    public void Write(double preference, int context, SimulatedDecision decision)
+    {
+        var f = decision.Features.Length / Math.Max(1, decision.Candidates.Count);
+        var inv = CultureInfo.InvariantCulture;
+        for (var r = 0; r < decision.Candidates.Count; r++)
+        {
+            _writer.Write(string.Create(inv, $"{preference:0.###},{context},{decision.Episode},{decision.Time:0.####},{decision.Model},{decision.Placement},{decision.Candidates[r]}"));
+            for (var c = 0; c < f; c++)
+            {
+                _writer.Write(',');
+                _writer.Write(decision.Features[(r * f) + c].ToString("G6", inv));
+            }
+
+            _writer.WriteLine();
+        }
+    }
+
+    public void Dispose() => _writer.Dispose();
 }

@@ -123,10 +123,12 @@ public static class SimulatedRequests
     /// Plays <paramref name="policy"/> at <paramref name="delayWeight"/> and averages every placed
     /// request (observations in the own-traffic layout, <c>FeatureLayout.Agent(ownTraffic: true, ownRate: true)</c>);
     /// with <paramref name="probes"/>, each episode's link probes (<see cref="LinkProbeModel"/>) are
-    /// added to the energy, spread over its requests as the live agent's are over a run's.
+    /// added to the energy, spread over its requests as the live agent's are over a run's. With a
+    /// trace, each decision of the first traceEpisodes episodes goes to it as the policy saw it
+    /// (<see cref="SimulatedDecision"/>); the prediction is the same with and without.
     /// </summary>
     public static RequestTerms Predict(AgentContext context, ISimPolicy policy, double delayWeight, int episodes, ulong seed, int stepsPerEpisode = 100, LinkProbeModel? probes = null,
-        AgentRewardUnits rewardUnits = AgentRewardUnits.Model)
+        AgentRewardUnits rewardUnits = AgentRewardUnits.Model, Action<SimulatedDecision>? trace = null, int traceEpisodes = 1)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(policy);
@@ -168,6 +170,11 @@ public static class SimulatedRequests
                 var now = env.Now(i);
                 env.Step(i, actions[i], out _, out _);
                 var t = env.LastTask(i);
+                if (trace is not null && i < traceEpisodes)
+                {
+                    trace(SimulatedDecision.Of(i, now, context.Models[t.Model].Name, names, t.Row, servers.AsSpan(i * env.MaxServers * env.FeatureCount, env.MaxServers * env.FeatureCount), mask.AsSpan(i * env.MaxServers, env.MaxServers), env.FeatureCount));
+                }
+
                 var local = t.Row < LocalVariants.Count;
                 ends[i] = Math.Max(ends[i], now + t.DelaySeconds);
                 if (!local)
@@ -195,5 +202,37 @@ public static class SimulatedRequests
         }
 
         return terms.WithProbes(joules);
+    }
+}
+
+/// <summary>
+/// One simulated decision as the policy saw it: the model, the placement chosen, and the present
+/// candidates' names and feature rows (the decision log's form: present rows only, [rows, F]), so a
+/// prediction's observations can be set beside the log's at the same preference.
+/// </summary>
+/// <param name="Episode">The episode (of its context) that made it.</param>
+/// <param name="Time">Simulated time of the decision, s from the episode's start.</param>
+/// <param name="Model">The task's model.</param>
+/// <param name="Placement">The row chosen ("local", "peer:edge", ...).</param>
+/// <param name="Candidates">Names of the present rows, in row order.</param>
+/// <param name="Features">The present rows' features, [Candidates.Count, F] row-major.</param>
+public sealed record SimulatedDecision(int Episode, double Time, string Model, string Placement, IReadOnlyList<string> Candidates, float[] Features)
+{
+    /// <summary>Copies the present rows of one observation ([S, F] features, [S] mask).</summary>
+    public static SimulatedDecision Of(int episode, double time, string model, IReadOnlyList<string> rowNames, int chosenRow, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, int featureCount)
+    {
+        ArgumentNullException.ThrowIfNull(rowNames);
+        var names = new List<string>();
+        var features = new List<float>();
+        for (var r = 0; r < mask.Length; r++)
+        {
+            if (mask[r] > 0)
+            {
+                names.Add(rowNames[r]);
+                features.AddRange(servers.Slice(r * featureCount, featureCount));
+            }
+        }
+
+        return new SimulatedDecision(episode, time, model, rowNames[chosenRow], names, [.. features]);
     }
 }

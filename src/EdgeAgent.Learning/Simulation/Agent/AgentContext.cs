@@ -297,6 +297,22 @@ public sealed class AgentContext
     public bool DynamicExecEstimates { get; set; }
 
     /// <summary>
+    /// How old the agent's picture of each peer's queue is. 0 (the training contexts' setting): the
+    /// observation shows each peer's running and queued tasks and their residual work as they are at
+    /// the decision. Greater than 0: as the live agent sees them, from the peer's last load report:
+    /// each peer sends a snapshot of its executor every this many seconds (the agent's
+    /// Agent:LoadReportInterval, 250 ms by default; each peer's phase drawn per episode on a random
+    /// stream of its own), which reaches the agent half a round trip later and stays its picture
+    /// until the next one; a snapshot shows the tasks that had arrived at the peer and not finished
+    /// at its time, a running one with its expected time less what it had run (the executor's
+    /// residual). So a request the agent got back a moment ago can still show as running there, and
+    /// one that reached the peer since the snapshot shows only as the agent's own request in flight.
+    /// The agent's own traffic (requests in flight, still on their way, the upload backlog) is its
+    /// own bookkeeping and stays current. For predicting a live run.
+    /// </summary>
+    public double PeerReportIntervalSeconds { get; set; }
+
+    /// <summary>
     /// Request-size classes of the workload (a calibrated deployment's spread of request sizes: the
     /// recognition lines' widths): each job draws one class, uniformly, and every task of it takes
     /// its model's profile in that class (<see cref="SizeClassModels"/>: request and response bytes,
@@ -369,6 +385,7 @@ public sealed class AgentContext
         ExecJitterSigma = other.ExecJitterSigma;
         MaxJobsInFlight = other.MaxJobsInFlight;
         DynamicExecEstimates = other.DynamicExecEstimates;
+        PeerReportIntervalSeconds = other.PeerReportIntervalSeconds;
         SizeClassCount = other.SizeClassCount;
         Array.Copy(other.SizeClassModels, SizeClassModels, SizeClassModels.Length);
         Array.Copy(other.SizeClassPeerExecSeconds, SizeClassPeerExecSeconds, SizeClassPeerExecSeconds.Length);
@@ -435,6 +452,7 @@ public sealed class AgentContext
             Require(peer.ObservedRoundTripSeconds >= 0 && double.IsFinite(peer.ObservedRoundTripSeconds) && peer.ObservedBitsPerSecond >= 0 && double.IsFinite(peer.ObservedBitsPerSecond), $"peer {p} observed round trip and throughput must be finite and non-negative (0: the true values)");
         }
 
+        Require(PeerReportIntervalSeconds is >= 0 and <= 3600, "the peers' load report interval must be in [0, 3600] s (0: the exact queue state)");
         Require(PeerExecSeconds.All(v => v >= 0 && double.IsFinite(v)), "peer execution times must be finite and non-negative (0: device time / speed)");
         Require(PeerPricedRoundTripSeconds.All(v => v >= 0 && double.IsFinite(v)), "priced round trips must be finite and non-negative (0: the observed round trip)");
         Require(PeerObservedExecRatio.All(v => v >= 0 && double.IsFinite(v)), "observed execution ratios per peer and model must be finite and non-negative (0: the peer's ratio)");

@@ -137,6 +137,14 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly int[] _maxInFlight; // [n] the client's cap on jobs in flight (0: none)
     private readonly int[] _sizeClasses; // [n] request-size classes (0: none)
     private readonly bool[] _estOn;      // [n] dynamics of the agent's execution-time estimates (AgentContext.DynamicExecEstimates)
+    private const int DoneCap = 64;      // finished jobs per peer kept for the load report's snapshot
+    private readonly double[] _reportInterval; // [n] the peers' load report interval, s (AgentContext.PeerReportIntervalSeconds; 0: the exact queue)
+    private readonly double[] _reportPhase;    // [n, P] time of each peer's first report in the episode, s
+    private double[]? _doneArrival;      // [n, Q, DoneCap] jobs pruned (finished) on peers, a ring: a report's snapshot may predate their finish
+    private double[]? _doneStart;
+    private double[]? _doneFinish;
+    private double[]? _doneObserved;
+    private int[]? _doneNext;            // [n, Q] jobs ever written to the ring (next slot = count mod DoneCap)
     private readonly int _estCap;        // runs waiting to finish before they reach an estimate, per env
     private ExecTimeEstimate[]? _est;    // [n, Q, M] each executor's estimate of each model (allocated when a context uses it)
     private double[]? _estPendTime;      // [n, estCap] when a placed run finishes (it reaches the estimate then)
@@ -312,6 +320,8 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _maxInFlight = new int[_n];
         _sizeClasses = new int[_n];
         _estOn = new bool[_n];
+        _reportInterval = new double[_n];
+        _reportPhase = new double[_n * P];
 
         _now = new double[_n];
         _ownRate = new OwnRequestRate[_n];
@@ -499,6 +509,17 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         {
             ResetEstimates(env, episodeSeed);
         }
+
+        if (_reportInterval[env] > 0)
+        {
+            // Each peer's reports at its own phase, on a stream of their own (the episode's arrivals and jitters are unchanged).
+            var phases = new SimRandom(SimRandom.Mix(episodeSeed, 0x7E7E_0000UL));
+            for (var p = 0; p < P; p++)
+            {
+                _reportPhase[(env * P) + p] = phases.NextDouble() * _reportInterval[env];
+            }
+        }
+
         for (var p = 0; p < P; p++)
         {
             _bgRng[(env * P) + p] = new SimRandom(SimRandom.Mix(episodeSeed, 0xB6B6_0000UL + (ulong)p));
@@ -520,6 +541,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _bgDropped[env] = 0;
         Array.Clear(_slotFree, env * Q * C, Q * C);
         Array.Clear(_jobCount, env * Q, Q);
+        if (_doneNext is not null)
+        {
+            Array.Clear(_doneNext, env * Q, Q);
+        }
+
         Array.Clear(_linkFree, env * P, P);
         Array.Clear(_agentBusyUntil, env * P, P);
         Array.Clear(_ownCount, env * P, P);
@@ -994,6 +1020,26 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._agentBusyUntil, s * P, _agentBusyUntil, env * P, P);
         Array.Copy(src._ownCount, s * P, _ownCount, env * P, P);
         Array.Copy(src._ownBack, s * P * _ownCap, _ownBack, env * P * _ownCap, P * _ownCap);
+        _reportInterval[env] = src._reportInterval[s];
+        Array.Copy(src._reportPhase, s * P, _reportPhase, env * P, P);
+        if (src._doneNext is not null)
+        {
+            _doneArrival ??= new double[_n * Q * DoneCap];
+            _doneStart ??= new double[_n * Q * DoneCap];
+            _doneFinish ??= new double[_n * Q * DoneCap];
+            _doneObserved ??= new double[_n * Q * DoneCap];
+            _doneNext ??= new int[_n * Q];
+            Array.Copy(src._doneArrival!, s * Q * DoneCap, _doneArrival, env * Q * DoneCap, Q * DoneCap);
+            Array.Copy(src._doneStart!, s * Q * DoneCap, _doneStart, env * Q * DoneCap, Q * DoneCap);
+            Array.Copy(src._doneFinish!, s * Q * DoneCap, _doneFinish, env * Q * DoneCap, Q * DoneCap);
+            Array.Copy(src._doneObserved!, s * Q * DoneCap, _doneObserved, env * Q * DoneCap, Q * DoneCap);
+            Array.Copy(src._doneNext, s * Q, _doneNext, env * Q, Q);
+        }
+        else if (_doneNext is not null)
+        {
+            Array.Clear(_doneNext, env * Q, Q);
+        }
+
         _estOn[env] = src._estOn[s];
         if (src._estOn[s])
         {
@@ -1120,6 +1166,15 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _maxInFlight[env] = c.MaxJobsInFlight;
         _sizeClasses[env] = c.SizeClassCount;
         _estOn[env] = c.DynamicExecEstimates;
+        _reportInterval[env] = c.PeerReportIntervalSeconds;
+        if (c.PeerReportIntervalSeconds > 0)
+        {
+            _doneArrival ??= new double[_n * Q * DoneCap];
+            _doneStart ??= new double[_n * Q * DoneCap];
+            _doneFinish ??= new double[_n * Q * DoneCap];
+            _doneObserved ??= new double[_n * Q * DoneCap];
+            _doneNext ??= new int[_n * Q];
+        }
         if (c.SizeClassCount > 0)
         {
             EnsureSizeClassArrays();
@@ -1192,6 +1247,20 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var estimate = _est![(((env * Q) + q) * M) + m];
         var expected = q == 0 ? ExecOf(env, m, 0) : PeerExecOf(env, q - 1, m);
         return estimate.Runs > 0 && expected > 0 && double.IsFinite(expected) ? estimate.ExpectedMs(ReqOf(env, m)) / 1000.0 / expected : 1.0;
+    }
+
+    /// <summary>
+    /// The time (s from the episode's start) of the load report of peer <paramref name="peer"/> that
+    /// <paramref name="env"/>'s current observation shows (<see cref="AgentContext.PeerReportIntervalSeconds"/>;
+    /// negative before the peer's first report of the episode), or the current time when the context
+    /// shows each peer's queue as it is (interval 0).
+    /// </summary>
+    public double PeerReportTime(int env, int peer)
+    {
+        CheckEnv(env);
+        ArgumentOutOfRangeException.ThrowIfNegative(peer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(peer, P);
+        return _reportInterval[env] > 0 ? LastReport(env, peer, _now[env]) : _now[env];
     }
 
     /// <summary>
@@ -1792,8 +1861,19 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         var b = qi * _jobCap;
         var c = _jobCount[qi];
         var w = 0;
+        var keep = q > 0 && _reportInterval[env] > 0;
         for (var k = 0; k < c; k++)
         {
+            if (keep && _jobFinish[b + k] <= t)
+            {
+                var d = (qi * DoneCap) + (_doneNext![qi] % DoneCap);
+                _doneArrival![d] = _jobArrival[b + k];
+                _doneStart![d] = _jobStart[b + k];
+                _doneFinish![d] = _jobFinish[b + k];
+                _doneObserved![d] = _jobObserved[b + k];
+                _doneNext[qi]++;
+            }
+
             if (_jobFinish[b + k] > t)
             {
                 if (w != k)
@@ -1918,6 +1998,41 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             var b = qi * _jobCap;
             int running = 0, queued = 0, n = 0, arriving = 0;
             double sum = 0.0, arrivingWork = 0.0;
+            if (q > 0 && _reportInterval[env] > 0)
+            {
+                // The peer's queue as its last load report showed it (AgentContext.PeerReportIntervalSeconds).
+                var at = LastReport(env, q - 1, now);
+                for (var k = 0; k < _jobCount[qi]; k++)
+                {
+                    if (_jobArrival[b + k] > now)
+                    {
+                        arriving++;
+                        arrivingWork += _jobObserved[b + k];
+                    }
+                    else if (_jobArrival[b + k] <= at)
+                    {
+                        Snapshot(_jobStart[b + k], _jobObserved[b + k], at, (q * _jobCap) + n++, ref running, ref queued, ref sum);
+                    }
+                }
+
+                var d = qi * DoneCap;
+                for (var k = Math.Min(_doneNext![qi], DoneCap) - 1; k >= 0; k--)
+                {
+                    if (_doneArrival![d + k] <= at && _doneFinish![d + k] > at && n < _jobCap)
+                    {
+                        Snapshot(_doneStart![d + k], _doneObserved![d + k], at, (q * _jobCap) + n++, ref running, ref queued, ref sum);
+                    }
+                }
+
+                _running[q] = running;
+                _queued[q] = queued;
+                _arriving[q] = arriving;
+                _arrivingWork[q] = arrivingWork;
+                _residCount[q] = n;
+                _residSum[q] = sum;
+                continue;
+            }
+
             for (var k = 0; k < _jobCount[qi]; k++)
             {
                 if (_jobArrival[b + k] > now)
@@ -1952,6 +2067,37 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _residCount[q] = n;
             _residSum[q] = sum;
         }
+    }
+
+    // The time of the last load report of peer p that has reached the agent by `now`: reports every
+    // interval from the peer's phase, each arriving half a round trip after its snapshot.
+    private double LastReport(int env, int p, double now)
+    {
+        var pi = (env * P) + p;
+        var interval = _reportInterval[env];
+        var phase = _reportPhase[pi];
+        var seen = now - (0.5 * _rtt[pi]) - phase;
+        return phase + (Math.Floor(seen / interval) * interval);
+    }
+
+    // One task in a load report's snapshot taken at `at`, as the peer's executor reports it: running
+    // (started by then) with its expected time less what it had run, else queued with its expected time.
+    private void Snapshot(double start, double observed, double at, int slot, ref int running, ref int queued, ref double sum)
+    {
+        double residual;
+        if (start <= at)
+        {
+            running++;
+            residual = Math.Max(0, observed - (at - start));
+        }
+        else
+        {
+            queued++;
+            residual = observed;
+        }
+
+        _resid[slot] = residual;
+        sum += residual;
     }
 
     // The candidate as the live ClusterView would describe it (after Scan).

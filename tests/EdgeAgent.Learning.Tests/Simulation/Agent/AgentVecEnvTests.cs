@@ -755,6 +755,69 @@ public sealed class AgentVecEnvTests
         }
     }
 
+    // One peer on a fast link (125 kB in 1 ms each way), RTT 20 ms: an offload sent at t reaches the peer
+    // at t + 0.011 and runs there until t + 0.036 (0.1 s / 4).
+    private static AgentContext FastLink(double jobsPerSecond, double reportInterval)
+    {
+        var c = Simple(jobsPerSecond);
+        c.Peers[0] = c.Peers[0] with { UplinkBitsPerSecond = 1e9, DownlinkBitsPerSecond = 1e9 };
+        c.PeerReportIntervalSeconds = reportInterval;
+        c.Validate();
+        return c;
+    }
+
+    [Fact]
+    public void PeerReports_Lagged_ThePeersQueueIsAsItsLastLoadReportShowedIt()
+    {
+        // Every job offloaded, 290 ms apart (not a multiple of the reports' 250 ms, so the snapshots fall at every point of a run): at each decision the previous one has finished (the exact
+        // queue is empty), but the peer's last report, taken every 250 ms at the episode's phase and
+        // seen half a round trip later, shows a job running when its snapshot fell inside one's run,
+        // with the expected time less what it had run (the peer executor's residual).
+        var env = Env(FastLink(1 / 0.29, 0.25), steps: 80, seed: 3);
+        var exact = Env(FastLink(1 / 0.29, 0), steps: 80, seed: 3);
+        var sends = new List<double>();
+        var first = env.PeerReportTime(0, 0);
+        var shown = 0;
+        for (var k = 0; k < 80; k++)
+        {
+            var now = env.Now(0);
+            var at = env.PeerReportTime(0, 0);
+            Assert.InRange(at, now - 0.01 - 0.25 + 1e-9, now - 0.01);
+            var periods = (at - first) / 0.25;
+            Assert.Equal(Math.Round(periods), periods, 6); // one phase for the episode
+            var running = sends.Where(t => t + 0.011 <= at && at < t + 0.036).ToArray();
+            var peer = env.CurrentObservation(0).Servers[3];
+            Assert.Equal(running.Length, peer.Executing);
+            Assert.Equal(0, peer.Queued);
+            Assert.Equal(running.Sum(t => 0.025 - (at - (t + 0.011))), peer.ResidualWorkSeconds, 9);
+            shown += running.Length;
+
+            var plain = exact.CurrentObservation(0).Servers[3];
+            Assert.Equal(0, plain.Executing);
+            Assert.Equal(now, exact.PeerReportTime(0, 0), 12);
+            sends.Add(now);
+            env.Step(0, 3, out var d0, out var e0);
+            exact.Step(0, 3, out var d1, out var e1);
+            Assert.Equal(d1, d0, 12); // only the observation differs
+            Assert.Equal(e1, e0, 12);
+        }
+
+        Assert.InRange(shown, 2, 15); // 25 of every 290 ms show a run: about 7 of the 80 decisions
+    }
+
+    [Fact]
+    public void PeerReports_Lagged_ARequestOnItsWayShowsAsArrivingNotInTheReport()
+    {
+        // The agent's own bookkeeping stays current: a request sent this instant is arriving (the
+        // peer's report cannot hold it yet), at the decision right after it as well as with the exact queue.
+        var env = Env(FastLink(2000, 0.25), steps: 4, seed: 5);
+        env.Step(0, 3, out _, out _);
+        var peer = env.CurrentObservation(0).Servers[3];
+        Assert.Equal(1, peer.ArrivingTasks);
+        Assert.Equal(1, peer.OwnInFlight);
+        Assert.Equal(0, peer.Executing);
+    }
+
     [Fact]
     public void Constructor_WrongLayout_ThrowsNamingIt()
     {
