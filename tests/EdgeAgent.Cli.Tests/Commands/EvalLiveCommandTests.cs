@@ -190,5 +190,34 @@ public sealed class EvalLiveCommandTests : IDisposable
         var (dynamicsCode, _, dynamicsError) = Run("--estimator-dynamics", "links", "--report", _dir);
         Assert.Equal(2, dynamicsCode);
         Assert.Equal("edgeagent eval live: --estimator-dynamics must be 'off' or 'exec', got 'links'.", dynamicsError.Trim());
+
+        var (reportsCode, _, reportsError) = Run("--peer-reports", "late", "--report", _dir);
+        Assert.Equal(2, reportsCode);
+        Assert.Equal("edgeagent eval live: --peer-reports must be 'lagged' or 'exact', got 'late'.", reportsError.Trim());
+    }
+
+    [Fact]
+    public void EvalLive_FromLogPeerReportsLaggedWithTrace_SaysSoAndWritesTheSimulatedObservationsByName()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "log"));
+        using (var db = DecisionDatabase.OpenForWriting(Path.Combine(_dir, "log", "decisions.db")))
+        {
+            db.Insert([.. Enumerable.Range(0, 30).SelectMany(i => new[] { DurableDecisionLog.ToRow(Record(i, 0)), DurableDecisionLog.ToRow(Record(i, 1)) })]);
+        }
+
+        var trace = Path.Combine(_dir, "sim-observations.csv");
+        var (code, output, error) = Run("--from-log", "--report", _dir, "--preferences", "2", "--policy", "heuristic", "--episodes", "2", "--peer-reports", "lagged", "--trace-observations", trace);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("each peer's queue as its last load report showed it (every 250 ms", output, StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "report.json")));
+        Assert.Equal("lagged", report.RootElement.GetProperty("peer_reports").GetString());
+        var lines = File.ReadAllLines(trace);
+        var header = lines[0].Split(',');
+        Assert.Equal(["w_delay", "context", "episode", "time_s", "model", "placement", "candidate"], header[..7]);
+        Assert.Contains("round_trip", header);
+        Assert.Contains("residual_hist_0", header);
+        Assert.True(lines.Length > 1);
+        Assert.All(lines.Skip(1), l => Assert.Equal(header.Length, l.Split(',').Length));
     }
 }
