@@ -86,7 +86,7 @@ public sealed record LiveEvaluationSettings
     /// <see cref="AgentContext.PeerReportIntervalSeconds"/>) or <see cref="LiveEvaluation.ReportsExact"/>
     /// (the queue as it is at each decision, the prediction before 5 December 2026 16:00 UTC).
     /// </summary>
-    public string PeerReports { get; init; } = LiveEvaluation.ReportsExact;
+    public string PeerReports { get; init; } = LiveEvaluation.ReportsLagged;
 
     /// <summary>
     /// A CSV file for the prospective prediction's simulated observations (null: none): every decision of
