@@ -517,7 +517,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
         var probeJoules = ReadProbes(ProbesPath);
         var execProbeJoules = ReadProbes(ExecProbesPath);
-        using var trace = settings.ObservationTracePath is { } tracePath ? new ObservationTrace(tracePath, Core.Observation.FeatureLayout.Agent(ownTraffic: true)) : null;
+        using var trace = settings.ObservationTracePath is { } tracePath ? new ObservationTrace(tracePath) : null;
         var probeModel = AgentProbes();
         var points = new List<LivePoint>();
         foreach (var preference in settings.Preferences)
@@ -731,13 +731,15 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
 /// <summary>
 /// Writes simulated decisions (<see cref="SimulatedDecision"/>) as CSV: w_delay, context, episode,
-/// time, model, placement, candidate, then one column per feature of the layout by name.
+/// time, model, placement, candidate, then one column per feature by name, from the layout the
+/// simulator wrote the observations in (the header comes with the first decision).
 /// </summary>
 internal sealed class ObservationTrace : IDisposable
 {
     private readonly StreamWriter _writer;
+    private Core.Observation.FeatureLayout? _layout;
 
-    public ObservationTrace(string path, Core.Observation.FeatureLayout layout)
+    public ObservationTrace(string path)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
@@ -746,12 +748,22 @@ internal sealed class ObservationTrace : IDisposable
         }
 
         _writer = new StreamWriter(path, append: false);
-        _writer.WriteLine("w_delay,context,episode,time_s,model,placement,candidate," + string.Join(',', layout.Scalars.Select(s => s.Name).Concat(Enumerable.Range(0, layout.HistogramBins).Select(b => string.Create(CultureInfo.InvariantCulture, $"residual_hist_{b}")))));
     }
 
     public void Write(double preference, int context, SimulatedDecision decision)
     {
-        var f = decision.Features.Length / Math.Max(1, decision.Candidates.Count);
+        var layout = decision.Layout;
+        if (_layout is null)
+        {
+            _layout = layout;
+            _writer.WriteLine("w_delay,context,episode,time_s,model,placement,candidate," + string.Join(',', layout.Scalars.Select(s => s.Name).Concat(Enumerable.Range(0, layout.HistogramBins).Select(b => string.Create(CultureInfo.InvariantCulture, $"residual_hist_{b}")))));
+        }
+        else if (!layout.Equals(_layout))
+        {
+            throw new InvalidOperationException($"The trace's observations changed layout ({_layout.Describe()} to {layout.Describe()}).");
+        }
+
+        var f = layout.FeatureCount;
         var inv = CultureInfo.InvariantCulture;
         for (var r = 0; r < decision.Candidates.Count; r++)
         {

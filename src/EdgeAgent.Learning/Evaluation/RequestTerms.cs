@@ -172,7 +172,7 @@ public static class SimulatedRequests
                 var t = env.LastTask(i);
                 if (trace is not null && i < traceEpisodes)
                 {
-                    trace(SimulatedDecision.Of(i, now, context.Models[t.Model].Name, names, t.Row, servers.AsSpan(i * env.MaxServers * env.FeatureCount, env.MaxServers * env.FeatureCount), mask.AsSpan(i * env.MaxServers, env.MaxServers), env.FeatureCount));
+                    trace(SimulatedDecision.Of(i, now, context.Models[t.Model].Name, names, t.Row, servers.AsSpan(i * env.MaxServers * env.FeatureCount, env.MaxServers * env.FeatureCount), mask.AsSpan(i * env.MaxServers, env.MaxServers), env.Layout));
                 }
 
                 var local = t.Row < LocalVariants.Count;
@@ -216,12 +216,15 @@ public static class SimulatedRequests
 /// <param name="Placement">The row chosen ("local", "peer:edge", ...).</param>
 /// <param name="Candidates">Names of the present rows, in row order.</param>
 /// <param name="Features">The present rows' features, [Candidates.Count, F] row-major.</param>
-public sealed record SimulatedDecision(int Episode, double Time, string Model, string Placement, IReadOnlyList<string> Candidates, float[] Features)
+/// <param name="Layout">The observation's layout (F and the columns' names).</param>
+public sealed record SimulatedDecision(int Episode, double Time, string Model, string Placement, IReadOnlyList<string> Candidates, float[] Features, Core.Observation.FeatureLayout Layout)
 {
-    /// <summary>Copies the present rows of one observation ([S, F] features, [S] mask).</summary>
-    public static SimulatedDecision Of(int episode, double time, string model, IReadOnlyList<string> rowNames, int chosenRow, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, int featureCount)
+    /// <summary>Copies the present rows of one observation ([S, F] features, [S] mask) in <paramref name="layout"/>.</summary>
+    public static SimulatedDecision Of(int episode, double time, string model, IReadOnlyList<string> rowNames, int chosenRow, ReadOnlySpan<float> servers, ReadOnlySpan<float> mask, Core.Observation.FeatureLayout layout)
     {
         ArgumentNullException.ThrowIfNull(rowNames);
+        ArgumentNullException.ThrowIfNull(layout);
+        var featureCount = layout.FeatureCount;
         var names = new List<string>();
         var features = new List<float>();
         for (var r = 0; r < mask.Length; r++)
@@ -233,6 +236,6 @@ public sealed record SimulatedDecision(int Episode, double Time, string Model, s
             }
         }
 
-        return new SimulatedDecision(episode, time, model, rowNames[chosenRow], names, [.. features]);
+        return new SimulatedDecision(episode, time, model, rowNames[chosenRow], names, [.. features], layout);
     }
 }
