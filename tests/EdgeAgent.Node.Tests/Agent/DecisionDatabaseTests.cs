@@ -114,34 +114,9 @@ public sealed class DecisionDatabaseTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = SchemaOne + $"PRAGMA application_id = {DecisionDatabase.ApplicationId}; PRAGMA user_version = 1;" +
-                "INSERT INTO layouts (name, metadata) VALUES ($layout, $metadata);" +
-                "INSERT INTO decisions (ts_us, model, input_bytes, layout_id, candidates, features, mask, w_delay, w_energy, decided, ran_at, fallback_from, delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code) " +
-                "VALUES ($ts, $model, $bytes, 1, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status);";
-            command.Parameters.AddWithValue("$layout", old.Layout);
-            command.Parameters.AddWithValue("$metadata", old.LayoutMetadata);
-            command.Parameters.AddWithValue("$ts", DecisionDatabase.ToMicroseconds(old.Timestamp));
-            command.Parameters.AddWithValue("$model", old.Model);
-            command.Parameters.AddWithValue("$bytes", old.InputBytes);
-            command.Parameters.AddWithValue("$candidates", System.Text.Json.JsonSerializer.Serialize(old.Candidates));
-            command.Parameters.AddWithValue("$features", DecisionDatabase.FloatsToBytes(old.Features));
-            command.Parameters.AddWithValue("$mask", old.Mask.Select(m => m > 0 ? (byte)1 : (byte)0).ToArray());
-            command.Parameters.AddWithValue("$wd", old.DelayWeight);
-            command.Parameters.AddWithValue("$we", old.EnergyWeight);
-            command.Parameters.AddWithValue("$decided", old.Decided);
-            command.Parameters.AddWithValue("$ran", old.RanAt);
-            command.Parameters.AddWithValue("$fallback", (object?)old.FallbackFrom ?? DBNull.Value);
-            command.Parameters.AddWithValue("$delay", old.DelaySeconds);
-            command.Parameters.AddWithValue("$queue", old.QueueSeconds);
-            command.Parameters.AddWithValue("$transfer", old.TransferSeconds);
-            command.Parameters.AddWithValue("$exec", old.ExecSeconds);
-            command.Parameters.AddWithValue("$cj", old.ComputeJoules);
-            command.Parameters.AddWithValue("$cp", old.ComputeProvenance);
-            command.Parameters.AddWithValue("$rj", old.RadioJoules);
-            command.Parameters.AddWithValue("$rp", old.RadioProvenance);
-            command.Parameters.AddWithValue("$outcome", old.Outcome);
-            command.Parameters.AddWithValue("$status", old.StatusCode);
+            command.CommandText = SchemaOne + $"PRAGMA application_id = {DecisionDatabase.ApplicationId}; PRAGMA user_version = 1;";
             command.ExecuteNonQuery();
+            InsertAsWritten(connection, old, featureCount: false);
         }
 
         using (var read = DecisionDatabase.OpenForReading(DbPath))
@@ -190,34 +165,7 @@ public sealed class DecisionDatabaseTests : IDisposable
             raw.Open();
             foreach (var row in old)
             {
-                using var command = raw.CreateCommand();
-                command.CommandText = "INSERT OR IGNORE INTO layouts (name, metadata) VALUES ($layout, $metadata);" +
-                    "INSERT INTO decisions (ts_us, model, input_bytes, layout_id, candidates, features, mask, w_delay, w_energy, decided, ran_at, fallback_from, delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code, feature_count) " +
-                    "VALUES ($ts, $model, $bytes, 1, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status, NULL);";
-                command.Parameters.AddWithValue("$layout", row.Layout);
-                command.Parameters.AddWithValue("$metadata", row.LayoutMetadata);
-                command.Parameters.AddWithValue("$ts", DecisionDatabase.ToMicroseconds(row.Timestamp));
-                command.Parameters.AddWithValue("$model", row.Model);
-                command.Parameters.AddWithValue("$bytes", row.InputBytes);
-                command.Parameters.AddWithValue("$candidates", System.Text.Json.JsonSerializer.Serialize(row.Candidates));
-                command.Parameters.AddWithValue("$features", DecisionDatabase.FloatsToBytes(row.Features));
-                command.Parameters.AddWithValue("$mask", row.Mask.Select(m => m > 0 ? (byte)1 : (byte)0).ToArray());
-                command.Parameters.AddWithValue("$wd", row.DelayWeight);
-                command.Parameters.AddWithValue("$we", row.EnergyWeight);
-                command.Parameters.AddWithValue("$decided", row.Decided);
-                command.Parameters.AddWithValue("$ran", row.RanAt);
-                command.Parameters.AddWithValue("$fallback", (object?)row.FallbackFrom ?? DBNull.Value);
-                command.Parameters.AddWithValue("$delay", row.DelaySeconds);
-                command.Parameters.AddWithValue("$queue", row.QueueSeconds);
-                command.Parameters.AddWithValue("$transfer", row.TransferSeconds);
-                command.Parameters.AddWithValue("$exec", row.ExecSeconds);
-                command.Parameters.AddWithValue("$cj", row.ComputeJoules);
-                command.Parameters.AddWithValue("$cp", row.ComputeProvenance);
-                command.Parameters.AddWithValue("$rj", row.RadioJoules);
-                command.Parameters.AddWithValue("$rp", row.RadioProvenance);
-                command.Parameters.AddWithValue("$outcome", row.Outcome);
-                command.Parameters.AddWithValue("$status", row.StatusCode);
-                command.ExecuteNonQuery();
+                InsertAsWritten(raw, row, featureCount: true);
             }
         }
 
@@ -405,5 +353,41 @@ public sealed class DecisionDatabaseTests : IDisposable
         Assert.Equal(DbPath + ".corrupt-20261203T180000Z", aside);
         Assert.True(File.Exists(aside) && File.Exists(aside + "-wal"));
         Assert.False(File.Exists(DbPath) || File.Exists(DbPath + "-wal"));
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="row"/> as an EdgeAgent of schema 1 (no feature_count column) or 2
+    /// (feature_count NULL: the whole [S, F] stored) wrote it.
+    /// </summary>
+    private static void InsertAsWritten(SqliteConnection connection, DecisionRow row, bool featureCount)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR IGNORE INTO layouts (name, metadata) VALUES ($layout, $metadata);" +
+            "INSERT INTO decisions (ts_us, model, input_bytes, layout_id, candidates, features, mask, w_delay, w_energy, decided, ran_at, fallback_from, delay_s, queue_s, transfer_s, exec_s, compute_j, compute_provenance, radio_j, radio_provenance, outcome, status_code" + (featureCount ? ", feature_count" : "") + ") " +
+            "VALUES ($ts, $model, $bytes, 1, $candidates, $features, $mask, $wd, $we, $decided, $ran, $fallback, $delay, $queue, $transfer, $exec, $cj, $cp, $rj, $rp, $outcome, $status" + (featureCount ? ", NULL" : "") + ");";
+        command.Parameters.AddWithValue("$layout", row.Layout);
+        command.Parameters.AddWithValue("$metadata", row.LayoutMetadata);
+        command.Parameters.AddWithValue("$ts", DecisionDatabase.ToMicroseconds(row.Timestamp));
+        command.Parameters.AddWithValue("$model", row.Model);
+        command.Parameters.AddWithValue("$bytes", row.InputBytes);
+        command.Parameters.AddWithValue("$candidates", System.Text.Json.JsonSerializer.Serialize(row.Candidates));
+        command.Parameters.AddWithValue("$features", DecisionDatabase.FloatsToBytes(row.Features));
+        command.Parameters.AddWithValue("$mask", row.Mask.Select(m => m > 0 ? (byte)1 : (byte)0).ToArray());
+        command.Parameters.AddWithValue("$wd", row.DelayWeight);
+        command.Parameters.AddWithValue("$we", row.EnergyWeight);
+        command.Parameters.AddWithValue("$decided", row.Decided);
+        command.Parameters.AddWithValue("$ran", row.RanAt);
+        command.Parameters.AddWithValue("$fallback", (object?)row.FallbackFrom ?? DBNull.Value);
+        command.Parameters.AddWithValue("$delay", row.DelaySeconds);
+        command.Parameters.AddWithValue("$queue", row.QueueSeconds);
+        command.Parameters.AddWithValue("$transfer", row.TransferSeconds);
+        command.Parameters.AddWithValue("$exec", row.ExecSeconds);
+        command.Parameters.AddWithValue("$cj", row.ComputeJoules);
+        command.Parameters.AddWithValue("$cp", row.ComputeProvenance);
+        command.Parameters.AddWithValue("$rj", row.RadioJoules);
+        command.Parameters.AddWithValue("$rp", row.RadioProvenance);
+        command.Parameters.AddWithValue("$outcome", row.Outcome);
+        command.Parameters.AddWithValue("$status", row.StatusCode);
+        command.ExecuteNonQuery();
     }
 }
