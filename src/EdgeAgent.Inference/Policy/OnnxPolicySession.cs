@@ -143,7 +143,7 @@ public sealed class OnnxPolicySession : IDisposable
     }
 
     /// <summary>
-    /// Refuses a file with a NaN or infinite weight (a float initializer or Constant): ONNX Runtime
+    /// Refuses a file with a NaN or infinite weight (a float, float16 or bfloat16 initializer or Constant): ONNX Runtime
     /// loads it, and its logits are NaN, which compare false with everything, so the agent would
     /// silently choose the first present candidate on every request. A damaged file or a training
     /// run that diverged; the message names the tensor and the element.
@@ -169,7 +169,8 @@ public sealed class OnnxPolicySession : IDisposable
             .Select(a => a.T));
         foreach (var tensor in tensors)
         {
-            if (tensor.DataType != (int)DataType.Float)
+            // Float weights, and half-precision ones (widened exactly, NaN and infinities kept).
+            if (tensor.DataType is not ((int)DataType.Float or (int)DataType.Float16 or (int)DataType.Bfloat16))
             {
                 continue;
             }

@@ -260,4 +260,22 @@ public sealed class OnnxPolicySessionTests : IDisposable
 
         Assert.Equal($"Policy file '{_directory}' is a directory; give the policy's .onnx file.", error.Message);
     }
+
+    [Fact]
+    public void CheckWeightsFinite_HalfPrecisionWeightWithInfinity_IsRefused()
+    {
+        // A policy may keep weights in float16 and Cast them up; their non-finite values matter as much.
+        var model = new GraphBuilder("half_weights")
+            .Opset(17)
+            .Input("x", DataType.Float, 1)
+            .Output("y", DataType.Float, 1)
+            .Initializer(OnnxTensors.FromHalves("w16", [(Half)1, Half.PositiveInfinity], 2))
+            .Node("Identity", ["x"], ["y"])
+            .Build();
+        var path = Path.Combine(_directory, "half.onnx");
+
+        var error = Assert.Throws<PolicyFileException>(() => OnnxPolicySession.CheckWeightsFinite(path, OnnxModelFile.ToBytes(model)));
+
+        Assert.StartsWith($"Policy file '{path}': weight 'w16' holds Infinity at element 1 of 2;", error.Message, StringComparison.Ordinal);
+    }
 }
