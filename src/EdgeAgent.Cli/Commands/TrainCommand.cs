@@ -216,6 +216,12 @@ internal static class TrainCommand
                 error.WriteLine("edgeagent train: " + e.Message);
                 return Task.FromResult(2);
             }
+            catch (TrainingDivergedException e)
+            {
+                // No policy file is written: a NaN actor decides nothing sensible (and the agent would refuse it).
+                error.WriteLine("edgeagent train: " + e.Message);
+                return Task.FromResult(1);
+            }
         });
         return command;
     }

@@ -96,6 +96,13 @@ public sealed record TrainingProgress(
 }
 
 /// <summary>
+/// Training produced a loss, weight or reward scale that is NaN or infinite (a learning rate too
+/// high, or a simulator fault). <see cref="SacTrainer.Run"/> stops at the first such value and
+/// writes no checkpoint from that point on, so the last checkpoint holds finite networks.
+/// </summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
 /// Runs preference-conditioned Discrete SAC on the batched simulator: N environments with
 /// evenly spaced preferences (redrawn at episode ends with some probability), contexts drawn per
 /// episode, replay with preference relabelling and n-step returns, an optional warm start by
@@ -118,6 +125,7 @@ public sealed class SacTrainer
     private double _scaleDelay = double.NaN, _scaleEnergy = double.NaN;
     private long _environmentSteps;
     private TimeSpan _elapsedBefore;
+    private TimeSpan? _checkpointWrittenAt;
 
     /// <summary>Creates environments, networks and the replay buffer.</summary>
     public SacTrainer(SacOptions options, TrainingSettings settings, TimeProvider time)
@@ -252,6 +260,10 @@ public sealed class SacTrainer
                     cloning = _o.BehaviourCloningUpdates > 0 && Agent.Updates < _o.BehaviourCloningUpdates;
                     Sample(batch, cloning);
                     last = Agent.Update(batch, cloning);
+                    if (NonFinite(last) is { } what)
+                    {
+                        throw Diverged(what, _elapsedBefore + _time.GetElapsedTime(start));
+                    }
                 }
             }
 
@@ -266,7 +278,9 @@ public sealed class SacTrainer
             {
                 _elapsedBefore += _time.GetElapsedTime(start, now);
                 start = now;
+                ThrowIfNetworksNotFinite(_elapsedBefore);
                 SaveCheckpoint(_settings.CheckpointPath);
+                _checkpointWrittenAt = _elapsedBefore;
                 lastCheckpoint = now;
             }
 
@@ -284,10 +298,60 @@ public sealed class SacTrainer
         }
 
         _elapsedBefore += _time.GetElapsedTime(start);
+        ThrowIfNetworksNotFinite(_elapsedBefore);
         if (_settings.CheckpointPath is not null)
         {
             SaveCheckpoint(_settings.CheckpointPath);
+            _checkpointWrittenAt = _elapsedBefore;
         }
+    }
+
+    // The first statistic of an update that is not finite, or null.
+    private static string? NonFinite(SacUpdateStats stats) =>
+        !double.IsFinite(stats.CriticLoss) ? $"the critic loss is {stats.CriticLoss}"
+        : !double.IsFinite(stats.ActorLoss) ? $"the actor loss is {stats.ActorLoss}"
+        : !double.IsFinite(stats.Entropy) ? $"the policy entropy is {stats.Entropy}"
+        : !double.IsFinite(stats.Temperature) ? $"the entropy temperature is {stats.Temperature}"
+        : !double.IsFinite(stats.MeanQ) ? $"the mean Q is {stats.MeanQ}"
+        : null;
+
+    // Before a checkpoint (and at the end): every weight of the five networks, the temperature and the reward scales.
+    private void ThrowIfNetworksNotFinite(TimeSpan elapsed)
+    {
+        if (!double.IsFinite(Agent.LogTemperature))
+        {
+            throw Diverged($"the entropy temperature's logarithm is {Agent.LogTemperature}", elapsed);
+        }
+
+        if (!double.IsNaN(_scaleDelay) && !(double.IsFinite(_scaleDelay) && double.IsFinite(_scaleEnergy)))
+        {
+            throw Diverged($"the reward scales are {_scaleDelay} (delay) and {_scaleEnergy} (energy): the simulator returned a reward that is not finite", elapsed);
+        }
+
+        foreach (var (network, name) in new[] { (Agent.Actor, "actor"), (Agent.Critic1, "critic1"), (Agent.Critic2, "critic2"), (Agent.Target1, "target1"), (Agent.Target2, "target2") })
+        {
+            foreach (var parameter in network.Parameters)
+            {
+                var values = parameter.Value;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    if (!float.IsFinite(values[i]))
+                    {
+                        throw Diverged(string.Create(CultureInfo.InvariantCulture, $"weight '{name}.{parameter.Name}' holds {values[i]} at element {i} of {values.Length}"), elapsed);
+                    }
+                }
+            }
+        }
+    }
+
+    private TrainingDivergedException Diverged(string what, TimeSpan elapsed)
+    {
+        var checkpoint = _settings.CheckpointPath is null ? "No checkpoint is kept by this run."
+            : _checkpointWrittenAt is { } at
+                ? string.Create(CultureInfo.InvariantCulture, $"The checkpoint {_settings.CheckpointPath} (written at t={at.TotalMinutes:0.0} min) holds the last finite networks; nothing later was written.")
+                : File.Exists(_settings.CheckpointPath) ? $"No checkpoint was written by this run; {_settings.CheckpointPath} is as it was." : "No checkpoint was written.";
+        return new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
+            $"training diverged at update {Agent.Updates} (t={elapsed.TotalMinutes:0.0} min, {_environmentSteps} steps): {what}. {checkpoint} Lower the learning rate (--lr) or the updates per step, or resume from an earlier checkpoint."));
     }
 
     /// <summary>Runs the probe once now (for a final report).</summary>

@@ -313,4 +313,20 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, gmorl);
         Assert.Contains("--calibration applies to the agent profile", gmorlError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Train_LearningRateThatDiverges_StopsWithOneLineAndWritesNoPolicy()
+    {
+        var policy = Path.Combine(_directory, "diverged.onnx");
+
+        var (code, output, error) = Run("train", "--out", policy, "--minutes", "0.5", "--edges-max", "3", "--hidden", "8", "--batch", "8",
+            "--bc-updates", "0", "--lr", "1e20", "--probe-minutes", "0", "--progress-seconds", "60");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("edgeagent train: training diverged at update ", error, StringComparison.Ordinal);
+        Assert.Contains("--lr", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.DoesNotContain("final probe", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(policy), "a diverged run wrote its policy file");
+    }
 }

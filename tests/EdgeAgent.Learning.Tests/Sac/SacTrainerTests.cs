@@ -325,4 +325,36 @@ public sealed class SacTrainerTests : IDisposable
         Assert.True(last.CriticLoss < first / 10, $"critic loss {first} -> {last.CriticLoss}");
         Assert.True(ParameterSet.Count(sac.Actor.Parameters) > 0);
     }
+
+    [Fact]
+    public void Run_LearningRateThatDiverges_ThrowsAtTheFirstNonFiniteLossAndWritesNoCheckpoint()
+    {
+        var checkpoint = Path.Combine(_directory, "diverged.ckpt");
+        var options = Small with { BehaviourCloningUpdates = 0, ActorLearningRate = 1e20, CriticLearningRate = 1e20 };
+        var trainer = new SacTrainer(options, Settings(checkpoint, 4000), TimeProvider.System);
+
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run(null, CancellationToken.None));
+
+        Assert.StartsWith("training diverged at update ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("No checkpoint was written.", e.Message, StringComparison.Ordinal);
+        Assert.True(trainer.EnvironmentSteps < 4000, "the run went on after the losses stopped being finite");
+        Assert.False(File.Exists(checkpoint));
+    }
+
+    [Fact]
+    public void Run_ResumedRunThatDiverges_LeavesTheFiniteCheckpointAsItWas()
+    {
+        var checkpoint = Path.Combine(_directory, "finite.ckpt");
+        new SacTrainer(Small, Settings(checkpoint, 200), TimeProvider.System).Run(null, CancellationToken.None);
+        var before = File.ReadAllBytes(checkpoint);
+        var options = Small with { BehaviourCloningUpdates = 0, ActorLearningRate = 1e20, CriticLearningRate = 1e20 };
+        var resumed = new SacTrainer(options, Settings(checkpoint, 4000), TimeProvider.System);
+        resumed.LoadCheckpoint(checkpoint);
+
+        var e = Assert.Throws<TrainingDivergedException>(() => resumed.Run(null, CancellationToken.None));
+
+        Assert.Contains($"{checkpoint} is as it was", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(checkpoint));
+    }
 }
+
