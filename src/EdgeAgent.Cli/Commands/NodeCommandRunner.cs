@@ -37,7 +37,8 @@ internal static partial class NodeCommandRunner
             {
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeAgent.Startup");
                 Log.StartupFailed(logger, ex);
-                var message = ex is NodeStartupException ? ex.Message : $"start-up failed ({ex.GetType().Name}): {ex.Message}";
+                var message = ex is NodeStartupException ? ex.Message
+                    : ConfigurationValueErrors.Describe(ex) ?? $"start-up failed ({ex.GetType().Name}): {ex.Message}";
                 await parseResult.InvocationConfiguration.Error.WriteLineAsync($"edgeagent: {message.ReplaceLineEndings(" ")}");
                 return 2;
             }

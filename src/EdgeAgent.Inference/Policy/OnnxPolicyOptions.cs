@@ -2,14 +2,14 @@ using System.ComponentModel.DataAnnotations;
 
 namespace EdgeAgent.Inference.Policy;
 
-/// <summary>Settings of the ONNX policy runner (configuration section "EdgeAgent:Policy").</summary>
+/// <summary>
+/// Settings of the ONNX policy runner: the agent binds them from the configuration section
+/// "EdgeAgent:Policy" (the file itself is Agent:PolicyFile); the benchmarks and evaluators set them directly.
+/// </summary>
 public sealed class OnnxPolicyOptions
 {
     /// <summary>Configuration section bound to this class.</summary>
     public const string SectionName = "EdgeAgent:Policy";
-
-    /// <summary>Path of the policy file; empty for none (the agent then uses its heuristic).</summary>
-    public string Path { get; set; } = "";
 
     /// <summary>ONNX Runtime intra-op threads for one decision (1 is fastest for this size of network).</summary>
     [Range(1, 64, ErrorMessage = "EdgeAgent:Policy:IntraOpThreads must be between 1 and 64.")]

@@ -38,6 +38,7 @@ public static class AgentServiceCollectionExtensions
     {
         services.AddEdgeAgentServing();
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
+        services.AddOptions<OnnxPolicyOptions>().BindConfiguration(OnnxPolicyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, PeerTransportValidator>());
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName);
@@ -123,7 +124,7 @@ public static class AgentServiceCollectionExtensions
         var policy = new LearnedPolicy(
             options.ResolvePolicyFile(),
             LearnedPolicy.AgentLayout,
-            runner: null,
+            sp.GetRequiredService<IOptions<OnnxPolicyOptions>>().Value,
             options.PolicyReloadInterval,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<LearnedPolicy>>());

@@ -46,8 +46,8 @@ internal sealed partial class ConfigurationReloadCheck(
         }
         catch (InvalidOperationException ex)
         {
-            // The binder's own message names the key and the value ("Failed to convert configuration value 'x' at 'DecisionLog:Enabled' to type 'System.Boolean'").
-            problems.Add(ex.Message.Contains(':', StringComparison.Ordinal) ? ex.Message : $"{section}: {ex.Message}");
+            // A value the binder could not convert ("DecisionLog:Enabled is 'x'; it takes true or false."), as start-up words it.
+            problems.Add(Hosting.ConfigurationValueErrors.Describe(ex) ?? $"{section}: {ex.Message}");
         }
     }
 

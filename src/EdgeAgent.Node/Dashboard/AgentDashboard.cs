@@ -51,7 +51,7 @@ public static class AgentDashboard
         }
         catch (InvalidOperationException ex)
         {
-            throw new NodeStartupException($"{DashboardOptions.SectionName}: {(ex.InnerException ?? ex).Message}", ex);
+            throw new NodeStartupException(ConfigurationValueErrors.Describe(ex) ?? $"{DashboardOptions.SectionName}: {(ex.InnerException ?? ex).Message}", ex);
         }
 
         if (options.RecentDecisions is < 16 or > 65536)

@@ -91,6 +91,10 @@ public static partial class NodeHost
         {
             throw StartupFailure(ex);
         }
+        catch (InvalidOperationException ex) when (ConfigurationValueErrors.Describe(ex) is { } setting)
+        {
+            throw new NodeStartupException(setting, ex);
+        }
         app.UseEdgeAgentTelemetry();
         if (role == NodeRole.Agent)
         {
@@ -329,6 +333,10 @@ public static partial class NodeHost
         {
             throw StartupFailure(ex);
         }
+        catch (InvalidOperationException ex) when (ConfigurationValueErrors.Describe(ex) is { } setting)
+        {
+            throw new NodeStartupException(setting, ex);
+        }
         catch (PolicyFileException ex)
         {
             throw new NodeStartupException($"Agent:PolicyFile (--policy-file): {ex.Message}", ex);
@@ -395,7 +403,7 @@ public static partial class NodeHost
         }
         catch (InvalidOperationException ex)
         {
-            throw new NodeStartupException($"{section}: {(ex.InnerException ?? ex).Message}", ex);
+            throw new NodeStartupException(ConfigurationValueErrors.Describe(ex) ?? $"{section}: {(ex.InnerException ?? ex).Message}", ex);
         }
     }
 

@@ -275,7 +275,7 @@ public static class NodeTelemetry
         }
         catch (InvalidOperationException ex)
         {
-            throw new NodeStartupException($"{BoundKey(ex.Message) ?? TelemetryOptions.SectionName}: {(ex.InnerException ?? ex).Message}", ex);
+            throw new NodeStartupException(ConfigurationValueErrors.Describe(ex) ?? $"{TelemetryOptions.SectionName}: {(ex.InnerException ?? ex).Message}", ex);
         }
 
         otlp = null;
@@ -329,14 +329,6 @@ public static class NodeTelemetry
         }
 
         return options;
-    }
-
-    // The configuration binder names the key it could not convert: "... at 'Telemetry:X' to type ...".
-    private static string? BoundKey(string message)
-    {
-        var start = message.IndexOf(" at '", StringComparison.Ordinal);
-        var end = start < 0 ? -1 : message.IndexOf('\'', start + 5);
-        return end > start + 5 ? message[(start + 5)..end] : null;
     }
 
     private static void Configure(OtlpExporterOptions exporter, Uri endpoint, OtlpExportProtocol protocol, string signalPath)

@@ -81,7 +81,7 @@ public sealed class StartupErrorTests
 
         Assert.Equal(2, code);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.Contains($"'{shown}' at 'Agent:OffloadTimeout'", error, StringComparison.Ordinal);
+        Assert.StartsWith($"edgeagent: Agent:OffloadTimeout is '{shown}'; it takes a duration", error, StringComparison.Ordinal);
     }
 
     private sealed class CapturingLoggerProvider : ILoggerProvider
