@@ -112,8 +112,18 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
             throw new FormatException($"'{text}' is not a serverset-v1 network description.");
         }
 
-        var values = parts.Skip(1).Select(p => p.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : "", StringComparer.Ordinal);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in parts.Skip(1).Select(p => p.Split('=', 2)))
+        {
+            if (!values.TryAdd(kv[0], kv.Length == 2 ? kv[1] : ""))
+            {
+                throw new FormatException($"'{kv[0]}' appears twice in the network description '{text}'.");
+            }
+        }
+
         string Get(string key) => values.TryGetValue(key, out var v) ? v : throw new FormatException($"The network description lacks '{key}'.");
+        int Whole(string key) => int.TryParse(Get(key), NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v : throw new FormatException($"{key} '{Get(key)}' in the network description '{text}' is not a whole number.");
         var preference = values.TryGetValue("preference", out var encoding)
             ? encoding == "log" ? PreferenceEncoding.Log : throw new FormatException($"Unknown preference encoding '{encoding}' in '{text}'.")
             : PreferenceEncoding.Linear;
@@ -123,11 +133,12 @@ public sealed record ServerSetShape(int Features, int Hidden = 64, int EncoderBl
             ? float.TryParse(greedyText, NumberStyles.Float, CultureInfo.InvariantCulture, out var g) ? g : throw new FormatException($"greedy_below '{greedyText}' in '{text}' is not a number.")
             : 0f;
         return new ServerSetShape(
-            int.Parse(Get("features"), CultureInfo.InvariantCulture),
-            int.Parse(Get("hidden"), CultureInfo.InvariantCulture),
-            int.Parse(Get("encoder_blocks"), CultureInfo.InvariantCulture),
-            int.Parse(Get("head_blocks"), CultureInfo.InvariantCulture),
-            float.Parse(Get("slope"), CultureInfo.InvariantCulture),
+            Whole("features"),
+            Whole("hidden"),
+            Whole("encoder_blocks"),
+            Whole("head_blocks"),
+            float.TryParse(Get("slope"), NumberStyles.Float, CultureInfo.InvariantCulture, out var slope) && float.IsFinite(slope)
+                ? slope : throw new FormatException($"slope '{Get("slope")}' in the network description '{text}' is not a number."),
             preference,
             cost,
             greedyBelow,

@@ -159,6 +159,20 @@ public sealed class ServerSetNetworkTests
     }
 
     [Theory]
+    [InlineData("serverset-v1 features=6% hidden=8 encoder_blocks=1 head_blocks=1 slope=0.01", "features '6%' in the network description")]
+    [InlineData("serverset-v1 features=68 hidden=-8 encoder_blocks=1 head_blocks=1 slope=0.01", "hidden '-8' in the network description")]
+    [InlineData("serverset-v1 features=68 hidden=8 encoder_blocks=99999999999 head_blocks=1 slope=0.01", "encoder_blocks '99999999999'")]
+    [InlineData("serverset-v1 features=68 hidden=8 encoder_blocks=1 head_blocks=1 slope=NaN", "slope 'NaN' in the network description")]
+    [InlineData("serverset-v1 features=68 hidden=8 hidden=9 head_blocks=1 slope=0.01", "'hidden' appears twice")]
+    public void Parse_DamagedDescription_FormatExceptionNamingTheField(string text, string expected)
+    {
+        // A checkpoint or policy file whose metadata was damaged: one line naming the field, not .NET's "input string was not in a correct format".
+        var e = Assert.Throws<FormatException>(() => ServerSetShape.Parse(text));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Forward_PermutedServers_PermutesOutputs(bool cost)
