@@ -37,6 +37,9 @@ internal static class EvalCommand
         var rolloutEpisodes = new Option<int>("--rollout-episodes") { Description = "Episodes for the rollout baseline.", DefaultValueFactory = _ => 10 };
         var rolloutHorizon = new Option<int>("--rollout-horizon") { Description = "Greedy steps after the tried placement.", DefaultValueFactory = _ => 10 };
         var rolloutFutures = new Option<int>("--rollout-futures") { Description = "Sampled futures per tried placement.", DefaultValueFactory = _ => 4 };
+        var rolloutContinuation = new Option<string>("--rollout-continuation") { Description = "Agent profile: what the rollout baseline continues with after each tried placement: greedy, heuristic, or both (each row valued at the better of the two).", DefaultValueFactory = _ => "greedy" };
+        rolloutContinuation.AcceptOnlyFromAmong("greedy", "heuristic", "both");
+        var rolloutObserved = new Option<bool>("--rollout-observed") { Description = "Agent profile: the rollout baseline's sampled futures also redraw what the simulator has drawn but the observation does not carry (the next arrival, the current page's lines, realised execution times), so it plans on what the agent can know." };
         var compare = new Option<FileInfo[]>("--compare") { Description = "Other preference-conditioned policy files evaluated beside --policy on the same seeds (for example one trained on other context ranges); repeatable.", AllowMultipleArgumentsPerToken = true };
         var upperBound = new Option<DirectoryInfo?>("--upper-bound") { Description = "Directory of fixed-preference policies (edgeagent train --fixed-preference W): the multi-policy upper bound, each evaluated at its own W only." };
         var rewardUnits = new Option<string>("--reward-units") { Description = "Agent profile: the objectives' units, model (each task's delay and energy / its model's fp32 time and energy on the idle device) or item (every model's seconds and joules alike, / the mix's mean fp32 task: an episode's total as OCR items add it up).", DefaultValueFactory = _ => "model" };
@@ -45,7 +48,7 @@ internal static class EvalCommand
 
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Agent profile: evaluate on the context `edgeagent calibrate --from-log` (or `eval live`) fitted to a deployment (every episode that context, arrivals drawn per episode) instead of --contexts: e.g. a fine-tuned policy (--policy) against the generic one (--compare) and greedy-expected there." };
         var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
-        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutGrid, rolloutEpisodes, rolloutHorizon, rolloutFutures, baselines, upperBound, compare, rewardUnits, calibration })
+        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutGrid, rolloutEpisodes, rolloutHorizon, rolloutFutures, rolloutObserved, rolloutContinuation, baselines, upperBound, compare, rewardUnits, calibration })
         {
             command.Options.Add(o);
         }
@@ -157,7 +160,7 @@ internal static class EvalCommand
                     }
 
                     var chosen = parseResult.GetValue(baselines)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    foreach (var b in evaluator.StandardBaselines(parseResult.GetValue(rollout), parseResult.GetValue(rolloutHorizon), parseResult.GetValue(rolloutFutures)))
+                    foreach (var b in evaluator.StandardBaselines(parseResult.GetValue(rollout), parseResult.GetValue(rolloutHorizon), parseResult.GetValue(rolloutFutures), parseResult.GetValue(rolloutObserved), ParseContinuation(parseResult.GetValue(rolloutContinuation)!)))
                     {
                         if (chosen is null || chosen.Contains(b.Name) || b.Name == "rollout")
                         {
@@ -197,6 +200,7 @@ internal static class EvalCommand
         });
 
         command.Subcommands.Add(CreateSpeed());
+        command.Subcommands.Add(CreateDecisions());
         command.Subcommands.Add(EvalLiveCommand.Create());
         command.Subcommands.Add(EvalLiveCompareCommand.Create());
         command.Subcommands.Add(EvalLivePredictCommand.Create());
@@ -255,6 +259,66 @@ internal static class EvalCommand
         }
 
         return new MethodSpec(MethodSpec.UpperBoundName, variants, OwnPreferences: weights);
+    }
+
+    /// <summary>The rollout continuation named on the command line (greedy, heuristic, both).</summary>
+    internal static Learning.Baselines.RolloutContinuation ParseContinuation(string name) => name switch
+    {
+        "heuristic" => Learning.Baselines.RolloutContinuation.Heuristic,
+        "both" => Learning.Baselines.RolloutContinuation.GreedyOrHeuristic,
+        _ => Learning.Baselines.RolloutContinuation.Greedy,
+    };
+
+    private static Command CreateDecisions()
+    {
+        var policy = new Option<FileInfo>("--policy") { Description = "ONNX policy file (the student).", Required = true };
+        var contexts = new Option<string>("--contexts") { Description = "Agent context set.", DefaultValueFactory = _ => "demo-fast-cloud" };
+        var weights = new Option<string>("--weights") { Description = "Comma-separated delay weights.", DefaultValueFactory = _ => "0.6,0.62,0.64,0.66,0.67,0.68,0.7,0.72,0.74,0.76" };
+        var episodes = new Option<int>("--episodes") { Description = "Episodes per weight.", DefaultValueFactory = _ => 10 };
+        var seed = new Option<ulong>("--seed") { Description = "Run seed.", DefaultValueFactory = _ => 21 };
+        var driver = new Option<string>("--driver") { Description = "Who plays the episodes: policy, heuristic, greedy-expected, rollout, rollout-observed or rollout-observed-both (continuing with greedy or the heuristic, the better).", DefaultValueFactory = _ => "heuristic" };
+        driver.AcceptOnlyFromAmong("policy", "heuristic", "greedy-expected", "rollout", "rollout-observed", "rollout-observed-both");
+        var command = new Command("decisions", "Diagnostic: the policy file, the heuristic, greedy-expected and the rollout teacher (with and without the simulator's hidden draws) asked on the same states, which one of them (--driver) reaches; per model, each one's share of decisions per row and its agreement with the driver.");
+        foreach (var o in new Option[] { policy, contexts, weights, episodes, seed, driver })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            try
+            {
+                var file = parseResult.GetValue(policy)!;
+                var ownTraffic = HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog);
+                var ownRate = ownTraffic && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog);
+                var (range, _) = AgentContexts.Get(parseResult.GetValue(contexts)!);
+                var prototype = new AgentVecEnv(range, 1, parseResult.GetValue(seed), autoReset: false,
+                    layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate));
+                using var model = new OnnxLogitsModel(file.FullName);
+                model.ReadRowsOf(prototype.Layout);
+                var deciders = new ISimPolicy[]
+                {
+                    new LogitsPolicy("policy", model, model.Layout.MaxServers),
+                    Learning.Baselines.CorePolicyBaseline.Heuristic(),
+                    new Learning.Baselines.ExpectedGreedyPolicy(),
+                    new Learning.Baselines.RolloutPolicy(),
+                    new Learning.Baselines.RolloutPolicy(observedOnly: true),
+                    new Learning.Baselines.RolloutPolicy(observedOnly: true, continuation: Learning.Baselines.RolloutContinuation.GreedyOrHeuristic),
+                };
+                var names = new[] { "policy", "heuristic", "greedy-expected", "rollout", "rollout-observed", "rollout-observed-both" };
+                var ws = parseResult.GetValue(weights)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToList();
+                output.Write(DecisionComparison.Run(prototype, deciders, Array.IndexOf(names, parseResult.GetValue(driver)), ws, parseResult.GetValue(episodes), parseResult.GetValue(seed)));
+                return 0;
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or EdgeAgent.Inference.Policy.PolicyFileException)
+            {
+                parseResult.InvocationConfiguration.Error.WriteLine($"eval decisions: {ex.Message}");
+                return 2;
+            }
+        });
+        return command;
     }
 
     private static Command CreateSpeed()

@@ -9,12 +9,18 @@ namespace EdgeAgent.Learning.Baselines;
 /// greedy for <c>horizon</c> steps over <c>futures</c> sampled arrival sequences (the same samples
 /// for every candidate), and choose the server with the lowest mean scalarised cost of everything
 /// placed so far (drained). Shows what foresight is worth, at a decision cost thousands of times
-/// a network's.
+/// a network's. With <c>observedOnly</c> each sampled future also redraws what the simulator has drawn
+/// but the agent's observation does not carry (<see cref="Simulation.Agent.AgentVecEnv.RedrawUnobserved"/>:
+/// the next arrival, the current page's lines, realised execution times), so the look-ahead plans on what
+/// the agent can know rather than on the simulator's hidden draws.
 /// </summary>
 public sealed class RolloutPolicy : ISimPolicy
 {
+    private static readonly EdgeAgent.Core.Offloading.Policies.HeuristicPolicy Heuristic = new();
+    private readonly RolloutContinuation _continuation;
     private readonly int _horizon;
     private readonly int _futures;
+    private readonly bool _observedOnly;
     private IVecEnv? _scratch;
     private IVecEnv? _scratchFor;
     private readonly int[] _action = new int[1];
@@ -24,13 +30,20 @@ public sealed class RolloutPolicy : ISimPolicy
     private SimRandom _rng;
 
     /// <summary>Creates the policy.</summary>
-    public RolloutPolicy(int horizon = 10, int futures = 4)
+    public RolloutPolicy(int horizon = 10, int futures = 4, bool observedOnly = false, RolloutContinuation continuation = RolloutContinuation.Greedy)
     {
+        if (continuation is not (RolloutContinuation.Greedy or RolloutContinuation.Heuristic or RolloutContinuation.GreedyOrHeuristic))
+        {
+            throw new ArgumentOutOfRangeException(nameof(continuation), continuation, "greedy, heuristic or both.");
+        }
+
+        _continuation = continuation;
         ArgumentOutOfRangeException.ThrowIfLessThan(horizon, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(futures, 1);
         _horizon = horizon;
         _futures = futures;
-        Name = string.Create(CultureInfo.InvariantCulture, $"rollout k={horizon} x{futures}");
+        _observedOnly = observedOnly;
+        Name = string.Create(CultureInfo.InvariantCulture, $"rollout k={horizon} x{futures}{(observedOnly ? " observed" : "")}{continuation switch { RolloutContinuation.Heuristic => " then heuristic", RolloutContinuation.GreedyOrHeuristic => " then greedy|heuristic", _ => "" }}");
     }
 
     /// <inheritdoc />
@@ -47,6 +60,11 @@ public sealed class RolloutPolicy : ISimPolicy
         if (_scratch is null || !ReferenceEquals(_scratchFor, env) && !SameModel(_scratch, env))
         {
             _scratch = env.CreateLike(1, seed, autoReset: false);
+        }
+
+        if ((_observedOnly || _continuation != RolloutContinuation.Greedy) && _scratch is not Simulation.Agent.AgentVecEnv)
+        {
+            throw new ArgumentException($"The rollout baseline's observed-only futures and heuristic continuation need the agent profile, not '{env.Profile}'.", nameof(env));
         }
 
         _scratchFor = env;
@@ -84,29 +102,48 @@ public sealed class RolloutPolicy : ISimPolicy
                     continue;
                 }
 
-                var total = 0.0;
-                for (var f = 0; f < _futures; f++)
+                // With two continuations a row is worth the better of the two (the same sampled futures for both):
+                // a rollout over several base policies is at least as good as each of them.
+                var total = double.PositiveInfinity;
+                for (var c = 1; c <= 2; c++)
                 {
-                    snapshot.CopyState(0, env, i);
-                    snapshot.Reseed(0, seeds[f]);
-                    var done = StepScratch(scratch, s);
-                    for (var k = 0; k < _horizon && !done; k++)
+                    if (((int)_continuation & c) == 0)
                     {
-                        done = StepScratch(scratch, GreedyPolicy.Choose(scratch, 0));
+                        continue;
                     }
 
-                    double delay, energy;
-                    if (done)
+                    var heuristic = c == 2;
+                    var sum = 0.0;
+                    for (var f = 0; f < _futures; f++)
                     {
-                        var last = scratch.LastEpisode(0);
-                        (delay, energy) = (last.DelayCost, last.EnergyCost);
-                    }
-                    else
-                    {
-                        (delay, energy) = snapshot.ProjectedTotals(0);
+                        snapshot.CopyState(0, env, i);
+                        snapshot.Reseed(0, seeds[f]);
+                        if (_observedOnly)
+                        {
+                            ((Simulation.Agent.AgentVecEnv)scratch).RedrawUnobserved(0);
+                        }
+
+                        var done = StepScratch(scratch, s);
+                        for (var k = 0; k < _horizon && !done; k++)
+                        {
+                            done = StepScratch(scratch, heuristic ? ((Simulation.Agent.AgentVecEnv)scratch).Decide(0, Heuristic) : GreedyPolicy.Choose(scratch, 0));
+                        }
+
+                        double delay, energy;
+                        if (done)
+                        {
+                            var last = scratch.LastEpisode(0);
+                            (delay, energy) = (last.DelayCost, last.EnergyCost);
+                        }
+                        else
+                        {
+                            (delay, energy) = snapshot.ProjectedTotals(0);
+                        }
+
+                        sum += env.ScalarisedCost(w, delay, energy);
                     }
 
-                    total += env.ScalarisedCost(w, delay, energy);
+                    total = Math.Min(total, sum);
                 }
 
                 if (total < bestCost)
@@ -134,4 +171,18 @@ public sealed class RolloutPolicy : ISimPolicy
         scratch.Step(_action, _rT, _rE, _done);
         return _done[0];
     }
+}
+
+/// <summary>The base policies a rollout continues with after each tried placement.</summary>
+[Flags]
+public enum RolloutContinuation
+{
+    /// <summary>The clairvoyant greedy (lowest exact one-step cost).</summary>
+    Greedy = 1,
+
+    /// <summary>Core's heuristic, deciding on the observation as in the agent (agent profile).</summary>
+    Heuristic = 2,
+
+    /// <summary>Both, each row valued at the better of the two.</summary>
+    GreedyOrHeuristic = Greedy | Heuristic,
 }

@@ -144,6 +144,20 @@ public sealed record SacOptions
     public int RolloutFutures { get; init; } = 4;
 
     /// <summary>
+    /// Agent profile: the rollout teacher's sampled futures also redraw what the simulator has drawn but the
+    /// observation does not carry (the next arrival, the current page's lines, realised execution times), so
+    /// its labels are decisions the actor, which sees only the observation, can learn to make.
+    /// </summary>
+    public bool RolloutObservedOnly { get; init; }
+
+    /// <summary>
+    /// The base policies the rollout teacher continues with after each tried placement: greedy (the default), the
+    /// heuristic (agent profile), or both with each row valued at the better of the two, so the labels are at
+    /// least as good as either base policy's own decisions (policy improvement over each).
+    /// </summary>
+    public Baselines.RolloutContinuation RolloutContinuation { get; init; } = Baselines.RolloutContinuation.Greedy;
+
+    /// <summary>
     /// While cloning, the chance an environment follows the actor's own sampled action instead of the
     /// teacher's (DAgger: the teacher then labels the states the actor itself reaches).
     /// </summary>
@@ -200,6 +214,7 @@ public sealed record SacOptions
         Require(Enum.IsDefined(Teacher), nameof(Teacher), Teacher, "greedy or rollout");
         Require(RolloutHorizon is >= 0 and <= 1000, nameof(RolloutHorizon), RolloutHorizon, "0 to 1000");
         Require(RolloutFutures is >= 1 and <= 256, nameof(RolloutFutures), RolloutFutures, "1 to 256");
+        Require(RolloutContinuation is Baselines.RolloutContinuation.Greedy or Baselines.RolloutContinuation.Heuristic or Baselines.RolloutContinuation.GreedyOrHeuristic, nameof(RolloutContinuation), RolloutContinuation, "greedy, heuristic or both");
         Require(CloningStudentProbability is >= 0 and <= 1, nameof(CloningStudentProbability), CloningStudentProbability, "[0, 1]");
         Require(TeacherWeight is >= 0 and <= 100 && double.IsFinite(TeacherWeight), nameof(TeacherWeight), TeacherWeight, "0 to 100");
     }

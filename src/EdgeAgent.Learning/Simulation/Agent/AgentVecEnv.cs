@@ -891,6 +891,81 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
     }
 
+    /// <summary>
+    /// Redraws, from <paramref name="env"/>'s current random streams (after <see cref="Reseed"/>: a sampled
+    /// future), what the simulator has already drawn but the agent's observation does not carry: the next
+    /// exogenous job (its arrival time from now on for Poisson and bursty arrivals, memoryless; the same time
+    /// for periodic ones; its workload, lines, size class and execution-time jitters), the current job's number
+    /// of lines while its first stage is being decided (the agent learns it from that stage's result), the
+    /// realised execution-time jitter of the current task and of every recorded job's stages, and each peer's
+    /// next background arrival (from now on, memoryless). A planner on a copy then plans on what the agent can
+    /// know (the rollout teacher's <c>--rollout-observed</c>). Not redrawn: the realised remaining times of
+    /// background jobs already queued or running on a peer (their schedule would have to be rebuilt; the demo
+    /// contexts have no background load).
+    /// </summary>
+    public void RedrawUnobserved(int env)
+    {
+        CheckEnv(env);
+        if (_done[env])
+        {
+            return;
+        }
+
+        ref var rng = ref _rng[env];
+        var sigma = _jitterSigma[env];
+        if (sigma > 0)
+        {
+            _curJitter[env] = Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma));
+            // Only jobs with stages still to place use their jitters again.
+            var records = Math.Min(_recNext[env], _recCap);
+            for (var r = 0; r < records; r++)
+            {
+                if (_recLeft[(env * _recCap) + r] <= 0)
+                {
+                    continue;
+                }
+
+                var jitter = _recJitter.AsSpan(((env * _recCap) + r) * Jit, Jit);
+                for (var k = 0; k < jitter.Length; k++)
+                {
+                    jitter[k] = Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma));
+                }
+            }
+        }
+
+        if (_curStage[env] == 0)
+        {
+            var ri = (env * _recCap) + _curRec[env];
+            var wl = _recWorkload[ri];
+            var stages = _wlStageCount[(env * W) + wl];
+            if (stages > 1)
+            {
+                var lines = DrawLines((env * W) + wl, ref rng);
+                _recLines[ri] = lines;
+                _recLeft[ri] = 1 + (lines * (stages - 1));
+            }
+        }
+
+        switch ((ArrivalKind)_arrivalKind[env])
+        {
+            case ArrivalKind.Periodic:
+                _nextArrival[env] -= 1.0 / _jobRate[env];
+                break;
+            default:
+                _nextArrival[env] = _now[env];
+                break;
+        }
+
+        DrawNextJob(env, first: false);
+        for (var p = 0; p < _peerCount[env]; p++)
+        {
+            if (_bgNext[(env * P) + p] > _now[env])
+            {
+                DrawBackground(env, p, _now[env]);
+            }
+        }
+    }
+
     /// <summary>The cost totals (normalised, the rewards' units) of <paramref name="env"/>'s episode so far; every placed task's delay is already final.</summary>
     public (double DelaySeconds, double EnergyJoules) ProjectedTotals(int env)
     {
@@ -1482,19 +1557,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
 
         _nextWorkload[env] = w;
-        var wi = (env * W) + w;
-        var linesMean = _wlLinesMean[wi];
-        if (linesMean > 0)
-        {
-            // A calibrated mean: floor(mean) or one more, so the mean is the log's.
-            var low = Math.Floor(linesMean);
-            var lines = (int)low + (rng.NextDouble() < linesMean - low ? 1 : 0);
-            _nextLines[env] = Math.Clamp(lines, _wlLinesMin[wi], _wlLinesMax[wi]);
-        }
-        else
-        {
-            _nextLines[env] = _wlLinesMin[wi] + rng.NextInt(_wlLinesMax[wi] - _wlLinesMin[wi] + 1);
-        }
+        _nextLines[env] = DrawLines((env * W) + w, ref rng);
         var sigma = _jitterSigma[env];
         for (var k = 0; k < Jit; k++)
         {
@@ -1503,6 +1566,20 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
         // Drawn only with classes, so the streams of contexts without them are unchanged.
         _nextClass[env] = _sizeClasses[env] > 0 ? rng.NextInt(_sizeClasses[env]) : 0;
+    }
+
+    private int DrawLines(int wi, ref SimRandom rng)
+    {
+        var linesMean = _wlLinesMean[wi];
+        if (linesMean > 0)
+        {
+            // A calibrated mean: floor(mean) or one more, so the mean is the log's.
+            var low = Math.Floor(linesMean);
+            var lines = (int)low + (rng.NextDouble() < linesMean - low ? 1 : 0);
+            return Math.Clamp(lines, _wlLinesMin[wi], _wlLinesMax[wi]);
+        }
+
+        return _wlLinesMin[wi] + rng.NextInt(_wlLinesMax[wi] - _wlLinesMin[wi] + 1);
     }
 
     // When a job due at `due` may come under the client's cap on jobs in flight: `due` when fewer
