@@ -16,7 +16,6 @@ namespace EdgeAgent.Learning.Baselines;
 /// </summary>
 public sealed class RolloutPolicy : ISimPolicy
 {
-    private static readonly EdgeAgent.Core.Offloading.Policies.HeuristicPolicy Heuristic = new();
     private readonly RolloutContinuation _continuation;
     private readonly int _horizon;
     private readonly int _futures;
@@ -126,7 +125,7 @@ public sealed class RolloutPolicy : ISimPolicy
                         var done = StepScratch(scratch, s);
                         for (var k = 0; k < _horizon && !done; k++)
                         {
-                            done = StepScratch(scratch, heuristic ? ((Simulation.Agent.AgentVecEnv)scratch).Decide(0, Heuristic) : GreedyPolicy.Choose(scratch, 0));
+                            done = StepScratch(scratch, heuristic ? ((Simulation.Agent.AgentVecEnv)scratch).HeuristicRow(0) : GreedyPolicy.Choose(scratch, 0));
                         }
 
                         double delay, energy;

@@ -25,18 +25,45 @@ public sealed class HeuristicPolicy : IOffloadPolicy
         ArgumentNullException.ThrowIfNull(observation);
         var servers = observation.Servers;
         var delay = new double[servers.Count];
-        var anyAvailable = false;
-        var anyWithinDeadline = false;
+        var energy = new double[servers.Count];
+        var available = new bool[servers.Count];
         for (var i = 0; i < servers.Count; i++)
         {
-            if (!servers[i].Available)
+            available[i] = servers[i].Available;
+            if (available[i])
+            {
+                delay[i] = CompletionEstimate.Seconds(observation.Task, servers[i]);
+                energy[i] = servers[i].EstimatedEnergyJoules;
+            }
+        }
+
+        var best = Choose(delay, energy, available, observation.Task.Deadline?.TotalSeconds, preference);
+        return best < 0 ? PolicyFallback.FirstLocal(observation) : servers[best].Placement;
+    }
+
+    /// <summary>
+    /// The rule on raw estimates: the index of the available candidate of least normalised, preference-weighted
+    /// cost (see the class summary), or -1 when none is available. <see cref="Decide"/> calls it; the simulator
+    /// calls it on the same estimates without building an observation.
+    /// </summary>
+    /// <param name="delaySeconds">Each candidate's completion estimate (<see cref="CompletionEstimate"/>); read only where available.</param>
+    /// <param name="energyJoules">Each candidate's estimated device energy; read only where available.</param>
+    /// <param name="available">Which candidates may be chosen.</param>
+    /// <param name="deadlineSeconds">The task's deadline, or null.</param>
+    /// <param name="preference">The operator's preference.</param>
+    public static int Choose(ReadOnlySpan<double> delaySeconds, ReadOnlySpan<double> energyJoules, ReadOnlySpan<bool> available, double? deadlineSeconds, Preference preference)
+    {
+        var anyAvailable = false;
+        var anyWithinDeadline = false;
+        for (var i = 0; i < available.Length; i++)
+        {
+            if (!available[i])
             {
                 continue;
             }
 
             anyAvailable = true;
-            delay[i] = CompletionEstimate.Seconds(observation.Task, servers[i]);
-            if (observation.Task.Deadline is { } deadline && delay[i] <= deadline.TotalSeconds)
+            if (deadlineSeconds is { } deadline && delaySeconds[i] <= deadline)
             {
                 anyWithinDeadline = true;
             }
@@ -44,32 +71,32 @@ public sealed class HeuristicPolicy : IOffloadPolicy
 
         if (!anyAvailable)
         {
-            return PolicyFallback.FirstLocal(observation);
+            return -1;
         }
 
-        var onlyWithinDeadline = observation.Task.Deadline is not null && anyWithinDeadline;
+        var onlyWithinDeadline = deadlineSeconds is not null && anyWithinDeadline;
         var maxDelay = 0.0;
         var maxEnergy = 0.0;
-        for (var i = 0; i < servers.Count; i++)
+        for (var i = 0; i < available.Length; i++)
         {
-            if (IsCandidate(i))
+            if (IsCandidate(i, delaySeconds, available))
             {
-                maxDelay = Math.Max(maxDelay, delay[i]);
-                maxEnergy = Math.Max(maxEnergy, Math.Max(0.0, servers[i].EstimatedEnergyJoules));
+                maxDelay = Math.Max(maxDelay, delaySeconds[i]);
+                maxEnergy = Math.Max(maxEnergy, Math.Max(0.0, energyJoules[i]));
             }
         }
 
         var best = -1;
         var bestCost = double.PositiveInfinity;
-        for (var i = 0; i < servers.Count; i++)
+        for (var i = 0; i < available.Length; i++)
         {
-            if (!IsCandidate(i))
+            if (!IsCandidate(i, delaySeconds, available))
             {
                 continue;
             }
 
-            var normalisedDelay = Normalise(delay[i], maxDelay);
-            var normalisedEnergy = Normalise(Math.Max(0.0, servers[i].EstimatedEnergyJoules), maxEnergy);
+            var normalisedDelay = Normalise(delaySeconds[i], maxDelay);
+            var normalisedEnergy = Normalise(Math.Max(0.0, energyJoules[i]), maxEnergy);
             var cost = preference.Scalarise(normalisedDelay, normalisedEnergy);
             if (best < 0 || cost < bestCost)
             {
@@ -78,11 +105,10 @@ public sealed class HeuristicPolicy : IOffloadPolicy
             }
         }
 
-        return servers[best].Placement;
+        return best;
 
-        bool IsCandidate(int i) =>
-            servers[i].Available
-            && (!onlyWithinDeadline || delay[i] <= observation.Task.Deadline!.Value.TotalSeconds);
+        bool IsCandidate(int i, ReadOnlySpan<double> delay, ReadOnlySpan<bool> present) =>
+            present[i] && (!onlyWithinDeadline || delay[i] <= deadlineSeconds!.Value);
     }
 
     // An infinite value (unreachable link) normalises to 1 against an infinite maximum and to

@@ -710,6 +710,42 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         return row;
     }
 
+    /// <summary>
+    /// The row Core's heuristic chooses for <paramref name="env"/>'s current task, as <see cref="Decide"/> with a
+    /// <see cref="EdgeAgent.Core.Offloading.Policies.HeuristicPolicy"/> would (the same estimates, the same rule:
+    /// <see cref="EdgeAgent.Core.Offloading.Policies.HeuristicPolicy.Choose"/>) without building an observation:
+    /// for look-ahead that continues with the heuristic.
+    /// </summary>
+    public int HeuristicRow(int env)
+    {
+        CheckEnv(env);
+        if (_done[env])
+        {
+            throw new InvalidOperationException($"Environment {env} finished its episode; reset it first.");
+        }
+
+        var task = CurrentTask(env);
+        Scan(env);
+        Span<double> delay = stackalloc double[_s];
+        Span<double> energy = stackalloc double[_s];
+        Span<bool> present = stackalloc bool[_s];
+        for (var r = 0; r < _s; r++)
+        {
+            present[r] = IsPresent(env, r);
+            if (present[r])
+            {
+                var c = Candidate(env, r);
+                delay[r] = ObservationEncoder.EstimateDelaySeconds(task, c);
+                energy[r] = EstimatedEnergy(env, r, task, c, delay[r]);
+            }
+        }
+
+        // The deadline as the observation carries it (a TimeSpan), so the comparison is the heuristic's own.
+        double? deadline = task.HasDeadline ? new TimeSpan((long)Math.Round(task.DeadlineSeconds * TimeSpan.TicksPerSecond)).TotalSeconds : null;
+        var row = EdgeAgent.Core.Offloading.Policies.HeuristicPolicy.Choose(delay, energy, present, deadline, new Preference(_delayWeight[env]));
+        return row >= 0 ? row : this.FirstPresent(env);
+    }
+
     /// <summary>Row of <paramref name="placement"/> in <paramref name="env"/>'s observation, or -1.</summary>
     public int RowOf(int env, Placement placement)
     {
