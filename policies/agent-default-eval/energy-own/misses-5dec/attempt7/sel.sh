@@ -1,0 +1,15 @@
+#!/bin/bash
+# usage: sel.sh CAND.onnx NAME RUNS...   RUNS: context:seed:episodes ; validation seeds only; against the committed file (common random numbers)
+cd /tmp/rew9/sel
+E=/tmp/rew9/bin/edgeagent.dll
+cand=$1; name=$2; shift 2
+for r in "$@"; do IFS=: read c s ep <<< "$r"
+  d=$name-$c-$s-e$ep
+  [ -f $d/report.json ] && continue
+  [ $(date +%s) -gt $(date -d "19:53:00" +%s) ] && { echo "$name stops $(date -u +%T)" >> log; break; }
+  echo "$name $c $s start $(date -u +%T) $(cat /proc/loadavg)" >> log
+  dotnet $E eval --profile agent --policy $cand --compare /work/wt/rew/policies/agent-default.onnx --contexts $c --preferences 101 --no-bend \
+    --episodes $ep --seed $s --baselines heuristic,greedy-expected --report /tmp/rew9/sel/$d > $d.out 2>&1
+  echo "$name $c $s end $(date -u +%T) $(cat /proc/loadavg) rc $?" >> log
+  python3 /tmp/rew9/band.py /tmp/rew9/sel/$d >> summary
+done
