@@ -240,6 +240,9 @@ public sealed class DecisionDatabase : IDisposable
     /// <summary>Schema version this build writes and reads; older files are migrated on opening for writing.</summary>
     public const int SchemaVersion = 3;
 
+    /// <summary>Page size of a new file, bytes (an existing file keeps its own).</summary>
+    public const int PageSize = 16384;
+
     /// <summary><c>PRAGMA application_id</c> of an EdgeAgent decision log ("EAdl").</summary>
     public const int ApplicationId = 0x4541_646C;
 
@@ -439,8 +442,12 @@ public sealed class DecisionDatabase : IDisposable
 
         if (version == 0)
         {
-            // Must precede the first table; lets retention give deleted pages back to the file system.
-            Execute("PRAGMA auto_vacuum = INCREMENTAL;");
+            // Both must precede the first table (and WAL). Pages of 16 KiB: a row is written to the WAL,
+            // read back and written to the file at each checkpoint, each page by its own system calls,
+            // which were most of the writer's time with 4 KiB pages (16 KiB: about a fifth less CPU per
+            // row, 5 December). An existing file keeps its page size. Incremental auto-vacuum lets
+            // retention give deleted pages back to the file system.
+            Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA page_size = {PageSize}; PRAGMA auto_vacuum = INCREMENTAL;"));
         }
 
         Scalar("PRAGMA journal_mode = WAL;");
