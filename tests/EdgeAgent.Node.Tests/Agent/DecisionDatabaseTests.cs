@@ -68,6 +68,35 @@ public sealed class DecisionDatabaseTests : IDisposable
         Assert.Equal("wal", Pragma(DbPath, "PRAGMA journal_mode;"));
         Assert.Equal((long)DecisionDatabase.SchemaVersion, Pragma(DbPath, "PRAGMA user_version;"));
         Assert.Equal((long)DecisionDatabase.ApplicationId, Pragma(DbPath, "PRAGMA application_id;"));
+        Assert.Equal((long)DecisionDatabase.PageSize, Pragma(DbPath, "PRAGMA page_size;"));
+        Assert.Equal(2L, Pragma(DbPath, "PRAGMA auto_vacuum;"));
+    }
+
+    [Fact]
+    public void OpenForWriting_ExistingFileWithOtherPageSize_KeepsItAndItsRows()
+    {
+        // A schema-3 file of 4 KiB pages (written before new files got 16 KiB ones).
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA page_size = 4096; CREATE TABLE x (a); DROP TABLE x;";
+            command.ExecuteNonQuery();
+        }
+
+        Pragma(DbPath, $"PRAGMA application_id = {DecisionDatabase.ApplicationId};");
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            db.Insert([DurableDecisionLog.ToRow(DecisionRecords.Create(T0))]);
+        }
+
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            db.Insert([DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddSeconds(1), 1))]);
+            Assert.Equal(2, db.Count());
+        }
+
+        Assert.Equal(4096L, Pragma(DbPath, "PRAGMA page_size;"));
     }
 
     [Fact]
