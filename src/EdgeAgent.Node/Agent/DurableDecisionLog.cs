@@ -29,10 +29,11 @@ public enum DurableDecisionLogState
 
 /// <summary>
 /// The durable decision log: an <see cref="IDecisionObserver"/> of the <see cref="DecisionLog"/> that
-/// puts each record on a bounded queue (never blocking: when the queue is full the record is dropped
-/// and counted) and a background writer that encodes the observation (the agent's
-/// <see cref="FeatureLayout"/>, through the shared <see cref="ObservationEncoder"/>) and writes rows
-/// in batches to a <see cref="DecisionDatabase"/>, applying retention after each batch. A corrupt
+/// encodes each record's observation on the request's thread (the agent's <see cref="FeatureLayout"/>,
+/// through the shared <see cref="ObservationEncoder"/>) and puts the row on a bounded queue (never
+/// blocking: when the queue is full the record is dropped and counted), and a writer thread of its
+/// own that writes the rows in batches to a <see cref="DecisionDatabase"/>, applying retention after a
+/// batch at most once a second and when the log closes. A corrupt
 /// file is moved aside with one warning and a new one started; any other failure to open or write
 /// (permissions, a full disk, a newer schema) stops logging with one warning and the metric
 /// <c>edgeagent.decision_log.failures</c>, never serving. DecisionLog:Enabled is also applied when the
