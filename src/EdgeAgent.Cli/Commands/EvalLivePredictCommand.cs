@@ -30,10 +30,12 @@ internal static class EvalLivePredictCommand
         var steps = new Option<int>("--steps") { Description = "Decisions per episode.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulated episodes (common to every policy).", DefaultValueFactory = _ => 1 };
         var clientCap = new Option<int>("--client-cap") { Description = "Items in flight the simulated client allows (the demo driver's 8); -1: the calibration file's own.", DefaultValueFactory = _ => WorkloadDriverCap };
+        var peerReports = new Option<string>("--peer-reports") { Description = "The simulated agent's picture of each peer's queue: 'lagged' (from the peer's last load report, every Agent:LoadReportInterval, as the live agent's and as `eval live` predicts) or 'exact' (the queue at each decision; this tool before 5 December 2026 19:00 UTC).", DefaultValueFactory = _ => Demo.Live.LiveEvaluation.ReportsLagged };
+        peerReports.AcceptOnlyFromAmong(Demo.Live.LiveEvaluation.ReportsLagged, Demo.Live.LiveEvaluation.ReportsExact);
         var probes = new Option<bool>("--no-probes") { Description = "Leave the agent's link probes out of the simulated energy." };
         var command = new Command("live-predict",
             "Screen a deployment in eval live's units without running it: play learned policies and baselines in the agent simulator on a calibration at every preference, print each front's (mean delay, mean device energy per request) points and its hypervolume against the first policy's (pairwise reference 1.1 x the worse of the two fronts' worst point, as eval live-compare takes it).");
-        foreach (var option in new Option[] { calibration, policies, baselines, preferences, episodes, steps, seed, clientCap, probes })
+        foreach (var option in new Option[] { calibration, policies, baselines, preferences, episodes, steps, seed, clientCap, peerReports, probes })
         {
             command.Options.Add(option);
         }
@@ -69,6 +71,8 @@ internal static class EvalLivePredictCommand
                 {
                     context.MaxJobsInFlight = cap;
                 }
+
+                context.PeerReportIntervalSeconds = parseResult.GetValue(peerReports) == Demo.Live.LiveEvaluation.ReportsLagged ? Demo.Live.LiveEvaluation.AgentReportIntervalSeconds() : 0;
 
                 var methods = new List<(string Name, ISimPolicy Policy, AgentRewardUnits Units)>();
                 foreach (var file in parseResult.GetValue(policies)!)
@@ -114,7 +118,7 @@ internal static class EvalLivePredictCommand
                     error.WriteLine($"{name}: done");
                 }
 
-                output.Write(Format(path, weights, methods.Select(m => m.Name).ToArray(), fronts));
+                output.Write(Format(path + (context.PeerReportIntervalSeconds > 0 ? string.Create(CultureInfo.InvariantCulture, $" (peer queues as their load reports every {context.PeerReportIntervalSeconds * 1000:0} ms show them)") : " (peer queues exact)"), weights, methods.Select(m => m.Name).ToArray(), fronts));
                 return Task.FromResult(0);
             }
             catch (Exception ex) when (ex is ArgumentException or IOException or CalibrationException or EdgeAgent.Inference.Policy.PolicyFileException or InvalidOperationException)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EdgeAgent.Demo.Live;
 using EdgeAgent.Learning.Evaluation;
 using EdgeAgent.Learning.Export;
 using EdgeAgent.Learning.Nn;
@@ -29,6 +30,8 @@ internal static class TrainCommand
         var ownTraffic = new Option<bool>("--own-traffic") { Description = "Agent profile: observe in the own-traffic layout (F = 42: the agent's own requests in flight, its upload backlog and arriving work per peer, and the delay and device-energy estimates with them; the committed agent-default.onnx's layout; --own-rate adds the column the live agent also produces). Resuming a policy file of the 37- or 41-column layout maps its columns by name (new columns start at zero)." };
         var ownRate = new Option<bool>("--own-rate") { Description = "Agent profile: the own-traffic layout plus the agent's own recent request rate (F = 43: own_request_rate, log2(1 + requests/s), Core's OwnRequestRate, decayed over 2 s; what the live agent produces). Implies --own-traffic. Resuming a file of an older layout maps its columns by name (the new column starts at zero)." };
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Agent profile: train on the context `edgeagent calibrate --from-log` fitted to a deployment (every episode that context, arrivals drawn per episode) instead of --contexts; with --resume policies/agent-default.onnx a fine-tune for that deployment. Writing --out over the agent's --policy-file makes the agent reload it." };
+        var peerReports = new Option<string>("--peer-reports") { Description = "With --calibration: the simulated agent's picture of each peer's queue: 'lagged' (from the peer's last load report, sent every Agent:LoadReportInterval, as the live agent sees it and as `eval live` predicts) or 'exact' (the queue at each decision, as the generic training contexts show it; fine-tunes before 5 December 2026 19:00 UTC).", DefaultValueFactory = _ => LiveEvaluation.ReportsLagged };
+        peerReports.AcceptOnlyFromAmong(LiveEvaluation.ReportsLagged, LiveEvaluation.ReportsExact);
         var environments = new Option<int?>("--environments") { Description = "Parallel environments (default 32)." };
         var batch = new Option<int?>("--batch") { Description = "Minibatch size (default 256)." };
         var hidden = new Option<int?>("--hidden") { Description = "Hidden width of actor and critics (default 64)." };
@@ -64,7 +67,7 @@ internal static class TrainCommand
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, ownRate, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, rolloutObserved, rolloutContinuation, focus, focusMin, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, rewardUnits];
+            teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, rolloutObserved, rolloutContinuation, focus, focusMin, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, peerReports, rewardUnits];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -90,11 +93,30 @@ internal static class TrainCommand
                         throw new ArgumentException("--edges-max applies to the gmorl profiles; the agent profile has S = 11 (3 local variants, 8 peers).");
                     }
 
-                    var (agentRange, description) = parseResult.GetValue(calibration) is { } calibrationFile
-                        ? Calibrated(calibrationFile.FullName, parseResult.Tokens.Any(t => t.Value == "--contexts"))
+                    var calibrationFile = parseResult.GetValue(calibration);
+                    if (calibrationFile is null && parseResult.Tokens.Any(t => t.Value == "--peer-reports"))
+                    {
+                        throw new ArgumentException("--peer-reports applies with --calibration (the generic training contexts show each peer's queue exactly).");
+                    }
+
+                    var (agentRange, description) = calibrationFile is not null
+                        ? Calibrated(calibrationFile.FullName, parseResult.Tokens.Any(t => t.Value == "--contexts"), parseResult.GetValue(peerReports)!)
                         : AgentContexts.Get(parseResult.GetValue(contexts)!);
+                    var (withOwnTraffic, withOwnRate) = (parseResult.GetValue(ownTraffic) || parseResult.GetValue(ownRate), parseResult.GetValue(ownRate));
+                    if (calibrationFile is not null && !withOwnTraffic && parseResult.GetValue(resume) is { } resumed
+                        && string.Equals(resumed.Extension, ".onnx", StringComparison.OrdinalIgnoreCase) && resumed.Exists)
+                    {
+                        // A fine-tune resumes a policy file in its own layout (the committed agent-default.onnx has the
+                        // own-traffic columns), so `train --calibration F --resume policies/agent-default.onnx` needs no layout flag.
+                        (withOwnTraffic, withOwnRate) = ResumedLayout(resumed.FullName);
+                        if (withOwnTraffic)
+                        {
+                            console.WriteLine($"layout of {resumed.Name}: {(withOwnRate ? "own traffic and own request rate (as --own-rate)" : "own traffic (as --own-traffic)")}");
+                        }
+                    }
+
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed),
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: parseResult.GetValue(ownTraffic) || parseResult.GetValue(ownRate), ownRate: parseResult.GetValue(ownRate)),
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: withOwnTraffic, ownRate: withOwnRate),
                         rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     contextText = description;
                 }
@@ -232,7 +254,8 @@ internal static class TrainCommand
     }
 
     // The calibrated deployment as a fixed context range, and its description for the policy file's metadata (and `eval --calibration`'s report).
-    internal static (AgentContextRange Range, string Description) Calibrated(string path, bool contextsGiven)
+    // peerReports: LiveEvaluation.ReportsLagged (each peer's queue from its last load report, as the live agent sees it) or ReportsExact.
+    internal static (AgentContextRange Range, string Description) Calibrated(string path, bool contextsGiven, string peerReports = LiveEvaluation.ReportsExact)
     {
         if (contextsGiven)
         {
@@ -241,8 +264,25 @@ internal static class TrainCommand
 
         var calibration = DeploymentCalibration.Read(path);
         var context = calibration.ToContext();
+        var lagged = peerReports == LiveEvaluation.ReportsLagged;
+        context.PeerReportIntervalSeconds = lagged ? LiveEvaluation.AgentReportIntervalSeconds() : 0;
         var peers = string.Join(", ", calibration.Peers.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.RoundTripSeconds * 1000:0.#} ms {p.BitsPerSecond / 1e6:0.#} Mbit/s {p.Speed:0.##}x")));
         return (AgentContextRange.Fixed(context), string.Create(CultureInfo.InvariantCulture,
-            $"calibrated {Path.GetFileName(path)} ({calibration.Source.Requests} requests of {calibration.Source.Database}; {context.ModelCount} models; peers {peers}; {calibration.Arrivals.JobsPerSecond:0.##} jobs/s {calibration.Arrivals.Kind})"));
+            $"calibrated {Path.GetFileName(path)} ({calibration.Source.Requests} requests of {calibration.Source.Database}; {context.ModelCount} models; peers {peers}; {calibration.Arrivals.JobsPerSecond:0.##} jobs/s {calibration.Arrivals.Kind}{(lagged ? string.Create(CultureInfo.InvariantCulture, $"; peer queues as their load reports every {context.PeerReportIntervalSeconds * 1000:0} ms show them") : "")})"));
+    }
+
+    // (own traffic, own rate) columns of a policy file's layout; neither for a file whose layout cannot be read (the resume then says why).
+    private static (bool OwnTraffic, bool OwnRate) ResumedLayout(string path)
+    {
+        try
+        {
+            var layout = PolicyImporter.ReadLayout(path);
+            var ownTraffic = layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog) >= 0;
+            return (ownTraffic, ownTraffic && layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog) >= 0);
+        }
+        catch (InvalidDataException)
+        {
+            return (false, false);
+        }
     }
 }

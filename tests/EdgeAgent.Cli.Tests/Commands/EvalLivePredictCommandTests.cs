@@ -37,6 +37,22 @@ public sealed class EvalLivePredictCommandTests : IDisposable
         Assert.Contains("heuristic / generic: ", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void LivePredict_PeerReports_LaggedByDefaultAndExactOnRequest_SaysWhichInTheHeader()
+    {
+        var calibration = CalibrationFiles.WriteDemoWithOnePeer(Path.Combine(_directory, "calibration.json"), 0.0002, 1e9, 0.25);
+        var generic = Policy("generic.onnx");
+        string[] args = ["eval", "live-predict", "--calibration", calibration, "--policy-file", generic, "--baselines", "greedy-expected", "--episodes", "1", "--steps", "20", "--preferences", "2"];
+
+        var lagged = Run(args);
+        var exact = Run([.. args, "--peer-reports", "exact"]);
+
+        Assert.True(lagged.Code == 0, lagged.Error);
+        Assert.Contains("(peer queues as their load reports every 250 ms show them)", lagged.Output, StringComparison.Ordinal);
+        Assert.True(exact.Code == 0, exact.Error);
+        Assert.Contains("(peer queues exact)", exact.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--baselines", "oracle", "unknown baseline 'oracle'")]
     [InlineData("--preferences", "1", "--preferences must be between 2 and 101")]

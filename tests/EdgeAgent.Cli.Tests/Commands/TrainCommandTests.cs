@@ -299,6 +299,34 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_CalibrationResumingAnOwnTrafficFileWithoutLayoutFlag_TakesTheFilesLayoutAndLaggedPeerReports()
+    {
+        var calibration = CalibrationFiles.WriteDemoWithOnePeer(Path.Combine(_directory, "calibration.json"), 0.2, 2e6, 0.5);
+        var generic = Path.Combine(_directory, "generic.onnx");
+        string[] tiny = ["--profile", "agent", "--minutes", "0.01", "--environments", "2", "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4"];
+        Assert.Equal(0, Run(["train", "--out", generic, "--own-traffic", .. tiny]).Code);
+        var tuned = Path.Combine(_directory, "tuned.onnx");
+
+        var (code, output, error) = Run(["train", "--out", tuned, "--calibration", calibration, "--resume", generic, .. tiny]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("layout of generic.onnx: own traffic (as --own-traffic)", output, StringComparison.Ordinal);
+        Assert.Contains("F=42", output, StringComparison.Ordinal);
+        Assert.Contains("peer queues as their load reports every 250 ms show them", output, StringComparison.Ordinal);
+        var (exactCode, exactOutput, exactError) = Run(["train", "--out", tuned, "--calibration", calibration, "--resume", generic, "--peer-reports", "exact", .. tiny]);
+        Assert.True(exactCode == 0, exactError);
+        Assert.DoesNotContain("load reports", exactOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_PeerReportsWithoutCalibration_ExitsWithMessage()
+    {
+        var (code, _, error) = Run("train", "--profile", "agent", "--out", Path.Combine(_directory, "x.onnx"), "--minutes", "0.01", "--peer-reports", "exact");
+        Assert.Equal(2, code);
+        Assert.Contains("--peer-reports applies with --calibration", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_BadCalibration_OneLineExitTwo()
     {
         var bad = Path.Combine(_directory, "bad.json");
