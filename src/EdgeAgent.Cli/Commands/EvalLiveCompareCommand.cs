@@ -14,10 +14,11 @@ internal static class EvalLiveCompareCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap.", DefaultValueFactory = _ => 1 };
         var unpaired = new Option<bool>("--unpaired") { Description = "Resample each group's sweeps on its own even with equal counts." };
         var output = new Option<string?>("--out") { Description = "Also write the table to this Markdown file." };
+        var referencePoint = new Option<string?>("--reference") { Description = "The reference point as DELAY_S,ENERGY_J (e.g. 1.0,0.25), fixed before the sweeps; default 1.1 x the worst mean delay and energy of all sweeps." };
         var plotFile = new Option<string?>("--plot") { Description = "Also write a PNG of every sweep's live points (baseline filled, candidate open)." };
         var command = new Command("live-compare",
             "Compare two policies' live fronts from several `eval live` sweeps each (e.g. the generic and a fine-tuned policy, run interleaved): every sweep's live hypervolume under one reference point (1.1 x the worst mean delay and energy of all sweeps), the ratio of the candidate's mean hypervolume to the baseline's, and its 95 % bootstrap interval over the sweeps; beyond noise = the interval's lower end above 1.");
-        foreach (var option in new Option[] { baseline, candidate, resamples, seed, unpaired, output, plotFile })
+        foreach (var option in new Option[] { baseline, candidate, resamples, seed, unpaired, referencePoint, output, plotFile })
         {
             command.Options.Add(option);
         }
@@ -35,7 +36,7 @@ internal static class EvalLiveCompareCommand
 
                 var b = parseResult.GetValue(baseline)!.Select(LiveSweep.Read).ToArray();
                 var c = parseResult.GetValue(candidate)!.Select(LiveSweep.Read).ToArray();
-                var result = LiveComparison.Compare(b, c, n, parseResult.GetValue(seed), paired: !parseResult.GetValue(unpaired));
+                var result = LiveComparison.Compare(b, c, n, parseResult.GetValue(seed), paired: !parseResult.GetValue(unpaired), reference: ParseReference(parseResult.GetValue(referencePoint)));
                 var text = LiveComparison.Format(b, c, result);
                 await console.WriteLineAsync(text);
                 if (parseResult.GetValue(output) is { } path)
@@ -59,5 +60,25 @@ internal static class EvalLiveCompareCommand
             }
         });
         return command;
+    }
+
+    // "DELAY_S,ENERGY_J" -> the point; null when not given.
+    internal static Core.Pareto.ObjectivePoint? ParseReference(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var parts = text.Split(',');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var delay)
+            && double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var energy)
+            && delay > 0 && energy > 0 && double.IsFinite(delay) && double.IsFinite(energy))
+        {
+            return new Core.Pareto.ObjectivePoint(delay, energy);
+        }
+
+        throw new ArgumentException($"--reference must be DELAY_S,ENERGY_J with both positive (e.g. 1.0,0.25), got '{text}'.");
     }
 }

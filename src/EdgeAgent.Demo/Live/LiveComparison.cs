@@ -69,6 +69,12 @@ public sealed record LiveComparisonResult
     /// <summary>The one reference point of every sweep's hypervolume: 1.1 x the worst live mean delay and energy over all sweeps of both groups.</summary>
     public ObjectivePoint Reference { get; init; }
 
+    /// <summary>Whether <see cref="Reference"/> was given (fixed before the sweeps) rather than taken from them.</summary>
+    public bool ReferenceGiven { get; init; }
+
+    /// <summary>Live points of all sweeps not strictly better than <see cref="Reference"/> (they add no hypervolume; 0 when it is taken from the sweeps).</summary>
+    public int PointsBeyondReference { get; init; }
+
     /// <summary>Hypervolume of each baseline sweep's live points under <see cref="Reference"/>.</summary>
     public IReadOnlyList<double> Baseline { get; init; } = [];
 
@@ -113,9 +119,13 @@ public sealed record LiveComparisonResult
 /// </summary>
 public static class LiveComparison
 {
-    /// <summary>Compares <paramref name="baseline"/>'s sweeps with <paramref name="candidate"/>'s.</summary>
-    /// <exception cref="ArgumentException">A group is empty, or a sweep has no live point.</exception>
-    public static LiveComparisonResult Compare(IReadOnlyList<LiveSweep> baseline, IReadOnlyList<LiveSweep> candidate, int resamples = 10_000, int seed = 1, bool paired = true)
+    /// <summary>
+    /// Compares <paramref name="baseline"/>'s sweeps with <paramref name="candidate"/>'s under
+    /// <paramref name="reference"/> when given (fixed before the sweeps, e.g. in a verdict rule), else
+    /// under 1.1 x the worst live mean delay and energy of all sweeps.
+    /// </summary>
+    /// <exception cref="ArgumentException">A group is empty, a sweep has no live point, or the given reference is not positive.</exception>
+    public static LiveComparisonResult Compare(IReadOnlyList<LiveSweep> baseline, IReadOnlyList<LiveSweep> candidate, int resamples = 10_000, int seed = 1, bool paired = true, ObjectivePoint? reference = null)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
@@ -130,9 +140,16 @@ public static class LiveComparison
         }
 
         var all = baseline.Concat(candidate).SelectMany(s => s.Points).Select(p => p.Point).ToArray();
-        var reference = new ObjectivePoint(1.1 * all.Max(p => p.Delay), 1.1 * all.Max(p => p.Energy));
-        var b = baseline.Select(s => Hypervolume.Compute(s.Points.Select(p => p.Point), reference)).ToArray();
-        var c = candidate.Select(s => Hypervolume.Compute(s.Points.Select(p => p.Point), reference)).ToArray();
+        var given = reference is not null;
+        var refPoint = reference ?? new ObjectivePoint(1.1 * all.Max(p => p.Delay), 1.1 * all.Max(p => p.Energy));
+        if (!(refPoint.Delay > 0 && refPoint.Energy > 0 && double.IsFinite(refPoint.Delay) && double.IsFinite(refPoint.Energy)))
+        {
+            throw new ArgumentException($"the reference point must be positive and finite, got ({refPoint.Delay} s, {refPoint.Energy} J).");
+        }
+
+        var beyond = all.Count(p => !p.StrictlyBetterThan(refPoint));
+        var b = baseline.Select(s => Hypervolume.Compute(s.Points.Select(p => p.Point), refPoint)).ToArray();
+        var c = candidate.Select(s => Hypervolume.Compute(s.Points.Select(p => p.Point), refPoint)).ToArray();
         var pairs = paired && b.Length == c.Length;
         var ratios = new List<double>(resamples);
         if (b.Length + c.Length > 2)
@@ -173,15 +190,17 @@ public static class LiveComparison
         var predictedRatio = double.NaN;
         if (baseline.Concat(candidate).All(s => s.Predicted is { Count: > 0 }))
         {
-            var pb = baseline.Average(s => Hypervolume.Compute(s.Predicted!.Select(p => p.Point), reference));
-            var pc = candidate.Average(s => Hypervolume.Compute(s.Predicted!.Select(p => p.Point), reference));
+            var pb = baseline.Average(s => Hypervolume.Compute(s.Predicted!.Select(p => p.Point), refPoint));
+            var pc = candidate.Average(s => Hypervolume.Compute(s.Predicted!.Select(p => p.Point), refPoint));
             predictedRatio = pb > 0 ? pc / pb : double.NaN;
         }
 
         return new LiveComparisonResult
         {
             PredictedRatio = predictedRatio,
-            Reference = reference,
+            Reference = refPoint,
+            ReferenceGiven = given,
+            PointsBeyondReference = beyond,
             Baseline = b,
             Candidate = c,
             Ratio = b.Average() > 0 ? c.Average() / b.Average() : double.NaN,
@@ -231,7 +250,7 @@ public static class LiveComparison
         ArgumentNullException.ThrowIfNull(result);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"live hypervolume of each sweep's (mean delay s, mean energy J per request) points under one reference point ({result.Reference.Delay:0.####} s, {result.Reference.Energy:0.####} J: 1.1 x the worst of all sweeps)");
+        sb.AppendLine(inv, $"live hypervolume of each sweep's (mean delay s, mean energy J per request) points under one reference point ({result.Reference.Delay:0.####} s, {result.Reference.Energy:0.####} J: {(result.ReferenceGiven ? string.Create(inv, $"given; {result.PointsBeyondReference} point(s) of the sweeps not inside it add nothing") : "1.1 x the worst of all sweeps")})");
         sb.AppendLine();
         sb.AppendLine("| group | sweep | policy | preferences | HV |");
         sb.AppendLine("|---|---|---|---|---|");

@@ -43,6 +43,27 @@ public sealed class EvalLiveCompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void LiveCompare_GivenReference_PrintsItAsGiven()
+    {
+        var (code, output, error) = Run("--baseline", Report("g1", "agent-default.onnx", 1, 1), "--candidate", Report("t1", "tuned.onnx", 0.9, 0.9), "--reference", "3,3");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("under one reference point (3 s, 3 J: given; 0 point(s) of the sweeps not inside it add nothing)", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("1,-2")]
+    [InlineData("a,b")]
+    public void LiveCompare_BadReference_OneLineExit2(string reference)
+    {
+        var (code, _, error) = Run("--baseline", Report("g1", "agent-default.onnx", 1, 1), "--candidate", Report("t1", "tuned.onnx", 1, 1), "--reference", reference);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--reference must be DELAY_S,ENERGY_J", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LiveCompare_MissingReport_OneLineExit2()
     {
         var (code, _, error) = Run("--baseline", Path.Combine(_dir, "nothing"), "--candidate", Report("t1", "tuned.onnx", 1, 1));

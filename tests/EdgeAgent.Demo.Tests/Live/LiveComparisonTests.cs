@@ -28,6 +28,20 @@ public sealed class LiveComparisonTests : IDisposable
     }
 
     [Fact]
+    public void Compare_GivenReference_UsesItAndCountsThePointsOutsideIt()
+    {
+        // Reference (3, 3) given: g1 (1,2),(2,1) -> 2*1 + 1*1 = 3; t1 (1,1) -> 4; the point (4, 0.5) lies outside and adds nothing.
+        var result = LiveComparison.Compare([Sweep("g1", (1, 2), (2, 1), (4, 0.5))], [Sweep("t1", (1, 1))], reference: new ObjectivePoint(3, 3));
+
+        Assert.Equal(new ObjectivePoint(3, 3), result.Reference);
+        Assert.True(result.ReferenceGiven);
+        Assert.Equal(1, result.PointsBeyondReference);
+        Assert.Equal(3, result.Baseline[0], 9);
+        Assert.Equal(4, result.Candidate[0], 9);
+        Assert.Contains("given; 1 point(s) of the sweeps not inside it add nothing", LiveComparison.Format([Sweep("g1", (1, 2), (2, 1), (4, 0.5))], [Sweep("t1", (1, 1))], result), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compare_InterleavedPairsWithDrift_PairedBootstrapSeesTheGainTheUnpairedOneDoesNot()
     {
         // the machine drifts from sweep pair to pair; within each pair the candidate is better
