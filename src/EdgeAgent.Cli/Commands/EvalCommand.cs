@@ -274,7 +274,7 @@ internal static class EvalCommand
         var policy = new Option<FileInfo>("--policy") { Description = "ONNX policy file (the student).", Required = true };
         var contexts = new Option<string>("--contexts") { Description = "Agent context set.", DefaultValueFactory = _ => "demo-fast-cloud" };
         var weights = new Option<string>("--weights") { Description = "Comma-separated delay weights.", DefaultValueFactory = _ => "0.6,0.62,0.64,0.66,0.67,0.68,0.7,0.72,0.74,0.76" };
-        var episodes = new Option<int>("--episodes") { Description = "Episodes per weight.", DefaultValueFactory = _ => 10 };
+        var episodes = new Option<int>("--episodes") { Description = "Episodes per weight.", DefaultValueFactory = _ => 10 }.MustBeBetween(1, 100_000);
         var seed = new Option<ulong>("--seed") { Description = "Run seed.", DefaultValueFactory = _ => 21 };
         var driver = new Option<string>("--driver") { Description = "Who plays the episodes: policy, heuristic, greedy-expected, rollout, rollout-observed or rollout-observed-both (continuing with greedy or the heuristic, the better).", DefaultValueFactory = _ => "heuristic" };
         driver.AcceptOnlyFromAmong("policy", "heuristic", "greedy-expected", "rollout", "rollout-observed", "rollout-observed-both");
@@ -308,13 +308,19 @@ internal static class EvalCommand
                 };
                 var names = new[] { "policy", "heuristic", "greedy-expected", "rollout", "rollout-observed", "rollout-observed-both" };
                 var ws = parseResult.GetValue(weights)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToList();
+                    .Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var w) && w is >= 0 and <= 1
+                        ? w : throw new ArgumentException($"--weights: '{x}' is not a delay weight in [0, 1]."))
+                    .ToList();
+                if (ws.Count == 0)
+                {
+                    throw new ArgumentException("--weights: give at least one delay weight in [0, 1].");
+                }
                 output.Write(DecisionComparison.Run(prototype, deciders, Array.IndexOf(names, parseResult.GetValue(driver)), ws, parseResult.GetValue(episodes), parseResult.GetValue(seed)));
                 return 0;
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or EdgeAgent.Inference.Policy.PolicyFileException)
             {
-                parseResult.InvocationConfiguration.Error.WriteLine($"eval decisions: {ex.Message}");
+                parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent eval decisions: {ex.Message.ReplaceLineEndings(" ")}");
                 return 2;
             }
         });

@@ -183,4 +183,21 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal(2, gmorl);
         Assert.Contains("--calibration applies to the agent profile", gmorlError, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--weights", "0.5,abc", "edgeagent eval decisions: --weights: 'abc' is not a delay weight in [0, 1].")]
+    [InlineData("--weights", "7", "edgeagent eval decisions: --weights: '7' is not a delay weight in [0, 1].")]
+    [InlineData("--weights", ",", "edgeagent eval decisions: --weights: give at least one delay weight in [0, 1].")]
+    [InlineData("--episodes", "0", "edgeagent eval decisions: --episodes must be between 1 and 100000.")]
+    public void Decisions_BadValue_OneLineNamingTheOption(string option, string value, string expected)
+    {
+        var policy = Path.Combine(AppContext.BaseDirectory, "policies", "agent-default.onnx");
+
+        var (code, _, error) = Run("eval", "decisions", "--policy", policy, option, value);
+
+        Assert.Equal(2, code);
+        Assert.Equal(expected, error.Trim().Split('\n')[0]);
+        Assert.DoesNotContain("Actual value", error, StringComparison.Ordinal);
+    }
 }
+
