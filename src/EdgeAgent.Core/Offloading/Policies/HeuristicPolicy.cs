@@ -24,9 +24,12 @@ public sealed class HeuristicPolicy : IOffloadPolicy
     {
         ArgumentNullException.ThrowIfNull(observation);
         var servers = observation.Servers;
-        var delay = new double[servers.Count];
-        var energy = new double[servers.Count];
-        var available = new bool[servers.Count];
+        // On the request path: the estimates live on the stack for any realistic candidate count
+        // (before Choose was split out, Decide allocated one array; now it allocates none).
+        var n = servers.Count;
+        Span<double> delay = n <= 64 ? stackalloc double[n] : new double[n];
+        Span<double> energy = n <= 64 ? stackalloc double[n] : new double[n];
+        Span<bool> available = n <= 64 ? stackalloc bool[n] : new bool[n];
         for (var i = 0; i < servers.Count; i++)
         {
             available[i] = servers[i].Available;
