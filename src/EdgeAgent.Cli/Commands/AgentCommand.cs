@@ -32,6 +32,8 @@ internal static class AgentCommand
         {
             Description = "Hung-peer detection: a peer that has answered before and now leaves a call waiting longer than max(Agent:HungPeerFactor (default 4) x its expected time, this floor) without answering anything gets no new work until a trial call succeeds, and the calls waiting on it run locally at once (Agent:HungPeerFloor, default 250; 0 turns detection off; at or above --offload-timeout-ms it never acts first).",
         };
+        timeout.MustBeFinite("milliseconds");
+        hungFloor.MustBeFinite("milliseconds");
         var name = new Option<string?>("--name") { Description = "Node name reported to clients (Serving:NodeName)." };
         var maxDrop = new Option<double?>("--max-accuracy-drop")
         {
@@ -114,8 +116,8 @@ internal static class AgentCommand
         return command;
     }
 
-    // Milliseconds as a setting's duration; a value no duration holds (NaN, infinite, beyond
-    // TimeSpan's range) is passed as given, so binding refuses it with a message naming the setting.
+    // Milliseconds as a setting's duration (NaN and infinities are refused by the option itself);
+    // a value beyond TimeSpan's range is passed as given, so binding refuses it naming the setting.
     private static string Duration(double milliseconds) =>
         double.IsFinite(milliseconds) && Math.Abs(milliseconds) < TimeSpan.MaxValue.TotalMilliseconds
             ? TimeSpan.FromMilliseconds(milliseconds).ToString("c", CultureInfo.InvariantCulture)

@@ -43,6 +43,23 @@ internal static class OptionRange
         return option;
     }
 
+    /// <summary>
+    /// For an optional value passed on as a setting that validates its own range (a duration,
+    /// a weight): absent is fine, NaN or an infinity is refused here, in the option's own
+    /// words and unit, rather than as the setting's text.
+    /// </summary>
+    public static Option<double?> MustBeFinite(this Option<double?> option, string unit)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue(result, option, out var given) && given is { } value && !double.IsFinite(value))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it takes a finite number of {unit}."));
+            }
+        });
+        return option;
+    }
+
     /// <summary>Rejects an empty or blank value (`--from-log ""`): "--name must not be empty."</summary>
     public static TOption MustNotBeEmpty<TOption>(this TOption option)
         where TOption : Option

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using EdgeAgent.Hardware;
@@ -214,7 +215,7 @@ public static partial class NodeHost
             throw new NodeStartupException(ex.Message, ex);
         }
 
-        var socket = string.IsNullOrWhiteSpace(endpoint.Socket) ? null : Path.GetFullPath(endpoint.Socket);
+        var socket = string.IsNullOrWhiteSpace(endpoint.Socket) ? null : SocketPath(endpoint.Socket);
         if (socket is not null)
         {
             PrepareSocketPath(socket);
@@ -413,8 +414,31 @@ public static partial class NodeHost
         public static partial void PlaintextOnNetwork(ILogger logger, string listen);
     }
 
+    /// <summary>Longest Unix socket path Linux takes (sun_path), in bytes of UTF-8.</summary>
+    internal const int MaxSocketPathBytes = 108;
+
+    /// <summary>The full path of Endpoint:Socket; a path holding a control character (a line break, NUL) is refused first.</summary>
+    private static string SocketPath(string given)
+    {
+        foreach (var c in given)
+        {
+            if (char.IsControl(c))
+            {
+                throw new NodeStartupException(string.Create(CultureInfo.InvariantCulture, $"Endpoint:Socket (--socket): the path holds a control character (U+{(int)c:X4}); name the socket file with printable characters."));
+            }
+        }
+
+        return Path.GetFullPath(given);
+    }
+
     private static void PrepareSocketPath(string path)
     {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(path);
+        if (bytes > MaxSocketPathBytes)
+        {
+            throw new NodeStartupException(string.Create(CultureInfo.InvariantCulture, $"Endpoint:Socket (--socket): '{path}' is {bytes} bytes long; a Unix socket path takes at most {MaxSocketPathBytes}. Use a shorter folder, e.g. /run/edgeagent/agent.sock."));
+        }
+
         var directory = Path.GetDirectoryName(path);
         if (directory is null || !Directory.Exists(directory))
         {

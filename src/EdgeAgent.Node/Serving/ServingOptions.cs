@@ -17,7 +17,9 @@ public sealed class ServingOptions
     public long MaxRequestBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Name this node reports in ServerMetadata and GetCapabilities.</summary>
+    /// <remarks>It reaches clients in responses, logs and metric labels, so control characters (a line break, an escape) are refused.</remarks>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Serving:NodeName must not be empty.")]
+    [RegularExpression(@"[^\p{Cc}]{1,256}", ErrorMessage = "Serving:NodeName must be at most 256 characters and hold no control characters (line breaks, tabs, escapes).")]
     public string NodeName { get; set; } = "edgeagent";
 
     /// <summary>

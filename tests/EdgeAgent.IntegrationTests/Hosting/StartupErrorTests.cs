@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using EdgeAgent.Contracts.Inference;
 using EdgeAgent.IntegrationTests.Client;
 using EdgeAgent.Node.Hosting;
 using EdgeAgent.TestModels;
@@ -71,17 +74,100 @@ public sealed class StartupErrorTests
     }
 
     [Theory]
-    [InlineData("1e999", "Infinity")]
-    [InlineData("NaN", "NaN")]
-    public async Task AgentCommand_OffloadTimeoutNoDurationHolds_ExitsTwoNamingTheSetting(string value, string shown)
+    [InlineData("--offload-timeout-ms", "1e999", "Infinity")]
+    [InlineData("--offload-timeout-ms", "NaN", "NaN")]
+    [InlineData("--hung-peer-floor-ms", "NaN", "NaN")]
+    [InlineData("--hung-peer-floor-ms", "-Infinity", "-Infinity")]
+    public async Task AgentCommand_DurationNotFinite_ExitsTwoNamingTheOption(string option, string value, string shown)
     {
         using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
 
-        var (code, _, error) = await InProcessCli.RunAsync("agent", "--listen", "127.0.0.1:0", "--models", repository.Root, "--offload-timeout-ms", value);
+        var (code, output, error) = await InProcessCli.RunAsync("agent", "--listen", "127.0.0.1:0", "--models", repository.Root, option, value);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.StartsWith($"edgeagent agent: {option} is {shown}; it takes a finite number of milliseconds.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentCommand_OffloadTimeoutBeyondAnyDuration_ExitsTwoNamingTheSetting()
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+
+        var (code, _, error) = await InProcessCli.RunAsync("agent", "--listen", "127.0.0.1:0", "--models", repository.Root, "--offload-timeout-ms", "1e300");
 
         Assert.Equal(2, code);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.StartsWith($"edgeagent: Agent:OffloadTimeout is '{shown}'; it takes a duration", error, StringComparison.Ordinal);
+        Assert.StartsWith("edgeagent: Agent:OffloadTimeout is '1E+300'; it takes a duration", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("peer", "edge\n1")]
+    [InlineData("agent", "edge\u001b[31m")]
+    [InlineData("agent", "tab\there")]
+    public async Task NodeCommand_NameWithControlCharacter_ExitsTwoWithOneLine(string role, string name)
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+
+        var (code, output, error) = await InProcessCli.RunAsync(role, "--listen", "127.0.0.1:0", "--models", repository.Root, "--name", name);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal(["edgeagent: Serving:NodeName must be at most 256 characters and hold no control characters (line breaks, tabs, escapes)."], error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Peer_NameOfLettersBeyondAscii_IsServedAsGiven()
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+        var socket = Path.Combine(repository.Root, "p.sock");
+
+        await using var peer = await PeerHost.StartAsync(new PeerHostSettings { ModelsPath = repository.Root, Socket = socket, NodeName = "Kante-β 東京" }).WaitAsync(TimeSpan.FromSeconds(30));
+        using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, ct) =>
+                {
+                    var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
+                    return new NetworkStream(s, ownsSocket: true);
+                },
+            },
+        });
+        var metadata = await new GRPCInferenceService.GRPCInferenceServiceClient(channel).ServerMetadataAsync(new ServerMetadataRequest()).ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("Kante-β 東京", metadata.Name);
+    }
+
+    [Theory]
+    [InlineData("bad\nname.sock", "U+000A")]
+    [InlineData("bad\u0007.sock", "U+0007")]
+    public async Task AgentCommand_SocketPathWithControlCharacter_ExitsTwoWithOneLine(string file, string shown)
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+        var socket = Path.Combine(Path.GetTempPath(), file);
+
+        var (code, output, error) = await InProcessCli.RunAsync("agent", "--listen", "127.0.0.1:0", "--models", repository.Root, "--policy", "heuristic", "--socket", socket);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal([$"edgeagent: Endpoint:Socket (--socket): the path holds a control character ({shown}); name the socket file with printable characters."], error.Trim().Split('\n'));
+        Assert.False(File.Exists(socket));
+    }
+
+    [Fact]
+    public async Task PeerCommand_SocketPathOverLinuxLimit_ExitsTwoNamingTheLimit()
+    {
+        using var repository = new TempRepository().Add("add_neg", 1, TinyOnnx.AddNeg());
+        var socket = Path.Combine(Path.GetTempPath(), new string('s', 120) + ".sock");
+
+        var (code, output, error) = await InProcessCli.RunAsync("peer", "--listen", "127.0.0.1:0", "--models", repository.Root, "--socket", socket);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith($"edgeagent: Endpoint:Socket (--socket): '{socket}' is {socket.Length} bytes long; a Unix socket path takes at most 108.", error, StringComparison.Ordinal);
     }
 
     private sealed class CapturingLoggerProvider : ILoggerProvider
