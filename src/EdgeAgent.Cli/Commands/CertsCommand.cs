@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using EdgeAgent.Node.Security;
+using EdgeAgent.Node.Serving;
 
 namespace EdgeAgent.Cli.Commands;
 
@@ -40,7 +41,7 @@ internal static class CertsCommand
             var directory = parseResult.GetValue(output)!;
             RefuseOverwrite(parseResult.GetValue(force), Path.Combine(directory, CertificateAuthority.CertificateFileName), Path.Combine(directory, CertificateAuthority.KeyFileName));
             var now = TimeProvider.System.GetUtcNow();
-            using var ca = CertificateAuthority.Create(parseResult.GetValue(name)!, now.AddMinutes(-5), now.AddDays(parseResult.GetValue(days)));
+            using var ca = CertificateAuthority.Create(CommonName(parseResult.GetValue(name), fileName: false), now.AddMinutes(-5), now.AddDays(parseResult.GetValue(days)));
             ca.Save(directory);
             var o = parseResult.InvocationConfiguration.Output;
             o.WriteLine($"wrote {Path.Combine(directory, CertificateAuthority.CertificateFileName)} and {Path.Combine(directory, CertificateAuthority.KeyFileName)} (mode 0600)");
@@ -76,11 +77,7 @@ internal static class CertsCommand
                 throw new UsageException($"--role is '{parseResult.GetValue(role)}'; use agent, peer or operator");
             }
 
-            var commonName = parseResult.GetValue(name)!.Trim();
-            if (commonName.Length == 0 || commonName.Length > 64 || commonName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || commonName.StartsWith('.'))
-            {
-                throw new UsageException($"--name '{commonName}' must be 1-64 characters usable in a file name");
-            }
+            var commonName = CommonName(parseResult.GetValue(name), fileName: true);
 
             var altNames = ParseAltNames(parseResult.GetValue(sans) ?? [], commonName, nodeRole);
             var directory = parseResult.GetValue(output)!;
@@ -277,6 +274,22 @@ internal static class CertsCommand
             parseResult.InvocationConfiguration.Error.WriteLine($"edgeagent certs: {ex.Message.TrimEnd('.')}.");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// --name as a certificate's common name: 1-64 characters (X.509's upper bound), no control
+    /// characters; for a node certificate also usable as a file name (NAME.crt, NAME.key).
+    /// </summary>
+    private static string CommonName(string? given, bool fileName)
+    {
+        var name = (given ?? "").Trim();
+        var usable = name.Length is > 0 and <= 64 && !name.Any(char.IsControl)
+            && (!fileName || (name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 && !name.StartsWith('.')));
+        return usable
+            ? name
+            : throw new UsageException(fileName
+                ? $"--name '{WireText.Printable(name)}' must be 1-64 characters usable in a file name, without control characters"
+                : $"--name '{WireText.Printable(name)}' must be 1-64 characters without control characters");
     }
 
     private sealed class UsageException(string message) : Exception(message);

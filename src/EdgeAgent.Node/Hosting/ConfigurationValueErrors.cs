@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using EdgeAgent.Node.Serving;
 
 namespace EdgeAgent.Node.Hosting;
 
@@ -70,11 +71,7 @@ public static partial class ConfigurationValueErrors
     private static string ShortName(string fullName) => fullName[(fullName.LastIndexOf('.') + 1)..];
 
     // A value with control characters or a long one is shown escaped and cut, so the line stays one line.
-    private static string Printable(string value)
-    {
-        var shown = string.Concat(value.Take(80).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-        return value.Length > 80 ? shown + "..." : shown;
-    }
+    private static string Printable(string value) => WireText.Printable(value, keep: 80);
 
     [GeneratedRegex(@"^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']*)' to type '(?<type>[^']*)'\.?$", RegexOptions.Singleline)]
     private static partial Regex BinderFailure();

@@ -86,6 +86,39 @@ public sealed class CertsCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(TlsDir, "n1.key")));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("Fleet\nCA")]
+    [InlineData("Fleet\u001bCA")]
+    [InlineData("A name longer than sixty-four characters, which X.509 does not allow")]
+    public void Ca_BadName_ExitsTwoInOneLineWritingNothing(string name)
+    {
+        var (code, output, error) = Run("certs", "ca", "--out", CaDir, "--name", name);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        var line = Assert.Single(error.Trim().Split('\n'));
+        Assert.EndsWith("must be 1-64 characters without control characters.", line, StringComparison.Ordinal);
+        Assert.StartsWith("edgeagent certs: --name '", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(CaDir, "ca.key")));
+    }
+
+    [Theory]
+    [InlineData("node\u0007")]
+    [InlineData("a/b")]
+    [InlineData(".hidden")]
+    public void Issue_NameNotUsableAsFileOrWithControlCharacter_ExitsTwoWritingNothing(string name)
+    {
+        Run("certs", "ca", "--out", CaDir);
+
+        var (code, _, error) = Run("certs", "issue", "--ca", CaDir, "--role", "peer", "--name", name, "--out", TlsDir);
+
+        Assert.Equal(2, code);
+        Assert.Contains("must be 1-64 characters usable in a file name, without control characters.", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(TlsDir) && Directory.EnumerateFiles(TlsDir).Any());
+    }
+
     [Fact]
     public void Issue_ExistingFiles_RefusesWithoutForce()
     {
