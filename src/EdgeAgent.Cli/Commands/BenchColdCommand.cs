@@ -37,9 +37,9 @@ internal static class BenchColdCommand
                 "both" => [(64, 512 * 1024), (24, 2 * 1024 * 1024)],
                 _ => null,
             };
-            if (roles is null || selected is null || parseResult.GetValue(trials) < 1 || !(parseResult.GetValue(deadline) > 0))
+            if (roles is null || selected is null || parseResult.GetValue(trials) < 1 || !(parseResult.GetValue(deadline) > 0) || parseResult.GetValue(deadline) > 3600)
             {
-                await error.WriteLineAsync("edgeagent bench cold: --role must be peer, agent or both, --case 512k, 2m or both, --trials at least 1 and --deadline above 0.");
+                await error.WriteLineAsync("edgeagent bench cold: --role must be peer, agent or both, --case 512k, 2m or both, --trials at least 1 and --deadline above 0 and at most 3600 seconds.");
                 return 2;
             }
 

@@ -44,9 +44,9 @@ internal static class BenchSoakCommand
                 return 2;
             }
 
-            if (!(i >= 1) || !(f >= 2))
+            if (!(i >= 1) || !(f >= 2) || i > 3600 || f > 3600)
             {
-                await error.WriteLineAsync("edgeagent bench soak: --interval must be at least 1 second and --fault-interval at least 2 seconds.");
+                await error.WriteLineAsync("edgeagent bench soak: --interval must be 1 to 3600 seconds and --fault-interval 2 to 3600 seconds.");
                 return 2;
             }
 

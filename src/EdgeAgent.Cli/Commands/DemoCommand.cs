@@ -37,6 +37,7 @@ internal static class DemoCommand
         {
             Description = "The learned policy's ONNX file (default: policies/agent-default.onnx beside the binary).",
         };
+        policyFile.MustNotBeEmpty();
         var compare = new Option<string?>("--compare")
         {
             Description = "Run the identical workload (same seed, same arrivals) under each of these policies in turn, e.g. heuristic,local,peer; the --policy is always one of them. Prints one table side by side and writes --plot.",
@@ -65,6 +66,7 @@ internal static class DemoCommand
             Description = "With --compare: PNG of the (item delay, energy per item) points; further contexts go to NAME-2.png, NAME-3.png, ...",
             DefaultValueFactory = _ => "demo-compare.png",
         };
+        plot.MustNotBeEmpty();
         var preference = new Option<double>("--preference")
         {
             Description = "Delay weight in [0, 1]: 1 minimises delay only, 0 minimises this device's energy only.",
@@ -103,6 +105,7 @@ internal static class DemoCommand
         {
             Description = "Write the agent's durable decision log here (a directory for decisions.db, or a file); off unless given. Every run of a comparison appends to it; with several policies each policy's agent logs under DIR/POLICY.",
         };
+        decisionLog.MustNotBeEmpty();
 
         var poolRuns = new Option<string[]>("--pool-runs")
         {
@@ -167,8 +170,8 @@ internal static class DemoCommand
             }
 
             return comparison is null
-                ? await RunAsync(settings, cancellationToken)
-                : await CompareAsync(comparison, parseResult.GetValue(plot)!, parseResult.GetValue(runsCsv), parseResult.InvocationConfiguration.Output, cancellationToken);
+                ? await RunAsync(settings, parseResult.InvocationConfiguration.Error, cancellationToken)
+                : await CompareAsync(comparison, parseResult.GetValue(plot)!, parseResult.GetValue(runsCsv), parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, cancellationToken);
         });
         return command;
     }
@@ -300,7 +303,7 @@ internal static class DemoCommand
         }
     }
 
-    private static async Task<int> CompareAsync(DemoComparison comparison, string plotPath, string? runsCsv, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> CompareAsync(DemoComparison comparison, string plotPath, string? runsCsv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var s = comparison.BaseSettings;
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -311,12 +314,12 @@ internal static class DemoCommand
         }
         catch (PackageFetchException ex)
         {
-            await output.WriteLineAsync("edgeagent demo: " + ex.Message);
+            await error.WriteLineAsync("edgeagent demo: " + ex.Message);
             return 1;
         }
         catch (Node.Hosting.NodeStartupException ex)
         {
-            await output.WriteLineAsync("edgeagent demo: a node did not start: " + ex.Message);
+            await error.WriteLineAsync("edgeagent demo: a node did not start: " + ex.Message);
             return 1;
         }
 
@@ -325,7 +328,9 @@ internal static class DemoCommand
         return comparison.Results.All(r => r.Snapshot.Items > 0) ? 0 : 1;
     }
 
-    private static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
+    // Errors go to standard error as one line each: Spectre's console wraps at the terminal's
+    // width (80 columns when redirected), which split a start-up error over lines in logs.
+    private static async Task<int> RunAsync(DemoSettings settings, TextWriter error, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
         await using var run = new DemoRun(settings);
@@ -335,12 +340,12 @@ internal static class DemoCommand
         }
         catch (PackageFetchException ex)
         {
-            console.MarkupLine("[red]edgeagent demo: " + Markup.Escape(ex.Message) + "[/]");
+            await error.WriteLineAsync("edgeagent demo: " + ex.Message);
             return 1;
         }
         catch (Node.Hosting.NodeStartupException ex)
         {
-            console.MarkupLine("[red]edgeagent demo: a node did not start: " + Markup.Escape(ex.Message) + "[/]");
+            await error.WriteLineAsync("edgeagent demo: a node did not start: " + ex.Message);
             return 1;
         }
 

@@ -32,6 +32,9 @@ public sealed class EdgeAgentCommandLineTests
     [InlineData(new[] { "certs", "rotate", "--ca", "ca", "--cert", "c.crt", "--key", "c.key", "--days", "NaN" }, "edgeagent certs rotate: option '--days': 'NaN' is not a whole number.")]
     [InlineData(new[] { "hw", "watch", "--count", "" }, "edgeagent hw watch: option '--count': '' is not a whole number.")]
     [InlineData(new[] { "demo", "--models", "" }, "edgeagent demo: --models must not be empty.")]
+    [InlineData(new[] { "demo", "--policy-file", "" }, "edgeagent demo: --policy-file must not be empty.")]
+    [InlineData(new[] { "demo", "--plot", " " }, "edgeagent demo: --plot must not be empty.")]
+    [InlineData(new[] { "demo", "--decision-log", "" }, "edgeagent demo: --decision-log must not be empty.")]
     [InlineData(new[] { "certs", "ca", "--out", " " }, "edgeagent certs ca: --out must not be empty.")]
     [InlineData(new[] { "quantize", "m.onnx", "--out", "" }, "edgeagent quantize: --out must not be empty.")]
     public void UnparseableArguments_OneLineNamingTheProblem_Exit2(string[] args, string expected)
