@@ -29,10 +29,10 @@ internal static class HwCommand
         DefaultValueFactory = _ => "auto",
     };
 
-    private static Option<int?> Ina219BusOption() => new("--ina219-bus")
+    private static Option<int?> Ina219BusOption() => new Option<int?>("--ina219-bus")
     {
-        Description = "I2C bus of an INA219 (/dev/i2c-N), if one is wired (address 0x40, 0.1 ohm shunt).",
-    };
+        Description = "I2C bus of an INA219 (/dev/i2c-N, N from 0 to 255 as EdgeAgent:Hardware:Power:Ina219Bus), if one is wired (address 0x40, 0.1 ohm shunt).",
+    }.MustBeBetween(0, 255);
 
     private static PowerOptions Options(ParseResult parseResult, Option<string> root, Option<string> source, Option<int?> bus) => new()
     {

@@ -33,6 +33,7 @@ public sealed class EdgeAgentCommandLineTests
     [InlineData(new[] { "hw", "watch", "--count", "" }, "edgeagent hw watch: option '--count': '' is not a whole number.")]
     [InlineData(new[] { "demo", "--models", "" }, "edgeagent demo: --models must not be empty.")]
     [InlineData(new[] { "demo", "--policy-file", "" }, "edgeagent demo: --policy-file must not be empty.")]
+    [InlineData(new[] { "hw", "probe", "--ina219-bus", "-1" }, "edgeagent hw probe: --ina219-bus must be between 0 and 255.")]
     [InlineData(new[] { "demo", "--plot", " " }, "edgeagent demo: --plot must not be empty.")]
     [InlineData(new[] { "demo", "--decision-log", "" }, "edgeagent demo: --decision-log must not be empty.")]
     [InlineData(new[] { "certs", "ca", "--out", " " }, "edgeagent certs ca: --out must not be empty.")]
