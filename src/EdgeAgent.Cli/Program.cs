@@ -5,6 +5,13 @@ using EdgeAgent.Cli.Commands;
 // hop; src/EdgeAgent.Node/README.md, Hosting/).
 EdgeAgent.Node.Hosting.SharedArrayPoolRetention.Apply();
 
+// Output to a file or a pipe: Spectre's console then assumes 80 columns and wraps long lines (a
+// path in a progress line, a table cell) in the middle; a log has no width, so give it room.
+if (Console.IsOutputRedirected)
+{
+    Spectre.Console.AnsiConsole.Profile.Width = 240;
+}
+
 var root = EdgeAgentCommandLine.CreateRoot();
 
 // System.CommandLine ends the process 2 s after SIGTERM/Ctrl+C by default, cutting a node's
