@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EdgeAgent.Demo.Benchmarks;
+using EdgeAgent.Node.Serving;
 using Spectre.Console;
 
 namespace EdgeAgent.Cli.Commands;
@@ -20,7 +21,14 @@ internal static class BenchDecisionLogCommand
         var keep = new Option<string?>("--keep") { Description = "Directory to keep the killed agent's decisions.db in (for sqlite3); default: a temporary directory, deleted." };
         var blocksCsv = new Option<string?>("--blocks-csv") { Description = "Write every measured block (model, round, setting, requests, times, CPU per agent thread name) to this CSV file (overhead)." };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once in a block (overhead; closed loop): 1 sends them one after another.", DefaultValueFactory = _ => 1 };
-        var agentCpus = new Option<string?>("--agent-cpus") { Description = "Run the overhead part's agent under taskset -c with this CPU list (e.g. 1)." };
+        var agentCpus = new Option<string?>("--agent-cpus") { Description = "Run the overhead part's agent under taskset -c with this CPU list (e.g. 1, or 0-1,3)." };
+        agentCpus.Validators.Add(result =>
+        {
+            if (OptionRange.TryGetValue(result, agentCpus, out var list) && list is not null && CpuListError(list) is { } problem)
+            {
+                result.AddError($"--agent-cpus is '{WireText.Printable(list)}': {problem}.");
+            }
+        });
         var agentEnv = new Option<string[]>("--agent-env") { Description = "KEY=VALUE environment variable for the overhead part's agent (repeatable), e.g. a runtime setting.", AllowMultipleArgumentsPerToken = false };
         var settle = new Option<int>("--settle-ms") { Description = "Wait after the agent's configuration file is rewritten before a block starts, in milliseconds (overhead; its reload comes 250 ms after the change).", DefaultValueFactory = _ => 600 };
         var only = new Option<string?>("--only") { Description = "Run one part: overhead or kill." };
@@ -139,5 +147,37 @@ internal static class BenchDecisionLogCommand
             return ok ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Why <paramref name="list"/> is not a CPU list taskset -c takes on this machine (numbers and
+    /// ranges separated by commas, each CPU below the processor count), or null when it is: a bad
+    /// list used to surface only as the agent process failing to start.
+    /// </summary>
+    internal static string? CpuListError(string list)
+    {
+        var count = Environment.ProcessorCount;
+        foreach (var part in list.Split(','))
+        {
+            var ends = part.Split('-');
+            if (ends.Length > 2 || ends.Any(e => e.Length == 0 || !e.All(char.IsAsciiDigit)))
+            {
+                return "give CPU numbers and ranges separated by commas, e.g. 1 or 0-1,3";
+            }
+
+            if (!int.TryParse(ends[0], CultureInfo.InvariantCulture, out var first)
+                || !int.TryParse(ends[^1], CultureInfo.InvariantCulture, out var last)
+                || last < first)
+            {
+                return $"'{part}' is not a CPU number or a range from a lower to a higher CPU";
+            }
+
+            if (last >= count)
+            {
+                return $"CPU {last} does not exist here (CPUs 0-{count - 1})";
+            }
+        }
+
+        return null;
     }
 }
