@@ -114,6 +114,30 @@ public sealed class DurableDecisionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Writer_RecordThatCannotBeEncoded_DroppedAsInvalidAndTheRestOfItsBatchWritten()
+    {
+        // The request thread queues the record only; the writer encodes the batch, so a record it
+        // cannot encode must cost that row alone, not the batch or the writer.
+        var durable = Create();
+        await durable.StartAsync(CancellationToken.None);
+        var records = Enumerable.Range(0, 7).Select(i => DecisionRecords.Create(T0.AddMilliseconds(i), i)).ToArray();
+        records[3] = records[3] with { Observation = null! };
+        foreach (var record in records)
+        {
+            durable.OnDecision(record);
+        }
+
+        await durable.FlushAsync(CancellationToken.None).WaitAsync(Bound);
+        Assert.Equal(DurableDecisionLogState.Writing, durable.State);
+        durable.OnDecision(DecisionRecords.Create(T0.AddMilliseconds(7), 7));
+        await durable.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        var rows = ReadAll(DbPath);
+        Assert.Equal([.. records.Where((_, i) => i != 3).Select(r => r.Timestamp), T0.AddMilliseconds(7)], rows.Select(r => r.Timestamp));
+        Assert.Equal((7, 1), (durable.Written, durable.Dropped));
+    }
+
+    [Fact]
     public async Task OnDecision_WriterBlockedByALock_ReturnsAtOnceAndCountsDrops()
     {
         var durable = Create(new DecisionLogOptions { QueueCapacity = 16, BatchSize = 4 });
