@@ -47,7 +47,10 @@ public interface ILinkProbeTarget
 /// <see cref="AgentOptions.ThroughputSampleMinBytes"/> (at least 16 KiB) and
 /// <see cref="AgentOptions.LinkProbeMaxBytes"/> (0 switches probing off). After a probe of B bytes
 /// the link gets no other probe for B / <see cref="AgentOptions.LinkProbeBudgetBytesPerSecond"/>
-/// seconds, so probes never use more of a link than the budget on average. A probe is sent only
+/// seconds, so probes never use more of a link than the budget on average. A probe too short to
+/// make a sample (under a millisecond of transfer: the link is faster than the estimate it was sized
+/// from) is followed, after that pause, by one twice as large, up to the largest, until one measures
+/// the link. A probe is sent only
 /// while the link is idle (no call of this agent in flight to that peer). RTT is kept fresh by the
 /// connection's own pings; a peer's execution times come from its load reports, so neither needs a probe.
 /// Each probe's device energy (radio while its bytes move, waiting for the rest, by the agent's
@@ -124,11 +127,20 @@ public sealed partial class LinkProber : BackgroundService
     /// <summary>The size of the next probe on a link estimated at <paramref name="bitsPerSecond"/>, both directions together, in bytes.</summary>
     public int ProbeBytes(double bitsPerSecond)
     {
-        var floor = (int)Math.Clamp(_options.ThroughputSampleMinBytes, MinProbeBytes, MaxProbeBytes);
-        var ceiling = (int)Math.Clamp(_options.LinkProbeMaxBytes, floor, MaxProbeBytes);
+        var floor = Floor;
+        var ceiling = Ceiling;
         var wanted = double.IsFinite(bitsPerSecond) && bitsPerSecond > 0 ? bitsPerSecond / 8.0 * TargetProbeSeconds : ceiling;
         return (int)Math.Clamp(Math.Round(wanted), floor, ceiling);
     }
+
+    /// <summary>The largest probe, both directions together, in bytes (Agent:LinkProbeMaxBytes within <see cref="MinProbeBytes"/>..<see cref="MaxProbeBytes"/>).</summary>
+    private int Ceiling => (int)Math.Clamp(_options.LinkProbeMaxBytes, Floor, MaxProbeBytes);
+
+    // The smallest probe: Agent:ThroughputSampleMinBytes within MinProbeBytes..MaxProbeBytes.
+    private int Floor => (int)Math.Clamp(_options.ThroughputSampleMinBytes, MinProbeBytes, MaxProbeBytes);
+
+    // A probe of `bytes` grown by `growth` (after probes too short to measure), at most the ceiling.
+    private int GrownProbeBytes(int bytes, int growth) => (int)Math.Min(Ceiling, (long)bytes * growth);
 
     /// <summary>
     /// One pass over the links: every link that is due (no throughput sample for Agent:LinkProbeAfter,
@@ -155,6 +167,7 @@ public sealed partial class LinkProber : BackgroundService
                 // An offload (or a probe) measured the link since the last look: fresh until LinkProbeAfter from now.
                 state.Samples = samples;
                 state.SampledAt = now;
+                state.Growth = 1;
             }
 
             var due = samples == 0 || _time.GetElapsedTime(state.SampledAt, now) >= _options.LinkProbeAfter;
@@ -163,7 +176,7 @@ public sealed partial class LinkProber : BackgroundService
                 continue;
             }
 
-            var bytes = ProbeBytes(target.Link.ThroughputBitsPerSecond);
+            var bytes = GrownProbeBytes(ProbeBytes(target.Link.ThroughputBitsPerSecond), state.Growth);
             var up = bytes / 2;
             LinkProbeResult? result;
             try
@@ -196,7 +209,22 @@ public sealed partial class LinkProber : BackgroundService
             }
 
             state.Samples = target.Link.ThroughputSamples;
-            state.SampledAt = end;
+            if (!result.Sampled && bytes < Ceiling)
+            {
+                // Too short to measure (under a millisecond of transfer): the link is faster than the
+                // estimate the probe was sized from. Left as it was, every later probe would be as
+                // small and as useless, and an estimate taken in a burst of this agent's own calls
+                // (after the greedy end of an eval live sweep: 19 Mbit/s on a 1 Gbit/s link) would
+                // stay until the policy offloads there again, which that estimate prevents. So the
+                // next probe is twice as large and the link stays due (after the budget's pause).
+                state.Growth *= 2;
+            }
+            else
+            {
+                state.Growth = 1;
+                state.SampledAt = end;
+            }
+
             _meter?.RecordRequest("probe:" + target.Name, new TaskEnergy(EnergyFigure.Zero, new EnergyFigure(joules, EnergyProvenance.Modelled)));
             Log.Probed(_logger, target.Name, result.RequestBytes + result.ResponseBytes, result.Elapsed.TotalMilliseconds, target.Link.ThroughputBitsPerSecond / 1e6, result.Sampled);
             probed++;
@@ -241,6 +269,9 @@ public sealed partial class LinkProber : BackgroundService
         public long SampledAt { get; set; }
 
         public long NextAllowedAt { get; set; }
+
+        // Factor on the next probe's size: doubled after each probe too short to make a sample, 1 after one that made it.
+        public int Growth { get; set; } = 1;
 
         public long Probes { get; set; }
 

@@ -135,6 +135,73 @@ public sealed class LinkProberTests
         ComputeSpeed = 2.4,
     });
 
+    // Sweep t2 of the 20:17 window (5 December 2026), reproduced at 21:18: the greedy end of an eval
+    // live sweep sent every request to the edge, and its last transfers, queued behind each other,
+    // read a 1 Gbit/s link as 15-19 Mbit/s. Sized at 25 ms of that estimate, a probe is the 64 KiB
+    // floor, which the real link moves in 0.5 ms: under the millisecond a sample needs, so before
+    // the fix no probe ever measured the link and the estimate stayed until the policy offloaded
+    // again, which that estimate kept it from doing (w_delay 0.1-0.4 all on the board).
+    [Fact]
+    public async Task ProbeDueAsync_EstimateFarBelowAFastLink_ProbesGrowUntilOneMeasuresIt_AndTheEstimateRecovers()
+    {
+        var time = new FakeTimeProvider();
+        var options = Options();
+        var estimator = new LinkEstimator(1e9);
+        estimator.AddRoundTrip(TimeSpan.FromMilliseconds(1));
+        for (var i = 0; i < LinkEstimator.ThroughputWindow; i++)
+        {
+            Assert.True(estimator.AddTransfer(110_592, TimeSpan.FromMilliseconds(1 + 46.6), TimeSpan.Zero));
+        }
+
+        Assert.InRange(estimator.ThroughputBitsPerSecond, 18.9e6, 19.1e6);
+        var link = new FakeLink("edge", estimator, time, 1e9, 0.001);
+        var prober = Prober(options, time, link);
+
+        // Due LinkProbeAfter after the last sample: the floor's probe is too short and changes nothing.
+        time.Advance(options.LinkProbeAfter);
+        Assert.Equal(1, await prober.ProbeDueAsync(CancellationToken.None));
+        Assert.Equal(65_536, link.Probes[0].Up + link.Probes[0].Down);
+        Assert.Equal(5, estimator.ThroughputSamples);
+
+        // The next pass after the budget's pause (64 KiB at 128 KiB/s: 0.5 s) sends twice as much: 1.05 ms, a sample.
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        Assert.Equal(0, await prober.ProbeDueAsync(CancellationToken.None));
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(1, await prober.ProbeDueAsync(CancellationToken.None));
+        Assert.Equal(131_072, link.Probes[1].Up + link.Probes[1].Down);
+        Assert.Equal(6, estimator.ThroughputSamples);
+
+        // Probing on every quarter second for a minute: the median of five comes back to the link within the byte budget.
+        var start = time.GetTimestamp();
+        for (var i = 0; i < 4 * 60; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(250));
+            await prober.ProbeDueAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(1e9, estimator.ThroughputBitsPerSecond, 1e9 * 1e-3);
+        Assert.All(link.Probes, p => Assert.InRange(p.Up + p.Down, 65_536, 1024 * 1024));
+        Assert.True(prober.Totals.Bytes <= (128 * 1024 * (time.GetElapsedTime(start).TotalSeconds + 6)) + (1024 * 1024), $"{prober.Totals.Bytes} bytes");
+    }
+
+    [Fact]
+    public async Task ProbeDueAsync_AProbeThatMeasuredTheLink_KeepsTheUsualSizeAndStaleness()
+    {
+        var time = new FakeTimeProvider();
+        var options = Options();
+        var link = new FakeLink("cloud", new LinkEstimator(50e6), time, 50e6, 0.3);
+        var prober = Prober(options, time, link);
+        Assert.Equal(1, await prober.ProbeDueAsync(CancellationToken.None));
+
+        // Sampled: the next probe waits LinkProbeAfter and has 25 ms of the estimate again.
+        time.Advance(options.LinkProbeAfter - TimeSpan.FromMilliseconds(100));
+        Assert.Equal(0, await prober.ProbeDueAsync(CancellationToken.None));
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, await prober.ProbeDueAsync(CancellationToken.None));
+        Assert.Equal(2, link.Probes.Count);
+        Assert.All(link.Probes, p => Assert.Equal(prober.ProbeBytes(50e6), p.Up + p.Down));
+    }
+
     [Fact]
     public async Task ProbeDueAsync_NeverMeasured_ProbesAtOnce()
     {
