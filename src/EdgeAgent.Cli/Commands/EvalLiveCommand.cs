@@ -37,10 +37,12 @@ internal static class EvalLiveCommand
         var passes = new Option<int>("--passes") { Description = "Passes over the preferences, forward then backward then forward ... (each run --duration long; each preference's point pools its runs, the calibration all runs): with 2 or more the machine's drift over the sweep does not fall on the last preferences.", DefaultValueFactory = _ => 1 };
         var dynamics = new Option<string>("--estimator-dynamics") { Description = "The agent's estimates in the prediction: 'off' (fixed within each simulated context) or 'exec' (each server's execution-time estimate of each model moves with the simulated runs' times, recency-weighted as the agent's executors estimate them).", DefaultValueFactory = _ => LiveEvaluation.DynamicsOff };
         var peerReports = new Option<string>("--peer-reports") { Description = "The simulated agent's picture of each peer's queue: 'lagged' (as the live agent's, from the peer's last load report, sent every Agent:LoadReportInterval) or 'exact' (the queue as it is at each decision: the prediction before 5 December 2026 16:00 UTC).", DefaultValueFactory = _ => LiveEvaluation.ReportsLagged };
+        var order = new Option<string>("--order") { Description = "The order of the (first) pass over the preferences: 'forward' (w_delay 0 first) or 'backward' (w_delay 1 first, so the greedy end, whose burst of offloads can leave the agent's link estimates far below the links, runs last).", DefaultValueFactory = _ => "forward" };
+        order.AcceptOnlyFromAmong("forward", "backward");
         var traceObservations = new Option<string?>("--trace-observations") { Description = "Also write the prospective prediction's simulated observations to this CSV file (each decision of the first episode at every mixture context: one line per present candidate, the features by name), to set beside the decision log's rows at a switch point." };
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap, passes, dynamics, peerReports, traceObservations })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap, passes, dynamics, peerReports, order, traceObservations })
         {
             command.Options.Add(option);
         }
@@ -126,6 +128,7 @@ internal static class EvalLiveCommand
                     SizeMix = parseResult.GetValue(sizeMix)!,
                     ClientMaxInFlight = parseResult.GetValue(clientCap) is var cap && cap is >= 0 and <= 1024 ? cap : throw new ArgumentException($"--client-cap must be between 0 and 1024, got {cap}."),
                     Passes = n,
+                    Backward = parseResult.GetValue(order) == "backward",
                     EstimatorDynamics = parseResult.GetValue(dynamics)!,
                     PeerReports = parseResult.GetValue(peerReports)!,
                     ObservationTracePath = parseResult.GetValue(traceObservations) is { } tracePath ? Path.GetFullPath(tracePath) : null,

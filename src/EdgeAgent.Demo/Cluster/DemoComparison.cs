@@ -87,6 +87,14 @@ public sealed class DemoComparison
     /// <summary>Runs per (context, preference, policy) cell.</summary>
     public int Repeats { get; }
 
+    /// <summary>
+    /// True: the first pass walks the preferences backward (w_delay 1 first), the second forward, and
+    /// so on. eval live's `--order backward`: the greedy end (w_delay 0), which can overload the
+    /// peers and leave the agent's link estimates of that burst behind, then comes last, so its
+    /// aftermath falls on no other preference's run.
+    /// </summary>
+    public bool StartBackward { get; init; }
+
     /// <summary>Bootstrap resamples for the hypervolume ratio's interval (with <see cref="Repeats"/> of 2 or more).</summary>
     public int BootstrapResamples { get; init; } = 2000;
 
@@ -111,7 +119,7 @@ public sealed class DemoComparison
     /// The order of the runs: per context, per repeat, per preference, every policy once, the
     /// policies rotated by one place at each successive preference and repeat (learned, heuristic;
     /// then heuristic, learned; ...), so no policy always runs first, and the preferences walked
-    /// forward in even repeats and backward in odd ones, so a drift of the machine's load over a
+    /// forward in even repeats and backward in odd ones (the other way round with <see cref="StartBackward"/>), so a drift of the machine's load over a
     /// context's runs falls on every cell alike.
     /// </summary>
     public IEnumerable<(int Context, double Preference, string Policy)> RunOrder() =>
@@ -126,7 +134,7 @@ public sealed class DemoComparison
             {
                 for (var i = 0; i < Preferences.Count; i++)
                 {
-                    var k = r % 2 == 0 ? i : Preferences.Count - 1 - i;
+                    var k = (r + (StartBackward ? 1 : 0)) % 2 == 0 ? i : Preferences.Count - 1 - i;
                     for (var j = 0; j < Policies.Count; j++)
                     {
                         yield return (c, r, Preferences[k], Policies[(j + k + r) % Policies.Count]);

@@ -72,6 +72,14 @@ public sealed record LiveEvaluationSettings
     public int Passes { get; init; } = 1;
 
     /// <summary>
+    /// True: the first pass walks the preferences backward, from w_delay 1 to 0 (<see cref="DemoComparison.StartBackward"/>),
+    /// so the greedy end's run, whose burst of offloads can leave the agent's link estimates far below
+    /// the links (sweep t2 of 5 December 2026 20:17 UTC), comes last and its aftermath falls on no
+    /// other preference. False (the default, every sweep before 5 December 2026 22:00 UTC): forward.
+    /// </summary>
+    public bool Backward { get; init; }
+
+    /// <summary>
     /// How the agent's own execution-time estimates behave in the prediction's simulated observations:
     /// <see cref="LiveEvaluation.DynamicsOff"/> (fixed per simulated context, the prediction before
     /// 5 December 2026 12:39 UTC) or <see cref="LiveEvaluation.DynamicsExec"/> (each server's estimate of
@@ -138,6 +146,13 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
     /// <summary>(speed-conditioned - live) / live of the mean energy per request (NaN without <see cref="PredictedAtRunSpeeds"/>).</summary>
     public double EnergyGapAtRunSpeeds => PredictedAtRunSpeeds is { } p ? (p.EnergyJoules - Live.EnergyJoules) / Live.EnergyJoules : double.NaN;
 
+    /// <summary>
+    /// What the live agent saw of each peer in this preference's run, by "peer:NAME"
+    /// (<see cref="PeerView.Of"/>): how often the peer was absent from the observation, how many
+    /// requests fell back from it, and the spread of its link estimate. Empty in reports written before it.
+    /// </summary>
+    public IReadOnlyDictionary<string, PeerView> PeerViews { get; init; } = new Dictionary<string, PeerView>();
+
     /// <summary>(predicted - live) / live of the mean delay per request.</summary>
     public double DelayGap => (Predicted.DelaySeconds - Live.DelaySeconds) / Live.DelaySeconds;
 
@@ -163,6 +178,95 @@ public sealed record LivePoint(double Preference, RequestTerms Live, RequestTerm
         ("energy: radio/wait", Predicted.RadioJoules - Live.RadioJoules),
         ("energy: link probes", Predicted.ProbeJoules - Live.ProbeJoules),
     }.MaxBy(t => Math.Abs(t.Item2));
+}
+
+/// <summary>
+/// What the live agent saw of one peer over one run (its decision log's rows): a diagnostic of a run
+/// whose placements differ from the rest of the sweep (a peer left out of the observations while its
+/// circuit was open or its load stream down, requests falling back to the device, a link estimate far
+/// from the link).
+/// </summary>
+/// <param name="Requests">Requests of the run that listed the peer as a candidate.</param>
+/// <param name="AbsentShare">Share of those whose observation held the peer as absent (masked: unavailable to the policy).</param>
+/// <param name="Decided">Requests the policy sent to the peer (including those that fell back).</param>
+/// <param name="Fallbacks">Requests sent to the peer that ran on the device instead (the call failed, was late, or the circuit refused it).</param>
+/// <param name="UplinkMbitP10">10th percentile of the agent's throughput estimate of the link over the present rows, Mbit/s (NaN when never present).</param>
+/// <param name="UplinkMbitP50">Its median, Mbit/s.</param>
+/// <param name="UplinkMbitP90">Its 90th percentile, Mbit/s.</param>
+/// <param name="RoundTripMsP50">Median round-trip estimate over the present rows, ms.</param>
+public sealed record PeerView(int Requests, double AbsentShare, int Decided, int Fallbacks, double UplinkMbitP10, double UplinkMbitP50, double UplinkMbitP90, double RoundTripMsP50)
+{
+    /// <summary>
+    /// Per peer ("peer:NAME") what <paramref name="run"/>'s rows show: absence from the observation
+    /// (mask 0), fallbacks (<see cref="LoggedRequest.FallbackFrom"/>: the peer's name, the request
+    /// ran on the device) and the link estimate's spread, decoded from the layout's uplink and
+    /// round-trip columns (log10 bit/s, log10(s + 1e-4)). Rows without those columns give NaN spreads.
+    /// </summary>
+    public static IReadOnlyDictionary<string, PeerView> Of(IReadOnlyList<LoggedRequest> run, Core.Observation.FeatureLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(layout);
+        var f = layout.FeatureCount;
+        var uplinkColumn = layout.IndexOf(Core.Observation.FeatureKind.UplinkLog);
+        var rttColumn = layout.IndexOf(Core.Observation.FeatureKind.RoundTripLog);
+        var seen = new Dictionary<string, (int Requests, int Absent, int Decided, int Fallbacks, List<double> Uplink, List<double> Rtt)>(StringComparer.Ordinal);
+        foreach (var r in run)
+        {
+            for (var i = 0; i < r.Candidates.Count; i++)
+            {
+                var name = r.Candidates[i];
+                if (!name.StartsWith("peer:", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (!seen.TryGetValue(name, out var s))
+                {
+                    s = (0, 0, 0, 0, [], []);
+                }
+
+                s.Requests++;
+                var present = i < r.Mask.Length && r.Mask[i] > 0.5f;
+                if (!present)
+                {
+                    s.Absent++;
+                }
+                else if ((i + 1) * f <= r.Features.Length)
+                {
+                    if (uplinkColumn >= 0)
+                    {
+                        s.Uplink.Add(Math.Pow(10, r.Features[(i * f) + uplinkColumn]) / 1e6);
+                    }
+
+                    if (rttColumn >= 0)
+                    {
+                        s.Rtt.Add((Math.Pow(10, r.Features[(i * f) + rttColumn]) - 1e-4) * 1000);
+                    }
+                }
+
+                var fellBack = r.FallbackFrom is { } from && (from == name || "peer:" + from == name);
+                if (fellBack || r.RanAt == name)
+                {
+                    s.Decided++;
+                }
+
+                if (fellBack)
+                {
+                    s.Fallbacks++;
+                }
+
+                seen[name] = s;
+            }
+        }
+
+        return seen.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(
+            p => p.Key,
+            p => new PeerView(p.Value.Requests, p.Value.Requests > 0 ? p.Value.Absent / (double)p.Value.Requests : 0, p.Value.Decided, p.Value.Fallbacks,
+                Quantile(p.Value.Uplink, 10), Quantile(p.Value.Uplink, 50), Quantile(p.Value.Uplink, 90), Quantile(p.Value.Rtt, 50)),
+            StringComparer.Ordinal);
+    }
+
+    private static double Quantile(List<double> values, double percent) => Percentiles.Of(values, percent);
 }
 
 /// <summary>What <see cref="LiveEvaluation"/> found.</summary>
@@ -203,6 +307,9 @@ public sealed record LiveEvaluationReport
 
     /// <summary>Passes over the preferences (<see cref="LiveEvaluationSettings.Passes"/>; reports written before it: 1).</summary>
     public int Passes { get; init; } = 1;
+
+    /// <summary>The first pass walked the preferences backward (<see cref="LiveEvaluationSettings.Backward"/>; reports written before it: forward).</summary>
+    public bool Backward { get; init; }
 
     /// <summary>The estimates' dynamics in the prediction (<see cref="LiveEvaluationSettings.EstimatorDynamics"/>; reports written before it: off).</summary>
     public string EstimatorDynamics { get; init; } = LiveEvaluation.DynamicsOff;
@@ -281,10 +388,10 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
 
     /// <summary>
     /// The preferences in the order the live runs take them with <paramref name="passes"/> passes
-    /// (<see cref="DemoComparison.RunOrderWithRepeats"/>: forward, backward, forward, ...).
+    /// (<see cref="DemoComparison.RunOrderWithRepeats"/>: forward, backward, forward, ...; with <paramref name="backward"/> backward first).
     /// </summary>
-    public static IReadOnlyList<double> RunOrder(IReadOnlyList<double> preferences, int passes) =>
-        [.. new DemoComparison(new DemoSettings(), ["learned"], preferences, [[]], passes).RunOrderWithRepeats().Select(r => r.Preference)];
+    public static IReadOnlyList<double> RunOrder(IReadOnlyList<double> preferences, int passes, bool backward = false) =>
+        [.. new DemoComparison(new DemoSettings(), ["learned"], preferences, [[]], passes) { StartBackward = backward }.RunOrderWithRepeats().Select(r => r.Preference)];
 
     /// <summary><see cref="LiveEvaluationSettings.ObservedEstimates"/>: each run's median estimates.</summary>
     public const string EstimatesRunMedian = "run-median";
@@ -327,10 +434,37 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
     /// the spread of the sweep's all-local runs (the same configuration run after run: a machine's
     /// drift, which one calibrated mean cannot follow, when the other all-local runs' spread covers
     /// the gap); for a transfer gap, how many requests went to a peer live against the prediction's
-    /// share of the same requests (one or two wide requests decide a mean near a switch point).
+    /// share of the same requests (one or two wide requests decide a mean near a switch point); and
+    /// any peer the live agent could not use in that run (<see cref="Unavailable"/>).
     /// Null within the tolerance.
     /// </summary>
-    public static string? Explain(LivePoint point, LiveEvaluationReport report)
+    public static string? Explain(LivePoint point, LiveEvaluationReport report) =>
+        ExplainTerms(point, report) is { } why ? why + Unavailable(point) : null;
+
+    /// <summary>Fewest requests falling back from a peer in one run that <see cref="Unavailable"/> names.</summary>
+    public const int FallbacksWorthNaming = 3;
+
+    /// <summary>Smallest share of a run's observations without a peer that <see cref="Unavailable"/> names.</summary>
+    public const double AbsentShareWorthNaming = 0.05;
+
+    /// <summary>
+    /// "; the agent saw peer:edge absent from 40 % of the observations, 6 fallbacks" for each peer the
+    /// run's policy could not use as the sweep's other runs could (<see cref="LivePoint.PeerViews"/>:
+    /// absent from at least <see cref="AbsentShareWorthNaming"/> of the observations or at least
+    /// <see cref="FallbacksWorthNaming"/> requests falling back to the device), else "". The simulator
+    /// always offers every calibrated peer, so such a run's placements follow the peer's outage, not the policy.
+    /// </summary>
+    public static string Unavailable(LivePoint point)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        var named = point.PeerViews
+            .Where(v => v.Value.AbsentShare >= AbsentShareWorthNaming || v.Value.Fallbacks >= FallbacksWorthNaming)
+            .Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key} absent from {v.Value.AbsentShare:P0} of the observations, {v.Value.Fallbacks} of {v.Value.Decided} sent there fell back to the device"))
+            .ToArray();
+        return named.Length == 0 ? "" : "; the live agent saw " + string.Join("; ", named);
+    }
+
+    private static string? ExplainTerms(LivePoint point, LiveEvaluationReport report)
     {
         ArgumentNullException.ThrowIfNull(point);
         ArgumentNullException.ThrowIfNull(report);
@@ -472,7 +606,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         }
 
         var demo = settings.Demo with { DecisionLogPath = Path.GetDirectoryName(DatabasePath) };
-        var comparison = new DemoComparison(demo, [demo.Policy], settings.Preferences, [demo.Peers], settings.Passes);
+        var comparison = new DemoComparison(demo, [demo.Policy], settings.Preferences, [demo.Peers], settings.Passes) { StartBackward = settings.Backward };
         await comparison.RunAsync(time, progress, cancellationToken).ConfigureAwait(false);
         var probes = comparison.Results.GroupBy(r => r.Preference).ToDictionary(g => g.Key.ToString("R", CultureInfo.InvariantCulture), g => g.Sum(r => r.ProbeJoules));
         File.WriteAllText(ProbesPath, JsonSerializer.Serialize(probes, Json));
@@ -569,6 +703,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
                 ExecProbeJoules = live.Requests > 0 ? execProbed / live.Requests : 0,
                 ExecTimeFactors = factors,
                 PredictedAtRunSpeeds = conditioned,
+                PeerViews = PeerView.Of(run, log.Layout),
                 ObservedExecRatios = observed.Models.Select(m => (m.Name, m.ObservedExecRatio))
                     .Concat(observed.Peers.Select(p => ("peer:" + p.Name, p.ObservedExecRatio)))
                     .Concat(observed.Peers.SelectMany(p => p.ObservedExecRatios.Select(r => ("peer:" + p.Name + "/" + r.Key, r.Value))))
@@ -599,6 +734,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             Passes = settings.Passes,
             EstimatorDynamics = settings.EstimatorDynamics,
             PeerReports = settings.PeerReports,
+            Backward = settings.Backward,
             Tolerance = settings.Tolerance,
             Points = points,
             Reference = reference,
@@ -632,7 +768,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         ArgumentNullException.ThrowIfNull(report);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {(report.Passes > 1 ? string.Create(inv, $"{report.Passes} passes (forward, backward, ...) of {report.RunSeconds:0} s") : string.Create(inv, $"{report.RunSeconds:0} s"))} at {report.Rate:0.##} items/s per preference; prediction: {(report.ObservedEstimates == EstimatesRun ? string.Create(inv, $"{EpisodesPerLevel(report.Episodes)} simulated episodes at each of {ObservedLevels.Count} contexts") : string.Create(inv, $"{report.Episodes} simulated episodes"))} per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
+        sb.AppendLine(inv, $"policy {report.Policy}{(report.PolicyFile is null ? "" : " (" + report.PolicyFile + ")")}; demo context {report.Context}; {(report.Passes > 1 ? string.Create(inv, $"{report.Passes} passes ({(report.Backward ? "backward, forward" : "forward, backward")}, ...) of {report.RunSeconds:0} s") : string.Create(inv, $"{report.RunSeconds:0} s{(report.Backward ? ", preferences walked from w_delay 1 down" : "")}"))} at {report.Rate:0.##} items/s per preference; prediction: {(report.ObservedEstimates == EstimatesRun ? string.Create(inv, $"{EpisodesPerLevel(report.Episodes)} simulated episodes at each of {ObservedLevels.Count} contexts") : string.Create(inv, $"{report.Episodes} simulated episodes"))} per preference on {report.Calibration}, the agent's estimates in the observations from {report.ObservedEstimates switch
         {
             EstimatesRun when report.SizeMix == SizesPerContext => "each preference's own run (a mixture of 100 contexts: sizes x link estimates at the run's 5-95 % quantiles, the response-size record uncorrelated with both)",
             EstimatesRun => "each preference's own run (a mixture of 100 contexts: each peer's link estimates and the response-size record at levels of their own of the run's 5-95 % quantiles, each job's size drawn from the run's 5-95 % levels within every context)",
@@ -683,6 +819,28 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
             sb.AppendLine(inv, $"| {p.Preference:0.###} | {p.Live.QueueSeconds * 1000:0.0} / {p.Live.TransferSeconds * 1000:0.0} / {p.Live.ExecSeconds * 1000:0.0} / {p.Live.OverheadSeconds * 1000:0.0} | {p.Predicted.QueueSeconds * 1000:0.0} / {p.Predicted.TransferSeconds * 1000:0.0} / {p.Predicted.ExecSeconds * 1000:0.0} / {p.Predicted.OverheadSeconds * 1000:0.0} | {p.Live.ComputeJoules:0.0000} / {p.Live.RadioJoules:0.0000} / {p.Live.ProbeJoules:0.0000} | {p.Predicted.ComputeJoules:0.0000} / {p.Predicted.RadioJoules:0.0000} / {p.Predicted.ProbeJoules:0.0000} | {p.ExecProbeJoules:0.0000} | {string.Join(", ", p.Live.OffloadedByModel.Keys.Union(p.Predicted.OffloadedByModel.Keys, StringComparer.Ordinal).Select(m => string.Create(inv, $"{m} {(p.Live.OffloadedByModel.TryGetValue(m, out var l) ? l : 0):P0} / {(p.Predicted.OffloadedByModel.TryGetValue(m, out var q) ? q : 0):P0}")))} |");
         }
 
+        var peers = report.Points.SelectMany(p => p.PeerViews.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (peers.Length > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("what the live agent saw of each peer (its decision log): share of the run's requests with the peer absent from the observation (circuit open or load stream down), requests the policy sent there / of them run on the device instead (fallbacks), and the agent's link estimate over the run (throughput p10-p50-p90 Mbit/s, median round trip ms)");
+            sb.AppendLine();
+            sb.AppendLine("| w_delay | " + string.Join(" | ", peers) + " |");
+            sb.AppendLine("|---|" + string.Concat(peers.Select(_ => "---|")));
+            foreach (var p in report.Points)
+            {
+                sb.Append(inv, $"| {p.Preference:0.###} |");
+                foreach (var peer in peers)
+                {
+                    sb.Append(p.PeerViews.TryGetValue(peer, out var v)
+                        ? string.Create(inv, $" absent {v.AbsentShare:P0}, sent {v.Decided} / fell back {v.Fallbacks}, {Mbit(v.UplinkMbitP10)}-{Mbit(v.UplinkMbitP50)}-{Mbit(v.UplinkMbitP90)} Mbit/s, {(double.IsNaN(v.RoundTripMsP50) ? "-" : v.RoundTripMsP50.ToString("0.0", inv))} ms |")
+                        : " - |");
+                }
+
+                sb.AppendLine();
+            }
+        }
+
         return sb.ToString();
     }
 
@@ -724,6 +882,8 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         plot.SavePng(png, 1000, 640);
         return [json, md, png];
     }
+
+    private static string Mbit(double value) => double.IsNaN(value) ? "-" : value.ToString("0", CultureInfo.InvariantCulture);
 
     private static string Percent(double gap, double tolerance) =>
         double.IsFinite(gap) ? gap.ToString("+0.0%;-0.0%", CultureInfo.InvariantCulture) + (Math.Abs(gap) <= tolerance ? "" : " *") : "-";
