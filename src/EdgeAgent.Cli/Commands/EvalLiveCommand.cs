@@ -38,7 +38,6 @@ internal static class EvalLiveCommand
         var dynamics = new Option<string>("--estimator-dynamics") { Description = "The agent's estimates in the prediction: 'off' (fixed within each simulated context) or 'exec' (each server's execution-time estimate of each model moves with the simulated runs' times, recency-weighted as the agent's executors estimate them).", DefaultValueFactory = _ => LiveEvaluation.DynamicsOff };
         var peerReports = new Option<string>("--peer-reports") { Description = "The simulated agent's picture of each peer's queue: 'lagged' (as the live agent's, from the peer's last load report, sent every Agent:LoadReportInterval) or 'exact' (the queue as it is at each decision: the prediction before 5 December 2026 16:00 UTC).", DefaultValueFactory = _ => LiveEvaluation.ReportsLagged };
         var order = new Option<string>("--order") { Description = "The order of the (first) pass over the preferences: 'forward' (w_delay 0 first) or 'backward' (w_delay 1 first, so the greedy end, whose burst of offloads can leave the agent's link estimates far below the links, runs last).", DefaultValueFactory = _ => "forward" };
-        order.AcceptOnlyFromAmong("forward", "backward");
         var traceObservations = new Option<string?>("--trace-observations") { Description = "Also write the prospective prediction's simulated observations to this CSV file (each decision of the first episode at every mixture context: one line per present candidate, the features by name), to set beside the decision log's rows at a switch point." };
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
@@ -85,6 +84,11 @@ internal static class EvalLiveCommand
                 if (parseResult.GetValue(dynamics) is not (LiveEvaluation.DynamicsOff or LiveEvaluation.DynamicsExec) and var d)
                 {
                     throw new ArgumentException($"--estimator-dynamics must be '{LiveEvaluation.DynamicsOff}' or '{LiveEvaluation.DynamicsExec}', got '{d}'.");
+                }
+
+                if (parseResult.GetValue(order) is not ("forward" or "backward") and var o)
+                {
+                    throw new ArgumentException($"--order must be 'forward' or 'backward', got '{o}'.");
                 }
 
                 if (parseResult.GetValue(peerReports) is not (LiveEvaluation.ReportsExact or LiveEvaluation.ReportsLagged) and var pr)

@@ -62,6 +62,15 @@ public sealed class EvalLiveCommandTests : IDisposable
         Assert.Equal(30, points[0].GetProperty("live").GetProperty("requests").GetInt32());
         Assert.Equal(1.0, points[0].GetProperty("live").GetProperty("placements").GetProperty("peer:edge").GetDouble());
         Assert.True(points[1].GetProperty("predicted").GetProperty("requests").GetInt32() > 0);
+
+        // What the live agent saw of its peer: always there, 100 Mbit/s over a 5 ms round trip; sent all of w_delay 0's requests.
+        Assert.Contains("| w_delay | peer:edge |", output, StringComparison.Ordinal);
+        Assert.Contains("| 0 | absent 0 %, sent 30 / fell back 0, 100-100-100 Mbit/s, 5.0 ms |", output, StringComparison.Ordinal);
+        var view = points[0].GetProperty("peer_views").GetProperty("peer:edge");
+        Assert.Equal(30, view.GetProperty("requests").GetInt32());
+        Assert.Equal(0, view.GetProperty("absent_share").GetDouble());
+        Assert.Equal(100, view.GetProperty("uplink_mbit_p50").GetDouble(), 3);
+        Assert.False(report.RootElement.GetProperty("backward").GetBoolean());
     }
 
     [Fact]
@@ -194,6 +203,10 @@ public sealed class EvalLiveCommandTests : IDisposable
         var (reportsCode, _, reportsError) = Run("--peer-reports", "late", "--report", _dir);
         Assert.Equal(2, reportsCode);
         Assert.Equal("edgeagent eval live: --peer-reports must be 'lagged' or 'exact', got 'late'.", reportsError.Trim());
+
+        var (orderCode, _, orderError) = Run("--order", "sideways", "--report", _dir);
+        Assert.Equal(2, orderCode);
+        Assert.Equal("edgeagent eval live: --order must be 'forward' or 'backward', got 'sideways'.", orderError.Trim());
     }
 
     [Fact]
