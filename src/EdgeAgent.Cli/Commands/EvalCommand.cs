@@ -39,6 +39,7 @@ internal static class EvalCommand
         var rolloutFutures = new Option<int>("--rollout-futures") { Description = "Sampled futures per tried placement.", DefaultValueFactory = _ => 4 };
         var rolloutContinuation = new Option<string>("--rollout-continuation") { Description = "Agent profile: what the rollout baseline continues with after each tried placement: greedy, heuristic, or both (each row valued at the better of the two).", DefaultValueFactory = _ => "greedy" };
         rolloutContinuation.AcceptOnlyFromAmong("greedy", "heuristic", "both");
+        var rolloutObservedState = new Option<bool>("--rollout-observed-state") { Description = "Agent profile: as --rollout-observed (implies it), and the sampled futures also redraw the realised remaining times of the runs already running or queued and the lines of pages still in detection, so the rollout plans on the current state only as the observation summarises it." };
         var rolloutObserved = new Option<bool>("--rollout-observed") { Description = "Agent profile: the rollout baseline's sampled futures also redraw what the simulator has drawn but the observation does not carry (the next arrival, the current page's lines, realised execution times), so it plans on what the agent can know." };
         var compare = new Option<FileInfo[]>("--compare") { Description = "Other preference-conditioned policy files evaluated beside --policy on the same seeds (for example one trained on other context ranges); repeatable.", AllowMultipleArgumentsPerToken = true };
         var upperBound = new Option<DirectoryInfo?>("--upper-bound") { Description = "Directory of fixed-preference policies (edgeagent train --fixed-preference W): the multi-policy upper bound, each evaluated at its own W only." };
@@ -48,7 +49,7 @@ internal static class EvalCommand
 
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Agent profile: evaluate on the context `edgeagent calibrate --from-log` (or `eval live`) fitted to a deployment (every episode that context, arrivals drawn per episode) instead of --contexts: e.g. a fine-tuned policy (--policy) against the generic one (--compare) and greedy-expected there." };
         var command = new Command("eval", "Evaluate a policy and the baselines: Pareto fronts, hypervolume, expected utility, reports.");
-        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutGrid, rolloutEpisodes, rolloutHorizon, rolloutFutures, rolloutObserved, rolloutContinuation, baselines, upperBound, compare, rewardUnits, calibration })
+        foreach (var o in new Option[] { policy, profile, edges, edgesMin, edgesMax, cloudGhz, cloudRange, edgeGhz, edgeRange, contexts, preferences, noBend, episodes, seed, report, rollout, rolloutGrid, rolloutEpisodes, rolloutHorizon, rolloutFutures, rolloutObserved, rolloutObservedState, rolloutContinuation, baselines, upperBound, compare, rewardUnits, calibration })
         {
             command.Options.Add(o);
         }
@@ -160,7 +161,7 @@ internal static class EvalCommand
                     }
 
                     var chosen = parseResult.GetValue(baselines)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    foreach (var b in evaluator.StandardBaselines(parseResult.GetValue(rollout), parseResult.GetValue(rolloutHorizon), parseResult.GetValue(rolloutFutures), parseResult.GetValue(rolloutObserved), ParseContinuation(parseResult.GetValue(rolloutContinuation)!)))
+                    foreach (var b in evaluator.StandardBaselines(parseResult.GetValue(rollout), parseResult.GetValue(rolloutHorizon), parseResult.GetValue(rolloutFutures), parseResult.GetValue(rolloutObserved), ParseContinuation(parseResult.GetValue(rolloutContinuation)!), parseResult.GetValue(rolloutObservedState)))
                     {
                         if (chosen is null || chosen.Contains(b.Name) || b.Name == "rollout")
                         {

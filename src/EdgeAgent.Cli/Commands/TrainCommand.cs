@@ -62,12 +62,13 @@ internal static class TrainCommand
         var rewardUnits = new Option<string>("--reward-units") { Description = "Agent profile: how each task's delay and energy are scaled into the rewards (and the rollout teacher's costs): model (by its model's fp32 time and energy on the idle device) or item (every model's seconds and joules alike, by the mix's mean fp32 task: the units of an OCR item's delay and joules). Recorded in the policy file's edgeagent.training.reward_units.", DefaultValueFactory = _ => "model" };
         rewardUnits.AcceptOnlyFromAmong("model", "item");
         var rolloutObserved = new Option<bool>("--rollout-observed") { Description = "Agent profile: the rollout teacher's sampled futures also redraw what the simulator has drawn but the observation does not carry (the next arrival, the current page's lines, realised execution times), so it labels decisions the actor can learn from what it sees." };
+        var rolloutObservedState = new Option<bool>("--rollout-observed-state") { Description = "Agent profile: as --rollout-observed (implies it), and the teacher's sampled futures also redraw the realised remaining times of the runs already running or queued and the lines of pages still in detection, so it plans on the current state only as the observation summarises it." };
         var rolloutContinuation = new Option<string>("--rollout-continuation") { Description = "Agent profile: what the rollout teacher continues with after each tried placement: greedy, heuristic, or both (each row valued at the better of the two: labels at least as good as either's own decisions).", DefaultValueFactory = _ => "greedy" };
         rolloutContinuation.AcceptOnlyFromAmong("greedy", "heuristic", "both");
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
         Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, ownRate, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
-            teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, rolloutObserved, rolloutContinuation, focus, focusMin, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, peerReports, rewardUnits];
+            teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, rolloutObserved, rolloutObservedState, rolloutContinuation, focus, focusMin, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, peerReports, rewardUnits];
         foreach (var o in all)
         {
             command.Options.Add(o);
@@ -164,7 +165,8 @@ internal static class TrainCommand
                     CloningExploration = parseResult.GetValue(cloningExploration) ?? defaults.CloningExploration,
                     RolloutHorizon = parseResult.GetValue(rolloutHorizon) ?? defaults.RolloutHorizon,
                     RolloutFutures = parseResult.GetValue(rolloutFutures) ?? defaults.RolloutFutures,
-                    RolloutObservedOnly = parseResult.GetValue(rolloutObserved),
+                    RolloutObservedOnly = parseResult.GetValue(rolloutObserved) || parseResult.GetValue(rolloutObservedState),
+                    RolloutObservedState = parseResult.GetValue(rolloutObservedState),
                     RolloutContinuation = EvalCommand.ParseContinuation(parseResult.GetValue(rolloutContinuation)!),
                     FocusProbability = parseResult.GetValue(focus) ?? defaults.FocusProbability,
                     FocusDelayWeightMin = parseResult.GetValue(focusMin) ?? defaults.FocusDelayWeightMin,

@@ -12,7 +12,10 @@ namespace EdgeAgent.Learning.Baselines;
 /// a network's. With <c>observedOnly</c> each sampled future also redraws what the simulator has drawn
 /// but the agent's observation does not carry (<see cref="Simulation.Agent.AgentVecEnv.RedrawUnobserved"/>:
 /// the next arrival, the current page's lines, realised execution times), so the look-ahead plans on what
-/// the agent can know rather than on the simulator's hidden draws.
+/// the agent can know rather than on the simulator's hidden draws; with <c>observedState</c> as well the realised
+/// remaining times of the runs already running or queued and the lines of pages still in detection
+/// (<see cref="Simulation.Agent.AgentVecEnv.RedrawRemaining"/>), so it plans on the current state only as the
+/// observation summarises it.
 /// </summary>
 public sealed class RolloutPolicy : ISimPolicy
 {
@@ -20,6 +23,7 @@ public sealed class RolloutPolicy : ISimPolicy
     private readonly int _horizon;
     private readonly int _futures;
     private readonly bool _observedOnly;
+    private readonly bool _observedState;
     private IVecEnv? _scratch;
     private IVecEnv? _scratchFor;
     private readonly int[] _action = new int[1];
@@ -29,7 +33,7 @@ public sealed class RolloutPolicy : ISimPolicy
     private SimRandom _rng;
 
     /// <summary>Creates the policy.</summary>
-    public RolloutPolicy(int horizon = 10, int futures = 4, bool observedOnly = false, RolloutContinuation continuation = RolloutContinuation.Greedy)
+    public RolloutPolicy(int horizon = 10, int futures = 4, bool observedOnly = false, RolloutContinuation continuation = RolloutContinuation.Greedy, bool observedState = false)
     {
         if (continuation is not (RolloutContinuation.Greedy or RolloutContinuation.Heuristic or RolloutContinuation.GreedyOrHeuristic))
         {
@@ -41,8 +45,9 @@ public sealed class RolloutPolicy : ISimPolicy
         ArgumentOutOfRangeException.ThrowIfLessThan(futures, 1);
         _horizon = horizon;
         _futures = futures;
-        _observedOnly = observedOnly;
-        Name = string.Create(CultureInfo.InvariantCulture, $"rollout k={horizon} x{futures}{(observedOnly ? " observed" : "")}{continuation switch { RolloutContinuation.Heuristic => " then heuristic", RolloutContinuation.GreedyOrHeuristic => " then greedy|heuristic", _ => "" }}");
+        _observedOnly = observedOnly || observedState;
+        _observedState = observedState;
+        Name = string.Create(CultureInfo.InvariantCulture, $"rollout k={horizon} x{futures}{(observedState ? " observed+state" : observedOnly ? " observed" : "")}{continuation switch { RolloutContinuation.Heuristic => " then heuristic", RolloutContinuation.GreedyOrHeuristic => " then greedy|heuristic", _ => "" }}");
     }
 
     /// <inheritdoc />
@@ -120,6 +125,10 @@ public sealed class RolloutPolicy : ISimPolicy
                         if (_observedOnly)
                         {
                             ((Simulation.Agent.AgentVecEnv)scratch).RedrawUnobserved(0);
+                            if (_observedState)
+                            {
+                                ((Simulation.Agent.AgentVecEnv)scratch).RedrawRemaining(0);
+                            }
                         }
 
                         var done = StepScratch(scratch, s);

@@ -199,7 +199,7 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
     /// all-local and all-peer (the agent profile), and optionally rollout (with <see cref="ISnapshotEnv"/> too).
     /// </summary>
     /// <exception cref="ArgumentException">Rollout asked for on an environment without snapshots or exact costs.</exception>
-    public IReadOnlyList<MethodSpec> StandardBaselines(bool includeRollout, int rolloutHorizon = 10, int rolloutFutures = 4, bool rolloutObservedOnly = false, Baselines.RolloutContinuation rolloutContinuation = Baselines.RolloutContinuation.Greedy)
+    public IReadOnlyList<MethodSpec> StandardBaselines(bool includeRollout, int rolloutHorizon = 10, int rolloutFutures = 4, bool rolloutObservedOnly = false, Baselines.RolloutContinuation rolloutContinuation = Baselines.RolloutContinuation.Greedy, bool rolloutObservedState = false)
     {
         var prototype = Settings.Prototype();
         var list = new List<MethodSpec>();
@@ -233,7 +233,7 @@ public sealed class FrontEvaluator(EvaluationSettings settings)
         {
             prototype.RequireSnapshots("The rollout baseline");
             prototype.RequireExactCost("The rollout baseline");
-            list.Add(new MethodSpec("rollout", [new Baselines.RolloutPolicy(rolloutHorizon, rolloutFutures, rolloutObservedOnly, rolloutContinuation)], MethodCost.Sparse));
+            list.Add(new MethodSpec("rollout", [new Baselines.RolloutPolicy(rolloutHorizon, rolloutFutures, rolloutObservedOnly, rolloutContinuation, rolloutObservedState)], MethodCost.Sparse));
         }
 
         return list;

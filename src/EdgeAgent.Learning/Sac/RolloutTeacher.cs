@@ -15,10 +15,10 @@ public sealed class RolloutTeacher : ITeacher
     private readonly RolloutPolicy _policy;
 
     /// <summary>Creates a teacher for <paramref name="environments"/> (its parameters and context ranges).</summary>
-    public RolloutTeacher(IVecEnv environments, int horizon, int futures, ulong seed, bool observedOnly = false, RolloutContinuation continuation = RolloutContinuation.Greedy)
+    public RolloutTeacher(IVecEnv environments, int horizon, int futures, ulong seed, bool observedOnly = false, RolloutContinuation continuation = RolloutContinuation.Greedy, bool observedState = false)
     {
         ArgumentNullException.ThrowIfNull(environments);
-        _policy = new RolloutPolicy(horizon, futures, observedOnly, continuation);
+        _policy = new RolloutPolicy(horizon, futures, observedOnly, continuation, observedState);
         _policy.Begin(environments, 0.5, seed);
         Name = _policy.Name;
     }

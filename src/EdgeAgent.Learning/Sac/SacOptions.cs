@@ -151,6 +151,14 @@ public sealed record SacOptions
     public bool RolloutObservedOnly { get; init; }
 
     /// <summary>
+    /// Agent profile: as <see cref="RolloutObservedOnly"/> (implies it), and the sampled futures also redraw the realised
+    /// remaining times of the runs already running or queued and the lines of pages still in detection
+    /// (<see cref="Simulation.Agent.AgentVecEnv.RedrawRemaining"/>): the teacher plans on the current state only as the
+    /// observation summarises it.
+    /// </summary>
+    public bool RolloutObservedState { get; init; }
+
+    /// <summary>
     /// The base policies the rollout teacher continues with after each tried placement: greedy (the default), the
     /// heuristic (agent profile), or both with each row valued at the better of the two, so the labels are at
     /// least as good as either base policy's own decisions (policy improvement over each).

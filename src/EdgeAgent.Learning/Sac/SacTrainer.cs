@@ -165,7 +165,7 @@ public sealed class SacTrainer
         }
 
         _teacher = options.Teacher == TeacherKind.Rollout && needsTeacher
-            ? new RolloutTeacher(_env, options.RolloutHorizon, options.RolloutFutures, SimRandom.Mix(settings.Seed, 0x7EAC), options.RolloutObservedOnly, options.RolloutContinuation)
+            ? new RolloutTeacher(_env, options.RolloutHorizon, options.RolloutFutures, SimRandom.Mix(settings.Seed, 0x7EAC), options.RolloutObservedOnly, options.RolloutContinuation, options.RolloutObservedState)
             : new GreedyTeacher();
         _baseWeights = new double[options.Environments];
         for (var i = 0; i < _baseWeights.Length; i++)

@@ -96,6 +96,174 @@ public sealed class RolloutObservedTests
         Assert.True(moved > 0, "the redrawn futures never changed the next decision's time");
     }
 
+    [Theory]
+    [InlineData("train")]
+    [InlineData("demo-fast-cloud")]
+    public void RedrawRemaining_AfterCopyAndReseed_LeavesTheObservationUnchangedAndMovesTheSchedule(string contexts)
+    {
+        // The realised remaining times and a page's lines in detection are not in the observation: redrawing them
+        // leaves the encoded observation as it was, and does change when runs finish.
+        var source = new AgentVecEnv(AgentContexts.Get(contexts).Range, count: 4, seed: 53, layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true));
+        var scratch = (AgentVecEnv)source.CreateLike(1, 54, autoReset: false);
+        int s = source.MaxServers, f = source.FeatureCount;
+        var all = new float[source.Count * s * f];
+        var mask = new float[source.Count * s];
+        var pref = new float[source.Count * 2];
+        var one = new float[s * f];
+        var oneMask = new float[s];
+        var onePref = new float[2];
+        var actions = new int[source.Count];
+        float[] rT = new float[source.Count], rE = new float[source.Count];
+        var done = new bool[source.Count];
+        var random = new Random(11);
+        var moved = 0;
+        for (var t = 0; t < 150; t++)
+        {
+            source.Observe(all, mask, pref);
+            for (var i = 0; i < source.Count; i++)
+            {
+                if (!source.HasTask(i))
+                {
+                    continue;
+                }
+
+                scratch.CopyState(0, source, i);
+                var before = Enumerable.Range(0, source.MaxServers - 2).SelectMany(q => scratch.Runs(0, q)).Select(r => r.Finish).ToArray();
+                scratch.Reseed(0, (ulong)random.NextInt64());
+                scratch.RedrawUnobserved(0);
+                scratch.RedrawRemaining(0);
+                scratch.Observe(0, one, oneMask, onePref);
+                Assert.Equal(all.AsSpan(i * s * f, s * f).ToArray(), one);
+                Assert.Equal(mask.AsSpan(i * s, s).ToArray(), oneMask);
+                var after = Enumerable.Range(0, source.MaxServers - 2).SelectMany(q => scratch.Runs(0, q)).Select(r => r.Finish).ToArray();
+                Assert.Equal(before.Length, after.Length);
+                moved += before.Where((x, k) => x > scratch.Now(0) && x != after[k]).Count();
+                actions[i] = random.NextDouble() < 0.5 ? source.FirstPresent(i) : RandomPresent(source, i, random);
+            }
+
+            source.Step(actions, rT, rE, done);
+        }
+
+        Assert.True(moved > 0, "no unfinished run's finish was redrawn");
+    }
+
+    [Fact]
+    public void RedrawRemaining_NoJitterNoBackground_RebuildsTheSameSchedule()
+    {
+        // With every run taking its expected time and no background load there is nothing to redraw: the rebuilt
+        // FIFO schedules, follow-ups and answers are Admit's own, so the copy's next steps cost exactly the same.
+        var context = AgentContext.Demo();
+        context.ExecJitterSigma = 0;
+        context.Workloads[0].LinesMin = context.Workloads[0].LinesMax = 2; // certain lines: nothing of a page in detection to redraw
+        var source = new AgentVecEnv(AgentContextRange.Fixed(context), count: 3, seed: 57);
+        var plain = (AgentVecEnv)source.CreateLike(1, 58, autoReset: false);
+        var redrawn = (AgentVecEnv)source.CreateLike(1, 58, autoReset: false);
+        var actions = new int[source.Count];
+        float[] rT = new float[source.Count], rE = new float[source.Count];
+        var done = new bool[source.Count];
+        var random = new Random(13);
+        var compared = 0;
+        for (var t = 0; t < 120; t++)
+        {
+            for (var i = 0; i < source.Count; i++)
+            {
+                var seed = (ulong)random.NextInt64();
+                plain.CopyState(0, source, i);
+                plain.Reseed(0, seed);
+                plain.RedrawUnobserved(0);
+                redrawn.CopyState(0, source, i);
+                redrawn.Reseed(0, seed);
+                redrawn.RedrawUnobserved(0);
+                var runsBefore = Enumerable.Range(0, source.MaxServers - 2).SelectMany(q => redrawn.Runs(0, q)).ToArray();
+                var pendingBefore = redrawn.Pending(0);
+                redrawn.RedrawRemaining(0);
+                Assert.Equal(runsBefore, Enumerable.Range(0, source.MaxServers - 2).SelectMany(q => redrawn.Runs(0, q)).ToArray());
+                Assert.Equal(pendingBefore, redrawn.Pending(0));
+                for (var k = 0; k < 12; k++)
+                {
+                    var row = k % 3 == 0 ? plain.FirstPresent(0) : RandomPresent(plain, 0, random);
+                    var endA = plain.Step(0, row, out var dA, out var eA);
+                    var endB = redrawn.Step(0, row, out var dB, out var eB);
+                    Assert.Equal(dA, dB);
+                    Assert.Equal(eA, eB);
+                    Assert.Equal(plain.Now(0), redrawn.Now(0));
+                    compared++;
+                    if (endA || endB)
+                    {
+                        Assert.Equal(endA, endB);
+                        break;
+                    }
+                }
+
+                actions[i] = random.NextDouble() < 0.6 ? source.FirstPresent(i) : RandomPresent(source, i, random);
+            }
+
+            source.Step(actions, rT, rE, done);
+        }
+
+        Assert.True(compared > 500, $"only {compared} steps compared");
+    }
+
+    [Fact]
+    public void RedrawRemaining_FollowUpsMoveWithTheirRunAndQueuedTimesFollowTheExpected()
+    {
+        var source = new AgentVecEnv(AgentContexts.Get("demo-fast-cloud").Range, count: 4, seed: 59);
+        var scratch = (AgentVecEnv)source.CreateLike(1, 60, autoReset: false);
+        var actions = new int[source.Count];
+        float[] rT = new float[source.Count], rE = new float[source.Count];
+        var done = new bool[source.Count];
+        var random = new Random(17);
+        var followUps = 0;
+        double ratioSum = 0, realisedSum = 0;
+        var queued = 0;
+        for (var t = 0; t < 150; t++)
+        {
+            for (var i = 0; i < source.Count; i++)
+            {
+                scratch.CopyState(0, source, i);
+                var now = scratch.Now(0);
+                var runsBefore = Enumerable.Range(0, source.MaxServers - 2).SelectMany(q => scratch.Runs(0, q).Select((r, k) => (q, k, r))).Where(x => x.r.Rec >= 0 && x.r.Finish > now).ToArray();
+                var pendingBefore = scratch.Pending(0);
+                scratch.Reseed(0, (ulong)random.NextInt64());
+                scratch.RedrawUnobserved(0);
+                scratch.RedrawRemaining(0);
+                var pendingAfter = scratch.Pending(0);
+                foreach (var (q, k, r) in runsBefore)
+                {
+                    var a = scratch.Runs(0, q)[k];
+                    Assert.Equal(r.Rec, a.Rec);
+                    Assert.True(a.Finish > now, "a run still running or queued finished before now");
+                    Assert.True(a.Start >= Math.Min(r.Start, now) && a.Start >= r.Arrival, "a run started before its arrival");
+                    Assert.Equal(r.Completion - r.Finish, a.Completion - a.Finish, 9);
+                    if (r.Start > now)
+                    {
+                        // Queued: a fresh duration around its expected time (jitter mean 1), whatever it realised.
+                        ratioSum += (a.Finish - a.Start) / r.Expected;
+                        realisedSum += (r.Finish - r.Start) / r.Expected;
+                        queued++;
+                    }
+
+                    // Its follow-up stages (pending at its completion) are pending at its new completion.
+                    var stagesAtOld = pendingBefore.Count(p => p.Rec == r.Rec && p.Time == r.Completion);
+                    if (stagesAtOld > 0 && pendingAfter.Length == pendingBefore.Length)
+                    {
+                        Assert.Equal(stagesAtOld, pendingAfter.Count(p => p.Rec == r.Rec && p.Time == a.Completion));
+                        followUps++;
+                    }
+                }
+
+                actions[i] = random.NextDouble() < 0.5 ? source.FirstPresent(i) : RandomPresent(source, i, random);
+            }
+
+            source.Step(actions, rT, rE, done);
+        }
+
+        Assert.True(followUps > 20, $"only {followUps} runs with follow-ups checked");
+        Assert.True(queued > 100, $"only {queued} queued runs");
+        Assert.InRange(ratioSum / queued, 0.97, 1.03);
+        Assert.NotEqual(realisedSum, ratioSum);
+    }
+
     [Fact]
     public void Rollout_HeuristicAndBothContinuations_ChoosePresentRowsAndNameThemselves()
     {

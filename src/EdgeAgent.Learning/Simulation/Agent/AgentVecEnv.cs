@@ -208,6 +208,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private readonly double[] _jobFinish;
     private readonly double[] _jobExpected;
     private readonly double[] _jobObserved; // [n, Q, jobCap] the expected time as the executor reports it (the agent's estimate)
+    private readonly int[] _jobRec;         // [n, Q, jobCap] the agent's job record of the run, -1 for a peer's background job
+    private readonly double[] _jobComp;     // [n, Q, jobCap] the agent's run: its task's completion (follow-ups are pending at this time)
+    private readonly double[] _jobBack;     // [n, Q, jobCap] the agent's run on a peer: when its answer is back on the device
     private readonly double[] _linkFree;   // [n, P]
     private readonly double[] _bgNext;     // [n, P] next background arrival
     private readonly double[] _bgNextExpected;
@@ -370,6 +373,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         _jobFinish = new double[_n * Q * _jobCap];
         _jobExpected = new double[_n * Q * _jobCap];
         _jobObserved = new double[_n * Q * _jobCap];
+        _jobRec = new int[_n * Q * _jobCap];
+        _jobComp = new double[_n * Q * _jobCap];
+        _jobBack = new double[_n * Q * _jobCap];
         _linkFree = new double[_n * P];
         _bgNext = new double[_n * P];
         _bgNextExpected = new double[_n * P];
@@ -1002,6 +1008,264 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
     }
 
+    /// <summary>
+    /// Redraws, from <paramref name="env"/>'s current random streams (after <see cref="Reseed"/> and
+    /// <see cref="RedrawUnobserved"/>: a sampled future), what the simulator has drawn about the current state
+    /// that the observation only summarises: (1) the realised times of the runs running or queued on every
+    /// executor, the agent's own from their expected times with the context's jitter (a running one given that it
+    /// has not finished by now) and a peer's background jobs from their exponential times (memoryless, so a running
+    /// one's remaining time is a fresh draw); each executor's FIFO schedule is rebuilt from them, in the order
+    /// Admit took the jobs, and what follows from an own run's completion moves with it (its task's follow-up
+    /// stages, the answer's time back on the device, its record's latest completion, the execution-time estimate
+    /// it feeds); (2) the number of lines of every page whose detection is placed but not finished (the agent
+    /// learns it from that stage's result), with its pending classification stages. Nothing the observation
+    /// shows changes (counts, expected residual work, own requests in flight, the upload backlog). With jitter 0
+    /// and no background load the schedule is the one it was.
+    /// </summary>
+    public void RedrawRemaining(int env)
+    {
+        CheckEnv(env);
+        if (_done[env])
+        {
+            return;
+        }
+
+        var now = _now[env];
+        var sigma = _jitterSigma[env];
+        Span<double> free = stackalloc double[C];
+        for (var q = 0; q <= _peerCount[env]; q++)
+        {
+            var conc = q == 0 ? _localConc[env] : _slotConc[(env * P) + q - 1];
+            var bgMean = q == 0 ? 0.0 : _bgMeanExec[(env * P) + q - 1];
+            ref var rng = ref (q == 0 ? ref _rng[env] : ref _bgRng[(env * P) + q - 1]);
+            var qi = (env * Q) + q;
+            var b = qi * _jobCap;
+            var count = _jobCount[qi];
+            free[..conc].Fill(now);
+            // One pass in the order Admit took them: with the realised times this rebuilds the schedule Admit made
+            // (a slot free by now is as good as free at its old time for anything starting later).
+            for (var k = 0; k < count; k++)
+            {
+                var j = b + k;
+                var oldFinish = _jobFinish[j];
+                if (oldFinish <= now)
+                {
+                    continue; // finished (not pruned yet)
+                }
+
+                var own = _jobRec[j] >= 0;
+                var slot = EarliestSlot(free, conc);
+                double start, finish;
+                if (_jobStart[j] <= now)
+                {
+                    start = _jobStart[j];
+                    finish = own ? RedrawRunning(ref rng, sigma, start, _jobExpected[j], now, oldFinish) : now + rng.Exponential(bgMean);
+                }
+                else
+                {
+                    var actual = own ? _jobExpected[j] * Jitter(ref rng, sigma) : rng.Exponential(bgMean);
+                    start = Math.Max(_jobArrival[j], free[slot]);
+                    finish = start + actual;
+                }
+
+                free[slot] = finish;
+                _jobStart[j] = start;
+                _jobFinish[j] = finish;
+                if (own && finish != oldFinish)
+                {
+                    MoveOwnRun(env, q, j, oldFinish, finish);
+                }
+            }
+
+            var sb = qi * C;
+            for (var k = 0; k < conc; k++)
+            {
+                _slotFree[sb + k] = free[k];
+            }
+
+            if (q > 0)
+            {
+                // The latest finish of the agent's runs on the peer (the background's skip rule reads it).
+                var busy = _agentBusyUntil[(env * P) + q - 1];
+                var latest = double.NegativeInfinity;
+                for (var k = 0; k < count; k++)
+                {
+                    if (_jobRec[b + k] >= 0 && _jobFinish[b + k] > now)
+                    {
+                        latest = Math.Max(latest, _jobFinish[b + k]);
+                    }
+                }
+
+                _agentBusyUntil[(env * P) + q - 1] = latest > now ? latest : Math.Min(busy, now);
+            }
+        }
+
+        RedrawLinesInFlight(env);
+    }
+
+    // For tests: executor q's runs not yet pruned, in the order Admit took them (Rec -1: a peer's background job).
+    internal (double Arrival, double Start, double Finish, double Expected, int Rec, double Completion)[] Runs(int env, int q)
+    {
+        var qi = (env * Q) + q;
+        var b = qi * _jobCap;
+        return [.. Enumerable.Range(0, _jobCount[qi]).Select(k => (_jobArrival[b + k], _jobStart[b + k], _jobFinish[b + k], _jobExpected[b + k], _jobRec[b + k], _jobComp[b + k]))];
+    }
+
+    // For tests: the pending pipeline stages (when each becomes a decision, its record, stage and line).
+    internal (double Time, int Rec, int Stage, int Line)[] Pending(int env)
+    {
+        var pb = env * _pendCap;
+        return [.. Enumerable.Range(0, _pendCount[env]).Select(k => (_pendTime[pb + k], _pendRec[pb + k], _pendStage[pb + k], _pendLine[pb + k]))];
+    }
+
+    private static double Jitter(ref SimRandom rng, double sigma) =>
+        sigma > 0 ? Math.Exp((sigma * rng.NextGaussian()) - (0.5 * sigma * sigma)) : 1.0;
+
+    // A running run's finish given that it has not finished by now: its expected time with a fresh jitter, drawn
+    // until it ends after now (a few tries; the realised finish if none does, which then ends within a few jitters' tail).
+    private static double RedrawRunning(ref SimRandom rng, double sigma, double start, double expected, double now, double realised)
+    {
+        if (sigma <= 0)
+        {
+            return start + expected;
+        }
+
+        for (var attempt = 0; attempt < 32; attempt++)
+        {
+            var finish = start + (expected * Jitter(ref rng, sigma));
+            if (finish > now)
+            {
+                return finish;
+            }
+        }
+
+        return realised;
+    }
+
+    // An own run's finish moved from oldFinish to newFinish: move what was computed from it by the same amount.
+    private void MoveOwnRun(int env, int q, int j, double oldFinish, double newFinish)
+    {
+        var shift = newFinish - oldFinish;
+        var rec = _jobRec[j];
+        var oldComp = _jobComp[j];
+        var newComp = oldComp + shift;
+        _jobComp[j] = newComp;
+        var pb = env * _pendCap;
+        for (var k = 0; k < _pendCount[env]; k++)
+        {
+            if (_pendRec[pb + k] == rec && _pendTime[pb + k] == oldComp)
+            {
+                _pendTime[pb + k] = newComp;
+            }
+        }
+
+        var ri = (env * _recCap) + rec;
+        if (_recDone[ri] == oldComp)
+        {
+            _recDone[ri] = newComp; // the record's latest completion was this run's (another of its runs may end between: then slightly early)
+        }
+
+        if (q > 0)
+        {
+            var pi = (env * P) + q - 1;
+            var oldBack = _jobBack[j];
+            _jobBack[j] = oldBack + shift;
+            var ob = pi * _ownCap;
+            for (var k = 0; k < _ownCount[pi]; k++)
+            {
+                if (_ownBack[ob + k] == oldBack)
+                {
+                    _ownBack[ob + k] = oldBack + shift;
+                    break;
+                }
+            }
+        }
+
+        if (_estOn[env] && _estPendCount is not null)
+        {
+            var eb = env * _estCap;
+            for (var k = 0; k < _estPendCount[env]; k++)
+            {
+                if (_estPendTime![eb + k] == oldFinish && _estPendKey![eb + k] / M == q)
+                {
+                    _estPendTime[eb + k] = newFinish;
+                    _estPendMs![eb + k] = (newFinish - _jobStart[j]) * 1000.0;
+                    break;
+                }
+            }
+        }
+    }
+
+    // Pages whose detection is placed but not finished: the agent does not know their lines yet; draw them again
+    // (the jitters of every line are drawn already) and replace the pending classification stages to match.
+    private void RedrawLinesInFlight(int env)
+    {
+        ref var rng = ref _rng[env];
+        var now = _now[env];
+        var records = Math.Min(_recNext[env], _recCap);
+        var pb = env * _pendCap;
+        for (var r = 0; r < records; r++)
+        {
+            var ri = (env * _recCap) + r;
+            var wl = _recWorkload[ri];
+            var stages = _wlStageCount[(env * W) + wl];
+            if (r == _curRec[env] || stages <= 1 || _recLeft[ri] <= 0 || _recLeft[ri] != _recLines[ri] * (stages - 1)
+                || _wlLinesMin[(env * W) + wl] == _wlLinesMax[(env * W) + wl])
+            {
+                continue; // no pipeline, its detection is the current decision, a later stage is placed already, or the lines are certain
+            }
+
+            var time = double.NaN;
+            var pending = 0;
+            var other = false;
+            for (var k = 0; k < _pendCount[env]; k++)
+            {
+                if (_pendRec[pb + k] != r)
+                {
+                    continue;
+                }
+
+                pending++;
+                other |= _pendStage[pb + k] != 1 || _pendTime[pb + k] <= now;
+                time = _pendTime[pb + k];
+            }
+
+            if (pending == 0 || other)
+            {
+                continue; // not in flight (the detection finished by now: its lines are known)
+            }
+
+            var lines = DrawLines((env * W) + wl, ref rng);
+            _recLines[ri] = lines;
+            _recLeft[ri] = lines * (stages - 1);
+            if (_wlSequential[(env * W) + wl])
+            {
+                continue; // one pending line at a time: the first is pending already
+            }
+
+            var w = 0;
+            for (var k = 0; k < _pendCount[env]; k++)
+            {
+                if (_pendRec[pb + k] == r)
+                {
+                    continue;
+                }
+
+                _pendTime[pb + w] = _pendTime[pb + k];
+                _pendRec[pb + w] = _pendRec[pb + k];
+                _pendStage[pb + w] = _pendStage[pb + k];
+                _pendLine[pb + w] = _pendLine[pb + k];
+                w++;
+            }
+
+            _pendCount[env] = w;
+            for (var line = 0; line < lines; line++)
+            {
+                AddPending(env, time, r, 1, line);
+            }
+        }
+    }
+
     /// <summary>The cost totals (normalised, the rewards' units) of <paramref name="env"/>'s episode so far; every placed task's delay is already final.</summary>
     public (double DelaySeconds, double EnergyJoules) ProjectedTotals(int env)
     {
@@ -1124,6 +1388,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         Array.Copy(src._jobFinish, s * Q * _jobCap, _jobFinish, env * Q * _jobCap, Q * _jobCap);
         Array.Copy(src._jobExpected, s * Q * _jobCap, _jobExpected, env * Q * _jobCap, Q * _jobCap);
         Array.Copy(src._jobObserved, s * Q * _jobCap, _jobObserved, env * Q * _jobCap, Q * _jobCap);
+        Array.Copy(src._jobRec, s * Q * _jobCap, _jobRec, env * Q * _jobCap, Q * _jobCap);
+        Array.Copy(src._jobComp, s * Q * _jobCap, _jobComp, env * Q * _jobCap, Q * _jobCap);
+        Array.Copy(src._jobBack, s * Q * _jobCap, _jobBack, env * Q * _jobCap, Q * _jobCap);
         Array.Copy(src._linkFree, s * P, _linkFree, env * P, P);
         Array.Copy(src._bgNext, s * P, _bgNext, env * P, P);
         Array.Copy(src._bgNextExpected, s * P, _bgNextExpected, env * P, P);
@@ -1872,6 +2139,16 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         return n;
     }
 
+    // The run Admit just added to executor q is the agent's current task: its record, completion and answer time (RedrawRemaining moves them with it).
+    private void MarkOwnRun(int env, int q, double completion, double back)
+    {
+        var qi = (env * Q) + q;
+        var b = (qi * _jobCap) + _jobCount[qi] - 1;
+        _jobRec[b] = _curRec[env];
+        _jobComp[b] = completion;
+        _jobBack[b] = back;
+    }
+
     // FIFO with `conc` identical slots: a job arriving (in arrival order) starts on the earliest free slot.
     private double Admit(int env, int q, int conc, double arrival, double actual, double expected, double observed, bool commit)
     {
@@ -1909,6 +2186,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             _jobFinish[b] = finish;
             _jobExpected[b] = expected;
             _jobObserved[b] = observed;
+            _jobRec[b] = -1; // Place marks the agent's own runs
             _jobCount[qi] = c + 1;
         }
 
@@ -1996,6 +2274,9 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
                     _jobFinish[b + w] = _jobFinish[b + k];
                     _jobExpected[b + w] = _jobExpected[b + k];
                     _jobObserved[b + w] = _jobObserved[b + k];
+                    _jobRec[b + w] = _jobRec[b + k];
+                    _jobComp[b + w] = _jobComp[b + k];
+                    _jobBack[b + w] = _jobBack[b + k];
                 }
 
                 w++;
@@ -2030,6 +2311,11 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
             if (commit && !expectedTimes && row == 0 && _estOn[env])
             {
                 PushEstimate(env, 0, m, finish, ReqOf(env, m), actual);
+            }
+
+            if (commit && !expectedTimes)
+            {
+                MarkOwnRun(env, 0, completion, double.NaN);
             }
 
             var measured = _joules[(mi * L) + row];
@@ -2078,6 +2364,10 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 
             _ownBack[(pi * _ownCap) + own] = back;
             _ownCount[pi] = own + 1;
+            if (!expectedTimes)
+            {
+                MarkOwnRun(env, 1 + p, completion, back);
+            }
         }
     }
 
