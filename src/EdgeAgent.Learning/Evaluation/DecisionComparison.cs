@@ -9,7 +9,9 @@ namespace EdgeAgent.Learning.Evaluation;
 /// A diagnostic: several deciders asked on the SAME states. One of them (the driver) plays the
 /// episodes; at every decision every decider chooses, and the choices are tallied per model and row
 /// with their agreement with the driver's. Shows where two policies differ on identical situations,
-/// which episode-level fronts cannot (each method there reaches its own states).
+/// which episode-level fronts cannot (each method there reaches its own states). The agreement is also split by
+/// whether later stages of the agent's own pages are already pending at the decision (their times are known to a
+/// look-ahead on the simulator's state; the observation has no column for them).
 /// </summary>
 public static class DecisionComparison
 {
@@ -67,6 +69,8 @@ public static class DecisionComparison
             var counts = new long[d, Models, rows];
             var agree = new long[d, Models];
             var total = new long[Models];
+            var agreePending = new long[d, Models];
+            var totalPending = new long[Models];
             var active = n;
             while (active > 0)
             {
@@ -85,10 +89,14 @@ public static class DecisionComparison
 
                     var m = env.CurrentModel(i);
                     total[m]++;
+                    var pending = env.PendingCount(i) > 0;
+                    totalPending[m] += pending ? 1 : 0;
                     for (var k = 0; k < d; k++)
                     {
                         counts[k, m, actions[k][i]]++;
-                        agree[k, m] += actions[k][i] == actions[driver][i] ? 1 : 0;
+                        var same = actions[k][i] == actions[driver][i] ? 1 : 0;
+                        agree[k, m] += same;
+                        agreePending[k, m] += pending ? same : 0;
                     }
                 }
 
@@ -149,8 +157,36 @@ public static class DecisionComparison
             }
 
             report.AppendLine();
+            report.Append("Agreement with the driver when no later stage of the agent's own pages is pending | when one is (decisions:");
+            for (var m = 0; m < Models; m++)
+            {
+                if (total[m] > 0)
+                {
+                    report.Append(inv, $" model {m} {total[m] - totalPending[m]} | {totalPending[m]};");
+                }
+            }
+
+            report.AppendLine(")");
+            report.AppendLine();
+            for (var k = 0; k < d; k++)
+            {
+                var line = new StringBuilder().Append(inv, $"- {deciders[k].Name}:");
+                for (var m = 0; m < Models; m++)
+                {
+                    if (total[m] > 0)
+                    {
+                        line.Append(inv, $" model {m} {Share(agree[k, m] - agreePending[k, m], total[m] - totalPending[m])} | {Share(agreePending[k, m], totalPending[m])};");
+                    }
+                }
+
+                report.AppendLine(line.ToString());
+            }
+
+            report.AppendLine();
         }
 
         return report.ToString();
     }
+
+    private static string Share(long part, long whole) => whole > 0 ? ((double)part / whole).ToString("0.00", CultureInfo.InvariantCulture) : "-";
 }

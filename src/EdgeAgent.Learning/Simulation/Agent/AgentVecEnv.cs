@@ -1111,6 +1111,13 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         return [.. Enumerable.Range(0, _jobCount[qi]).Select(k => (_jobArrival[b + k], _jobStart[b + k], _jobFinish[b + k], _jobExpected[b + k], _jobRec[b + k], _jobComp[b + k]))];
     }
 
+    /// <summary>How many later stages of the agent's own pages are pending in <paramref name="env"/> (known follow-ups not yet decided).</summary>
+    public int PendingCount(int env)
+    {
+        CheckEnv(env);
+        return _pendCount[env];
+    }
+
     // For tests: the pending pipeline stages (when each becomes a decision, its record, stage and line).
     internal (double Time, int Rec, int Stage, int Line)[] Pending(int env)
     {
