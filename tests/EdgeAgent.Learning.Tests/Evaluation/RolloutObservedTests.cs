@@ -46,23 +46,13 @@ public sealed class RolloutObservedTests
     public void RedrawUnobserved_AfterCopyAndReseed_LeavesTheObservationUnchanged(string contexts)
     {
         // What it redraws is what the observation does not carry: a copy's encoded observation stays the source's.
-        var source = new AgentVecEnv(AgentContexts.Get(contexts).Range, count: 4, seed: 43, layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true));
-        var scratch = (AgentVecEnv)source.CreateLike(1, 44, autoReset: false);
-        int s = source.MaxServers, f = source.FeatureCount;
-        var all = new float[source.Count * s * f];
-        var mask = new float[source.Count * s];
-        var pref = new float[source.Count * 2];
-        var one = new float[s * f];
-        var oneMask = new float[s];
-        var onePref = new float[2];
-        var actions = new int[source.Count];
-        float[] rT = new float[source.Count], rE = new float[source.Count];
-        var done = new bool[source.Count];
+        var walk = new CopyWalk(contexts, seed: 43);
+        var (source, scratch) = (walk.Source, walk.Scratch);
         var random = new Random(7);
         var moved = 0;
         for (var t = 0; t < 120; t++)
         {
-            source.Observe(all, mask, pref);
+            walk.ObserveAll();
             for (var i = 0; i < source.Count; i++)
             {
                 if (!source.HasTask(i))
@@ -73,9 +63,7 @@ public sealed class RolloutObservedTests
                 scratch.CopyState(0, source, i);
                 scratch.Reseed(0, (ulong)random.NextInt64());
                 scratch.RedrawUnobserved(0);
-                scratch.Observe(0, one, oneMask, onePref);
-                Assert.Equal(all.AsSpan(i * s * f, s * f).ToArray(), one);
-                Assert.Equal(mask.AsSpan(i * s, s).ToArray(), oneMask);
+                walk.AssertCopyObservesAsSource(i);
 
                 // The future is another draw: after one more step the copy's next decision comes at another time.
                 var row = source.FirstPresent(i);
@@ -87,10 +75,10 @@ public sealed class RolloutObservedTests
                 scratch.RedrawUnobserved(0);
                 scratch.Step(0, row, out _, out _);
                 moved += scratch.Now(0) != kept ? 1 : 0;
-                actions[i] = random.NextDouble() < 0.5 ? row : RandomPresent(source, i, random);
+                walk.Actions[i] = random.NextDouble() < 0.5 ? row : RandomPresent(source, i, random);
             }
 
-            source.Step(actions, rT, rE, done);
+            walk.Step();
         }
 
         Assert.True(moved > 0, "the redrawn futures never changed the next decision's time");
@@ -103,23 +91,13 @@ public sealed class RolloutObservedTests
     {
         // The realised remaining times and a page's lines in detection are not in the observation: redrawing them
         // leaves the encoded observation as it was, and does change when runs finish.
-        var source = new AgentVecEnv(AgentContexts.Get(contexts).Range, count: 4, seed: 53, layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true));
-        var scratch = (AgentVecEnv)source.CreateLike(1, 54, autoReset: false);
-        int s = source.MaxServers, f = source.FeatureCount;
-        var all = new float[source.Count * s * f];
-        var mask = new float[source.Count * s];
-        var pref = new float[source.Count * 2];
-        var one = new float[s * f];
-        var oneMask = new float[s];
-        var onePref = new float[2];
-        var actions = new int[source.Count];
-        float[] rT = new float[source.Count], rE = new float[source.Count];
-        var done = new bool[source.Count];
+        var walk = new CopyWalk(contexts, seed: 53);
+        var (source, scratch) = (walk.Source, walk.Scratch);
         var random = new Random(11);
         var moved = 0;
         for (var t = 0; t < 150; t++)
         {
-            source.Observe(all, mask, pref);
+            walk.ObserveAll();
             for (var i = 0; i < source.Count; i++)
             {
                 if (!source.HasTask(i))
@@ -132,16 +110,14 @@ public sealed class RolloutObservedTests
                 scratch.Reseed(0, (ulong)random.NextInt64());
                 scratch.RedrawUnobserved(0);
                 scratch.RedrawRemaining(0);
-                scratch.Observe(0, one, oneMask, onePref);
-                Assert.Equal(all.AsSpan(i * s * f, s * f).ToArray(), one);
-                Assert.Equal(mask.AsSpan(i * s, s).ToArray(), oneMask);
+                walk.AssertCopyObservesAsSource(i);
                 var after = Enumerable.Range(0, source.MaxServers - 2).SelectMany(q => scratch.Runs(0, q)).Select(r => r.Finish).ToArray();
                 Assert.Equal(before.Length, after.Length);
                 moved += before.Where((x, k) => x > scratch.Now(0) && x != after[k]).Count();
-                actions[i] = random.NextDouble() < 0.5 ? source.FirstPresent(i) : RandomPresent(source, i, random);
+                walk.Actions[i] = random.NextDouble() < 0.5 ? source.FirstPresent(i) : RandomPresent(source, i, random);
             }
 
-            source.Step(actions, rT, rE, done);
+            walk.Step();
         }
 
         Assert.True(moved > 0, "no unfinished run's finish was redrawn");
@@ -288,6 +264,52 @@ public sealed class RolloutObservedTests
         }
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new RolloutPolicy(continuation: (RolloutContinuation)4));
+    }
+
+    /// <summary>
+    /// A source environment walked step by step and a one-environment scratch that copies one of its
+    /// environments: what the redraw tests share (the buffers, and the check that the copy's encoded
+    /// observation and mask are the source's).
+    /// </summary>
+    private sealed class CopyWalk
+    {
+        private readonly float[] _all, _mask, _pref, _one, _oneMask, _onePref, _rT, _rE;
+        private readonly bool[] _done;
+
+        public CopyWalk(string contexts, int seed)
+        {
+            Source = new AgentVecEnv(AgentContexts.Get(contexts).Range, count: 4, seed: (ulong)seed, layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true));
+            Scratch = (AgentVecEnv)Source.CreateLike(1, (ulong)seed + 1, autoReset: false);
+            int s = Source.MaxServers, f = Source.FeatureCount;
+            _all = new float[Source.Count * s * f];
+            _mask = new float[Source.Count * s];
+            _pref = new float[Source.Count * 2];
+            _one = new float[s * f];
+            _oneMask = new float[s];
+            _onePref = new float[2];
+            Actions = new int[Source.Count];
+            _rT = new float[Source.Count];
+            _rE = new float[Source.Count];
+            _done = new bool[Source.Count];
+        }
+
+        public AgentVecEnv Source { get; }
+
+        public AgentVecEnv Scratch { get; }
+
+        public int[] Actions { get; }
+
+        public void ObserveAll() => Source.Observe(_all, _mask, _pref);
+
+        public void AssertCopyObservesAsSource(int i)
+        {
+            int s = Source.MaxServers, f = Source.FeatureCount;
+            Scratch.Observe(0, _one, _oneMask, _onePref);
+            Assert.Equal(_all.AsSpan(i * s * f, s * f).ToArray(), _one);
+            Assert.Equal(_mask.AsSpan(i * s, s).ToArray(), _oneMask);
+        }
+
+        public void Step() => Source.Step(Actions, _rT, _rE, _done);
     }
 
     private static int RandomPresent(AgentVecEnv env, int i, Random random)
