@@ -196,8 +196,14 @@ internal static class DemoCommand
             throw new ArgumentException($"--repeats must be between 1 and 100, got {repeats}.");
         }
 
+        var names = compare.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0)
+        {
+            throw new ArgumentException($"--compare names no policy; give one or more of {string.Join(", ", Policies)}, separated by commas (e.g. heuristic,local,peer).");
+        }
+
         var policies = new List<string> { settings.Policy };
-        foreach (var name in compare.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var name in names)
         {
             var known = Policies.FirstOrDefault(p => p.Equals(name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new ArgumentException($"--compare names '{name}'; use policies from {string.Join(", ", Policies)}.");

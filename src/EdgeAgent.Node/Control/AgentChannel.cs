@@ -75,7 +75,7 @@ public static class AgentChannel
 
     /// <summary>Creates a channel to <paramref name="address"/> that presents <paramref name="credentials"/>.</summary>
     /// <exception cref="ArgumentException">The address is malformed.</exception>
-    /// <exception cref="CertificateFileException">A credential file cannot be used; the message names it.</exception>
+    /// <exception cref="CertificateFileException">A credential file cannot be used (unreadable, not PEM, or a TLS file given for an address without TLS); the message names it.</exception>
     public static GrpcChannel Create(string address, AgentCredentials? credentials, int maxMessageBytes = 64 * 1024 * 1024)
     {
         if (!TryParse(address, out var uri, out var socketPath, out var error))
@@ -109,6 +109,11 @@ public static class AgentChannel
             {
                 ConfigureTls(handler, credentials);
             }
+            else if (TlsFlagsGiven(credentials) is { } flags)
+            {
+                // Silently ignoring them would let an operator believe the call is verified and encrypted.
+                throw new CertificateFileException($"{flags} apply to https:// agents only; '{address}' is not TLS (use https://HOST:PORT, or leave {flags} out)");
+            }
 
             if (!string.IsNullOrWhiteSpace(credentials.TokenFile))
             {
@@ -125,8 +130,23 @@ public static class AgentChannel
         });
     }
 
+    // The TLS flags given, as the operator typed them ("--cert, --ca"), or null when none is.
+    private static string? TlsFlagsGiven(AgentCredentials credentials)
+    {
+        var flags = new[] { ("--cert", credentials.CertificatePath), ("--key", credentials.KeyPath), ("--ca", credentials.CaPath) }
+            .Where(f => !string.IsNullOrWhiteSpace(f.Item2))
+            .Select(f => f.Item1)
+            .ToArray();
+        return flags.Length == 0 ? null : string.Join(", ", flags);
+    }
+
     private static void ConfigureTls(SocketsHttpHandler handler, AgentCredentials credentials)
     {
+        if (string.IsNullOrWhiteSpace(credentials.CertificatePath) && !string.IsNullOrWhiteSpace(credentials.KeyPath))
+        {
+            throw new CertificateFileException("--key is the key of --cert; give --cert too (the client certificate it belongs to)");
+        }
+
         var options = new SslClientAuthenticationOptions { ApplicationProtocols = [SslApplicationProtocol.Http2] };
         if (!string.IsNullOrWhiteSpace(credentials.CertificatePath))
         {

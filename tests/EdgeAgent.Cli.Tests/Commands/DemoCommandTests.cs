@@ -18,6 +18,8 @@ public sealed class DemoCommandTests
 
     [Theory]
     [InlineData("heuristic,random", 1, "--compare names 'random'")]
+    [InlineData("", 1, "--compare names no policy")]
+    [InlineData(" , ,", 1, "--compare names no policy")]
     [InlineData("local", 0, "--preferences must be between 1 and 101")]
     [InlineData("local", 102, "--preferences must be between 1 and 101")]
     public void Comparison_BadOption_ThrowsNamingIt(string compare, int preferences, string expected)
