@@ -293,11 +293,43 @@ public static partial class NodeHost
 
     /// <summary>
     /// Starts <paramref name="app"/>: validates options, loads every model session, binds the
-    /// endpoints. Any failure becomes one <see cref="NodeStartupException"/> naming the setting.
+    /// endpoints. Any failure becomes one <see cref="NodeStartupException"/> naming the setting;
+    /// the hosted services that did start are stopped before it is thrown.
     /// </summary>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await StartCoreAsync(app, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await StopAfterFailedStartAsync(app).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // The generic host leaves the hosted services that started before the failing one (a port in
+    // use fails Kestrel after the background services began) running. Disposing the app then
+    // cancels their work without a stop having been asked, which the host logs at Error ("BackgroundService
+    // failed") and Critical beside the one start-up message, depending on how the race falls.
+    // Stopping first makes that cancellation an ordinary stop, which the host does not log as a failure.
+    private static async Task StopAfterFailedStartAsync(WebApplication app)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The start-up failure is the error to report; a service that also fails to stop adds nothing to it.
+        }
+    }
+
+    private static async Task StartCoreAsync(WebApplication app, CancellationToken cancellationToken)
+    {
         var phase = app.Services.GetService<StartupPhase>();
         phase?.Begin();
         try
