@@ -511,17 +511,22 @@ public sealed class DecisionDatabase : IDisposable
             return;
         }
 
-        var statement = InsertStatement();
+        var insert = InsertStatement();
         using var transaction = _connection.BeginTransaction();
         var layoutIds = new Dictionary<string, long>(_layoutIds, StringComparer.Ordinal);
+        // The statement's pointer is used directly (SqliteNative); the reference added here keeps it
+        // valid for the batch.
+        var added = false;
         try
         {
+            insert.DangerousAddRef(ref added);
+            var statement = insert.DangerousGetHandle();
             for (var i = 0; i < items.Count; i++)
             {
                 var row = valuesOf(items[i]);
                 Bind(statement, row, LayoutId(row.Layout, row.LayoutMetadata, transaction, layoutIds));
-                var rc = raw.sqlite3_step(statement);
-                raw.sqlite3_reset(statement);
+                var rc = SqliteNative.Step(statement);
+                SqliteNative.Reset(statement);
                 if (rc != raw.SQLITE_DONE)
                 {
                     SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
@@ -533,6 +538,13 @@ public sealed class DecisionDatabase : IDisposable
             Array.Clear(_bound);
             throw;
         }
+        finally
+        {
+            if (added)
+            {
+                insert.DangerousRelease();
+            }
+        }
 
         transaction.Commit();
         // Layout ids become known only once their insert committed.
@@ -542,7 +554,7 @@ public sealed class DecisionDatabase : IDisposable
         }
     }
 
-    private void Bind(sqlite3_stmt statement, in DecisionRowValues row, long layoutId)
+    private void Bind(IntPtr statement, in DecisionRowValues row, long layoutId)
     {
         ReadOnlySpan<byte> features;
         ReadOnlySpan<byte> maskBytes;
@@ -602,29 +614,29 @@ public sealed class DecisionDatabase : IDisposable
         }
     }
 
-    private void BindInt64(sqlite3_stmt statement, int index, long value)
+    private void BindInt64(IntPtr statement, int index, long value)
     {
         if (_bound[index].Kind != BoundKind.Number || _bound[index].Bits != value)
         {
             _bound[index] = default;
-            Check(raw.sqlite3_bind_int64(statement, index, value));
+            Check(SqliteNative.BindInt64(statement, index, value));
             _bound[index] = new(BoundKind.Number, value, null);
         }
     }
 
-    private void BindDouble(sqlite3_stmt statement, int index, double value)
+    private void BindDouble(IntPtr statement, int index, double value)
     {
         var bits = BitConverter.DoubleToInt64Bits(value);
         if (_bound[index].Kind != BoundKind.Real || _bound[index].Bits != bits)
         {
             _bound[index] = default;
-            Check(raw.sqlite3_bind_double(statement, index, value));
+            Check(SqliteNative.BindDouble(statement, index, value));
             _bound[index] = new(BoundKind.Real, bits, null);
         }
     }
 
     // UTF-8 through a reused buffer (SQLite copies the bytes: SQLITE_TRANSIENT); null is NULL.
-    private void BindText(sqlite3_stmt statement, int index, string? value)
+    private void BindText(IntPtr statement, int index, string? value)
     {
         if (_bound[index].Kind == BoundKind.Text && string.Equals(_bound[index].Text, value, StringComparison.Ordinal))
         {
@@ -634,7 +646,7 @@ public sealed class DecisionDatabase : IDisposable
         _bound[index] = default;
         if (value is null)
         {
-            Check(raw.sqlite3_bind_null(statement, index));
+            Check(SqliteNative.BindNull(statement, index));
         }
         else
         {
@@ -645,15 +657,14 @@ public sealed class DecisionDatabase : IDisposable
             }
 
             var length = System.Text.Encoding.UTF8.GetBytes(value, _scratchText);
-            // An empty span is a null pointer, which SQLite would store as NULL.
-            Check(length == 0 ? raw.sqlite3_bind_text(statement, index, string.Empty) : raw.sqlite3_bind_text(statement, index, _scratchText.AsSpan(0, length)));
+            Check(SqliteNative.BindText(statement, index, _scratchText.AsSpan(0, length)));
         }
 
         _bound[index] = new(BoundKind.Text, 0, value);
     }
 
-    private void BindBlob(sqlite3_stmt statement, int index, ReadOnlySpan<byte> value) =>
-        Check(value.IsEmpty ? raw.sqlite3_bind_zeroblob(statement, index, 0) : raw.sqlite3_bind_blob(statement, index, value));
+    private void BindBlob(IntPtr statement, int index, ReadOnlySpan<byte> value) =>
+        Check(SqliteNative.BindBlob(statement, index, value));
 
     private void Check(int rc)
     {
