@@ -20,6 +20,7 @@ internal static class EvalLiveCommand
         policy.AcceptOnlyFromAmong("learned", "heuristic", "local", "peer");
         var policyFile = new Option<string?>("--policy-file") { Description = "The learned policy's ONNX file (default: policies/agent-default.onnx beside the binary)." };
         var preferences = new Option<int>("--preferences") { Description = "Delay weights evenly spaced over [0, 1] (11: 0, 0.1, ..., 1).", DefaultValueFactory = _ => 11 };
+        var preferenceValues = new Option<string?>("--preference-values") { Description = "The delay weights to sweep, comma-separated (0,0.1,0.15,0.2,0.3,1), each in [0, 1] and given once, instead of --preferences' even spacing: a comparison's time goes to the weights where the policies can differ." };
         var linkProfile = new Option<string>("--link-profile") { Description = "The demo peers: NAME:rtt=5ms,bw=200mbit,speed=2.4;NAME:... or 'default'.", DefaultValueFactory = _ => "default" };
         var calibration = new Option<string?>("--calibration") { Description = "Predict with this calibration file (default: fit one from this run's own decision log)." };
         var episodes = new Option<int>("--episodes") { Description = "Simulated episodes of 100 decisions per preference (with --observed-estimates run: a tenth of it, at least 1, at each of the mixture's 100 contexts).", DefaultValueFactory = _ => 16 };
@@ -41,7 +42,7 @@ internal static class EvalLiveCommand
         var traceObservations = new Option<string?>("--trace-observations") { Description = "Also write the prospective prediction's simulated observations to this CSV file (each decision of the first episode at every mixture context: one line per present candidate, the features by name), to set beside the decision log's rows at a switch point." };
         var command = new Command("live",
             "Sweep the preferences on the demo cluster (an agent and emulated peers on loopback) with the identical OCR workload at each, measure the live (delay, device energy per request) points from the agent's decision log, calibrate the simulator from that log (or --calibration), predict each point with the same policy in the agent simulator, and print both with the gap per point and the term (queueing, transfer, execution, agent overhead; compute or radio energy) that explains it; writes report.json, report.md and fronts.png.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap, passes, dynamics, peerReports, order, traceObservations })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preferences, preferenceValues, linkProfile, calibration, episodes, report, models, seed, realLinks, fromLog, observed, sizeMix, clientCap, passes, dynamics, peerReports, order, traceObservations })
         {
             command.Options.Add(option);
         }
@@ -59,6 +60,14 @@ internal static class EvalLiveCommand
                 {
                     throw new ArgumentException($"--preferences must be between 2 and 101, got {count}.");
                 }
+
+                var values = parseResult.GetValue(preferenceValues);
+                if (values is not null && parseResult.Tokens.Any(t => t.Value == "--preferences"))
+                {
+                    throw new ArgumentException("give --preferences or --preference-values, not both.");
+                }
+
+                var sweep = values is null ? DemoComparison.EvenPreferences(count, 0.5) : ParsePreferenceValues(values);
 
                 if (parseResult.GetValue(episodes) is var e && e is < 1 or > 4096)
                 {
@@ -123,7 +132,7 @@ internal static class EvalLiveCommand
                 evaluation = new LiveEvaluation(new LiveEvaluationSettings
                 {
                     Demo = demo,
-                    Preferences = DemoComparison.EvenPreferences(count, 0.5),
+                    Preferences = sweep,
                     OutputDirectory = directory,
                     CalibrationPath = parseResult.GetValue(calibration),
                     Episodes = e,
@@ -173,5 +182,50 @@ internal static class EvalLiveCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The delay weights of --preference-values, ascending: 2 to 101 numbers in [0, 1] (invariant culture), each once
+    /// (a weight given twice would pool two runs into one point of the front).
+    /// </summary>
+    /// <exception cref="ArgumentException">The list cannot be used; the message names the option and the value.</exception>
+    internal static IReadOnlyList<double> ParsePreferenceValues(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var weights = new List<double>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var w) || !double.IsFinite(w))
+            {
+                throw new ArgumentException($"--preference-values: '{part}' in '{text}' is not a number; give delay weights in [0, 1], comma-separated (0,0.1,0.2,1).");
+            }
+
+            if (w is < 0 or > 1)
+            {
+                throw new ArgumentException($"--preference-values: {part} is outside [0, 1].");
+            }
+
+            // The log's runs are matched to a weight within 1e-6 (LiveEvaluation.Predict), so closer weights are one run.
+            if (weights.Any(v => Math.Abs(v - w) < 1e-6))
+            {
+                throw new ArgumentException($"--preference-values: {part} is given twice.");
+            }
+
+            // The sweep's unmeasured warm-up runs are logged at these weights; a measured run there would pool with them.
+            if (DemoComparison.WarmUpPreferences.Any(v => Math.Abs(v - w) < 1e-6))
+            {
+                throw new ArgumentException($"--preference-values: {part} is a weight of the sweep's unmeasured warm-up runs ({string.Join(", ", DemoComparison.WarmUpPreferences.Select(v => v.ToString(CultureInfo.InvariantCulture)))}); choose another.");
+            }
+
+            weights.Add(Math.Round(w, 6));
+        }
+
+        if (weights.Count is < 2 or > 101)
+        {
+            throw new ArgumentException($"--preference-values needs between 2 and 101 delay weights, got {weights.Count}.");
+        }
+
+        weights.Sort();
+        return weights;
     }
 }

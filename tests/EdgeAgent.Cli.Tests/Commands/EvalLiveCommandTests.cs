@@ -210,6 +210,53 @@ public sealed class EvalLiveCommandTests : IDisposable
     }
 
     [Fact]
+    public void EvalLive_FromLogWithPreferenceValues_PredictsExactlyThoseWeightsAscending()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "log"));
+        using (var db = DecisionDatabase.OpenForWriting(Path.Combine(_dir, "log", "decisions.db")))
+        {
+            db.Insert([.. Enumerable.Range(0, 30).SelectMany(i => new[] { DurableDecisionLog.ToRow(Record(i, 0)), DurableDecisionLog.ToRow(Record(i, 0.15)), DurableDecisionLog.ToRow(Record(i, 1)) })]);
+        }
+
+        var (code, output, error) = Run("--from-log", "--report", _dir, "--preference-values", "1, 0.15", "--policy", "heuristic", "--episodes", "2");
+
+        Assert.True(code == 0, error);
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "report.json")));
+        var points = report.RootElement.GetProperty("points");
+        Assert.Equal(2, points.GetArrayLength());
+        Assert.Equal(0.15, points[0].GetProperty("preference").GetDouble());
+        Assert.Equal(1, points[1].GetProperty("preference").GetDouble());
+        Assert.Equal(30, points[0].GetProperty("live").GetProperty("requests").GetInt32());
+        Assert.Equal(1.0, points[0].GetProperty("live").GetProperty("placements").GetProperty("peer:edge").GetDouble());
+        Assert.Contains("| 0.15 | 24.0 |", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("| 0 | 24.0 |", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0,1.5", "edgeagent eval live: --preference-values: 1.5 is outside [0, 1].")]
+    [InlineData("0,fast", "edgeagent eval live: --preference-values: 'fast' in '0,fast' is not a number; give delay weights in [0, 1], comma-separated (0,0.1,0.2,1).")]
+    [InlineData("0,NaN", "edgeagent eval live: --preference-values: 'NaN' in '0,NaN' is not a number; give delay weights in [0, 1], comma-separated (0,0.1,0.2,1).")]
+    [InlineData("0.2,0.1,0.20", "edgeagent eval live: --preference-values: 0.20 is given twice.")]
+    [InlineData("0.5", "edgeagent eval live: --preference-values needs between 2 and 101 delay weights, got 1.")]
+    [InlineData("0,0.001,1", "edgeagent eval live: --preference-values: 0.001 is a weight of the sweep's unmeasured warm-up runs (0.999, 0.001); choose another.")]
+    public void EvalLive_BadPreferenceValues_OneLineExitTwo(string values, string expected)
+    {
+        var (code, _, error) = Run("--preference-values", values, "--report", _dir);
+
+        Assert.Equal(2, code);
+        Assert.Equal(expected, error.Trim());
+    }
+
+    [Fact]
+    public void EvalLive_PreferencesAndPreferenceValues_Refused()
+    {
+        var (code, _, error) = Run("--preferences", "5", "--preference-values", "0,1", "--report", _dir);
+
+        Assert.Equal(2, code);
+        Assert.Equal("edgeagent eval live: give --preferences or --preference-values, not both.", error.Trim());
+    }
+
+    [Fact]
     public void EvalLive_FromLogPeerReportsLaggedWithTrace_SaysSoAndWritesTheSimulatedObservationsByName()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "log"));
