@@ -86,8 +86,9 @@ internal static class EvalCommand
                     var files = (parseResult.GetValue(compare) ?? []).Append(parseResult.GetValue(policy)).OfType<FileInfo>().Where(f => f.Exists);
                     var ownTraffic = files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog));
                     var ownRate = ownTraffic && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog));
+                    var ownPipeline = ownRate && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog));
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed), autoReset: false,
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate),
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline),
                         rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     agentContexts = description;
                 }
@@ -293,9 +294,10 @@ internal static class EvalCommand
                 var file = parseResult.GetValue(policy)!;
                 var ownTraffic = HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog);
                 var ownRate = ownTraffic && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog);
+                var ownPipeline = ownRate && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog);
                 var (range, _) = AgentContexts.Get(parseResult.GetValue(contexts)!);
                 var prototype = new AgentVecEnv(range, 1, parseResult.GetValue(seed), autoReset: false,
-                    layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate));
+                    layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline));
                 using var model = new OnnxLogitsModel(file.FullName);
                 model.ReadRowsOf(prototype.Layout);
                 var deciders = new ISimPolicy[]

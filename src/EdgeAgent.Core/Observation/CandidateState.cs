@@ -88,4 +88,10 @@ public readonly record struct TaskState(long RequestBytes, long ResponseBytes, d
     /// (<see cref="OwnRequestRate.Arrive"/>; 0 when the producer does not measure it).
     /// </summary>
     public double OwnRequestsPerSecond { get; init; }
+
+    /// <summary>
+    /// This agent's own requests in flight (decided, not yet answered) that a later stage of their page
+    /// follows, not counting this task (0 when the producer does not count them).
+    /// </summary>
+    public int OwnFollowedInFlight { get; init; }
 }

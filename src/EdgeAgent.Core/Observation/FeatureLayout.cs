@@ -125,6 +125,15 @@ public enum FeatureKind
     /// agent's own later requests depends on it, which the one-step estimates do not price.
     /// </summary>
     OwnRequestRateLog,
+
+    /// <summary>
+    /// This agent's own requests in flight (decided, not yet answered; on the device or any peer) that a
+    /// later stage of the same page follows (a pipeline's detection or classification, or a line that
+    /// another line follows), not counting the request being decided; log2(1 + requests), the same in
+    /// every row. The work those stages bring when they are answered is known to a look-ahead and to the
+    /// client but not to the one-step estimates (policies/README.md, the eighth attempt).
+    /// </summary>
+    OwnFollowedInFlightLog,
 }
 
 /// <summary>The unit of the residual-work histogram's bins.</summary>
@@ -256,6 +265,9 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// <summary>The column <see cref="Agent"/> appends after the own-traffic columns with ownRate true.</summary>
     public static IReadOnlyList<FeatureKind> OwnRateScalars { get; } = [FeatureKind.OwnRequestRateLog];
 
+    /// <summary>The column <see cref="Agent"/> appends after the own request rate with ownPipeline true.</summary>
+    public static IReadOnlyList<FeatureKind> OwnPipelineScalars { get; } = [FeatureKind.OwnFollowedInFlightLog];
+
     /// <summary>
     /// The agent profile's layout: what the live ClusterView measures per candidate (the device as
     /// one row per local variant, then the peers), the <see cref="AgentScalars"/> (21 columns: flags,
@@ -270,13 +282,21 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// its meaning (files of the 41-column own-traffic layout, without the energy estimate, and of the
     /// 37-column layout read a subset of these columns). With <paramref name="ownRate"/> (and
     /// <paramref name="ownTraffic"/>) the <see cref="OwnRateScalars"/> follow those (F = 43): the agent's
-    /// own recent request rate; files of the 42-column layout read a subset of these columns.
+    /// own recent request rate; files of the 42-column layout read a subset of these columns. With
+    /// <paramref name="ownPipeline"/> (and <paramref name="ownRate"/>) the <see cref="OwnPipelineScalars"/>
+    /// follow (F = 44): the agent's own requests in flight that a later stage of their page follows;
+    /// files of the 43-column layout read a subset of these columns.
     /// </summary>
-    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01, bool ownTraffic = false, bool ownRate = false)
+    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01, bool ownTraffic = false, bool ownRate = false, bool ownPipeline = false)
     {
         if (ownRate && !ownTraffic)
         {
             throw new ArgumentException("The own request rate column follows the own-traffic columns; ask for ownTraffic too.", nameof(ownRate));
+        }
+
+        if (ownPipeline && !ownRate)
+        {
+            throw new ArgumentException("The own pipeline column follows the own request rate column; ask for ownRate (and ownTraffic) too.", nameof(ownPipeline));
         }
 
         if (maxPeers < 0 || maxLocalVariants < 1)
@@ -293,6 +313,11 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         if (ownRate)
         {
             scalars = scalars.Concat(OwnRateScalars);
+        }
+
+        if (ownPipeline)
+        {
+            scalars = scalars.Concat(OwnPipelineScalars);
         }
 
         return new("agent", maxLocalVariants + maxPeers, scalars, histogramBins, histogramBinSeconds, HistogramUnit.Seconds);
@@ -623,6 +648,7 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         FeatureKind.OwnDelayEstimateLog => new(kind, "delay_estimate_own", "log10(s + 1e-4)"),
         FeatureKind.OwnEnergyLog => new(kind, "device_energy_estimate_own", "log10(J + 1e-6)"),
         FeatureKind.OwnRequestRateLog => new(kind, "own_request_rate", "log2(1 + requests/s)"),
+        FeatureKind.OwnFollowedInFlightLog => new(kind, "own_followed_in_flight", "log2(1 + requests)"),
         _ => throw new ArgumentException($"Unknown feature kind {kind}.", nameof(kind)),
     };
 }

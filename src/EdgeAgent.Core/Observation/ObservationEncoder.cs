@@ -292,6 +292,7 @@ public sealed class ObservationEncoder
         public readonly float ResponseBytesLog;
         public readonly double DeadlineLog;
         public readonly float OwnRequestRateLog;
+        public readonly float OwnFollowedInFlightLog;
 
         public RowTerms(in TaskState task, double bestDelaySeconds, double bestEnergyJoules)
         {
@@ -301,6 +302,7 @@ public sealed class ObservationEncoder
             ResponseBytesLog = (float)Math.Log10(1.0 + Math.Max(0L, task.ResponseBytes));
             DeadlineLog = task.HasDeadline ? LogTime(task.DeadlineSeconds) : 0.0;
             OwnRequestRateLog = (float)LogRequestRate(task.OwnRequestsPerSecond);
+            OwnFollowedInFlightLog = (float)Math.Log2(1.0 + Math.Max(0, task.OwnFollowedInFlight));
         }
     }
 
@@ -339,6 +341,7 @@ public sealed class ObservationEncoder
                 FeatureKind.OwnDelayEstimateLog => (float)LogTime(OwnTrafficDelaySeconds(task, candidate)),
                 FeatureKind.OwnEnergyLog => (float)LogEnergy(candidate.OwnTrafficEnergyJoules),
                 FeatureKind.OwnRequestRateLog => terms.OwnRequestRateLog,
+                FeatureKind.OwnFollowedInFlightLog => terms.OwnFollowedInFlightLog,
                 _ => 0f,
             };
         }
@@ -401,7 +404,7 @@ public sealed class ObservationEncoder
     {
         var list = observation.Servers;
         var t = observation.Task;
-        var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity) { OwnRequestsPerSecond = t.OwnRequestsPerSecond };
+        var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity) { OwnRequestsPerSecond = t.OwnRequestsPerSecond, OwnFollowedInFlight = t.OwnFollowedInFlight };
         Span<double> delays = MaxServers <= 256 ? stackalloc double[MaxServers] : new double[MaxServers];
         var bestDelay = double.PositiveInfinity;
         var bestEnergy = double.PositiveInfinity;

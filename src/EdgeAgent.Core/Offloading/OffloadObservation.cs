@@ -30,6 +30,13 @@ public sealed record TaskObservation(string Model, long InputBytes, TimeSpan? De
     /// (<c>EdgeAgent.Core.Observation.OwnRequestRate</c>, fed at every request's arrival); 0 when not measured.
     /// </summary>
     public double OwnRequestsPerSecond { get; init; }
+
+    /// <summary>
+    /// This agent's own requests in flight when this one was decided (decided, not yet answered; on the
+    /// device or a peer) whose client said a later stage of the same page follows them (the live agent:
+    /// the request parameter <c>edgeagent.followed</c>); 0 when not counted.
+    /// </summary>
+    public int OwnFollowedInFlight { get; init; }
 }
 
 /// <summary>

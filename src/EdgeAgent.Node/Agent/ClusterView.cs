@@ -19,6 +19,7 @@ public sealed class ClusterView
     private readonly ConcurrentDictionary<string, long> _responseBytes = new(StringComparer.Ordinal);
     private readonly Lock _arrivalLock = new();
     private OwnRequestRate _ownRate;
+    private int _followedInFlight;
 
     /// <summary>Creates the view over the local executor and the peer connections.</summary>
     public ClusterView(ILocalLoadSource local, IReadOnlyList<PeerConnection> peers, IEnergyEstimator energy, AgentOptions options)
@@ -60,6 +61,20 @@ public sealed class ClusterView
         }
     }
 
+    /// <summary>
+    /// This agent's own requests in flight (decided, not yet answered) that their client marked as
+    /// followed by a later stage of the same page (<see cref="Serving.RequestParameters.Followed"/>):
+    /// the observation's <see cref="TaskObservation.OwnFollowedInFlight"/>, the count the simulator keeps
+    /// from its pending pipeline stages (AgentVecEnv.FollowedInFlight).
+    /// </summary>
+    public int FollowedInFlight => Volatile.Read(ref _followedInFlight);
+
+    /// <summary>A followed request was decided (the Dispatcher calls it after the decision); pair with <see cref="EndFollowed"/>.</summary>
+    public void BeginFollowed() => Interlocked.Increment(ref _followedInFlight);
+
+    /// <summary>A followed request was answered or failed.</summary>
+    public void EndFollowed() => Interlocked.Decrement(ref _followedInFlight);
+
     /// <summary>The expected response size of <paramref name="model"/> (0 before its first response).</summary>
     public long ExpectedResponseBytes(string model) => _responseBytes.GetValueOrDefault(model);
 
@@ -86,12 +101,13 @@ public sealed class ClusterView
     /// <see cref="ServerObservation.ArrivingWorkSeconds"/>: <see cref="PeerConnection.InFlight"/> and
     /// <see cref="PeerConnection.Traffic"/>), which the peer's load report cannot show yet. The task
     /// carries <paramref name="ownRequestsPerSecond"/>, the agent's own request rate when the request
-    /// arrived (<see cref="RecordRequestArrival"/>; 0 for an observation that is not a request's).
+    /// arrived (<see cref="RecordRequestArrival"/>; 0 for an observation that is not a request's), and
+    /// <see cref="FollowedInFlight"/>, the agent's own followed requests in flight now.
     /// </summary>
     public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline, double ownRequestsPerSecond = 0)
     {
         var responseBytes = ExpectedResponseBytes(model);
-        var task = new TaskObservation(model, inputBytes, deadline) { ExpectedResponseBytes = responseBytes, OwnRequestsPerSecond = ownRequestsPerSecond };
+        var task = new TaskObservation(model, inputBytes, deadline) { ExpectedResponseBytes = responseBytes, OwnRequestsPerSecond = ownRequestsPerSecond, OwnFollowedInFlight = FollowedInFlight };
         var localServes = _local.Serves(model);
         var localLoad = _local.GetLoad(model);
         LocalVariantCost? defaultCost = null;

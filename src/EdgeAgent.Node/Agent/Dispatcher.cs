@@ -79,6 +79,14 @@ public sealed partial class Dispatcher(
         var currentPreference = preference.Current;
         var decided = Decide(observation, currentPreference);
 
+        // A request its client follows with a later stage of the same page counts as in flight from
+        // its decision to its answer or failure (the finally below): the observation's own_followed_in_flight.
+        var followed = RequestParameters.IsFollowed(call.Request);
+        if (followed)
+        {
+            cluster.BeginFollowed();
+        }
+
         string? fallbackFrom = null;
         var radioJoules = 0.0;
         var wireSeconds = 0.0;
@@ -242,6 +250,13 @@ public sealed partial class Dispatcher(
             Record(call, requestBytes, observation, decided, fallbackFrom is null ? decided : Placement.Local(), fallbackFrom, currentPreference, start, 0, 0, TaskFigures(0, radioJoules), success: false,
                 0.0, StatusOf(ex, call));
             throw;
+        }
+        finally
+        {
+            if (followed)
+            {
+                cluster.EndFollowed();
+            }
         }
     }
 

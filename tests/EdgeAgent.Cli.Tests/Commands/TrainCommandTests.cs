@@ -161,6 +161,24 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Train_OwnPipelineResumedFromA43ColumnFile_WritesThe44ColumnLayout()
+    {
+        var rate = Path.Combine(_directory, "rate43.onnx");
+        string[] tiny = ["--profile", "agent", "--environments", "2", "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4"];
+        var (code, _, error) = Run(["train", "--out", rate, "--own-rate", "--minutes", "0.01", .. tiny]);
+        Assert.True(code == 0, error);
+
+        var pipeline = Path.Combine(_directory, "pipeline44.onnx");
+        (code, var output, error) = Run(["train", "--out", pipeline, "--own-pipeline", "--resume", rate, "--minutes", "0.000001", .. tiny]);
+        Assert.True(code == 0, error);
+        Assert.Contains("observation columns mapped by name from the file's 43 to this layout's 44 (new columns: zero weights)", output, StringComparison.Ordinal);
+        Assert.Contains("training profile=agent S=11 F=44", output, StringComparison.Ordinal);
+        using var model = new EdgeAgent.Learning.Evaluation.OnnxLogitsModel(pipeline);
+        Assert.Equal(EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true), model.Layout);
+        Assert.Equal("own_followed_in_flight[log2(1 + requests)]", model.Layout.ColumnNames()[27]);
+    }
+
+    [Fact]
     public void Train_OwnTrafficResumedFromA37ColumnFile_MapsColumnsByNameAndKeepsTheLogits()
     {
         var plain = Path.Combine(_directory, "plain37.onnx");

@@ -278,7 +278,7 @@ public sealed class RolloutObservedTests
 
         public CopyWalk(string contexts, int seed)
         {
-            Source = new AgentVecEnv(AgentContexts.Get(contexts).Range, count: 4, seed: (ulong)seed, layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true));
+            Source = new AgentVecEnv(AgentContexts.Get(contexts).Range, count: 4, seed: (ulong)seed, layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true));
             Scratch = (AgentVecEnv)Source.CreateLike(1, (ulong)seed + 1, autoReset: false);
             int s = Source.MaxServers, f = Source.FeatureCount;
             _all = new float[Source.Count * s * f];

@@ -136,16 +136,26 @@ public sealed class ClusterViewEncodingTests
     [InlineData(double.PositiveInfinity, true, false)]
     [InlineData(0.5, true, true)]
     [InlineData(double.PositiveInfinity, true, true)]
-    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds, bool ownTraffic, bool ownRate)
+    [InlineData(0.5, true, true, true)]
+    [InlineData(double.PositiveInfinity, true, true, true)]
+    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds, bool ownTraffic, bool ownRate, bool ownPipeline = false)
     {
         // ownTraffic: the layout with the agent's own traffic per peer (in flight, upload backlog,
         // arriving work), the live counters of PeerConnection against the simulator's link rule.
         // ownRate: also the agent's own request rate, fed live at each request's arrival (as the
         // Dispatcher does, on the agent's clock) and in the simulator at each decision (on the
         // episode's clock, which starts at the first request).
-        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate);
+        // ownPipeline: also the agent's own followed requests in flight: live, three requests marked
+        // followed were decided and one of them answered (the Dispatcher's Begin/EndFollowed); in the
+        // simulator two placed requests with follow-ups are not answered yet (AgentVecEnv.FollowedInFlight).
+        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline);
         var encoder = new ObservationEncoder(layout);
         var (view, _) = LiveSituation(ownTraffic);
+        view.BeginFollowed();
+        view.BeginFollowed();
+        view.EndFollowed();
+        view.BeginFollowed();
+        Assert.Equal(2, view.FollowedInFlight);
         double[] arrivals = [0, 0.05, 0.12, 0.2, 0.21, 0.4, 0.43, 0.7, 1.3];
         var liveRate = 0.0;
         var simulatedRate = 0.0;
@@ -168,7 +178,7 @@ public sealed class ClusterViewEncodingTests
         var edgeLink = view.Peers[0].Link.ThroughputBitsPerSecond;
         var cloudLink = view.Peers[1].Link.ThroughputBitsPerSecond;
         Assert.Equal(2e8, edgeLink, 1e-3 * 2e8);
-        var task = new TaskState(RequestBytes: 600_000, ResponseBytes: 20_000, DeadlineSeconds: deadlineSeconds) { OwnRequestsPerSecond = ownRate ? simulatedRate : 0 };
+        var task = new TaskState(RequestBytes: 600_000, ResponseBytes: 20_000, DeadlineSeconds: deadlineSeconds) { OwnRequestsPerSecond = ownRate ? simulatedRate : 0, OwnFollowedInFlight = 2 };
         const int Candidates = 4;
         var delays = new double[Candidates];
         var bestEnergy = double.PositiveInfinity;

@@ -232,6 +232,108 @@ public sealed class LearnedPolicyTests : IDisposable
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    [Fact]
+    public void Decide_CommittedFileUnderTheFortyFourColumnAgent_DecidesAsUnderTheFortyThreeColumnAgent()
+    {
+        // The committed agent-default.onnx (42 columns, loaded by the agent of 43 since 5 December) keeps
+        // loading under the agent's 44-column layout and reads its own columns, which do not depend on
+        // the new one: every decision is the 43-column agent's.
+        var file = Path.Combine(RepositoryRoot(), "policies", "agent-default.onnx");
+        var old = FeatureLayout.Agent(ownTraffic: true, ownRate: true);
+        Assert.Equal(44, LearnedPolicy.AgentLayout.FeatureCount);
+        using (var session = OnnxPolicySession.Open(file, null))
+        {
+            Assert.Equal(FeatureLayout.Agent(ownTraffic: true), session.Layout);
+        }
+
+        using var now = new LearnedPolicy(file, LearnedPolicy.AgentLayout, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
+        using var before = new LearnedPolicy(file, old, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
+        var random = new Random(12);
+        var placements = new HashSet<Placement>();
+        for (var k = 0; k < 400; k++)
+        {
+            var situation = RandomAgentSituation(random, followed: random.Next(6));
+            var preference = new Preference(random.Next(101) / 100.0);
+            var decided = now.Decide(situation, preference);
+            Assert.Equal(before.Decide(situation, preference), decided);
+            Assert.Equal(decided, now.Decide(situation with { Task = situation.Task with { OwnFollowedInFlight = 0 } }, preference));
+            placements.Add(decided);
+        }
+
+        Assert.True(placements.Count >= 2, "the situations move the decision");
+    }
+
+    [Fact]
+    public void Ctor_FortyFourColumnFileUnderAFortyThreeColumnProducer_ThrowsNamingTheFeature()
+    {
+        PolicyFiles.Untrained(PolicyPath, LearnedPolicy.AgentLayout, seed: 4);
+
+        var e = Assert.Throws<PolicyFileException>(() => new LearnedPolicy(PolicyPath, FeatureLayout.Agent(ownTraffic: true, ownRate: true), runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false));
+
+        Assert.Contains("policy expects feature 'own_followed_in_flight[log2(1 + requests)]' at column 27, which this agent does not produce", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decide_FortyFourColumnFileAfterWarmUp_AllocatesNothing()
+    {
+        PolicyFiles.Untrained(PolicyPath, LearnedPolicy.AgentLayout, seed: 5);
+        using var policy = new LearnedPolicy(PolicyPath, LearnedPolicy.AgentLayout, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
+        var situation = RandomAgentSituation(new Random(3), followed: 2);
+        var preference = new Preference(0.6);
+        for (var i = 0; i < 100; i++)
+        {
+            policy.Decide(situation, preference);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            policy.Decide(situation, preference);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    // A device with its three variants and two peers, loads and links drawn at random.
+    private static OffloadObservation RandomAgentSituation(Random random, int followed)
+    {
+        double[] Histogram() => [.. Enumerable.Range(0, 16).Select(_ => (double)random.Next(3))];
+        var queued = random.Next(6);
+        var running = random.Next(2);
+        ServerObservation Local(string? variant, double exec, double drop) => new()
+        {
+            Placement = variant is null ? Placement.Local() : Placement.Local(variant), Kind = ServerKind.Local, ExpectedExecSeconds = exec, AccuracyDropPoints = drop,
+            Executing = running, Queued = queued, ResidualWorkSeconds = 0.02 * (queued + running), EstimatedEnergyJoules = exec * 3,
+        };
+        ServerObservation Peer(string name, ServerKind kind) => new()
+        {
+            Placement = Placement.Peer(name), Kind = kind, UplinkBitsPerSecond = Math.Pow(10, 6 + (3 * random.NextDouble())), DownlinkBitsPerSecond = 2e8,
+            RoundTripSeconds = 0.001 + (0.1 * random.NextDouble()), ExpectedExecSeconds = 0.005 + (0.05 * random.NextDouble()), Executing = random.Next(3), Queued = random.Next(4),
+            MaxConcurrency = 2, ResidualWorkSeconds = 0.05 * random.NextDouble(), ResidualWorkHistogram = Histogram(), HistogramBinSeconds = 0.01, EstimatedEnergyJoules = 0.05 * random.NextDouble(),
+            OwnInFlight = random.Next(3), UploadBacklogSeconds = 0.01 * random.NextDouble(),
+        };
+        var exec = 0.02 + (0.08 * random.NextDouble());
+        return new OffloadObservation(
+            new TaskObservation("rec", random.Next(10_000, 2_000_000), random.Next(3) == 0 ? TimeSpan.FromSeconds(0.5) : null)
+            {
+                ExpectedResponseBytes = 2_000, OwnRequestsPerSecond = 10 * random.NextDouble(), OwnFollowedInFlight = followed,
+            },
+            [Local(null, exec, 0), Local("int8", exec * 0.6, 1.5), Local("mixed", exec * 0.8, 0.4), Peer("edge", ServerKind.Edge), Peer("cloud", ServerKind.Cloud)]);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "EdgeAgent.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (EdgeAgent.sln) was not found above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>Writes the new file beside the policy and renames it over, as deployment tools do; the stamp always changes.</summary>
     private void Replace(Action writeNew)
     {

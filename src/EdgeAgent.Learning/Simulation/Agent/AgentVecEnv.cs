@@ -60,7 +60,10 @@ namespace EdgeAgent.Learning.Simulation.Agent;
 /// calibrated context's ObservedExecRatio as the agent's own estimates are; residual work = that
 /// expected time - elapsed for running tasks, expected for queued ones, as the executors report it).
 /// The agent's own request rate (<see cref="OwnRequestRate"/>, the <c>own_request_rate</c> column) is fed at
-/// every decision, a request reaching the agent, as the live Dispatcher feeds it at each arrival.</para>
+/// every decision, a request reaching the agent, as the live Dispatcher feeds it at each arrival. The
+/// <c>own_followed_in_flight</c> column counts the agent's own requests in flight that a later stage of
+/// their page follows (<see cref="FollowedInFlight"/>), as the live agent counts requests its client
+/// marks as followed.</para>
 /// </remarks>
 public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 {
@@ -695,7 +698,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
 
         var deadline = task.HasDeadline ? new TimeSpan((long)Math.Round(task.DeadlineSeconds * TimeSpan.TicksPerSecond)) : (TimeSpan?)null;
-        return new OffloadObservation(new TaskObservation(_modelNames[(env * M) + m], task.RequestBytes, deadline) { ExpectedResponseBytes = task.ResponseBytes, OwnRequestsPerSecond = task.OwnRequestsPerSecond }, list);
+        return new OffloadObservation(new TaskObservation(_modelNames[(env * M) + m], task.RequestBytes, deadline) { ExpectedResponseBytes = task.ResponseBytes, OwnRequestsPerSecond = task.OwnRequestsPerSecond, OwnFollowedInFlight = task.OwnFollowedInFlight }, list);
     }
 
     /// <summary>
@@ -2066,7 +2069,44 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private TaskState CurrentTask(int env)
     {
         var mi = (env * M) + _curModel[env];
-        return new TaskState(ReqOf(env, _curModel[env]), _obsResp[mi], _deadline[mi]) { OwnRequestsPerSecond = _curRate[env] }; // what the agent's observation shows
+        return new TaskState(ReqOf(env, _curModel[env]), _obsResp[mi], _deadline[mi]) { OwnRequestsPerSecond = _curRate[env], OwnFollowedInFlight = FollowedInFlight(env) }; // what the agent's observation shows
+    }
+
+    /// <summary>
+    /// The agent's own requests in flight in <paramref name="env"/> (decided, answer not back by now) that
+    /// a later stage of their page follows: the live agent's count of requests its client marked as
+    /// followed (the <c>own_followed_in_flight</c> column). Each such request put its follow-ups in the
+    /// pending list at its completion, so it is one distinct (record, time) there with time after now;
+    /// follow-ups due now (answered, not yet decided) are not in flight.
+    /// </summary>
+    public int FollowedInFlight(int env)
+    {
+        CheckEnv(env);
+        var pb = env * _pendCap;
+        var pc = _pendCount[env];
+        var now = _now[env];
+        var n = 0;
+        for (var k = 0; k < pc; k++)
+        {
+            var t = _pendTime[pb + k];
+            if (!(t > now))
+            {
+                continue;
+            }
+
+            var seen = false;
+            for (var j = 0; j < k && !seen; j++)
+            {
+                seen = _pendTime[pb + j] == t && _pendRec[pb + j] == _pendRec[pb + k];
+            }
+
+            if (!seen)
+            {
+                n++;
+            }
+        }
+
+        return n;
     }
 
     // ---- executors ----

@@ -178,9 +178,10 @@ public sealed class AgentVecEnvTests
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(true, true)]
-    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation(bool ownTraffic, bool ownRate)
+    [InlineData(true, true, true)]
+    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation(bool ownTraffic, bool ownRate, bool ownPipeline = false)
     {
-        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60, layout: FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate));
+        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60, layout: FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline));
         var live = new ObservationEncoder(env.Layout);
         var s = env.MaxServers;
         var f = env.FeatureCount;
@@ -251,6 +252,47 @@ public sealed class AgentVecEnvTests
 
         // The demo sends 2 pages a second of 1-2 lines, det + (cls + rec) per line: 8 requests a second on average.
         Assert.InRange(last, 2.0, 20.0);
+    }
+
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("demo-world")]
+    public void Observe_OwnFollowedInFlight_CountsPlacedRequestsWithFollowUpsNotYetAnswered(string contexts)
+    {
+        // Bookkeeping independent of the encoder: a step that adds pending follow-ups placed a request a
+        // later stage follows, answered at those follow-ups' time; at each later decision it is in flight
+        // while that time is after now (the live agent: marked followed, decided, not yet answered).
+        var layout = FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true);
+        var env = new AgentVecEnv(Learning.Evaluation.AgentContexts.Get(contexts).Range, 1, 3, autoReset: false, stepsPerEpisode: 300, layout: layout);
+        env.Reset(0, 17);
+        var column = layout.IndexOf(FeatureKind.OwnFollowedInFlightLog);
+        var rows = new float[env.MaxServers * env.FeatureCount];
+        var mask = new float[env.MaxServers];
+        var placed = new List<(int Rec, double Answer)>();
+        var rng = new SimRandom(9);
+        var (nonZero, max) = (0, 0);
+        for (var k = 0; k < 300 && !env.IsDone(0); k++)
+        {
+            var now = env.Now(0);
+            var expected = placed.Count(p => p.Answer > now);
+            Assert.Equal(expected, env.FollowedInFlight(0));
+            Assert.Equal(expected, env.CurrentObservation(0).Task.OwnFollowedInFlight);
+            env.Observe(0, rows, mask, new float[2]);
+            for (var r = 0; r < env.MaxServers; r++)
+            {
+                Assert.Equal(mask[r] > 0 ? (float)Math.Log2(1 + expected) : -1f, rows[(r * env.FeatureCount) + column]);
+            }
+
+            (nonZero, max) = (nonZero + (expected > 0 ? 1 : 0), Math.Max(max, expected));
+            var before = env.Pending(0);
+            env.Step(0, RandomPresent(env, 0, ref rng), out _, out _);
+            var added = env.Pending(0).Where(p => !before.Contains(p)).Select(p => (p.Rec, p.Time)).Distinct().ToList();
+            Assert.True(added.Count <= 1, "one placement is one request, answered once");
+            placed.AddRange(added);
+        }
+
+        Assert.InRange(nonZero, 20, 300);
+        Assert.True(max >= 2, $"at most {max} followed requests in flight at once");
     }
 
     [Fact]
