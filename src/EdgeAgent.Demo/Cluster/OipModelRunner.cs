@@ -44,11 +44,20 @@ public sealed class OipModelRunner : IOcrModelRunner
     }
 
     /// <inheritdoc />
-    public async ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, CancellationToken cancellationToken)
+    public ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, CancellationToken cancellationToken) => RunAsync(model, input, followed: false, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>A followed request carries <see cref="RequestParameters.Followed"/> = true.</remarks>
+    public async ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, bool followed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (inputName, _) = await _names.GetOrAdd(model, m => LoadNamesAsync(m, cancellationToken)).ConfigureAwait(false);
         var request = BuildRequest(model, inputName, input);
+        if (followed)
+        {
+            request.Parameters[RequestParameters.Followed] = new InferParameter { BoolParam = true };
+        }
+
         var started = Stopwatch.GetTimestamp();
         var response = await _client.ModelInferAsync(request, deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
         var output = ReadFirstOutput(response, model);

@@ -8,4 +8,11 @@ public interface IOcrModelRunner
 {
     /// <summary>Runs <paramref name="model"/> (for example "ocr-det") on <paramref name="input"/> and returns its first output.</summary>
     ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(string, OcrTensor, CancellationToken)"/>; <paramref name="followed"/> says the
+    /// pipeline's next request for the same page waits for this answer (a runner through the agent tells
+    /// it so: the agent's own_followed_in_flight column). Runners in process ignore it.
+    /// </summary>
+    ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, bool followed, CancellationToken cancellationToken) => RunAsync(model, input, cancellationToken);
 }

@@ -49,30 +49,36 @@ public sealed class OcrPipeline
     public int DetectionLimitSideLength { get; init; } = DetectionPreprocessor.DefaultLimitSideLength;
 
     /// <summary>Text boxes of <paramref name="image"/> in reading order.</summary>
-    public async ValueTask<IReadOnlyList<TextBox>> DetectAsync(OcrImage image, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<TextBox>> DetectAsync(OcrImage image, CancellationToken cancellationToken) => DetectAsync(image, followed: false, cancellationToken);
+
+    private async ValueTask<IReadOnlyList<TextBox>> DetectAsync(OcrImage image, bool followed, CancellationToken cancellationToken)
     {
         var input = DetectionPreprocessor.Prepare(image, DetectionLimitSideLength);
-        var output = await _runner.RunAsync(DetectionModel, input.Tensor, cancellationToken).ConfigureAwait(false);
+        var output = await _runner.RunAsync(DetectionModel, input.Tensor, followed, cancellationToken).ConfigureAwait(false);
         return DbPostprocessor.Boxes(output, input.SourceWidth, input.SourceHeight, DetectionOptions);
     }
 
     /// <summary>The text of one cropped line.</summary>
-    public async ValueTask<RecognisedText> RecogniseAsync(OcrImage line, CancellationToken cancellationToken)
+    public ValueTask<RecognisedText> RecogniseAsync(OcrImage line, CancellationToken cancellationToken) => RecogniseAsync(line, followed: false, cancellationToken);
+
+    private async ValueTask<RecognisedText> RecogniseAsync(OcrImage line, bool followed, CancellationToken cancellationToken)
     {
         var input = RecognitionPreprocessor.Prepare(line);
-        var output = await _runner.RunAsync(RecognitionModel, input, cancellationToken).ConfigureAwait(false);
+        var output = await _runner.RunAsync(RecognitionModel, input, followed, cancellationToken).ConfigureAwait(false);
         return CtcDecoder.Decode(output, Dictionary);
     }
 
     /// <summary>True when the direction classifier says <paramref name="line"/> is upside down.</summary>
-    public async ValueTask<bool> IsUpsideDownAsync(OcrImage line, CancellationToken cancellationToken)
+    public ValueTask<bool> IsUpsideDownAsync(OcrImage line, CancellationToken cancellationToken) => IsUpsideDownAsync(line, followed: false, cancellationToken);
+
+    private async ValueTask<bool> IsUpsideDownAsync(OcrImage line, bool followed, CancellationToken cancellationToken)
     {
         if (ClassificationModel is null)
         {
             return false;
         }
 
-        var output = await _runner.RunAsync(ClassificationModel, RecognitionPreprocessor.PrepareForClassifier(line), cancellationToken).ConfigureAwait(false);
+        var output = await _runner.RunAsync(ClassificationModel, RecognitionPreprocessor.PrepareForClassifier(line), followed, cancellationToken).ConfigureAwait(false);
         if (output.Data.Length != 2)
         {
             throw new InvalidDataException($"The direction classifier returned {output}; expected two scores (0 and 180 degrees).");
@@ -85,17 +91,20 @@ public sealed class OcrPipeline
     public async ValueTask<IReadOnlyList<OcrLine>> ReadAsync(OcrImage image, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var boxes = await DetectAsync(image, cancellationToken).ConfigureAwait(false);
+        // Each request but the page's last says a later one waits for its answer (the agent counts
+        // those in flight: own_followed_in_flight); the detector's is, as the simulator's pages have a line.
+        var boxes = await DetectAsync(image, followed: true, cancellationToken).ConfigureAwait(false);
         var lines = new List<OcrLine>(boxes.Count);
-        foreach (var box in boxes)
+        for (var i = 0; i < boxes.Count; i++)
         {
+            var box = boxes[i];
             var crop = image.Crop(box);
-            if (await IsUpsideDownAsync(crop, cancellationToken).ConfigureAwait(false))
+            if (await IsUpsideDownAsync(crop, followed: true, cancellationToken).ConfigureAwait(false))
             {
                 crop = crop.Rotate180();
             }
 
-            var text = await RecogniseAsync(crop, cancellationToken).ConfigureAwait(false);
+            var text = await RecogniseAsync(crop, followed: i < boxes.Count - 1, cancellationToken).ConfigureAwait(false);
             lines.Add(new OcrLine(box, text));
         }
 
