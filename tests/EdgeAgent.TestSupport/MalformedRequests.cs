@@ -44,6 +44,8 @@ public static class MalformedRequests
         yield return new("unknown output", () => With(Typed(), r => r.Outputs.Add(new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "prod" })), StatusCode.InvalidArgument, "Requested output 'prod' is not an output of model 'add_neg'");
         yield return new("duplicate output", () => With(Typed(), r => { r.Outputs.Add(new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "sum" }); r.Outputs.Add(new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "sum" }); }), StatusCode.InvalidArgument, "Output 'sum' is requested more than once");
         yield return new("over size cap", () => Raw(aShape: [3000, 4], aBytes: 48000, bShape: [3000, 4], bBytes: 48000), StatusCode.ResourceExhausted, "over the cap of 65536 bytes (Serving:MaxRequestBytes)");
+        yield return new("followed not a bool", () => With(Typed(), r => r.Parameters["edgeagent.followed"] = new InferParameter { StringParam = "true" }), StatusCode.InvalidArgument, "Parameter 'edgeagent.followed' must be a bool (true when a later request of the same page waits for this one's answer), not a string");
+        yield return new("followed empty", () => With(Typed(), r => r.Parameters["edgeagent.followed"] = new InferParameter()), StatusCode.InvalidArgument, "Parameter 'edgeagent.followed' must be a bool");
         yield return new("fp16 typed", () => IdentityTyped("id_float16", "FP16", c => c.Fp32Contents.Add([1, 2, 3])), StatusCode.InvalidArgument, "FP16, which can only travel in raw_input_contents");
     }
 

@@ -60,6 +60,10 @@ public static class InferRequestValidator
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(model);
+        if (RequestParameters.Problem(request) is { } parameterProblem)
+        {
+            throw Invalid(parameterProblem);
+        }
 
         var rawCount = request.RawInputContents.Count;
         var raw = headOnly || rawCount > 0;

@@ -15,6 +15,31 @@ public static class RequestParameters
     /// </summary>
     public const string Followed = "edgeagent.followed";
 
+    /// <summary>
+    /// Why a parameter this node reads is unusable (the wrong kind of value), or null when every one
+    /// is absent or well formed. Parameters this node does not read are left alone, as the protocol allows.
+    /// </summary>
+    public static string? Problem(ModelInferRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Parameters.TryGetValue(Followed, out var value) && value.ParameterChoiceCase != InferParameter.ParameterChoiceOneofCase.BoolParam)
+        {
+            return $"Parameter '{Followed}' must be a bool (true when a later request of the same page waits for this one's answer), not {Describe(value)}.";
+        }
+
+        return null;
+    }
+
+    private static string Describe(InferParameter value) => value.ParameterChoiceCase switch
+    {
+        InferParameter.ParameterChoiceOneofCase.StringParam => "a string",
+        InferParameter.ParameterChoiceOneofCase.Int64Param => "an int64",
+        InferParameter.ParameterChoiceOneofCase.DoubleParam => "a double",
+        InferParameter.ParameterChoiceOneofCase.Uint64Param => "a uint64",
+        InferParameter.ParameterChoiceOneofCase.None => "an empty value",
+        var other => other.ToString(),
+    };
+
     /// <summary>True when <paramref name="request"/> carries <see cref="Followed"/> as the bool true.</summary>
     public static bool IsFollowed(ModelInferRequest request) =>
         request is not null

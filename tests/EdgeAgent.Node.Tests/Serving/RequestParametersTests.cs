@@ -25,4 +25,19 @@ public sealed class RequestParametersTests
         Assert.False(RequestParameters.IsFollowed(With(new InferParameter { Int64Param = 1 })));
         Assert.False(RequestParameters.IsFollowed(With(null)));
     }
+
+    [Fact]
+    public void Problem_NamesAFollowedThatIsNotABool_LeavesOtherParametersAlone()
+    {
+        var request = new ModelInferRequest { ModelName = "det" };
+        request.Parameters["priority"] = new InferParameter { StringParam = "high" };
+        request.Parameters["edgeagent.unknown"] = new InferParameter { Int64Param = 3 };
+        Assert.Null(RequestParameters.Problem(request));
+
+        request.Parameters[RequestParameters.Followed] = new InferParameter { BoolParam = false };
+        Assert.Null(RequestParameters.Problem(request));
+
+        request.Parameters[RequestParameters.Followed] = new InferParameter { Int64Param = 1 };
+        Assert.Equal("Parameter 'edgeagent.followed' must be a bool (true when a later request of the same page waits for this one's answer), not an int64.", RequestParameters.Problem(request));
+    }
 }
