@@ -100,6 +100,88 @@ public sealed class DecisionDatabaseTests : IDisposable
     }
 
     [Fact]
+    public void Insert_EmptyTextsAndNoObservation_StoredAsEmptyValuesNotNull()
+    {
+        // The writer binds through SqliteNative: an empty text or blob must still be a value (a null
+        // pointer would bind NULL, which the NOT NULL columns refuse), and a null fallback is NULL.
+        var row = DurableDecisionLog.ToRow(DecisionRecords.Create(T0)) with
+        {
+            Model = "", Decided = "", RanAt = "", Outcome = "", ComputeProvenance = "", RadioProvenance = "",
+            Candidates = [], Features = [], Mask = [], FallbackFrom = null,
+        };
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            db.Insert([row]);
+        }
+
+        Assert.Equal("text text blob blob null null", Pragma(DbPath, "SELECT typeof(model) || ' ' || typeof(outcome) || ' ' || typeof(features) || ' ' || typeof(mask) || ' ' || typeof(fallback_from) || ' ' || typeof(feature_count) FROM decisions;"));
+        Assert.Equal(0L, Pragma(DbPath, "SELECT length(model) + length(features) + length(mask) FROM decisions;"));
+        using var read = DecisionDatabase.OpenForReading(DbPath);
+        var back = read.Read().Single();
+        Assert.Empty(back.Features);
+        Assert.Empty(back.Mask);
+        Assert.Empty(back.Candidates);
+        Assert.Equal(row with { Id = back.Id, Features = back.Features, Mask = back.Mask, Candidates = back.Candidates }, back);
+    }
+
+    [Fact]
+    public void Insert_ValuesThatRepeatThenChange_EachRowKeepsItsOwn()
+    {
+        // A value equal to the one its parameter holds is not bound again: rows whose texts, numbers
+        // and NULLs repeat, change and come back, across two batches, must each read back as written.
+        var first = DurableDecisionLog.ToRow(DecisionRecords.Create(T0));
+        string?[] fallbacks = [null, "edge", "edge", null, "", null, "cloud"];
+        string[] models = ["a", "a", "b", "a", "a", "", "a"];
+        double[] delays = [1, 1, 2, 1, 1, 0, 0];
+        int[] codes = [0, 0, 5, 0, 0, 0, 14];
+        var rows = Enumerable.Range(0, fallbacks.Length).Select(i => first with
+        {
+            Timestamp = T0.AddSeconds(i % 2),
+            FallbackFrom = fallbacks[i],
+            Model = models[i],
+            DelaySeconds = delays[i],
+            StatusCode = codes[i],
+            Features = [.. first.Features.Select((f, k) => k == 0 ? f + i : f)],
+        }).ToArray();
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            db.Insert(rows[..4]);
+            db.Insert(rows[4..]);
+        }
+
+        using var read = DecisionDatabase.OpenForReading(DbPath);
+        var back = read.Read().ToArray();
+        Assert.Equal(rows.Length, back.Length);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal(rows[i].Features, back[i].Features);
+            Assert.Equal(rows[i] with { Id = back[i].Id, Features = back[i].Features, Mask = back[i].Mask, Candidates = back[i].Candidates }, back[i]);
+        }
+    }
+
+    [Fact]
+    public void Insert_BatchFailingPartWay_KeepsNoneOfItAndTheNextBatchIsWritten()
+    {
+        var rows = Enumerable.Range(0, 3).Select(i => DurableDecisionLog.ToRow(DecisionRecords.Create(T0.AddSeconds(i), i))).ToArray();
+        using (var db = DecisionDatabase.OpenForWriting(DbPath))
+        {
+            // The second row's model is NULL: its step fails, the batch's transaction is rolled back.
+            Assert.Throws<SqliteException>(() => db.Insert([rows[0], rows[1] with { Model = null! }, rows[2]]));
+            Assert.Equal(0, db.Count());
+            db.Insert(rows);
+        }
+
+        using var read = DecisionDatabase.OpenForReading(DbPath);
+        var back = read.Read().ToArray();
+        Assert.Equal(rows.Length, back.Length);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal(rows[i].Features, back[i].Features);
+            Assert.Equal(rows[i] with { Id = back[i].Id, Features = back[i].Features, Mask = back[i].Mask, Candidates = back[i].Candidates }, back[i]);
+        }
+    }
+
+    [Fact]
     public void Insert_StoresOnlyThePresentRows_AndReadExpandsThem()
     {
         var row = DurableDecisionLog.ToRow(DecisionRecords.Create(T0, 1));
