@@ -430,6 +430,12 @@ public sealed class DecisionDatabase : IDisposable
         }
 
         _version = (int)version;
+        if (writable && SqliteNative.Mismatch() is { } mismatch)
+        {
+            // The writer's per-row calls go straight to e_sqlite3 on this connection's statements.
+            throw new DecisionDatabaseException(DecisionDatabaseProblem.Unavailable, $"Decision log '{FilePath}' cannot be written: {mismatch}.");
+        }
+
         if (!writable)
         {
             if (version < 1)

@@ -24,6 +24,30 @@ internal static class SqliteNative
     /// <summary><c>SQLITE_TRANSIENT</c>: SQLite copies the value before the bind call returns.</summary>
     private static readonly IntPtr Transient = new(-1);
 
+    /// <summary>
+    /// Null when the library these calls reach is the one Microsoft.Data.Sqlite's connections use
+    /// (SQLitePCL's provider is <c>e_sqlite3</c> and both report the same SQLite version), else why not.
+    /// </summary>
+    public static string? Mismatch()
+    {
+        var provider = SQLitePCL.raw.GetNativeLibraryName();
+        if (!string.Equals(provider, Library, StringComparison.Ordinal))
+        {
+            return $"Microsoft.Data.Sqlite uses the SQLite library '{provider}', not '{Library}'";
+        }
+
+        try
+        {
+            var version = sqlite3_libversion_number();
+            var expected = SQLitePCL.raw.sqlite3_libversion_number();
+            return version == expected ? null : FormattableString.Invariant($"'{Library}' reports SQLite {version}, Microsoft.Data.Sqlite's connection {expected}");
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return $"'{Library}' cannot be loaded ({ex.Message})";
+        }
+    }
+
     public static int BindInt64(IntPtr statement, int index, long value) => sqlite3_bind_int64(statement, index, value);
 
     public static int BindDouble(IntPtr statement, int index, double value) => sqlite3_bind_double(statement, index, value);
@@ -69,6 +93,9 @@ internal static class SqliteNative
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
     [SuppressGCTransition]
     private static extern int sqlite3_bind_zeroblob(IntPtr statement, int index, int length);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+    private static extern int sqlite3_libversion_number();
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
     private static extern int sqlite3_step(IntPtr statement);

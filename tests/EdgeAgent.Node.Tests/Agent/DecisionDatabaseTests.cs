@@ -100,6 +100,15 @@ public sealed class DecisionDatabaseTests : IDisposable
     }
 
     [Fact]
+    public void WriterLibrary_IsTheOneMicrosoftDataSqliteUses()
+    {
+        // The writer binds through SqliteNative (e_sqlite3) on statements of Microsoft.Data.Sqlite's
+        // connection: another SQLitePCL provider would make that a different library.
+        Assert.Equal("e_sqlite3", SQLitePCL.raw.GetNativeLibraryName());
+        Assert.Null(SqliteNative.Mismatch());
+    }
+
+    [Fact]
     public void Insert_EmptyTextsAndNoObservation_StoredAsEmptyValuesNotNull()
     {
         // The writer binds through SqliteNative: an empty text or blob must still be a value (a null
