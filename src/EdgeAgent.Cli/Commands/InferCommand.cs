@@ -28,9 +28,10 @@ internal static class InferCommand
         var shapes = new Option<string[]>("--shape") { Description = "[NAME=]1x3x640x640: the shape of a --random input with variable dimensions, repeatable.", AllowMultipleArgumentsPerToken = false };
         var seed = new Option<int>("--seed") { Description = "Seed of --random.", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout-s") { Description = "Deadline of each call in seconds.", DefaultValueFactory = _ => 30 };
+        var followed = new Option<bool>("--followed") { Description = "Mark the request as one a later request waits for (request parameter edgeagent.followed = true): the agent's learned policy counts it as its own work still to come." };
 
         var command = new Command("infer", "Send one Open Inference Protocol inference request and print its outputs and where it ran.");
-        foreach (var option in new Option[] { agent, model, version, image, tensor, random, shapes, seed, timeout })
+        foreach (var option in new Option[] { agent, model, version, image, tensor, random, shapes, seed, timeout, followed })
         {
             command.Options.Add(option);
         }
@@ -85,7 +86,7 @@ internal static class InferCommand
                 var inputs = parseResult.GetValue(image) is { } imagePath ? ImageInput.Read(imagePath, metadata)
                     : parseResult.GetValue(tensor) is { } tensorPath ? InferInputs.FromFile(tensorPath, metadata)
                     : InferInputs.Random(metadata, given, parseResult.GetValue(seed));
-                var request = InferInputs.ToRequest(modelName, modelVersion, inputs);
+                var request = InferInputs.ToRequest(modelName, modelVersion, inputs, parseResult.GetValue(followed));
                 var watch = Stopwatch.StartNew();
                 var response = await client.ModelInferAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
                 watch.Stop();

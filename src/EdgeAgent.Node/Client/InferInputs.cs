@@ -208,11 +208,19 @@ public static class InferInputs
         return new(name, [.. dims]);
     }
 
-    /// <summary>A ModelInfer request carrying <paramref name="tensors"/> as raw inputs.</summary>
-    public static ModelInferRequest ToRequest(string model, string? version, IReadOnlyList<ClientTensor> tensors)
+    /// <summary>
+    /// A ModelInfer request carrying <paramref name="tensors"/> as raw inputs; with <paramref name="followed"/>,
+    /// the request parameter <see cref="Serving.RequestParameters.Followed"/> = true (a later request waits for this one).
+    /// </summary>
+    public static ModelInferRequest ToRequest(string model, string? version, IReadOnlyList<ClientTensor> tensors, bool followed = false)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         var request = new ModelInferRequest { ModelName = model, ModelVersion = version ?? "" };
+        if (followed)
+        {
+            request.Parameters[Serving.RequestParameters.Followed] = new InferParameter { BoolParam = true };
+        }
+
         foreach (var tensor in tensors)
         {
             var input = new ModelInferRequest.Types.InferInputTensor { Name = tensor.Name, Datatype = tensor.DataType.ToProtocolName() };

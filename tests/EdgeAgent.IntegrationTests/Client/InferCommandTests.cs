@@ -29,6 +29,19 @@ public sealed class InferCommandTests
     }
 
     [Fact]
+    public async Task Infer_Followed_AgentAcceptsTheMarkAndServes()
+    {
+        await using var cluster = new AgentCluster();
+        var agent = await cluster.StartAgentAsync(cluster.AgentSettings("local"));
+
+        var (code, output, error) = await InProcessCli.RunAsync("infer", "--agent", agent.GetTcpAddress().ToString(), "--model", "add_neg", "--random", "--shape", "a=1x4", "--shape", "b=1x4", "--followed");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("placement   local", output, StringComparison.Ordinal);
+        Assert.Contains("output      sum FP32 [1,4] n=4 ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Infer_JsonTensorAgainstPeer_PrintsComputedValues()
     {
         await using var cluster = new AgentCluster();

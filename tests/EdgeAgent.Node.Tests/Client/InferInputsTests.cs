@@ -2,6 +2,7 @@ using System.Text;
 using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Inference.Tensors;
 using EdgeAgent.Node.Client;
+using EdgeAgent.Node.Serving;
 
 namespace EdgeAgent.Node.Tests.Client;
 
@@ -30,6 +31,22 @@ public sealed class InferInputsTests
         Assert.Equal(16, first[0].Data.Length);
         Assert.Equal(first[0].Data, second[0].Data);
         Assert.Equal(first[1].Data, second[1].Data);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ToRequest_Followed_SetsTheAgentsBoolParameterOnlyWhenAsked(bool followed)
+    {
+        var tensors = InferInputs.Random(AddNeg(), new Dictionary<string, long[]>(), seed: 1);
+
+        var request = InferInputs.ToRequest("add_neg", "1", tensors, followed);
+
+        Assert.Equal(followed, RequestParameters.IsFollowed(request));
+        Assert.Equal(followed ? 1 : 0, request.Parameters.Count);
+        Assert.Null(RequestParameters.Problem(request));
+        Assert.Equal(["a", "b"], request.Inputs.Select(input => input.Name));
+        Assert.Equal(2, request.RawInputContents.Count);
     }
 
     [Fact]
