@@ -6,4 +6,4 @@ for d in $(ls -d $OUT/g? $OUT/g?? $OUT/t? $OUT/t?? 2>/dev/null); do n=$(basename
 cp $OUT/compare.md $OUT/compare.png $OUT/compare.out $OUT/compare-ref1.out $OUT/times.txt /tmp/s2r-w/window.sh /tmp/s2r-w/fill.py /tmp/s2r-w/after.sh $D/ 2>/dev/null
 python3 /tmp/s2r-w/fill.py $OUT $REPO
 [ -n "$NOCOMMIT" ] && exit 0
-cd $REPO && git add docs && git commit -q -m "Night window 6 December: live ABBA pairs of the 19:55 fine-tune vs generic at w_delay 0.1/0.2/0.3/1 (eval live --preference-values), by the rule and reference (0.35 s, 0.25 J) written before the window; records (reports, decision logs, compare) in docs/fine-tune-knee/compare/" && git log --oneline -1
+cd $REPO && git add docs && git commit -q -m "Knee window 6 December: 19:55 fine-tune vs generic, live ABBA" -m "Live ABBA pairs at w_delay 0.1/0.2/0.3/1 (eval live --preference-values) by the rule and reference (0.35 s, 0.25 J) written before the window; records (reports, decision logs, compare) in docs/fine-tune-knee/compare/." && git log --oneline -1

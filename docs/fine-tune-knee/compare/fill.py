@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""After s2r's 02:15 window (6 December 2026): the window's figures into the docs (the fine-tuning section's placeholder,
+"""After s2r's 02:48 window (6 December 2026): the window's figures into the docs (the fine-tuning section's placeholder,
 a measurement-history row). Usage: fill.py WINDOW_OUT REPO"""
 import re, sys
 out, repo = sys.argv[1:3]
@@ -37,7 +37,7 @@ for n, *_ in sweeps:
         flags.append(f'{n} w_delay {m.group(1)}: {m.group(2)}')
 sw = ', '.join(f"{n} {a}-{e} ({l0} -> {l1}{'' if rc == '0' else f', exit {rc}'})" for n, a, l0, rc, e, l1 in sweeps)
 order = sorted(g, key=lambda s: int(s[1:])); corder = sorted(c, key=lambda s: int(s[1:]))
-text = f"""4. **The window** (s2r's strict window, `docs/fine-tune-knee/compare/window.sh`, binary of s2r 08c9ebd, the whole machine quiet
+text = f"""4. **The window** (s2r's strict window, `docs/fine-tune-knee/compare/window.sh`, binary of s2r ab8498a = main, with --preference-values (0517995), the whole machine quiet
    otherwise), by the rule of step 3. Window {wstart.group(1) if wstart else '?'}-{wend.group(1) if wend else '?'} UTC (load average
    {wstart.group(2) if wstart else '?'} at the start, {wend.group(2) if wend else '?'} at the end); sweeps (start-end, load): {sw}.
    {pairs} pairs. Hypervolume under the stated reference (0.35 s, 0.25 J per request; {beyond.group(1) if beyond else '0'} point(s) outside it):

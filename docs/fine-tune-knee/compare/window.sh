@@ -1,5 +1,5 @@
 #!/bin/bash
-# s2r's strict window 02:15-02:35 UTC, 6 December 2026: the generic policy vs a fine-tune calibrated on the 23:02 window's
+# s2r's strict window 02:48-03:11 UTC, 6 December 2026: the generic policy vs a fine-tune calibrated on the 23:02 window's
 # generic logs, live, ABBA pairs (g1 t1, t2 g2, g3 t3, ...), one workload seed, eval live at the delay weights where the
 # policies differ (--preference-values), 5 s each at 3 items/s on the load6 peers, sweeps from w_delay 1 down; then
 # eval live-compare under the reference stated before the window (0.35 s, 0.25 J).
