@@ -233,21 +233,16 @@ public sealed class LearnedPolicyTests : IDisposable
     }
 
     [Fact]
-    public void Decide_CommittedFileUnderTheFortyFourColumnAgent_DecidesAsUnderTheFortyThreeColumnAgent()
+    public void Decide_FortyTwoColumnFileUnderTheFortyFourColumnAgent_DecidesAsUnderTheFortyThreeColumnAgent()
     {
-        // The committed agent-default.onnx (42 columns, loaded by the agent of 43 since 5 December) keeps
-        // loading under the agent's 44-column layout and reads its own columns, which do not depend on
-        // the new one: every decision is the 43-column agent's.
-        var file = Path.Combine(RepositoryRoot(), "policies", "agent-default.onnx");
+        // A file of the 42-column layout (agent-default.onnx until 6 December) keeps loading under the
+        // agent's 44-column layout and reads its own columns, which do not depend on the new one:
+        // every decision is the 43-column agent's.
+        PolicyFiles.Untrained(PolicyPath, FeatureLayout.Agent(ownTraffic: true), seed: 6, hidden: 32);
         var old = FeatureLayout.Agent(ownTraffic: true, ownRate: true);
         Assert.Equal(44, LearnedPolicy.AgentLayout.FeatureCount);
-        using (var session = OnnxPolicySession.Open(file, null))
-        {
-            Assert.Equal(FeatureLayout.Agent(ownTraffic: true), session.Layout);
-        }
-
-        using var now = new LearnedPolicy(file, LearnedPolicy.AgentLayout, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
-        using var before = new LearnedPolicy(file, old, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
+        using var now = new LearnedPolicy(PolicyPath, LearnedPolicy.AgentLayout, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
+        using var before = new LearnedPolicy(PolicyPath, old, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
         var random = new Random(12);
         var placements = new HashSet<Placement>();
         for (var k = 0; k < 400; k++)
@@ -261,6 +256,38 @@ public sealed class LearnedPolicyTests : IDisposable
         }
 
         Assert.True(placements.Count >= 2, "the situations move the decision");
+    }
+
+    [Fact]
+    public void Decide_CommittedFile_ReadsTheAgentsLayoutIncludingTheFollowedCount()
+    {
+        // The committed agent-default.onnx is in the agent's own 44-column layout (since 6 December) and
+        // its decisions depend on own_followed_in_flight: the same situation with and without the
+        // agent's followed requests in flight is decided differently somewhere.
+        var file = Path.Combine(RepositoryRoot(), "policies", "agent-default.onnx");
+        using (var session = OnnxPolicySession.Open(file, null))
+        {
+            Assert.Equal(LearnedPolicy.AgentLayout, session.Layout);
+        }
+
+        using var policy = new LearnedPolicy(file, LearnedPolicy.AgentLayout, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
+        var random = new Random(12);
+        var placements = new HashSet<Placement>();
+        var moved = 0;
+        for (var k = 0; k < 400; k++)
+        {
+            var situation = RandomAgentSituation(random, followed: 1 + random.Next(6));
+            var preference = new Preference(random.Next(101) / 100.0);
+            var decided = policy.Decide(situation, preference);
+            placements.Add(decided);
+            if (policy.Decide(situation with { Task = situation.Task with { OwnFollowedInFlight = 0 } }, preference) != decided)
+            {
+                moved++;
+            }
+        }
+
+        Assert.True(placements.Count >= 2, "the situations move the decision");
+        Assert.True(moved > 0, "no decision of 400 depends on own_followed_in_flight");
     }
 
     [Fact]
