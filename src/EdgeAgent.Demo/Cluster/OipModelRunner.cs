@@ -55,7 +55,7 @@ public sealed class OipModelRunner : IOcrModelRunner
         var request = BuildRequest(model, inputName, input);
         if (followed)
         {
-            request.Parameters[RequestParameters.Followed] = new InferParameter { BoolParam = true };
+            RequestParameters.MarkFollowed(request);
         }
 
         var started = Stopwatch.GetTimestamp();

@@ -218,7 +218,7 @@ public static class InferInputs
         var request = new ModelInferRequest { ModelName = model, ModelVersion = version ?? "" };
         if (followed)
         {
-            request.Parameters[Serving.RequestParameters.Followed] = new InferParameter { BoolParam = true };
+            Serving.RequestParameters.MarkFollowed(request);
         }
 
         foreach (var tensor in tensors)

@@ -40,6 +40,13 @@ public static class RequestParameters
         var other => other.ToString(),
     };
 
+    /// <summary>Marks <paramref name="request"/> as followed: <see cref="Followed"/> = the bool true.</summary>
+    public static void MarkFollowed(ModelInferRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Parameters[Followed] = new InferParameter { BoolParam = true };
+    }
+
     /// <summary>True when <paramref name="request"/> carries <see cref="Followed"/> as the bool true.</summary>
     public static bool IsFollowed(ModelInferRequest request) =>
         request is not null

@@ -27,6 +27,20 @@ public sealed class RequestParametersTests
     }
 
     [Fact]
+    public void MarkFollowed_SetsTheBoolTrue_ReplacingAnyEarlierValue()
+    {
+        var request = new ModelInferRequest { ModelName = "det" };
+        request.Parameters[RequestParameters.Followed] = new InferParameter { StringParam = "no" };
+        request.Parameters["other"] = new InferParameter { Int64Param = 3 };
+
+        RequestParameters.MarkFollowed(request);
+
+        Assert.True(RequestParameters.IsFollowed(request));
+        Assert.Null(RequestParameters.Problem(request));
+        Assert.Equal(3, request.Parameters["other"].Int64Param);
+    }
+
+    [Fact]
     public void Problem_NamesAFollowedThatIsNotABool_LeavesOtherParametersAlone()
     {
         var request = new ModelInferRequest { ModelName = "det" };
