@@ -18,7 +18,8 @@ namespace EdgeAgent.Node.Agent;
 /// configured), the peer's latest <see cref="PeerLoad"/> from its WatchLoad stream, RTT and
 /// throughput estimates, and forwarding of inference calls. <see cref="RunAsync"/> keeps the view
 /// current: GetCapabilities, then WatchLoad until the stream breaks or goes quiet for
-/// <see cref="AgentOptions.StaleAfter"/>, then reconnect after an exponential backoff with jitter
+/// <see cref="AgentOptions.StaleAfter"/> of observed time (<see cref="Lag"/>: time this agent was not
+/// running does not count), then reconnect after an exponential backoff with jitter
 /// (delay = min(max, initial * 2^failures) * U[0.5, 1) from the injected Random).
 /// <para>
 /// A peer group (<see cref="PeerEndpoint.IsGroup"/>, <c>dns:///HOST:PORT</c>) is one connection,
@@ -51,6 +52,8 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     private readonly Lock _membersLock = new();
     private readonly Dictionary<string, (PeerConnection Connection, CancellationTokenSource Stop, Task Run)> _members = new(StringComparer.Ordinal);
     private PeerLoad _load = PeerLoad.Unknown;
+    private CancellationTokenSource? _streamQuiet;
+    private long _streamHeardAt;
     private int _inFlight;
     private int _probeUnsupported;
     private readonly Lock _trafficLock = new();
@@ -84,7 +87,8 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         _logger = logger;
         Link = new LinkEstimator(options.PriorThroughputMbit * 1e6, minimumSampleBytes: options.ThroughputSampleMinBytes);
         Circuit = new PeerCircuit(options.PeerBreakDuration, options.ReconnectMaxDelay, time);
-        HangDetector = new PeerHangDetector(options.HungPeerFactor, options.HungPeerFloor, time);
+        Lag = new SchedulingLag(time);
+        HangDetector = new PeerHangDetector(options.HungPeerFactor, options.HungPeerFloor, Lag.Clock);
         var sockets = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -255,7 +259,8 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     private Action? LoadChanged { get; init; }
 
     /// <summary>
-    /// True when the peer is connected, its last report is younger than <see cref="AgentOptions.StaleAfter"/>,
+    /// True when the peer is connected, its last report is younger than <see cref="AgentOptions.StaleAfter"/>
+    /// (<see cref="LoadAge"/>: time this agent itself was not running does not count),
     /// its <see cref="Circuit"/> lets calls through, and it does not look hung (<see cref="HangDetector"/>:
     /// between the watchdog's checks a hung peer is already no candidate).
     /// </summary>
@@ -264,9 +269,19 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         get
         {
             var load = Load;
-            return load.Connected && _time.GetElapsedTime(load.ReceivedTimestamp) <= _options.StaleAfter && Circuit.AllowsCalls && !HangDetector.LooksHung;
+            return load.Connected && Lag.Since(load.ReceivedTimestamp) <= _options.StaleAfter && Circuit.AllowsCalls && !HangDetector.LooksHung;
         }
     }
+
+    /// <summary>
+    /// This connection's clock of observed time (time this agent was running, judged by the
+    /// watchdog's checks): the age of the last report, and the load stream's quiet, are measured on it,
+    /// so a stopped or starved agent does not take its peers for silent (reports wait unread meanwhile).
+    /// </summary>
+    public SchedulingLag Lag { get; }
+
+    /// <summary>Time since the last report on <see cref="Lag"/>'s clock (time this agent was not running left out).</summary>
+    public TimeSpan LoadAge => Lag.Since(Load.ReceivedTimestamp);
 
     /// <summary>
     /// Replaces the view of the peer as a load report does: for replaying a recorded or simulated
@@ -455,9 +470,9 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
     /// failure, as a timed-out call would count) and every call waiting on it is released to run
     /// locally. Returns the verdict, or null when the peer does not look hung.
     /// </summary>
-    internal HangVerdict? DetectHang(TimeSpan unobserved = default)
+    internal HangVerdict? DetectHang()
     {
-        if (HangDetector.Check(unobserved) is not { } verdict)
+        if (HangDetector.Check() is not { } verdict)
         {
             return null;
         }
@@ -468,30 +483,60 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         return verdict;
     }
 
-    // Checks for a hung peer every quarter of Agent:HungPeerFloor (at least 10 ms). A check that
-    // comes late does not count the lateness as the peer's silence: this agent itself was not
-    // running then (a stopped or starved process, a long collection), so answers may be waiting unread.
+    // The connection's periodic check, every quarter of Agent:HungPeerFloor and at most an eighth of
+    // Agent:StaleAfter (at least 10 ms): it ticks Lag, looks for a hung peer, and ends a load stream
+    // that has been quiet for StaleAfter. Both silences are measured on Lag's clock: a check that
+    // comes late does not count its lateness as the peer's silence, since this agent itself was not
+    // running then (a stopped or starved process, a long collection), so answers and reports may be
+    // waiting unread.
     private async Task WatchdogLoopAsync(CancellationToken cancellationToken)
     {
-        if (!HangDetector.Enabled)
+        var ticks = _options.StaleAfter.Ticks / 8;
+        if (HangDetector.Enabled)
         {
-            return;
+            ticks = Math.Min(ticks, HangDetector.Floor.Ticks / 4);
         }
 
-        var interval = TimeSpan.FromTicks(Math.Max(HangDetector.Floor.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
-        var last = _time.GetTimestamp();
+        var interval = TimeSpan.FromTicks(Math.Max(ticks, TimeSpan.FromMilliseconds(10).Ticks));
+        Lag.Start(interval);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
-                var gap = _time.GetElapsedTime(last);
-                last = _time.GetTimestamp();
-                DetectHang(gap > interval ? gap - interval : TimeSpan.Zero);
+                Lag.Tick();
+                if (HangDetector.Enabled)
+                {
+                    DetectHang();
+                }
+
+                EndQuietStream();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            Lag.Stop();
+        }
+    }
+
+    // Ends the load stream (WatchOnceAsync) when nothing came on it for Agent:StaleAfter of observed time.
+    private void EndQuietStream()
+    {
+        if (Volatile.Read(ref _streamQuiet) is not { } quiet || Lag.Since(Volatile.Read(ref _streamHeardAt)) <= _options.StaleAfter)
+        {
+            return;
+        }
+
+        try
+        {
+            quiet.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The stream ended meanwhile.
         }
     }
 
@@ -813,7 +858,8 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         }
 
         var previous = Load;
-        var live = members.Where(m => m.IsAvailable).Select(m => m.Load).ToArray();
+        var available = members.Where(m => m.IsAvailable).ToArray();
+        var live = available.Select(m => m.Load).ToArray();
         if (live.Length == 0)
         {
             Volatile.Write(ref _load, previous with { Connected = false, Queued = 0, Running = 0, ResidualWorkSeconds = 0, ResidualWorkHistogram = [] });
@@ -853,7 +899,8 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         Volatile.Write(ref _load, new PeerLoad
         {
             Connected = true,
-            ReceivedTimestamp = live.Max(l => l.ReceivedTimestamp),
+            // The newest member report's age, carried onto this group's own clock (each connection has its Lag).
+            ReceivedTimestamp = Lag.Now - (long)(available.Min(m => m.LoadAge).TotalSeconds * _time.TimestampFrequency),
             Queued = live.Sum(l => l.Queued),
             Running = live.Sum(l => l.Running),
             MaxConcurrency = live.Sum(l => l.MaxConcurrency),
@@ -932,9 +979,12 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         var models = new HashSet<string>(capabilities.Models.Select(m => m.Name), StringComparer.Ordinal);
         var speed = capabilities.ComputeSpeedFactor > 0 ? capabilities.ComputeSpeedFactor : 1.0;
 
-        // The stream is cancelled when the caller stops or when no report arrives within StaleAfter.
-        using var quiet = new CancellationTokenSource(_options.StaleAfter, _time);
+        // The stream is cancelled when the caller stops or when no report arrives within StaleAfter
+        // of observed time (the watchdog's EndQuietStream; Lag leaves out time this agent was not running).
+        using var quiet = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, quiet.Token);
+        Volatile.Write(ref _streamHeardAt, Lag.Now);
+        Volatile.Write(ref _streamQuiet, quiet);
         using var call = _peerClient.WatchLoad(
             new WatchLoadRequest { IntervalMs = (uint)Math.Clamp(_options.LoadReportInterval.TotalMilliseconds, 1, uint.MaxValue) },
             cancellationToken: linked.Token);
@@ -944,7 +994,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         {
             while (await call.ResponseStream.MoveNext(linked.Token).ConfigureAwait(false))
             {
-                quiet.CancelAfter(_options.StaleAfter);
+                Volatile.Write(ref _streamHeardAt, Lag.Now);
                 Apply(call.ResponseStream.Current, models, speed, connects);
                 if (!received)
                 {
@@ -955,7 +1005,11 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         }
         catch (RpcException) when (quiet.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            Log.StreamQuiet(_logger, Name, _options.StaleAfter.TotalMilliseconds);
+            Log.StreamQuiet(_logger, Name, Lag.Since(Volatile.Read(ref _streamHeardAt)).TotalMilliseconds);
+        }
+        finally
+        {
+            Volatile.Write(ref _streamQuiet, null);
         }
 
         if (!cancellationToken.IsCancellationRequested && !quiet.IsCancellationRequested)
@@ -992,7 +1046,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
             {
                 Connected = true,
                 ServesAnyModel = true,
-                ReceivedTimestamp = _time.GetTimestamp(),
+                ReceivedTimestamp = Lag.Now,
                 MeanExecSeconds = previous.MeanExecSeconds,
                 Reports = previous.Reports + 1,
                 Connects = connects,
@@ -1033,7 +1087,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         Volatile.Write(ref _load, new PeerLoad
         {
             Connected = true,
-            ReceivedTimestamp = _time.GetTimestamp(),
+            ReceivedTimestamp = Lag.Now,
             Queued = (int)report.Queued,
             Running = (int)report.Running,
             MaxConcurrency = (int)Math.Max(1, report.MaxConcurrency),

@@ -42,7 +42,7 @@ public sealed class PeerHangDetector
     /// <summary>Creates a detector; a <paramref name="floor"/> of zero switches detection off.</summary>
     /// <param name="factor">Multiple of the expected time a call may wait without any answer from the peer (Agent:HungPeerFactor).</param>
     /// <param name="floor">Shortest wait ever judged a hang (Agent:HungPeerFloor); zero: never.</param>
-    /// <param name="time">Clock of the calls' timestamps.</param>
+    /// <param name="time">Clock of the calls' timestamps (a connection's <see cref="SchedulingLag.Clock"/>: time the agent was running).</param>
     public PeerHangDetector(double factor, TimeSpan floor, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(time);
@@ -180,14 +180,13 @@ public sealed class PeerHangDetector
         }
     }
 
-    /// <summary>The verdict now (a read, no state change): null while the peer is not found hung.</summary>
-    public HangVerdict? Check() => Check(TimeSpan.Zero);
-
     /// <summary>
-    /// The verdict now, not counting <paramref name="unobserved"/> of the peer's silence: time this
-    /// agent itself was not running (answers may have arrived unread meanwhile).
+    /// The verdict now (a read, no state change): null while the peer is not found hung. Waits and
+    /// silences are measured on the detector's clock; a <see cref="PeerConnection"/> gives it its
+    /// <see cref="SchedulingLag.Clock"/>, so time the agent itself was not running (answers may have
+    /// arrived unread meanwhile) does not count.
     /// </summary>
-    public HangVerdict? Check(TimeSpan unobserved)
+    public HangVerdict? Check()
     {
         if (!Enabled)
         {
@@ -213,7 +212,7 @@ public sealed class PeerHangDetector
             }
 
             var now = _time.GetTimestamp();
-            var silent = now - Math.Max(_lastAnswerAt, oldest.JudgedFrom) - SecondsToTicks(Math.Max(0, unobserved.TotalSeconds));
+            var silent = now - Math.Max(_lastAnswerAt, oldest.JudgedFrom);
             var threshold = Math.Max(_floorTicks, (long)Math.Min(long.MaxValue / 2.0, _factor * Math.Max(_recentP90, oldest.ExpectedTicks)));
             return silent > threshold
                 ? new HangVerdict(_outstanding, TicksToTime(now - oldest.JudgedFrom), TicksToTime(silent), TicksToTime(threshold))

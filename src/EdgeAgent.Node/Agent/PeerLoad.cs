@@ -14,7 +14,12 @@ public sealed record PeerLoad
     /// <summary>True while the load stream is open and the last call to the peer did not fail.</summary>
     public bool Connected { get; init; }
 
-    /// <summary>TimeProvider timestamp of the last report (0 before the first).</summary>
+    /// <summary>
+    /// When the last report came (0 before the first), on the receiving connection's clock of observed
+    /// time (<see cref="PeerConnection.Lag"/>: TimeProvider timestamps less the time the agent was not
+    /// running). A TimeProvider timestamp given to <see cref="PeerConnection.ApplyLoad"/> reads as at
+    /// least as fresh as it is.
+    /// </summary>
     public long ReceivedTimestamp { get; init; }
 
     /// <summary>Tasks waiting in the peer's queue.</summary>
