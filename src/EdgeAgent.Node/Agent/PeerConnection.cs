@@ -374,6 +374,7 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         }
 
         var start = _time.GetTimestamp();
+        var startObserved = Lag.Now;
         var outcome = PeerCallOutcome.Neutral;
         using var deadlineCts = new CancellationTokenSource(timeout, _time);
         var forward = NoteSent(shape);
@@ -401,14 +402,14 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
             // or a hung peer would keep getting calls while callers' deadlines beat its timeout.
             if (deadlineCts.IsCancellationRequested || _time.GetElapsedTime(start) >= timeout)
             {
-                outcome = PeerCallOutcome.Failed;
+                outcome = LateOutcome(start, startObserved, timeout);
             }
 
             throw;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded || (ex.StatusCode == StatusCode.Cancelled && deadlineCts.IsCancellationRequested))
         {
-            outcome = PeerCallOutcome.Failed;
+            outcome = LateOutcome(start, startObserved, timeout);
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"peer '{Name}' did not answer within {timeout.TotalMilliseconds:0} ms")));
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && pending.Released.IsCancellationRequested)
@@ -463,6 +464,16 @@ public sealed partial class PeerConnection : ILinkProbeTarget, IDisposable
         var queue = load.MaxConcurrency > 0 ? Math.Max(0, load.ResidualWorkSeconds) / load.MaxConcurrency : 0.0;
         var seconds = arrival + queue + Math.Max(0, shape.ExpectedExecSeconds) + (0.5 * Math.Max(0, Link.RoundTripSeconds));
         return double.IsFinite(seconds) ? TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.FromDays(1).TotalSeconds)) : TimeSpan.FromDays(1);
+    }
+
+    // A call that ran out of time counts against the peer (a circuit failure) unless this agent
+    // itself was not running for more than a quarter of the timeout meanwhile (Lag): then the answer
+    // may be waiting unread, and the deadline says more about the agent than about the peer. The
+    // caller's deadline is real time all the same: the request falls back either way.
+    private PeerCallOutcome LateOutcome(long start, long startObserved, TimeSpan timeout)
+    {
+        var unobserved = _time.GetElapsedTime(start) - Lag.Since(startObserved);
+        return unobserved > timeout / 4 ? PeerCallOutcome.Neutral : PeerCallOutcome.Failed;
     }
 
     /// <summary>

@@ -12,7 +12,8 @@ namespace EdgeAgent.IntegrationTests.Faults;
 /// silent: the load stream's quiet and the last report's age are measured on the connection's clock
 /// of observed time (SchedulingLag), which leaves out the time the agent itself was not running. The
 /// agent's clock is a FakeTimeProvider, the peer real on loopback; the peer is asked for one report
-/// every 10 s (its longest interval), so within a test only the first report arrives.
+/// every 10 s (its longest interval), so within a test only the first report arrives. The fake
+/// clock starts an hour ahead, so gRPC deadlines (real time) never fire before the fake ones.
 /// </summary>
 public sealed class AgentStallTests
 {
@@ -20,7 +21,7 @@ public sealed class AgentStallTests
 
     private static async Task<(PeerConnection Connection, FakeTimeProvider Time, LogCapture Logs, CancellationTokenSource Stop, Task Run)> ConnectAsync(Microsoft.AspNetCore.Builder.WebApplication peer)
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
         var options = new AgentOptions { StaleAfter = StaleAfter, LoadReportInterval = TimeSpan.FromSeconds(10), HungPeerFloor = TimeSpan.FromMilliseconds(250) };
         Assert.True(PeerEndpoint.TryParse("p", peer.GetTcpAddress().ToString(), out var endpoint, out var error), error);
         var logs = new LogCapture();
@@ -91,5 +92,47 @@ public sealed class AgentStallTests
         await AgentCluster.WaitUntilAsync(() => logs.Entries.Any(e => e.Message.Contains("sent no load report", StringComparison.Ordinal)), "the quiet stream's warning");
         await AgentCluster.WaitUntilAsync(() => !connection.Load.Connected, "the quiet stream ended");
         await StopAsync(connection, stop, run);
+    }
+
+    // A call at a peer that never answers (its load stream healthy), hang detection off so only
+    // the offload timeout ends it: the timeout passes across a stop of the agent, or while it runs.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task CallTimesOut_AcrossAStopOrWhileRunning_CircuitBlamesThePeerOnlyWhenTheAgentRan(bool acrossAStop)
+    {
+        using var repo = new TempRepository().Add("chain", 1, TinyOnnx.MatMulChain(8));
+        var (peer, backend) = await FaultPeers.StartHungPeerAsync(repo.Root);
+        await using (peer)
+        {
+            var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
+            var timeout = TimeSpan.FromSeconds(2);
+            var options = new AgentOptions { StaleAfter = TimeSpan.FromSeconds(4), LoadReportInterval = TimeSpan.FromSeconds(10), HungPeerFloor = TimeSpan.Zero, OffloadTimeout = timeout };
+            Assert.True(PeerEndpoint.TryParse("hung", peer.GetTcpAddress().ToString(), out var endpoint, out var error), error);
+            var connection = new PeerConnection(endpoint, options, time, new Random(1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            var stop = new CancellationTokenSource();
+            var run = connection.RunAsync(stop.Token);
+            await AgentCluster.WaitUntilAsync(() => connection.IsAvailable, "the first load report");
+
+            var call = connection.InferAsync(FaultPeers.ChainRequest(rows: 4), timeout, CancellationToken.None);
+            await AgentCluster.WaitUntilAsync(() => !backend.Arrivals.IsEmpty, "the call at the peer");
+            if (acrossAStop)
+            {
+                time.Advance(timeout * 3);
+            }
+            else
+            {
+                while (!call.IsCompleted)
+                {
+                    await StepAsync(connection, time);
+                }
+            }
+
+            var failed = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => call.WaitAsync(AgentCluster.Bound));
+            Assert.Equal(Grpc.Core.StatusCode.DeadlineExceeded, failed.StatusCode);
+            Assert.Equal(acrossAStop ? 0 : 1, connection.Circuit.ConsecutiveFailures);
+            Assert.Equal(!acrossAStop, !connection.Circuit.AllowsCalls);
+            await StopAsync(connection, stop, run);
+        }
     }
 }
