@@ -9,7 +9,7 @@ for r in $RUNS; do IFS=: read c s ep <<< "$r"; d=ho/$name/$c-$s; mkdir -p ho/$na
   [ -f $d/report.json ] && continue
   st=$(date -u +%T)
   nice -n 19 dotnet $E eval --profile agent --policy $cand --compare /work/wt/rew/policies/agent-default.onnx --contexts $c --preferences 101 --no-bend \
-    --episodes $ep --seed $s --report /tmp/rew-10/$d > $d.out 2>&1
+    --episodes $ep --seed $s --report /tmp/rew-10/$d < /dev/null > $d.out 2>&1
   echo "$name $c $s $st-$(date -u +%T) rc $? $(cat /proc/loadavg)" >> ho/log
 done
 echo "$name heldout done $(date -u +%T)" >> ho/log
