@@ -106,7 +106,10 @@ public sealed class AgentOptions
     /// <summary>Interval the agent asks peers to send load reports at.</summary>
     public TimeSpan LoadReportInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>A peer whose last load report is older than this is treated as unavailable.</summary>
+    /// <summary>
+    /// A peer whose last load report is older than this is treated as unavailable and its load
+    /// stream reconnected; time this agent itself was not running does not count (<see cref="SchedulingLag"/>).
+    /// </summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Interval between RTT probes (ServerLive) to each connected peer.</summary>

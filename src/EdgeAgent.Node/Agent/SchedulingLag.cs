@@ -48,30 +48,36 @@ public sealed class SchedulingLag
     public TimeSpan Interval => TimeSpan.FromSeconds(Volatile.Read(ref _intervalTicks) / (double)_time.TimestampFrequency);
 
     /// <summary>All time counted as not running so far, in TimeProvider timestamp units (the overdue part of the next check included).</summary>
-    public long UnobservedTicks
-    {
-        get
-        {
-            // Total first, then the last check (Tick writes them the other way round): a check landing
-            // between the two reads is missed by this reading (a silence reads longer, never shorter),
-            // never counted twice.
-            var total = Volatile.Read(ref _unobserved);
-            var last = Volatile.Read(ref _lastCheck);
-            var interval = Volatile.Read(ref _intervalTicks);
-            return last == 0 ? total : total + Math.Max(0, _time.GetTimestamp() - last - interval);
-        }
-    }
+    public long UnobservedTicks => UnobservedAt(_time.GetTimestamp());
 
     /// <summary>
     /// Now on the clock of observed time: the TimeProvider timestamp less <see cref="UnobservedTicks"/>.
     /// Differences of two readings are time this agent was running. It never runs ahead of the
     /// TimeProvider; a reading taken while a check lands may run ahead of the next by that check's lateness.
     /// </summary>
-    public long Now => _time.GetTimestamp() - UnobservedTicks;
+    public long Now
+    {
+        get
+        {
+            var now = _time.GetTimestamp();
+            return now - UnobservedAt(now);
+        }
+    }
 
     /// <summary>Time on the observed clock since <paramref name="observedTimestamp"/> (a reading of <see cref="Now"/>); zero for a later one.</summary>
     public TimeSpan Since(long observedTimestamp) =>
         TimeSpan.FromSeconds(Math.Max(0, Now - observedTimestamp) / (double)_time.TimestampFrequency);
+
+    // Unobserved time as of the TimeProvider timestamp now (one clock read per reading of Now).
+    private long UnobservedAt(long now)
+    {
+        // Total first, then the last check (Tick writes them the other way round): a check landing
+        // between the two reads is missed by this reading (a silence reads longer, never shorter),
+        // never counted twice.
+        var total = Volatile.Read(ref _unobserved);
+        var last = Volatile.Read(ref _lastCheck);
+        return last == 0 ? total : total + Math.Max(0, now - last - Volatile.Read(ref _intervalTicks));
+    }
 
     /// <summary>Starts (or restarts) the checks: the next <see cref="Tick"/> is expected one <paramref name="interval"/> from now.</summary>
     /// <param name="interval">The ticking loop's wait between checks (positive).</param>
