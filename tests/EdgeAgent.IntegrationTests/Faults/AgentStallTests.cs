@@ -19,10 +19,11 @@ public sealed class AgentStallTests
 {
     private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(3);
 
-    private static async Task<(PeerConnection Connection, FakeTimeProvider Time, LogCapture Logs, CancellationTokenSource Stop, Task Run)> ConnectAsync(Microsoft.AspNetCore.Builder.WebApplication peer)
+    // A connection to PEER on a fake clock, running, with its first report in (options: the stall tests' by default).
+    private static async Task<(PeerConnection Connection, FakeTimeProvider Time, LogCapture Logs, CancellationTokenSource Stop, Task Run)> ConnectAsync(Microsoft.AspNetCore.Builder.WebApplication peer, AgentOptions? options = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
-        var options = new AgentOptions { StaleAfter = StaleAfter, LoadReportInterval = TimeSpan.FromSeconds(10), HungPeerFloor = TimeSpan.FromMilliseconds(250) };
+        options ??= new AgentOptions { StaleAfter = StaleAfter, LoadReportInterval = TimeSpan.FromSeconds(10), HungPeerFloor = TimeSpan.FromMilliseconds(250) };
         Assert.True(PeerEndpoint.TryParse("p", peer.GetTcpAddress().ToString(), out var endpoint, out var error), error);
         var logs = new LogCapture();
         var connection = new PeerConnection(endpoint, options, time, new Random(1), logs.CreateLogger("peer"));
@@ -112,16 +113,11 @@ public sealed class AgentStallTests
         var (peer, backend) = await FaultPeers.StartHungPeerAsync(repo.Root);
         await using (peer)
         {
-            var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
             var timeout = TimeSpan.FromSeconds(2);
             // StaleAfter 40 s: the watchdog checks every 5 s, so one step (taken while its first wait
             // is certainly armed) covers the whole timeout on time.
             var options = new AgentOptions { StaleAfter = TimeSpan.FromSeconds(40), LoadReportInterval = TimeSpan.FromSeconds(10), HungPeerFloor = TimeSpan.Zero, OffloadTimeout = timeout };
-            Assert.True(PeerEndpoint.TryParse("hung", peer.GetTcpAddress().ToString(), out var endpoint, out var error), error);
-            var connection = new PeerConnection(endpoint, options, time, new Random(1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-            var stop = new CancellationTokenSource();
-            var run = connection.RunAsync(stop.Token);
-            await AgentCluster.WaitUntilAsync(() => connection.IsAvailable, "the first load report");
+            var (connection, time, _, stop, run) = await ConnectAsync(peer, options);
 
             var call = connection.InferAsync(FaultPeers.ChainRequest(rows: 4), timeout, CancellationToken.None);
             await AgentCluster.WaitUntilAsync(() => !backend.Arrivals.IsEmpty, "the call at the peer");

@@ -9,10 +9,11 @@ public sealed class PeerHangDetectorTests
     private static readonly TimeSpan Floor = TimeSpan.FromMilliseconds(250);
     private readonly FakeTimeProvider _time = new();
 
-    // A detector whose peer has answered once (5 ms): only such a peer is judged.
-    private PeerHangDetector Detector(TimeSpan? floor = null)
+    // A detector whose peer has answered once (5 ms): only such a peer is judged. Its clock is
+    // _time, or one read through _time (a connection's SchedulingLag.Clock).
+    private PeerHangDetector Detector(TimeSpan? floor = null, TimeProvider? clock = null)
     {
-        var detector = new PeerHangDetector(4, floor ?? Floor, _time);
+        var detector = new PeerHangDetector(4, floor ?? Floor, clock ?? _time);
         var first = detector.Sent(TimeSpan.Zero);
         _time.Advance(TimeSpan.FromMilliseconds(5));
         detector.Ended(first, answered: true);
@@ -254,10 +255,7 @@ public sealed class PeerHangDetectorTests
         // As a PeerConnection builds it: the detector reads its SchedulingLag's clock, which the
         // watchdog ticks every quarter of the floor.
         var lag = new SchedulingLag(_time);
-        var detector = new PeerHangDetector(4, Floor, lag.Clock);
-        var first = detector.Sent(TimeSpan.Zero);
-        _time.Advance(TimeSpan.FromMilliseconds(5));
-        detector.Ended(first, answered: true);
+        var detector = Detector(clock: lag.Clock);
         lag.Start(Floor / 4);
         detector.Sent(TimeSpan.Zero);
 
