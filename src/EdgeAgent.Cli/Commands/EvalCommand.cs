@@ -278,8 +278,8 @@ internal static class EvalCommand
         var weights = new Option<string>("--weights") { Description = "Comma-separated delay weights.", DefaultValueFactory = _ => "0.6,0.62,0.64,0.66,0.67,0.68,0.7,0.72,0.74,0.76" };
         var episodes = new Option<int>("--episodes") { Description = "Episodes per weight.", DefaultValueFactory = _ => 10 }.MustBeBetween(1, 100_000);
         var seed = new Option<ulong>("--seed") { Description = "Run seed.", DefaultValueFactory = _ => 21 };
-        var driver = new Option<string>("--driver") { Description = "Who plays the episodes: policy, heuristic, greedy-expected, rollout, rollout-observed or rollout-observed-both (continuing with greedy or the heuristic, the better).", DefaultValueFactory = _ => "heuristic" };
-        driver.AcceptOnlyFromAmong("policy", "heuristic", "greedy-expected", "rollout", "rollout-observed", "rollout-observed-both");
+        var driver = new Option<string>("--driver") { Description = "Who plays the episodes: policy, heuristic, greedy-expected, rollout, rollout-observed, rollout-observed-both (continuing with greedy or the heuristic, the better) or rollout-observed-state (as rollout-observed-both, and its futures also redraw the realised remaining times and the lines of pages still in detection).", DefaultValueFactory = _ => "heuristic" };
+        driver.AcceptOnlyFromAmong("policy", "heuristic", "greedy-expected", "rollout", "rollout-observed", "rollout-observed-both", "rollout-observed-state");
         var command = new Command("decisions", "Diagnostic: the policy file, the heuristic, greedy-expected and the rollout teacher (with and without the simulator's hidden draws) asked on the same states, which one of them (--driver) reaches; per model, each one's share of decisions per row and its agreement with the driver.");
         foreach (var o in new Option[] { policy, contexts, weights, episodes, seed, driver })
         {
@@ -308,8 +308,9 @@ internal static class EvalCommand
                     new Learning.Baselines.RolloutPolicy(),
                     new Learning.Baselines.RolloutPolicy(observedOnly: true),
                     new Learning.Baselines.RolloutPolicy(observedOnly: true, continuation: Learning.Baselines.RolloutContinuation.GreedyOrHeuristic),
+                    new Learning.Baselines.RolloutPolicy(continuation: Learning.Baselines.RolloutContinuation.GreedyOrHeuristic, observedState: true),
                 };
-                var names = new[] { "policy", "heuristic", "greedy-expected", "rollout", "rollout-observed", "rollout-observed-both" };
+                var names = new[] { "policy", "heuristic", "greedy-expected", "rollout", "rollout-observed", "rollout-observed-both", "rollout-observed-state" };
                 var ws = parseResult.GetValue(weights)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var w) && w is >= 0 and <= 1
                         ? w : throw new ArgumentException($"--weights: '{x}' is not a delay weight in [0, 1]."))

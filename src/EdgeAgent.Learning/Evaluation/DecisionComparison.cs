@@ -10,8 +10,9 @@ namespace EdgeAgent.Learning.Evaluation;
 /// episodes; at every decision every decider chooses, and the choices are tallied per model and row
 /// with their agreement with the driver's. Shows where two policies differ on identical situations,
 /// which episode-level fronts cannot (each method there reaches its own states). The agreement is also split by
-/// whether later stages of the agent's own pages are already pending at the decision (their times are known to a
-/// look-ahead on the simulator's state; the observation has no column for them).
+/// what of the agent's own pages is pending at the decision: nothing, only later stages that follow requests still
+/// in flight (the observation counts those requests), or stages ready now that are decided at the same instant
+/// right after this one (a page's lines once its detection answered; the observation has no column for them).
 /// </summary>
 public static class DecisionComparison
 {
@@ -69,8 +70,13 @@ public static class DecisionComparison
             var counts = new long[d, Models, rows];
             var agree = new long[d, Models];
             var total = new long[Models];
-            var agreePending = new long[d, Models];
-            var totalPending = new long[Models];
+            // Split by what is pending for the agent's own pages: 0 nothing; 1 only stages that follow requests
+            // still in flight (the observation counts those requests); 2 stages ready now, decided at this same
+            // instant after this one (a page's lines after its detection; no column shows them).
+            const int Splits = 3;
+            var agreeSplit = new long[d, Models, Splits];
+            var peerSplit = new long[d, Models, Splits];
+            var totalSplit = new long[Models, Splits];
             var active = n;
             while (active > 0)
             {
@@ -89,14 +95,15 @@ public static class DecisionComparison
 
                     var m = env.CurrentModel(i);
                     total[m]++;
-                    var pending = env.PendingCount(i) > 0;
-                    totalPending[m] += pending ? 1 : 0;
+                    var split = env.PendingReadyCount(i) > 0 ? 2 : env.PendingCount(i) > 0 ? 1 : 0;
+                    totalSplit[m, split]++;
                     for (var k = 0; k < d; k++)
                     {
                         counts[k, m, actions[k][i]]++;
                         var same = actions[k][i] == actions[driver][i] ? 1 : 0;
                         agree[k, m] += same;
-                        agreePending[k, m] += pending ? same : 0;
+                        agreeSplit[k, m, split] += same;
+                        peerSplit[k, m, split] += actions[k][i] >= LocalVariants.Count ? 1 : 0;
                     }
                 }
 
@@ -157,12 +164,12 @@ public static class DecisionComparison
             }
 
             report.AppendLine();
-            report.Append("Agreement with the driver when no later stage of the agent's own pages is pending | when one is (decisions:");
+            report.Append("By what is pending for the agent's own pages: nothing | only stages after requests in flight | stages ready now, decided right after this one. Each cell: agreement with the driver / share sent to a peer (decisions:");
             for (var m = 0; m < Models; m++)
             {
                 if (total[m] > 0)
                 {
-                    report.Append(inv, $" model {m} {total[m] - totalPending[m]} | {totalPending[m]};");
+                    report.Append(inv, $" model {m} {totalSplit[m, 0]} | {totalSplit[m, 1]} | {totalSplit[m, 2]};");
                 }
             }
 
@@ -173,10 +180,18 @@ public static class DecisionComparison
                 var line = new StringBuilder().Append(inv, $"- {deciders[k].Name}:");
                 for (var m = 0; m < Models; m++)
                 {
-                    if (total[m] > 0)
+                    if (total[m] == 0)
                     {
-                        line.Append(inv, $" model {m} {Share(agree[k, m] - agreePending[k, m], total[m] - totalPending[m])} | {Share(agreePending[k, m], totalPending[m])};");
+                        continue;
                     }
+
+                    line.Append(inv, $" model {m}");
+                    for (var c = 0; c < Splits; c++)
+                    {
+                        line.Append(inv, $" {(c > 0 ? "| " : "")}{Share(agreeSplit[k, m, c], totalSplit[m, c])}/{Share(peerSplit[k, m, c], totalSplit[m, c])}");
+                    }
+
+                    line.Append(';');
                 }
 
                 report.AppendLine(line.ToString());

@@ -1121,6 +1121,24 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         return _pendCount[env];
     }
 
+    /// <summary>
+    /// How many of <paramref name="env"/>'s pending stages are ready now: decided at the current instant after the
+    /// current decision (the other lines of a page whose detection just answered).
+    /// </summary>
+    public int PendingReadyCount(int env)
+    {
+        CheckEnv(env);
+        var pb = env * _pendCap;
+        var now = _now[env];
+        var n = 0;
+        for (var k = 0; k < _pendCount[env]; k++)
+        {
+            n += _pendTime[pb + k] <= now ? 1 : 0;
+        }
+
+        return n;
+    }
+
     // For tests: the pending pipeline stages (when each becomes a decision, its record, stage and line).
     internal (double Time, int Rec, int Stage, int Line)[] Pending(int env)
     {
