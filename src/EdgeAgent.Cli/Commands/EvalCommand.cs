@@ -87,8 +87,9 @@ internal static class EvalCommand
                     var ownTraffic = files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog));
                     var ownRate = ownTraffic && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog));
                     var ownPipeline = ownRate && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog));
+                    var ownBatch = ownPipeline && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnBatchAfterLog));
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed), autoReset: false,
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline),
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline, ownBatch: ownBatch),
                         rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     agentContexts = description;
                 }
@@ -295,9 +296,10 @@ internal static class EvalCommand
                 var ownTraffic = HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog);
                 var ownRate = ownTraffic && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog);
                 var ownPipeline = ownRate && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog);
+                var ownBatch = ownPipeline && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnBatchAfterLog);
                 var (range, _) = AgentContexts.Get(parseResult.GetValue(contexts)!);
                 var prototype = new AgentVecEnv(range, 1, parseResult.GetValue(seed), autoReset: false,
-                    layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline));
+                    layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline, ownBatch: ownBatch));
                 using var model = new OnnxLogitsModel(file.FullName);
                 model.ReadRowsOf(prototype.Layout);
                 var deciders = new ISimPolicy[]

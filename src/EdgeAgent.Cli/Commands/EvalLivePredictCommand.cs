@@ -84,7 +84,7 @@ internal static class EvalLivePredictCommand
 
                     var model = new OnnxLogitsModel(file);
                     opened.Add(model);
-                    model.ReadRowsOf(Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true));
+                    model.ReadRowsOf(Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: true));
                     var name = Path.GetFileNameWithoutExtension(file);
                     while (methods.Any(m => m.Name == name))
                     {

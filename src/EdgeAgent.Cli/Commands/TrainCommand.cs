@@ -30,6 +30,7 @@ internal static class TrainCommand
         var ownTraffic = new Option<bool>("--own-traffic") { Description = "Agent profile: observe in the own-traffic layout (F = 42: the agent's own requests in flight, its upload backlog and arriving work per peer, and the delay and device-energy estimates with them; the committed agent-default.onnx's layout; --own-rate adds the column the live agent also produces). Resuming a policy file of the 37- or 41-column layout maps its columns by name (new columns start at zero)." };
         var ownRate = new Option<bool>("--own-rate") { Description = "Agent profile: the own-traffic layout plus the agent's own recent request rate (F = 43: own_request_rate, log2(1 + requests/s), Core's OwnRequestRate, decayed over 2 s; what the live agent produces). Implies --own-traffic. Resuming a file of an older layout maps its columns by name (the new column starts at zero)." };
         var ownPipeline = new Option<bool>("--own-pipeline") { Description = "Agent profile: the --own-rate layout plus the agent's own requests in flight that a later stage of their page follows (F = 44: own_followed_in_flight, log2(1 + requests); the live agent counts requests its client marks with the parameter edgeagent.followed). Implies --own-rate. Resuming a file of an older layout maps its columns by name (the new column starts at zero)." };
+        var ownBatch = new Option<bool>("--own-batch") { Description = "Agent profile: the --own-pipeline layout plus the agent's own requests that arrive with the one being decided and are decided right after it (F = 45: own_batch_after, log2(1 + requests); a page's other lines when they go out at once after its detection; the live agent reads it from the request parameter edgeagent.batch_after). Implies --own-pipeline. Resuming a file of an older layout maps its columns by name (the new column starts at zero)." };
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Agent profile: train on the context `edgeagent calibrate --from-log` fitted to a deployment (every episode that context, arrivals drawn per episode) instead of --contexts; with --resume policies/agent-default.onnx a fine-tune for that deployment. Writing --out over the agent's --policy-file makes the agent reload it." };
         var peerReports = new Option<string>("--peer-reports") { Description = "With --calibration: the simulated agent's picture of each peer's queue: 'lagged' (from the peer's last load report, sent every Agent:LoadReportInterval, as the live agent sees it and as `eval live` predicts) or 'exact' (the queue at each decision, as the generic training contexts show it; fine-tunes before 5 December 2026 19:00 UTC).", DefaultValueFactory = _ => LiveEvaluation.ReportsLagged };
         peerReports.AcceptOnlyFromAmong(LiveEvaluation.ReportsLagged, LiveEvaluation.ReportsExact);
@@ -67,7 +68,7 @@ internal static class TrainCommand
         var rolloutContinuation = new Option<string>("--rollout-continuation") { Description = "Agent profile: what the rollout teacher continues with after each tried placement: greedy, heuristic, or both (each row valued at the better of the two: labels at least as good as either's own decisions).", DefaultValueFactory = _ => "greedy" };
         rolloutContinuation.AcceptOnlyFromAmong("greedy", "heuristic", "both");
         var rolloutFutures = new Option<int?>("--rollout-futures") { Description = "Sampled futures per tried placement of the rollout teacher (default 4)." };
-        Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, ownRate, ownPipeline, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
+        Option[] all = [profile, output, minutes, seed, edgesMax, ownTraffic, ownRate, ownPipeline, ownBatch, resume, checkpoint, checkpointMinutes, fixedPreference, contexts, environments, batch, hidden,
             learningRate, cloning, updatesPerStep, gamma, nStep, temperature, fixedTemperature, progressSeconds, probeMinutes,
             teacher, teacherWeight, dagger, cloningExploration, rolloutHorizon, rolloutFutures, rolloutObserved, rolloutObservedState, rolloutContinuation, focus, focusMin, lowFocus, lowFocusMax, preferenceEncoding, costFeatures, endpoints, greedyBelow, calibration, peerReports, rewardUnits];
         foreach (var o in all)
@@ -104,22 +105,23 @@ internal static class TrainCommand
                     var (agentRange, description) = calibrationFile is not null
                         ? Calibrated(calibrationFile.FullName, parseResult.Tokens.Any(t => t.Value == "--contexts"), parseResult.GetValue(peerReports)!)
                         : AgentContexts.Get(parseResult.GetValue(contexts)!);
-                    var withOwnPipeline = parseResult.GetValue(ownPipeline);
+                    var withOwnBatch = parseResult.GetValue(ownBatch);
+                    var withOwnPipeline = parseResult.GetValue(ownPipeline) || withOwnBatch;
                     var (withOwnTraffic, withOwnRate) = (parseResult.GetValue(ownTraffic) || parseResult.GetValue(ownRate) || withOwnPipeline, parseResult.GetValue(ownRate) || withOwnPipeline);
                     if (calibrationFile is not null && !withOwnTraffic && parseResult.GetValue(resume) is { } resumed
                         && string.Equals(resumed.Extension, ".onnx", StringComparison.OrdinalIgnoreCase) && resumed.Exists)
                     {
                         // A fine-tune resumes a policy file in its own layout (the committed agent-default.onnx has the
                         // own-traffic columns), so `train --calibration F --resume policies/agent-default.onnx` needs no layout flag.
-                        (withOwnTraffic, withOwnRate, withOwnPipeline) = ResumedLayout(resumed.FullName);
+                        (withOwnTraffic, withOwnRate, withOwnPipeline, withOwnBatch) = ResumedLayout(resumed.FullName);
                         if (withOwnTraffic)
                         {
-                            console.WriteLine($"layout of {resumed.Name}: {(withOwnPipeline ? "own traffic, own request rate and own followed requests (as --own-pipeline)" : withOwnRate ? "own traffic and own request rate (as --own-rate)" : "own traffic (as --own-traffic)")}");
+                            console.WriteLine($"layout of {resumed.Name}: {(withOwnBatch ? "own traffic, own request rate, own followed requests and own batch (as --own-batch)" : withOwnPipeline ? "own traffic, own request rate and own followed requests (as --own-pipeline)" : withOwnRate ? "own traffic and own request rate (as --own-rate)" : "own traffic (as --own-traffic)")}");
                         }
                     }
 
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed),
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: withOwnTraffic, ownRate: withOwnRate, ownPipeline: withOwnPipeline),
+                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: withOwnTraffic, ownRate: withOwnRate, ownPipeline: withOwnPipeline, ownBatch: withOwnBatch),
                         rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     contextText = description;
                 }
@@ -275,19 +277,20 @@ internal static class TrainCommand
             $"calibrated {Path.GetFileName(path)} ({calibration.Source.Requests} requests of {calibration.Source.Database}; {context.ModelCount} models; peers {peers}; {calibration.Arrivals.JobsPerSecond:0.##} jobs/s {calibration.Arrivals.Kind}{(lagged ? string.Create(CultureInfo.InvariantCulture, $"; peer queues as their load reports every {context.PeerReportIntervalSeconds * 1000:0} ms show them") : "")})"));
     }
 
-    // (own traffic, own rate, own pipeline) columns of a policy file's layout; none for a file whose layout cannot be read (the resume then says why).
-    private static (bool OwnTraffic, bool OwnRate, bool OwnPipeline) ResumedLayout(string path)
+    // (own traffic, own rate, own pipeline, own batch) columns of a policy file's layout; none for a file whose layout cannot be read (the resume then says why).
+    private static (bool OwnTraffic, bool OwnRate, bool OwnPipeline, bool OwnBatch) ResumedLayout(string path)
     {
         try
         {
             var layout = PolicyImporter.ReadLayout(path);
             var ownTraffic = layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog) >= 0;
             var ownRate = ownTraffic && layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog) >= 0;
-            return (ownTraffic, ownRate, ownRate && layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog) >= 0);
+            var ownPipeline = ownRate && layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog) >= 0;
+            return (ownTraffic, ownRate, ownPipeline, ownPipeline && layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnBatchAfterLog) >= 0);
         }
         catch (InvalidDataException)
         {
-            return (false, false, false);
+            return (false, false, false, false);
         }
     }
 }

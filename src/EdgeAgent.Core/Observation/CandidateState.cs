@@ -94,4 +94,10 @@ public readonly record struct TaskState(long RequestBytes, long ResponseBytes, d
     /// follows, not counting this task (0 when the producer does not count them).
     /// </summary>
     public int OwnFollowedInFlight { get; init; }
+
+    /// <summary>
+    /// This agent's own requests that arrive with this task and are decided right after it (the rest of a
+    /// fan-out, such as a page's other lines), not counting this task (0 when the producer does not know them).
+    /// </summary>
+    public int OwnBatchAfter { get; init; }
 }

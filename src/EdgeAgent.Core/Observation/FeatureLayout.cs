@@ -134,6 +134,14 @@ public enum FeatureKind
     /// client but not to the one-step estimates (policies/README.md, the eighth attempt).
     /// </summary>
     OwnFollowedInFlightLog,
+    /// <summary>
+    /// The agent's own requests that arrive together with this one and are decided right after it (the
+    /// rest of a fan-out: a page's other lines sent at once after its detection answered); log2(1 + requests),
+    /// the same in every row. The live agent reads it from the request parameter <c>edgeagent.batch_after</c>
+    /// (0 without it); the simulator counts the page's stages ready at the same instant. The one-step
+    /// estimates do not price the work those requests bring to the candidate a moment later.
+    /// </summary>
+    OwnBatchAfterLog,
 }
 
 /// <summary>The unit of the residual-work histogram's bins.</summary>
@@ -268,6 +276,9 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// <summary>The column <see cref="Agent"/> appends after the own request rate with ownPipeline true.</summary>
     public static IReadOnlyList<FeatureKind> OwnPipelineScalars { get; } = [FeatureKind.OwnFollowedInFlightLog];
 
+    /// <summary>The column <see cref="Agent"/> appends after the own pipeline column with ownBatch true.</summary>
+    public static IReadOnlyList<FeatureKind> OwnBatchScalars { get; } = [FeatureKind.OwnBatchAfterLog];
+
     /// <summary>
     /// The agent profile's layout: what the live ClusterView measures per candidate (the device as
     /// one row per local variant, then the peers), the <see cref="AgentScalars"/> (21 columns: flags,
@@ -285,9 +296,12 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
     /// own recent request rate; files of the 42-column layout read a subset of these columns. With
     /// <paramref name="ownPipeline"/> (and <paramref name="ownRate"/>) the <see cref="OwnPipelineScalars"/>
     /// follow (F = 44): the agent's own requests in flight that a later stage of their page follows;
-    /// files of the 43-column layout read a subset of these columns.
+    /// files of the 43-column layout read a subset of these columns. With <paramref name="ownBatch"/> (and
+    /// <paramref name="ownPipeline"/>) the <see cref="OwnBatchScalars"/> follow (F = 45): the agent's own
+    /// requests that arrive with this one and are decided right after it; files of the 44-column layout
+    /// read a subset of these columns.
     /// </summary>
-    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01, bool ownTraffic = false, bool ownRate = false, bool ownPipeline = false)
+    public static FeatureLayout Agent(int maxPeers = 8, int maxLocalVariants = 3, int histogramBins = 16, double histogramBinSeconds = 0.01, bool ownTraffic = false, bool ownRate = false, bool ownPipeline = false, bool ownBatch = false)
     {
         if (ownRate && !ownTraffic)
         {
@@ -297,6 +311,11 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         if (ownPipeline && !ownRate)
         {
             throw new ArgumentException("The own pipeline column follows the own request rate column; ask for ownRate (and ownTraffic) too.", nameof(ownPipeline));
+        }
+
+        if (ownBatch && !ownPipeline)
+        {
+            throw new ArgumentException("The own batch column follows the own pipeline column; ask for ownPipeline (and ownRate, ownTraffic) too.", nameof(ownBatch));
         }
 
         if (maxPeers < 0 || maxLocalVariants < 1)
@@ -318,6 +337,11 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         if (ownPipeline)
         {
             scalars = scalars.Concat(OwnPipelineScalars);
+        }
+
+        if (ownBatch)
+        {
+            scalars = scalars.Concat(OwnBatchScalars);
         }
 
         return new("agent", maxLocalVariants + maxPeers, scalars, histogramBins, histogramBinSeconds, HistogramUnit.Seconds);
@@ -649,6 +673,7 @@ public sealed class FeatureLayout : IEquatable<FeatureLayout>
         FeatureKind.OwnEnergyLog => new(kind, "device_energy_estimate_own", "log10(J + 1e-6)"),
         FeatureKind.OwnRequestRateLog => new(kind, "own_request_rate", "log2(1 + requests/s)"),
         FeatureKind.OwnFollowedInFlightLog => new(kind, "own_followed_in_flight", "log2(1 + requests)"),
+        FeatureKind.OwnBatchAfterLog => new(kind, "own_batch_after", "log2(1 + requests)"),
         _ => throw new ArgumentException($"Unknown feature kind {kind}.", nameof(kind)),
     };
 }

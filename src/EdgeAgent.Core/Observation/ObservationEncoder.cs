@@ -293,6 +293,7 @@ public sealed class ObservationEncoder
         public readonly double DeadlineLog;
         public readonly float OwnRequestRateLog;
         public readonly float OwnFollowedInFlightLog;
+        public readonly float OwnBatchAfterLog;
 
         public RowTerms(in TaskState task, double bestDelaySeconds, double bestEnergyJoules)
         {
@@ -303,6 +304,7 @@ public sealed class ObservationEncoder
             DeadlineLog = task.HasDeadline ? LogTime(task.DeadlineSeconds) : 0.0;
             OwnRequestRateLog = (float)LogRequestRate(task.OwnRequestsPerSecond);
             OwnFollowedInFlightLog = (float)Math.Log2(1.0 + Math.Max(0, task.OwnFollowedInFlight));
+            OwnBatchAfterLog = (float)Math.Log2(1.0 + Math.Max(0, task.OwnBatchAfter));
         }
     }
 
@@ -342,6 +344,7 @@ public sealed class ObservationEncoder
                 FeatureKind.OwnEnergyLog => (float)LogEnergy(candidate.OwnTrafficEnergyJoules),
                 FeatureKind.OwnRequestRateLog => terms.OwnRequestRateLog,
                 FeatureKind.OwnFollowedInFlightLog => terms.OwnFollowedInFlightLog,
+                FeatureKind.OwnBatchAfterLog => terms.OwnBatchAfterLog,
                 _ => 0f,
             };
         }
@@ -404,7 +407,7 @@ public sealed class ObservationEncoder
     {
         var list = observation.Servers;
         var t = observation.Task;
-        var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity) { OwnRequestsPerSecond = t.OwnRequestsPerSecond, OwnFollowedInFlight = t.OwnFollowedInFlight };
+        var task = new TaskState(t.InputBytes, t.ExpectedResponseBytes, t.Deadline is { } d ? d.TotalSeconds : double.PositiveInfinity) { OwnRequestsPerSecond = t.OwnRequestsPerSecond, OwnFollowedInFlight = t.OwnFollowedInFlight, OwnBatchAfter = t.OwnBatchAfter };
         Span<double> delays = MaxServers <= 256 ? stackalloc double[MaxServers] : new double[MaxServers];
         var bestDelay = double.PositiveInfinity;
         var bestEnergy = double.PositiveInfinity;

@@ -37,6 +37,13 @@ public sealed record TaskObservation(string Model, long InputBytes, TimeSpan? De
     /// the request parameter <c>edgeagent.followed</c>); 0 when not counted.
     /// </summary>
     public int OwnFollowedInFlight { get; init; }
+
+    /// <summary>
+    /// This agent's own requests that arrive together with this one and are decided right after it, as
+    /// their client announced them (the live agent: the request parameter <c>edgeagent.batch_after</c>,
+    /// the rest of a fan-out such as a page's other lines); 0 when not announced.
+    /// </summary>
+    public int OwnBatchAfter { get; init; }
 }
 
 /// <summary>

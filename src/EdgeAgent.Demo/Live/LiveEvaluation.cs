@@ -640,7 +640,7 @@ public sealed class LiveEvaluation(LiveEvaluationSettings settings)
         var context = calibration.ToContext();
         var policyFile = settings.Demo.Policy == "learned" ? settings.Demo.PolicyFile ?? Node.Agent.AgentOptions.DefaultPolicyFile : null;
         using var model = policyFile is null ? null : new OnnxLogitsModel(policyFile);
-        model?.ReadRowsOf(Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true)); // SimulatedRequests' layout; an older file reads its columns
+        model?.ReadRowsOf(Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: true)); // SimulatedRequests' layout; an older file reads its columns
         ISimPolicy policy = settings.Demo.Policy switch
         {
             "learned" => new LogitsPolicy("learned", model!, model!.Layout.MaxServers),

@@ -121,7 +121,7 @@ public static class SimulatedRequests
 {
     /// <summary>
     /// Plays <paramref name="policy"/> at <paramref name="delayWeight"/> and averages every placed
-    /// request (observations in the own-traffic layout, <c>FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true)</c>);
+    /// request (observations in the own-traffic layout, <c>FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: true)</c>);
     /// with <paramref name="probes"/>, each episode's link probes (<see cref="LinkProbeModel"/>) are
     /// added to the energy, spread over its requests as the live agent's are over a run's. With a
     /// trace, each decision of the first traceEpisodes episodes goes to it as the policy saw it
@@ -134,7 +134,7 @@ public static class SimulatedRequests
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
         // The layout the live agent produces (a policy file of an older layout reads its columns of it: OnnxLogitsModel.ReadRowsOf).
-        var env = new AgentVecEnv(AgentContextRange.Fixed(context), episodes, seed, autoReset: false, stepsPerEpisode, Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true), rewardUnits);
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), episodes, seed, autoReset: false, stepsPerEpisode, Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: true), rewardUnits);
         for (var i = 0; i < episodes; i++)
         {
             env.Reset(i, seed + (ulong)i + 1);

@@ -102,12 +102,14 @@ public sealed class ClusterView
     /// <see cref="PeerConnection.Traffic"/>), which the peer's load report cannot show yet. The task
     /// carries <paramref name="ownRequestsPerSecond"/>, the agent's own request rate when the request
     /// arrived (<see cref="RecordRequestArrival"/>; 0 for an observation that is not a request's), and
-    /// <see cref="FollowedInFlight"/>, the agent's own followed requests in flight now.
+    /// <see cref="FollowedInFlight"/>, the agent's own followed requests in flight now, and
+    /// <paramref name="batchAfter"/>, the requests its client sends at once right after this one
+    /// (<see cref="Serving.RequestParameters.BatchAfter"/>; 0 when not announced).
     /// </summary>
-    public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline, double ownRequestsPerSecond = 0)
+    public OffloadObservation Observe(string model, long inputBytes, TimeSpan? deadline, double ownRequestsPerSecond = 0, int batchAfter = 0)
     {
         var responseBytes = ExpectedResponseBytes(model);
-        var task = new TaskObservation(model, inputBytes, deadline) { ExpectedResponseBytes = responseBytes, OwnRequestsPerSecond = ownRequestsPerSecond, OwnFollowedInFlight = FollowedInFlight };
+        var task = new TaskObservation(model, inputBytes, deadline) { ExpectedResponseBytes = responseBytes, OwnRequestsPerSecond = ownRequestsPerSecond, OwnFollowedInFlight = FollowedInFlight, OwnBatchAfter = Math.Max(0, batchAfter) };
         var localServes = _local.Serves(model);
         var localLoad = _local.GetLoad(model);
         LocalVariantCost? defaultCost = null;

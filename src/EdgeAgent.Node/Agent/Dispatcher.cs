@@ -75,7 +75,7 @@ public sealed partial class Dispatcher(
         var remaining = call.Remaining(time.GetUtcNow());
         var requestBytes = call.Validated.TotalInputBytes;
         var ownRate = cluster.RecordRequestArrival(start / (double)time.TimestampFrequency);
-        var observation = cluster.Observe(call.Model.Name, requestBytes, remaining, ownRate);
+        var observation = cluster.Observe(call.Model.Name, requestBytes, remaining, ownRate, RequestParameters.BatchAfterOf(call.Request));
         var currentPreference = preference.Current;
         var decided = Decide(observation, currentPreference);
 

@@ -581,7 +581,7 @@ public sealed partial class DurableDecisionLog : IDecisionObserver, IHostedServi
     private static (ObservationEncoder Encoder, string Name, string Metadata) EncoderFor(int servers) =>
         Encoders.GetOrAdd(Math.Max(LearnedPolicy.AgentLayout.MaxServers, servers), static s =>
         {
-            var layout = s == LearnedPolicy.AgentLayout.MaxServers ? LearnedPolicy.AgentLayout : FeatureLayout.Agent(maxPeers: s - 3, ownTraffic: true, ownRate: true, ownPipeline: true);
+            var layout = s == LearnedPolicy.AgentLayout.MaxServers ? LearnedPolicy.AgentLayout : FeatureLayout.Agent(maxPeers: s - 3, ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: true);
             var md = layout.ToMetadata();
             var version = md.TryGetValue(FeatureLayout.MetadataPrefix + "version", out var v) ? v : "?";
             return (new ObservationEncoder(layout), string.Create(CultureInfo.InvariantCulture, $"{layout.Profile}-v{version}-s{layout.MaxServers}-f{layout.FeatureCount}"),

@@ -93,11 +93,12 @@ public sealed partial class LearnedPolicy : IOffloadPolicy, IDisposable
 
     /// <summary>
     /// The observation layout the agent produces (<see cref="ClusterView"/> through the shared encoder:
-    /// the own-traffic layout with the own request rate and the own followed requests in flight, F = 44):
-    /// a policy file must record this one or one of a subset of its features (the 43-, 42- and 41-column
-    /// own-traffic and 37-column agent layouts of earlier files), which is encoded as the file records it.
+    /// the own-traffic layout with the own request rate, the own followed requests in flight and the own
+    /// requests of the same fan-out decided right after, F = 45): a policy file must record this one or one
+    /// of a subset of its features (the 44-, 43-, 42- and 41-column own-traffic and 37-column agent layouts
+    /// of earlier files), which is encoded as the file records it.
     /// </summary>
-    public static FeatureLayout AgentLayout { get; } = FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true);
+    public static FeatureLayout AgentLayout { get; } = FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: true);
 
     /// <summary>How long the watcher waits after a file event before loading (writes usually come in bursts).</summary>
     public static TimeSpan WatchDebounce { get; } = TimeSpan.FromMilliseconds(200);

@@ -63,7 +63,9 @@ namespace EdgeAgent.Learning.Simulation.Agent;
 /// every decision, a request reaching the agent, as the live Dispatcher feeds it at each arrival. The
 /// <c>own_followed_in_flight</c> column counts the agent's own requests in flight that a later stage of
 /// their page follows (<see cref="FollowedInFlight"/>), as the live agent counts requests its client
-/// marks as followed.</para>
+/// marks as followed; the <c>own_batch_after</c> column the page's stages ready at the same instant and decided
+/// right after this one (<see cref="PendingReadyCount"/>: a page's other lines after its detection, with lines in
+/// parallel), as the live agent reads a fan-out's size from the request parameter its client sets.</para>
 /// </remarks>
 public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
 {
@@ -698,7 +700,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
         }
 
         var deadline = task.HasDeadline ? new TimeSpan((long)Math.Round(task.DeadlineSeconds * TimeSpan.TicksPerSecond)) : (TimeSpan?)null;
-        return new OffloadObservation(new TaskObservation(_modelNames[(env * M) + m], task.RequestBytes, deadline) { ExpectedResponseBytes = task.ResponseBytes, OwnRequestsPerSecond = task.OwnRequestsPerSecond, OwnFollowedInFlight = task.OwnFollowedInFlight }, list);
+        return new OffloadObservation(new TaskObservation(_modelNames[(env * M) + m], task.RequestBytes, deadline) { ExpectedResponseBytes = task.ResponseBytes, OwnRequestsPerSecond = task.OwnRequestsPerSecond, OwnFollowedInFlight = task.OwnFollowedInFlight, OwnBatchAfter = task.OwnBatchAfter }, list);
     }
 
     /// <summary>
@@ -2087,7 +2089,7 @@ public sealed class AgentVecEnv : IVecEnv, IExactCost, ISnapshotEnv
     private TaskState CurrentTask(int env)
     {
         var mi = (env * M) + _curModel[env];
-        return new TaskState(ReqOf(env, _curModel[env]), _obsResp[mi], _deadline[mi]) { OwnRequestsPerSecond = _curRate[env], OwnFollowedInFlight = FollowedInFlight(env) }; // what the agent's observation shows
+        return new TaskState(ReqOf(env, _curModel[env]), _obsResp[mi], _deadline[mi]) { OwnRequestsPerSecond = _curRate[env], OwnFollowedInFlight = FollowedInFlight(env), OwnBatchAfter = PendingReadyCount(env) }; // what the agent's observation shows
     }
 
     /// <summary>

@@ -179,9 +179,10 @@ public sealed class AgentVecEnvTests
     [InlineData(true, false)]
     [InlineData(true, true)]
     [InlineData(true, true, true)]
-    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation(bool ownTraffic, bool ownRate, bool ownPipeline = false)
+    [InlineData(true, true, true, true)]
+    public void Observe_SimulatorRows_EqualLiveEncoderOfTheSameSituation(bool ownTraffic, bool ownRate, bool ownPipeline = false, bool ownBatch = false)
     {
-        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60, layout: FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline));
+        var env = new AgentVecEnv(AgentContextRange.Train, 8, seed: 42, autoReset: true, stepsPerEpisode: 60, layout: FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline, ownBatch: ownBatch));
         var live = new ObservationEncoder(env.Layout);
         var s = env.MaxServers;
         var f = env.FeatureCount;
@@ -293,6 +294,85 @@ public sealed class AgentVecEnvTests
 
         Assert.InRange(nonZero, 20, 300);
         Assert.True(max >= 2, $"at most {max} followed requests in flight at once");
+    }
+
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("demo-near-edge")]
+    public void Observe_OwnBatchAfter_CountsDownAPagesLinesDecidedAtOneInstant(string contexts)
+    {
+        // Bookkeeping independent of the encoder: a step that adds n pending follow-ups of one page at one
+        // time (its detection, lines in parallel) starts a fan-out; the n decisions at that time show
+        // n - 1, n - 2, ..., 0 (the live agent: a client's edgeagent.batch_after on each line it sends at once),
+        // and every other decision shows 0.
+        var layout = FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: true);
+        var env = new AgentVecEnv(Learning.Evaluation.AgentContexts.Get(contexts).Range, 1, 3, autoReset: false, stepsPerEpisode: 400, layout: layout);
+        env.Reset(0, 23);
+        var column = layout.IndexOf(FeatureKind.OwnBatchAfterLog);
+        var rows = new float[env.MaxServers * env.FeatureCount];
+        var mask = new float[env.MaxServers];
+        var fanOuts = new List<(int Rec, double Time, int Left)>();
+        var rng = new SimRandom(4);
+        var (counted, max) = (0, 0);
+        for (var k = 0; k < 400 && !env.IsDone(0); k++)
+        {
+            var now = env.Now(0);
+            var open = fanOuts.FindIndex(f => f.Time == now && f.Left > 0);
+            var expected = 0;
+            if (open >= 0)
+            {
+                var f = fanOuts[open];
+                expected = f.Left - 1;
+                fanOuts[open] = f with { Left = f.Left - 1 };
+            }
+
+            Assert.Equal(expected, env.CurrentObservation(0).Task.OwnBatchAfter);
+            env.Observe(0, rows, mask, new float[2]);
+            for (var r = 0; r < env.MaxServers; r++)
+            {
+                Assert.Equal(mask[r] > 0 ? (float)Math.Log2(1 + expected) : -1f, rows[(r * env.FeatureCount) + column]);
+            }
+
+            (counted, max) = (counted + (expected > 0 ? 1 : 0), Math.Max(max, expected));
+            var before = env.Pending(0);
+            env.Step(0, RandomPresent(env, 0, ref rng), out _, out _);
+            foreach (var group in env.Pending(0).Where(p => !before.Contains(p)).GroupBy(p => (p.Rec, p.Time)))
+            {
+                // The step went on to the next decision: when that is one of the new lines, it has left the pending list.
+                var lines = group.Count() + (env.Now(0) == group.Key.Time ? 1 : 0);
+                if (lines > 1)
+                {
+                    fanOuts.Add((group.Key.Rec, group.Key.Time, lines));
+                }
+            }
+        }
+
+        Assert.InRange(counted, 10, 400);
+        Assert.True(max >= 1, $"at most {max} lines behind one");
+    }
+
+    [Fact]
+    public void Observe_OwnBatchAfter_IsZeroWithSequentialLines()
+    {
+        var context = AgentContext.Demo();
+        for (var w = 0; w < context.WorkloadCount; w++)
+        {
+            context.Workloads[w].SequentialLines = true;
+        }
+
+        var layout = FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: true);
+        var env = new AgentVecEnv(AgentContextRange.Fixed(context), 1, 3, autoReset: false, stepsPerEpisode: 300, layout: layout);
+        env.Reset(0, 29);
+        var rng = new SimRandom(6);
+        var decisions = 0;
+        for (var k = 0; k < 300 && !env.IsDone(0); k++, decisions++)
+        {
+            Assert.Equal(0, env.CurrentObservation(0).Task.OwnBatchAfter);
+            Assert.Equal(0, env.PendingReadyCount(0));
+            env.Step(0, RandomPresent(env, 0, ref rng), out _, out _);
+        }
+
+        Assert.True(decisions > 100);
     }
 
     [Fact]
