@@ -46,6 +46,8 @@ public static class MalformedRequests
         yield return new("over size cap", () => Raw(aShape: [3000, 4], aBytes: 48000, bShape: [3000, 4], bBytes: 48000), StatusCode.ResourceExhausted, "over the cap of 65536 bytes (Serving:MaxRequestBytes)");
         yield return new("followed not a bool", () => With(Typed(), r => r.Parameters["edgeagent.followed"] = new InferParameter { StringParam = "true" }), StatusCode.InvalidArgument, "Parameter 'edgeagent.followed' must be a bool (true when a later request of the same page waits for this one's answer), not a string");
         yield return new("followed empty", () => With(Typed(), r => r.Parameters["edgeagent.followed"] = new InferParameter()), StatusCode.InvalidArgument, "Parameter 'edgeagent.followed' must be a bool");
+        yield return new("batch_after negative", () => With(Typed(), r => r.Parameters["edgeagent.batch_after"] = new InferParameter { Int64Param = -1 }), StatusCode.InvalidArgument, "Parameter 'edgeagent.batch_after' must be at least 0");
+        yield return new("batch_after not a count", () => With(Typed(), r => r.Parameters["edgeagent.batch_after"] = new InferParameter { DoubleParam = 2.5 }), StatusCode.InvalidArgument, "Parameter 'edgeagent.batch_after' must be an int64 or uint64");
         yield return new("fp16 typed", () => IdentityTyped("id_float16", "FP16", c => c.Fp32Contents.Add([1, 2, 3])), StatusCode.InvalidArgument, "FP16, which can only travel in raw_input_contents");
     }
 

@@ -29,9 +29,11 @@ internal static class InferCommand
         var seed = new Option<int>("--seed") { Description = "Seed of --random.", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout-s") { Description = "Deadline of each call in seconds.", DefaultValueFactory = _ => 30 };
         var followed = new Option<bool>("--followed") { Description = "Mark the request as one a later request waits for (request parameter edgeagent.followed = true): the agent's learned policy counts it as its own work still to come." };
+        var batchAfter = new Option<int?>("--batch-after") { Description = "Say how many more requests this client sends at once right after this one (request parameter edgeagent.batch_after, at least 0), as a client fanning out a page's lines does: the agent's learned policy sees that work coming." }.MustBeBetween(0, int.MaxValue);
+
 
         var command = new Command("infer", "Send one Open Inference Protocol inference request and print its outputs and where it ran.");
-        foreach (var option in new Option[] { agent, model, version, image, tensor, random, shapes, seed, timeout, followed })
+        foreach (var option in new Option[] { agent, model, version, image, tensor, random, shapes, seed, timeout, followed, batchAfter })
         {
             command.Options.Add(option);
         }
@@ -87,6 +89,10 @@ internal static class InferCommand
                     : parseResult.GetValue(tensor) is { } tensorPath ? InferInputs.FromFile(tensorPath, metadata)
                     : InferInputs.Random(metadata, given, parseResult.GetValue(seed));
                 var request = InferInputs.ToRequest(modelName, modelVersion, inputs, parseResult.GetValue(followed));
+                if (parseResult.GetValue(batchAfter) is { } after)
+                {
+                    EdgeAgent.Node.Serving.RequestParameters.MarkBatchAfter(request, after);
+                }
                 var watch = Stopwatch.StartNew();
                 var response = await client.ModelInferAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
                 watch.Stop();

@@ -53,6 +53,7 @@ public static class RequestParameters
 
     private static string Describe(InferParameter value) => value.ParameterChoiceCase switch
     {
+        InferParameter.ParameterChoiceOneofCase.BoolParam => "a bool",
         InferParameter.ParameterChoiceOneofCase.StringParam => "a string",
         InferParameter.ParameterChoiceOneofCase.Int64Param => "an int64",
         InferParameter.ParameterChoiceOneofCase.DoubleParam => "a double",

@@ -160,22 +160,24 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("own_request_rate[log2(1 + requests/s)]", model.Layout.ColumnNames()[26]);
     }
 
-    [Fact]
-    public void Train_OwnPipelineResumedFromA43ColumnFile_WritesThe44ColumnLayout()
+    [Theory]
+    [InlineData("--own-rate", "--own-pipeline", 43, "own_followed_in_flight[log2(1 + requests)]")]
+    [InlineData("--own-pipeline", "--own-batch", 44, "own_batch_after[log2(1 + requests)]")]
+    public void Train_CountColumnResumedFromAFileOfTheLayoutBefore_WritesTheLayoutWithIt(string before, string after, int columns, string added)
     {
-        var rate = Path.Combine(_directory, "rate43.onnx");
+        var old = Path.Combine(_directory, $"old{columns}.onnx");
         string[] tiny = ["--profile", "agent", "--environments", "2", "--batch", "8", "--hidden", "8", "--bc-updates", "5", "--probe-minutes", "0", "--seed", "4"];
-        var (code, _, error) = Run(["train", "--out", rate, "--own-rate", "--minutes", "0.01", .. tiny]);
+        var (code, _, error) = Run(["train", "--out", old, before, "--minutes", "0.01", .. tiny]);
         Assert.True(code == 0, error);
 
-        var pipeline = Path.Combine(_directory, "pipeline44.onnx");
-        (code, var output, error) = Run(["train", "--out", pipeline, "--own-pipeline", "--resume", rate, "--minutes", "0.000001", .. tiny]);
+        var grown = Path.Combine(_directory, $"new{columns + 1}.onnx");
+        (code, var output, error) = Run(["train", "--out", grown, after, "--resume", old, "--minutes", "0.000001", .. tiny]);
         Assert.True(code == 0, error);
-        Assert.Contains("observation columns mapped by name from the file's 43 to this layout's 44 (new columns: zero weights)", output, StringComparison.Ordinal);
-        Assert.Contains("training profile=agent S=11 F=44", output, StringComparison.Ordinal);
-        using var model = new EdgeAgent.Learning.Evaluation.OnnxLogitsModel(pipeline);
-        Assert.Equal(EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true), model.Layout);
-        Assert.Equal("own_followed_in_flight[log2(1 + requests)]", model.Layout.ColumnNames()[27]);
+        Assert.Contains($"observation columns mapped by name from the file's {columns} to this layout's {columns + 1} (new columns: zero weights)", output, StringComparison.Ordinal);
+        Assert.Contains($"training profile=agent S=11 F={columns + 1}", output, StringComparison.Ordinal);
+        using var model = new EdgeAgent.Learning.Evaluation.OnnxLogitsModel(grown);
+        Assert.Equal(EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: true, ownRate: true, ownPipeline: true, ownBatch: after == "--own-batch"), model.Layout);
+        Assert.Equal(added, model.Layout.ColumnNames()[columns - 16]);
     }
 
     [Fact]

@@ -28,13 +28,16 @@ public sealed class InferCommandTests
         Assert.Contains("output      neg FP32 [2,4] n=8 ", output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Infer_Followed_AgentAcceptsTheMarkAndServes()
+    [Theory]
+    [InlineData("--followed")]
+    [InlineData("--batch-after", "3")]
+    [InlineData("--followed", "--batch-after", "0")]
+    public async Task Infer_PipelineMarks_AgentAcceptsThemAndServes(params string[] marks)
     {
         await using var cluster = new AgentCluster();
         var agent = await cluster.StartAgentAsync(cluster.AgentSettings("local"));
 
-        var (code, output, error) = await InProcessCli.RunAsync("infer", "--agent", agent.GetTcpAddress().ToString(), "--model", "add_neg", "--random", "--shape", "a=1x4", "--shape", "b=1x4", "--followed");
+        var (code, output, error) = await InProcessCli.RunAsync(["infer", "--agent", agent.GetTcpAddress().ToString(), "--model", "add_neg", "--random", "--shape", "a=1x4", "--shape", "b=1x4", .. marks]);
 
         Assert.True(code == 0, error);
         Assert.Contains("placement   local", output, StringComparison.Ordinal);
@@ -135,6 +138,17 @@ public sealed class InferCommandTests
         Assert.Equal(2, code);
         Assert.Single(error.Trim().Split('\n'));
         Assert.StartsWith("edgeagent: ", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("many")]
+    public async Task Infer_BatchAfterNotACount_ExitTwoNamingTheOption(string value)
+    {
+        var (code, _, error) = await InProcessCli.RunAsync("infer", "--agent", "http://127.0.0.1:1", "--model", "m", "--random", "--batch-after", value);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--batch-after", error.Split('\n')[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,8 +1,10 @@
+using EdgeAgent.Contracts.Inference;
 using EdgeAgent.Core.Observation;
 using EdgeAgent.Core.Offloading;
 using EdgeAgent.Core.Offloading.Policies;
 using EdgeAgent.Hardware.Energy;
 using EdgeAgent.Node.Agent;
+using EdgeAgent.Node.Serving;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -138,7 +140,8 @@ public sealed class ClusterViewEncodingTests
     [InlineData(double.PositiveInfinity, true, true)]
     [InlineData(0.5, true, true, true)]
     [InlineData(double.PositiveInfinity, true, true, true)]
-    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds, bool ownTraffic, bool ownRate, bool ownPipeline = false)
+    [InlineData(0.5, true, true, true, true)]
+    public void Encode_SameSituationLiveAndSimulated_GivesTheSameFeatures(double deadlineSeconds, bool ownTraffic, bool ownRate, bool ownPipeline = false, bool ownBatch = false)
     {
         // ownTraffic: the layout with the agent's own traffic per peer (in flight, upload backlog,
         // arriving work), the live counters of PeerConnection against the simulator's link rule.
@@ -148,7 +151,10 @@ public sealed class ClusterViewEncodingTests
         // ownPipeline: also the agent's own followed requests in flight: live, three requests marked
         // followed were decided and one of them answered (the Dispatcher's Begin/EndFollowed); in the
         // simulator two placed requests with follow-ups are not answered yet (AgentVecEnv.FollowedInFlight).
-        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline);
+        // ownBatch: also the requests of the same fan-out decided right after this one: live, the client's
+        // edgeagent.batch_after = 3 (RequestParameters.BatchAfterOf, as the Dispatcher reads it); in the
+        // simulator three of the page's lines are ready at the same instant (AgentVecEnv.PendingReadyCount).
+        var layout = FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline, ownBatch: ownBatch);
         var encoder = new ObservationEncoder(layout);
         var (view, _) = LiveSituation(ownTraffic);
         view.BeginFollowed();
@@ -168,7 +174,9 @@ public sealed class ClusterViewEncodingTests
 
         Assert.Equal(simulatedRate, liveRate, 1e-9);
         Assert.True(liveRate > 1);
-        var observation = view.Observe("det", 600_000, double.IsFinite(deadlineSeconds) ? TimeSpan.FromSeconds(deadlineSeconds) : null, ownRate ? liveRate : 0);
+        var request = new ModelInferRequest();
+        RequestParameters.MarkBatchAfter(request, 3);
+        var observation = view.Observe("det", 600_000, double.IsFinite(deadlineSeconds) ? TimeSpan.FromSeconds(deadlineSeconds) : null, ownRate ? liveRate : 0, RequestParameters.BatchAfterOf(request));
         var live = new float[layout.MaxServers * layout.FeatureCount];
         var liveMask = new float[layout.MaxServers];
         encoder.Encode(observation, new Preference(0.3), live, liveMask, new float[2]);
@@ -178,7 +186,7 @@ public sealed class ClusterViewEncodingTests
         var edgeLink = view.Peers[0].Link.ThroughputBitsPerSecond;
         var cloudLink = view.Peers[1].Link.ThroughputBitsPerSecond;
         Assert.Equal(2e8, edgeLink, 1e-3 * 2e8);
-        var task = new TaskState(RequestBytes: 600_000, ResponseBytes: 20_000, DeadlineSeconds: deadlineSeconds) { OwnRequestsPerSecond = ownRate ? simulatedRate : 0, OwnFollowedInFlight = 2 };
+        var task = new TaskState(RequestBytes: 600_000, ResponseBytes: 20_000, DeadlineSeconds: deadlineSeconds) { OwnRequestsPerSecond = ownRate ? simulatedRate : 0, OwnFollowedInFlight = 2, OwnBatchAfter = 3 };
         const int Candidates = 4;
         var delays = new double[Candidates];
         var bestEnergy = double.PositiveInfinity;

@@ -233,14 +233,14 @@ public sealed class LearnedPolicyTests : IDisposable
     }
 
     [Fact]
-    public void Decide_FortyTwoColumnFileUnderTheFortyFourColumnAgent_DecidesAsUnderTheFortyThreeColumnAgent()
+    public void Decide_FortyTwoColumnFileUnderTheAgentsLayout_DecidesAsUnderTheFortyThreeColumnAgent()
     {
         // A file of the 42-column layout (agent-default.onnx until 6 December) keeps loading under the
-        // agent's 44-column layout and reads its own columns, which do not depend on the new one:
+        // agent's 45-column layout and reads its own columns, which do not depend on the newer ones:
         // every decision is the 43-column agent's.
         PolicyFiles.Untrained(PolicyPath, FeatureLayout.Agent(ownTraffic: true), seed: 6, hidden: 32);
         var old = FeatureLayout.Agent(ownTraffic: true, ownRate: true);
-        Assert.Equal(44, LearnedPolicy.AgentLayout.FeatureCount);
+        Assert.Equal(45, LearnedPolicy.AgentLayout.FeatureCount);
         using var now = new LearnedPolicy(PolicyPath, LearnedPolicy.AgentLayout, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
         using var before = new LearnedPolicy(PolicyPath, old, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
         var random = new Random(12);
@@ -251,7 +251,7 @@ public sealed class LearnedPolicyTests : IDisposable
             var preference = new Preference(random.Next(101) / 100.0);
             var decided = now.Decide(situation, preference);
             Assert.Equal(before.Decide(situation, preference), decided);
-            Assert.Equal(decided, now.Decide(situation with { Task = situation.Task with { OwnFollowedInFlight = 0 } }, preference));
+            Assert.Equal(decided, now.Decide(situation with { Task = situation.Task with { OwnFollowedInFlight = 0, OwnBatchAfter = random.Next(8) } }, preference));
             placements.Add(decided);
         }
 
@@ -261,13 +261,14 @@ public sealed class LearnedPolicyTests : IDisposable
     [Fact]
     public void Decide_CommittedFile_ReadsTheAgentsLayoutIncludingTheFollowedCount()
     {
-        // The committed agent-default.onnx is in the agent's own 44-column layout (since 6 December) and
-        // its decisions depend on own_followed_in_flight: the same situation with and without the
+        // The committed agent-default.onnx records own_followed_in_flight (since 6 December) in a layout
+        // the agent produces, and its decisions depend on it: the same situation with and without the
         // agent's followed requests in flight is decided differently somewhere.
         var file = Path.Combine(RepositoryRoot(), "policies", "agent-default.onnx");
         using (var session = OnnxPolicySession.Open(file, null))
         {
-            Assert.Equal(LearnedPolicy.AgentLayout, session.Layout);
+            LearnedPolicy.AgentLayout.EnsureProducible(session.Layout);
+            Assert.True(session.Layout.IndexOf(FeatureKind.OwnFollowedInFlightLog) >= 0, "the committed file reads own_followed_in_flight");
         }
 
         using var policy = new LearnedPolicy(file, LearnedPolicy.AgentLayout, runner: null, Poll, new FakeTimeProvider(), logger: null, watch: false);
