@@ -145,16 +145,6 @@ public sealed class OwnRequestRateTests
         }
     }
 
-    private static OffloadObservation Situation(double ownRequestsPerSecond) => new(
-        new TaskObservation("det", 600_000, TimeSpan.FromSeconds(1)) { ExpectedResponseBytes = 20_000, OwnRequestsPerSecond = ownRequestsPerSecond },
-        [
-            new ServerObservation { Placement = Placement.Local(), Kind = ServerKind.Local, ExpectedExecSeconds = 0.03, Executing = 1, Queued = 2, ResidualWorkSeconds = 0.09, EstimatedEnergyJoules = 0.3 },
-            new ServerObservation
-            {
-                Placement = Placement.Peer("edge"), Kind = ServerKind.Edge, UplinkBitsPerSecond = 2e8, DownlinkBitsPerSecond = 2e8, RoundTripSeconds = 0.005,
-                ExpectedExecSeconds = 0.012, Executing = 1, MaxConcurrency = 2, ResidualWorkSeconds = 0.01, EstimatedEnergyJoules = 0.05,
-                OwnInFlight = 2, UploadBacklogSeconds = 0.01, ArrivingTasks = 1, ArrivingWorkSeconds = 0.012,
-            },
-            new ServerObservation { Placement = Placement.Peer("cloud"), Kind = ServerKind.Cloud, Available = false },
-        ]);
+    private static OffloadObservation Situation(double ownRequestsPerSecond) => OwnTrafficSituation.Of(
+        new TaskObservation("det", 600_000, TimeSpan.FromSeconds(1)) { ExpectedResponseBytes = 20_000, OwnRequestsPerSecond = ownRequestsPerSecond });
 }
