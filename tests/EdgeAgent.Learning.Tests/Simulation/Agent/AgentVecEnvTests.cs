@@ -278,11 +278,7 @@ public sealed class AgentVecEnvTests
             var expected = placed.Count(p => p.Answer > now);
             Assert.Equal(expected, env.FollowedInFlight(0));
             Assert.Equal(expected, env.CurrentObservation(0).Task.OwnFollowedInFlight);
-            env.Observe(0, rows, mask, new float[2]);
-            for (var r = 0; r < env.MaxServers; r++)
-            {
-                Assert.Equal(mask[r] > 0 ? (float)Math.Log2(1 + expected) : -1f, rows[(r * env.FeatureCount) + column]);
-            }
+            AssertCountColumn(env, column, expected, rows, mask);
 
             (nonZero, max) = (nonZero + (expected > 0 ? 1 : 0), Math.Max(max, expected));
             var before = env.Pending(0);
@@ -327,11 +323,7 @@ public sealed class AgentVecEnvTests
             }
 
             Assert.Equal(expected, env.CurrentObservation(0).Task.OwnBatchAfter);
-            env.Observe(0, rows, mask, new float[2]);
-            for (var r = 0; r < env.MaxServers; r++)
-            {
-                Assert.Equal(mask[r] > 0 ? (float)Math.Log2(1 + expected) : -1f, rows[(r * env.FeatureCount) + column]);
-            }
+            AssertCountColumn(env, column, expected, rows, mask);
 
             (counted, max) = (counted + (expected > 0 ? 1 : 0), Math.Max(max, expected));
             var before = env.Pending(0);
@@ -349,6 +341,16 @@ public sealed class AgentVecEnvTests
 
         Assert.InRange(counted, 10, 400);
         Assert.True(max >= 1, $"at most {max} lines behind one");
+    }
+
+    // Env 0's observation now: the count column is log2(1 + expected) in every present row, -1 in absent ones.
+    private static void AssertCountColumn(AgentVecEnv env, int column, int expected, float[] rows, float[] mask)
+    {
+        env.Observe(0, rows, mask, new float[2]);
+        for (var r = 0; r < env.MaxServers; r++)
+        {
+            Assert.Equal(mask[r] > 0 ? (float)Math.Log2(1 + expected) : -1f, rows[(r * env.FeatureCount) + column]);
+        }
     }
 
     [Fact]
