@@ -31,7 +31,6 @@ internal static class InferCommand
         var followed = new Option<bool>("--followed") { Description = "Mark the request as one a later request waits for (request parameter edgeagent.followed = true): the agent's learned policy counts it as its own work still to come." };
         var batchAfter = new Option<int?>("--batch-after") { Description = "Say how many more requests this client sends at once right after this one (request parameter edgeagent.batch_after, at least 0), as a client fanning out a page's lines does: the agent's learned policy sees that work coming." }.MustBeBetween(0, int.MaxValue);
 
-
         var command = new Command("infer", "Send one Open Inference Protocol inference request and print its outputs and where it ran.");
         foreach (var option in new Option[] { agent, model, version, image, tensor, random, shapes, seed, timeout, followed, batchAfter })
         {
