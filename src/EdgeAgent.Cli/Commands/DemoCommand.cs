@@ -88,6 +88,10 @@ internal static class DemoCommand
             Description = "Most text lines per page (each page gets 1 to this many).",
             DefaultValueFactory = _ => Defaults().MaxLines,
         };
+        var parallelLines = new Option<bool>("--parallel-lines")
+        {
+            Description = "Send a page's lines at once after detection (each line's first request carries edgeagent.batch_after: how many of the page's lines follow it at once) instead of one line after another.",
+        };
         var seed = new Option<int>("--seed")
         {
             Description = "Seed of the rendered text.",
@@ -114,7 +118,7 @@ internal static class DemoCommand
         };
 
         var command = new Command("demo", "Start an agent and two emulated peers (edge, cloud) on loopback and drive real PP-OCRv4 OCR requests through the agent.");
-        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, seed, compare, preferences, repeats, linkProfiles, plot, runsCsv, emulation, decisionLog, poolRuns })
+        foreach (var option in new Option[] { duration, rate, policy, policyFile, preference, models, page, lines, parallelLines, seed, compare, preferences, repeats, linkProfiles, plot, runsCsv, emulation, decisionLog, poolRuns })
         {
             command.Options.Add(option);
         }
@@ -136,6 +140,7 @@ internal static class DemoCommand
                     PageWidth = width,
                     PageHeight = height,
                     MaxLines = parseResult.GetValue(lines),
+                    ParallelLines = parseResult.GetValue(parallelLines),
                     Duration = parseResult.GetValue(duration),
                     Rate = parseResult.GetValue(rate),
                     Policy = parseResult.GetValue(policy)!,

@@ -40,6 +40,13 @@ public sealed record DemoSettings
     /// <summary>Most text lines per page.</summary>
     public int MaxLines { get; init; } = 2;
 
+    /// <summary>
+    /// Whether the OCR client sends a page's lines at once after detection, each line's first request
+    /// saying how many follow it (<see cref="OcrPipeline.ParallelLines"/>; the agent's own_batch_after),
+    /// instead of one line after another (false, the default).
+    /// </summary>
+    public bool ParallelLines { get; init; }
+
     /// <summary>Seed of the rendered workload.</summary>
     public int Seed { get; init; } = 1;
 
@@ -220,7 +227,7 @@ public sealed class DemoRun : IAsyncDisposable
         foreach (var (_, url) in Cluster.Peers.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             using var channel = DemoCluster.Channel(url);
-            var pipeline = new OcrPipeline(new OipModelRunner(DemoCluster.Client(channel)), dictionary) { ClassificationModel = PaddleOcrModels.Classification };
+            var pipeline = new OcrPipeline(new OipModelRunner(DemoCluster.Client(channel)), dictionary) { ClassificationModel = PaddleOcrModels.Classification, ParallelLines = Settings.ParallelLines };
             var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
             var statistics = new DemoStatistics();
             for (var i = 0; i < items; i++)
@@ -244,7 +251,7 @@ public sealed class DemoRun : IAsyncDisposable
         foreach (var agent in Cluster.Agents)
         {
             var executor = agent.Services.GetRequiredService<LocalExecutor>();
-            var pipeline = new OcrPipeline(new ExecutorOcrModelRunner(executor), dictionary) { ClassificationModel = PaddleOcrModels.Classification };
+            var pipeline = new OcrPipeline(new ExecutorOcrModelRunner(executor), dictionary) { ClassificationModel = PaddleOcrModels.Classification, ParallelLines = Settings.ParallelLines };
             var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
             var statistics = new DemoStatistics();
             for (var i = 0; i < items; i++)
@@ -259,7 +266,7 @@ public sealed class DemoRun : IAsyncDisposable
         using var channel = DemoCluster.Channel(agent);
         var runner = new OipModelRunner(DemoCluster.Client(channel), statistics.Add);
         var dictionary = CharacterDictionary.Load(PaddleOcrModels.KeysPath(Settings.ModelsPath));
-        var pipeline = new OcrPipeline(runner, dictionary) { ClassificationModel = PaddleOcrModels.Classification };
+        var pipeline = new OcrPipeline(runner, dictionary) { ClassificationModel = PaddleOcrModels.Classification, ParallelLines = Settings.ParallelLines };
         var workload = new OcrWorkload(_renderer!, new Random(Settings.Seed), Settings.PageWidth, Settings.PageHeight, Settings.MaxLines);
         var driver = new WorkloadDriver(time);
         await driver.RunAsync(pipeline, workload, statistics, Settings.Rate, duration, cancellationToken).ConfigureAwait(false);

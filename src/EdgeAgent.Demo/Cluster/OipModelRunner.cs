@@ -44,19 +44,22 @@ public sealed class OipModelRunner : IOcrModelRunner
     }
 
     /// <inheritdoc />
-    public ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, CancellationToken cancellationToken) => RunAsync(model, input, followed: false, cancellationToken);
+    public ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, CancellationToken cancellationToken) => RunAsync(model, input, followed: false, batchAfter: 0, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>A followed request carries <see cref="RequestParameters.Followed"/> = true.</remarks>
-    public async ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, bool followed, CancellationToken cancellationToken)
+    public ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, bool followed, CancellationToken cancellationToken) => RunAsync(model, input, followed, batchAfter: 0, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A followed request carries <see cref="RequestParameters.Followed"/> = true; one with requests behind
+    /// it carries <see cref="RequestParameters.BatchAfter"/> = <paramref name="batchAfter"/>.
+    /// </remarks>
+    public async ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, bool followed, int batchAfter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (inputName, _) = await _names.GetOrAdd(model, m => LoadNamesAsync(m, cancellationToken)).ConfigureAwait(false);
-        var request = BuildRequest(model, inputName, input);
-        if (followed)
-        {
-            RequestParameters.MarkFollowed(request);
-        }
+        var request = BuildRequest(model, inputName, input, followed, batchAfter);
 
         var started = Stopwatch.GetTimestamp();
         var response = await _client.ModelInferAsync(request, deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
@@ -73,8 +76,12 @@ public sealed class OipModelRunner : IOcrModelRunner
         return output;
     }
 
-    /// <summary>A ModelInfer request carrying <paramref name="input"/> as raw little-endian FP32.</summary>
-    public static ModelInferRequest BuildRequest(string model, string inputName, OcrTensor input)
+    /// <summary>
+    /// A ModelInfer request carrying <paramref name="input"/> as raw little-endian FP32; with <paramref name="followed"/>
+    /// it carries <see cref="RequestParameters.Followed"/> = true, with a positive <paramref name="batchAfter"/>
+    /// <see cref="RequestParameters.BatchAfter"/>.
+    /// </summary>
+    public static ModelInferRequest BuildRequest(string model, string inputName, OcrTensor input, bool followed = false, int batchAfter = 0)
     {
         ArgumentNullException.ThrowIfNull(input);
         var tensor = new ModelInferRequest.Types.InferInputTensor { Name = inputName, Datatype = "FP32" };
@@ -82,6 +89,16 @@ public sealed class OipModelRunner : IOcrModelRunner
         var request = new ModelInferRequest { ModelName = model };
         request.Inputs.Add(tensor);
         request.RawInputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(input.Data.AsSpan())));
+        if (followed)
+        {
+            RequestParameters.MarkFollowed(request);
+        }
+
+        if (batchAfter > 0)
+        {
+            RequestParameters.MarkBatchAfter(request, batchAfter);
+        }
+
         return request;
     }
 

@@ -15,4 +15,11 @@ public interface IOcrModelRunner
     /// it so: the agent's own_followed_in_flight column). Runners in process ignore it.
     /// </summary>
     ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, bool followed, CancellationToken cancellationToken) => RunAsync(model, input, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(string, OcrTensor, bool, CancellationToken)"/>; <paramref name="batchAfter"/> says how
+    /// many more requests the pipeline sends at once right after this one (a page's other lines when they go
+    /// out together: the agent's own_batch_after column). Runners in process ignore it.
+    /// </summary>
+    ValueTask<OcrTensor> RunAsync(string model, OcrTensor input, bool followed, int batchAfter, CancellationToken cancellationToken) => RunAsync(model, input, followed, cancellationToken);
 }

@@ -50,6 +50,21 @@ public sealed class DemoStatisticsTests
         Assert.Equal("boom", snapshot.LastError);
     }
 
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 0)]
+    [InlineData(true, 3)]
+    [InlineData(false, 1)]
+    public void BuildRequest_Marks_CarryTheAgentsParametersOnlyWhenSet(bool followed, int batchAfter)
+    {
+        var request = OipModelRunner.BuildRequest("m", "x", new OcrTensor([1f], [1, 1]), followed, batchAfter);
+
+        Assert.Equal(followed, EdgeAgent.Node.Serving.RequestParameters.IsFollowed(request));
+        Assert.Equal(batchAfter, EdgeAgent.Node.Serving.RequestParameters.BatchAfterOf(request));
+        Assert.Equal(batchAfter > 0, request.Parameters.ContainsKey(EdgeAgent.Node.Serving.RequestParameters.BatchAfter));
+        Assert.Null(EdgeAgent.Node.Serving.RequestParameters.Problem(request));
+    }
+
     [Fact]
     public void BuildRequest_ThenReadAsResponse_RoundTripsTheTensor()
     {
