@@ -84,12 +84,8 @@ internal static class EvalCommand
                         : AgentContexts.Get(parseResult.GetValue(contexts) ?? "train");
                     // The own-traffic layout when a policy file evaluated here has its columns (older files read their columns of it).
                     var files = (parseResult.GetValue(compare) ?? []).Append(parseResult.GetValue(policy)).OfType<FileInfo>().Where(f => f.Exists);
-                    var ownTraffic = files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog));
-                    var ownRate = ownTraffic && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog));
-                    var ownPipeline = ownRate && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog));
-                    var ownBatch = ownPipeline && files.Any(f => HasColumn(f, EdgeAgent.Core.Observation.FeatureKind.OwnBatchAfterLog));
                     agentEnvironment = new AgentVecEnv(agentRange, 1, parseResult.GetValue(seed), autoReset: false,
-                        layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline, ownBatch: ownBatch),
+                        layout: PolicyOwnColumns.Of(files.Select(f => f.FullName)).Layout,
                         rewardUnits: Enum.Parse<AgentRewardUnits>(parseResult.GetValue(rewardUnits)!, ignoreCase: true));
                     agentContexts = description;
                 }
@@ -210,19 +206,6 @@ internal static class EvalCommand
         return command;
     }
 
-    // A policy file recording the column of `kind` (an unreadable file is reported when it is opened).
-    private static bool HasColumn(FileInfo file, EdgeAgent.Core.Observation.FeatureKind kind)
-    {
-        try
-        {
-            return PolicyImporter.ReadLayout(file.FullName).IndexOf(kind) >= 0;
-        }
-        catch (InvalidDataException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Opens a policy file, registers it in <paramref name="opened"/> for disposal, and refuses a layout the simulator does not produce.</summary>
     private static OnnxLogitsModel OpenPolicy(FileInfo file, EdgeAgent.Core.Observation.FeatureLayout layout, List<OnnxLogitsModel> opened)
     {
@@ -293,13 +276,9 @@ internal static class EvalCommand
             try
             {
                 var file = parseResult.GetValue(policy)!;
-                var ownTraffic = HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog);
-                var ownRate = ownTraffic && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog);
-                var ownPipeline = ownRate && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog);
-                var ownBatch = ownPipeline && HasColumn(file, EdgeAgent.Core.Observation.FeatureKind.OwnBatchAfterLog);
                 var (range, _) = AgentContexts.Get(parseResult.GetValue(contexts)!);
                 var prototype = new AgentVecEnv(range, 1, parseResult.GetValue(seed), autoReset: false,
-                    layout: EdgeAgent.Core.Observation.FeatureLayout.Agent(ownTraffic: ownTraffic, ownRate: ownRate, ownPipeline: ownPipeline, ownBatch: ownBatch));
+                    layout: PolicyOwnColumns.Of([file.FullName]).Layout);
                 using var model = new OnnxLogitsModel(file.FullName);
                 model.ReadRowsOf(prototype.Layout);
                 var deciders = new ISimPolicy[]

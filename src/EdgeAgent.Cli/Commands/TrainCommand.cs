@@ -113,7 +113,7 @@ internal static class TrainCommand
                     {
                         // A fine-tune resumes a policy file in its own layout (the committed agent-default.onnx has the
                         // own-traffic columns), so `train --calibration F --resume policies/agent-default.onnx` needs no layout flag.
-                        (withOwnTraffic, withOwnRate, withOwnPipeline, withOwnBatch) = ResumedLayout(resumed.FullName);
+                        (withOwnTraffic, withOwnRate, withOwnPipeline, withOwnBatch) = PolicyOwnColumns.Of([resumed.FullName]);
                         if (withOwnTraffic)
                         {
                             console.WriteLine($"layout of {resumed.Name}: {(withOwnBatch ? "own traffic, own request rate, own followed requests and own batch (as --own-batch)" : withOwnPipeline ? "own traffic, own request rate and own followed requests (as --own-pipeline)" : withOwnRate ? "own traffic and own request rate (as --own-rate)" : "own traffic (as --own-traffic)")}");
@@ -275,22 +275,5 @@ internal static class TrainCommand
         var peers = string.Join(", ", calibration.Peers.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.RoundTripSeconds * 1000:0.#} ms {p.BitsPerSecond / 1e6:0.#} Mbit/s {p.Speed:0.##}x")));
         return (AgentContextRange.Fixed(context), string.Create(CultureInfo.InvariantCulture,
             $"calibrated {Path.GetFileName(path)} ({calibration.Source.Requests} requests of {calibration.Source.Database}; {context.ModelCount} models; peers {peers}; {calibration.Arrivals.JobsPerSecond:0.##} jobs/s {calibration.Arrivals.Kind}{(lagged ? string.Create(CultureInfo.InvariantCulture, $"; peer queues as their load reports every {context.PeerReportIntervalSeconds * 1000:0} ms show them") : "")})"));
-    }
-
-    // (own traffic, own rate, own pipeline, own batch) columns of a policy file's layout; none for a file whose layout cannot be read (the resume then says why).
-    private static (bool OwnTraffic, bool OwnRate, bool OwnPipeline, bool OwnBatch) ResumedLayout(string path)
-    {
-        try
-        {
-            var layout = PolicyImporter.ReadLayout(path);
-            var ownTraffic = layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnDelayEstimateLog) >= 0;
-            var ownRate = ownTraffic && layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnRequestRateLog) >= 0;
-            var ownPipeline = ownRate && layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnFollowedInFlightLog) >= 0;
-            return (ownTraffic, ownRate, ownPipeline, ownPipeline && layout.IndexOf(EdgeAgent.Core.Observation.FeatureKind.OwnBatchAfterLog) >= 0);
-        }
-        catch (InvalidDataException)
-        {
-            return (false, false, false, false);
-        }
     }
 }
